@@ -1,0 +1,50 @@
+# newsdesk — every set-up step lives here, so that a fresh clone needs only `make demo`
+# or `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TORCH := torch==2.13.0
+SAMPLE_QUESTION := where is OpenAI's first international office?
+EVAL := ../shared/eval
+CHROMA_PORT ?= 8000
+
+.PHONY: install demo test lint typecheck chroma eval eval-refusal clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU wheel on this machine's disk. Any looser
+	# requirement lets pip pick a multi-GB CUDA build.
+	$(BIN)/pip install --quiet $(TORCH)
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/newsdesk ingest samples/
+	HF_HUB_OFFLINE=1 $(BIN)/newsdesk ask "$(SAMPLE_QUESTION)"
+
+lint: $(STAMP)
+	$(BIN)/ruff check ingest vectorstore bot tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy ingest vectorstore bot
+
+test: lint typecheck
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
+
+chroma: $(STAMP)
+	$(BIN)/chroma run --host 127.0.0.1 --port $(CHROMA_PORT) --path $${NEWSDESK_DATA_DIR:-data}/chroma-server
+
+eval: $(STAMP)
+	$(BIN)/newsdesk eval --articles $(EVAL)/squad-dev/articles.jsonl --articles $(EVAL)/wikinews/articles.jsonl \
+		--questions $(EVAL)/squad-dev/questions.jsonl --ids $(EVAL)/squad-dev/sample1000.ids --out eval-out/squad-dev.jsonl
+
+eval-refusal: $(STAMP)
+	$(BIN)/newsdesk eval --articles $(EVAL)/wikinews/articles.jsonl \
+		--questions $(EVAL)/squad-dev/questions.jsonl --ids $(EVAL)/squad-dev/sample1000.ids --out eval-out/wikinews-only.jsonl
+
+clean:
+	rm -rf $(VENV) data eval-out .mypy_cache .ruff_cache .pytest_cache

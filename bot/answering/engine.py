@@ -1,0 +1,109 @@
+"""retrieve -> select sentences -> cite -> refuse? The core both doors share."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.answering.errors import QuestionError
+from bot.answering.extractive import Candidate, rank_sentences, trim
+from bot.answering.models import Answer, Citation
+from vectorstore.retrieval import Filters, Retriever
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND = "I could not find this in the articles I have."
+_FOLLOW_UP = re.compile(r"\b(it|its|they|them|their|he|she|his|her|this|that|there|then|those|these)\b", re.I)
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    top_k: int = 5
+    min_evidence: float = 0.42
+    max_answer_chars: int = 300
+    max_question_chars: int = 500
+
+
+def evidence_of(candidate: Candidate) -> float:
+    """How strongly the best sentence supports an answer: similarity and word overlap."""
+    return 0.6 * candidate.similarity + 0.4 * candidate.overlap
+
+
+def standalone_question(question: str, history: Sequence[str]) -> str:
+    """A cheap rewrite of a follow-up: add the previous question when this one leans on it."""
+    if not history:
+        return question
+    words = question.split()
+    if len(words) <= 6 or _FOLLOW_UP.search(question) or question.lower().startswith(("and ", "but ", "what about")):
+        return f"{history[-1]} {question}"
+    return question
+
+
+class AnswerEngine:
+    def __init__(self, retriever: Retriever, options: AnswerOptions) -> None:
+        self._retriever = retriever
+        self._options = options
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._retriever
+
+    def check_question(self, question: str) -> str:
+        question = " ".join(question.split())
+        if not question:
+            raise QuestionError("Ask a question, for example: where is OpenAI's first international office?")
+        if len(question) > self._options.max_question_chars:
+            raise QuestionError(
+                f"That question is {len(question)} characters long; please keep it under "
+                f"{self._options.max_question_chars}."
+            )
+        return question
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        filters: Filters | None = None,
+        k: int | None = None,
+    ) -> Answer:
+        question = self.check_question(question)
+        query = standalone_question(question, history)
+        retrieval = self._retriever.retrieve(query, k=k or max(self._options.top_k, 10), filters=filters)
+        passages = retrieval.passages
+        snapshot = self._retriever.snapshot()
+        ranked = rank_sentences(query, retrieval.query_vector, passages[: self._options.top_k],
+                                self._retriever.embedder, snapshot.lexical.idf)
+        if not ranked:
+            return Answer(question, NOT_FOUND, True, "refused", passages=passages)
+        best = ranked[0]
+        evidence = evidence_of(best)
+        if evidence < self._options.min_evidence:
+            log.debug("refusing %r: evidence %.3f < %.3f", question, evidence, self._options.min_evidence)
+            return Answer(question, NOT_FOUND, True, "refused", evidence=evidence, passages=passages)
+        return self._extractive(question, best, evidence, passages)
+
+    def _extractive(self, question: str, best: Candidate, evidence: float, passages: list) -> Answer:  # type: ignore[type-arg]
+        quote = trim(best.text, self._options.max_answer_chars - 4)
+        record = best.passage.article
+        citation = Citation(
+            number=1,
+            article_id=record.id,
+            title=record.title,
+            url=record.url,
+            date=record.date,
+            quote=quote,
+            start=best.start,
+            end=best.start + len(quote.rstrip("…")),
+        )
+        return Answer(
+            question=question,
+            text=f"{quote} [1]",
+            refused=False,
+            mode="extractive",
+            citations=[citation],
+            as_of=record.date,
+            evidence=evidence,
+            passages=passages,
+        )

@@ -1,0 +1,45 @@
+"""What the answering core returns to its doors (Discord, the CLI, the eval)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from vectorstore.models import Passage
+
+Mode = Literal["extractive", "llm", "fallback", "refused"]
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int
+    article_id: str
+    title: str
+    url: str | None
+    date: str | None
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    refused: bool
+    mode: Mode
+    citations: list[Citation] = field(default_factory=list)
+    as_of: str | None = None
+    evidence: float = 0.0
+    passages: list[Passage] = field(default_factory=list, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "text": self.text,
+            "refused": self.refused,
+            "mode": self.mode,
+            "as_of": self.as_of,
+            "evidence": round(self.evidence, 4),
+            "citations": [asdict(c) for c in self.citations],
+        }

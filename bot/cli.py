@@ -1,0 +1,218 @@
+"""`newsdesk`: the terminal door to the answering core, and the operator's tools."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.answering.models import Answer
+from bot.settings import Settings
+from ingest.cli import configure_logging, ingest_command
+from vectorstore.errors import NewsdeskError
+from vectorstore.retrieval import Filters
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="newsdesk: answers questions about news articles, with citations.")
+articles_app = typer.Typer(no_args_is_help=True, help="List and delete stored articles.")
+app.add_typer(articles_app, name="articles")
+out = Console()
+err = Console(stderr=True)
+
+
+class _State:
+    settings: Settings | None = None
+
+
+def settings() -> Settings:
+    if _State.settings is None:
+        _State.settings = Settings()
+    return _State.settings
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False) -> None:
+    configure_logging(settings().log_level if verbose else "WARNING", verbose)
+
+
+def _fail(exc: NewsdeskError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}")
+    return typer.Exit(2)
+
+
+@app.command()
+def ingest(
+    targets: Annotated[list[str], typer.Argument(help="Files, folders (recursive), URLs, RSS/Atom feeds, JSONL.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Add or update articles; unchanged ones cost nothing."""
+    raise typer.Exit(ingest_command(settings(), targets, as_json, quiet))
+
+
+def print_answer(answer: Answer, console: Console) -> None:
+    if answer.refused:
+        console.print(f"[yellow]{answer.text}[/yellow]")
+        return
+    console.print(answer.text, highlight=False)
+    for c in answer.citations:
+        where = c.url or c.article_id
+        console.print(f"  [{c.number}] [bold]{c.title}[/bold] ({c.date or 'undated'}) {where}", highlight=False)
+        console.print(f"      “{c.quote}” (characters {c.start}–{c.end})", highlight=False, style="dim")
+    if answer.as_of:
+        console.print(f"  as of {answer.as_of}", style="dim")
+
+
+def _filters(source: list[str] | None, since: str | None, until: str | None) -> Filters | None:
+    if not (source or since or until):
+        return None
+    try:
+        return Filters(sources=tuple(source or ()), since=since, until=until)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+    k: Annotated[int | None, typer.Option("-k", help="Passages to retrieve.", min=1, max=50)] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only articles from this source.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles from this date on (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles up to this date.")] = None,
+) -> None:
+    """Answer one question from the stored articles."""
+    from bot.answering.factory import build_engine
+
+    filters = _filters(source, since, until)
+    try:
+        answer = build_engine(settings()).answer(question, filters=filters, k=k)
+    except NewsdeskError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        payload = answer.to_json()
+        payload["retrieved"] = [
+            {"article_id": p.article.id, "title": p.article.title, "start": p.start, "end": p.end, "score": p.score}
+            for p in answer.passages
+        ]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    else:
+        print_answer(answer, out)
+
+
+@app.command()
+def chat() -> None:
+    """Ask questions in a loop; follow-ups use the earlier questions. Ctrl-D to quit."""
+    from bot.answering.factory import build_engine
+
+    try:
+        engine = build_engine(settings())
+    except NewsdeskError as exc:
+        raise _fail(exc) from exc
+    history: list[str] = []
+    out.print("Ask about the articles (empty line or Ctrl-D to quit).", style="dim")
+    while True:
+        try:
+            question = input("? ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question:
+            break
+        try:
+            print_answer(engine.answer(question, history=history[-3:]), out)
+            history.append(question)
+        except NewsdeskError as exc:
+            err.print(f"[red]{exc}[/red]")
+
+
+@articles_app.command("list")
+def articles_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Stored articles, newest first."""
+    from bot.answering.factory import open_store
+
+    try:
+        records = sorted(open_store(settings()).records().values(), key=lambda r: (r.date or "", r.id), reverse=True)
+    except NewsdeskError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        sys.stdout.write(json.dumps([r.__dict__ for r in records], ensure_ascii=False) + "\n")
+        return
+    table = Table("date", "title", "chunks", "id")
+    for r in records:
+        table.add_row(r.date or "", r.title, str(r.n_chunks), r.id)
+    out.print(table)
+
+
+@articles_app.command("delete")
+def articles_delete(article_ids: Annotated[list[str], typer.Argument(help="Article ids (see `articles list`).")]) -> None:
+    """Remove articles and their chunks."""
+    from bot.answering.factory import open_store
+
+    try:
+        store = open_store(settings())
+        for article_id in article_ids:
+            record = store.delete_article(article_id)
+            out.print(f"deleted {record.id} ({record.title}, {record.n_chunks} chunks)")
+    except NewsdeskError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """How many articles and chunks the store holds, and where."""
+    from bot.answering.factory import open_store
+
+    try:
+        figures = open_store(settings()).stats()
+    except NewsdeskError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(figures.__dict__) + "\n")
+        return
+    for key, value in figures.__dict__.items():
+        out.print(f"{key.replace('_', ' ')}: {value}")
+
+
+@app.command("eval")
+def evaluate(
+    questions: Annotated[Path, typer.Option(help="Questions JSONL (shared/eval format).", exists=True)],
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write predictions JSONL.")],
+    articles: Annotated[list[Path] | None, typer.Option(help="Articles JSONL; repeat for more.", exists=True)] = None,
+    ids: Annotated[Path | None, typer.Option(help="File of question ids to use.", exists=True)] = None,
+    limit: Annotated[int | None, typer.Option(help="Use only the first N questions.")] = None,
+    store: Annotated[Path | None, typer.Option(help="Reuse (or build) the store in this folder.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Ingest articles into a fresh store, answer the questions, print the figures."""
+    from bot.evaluation import run_eval
+
+    try:
+        run = run_eval(settings(), articles or [], questions, out_path, ids, limit, store)
+    except NewsdeskError as exc:
+        raise _fail(exc) from exc
+    figures = run.metrics.as_dict()
+    if as_json:
+        sys.stdout.write(json.dumps(figures) + "\n")
+        return
+    table = Table("metric", "value")
+    for key, value in figures.items():
+        table.add_row(key, str(value))
+    out.print(table)
+    out.print(f"predictions: {run.out}", style="dim")
+
+
+@app.command()
+def bot() -> None:
+    """Start the Discord bot (needs DISCORD_TOKEN)."""
+    from bot.discord_app.runner import run_bot
+
+    raise typer.Exit(run_bot(settings()))
+
+
+def main() -> None:
+    app()

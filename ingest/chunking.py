@@ -1,0 +1,43 @@
+"""Sentence-aware, token-bounded chunks with exact character offsets.
+
+LangChain's RecursiveCharacterTextSplitter does the splitting, measured in the embedder's
+own tokens, trying paragraph, line and sentence boundaries before words. Each chunk is
+located in the article's clean text so that a quote can be traced back to it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from vectorstore.models import Article, Chunk
+from vectorstore.sentences import SENTENCE_SEPARATOR
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+
+class Chunker:
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, chunk_tokens: int, overlap_tokens: int) -> None:
+        if overlap_tokens >= chunk_tokens:
+            raise ValueError("the chunk overlap must be smaller than the chunk size")
+        self._splitter = RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
+            tokenizer,
+            chunk_size=chunk_tokens,
+            chunk_overlap=overlap_tokens,
+            separators=["\n\n", "\n", SENTENCE_SEPARATOR, r"(?<=[;:,])\s+", r"\s+", ""],
+            is_separator_regex=True,
+            keep_separator="end",
+        )
+
+    def split(self, article: Article) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        previous_start = -1
+        for piece in self._splitter.split_text(article.text):
+            start = article.text.find(piece, previous_start + 1)
+            if start < 0:  # cannot happen for substrings; never store a wrong offset
+                raise ValueError(f"chunk not found in the text of {article.id!r}")
+            chunks.append(Chunk(article.id, len(chunks), piece, start, start + len(piece)))
+            previous_start = start
+        return chunks

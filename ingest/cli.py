@@ -1,0 +1,113 @@
+"""`newsdesk ingest` / `python -m ingest`: the operator's door to ingest."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingest.pipeline import IngestReport
+from ingest.pipeline import Progress as IngestProgress
+from ingest.runner import run_ingest
+from ingest.settings import IngestSettings
+from vectorstore.errors import NewsdeskError
+
+err = Console(stderr=True)
+
+
+def report_json(report: IngestReport) -> dict[str, object]:
+    return {
+        "added": report.count("added"),
+        "updated": report.count("updated"),
+        "unchanged": report.count("unchanged"),
+        "skipped": report.count("skipped"),
+        "failed": report.count("failed"),
+        "chunks_embedded": report.chunks_embedded,
+        "seconds": round(report.seconds, 3),
+        "chunks_per_second": round(report.chunks_per_second, 2),
+        "articles": [asdict(o) for o in report.outcomes],
+    }
+
+
+def print_summary(report: IngestReport, console: Console) -> None:
+    console.print(
+        f"[bold]{report.count('added')} added, {report.count('updated')} updated, "
+        f"{report.count('unchanged')} unchanged, {report.count('failed')} failed[/bold]"
+        + (f", {report.count('skipped')} skipped" if report.count("skipped") else "")
+        + f" — {report.chunks_embedded} chunks embedded in {report.seconds:.1f} s"
+        + (f" ({report.chunks_per_second:.1f} chunks/s)" if report.chunks_embedded else "")
+    )
+    if report.failed or report.count("skipped"):
+        table = Table("source", "status", "reason", show_header=True, header_style="bold")
+        for o in report.outcomes:
+            if o.status in ("failed", "skipped"):
+                table.add_row(o.source, o.status, o.reason or "")
+        console.print(table)
+
+
+def ingest_command(
+    settings: IngestSettings,
+    targets: list[str],
+    as_json: bool = False,
+    quiet: bool = False,
+) -> int:
+    """Ingest, show progress on a terminal, print the summary; the exit code says if anything failed."""
+    show_bar = not (as_json or quiet) and err.is_terminal
+    try:
+        if show_bar:
+            with Progress(
+                TextColumn("[bold]ingest"), BarColumn(), TextColumn("{task.fields[items]} articles"),
+                TextColumn("{task.fields[chunks]} chunks"), TextColumn("{task.fields[rate]} chunks/s"),
+                TimeElapsedColumn(), console=err, transient=True,
+            ) as bar:
+                task = bar.add_task("ingest", total=None, items=0, chunks=0, rate="-")
+
+                def update(p: IngestProgress) -> None:
+                    rate = f"{p.chunks_embedded / p.seconds:.1f}" if p.seconds > 0 else "-"
+                    bar.update(task, items=p.items, chunks=p.chunks_embedded, rate=rate)
+
+                report = run_ingest(settings, targets, update)
+        else:
+            report = run_ingest(settings, targets)
+    except NewsdeskError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        return 2
+    if as_json:
+        sys.stdout.write(json.dumps(report_json(report), ensure_ascii=False) + "\n")
+    elif not quiet:
+        print_summary(report, Console())
+    return 0 if report.ok else 1
+
+
+def configure_logging(level: str, verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("bm25s", "httpx", "chromadb", "urllib3", "trafilatura", "htmldate", "sentence_transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main() -> None:
+    app = typer.Typer(add_completion=False, help="Ingest articles into the newsdesk store.")
+
+    @app.command()
+    def ingest(
+        targets: Annotated[list[str], typer.Argument(help="Files, folders, URLs or feeds.")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+        verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    ) -> None:
+        settings = IngestSettings()
+        configure_logging("WARNING", verbose)
+        raise typer.Exit(ingest_command(settings, targets, as_json, quiet))
+
+    app()

@@ -1,0 +1,176 @@
+"""Articles -> chunks -> embeddings -> Chroma, idempotently and in batches.
+
+An unchanged article (same id, same content hash, all its chunks present) costs one
+manifest look-up: nothing is chunked, embedded or written. Changed and new articles are
+chunked at once, and their chunks embedded together in batches across articles.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ingest.chunking import Chunker
+from ingest.sources import Failure, Item
+from vectorstore.embedding import SentenceTransformerEmbedder
+from vectorstore.models import Article, Chunk
+from vectorstore.store import ChromaStore, chunk_id
+
+log = logging.getLogger(__name__)
+
+Status = Literal["added", "updated", "unchanged", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    source: str
+    status: Status
+    article_id: str | None = None
+    title: str | None = None
+    chunks: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    chunks_embedded: int = 0
+    embed_seconds: float = 0.0
+    seconds: float = 0.0
+
+    def count(self, status: Status) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks_embedded / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    items: int
+    chunks_embedded: int
+    seconds: float
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class _Pending:
+    article: Article
+    chunks: list[Chunk]
+    status: Status
+
+
+class Ingestor:
+    """Feeds articles to the store. One instance can run many times."""
+
+    def __init__(
+        self,
+        store: ChromaStore,
+        embedder: SentenceTransformerEmbedder,
+        chunk_tokens: int = 200,
+        overlap_tokens: int = 40,
+        flush_chunks: int = 256,
+        lookup_batch: int = 64,
+    ) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._chunk_tokens = chunk_tokens
+        self._overlap_tokens = overlap_tokens
+        self._chunker: Chunker | None = None
+        self._flush_chunks = flush_chunks
+        self._lookup_batch = lookup_batch
+
+    def _chunks_of(self, article: Article) -> list[Chunk]:
+        if self._chunker is None:
+            self._chunker = Chunker(self._embedder.tokenizer, self._chunk_tokens, self._overlap_tokens)
+        return self._chunker.split(article)
+
+    def run(self, items: Iterable[Item], on_progress: ProgressCallback | None = None) -> IngestReport:
+        report = IngestReport()
+        started = time.monotonic()
+        seen: dict[str, str] = {}
+        lookup: list[tuple[str, Article]] = []
+        pending: list[_Pending] = []
+
+        def progress() -> None:
+            if on_progress:
+                on_progress(Progress(len(report.outcomes), report.chunks_embedded, time.monotonic() - started))
+
+        for item in items:
+            if isinstance(item, Failure):
+                report.outcomes.append(Outcome(item.source, "failed", reason=item.reason))
+                progress()
+                continue
+            if item.id in seen:
+                report.outcomes.append(Outcome(item.id, "skipped", item.id, item.title,
+                                               reason=f"duplicate of {seen[item.id]} in this run"))
+                continue
+            seen[item.id] = item.id
+            lookup.append((item.id, item))
+            if len(lookup) >= self._lookup_batch:
+                pending.extend(self._classify(lookup, report))
+                lookup = []
+            if sum(len(p.chunks) for p in pending) >= self._flush_chunks:
+                self._flush(pending, report)
+                pending = []
+            progress()
+        pending.extend(self._classify(lookup, report))
+        self._flush(pending, report)
+        report.seconds = time.monotonic() - started
+        progress()
+        return report
+
+    def _classify(self, batch: list[tuple[str, Article]], report: IngestReport) -> list[_Pending]:
+        """Unchanged articles are reported at once; the others are chunked for embedding."""
+        if not batch:
+            return []
+        ids = [a.id for _, a in batch]
+        records = self._store.records(ids)
+        stored = self._store.chunk_ids_of(ids)
+        out = []
+        for _, article in batch:
+            record = records.get(article.id)
+            if record is not None and record.hash == article.hash:
+                expected = {chunk_id(article.id, article.hash, i) for i in range(record.n_chunks)}
+                if stored[article.id] == expected:
+                    report.outcomes.append(Outcome(article.id, "unchanged", article.id, article.title, record.n_chunks))
+                    continue
+                log.info("repairing %s: its chunks do not match its record", article.id)
+            chunks = self._chunks_of(article)
+            if not chunks:
+                report.outcomes.append(Outcome(article.id, "failed", article.id, article.title, reason="no text to index"))
+                continue
+            out.append(_Pending(article, chunks, "added" if record is None else "updated"))
+        return out
+
+    def _flush(self, pending: list[_Pending], report: IngestReport) -> None:
+        if not pending:
+            return
+        texts = [c.text for p in pending for c in p.chunks]
+        t0 = time.monotonic()
+        vectors = self._embedder.embed(texts)
+        report.embed_seconds += time.monotonic() - t0
+        self._store.check_dimension(int(vectors.shape[1]))
+        offset = 0
+        for p in pending:
+            n = len(p.chunks)
+            self._store.write_article(p.article, p.chunks, vectors[offset : offset + n])
+            offset += n
+            report.chunks_embedded += n
+            report.outcomes.append(Outcome(p.article.id, p.status, p.article.id, p.article.title, n))
+            log.info("stored %s (%s, %d chunks)", p.article.id, p.status, n)
+        self._store.bump_generation()

@@ -1,0 +1,1 @@
+"""Chroma storage, the embedder, and retrieval (dense + lexical, fused, filtered)."""

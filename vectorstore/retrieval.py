@@ -1,0 +1,222 @@
+"""Dense (Chroma) + lexical (bm25s) retrieval, fused by reciprocal rank, with filters.
+
+Only visible chunks are returned: those whose content hash is the one the manifest names
+for their article (see store.py). The lexical index is rebuilt from the store whenever the
+store's generation changes (after any ingest or delete, by any process), and cached on
+disk per generation, so a restart does not rebuild it.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vectorstore.embedding import Embedder
+from vectorstore.lexical import LexicalIndex
+from vectorstore.models import GLOBAL_SCOPE, ArticleRecord, Passage, date_to_ts, parse_date
+from vectorstore.store import ChromaStore, StoredChunk
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some sources, a date range, and scopes (server ids)."""
+
+    sources: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    scopes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("since", "until"):
+            raw = getattr(self, name)
+            if raw is not None and parse_date(raw) is None:
+                raise ValueError(f"{name} must be a date like 2023-06-30, not {raw!r}")
+
+    def where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.sources:
+            clauses.append({"source": {"$in": list(self.sources)}})
+        if self.scopes:
+            clauses.append({"scope": {"$in": list(self.scopes)}})
+        if self.since:
+            clauses.append({"date_ts": {"$gte": date_to_ts(parse_date(self.since))}})
+        if self.until:
+            clauses.append({"date_ts": {"$lte": date_to_ts(parse_date(self.until))}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def admits(self, record: ArticleRecord) -> bool:
+        if self.sources and record.source not in self.sources:
+            return False
+        if self.scopes and record.scope not in self.scopes:
+            return False
+        if self.since or self.until:
+            if record.date is None:
+                return False
+            if self.since and record.date < (parse_date(self.since) or ""):
+                return False
+            if self.until and record.date > (parse_date(self.until) or ""):
+                return False
+        return True
+
+    @classmethod
+    def for_guild(cls, guild_id: int | None) -> Filters:
+        scopes = (GLOBAL_SCOPE,) if guild_id is None else (GLOBAL_SCOPE, str(guild_id))
+        return cls(scopes=scopes)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    passages: list[Passage]
+    query_vector: np.ndarray = field(repr=False)
+
+
+@dataclass
+class _Snapshot:
+    generation: str
+    records: dict[str, ArticleRecord]
+    lexical: LexicalIndex
+    chunks: list[StoredChunk]
+    by_id: dict[str, StoredChunk] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id = {c.id: c for c in self.chunks}
+
+
+class Retriever:
+    """Answers "which chunks are about this question?" for the answering core."""
+
+    def __init__(
+        self,
+        store: ChromaStore,
+        embedder: Embedder,
+        cache_dir: Path,
+        dense_candidates: int = 40,
+        lexical_candidates: int = 40,
+        dense_weight: float = 1.0,
+        lexical_weight: float = 1.0,
+    ) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._cache_dir = cache_dir
+        self._dense_candidates = dense_candidates
+        self._lexical_candidates = lexical_candidates
+        self._dense_weight = dense_weight
+        self._lexical_weight = lexical_weight
+        self._snapshot: _Snapshot | None = None
+        self._lock = threading.Lock()
+        self._checked_dimension = False
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._embedder
+
+    def snapshot(self) -> _Snapshot:
+        """The current records and lexical index, refreshed if the store changed."""
+        generation = self._store.generation()
+        with self._lock:
+            if self._snapshot is None or self._snapshot.generation != generation:
+                self._snapshot = self._load(generation)
+            return self._snapshot
+
+    def records(self) -> dict[str, ArticleRecord]:
+        return self.snapshot().records
+
+    def _load(self, generation: str) -> _Snapshot:
+        records = self._store.records()
+        chunks = [
+            c for c in self._store.iter_chunks()
+            if (r := records.get(c.article_id)) is not None and r.hash == c.hash
+        ]
+        chunks.sort(key=lambda c: c.id)
+        folder = self._cache_dir / f"lexical-{generation}"
+        lexical = LexicalIndex.load(folder)
+        if lexical is None or lexical.ids != [c.id for c in chunks]:
+            lexical = LexicalIndex.build([c.id for c in chunks], [c.text for c in chunks])
+            self._save(lexical, folder)
+        log.debug("retriever snapshot %s: %d articles, %d chunks", generation, len(records), len(chunks))
+        return _Snapshot(generation, records, lexical, chunks)
+
+    def _save(self, lexical: LexicalIndex, folder: Path) -> None:
+        try:
+            self._cache_dir.mkdir(parents=True, exist_ok=True)
+            for old in self._cache_dir.glob("lexical-*"):
+                if old != folder:
+                    shutil.rmtree(old, ignore_errors=True)
+            lexical.save(folder)
+        except OSError as exc:  # a read-only data dir still answers, from memory
+            log.warning("cannot cache the lexical index in %s: %s", folder, exc)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vector = self._embedder.embed([text])[0]
+        if not self._checked_dimension:
+            self._store.check_dimension(int(vector.shape[0]))
+            self._checked_dimension = True
+        return vector
+
+    def retrieve(self, question: str, k: int = 10, filters: Filters | None = None) -> Retrieval:
+        filters = filters or Filters()
+        snap = self.snapshot()
+        vector = self.embed_query(question)
+        dense = self._dense(snap, vector, filters)
+        lexical = self._lexical(snap, question, filters)
+        fused: dict[str, float] = {}
+        for rank, cid in enumerate(dense):
+            fused[cid] = fused.get(cid, 0.0) + self._dense_weight / (RRF_K + rank + 1)
+        for rank, cid in enumerate(lexical):
+            fused[cid] = fused.get(cid, 0.0) + self._lexical_weight / (RRF_K + rank + 1)
+        order = [c for c in sorted(fused, key=lambda c: -fused[c]) if c in snap.by_id][:k]
+        passages = [
+            _passage(snap.by_id[cid], snap.records[snap.by_id[cid].article_id], fused[cid],
+                     dense.get(cid), lexical.get(cid))
+            for cid in order
+        ]
+        return Retrieval(passages=passages, query_vector=vector)
+
+    def _dense(self, snap: _Snapshot, vector: np.ndarray, filters: Filters) -> dict[str, tuple[int, float]]:
+        hits = self._store.query(vector, self._dense_candidates, filters.where())
+        out: dict[str, tuple[int, float]] = {}
+        for chunk, similarity in hits:
+            record = snap.records.get(chunk.article_id)
+            if record is not None and record.hash == chunk.hash:  # visible only
+                out[chunk.id] = (len(out), similarity)
+        return out
+
+    def _lexical(self, snap: _Snapshot, question: str, filters: Filters) -> dict[str, tuple[int, float]]:
+        mask = None
+        if filters != Filters():
+            mask = np.array([filters.admits(snap.records[c.article_id]) for c in snap.chunks], dtype=bool)
+        hits = snap.lexical.search(question, self._lexical_candidates, mask)
+        return {snap.lexical.ids[i]: (rank, score) for rank, (i, score) in enumerate(hits)}
+
+
+def _passage(
+    chunk: StoredChunk,
+    record: ArticleRecord,
+    score: float,
+    dense: tuple[int, float] | None,
+    lexical: tuple[int, float] | None,
+) -> Passage:
+    return Passage(
+        chunk_id=chunk.id,
+        article=record,
+        index=chunk.index,
+        text=chunk.text,
+        start=chunk.start,
+        end=chunk.end,
+        score=score,
+        dense_rank=dense[0] if dense else None,
+        lexical_rank=lexical[0] if lexical else None,
+        dense_similarity=dense[1] if dense else None,
+    )

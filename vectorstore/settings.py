@@ -1,0 +1,33 @@
+"""Settings for the store and the embedder, read once by each entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class StoreSettings(BaseSettings):
+    """Where data lives and how text becomes vectors."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    newsdesk_data_dir: Path = Field(
+        default=Path("data"), description="Everything the program writes lives here."
+    )
+    chroma_host: str | None = Field(
+        default=None, description="Talk to a Chroma server instead of the embedded store."
+    )
+    chroma_port: int = 8000
+    chroma_ssl: bool = False
+    chroma_collection: str = "newsdesk"
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    embedding_batch_size: int = Field(default=64, ge=1)
+    embedding_threads: int = Field(default=0, ge=0, description="0: let torch decide.")
+
+    @property
+    def data_dir(self) -> Path:
+        return self.newsdesk_data_dir

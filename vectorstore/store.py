@@ -1,0 +1,371 @@
+"""Chroma, embedded (PersistentClient) or a server (HttpClient), used through chromadb.
+
+Two collections: `<name>_chunks` holds one record per chunk with its embedding, and
+`<name>_articles` is the manifest, one record per article naming the content hash whose
+chunks are current. A chunk is visible only when its hash matches the manifest, so an
+update writes the new chunks first (invisible), flips the manifest record (one write),
+then deletes the old chunks: readers never see an article missing or doubled, and a run
+killed at any step is finished by running it again (chunk ids are deterministic).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from vectorstore.errors import ArticleNotFoundError, ModelMismatchError, StoreUnavailableError
+from vectorstore.models import Article, ArticleRecord, Chunk, StoreStats, date_to_ts
+from vectorstore.settings import StoreSettings
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+log = logging.getLogger(__name__)
+
+GENERATION_ID = "__generation__"
+_PAGE = 2000
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as read back from the store (text and metadata, no embedding)."""
+
+    id: str
+    article_id: str
+    hash: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+def chunk_id(article_id: str, article_hash: str, index: int) -> str:
+    key = hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:16]
+    return f"{key}:{article_hash[:12]}:{index:05d}"
+
+
+def open_client(settings: StoreSettings) -> ClientAPI:
+    """The embedded store under the data dir, or a server when CHROMA_HOST is set."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.chroma_host:
+            return chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                ssl=settings.chroma_ssl,
+                settings=chroma_settings,
+            )
+        path = settings.data_dir / "chroma"
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises plain exceptions for connection errors
+        where = (
+            f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+            if settings.chroma_host
+            else f"the store in {settings.data_dir / 'chroma'}"
+        )
+        raise StoreUnavailableError(f"Cannot open {where}: {exc}") from exc
+
+
+def _location(settings: StoreSettings) -> str:
+    if settings.chroma_host:
+        return f"chroma server {settings.chroma_host}:{settings.chroma_port}"
+    return str((settings.data_dir / "chroma").resolve())
+
+
+class ChromaStore:
+    """Articles and their chunks in Chroma, with the manifest that makes updates atomic."""
+
+    def __init__(self, settings: StoreSettings, model_name: str) -> None:
+        self._settings = settings
+        self._model_name = model_name
+        self._location = _location(settings)
+        self._client = open_client(settings)
+        self._chunks, self._articles = self._open_collections()
+        self._check_model()
+        self._max_batch = max(1, min(self._client.get_max_batch_size(), 1000))
+
+    def _open_collections(self) -> tuple[Collection, Collection]:
+        name = self._settings.chroma_collection
+        try:
+            chunks = self._client.get_or_create_collection(
+                f"{name}_chunks",
+                metadata={"embedding_model": self._model_name},
+                configuration={
+                    "hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 200}
+                },
+                embedding_function=None,
+            )
+            articles = self._client.get_or_create_collection(
+                f"{name}_articles", embedding_function=None
+            )
+        except Exception as exc:
+            raise StoreUnavailableError(f"Cannot open {self._location}: {exc}") from exc
+        return chunks, articles
+
+    def _check_model(self) -> None:
+        recorded = (self._chunks.metadata or {}).get("embedding_model")
+        if recorded and recorded != self._model_name:
+            raise ModelMismatchError(
+                f"This store was built with the embedding model {recorded!r}, but "
+                f"EMBEDDING_MODEL is {self._model_name!r}. Vectors from two models cannot "
+                "be compared: use the same model, or a new NEWSDESK_DATA_DIR / "
+                "CHROMA_COLLECTION for the new one and ingest again."
+            )
+
+    def check_dimension(self, dimension: int) -> None:
+        """Record the model's dimension on first use; refuse a different one later."""
+        meta = dict(self._chunks.metadata or {})
+        recorded = meta.get("dimension")
+        if recorded is None:
+            meta["dimension"] = dimension
+            meta.setdefault("embedding_model", self._model_name)
+            meta.pop("hnsw:space", None)
+            self._chunks.modify(metadata=meta)
+        elif int(recorded) != dimension:
+            raise ModelMismatchError(
+                f"This store holds {recorded}-dimensional vectors, but the model "
+                f"{self._model_name!r} makes {dimension}-dimensional ones."
+            )
+
+    @property
+    def location(self) -> str:
+        return self._location
+
+    # -- the manifest ----------------------------------------------------------------
+
+    def generation(self) -> str:
+        """Changes whenever visible content changes; readers use it to refresh caches."""
+        got = self._articles.get(ids=[GENERATION_ID], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return str(metas[0]["value"]) if metas and metas[0] else "empty"
+
+    def bump_generation(self) -> None:
+        self._articles.upsert(
+            ids=[GENERATION_ID],
+            embeddings=[[1.0]],
+            metadatas=[{"value": uuid.uuid4().hex, "kind": "generation"}],
+        )
+
+    def records(self, ids: Sequence[str] | None = None) -> dict[str, ArticleRecord]:
+        """Manifest records by article id: all of them, or those of `ids` that exist."""
+        out: dict[str, ArticleRecord] = {}
+        if ids is not None:
+            for start in range(0, len(ids), _PAGE):
+                got = self._articles.get(ids=list(ids[start : start + _PAGE]), include=["metadatas"])
+                out.update(_records_from(got["ids"], got["metadatas"]))
+            return out
+        for got_ids, metas in self._pages(self._articles, ["metadatas"]):
+            out.update(_records_from(got_ids, metas))
+        return out
+
+    def record(self, article_id: str) -> ArticleRecord:
+        found = self.records([article_id])
+        if article_id not in found:
+            raise ArticleNotFoundError(f"No article with id {article_id!r} is in the store.")
+        return found[article_id]
+
+    # -- writing ---------------------------------------------------------------------
+
+    def chunk_ids_of(self, article_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The ids of every stored chunk (visible or not) of each article."""
+        out: dict[str, set[str]] = {a: set() for a in article_ids}
+        for start in range(0, len(article_ids), 100):
+            part = list(article_ids[start : start + 100])
+            got = self._chunks.get(where={"article_id": {"$in": part}}, include=["metadatas"])
+            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                out[str(meta["article_id"])].add(cid)
+        return out
+
+    def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Add the new chunks, flip the manifest to them, then drop the old ones."""
+        ids = [chunk_id(article.id, article.hash, c.index) for c in chunks]
+        metas = [_chunk_meta(article, c) for c in chunks]
+        for start in range(0, len(ids), self._max_batch):
+            end = start + self._max_batch
+            self._chunks.upsert(
+                ids=ids[start:end],
+                embeddings=vectors[start:end],
+                documents=[c.text for c in chunks[start:end]],
+                metadatas=metas[start:end],  # type: ignore[arg-type]
+            )
+        self._articles.upsert(
+            ids=[article.id], embeddings=[[1.0]], metadatas=[_article_meta(article, len(ids))]
+        )
+        self.remove_stale_chunks(article.id, keep=set(ids))
+
+    def remove_stale_chunks(self, article_id: str, keep: set[str]) -> int:
+        stale = sorted(self.chunk_ids_of([article_id])[article_id] - keep)
+        for start in range(0, len(stale), self._max_batch):
+            self._chunks.delete(ids=stale[start : start + self._max_batch])
+        return len(stale)
+
+    def delete_article(self, article_id: str) -> ArticleRecord:
+        """Hide the article (manifest first), then remove its chunks."""
+        record = self.record(article_id)
+        self._articles.delete(ids=[article_id])
+        self.remove_stale_chunks(article_id, keep=set())
+        self.bump_generation()
+        return record
+
+    # -- reading ---------------------------------------------------------------------
+
+    def query(
+        self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[StoredChunk, float]]:
+        """Nearest chunks by cosine similarity (1 - Chroma's cosine distance)."""
+        total = self._chunks.count()
+        if total == 0:
+            return []
+        got = self._chunks.query(
+            query_embeddings=[vector],
+            n_results=min(n, total),
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        ids = got["ids"][0]
+        docs = (got["documents"] or [[]])[0]
+        metas = (got["metadatas"] or [[]])[0]
+        dists = (got["distances"] or [[]])[0]
+        return [
+            (_stored(cid, doc, meta), 1.0 - float(dist))
+            for cid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True)
+        ]
+
+    def iter_chunks(self) -> Iterator[StoredChunk]:
+        for ids, docs, metas in self._pages_docs():
+            for cid, doc, meta in zip(ids, docs, metas, strict=True):
+                yield _stored(cid, doc, meta)
+
+    def chunks_of(self, article_id: str) -> list[StoredChunk]:
+        got = self._chunks.get(where={"article_id": article_id}, include=["documents", "metadatas"])
+        chunks = [
+            _stored(cid, doc, meta)
+            for cid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+        ]
+        return sorted(chunks, key=lambda c: (c.hash, c.index))
+
+    def embeddings_of(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        got = self._chunks.get(ids=list(ids), include=["embeddings"])
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], vectors, strict=True)}
+
+    def stats(self) -> StoreStats:
+        records = self.records()
+        dates = [r.date for r in records.values() if r.date]
+        dim = (self._chunks.metadata or {}).get("dimension")
+        return StoreStats(
+            articles=len(records),
+            chunks=sum(r.n_chunks for r in records.values()),
+            embedding_model=str((self._chunks.metadata or {}).get("embedding_model", self._model_name)),
+            dimension=int(dim) if dim is not None else None,
+            location=self._location,
+            newest_article_date=max(dates) if dates else None,
+        )
+
+    def _pages(self, collection: Collection, include: list[str]) -> Iterator[tuple[list[str], list[Any]]]:
+        offset = 0
+        while True:
+            got = collection.get(include=include, limit=_PAGE, offset=offset)  # type: ignore[arg-type]
+            if not got["ids"]:
+                return
+            yield [i for i in got["ids"] if i != GENERATION_ID], [
+                m for i, m in zip(got["ids"], got["metadatas"] or [], strict=True) if i != GENERATION_ID
+            ]
+            offset += len(got["ids"])
+
+    def _pages_docs(self) -> Iterator[tuple[list[str], list[str], list[Any]]]:
+        offset = 0
+        while True:
+            got = self._chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            yield got["ids"], list(got["documents"] or []), list(got["metadatas"] or [])
+            offset += len(got["ids"])
+
+
+def _chunk_meta(article: Article, chunk: Chunk) -> dict[str, str | int]:
+    meta: dict[str, str | int] = {
+        "article_id": article.id,
+        "hash": article.hash,
+        "index": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "title": article.title,
+        "scope": article.scope,
+    }
+    _put_optional(meta, article)
+    return meta
+
+
+def _article_meta(article: Article, n_chunks: int) -> dict[str, str | int]:
+    meta: dict[str, str | int] = {
+        "title": article.title,
+        "hash": article.hash,
+        "n_chunks": n_chunks,
+        "scope": article.scope,
+        "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    _put_optional(meta, article)
+    if article.author:
+        meta["author"] = article.author
+    return meta
+
+
+def _put_optional(meta: dict[str, str | int], article: Article) -> None:
+    if article.url:
+        meta["url"] = article.url
+    if article.source:
+        meta["source"] = article.source
+    ts = date_to_ts(article.date)
+    if article.date and ts is not None:
+        meta["date"] = article.date
+        meta["date_ts"] = ts
+
+
+def _records_from(ids: Sequence[str], metas: Sequence[Any] | None) -> dict[str, ArticleRecord]:
+    out: dict[str, ArticleRecord] = {}
+    for aid, meta in zip(ids, metas or [], strict=True):
+        if aid == GENERATION_ID or not meta:
+            continue
+        out[aid] = ArticleRecord(
+            id=aid,
+            title=str(meta.get("title", "")),
+            hash=str(meta["hash"]),
+            n_chunks=int(meta.get("n_chunks", 0)),
+            url=_opt(meta, "url"),
+            date=_opt(meta, "date"),
+            author=_opt(meta, "author"),
+            source=_opt(meta, "source"),
+            scope=str(meta.get("scope", "global")),
+            ingested_at=_opt(meta, "ingested_at"),
+        )
+    return out
+
+
+def _opt(meta: Any, key: str) -> str | None:
+    value = meta.get(key)
+    return None if value is None else str(value)
+
+
+def _stored(cid: str, doc: str | None, meta: Any) -> StoredChunk:
+    return StoredChunk(
+        id=cid,
+        article_id=str(meta["article_id"]),
+        hash=str(meta["hash"]),
+        index=int(meta["index"]),
+        text=doc or "",
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+    )
