@@ -32,8 +32,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy ingest vectorstore bot
 
+# pytest exits 5 when it collects no test: a suite that runs nothing is a failure.
 test: lint typecheck
-	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -q; code=$$?; \
+	if [ $$code -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$code
 
 chroma: $(STAMP)
 	$(BIN)/chroma run --host 127.0.0.1 --port $(CHROMA_PORT) --path $${NEWSDESK_DATA_DIR:-data}/chroma-server

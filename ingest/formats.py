@@ -57,7 +57,7 @@ def parse_html(html: str, url: str | None = None) -> Draft:
     if title and lines and lines[0] == title.strip():
         lines = lines[1:]
     return Draft(
-        text="\n".join(lines),
+        text="\n\n".join(lines),
         title=title,
         url=doc.url or url,
         date=doc.date,

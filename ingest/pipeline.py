@@ -15,7 +15,7 @@ from typing import Literal
 
 from ingest.chunking import Chunker
 from ingest.sources import Failure, Item
-from vectorstore.embedding import SentenceTransformerEmbedder
+from vectorstore.embedding import Embedder
 from vectorstore.models import Article, Chunk
 from vectorstore.store import ChromaStore, chunk_id
 
@@ -80,7 +80,7 @@ class Ingestor:
     def __init__(
         self,
         store: ChromaStore,
-        embedder: SentenceTransformerEmbedder,
+        embedder: Embedder,
         chunk_tokens: int = 200,
         overlap_tokens: int = 40,
         flush_chunks: int = 256,

@@ -6,7 +6,7 @@ from ingest.fetching import FetchPolicy
 from ingest.pipeline import IngestReport, Ingestor, ProgressCallback
 from ingest.settings import IngestSettings
 from ingest.sources import SourceOptions, iter_items
-from vectorstore.embedding import SentenceTransformerEmbedder, canonical_model_name
+from vectorstore.embedding import Embedder, canonical_model_name, make_embedder
 from vectorstore.store import ChromaStore
 
 
@@ -25,11 +25,9 @@ def source_options(settings: IngestSettings, public_only: bool = False, scope: s
     )
 
 
-def build_ingestor(settings: IngestSettings, embedder: SentenceTransformerEmbedder | None = None,
+def build_ingestor(settings: IngestSettings, embedder: Embedder | None = None,
                    store: ChromaStore | None = None) -> Ingestor:
-    embedder = embedder or SentenceTransformerEmbedder(
-        settings.embedding_model, settings.embedding_batch_size, settings.embedding_threads
-    )
+    embedder = embedder or make_embedder(settings)
     store = store or ChromaStore(settings, canonical_model_name(settings.embedding_model))
     return Ingestor(store, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
 

@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -41,6 +42,9 @@ class Embedder(Protocol):
 
     @property
     def max_tokens(self) -> int: ...
+
+    @property
+    def tokenizer(self) -> PreTrainedTokenizerBase: ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -152,9 +156,10 @@ class SentenceTransformerEmbedder:
 
 
 def make_embedder(settings: StoreSettings) -> Embedder:
-    """The one place that chooses the embedder."""
-    return SentenceTransformerEmbedder(
-        settings.embedding_model,
-        batch_size=settings.embedding_batch_size,
-        threads=settings.embedding_threads,
-    )
+    """The one place that chooses the embedder; one loaded model per process and config."""
+    return _shared_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_threads)
+
+
+@lru_cache(maxsize=4)
+def _shared_embedder(model: str, batch_size: int, threads: int) -> Embedder:
+    return SentenceTransformerEmbedder(model, batch_size=batch_size, threads=threads)

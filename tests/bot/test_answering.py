@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.engine import NOT_FOUND, AnswerEngine, standalone_question
+from bot.answering.errors import QuestionError
+from tests.helpers import REPO_SAMPLE_QUESTION
+
+OPENAI_URL = "https://newsdesk.example/2023/06/openai-london-office"
+
+
+def test_demo_question_is_answered_with_london_and_cited(sample_engine: AnswerEngine) -> None:
+    answer = sample_engine.answer(REPO_SAMPLE_QUESTION)
+
+    assert not answer.refused and answer.mode == "extractive"
+    assert "London" in answer.text
+    assert len(answer.text) <= 300
+    [citation] = answer.citations
+    assert citation.url == OPENAI_URL and citation.article_id == OPENAI_URL
+    assert citation.date == "2023-06-28" and answer.as_of == "2023-06-28"
+    assert "London" in citation.quote and citation.quote in answer.text
+
+
+def test_quote_offsets_locate_the_sentence_in_the_article(sample_engine: AnswerEngine) -> None:
+    answer = sample_engine.answer("how much will the bridge repairs cost?")
+    [citation] = answer.citations
+    chunks = sample_engine.retriever.snapshot().chunks
+    text = "".join(c.text for c in chunks if c.article_id == citation.article_id and c.start == 0)
+    assert "14 million euros" in citation.quote
+    assert text[citation.start : citation.end] == citation.quote
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["who won the 1998 football world cup?", "what is the boiling point of mercury?", "best pizza recipe"],
+)
+def test_unrelated_question_is_refused(sample_engine: AnswerEngine, question: str) -> None:
+    answer = sample_engine.answer(question)
+    assert answer.refused and answer.text == NOT_FOUND and not answer.citations
+
+
+def test_empty_and_overlong_questions_get_clear_errors(sample_engine: AnswerEngine) -> None:
+    with pytest.raises(QuestionError, match="Ask a question"):
+        sample_engine.answer("   \n ")
+    with pytest.raises(QuestionError, match="under 500"):
+        sample_engine.answer("why " * 200)
+
+
+def test_empty_store_refuses_instead_of_failing(engine: AnswerEngine) -> None:
+    answer = engine.answer(REPO_SAMPLE_QUESTION)
+    assert answer.refused and not answer.passages
+
+
+def test_follow_up_uses_the_previous_question(sample_engine: AnswerEngine) -> None:
+    history = [REPO_SAMPLE_QUESTION]
+    assert standalone_question("and who runs it?", history).startswith(REPO_SAMPLE_QUESTION)
+    assert standalone_question("How many runners took part in the autumn marathon race?", history).startswith("How")
+    answer = sample_engine.answer("and who is its chief executive?", history=history)
+    assert answer.citations and answer.citations[0].url == OPENAI_URL

@@ -1,0 +1,68 @@
+"""Every test gets its own data dir and settings; the real model loads once a session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.answering.engine import AnswerEngine
+from bot.answering.factory import build_engine
+from bot.settings import Settings
+from ingest.pipeline import Ingestor
+from ingest.runner import build_ingestor
+from vectorstore.embedding import Embedder, make_embedder
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+@pytest.fixture(autouse=True)
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Isolate each test: no .env, no inherited NEWSDESK_/CHROMA_/DISCORD_ variables."""
+    for key in list(os.environ):
+        if key.startswith(("NEWSDESK_", "CHROMA_", "EMBEDDING_", "DISCORD_", "LLM_", "MIN_EVIDENCE", "TOP_K")):
+            monkeypatch.delenv(key)
+    data = tmp_path / "data"
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(data))
+    monkeypatch.chdir(tmp_path)  # a stray .env in the repo must not leak in
+    return Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return make_embedder(Settings(_env_file=None))  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def ingestor(settings: Settings, embedder: Embedder) -> Ingestor:
+    return build_ingestor(settings, embedder)
+
+
+@pytest.fixture
+def samples(tmp_path: Path) -> Path:
+    """A copy of the repository's sample articles that a test may change."""
+    target = tmp_path / "samples"
+    shutil.copytree(SAMPLES, target)
+    return target
+
+
+@pytest.fixture
+def engine(settings: Settings, embedder: Embedder) -> AnswerEngine:
+    return build_engine(settings, embedder)
+
+
+@pytest.fixture
+def sample_engine(ingestor: Ingestor, samples: Path, settings: Settings, embedder: Embedder) -> Iterator[AnswerEngine]:
+    from ingest.runner import run_ingest
+
+    report = run_ingest(settings, [str(samples)], ingestor=ingestor)
+    assert report.ok and report.count("added") == 6
+    yield build_engine(settings, embedder)

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import FetchError, UnsafeURLError
+from ingest.fetching import FetchPolicy, fetch
+from ingest.sources import Failure, SourceOptions, iter_items
+from tests.conftest import SAMPLES
+from tests.helpers import Route, make_pdf, serving
+from vectorstore.models import Article
+
+ARTICLE_HTML = """<html><head><title>Rivers flood after storm | Example Times</title>
+<meta name="author" content="Jane Roe">
+<meta property="article:published_time" content="2024-02-03T08:00:00Z">
+<link rel="canonical" href="https://times.example/rivers-flood"></head>
+<body><nav>Home | World | Sport</nav><article><h1>Rivers flood after storm</h1>
+<p>Three rivers burst their banks on Saturday after two days of heavy rain, and about 400 homes were evacuated in the valley.</p>
+<p>Emergency services said the water level at the old mill reached its highest point since records began in 1921.</p>
+<p>Forecasters expect drier weather from Monday, but warned that the ground would stay saturated for days.</p>
+</article><footer>Copyright Example Times. All rights reserved.</footer></body></html>"""
+
+OPTIONS = SourceOptions(fetch=FetchPolicy(timeout_s=5, max_bytes=200_000))
+
+
+def _only(items: list[Article | Failure]) -> Article:
+    [item] = items
+    assert isinstance(item, Article), item
+    return item
+
+
+def test_markdown_front_matter_becomes_metadata() -> None:
+    article = _only(list(iter_items([str(SAMPLES / "openai-london-office.md")], OPTIONS)))
+    assert article.id == article.url == "https://newsdesk.example/2023/06/openai-london-office"
+    assert article.title.startswith("OpenAI picks London")
+    assert article.date == "2023-06-28" and article.author == "Newsdesk staff"
+    assert article.text.startswith("OpenAI, the San Francisco company") and "---" not in article.text
+
+
+def test_html_file_is_extracted_without_boilerplate(tmp_path: Path) -> None:
+    page = tmp_path / "flood.html"
+    page.write_text(ARTICLE_HTML)
+    article = _only(list(iter_items([str(page)], OPTIONS)))
+    assert article.title == "Rivers flood after storm"
+    assert article.date == "2024-02-03" and article.author == "Jane Roe"
+    assert article.id == "https://times.example/rivers-flood"
+    assert "400 homes" in article.text and "Copyright" not in article.text and "Sport" not in article.text
+    assert "\n\n" in article.text  # paragraphs kept
+
+
+def test_pdf_text_and_title(tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(make_pdf(["The council approved the new budget on Tuesday.", "Spending on parks rises by ten percent."], title="Budget approved"))
+    article = _only(list(iter_items([str(pdf)], OPTIONS)))
+    assert article.title == "Budget approved"
+    assert "council approved the new budget" in article.text and "parks rises" in article.text
+    assert article.id == str(pdf.resolve())
+
+
+def test_pdf_without_text_is_a_clear_failure(tmp_path: Path) -> None:
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(make_pdf([]))
+    [item] = list(iter_items([str(pdf)], OPTIONS))
+    assert isinstance(item, Failure) and "no extractable text" in item.reason
+
+
+def test_jsonl_keeps_given_ids_and_fields(tmp_path: Path) -> None:
+    rows = tmp_path / "a.jsonl"
+    rows.write_text('{"id": "n-1", "title": "T1", "text": "Some article text that is long enough.", "date": "2005-01-02", "source": "wire"}\n'
+                    '{"id": "n-2", "title": "T2", "text": "Another article text, also long enough.", "url": "https://x.example/2"}\n')
+    first, second = list(iter_items([str(rows)], OPTIONS))
+    assert isinstance(first, Article) and isinstance(second, Article)
+    assert (first.id, first.date, first.source) == ("n-1", "2005-01-02", "wire")
+    assert (second.id, second.url) == ("n-2", "https://x.example/2")
+
+
+def test_folder_is_walked_recursively_by_extension(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "one.txt").write_text("First article about a quiet town council meeting.")
+    (tmp_path / "a" / "b" / "two.md").write_text("# Heading\n\nSecond article about the *new* [park](http://x) opening.")
+    (tmp_path / "a" / "b" / "image.png").write_bytes(b"\x89PNG")
+    items = list(iter_items([str(tmp_path / "a")], OPTIONS))
+    assert sorted(i.title for i in items if isinstance(i, Article)) == ["one", "two"]
+    two = next(i for i in items if isinstance(i, Article) and i.title == "two")
+    assert two.text == "Heading\n\nSecond article about the new park opening."
+
+
+def test_url_is_fetched_and_extracted() -> None:
+    with serving({"/news/flood": Route(ARTICLE_HTML.encode())}) as server:
+        article = _only(list(iter_items([server.url("/news/flood")], OPTIONS)))
+    assert article.title == "Rivers flood after storm" and "400 homes" in article.text
+
+
+def test_dead_urls_and_wrong_types_fail_with_reasons() -> None:
+    routes = {
+        "/gone": Route(b"gone", "text/plain", status=410),
+        "/image": Route(b"\x89PNG....", "image/png"),
+        "/huge": Route(b"x" * 300_000, "text/plain"),
+    }
+    with serving(routes) as server:
+        failures = list(iter_items([server.url(p) for p in routes], OPTIONS))
+        refused = list(iter_items(["http://127.0.0.1:9/closed"], OPTIONS))
+    reasons = [f.reason for f in failures if isinstance(f, Failure)]
+    assert "HTTP 410" in reasons[0] and "image/png" in reasons[1] and "limit" in reasons[2]
+    [closed] = refused
+    assert isinstance(closed, Failure) and "Cannot fetch" in closed.reason
+
+
+def _rss(base: str) -> bytes:
+    return f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Example Times</title>
+<item><title>Rivers flood after storm</title><link>{base}/news/flood</link>
+<pubDate>Sat, 03 Feb 2024 08:00:00 GMT</pubDate><description>Short summary.</description></item>
+<item><title>Museum reopens</title><link>{base}/news/missing</link>
+<pubDate>Sun, 04 Feb 2024 08:00:00 GMT</pubDate>
+<description>&lt;p&gt;The city museum reopened on Sunday after a two-year renovation of its roof.&lt;/p&gt;</description></item>
+</channel></rss>""".encode()
+
+
+def test_feed_entries_are_fetched_with_fallback_to_entry_content() -> None:
+    with serving({"/news/flood": Route(ARTICLE_HTML.encode())}) as server:
+        server.routes["/feed.xml"] = Route(_rss(server.url("")), "application/rss+xml")
+        items = list(iter_items([server.url("/feed.xml")], OPTIONS))
+    flood, museum = items
+    assert isinstance(flood, Article) and isinstance(museum, Article)
+    assert "400 homes" in flood.text and flood.id.endswith("/news/flood")
+    assert museum.text.startswith("The city museum reopened") and museum.date == "2024-02-04"
+    assert museum.source == "Example Times"
+
+
+def test_feed_file_on_disk(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.rss"
+    feed.write_bytes(_rss("http://127.0.0.1:9"))  # links are dead: entry content is used
+    items = list(iter_items([str(feed)], OPTIONS))
+    assert isinstance(items[1], Article) and "museum" in items[1].text
+    assert isinstance(items[0], Failure) and "no text either" in items[0].reason
+
+
+def test_public_only_fetch_refuses_loopback() -> None:
+    with serving({"/a": Route(ARTICLE_HTML.encode())}) as server:
+        with pytest.raises(UnsafeURLError):
+            fetch(server.url("/a"), FetchPolicy(public_only=True))
+        assert server.hits == {}
+        assert fetch(server.url("/a"), FetchPolicy()).body.startswith(b"<html>")
+    with pytest.raises(FetchError):
+        fetch("file:///etc/passwd", FetchPolicy())

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answering.factory import open_store
+from bot.settings import Settings
+from ingest.pipeline import Ingestor
+from ingest.runner import run_ingest
+from vectorstore.embedding import Embedder
+from vectorstore.lexical import LexicalIndex, tokenize
+from vectorstore.retrieval import Filters, Retriever
+
+
+def _retriever(settings: Settings, embedder: Embedder) -> Retriever:
+    return Retriever(open_store(settings), embedder, settings.data_dir / "cache")
+
+
+def _write(folder: Path, name: str, title: str, date: str, source: str, body: str) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(f"---\ntitle: {title}\ndate: {date}\nsource: {source}\n---\n{body}\n")
+
+
+@pytest.fixture
+def corpus(tmp_path: Path, settings: Settings, ingestor: Ingestor) -> Path:
+    folder = tmp_path / "corpus"
+    _write(folder, "a.md", "Port strike ends", "2024-01-10", "wire", "Dock workers ended their strike at the port on Monday after a deal on pay.")
+    _write(folder, "b.md", "Port strike begins", "2023-05-02", "local", "Dock workers at the port walked out on Tuesday in a dispute over pay.")
+    _write(folder, "c.md", "New tram model", "2024-03-01", "wire", "The city ordered forty trams of the model XK-4471 from a factory in Spain.")
+    assert run_ingest(settings, [str(folder)], ingestor=ingestor).count("added") == 3
+    return folder
+
+
+def test_hybrid_search_finds_rare_exact_terms(corpus: Path, settings: Settings, embedder: Embedder) -> None:
+    top = _retriever(settings, embedder).retrieve("XK-4471", k=3).passages[0]
+    assert top.article.title == "New tram model" and top.lexical_rank == 0
+
+
+def test_filters_by_source_and_date(corpus: Path, settings: Settings, embedder: Embedder) -> None:
+    retriever = _retriever(settings, embedder)
+    question = "dock workers strike at the port"
+    assert {p.article.title for p in retriever.retrieve(question, 5).passages} >= {"Port strike ends", "Port strike begins"}
+    local = retriever.retrieve(question, 5, Filters(sources=("local",))).passages
+    assert [p.article.title for p in local] == ["Port strike begins"]
+    recent = retriever.retrieve(question, 5, Filters(since="2024-01-01")).passages
+    assert {p.article.title for p in recent} == {"Port strike ends", "New tram model"}
+    old = retriever.retrieve(question, 5, Filters(until="2023-12-31")).passages
+    assert [p.article.title for p in old] == ["Port strike begins"]
+    with pytest.raises(ValueError, match="date like"):
+        Filters(since="last week")
+
+
+def test_lexical_index_follows_updates_and_deletes(corpus: Path, settings: Settings, embedder: Embedder, ingestor: Ingestor) -> None:
+    retriever = _retriever(settings, embedder)  # a long-lived reader, like the bot
+    assert retriever.retrieve("XK-4471", 1).passages[0].article.title == "New tram model"
+
+    _write(corpus, "c.md", "New tram model", "2024-03-01", "wire", "The city ordered forty trams of the model ZQ-9000 from a factory in Spain.")
+    run_ingest(settings, [str(corpus)], ingestor=ingestor)
+
+    hits = retriever.retrieve("XK-4471", 3).passages
+    assert all("XK-4471" not in p.text for p in hits), "the old version is gone from both indexes"
+    assert retriever.retrieve("ZQ-9000", 1).passages[0].lexical_rank == 0
+
+    tram = next(r for r in retriever.records().values() if r.title == "New tram model")
+    open_store(settings).delete_article(tram.id)
+    assert all(p.article.id != tram.id for p in retriever.retrieve("ZQ-9000 trams", 5).passages)
+
+
+def test_lexical_index_round_trips_through_disk(tmp_path: Path) -> None:
+    index = LexicalIndex.build(["a", "b"], ["Cats purr on sofas.", "Dogs bark at the postman."])
+    index.save(tmp_path / "ix")
+    loaded = LexicalIndex.load(tmp_path / "ix")
+    assert loaded is not None and loaded.ids == ["a", "b"]
+    assert [i for i, _ in loaded.search("barking dogs", 2)] == [1]
+    postman = tokenize("postman")[0]
+    assert loaded.idf(postman) == index.idf(postman)
+    assert loaded.idf(postman) < loaded.idf("never-seen"), "rarer words weigh more"
