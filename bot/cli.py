@@ -17,27 +17,30 @@ from ingest.cli import configure_logging, ingest_command
 from vectorstore.errors import NewsdeskError
 from vectorstore.retrieval import Filters
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="newsdesk: answers questions about news articles, with citations.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="newsdesk: answers questions about news articles, with citations.",
+)
 articles_app = typer.Typer(no_args_is_help=True, help="List and delete stored articles.")
 app.add_typer(articles_app, name="articles")
 out = Console()
 err = Console(stderr=True)
 
 
-class _State:
-    settings: Settings | None = None
-
-
-def settings() -> Settings:
-    if _State.settings is None:
-        _State.settings = Settings()
-    return _State.settings
-
-
 @app.callback()
-def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False) -> None:
-    configure_logging(settings().log_level if verbose else "WARNING", verbose)
+def _main(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Settings are read once here (environment and .env) and handed to the command."""
+    ctx.obj = Settings()
+    configure_logging(ctx.obj.log_level if verbose else "WARNING", verbose)
+
+
+def settings(ctx: typer.Context) -> Settings:
+    assert isinstance(ctx.obj, Settings)
+    return ctx.obj
 
 
 def _fail(exc: NewsdeskError) -> typer.Exit:
@@ -47,12 +50,15 @@ def _fail(exc: NewsdeskError) -> typer.Exit:
 
 @app.command()
 def ingest(
-    targets: Annotated[list[str], typer.Argument(help="Files, folders (recursive), URLs, RSS/Atom feeds, JSONL.")],
+    ctx: typer.Context,
+    targets: Annotated[
+        list[str], typer.Argument(help="Files, folders (recursive), URLs, RSS/Atom feeds, JSONL.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Add or update articles; unchanged ones cost nothing."""
-    raise typer.Exit(ingest_command(settings(), targets, as_json, quiet))
+    raise typer.Exit(ingest_command(settings(ctx), targets, as_json, quiet))
 
 
 def print_answer(answer: Answer, console: Console) -> None:
@@ -62,7 +68,9 @@ def print_answer(answer: Answer, console: Console) -> None:
     console.print(answer.text, highlight=False)
     for c in answer.citations:
         where = c.url or c.article_id
-        console.print(f"  [{c.number}] [bold]{c.title}[/bold] ({c.date or 'undated'}) {where}", highlight=False)
+        console.print(
+            f"  [{c.number}] [bold]{c.title}[/bold] ({c.date or 'undated'}) {where}", highlight=False
+        )
         console.print(f"      “{c.quote}” (characters {c.start}–{c.end})", highlight=False, style="dim")
     if answer.as_of:
         console.print(f"  as of {answer.as_of}", style="dim")
@@ -79,6 +87,7 @@ def _filters(source: list[str] | None, since: str | None, until: str | None) -> 
 
 @app.command()
 def ask(
+    ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
     k: Annotated[int | None, typer.Option("-k", help="Passages to retrieve.", min=1, max=50)] = None,
@@ -91,13 +100,19 @@ def ask(
 
     filters = _filters(source, since, until)
     try:
-        answer = build_engine(settings()).answer(question, filters=filters, k=k)
+        answer = build_engine(settings(ctx)).answer(question, filters=filters, k=k)
     except NewsdeskError as exc:
         raise _fail(exc) from exc
     if as_json:
         payload = answer.to_json()
         payload["retrieved"] = [
-            {"article_id": p.article.id, "title": p.article.title, "start": p.start, "end": p.end, "score": p.score}
+            {
+                "article_id": p.article.id,
+                "title": p.article.title,
+                "start": p.start,
+                "end": p.end,
+                "score": p.score,
+            }
             for p in answer.passages
         ]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
@@ -106,12 +121,12 @@ def ask(
 
 
 @app.command()
-def chat() -> None:
+def chat(ctx: typer.Context) -> None:
     """Ask questions in a loop; follow-ups use the earlier questions. Ctrl-D to quit."""
     from bot.answering.factory import build_engine
 
     try:
-        engine = build_engine(settings())
+        engine = build_engine(settings(ctx))
     except NewsdeskError as exc:
         raise _fail(exc) from exc
     history: list[str] = []
@@ -131,12 +146,14 @@ def chat() -> None:
 
 
 @articles_app.command("list")
-def articles_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def articles_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Stored articles, newest first."""
     from bot.answering.factory import open_store
 
     try:
-        records = sorted(open_store(settings()).records().values(), key=lambda r: (r.date or "", r.id), reverse=True)
+        records = sorted(
+            open_store(settings(ctx)).records().values(), key=lambda r: (r.date or "", r.id), reverse=True
+        )
     except NewsdeskError as exc:
         raise _fail(exc) from exc
     if as_json:
@@ -149,12 +166,15 @@ def articles_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
 
 
 @articles_app.command("delete")
-def articles_delete(article_ids: Annotated[list[str], typer.Argument(help="Article ids (see `articles list`).")]) -> None:
+def articles_delete(
+    ctx: typer.Context,
+    article_ids: Annotated[list[str], typer.Argument(help="Article ids (see `articles list`).")],
+) -> None:
     """Remove articles and their chunks."""
     from bot.answering.factory import open_store
 
     try:
-        store = open_store(settings())
+        store = open_store(settings(ctx))
         for article_id in article_ids:
             record = store.delete_article(article_id)
             out.print(f"deleted {record.id} ({record.title}, {record.n_chunks} chunks)")
@@ -163,12 +183,12 @@ def articles_delete(article_ids: Annotated[list[str], typer.Argument(help="Artic
 
 
 @app.command()
-def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def stats(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """How many articles and chunks the store holds, and where."""
     from bot.answering.factory import open_store
 
     try:
-        figures = open_store(settings()).stats()
+        figures = open_store(settings(ctx)).stats()
     except NewsdeskError as exc:
         raise _fail(exc) from exc
     if as_json:
@@ -180,9 +200,12 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 @app.command("eval")
 def evaluate(
+    ctx: typer.Context,
     questions: Annotated[Path, typer.Option(help="Questions JSONL (shared/eval format).", exists=True)],
     out_path: Annotated[Path, typer.Option("--out", help="Where to write predictions JSONL.")],
-    articles: Annotated[list[Path] | None, typer.Option(help="Articles JSONL; repeat for more.", exists=True)] = None,
+    articles: Annotated[
+        list[Path] | None, typer.Option(help="Articles JSONL; repeat for more.", exists=True)
+    ] = None,
     ids: Annotated[Path | None, typer.Option(help="File of question ids to use.", exists=True)] = None,
     limit: Annotated[int | None, typer.Option(help="Use only the first N questions.")] = None,
     store: Annotated[Path | None, typer.Option(help="Reuse (or build) the store in this folder.")] = None,
@@ -192,7 +215,7 @@ def evaluate(
     from bot.evaluation import run_eval
 
     try:
-        run = run_eval(settings(), articles or [], questions, out_path, ids, limit, store)
+        run = run_eval(settings(ctx), articles or [], questions, out_path, ids, limit, store)
     except NewsdeskError as exc:
         raise _fail(exc) from exc
     figures = run.metrics.as_dict()
@@ -207,11 +230,11 @@ def evaluate(
 
 
 @app.command()
-def bot() -> None:
+def bot(ctx: typer.Context) -> None:
     """Start the Discord bot (needs DISCORD_TOKEN)."""
     from bot.discord_app.runner import run_bot
 
-    raise typer.Exit(run_bot(settings()))
+    raise typer.Exit(run_bot(settings(ctx)))
 
 
 def main() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import statistics
 import string
 import tempfile
 import time
@@ -57,13 +56,18 @@ def load_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def gold_spans(question: dict[str, Any]) -> list[tuple[int, int]]:
     base = int(question["context_char_start"])
-    return [(base + s, base + s + len(a)) for a, s in zip(question["answers"], question["answer_starts"], strict=True)]
+    return [
+        (base + s, base + s + len(a))
+        for a, s in zip(question["answers"], question["answer_starts"], strict=True)
+    ]
 
 
 def first_hit_rank(question: dict[str, Any], retrieved: Sequence[dict[str, Any]]) -> int | None:
     spans = gold_spans(question)
     for i, r in enumerate(retrieved[:10]):
-        if r["article_id"] == question["article_id"] and any(r["start"] < e and s < r["end"] for s, e in spans):
+        if r["article_id"] == question["article_id"] and any(
+            r["start"] < e and s < r["end"] for s, e in spans
+        ):
             return i + 1
     return None
 
@@ -183,12 +187,12 @@ def run_eval(
         return EvalRun(score(questions, predictions), report, out)
 
 
-def _answers(engine: Any, questions: Sequence[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], Answer, float]]:
+def _answers(
+    engine: Any, questions: Sequence[dict[str, Any]]
+) -> Iterator[tuple[dict[str, Any], Answer, float]]:
     if questions:  # warm-up: load the model and the indexes before timing anything
         engine.answer(str(questions[0]["question"]))
     for q in questions:
         t0 = time.perf_counter()
         answer = engine.answer(str(q["question"]), k=10)
         yield q, answer, (time.perf_counter() - t0) * 1000
-
-

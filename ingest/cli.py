@@ -63,9 +63,14 @@ def ingest_command(
     try:
         if show_bar:
             with Progress(
-                TextColumn("[bold]ingest"), BarColumn(), TextColumn("{task.fields[items]} articles"),
-                TextColumn("{task.fields[chunks]} chunks"), TextColumn("{task.fields[rate]} chunks/s"),
-                TimeElapsedColumn(), console=err, transient=True,
+                TextColumn("[bold]ingest"),
+                BarColumn(),
+                TextColumn("{task.fields[items]} articles"),
+                TextColumn("{task.fields[chunks]} chunks"),
+                TextColumn("{task.fields[rate]} chunks/s"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
             ) as bar:
                 task = bar.add_task("ingest", total=None, items=0, chunks=0, rate="-")
 
@@ -92,7 +97,15 @@ def configure_logging(level: str, verbose: bool = False) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("bm25s", "httpx", "chromadb", "urllib3", "trafilatura", "htmldate", "sentence_transformers"):
+    for noisy in (
+        "bm25s",
+        "httpx",
+        "chromadb",
+        "urllib3",
+        "trafilatura",
+        "htmldate",
+        "sentence_transformers",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -59,7 +59,7 @@ def check_public(url: str) -> None:
     except socket.gaierror as exc:
         raise FetchError(f"Cannot resolve {parts.hostname}: {exc.strerror}") from exc
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not address.is_global or address.is_multicast:
             raise UnsafeURLError(
                 f"{parts.hostname} points to a private or reserved address; it will not be fetched."
@@ -92,7 +92,7 @@ def fetch(url: str, policy: FetchPolicy) -> Fetched:
 def _read(response: httpx.Response, url: str, policy: FetchPolicy, deadline: float) -> Fetched:
     if response.status_code >= 400:
         raise FetchError(f"{url} answered HTTP {response.status_code}.")
-    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = str(response.headers.get("content-type", "")).split(";")[0].strip().lower()
     if content_type and not content_type.startswith(ALLOWED_TYPES):
         raise FetchError(f"{url} is {content_type}, not an article (HTML, PDF, text or a feed).")
     declared = int(response.headers.get("content-length", "0") or 0)
@@ -105,4 +105,6 @@ def _read(response: httpx.Response, url: str, policy: FetchPolicy, deadline: flo
             raise FetchError(f"{url} is over the {policy.max_bytes / 1e6:.0f} MB limit.")
         if time.monotonic() > deadline:
             raise FetchError(f"{url} took longer than {policy.timeout_s:g} s.")
-    return Fetched(url=str(response.url), content_type=content_type, body=bytes(body), charset=response.charset_encoding)
+    return Fetched(
+        url=str(response.url), content_type=content_type, body=bytes(body), charset=response.charset_encoding
+    )

@@ -50,7 +50,7 @@ def parse_html(html: str, url: str | None = None) -> Draft:
     doc = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=False
     )
-    if doc is None or not getattr(doc, "text", None):
+    if doc is None or isinstance(doc, dict) or not doc.text:
         raise SourceError("no article text found in the page")
     title = doc.title or None
     lines = [line.strip() for line in (doc.text or "").splitlines() if line.strip()]
@@ -138,9 +138,19 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
         text = as_paragraphs(parse_html_fragment(content)) if content else ""
         published = entry.get("published") or entry.get("updated")
         struct = entry.get("published_parsed") or entry.get("updated_parsed")
-        date = f"{struct.tm_year:04d}-{struct.tm_mon:02d}-{struct.tm_mday:02d}" if struct else parse_date(published)
-        draft = Draft(text=text, title=entry.get("title"), url=entry.get("link"), date=date,
-                      author=entry.get("author"), source=site)
+        date = (
+            f"{struct.tm_year:04d}-{struct.tm_mon:02d}-{struct.tm_mday:02d}"
+            if struct
+            else parse_date(published)
+        )
+        draft = Draft(
+            text=text,
+            title=entry.get("title"),
+            url=entry.get("link"),
+            date=date,
+            author=entry.get("author"),
+            source=site,
+        )
         entries.append(FeedEntry(link=entry.get("link"), draft=draft))
     return entries
 
@@ -162,7 +172,9 @@ def parse_html_fragment(html: str) -> str:
 
 def looks_like_feed(body: bytes) -> bool:
     head = body[:2048].lstrip().lower()
-    return head.startswith(b"<?xml") and (b"<rss" in head or b"<feed" in head or b"<rdf" in head) or head.startswith((b"<rss", b"<feed"))
+    return (
+        head.startswith(b"<?xml") and (b"<rss" in head or b"<feed" in head or b"<rdf" in head)
+    ) or head.startswith((b"<rss", b"<feed"))
 
 
 def finish(draft: Draft, article_id: str | None, fallback_title: str, source: str | None = None) -> Article:

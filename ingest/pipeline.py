@@ -108,7 +108,9 @@ class Ingestor:
 
         def progress() -> None:
             if on_progress:
-                on_progress(Progress(len(report.outcomes), report.chunks_embedded, time.monotonic() - started))
+                on_progress(
+                    Progress(len(report.outcomes), report.chunks_embedded, time.monotonic() - started)
+                )
 
         for item in items:
             if isinstance(item, Failure):
@@ -116,8 +118,15 @@ class Ingestor:
                 progress()
                 continue
             if item.id in seen:
-                report.outcomes.append(Outcome(item.id, "skipped", item.id, item.title,
-                                               reason=f"duplicate of {seen[item.id]} in this run"))
+                report.outcomes.append(
+                    Outcome(
+                        item.id,
+                        "skipped",
+                        item.id,
+                        item.title,
+                        reason=f"duplicate of {seen[item.id]} in this run",
+                    )
+                )
                 continue
             seen[item.id] = item.id
             lookup.append((item.id, item))
@@ -147,12 +156,16 @@ class Ingestor:
             if record is not None and record.hash == article.hash:
                 expected = {chunk_id(article.id, article.hash, i) for i in range(record.n_chunks)}
                 if stored[article.id] == expected:
-                    report.outcomes.append(Outcome(article.id, "unchanged", article.id, article.title, record.n_chunks))
+                    report.outcomes.append(
+                        Outcome(article.id, "unchanged", article.id, article.title, record.n_chunks)
+                    )
                     continue
                 log.info("repairing %s: its chunks do not match its record", article.id)
             chunks = self._chunks_of(article)
             if not chunks:
-                report.outcomes.append(Outcome(article.id, "failed", article.id, article.title, reason="no text to index"))
+                report.outcomes.append(
+                    Outcome(article.id, "failed", article.id, article.title, reason="no text to index")
+                )
                 continue
             out.append(_Pending(article, chunks, "added" if record is None else "updated"))
         return out

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from ingest.fetching import FetchPolicy
-from ingest.pipeline import IngestReport, Ingestor, ProgressCallback
+from ingest.pipeline import Ingestor, IngestReport, ProgressCallback
 from ingest.settings import IngestSettings
 from ingest.sources import SourceOptions, iter_items
 from vectorstore.embedding import Embedder, canonical_model_name, make_embedder
 from vectorstore.store import ChromaStore
 
 
-def source_options(settings: IngestSettings, public_only: bool = False, scope: str = "global") -> SourceOptions:
+def source_options(
+    settings: IngestSettings, public_only: bool = False, scope: str = "global"
+) -> SourceOptions:
     policy = FetchPolicy(
         timeout_s=settings.fetch_timeout_s,
         max_bytes=settings.fetch_max_bytes,
@@ -25,11 +27,14 @@ def source_options(settings: IngestSettings, public_only: bool = False, scope: s
     )
 
 
-def build_ingestor(settings: IngestSettings, embedder: Embedder | None = None,
-                   store: ChromaStore | None = None) -> Ingestor:
+def build_ingestor(
+    settings: IngestSettings, embedder: Embedder | None = None, store: ChromaStore | None = None
+) -> Ingestor:
     embedder = embedder or make_embedder(settings)
     store = store or ChromaStore(settings, canonical_model_name(settings.embedding_model))
-    return Ingestor(store, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
+    return Ingestor(
+        store, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens, settings.ingest_flush_chunks
+    )
 
 
 def run_ingest(

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from ingest.errors import SourceError
@@ -60,7 +61,7 @@ def is_url(target: str) -> bool:
 def iter_items(targets: list[str], options: SourceOptions) -> Iterator[Item]:
     for target in targets:
         if is_url(target):
-            yield from _guard(target, lambda t=target: _from_url(t, options))
+            yield from _guard(target, partial(_from_url, target, options))
             continue
         path = Path(target).expanduser()
         if path.is_dir():
@@ -68,19 +69,17 @@ def iter_items(targets: list[str], options: SourceOptions) -> Iterator[Item]:
             if not files:
                 yield Failure(target, f"no {', '.join(sorted(SUFFIXES))} files in this folder")
             for file in files:
-                yield from _guard(str(file), lambda f=file: _from_file(f, options))
+                yield from _guard(str(file), partial(_from_file, file, options))
         elif path.is_file():
-            yield from _guard(target, lambda p=path: _from_file(p, options))
+            yield from _guard(target, partial(_from_file, path, options))
         else:
             yield Failure(target, "no such file, folder or URL")
 
 
-def _guard(source: str, produce: object) -> Iterator[Item]:
+def _guard(source: str, produce: Callable[[], Iterable[Item]]) -> Iterator[Item]:
     """Run a producer; turn its errors into one Failure without losing what it yielded."""
-    assert callable(produce)
     try:
-        for item in produce():
-            yield item
+        yield from produce()
     except SourceError as exc:
         yield Failure(source, str(exc))
     except (OSError, UnicodeError, ValueError) as exc:
@@ -89,11 +88,7 @@ def _guard(source: str, produce: object) -> Iterator[Item]:
 
 
 def _scoped(article: Article, options: SourceOptions) -> Article:
-    if article.scope == options.scope:
-        return article
-    from dataclasses import replace
-
-    return replace(article, scope=options.scope)
+    return article if article.scope == options.scope else replace(article, scope=options.scope)
 
 
 def _from_file(path: Path, options: SourceOptions) -> Iterator[Item]:
@@ -158,7 +153,9 @@ def _from_jsonl(path: Path, options: SourceOptions) -> Iterator[Item]:
 
 def _from_url(url: str, options: SourceOptions) -> Iterator[Item]:
     fetched = fetch(url, options.fetch)
-    if fetched.content_type in ("application/rss+xml", "application/atom+xml") or looks_like_feed(fetched.body):
+    if fetched.content_type in ("application/rss+xml", "application/atom+xml") or looks_like_feed(
+        fetched.body
+    ):
         yield from _from_feed(fetched.body, fetched.url, options)
         return
     yield _scoped(_fetched_article(fetched, url), options)
@@ -185,7 +182,9 @@ def _feed_article(link: str | None, entry: Draft, options: SourceOptions) -> Art
         try:
             fetched = fetch(link, options.fetch)
             page = _fetched_article(fetched, link)
-            draft = with_fallback(Draft(page.text, page.title, page.url, page.date, page.author, page.source), entry)
+            draft = with_fallback(
+                Draft(page.text, page.title, page.url, page.date, page.author, page.source), entry
+            )
             return finish(draft, link, entry.title or link)
         except SourceError as exc:
             page_error = exc

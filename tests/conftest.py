@@ -28,7 +28,9 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Isolate each test: no .env, no inherited NEWSDESK_/CHROMA_/DISCORD_ variables."""
     for key in list(os.environ):
-        if key.startswith(("NEWSDESK_", "CHROMA_", "EMBEDDING_", "DISCORD_", "LLM_", "MIN_EVIDENCE", "TOP_K")):
+        if key.startswith(
+            ("NEWSDESK_", "CHROMA_", "EMBEDDING_", "DISCORD_", "LLM_", "MIN_EVIDENCE", "TOP_K")
+        ):
             monkeypatch.delenv(key)
     data = tmp_path / "data"
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(data))
@@ -60,7 +62,9 @@ def engine(settings: Settings, embedder: Embedder) -> AnswerEngine:
 
 
 @pytest.fixture
-def sample_engine(ingestor: Ingestor, samples: Path, settings: Settings, embedder: Embedder) -> Iterator[AnswerEngine]:
+def sample_engine(
+    ingestor: Ingestor, samples: Path, settings: Settings, embedder: Embedder
+) -> Iterator[AnswerEngine]:
     from ingest.runner import run_ingest
 
     report = run_ingest(settings, [str(samples)], ingestor=ingestor)

@@ -115,8 +115,8 @@ class SentenceTransformerEmbedder:
         import transformers
         from sentence_transformers import SentenceTransformer
 
-        transformers.utils.logging.disable_progress_bar()
-        transformers.utils.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
 
         if self._threads:
             torch.set_num_threads(self._threads)
@@ -125,7 +125,8 @@ class SentenceTransformerEmbedder:
 
     @property
     def tokenizer(self) -> PreTrainedTokenizerBase:
-        return self.model.tokenizer
+        tokenizer: PreTrainedTokenizerBase = self.model.tokenizer
+        return tokenizer
 
     @property
     def dimension(self) -> int:
@@ -136,7 +137,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def max_tokens(self) -> int:
-        return int(self.model.max_seq_length)
+        return int(self.model.max_seq_length or 256)
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
@@ -157,7 +158,9 @@ class SentenceTransformerEmbedder:
 
 def make_embedder(settings: StoreSettings) -> Embedder:
     """The one place that chooses the embedder; one loaded model per process and config."""
-    return _shared_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_threads)
+    return _shared_embedder(
+        settings.embedding_model, settings.embedding_batch_size, settings.embedding_threads
+    )
 
 
 @lru_cache(maxsize=4)

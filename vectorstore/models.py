@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 GLOBAL_SCOPE = "global"
 
@@ -40,7 +40,7 @@ def date_to_ts(iso: str | None) -> int | None:
     if not iso:
         return None
     day = date.fromisoformat(iso)
-    return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
 @dataclass(frozen=True)

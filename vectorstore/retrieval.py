@@ -136,7 +136,8 @@ class Retriever:
     def _load(self, generation: str) -> _Snapshot:
         records = self._store.records()
         chunks = [
-            c for c in self._store.iter_chunks()
+            c
+            for c in self._store.iter_chunks()
             if (r := records.get(c.article_id)) is not None and r.hash == c.hash
         ]
         chunks.sort(key=lambda c: c.id)
@@ -159,7 +160,7 @@ class Retriever:
             log.warning("cannot cache the lexical index in %s: %s", folder, exc)
 
     def embed_query(self, text: str) -> np.ndarray:
-        vector = self._embedder.embed([text])[0]
+        vector: np.ndarray = self._embedder.embed([text])[0]
         if not self._checked_dimension:
             self._store.check_dimension(int(vector.shape[0]))
             self._checked_dimension = True
@@ -178,8 +179,13 @@ class Retriever:
             fused[cid] = fused.get(cid, 0.0) + self._lexical_weight / (RRF_K + rank + 1)
         order = [c for c in sorted(fused, key=lambda c: -fused[c]) if c in snap.by_id][:k]
         passages = [
-            _passage(snap.by_id[cid], snap.records[snap.by_id[cid].article_id], fused[cid],
-                     dense.get(cid), lexical.get(cid))
+            _passage(
+                snap.by_id[cid],
+                snap.records[snap.by_id[cid].article_id],
+                fused[cid],
+                dense.get(cid),
+                lexical.get(cid),
+            )
             for cid in order
         ]
         return Retrieval(passages=passages, query_vector=vector)

@@ -14,9 +14,62 @@ from dataclasses import dataclass
 _BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])|[。！？]+""")
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*[-*•])")
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st mt ft gen col lt sgt capt gov sen rep rev hon pres inc ltd
-    co corp bros no nos vs etc al fig approx dept est jan feb mar apr jun jul aug sep sept
-    oct nov dec u.s u.k u.n e.g i.e a.m p.m""".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "mt",
+        "ft",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "gov",
+        "sen",
+        "rep",
+        "rev",
+        "hon",
+        "pres",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "bros",
+        "no",
+        "nos",
+        "vs",
+        "etc",
+        "al",
+        "fig",
+        "approx",
+        "dept",
+        "est",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.g",
+        "i.e",
+        "a.m",
+        "p.m",
+    ]
 )
 
 # A separator for LangChain's splitter: whitespace after a sentence end.
@@ -33,7 +86,7 @@ class Sentence:
 def _is_abbreviation(text: str, dot: int) -> bool:
     """Is the '.' at `dot` the end of an abbreviation or an initial?"""
     word_start = dot
-    while word_start > 0 and not text[word_start - 1].isspace() and text[word_start - 1] not in "(\"“":
+    while word_start > 0 and not text[word_start - 1].isspace() and text[word_start - 1] not in '("“':
         word_start -= 1
     word = text[word_start:dot].lower()
     if not word:

@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 GENERATION_ID = "__generation__"
 _PAGE = 2000
+# Manifest records carry no meaning as vectors; Chroma needs one anyway.
+_MANIFEST_VECTOR = np.ones((1, 1), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -102,14 +104,10 @@ class ChromaStore:
             chunks = self._client.get_or_create_collection(
                 f"{name}_chunks",
                 metadata={"embedding_model": self._model_name},
-                configuration={
-                    "hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 200}
-                },
+                configuration={"hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 200}},
                 embedding_function=None,
             )
-            articles = self._client.get_or_create_collection(
-                f"{name}_articles", embedding_function=None
-            )
+            articles = self._client.get_or_create_collection(f"{name}_articles", embedding_function=None)
         except Exception as exc:
             raise StoreUnavailableError(f"Cannot open {self._location}: {exc}") from exc
         return chunks, articles
@@ -154,7 +152,7 @@ class ChromaStore:
     def bump_generation(self) -> None:
         self._articles.upsert(
             ids=[GENERATION_ID],
-            embeddings=[[1.0]],
+            embeddings=_MANIFEST_VECTOR,
             metadatas=[{"value": uuid.uuid4().hex, "kind": "generation"}],
         )
 
@@ -183,7 +181,8 @@ class ChromaStore:
         out: dict[str, set[str]] = {a: set() for a in article_ids}
         for start in range(0, len(article_ids), 100):
             part = list(article_ids[start : start + 100])
-            got = self._chunks.get(where={"article_id": {"$in": part}}, include=["metadatas"])
+            where: Any = {"article_id": {"$in": part}}
+            got = self._chunks.get(where=where, include=["metadatas"])
             for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
                 out[str(meta["article_id"])].add(cid)
         return out
@@ -201,7 +200,7 @@ class ChromaStore:
                 metadatas=metas[start:end],  # type: ignore[arg-type]
             )
         self._articles.upsert(
-            ids=[article.id], embeddings=[[1.0]], metadatas=[_article_meta(article, len(ids))]
+            ids=[article.id], embeddings=_MANIFEST_VECTOR, metadatas=[_article_meta(article, len(ids))]
         )
         self.remove_stale_chunks(article.id, keep=set(ids))
 
@@ -280,9 +279,10 @@ class ChromaStore:
             got = collection.get(include=include, limit=_PAGE, offset=offset)  # type: ignore[arg-type]
             if not got["ids"]:
                 return
-            yield [i for i in got["ids"] if i != GENERATION_ID], [
-                m for i, m in zip(got["ids"], got["metadatas"] or [], strict=True) if i != GENERATION_ID
-            ]
+            yield (
+                [i for i in got["ids"] if i != GENERATION_ID],
+                [m for i, m in zip(got["ids"], got["metadatas"] or [], strict=True) if i != GENERATION_ID],
+            )
             offset += len(got["ids"])
 
     def _pages_docs(self) -> Iterator[tuple[list[str], list[str], list[Any]]]:
@@ -315,7 +315,7 @@ def _article_meta(article: Article, n_chunks: int) -> dict[str, str | int]:
         "hash": article.hash,
         "n_chunks": n_chunks,
         "scope": article.scope,
-        "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     _put_optional(meta, article)
     if article.author:

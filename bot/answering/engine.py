@@ -36,7 +36,11 @@ def standalone_question(question: str, history: Sequence[str]) -> str:
     if not history:
         return question
     words = question.split()
-    if len(words) <= 6 or _FOLLOW_UP.search(question) or question.lower().startswith(("and ", "but ", "what about")):
+    if (
+        len(words) <= 6
+        or _FOLLOW_UP.search(question)
+        or question.lower().startswith(("and ", "but ", "what about"))
+    ):
         return f"{history[-1]} {question}"
     return question
 
@@ -73,8 +77,13 @@ class AnswerEngine:
         retrieval = self._retriever.retrieve(query, k=k or max(self._options.top_k, 10), filters=filters)
         passages = retrieval.passages
         snapshot = self._retriever.snapshot()
-        ranked = rank_sentences(query, retrieval.query_vector, passages[: self._options.top_k],
-                                self._retriever.embedder, snapshot.lexical.idf)
+        ranked = rank_sentences(
+            query,
+            retrieval.query_vector,
+            passages[: self._options.top_k],
+            self._retriever.embedder,
+            snapshot.lexical.idf,
+        )
         if not ranked:
             return Answer(question, NOT_FOUND, True, "refused", passages=passages)
         best = ranked[0]

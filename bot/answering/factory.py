@@ -14,7 +14,9 @@ def open_store(settings: Settings) -> ChromaStore:
     return ChromaStore(settings, canonical_model_name(settings.embedding_model))
 
 
-def build_engine(settings: Settings, embedder: Embedder | None = None, store: ChromaStore | None = None) -> AnswerEngine:
+def build_engine(
+    settings: Settings, embedder: Embedder | None = None, store: ChromaStore | None = None
+) -> AnswerEngine:
     store = store or open_store(settings)
     retriever = Retriever(store, embedder or make_embedder(settings), settings.data_dir / "cache")
     options = AnswerOptions(

@@ -54,6 +54,8 @@ def test_empty_store_refuses_instead_of_failing(engine: AnswerEngine) -> None:
 def test_follow_up_uses_the_previous_question(sample_engine: AnswerEngine) -> None:
     history = [REPO_SAMPLE_QUESTION]
     assert standalone_question("and who runs it?", history).startswith(REPO_SAMPLE_QUESTION)
-    assert standalone_question("How many runners took part in the autumn marathon race?", history).startswith("How")
+    assert standalone_question("How many runners took part in the autumn marathon race?", history).startswith(
+        "How"
+    )
     answer = sample_engine.answer("and who is its chief executive?", history=history)
     assert answer.citations and answer.citations[0].url == OPENAI_URL

@@ -36,7 +36,9 @@ def test_reingest_of_unchanged_articles_embeds_and_writes_nothing(
     assert _store_contents(settings) == before
 
 
-def test_changed_article_replaces_its_chunks(settings: Settings, ingestor: Ingestor, samples: Path, embedder: Embedder) -> None:
+def test_changed_article_replaces_its_chunks(
+    settings: Settings, ingestor: Ingestor, samples: Path, embedder: Embedder
+) -> None:
     run_ingest(settings, [str(samples)], ingestor=ingestor)
     path = samples / "marathon-record.md"
     path.write_text(path.read_text().replace("Grace Wanjiru", "Mary Chebet").replace("Wanjiru", "Chebet"))
@@ -52,7 +54,9 @@ def test_changed_article_replaces_its_chunks(settings: Settings, ingestor: Inges
     assert "Chebet" in answer.text
 
 
-def test_delete_removes_article_and_chunks(settings: Settings, ingestor: Ingestor, samples: Path, embedder: Embedder) -> None:
+def test_delete_removes_article_and_chunks(
+    settings: Settings, ingestor: Ingestor, samples: Path, embedder: Embedder
+) -> None:
     run_ingest(settings, [str(samples)], ingestor=ingestor)
     store = open_store(settings)
     engine = build_engine(settings, embedder, store)
@@ -67,13 +71,19 @@ def test_delete_removes_article_and_chunks(settings: Settings, ingestor: Ingesto
     assert all(p.article.id != target for p in answer.passages)
 
 
-def test_each_bad_input_fails_alone_with_a_reason(settings: Settings, ingestor: Ingestor, tmp_path: Path, samples: Path) -> None:
+def test_each_bad_input_fails_alone_with_a_reason(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path, samples: Path
+) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     (bad / "empty.txt").write_text("")
-    (bad / "bad.jsonl").write_text('{"id": "ok-1", "title": "Fine", "text": "A perfectly fine article about ducks in the park."}\nnot json\n{"id": "x"}\n')
-    (bad / "bad-front-matter.md").write_text("---\ntitle: [unclosed\n---\nbody text here that is long enough to be an article.\n")
+    (bad / "bad.jsonl").write_text(
+        '{"id": "ok-1", "title": "Fine", "text": "A perfectly fine article about ducks in the park."}\nnot json\n{"id": "x"}\n'
+    )
+    (bad / "bad-front-matter.md").write_text(
+        "---\ntitle: [unclosed\n---\nbody text here that is long enough to be an article.\n"
+    )
 
     report = run_ingest(settings, [str(samples), str(bad), str(tmp_path / "missing.txt")], ingestor=ingestor)
 
@@ -88,7 +98,9 @@ def test_each_bad_input_fails_alone_with_a_reason(settings: Settings, ingestor: 
     assert not report.ok
 
 
-def test_oversized_file_is_refused_without_reading_it(settings: Settings, ingestor: Ingestor, tmp_path: Path) -> None:
+def test_oversized_file_is_refused_without_reading_it(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path
+) -> None:
     big = tmp_path / "huge.pdf"
     with big.open("wb") as f:  # a sparse 50 MB file
         f.truncate(50 * 1024 * 1024)
@@ -97,9 +109,14 @@ def test_oversized_file_is_refused_without_reading_it(settings: Settings, ingest
     assert "52.4 MB" in (failure.reason or "") and "limit" in (failure.reason or "")
 
 
-def test_chinese_article_is_ingested_and_retrievable(settings: Settings, ingestor: Ingestor, tmp_path: Path, embedder: Embedder) -> None:
+def test_chinese_article_is_ingested_and_retrievable(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path, embedder: Embedder
+) -> None:
     doc = tmp_path / "zh.txt"
-    doc.write_text("北京市政府今天宣布，新的地铁线路将于明年开通。这条线路连接机场和市中心，全长四十公里。", encoding="utf-8")
+    doc.write_text(
+        "北京市政府今天宣布，新的地铁线路将于明年开通。这条线路连接机场和市中心，全长四十公里。",
+        encoding="utf-8",
+    )
     report = run_ingest(settings, [str(doc)], ingestor=ingestor)
     assert report.count("added") == 1, report.outcomes
     store = open_store(settings)

@@ -51,7 +51,12 @@ def test_html_file_is_extracted_without_boilerplate(tmp_path: Path) -> None:
 
 def test_pdf_text_and_title(tmp_path: Path) -> None:
     pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(make_pdf(["The council approved the new budget on Tuesday.", "Spending on parks rises by ten percent."], title="Budget approved"))
+    pdf.write_bytes(
+        make_pdf(
+            ["The council approved the new budget on Tuesday.", "Spending on parks rises by ten percent."],
+            title="Budget approved",
+        )
+    )
     article = _only(list(iter_items([str(pdf)], OPTIONS)))
     assert article.title == "Budget approved"
     assert "council approved the new budget" in article.text and "parks rises" in article.text
@@ -67,8 +72,10 @@ def test_pdf_without_text_is_a_clear_failure(tmp_path: Path) -> None:
 
 def test_jsonl_keeps_given_ids_and_fields(tmp_path: Path) -> None:
     rows = tmp_path / "a.jsonl"
-    rows.write_text('{"id": "n-1", "title": "T1", "text": "Some article text that is long enough.", "date": "2005-01-02", "source": "wire"}\n'
-                    '{"id": "n-2", "title": "T2", "text": "Another article text, also long enough.", "url": "https://x.example/2"}\n')
+    rows.write_text(
+        '{"id": "n-1", "title": "T1", "text": "Some article text that is long enough.", "date": "2005-01-02", "source": "wire"}\n'
+        '{"id": "n-2", "title": "T2", "text": "Another article text, also long enough.", "url": "https://x.example/2"}\n'
+    )
     first, second = list(iter_items([str(rows)], OPTIONS))
     assert isinstance(first, Article) and isinstance(second, Article)
     assert (first.id, first.date, first.source) == ("n-1", "2005-01-02", "wire")
@@ -78,7 +85,9 @@ def test_jsonl_keeps_given_ids_and_fields(tmp_path: Path) -> None:
 def test_folder_is_walked_recursively_by_extension(tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "one.txt").write_text("First article about a quiet town council meeting.")
-    (tmp_path / "a" / "b" / "two.md").write_text("# Heading\n\nSecond article about the *new* [park](http://x) opening.")
+    (tmp_path / "a" / "b" / "two.md").write_text(
+        "# Heading\n\nSecond article about the *new* [park](http://x) opening."
+    )
     (tmp_path / "a" / "b" / "image.png").write_bytes(b"\x89PNG")
     items = list(iter_items([str(tmp_path / "a")], OPTIONS))
     assert sorted(i.title for i in items if isinstance(i, Article)) == ["one", "two"]

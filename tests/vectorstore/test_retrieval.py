@@ -25,9 +25,30 @@ def _write(folder: Path, name: str, title: str, date: str, source: str, body: st
 @pytest.fixture
 def corpus(tmp_path: Path, settings: Settings, ingestor: Ingestor) -> Path:
     folder = tmp_path / "corpus"
-    _write(folder, "a.md", "Port strike ends", "2024-01-10", "wire", "Dock workers ended their strike at the port on Monday after a deal on pay.")
-    _write(folder, "b.md", "Port strike begins", "2023-05-02", "local", "Dock workers at the port walked out on Tuesday in a dispute over pay.")
-    _write(folder, "c.md", "New tram model", "2024-03-01", "wire", "The city ordered forty trams of the model XK-4471 from a factory in Spain.")
+    _write(
+        folder,
+        "a.md",
+        "Port strike ends",
+        "2024-01-10",
+        "wire",
+        "Dock workers ended their strike at the port on Monday after a deal on pay.",
+    )
+    _write(
+        folder,
+        "b.md",
+        "Port strike begins",
+        "2023-05-02",
+        "local",
+        "Dock workers at the port walked out on Tuesday in a dispute over pay.",
+    )
+    _write(
+        folder,
+        "c.md",
+        "New tram model",
+        "2024-03-01",
+        "wire",
+        "The city ordered forty trams of the model XK-4471 from a factory in Spain.",
+    )
     assert run_ingest(settings, [str(folder)], ingestor=ingestor).count("added") == 3
     return folder
 
@@ -40,7 +61,10 @@ def test_hybrid_search_finds_rare_exact_terms(corpus: Path, settings: Settings, 
 def test_filters_by_source_and_date(corpus: Path, settings: Settings, embedder: Embedder) -> None:
     retriever = _retriever(settings, embedder)
     question = "dock workers strike at the port"
-    assert {p.article.title for p in retriever.retrieve(question, 5).passages} >= {"Port strike ends", "Port strike begins"}
+    assert {p.article.title for p in retriever.retrieve(question, 5).passages} >= {
+        "Port strike ends",
+        "Port strike begins",
+    }
     local = retriever.retrieve(question, 5, Filters(sources=("local",))).passages
     assert [p.article.title for p in local] == ["Port strike begins"]
     recent = retriever.retrieve(question, 5, Filters(since="2024-01-01")).passages
@@ -51,11 +75,20 @@ def test_filters_by_source_and_date(corpus: Path, settings: Settings, embedder: 
         Filters(since="last week")
 
 
-def test_lexical_index_follows_updates_and_deletes(corpus: Path, settings: Settings, embedder: Embedder, ingestor: Ingestor) -> None:
+def test_lexical_index_follows_updates_and_deletes(
+    corpus: Path, settings: Settings, embedder: Embedder, ingestor: Ingestor
+) -> None:
     retriever = _retriever(settings, embedder)  # a long-lived reader, like the bot
     assert retriever.retrieve("XK-4471", 1).passages[0].article.title == "New tram model"
 
-    _write(corpus, "c.md", "New tram model", "2024-03-01", "wire", "The city ordered forty trams of the model ZQ-9000 from a factory in Spain.")
+    _write(
+        corpus,
+        "c.md",
+        "New tram model",
+        "2024-03-01",
+        "wire",
+        "The city ordered forty trams of the model ZQ-9000 from a factory in Spain.",
+    )
     run_ingest(settings, [str(corpus)], ingestor=ingestor)
 
     hits = retriever.retrieve("XK-4471", 3).passages

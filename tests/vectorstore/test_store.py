@@ -23,10 +23,12 @@ from vectorstore.store import ChromaStore
 def test_opening_a_store_with_another_model_is_a_clear_error(settings: Settings) -> None:
     store = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
     article = Article(id="a1", title="T", text="Some text about things.")
-    store.write_article(article, [Chunk("a1", 0, article.text, 0, len(article.text))], np.ones((1, 384), np.float32))
+    store.write_article(
+        article, [Chunk("a1", 0, article.text, 0, len(article.text))], np.ones((1, 384), np.float32)
+    )
     store.check_dimension(384)
 
-    with pytest.raises(ModelMismatchError, match="all-MiniLM-L6-v2.*other-model"):
+    with pytest.raises(ModelMismatchError, match=r"all-MiniLM-L6-v2.*other-model"):
         ChromaStore(settings, "other-model")
     with pytest.raises(ModelMismatchError, match="384-dimensional"):
         ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2").check_dimension(768)
@@ -40,7 +42,7 @@ def test_deleting_an_unknown_article_says_so(settings: Settings) -> None:
 
 def test_unreachable_server_is_a_clear_error(settings: Settings) -> None:
     remote = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": _free_port()})
-    with pytest.raises(StoreUnavailableError, match="Chroma server at 127.0.0.1"):
+    with pytest.raises(StoreUnavailableError, match=r"Chroma server at 127\.0\.0\.1"):
         ChromaStore(remote, "m")
 
 
@@ -57,7 +59,8 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
     chroma = Path(sys.executable).with_name("chroma")
     proc = subprocess.Popen(
         [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "server")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 30
@@ -78,7 +81,9 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
 
 
 @pytest.mark.slow
-def test_ingest_and_ask_through_a_chroma_server(settings: Settings, embedder: Embedder, chroma_server: int, samples: Path) -> None:
+def test_ingest_and_ask_through_a_chroma_server(
+    settings: Settings, embedder: Embedder, chroma_server: int, samples: Path
+) -> None:
     remote = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": chroma_server})
     report = run_ingest(remote, [str(samples)], ingestor=build_ingestor(remote, embedder))
     assert report.count("added") == 6

@@ -1,0 +1,102 @@
+"""An ingest killed with SIGKILL and run again ends with exactly the store of an
+uninterrupted run: no duplicate chunks, no half-written article."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.answering.factory import open_store
+from bot.settings import Settings
+
+WORDS = [
+    "council",
+    "harbour",
+    "river",
+    "museum",
+    "budget",
+    "train",
+    "school",
+    "market",
+    "festival",
+    "bridge",
+    "election",
+    "storm",
+    "library",
+    "hospital",
+    "factory",
+    "airport",
+    "stadium",
+    "park",
+    "theatre",
+    "orchestra",
+]
+
+
+def _corpus(path: Path, n: int = 40) -> None:
+    rng = random.Random(7)
+    with path.open("w") as f:
+        for i in range(n):
+            sentences = [
+                f"The {rng.choice(WORDS)} near the {rng.choice(WORDS)} reported {rng.randint(2, 900)} visitors on day {j}."
+                for j in range(30)
+            ]
+            f.write(
+                json.dumps({"id": f"doc-{i:03d}", "title": f"Report {i}", "text": " ".join(sentences)}) + "\n"
+            )
+
+
+def _ingest(data: Path, corpus: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "NEWSDESK_DATA_DIR": str(data), "INGEST_FLUSH_CHUNKS": "8", "HF_HUB_OFFLINE": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "ingest", str(corpus), "-v"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _snapshot(data: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    store = open_store(Settings(_env_file=None, newsdesk_data_dir=data))  # type: ignore[call-arg]
+    chunks = {c.id: (c.article_id, c.hash, c.index, c.text, c.start, c.end) for c in store.iter_chunks()}
+    records = {r.id: (r.hash, r.n_chunks, r.title) for r in store.records().values()}
+    return chunks, records
+
+
+@pytest.mark.slow
+def test_kill_9_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    _corpus(corpus)
+
+    victim = _ingest(tmp_path / "killed", corpus)
+    stored = 0
+    assert victim.stderr is not None
+    for line in victim.stderr:
+        stored += " stored " in line
+        if stored >= 12:
+            victim.send_signal(signal.SIGKILL)
+            break
+    victim.wait(timeout=60)
+    assert victim.returncode == -signal.SIGKILL, "the run was killed in the middle"
+    _, half_records = _snapshot(tmp_path / "killed")
+    assert 0 < len(half_records) < 40
+
+    rerun = _ingest(tmp_path / "killed", corpus)
+    assert rerun.wait(timeout=300) == 0
+    clean = _ingest(tmp_path / "clean", corpus)
+    assert clean.wait(timeout=300) == 0
+
+    chunks, records = _snapshot(tmp_path / "killed")
+    assert (chunks, records) == _snapshot(tmp_path / "clean")
+    assert len(records) == 40
+    for article_id, (_, n_chunks, _) in records.items():
+        assert sum(1 for c in chunks.values() if c[0] == article_id) == n_chunks
