@@ -11,7 +11,7 @@ class Settings(IngestSettings):
     # Answering
     top_k: int = Field(default=5, ge=1, le=20, description="Passages retrieved per question.")
     min_evidence: float = Field(
-        default=0.42, description="Below this evidence score the bot says it does not know."
+        default=0.36, description="Below this evidence score the bot says it does not know."
     )
     max_answer_chars: int = Field(default=300, ge=80)
     max_question_chars: int = Field(default=500, ge=20)

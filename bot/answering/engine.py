@@ -21,7 +21,7 @@ _FOLLOW_UP = re.compile(r"\b(it|its|they|them|their|he|she|his|her|this|that|the
 @dataclass(frozen=True)
 class AnswerOptions:
     top_k: int = 5
-    min_evidence: float = 0.42
+    min_evidence: float = 0.36
     max_answer_chars: int = 300
     max_question_chars: int = 500
 
