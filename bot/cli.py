@@ -24,6 +24,8 @@ app = typer.Typer(
 )
 articles_app = typer.Typer(no_args_is_help=True, help="List and delete stored articles.")
 app.add_typer(articles_app, name="articles")
+feedback_app = typer.Typer(no_args_is_help=True, help="Votes given to the bot's answers on Discord.")
+app.add_typer(feedback_app, name="feedback")
 out = Console()
 err = Console(stderr=True)
 
@@ -227,6 +229,18 @@ def evaluate(
         table.add_row(key, str(value))
     out.print(table)
     out.print(f"predictions: {run.out}", style="dim")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    ctx: typer.Context,
+    out_path: Annotated[Path, typer.Argument(help="JSONL file to write.")] = Path("feedback.jsonl"),
+) -> None:
+    """Write every vote (question, answer, cited article ids, vote) as JSONL."""
+    from bot.feedback import FeedbackStore, feedback_path
+
+    count = FeedbackStore(feedback_path(settings(ctx).data_dir)).export_jsonl(out_path)
+    err.print(f"{count} vote(s) written to {out_path}")
 
 
 @app.command()

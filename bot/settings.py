@@ -18,4 +18,24 @@ class Settings(IngestSettings):
     # Discord
     discord_token: SecretStr | None = None
     discord_guild_ids: str = Field(default="", description="Comma-separated ids for instant sync.")
+    discord_channel_ids: str = Field(default="", description="Answer only in these channels (empty: all).")
+    discord_admin_role: str | None = Field(default=None, description="Role allowed to feed the bot.")
+    ask_rate: int = Field(default=3, ge=1, description="Questions per user per ask_per_s seconds.")
+    ask_per_s: float = Field(default=30.0, gt=0)
+    answer_workers: int = Field(default=2, ge=1, description="Threads answering questions.")
+    answer_queue: int = Field(default=32, ge=1, description="Questions waiting before 'busy'.")
+    discord_max_upload_bytes: int = Field(default=10_000_000, gt=0)
+
+    @staticmethod
+    def _ids(raw: str) -> list[int]:
+        return [int(part) for part in raw.replace(" ", "").split(",") if part]
+
+    @property
+    def guild_ids(self) -> list[int]:
+        return self._ids(self.discord_guild_ids)
+
+    @property
+    def channel_ids(self) -> set[int]:
+        return set(self._ids(self.discord_channel_ids))
+
     log_level: str = "INFO"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -31,6 +32,7 @@ ALLOWED_TYPES = (
     "application/feed+json",
 )
 MAX_REDIRECTS = 5
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True)
@@ -41,15 +43,21 @@ class Fetched:
     charset: str | None
 
 
+def is_public_address(address: IPAddress) -> bool:
+    """Global unicast only: not private, loopback, link-local, multicast, reserved, unspecified."""
+    return address.is_global and not address.is_multicast
+
+
 @dataclass(frozen=True)
 class FetchPolicy:
     timeout_s: float = 20.0
     max_bytes: int = 10_000_000
     public_only: bool = False
     user_agent: str = "newsdesk/0.1"
+    address_allowed: Callable[[IPAddress], bool] = is_public_address
 
 
-def check_public(url: str) -> None:
+def check_public(url: str, allowed: Callable[[IPAddress], bool] = is_public_address) -> None:
     """Refuse a URL whose host is, or resolves to, a non-public address."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -60,7 +68,7 @@ def check_public(url: str) -> None:
         raise FetchError(f"Cannot resolve {parts.hostname}: {exc.strerror}") from exc
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global or address.is_multicast:
+        if not allowed(address):
             raise UnsafeURLError(
                 f"{parts.hostname} points to a private or reserved address; it will not be fetched."
             )
@@ -75,7 +83,7 @@ def fetch(url: str, policy: FetchPolicy) -> Fetched:
             if urlsplit(url).scheme not in ("http", "https"):
                 raise FetchError(f"Only http(s) URLs can be fetched, not {url!r}.")
             if policy.public_only:
-                check_public(url)
+                check_public(url, policy.address_allowed)
             try:
                 with client.stream("GET", url) as response:
                     if response.is_redirect and "location" in response.headers:

@@ -122,6 +122,10 @@ class Retriever:
     def embedder(self) -> Embedder:
         return self._embedder
 
+    @property
+    def store(self) -> ChromaStore:
+        return self._store
+
     def snapshot(self) -> _Snapshot:
         """The current records and lexical index, refreshed if the store changed."""
         generation = self._store.generation()

@@ -73,7 +73,9 @@ def test_eval_writes_predictions_in_the_shared_format(tmp_path: Path) -> None:
     articles = FIXTURES / "eval_slice" / "articles.jsonl"
     questions = FIXTURES / "eval_slice" / "questions.jsonl"
     out = tmp_path / "pred.jsonl"
-    figures = _json(["eval", "--articles", str(articles), "--questions", str(questions), "--out", str(out), "--json"])
+    figures = _json(
+        ["eval", "--articles", str(articles), "--questions", str(questions), "--out", str(out), "--json"]
+    )
 
     rows = load_jsonl(out)
     assert len(rows) == 6
@@ -82,13 +84,17 @@ def test_eval_writes_predictions_in_the_shared_format(tmp_path: Path) -> None:
         assert set(row) >= {"id", "answer", "refused", "retrieved", "latency_ms"}
         assert 1 <= len(row["retrieved"]) <= 10
         for hit in row["retrieved"]:
-            assert hit["article_id"] in texts and 0 <= hit["start"] < hit["end"] <= len(texts[hit["article_id"]])
+            assert hit["article_id"] in texts and 0 <= hit["start"] < hit["end"] <= len(
+                texts[hit["article_id"]]
+            )
     assert isinstance(figures, dict) and figures["questions"] == 6
     assert figures["recall_at_5"] >= 0.8 and figures["answer_hit"] >= 0.5
 
     reference = subprocess.run(
         [sys.executable, str(REPO.parent / "shared" / "eval" / "score.py"), str(questions), str(out)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if reference.returncode == 0:  # the shared scorer agrees with ours where it is present
         theirs = json.loads(reference.stdout)

@@ -1,0 +1,17 @@
+"""`python -m bot`: start the Discord bot."""
+
+import sys
+
+from bot.discord_app.runner import run_bot
+from bot.settings import Settings
+from ingest.cli import configure_logging
+
+
+def main() -> int:
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return run_bot(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

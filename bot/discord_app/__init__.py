@@ -1,0 +1,1 @@
+"""The Discord door: the only package that imports discord."""

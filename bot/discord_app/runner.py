@@ -1,0 +1,36 @@
+"""Start the Discord bot from settings (`newsdesk bot`, `python -m bot`)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import discord
+
+from bot.discord_app.client import NewsBot
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def run_bot(settings: Settings) -> int:
+    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    if not token:
+        sys.stderr.write(
+            "DISCORD_TOKEN is not set. Copy .env.example to .env and put your bot's token in it "
+            "(see README, 'Run it on your server').\n"
+        )
+        return 2
+    bot = NewsBot(settings)
+    try:
+        bot.run(token, log_handler=None)  # our logging is configured by the entry point
+    except discord.LoginFailure:
+        sys.stderr.write("Discord rejected DISCORD_TOKEN: check it in the developer portal.\n")
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        sys.stderr.write(
+            "Enable the Message Content intent for this bot in the developer portal "
+            "(Bot -> Privileged Gateway Intents).\n"
+        )
+        return 2
+    return 0
