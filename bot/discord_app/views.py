@@ -4,6 +4,7 @@ which answer was voted on)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -22,7 +23,7 @@ class FeedbackView(discord.ui.View):
         message = interaction.message
         if message is None:
             return
-        stored = self._store.vote(message.id, interaction.user.id, vote)
+        stored = await asyncio.to_thread(self._store.vote, message.id, interaction.user.id, vote)
         text = (
             "Thanks for the feedback." if stored else "I no longer know this answer; the vote was not stored."
         )

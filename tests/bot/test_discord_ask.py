@@ -60,7 +60,7 @@ def _sent(mock: Any) -> dict[str, Any]:
 
 
 async def test_ask_defers_then_answers_with_cited_embed(news_bot: NewsBot) -> None:
-    cog, command = _ask(news_bot)
+    _, command = _ask(news_bot)
     interaction = make_interaction(news_bot, make_member(GUILD), GUILD)
 
     await invoke(news_bot, command, interaction, question=REPO_SAMPLE_QUESTION)

@@ -8,12 +8,14 @@ only be removed from the CLI.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_app.client import UPLOAD_SUFFIXES
 from bot.discord_app.exts.errors import NotAllowedHere
 from bot.discord_app.rendering import NO_MENTIONS, clip, report_text, safe
 from vectorstore.models import GLOBAL_SCOPE
@@ -63,6 +65,11 @@ class Admin(commands.Cog):
             report = await self.bot.ingests.run(self.bot.ingest_url, url.strip(), interaction.guild_id)
         else:
             assert file is not None
+            if Path(file.filename).suffix.lower() not in UPLOAD_SUFFIXES:
+                await interaction.followup.send(
+                    "Please attach a .txt, .md, .html or .pdf file.", ephemeral=True
+                )
+                return
             if file.size > self.bot.settings.discord_max_upload_bytes:
                 limit = self.bot.settings.discord_max_upload_bytes / 1e6
                 await interaction.followup.send(

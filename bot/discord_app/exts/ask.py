@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -59,7 +60,7 @@ class Ask(commands.Cog):
         await interaction.response.defer(thinking=True)
         answer = await self.bot.answer(question, interaction.guild_id)
         message = await interaction.followup.send(wait=True, **self._reply(answer))
-        self._remember(message, interaction.guild_id, answer)
+        await self._remember(message, interaction.guild_id, answer)
 
     def _reply(self, answer: Answer) -> dict[str, Any]:
         view = FeedbackView(self.bot.feedback)
@@ -71,8 +72,10 @@ class Ask(commands.Cog):
             }
         return {"embed": answer_embed(answer), "view": view, "allowed_mentions": NO_MENTIONS}
 
-    def _remember(self, message: discord.Message, guild_id: int | None, answer: Answer) -> None:
-        self.bot.feedback.record_answer(
+    async def _remember(self, message: discord.Message, guild_id: int | None, answer: Answer) -> None:
+        """Keep what was answered, for the votes (SQLite, so off the event loop)."""
+        await asyncio.to_thread(
+            self.bot.feedback.record_answer,
             message.id,
             guild_id,
             message.channel.id,
@@ -117,13 +120,13 @@ class Ask(commands.Cog):
             async with message.channel.typing():
                 answer = await self.bot.answer(question, None)
             sent = await message.reply(**self._reply(answer))
-            self._remember(sent, None, answer)
+            await self._remember(sent, None, answer)
             return
         thread = await message.create_thread(name=clip(question, 100))
         async with thread.typing():
             answer = await self.bot.answer(question, message.guild.id)
         sent = await thread.send(**self._reply(answer))
-        self._remember(sent, message.guild.id, answer)
+        await self._remember(sent, message.guild.id, answer)
         self._threads[thread.id] = [question]
 
     async def _follow_up(self, message: discord.Message, thread: discord.Thread, question: str) -> None:
@@ -134,7 +137,7 @@ class Ask(commands.Cog):
         async with thread.typing():
             answer = await self.bot.answer(question, thread.guild.id, history[-HISTORY_TURNS:])
         sent = await thread.send(**self._reply(answer))
-        self._remember(sent, thread.guild.id, answer)
+        await self._remember(sent, thread.guild.id, answer)
         self._threads[thread.id] = [*history, question]
 
     async def _history_from(self, thread: discord.Thread, current: discord.Message) -> list[str]:
