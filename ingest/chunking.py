@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from vectorstore.models import Article, Chunk
-from vectorstore.sentences import SENTENCE_SEPARATOR
+from vectorstore.sentences import SENTENCE_SEPARATOR, split_sentences
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -38,6 +38,7 @@ class Chunker:
             start = article.text.find(piece, previous_start + 1)
             if start < 0:  # cannot happen for substrings; never store a wrong offset
                 raise ValueError(f"chunk not found in the text of {article.id!r}")
-            chunks.append(Chunk(article.id, len(chunks), piece, start, start + len(piece)))
+            sentences = tuple((s.start, s.end) for s in split_sentences(piece, base=start))
+            chunks.append(Chunk(article.id, len(chunks), piece, start, start + len(piece), sentences))
             previous_start = start
         return chunks

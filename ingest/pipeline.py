@@ -173,15 +173,18 @@ class Ingestor:
     def _flush(self, pending: list[_Pending], report: IngestReport) -> None:
         if not pending:
             return
-        texts = [c.text for p in pending for c in p.chunks]
+        chunks = [c for p in pending for c in p.chunks]
+        spans = [[(s - c.start, e - c.start) for s, e in c.sentences] for c in chunks]
         t0 = time.monotonic()
-        vectors = self._embedder.embed(texts)
+        vectors, sentence_vectors = self._embedder.embed_with_spans([c.text for c in chunks], spans)
         report.embed_seconds += time.monotonic() - t0
         self._store.check_dimension(int(vectors.shape[1]))
         offset = 0
         for p in pending:
             n = len(p.chunks)
-            self._store.write_article(p.article, p.chunks, vectors[offset : offset + n])
+            self._store.write_article(
+                p.article, p.chunks, vectors[offset : offset + n], sentence_vectors[offset : offset + n]
+            )
             offset += n
             report.chunks_embedded += n
             report.outcomes.append(Outcome(p.article.id, p.status, p.article.id, p.article.title, n))

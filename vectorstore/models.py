@@ -64,13 +64,15 @@ class Article:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A piece of an article's clean text; start/end are offsets into Article.text."""
+    """A piece of an article's clean text; start/end are offsets into Article.text, and
+    `sentences` the (start, end) offsets of its sentences, also into Article.text."""
 
     article_id: str
     index: int
     text: str
     start: int
     end: int
+    sentences: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

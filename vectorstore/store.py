@@ -94,11 +94,11 @@ class ChromaStore:
         self._model_name = model_name
         self._location = _location(settings)
         self._client = open_client(settings)
-        self._chunks, self._articles = self._open_collections()
+        self._chunks, self._articles, self._sentences = self._open_collections()
         self._check_model()
         self._max_batch = max(1, min(self._client.get_max_batch_size(), 1000))
 
-    def _open_collections(self) -> tuple[Collection, Collection]:
+    def _open_collections(self) -> tuple[Collection, Collection, Collection]:
         name = self._settings.chroma_collection
         try:
             chunks = self._client.get_or_create_collection(
@@ -108,9 +108,14 @@ class ChromaStore:
                 embedding_function=None,
             )
             articles = self._client.get_or_create_collection(f"{name}_articles", embedding_function=None)
+            sentences = self._client.get_or_create_collection(
+                f"{name}_sentences",
+                configuration={"hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 200}},
+                embedding_function=None,
+            )
         except Exception as exc:
             raise StoreUnavailableError(f"Cannot open {self._location}: {exc}") from exc
-        return chunks, articles
+        return chunks, articles, sentences
 
     def _check_model(self) -> None:
         recorded = (self._chunks.metadata or {}).get("embedding_model")
@@ -187,9 +192,20 @@ class ChromaStore:
                 out[str(meta["article_id"])].add(cid)
         return out
 
-    def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """Add the new chunks, flip the manifest to them, then drop the old ones."""
+    def write_article(
+        self,
+        article: Article,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        sentence_vectors: Sequence[np.ndarray] = (),
+    ) -> None:
+        """Add the new sentences and chunks, flip the manifest to them, drop the old ones.
+
+        Sentences go first: once any chunk of a version exists, all its sentences do.
+        """
         ids = [chunk_id(article.id, article.hash, c.index) for c in chunks]
+        if len(sentence_vectors):
+            self._write_sentences(article, chunks, ids, sentence_vectors)
         metas = [_chunk_meta(article, c) for c in chunks]
         for start in range(0, len(ids), self._max_batch):
             end = start + self._max_batch
@@ -204,11 +220,54 @@ class ChromaStore:
         )
         self.remove_stale_chunks(article.id, keep=set(ids))
 
+    def _write_sentences(
+        self, article: Article, chunks: Sequence[Chunk], ids: Sequence[str], vectors: Sequence[np.ndarray]
+    ) -> None:
+        rows: list[tuple[str, np.ndarray, dict[str, str | int]]] = []
+        for chunk, cid, chunk_vectors in zip(chunks, ids, vectors, strict=True):
+            for k, ((start, end), vector) in enumerate(zip(chunk.sentences, chunk_vectors, strict=True)):
+                meta: dict[str, str | int] = {
+                    "article_id": article.id,
+                    "hash": article.hash,
+                    "chunk_id": cid,
+                    "start": start,
+                    "end": end,
+                }
+                rows.append((f"{cid}:{k:03d}", vector, meta))
+        for start in range(0, len(rows), self._max_batch):
+            part = rows[start : start + self._max_batch]
+            self._sentences.upsert(
+                ids=[r[0] for r in part],
+                embeddings=np.stack([r[1] for r in part]),
+                metadatas=[r[2] for r in part],  # type: ignore[misc]
+            )
+
     def remove_stale_chunks(self, article_id: str, keep: set[str]) -> int:
+        """Delete the article's chunks (and their sentences) that are not in `keep`."""
         stale = sorted(self.chunk_ids_of([article_id])[article_id] - keep)
         for start in range(0, len(stale), self._max_batch):
-            self._chunks.delete(ids=stale[start : start + self._max_batch])
+            part = stale[start : start + self._max_batch]
+            where: Any = {"chunk_id": {"$in": part}}
+            self._sentences.delete(where=where)
+            self._chunks.delete(ids=part)
         return len(stale)
+
+    def sentences_of(self, chunk_ids: Sequence[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+        """Stored (start, end, vector) of each chunk's sentences, in text order."""
+        out: dict[str, list[tuple[int, int, np.ndarray]]] = {c: [] for c in chunk_ids}
+        if not chunk_ids:
+            return out
+        where: Any = {"chunk_id": {"$in": list(chunk_ids)}}
+        got = self._sentences.get(where=where, include=["embeddings", "metadatas"])
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        meta: Any
+        for meta, vector in zip(got["metadatas"] or [], vectors, strict=True):
+            out[str(meta["chunk_id"])].append(
+                (int(meta["start"]), int(meta["end"]), np.asarray(vector, dtype=np.float32))
+            )
+        for rows in out.values():
+            rows.sort(key=lambda r: r[0])
+        return out
 
     def delete_article(self, article_id: str) -> ArticleRecord:
         """Hide the article (manifest first), then remove its chunks."""

@@ -83,6 +83,7 @@ class AnswerEngine:
             passages[: self._options.top_k],
             self._retriever.embedder,
             snapshot.lexical.idf,
+            self._retriever.store.sentences_of,
         )
         if not ranked:
             return Answer(question, NOT_FOUND, True, "refused", passages=passages)

@@ -17,9 +17,9 @@ from vectorstore.sentences import split_sentences
 
 @dataclass(frozen=True)
 class Weights:
-    similarity: float = 0.55
-    overlap: float = 0.35
-    rank: float = 0.10
+    similarity: float = 0.6
+    overlap: float = 0.4
+    rank: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -33,17 +33,35 @@ class Candidate:
     score: float
 
 
-def candidates(passages: Sequence[Passage], max_passages: int) -> list[tuple[Passage, int, str, int, int]]:
-    """(passage, rank, sentence, start, end) for each sentence of the top passages, no repeats."""
+SentenceLookup = Callable[[list[str]], dict[str, list[tuple[int, int, np.ndarray]]]]
+
+
+@dataclass
+class _Found:
+    passage: Passage
+    rank: int
+    text: str
+    start: int
+    end: int
+    vector: np.ndarray | None
+
+
+def candidates(passages: Sequence[Passage], lookup: SentenceLookup | None) -> list[_Found]:
+    """Each sentence of the passages once, with its stored vector when the store has one."""
+    stored = lookup([p.chunk_id for p in passages]) if lookup else {}
     seen: set[tuple[str, int]] = set()
-    out = []
-    for rank, passage in enumerate(passages[:max_passages]):
-        for sentence in split_sentences(passage.text, base=passage.start):
-            key = (passage.article.id, sentence.start)
-            if key in seen or len(sentence.text) < 12:
+    out: list[_Found] = []
+    for rank, passage in enumerate(passages):
+        rows: list[tuple[int, int, np.ndarray | None]] = list(stored.get(passage.chunk_id) or []) or [
+            (s.start, s.end, None) for s in split_sentences(passage.text, base=passage.start)
+        ]
+        for start, end, vector in rows:
+            text = passage.text[start - passage.start : end - passage.start]
+            key = (passage.article.id, start)
+            if key in seen or len(text) < 12:
                 continue
             seen.add(key)
-            out.append((passage, rank, sentence.text, sentence.start, sentence.end))
+            out.append(_Found(passage, rank, text, start, end, vector))
     return out
 
 
@@ -63,20 +81,22 @@ def rank_sentences(
     passages: Sequence[Passage],
     embedder: Embedder,
     idf: Callable[[str], float],
+    lookup: SentenceLookup | None = None,
     weights: Weights = Weights(),
-    max_passages: int = 5,
 ) -> list[Candidate]:
-    found = candidates(passages, max_passages)
-    if not found:
-        return []
-    vectors = embedder.embed([text for _, _, text, _, _ in found])
-    similarities = vectors @ query_vector
+    found = candidates(passages, lookup)
+    missing = [f for f in found if f.vector is None]
+    if missing:  # sentences the store has no vectors for (an older store): embed them now
+        for f, vector in zip(missing, embedder.embed([f.text for f in missing]), strict=True):
+            f.vector = vector
     q_tokens = tokenize(question)
     out = []
-    for (passage, rank, text, start, end), sim in zip(found, similarities, strict=True):
-        lex = overlap_score(q_tokens, text, idf)
-        score = weights.similarity * float(sim) + weights.overlap * lex + weights.rank / (1 + rank)
-        out.append(Candidate(passage, text, start, end, float(sim), lex, score))
+    for f in found:
+        assert f.vector is not None
+        sim = float(f.vector @ query_vector)
+        lex = overlap_score(q_tokens, f.text, idf)
+        score = weights.similarity * sim + weights.overlap * lex + weights.rank / (1 + f.rank)
+        out.append(Candidate(f.passage, f.text, f.start, f.end, sim, lex, score))
     out.sort(key=lambda c: -c.score)
     return out
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.evaluation import OffsetMap, load_jsonl
+from bot.evaluation import OffsetMap, load_jsonl, normalize
 from tests.conftest import FIXTURES, REPO
 from tests.helpers import REPO_SAMPLE_QUESTION
 
@@ -88,7 +88,12 @@ def test_eval_writes_predictions_in_the_shared_format(tmp_path: Path) -> None:
                 texts[hit["article_id"]]
             )
     assert isinstance(figures, dict) and figures["questions"] == 6
-    assert figures["recall_at_5"] >= 0.8 and figures["answer_hit"] >= 0.5
+    assert figures["recall_at_5"] >= 0.8  # the slice is small: every gold passage is found
+    hits = sum(
+        any(normalize(a) in normalize(row["answer"]) for a in q["answers"])
+        for q, row in zip(load_jsonl(questions), rows, strict=True)
+    )
+    assert figures["answer_hit"] == round(hits / 6, 4)
 
     reference = subprocess.run(
         [sys.executable, str(REPO.parent / "shared" / "eval" / "score.py"), str(questions), str(out)],

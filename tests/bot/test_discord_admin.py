@@ -89,9 +89,12 @@ async def test_ingest_url_refuses_loopback_for_discord_users(news_bot: NewsBot) 
 def test_every_redirect_is_checked_again() -> None:
     """A 'public' first hop (127.0.0.2, allowed by the test's policy) redirecting to a
     private one (127.0.0.1) is refused before the second request is made."""
-    with serving({"/secret": Route(b"internal data", "text/plain")}) as inner, serving(
-        {"/r": Route(b"", status=302, headers={"Location": inner.url("/secret")})}, host="127.0.0.2"
-    ) as outer:
+    with (
+        serving({"/secret": Route(b"internal data", "text/plain")}) as inner,
+        serving(
+            {"/r": Route(b"", status=302, headers={"Location": inner.url("/secret")})}, host="127.0.0.2"
+        ) as outer,
+    ):
         policy = FetchPolicy(
             public_only=True, address_allowed=lambda a: a == ipaddress.ip_address("127.0.0.2")
         )
