@@ -25,6 +25,7 @@ from vectorstore.store import ChromaStore, StoredChunk
 log = logging.getLogger(__name__)
 
 RRF_K = 60
+# Fusion weights: BM25 counts twice the dense rank (chosen on squad-dev: MRR@10 0.798 -> 0.808).
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class Retriever:
         dense_candidates: int = 40,
         lexical_candidates: int = 40,
         dense_weight: float = 1.0,
-        lexical_weight: float = 1.0,
+        lexical_weight: float = 2.0,
     ) -> None:
         self._store = store
         self._embedder = embedder
