@@ -13,8 +13,21 @@ class Settings(IngestSettings):
     min_evidence: float = Field(
         default=0.36, description="Below this evidence score the bot says it does not know."
     )
+    support_threshold: float = Field(
+        default=0.5, description="Support a generated sentence needs from its source to be kept."
+    )
     max_answer_chars: int = Field(default=300, ge=80)
     max_question_chars: int = Field(default=500, ge=20)
+    # LLM (optional): none | openai | openai_compatible | ollama | local
+    llm_provider: str = Field(default="none", description="Which chat model writes answers.")
+    llm_model: str = Field(default="", description="Model name at the provider.")
+    llm_base_url: str | None = Field(default=None, description="Server URL (openai_compatible, ollama).")
+    llm_api_key: SecretStr | None = None
+    llm_model_path: str | None = Field(default=None, description="GGUF file for the local backend.")
+    llm_timeout_s: float = Field(default=30.0, gt=0)
+    llm_max_tokens: int = Field(default=256, ge=16)
+    llm_temperature: float = Field(default=0.0, ge=0, le=2)
+    llm_threads: int = Field(default=2, ge=1, description="CPU threads of the local backend.")
     # Discord
     discord_token: SecretStr | None = None
     discord_guild_ids: str = Field(default="", description="Comma-separated ids for instant sync.")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from bot.answering.errors import QuestionError
 from bot.answering.extractive import Candidate, rank_sentences, trim
+from bot.answering.generative import Generator, PartialCallback
+from bot.answering.llm import rewrite_question
 from bot.answering.models import Answer, Citation
 from vectorstore.retrieval import Filters, Retriever
 
@@ -46,9 +48,16 @@ def standalone_question(question: str, history: Sequence[str]) -> str:
 
 
 class AnswerEngine:
-    def __init__(self, retriever: Retriever, options: AnswerOptions) -> None:
+    def __init__(
+        self, retriever: Retriever, options: AnswerOptions, generator: Generator | None = None
+    ) -> None:
         self._retriever = retriever
         self._options = options
+        self._generator = generator
+
+    @property
+    def generator(self) -> Generator | None:
+        return self._generator
 
     @property
     def retriever(self) -> Retriever:
@@ -71,9 +80,12 @@ class AnswerEngine:
         history: Sequence[str] = (),
         filters: Filters | None = None,
         k: int | None = None,
+        on_partial: PartialCallback | None = None,
     ) -> Answer:
+        """Answer from the articles. With an LLM, `on_partial` receives the text as it is
+        generated (before verification); the returned Answer is the verified one."""
         question = self.check_question(question)
-        query = standalone_question(question, history)
+        query = self._standalone(question, history)
         retrieval = self._retriever.retrieve(query, k=k or max(self._options.top_k, 10), filters=filters)
         passages = retrieval.passages
         snapshot = self._retriever.snapshot()
@@ -92,7 +104,20 @@ class AnswerEngine:
         if evidence < self._options.min_evidence:
             log.debug("refusing %r: evidence %.3f < %.3f", question, evidence, self._options.min_evidence)
             return Answer(question, NOT_FOUND, True, "refused", evidence=evidence, passages=passages)
-        return self._extractive(question, best, evidence, passages)
+        extractive = self._extractive(question, best, evidence, passages)
+        if self._generator is None:
+            return extractive
+        snapshot = self._retriever.snapshot()
+        return self._generator.answer(
+            question, passages[: self._options.top_k], ranked, extractive, snapshot.lexical.idf, on_partial
+        )
+
+    def _standalone(self, question: str, history: Sequence[str]) -> str:
+        if history and self._generator is not None:
+            rewritten = rewrite_question(self._generator.backend.model, question, history)
+            if rewritten:
+                return rewritten
+        return standalone_question(question, history)
 
     def _extractive(self, question: str, best: Candidate, evidence: float, passages: list) -> Answer:  # type: ignore[type-arg]
         quote = trim(best.text, self._options.max_answer_chars - 4)

@@ -31,6 +31,7 @@ class Candidate:
     similarity: float
     overlap: float
     score: float
+    vector: np.ndarray
 
 
 SentenceLookup = Callable[[list[str]], dict[str, list[tuple[int, int, np.ndarray]]]]
@@ -96,7 +97,7 @@ def rank_sentences(
         sim = float(f.vector @ query_vector)
         lex = overlap_score(q_tokens, f.text, idf)
         score = weights.similarity * sim + weights.overlap * lex + weights.rank / (1 + f.rank)
-        out.append(Candidate(f.passage, f.text, f.start, f.end, sim, lex, score))
+        out.append(Candidate(f.passage, f.text, f.start, f.end, sim, lex, score, f.vector))
     out.sort(key=lambda c: -c.score)
     return out
 

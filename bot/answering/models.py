@@ -31,6 +31,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     as_of: str | None = None
     evidence: float = 0.0
+    note: str | None = None
     passages: list[Passage] = field(default_factory=list, repr=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -41,5 +42,6 @@ class Answer:
             "mode": self.mode,
             "as_of": self.as_of,
             "evidence": round(self.evidence, 4),
+            "note": self.note,
             "citations": [asdict(c) for c in self.citations],
         }

@@ -1,0 +1,118 @@
+"""The LLM path: prompt with numbered sources, verify every sentence, fall back to the
+extractive answer when the LLM fails or nothing it wrote is supported."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from bot.answering.extractive import Candidate, trim
+from bot.answering.llm import ChatBackend, answer_messages, text_of
+from bot.answering.models import Answer, Citation
+from bot.answering.verify import SourceSentence, Verification, verify
+from vectorstore.embedding import Embedder
+from vectorstore.models import Passage
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = "The language model is unavailable right now, so this is a quote from the article."
+UNSUPPORTED = "The generated answer was not supported by the articles, so this is a quote instead."
+
+PartialCallback = Callable[[str], None]
+
+
+class Generator:
+    def __init__(
+        self, backend: ChatBackend, embedder: Embedder, support_threshold: float, max_chars: int
+    ) -> None:
+        self._backend = backend
+        self._embedder = embedder
+        self._threshold = support_threshold
+        self._max_chars = max_chars
+
+    @property
+    def backend(self) -> ChatBackend:
+        return self._backend
+
+    def _complete(
+        self, question: str, passages: Sequence[Passage], on_partial: PartialCallback | None
+    ) -> str:
+        messages = answer_messages(question, passages)
+        if on_partial is None:
+            return text_of(self._backend.model.invoke(messages))
+        text = ""
+        for chunk in self._backend.model.stream(messages):
+            text += text_of(chunk, strip=False)
+            on_partial(text)
+        return text.strip()
+
+    def answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        ranked: Sequence[Candidate],
+        extractive: Answer,
+        idf: Callable[[str], float],
+        on_partial: PartialCallback | None = None,
+    ) -> Answer:
+        try:
+            reply = self._complete(question, passages, on_partial)
+        except Exception as exc:  # timeouts, refused connections, 401, 429, bad output...
+            log.warning(
+                "LLM %s failed (%s: %s); answering extractively", self._backend.name, type(exc).__name__, exc
+            )
+            return replace(extractive, mode="fallback", note=UNAVAILABLE)
+        sources = [
+            SourceSentence(passages.index(c.passage) + 1, c.text, c.start, c.end, c.vector)
+            for c in ranked
+            if c.passage in passages
+        ]
+        checked = verify(reply, passages, sources, self._embedder, idf, self._threshold)
+        if not checked.kept:
+            log.info("LLM answer unsupported (%d sentence(s) dropped); falling back", len(checked.dropped))
+            return replace(extractive, mode="fallback", note=UNSUPPORTED)
+        return self._compose(extractive, checked, passages)
+
+    def _compose(self, extractive: Answer, checked: Verification, passages: Sequence[Passage]) -> Answer:
+        numbers: dict[int, int] = {}
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for v in checked.kept:
+            if v.source not in numbers:
+                numbers[v.source] = len(numbers) + 1
+                record = passages[v.source - 1].article
+                citations.append(
+                    Citation(
+                        numbers[v.source],
+                        record.id,
+                        record.title,
+                        record.url,
+                        record.date,
+                        v.quote.text,
+                        v.quote.start,
+                        v.quote.end,
+                    )
+                )
+            parts.append(_cite(v.text, numbers[v.source]))
+        text = trim(" ".join(parts), self._max_chars)
+        dates = [c.date for c in citations if c.date]
+        note = f"{len(checked.dropped)} unsupported sentence(s) removed." if checked.dropped else None
+        return replace(
+            extractive,
+            text=text,
+            mode="llm",
+            citations=citations,
+            as_of=max(dates) if dates else None,
+            note=note,
+        )
+
+
+def _cite(sentence: str, number: int) -> str:
+    """'... in London.' -> '... in London [1].'"""
+    body = sentence.rstrip()
+    end = ""
+    while body and body[-1] in ".!?":
+        end = body[-1] + end
+        body = body[:-1]
+    return f"{body.rstrip()} [{number}]{end}"
