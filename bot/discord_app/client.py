@@ -53,6 +53,7 @@ class NewsBot(commands.Bot):
         self.feedback = FeedbackStore(feedback_path(settings.data_dir))
         self._engine_factory = engine_factory or (lambda: build_engine(settings, store=open_store(settings)))
         self._engine: AnswerEngine | None = None
+        self.stream_interval = 1.0  # seconds between edits of a reply being generated
         self._ingestor: Ingestor | None = None
 
     @property
@@ -104,10 +105,21 @@ class NewsBot(commands.Bot):
 
     # -- the core, off the event loop ---------------------------------------------------
 
-    async def answer(self, question: str, guild_id: int | None, history: Sequence[str] = ()) -> Answer:
+    async def answer(
+        self,
+        question: str,
+        guild_id: int | None,
+        history: Sequence[str] = (),
+        on_partial: Callable[[str], None] | None = None,
+    ) -> Answer:
         return await self.answers.run(
-            self.engine.answer, question, list(history), Filters.for_guild(guild_id)
+            self.engine.answer, question, list(history), Filters.for_guild(guild_id), None, on_partial
         )
+
+    @property
+    def streams(self) -> bool:
+        """Whether answers are generated (and so worth showing as they are written)."""
+        return self._engine is not None and self._engine.generator is not None
 
     def channel_allowed(self, channel_id: int | None) -> bool:
         allowed = self.settings.channel_ids

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from unittest.mock import AsyncMock
 
 import discord
 import pytest
@@ -232,3 +233,48 @@ def test_feedback_view_is_persistent(news_bot: NewsBot) -> None:
         "newsdesk:feedback:up",
         "newsdesk:feedback:down",
     }
+
+
+async def test_llm_answer_streams_into_the_reply_then_shows_the_verified_one(
+    settings: Settings, embedder: Embedder, samples: Path
+) -> None:
+    import time as _time
+
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    from bot.answering.llm import ChatBackend
+
+    class SlowFake(GenericFakeChatModel):
+        def _stream(self, *args: Any, **kwargs: Any) -> Any:
+            for chunk in super()._stream(*args, **kwargs):
+                _time.sleep(0.03)
+                yield chunk
+
+    run_ingest(settings, [str(samples)], ingestor=build_ingestor(settings, embedder))
+    reply = "OpenAI will open its first international office in London [1]. The Moon office is run by penguins [1]."
+    fake = SlowFake(messages=iter([AIMessage(reply)]))
+    bot = NewsBot(
+        settings,
+        engine_factory=lambda: build_engine(
+            settings, embedder, open_store(settings), ChatBackend(fake, "fake")
+        ),
+    )
+    await bot.prepare()
+    bot.stream_interval = 0.1
+    _, command = _ask(bot)
+    interaction = make_interaction(bot, make_member(GUILD), GUILD)
+    interaction.edit_original_response = AsyncMock(
+        side_effect=lambda **k: make_message(k.get("content") or "")
+    )
+
+    await invoke(bot, command, interaction, question=REPO_SAMPLE_QUESTION)
+
+    calls = interaction.edit_original_response.await_args_list
+    partial = [c.kwargs["content"] for c in calls[:-1]]
+    assert partial and all(p.endswith(" …") for p in partial), "partial text shown while generating"
+    assert len(calls) - 1 <= 0.03 * 40 / 0.1 + 2, "at most one edit per interval"
+    final = calls[-1].kwargs
+    assert final["content"] is None and "London [1]" in (final["embed"].description or "")
+    assert "penguins" not in (final["embed"].description or ""), "the final edit is the verified answer"
+    interaction.followup.send.assert_not_awaited()

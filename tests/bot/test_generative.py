@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
+from pydantic import Field
 
 from bot.answering.engine import AnswerEngine
 from bot.answering.factory import build_engine, open_store
@@ -25,7 +26,7 @@ OPENAI_URL = "https://newsdesk.example/2023/06/openai-london-office"
 class RecordingFake(GenericFakeChatModel):
     """LangChain's fake chat model, remembering the prompts it was given."""
 
-    prompts: list[list[BaseMessage]] = []
+    prompts: list[list[BaseMessage]] = Field(default_factory=list)
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
         self.prompts.append(messages)
@@ -38,7 +39,7 @@ class FailingModel(GenericFakeChatModel):
 
 
 def _engine(settings: Settings, embedder: Embedder, *replies: str, model: Any = None) -> AnswerEngine:
-    fake = model or RecordingFake(messages=iter([AIMessage(r) for r in replies]), prompts=[])
+    fake = model or RecordingFake(messages=iter([AIMessage(r) for r in replies]))
     return build_engine(settings, embedder, open_store(settings), ChatBackend(fake, "fake"))
 
 
@@ -89,7 +90,7 @@ def test_llm_failure_falls_back_with_a_note(
 def test_weak_evidence_refuses_without_calling_the_llm(
     sample_engine: AnswerEngine, settings: Settings, embedder: Embedder
 ) -> None:
-    fake = RecordingFake(messages=iter([AIMessage("France won in 1998 [1].")]), prompts=[])
+    fake = RecordingFake(messages=iter([AIMessage("France won in 1998 [1].")]))
     answer = _engine(settings, embedder, model=fake).answer("who won the 1998 football world cup?")
     assert answer.refused and fake.prompts == []
 
@@ -127,7 +128,7 @@ def test_streaming_reports_partial_text(
     partials: list[str] = []
     answer = engine.answer(REPO_SAMPLE_QUESTION, on_partial=partials.append)
     assert len(partials) > 3 and partials[-1].startswith("OpenAI will open")
-    assert all(len(a) <= len(b) for a, b in zip(partials, partials[1:], strict=False))
+    assert all(len(a) <= len(b) for a, b in pairwise(partials))
     assert answer.mode == "llm"
 
 
@@ -140,8 +141,7 @@ def test_follow_up_is_rewritten_by_the_llm(
                 AIMessage("How much will the harbour bridge repairs cost?"),
                 AIMessage("The repairs will cost 14 million euros [1]."),
             ]
-        ),
-        prompts=[],
+        )
     )
     answer = _engine(settings, embedder, model=fake).answer(
         "and how much?", history=["when does the harbour bridge close?"]
@@ -159,7 +159,3 @@ def test_provider_settings_are_checked(settings: Settings) -> None:
         make_chat_model(settings.model_copy(update={"llm_provider": "openai_compatible"}))
     with pytest.raises(LLMConfigError, match="LLM_API_KEY"):
         make_chat_model(settings.model_copy(update={"llm_provider": "openai"}))
-
-
-def _iter(xs: list[str]) -> Iterator[AIMessage]:
-    return iter([AIMessage(x) for x in xs])

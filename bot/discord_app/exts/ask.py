@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.answering.models import Answer
 from bot.discord_app.exts.errors import NotAllowedHere
 from bot.discord_app.rendering import NO_MENTIONS, answer_embed, clip, refusal_text, safe
+from bot.discord_app.streaming import LiveText
 from bot.discord_app.views import FeedbackView
 from vectorstore.errors import NewsdeskError
 
@@ -58,8 +59,30 @@ class Ask(commands.Cog):
     async def ask(self, interaction: discord.Interaction, question: str) -> None:
         question = self.bot.engine.check_question(question)  # fails fast, before deferring
         await interaction.response.defer(thinking=True)
-        answer = await self.bot.answer(question, interaction.guild_id)
-        message = await interaction.followup.send(wait=True, **self._reply(answer))
+        live = (
+            LiveText(lambda text: interaction.edit_original_response(content=text))
+            if self.bot.streams
+            else None
+        )
+        if live:
+            live.start()
+        try:
+            answer = await self.bot.answer(
+                question, interaction.guild_id, on_partial=live.push if live else None
+            )
+        finally:
+            if live:
+                await live.stop()
+        if live and live.edits:  # the final edit replaces the partial text with the verified answer
+            reply = self._reply(answer)
+            message: discord.Message = await interaction.edit_original_response(
+                content=reply.get("content"),
+                embed=reply.get("embed"),
+                view=reply["view"],
+                allowed_mentions=NO_MENTIONS,
+            )
+        else:
+            message = await interaction.followup.send(wait=True, **self._reply(answer))
         await self._remember(message, interaction.guild_id, answer)
 
     def _reply(self, answer: Answer) -> dict[str, Any]:
