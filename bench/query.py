@@ -1,0 +1,137 @@
+"""Warm latency of `ask` (retrieval + answer) at growing store sizes, beside a plain
+dense peer on the same store, and the recall of Chroma's HNSW against exact search.
+
+    .venv/bin/python bench/query.py [--copies 0 9] [--questions 200]
+
+The base store holds the real ../shared/eval articles (squad-dev + wikinews). Larger
+stores add COPIES of every real article under new ids whose chunk and sentence vectors
+are the real ones plus Gaussian noise (sigma 0.02 per dimension, then renormalised: cosine
+to the original about 0.93), so that HNSW sees distinct points; texts are the real texts.
+Everything is queried through the real code path. The peer is what a plain LangChain
+pipeline does (Chroma similarity search top-5, then the sentence closest to the question
+by cosine, embedded at question time), here through chromadb on the same collection.
+Writes bench/results/query.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bot.answering.factory import build_engine, open_store  # noqa: E402
+from bot.evaluation import load_jsonl  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from ingest.runner import run_ingest  # noqa: E402
+from vectorstore.models import Article, Chunk  # noqa: E402
+from vectorstore.sentences import split_sentences  # noqa: E402
+from vectorstore.store import ChromaStore  # noqa: E402
+
+EVAL = REPO.parent / "shared" / "eval"
+
+
+def enlarge(store: ChromaStore, copy: int, rng: np.random.Generator) -> None:
+    """Add one noisy copy of every real article (see the module docstring)."""
+    for record in [r for r in store.records().values() if "#copy" not in r.id]:
+        chunks = store.chunks_of(record.id)
+        vectors = store.embeddings_of([c.id for c in chunks])
+        sentences = store.sentences_of([c.id for c in chunks])
+        new_id = f"{record.id}#copy{copy}"
+        article = Article(id=new_id, title=record.title, text="", hash=f"{record.hash[:50]}c{copy}")
+        new_chunks, chunk_vecs, sent_vecs = [], [], []
+        for c in chunks:
+            rows = sentences[c.id]
+            spans = tuple((s, e) for s, e, _ in rows)
+            new_chunks.append(Chunk(article.id, c.index, c.text, c.start, c.end, spans))
+            chunk_vecs.append(_noisy(vectors[c.id], rng))
+            sent_vecs.append(np.stack([_noisy(v, rng) for _, _, v in rows]) if rows else np.zeros((0, 384)))
+        store.write_article(article, new_chunks, np.stack(chunk_vecs), sent_vecs)
+    store.bump_generation()
+
+
+def _noisy(v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    out = v + rng.normal(0, 0.02, v.shape).astype(np.float32)
+    return out / np.linalg.norm(out)
+
+
+def peer_answer(engine, question: str) -> str:  # type: ignore[no-untyped-def]
+    retriever = engine.retriever
+    vector = retriever.embed_query(question)
+    hits = retriever.store.query(vector, 5)
+    sentences = [s.text for chunk, _ in hits for s in split_sentences(chunk.text)]
+    if not sentences:
+        return ""
+    sims = retriever.embedder.embed(sentences) @ vector
+    return sentences[int(np.argmax(sims))]
+
+
+def timed(fn, questions: list[str]) -> list[float]:  # type: ignore[no-untyped-def]
+    fn(questions[0])
+    out = []
+    for q in questions:
+        t0 = time.perf_counter()
+        fn(q)
+        out.append((time.perf_counter() - t0) * 1000)
+    return sorted(out)
+
+
+def hnsw_recall(store: ChromaStore, queries: np.ndarray, k: int = 10) -> float:
+    got = store._chunks.get(include=["embeddings"])  # bench-only: every vector, for exact search
+    ids = got["ids"]
+    matrix = np.asarray(got["embeddings"], dtype=np.float32)
+    found = 0
+    for q in queries:
+        exact = {ids[i] for i in np.argsort(-(matrix @ q))[:k]}
+        approx = {c.id for c, _ in store.query(q, k)}
+        found += len(exact & approx)
+    return found / (k * len(queries))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--copies", type=int, nargs="+", default=[0, 9])
+    parser.add_argument("--questions", type=int, default=200)
+    args = parser.parse_args()
+    questions = [q["question"] for q in load_jsonl(EVAL / "squad-dev" / "questions.jsonl")][: args.questions]
+    rng = np.random.default_rng(5)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="newsdesk-query-") as tmp:
+        settings = Settings(_env_file=None, newsdesk_data_dir=Path(tmp))  # type: ignore[call-arg]
+        corpus = [str(EVAL / "squad-dev" / "articles.jsonl"), str(EVAL / "wikinews" / "articles.jsonl")]
+        run_ingest(settings, corpus)
+        store = open_store(settings)
+        made = 0
+        for copies in sorted(args.copies):
+            while made < copies:
+                made += 1
+                enlarge(store, made, rng)
+            engine = build_engine(settings, store=store)
+            ours = timed(lambda q, e=engine: e.answer(q, k=10), questions)
+            peer = timed(lambda q, e=engine: peer_answer(e, q), questions)
+            queries = np.stack([engine.retriever.embed_query(q) for q in questions[:100]])
+            row = {
+                "chunks": store._chunks.count(),
+                "ask_p50_ms": round(statistics.median(ours), 1),
+                "ask_p95_ms": round(ours[int(len(ours) * 0.95) - 1], 1),
+                "peer_p50_ms": round(statistics.median(peer), 1),
+                "peer_p95_ms": round(peer[int(len(peer) * 0.95) - 1], 1),
+                "hnsw_recall_at_10": round(hnsw_recall(store, queries), 4),
+            }
+            results.append(row)
+            print(json.dumps(row), flush=True)
+    out = REPO / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "query.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
