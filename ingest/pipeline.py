@@ -102,8 +102,8 @@ class Ingestor:
     def run(self, items: Iterable[Item], on_progress: ProgressCallback | None = None) -> IngestReport:
         report = IngestReport()
         started = time.monotonic()
-        seen: dict[str, str] = {}
-        lookup: list[tuple[str, Article]] = []
+        seen: set[str] = set()
+        lookup: list[Article] = []
         pending: list[_Pending] = []
 
         def progress() -> None:
@@ -118,18 +118,11 @@ class Ingestor:
                 progress()
                 continue
             if item.id in seen:
-                report.outcomes.append(
-                    Outcome(
-                        item.id,
-                        "skipped",
-                        item.id,
-                        item.title,
-                        reason=f"duplicate of {seen[item.id]} in this run",
-                    )
-                )
+                reason = "the same article id came earlier in this run"
+                report.outcomes.append(Outcome(item.id, "skipped", item.id, item.title, reason=reason))
                 continue
-            seen[item.id] = item.id
-            lookup.append((item.id, item))
+            seen.add(item.id)
+            lookup.append(item)
             if len(lookup) >= self._lookup_batch:
                 pending.extend(self._classify(lookup, report))
                 lookup = []
@@ -143,15 +136,15 @@ class Ingestor:
         progress()
         return report
 
-    def _classify(self, batch: list[tuple[str, Article]], report: IngestReport) -> list[_Pending]:
+    def _classify(self, batch: list[Article], report: IngestReport) -> list[_Pending]:
         """Unchanged articles are reported at once; the others are chunked for embedding."""
         if not batch:
             return []
-        ids = [a.id for _, a in batch]
+        ids = [a.id for a in batch]
         records = self._store.records(ids)
         stored = self._store.chunk_ids_of(ids)
         out = []
-        for _, article in batch:
+        for article in batch:
             record = records.get(article.id)
             if record is not None and record.hash == article.hash:
                 expected = {chunk_id(article.id, article.hash, i) for i in range(record.n_chunks)}

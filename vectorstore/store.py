@@ -27,6 +27,7 @@ from vectorstore.settings import StoreSettings
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import GetResult
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +170,8 @@ class ChromaStore:
                 got = self._articles.get(ids=list(ids[start : start + _PAGE]), include=["metadatas"])
                 out.update(_records_from(got["ids"], got["metadatas"]))
             return out
-        for got_ids, metas in self._pages(self._articles, ["metadatas"]):
-            out.update(_records_from(got_ids, metas))
+        for got in self._pages(self._articles, ["metadatas"]):
+            out.update(_records_from(got["ids"], got["metadatas"]))
         return out
 
     def record(self, article_id: str) -> ArticleRecord:
@@ -302,8 +303,10 @@ class ChromaStore:
         ]
 
     def iter_chunks(self) -> Iterator[StoredChunk]:
-        for ids, docs, metas in self._pages_docs():
-            for cid, doc, meta in zip(ids, docs, metas, strict=True):
+        for got in self._pages(self._chunks, ["documents", "metadatas"]):
+            for cid, doc, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+            ):
                 yield _stored(cid, doc, meta)
 
     def chunks_of(self, article_id: str) -> list[StoredChunk]:
@@ -332,25 +335,15 @@ class ChromaStore:
             newest_article_date=max(dates) if dates else None,
         )
 
-    def _pages(self, collection: Collection, include: list[str]) -> Iterator[tuple[list[str], list[Any]]]:
+    @staticmethod
+    def _pages(collection: Collection, include: list[str]) -> Iterator[GetResult]:
+        """Every record of a collection, a page at a time."""
         offset = 0
         while True:
             got = collection.get(include=include, limit=_PAGE, offset=offset)  # type: ignore[arg-type]
             if not got["ids"]:
                 return
-            yield (
-                [i for i in got["ids"] if i != GENERATION_ID],
-                [m for i, m in zip(got["ids"], got["metadatas"] or [], strict=True) if i != GENERATION_ID],
-            )
-            offset += len(got["ids"])
-
-    def _pages_docs(self) -> Iterator[tuple[list[str], list[str], list[Any]]]:
-        offset = 0
-        while True:
-            got = self._chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
-            if not got["ids"]:
-                return
-            yield got["ids"], list(got["documents"] or []), list(got["metadatas"] or [])
+            yield got
             offset += len(got["ids"])
 
 
