@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.discord_app.client import UPLOAD_SUFFIXES
 from bot.discord_app.exts.errors import NotAllowedHere
-from bot.discord_app.rendering import NO_MENTIONS, clip, report_text, safe
+from bot.discord_app.rendering import NO_MENTIONS, clip, report_text, safe, split_message
 from vectorstore.models import GLOBAL_SCOPE
 
 if TYPE_CHECKING:
@@ -103,9 +103,8 @@ class Admin(commands.Cog):
             for r in visible[:RECENT]
         ]
         head = f"{len(visible)} article(s); the {min(RECENT, len(visible))} most recent:"
-        await interaction.followup.send(
-            clip("\n".join([head, *lines]), 2000), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        for part in split_message("\n".join([head, *lines])):  # long titles and ids: several messages
+            await interaction.followup.send(part, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="forget", description="Remove an article this server added.")
     @app_commands.describe(article_id="The id shown by /articles")
