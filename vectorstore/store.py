@@ -50,6 +50,14 @@ class StoredChunk:
     end: int
 
 
+@dataclass(frozen=True)
+class SentenceHit:
+    chunk_id: str
+    article_id: str
+    hash: str
+    similarity: float
+
+
 def chunk_id(article_id: str, article_hash: str, index: int) -> str:
     key = hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:16]
     return f"{key}:{article_hash[:12]}:{index:05d}"
@@ -233,7 +241,9 @@ class ChromaStore:
                     "chunk_id": cid,
                     "start": start,
                     "end": end,
+                    "scope": article.scope,
                 }
+                _put_optional(meta, article)  # source and date, for filters
                 rows.append((f"{cid}:{k:03d}", vector, meta))
         for start in range(0, len(rows), self._max_batch):
             part = rows[start : start + self._max_batch]
@@ -300,6 +310,26 @@ class ChromaStore:
         return [
             (_stored(cid, doc, meta), 1.0 - float(dist))
             for cid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True)
+        ]
+
+    def query_sentences(
+        self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
+    ) -> list[SentenceHit]:
+        """Nearest sentences by cosine similarity, with the chunk and version they belong to."""
+        total = self._sentences.count()
+        if total == 0:
+            return []
+        got = self._sentences.query(
+            query_embeddings=[vector],
+            n_results=min(n, total),
+            where=where or None,
+            include=["metadatas", "distances"],
+        )
+        metas = (got["metadatas"] or [[]])[0]
+        dists = (got["distances"] or [[]])[0]
+        return [
+            SentenceHit(str(m["chunk_id"]), str(m["article_id"]), str(m["hash"]), 1.0 - float(d))
+            for m, d in zip(metas, dists, strict=True)
         ]
 
     def iter_chunks(self) -> Iterator[StoredChunk]:
