@@ -109,3 +109,28 @@ def test_lexical_index_round_trips_through_disk(tmp_path: Path) -> None:
     postman = tokenize("postman")[0]
     assert loaded.idf(postman) == index.idf(postman)
     assert loaded.idf(postman) < loaded.idf("never-seen"), "rarer words weigh more"
+
+
+def test_dense_ranks_chunks_by_their_closest_sentence(
+    corpus: Path, settings: Settings, embedder: Embedder
+) -> None:
+    retriever = _retriever(settings, embedder)
+    result = retriever.retrieve("which factory builds the new trams?", k=3)
+    top = result.passages[0]
+    stored = retriever.store.sentences_of([top.chunk_id])[top.chunk_id]
+    best = max(float(v @ result.query_vector) for _, _, v in stored)
+    assert top.article.title == "New tram model" and top.dense_similarity == pytest.approx(best, abs=1e-4)
+
+
+def test_stores_without_sentence_vectors_still_search_whole_chunks(
+    settings: Settings, embedder: Embedder
+) -> None:
+    from vectorstore.models import Article, Chunk
+
+    store = open_store(settings)
+    text = "The marina will add two hundred berths for sailing boats next summer."
+    article = Article(id="old-1", title="Marina", text=text)
+    store.write_article(article, [Chunk("old-1", 0, text, 0, len(text))], embedder.embed([text]))
+    store.bump_generation()
+    [passage] = _retriever(settings, embedder).retrieve("how many berths will the marina add?", 3).passages
+    assert passage.article.id == "old-1" and passage.dense_rank == 0

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vectorstore.embedding import Embedder, canonical_model_name, pool_spans, resolve_model
+from vectorstore.errors import ModelNotFoundError
+
+
+def test_model_comes_from_the_installed_package_offline() -> None:
+    name, path = resolve_model("all-MiniLM-L6-v2")
+    assert name == "sentence-transformers/all-MiniLM-L6-v2"
+    assert (path / "model.safetensors").is_file() and "site-packages" in str(path)
+    with pytest.raises(ModelNotFoundError, match="never downloaded"):
+        resolve_model("some-org/some-model-on-a-hub")
+    assert canonical_model_name("sentence-transformers/all-MiniLM-L6-v2") == name
+
+
+def test_one_pass_gives_the_chunk_vector_and_in_context_sentence_vectors(embedder: Embedder) -> None:
+    text = "The harbour bridge closes in April for repairs. Buses will use the ring road. A ferry runs at rush hour."
+    spans = [(0, 47), (48, 77), (78, len(text))]
+    [vector], [sentences] = embedder.embed_with_spans([text], [spans])
+
+    assert float(vector @ embedder.embed([text])[0]) > 0.9999, "same as encode's mean pooling"
+    assert sentences.shape == (3, embedder.dimension)
+    assert np.allclose(np.linalg.norm(sentences, axis=1), 1.0, atol=1e-5)
+    standalone = embedder.embed([text[a:b] for a, b in spans])
+    similarity = sentences @ standalone.T
+    assert all(int(np.argmax(row)) == i for i, row in enumerate(similarity)), (
+        "each is closest to its own sentence"
+    )
+
+
+def test_padded_batches_give_the_same_vectors(embedder: Embedder) -> None:
+    short, long = (
+        "Cats purr.",
+        "A much longer sentence about the council budget and the new tram line in the city. " * 3,
+    )
+    alone = embedder.embed_with_spans([short], [[(0, len(short))]])[0][0]
+    batched = embedder.embed_with_spans([long, short], [[(0, 10)], [(0, len(short))]])[0][1]
+    assert float(alone @ batched) > 0.9999
+
+
+def test_pool_spans_ignores_special_tokens_and_empty_spans() -> None:
+    tokens = np.array([[9.0, 9.0], [1.0, 0.0], [0.0, 1.0], [9.0, 9.0]], dtype=np.float32)
+    offsets = [(0, 0), (0, 3), (4, 7), (0, 0)]  # [CLS] a b [SEP]
+    fallback = np.array([1.0, 1.0], dtype=np.float32)
+    pooled = pool_spans(tokens, offsets, [(0, 3), (4, 7), (20, 30)], fallback)
+    assert np.allclose(pooled[0], [1, 0]) and np.allclose(pooled[1], [0, 1])
+    assert np.allclose(pooled[2], fallback / np.linalg.norm(fallback))
