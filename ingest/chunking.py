@@ -7,23 +7,20 @@ located in the article's clean text so that a quote can be traced back to it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from vectorstore.models import Article, Chunk
 from vectorstore.sentences import SENTENCE_SEPARATOR, split_sentences
 
-if TYPE_CHECKING:
-    from transformers import PreTrainedTokenizerBase
-
 
 class Chunker:
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, chunk_tokens: int, overlap_tokens: int) -> None:
+    def __init__(self, count_tokens: Callable[[str], int], chunk_tokens: int, overlap_tokens: int) -> None:
         if overlap_tokens >= chunk_tokens:
             raise ValueError("the chunk overlap must be smaller than the chunk size")
-        self._splitter = RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
-            tokenizer,
+        self._splitter = RecursiveCharacterTextSplitter(
+            length_function=count_tokens,  # the embedder's own tokens
             chunk_size=chunk_tokens,
             chunk_overlap=overlap_tokens,
             separators=["\n\n", "\n", SENTENCE_SEPARATOR, r"(?<=[;:,])\s+", r"\s+", ""],

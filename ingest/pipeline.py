@@ -96,7 +96,7 @@ class Ingestor:
 
     def _chunks_of(self, article: Article) -> list[Chunk]:
         if self._chunker is None:
-            self._chunker = Chunker(self._embedder.tokenizer, self._chunk_tokens, self._overlap_tokens)
+            self._chunker = Chunker(self._embedder.count_tokens, self._chunk_tokens, self._overlap_tokens)
         return self._chunker.split(article)
 
     def run(self, items: Iterable[Item], on_progress: ProgressCallback | None = None) -> IngestReport:

@@ -24,8 +24,14 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 
+@pytest.fixture(scope="session")
+def onnx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ONNX export is made once a session and shared by every test's settings."""
+    return tmp_path_factory.mktemp("onnx")
+
+
 @pytest.fixture(autouse=True)
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, onnx_dir: Path) -> Settings:
     """Isolate each test: no .env, no inherited NEWSDESK_/CHROMA_/DISCORD_ variables."""
     for key in list(os.environ):
         if key.startswith(
@@ -34,13 +40,15 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
             monkeypatch.delenv(key)
     data = tmp_path / "data"
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(data))
+    monkeypatch.setenv("EMBEDDING_ONNX_DIR", str(onnx_dir))
     monkeypatch.chdir(tmp_path)  # a stray .env in the repo must not leak in
     return Settings(_env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    return make_embedder(Settings(_env_file=None))  # type: ignore[call-arg]
+def embedder(onnx_dir: Path) -> Embedder:
+    """The default embedder (ONNX), loaded once; tests/vectorstore compare it with torch."""
+    return make_embedder(Settings(_env_file=None, embedding_onnx_dir=onnx_dir))  # type: ignore[call-arg]
 
 
 @pytest.fixture

@@ -43,9 +43,6 @@ class Embedder(Protocol):
     @property
     def max_tokens(self) -> int: ...
 
-    @property
-    def tokenizer(self) -> PreTrainedTokenizerBase: ...
-
     def count_tokens(self, text: str) -> int: ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
@@ -207,11 +204,19 @@ def pool_spans(
 
 def make_embedder(settings: StoreSettings) -> Embedder:
     """The one place that chooses the embedder; one loaded model per process and config."""
+    backend = settings.embedding_backend.strip().lower()
+    if backend not in ("torch", "onnx"):
+        raise ModelNotFoundError(f"EMBEDDING_BACKEND must be torch or onnx, not {backend!r}.")
+    onnx_dir = (settings.embedding_onnx_dir or settings.data_dir / "models") if backend == "onnx" else None
     return _shared_embedder(
-        settings.embedding_model, settings.embedding_batch_size, settings.embedding_threads
+        settings.embedding_model, settings.embedding_batch_size, settings.embedding_threads, onnx_dir
     )
 
 
 @lru_cache(maxsize=4)
-def _shared_embedder(model: str, batch_size: int, threads: int) -> Embedder:
+def _shared_embedder(model: str, batch_size: int, threads: int, onnx_dir: Path | None) -> Embedder:
+    if onnx_dir is not None:
+        from vectorstore.onnx_embedding import OnnxEmbedder
+
+        return OnnxEmbedder(model, onnx_dir, batch_size=batch_size, threads=threads)
     return SentenceTransformerEmbedder(model, batch_size=batch_size, threads=threads)

@@ -25,6 +25,12 @@ class StoreSettings(BaseSettings):
     chroma_ssl: bool = False
     chroma_collection: str = "newsdesk"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    embedding_backend: str = Field(
+        default="onnx", description="onnx (ONNX Runtime, no torch at run time) or torch."
+    )
+    embedding_onnx_dir: Path | None = Field(
+        default=None, description="Where the exported ONNX model is kept (default: <data dir>/models)."
+    )
     embedding_batch_size: int = Field(default=64, ge=1)
     embedding_threads: int = Field(default=0, ge=0, description="0: let torch decide.")
 

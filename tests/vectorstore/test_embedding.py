@@ -48,3 +48,34 @@ def test_pool_spans_ignores_special_tokens_and_empty_spans() -> None:
     pooled = pool_spans(tokens, offsets, [(0, 3), (4, 7), (20, 30)], fallback)
     assert np.allclose(pooled[0], [1, 0]) and np.allclose(pooled[1], [0, 1])
     assert np.allclose(pooled[2], fallback / np.linalg.norm(fallback))
+
+
+def test_onnx_and_torch_backends_give_the_same_vectors(embedder: Embedder) -> None:
+    from vectorstore.embedding import SentenceTransformerEmbedder
+    from vectorstore.onnx_embedding import OnnxEmbedder
+
+    assert isinstance(embedder, OnnxEmbedder), "ONNX is the default backend"
+    torch_embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+    texts = ["Short.", "A far longer text about harbour bridges, ferries and buses in the rush hour. " * 4, "中文句子。"]
+    a, b = embedder.embed(texts), torch_embedder.embed(texts)  # one padded batch
+    assert (a * b).sum(axis=1).min() >= 0.9999
+    spans = [[(0, 6)], [(0, 40), (41, 90)], [(0, 5)]]
+    (_, sa), (_, sb) = embedder.embed_with_spans(texts, spans), torch_embedder.embed_with_spans(texts, spans)
+    assert all((x * y).sum(axis=1).min() >= 0.9999 for x, y in zip(sa, sb, strict=True))
+    assert embedder.count_tokens(texts[1]) == torch_embedder.count_tokens(texts[1])
+
+
+def test_the_query_path_never_imports_torch(sample_engine: object, settings: object, onnx_dir: object) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from bot.settings import Settings\n"
+        "from bot.answering.factory import build_engine\n"
+        "answer = build_engine(Settings()).answer(\"where is OpenAI's first international office?\")\n"
+        "print('London' in answer.text, [m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), check=True)
+    assert out.stdout.strip().splitlines()[-1] == "True []"
