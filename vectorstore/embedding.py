@@ -173,14 +173,8 @@ class SentenceTransformerEmbedder:
         encoded = self.tokenizer(
             list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
         )
-        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        pooled: list[np.ndarray] = []
-        for i, (tokens, offsets) in enumerate(zip(token_sets, encoded["offset_mapping"], strict=True)):
-            array = np.asarray(tokens.float().cpu().numpy(), dtype=np.float32)
-            mean = array.mean(axis=0)
-            vectors[i] = mean / (np.linalg.norm(mean) or 1.0)
-            pooled.append(pool_spans(array, offsets, spans[i], mean))
-        return vectors, pooled
+        tokens = [np.asarray(t.float().cpu().numpy(), dtype=np.float32) for t in token_sets]
+        return pool_texts(list(zip(tokens, encoded["offset_mapping"], strict=True)), spans)
 
 
 def pool_spans(
@@ -200,6 +194,21 @@ def pool_spans(
         vector = tokens[mask].mean(axis=0) if mask.any() else fallback
         out[i] = vector / (np.linalg.norm(vector) or 1.0)
     return out
+
+
+def pool_texts(
+    token_sets: Sequence[tuple[np.ndarray, Sequence[tuple[int, int]]]],
+    spans: Sequence[Sequence[tuple[int, int]]],
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """From each text's token embeddings and offsets: the text's unit vector (mean
+    pooling, as sentence-transformers does) and a unit vector for each of its spans."""
+    vectors = np.empty((len(token_sets), token_sets[0][0].shape[1]), dtype=np.float32)
+    pooled: list[np.ndarray] = []
+    for i, (tokens, offsets) in enumerate(token_sets):
+        mean = tokens.mean(axis=0)
+        vectors[i] = mean / (np.linalg.norm(mean) or 1.0)
+        pooled.append(pool_spans(tokens, offsets, spans[i], mean))
+    return vectors, pooled
 
 
 def make_embedder(settings: StoreSettings) -> Embedder:

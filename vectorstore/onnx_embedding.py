@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from vectorstore.embedding import pool_spans, resolve_model
+from vectorstore.embedding import pool_texts, resolve_model
 from vectorstore.errors import ModelNotFoundError
 
 log = logging.getLogger(__name__)
@@ -164,10 +164,4 @@ class OnnxEmbedder:
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), []
-        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        pooled = []
-        for i, (tokens, offsets) in enumerate(self._token_embeddings(texts)):
-            mean = tokens.mean(axis=0)
-            vectors[i] = mean / (np.linalg.norm(mean) or 1.0)
-            pooled.append(pool_spans(tokens, offsets, spans[i], mean))
-        return vectors, pooled
+        return pool_texts(self._token_embeddings(texts), spans)
