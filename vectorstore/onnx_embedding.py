@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import threading
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -54,21 +55,28 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # skipped torchvision ops, etc.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _export(torch, model, sample, names, partial / target.name, batch, seq)
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+    log.info("exported %s to %s", model_dir, target)
+    return target
+
+
+def _export(torch: Any, model: Any, sample: Any, names: list[str], path: Path, batch: Any, seq: Any) -> None:
     torch.onnx.export(
         model,
         (),
         kwargs={n: sample[n] for n in names},
-        f=str(partial / target.name),
+        f=str(path),
         dynamo=True,
         verbose=False,
         input_names=names,
         output_names=["last_hidden_state"],
         dynamic_shapes={n: {0: batch, 1: seq} for n in names},
     )
-    shutil.rmtree(folder, ignore_errors=True)
-    partial.rename(folder)
-    log.info("exported %s to %s", model_dir, target)
-    return target
 
 
 def _check_mean_pooling(model_dir: Path) -> None:
