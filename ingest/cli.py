@@ -31,6 +31,7 @@ def report_json(report: IngestReport) -> dict[str, object]:
         "failed": report.count("failed"),
         "chunks_embedded": report.chunks_embedded,
         "seconds": round(report.seconds, 3),
+        "model_load_seconds": round(report.load_seconds, 3),
         "chunks_per_second": round(report.chunks_per_second, 2),
         "articles": [asdict(o) for o in report.outcomes],
     }
@@ -43,6 +44,7 @@ def print_summary(report: IngestReport, console: Console) -> None:
         + (f", {report.count('skipped')} skipped" if report.count("skipped") else "")
         + f" — {report.chunks_embedded} chunks embedded in {report.seconds:.1f} s"
         + (f" ({report.chunks_per_second:.1f} chunks/s)" if report.chunks_embedded else "")
+        + (f"; model loaded in {report.load_seconds:.1f} s" if report.load_seconds > 1 else "")
     )
     if report.failed or report.count("skipped"):
         table = Table("source", "status", "reason", show_header=True, header_style="bold")

@@ -56,7 +56,11 @@ def test_onnx_and_torch_backends_give_the_same_vectors(embedder: Embedder) -> No
 
     assert isinstance(embedder, OnnxEmbedder), "ONNX is the default backend"
     torch_embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
-    texts = ["Short.", "A far longer text about harbour bridges, ferries and buses in the rush hour. " * 4, "中文句子。"]
+    texts = [
+        "Short.",
+        "A far longer text about harbour bridges, ferries and buses in the rush hour. " * 4,
+        "中文句子。",
+    ]
     a, b = embedder.embed(texts), torch_embedder.embed(texts)  # one padded batch
     assert (a * b).sum(axis=1).min() >= 0.9999
     spans = [[(0, 6)], [(0, 40), (41, 90)], [(0, 5)]]
@@ -65,7 +69,9 @@ def test_onnx_and_torch_backends_give_the_same_vectors(embedder: Embedder) -> No
     assert embedder.count_tokens(texts[1]) == torch_embedder.count_tokens(texts[1])
 
 
-def test_the_query_path_never_imports_torch(sample_engine: object, settings: object, onnx_dir: object) -> None:
+def test_the_query_path_never_imports_torch(
+    sample_engine: object, settings: object, onnx_dir: object
+) -> None:
     import os
     import subprocess
     import sys
@@ -74,8 +80,10 @@ def test_the_query_path_never_imports_torch(sample_engine: object, settings: obj
         "import sys\n"
         "from bot.settings import Settings\n"
         "from bot.answering.factory import build_engine\n"
-        "answer = build_engine(Settings()).answer(\"where is OpenAI's first international office?\")\n"
+        'answer = build_engine(Settings()).answer("where is OpenAI\'s first international office?")\n'
         "print('London' in answer.text, [m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules])\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), check=True
+    )
     assert out.stdout.strip().splitlines()[-1] == "True []"
