@@ -32,7 +32,7 @@ class StoreSettings(BaseSettings):
         default=None, description="Where the exported ONNX model is kept (default: <data dir>/models)."
     )
     embedding_batch_size: int = Field(default=64, ge=1)
-    embedding_threads: int = Field(default=0, ge=0, description="0: let torch decide.")
+    embedding_threads: int = Field(default=0, ge=0, description="0: all cores (the bot splits them).")
 
     @property
     def data_dir(self) -> Path:
