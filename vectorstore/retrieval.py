@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,7 @@ class Filters:
 class Retrieval:
     passages: list[Passage]
     query_vector: np.ndarray = field(repr=False)
+    idf: Callable[[str], float] = field(repr=False)  # of the index the passages came from
 
 
 @dataclass
@@ -196,7 +198,7 @@ class Retriever:
             )
             for cid in order
         ]
-        return Retrieval(passages=passages, query_vector=vector)
+        return Retrieval(passages=passages, query_vector=vector, idf=snap.lexical.idf)
 
     def _dense(self, snap: _Snapshot, vector: np.ndarray, filters: Filters) -> dict[str, tuple[int, float]]:
         """Chunks ranked by their sentence closest to the question (sentence-level search

@@ -12,6 +12,7 @@ from bot.answering.extractive import Candidate, rank_sentences, trim
 from bot.answering.generative import Generator, PartialCallback
 from bot.answering.llm import rewrite_question
 from bot.answering.models import Answer, Citation
+from vectorstore.models import Passage
 from vectorstore.retrieval import Filters, Retriever
 
 log = logging.getLogger(__name__)
@@ -87,30 +88,25 @@ class AnswerEngine:
         question = self.check_question(question)
         query = self._standalone(question, history)
         retrieval = self._retriever.retrieve(query, k=k or max(self._options.top_k, 10), filters=filters)
-        passages = retrieval.passages
-        snapshot = self._retriever.snapshot()
+        passages, sources = retrieval.passages, retrieval.passages[: self._options.top_k]
         ranked = rank_sentences(
             query,
             retrieval.query_vector,
-            passages[: self._options.top_k],
+            sources,
             self._retriever.embedder,
-            snapshot.lexical.idf,
+            retrieval.idf,
             self._retriever.store.sentences_of,
         )
         if not ranked:
             return Answer(question, NOT_FOUND, True, "refused", passages=passages)
-        best = ranked[0]
-        evidence = evidence_of(best)
+        evidence = evidence_of(ranked[0])
         if evidence < self._options.min_evidence:
             log.debug("refusing %r: evidence %.3f < %.3f", question, evidence, self._options.min_evidence)
             return Answer(question, NOT_FOUND, True, "refused", evidence=evidence, passages=passages)
-        extractive = self._extractive(question, best, evidence, passages)
+        extractive = self._extractive(question, ranked[0], evidence, passages)
         if self._generator is None:
             return extractive
-        snapshot = self._retriever.snapshot()
-        return self._generator.answer(
-            question, passages[: self._options.top_k], ranked, extractive, snapshot.lexical.idf, on_partial
-        )
+        return self._generator.answer(question, sources, ranked, extractive, retrieval.idf, on_partial)
 
     def _standalone(self, question: str, history: Sequence[str]) -> str:
         if history and self._generator is not None:
@@ -119,7 +115,7 @@ class AnswerEngine:
                 return rewritten
         return standalone_question(question, history)
 
-    def _extractive(self, question: str, best: Candidate, evidence: float, passages: list) -> Answer:  # type: ignore[type-arg]
+    def _extractive(self, question: str, best: Candidate, evidence: float, passages: list[Passage]) -> Answer:
         quote = trim(best.text, self._options.max_answer_chars - 4)
         record = best.passage.article
         citation = Citation(
