@@ -20,8 +20,9 @@ import numpy as np
 
 from vectorstore.embedding import Embedder
 from vectorstore.lexical import LexicalIndex
+from vectorstore.metadata import StoredChunk
 from vectorstore.models import GLOBAL_SCOPE, ArticleRecord, Passage, date_to_ts, parse_date
-from vectorstore.store import ChromaStore, StoredChunk
+from vectorstore.store import ChromaStore
 
 log = logging.getLogger(__name__)
 

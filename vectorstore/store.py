@@ -1,11 +1,13 @@
 """Chroma, embedded (PersistentClient) or a server (HttpClient), used through chromadb.
 
-Two collections: `<name>_chunks` holds one record per chunk with its embedding, and
+Three collections: `<name>_chunks` holds one record per chunk with its embedding,
+`<name>_sentences` one per sentence of a chunk with its in-context vector, and
 `<name>_articles` is the manifest, one record per article naming the content hash whose
-chunks are current. A chunk is visible only when its hash matches the manifest, so an
-update writes the new chunks first (invisible), flips the manifest record (one write),
-then deletes the old chunks: readers never see an article missing or doubled, and a run
-killed at any step is finished by running it again (chunk ids are deterministic).
+chunks are current. A chunk (or sentence) is visible only when its hash matches the
+manifest, so an update writes the new sentences and chunks first (invisible), flips the
+manifest record (one write), then deletes the old ones: readers never see an article
+missing or doubled, and a run killed at any step is finished by running it again (ids
+are deterministic).
 """
 
 from __future__ import annotations
@@ -14,14 +16,22 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vectorstore.errors import ArticleNotFoundError, ModelMismatchError, StoreUnavailableError
-from vectorstore.models import Article, ArticleRecord, Chunk, StoreStats, date_to_ts
+from vectorstore.metadata import (
+    GENERATION_ID,
+    SentenceHit,
+    StoredChunk,
+    article_meta,
+    chunk_meta,
+    put_optional,
+    records_from,
+    stored_chunk,
+)
+from vectorstore.models import Article, ArticleRecord, Chunk, StoreStats
 from vectorstore.settings import StoreSettings
 
 if TYPE_CHECKING:
@@ -31,31 +41,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GENERATION_ID = "__generation__"
 _PAGE = 2000
 # Manifest records carry no meaning as vectors; Chroma needs one anyway.
 _MANIFEST_VECTOR = np.ones((1, 1), dtype=np.float32)
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A chunk as read back from the store (text and metadata, no embedding)."""
-
-    id: str
-    article_id: str
-    hash: str
-    index: int
-    text: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class SentenceHit:
-    chunk_id: str
-    article_id: str
-    hash: str
-    similarity: float
 
 
 def chunk_id(article_id: str, article_hash: str, index: int) -> str:
@@ -176,10 +164,10 @@ class ChromaStore:
         if ids is not None:
             for start in range(0, len(ids), _PAGE):
                 got = self._articles.get(ids=list(ids[start : start + _PAGE]), include=["metadatas"])
-                out.update(_records_from(got["ids"], got["metadatas"]))
+                out.update(records_from(got["ids"], got["metadatas"]))
             return out
         for got in self._pages(self._articles, ["metadatas"]):
-            out.update(_records_from(got["ids"], got["metadatas"]))
+            out.update(records_from(got["ids"], got["metadatas"]))
         return out
 
     def record(self, article_id: str) -> ArticleRecord:
@@ -215,7 +203,7 @@ class ChromaStore:
         ids = [chunk_id(article.id, article.hash, c.index) for c in chunks]
         if len(sentence_vectors):
             self._write_sentences(article, chunks, ids, sentence_vectors)
-        metas = [_chunk_meta(article, c) for c in chunks]
+        metas = [chunk_meta(article, c) for c in chunks]
         for start in range(0, len(ids), self._max_batch):
             end = start + self._max_batch
             self._chunks.upsert(
@@ -225,7 +213,7 @@ class ChromaStore:
                 metadatas=metas[start:end],  # type: ignore[arg-type]
             )
         self._articles.upsert(
-            ids=[article.id], embeddings=_MANIFEST_VECTOR, metadatas=[_article_meta(article, len(ids))]
+            ids=[article.id], embeddings=_MANIFEST_VECTOR, metadatas=[article_meta(article, len(ids))]
         )
         self.remove_stale_chunks(article.id, keep=set(ids))
 
@@ -243,7 +231,7 @@ class ChromaStore:
                     "end": end,
                     "scope": article.scope,
                 }
-                _put_optional(meta, article)  # source and date, for filters
+                put_optional(meta, article)  # source and date, for filters
                 rows.append((f"{cid}:{k:03d}", vector, meta))
         for start in range(0, len(rows), self._max_batch):
             part = rows[start : start + self._max_batch]
@@ -308,7 +296,7 @@ class ChromaStore:
         metas = (got["metadatas"] or [[]])[0]
         dists = (got["distances"] or [[]])[0]
         return [
-            (_stored(cid, doc, meta), 1.0 - float(dist))
+            (stored_chunk(cid, doc, meta), 1.0 - float(dist))
             for cid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True)
         ]
 
@@ -337,12 +325,12 @@ class ChromaStore:
             for cid, doc, meta in zip(
                 got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
             ):
-                yield _stored(cid, doc, meta)
+                yield stored_chunk(cid, doc, meta)
 
     def chunks_of(self, article_id: str) -> list[StoredChunk]:
         got = self._chunks.get(where={"article_id": article_id}, include=["documents", "metadatas"])
         chunks = [
-            _stored(cid, doc, meta)
+            stored_chunk(cid, doc, meta)
             for cid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
         ]
         return sorted(chunks, key=lambda c: (c.hash, c.index))
@@ -375,79 +363,3 @@ class ChromaStore:
                 return
             yield got
             offset += len(got["ids"])
-
-
-def _chunk_meta(article: Article, chunk: Chunk) -> dict[str, str | int]:
-    meta: dict[str, str | int] = {
-        "article_id": article.id,
-        "hash": article.hash,
-        "index": chunk.index,
-        "start": chunk.start,
-        "end": chunk.end,
-        "title": article.title,
-        "scope": article.scope,
-    }
-    _put_optional(meta, article)
-    return meta
-
-
-def _article_meta(article: Article, n_chunks: int) -> dict[str, str | int]:
-    meta: dict[str, str | int] = {
-        "title": article.title,
-        "hash": article.hash,
-        "n_chunks": n_chunks,
-        "scope": article.scope,
-        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    _put_optional(meta, article)
-    if article.author:
-        meta["author"] = article.author
-    return meta
-
-
-def _put_optional(meta: dict[str, str | int], article: Article) -> None:
-    if article.url:
-        meta["url"] = article.url
-    if article.source:
-        meta["source"] = article.source
-    ts = date_to_ts(article.date)
-    if article.date and ts is not None:
-        meta["date"] = article.date
-        meta["date_ts"] = ts
-
-
-def _records_from(ids: Sequence[str], metas: Sequence[Any] | None) -> dict[str, ArticleRecord]:
-    out: dict[str, ArticleRecord] = {}
-    for aid, meta in zip(ids, metas or [], strict=True):
-        if aid == GENERATION_ID or not meta:
-            continue
-        out[aid] = ArticleRecord(
-            id=aid,
-            title=str(meta.get("title", "")),
-            hash=str(meta["hash"]),
-            n_chunks=int(meta.get("n_chunks", 0)),
-            url=_opt(meta, "url"),
-            date=_opt(meta, "date"),
-            author=_opt(meta, "author"),
-            source=_opt(meta, "source"),
-            scope=str(meta.get("scope", "global")),
-            ingested_at=_opt(meta, "ingested_at"),
-        )
-    return out
-
-
-def _opt(meta: Any, key: str) -> str | None:
-    value = meta.get(key)
-    return None if value is None else str(value)
-
-
-def _stored(cid: str, doc: str | None, meta: Any) -> StoredChunk:
-    return StoredChunk(
-        id=cid,
-        article_id=str(meta["article_id"]),
-        hash=str(meta["hash"]),
-        index=int(meta["index"]),
-        text=doc or "",
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-    )

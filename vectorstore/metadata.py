@@ -1,0 +1,109 @@
+"""How the core types are written to and read from Chroma's metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from vectorstore.models import Article, ArticleRecord, Chunk, date_to_ts
+
+GENERATION_ID = "__generation__"
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as read back from the store (text and metadata, no embedding)."""
+
+    id: str
+    article_id: str
+    hash: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SentenceHit:
+    chunk_id: str
+    article_id: str
+    hash: str
+    similarity: float
+
+
+def chunk_meta(article: Article, chunk: Chunk) -> dict[str, str | int]:
+    meta: dict[str, str | int] = {
+        "article_id": article.id,
+        "hash": article.hash,
+        "index": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "title": article.title,
+        "scope": article.scope,
+    }
+    put_optional(meta, article)
+    return meta
+
+
+def article_meta(article: Article, n_chunks: int) -> dict[str, str | int]:
+    meta: dict[str, str | int] = {
+        "title": article.title,
+        "hash": article.hash,
+        "n_chunks": n_chunks,
+        "scope": article.scope,
+        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    put_optional(meta, article)
+    if article.author:
+        meta["author"] = article.author
+    return meta
+
+
+def put_optional(meta: dict[str, str | int], article: Article) -> None:
+    if article.url:
+        meta["url"] = article.url
+    if article.source:
+        meta["source"] = article.source
+    ts = date_to_ts(article.date)
+    if article.date and ts is not None:
+        meta["date"] = article.date
+        meta["date_ts"] = ts
+
+
+def records_from(ids: Sequence[str], metas: Sequence[Any] | None) -> dict[str, ArticleRecord]:
+    out: dict[str, ArticleRecord] = {}
+    for aid, meta in zip(ids, metas or [], strict=True):
+        if aid == GENERATION_ID or not meta:
+            continue
+        out[aid] = ArticleRecord(
+            id=aid,
+            title=str(meta.get("title", "")),
+            hash=str(meta["hash"]),
+            n_chunks=int(meta.get("n_chunks", 0)),
+            url=_opt(meta, "url"),
+            date=_opt(meta, "date"),
+            author=_opt(meta, "author"),
+            source=_opt(meta, "source"),
+            scope=str(meta.get("scope", "global")),
+            ingested_at=_opt(meta, "ingested_at"),
+        )
+    return out
+
+
+def _opt(meta: Any, key: str) -> str | None:
+    value = meta.get(key)
+    return None if value is None else str(value)
+
+
+def stored_chunk(cid: str, doc: str | None, meta: Any) -> StoredChunk:
+    return StoredChunk(
+        id=cid,
+        article_id=str(meta["article_id"]),
+        hash=str(meta["hash"]),
+        index=int(meta["index"]),
+        text=doc or "",
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+    )
