@@ -37,7 +37,7 @@ from vectorstore.settings import StoreSettings
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
-    from chromadb.api.types import GetResult
+    from chromadb.api.types import GetResult, QueryResult
 
 log = logging.getLogger(__name__)
 
@@ -282,43 +282,44 @@ class ChromaStore:
         self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
     ) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks by cosine similarity (1 - Chroma's cosine distance)."""
-        total = self._chunks.count()
-        if total == 0:
+        got = self._nearest(self._chunks, vector, n, where, ["documents", "metadatas", "distances"])
+        if got is None:
             return []
-        got = self._chunks.query(
-            query_embeddings=[vector],
-            n_results=min(n, total),
-            where=where or None,
-            include=["documents", "metadatas", "distances"],
+        rows = zip(
+            got["ids"][0],
+            (got["documents"] or [[]])[0],
+            (got["metadatas"] or [[]])[0],
+            (got["distances"] or [[]])[0],
+            strict=True,
         )
-        ids = got["ids"][0]
-        docs = (got["documents"] or [[]])[0]
-        metas = (got["metadatas"] or [[]])[0]
-        dists = (got["distances"] or [[]])[0]
-        return [
-            (stored_chunk(cid, doc, meta), 1.0 - float(dist))
-            for cid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True)
-        ]
+        return [(stored_chunk(cid, doc, meta), 1.0 - float(dist)) for cid, doc, meta, dist in rows]
 
     def query_sentences(
         self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
     ) -> list[SentenceHit]:
         """Nearest sentences by cosine similarity, with the chunk and version they belong to."""
-        total = self._sentences.count()
-        if total == 0:
+        got = self._nearest(self._sentences, vector, n, where, ["metadatas", "distances"])
+        if got is None:
             return []
-        got = self._sentences.query(
+        rows = zip((got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0], strict=True)
+        return [
+            SentenceHit(str(m["chunk_id"]), str(m["article_id"]), str(m["hash"]), 1.0 - float(d))
+            for m, d in rows
+        ]
+
+    @staticmethod
+    def _nearest(
+        collection: Collection, vector: np.ndarray, n: int, where: dict[str, Any] | None, include: list[str]
+    ) -> QueryResult | None:
+        total = collection.count()
+        if total == 0:
+            return None
+        return collection.query(
             query_embeddings=[vector],
             n_results=min(n, total),
             where=where or None,
-            include=["metadatas", "distances"],
+            include=include,  # type: ignore[arg-type]
         )
-        metas = (got["metadatas"] or [[]])[0]
-        dists = (got["distances"] or [[]])[0]
-        return [
-            SentenceHit(str(m["chunk_id"]), str(m["article_id"]), str(m["hash"]), 1.0 - float(d))
-            for m, d in zip(metas, dists, strict=True)
-        ]
 
     def iter_chunks(self) -> Iterator[StoredChunk]:
         for got in self._pages(self._chunks, ["documents", "metadatas"]):
