@@ -86,12 +86,13 @@ class AnswerEngine:
         """Answer from the articles. With an LLM, `on_partial` receives the text as it is
         generated (before verification); the returned Answer is the verified one."""
         question = self.check_question(question)
-        query = self._standalone(question, history)
+        query, focus = self._standalone(question, history)
         retrieval = self._retriever.retrieve(query, k=k or max(self._options.top_k, 10), filters=filters)
         passages, sources = retrieval.passages, retrieval.passages[: self._options.top_k]
+        focus_vector = retrieval.query_vector if focus == query else self._retriever.embed_query(focus)
         ranked = rank_sentences(
-            query,
-            retrieval.query_vector,
+            focus,
+            focus_vector,
             sources,
             self._retriever.embedder,
             retrieval.idf,
@@ -108,12 +109,15 @@ class AnswerEngine:
             return extractive
         return self._generator.answer(question, sources, ranked, extractive, retrieval.idf, on_partial)
 
-    def _standalone(self, question: str, history: Sequence[str]) -> str:
+    def _standalone(self, question: str, history: Sequence[str]) -> tuple[str, str]:
+        """(what to retrieve with, what to choose the sentence by). An LLM rewrites a
+        follow-up into a standalone question used for both; the cheap rewrite retrieves
+        with the earlier question added but still chooses the sentence by the new one."""
         if history and self._generator is not None:
             rewritten = rewrite_question(self._generator.backend.model, question, history)
             if rewritten:
-                return rewritten
-        return standalone_question(question, history)
+                return rewritten, rewritten
+        return standalone_question(question, history), question
 
     def _extractive(self, question: str, best: Candidate, evidence: float, passages: list[Passage]) -> Answer:
         quote = trim(best.text, self._options.max_answer_chars - 4)

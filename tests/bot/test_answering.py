@@ -59,3 +59,4 @@ def test_follow_up_uses_the_previous_question(sample_engine: AnswerEngine) -> No
     )
     answer = sample_engine.answer("and who is its chief executive?", history=history)
     assert answer.citations and answer.citations[0].url == OPENAI_URL
+    assert "Sam Altman" in answer.text, "the sentence is chosen by the follow-up itself"

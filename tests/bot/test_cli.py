@@ -117,3 +117,14 @@ def test_offsets_map_back_to_the_text_as_given(tmp_path: Path) -> None:
     start = clean.index("Second")
     s, e = offsets.span("x", start, start + len("Second paragraph."))
     assert raw[s:e] == "Second paragraph."
+
+
+def test_chat_answers_follow_ups_until_an_empty_line(samples: Path) -> None:
+    runner.invoke(app, ["ingest", str(samples), "-q"])
+    result = runner.invoke(
+        app, ["chat"], input=f"{REPO_SAMPLE_QUESTION}\nand who is its chief executive?\n\n"
+    )
+    assert result.exit_code == 0
+    flat = " ".join(result.stdout.split())
+    assert flat.count("OpenAI picks London") == 2, "both answers cite the OpenAI article"
+    assert "Sam Altman" in flat or "Altman" in flat
