@@ -54,7 +54,7 @@ def main() -> None:
             passages,
             retriever.embedder,
             idf,
-            retriever.store.sentences_of,
+            retriever.sentences_of,
         )
         sources = [
             SourceSentence(passages.index(c.passage) + 1, c.text, c.start, c.end, c.vector) for c in ranked

@@ -23,6 +23,7 @@ class StoredChunk:
     text: str
     start: int
     end: int
+    n_sentences: int = 0  # 0: unknown (a store written before sentences were counted)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ def chunk_meta(article: Article, chunk: Chunk) -> dict[str, str | int]:
         "end": chunk.end,
         "title": article.title,
         "scope": article.scope,
+        "n_sentences": len(chunk.sentences),
     }
     put_optional(meta, article)
     return meta
@@ -106,4 +108,5 @@ def stored_chunk(cid: str, doc: str | None, meta: Any) -> StoredChunk:
         text=doc or "",
         start=int(meta["start"]),
         end=int(meta["end"]),
+        n_sentences=int(meta.get("n_sentences", 0)),
     )

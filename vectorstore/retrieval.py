@@ -170,6 +170,12 @@ class Retriever:
         except OSError as exc:  # a read-only data dir still answers, from memory
             log.warning("cannot cache the lexical index in %s: %s", folder, exc)
 
+    def sentences_of(self, chunk_ids: list[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+        """The stored sentence vectors of retrieved chunks, looked up by id."""
+        by_id = self.snapshot().by_id
+        counts = [by_id[c].n_sentences if c in by_id else 0 for c in chunk_ids]
+        return self._store.sentences_of(chunk_ids, counts)
+
     def embed_query(self, text: str) -> np.ndarray:
         vector: np.ndarray = self._embedder.embed([text])[0]
         if not self._checked_dimension:

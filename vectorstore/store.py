@@ -251,13 +251,21 @@ class ChromaStore:
             self._chunks.delete(ids=part)
         return len(stale)
 
-    def sentences_of(self, chunk_ids: Sequence[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
-        """Stored (start, end, vector) of each chunk's sentences, in text order."""
+    def sentences_of(
+        self, chunk_ids: Sequence[str], counts: Sequence[int] | None = None
+    ) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+        """Stored (start, end, vector) of each chunk's sentences, in text order. With the
+        chunks' sentence counts the records are fetched by id (an index look-up); without,
+        by a metadata filter, which scans and grows with the store."""
         out: dict[str, list[tuple[int, int, np.ndarray]]] = {c: [] for c in chunk_ids}
         if not chunk_ids:
             return out
-        where: Any = {"chunk_id": {"$in": list(chunk_ids)}}
-        got = self._sentences.get(where=where, include=["embeddings", "metadatas"])
+        if counts is not None and all(counts):
+            ids = [f"{cid}:{k:03d}" for cid, n in zip(chunk_ids, counts, strict=True) for k in range(n)]
+            got = self._sentences.get(ids=ids, include=["embeddings", "metadatas"])
+        else:
+            where: Any = {"chunk_id": {"$in": list(chunk_ids)}}
+            got = self._sentences.get(where=where, include=["embeddings", "metadatas"])
         vectors = got["embeddings"] if got["embeddings"] is not None else []
         meta: Any
         for meta, vector in zip(got["metadatas"] or [], vectors, strict=True):

@@ -134,3 +134,16 @@ def test_stores_without_sentence_vectors_still_search_whole_chunks(
     store.bump_generation()
     [passage] = _retriever(settings, embedder).retrieve("how many berths will the marina add?", 3).passages
     assert passage.article.id == "old-1" and passage.dense_rank == 0
+
+
+def test_sentence_vectors_are_looked_up_by_id_with_the_same_result(
+    corpus: Path, settings: Settings, embedder: Embedder
+) -> None:
+    retriever = _retriever(settings, embedder)
+    passages = retriever.retrieve("dock workers strike", 3).passages
+    ids = [p.chunk_id for p in passages]
+    by_filter = retriever.store.sentences_of(ids)
+    by_id = retriever.sentences_of(ids)
+    assert all(by_id[c] for c in ids)
+    for c in ids:
+        assert [(s, e) for s, e, _ in by_id[c]] == [(s, e) for s, e, _ in by_filter[c]]
