@@ -26,6 +26,7 @@ from vectorstore.store import ChromaStore
 
 log = logging.getLogger(__name__)
 
+SentenceRows = dict[str, list[tuple[int, int, np.ndarray]]]  # chunk id -> (start, end, vector)
 RRF_K = 60
 # Fusion weights: BM25's rank counts 1.5 times the dense one (chosen on squad-dev; 1-2 all
 # land within 0.004 of MRR@10).
@@ -85,6 +86,7 @@ class Retrieval:
     passages: list[Passage]
     query_vector: np.ndarray = field(repr=False)
     idf: Callable[[str], float] = field(repr=False)  # of the index the passages came from
+    sentences_of: Callable[[list[str]], SentenceRows] = field(repr=False)  # stored sentence vectors
 
 
 @dataclass
@@ -170,9 +172,9 @@ class Retriever:
         except OSError as exc:  # a read-only data dir still answers, from memory
             log.warning("cannot cache the lexical index in %s: %s", folder, exc)
 
-    def sentences_of(self, chunk_ids: list[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+    def sentences_of(self, chunk_ids: list[str], snap: _Snapshot | None = None) -> SentenceRows:
         """The stored sentence vectors of retrieved chunks, looked up by id."""
-        by_id = self.snapshot().by_id
+        by_id = (snap or self.snapshot()).by_id
         counts = [by_id[c].n_sentences if c in by_id else 0 for c in chunk_ids]
         return self._store.sentences_of(chunk_ids, counts)
 
@@ -205,7 +207,12 @@ class Retriever:
             )
             for cid in order
         ]
-        return Retrieval(passages=passages, query_vector=vector, idf=snap.lexical.idf)
+        return Retrieval(
+            passages=passages,
+            query_vector=vector,
+            idf=snap.lexical.idf,
+            sentences_of=lambda ids: self.sentences_of(ids, snap),
+        )
 
     def _dense(self, snap: _Snapshot, vector: np.ndarray, filters: Filters) -> dict[str, tuple[int, float]]:
         """Chunks ranked by their sentence closest to the question (sentence-level search

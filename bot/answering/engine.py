@@ -96,7 +96,7 @@ class AnswerEngine:
             sources,
             self._retriever.embedder,
             retrieval.idf,
-            self._retriever.sentences_of,
+            retrieval.sentences_of,
         )
         if not ranked:
             return Answer(question, NOT_FOUND, True, "refused", passages=passages)
