@@ -111,6 +111,12 @@ def _from_file(path: Path, options: SourceOptions) -> Iterator[Item]:
 
 
 def _document(body: bytes, kind: str, ident: str, fallback_title: str, url: str | None) -> Article:
+    draft = _draft(body, kind, url)
+    return finish(draft, None if draft.url else ident, fallback_title)
+
+
+def _draft(body: bytes, kind: str, url: str | None) -> Draft:
+    """What one document (by suffix or content type) says about itself."""
     if kind in (".pdf", "application/pdf"):
         draft = parse_pdf(body)
     elif kind in HTML_SUFFIXES or kind in ("text/html", "application/xhtml+xml"):
@@ -121,9 +127,7 @@ def _document(body: bytes, kind: str, ident: str, fallback_title: str, url: str 
         draft = Draft(text=decode(body))
     else:
         raise SourceError(f"unsupported kind of document ({kind})")
-    if url and not draft.url:
-        draft = Draft(draft.text, draft.title, url, draft.date, draft.author, draft.source)
-    return finish(draft, None if draft.url else ident, fallback_title)
+    return replace(draft, url=url) if url and not draft.url else draft
 
 
 def _from_jsonl(path: Path, options: SourceOptions) -> Iterator[Item]:
@@ -158,12 +162,11 @@ def _from_url(url: str, options: SourceOptions) -> Iterator[Item]:
     ):
         yield from _from_feed(fetched.body, fetched.url, options)
         return
-    yield _scoped(_fetched_article(fetched, url), options)
+    yield _scoped(_document(fetched.body, _kind(fetched), fetched.url, url, fetched.url), options)
 
 
-def _fetched_article(fetched: Fetched, asked: str) -> Article:
-    kind = fetched.content_type or "text/html"
-    return _document(fetched.body, kind, fetched.url, asked, fetched.url)
+def _kind(fetched: Fetched) -> str:
+    return fetched.content_type or "text/html"
 
 
 def _from_feed(body: bytes, feed_id: str, options: SourceOptions) -> Iterator[Item]:
@@ -181,10 +184,7 @@ def _feed_article(link: str | None, entry: Draft, options: SourceOptions) -> Art
     if link and link.lower().startswith(("http://", "https://")):
         try:
             fetched = fetch(link, options.fetch)
-            page = _fetched_article(fetched, link)
-            draft = with_fallback(
-                Draft(page.text, page.title, page.url, page.date, page.author, page.source), entry
-            )
+            draft = with_fallback(_draft(fetched.body, _kind(fetched), fetched.url), entry)
             return finish(draft, link, entry.title or link)
         except SourceError as exc:
             page_error = exc
