@@ -96,9 +96,19 @@ class _Snapshot:
     lexical: LexicalIndex
     chunks: list[StoredChunk]
     by_id: dict[str, StoredChunk] = field(default_factory=dict)
+    articles: list[ArticleRecord] = field(default_factory=list)
+    article_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: c for c in self.chunks}
+        self.articles = list(self.records.values())
+        position = {r.id: i for i, r in enumerate(self.articles)}
+        self.article_of = np.array([position[c.article_id] for c in self.chunks], dtype=np.int64)
+
+    def mask(self, filters: Filters) -> np.ndarray:
+        """Which chunks the filters admit, deciding once per article rather than per chunk."""
+        admitted = np.array([filters.admits(r) for r in self.articles], dtype=bool)
+        return admitted[self.article_of] if len(self.chunks) else np.zeros(0, dtype=bool)
 
 
 class Retriever:
@@ -233,9 +243,7 @@ class Retriever:
         return out
 
     def _lexical(self, snap: _Snapshot, question: str, filters: Filters) -> dict[str, tuple[int, float]]:
-        mask = None
-        if filters != Filters():
-            mask = np.array([filters.admits(snap.records[c.article_id]) for c in snap.chunks], dtype=bool)
+        mask = snap.mask(filters) if filters != Filters() else None
         hits = snap.lexical.search(question, self._lexical_candidates, mask)
         return {snap.lexical.ids[i]: (rank, score) for rank, (i, score) in enumerate(hits)}
 
