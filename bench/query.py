@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,17 @@ def enlarge(store: ChromaStore, copy: int, rng: np.random.Generator) -> None:
             sent_vecs.append(np.stack([_noisy(v, rng) for _, _, v in rows]) if rows else np.zeros((0, 384)))
         store.write_article(article, new_chunks, np.stack(chunk_vecs), sent_vecs)
     store.bump_generation()
+
+
+def copies_made(store: ChromaStore) -> int:
+    """How many complete copies a kept store holds (a run stopped mid-copy redoes that copy)."""
+    records = store.records().values()
+    base = sum("#copy" not in r.id for r in records)
+    per_copy = Counter(int(r.id.rsplit("#copy", 1)[1]) for r in records if "#copy" in r.id)
+    made = 0
+    while per_copy.get(made + 1) == base:
+        made += 1
+    return made
 
 
 def _noisy(v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -100,16 +112,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--copies", type=int, nargs="+", default=[0, 9])
     parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument(
+        "--store", type=Path, help="keep the store in this folder and reuse its copies on the next run"
+    )
     args = parser.parse_args()
     questions = [q["question"] for q in load_jsonl(EVAL / "squad-dev" / "questions.jsonl")][: args.questions]
     rng = np.random.default_rng(5)
     results = []
     with tempfile.TemporaryDirectory(prefix="newsdesk-query-") as tmp:
-        settings = Settings(_env_file=None, newsdesk_data_dir=Path(tmp))  # type: ignore[call-arg]
+        folder = args.store or Path(tmp)
+        settings = Settings(_env_file=None, newsdesk_data_dir=folder)  # type: ignore[call-arg]
         corpus = [str(EVAL / "squad-dev" / "articles.jsonl"), str(EVAL / "wikinews" / "articles.jsonl")]
         run_ingest(settings, corpus)
         store = open_store(settings)
-        made = 0
+        made = copies_made(store)
         for copies in sorted(args.copies):
             while made < copies:
                 made += 1

@@ -2,7 +2,9 @@
 
 An unchanged article (same id, same content hash, all its chunks present) costs one
 manifest look-up: nothing is chunked, embedded or written. Changed and new articles are
-chunked at once, and their chunks embedded together in batches across articles.
+chunked at once, and their chunks embedded together in batches across articles. A batch
+is written to Chroma on a writer thread while the next batch is embedded (at most one
+write in flight), so the store's write cost hides behind the embedder's.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ingest.chunking import Chunker
 from ingest.sources import Failure, Item
 from vectorstore.embedding import Embedder
+from vectorstore.metadata import ArticleWrite
 from vectorstore.models import Article, Chunk
 from vectorstore.store import ChromaStore, chunk_id
 
@@ -117,26 +121,25 @@ class Ingestor:
                     Progress(len(report.outcomes), report.chunks_embedded, time.monotonic() - started)
                 )
 
-        for item in items:
-            if isinstance(item, Failure):
-                report.outcomes.append(Outcome(item.source, "failed", reason=item.reason))
+        with _Writer(self._store, report) as writer:
+            for item in items:
+                if isinstance(item, Failure):
+                    report.outcomes.append(Outcome(item.source, "failed", reason=item.reason))
+                    progress()
+                    continue
+                if item.id in seen:
+                    reason = "the same article id came earlier in this run"
+                    report.outcomes.append(Outcome(item.id, "skipped", item.id, item.title, reason=reason))
+                    continue
+                seen.add(item.id)
+                lookup.append(item)
+                if len(lookup) >= self._lookup_batch:
+                    pending.extend(self._classify(lookup, report))
+                    lookup = []
+                pending = self._send(pending, writer, report, everything=False)
                 progress()
-                continue
-            if item.id in seen:
-                reason = "the same article id came earlier in this run"
-                report.outcomes.append(Outcome(item.id, "skipped", item.id, item.title, reason=reason))
-                continue
-            seen.add(item.id)
-            lookup.append(item)
-            if len(lookup) >= self._lookup_batch:
-                pending.extend(self._classify(lookup, report))
-                lookup = []
-            if sum(len(p.chunks) for p in pending) >= self._flush_chunks:
-                self._flush(pending, report)
-                pending = []
-            progress()
-        pending.extend(self._classify(lookup, report))
-        self._flush(pending, report)
+            pending.extend(self._classify(lookup, report))
+            self._send(pending, writer, report, everything=True)
         report.seconds = time.monotonic() - started
         progress()
         return report
@@ -168,23 +171,85 @@ class Ingestor:
             out.append(_Pending(article, chunks, "added" if record is None else "updated"))
         return out
 
-    def _flush(self, pending: list[_Pending], report: IngestReport) -> None:
+    def _send(
+        self, pending: list[_Pending], writer: _Writer, report: IngestReport, everything: bool
+    ) -> list[_Pending]:
+        """Embed and hand to the writer batches of about `flush_chunks` chunks; return the
+        articles not sent (a batch short of the size, unless `everything`)."""
+        batch: list[_Pending] = []
+        size = 0
+        for p in pending:
+            batch.append(p)
+            size += len(p.chunks)
+            if size >= self._flush_chunks:
+                writer.submit(self._embed(batch, report))
+                batch, size = [], 0
+        if everything:
+            writer.submit(self._embed(batch, report))
+            return []
+        return batch
+
+    def _embed(self, pending: list[_Pending], report: IngestReport) -> list[tuple[_Pending, ArticleWrite]]:
         if not pending:
-            return
+            return []
         chunks = [c for p in pending for c in p.chunks]
         spans = [[(s - c.start, e - c.start) for s, e in c.sentences] for c in chunks]
         t0 = time.monotonic()
         vectors, sentence_vectors = self._embedder.embed_with_spans([c.text for c in chunks], spans)
         report.embed_seconds += time.monotonic() - t0
         self._store.check_dimension(int(vectors.shape[1]))
+        out = []
         offset = 0
         for p in pending:
-            n = len(p.chunks)
-            self._store.write_article(
-                p.article, p.chunks, vectors[offset : offset + n], sentence_vectors[offset : offset + n]
+            end = offset + len(p.chunks)
+            out.append(
+                (p, ArticleWrite(p.article, p.chunks, vectors[offset:end], sentence_vectors[offset:end]))
             )
-            offset += n
-            report.chunks_embedded += n
-            report.outcomes.append(Outcome(p.article.id, p.status, p.article.id, p.article.title, n))
-            log.info("stored %s (%s, %d chunks)", p.article.id, p.status, n)
+            offset = end
+        return out
+
+
+class _Writer:
+    """Writes embedded batches on one background thread, one batch in flight at a time.
+
+    A write error is raised in the caller at its next submit or at the end of the run;
+    outcomes are reported only for articles whose write returned.
+    """
+
+    def __init__(self, store: ChromaStore, report: IngestReport) -> None:
+        self._store = store
+        self._report = report
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+        self._inflight: Future[None] | None = None
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        try:
+            self._wait()
+        except Exception:
+            if exc_type is None:
+                raise
+            log.exception("writing the last batch failed too")  # the run's own error goes up
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def submit(self, batch: list[tuple[_Pending, ArticleWrite]]) -> None:
+        self._wait()
+        if batch:
+            self._inflight = self._pool.submit(self._write, batch)
+
+    def _wait(self) -> None:
+        if self._inflight is not None:
+            inflight, self._inflight = self._inflight, None
+            inflight.result()
+
+    def _write(self, batch: list[tuple[_Pending, ArticleWrite]]) -> None:
+        self._store.write_articles([w for _, w in batch])
         self._store.bump_generation()
+        for p, w in batch:
+            n = len(w.chunks)
+            self._report.chunks_embedded += n
+            self._report.outcomes.append(Outcome(p.article.id, p.status, p.article.id, p.article.title, n))
+            log.info("stored %s (%s, %d chunks)", p.article.id, p.status, n)

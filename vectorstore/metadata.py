@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import numpy as np
 
 from vectorstore.models import Article, ArticleRecord, Chunk, date_to_ts
 
@@ -63,7 +65,7 @@ def article_meta(article: Article, n_chunks: int) -> dict[str, str | int]:
     return meta
 
 
-def put_optional(meta: dict[str, str | int], article: Article) -> None:
+def put_optional(meta: dict[str, Any], article: Article) -> None:
     if article.url:
         meta["url"] = article.url
     if article.source:
@@ -110,3 +112,32 @@ def stored_chunk(cid: str, doc: str | None, meta: Any) -> StoredChunk:
         end=int(meta["end"]),
         n_sentences=int(meta.get("n_sentences", 0)),
     )
+
+
+@dataclass(frozen=True)
+class ArticleWrite:
+    """One article's new version: its chunks, their vectors and their sentences' vectors."""
+
+    article: Article
+    chunks: Sequence[Chunk]
+    vectors: np.ndarray
+    sentence_vectors: Sequence[np.ndarray] = ()
+
+
+def sentence_rows(
+    article: Article, chunks: Sequence[Chunk], ids: Sequence[str], vectors: Sequence[np.ndarray]
+) -> Iterator[tuple[str, np.ndarray, None, dict[str, Any]]]:
+    if not len(vectors):
+        return
+    for chunk, cid, chunk_vectors in zip(chunks, ids, vectors, strict=True):
+        for k, ((start, end), vector) in enumerate(zip(chunk.sentences, chunk_vectors, strict=True)):
+            meta: dict[str, Any] = {
+                "article_id": article.id,
+                "hash": article.hash,
+                "chunk_id": cid,
+                "start": start,
+                "end": end,
+                "scope": article.scope,
+            }
+            put_optional(meta, article)  # source and date, for filters
+            yield (f"{cid}:{k:03d}", vector, None, meta)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+
+import pytest
 
 from bot.answering.factory import build_engine, open_store
 from bot.settings import Settings
@@ -8,6 +11,8 @@ from ingest.pipeline import Ingestor
 from ingest.runner import build_ingestor, run_ingest
 from tests.helpers import SpyEmbedder
 from vectorstore.embedding import Embedder
+from vectorstore.metadata import ArticleWrite
+from vectorstore.store import ChromaStore
 
 
 def _store_contents(settings: Settings) -> dict[str, tuple[str, int]]:
@@ -122,3 +127,33 @@ def test_chinese_article_is_ingested_and_retrievable(
     store = open_store(settings)
     [record] = store.records().values()
     assert record.title == "zh" and record.n_chunks >= 1
+
+
+class _FailingStore(ChromaStore):
+    """The real store, whose second batched write fails (a full disk, a lost server)."""
+
+    writes = 0
+
+    def write_articles(self, writes: Sequence[ArticleWrite]) -> None:
+        type(self).writes += 1
+        if type(self).writes == 2:
+            raise OSError("disk full")
+        super().write_articles(writes)
+
+
+def test_a_failed_write_stops_the_run_and_keeps_what_was_written(
+    settings: Settings, embedder: Embedder, samples: Path
+) -> None:
+    store = _FailingStore(settings, settings.embedding_model)
+    ingestor = Ingestor(store, embedder, flush_chunks=1)  # one article per batch
+
+    with pytest.raises(OSError, match="disk full"):
+        run_ingest(settings, [str(samples)], ingestor=ingestor)
+
+    records = open_store(settings).records()
+    assert 1 <= len(records) < 6, "the first batch is stored, the run stopped at the failure"
+    for record in records.values():
+        chunks = open_store(settings).chunks_of(record.id)
+        assert len(chunks) == record.n_chunks, "no half-written article"
+    again = run_ingest(settings, [str(samples)], ingestor=build_ingestor(settings, embedder))
+    assert again.count("unchanged") == len(records) and again.count("added") == 6 - len(records)
