@@ -26,7 +26,7 @@ class StoreSettings(BaseSettings):
     chroma_collection: str = "newsdesk"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_backend: str = Field(
-        default="onnx", description="onnx (ONNX Runtime, no torch at run time) or torch."
+        default="onnx", description="onnx (ONNX Runtime, no torch at run time), onnx-int8 or torch."
     )
     embedding_onnx_dir: Path | None = Field(
         default=None, description="Where the exported ONNX model is kept (default: <data dir>/models)."

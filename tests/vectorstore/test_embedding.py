@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from vectorstore.embedding import Embedder, canonical_model_name, pool_spans, resolve_model
+from bot.settings import Settings
+from vectorstore.embedding import Embedder, canonical_model_name, make_embedder, pool_spans, resolve_model
 from vectorstore.errors import ModelNotFoundError
 
 
@@ -87,3 +90,27 @@ def test_the_query_path_never_imports_torch(
         [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), check=True
     )
     assert out.stdout.strip().splitlines()[-1] == "True []"
+
+
+def test_int8_backend_is_quantized_once_and_stays_close_to_the_float_model(
+    embedder: Embedder, onnx_dir: Path
+) -> None:
+    settings = Settings(_env_file=None, embedding_onnx_dir=onnx_dir, embedding_backend="onnx-int8")  # type: ignore[call-arg]
+    int8 = make_embedder(settings)
+    texts = [
+        "Short.",
+        "OpenAI opened its first international office in London, its chief executive said on Wednesday.",
+        "A far longer text about harbour bridges, ferries and buses in the rush hour. " * 4,
+    ]
+    a, b = embedder.embed(texts), int8.embed(texts)
+    cosines = (a * b).sum(axis=1)
+    assert cosines.min() >= 0.98, "int8 vectors can share a store with float ones"
+    assert not np.allclose(a, b, atol=1e-4), "the int8 model really runs"
+    folder = onnx_dir / "sentence-transformers--all-MiniLM-L6-v2"
+    float_bytes = sum(f.stat().st_size for f in folder.glob("model.onnx*"))
+    assert (folder / "model.int8.onnx").stat().st_size < 0.75 * float_bytes, "its weights are int8"
+
+
+def test_unknown_backend_is_a_clear_error(settings: Settings) -> None:
+    with pytest.raises(ModelNotFoundError, match="onnx, onnx-int8, torch"):
+        make_embedder(settings.model_copy(update={"embedding_backend": "tensorflow"}))
