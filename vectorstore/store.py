@@ -309,8 +309,6 @@ class ChromaStore:
     ) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks by cosine similarity (1 - Chroma's cosine distance)."""
         got = self._nearest(self._chunks, vector, n, where, ["documents", "metadatas", "distances"])
-        if got is None:
-            return []
         rows = zip(
             got["ids"][0],
             (got["documents"] or [[]])[0],
@@ -325,8 +323,6 @@ class ChromaStore:
     ) -> list[SentenceHit]:
         """Nearest sentences by cosine similarity, with the chunk and version they belong to."""
         got = self._nearest(self._sentences, vector, n, where, ["metadatas", "distances"])
-        if got is None:
-            return []
         rows = zip((got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0], strict=True)
         return [
             SentenceHit(str(m["chunk_id"]), str(m["article_id"]), str(m["hash"]), 1.0 - float(d))
@@ -336,13 +332,12 @@ class ChromaStore:
     @staticmethod
     def _nearest(
         collection: Collection, vector: np.ndarray, n: int, where: dict[str, Any] | None, include: list[str]
-    ) -> QueryResult | None:
-        total = collection.count()
-        if total == 0:
-            return None
+    ) -> QueryResult:
+        """Chroma returns what it has when asked for more (no count() first: that is a
+        query of its own, which grows with the collection)."""
         return collection.query(
             query_embeddings=[vector],
-            n_results=min(n, total),
+            n_results=n,
             where=where or None,
             include=include,  # type: ignore[arg-type]
         )
