@@ -34,6 +34,7 @@ from bot.evaluation import load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from ingest.runner import run_ingest  # noqa: E402
 from vectorstore.models import Article, Chunk  # noqa: E402
+from vectorstore.retrieval import Filters  # noqa: E402
 from vectorstore.sentences import split_sentences  # noqa: E402
 from vectorstore.store import ChromaStore  # noqa: E402
 
@@ -147,12 +148,16 @@ def main() -> None:
                 enlarge(store, made, rng)
             engine = build_engine(settings, store=store)
             ours = timed(lambda q, e=engine: e.answer(q, k=10), questions)
+            guild = Filters.for_guild(1)  # what every Discord question carries: this server's + global
+            scoped = timed(lambda q, e=engine, f=guild: e.answer(q, k=10, filters=f), questions)
             peer = timed(lambda q, e=engine: peer_answer(e, q), questions)
             queries = np.stack([engine.retriever.embed_query(q) for q in questions[:100]])
             row = {
                 "chunks": store._chunks.count(),
                 "ask_p50_ms": round(statistics.median(ours), 1),
                 "ask_p95_ms": round(ours[int(len(ours) * 0.95) - 1], 1),
+                "ask_discord_scope_p50_ms": round(statistics.median(scoped), 1),
+                "ask_discord_scope_p95_ms": round(scoped[int(len(scoped) * 0.95) - 1], 1),
                 "peer_p50_ms": round(statistics.median(peer), 1),
                 "peer_p95_ms": round(peer[int(len(peer) * 0.95) - 1], 1),
             }

@@ -75,6 +75,31 @@ def test_filters_by_source_and_date(corpus: Path, settings: Settings, embedder: 
         Filters(since="last week")
 
 
+@pytest.mark.parametrize("broad", [0.0, 1.01], ids=["filtered-after-search", "chroma-where"])
+def test_both_filter_strategies_admit_the_same_chunks(
+    corpus: Path, settings: Settings, embedder: Embedder, broad: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A filter that admits most of the store is applied after an unfiltered search (with
+    more neighbours); a selective one by Chroma. Either way the same chunks come back."""
+    import vectorstore.retrieval
+
+    question = "dock workers strike at the port"
+    unfiltered = _retriever(settings, embedder).retrieve(question, 5)
+    monkeypatch.setattr(vectorstore.retrieval, "BROAD_FILTER", broad)
+    retriever = _retriever(settings, embedder)
+    for filters, titles in [
+        (Filters(sources=("wire",)), {"Port strike ends", "New tram model"}),
+        (Filters(until="2023-12-31"), {"Port strike begins"}),
+        (Filters(scopes=("global",)), {"Port strike ends", "Port strike begins", "New tram model"}),
+        (Filters(scopes=("123",)), set()),
+    ]:
+        passages = retriever.retrieve(question, 5, filters).passages
+        assert {p.article.title for p in passages} == titles, filters
+        expected = [p.chunk_id for p in unfiltered.passages if filters.admits(p.article)]
+        assert [p.chunk_id for p in passages] == expected, filters
+        assert all(p.dense_rank is not None for p in passages), "the dense side found them too"
+
+
 def test_lexical_index_follows_updates_and_deletes(
     corpus: Path, settings: Settings, embedder: Embedder, ingestor: Ingestor
 ) -> None:
