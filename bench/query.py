@@ -143,6 +143,9 @@ def main() -> None:
         store = open_store(settings)
         made = copies_made(store)
         for copies in sorted(args.copies):
+            if made > copies:
+                print(f"skipping {copies} copies: the kept store already holds {made}", flush=True)
+                continue
             while made < copies:
                 made += 1
                 enlarge(store, made, rng)

@@ -8,6 +8,7 @@ located in the article's clean text so that a quote can be traced back to it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -20,7 +21,9 @@ class Chunker:
         if overlap_tokens >= chunk_tokens:
             raise ValueError("the chunk overlap must be smaller than the chunk size")
         self._splitter = RecursiveCharacterTextSplitter(
-            length_function=count_tokens,  # the embedder's own tokens
+            # the embedder's own tokens; the splitter measures most pieces twice (once to
+            # decide whether to split further, once to merge), so the counts are remembered
+            length_function=lru_cache(maxsize=16384)(count_tokens),
             chunk_size=chunk_tokens,
             chunk_overlap=overlap_tokens,
             separators=["\n\n", "\n", SENTENCE_SEPARATOR, r"(?<=[;:,])\s+", r"\s+", ""],

@@ -89,7 +89,7 @@ class Ingestor:
         embedder: Embedder,
         chunk_tokens: int = 200,
         overlap_tokens: int = 40,
-        flush_chunks: int = 256,
+        flush_chunks: int = 1024,
         lookup_batch: int = 64,
     ) -> None:
         self._store = store

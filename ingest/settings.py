@@ -14,5 +14,7 @@ class IngestSettings(StoreSettings):
     fetch_max_bytes: int = Field(default=10_000_000, gt=0, description="Largest page or file fetched.")
     max_file_bytes: int = Field(default=50_000_000, gt=0, description="Largest local file read.")
     feed_max_entries: int = Field(default=50, ge=1)
-    ingest_flush_chunks: int = Field(default=256, ge=1, description="Chunks embedded per batch.")
+    ingest_flush_chunks: int = Field(
+        default=1024, ge=1, description="Chunks embedded (sorted by length) and written per batch."
+    )
     user_agent: str = "newsdesk/0.1 (+https://github.com/newsdesk)"

@@ -10,7 +10,7 @@ import importlib.util
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -175,8 +175,11 @@ class SentenceTransformerEmbedder:
         encoded = self.tokenizer(
             list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
         )
-        tokens = [np.asarray(t.float().cpu().numpy(), dtype=np.float32) for t in token_sets]
-        return pool_texts(list(zip(tokens, encoded["offset_mapping"], strict=True)), spans)
+        tokens = (
+            (i, np.asarray(t.float().cpu().numpy(), dtype=np.float32), offsets)
+            for i, (t, offsets) in enumerate(zip(token_sets, encoded["offset_mapping"], strict=True))
+        )
+        return pool_texts(tokens, spans, self.dimension)
 
 
 def pool_spans(
@@ -199,17 +202,19 @@ def pool_spans(
 
 
 def pool_texts(
-    token_sets: Sequence[tuple[np.ndarray, Sequence[tuple[int, int]]]],
+    token_sets: Iterable[tuple[int, np.ndarray, Sequence[tuple[int, int]]]],
     spans: Sequence[Sequence[tuple[int, int]]],
+    dimension: int,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """From each text's token embeddings and offsets: the text's unit vector (mean
-    pooling, as sentence-transformers does) and a unit vector for each of its spans."""
-    vectors = np.empty((len(token_sets), token_sets[0][0].shape[1]), dtype=np.float32)
-    pooled: list[np.ndarray] = []
-    for i, (tokens, offsets) in enumerate(token_sets):
+    """From each text's (index, token embeddings, offsets): the text's unit vector (mean
+    pooling, as sentence-transformers does) and a unit vector for each of its spans.
+    The token embeddings may come a batch at a time: only the pooled vectors are kept."""
+    vectors = np.empty((len(spans), dimension), dtype=np.float32)
+    pooled: list[np.ndarray] = [np.zeros((0, dimension), dtype=np.float32)] * len(spans)
+    for i, tokens, offsets in token_sets:
         mean = tokens.mean(axis=0)
         vectors[i] = mean / (np.linalg.norm(mean) or 1.0)
-        pooled.append(pool_spans(tokens, offsets, spans[i], mean))
+        pooled[i] = pool_spans(tokens, offsets, spans[i], mean)
     return vectors, pooled
 
 

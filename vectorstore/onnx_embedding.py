@@ -15,7 +15,7 @@ import os
 import shutil
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -184,13 +184,15 @@ class OnnxEmbedder:
     def count_tokens(self, text: str) -> int:
         return len(self._load()[1].encode(text, add_special_tokens=False).ids)
 
-    def _token_embeddings(self, texts: Sequence[str]) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
-        """Per text: its token embeddings and the tokens' character offsets, in order.
-        Batches are sorted by length so that little padding is computed."""
+    def _token_embeddings(
+        self, texts: Sequence[str]
+    ) -> Iterator[tuple[int, np.ndarray, list[tuple[int, int]]]]:
+        """Per text: its position, its token embeddings and the tokens' character offsets,
+        a batch at a time (only one batch's hidden states are held). Batches are sorted by
+        length so that little padding is computed."""
         session, tokenizer = self._load()
         encodings = tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        out: list[Any] = [None] * len(texts)
         for start in range(0, len(order), self._batch_size):
             part = order[start : start + self._batch_size]
             width = max(len(encodings[i].ids) for i in part)
@@ -205,13 +207,14 @@ class OnnxEmbedder:
             )[0]
             for row, i in enumerate(part):
                 n = len(encodings[i].ids)
-                out[i] = (hidden[row, :n].astype(np.float32), list(encodings[i].offsets))
-        return out
+                yield i, hidden[row, :n].astype(np.float32), list(encodings[i].offsets)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = np.stack([tokens.mean(axis=0) for tokens, _ in self._token_embeddings(texts)])
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for i, tokens, _ in self._token_embeddings(texts):
+            vectors[i] = tokens.mean(axis=0)
         unit: np.ndarray = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
         return unit
 
@@ -220,4 +223,4 @@ class OnnxEmbedder:
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), []
-        return pool_texts(self._token_embeddings(texts), spans)
+        return pool_texts(self._token_embeddings(texts), spans, self.dimension)
