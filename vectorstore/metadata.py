@@ -139,5 +139,8 @@ def sentence_rows(
                 "end": end,
                 "scope": article.scope,
             }
-            put_optional(meta, article)  # source and date, for filters
+            if article.source:  # what filters look at; not the url or the date's text
+                meta["source"] = article.source
+            if (ts := date_to_ts(article.date)) is not None:
+                meta["date_ts"] = ts
             yield (f"{cid}:{k:03d}", vector, None, meta)
