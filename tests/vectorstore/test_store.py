@@ -34,6 +34,26 @@ def test_opening_a_store_with_another_model_is_a_clear_error(settings: Settings)
         ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2").check_dimension(768)
 
 
+def test_collections_get_the_measured_hnsw_settings_and_old_ones_the_search_ef(settings: Settings) -> None:
+    from vectorstore.store import EF_SEARCH, MAX_NEIGHBORS, open_client
+
+    client = open_client(settings)
+    old = client.create_collection(  # a store made by an earlier version
+        "newsdesk_sentences",
+        configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
+        embedding_function=None,
+    )
+    assert (old.configuration or {})["hnsw"]["ef_search"] == 100
+
+    ChromaStore(settings, "m")
+
+    chunks = client.get_collection("newsdesk_chunks").configuration["hnsw"]
+    sentences = client.get_collection("newsdesk_sentences").configuration["hnsw"]
+    assert chunks["max_neighbors"] == MAX_NEIGHBORS and chunks["ef_search"] == EF_SEARCH
+    assert sentences["ef_search"] == EF_SEARCH, "raised on open"
+    assert sentences["max_neighbors"] == 16, "fixed when the collection was made"
+
+
 def test_deleting_an_unknown_article_says_so(settings: Settings) -> None:
     store = ChromaStore(settings, "m")
     with pytest.raises(ArticleNotFoundError, match="nope"):
