@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,10 @@ from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from vectorstore.embedding import Embedder
 from vectorstore.lexical import LexicalIndex, tokenize
+from vectorstore.metadata import StoredChunk
+from vectorstore.models import Article, Chunk
 from vectorstore.retrieval import Filters, Retriever
+from vectorstore.store import ChromaStore
 
 
 def _retriever(settings: Settings, embedder: Embedder) -> Retriever:
@@ -123,6 +127,37 @@ def test_lexical_index_follows_updates_and_deletes(
     tram = next(r for r in retriever.records().values() if r.title == "New tram model")
     open_store(settings).delete_article(tram.id)
     assert all(p.article.id != tram.id for p in retriever.retrieve("ZQ-9000 trams", 5).passages)
+
+
+def test_a_restarted_reader_loads_its_snapshot_from_the_cache_unless_the_manifest_moved(
+    corpus: Path, settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _retriever(settings, embedder).retrieve("XK-4471", 3)
+    store = open_store(settings)
+    reads: list[int] = []
+    original = ChromaStore.iter_chunks
+
+    def counting(self: ChromaStore) -> Iterator[StoredChunk]:
+        reads.append(1)
+        yield from original(self)
+
+    monkeypatch.setattr(ChromaStore, "iter_chunks", counting)
+    again = _retriever(settings, embedder).retrieve("XK-4471", 3)  # a new process, same generation
+    assert reads == [], "chunks came from the cache"
+    assert [p.chunk_id for p in again.passages] == [p.chunk_id for p in first.passages]
+    assert again.passages[0].text == first.passages[0].text
+
+    # A run that flipped an article and died before bumping the generation: the cache no
+    # longer matches the manifest, so the reader goes back to the store.
+    tram = next(r for r in store.records().values() if r.title == "New tram model")
+    text = "The city ordered trams of the model QQ-1234 instead."
+    store.write_article(
+        Article(id=tram.id, title=tram.title, text=text),
+        [Chunk(tram.id, 0, text, 0, len(text))],
+        embedder.embed([text]),
+    )
+    fresh = _retriever(settings, embedder).retrieve("QQ-1234", 1)
+    assert reads == [1] and fresh.passages[0].article.id == tram.id
 
 
 def test_lexical_index_round_trips_through_disk(tmp_path: Path) -> None:
