@@ -81,8 +81,10 @@ class NewsBot(commands.Bot):
 
     def _load_engine(self) -> AnswerEngine:
         engine = self._engine_factory()
-        engine.retriever.embed_query("warm up")  # load the model before the first question
-        engine.retriever.snapshot()
+        # Load the model, the snapshot and Chroma's vector index before the first question:
+        # the first search of a process loads the index (about 0.4 s with a small store),
+        # and the answer workers would all wait on it.
+        engine.retriever.retrieve("warm up", k=1)
         return engine
 
     async def sync_commands(self) -> None:
