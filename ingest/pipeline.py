@@ -4,7 +4,9 @@ An unchanged article (same id, same content hash, all its chunks present) costs 
 manifest look-up: nothing is chunked, embedded or written. Changed and new articles are
 chunked at once, and their chunks embedded together in batches across articles. A batch
 is written to Chroma on a writer thread while the next batch is embedded (at most one
-write in flight), so the store's write cost hides behind the embedder's.
+write in flight). Where the writes wait (a Chroma server elsewhere) or cores are spare,
+that hides them; on 2 cores both compete for the CPU and it gains little
+(bench/README.md).
 """
 
 from __future__ import annotations
