@@ -232,53 +232,41 @@ class ChromaStore:
         much faster than in 12 calls of 80); each article still becomes visible only when
         its manifest record flips, after all its rows are written.
         """
-        rows: list[tuple[str, np.ndarray, str | None, dict[str, Any]]] = []
-        for w in writes:
-            ids = [chunk_id(w.article.id, w.article.hash, c.index) for c in w.chunks]
-            rows.extend(sentence_rows(w.article, w.chunks, ids, w.sentence_vectors))
-        self._upsert(self._sentences, rows)
-        rows = []
-        for w in writes:
-            for c, vector in zip(w.chunks, w.vectors, strict=True):
-                rows.append(
-                    (
-                        chunk_id(w.article.id, w.article.hash, c.index),
-                        vector,
-                        c.text,
-                        chunk_meta(w.article, c),
-                    )
-                )
-        self._upsert(self._chunks, rows)
+        ids = [[chunk_id(w.article.id, w.article.hash, c.index) for c in w.chunks] for w in writes]
+        sentences = [
+            row
+            for w, chunk_ids in zip(writes, ids, strict=True)
+            for row in sentence_rows(w.article, w.chunks, chunk_ids, w.sentence_vectors)
+        ]
+        self._upsert(self._sentences, sentences)
+        chunks = [
+            (cid, vector, c.text, chunk_meta(w.article, c))
+            for w, chunk_ids in zip(writes, ids, strict=True)
+            for cid, c, vector in zip(chunk_ids, w.chunks, w.vectors, strict=True)
+        ]
+        self._upsert(self._chunks, chunks)
         self._articles.upsert(
             ids=[w.article.id for w in writes],
             embeddings=np.repeat(_MANIFEST_VECTOR, len(writes), axis=0),
             metadatas=[article_meta(w.article, len(w.chunks)) for w in writes],  # type: ignore[misc]
         )
         stored = self.chunk_ids_of([w.article.id for w in writes])
-        for w in writes:
-            keep = {chunk_id(w.article.id, w.article.hash, c.index) for c in w.chunks}
-            self._delete_chunks(sorted(stored[w.article.id] - keep))
+        for w, chunk_ids in zip(writes, ids, strict=True):
+            self._delete_chunks(sorted(stored[w.article.id] - set(chunk_ids)))
 
     def _upsert(
         self, collection: Collection, rows: Sequence[tuple[str, np.ndarray, str | None, dict[str, Any]]]
     ) -> None:
+        """(id, vector, document or None, metadata) rows, in batches Chroma accepts."""
         for start in range(0, len(rows), self._max_batch):
             part = rows[start : start + self._max_batch]
             documents = [r[2] for r in part]
-            self._upsert_part(collection, part, documents if all(d is not None for d in documents) else None)
-
-    @staticmethod
-    def _upsert_part(
-        collection: Collection,
-        part: Sequence[tuple[str, np.ndarray, str | None, dict[str, Any]]],
-        documents: list[str | None] | None,
-    ) -> None:
-        collection.upsert(
-            ids=[r[0] for r in part],
-            embeddings=np.stack([r[1] for r in part]),
-            documents=documents,  # type: ignore[arg-type]
-            metadatas=[r[3] for r in part],  # type: ignore[misc]
-        )
+            collection.upsert(
+                ids=[r[0] for r in part],
+                embeddings=np.stack([r[1] for r in part]),
+                documents=documents if all(d is not None for d in documents) else None,  # type: ignore[arg-type]
+                metadatas=[r[3] for r in part],  # type: ignore[misc]
+            )
 
     def remove_stale_chunks(self, article_id: str, keep: set[str]) -> int:
         """Delete the article's chunks (and their sentences) that are not in `keep`."""
