@@ -135,10 +135,10 @@ class Ingestor:
                     continue
                 seen.add(item.id)
                 lookup.append(item)
-                if len(lookup) >= self._lookup_batch:
+                if len(lookup) >= self._lookup_batch:  # pending changes only here
                     pending.extend(self._classify(lookup, report))
                     lookup = []
-                pending = self._send(pending, writer, report, everything=False)
+                    pending = self._send(pending, writer, report, everything=False)
                 progress()
             pending.extend(self._classify(lookup, report))
             self._send(pending, writer, report, everything=True)
