@@ -29,6 +29,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.hnsw_recall import against_exact, exact_top  # noqa: E402
 from bot.answering.factory import build_engine, open_store  # noqa: E402
 from bot.evaluation import load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -87,6 +88,14 @@ def peer_answer(engine, question: str) -> str:  # type: ignore[no-untyped-def]
     return sentences[int(np.argmax(sims))]
 
 
+def percentiles(name: str, times: list[float]) -> dict[str, float]:
+    """p50 and p95 of sorted latencies, in ms."""
+    return {
+        f"{name}_p50_ms": round(statistics.median(times), 1),
+        f"{name}_p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
+    }
+
+
 def timed(fn, questions: list[str]) -> list[float]:  # type: ignore[no-untyped-def]
     fn(questions[0])
     out = []
@@ -111,17 +120,8 @@ def hnsw_recall(store: ChromaStore, queries: np.ndarray, k: int = 10) -> dict[st
         parts.append(np.asarray(got["embeddings"], dtype=np.float32))
     matrix = np.concatenate(parts)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
-    by_id, by_distance = 0, 0
-    for q in queries:
-        sims = matrix @ q
-        top = np.argpartition(-sims, k)[:k]
-        exact = {ids[i] for i in top}
-        threshold = float(sims[top].min()) - 1e-3
-        got_ = collection.query(query_embeddings=[q], n_results=k, include=["distances"])
-        by_id += len(exact & set(got_["ids"][0]))
-        by_distance += sum(1.0 - d >= threshold for d in (got_["distances"] or [[]])[0])
-    total = k * len(queries)
-    return {"vectors": len(ids), "recall_ids": by_id / total, "recall_distance": by_distance / total}
+    recall = against_exact(collection, queries, exact_top(matrix, ids, queries, k), k=k, n=k)
+    return {"vectors": len(ids), "recall_ids": recall.by_id, "recall_distance": recall.by_distance}
 
 
 def main() -> None:
@@ -157,12 +157,9 @@ def main() -> None:
             queries = np.stack([engine.retriever.embed_query(q) for q in questions[:100]])
             row = {
                 "chunks": store._chunks.count(),
-                "ask_p50_ms": round(statistics.median(ours), 1),
-                "ask_p95_ms": round(ours[int(len(ours) * 0.95) - 1], 1),
-                "ask_discord_scope_p50_ms": round(statistics.median(scoped), 1),
-                "ask_discord_scope_p95_ms": round(scoped[int(len(scoped) * 0.95) - 1], 1),
-                "peer_p50_ms": round(statistics.median(peer), 1),
-                "peer_p95_ms": round(peer[int(len(peer) * 0.95) - 1], 1),
+                **percentiles("ask", ours),
+                **percentiles("ask_discord_scope", scoped),
+                **percentiles("peer", peer),
             }
             recall = hnsw_recall(store, queries)
             row.update({f"hnsw_{key}_at_10": round(value, 4) for key, value in recall.items()})
