@@ -68,11 +68,17 @@ def article_meta(article: Article, n_chunks: int) -> dict[str, str | int]:
 def put_optional(meta: dict[str, Any], article: Article) -> None:
     if article.url:
         meta["url"] = article.url
+    put_filtered(meta, article)
+    if "date_ts" in meta:
+        meta["date"] = article.date
+
+
+def put_filtered(meta: dict[str, Any], article: Article) -> None:
+    """The optional fields that filters read: source and date (as a timestamp)."""
     if article.source:
         meta["source"] = article.source
     ts = date_to_ts(article.date)
     if article.date and ts is not None:
-        meta["date"] = article.date
         meta["date_ts"] = ts
 
 
@@ -139,8 +145,5 @@ def sentence_rows(
                 "end": end,
                 "scope": article.scope,
             }
-            if article.source:  # what filters look at; not the url or the date's text
-                meta["source"] = article.source
-            if (ts := date_to_ts(article.date)) is not None:
-                meta["date_ts"] = ts
+            put_filtered(meta, article)  # not the url or the date's text
             yield (f"{cid}:{k:03d}", vector, None, meta)
