@@ -180,18 +180,24 @@ class Retriever:
         records = self._store.records()
         folder = self._cache_dir / f"lexical-{generation}"
         lexical = LexicalIndex.load(folder)
-        chunks = _cached_chunks(folder / CHUNKS_FILE, records) if lexical is not None else None
-        if lexical is None or chunks is None or lexical.ids != [c.id for c in chunks]:
-            chunks = [
-                c
-                for c in self._store.iter_chunks()
-                if (r := records.get(c.article_id)) is not None and r.hash == c.hash
-            ]
-            chunks.sort(key=lambda c: c.id)
+        cached = _cached_chunks(folder / CHUNKS_FILE, records) if lexical is not None else None
+        chunks = cached if cached is not None else self._visible_chunks(records)
+        if lexical is None or lexical.ids != [c.id for c in chunks]:
             lexical = LexicalIndex.build([c.id for c in chunks], [c.text for c in chunks])
+            cached = None
+        if cached is None:  # a cached BM25 index that still matches is kept, not rebuilt
             self._save(lexical, chunks, folder)
         log.debug("retriever snapshot %s: %d articles, %d chunks", generation, len(records), len(chunks))
         return _Snapshot(generation, records, lexical, chunks)
+
+    def _visible_chunks(self, records: dict[str, ArticleRecord]) -> list[StoredChunk]:
+        """Every chunk of the versions the manifest names, read back from Chroma, by id."""
+        chunks = [
+            c
+            for c in self._store.iter_chunks()
+            if (r := records.get(c.article_id)) is not None and r.hash == c.hash
+        ]
+        return sorted(chunks, key=lambda c: c.id)
 
     def _save(self, lexical: LexicalIndex, chunks: list[StoredChunk], folder: Path) -> None:
         try:

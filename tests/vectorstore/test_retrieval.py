@@ -147,6 +147,21 @@ def test_a_restarted_reader_loads_its_snapshot_from_the_cache_unless_the_manifes
     assert [p.chunk_id for p in again.passages] == [p.chunk_id for p in first.passages]
     assert again.passages[0].text == first.passages[0].text
 
+    # A cache from before chunks were cached (BM25 only): the chunks come from the store,
+    # and the BM25 index, which still matches them, is kept.
+    for stale in (settings.data_dir / "cache").glob("lexical-*/chunks.json"):
+        stale.unlink()
+    builds: list[int] = []
+    original_build = LexicalIndex.build.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        LexicalIndex, "build", classmethod(lambda cls, *a: builds.append(1) or original_build(cls, *a))
+    )
+    assert [p.chunk_id for p in _retriever(settings, embedder).retrieve("XK-4471", 3).passages] == [
+        p.chunk_id for p in first.passages
+    ]
+    assert reads == [1] and builds == [], "chunks read back, BM25 reused"
+    assert list((settings.data_dir / "cache").glob("lexical-*/chunks.json")), "and cached again"
+
     # A run that flipped an article and died before bumping the generation: the cache no
     # longer matches the manifest, so the reader goes back to the store.
     tram = next(r for r in store.records().values() if r.title == "New tram model")
@@ -157,7 +172,7 @@ def test_a_restarted_reader_loads_its_snapshot_from_the_cache_unless_the_manifes
         embedder.embed([text]),
     )
     fresh = _retriever(settings, embedder).retrieve("QQ-1234", 1)
-    assert reads == [1] and fresh.passages[0].article.id == tram.id
+    assert reads == [1, 1] and builds == [1] and fresh.passages[0].article.id == tram.id
 
 
 def test_lexical_index_round_trips_through_disk(tmp_path: Path) -> None:
