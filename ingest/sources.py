@@ -17,6 +17,7 @@ from ingest.errors import SourceError
 from ingest.fetching import Fetched, FetchPolicy, fetch
 from ingest.formats import (
     Draft,
+    FeedEntry,
     decode,
     finish,
     looks_like_feed,
@@ -171,11 +172,16 @@ def _kind(fetched: Fetched) -> str:
 
 def _from_feed(body: bytes, feed_id: str, options: SourceOptions) -> Iterator[Item]:
     for entry in parse_feed(body)[: options.feed_max_entries]:
-        label = entry.link or entry.draft.title or feed_id
-        try:
-            yield _scoped(_feed_article(entry.link, entry.draft, options), options)
-        except SourceError as exc:
-            yield Failure(label, str(exc))
+        yield feed_entry_item(entry, feed_id, options)
+
+
+def feed_entry_item(entry: FeedEntry, feed_id: str, options: SourceOptions) -> Item:
+    """One parsed feed entry as an article (its page, else its own text), or why not;
+    also what the feed poller (ingest/feeds) ingests for each new or changed entry."""
+    try:
+        return _scoped(_feed_article(entry.link, entry.draft, options), options)
+    except SourceError as exc:
+        return Failure(entry.link or entry.draft.title or feed_id, str(exc))
 
 
 def _feed_article(link: str | None, entry: Draft, options: SourceOptions) -> Article:
