@@ -62,6 +62,9 @@ def article_meta(article: Article, n_chunks: int) -> dict[str, str | int]:
     put_optional(meta, article)
     if article.author:
         meta["author"] = article.author
+    for key in ("date_source", "first_seen", "story_id"):  # news time (issue #12)
+        if getattr(article, key):
+            meta[key] = getattr(article, key)
     return meta
 
 
@@ -98,6 +101,9 @@ def records_from(ids: Sequence[str], metas: Sequence[Any] | None) -> dict[str, A
             source=_opt(meta, "source"),
             scope=str(meta.get("scope", "global")),
             ingested_at=_opt(meta, "ingested_at"),
+            date_source=_opt(meta, "date_source"),
+            first_seen=_opt(meta, "first_seen"),
+            story_id=_opt(meta, "story_id"),
         )
     return out
 

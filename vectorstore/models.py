@@ -56,6 +56,9 @@ class Article:
     source: str | None = None
     scope: str = GLOBAL_SCOPE
     hash: str = field(default="")
+    date_source: str | None = None  # "published" | "dateline" | "first_seen" (ingest/dates.py)
+    first_seen: str | None = None  # ISO time first ingested, kept for an article with no date
+    story_id: str | None = None  # the article whose copy this is, or its own id (ingest/neardup.py)
 
     def __post_init__(self) -> None:
         if not self.hash:
@@ -89,6 +92,13 @@ class ArticleRecord:
     source: str | None = None
     scope: str = GLOBAL_SCOPE
     ingested_at: str | None = None
+    date_source: str | None = None
+    first_seen: str | None = None
+    story_id: str | None = None
+
+    @property
+    def story(self) -> str:
+        return self.story_id or self.id
 
 
 @dataclass(frozen=True)
