@@ -9,8 +9,9 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from ingest.cleaning import as_paragraphs, clean_text
+from ingest.dates import date_of, parse_date
 from ingest.errors import SourceError
-from vectorstore.models import Article, parse_date
+from vectorstore.models import Article
 
 log = logging.getLogger(__name__)
 MIN_WORDS = 5
@@ -184,14 +185,16 @@ def finish(draft: Draft, article_id: str | None, fallback_title: str, source: st
         raise SourceError("no article text (empty or only a few words)")
     ident = article_id or draft.url or fallback_title
     title = clean_text(draft.title or "") or fallback_title
+    dated = date_of(draft.date, text)  # the declared date, else the text's dateline
     return Article(
         id=ident,
         title=title,
         text=text,
         url=draft.url,
-        date=parse_date(draft.date),
+        date=dated.date,
         author=draft.author,
         source=draft.source or source,
+        date_source=dated.source,
     )
 
 
