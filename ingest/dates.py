@@ -19,11 +19,12 @@ month first ("3/4/2005" is 4 March).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
+from vectorstore.models import Article, ArticleRecord
 from vectorstore.models import parse_date as parse_iso_date
 
 DateSource = Literal["published", "dateline", "first_seen"]
@@ -88,6 +89,17 @@ def date_of(declared: object, text: str) -> Dated:
     if dateline:
         return Dated(dateline, "dateline")
     return Dated(None, None)
+
+
+def with_first_seen(article: Article, record: ArticleRecord | None, now: datetime | None = None) -> Article:
+    """An article with no date anywhere keeps the time it was first ingested, marked as
+    such. It is not its date: time filters and recency leave it out (a store of old
+    undated articles ingested today must not read as today's news)."""
+    if article.date:
+        return article
+    seen = (record.first_seen or record.ingested_at) if record else None
+    seen = seen or (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    return replace(article, first_seen=seen, date_source="first_seen")
 
 
 def _rfc822(text: str) -> str | None:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ingest.chunking import Chunker
+from ingest.dates import with_first_seen
+from ingest.neardup import StoryIndex
 from ingest.sources import Failure, Item
 from vectorstore.embedding import Embedder
 from vectorstore.metadata import ArticleWrite
@@ -93,8 +95,10 @@ class Ingestor:
         overlap_tokens: int = 40,
         flush_chunks: int = 1024,
         lookup_batch: int = 64,
+        stories: StoryIndex | None = None,
     ) -> None:
         self._store = store
+        self._stories = stories
         self._embedder = embedder
         self._chunk_tokens = chunk_tokens
         self._overlap_tokens = overlap_tokens
@@ -156,7 +160,7 @@ class Ingestor:
         out = []
         for article in batch:
             record = records.get(article.id)
-            if record is not None and record.hash == article.hash:
+            if record is not None and record.hash == article.hash and record.date == article.date:
                 expected = {chunk_id(article.id, article.hash, i) for i in range(record.n_chunks)}
                 if stored[article.id] == expected:
                     report.outcomes.append(
@@ -170,7 +174,11 @@ class Ingestor:
                     Outcome(article.id, "failed", article.id, article.title, reason="no text to index")
                 )
                 continue
-            out.append(_Pending(article, chunks, "added" if record is None else "updated"))
+            status: Status = "added" if record is None else "updated"
+            out.append(_Pending(with_first_seen(article, record), chunks, status))
+        if self._stories is not None and out:  # wire copies share a story id (ingest/neardup.py)
+            for p, article in zip(out, self._stories.assign([p.article for p in out]), strict=True):
+                p.article = article
         return out
 
     def _send(
@@ -225,6 +233,8 @@ class _Writer:
         self._inflight: Future[None] | None = None
 
     def __enter__(self) -> _Writer:
+        self._hold = self._store.writing()  # the store's writer lock, for the whole run
+        self._hold.__enter__()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
@@ -236,6 +246,7 @@ class _Writer:
             log.exception("writing the last batch failed too")  # the run's own error goes up
         finally:
             self._pool.shutdown(wait=True)
+            self._hold.__exit__(None, None, None)
 
     def submit(self, batch: list[tuple[_Pending, ArticleWrite]]) -> None:
         self._wait()
