@@ -7,7 +7,18 @@ from typing import Any, Literal
 
 from vectorstore.models import Passage
 
-Mode = Literal["extractive", "llm", "fallback", "refused"]
+Mode = Literal["extractive", "llm", "fallback", "refused", "overview"]
+
+
+@dataclass(frozen=True)
+class AlsoReported:
+    """Another outlet's copy of a cited story (bot/answering/stories.py)."""
+
+    article_id: str
+    title: str
+    url: str | None
+    source: str | None
+    date: str | None
 
 
 @dataclass(frozen=True)
@@ -20,6 +31,8 @@ class Citation:
     quote: str
     start: int
     end: int
+    also_reported_by: tuple[AlsoReported, ...] = ()  # copies of the same story
+    updates: int | None = None  # a later report: the number of the citation whose figure it updates
 
 
 @dataclass(frozen=True)
