@@ -1,0 +1,209 @@
+"""Poll subscribed feeds: a conditional GET, then only the new or changed entries.
+
+A poll of one feed:
+1. GET with the validators of the last answer; 304 -> nothing else happens.
+2. Parse the feed (formats.parse_feed, as `newsdesk ingest URL` does) and fingerprint each
+   entry; entries whose fingerprint is remembered cost nothing: no page fetch, no embedding.
+3. New or changed entries become articles (sources.feed_entry_item: the entry's page,
+   else its own text) with the subscription's scope, fetched under the same FetchPolicy
+   (public addresses only for a Discord server's feeds), and go through the Ingestor,
+   under the store's writer lock.
+4. The registry remembers the validators and fingerprints; a failure is recorded and the
+   next poll backed off. A poll never raises into its caller (the bot or `newsdesk watch`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from ingest.feeds.conditional import Validators, conditional_get
+from ingest.feeds.registry import FeedRegistry, PollRecord, Subscription
+from ingest.formats import FeedEntry, parse_feed
+from ingest.pipeline import IngestReport
+from ingest.sources import Failure, Item, SourceOptions, feed_entry_item
+from vectorstore.errors import NewsdeskError
+from vectorstore.models import GLOBAL_SCOPE, Article
+
+log = logging.getLogger(__name__)
+
+PollStatus = Literal["ingested", "not_modified", "failed"]
+IngestFn = Callable[[Iterable[Item]], IngestReport]
+Clock = Callable[[], datetime]
+WATCH_TICK = timedelta(seconds=60)  # the longest `watch` sleeps: a feed added meanwhile is seen
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def entry_fingerprint(entry: FeedEntry) -> str:
+    """What a feed says about one entry; a change in any of it is a changed entry."""
+    draft = entry.draft
+    digest = hashlib.sha256()
+    for part in (entry.link, draft.title, draft.date, draft.author, draft.text):
+        digest.update((part or "").encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class PollResult:
+    url: str
+    scope: str
+    status: PollStatus
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0  # entries skipped by fingerprint or found unchanged by the ingestor
+    failed: int = 0
+    error: str | None = None
+
+    def summary(self) -> str:
+        if self.status == "not_modified":
+            return "not modified"
+        if self.status == "failed":
+            return f"failed: {self.error}"
+        text = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        return text + (f", {self.failed} entries failed" if self.failed else "")
+
+
+class FeedPoller:
+    """Polls the registry's feeds; receives every part it uses.
+
+    `ingest` writes items to the store (an Ingestor's `run`); `options` is the operator's
+    source options (fetch policy, entry cap), narrowed per subscription to its scope and,
+    for a Discord server's feeds, to public addresses; `writer_lock` is taken around each
+    poll's writes; `clock` tells the time.
+    """
+
+    def __init__(
+        self,
+        registry: FeedRegistry,
+        ingest: IngestFn,
+        options: SourceOptions,
+        writer_lock: Callable[[], AbstractContextManager[object]] = nullcontext,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.registry = registry
+        self._ingest = ingest
+        self._options = options
+        self._writer_lock = writer_lock
+        self._clock = clock
+        self._polling = threading.Lock()  # one poll round at a time in this process
+
+    def poll_due(self) -> list[PollResult]:
+        """Poll the feeds that are due now."""
+        return self._poll_claimed(everything=False)
+
+    def poll_all(self) -> list[PollResult]:
+        """Poll every subscribed feed now, due or not (`newsdesk watch --once`)."""
+        return self._poll_claimed(everything=True)
+
+    def poll_one(self, url: str, scope: str) -> PollResult | None:
+        """Poll one subscription now (after `/feeds add`); None when it is not subscribed."""
+        subscription = self.registry.get(url, scope)
+        return None if subscription is None else self.poll(subscription)
+
+    def _poll_claimed(self, everything: bool) -> list[PollResult]:
+        with self._polling:
+            try:
+                claimed = self.registry.claim(self._clock(), everything)
+            except Exception:  # the registry file is unreadable: log, and try next round
+                log.exception("feeds: cannot read the subscriptions")
+                return []
+            return [self.poll(s) for s in claimed]
+
+    def poll(self, subscription: Subscription) -> PollResult:
+        """Poll one feed; every error becomes a failed result recorded in the registry."""
+        try:
+            result = self._poll(subscription)
+        except Exception as exc:  # a poll never raises into the bot or the watcher
+            error = str(exc) if isinstance(exc, NewsdeskError) else f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, NewsdeskError):
+                log.warning("feed %s failed", subscription.url, exc_info=True)
+            result = PollResult(subscription.url, subscription.scope, "failed", error=error)
+            try:
+                self.registry.record_failure(subscription, self._clock(), error)
+            except Exception:
+                log.exception("feeds: cannot record the failure of %s", subscription.url)
+        log.info("feed %s (%s): %s", subscription.url, subscription.scope, result.summary())
+        return result
+
+    def _poll(self, subscription: Subscription) -> PollResult:
+        options = self._options_for(subscription)
+        known = Validators(subscription.etag, subscription.last_modified)
+        response = conditional_get(subscription.url, options.fetch, known)
+        if response.fetched is None:
+            record = PollRecord(known.etag, known.last_modified, "not modified", 0, None)
+            self.registry.record_success(subscription, self._clock(), record)
+            return PollResult(subscription.url, subscription.scope, "not_modified")
+        entries = parse_feed(response.fetched.body)[: options.feed_max_entries]
+        seen = self.registry.fingerprints(subscription)
+        fingerprinted = [(entry_fingerprint(e), e) for e in entries]
+        kept = {f for f, _ in fingerprinted if f in seen}
+        feed_id = response.fetched.url
+        changed = [(f, feed_entry_item(e, feed_id, options)) for f, e in fingerprinted if f not in seen]
+        report = self._write([item for _, item in changed])
+        failed_ids = {o.article_id for o in report.failed if o.article_id}
+        kept |= {f for f, item in changed if isinstance(item, Article) and item.id not in failed_ids}
+        result = PollResult(
+            subscription.url,
+            subscription.scope,
+            "ingested",
+            added=report.count("added"),
+            updated=report.count("updated"),
+            unchanged=len(entries) - len(changed) + report.count("unchanged") + report.count("skipped"),
+            failed=len(report.failed),
+        )
+        record = PollRecord(
+            response.validators.etag,
+            response.validators.last_modified,
+            result.summary(),
+            result.added,
+            frozenset(kept),
+        )
+        self.registry.record_success(subscription, self._clock(), record)
+        return result
+
+    def _write(self, items: list[Item]) -> IngestReport:
+        """The one place a poll writes to the store: under the writers' lock."""
+        if all(isinstance(i, Failure) for i in items):
+            return self._ingest(items)  # only failures (or nothing): no write, no lock
+        with self._writer_lock():
+            return self._ingest(items)
+
+    def _options_for(self, subscription: Subscription) -> SourceOptions:
+        public_only = self._options.fetch.public_only or subscription.scope != GLOBAL_SCOPE
+        return replace(
+            self._options,
+            scope=subscription.scope,
+            fetch=replace(self._options.fetch, public_only=public_only),
+        )
+
+    def seconds_to_next(self, limit: timedelta = WATCH_TICK) -> float:
+        """How long a watcher may sleep before a feed is due (at most `limit`)."""
+        try:
+            due = self.registry.next_due()
+        except Exception:
+            log.exception("feeds: cannot read the subscriptions")
+            return limit.total_seconds()
+        if due is None:
+            return limit.total_seconds()
+        return max(0.0, min((due - self._clock()).total_seconds(), limit.total_seconds()))
+
+
+def watch(poller: FeedPoller, stop: threading.Event, on_result: Callable[[PollResult], None]) -> int:
+    """Poll each feed when it is due until `stop` is set; returns the number of polls."""
+    polls = 0
+    while not stop.is_set():
+        for result in poller.poll_due():
+            polls += 1
+            on_result(result)
+        stop.wait(poller.seconds_to_next())
+    return polls
