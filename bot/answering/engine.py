@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answering.errors import QuestionError
-from bot.answering.extractive import Candidate, rank_sentences, trim
+from bot.answering.extractive import Candidate, rank_sentences
 from bot.answering.generative import Generator, PartialCallback
 from bot.answering.llm import rewrite_question
 from bot.answering.models import Answer, Citation
+from bot.answering.rules import clip
 from vectorstore.models import Passage
 from vectorstore.retrieval import Filters, Retriever
 
@@ -27,11 +28,6 @@ class AnswerOptions:
     min_evidence: float = 0.36
     max_answer_chars: int = 300
     max_question_chars: int = 500
-
-
-def evidence_of(candidate: Candidate) -> float:
-    """How strongly the best sentence supports an answer: similarity and word overlap."""
-    return 0.6 * candidate.similarity + 0.4 * candidate.overlap
 
 
 def standalone_question(question: str, history: Sequence[str]) -> str:
@@ -100,7 +96,7 @@ class AnswerEngine:
         )
         if not ranked:
             return Answer(question, NOT_FOUND, True, "refused", passages=passages)
-        evidence = evidence_of(ranked[0])
+        evidence = ranked[0].score  # similarity and word overlap, as rules.EVIDENCE weighs them
         if evidence < self._options.min_evidence:
             log.debug("refusing %r: evidence %.3f < %.3f", question, evidence, self._options.min_evidence)
             return Answer(question, NOT_FOUND, True, "refused", evidence=evidence, passages=passages)
@@ -115,12 +111,12 @@ class AnswerEngine:
         with the earlier question added but still chooses the sentence by the new one."""
         if history and self._generator is not None:
             rewritten = rewrite_question(self._generator.backend.model, question, history)
-            if rewritten:
+            if rewritten != question:  # the question itself: unchanged, or the LLM failed
                 return rewritten, rewritten
         return standalone_question(question, history), question
 
     def _extractive(self, question: str, best: Candidate, evidence: float, passages: list[Passage]) -> Answer:
-        quote = trim(best.text, self._options.max_answer_chars - 4)
+        quote = clip(best.text, self._options.max_answer_chars - 4)
         record = best.passage.article
         citation = Citation(
             number=1,

@@ -1,6 +1,8 @@
 """The offline answer: the sentence from the retrieved passages that best answers the
-question, chosen by the embedder's similarity, IDF-weighted word overlap, and the
-passage's retrieval rank; quoted as it stands in the article, with its offsets."""
+question, chosen by the embedder's similarity and IDF-weighted word overlap (combined by
+rules.EVIDENCE, the same mix the engine's refusal and the verifier use); quoted as it
+stands in the article, with its offsets. The passage's retrieval rank does not count:
+every sentence of the passages retrieved competes on its own wording."""
 
 from __future__ import annotations
 
@@ -9,17 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.answering.rules import EVIDENCE, EvidenceWeights, coverage
 from vectorstore.embedding import Embedder
 from vectorstore.lexical import tokenize
 from vectorstore.models import Passage
 from vectorstore.sentences import split_sentences
-
-
-@dataclass(frozen=True)
-class Weights:
-    similarity: float = 0.6
-    overlap: float = 0.4
-    rank: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -30,7 +26,7 @@ class Candidate:
     end: int
     similarity: float
     overlap: float
-    score: float
+    score: float  # the evidence: EVIDENCE.combine(similarity, overlap)
     vector: np.ndarray
 
 
@@ -40,7 +36,6 @@ SentenceLookup = Callable[[list[str]], dict[str, list[tuple[int, int, np.ndarray
 @dataclass
 class _Found:
     passage: Passage
-    rank: int
     text: str
     start: int
     end: int
@@ -52,7 +47,7 @@ def candidates(passages: Sequence[Passage], lookup: SentenceLookup | None) -> li
     stored = lookup([p.chunk_id for p in passages]) if lookup else {}
     seen: set[tuple[str, int]] = set()
     out: list[_Found] = []
-    for rank, passage in enumerate(passages):
+    for passage in passages:
         rows: list[tuple[int, int, np.ndarray | None]] = list(stored.get(passage.chunk_id) or []) or [
             (s.start, s.end, None) for s in split_sentences(passage.text, base=passage.start)
         ]
@@ -62,18 +57,17 @@ def candidates(passages: Sequence[Passage], lookup: SentenceLookup | None) -> li
             if key in seen or len(text) < 12:
                 continue
             seen.add(key)
-            out.append(_Found(passage, rank, text, start, end, vector))
+            out.append(_Found(passage, text, start, end, vector))
     return out
 
 
-def overlap_score(question_tokens: list[str], sentence: str, idf: Callable[[str], float]) -> float:
-    """Share of the question's IDF mass whose words appear in the sentence."""
-    wanted = set(question_tokens)
-    if not wanted:
-        return 0.0
-    present = set(tokenize(sentence))
-    total = sum(idf(t) for t in wanted)
-    return sum(idf(t) for t in wanted & present) / total if total else 0.0
+def embed_unstored(found: Sequence[_Found], embedder: Embedder) -> None:
+    """Sentences the store has no vectors for (a store older than sentence vectors) are
+    embedded now. To be deleted once every store carries them (the store format version)."""
+    missing = [f for f in found if f.vector is None]
+    if missing:
+        for f, vector in zip(missing, embedder.embed([f.text for f in missing]), strict=True):
+            f.vector = vector
 
 
 def rank_sentences(
@@ -83,28 +77,17 @@ def rank_sentences(
     embedder: Embedder,
     idf: Callable[[str], float],
     lookup: SentenceLookup | None = None,
-    weights: Weights = Weights(),
+    weights: EvidenceWeights = EVIDENCE,
 ) -> list[Candidate]:
     found = candidates(passages, lookup)
-    missing = [f for f in found if f.vector is None]
-    if missing:  # sentences the store has no vectors for (an older store): embed them now
-        for f, vector in zip(missing, embedder.embed([f.text for f in missing]), strict=True):
-            f.vector = vector
+    embed_unstored(found, embedder)
     q_tokens = tokenize(question)
     out = []
     for f in found:
         assert f.vector is not None
         sim = float(f.vector @ query_vector)
-        lex = overlap_score(q_tokens, f.text, idf)
-        score = weights.similarity * sim + weights.overlap * lex + weights.rank / (1 + f.rank)
+        lex = coverage(q_tokens, f.text, idf)
+        score = weights.combine(sim, lex)
         out.append(Candidate(f.passage, f.text, f.start, f.end, sim, lex, score, f.vector))
     out.sort(key=lambda c: -c.score)
     return out
-
-
-def trim(text: str, limit: int) -> str:
-    """Cut a quote at a word boundary to at most `limit` characters, marking the cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
-    return cut + "…"

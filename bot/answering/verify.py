@@ -3,7 +3,7 @@
 A sentence is kept when a cited source supports it: every name and number in it occurs
 in the source, and the embedder's similarity to the closest source sentence and the share
 of the sentence's (IDF-weighted) words found in the source, combined as the extractive
-path's evidence is, reach the support threshold (bench/calibrate_support.py).
+path's evidence is (rules.EVIDENCE), reach the support threshold (bench/calibrate_support.py).
 Citations to sources that do not exist are removed; a kept sentence without a valid
 citation is given the source that supports it best.
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.answering.rules import EVIDENCE, coverage
 from vectorstore.embedding import Embedder
 from vectorstore.lexical import tokenize
 from vectorstore.models import Passage
@@ -56,14 +57,25 @@ def salient_tokens(claim: str) -> set[str]:
     return {t for word in _SALIENT.findall(claim.strip()) for t in tokenize(word)}
 
 
-def coverage(claim_tokens: list[str], source_text: str, idf: Callable[[str], float]) -> float:
-    """Share of the claim's IDF mass whose words occur in the source."""
-    wanted = set(claim_tokens)
-    total = sum(idf(t) for t in wanted)
-    if not total:
-        return 0.0
-    present = set(tokenize(source_text))
-    return sum(idf(t) for t in wanted & present) / total
+@dataclass(frozen=True)
+class Claim:
+    text: str  # the sentence without markup and citation marks
+    cited: list[int]  # the valid source numbers it cites
+
+
+def claims_of(answer: str, n_sources: int) -> tuple[list[Claim], int]:
+    """The sentences of a generated answer with the sources they cite, and how many
+    citations named a source that does not exist (those are removed)."""
+    claims: list[Claim] = []
+    removed = 0
+    for sentence in split_sentences(_MARKUP.sub("", answer)):
+        cited = [int(n) for n in _CITE.findall(sentence.text)]
+        valid = [n for n in cited if 1 <= n <= n_sources]
+        removed += len(cited) - len(valid)
+        text = " ".join(_CITE.sub(" ", sentence.text).split()).replace(" .", ".")
+        if len(text) >= 3:
+            claims.append(Claim(text, valid))
+    return claims, removed
 
 
 def verify(
@@ -74,25 +86,18 @@ def verify(
     idf: Callable[[str], float],
     threshold: float,
 ) -> Verification:
-    claims: list[tuple[str, list[int]]] = []
-    removed = 0
-    for sentence in split_sentences(_MARKUP.sub("", answer)):
-        cited = [int(n) for n in _CITE.findall(sentence.text)]
-        valid = [n for n in cited if 1 <= n <= len(passages)]
-        removed += len(cited) - len(valid)
-        text = " ".join(_CITE.sub(" ", sentence.text).split()).replace(" .", ".")
-        if len(text) >= 3:
-            claims.append((text, valid))
+    claims, removed = claims_of(answer, len(passages))
     if not claims:
         return Verification([], [], removed)
-    vectors = embedder.embed([c for c, _ in claims])
+    vectors = embedder.embed([c.text for c in claims])
     kept, dropped = [], []
-    for (text, valid), vector in zip(claims, vectors, strict=True):
-        best = _best_support(text, vector, valid or list(range(1, len(passages) + 1)), passages, sources, idf)
+    for claim, vector in zip(claims, vectors, strict=True):
+        allowed = claim.cited or list(range(1, len(passages) + 1))
+        best = _best_support(claim.text, vector, allowed, passages, sources, idf)
         if best is not None and best[1] >= threshold:
-            kept.append(Verified(text, best[0].source, best[0], best[1]))
+            kept.append(Verified(claim.text, best[0].source, best[0], best[1]))
         else:
-            dropped.append(text)
+            dropped.append(claim.text)
     return Verification(kept, dropped, removed)
 
 
@@ -115,7 +120,7 @@ def _best_support(
     for s in sources:
         if s.source not in lexical:
             continue
-        support = 0.6 * float(s.vector @ vector) + 0.4 * lexical[s.source]
+        support = EVIDENCE.combine(float(s.vector @ vector), lexical[s.source])
         if best is None or support > best[1]:
             best = (s, support)
     return best
