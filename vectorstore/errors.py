@@ -19,3 +19,11 @@ class ModelNotFoundError(NewsdeskError):
 
 class ArticleNotFoundError(NewsdeskError):
     """No article with that id is in the store."""
+
+
+class StoreBusyError(NewsdeskError):
+    """Another process (or thread) is writing to the store; the text says who."""
+
+
+class StoreFormatError(NewsdeskError):
+    """The store was written in a format this version cannot read; the text says how to rebuild."""

@@ -1,17 +1,15 @@
-"""Lexical search over the visible chunks with bm25s, and the tokeniser shared with the
-answering core (lower-cased words, English stop words removed, Snowball-stemmed)."""
+"""The tokeniser shared by the lexical index (fts.py) and the answering core (lower-cased
+words, English stop words removed, Snowball-stemmed), and an in-memory bm25s index over a
+fixed list of texts, which bench/baselines.py uses as its BM25 reference."""
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
-import shutil
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -35,7 +33,7 @@ def tokenize(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 over a fixed list of chunk texts; rebuilt when the store's content changes."""
+    """BM25 (bm25s) over a fixed list of texts, in memory."""
 
     def __init__(self, ids: list[str], model: bm25s.BM25 | None, doc_freq: dict[str, int]) -> None:
         self.ids = ids
@@ -76,28 +74,3 @@ class LexicalIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
-
-    def save(self, folder: Path) -> None:
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self._model is not None:
-            self._model.save(str(tmp), show_progress=False)
-        (tmp / "newsdesk.json").write_text(
-            json.dumps({"ids": self.ids, "doc_freq": self._doc_freq}), encoding="utf-8"
-        )
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
-
-    @classmethod
-    def load(cls, folder: Path) -> LexicalIndex | None:
-        meta_path = folder / "newsdesk.json"
-        if not meta_path.is_file():
-            return None
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            model = bm25s.BM25.load(str(folder)) if meta["ids"] else None
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("lexical index in %s is unreadable (%s); rebuilding", folder, exc)
-            return None
-        return cls(list(meta["ids"]), model, dict(meta["doc_freq"]))

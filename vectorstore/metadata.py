@@ -9,9 +9,11 @@ from typing import Any
 
 import numpy as np
 
+from vectorstore.fts import LexicalRow
 from vectorstore.models import Article, ArticleRecord, Chunk, date_to_ts
 
-GENERATION_ID = "__generation__"
+GENERATION_ID = "__generation__"  # moves after every change of content: readers refresh
+WRITE_EPOCH_ID = "__write_epoch__"  # moves before a writer's first write: writers reload
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class StoredChunk:
     text: str
     start: int
     end: int
-    n_sentences: int = 0  # 0: unknown (a store written before sentences were counted)
+    n_sentences: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,35 +62,31 @@ def article_meta(article: Article, n_chunks: int) -> dict[str, str | int]:
         "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     put_optional(meta, article)
-    if article.author:
-        meta["author"] = article.author
-    for key in ("date_source", "first_seen", "story_id"):  # news time (issue #12)
-        if getattr(article, key):
-            meta[key] = getattr(article, key)
+    extra: dict[str, Any] = {"author": article.author or None}
+    for key in ("date_source", "first_seen", "story_id", "origin"):  # news time (#12), origin (#14)
+        extra[key] = getattr(article, key) or None
+    meta.update(extra)
     return meta
 
 
 def put_optional(meta: dict[str, Any], article: Article) -> None:
-    if article.url:
-        meta["url"] = article.url
+    """An absent field is written as None, which Chroma's upsert takes as "remove": an
+    update (even of metadata alone) leaves nothing of the older version behind (#14)."""
+    meta["url"] = article.url or None
     put_filtered(meta, article)
-    if "date_ts" in meta:
-        meta["date"] = article.date
+    meta["date"] = article.date if meta["date_ts"] is not None else None
 
 
 def put_filtered(meta: dict[str, Any], article: Article) -> None:
     """The optional fields that filters read: source and date (as a timestamp)."""
-    if article.source:
-        meta["source"] = article.source
-    ts = date_to_ts(article.date)
-    if article.date and ts is not None:
-        meta["date_ts"] = ts
+    meta["source"] = article.source or None
+    meta["date_ts"] = date_to_ts(article.date) if article.date else None
 
 
 def records_from(ids: Sequence[str], metas: Sequence[Any] | None) -> dict[str, ArticleRecord]:
     out: dict[str, ArticleRecord] = {}
     for aid, meta in zip(ids, metas or [], strict=True):
-        if aid == GENERATION_ID or not meta:
+        if not meta or "kind" in meta:  # the markers and the writer lease, not articles
             continue
         out[aid] = ArticleRecord(
             id=aid,
@@ -104,6 +102,7 @@ def records_from(ids: Sequence[str], metas: Sequence[Any] | None) -> dict[str, A
             date_source=_opt(meta, "date_source"),
             first_seen=_opt(meta, "first_seen"),
             story_id=_opt(meta, "story_id"),
+            origin=_opt(meta, "origin"),
         )
     return out
 
@@ -122,7 +121,13 @@ def stored_chunk(cid: str, doc: str | None, meta: Any) -> StoredChunk:
         text=doc or "",
         start=int(meta["start"]),
         end=int(meta["end"]),
-        n_sentences=int(meta.get("n_sentences", 0)),
+        n_sentences=int(meta["n_sentences"]),
+    )
+
+
+def lexical_row(cid: str, article: Article, text: str) -> LexicalRow:
+    return LexicalRow(
+        cid, article.id, article.hash, text, article.scope, article.source, date_to_ts(article.date)
     )
 
 

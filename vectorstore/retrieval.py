@@ -1,18 +1,18 @@
-"""Dense (Chroma) + lexical (bm25s) retrieval, fused by reciprocal rank, with filters.
+"""Dense (Chroma) + lexical (SQLite FTS5 bm25) retrieval, fused by reciprocal rank, with
+filters.
 
 Only visible chunks are returned: those whose content hash is the one the manifest names
-for their article (see store.py). The lexical index is rebuilt from the store whenever the
-store's generation changes (after any ingest or delete, by any process), and cached on
-disk per generation, so a restart does not rebuild it.
+for their article (see store.py). A reader holds a snapshot of the manifest (the article
+records: metadata, no texts) per generation; when the generation moves (a writer, in this
+process or another) it reopens an embedded store another process wrote to, re-reads the
+manifest and brings the lexical index up to it (a no-op when a writer on this host already
+did). Chunk texts are fetched by id for the passages returned, never held for the store.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
 import math
-import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from vectorstore.embedding import Embedder
-from vectorstore.lexical import LexicalIndex
+from vectorstore.fts import FtsIndex, SqlFilter
 from vectorstore.metadata import StoredChunk
 from vectorstore.models import GLOBAL_SCOPE, ArticleRecord, Passage, date_to_ts, parse_date
 from vectorstore.store import ChromaStore
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 
 SentenceRows = dict[str, list[tuple[int, int, np.ndarray]]]  # chunk id -> (start, end, vector)
 RRF_K = 60
-CHUNKS_FILE = "chunks.json"
 BROAD_FILTER = 0.5  # a filter admitting this share of chunks or more is applied after the search
 # Fusion weights: BM25's rank counts 1.5 times the dense one (chosen on squad-dev; 1-2 all
 # land within 0.004 of MRR@10).
@@ -66,6 +65,20 @@ class Filters:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
+    def sql(self) -> SqlFilter:
+        """The same conditions on the lexical index's chunk table."""
+        clauses: list[str] = []
+        params: list[object] = []
+        for column, values in (("source", self.sources), ("scope", self.scopes)):
+            if values:
+                clauses.append(f"c.{column} IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+        for op, raw in ((">=", self.since), ("<=", self.until)):
+            if raw:
+                clauses.append(f"c.date_ts {op} ?")
+                params.append(date_to_ts(parse_date(raw)))
+        return SqlFilter(" AND ".join(clauses), tuple(params))
+
     def admits(self, record: ArticleRecord) -> bool:
         if self.sources and record.source not in self.sources:
             return False
@@ -94,38 +107,47 @@ class Retrieval:
     sentences_of: Callable[[list[str]], SentenceRows] = field(repr=False)  # stored sentence vectors
 
 
+class _Idf:
+    """Smoothed inverse document frequency of a token over the indexed chunks, cached for
+    one snapshot (the answering core asks for the same words many times)."""
+
+    def __init__(self, index: FtsIndex, chunks: int) -> None:
+        self._index = index
+        self._n = max(chunks, 1)
+        self._cache: dict[str, float] = {}
+
+    def idf(self, token: str) -> float:
+        value = self._cache.get(token)
+        if value is None:
+            df = self._index.doc_freq(token)
+            value = math.log(1.0 + (self._n - df + 0.5) / (df + 0.5))
+            self._cache[token] = value
+        return value
+
+
 @dataclass
 class _Snapshot:
     generation: str
     records: dict[str, ArticleRecord]
-    lexical: LexicalIndex
-    chunks: list[StoredChunk]
-    by_id: dict[str, StoredChunk] = field(default_factory=dict)
-    articles: list[ArticleRecord] = field(default_factory=list)
-    article_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    masks: dict[Filters, np.ndarray] = field(default_factory=dict)
+    lexical: _Idf
+    chunks: int = 0
+    shares: dict[Filters, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def __post_init__(self) -> None:
-        self.by_id = {c.id: c for c in self.chunks}
-        self.articles = list(self.records.values())
-        position = {r.id: i for i, r in enumerate(self.articles)}
-        self.article_of = np.array([position[c.article_id] for c in self.chunks], dtype=np.int64)
-
-    def mask(self, filters: Filters) -> np.ndarray:
-        """Which chunks the filters admit, decided once per article, and once per snapshot
-        for each filter (a server's questions all carry the same one)."""
+    def share(self, filters: Filters) -> float:
+        """The share of chunks the filters admit, once per snapshot and filter (a server's
+        questions all carry the same one)."""
         with self.lock:
-            cached = self.masks.get(filters)
+            cached = self.shares.get(filters)
         if cached is not None:
             return cached
-        admitted = np.array([filters.admits(r) for r in self.articles], dtype=bool)
-        mask = admitted[self.article_of] if len(self.chunks) else np.zeros(0, dtype=bool)
+        admitted = sum(r.n_chunks for r in self.records.values() if filters.admits(r))
+        share = admitted / self.chunks if self.chunks else 0.0
         with self.lock:
-            if len(self.masks) >= 256:
-                self.masks.clear()
-            self.masks[filters] = mask
-        return mask
+            if len(self.shares) >= 256:
+                self.shares.clear()
+            self.shares[filters] = share
+        return share
 
 
 class Retriever:
@@ -135,7 +157,7 @@ class Retriever:
         self,
         store: ChromaStore,
         embedder: Embedder,
-        cache_dir: Path,
+        cache_dir: Path | None = None,  # unused since the lexical index moved to SQLite
         dense_candidates: int = 40,
         lexical_candidates: int = 40,
         sentence_candidates: int = 60,
@@ -144,7 +166,6 @@ class Retriever:
     ) -> None:
         self._store = store
         self._embedder = embedder
-        self._cache_dir = cache_dir
         self._dense_candidates = dense_candidates
         self._lexical_candidates = lexical_candidates
         self._sentence_candidates = sentence_candidates
@@ -163,7 +184,7 @@ class Retriever:
         return self._store
 
     def snapshot(self) -> _Snapshot:
-        """The current records and lexical index, refreshed if the store changed."""
+        """The current records, refreshed if the store changed."""
         generation = self._store.generation()
         with self._lock:
             if self._snapshot is None or self._snapshot.generation != generation:
@@ -174,53 +195,27 @@ class Retriever:
         return self.snapshot().records
 
     def _load(self, generation: str) -> _Snapshot:
-        """The snapshot of a generation: from the cache when it matches the manifest
-        (reading 100k chunks back from Chroma takes 8 s; the cache, under one), else from
-        the store, then cached."""
+        """The snapshot of a generation: the store reopened if another process wrote it,
+        the manifest, and the lexical index brought up to the manifest."""
+        self._store.sync(generation)
         records = self._store.records()
-        folder = self._cache_dir / f"lexical-{generation}"
-        lexical = LexicalIndex.load(folder)
-        cached = _cached_chunks(folder / CHUNKS_FILE, records) if lexical is not None else None
-        chunks = cached if cached is not None else self._visible_chunks(records)
-        if lexical is None or lexical.ids != [c.id for c in chunks]:
-            lexical = LexicalIndex.build([c.id for c in chunks], [c.text for c in chunks])
-            cached = None
-        if cached is None:  # a cached BM25 index that still matches is kept, not rebuilt
-            self._save(lexical, chunks, folder)
-        log.debug("retriever snapshot %s: %d articles, %d chunks", generation, len(records), len(chunks))
-        return _Snapshot(generation, records, lexical, chunks)
+        self._store.catch_up_lexical(records)
+        chunks = sum(r.n_chunks for r in records.values())
+        log.debug("retriever snapshot %s: %d articles, %d chunks", generation, len(records), chunks)
+        return _Snapshot(generation, records, _Idf(self._store.lexical, chunks), chunks)
 
-    def _visible_chunks(self, records: dict[str, ArticleRecord]) -> list[StoredChunk]:
-        """Every chunk of the versions the manifest names, read back from Chroma, by id."""
-        chunks = [
-            c
-            for c in self._store.iter_chunks()
-            if (r := records.get(c.article_id)) is not None and r.hash == c.hash
-        ]
-        return sorted(chunks, key=lambda c: c.id)
-
-    def _save(self, lexical: LexicalIndex, chunks: list[StoredChunk], folder: Path) -> None:
-        try:
-            self._cache_dir.mkdir(parents=True, exist_ok=True)
-            for old in self._cache_dir.glob("lexical-*"):
-                if old != folder:
-                    shutil.rmtree(old, ignore_errors=True)
-            lexical.save(folder)
-            rows = [dataclasses.astuple(c) for c in chunks]
-            (folder / CHUNKS_FILE).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-        except OSError as exc:  # a read-only data dir still answers, from memory
-            log.warning("cannot cache the lexical index in %s: %s", folder, exc)
-
-    def sentences_of(self, chunk_ids: list[str], snap: _Snapshot | None = None) -> SentenceRows:
+    def sentences_of(self, chunk_ids: list[str], known: dict[str, StoredChunk] | None = None) -> SentenceRows:
         """The stored sentence vectors of retrieved chunks, looked up by id."""
-        by_id = (snap or self.snapshot()).by_id
-        counts = [by_id[c].n_sentences if c in by_id else 0 for c in chunk_ids]
+        known = known or {}
+        missing = [c for c in chunk_ids if c not in known]
+        found = {**known, **self._store.get_chunks(missing)} if missing else known
+        counts = [found[c].n_sentences if c in found else 0 for c in chunk_ids]
         return self._store.sentences_of(chunk_ids, counts)
 
     def embed_query(self, text: str) -> np.ndarray:
         vector: np.ndarray = self._embedder.embed([text])[0]
         if not self._checked_dimension:
-            self._store.check_dimension(int(vector.shape[0]))
+            self._store.check_dimension(int(vector.shape[0]), record=False)
             self._checked_dimension = True
         return vector
 
@@ -235,40 +230,35 @@ class Retriever:
             fused[cid] = fused.get(cid, 0.0) + self._dense_weight / (RRF_K + rank + 1)
         for rank, cid in enumerate(lexical):
             fused[cid] = fused.get(cid, 0.0) + self._lexical_weight / (RRF_K + rank + 1)
-        order = [c for c in sorted(fused, key=lambda c: -fused[c]) if c in snap.by_id][:k]
+        order = sorted(fused, key=lambda c: -fused[c])[:k]
+        chunks = self._store.get_chunks(order)  # texts of the passages only
         passages = [
             _passage(
-                snap.by_id[cid],
-                snap.records[snap.by_id[cid].article_id],
+                chunks[cid],
+                snap.records[chunks[cid].article_id],
                 fused[cid],
                 dense.get(cid),
                 lexical.get(cid),
             )
             for cid in order
+            if cid in chunks and chunks[cid].article_id in snap.records
         ]
         return Retrieval(
             passages=passages,
             query_vector=vector,
             idf=snap.lexical.idf,
-            sentences_of=lambda ids: self.sentences_of(ids, snap),
+            sentences_of=lambda ids: self.sentences_of(ids, chunks),
         )
 
     def _dense(self, snap: _Snapshot, vector: np.ndarray, filters: Filters) -> dict[str, tuple[int, float]]:
         """Chunks ranked by their sentence closest to the question (sentence-level search
-        ranks passages better than whole-chunk vectors: squad-dev MRR@10 0.808 -> 0.830);
-        whole-chunk search for a store written before sentences were stored."""
+        ranks passages better than whole-chunk vectors: squad-dev MRR@10 0.808 -> 0.830)."""
         where, scale = self._search_filter(snap, filters)
         out: dict[str, tuple[int, float]] = {}
         hits = self._store.query_sentences(vector, math.ceil(self._sentence_candidates * scale), where)
         for hit in hits:
             if hit.chunk_id not in out and _admitted(snap, hit.article_id, hit.hash, filters, where):
                 out[hit.chunk_id] = (len(out), hit.similarity)
-        if hits:
-            return out
-        chunks = self._store.query(vector, math.ceil(self._dense_candidates * scale), where)
-        for chunk, similarity in chunks:
-            if _admitted(snap, chunk.article_id, chunk.hash, filters, where):
-                out[chunk.id] = (len(out), similarity)
         return out
 
     def _search_filter(self, snap: _Snapshot, filters: Filters) -> tuple[dict[str, Any] | None, float]:
@@ -278,28 +268,20 @@ class Retriever:
         where = filters.where()
         if where is None or not snap.chunks:
             return where, 1.0
-        share = float(snap.mask(filters).mean())
+        share = snap.share(filters)
         if share == 0.0 or share < BROAD_FILTER:
             return where, 1.0
         return None, 1.0 / share
 
     def _lexical(self, snap: _Snapshot, question: str, filters: Filters) -> dict[str, tuple[int, float]]:
-        mask = snap.mask(filters) if filters != Filters() else None
-        hits = snap.lexical.search(question, self._lexical_candidates, mask)
-        return {snap.lexical.ids[i]: (rank, score) for rank, (i, score) in enumerate(hits)}
-
-
-def _cached_chunks(path: Path, records: dict[str, ArticleRecord]) -> list[StoredChunk] | None:
-    """The cached visible chunks, if they are exactly those the manifest names."""
-    try:
-        chunks = [StoredChunk(*row) for row in json.loads(path.read_text(encoding="utf-8"))]
-    except (OSError, ValueError, TypeError) as exc:
-        log.info("no usable chunk cache in %s (%s)", path, exc)
-        return None
-    visible = all((r := records.get(c.article_id)) is not None and r.hash == c.hash for c in chunks)
-    if not visible or len(chunks) != sum(r.n_chunks for r in records.values()):
-        return None  # written by a run that stopped before bumping the generation
-    return chunks
+        """BM25 hits of the visible versions this snapshot names (the index may be a write
+        ahead of it), filtered in SQL."""
+        hits = self._store.search_lexical(question, self._lexical_candidates, filters.sql())
+        out: dict[str, tuple[int, float]] = {}
+        for hit in hits:
+            if _admitted(snap, hit.article_id, hit.hash, filters, where=True):
+                out[hit.chunk_id] = (len(out), hit.score)
+        return out
 
 
 def _admitted(snap: _Snapshot, article_id: str, version: str, filters: Filters, where: object) -> bool:

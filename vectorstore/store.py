@@ -7,7 +7,12 @@ chunks are current. A chunk (or sentence) is visible only when its hash matches 
 manifest, so an update writes the new sentences and chunks first (invisible), flips the
 manifest record (one write), then deletes the old ones: readers never see an article
 missing or doubled, and a run killed at any step is finished by running it again (ids
-are deterministic).
+are deterministic). The lexical index (fts.py, SQLite in the data dir) follows the same
+order: rows first, then the visible version.
+
+Writers hold the writer lock (lock.py) and bump the manifest's generation before their
+first write and after their writes; readers compare it with the generation their vector
+indexes hold and reopen the embedded store when another process wrote (connection.py).
 """
 
 from __future__ import annotations
@@ -15,19 +20,26 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from vectorstore.errors import ArticleNotFoundError, ModelMismatchError, StoreUnavailableError
+from vectorstore.connection import EF_SEARCH, MAX_NEIGHBORS, Connection, connect, location
+from vectorstore.errors import ArticleNotFoundError, ModelMismatchError
+from vectorstore.format import FORMAT_KEY, FORMAT_VERSION, check_format
+from vectorstore.fts import FtsIndex, LexicalHit, LexicalRow, SqlFilter
+from vectorstore.lock import LeaseLock, WaitCallback, WriterLock, command_line
 from vectorstore.metadata import (
     GENERATION_ID,
+    WRITE_EPOCH_ID,
     ArticleWrite,
     SentenceHit,
     StoredChunk,
     article_meta,
     chunk_meta,
+    lexical_row,
     records_from,
     sentence_rows,
     stored_chunk,
@@ -36,37 +48,17 @@ from vectorstore.models import Article, ArticleRecord, Chunk, StoreStats
 from vectorstore.settings import StoreSettings
 
 if TYPE_CHECKING:
-    from chromadb.api import ClientAPI
-    from chromadb.api.collection_configuration import CreateHNSWConfiguration
     from chromadb.api.models.Collection import Collection
     from chromadb.api.types import GetResult, QueryResult
 
 log = logging.getLogger(__name__)
 
+__all__ = ["EF_SEARCH", "MAX_NEIGHBORS", "ChromaStore", "chunk_id"]
+
 _PAGE = 2000
 # Manifest records carry no meaning as vectors; Chroma needs one anyway.
 _MANIFEST_VECTOR = np.ones((1, 1), dtype=np.float32)
-
-
-# HNSW settings, from bench/hnsw_recall.py at 458,724 sentence vectors (a 100k-chunk store):
-# recall@10 against exact search 0.881 with Chroma's M=16 at ef_search 200, 0.950 at 800;
-# 0.984 with M=32 at ef_search 800, for 2.8 ms a query. M (max_neighbors) and
-# ef_construction are fixed when a collection is made; ef_search is raised on open.
-EF_CONSTRUCTION, EF_SEARCH, MAX_NEIGHBORS = 200, 800, 32
-
-_HNSW_CONFIG: CreateHNSWConfiguration = {
-    "space": "cosine",
-    "ef_construction": EF_CONSTRUCTION,
-    "ef_search": EF_SEARCH,
-    "max_neighbors": MAX_NEIGHBORS,
-}
-
-
-def _tune_search(collection: Collection) -> None:
-    """Give a collection made with older settings this version's ef_search."""
-    current = (collection.configuration or {}).get("hnsw") or {}
-    if current.get("ef_search") != EF_SEARCH:
-        collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+T = TypeVar("T")
 
 
 def chunk_id(article_id: str, article_hash: str, index: int) -> str:
@@ -74,70 +66,53 @@ def chunk_id(article_id: str, article_hash: str, index: int) -> str:
     return f"{key}:{article_hash[:12]}:{index:05d}"
 
 
-def open_client(settings: StoreSettings) -> ClientAPI:
-    """The embedded store under the data dir, or a server when CHROMA_HOST is set."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    try:
-        if settings.chroma_host:
-            return chromadb.HttpClient(
-                host=settings.chroma_host,
-                port=settings.chroma_port,
-                ssl=settings.chroma_ssl,
-                settings=chroma_settings,
-            )
-        path = settings.data_dir / "chroma"
-        path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except Exception as exc:  # chromadb raises plain exceptions for connection errors
-        where = (
-            f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
-            if settings.chroma_host
-            else f"the store in {settings.data_dir / 'chroma'}"
-        )
-        raise StoreUnavailableError(f"Cannot open {where}: {exc}") from exc
+def sentence_ids(chunk_ids: Sequence[str], counts: Sequence[int]) -> list[str]:
+    return [f"{cid}:{k:03d}" for cid, n in zip(chunk_ids, counts, strict=True) for k in range(n)]
 
 
-def _location(settings: StoreSettings) -> str:
+def _lexical_file(settings: StoreSettings) -> str:
+    name = settings.chroma_collection
     if settings.chroma_host:
-        return f"chroma server {settings.chroma_host}:{settings.chroma_port}"
-    return str((settings.data_dir / "chroma").resolve())
+        return f"lexical-{settings.chroma_host}-{settings.chroma_port}-{name}.sqlite3"
+    return "lexical.sqlite3" if name == "newsdesk" else f"lexical-{name}.sqlite3"
 
 
 class ChromaStore:
     """Articles and their chunks in Chroma, with the manifest that makes updates atomic."""
 
-    def __init__(self, settings: StoreSettings, model_name: str) -> None:
+    def __init__(self, settings: StoreSettings, model_name: str, lease_seconds: float = 30.0) -> None:
         self._settings = settings
         self._model_name = model_name
-        self._location = _location(settings)
-        self._client = open_client(settings)
-        self._chunks, self._articles, self._sentences = self._open_collections()
+        self._location = location(settings)
+        self._conn: Connection = connect(settings, model_name)
+        self._stamp = check_format(self._chunks, self._sentences, self._location)
         self._check_model()
-        self._max_batch = max(1, min(self._client.get_max_batch_size(), 1000))
+        self._max_batch = max(1, min(self._conn.client.get_max_batch_size(), 1000))
+        self.lexical = FtsIndex(settings.data_dir / _lexical_file(settings))
+        self._lock: WriterLock = (
+            LeaseLock(self._articles, f"{self._location}|{settings.chroma_collection}", lease_seconds)
+            if settings.chroma_host
+            else WriterLock(settings.data_dir)
+        )
+        self._marked = self._dirty = False  # this hold has marked its writes / has written
+        if self._conn.known_generation is None:
+            self._conn.known_generation = self.generation()
+            self._conn.known_epoch = self._marker(WRITE_EPOCH_ID)
+        else:
+            self.sync()
 
-    def _open_collections(self) -> tuple[Collection, Collection, Collection]:
-        name = self._settings.chroma_collection
-        try:
-            chunks = self._client.get_or_create_collection(
-                f"{name}_chunks",
-                metadata={"embedding_model": self._model_name},
-                configuration={"hnsw": _HNSW_CONFIG},
-                embedding_function=None,
-            )
-            articles = self._client.get_or_create_collection(f"{name}_articles", embedding_function=None)
-            sentences = self._client.get_or_create_collection(
-                f"{name}_sentences",
-                configuration={"hnsw": _HNSW_CONFIG},
-                embedding_function=None,
-            )
-            for collection in (chunks, sentences):
-                _tune_search(collection)
-        except Exception as exc:
-            raise StoreUnavailableError(f"Cannot open {self._location}: {exc}") from exc
-        return chunks, articles, sentences
+    # the collections of the shared connection (reopened when another process writes)
+    @property
+    def _chunks(self) -> Collection:
+        return self._conn.chunks  # type: ignore[no-any-return]
+
+    @property
+    def _articles(self) -> Collection:
+        return self._conn.articles  # type: ignore[no-any-return]
+
+    @property
+    def _sentences(self) -> Collection:
+        return self._conn.sentences  # type: ignore[no-any-return]
 
     def _check_model(self) -> None:
         recorded = (self._chunks.metadata or {}).get("embedding_model")
@@ -149,16 +124,18 @@ class ChromaStore:
                 "CHROMA_COLLECTION for the new one and ingest again."
             )
 
-    def check_dimension(self, dimension: int) -> None:
-        """Record the model's dimension on first use; refuse a different one later."""
-        meta = dict(self._chunks.metadata or {})
-        recorded = meta.get("dimension")
-        if recorded is None:
-            meta["dimension"] = dimension
-            meta.setdefault("embedding_model", self._model_name)
-            meta.pop("hnsw:space", None)
-            self._chunks.modify(metadata=meta)
-        elif int(recorded) != dimension:
+    def check_dimension(self, dimension: int, record: bool = True) -> None:
+        """Refuse a model whose dimension differs from the store's; a writer (`record`)
+        records it on first use."""
+        recorded = (self._chunks.metadata or {}).get("dimension")
+        if recorded is None and record:
+            with self._write_scope():
+                meta = dict(self._chunks.metadata or {})
+                meta.update({"dimension": dimension, FORMAT_KEY: FORMAT_VERSION})
+                meta.setdefault("embedding_model", self._model_name)
+                meta.pop("hnsw:space", None)
+                self._chunks.modify(metadata=meta)
+        elif recorded is not None and int(recorded) != dimension:
             raise ModelMismatchError(
                 f"This store holds {recorded}-dimensional vectors, but the model "
                 f"{self._model_name!r} makes {dimension}-dimensional ones."
@@ -168,30 +145,121 @@ class ChromaStore:
     def location(self) -> str:
         return self._location
 
+    # -- many readers, one writer --------------------------------------------------------
+
+    @contextmanager
+    def writing(
+        self, holder: str | None = None, wait: bool = True, on_wait: WaitCallback | None = None
+    ) -> Iterator[None]:
+        """Hold the store's writer lock (re-entrant). A second writer waits (`on_wait` is
+        called once with who holds it) or, with wait=False, gets StoreBusyError naming
+        the holder. Taking it reopens an embedded store another process wrote to, so this
+        process's vector indexes hold every committed row before it adds its own."""
+        with self._lock.hold(holder or command_line(), wait, on_wait) as fresh:
+            if fresh:
+                self._sync_for_write()
+            try:
+                yield
+            finally:
+                if fresh and self._dirty:
+                    self.bump_generation()
+
+    def _sync_for_write(self) -> None:
+        """Reopen if any writer started writing since this process's indexes were loaded
+        (its write epoch; a writer killed before it bumped the generation moved it too)."""
+        epoch = self._marker(WRITE_EPOCH_ID)
+        if epoch != self._conn.known_epoch:
+            self._conn.reopen(self.generation())
+            self._conn.known_epoch = epoch
+        self._marked = self._dirty = False
+
+    @contextmanager
+    def _write_scope(self) -> Iterator[None]:
+        """Every write: under the lock; the first write of a hold moves the write epoch,
+        which tells the next writer (should this one be killed) to reload."""
+        with self.writing():
+            if not self._marked:
+                self._conn.known_epoch = self._set_marker(WRITE_EPOCH_ID)
+                self._marked = True
+                if self._stamp:
+                    self._migrate()
+            self._dirty = True
+            yield
+
+    def _migrate(self) -> None:
+        """Format 1 -> 2: record the version and this version's ef_search (format.py)."""
+        meta = {**(self._chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION}
+        meta.pop("hnsw:space", None)
+        self._chunks.modify(metadata=meta)
+        for collection in (self._chunks, self._sentences):
+            collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+        self._stamp = False
+        log.info("store %s: format 1 -> %d", self._location, FORMAT_VERSION)
+
+    def sync(self, generation: str | None = None) -> bool:
+        """Reopen an embedded store whose generation moved since its vector indexes were
+        loaded (another process wrote); True when it did."""
+        generation = generation or self.generation()
+        if not self._conn.embedded or generation == self._conn.known_generation:
+            return False
+        self._conn.reopen(generation)
+        return True
+
+    def _read(self, fn: Callable[[], T]) -> T:
+        """A read, retried once after a reopen when Chroma's in-memory index is behind the
+        rows another process committed (InternalError "Error finding id")."""
+        from chromadb.errors import ChromaError
+
+        try:
+            return fn()
+        except ChromaError as exc:
+            if not self._conn.embedded:
+                raise
+            log.info("store read failed (%s); reopening and retrying once", exc)
+            self._conn.reopen(None)
+            return fn()
+
+    @property
+    def writer_lock(self) -> WriterLock:
+        return self._lock
+
+    @property
+    def reopens(self) -> int:
+        """How many times this process reopened the store (for tests and benchmarks)."""
+        return self._conn.reopens
+
     # -- the manifest ----------------------------------------------------------------
 
     def generation(self) -> str:
-        """Changes whenever visible content changes; readers use it to refresh caches."""
-        got = self._articles.get(ids=[GENERATION_ID], include=["metadatas"])
+        """Changes whenever content changes; readers use it to refresh caches."""
+        return self._marker(GENERATION_ID)
+
+    def bump_generation(self) -> None:
+        self._conn.known_generation = self._set_marker(GENERATION_ID)  # it holds its own writes
+        self._dirty = False
+
+    def _marker(self, key: str) -> str:
+        got = self._read(lambda: self._articles.get(ids=[key], include=["metadatas"]))
         metas = got["metadatas"] or []
         return str(metas[0]["value"]) if metas and metas[0] else "empty"
 
-    def bump_generation(self) -> None:
+    def _set_marker(self, key: str) -> str:
+        value = uuid.uuid4().hex
         self._articles.upsert(
-            ids=[GENERATION_ID],
-            embeddings=_MANIFEST_VECTOR,
-            metadatas=[{"value": uuid.uuid4().hex, "kind": "generation"}],
+            ids=[key], embeddings=_MANIFEST_VECTOR, metadatas=[{"value": value, "kind": "marker"}]
         )
+        return value
 
     def records(self, ids: Sequence[str] | None = None) -> dict[str, ArticleRecord]:
         """Manifest records by article id: all of them, or those of `ids` that exist."""
         out: dict[str, ArticleRecord] = {}
         if ids is not None:
             for start in range(0, len(ids), _PAGE):
-                got = self._articles.get(ids=list(ids[start : start + _PAGE]), include=["metadatas"])
+                part = list(ids[start : start + _PAGE])
+                got = self._read(lambda p=part: self._articles.get(ids=p, include=["metadatas"]))  # type: ignore[misc]
                 out.update(records_from(got["ids"], got["metadatas"]))
             return out
-        for got in self._pages(self._articles, ["metadatas"]):
+        for got in self._read(lambda: list(self._pages(self._articles, ["metadatas"]))):
             out.update(records_from(got["ids"], got["metadatas"]))
         return out
 
@@ -207,9 +275,8 @@ class ChromaStore:
         """The ids of every stored chunk (visible or not) of each article."""
         out: dict[str, set[str]] = {a: set() for a in article_ids}
         for start in range(0, len(article_ids), 100):
-            part = list(article_ids[start : start + 100])
-            where: Any = {"article_id": {"$in": part}}
-            got = self._chunks.get(where=where, include=["metadatas"])
+            where: Any = {"article_id": {"$in": list(article_ids[start : start + 100])}}
+            got = self._read(lambda w=where: self._chunks.get(where=w, include=["metadatas"]))  # type: ignore[misc]
             for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
                 out[str(meta["article_id"])].add(cid)
         return out
@@ -225,7 +292,8 @@ class ChromaStore:
         self.write_articles([ArticleWrite(article, chunks, vectors, sentence_vectors)])
 
     def write_articles(self, writes: Sequence[ArticleWrite]) -> None:
-        """Add the new sentences and chunks, flip the manifest to them, drop the old ones.
+        """Add the new sentences, chunks and lexical rows, flip the manifest to them, drop
+        the old ones.
 
         Sentences go first: once any chunk of a version exists, all its sentences do. The
         records of many articles go in shared batches (Chroma writes 1,000 rows in one call
@@ -233,26 +301,39 @@ class ChromaStore:
         its manifest record flips, after all its rows are written.
         """
         ids = [[chunk_id(w.article.id, w.article.hash, c.index) for c in w.chunks] for w in writes]
-        sentences = [
-            row
-            for w, chunk_ids in zip(writes, ids, strict=True)
-            for row in sentence_rows(w.article, w.chunks, chunk_ids, w.sentence_vectors)
-        ]
-        self._upsert(self._sentences, sentences)
-        chunks = [
-            (cid, vector, c.text, chunk_meta(w.article, c))
-            for w, chunk_ids in zip(writes, ids, strict=True)
-            for cid, c, vector in zip(chunk_ids, w.chunks, w.vectors, strict=True)
-        ]
-        self._upsert(self._chunks, chunks)
-        self._articles.upsert(
-            ids=[w.article.id for w in writes],
-            embeddings=np.repeat(_MANIFEST_VECTOR, len(writes), axis=0),
-            metadatas=[article_meta(w.article, len(w.chunks)) for w in writes],  # type: ignore[misc]
-        )
-        stored = self.chunk_ids_of([w.article.id for w in writes])
-        for w, chunk_ids in zip(writes, ids, strict=True):
-            self._delete_chunks(sorted(stored[w.article.id] - set(chunk_ids)))
+        with self._write_scope():
+            self._upsert(
+                self._sentences,
+                [
+                    row
+                    for w, chunk_ids in zip(writes, ids, strict=True)
+                    for row in sentence_rows(w.article, w.chunks, chunk_ids, w.sentence_vectors)
+                ],
+            )
+            pairs = [
+                (cid, c, w)
+                for w, chunk_ids in zip(writes, ids, strict=True)
+                for cid, c in zip(chunk_ids, w.chunks, strict=True)
+            ]
+            vectors = [v for w in writes for v in w.vectors]
+            self._upsert(
+                self._chunks,
+                [
+                    (cid, v, c.text, chunk_meta(w.article, c))
+                    for (cid, c, w), v in zip(pairs, vectors, strict=True)
+                ],
+            )
+            self.lexical.add([lexical_row(cid, w.article, c.text) for cid, c, w in pairs])
+            with self.lexical.guard():
+                self._articles.upsert(
+                    ids=[w.article.id for w in writes],
+                    embeddings=np.repeat(_MANIFEST_VECTOR, len(writes), axis=0),
+                    metadatas=[article_meta(w.article, len(w.chunks)) for w in writes],  # type: ignore[misc]
+                )
+                self.lexical.publish((w.article.id, w.article.hash) for w in writes)
+            stored = self.chunk_ids_of([w.article.id for w in writes])
+            for w, chunk_ids in zip(writes, ids, strict=True):
+                self._delete_chunks(sorted(stored[w.article.id] - set(chunk_ids)))
 
     def _upsert(
         self, collection: Collection, rows: Sequence[tuple[str, np.ndarray, str | None, dict[str, Any]]]
@@ -270,8 +351,9 @@ class ChromaStore:
 
     def remove_stale_chunks(self, article_id: str, keep: set[str]) -> int:
         """Delete the article's chunks (and their sentences) that are not in `keep`."""
-        stale = sorted(self.chunk_ids_of([article_id])[article_id] - keep)
-        self._delete_chunks(stale)
+        with self._write_scope():
+            stale = sorted(self.chunk_ids_of([article_id])[article_id] - keep)
+            self._delete_chunks(stale)
         return len(stale)
 
     def _delete_chunks(self, stale: Sequence[str]) -> None:
@@ -281,21 +363,28 @@ class ChromaStore:
             self._sentences.delete(where=where)
             self._chunks.delete(ids=part)
 
+    def delete_article(self, article_id: str) -> ArticleRecord:
+        """Hide the article (manifest first), then remove its chunks."""
+        with self._write_scope():
+            record = self.record(article_id)
+            with self.lexical.guard():
+                self._articles.delete(ids=[article_id])
+                self.lexical.publish([(article_id, None)])
+            self.remove_stale_chunks(article_id, keep=set())
+        return record
+
+    # -- reading ---------------------------------------------------------------------
+
     def sentences_of(
-        self, chunk_ids: Sequence[str], counts: Sequence[int] | None = None
+        self, chunk_ids: Sequence[str], counts: Sequence[int]
     ) -> dict[str, list[tuple[int, int, np.ndarray]]]:
-        """Stored (start, end, vector) of each chunk's sentences, in text order. With the
-        chunks' sentence counts the records are fetched by id (an index look-up); without,
-        by a metadata filter, which scans and grows with the store."""
+        """Stored (start, end, vector) of each chunk's sentences, in text order, fetched by
+        id from the chunks' sentence counts (an index look-up)."""
         out: dict[str, list[tuple[int, int, np.ndarray]]] = {c: [] for c in chunk_ids}
-        if not chunk_ids:
+        ids = sentence_ids(chunk_ids, counts)
+        if not ids:
             return out
-        if counts is not None and all(counts):
-            ids = [f"{cid}:{k:03d}" for cid, n in zip(chunk_ids, counts, strict=True) for k in range(n)]
-            got = self._sentences.get(ids=ids, include=["embeddings", "metadatas"])
-        else:
-            where: Any = {"chunk_id": {"$in": list(chunk_ids)}}
-            got = self._sentences.get(where=where, include=["embeddings", "metadatas"])
+        got = self._read(lambda: self._sentences.get(ids=ids, include=["embeddings", "metadatas"]))
         vectors = got["embeddings"] if got["embeddings"] is not None else []
         meta: Any
         for meta, vector in zip(got["metadatas"] or [], vectors, strict=True):
@@ -306,21 +395,20 @@ class ChromaStore:
             rows.sort(key=lambda r: r[0])
         return out
 
-    def delete_article(self, article_id: str) -> ArticleRecord:
-        """Hide the article (manifest first), then remove its chunks."""
-        record = self.record(article_id)
-        self._articles.delete(ids=[article_id])
-        self.remove_stale_chunks(article_id, keep=set())
-        self.bump_generation()
-        return record
-
-    # -- reading ---------------------------------------------------------------------
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        """Chunks (text and metadata) by id; ids not stored are left out."""
+        if not ids:
+            return {}
+        got = self._read(lambda: self._chunks.get(ids=list(ids), include=["documents", "metadatas"]))
+        rows = zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+        return {cid: stored_chunk(cid, doc, meta) for cid, doc, meta in rows}
 
     def query(
         self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
     ) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks by cosine similarity (1 - Chroma's cosine distance)."""
-        got = self._nearest(self._chunks, vector, n, where, ["documents", "metadatas", "distances"])
+        include = ["documents", "metadatas", "distances"]
+        got = self._read(lambda: self._nearest(self._chunks, vector, n, where, include))
         rows = zip(
             got["ids"][0],
             (got["documents"] or [[]])[0],
@@ -334,12 +422,45 @@ class ChromaStore:
         self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
     ) -> list[SentenceHit]:
         """Nearest sentences by cosine similarity, with the chunk and version they belong to."""
-        got = self._nearest(self._sentences, vector, n, where, ["metadatas", "distances"])
+        got = self._read(lambda: self._nearest(self._sentences, vector, n, where, ["metadatas", "distances"]))
         rows = zip((got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0], strict=True)
         return [
             SentenceHit(str(m["chunk_id"]), str(m["article_id"]), str(m["hash"]), 1.0 - float(d))
             for m, d in rows
         ]
+
+    def search_lexical(self, question: str, k: int, where: SqlFilter | None = None) -> list[LexicalHit]:
+        """BM25 over the visible chunks' words (fts.py)."""
+        return self.lexical.search(question, k, where)
+
+    def catch_up_lexical(self, records: dict[str, ArticleRecord]) -> int:
+        """Bring this host's lexical index to the manifest (after another host wrote to a
+        server, or for a store written before the index existed): the articles it lacks
+        are read back from Chroma by id. Returns how many were indexed. `records` only says
+        where to look: each article's version is re-read under the index's guard."""
+        stale, gone = self.lexical.behind({a: r.hash for a, r in records.items()})
+        if not stale and not gone:
+            return 0
+        with self.lexical.guard():
+            current = self.records(stale + gone)
+            mine = self.lexical.versions()
+            index = [current[a] for a in stale + gone if a in current and mine.get(a) != current[a].hash]
+            remove = [a for a in stale + gone if a not in current and a in mine]
+            for start in range(0, len(index), 200):
+                self._index_lexical(index[start : start + 200])
+            self.lexical.publish((a, None) for a in remove)
+        log.info("lexical index caught up: %d articles indexed, %d removed", len(index), len(remove))
+        return len(index)
+
+    def _index_lexical(self, part: list[ArticleRecord]) -> None:
+        ids = [chunk_id(r.id, r.hash, i) for r in part for i in range(r.n_chunks)]
+        by_id = {r.id: r for r in part}
+        rows: list[LexicalRow] = []
+        for first in range(0, len(ids), _PAGE):
+            got = self.get_chunks(ids[first : first + _PAGE])
+            rows.extend(lexical_row(c.id, _article_of(by_id[c.article_id]), c.text) for c in got.values())
+        self.lexical.add(rows)
+        self.lexical.publish((r.id, r.hash) for r in part)
 
     @staticmethod
     def _nearest(
@@ -362,7 +483,9 @@ class ChromaStore:
                 yield stored_chunk(cid, doc, meta)
 
     def chunks_of(self, article_id: str) -> list[StoredChunk]:
-        got = self._chunks.get(where={"article_id": article_id}, include=["documents", "metadatas"])
+        got = self._read(
+            lambda: self._chunks.get(where={"article_id": article_id}, include=["documents", "metadatas"])
+        )
         chunks = [
             stored_chunk(cid, doc, meta)
             for cid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
@@ -370,7 +493,7 @@ class ChromaStore:
         return sorted(chunks, key=lambda c: (c.hash, c.index))
 
     def embeddings_of(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        got = self._chunks.get(ids=list(ids), include=["embeddings"])
+        got = self._read(lambda: self._chunks.get(ids=list(ids), include=["embeddings"]))
         vectors = got["embeddings"] if got["embeddings"] is not None else []
         return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], vectors, strict=True)}
 
@@ -397,3 +520,17 @@ class ChromaStore:
                 return
             yield got
             offset += len(got["ids"])
+
+
+def _article_of(record: ArticleRecord) -> Article:
+    """The fields of an article the lexical index keeps, from its manifest record."""
+    return Article(
+        id=record.id,
+        title=record.title,
+        text="",
+        url=record.url,
+        date=record.date,
+        source=record.source,
+        scope=record.scope,
+        hash=record.hash,
+    )

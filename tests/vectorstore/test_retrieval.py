@@ -1,24 +1,22 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.answering.factory import open_store
+from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from vectorstore.embedding import Embedder
-from vectorstore.lexical import LexicalIndex, tokenize
-from vectorstore.metadata import StoredChunk
-from vectorstore.models import Article, Chunk
+from vectorstore.fts import FtsIndex, LexicalRow
+from vectorstore.lexical import tokenize
 from vectorstore.retrieval import Filters, Retriever
 from vectorstore.store import ChromaStore
 
 
 def _retriever(settings: Settings, embedder: Embedder) -> Retriever:
-    return Retriever(open_store(settings), embedder, settings.data_dir / "cache")
+    return Retriever(App(settings).store, embedder, settings.data_dir / "cache")
 
 
 def _write(folder: Path, name: str, title: str, date: str, source: str, body: str) -> None:
@@ -125,65 +123,49 @@ def test_lexical_index_follows_updates_and_deletes(
     assert retriever.retrieve("ZQ-9000", 1).passages[0].lexical_rank == 0
 
     tram = next(r for r in retriever.records().values() if r.title == "New tram model")
-    open_store(settings).delete_article(tram.id)
+    App(settings).store.delete_article(tram.id)
     assert all(p.article.id != tram.id for p in retriever.retrieve("ZQ-9000 trams", 5).passages)
 
 
-def test_a_restarted_reader_loads_its_snapshot_from_the_cache_unless_the_manifest_moved(
-    corpus: Path, settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+def test_a_reader_brings_a_lexical_index_that_is_behind_up_to_the_manifest(
+    corpus: Path, settings: Settings, embedder: Embedder
 ) -> None:
+    """A host whose lexical index misses writes (another host wrote to a Chroma server, or
+    the store predates the index) catches up from Chroma, article by article."""
     first = _retriever(settings, embedder).retrieve("XK-4471", 3)
-    store = open_store(settings)
-    reads: list[int] = []
-    original = ChromaStore.iter_chunks
+    index = FtsIndex(settings.data_dir / "lexical.sqlite3")
+    tram = next(a for a, _ in index.versions().items() if "c.md" in a)
+    index.publish([(tram, None)])  # as if this host never saw the tram article
+    assert index.search("XK-4471", 3) == []
 
-    def counting(self: ChromaStore) -> Iterator[StoredChunk]:
-        reads.append(1)
-        yield from original(self)
-
-    monkeypatch.setattr(ChromaStore, "iter_chunks", counting)
-    again = _retriever(settings, embedder).retrieve("XK-4471", 3)  # a new process, same generation
-    assert reads == [], "chunks came from the cache"
+    store = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
+    assert store.catch_up_lexical(store.records()) == 1, "only the missing article is read back"
+    assert store.catch_up_lexical(store.records()) == 0
+    again = _retriever(settings, embedder).retrieve("XK-4471", 3)
     assert [p.chunk_id for p in again.passages] == [p.chunk_id for p in first.passages]
-    assert again.passages[0].text == first.passages[0].text
+    assert again.passages[0].lexical_rank == 0
 
-    # A cache from before chunks were cached (BM25 only): the chunks come from the store,
-    # and the BM25 index, which still matches them, is kept.
-    for stale in (settings.data_dir / "cache").glob("lexical-*/chunks.json"):
-        stale.unlink()
-    builds: list[int] = []
-    original_build = LexicalIndex.build.__func__  # type: ignore[attr-defined]
-    monkeypatch.setattr(
-        LexicalIndex, "build", classmethod(lambda cls, *a: builds.append(1) or original_build(cls, *a))
+
+def test_the_lexical_index_returns_only_published_versions(tmp_path: Path) -> None:
+    index = FtsIndex(tmp_path / "lex.sqlite3")
+    index.add(
+        [
+            LexicalRow("a:1", "a", "v1", "Cats purr on sofas.", "global"),
+            LexicalRow("b:1", "b", "v1", "Dogs bark at the postman.", "global", "wire"),
+            LexicalRow("b:2", "b", "v2", "Dogs bark at the milkman.", "global", "wire"),
+        ]
     )
-    assert [p.chunk_id for p in _retriever(settings, embedder).retrieve("XK-4471", 3).passages] == [
-        p.chunk_id for p in first.passages
-    ]
-    assert reads == [1] and builds == [], "chunks read back, BM25 reused"
-    assert list((settings.data_dir / "cache").glob("lexical-*/chunks.json")), "and cached again"
-
-    # A run that flipped an article and died before bumping the generation: the cache no
-    # longer matches the manifest, so the reader goes back to the store.
-    tram = next(r for r in store.records().values() if r.title == "New tram model")
-    text = "The city ordered trams of the model QQ-1234 instead."
-    store.write_article(
-        Article(id=tram.id, title=tram.title, text=text),
-        [Chunk(tram.id, 0, text, 0, len(text))],
-        embedder.embed([text]),
-    )
-    fresh = _retriever(settings, embedder).retrieve("QQ-1234", 1)
-    assert reads == [1, 1] and builds == [1] and fresh.passages[0].article.id == tram.id
-
-
-def test_lexical_index_round_trips_through_disk(tmp_path: Path) -> None:
-    index = LexicalIndex.build(["a", "b"], ["Cats purr on sofas.", "Dogs bark at the postman."])
-    index.save(tmp_path / "ix")
-    loaded = LexicalIndex.load(tmp_path / "ix")
-    assert loaded is not None and loaded.ids == ["a", "b"]
-    assert [i for i, _ in loaded.search("barking dogs", 2)] == [1]
-    postman = tokenize("postman")[0]
-    assert loaded.idf(postman) == index.idf(postman)
-    assert loaded.idf(postman) < loaded.idf("never-seen"), "rarer words weigh more"
+    assert index.search("barking dogs", 5) == [], "nothing is visible before it is published"
+    index.publish([("a", "v1"), ("b", "v1")])
+    assert [h.chunk_id for h in index.search("barking dogs", 5)] == ["b:1"]
+    index.publish([("b", "v2")])
+    assert [h.chunk_id for h in index.search("barking dogs postman milkman", 5)] == ["b:2"]
+    assert len(index) == 2, "the rows of the old version are gone"
+    wire = Filters(sources=("wire",)).sql()
+    assert [h.chunk_id for h in index.search("cats dogs", 5, wire)] == ["b:2"]
+    index.publish([("b", None)])
+    assert index.search("dogs", 5) == [] and index.versions() == {"a": "v1"}
+    assert index.doc_freq(tokenize("cats")[0]) == 1 and index.doc_freq("never-seen") == 0
 
 
 def test_dense_ranks_chunks_by_their_closest_sentence(
@@ -192,33 +174,6 @@ def test_dense_ranks_chunks_by_their_closest_sentence(
     retriever = _retriever(settings, embedder)
     result = retriever.retrieve("which factory builds the new trams?", k=3)
     top = result.passages[0]
-    stored = retriever.store.sentences_of([top.chunk_id])[top.chunk_id]
+    stored = retriever.sentences_of([top.chunk_id])[top.chunk_id]
     best = max(float(v @ result.query_vector) for _, _, v in stored)
     assert top.article.title == "New tram model" and top.dense_similarity == pytest.approx(best, abs=1e-4)
-
-
-def test_stores_without_sentence_vectors_still_search_whole_chunks(
-    settings: Settings, embedder: Embedder
-) -> None:
-    from vectorstore.models import Article, Chunk
-
-    store = open_store(settings)
-    text = "The marina will add two hundred berths for sailing boats next summer."
-    article = Article(id="old-1", title="Marina", text=text)
-    store.write_article(article, [Chunk("old-1", 0, text, 0, len(text))], embedder.embed([text]))
-    store.bump_generation()
-    [passage] = _retriever(settings, embedder).retrieve("how many berths will the marina add?", 3).passages
-    assert passage.article.id == "old-1" and passage.dense_rank == 0
-
-
-def test_sentence_vectors_are_looked_up_by_id_with_the_same_result(
-    corpus: Path, settings: Settings, embedder: Embedder
-) -> None:
-    retriever = _retriever(settings, embedder)
-    passages = retriever.retrieve("dock workers strike", 3).passages
-    ids = [p.chunk_id for p in passages]
-    by_filter = retriever.store.sentences_of(ids)
-    by_id = retriever.sentences_of(ids)
-    assert all(by_id[c] for c in ids)
-    for c in ids:
-        assert [(s, e) for s, e, _ in by_id[c]] == [(s, e) for s, e, _ in by_filter[c]]

@@ -10,12 +10,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answering.factory import build_engine
+from bot.app import App
 from bot.settings import Settings
-from ingest.runner import build_ingestor, run_ingest
+from ingest.runner import run_ingest
 from tests.helpers import REPO_SAMPLE_QUESTION
 from vectorstore.embedding import Embedder
-from vectorstore.errors import ArticleNotFoundError, ModelMismatchError, StoreUnavailableError
+from vectorstore.errors import (
+    ArticleNotFoundError,
+    ModelMismatchError,
+    StoreFormatError,
+    StoreUnavailableError,
+)
 from vectorstore.models import Article, Chunk
 from vectorstore.store import ChromaStore
 
@@ -34,24 +39,60 @@ def test_opening_a_store_with_another_model_is_a_clear_error(settings: Settings)
         ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2").check_dimension(768)
 
 
-def test_collections_get_the_measured_hnsw_settings_and_old_ones_the_search_ef(settings: Settings) -> None:
-    from vectorstore.store import EF_SEARCH, MAX_NEIGHBORS, open_client
+def _unversioned_store(settings: Settings, with_sentences: bool) -> None:
+    """A store as an earlier version wrote it: no format version, ef_search 100; with
+    sentence vectors and counts (format 1) or without (format 0)."""
+    from vectorstore.connection import open_client
 
     client = open_client(settings)
-    old = client.create_collection(  # a store made by an earlier version
-        "newsdesk_sentences",
-        configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
-        embedding_function=None,
-    )
-    assert (old.configuration or {})["hnsw"]["ef_search"] == 100
+    hnsw = {"hnsw": {"space": "cosine", "ef_search": 100}}
+    chunks = client.create_collection("newsdesk_chunks", configuration=hnsw, embedding_function=None)  # type: ignore[arg-type]
+    sentences = client.create_collection("newsdesk_sentences", configuration=hnsw, embedding_function=None)  # type: ignore[arg-type]
+    meta = {"article_id": "a1", "hash": "h" * 64, "index": 0, "start": 0, "end": 9, "title": "T"}
+    if with_sentences:
+        meta["n_sentences"] = 1
+        sentences.add(ids=["c:000"], embeddings=np.ones((1, 384), np.float32), metadatas=[{"chunk_id": "c"}])
+    chunks.add(ids=["c"], embeddings=np.ones((1, 384), np.float32), documents=["Some text"], metadatas=[meta])
 
-    ChromaStore(settings, "m")
 
-    chunks = client.get_collection("newsdesk_chunks").configuration["hnsw"]
-    sentences = client.get_collection("newsdesk_sentences").configuration["hnsw"]
-    assert chunks["max_neighbors"] == MAX_NEIGHBORS and chunks["ef_search"] == EF_SEARCH
-    assert sentences["ef_search"] == EF_SEARCH, "raised on open"
-    assert sentences["max_neighbors"] == 16, "fixed when the collection was made"
+def test_an_unversioned_store_with_sentences_is_read_and_stamped_by_its_next_writer(
+    settings: Settings,
+) -> None:
+    from vectorstore.connection import EF_SEARCH, open_client
+    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+
+    _unversioned_store(settings, with_sentences=True)
+    store = ChromaStore(settings, "m")
+    assert FORMAT_KEY not in (store._chunks.metadata or {}), "a reader does not write"
+    article = Article(id="a2", title="T", text="More text.")
+    store.write_article(article, [Chunk("a2", 0, article.text, 0, 10)], np.ones((1, 384), np.float32))
+
+    client = open_client(settings)
+    chunks = client.get_collection("newsdesk_chunks")
+    assert (chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
+    assert chunks.configuration["hnsw"]["ef_search"] == EF_SEARCH
+    assert client.get_collection("newsdesk_sentences").configuration["hnsw"]["ef_search"] == EF_SEARCH
+
+
+def test_a_store_without_sentence_vectors_is_refused_with_the_rebuild_command(settings: Settings) -> None:
+    _unversioned_store(settings, with_sentences=False)
+    with pytest.raises(StoreFormatError, match=r"format 0.*NEWSDESK_DATA_DIR.*newsdesk ingest"):
+        ChromaStore(settings, "m")
+
+
+def test_a_store_of_a_newer_format_is_refused(settings: Settings) -> None:
+    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+
+    store = ChromaStore(settings, "m")
+    store._chunks.modify(metadata={**(store._chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION + 1})
+    with pytest.raises(StoreFormatError, match="newer newsdesk"):
+        ChromaStore(settings, "m")
+
+
+def test_a_new_store_records_its_format(settings: Settings) -> None:
+    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+
+    assert (ChromaStore(settings, "m")._chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
 
 
 def test_deleting_an_unknown_article_says_so(settings: Settings) -> None:
@@ -105,12 +146,12 @@ def test_ingest_and_ask_through_a_chroma_server(
     settings: Settings, embedder: Embedder, chroma_server: int, samples: Path
 ) -> None:
     remote = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": chroma_server})
-    report = run_ingest(remote, [str(samples)], ingestor=build_ingestor(remote, embedder))
+    report = run_ingest(remote, [str(samples)], ingestor=App(remote, embedder=embedder).ingestor)
     assert report.count("added") == 6
 
-    answer = build_engine(remote, embedder).answer(REPO_SAMPLE_QUESTION)
+    answer = App(remote, embedder=embedder).engine.answer(REPO_SAMPLE_QUESTION)
     assert "London" in answer.text
     assert not (settings.data_dir / "chroma").exists(), "nothing went to the embedded store"
 
-    again = run_ingest(remote, [str(samples)], ingestor=build_ingestor(remote, embedder))
+    again = run_ingest(remote, [str(samples)], ingestor=App(remote, embedder=embedder).ingestor)
     assert again.count("unchanged") == 6

@@ -1,0 +1,157 @@
+"""The Chroma client and collections of one store, shared by every ChromaStore of a process,
+and reopened when another process has written to an embedded store.
+
+An embedded Chroma (PersistentClient) keeps each collection's HNSW index in the memory of
+the process that loaded it; rows another process adds later are in SQLite (so `count()`
+sees them) but not in that index: `get(ids=[new], include=["embeddings"])` raises
+InternalError "Error finding id" and queries miss them, for as long as the client lives.
+Chroma caches one System per path and process (SharedSystemClient), so reopening means
+dropping that System and making a new client: the next query loads the index from disk
+with every committed write (bench/README.md has the cost). A Chroma server keeps one index
+for all its clients, so a server connection is never reopened.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from vectorstore.errors import StoreUnavailableError
+from vectorstore.settings import StoreSettings
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.collection_configuration import CreateHNSWConfiguration
+    from chromadb.api.models.Collection import Collection
+
+log = logging.getLogger(__name__)
+
+# HNSW settings, from bench/hnsw_recall.py at 458,724 sentence vectors (a 100k-chunk store):
+# recall@10 against exact search 0.881 with Chroma's M=16 at ef_search 200, 0.950 at 800;
+# 0.984 with M=32 at ef_search 800, for 2.8 ms a query. M (max_neighbors) and
+# ef_construction are fixed when a collection is made.
+EF_CONSTRUCTION, EF_SEARCH, MAX_NEIGHBORS = 200, 800, 32
+
+HNSW_CONFIG: CreateHNSWConfiguration = {
+    "space": "cosine",
+    "ef_construction": EF_CONSTRUCTION,
+    "ef_search": EF_SEARCH,
+    "max_neighbors": MAX_NEIGHBORS,
+}
+
+
+def open_client(settings: StoreSettings) -> ClientAPI:
+    """The embedded store under the data dir, or a server when CHROMA_HOST is set."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.chroma_host:
+            return chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                ssl=settings.chroma_ssl,
+                settings=chroma_settings,
+            )
+        path = settings.data_dir / "chroma"
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises plain exceptions for connection errors
+        raise StoreUnavailableError(f"Cannot open {describe(settings)}: {exc}") from exc
+
+
+def describe(settings: StoreSettings) -> str:
+    if settings.chroma_host:
+        return f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+    return f"the store in {settings.data_dir / 'chroma'}"
+
+
+def location(settings: StoreSettings) -> str:
+    if settings.chroma_host:
+        return f"chroma server {settings.chroma_host}:{settings.chroma_port}"
+    return str((settings.data_dir / "chroma").resolve())
+
+
+@dataclass
+class Connection:
+    """A client and the store's three collections; `known_generation` is the generation
+    whose writes the loaded vector indexes are known to hold."""
+
+    settings: StoreSettings
+    model_name: str
+    embedded: bool
+    client: Any = None
+    chunks: Any = None
+    articles: Any = None
+    sentences: Any = None
+    known_generation: str | None = None
+    known_epoch: str | None = None  # the write epoch (store.py) they are known to hold
+    reopens: int = 0
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def open(self) -> None:
+        self.client = open_client(self.settings)
+        self.chunks, self.articles, self.sentences = _collections(self.client, self.settings, self.model_name)
+
+    def reopen(self, generation: str | None) -> None:
+        """Drop this process's Chroma System for the path and open a new client."""
+        if not self.embedded:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        with self.lock:
+            identifier = str(self.settings.data_dir / "chroma")
+            with SharedSystemClient._refcount_lock:
+                SharedSystemClient._identifier_to_system.pop(identifier, None)
+                SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+            # the old System is not stopped: a question on another thread may still be
+            # using it; it is freed with its last reference
+            self.open()
+            self.known_generation = generation
+            self.reopens += 1
+            log.info("reopened %s at generation %s", location(self.settings), generation)
+
+
+def _collections(
+    client: ClientAPI, settings: StoreSettings, model_name: str
+) -> tuple[Collection, Collection, Collection]:
+    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+
+    name = settings.chroma_collection
+    try:
+        chunks = client.get_or_create_collection(
+            f"{name}_chunks",
+            metadata={"embedding_model": model_name, FORMAT_KEY: FORMAT_VERSION},
+            configuration={"hnsw": HNSW_CONFIG},
+            embedding_function=None,
+        )
+        articles = client.get_or_create_collection(f"{name}_articles", embedding_function=None)
+        sentences = client.get_or_create_collection(
+            f"{name}_sentences", configuration={"hnsw": HNSW_CONFIG}, embedding_function=None
+        )
+    except Exception as exc:
+        raise StoreUnavailableError(f"Cannot open {describe(settings)}: {exc}") from exc
+    return chunks, articles, sentences
+
+
+_SHARED: dict[str, Connection] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def connect(settings: StoreSettings, model_name: str) -> Connection:
+    """The process's connection to an embedded store (shared), or a new one to a server."""
+    if settings.chroma_host:
+        conn = Connection(settings, model_name, embedded=False)
+        conn.open()
+        return conn
+    key = f"{location(settings)}|{settings.chroma_collection}"
+    with _SHARED_LOCK:
+        shared = _SHARED.get(key)
+        if shared is None or shared.model_name != model_name:
+            shared = Connection(settings, model_name, embedded=True)
+            shared.open()
+            _SHARED[key] = shared
+        return shared

@@ -1,0 +1,69 @@
+"""The store's format version, recorded in the chunks collection's metadata next to the
+embedding model and its dimension.
+
+- 0 (no version recorded): chunks only; no sentence vectors, no `n_sentences` on chunks.
+- 1 (no version recorded): + one record per sentence with its in-context vector,
+  `n_sentences` on each chunk, HNSW `max_neighbors` 32.
+- 2: the version recorded; the lexical index is SQLite FTS5 in the data dir
+  (`lexical.sqlite3`, per host, caught up from the manifest); writers take the writer
+  lock (`writer.lock`; a lease record in the manifest on a server) and move the
+  `__write_epoch__` marker before their first write.
+
+A store without a recorded version is probed once when opened: one that holds sentence
+vectors and counts (1) is read as it is and stamped 2 by its next writer (the FTS index
+is built from its chunks on first use); an older one (0) is refused with the command that
+rebuilds it. Code reads only the current format: nothing guesses from missing fields.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vectorstore.errors import StoreFormatError
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+
+FORMAT_VERSION = 2
+FORMAT_KEY = "format_version"
+
+
+def rebuild_hint(location: str) -> str:
+    return (
+        f"Rebuild it: point NEWSDESK_DATA_DIR at a new folder (or set CHROMA_COLLECTION to a new "
+        f"name) and run `newsdesk ingest <your articles>` again; then remove {location}."
+    )
+
+
+def recorded_version(chunks: Collection) -> int | None:
+    value = (chunks.metadata or {}).get(FORMAT_KEY)
+    return None if value is None else int(value)
+
+
+def check_format(chunks: Collection, sentences: Collection, location: str) -> bool:
+    """Refuse a store this version cannot read; True when it needs its version stamped."""
+    version = recorded_version(chunks)
+    if version == FORMAT_VERSION:
+        return False
+    if version is not None and version > FORMAT_VERSION:
+        raise StoreFormatError(
+            f"The store in {location} has format {version}, written by a newer newsdesk "
+            f"(this one reads format {FORMAT_VERSION}). Upgrade newsdesk."
+        )
+    if version is None and _probe(chunks, sentences) == 1:
+        return True
+    found = version if version is not None else 0
+    raise StoreFormatError(
+        f"The store in {location} has format {found} (no sentence vectors), which this "
+        f"version of newsdesk no longer reads. {rebuild_hint(location)}"
+    )
+
+
+def _probe(chunks: Collection, sentences: Collection) -> int:
+    """1 for an unversioned store with sentence vectors and counts (or an empty one), else 0."""
+    sample = chunks.get(limit=1, include=["metadatas"])
+    metas = sample["metadatas"] or []
+    if not metas:
+        return 1
+    has_counts = bool(metas[0].get("n_sentences"))
+    return 1 if has_counts and sentences.get(limit=1, include=[])["ids"] else 0
