@@ -21,8 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bot.answering.extractive import rank_sentences  # noqa: E402
-from bot.answering.factory import build_engine  # noqa: E402
 from bot.answering.verify import SourceSentence, verify  # noqa: E402
+from bot.app import App  # noqa: E402
 from bot.evaluation import load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from vectorstore.sentences import split_sentences  # noqa: E402
@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--store", type=Path, required=True)
     parser.add_argument("--questions", type=int, default=300)
     args = parser.parse_args()
-    engine = build_engine(Settings(_env_file=None, newsdesk_data_dir=args.store, llm_provider="none"))  # type: ignore[call-arg]
+    engine = App(Settings(_env_file=None, newsdesk_data_dir=args.store, llm_provider="none")).engine  # type: ignore[call-arg]
     retriever = engine.retriever
     idf = retriever.snapshot().lexical.idf
     articles = {a["id"]: a["text"] for a in load_jsonl(EVAL / "articles.jsonl")}

@@ -19,10 +19,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.answering.factory import build_engine, open_store  # noqa: E402
-from bot.discord_app.client import NewsBot  # noqa: E402
+from bot.app import App, bot_settings  # noqa: E402
+from bot.discord_app.runner import build_bot  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from ingest.runner import run_ingest  # noqa: E402
 from tests.bot.discord_fakes import invoke, make_bot_user, make_interaction, make_member  # noqa: E402
 
 QUESTIONS = [
@@ -50,8 +49,9 @@ async def lag_monitor(stop: asyncio.Event, lags: list[float], tick: float = 0.01
 async def run(n: int, corpus: list[str]) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="newsdesk-load-") as tmp:
         settings = Settings(_env_file=None, newsdesk_data_dir=Path(tmp), ask_rate=100)  # type: ignore[call-arg]
-        report = run_ingest(settings, [str(REPO / "samples"), *corpus])
-        bot = NewsBot(settings, engine_factory=lambda: build_engine(settings, store=open_store(settings)))
+        app = App(bot_settings(settings))
+        report = app.ingest([str(REPO / "samples"), *corpus])
+        bot = build_bot(app.settings, app)
         await bot.prepare()
         bot._connection.user = make_bot_user()
         cog = bot.get_cog("Ask")

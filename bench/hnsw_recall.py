@@ -33,25 +33,24 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.answering.factory import build_engine, open_store  # noqa: E402
+from bot.app import App  # noqa: E402
 from bot.evaluation import load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from ingest.runner import run_ingest  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 
 
 def real_vectors(settings: Settings) -> tuple[np.ndarray, np.ndarray]:
     corpus = [str(EVAL / "squad-dev" / "articles.jsonl"), str(EVAL / "wikinews" / "articles.jsonl")]
-    run_ingest(settings, corpus)
-    store = open_store(settings)
+    app = App(settings)
+    app.ingest(corpus)
+    store = app.store
     parts = [
         np.asarray(got["embeddings"], dtype=np.float32)
         for got in store._pages(store._sentences, ["embeddings"])
     ]
-    engine = build_engine(settings, store=store)
     questions = [q["question"] for q in load_jsonl(EVAL / "squad-dev" / "questions.jsonl")][:200]
-    return np.concatenate(parts), np.stack([engine.retriever.embed_query(q) for q in questions])
+    return np.concatenate(parts), np.stack([app.retriever.embed_query(q) for q in questions])
 
 
 def synthetic(real: np.ndarray, size: int, sigma: float, rng: np.random.Generator) -> np.ndarray:

@@ -20,10 +20,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.answering.factory import open_store  # noqa: E402
+from bot.app import App  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from ingest.runner import build_ingestor, run_ingest  # noqa: E402
-from vectorstore.embedding import SentenceTransformerEmbedder, make_embedder  # noqa: E402
+from ingest.runner import run_ingest  # noqa: E402
+from vectorstore.embedding import make_embedder  # noqa: E402
+from vectorstore.torch_embedding import SentenceTransformerEmbedder  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 
@@ -38,12 +39,12 @@ def main() -> None:
         embedder = make_embedder(settings)  # EMBEDDING_BACKEND picks torch or onnx
         embedder.embed(["warm up"])  # model load is not ingest
         bare = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
-        ingestor = build_ingestor(settings, embedder)
+        ingestor = App(settings, embedder=embedder).ingestor
         first = run_ingest(settings, [str(c) for c in corpus], ingestor=ingestor)
         t0 = time.perf_counter()
         second = run_ingest(settings, [str(c) for c in corpus], ingestor=ingestor)
         unchanged_s = time.perf_counter() - t0
-        texts = [c.text for c in open_store(settings).iter_chunks()]
+        texts = [c.text for c in App(settings).store.iter_chunks()]
         bare.model.encode(texts[:8], batch_size=settings.embedding_batch_size)  # load, warm
         t0 = time.perf_counter()
         bare.model.encode(texts, batch_size=settings.embedding_batch_size, show_progress_bar=False)

@@ -30,10 +30,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.hnsw_recall import against_exact, exact_top  # noqa: E402
-from bot.answering.factory import build_engine, open_store  # noqa: E402
+from bot.app import App  # noqa: E402
 from bot.evaluation import load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from ingest.runner import run_ingest  # noqa: E402
 from vectorstore.models import Article, Chunk  # noqa: E402
 from vectorstore.retrieval import Filters  # noqa: E402
 from vectorstore.sentences import split_sentences  # noqa: E402
@@ -139,8 +138,9 @@ def main() -> None:
         folder = args.store or Path(tmp)
         settings = Settings(_env_file=None, newsdesk_data_dir=folder)  # type: ignore[call-arg]
         corpus = [str(EVAL / "squad-dev" / "articles.jsonl"), str(EVAL / "wikinews" / "articles.jsonl")]
-        run_ingest(settings, corpus)
-        store = open_store(settings)
+        app = App(settings)
+        app.ingest(corpus)
+        store = app.store
         made = copies_made(store)
         for copies in sorted(args.copies):
             if made > copies:
@@ -149,7 +149,7 @@ def main() -> None:
             while made < copies:
                 made += 1
                 enlarge(store, made, rng)
-            engine = build_engine(settings, store=store)
+            engine = App(settings, store=store).engine
             ours = timed(lambda q, e=engine: e.answer(q, k=10), questions)
             guild = Filters.for_guild(1)  # what every Discord question carries: this server's + global
             scoped = timed(lambda q, e=engine, f=guild: e.answer(q, k=10, filters=f), questions)

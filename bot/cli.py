@@ -12,8 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.answering.models import Answer
+from bot.answering.rules import HISTORY_TURNS
+from bot.app import App
+from bot.cli_ingest import configure_logging, ingest_command
 from bot.settings import Settings
-from ingest.cli import configure_logging, ingest_command
 from vectorstore.errors import NewsdeskError
 from vectorstore.retrieval import Filters
 
@@ -35,13 +37,15 @@ def _main(
     ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
-    """Settings are read once here (environment and .env) and handed to the command."""
-    ctx.obj = Settings()
-    configure_logging(ctx.obj.log_level if verbose else "WARNING", verbose)
+    """Settings are read once here (environment and .env); the composition root built from
+    them is handed to the command, which takes the parts it needs."""
+    settings = Settings()
+    configure_logging(settings.log_level if verbose else "WARNING", verbose)
+    ctx.obj = App(settings)
 
 
-def settings(ctx: typer.Context) -> Settings:
-    assert isinstance(ctx.obj, Settings)
+def parts(ctx: typer.Context) -> App:
+    assert isinstance(ctx.obj, App)
     return ctx.obj
 
 
@@ -60,7 +64,8 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Add or update articles; unchanged ones cost nothing."""
-    raise typer.Exit(ingest_command(settings(ctx), targets, as_json, quiet))
+    app_ = parts(ctx)
+    raise typer.Exit(ingest_command(lambda progress: app_.ingest(targets, progress), as_json, quiet))
 
 
 def print_answer(answer: Answer, console: Console) -> None:
@@ -98,11 +103,9 @@ def ask(
     until: Annotated[str | None, typer.Option(help="Only articles up to this date.")] = None,
 ) -> None:
     """Answer one question from the stored articles."""
-    from bot.answering.factory import build_engine
-
     filters = _filters(source, since, until)
     try:
-        answer = build_engine(settings(ctx)).answer(question, filters=filters, k=k)
+        answer = parts(ctx).engine.answer(question, filters=filters, k=k)
     except NewsdeskError as exc:
         raise _fail(exc) from exc
     if as_json:
@@ -125,10 +128,8 @@ def ask(
 @app.command()
 def chat(ctx: typer.Context) -> None:
     """Ask questions in a loop; follow-ups use the earlier questions. Ctrl-D to quit."""
-    from bot.answering.factory import build_engine
-
     try:
-        engine = build_engine(settings(ctx))
+        engine = parts(ctx).engine
     except NewsdeskError as exc:
         raise _fail(exc) from exc
     history: list[str] = []
@@ -141,7 +142,7 @@ def chat(ctx: typer.Context) -> None:
         if not question:
             break
         try:
-            print_answer(engine.answer(question, history=history[-3:]), out)
+            print_answer(engine.answer(question, history=history[-HISTORY_TURNS:]), out)
             history.append(question)
         except NewsdeskError as exc:
             err.print(f"[red]{exc}[/red]")
@@ -150,11 +151,9 @@ def chat(ctx: typer.Context) -> None:
 @articles_app.command("list")
 def articles_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Stored articles, newest first."""
-    from bot.answering.factory import open_store
-
     try:
         records = sorted(
-            open_store(settings(ctx)).records().values(), key=lambda r: (r.date or "", r.id), reverse=True
+            parts(ctx).store.records().values(), key=lambda r: (r.date or "", r.id), reverse=True
         )
     except NewsdeskError as exc:
         raise _fail(exc) from exc
@@ -173,10 +172,8 @@ def articles_delete(
     article_ids: Annotated[list[str], typer.Argument(help="Article ids (see `articles list`).")],
 ) -> None:
     """Remove articles and their chunks."""
-    from bot.answering.factory import open_store
-
     try:
-        store = open_store(settings(ctx))
+        store = parts(ctx).store
         for article_id in article_ids:
             record = store.delete_article(article_id)
             out.print(f"deleted {record.id} ({record.title}, {record.n_chunks} chunks)")
@@ -187,10 +184,8 @@ def articles_delete(
 @app.command()
 def stats(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """How many articles and chunks the store holds, and where."""
-    from bot.answering.factory import open_store
-
     try:
-        figures = open_store(settings(ctx)).stats()
+        figures = parts(ctx).store.stats()
     except NewsdeskError as exc:
         raise _fail(exc) from exc
     if as_json:
@@ -217,7 +212,7 @@ def evaluate(
     from bot.evaluation import run_eval
 
     try:
-        run = run_eval(settings(ctx), articles or [], questions, out_path, ids, limit, store)
+        run = run_eval(parts(ctx).settings, articles or [], questions, out_path, ids, limit, store)
     except NewsdeskError as exc:
         raise _fail(exc) from exc
     figures = run.metrics.as_dict()
@@ -237,9 +232,7 @@ def feedback_export(
     out_path: Annotated[Path, typer.Argument(help="JSONL file to write.")] = Path("feedback.jsonl"),
 ) -> None:
     """Write every vote (question, answer, cited article ids, vote) as JSONL."""
-    from bot.feedback import FeedbackStore, feedback_path
-
-    count = FeedbackStore(feedback_path(settings(ctx).data_dir)).export_jsonl(out_path)
+    count = parts(ctx).feedback.export_jsonl(out_path)
     err.print(f"{count} vote(s) written to {out_path}")
 
 
@@ -248,7 +241,7 @@ def bot(ctx: typer.Context) -> None:
     """Start the Discord bot (needs DISCORD_TOKEN)."""
     from bot.discord_app.runner import run_bot
 
-    raise typer.Exit(run_bot(settings(ctx)))
+    raise typer.Exit(run_bot(parts(ctx).settings))
 
 
 def main() -> None:

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.answering.factory import build_engine
 from bot.answering.models import Answer
+from bot.app import App
 from bot.settings import Settings
 from ingest.cleaning import clean_with_map
 from ingest.pipeline import IngestReport
-from ingest.runner import run_ingest
 
 MAX_ANSWER = 300
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -177,8 +176,9 @@ def run_eval(
     with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as tmp:
         data_dir = store or Path(tmp)
         eval_settings = settings.model_copy(update={"newsdesk_data_dir": data_dir, "chroma_host": None})
-        report = run_ingest(eval_settings, [str(a) for a in articles]) if articles else None
-        engine = build_engine(eval_settings)
+        app = App(eval_settings)
+        report = app.ingest([str(a) for a in articles]) if articles else None
+        engine = app.engine
         questions = select_questions(questions_path, ids, limit)
         offsets = OffsetMap(articles)
         predictions = {}

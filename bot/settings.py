@@ -38,6 +38,9 @@ class Settings(IngestSettings):
     answer_workers: int = Field(default=2, ge=1, description="Threads answering questions.")
     answer_queue: int = Field(default=32, ge=1, description="Questions waiting before 'busy'.")
     discord_max_upload_bytes: int = Field(default=10_000_000, gt=0)
+    discord_edit_interval_s: float = Field(
+        default=1.0, ge=0.05, description="Seconds between edits of a reply an LLM is still writing."
+    )
 
     @staticmethod
     def _ids(raw: str) -> list[int]:

@@ -1,3 +1,10 @@
-from ingest.cli import main
+"""`python -m ingest ...`: the same command as `newsdesk ingest ...` (an entry point: it
+reaches the composition root through the CLI, as `newsdesk` does)."""
 
-main()
+import sys
+
+from bot.cli import app
+
+args = sys.argv[1:]
+verbose = [a for a in args if a in ("-v", "--verbose")]  # an option of `newsdesk` itself
+app([*verbose, "ingest", *(a for a in args if a not in verbose)], prog_name="python -m ingest")

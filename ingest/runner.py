@@ -1,4 +1,4 @@
-"""Run an ingest from settings: the shared body of `newsdesk ingest` and `python -m ingest`."""
+"""An ingest run from settings and the parts the composition root (bot/app.py) built."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from ingest.fetching import FetchPolicy
 from ingest.pipeline import Ingestor, IngestReport, ProgressCallback
 from ingest.settings import IngestSettings
 from ingest.sources import SourceOptions, iter_items
-from vectorstore.embedding import Embedder, canonical_model_name, make_embedder
+from vectorstore.embedding import Embedder
+from vectorstore.models import GLOBAL_SCOPE
 from vectorstore.store import ChromaStore
 
 
 def source_options(
-    settings: IngestSettings, public_only: bool = False, scope: str = "global"
+    settings: IngestSettings, public_only: bool = False, scope: str = GLOBAL_SCOPE
 ) -> SourceOptions:
     policy = FetchPolicy(
         timeout_s=settings.fetch_timeout_s,
@@ -27,11 +28,8 @@ def source_options(
     )
 
 
-def build_ingestor(
-    settings: IngestSettings, embedder: Embedder | None = None, store: ChromaStore | None = None
-) -> Ingestor:
-    embedder = embedder or make_embedder(settings)
-    store = store or ChromaStore(settings, canonical_model_name(settings.embedding_model))
+def build_ingestor(settings: IngestSettings, embedder: Embedder, store: ChromaStore) -> Ingestor:
+    """The ingestor over the store and embedder the composition root made."""
     return Ingestor(
         store, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens, settings.ingest_flush_chunks
     )
@@ -40,9 +38,9 @@ def build_ingestor(
 def run_ingest(
     settings: IngestSettings,
     targets: list[str],
+    *,
+    ingestor: Ingestor,
     on_progress: ProgressCallback | None = None,
-    scope: str = "global",
-    ingestor: Ingestor | None = None,
+    scope: str = GLOBAL_SCOPE,
 ) -> IngestReport:
-    ingestor = ingestor or build_ingestor(settings)
     return ingestor.run(iter_items(targets, source_options(settings, scope=scope)), on_progress)

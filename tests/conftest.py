@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.answering.engine import AnswerEngine
-from bot.answering.factory import build_engine
+from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
-from ingest.runner import build_ingestor
 from vectorstore.embedding import Embedder, make_embedder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,7 +52,7 @@ def embedder(onnx_dir: Path) -> Embedder:
 
 @pytest.fixture
 def ingestor(settings: Settings, embedder: Embedder) -> Ingestor:
-    return build_ingestor(settings, embedder)
+    return App(settings, embedder=embedder).ingestor
 
 
 @pytest.fixture
@@ -66,7 +65,7 @@ def samples(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def engine(settings: Settings, embedder: Embedder) -> AnswerEngine:
-    return build_engine(settings, embedder)
+    return App(settings, embedder=embedder).engine
 
 
 @pytest.fixture
@@ -77,4 +76,4 @@ def sample_engine(
 
     report = run_ingest(settings, [str(samples)], ingestor=ingestor)
     assert report.ok and report.count("added") == 6
-    yield build_engine(settings, embedder)
+    yield App(settings, embedder=embedder).engine

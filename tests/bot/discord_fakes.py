@@ -12,6 +12,13 @@ from unittest.mock import AsyncMock, MagicMock
 
 import discord
 
+from bot.answering.llm import ChatBackend
+from bot.app import App
+from bot.discord_app.client import NewsBot
+from bot.discord_app.runner import build_bot
+from bot.settings import Settings
+from vectorstore.embedding import Embedder
+
 _ids = itertools.count(1_000_000)
 
 
@@ -20,7 +27,7 @@ def next_id() -> int:
 
 
 def make_message(content: str = "", channel: Any = None, **attrs: Any) -> MagicMock:
-    message = MagicMock(spec=discord.Message)
+    message = MagicMock(spec_set=discord.Message)
     message.id = next_id()
     message.content = content
     message.channel = channel if channel is not None else make_text_channel()
@@ -32,24 +39,24 @@ def make_message(content: str = "", channel: Any = None, **attrs: Any) -> MagicM
 
 
 def make_member(guild_id: int, manage_guild: bool = False, roles: tuple[str, ...] = ()) -> MagicMock:
-    member = MagicMock(spec=discord.Member)
+    member = MagicMock(spec_set=discord.Member)
     member.id = next_id()
     member.bot = False
     member.guild_permissions = discord.Permissions(manage_guild=manage_guild)
     member.roles = [_role(name) for name in roles]
-    member.guild = MagicMock(spec=discord.Guild, id=guild_id)
+    member.guild = MagicMock(spec_set=discord.Guild, id=guild_id)
     return member
 
 
 def _role(name: str) -> MagicMock:
-    role = MagicMock(spec=discord.Role)
+    role = MagicMock(spec_set=discord.Role)
     role.name = name
     role.id = next_id()
     return role
 
 
 def make_text_channel(channel_id: int | None = None) -> MagicMock:
-    channel = MagicMock(spec=discord.TextChannel)
+    channel = MagicMock(spec_set=discord.TextChannel)
     channel.id = channel_id or next_id()
     channel.typing = MagicMock(return_value=AsyncMock())
     channel.send = AsyncMock(
@@ -59,7 +66,7 @@ def make_text_channel(channel_id: int | None = None) -> MagicMock:
 
 
 def make_thread(owner_id: int, guild: Any, parent: Any) -> MagicMock:
-    thread = MagicMock(spec=discord.Thread)
+    thread = MagicMock(spec_set=discord.Thread)
     thread.id = next_id()
     thread.owner_id = owner_id
     thread.guild = guild
@@ -73,14 +80,14 @@ def make_thread(owner_id: int, guild: Any, parent: Any) -> MagicMock:
 def make_interaction(
     client: Any, user: Any, guild_id: int | None, channel_id: int | None = None
 ) -> MagicMock:
-    interaction = MagicMock(spec=discord.Interaction)
+    interaction = MagicMock(spec_set=discord.Interaction)
     interaction.client = client
     interaction.user = user
     interaction.guild_id = guild_id
-    interaction.guild = MagicMock(spec=discord.Guild, id=guild_id) if guild_id else None
+    interaction.guild = MagicMock(spec_set=discord.Guild, id=guild_id) if guild_id else None
     interaction.channel_id = channel_id or next_id()
     interaction.created_at = discord.utils.utcnow()
-    interaction.response = MagicMock(spec=discord.InteractionResponse)
+    interaction.response = MagicMock(spec_set=discord.InteractionResponse)
     interaction.response.defer = AsyncMock()
     interaction.response.send_message = AsyncMock()
     interaction.response.is_done = MagicMock(return_value=False)
@@ -89,21 +96,22 @@ def make_interaction(
         interaction.response.is_done.return_value = True
 
     interaction.response.defer.side_effect = deferred
-    interaction.followup = MagicMock(spec=discord.Webhook)
+    interaction.followup = MagicMock(spec_set=discord.Webhook)
     channel = make_text_channel(interaction.channel_id)
-    interaction.followup.messages = []  # what each followup.send returned, in order
+    returned: list[MagicMock] = []  # what each followup.send returned, in order
 
     async def followup_send(*args: Any, **kwargs: Any) -> MagicMock:
         message = make_message(kwargs.get("content") or "", channel=channel)
-        interaction.followup.messages.append(message)
+        returned.append(message)
         return message
 
     interaction.followup.send = AsyncMock(side_effect=followup_send)
+    interaction.followup.send.returned = returned  # a plain AsyncMock: the recording is ours
     return interaction
 
 
 def make_bot_user() -> MagicMock:
-    user = MagicMock(spec=discord.ClientUser)
+    user = MagicMock(spec_set=discord.ClientUser)
     user.id = next_id()
     user.bot = True
     return user
@@ -120,3 +128,12 @@ async def invoke(bot: Any, command: Any, interaction: Any, **params: Any) -> Non
         await command._do_call(interaction, params)
     except app_commands.AppCommandError as error:
         await bot.tree.on_error(interaction, error)
+
+
+async def make_news_bot(settings: Settings, embedder: Embedder, chat: ChatBackend | None = None) -> NewsBot:
+    """The real NewsBot with its parts from the composition root, extensions loaded, and a
+    bot user, without a gateway."""
+    bot = build_bot(settings, App(settings, embedder=embedder, chat=chat))
+    await bot.prepare()
+    bot._connection.user = make_bot_user()
+    return bot

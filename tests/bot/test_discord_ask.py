@@ -10,18 +10,18 @@ from unittest.mock import AsyncMock
 import discord
 import pytest
 
-from bot.answering.factory import build_engine, open_store
+from bot.app import App
 from bot.discord_app.client import NewsBot
 from bot.discord_app.views import FeedbackView
 from bot.feedback import FeedbackStore, feedback_path
 from bot.settings import Settings
-from ingest.runner import build_ingestor, run_ingest
+from ingest.runner import run_ingest
 from tests.bot.discord_fakes import (
     invoke,
-    make_bot_user,
     make_interaction,
     make_member,
     make_message,
+    make_news_bot,
     make_text_channel,
     make_thread,
 )
@@ -33,15 +33,12 @@ OPENAI_URL = "https://newsdesk.example/2023/06/openai-london-office"
 
 
 async def _make_bot(settings: Settings, embedder: Embedder) -> NewsBot:
-    bot = NewsBot(settings, engine_factory=lambda: build_engine(settings, embedder, open_store(settings)))
-    await bot.prepare()
-    bot._connection.user = make_bot_user()
-    return bot
+    return await make_news_bot(settings, embedder)
 
 
 @pytest.fixture
 async def news_bot(settings: Settings, embedder: Embedder, samples: Path) -> AsyncIterator[NewsBot]:
-    report = run_ingest(settings, [str(samples)], ingestor=build_ingestor(settings, embedder))
+    report = run_ingest(settings, [str(samples)], ingestor=App(settings, embedder=embedder).ingestor)
     assert report.ok
     bot = await _make_bot(settings, embedder)
     yield bot
@@ -113,7 +110,7 @@ async def test_per_user_cooldown(news_bot: NewsBot) -> None:
 async def test_channel_allow_list(settings: Settings, embedder: Embedder, samples: Path) -> None:
     allowed = 777
     limited = settings.model_copy(update={"discord_channel_ids": str(allowed)})
-    run_ingest(limited, [str(samples)], ingestor=build_ingestor(limited, embedder))
+    run_ingest(limited, [str(samples)], ingestor=App(limited, embedder=embedder).ingestor)
     bot = await _make_bot(limited, embedder)
     _, command = _ask(bot)
     elsewhere = make_interaction(bot, make_member(GUILD), GUILD, channel_id=778)
@@ -176,7 +173,7 @@ async def test_mentions_in_questions_and_articles_never_ping(
     loud.write_text(
         "---\ntitle: Ping @everyone now\n---\nThe zebra parade organisers told @everyone and <@&123456789012345678> to gather at noon in the square.\n"
     )
-    run_ingest(settings, [str(loud)], ingestor=build_ingestor(settings, embedder))
+    run_ingest(settings, [str(loud)], ingestor=App(settings, embedder=embedder).ingestor)
     _, command = _ask(news_bot)
     interaction = make_interaction(news_bot, make_member(GUILD), GUILD)
     await invoke(
@@ -203,7 +200,7 @@ async def test_votes_are_stored_and_survive_a_restart(
     _, command = _ask(news_bot)
     interaction = make_interaction(news_bot, make_member(GUILD), GUILD)
     await invoke(news_bot, command, interaction, question=REPO_SAMPLE_QUESTION)
-    [answer_message] = interaction.followup.messages
+    [answer_message] = interaction.followup.send.returned
     view: FeedbackView = _sent(interaction.followup.send)["view"]
     voter = make_member(GUILD)
     click = make_interaction(news_bot, voter, GUILD)
@@ -251,17 +248,11 @@ async def test_llm_answer_streams_into_the_reply_then_shows_the_verified_one(
                 _time.sleep(0.03)
                 yield chunk
 
-    run_ingest(settings, [str(samples)], ingestor=build_ingestor(settings, embedder))
+    run_ingest(settings, [str(samples)], ingestor=App(settings, embedder=embedder).ingestor)
     reply = "OpenAI will open its first international office in London [1]. The Moon office is run by penguins [1]."
     fake = SlowFake(messages=iter([AIMessage(reply)]))
-    bot = NewsBot(
-        settings,
-        engine_factory=lambda: build_engine(
-            settings, embedder, open_store(settings), ChatBackend(fake, "fake")
-        ),
-    )
-    await bot.prepare()
-    bot.stream_interval = 0.1
+    fast_edits = settings.model_copy(update={"discord_edit_interval_s": 0.1})
+    bot = await make_news_bot(fast_edits, embedder, ChatBackend(fake, "fake"))
     _, command = _ask(bot)
     interaction = make_interaction(bot, make_member(GUILD), GUILD)
     interaction.edit_original_response = AsyncMock(

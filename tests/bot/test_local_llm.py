@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.factory import build_engine, open_store
 from bot.answering.llm import ChatBackend, make_chat_model, packaged_gguf
+from bot.app import App
 from bot.settings import Settings
-from ingest.runner import build_ingestor, run_ingest
+from ingest.runner import run_ingest
 from tests.helpers import REPO_SAMPLE_QUESTION
 from vectorstore.embedding import Embedder
 
@@ -36,8 +36,8 @@ def local_backend() -> Iterator[ChatBackend]:
 def test_local_model_answers_the_sample_question(
     local_backend: ChatBackend, settings: Settings, embedder: Embedder, samples: Path
 ) -> None:
-    run_ingest(settings, [str(samples)], ingestor=build_ingestor(settings, embedder))
-    engine = build_engine(settings, embedder, open_store(settings), local_backend)
+    run_ingest(settings, [str(samples)], ingestor=App(settings, embedder=embedder).ingestor)
+    engine = App(settings, embedder=embedder, chat=local_backend).engine
 
     answer = engine.answer(REPO_SAMPLE_QUESTION)
 
@@ -53,7 +53,7 @@ def test_local_model_answers_the_sample_question(
 def test_unanswerable_question_never_reaches_the_model(
     local_backend: ChatBackend, settings: Settings, embedder: Embedder, samples: Path
 ) -> None:
-    run_ingest(settings, [str(samples)], ingestor=build_ingestor(settings, embedder))
-    engine = build_engine(settings, embedder, open_store(settings), local_backend)
+    run_ingest(settings, [str(samples)], ingestor=App(settings, embedder=embedder).ingestor)
+    engine = App(settings, embedder=embedder, chat=local_backend).engine
     answer = engine.answer("who won the 1998 football world cup?")
     assert answer.refused and answer.mode == "refused"

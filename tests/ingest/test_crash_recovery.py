@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.answering.factory import open_store
+from bot.app import App
 from bot.settings import Settings
 
 WORDS = [
@@ -66,7 +66,7 @@ def _ingest(data: Path, corpus: Path) -> subprocess.Popen[str]:
 
 
 def _snapshot(data: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    store = open_store(Settings(_env_file=None, newsdesk_data_dir=data))  # type: ignore[call-arg]
+    store = App(Settings(_env_file=None, newsdesk_data_dir=data)).store  # type: ignore[call-arg]
     chunks = {c.id: (c.article_id, c.hash, c.index, c.text, c.start, c.end) for c in store.iter_chunks()}
     records = {r.id: (r.hash, r.n_chunks, r.title) for r in store.records().values()}
     return chunks, records

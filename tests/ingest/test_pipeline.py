@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.factory import build_engine, open_store
+from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
-from ingest.runner import build_ingestor, run_ingest
+from ingest.runner import run_ingest
 from tests.helpers import SpyEmbedder
 from vectorstore.embedding import Embedder
 from vectorstore.metadata import ArticleWrite
@@ -16,7 +16,7 @@ from vectorstore.store import ChromaStore
 
 
 def _store_contents(settings: Settings) -> dict[str, tuple[str, int]]:
-    store = open_store(settings)
+    store = App(settings).store
     return {c.id: (c.text, c.start) for c in store.iter_chunks()}
 
 
@@ -24,11 +24,11 @@ def test_reingest_of_unchanged_articles_embeds_and_writes_nothing(
     settings: Settings, embedder: Embedder, samples: Path
 ) -> None:
     spy = SpyEmbedder(embedder)
-    ingestor = build_ingestor(settings, spy)  # type: ignore[arg-type]
+    ingestor = App(settings, embedder=spy).ingestor  # type: ignore[arg-type]
     first = run_ingest(settings, [str(samples)], ingestor=ingestor)
     assert first.count("added") == 6 and first.chunks_embedded > 0
     assert len(spy.calls) == 1, "all the articles' chunks are embedded in one batch"
-    store = open_store(settings)
+    store = App(settings).store
     generation = store.generation()
     before = _store_contents(settings)
 
@@ -51,11 +51,11 @@ def test_changed_article_replaces_its_chunks(
     report = run_ingest(settings, [str(samples)], ingestor=ingestor)
 
     assert report.count("updated") == 1 and report.count("unchanged") == 5
-    store = open_store(settings)
+    store = App(settings).store
     texts = [c.text for c in store.iter_chunks() if "marathon" in c.article_id]
     assert texts and all("Wanjiru" not in t for t in texts)
     assert any("Mary Chebet" in t for t in texts)
-    answer = build_engine(settings, embedder).answer("who broke the women's course record at the marathon?")
+    answer = App(settings, embedder=embedder).engine.answer("who broke the women's course record at the marathon?")
     assert "Chebet" in answer.text
 
 
@@ -63,8 +63,8 @@ def test_delete_removes_article_and_chunks(
     settings: Settings, ingestor: Ingestor, samples: Path, embedder: Embedder
 ) -> None:
     run_ingest(settings, [str(samples)], ingestor=ingestor)
-    store = open_store(settings)
-    engine = build_engine(settings, embedder, store)
+    store = App(settings).store
+    engine = App(settings, embedder=embedder, store=store).engine
     assert not engine.answer("where is OpenAI's first international office?").refused
     target = "https://newsdesk.example/2023/06/openai-london-office"
 
@@ -124,7 +124,7 @@ def test_chinese_article_is_ingested_and_retrievable(
     )
     report = run_ingest(settings, [str(doc)], ingestor=ingestor)
     assert report.count("added") == 1, report.outcomes
-    store = open_store(settings)
+    store = App(settings).store
     [record] = store.records().values()
     assert record.title == "zh" and record.n_chunks >= 1
 
@@ -150,10 +150,10 @@ def test_a_failed_write_stops_the_run_and_keeps_what_was_written(
     with pytest.raises(OSError, match="disk full"):
         run_ingest(settings, [str(samples)], ingestor=ingestor)
 
-    records = open_store(settings).records()
+    records = App(settings).store.records()
     assert 1 <= len(records) < 6, "the first batch is stored, the run stopped at the failure"
     for record in records.values():
-        chunks = open_store(settings).chunks_of(record.id)
+        chunks = App(settings).store.chunks_of(record.id)
         assert len(chunks) == record.n_chunks, "no half-written article"
-    again = run_ingest(settings, [str(samples)], ingestor=build_ingestor(settings, embedder))
+    again = run_ingest(settings, [str(samples)], ingestor=App(settings, embedder=embedder).ingestor)
     assert again.count("unchanged") == len(records) and again.count("added") == 6 - len(records)

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from bot.settings import Settings
-from vectorstore.embedding import Embedder, canonical_model_name, make_embedder, pool_spans, resolve_model
+from vectorstore.embedding import Embedder, canonical_model_name, make_embedder
 from vectorstore.errors import ModelNotFoundError
+from vectorstore.model_files import pool_spans, resolve_model
 
 
 def test_model_comes_from_the_installed_package_offline() -> None:
@@ -54,8 +55,8 @@ def test_pool_spans_ignores_special_tokens_and_empty_spans() -> None:
 
 
 def test_onnx_and_torch_backends_give_the_same_vectors(embedder: Embedder) -> None:
-    from vectorstore.embedding import SentenceTransformerEmbedder
     from vectorstore.onnx_embedding import OnnxEmbedder
+    from vectorstore.torch_embedding import SentenceTransformerEmbedder
 
     assert isinstance(embedder, OnnxEmbedder), "ONNX is the default backend"
     torch_embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
@@ -82,8 +83,8 @@ def test_the_query_path_never_imports_torch(
     code = (
         "import sys\n"
         "from bot.settings import Settings\n"
-        "from bot.answering.factory import build_engine\n"
-        'answer = build_engine(Settings()).answer("where is OpenAI\'s first international office?")\n'
+        "from bot.app import App\n"
+        'answer = App(Settings()).engine.answer("where is OpenAI\'s first international office?")\n'
         "print('London' in answer.text, [m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules])\n"
     )
     out = subprocess.run(

@@ -9,27 +9,22 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app.client import UPLOAD_SUFFIXES
+from bot.discord_app.client import NewsBot
 from bot.discord_app.exts.errors import NotAllowedHere
 from bot.discord_app.rendering import NO_MENTIONS, clip, report_text, safe, split_message
+from ingest.intake import UPLOAD_SUFFIXES
 from vectorstore.models import GLOBAL_SCOPE
-
-if TYPE_CHECKING:
-    from bot.discord_app.client import NewsBot
 
 log = logging.getLogger(__name__)
 RECENT = 10
 
 
 def is_admin(interaction: discord.Interaction) -> bool:
-    from bot.discord_app.client import NewsBot
-
     assert isinstance(interaction.client, NewsBot)
     if interaction.guild is None:
         raise app_commands.NoPrivateMessage()
@@ -62,7 +57,9 @@ class Admin(commands.Cog):
             await interaction.followup.send("Give either a `url` or a `file`.", ephemeral=True)
             return
         if url is not None:
-            report = await self.bot.ingests.run(self.bot.ingest_url, url.strip(), interaction.guild_id)
+            report = await self.bot.ingests.run(
+                self.bot.intake.ingest_url, url.strip(), str(interaction.guild_id)
+            )
         else:
             assert file is not None
             if Path(file.filename).suffix.lower() not in UPLOAD_SUFFIXES:
@@ -78,7 +75,7 @@ class Admin(commands.Cog):
                 return
             data = await file.read()
             report = await self.bot.ingests.run(
-                self.bot.ingest_upload, file.filename, data, interaction.guild_id
+                self.bot.intake.ingest_upload, file.filename, data, str(interaction.guild_id)
             )
         await interaction.followup.send(report_text(report), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
@@ -87,7 +84,7 @@ class Admin(commands.Cog):
     @app_commands.check(is_admin)
     async def articles(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        records = await self.bot.answers.run(self.bot.engine.retriever.records)
+        records = await self.bot.answers.run(self.bot.catalog.records)
         scopes = {GLOBAL_SCOPE, str(interaction.guild_id)}
         visible = sorted(
             (r for r in records.values() if r.scope in scopes),
@@ -112,7 +109,7 @@ class Admin(commands.Cog):
     @app_commands.check(is_admin)
     async def forget(self, interaction: discord.Interaction, article_id: str) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        records = await self.bot.answers.run(self.bot.engine.retriever.records)
+        records = await self.bot.answers.run(self.bot.catalog.records)
         record = records.get(article_id)
         if record is None or record.scope not in (GLOBAL_SCOPE, str(interaction.guild_id)):
             await interaction.followup.send("No such article here (see `/articles`).", ephemeral=True)
@@ -124,15 +121,12 @@ class Admin(commands.Cog):
                 ephemeral=True,
             )
             return
-        store = self.bot.engine.retriever.store
-        await self.bot.ingests.run(store.delete_article, article_id)
+        await self.bot.ingests.run(self.bot.intake.forget, article_id)
         await interaction.followup.send(
             f"Forgot “{safe(clip(record.title, 200))}”.", ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
 
 async def setup(bot: commands.Bot) -> None:
-    from bot.discord_app.client import NewsBot
-
     assert isinstance(bot, NewsBot)
     await bot.add_cog(Admin(bot))

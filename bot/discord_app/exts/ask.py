@@ -5,30 +5,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.models import Answer
+from bot.answering.rules import HISTORY_TURNS
+from bot.discord_app.client import NewsBot
 from bot.discord_app.exts.errors import NotAllowedHere
 from bot.discord_app.rendering import NO_MENTIONS, answer_embed, clip, refusal_text, safe
 from bot.discord_app.streaming import LiveText
 from bot.discord_app.views import FeedbackView
 from vectorstore.errors import NewsdeskError
 
-if TYPE_CHECKING:
-    from bot.discord_app.client import NewsBot
-
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@!?\d+>")
-HISTORY_TURNS = 3
 
 
 def _bot(interaction: discord.Interaction) -> NewsBot:
-    from bot.discord_app.client import NewsBot
-
     assert isinstance(interaction.client, NewsBot)
     return interaction.client
 
@@ -60,7 +56,10 @@ class Ask(commands.Cog):
         question = self.bot.engine.check_question(question)  # fails fast, before deferring
         await interaction.response.defer(thinking=True)
         live = (
-            LiveText(lambda text: interaction.edit_original_response(content=text))
+            LiveText(
+                lambda text: interaction.edit_original_response(content=text),
+                self.bot.settings.discord_edit_interval_s,
+            )
             if self.bot.streams
             else None
         )
@@ -179,7 +178,5 @@ class Ask(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
-    from bot.discord_app.client import NewsBot
-
     assert isinstance(bot, NewsBot)
     await bot.add_cog(Ask(bot))

@@ -1,23 +1,22 @@
-"""`newsdesk ingest` / `python -m ingest`: the operator's door to ingest."""
+"""`newsdesk ingest`: the operator's door to ingest (progress bar, summary, exit code)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Annotated
 
-import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest.pipeline import IngestReport
+from ingest.pipeline import IngestReport, ProgressCallback
 from ingest.pipeline import Progress as IngestProgress
-from ingest.runner import run_ingest
-from ingest.settings import IngestSettings
 from vectorstore.errors import NewsdeskError
+
+RunIngest = Callable[[ProgressCallback | None], IngestReport]
 
 err = Console(stderr=True)
 
@@ -54,12 +53,7 @@ def print_summary(report: IngestReport, console: Console) -> None:
         console.print(table)
 
 
-def ingest_command(
-    settings: IngestSettings,
-    targets: list[str],
-    as_json: bool = False,
-    quiet: bool = False,
-) -> int:
+def ingest_command(run: RunIngest, as_json: bool = False, quiet: bool = False) -> int:
     """Ingest, show progress on a terminal, print the summary; the exit code says if anything failed."""
     show_bar = not (as_json or quiet) and err.is_terminal
     try:
@@ -80,9 +74,9 @@ def ingest_command(
                     rate = f"{p.chunks_embedded / p.seconds:.1f}" if p.seconds > 0 else "-"
                     bar.update(task, items=p.items, chunks=p.chunks_embedded, rate=rate)
 
-                report = run_ingest(settings, targets, update)
+                report = run(update)
         else:
-            report = run_ingest(settings, targets)
+            report = run(None)
     except NewsdeskError as exc:
         err.print(f"[red]error:[/red] {exc}")
         return 2
@@ -109,20 +103,3 @@ def configure_logging(level: str, verbose: bool = False) -> None:
         "sentence_transformers",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def main() -> None:
-    app = typer.Typer(add_completion=False, help="Ingest articles into the newsdesk store.")
-
-    @app.command()
-    def ingest(
-        targets: Annotated[list[str], typer.Argument(help="Files, folders, URLs or feeds.")],
-        as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
-        verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
-    ) -> None:
-        settings = IngestSettings()
-        configure_logging("WARNING", verbose)
-        raise typer.Exit(ingest_command(settings, targets, as_json, quiet))
-
-    app()

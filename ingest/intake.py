@@ -1,0 +1,59 @@
+"""What a Discord server's admins may do to the store: add a page, a feed or an uploaded
+file for their server, and remove an article their server added. Everything fetched for
+them is fetched from public addresses only (every redirect re-checked)."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from ingest.errors import SourceError
+from ingest.pipeline import Ingestor, IngestReport
+from ingest.runner import source_options
+from ingest.settings import IngestSettings
+from ingest.sources import SUFFIXES, iter_items
+from vectorstore.models import Article, ArticleRecord
+from vectorstore.store import ChromaStore
+
+UPLOAD_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf"})
+
+
+def upload_id(scope: str, filename: str) -> str:
+    """An uploaded file's article id: its name within the server that uploaded it."""
+    return f"upload:{scope}/{Path(filename).name}"
+
+
+class Intake:
+    def __init__(self, ingestor: Ingestor, store: ChromaStore, settings: IngestSettings) -> None:
+        self._ingestor = ingestor
+        self._store = store
+        self._settings = settings
+
+    def ingest_url(self, url: str, scope: str) -> IngestReport:
+        """A page, PDF or feed for one server."""
+        options = source_options(self._settings, public_only=True, scope=scope)
+        return self._ingestor.run(iter_items([url], options))
+
+    def ingest_upload(self, filename: str, data: bytes, scope: str) -> IngestReport:
+        """An attached file for one server, read from a private temporary folder."""
+        name = Path(filename).name
+        suffix = Path(name).suffix.lower()
+        if suffix not in UPLOAD_SUFFIXES or suffix not in SUFFIXES:
+            raise SourceError(f"{name}: attach a .txt, .md, .html or .pdf file.")
+        options = source_options(self._settings, public_only=True, scope=scope)
+        with tempfile.TemporaryDirectory(prefix="newsdesk-upload-") as tmp:
+            path = Path(tmp) / name
+            path.write_bytes(data)
+            temporary_id = str(path.resolve())
+            items = (
+                replace(i, id=upload_id(scope, name))
+                if isinstance(i, Article) and i.id == temporary_id
+                else i
+                for i in iter_items([str(path)], options)
+            )
+            return self._ingestor.run(items)
+
+    def forget(self, article_id: str) -> ArticleRecord:
+        """Remove an article and its chunks (the caller checked the server may)."""
+        return self._store.delete_article(article_id)
