@@ -7,6 +7,7 @@ import re
 import discord
 
 from bot.answering.models import Answer
+from bot.answering.rules import clip as clip  # re-exported: the one clip() of the project
 from ingest.pipeline import IngestReport
 
 MESSAGE_LIMIT = 2000
@@ -18,16 +19,6 @@ EMBED_FIELDS = 25
 EMBED_TOTAL = 6000
 FOOTER = 2048
 NO_MENTIONS = discord.AllowedMentions.none()
-
-
-def clip(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a word boundary with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut + "…"
 
 
 _MENTION_LIKE = re.compile(r"<(@[!&]?|#)(\d+)>")
