@@ -16,6 +16,7 @@ the embedding model, and `newsdesk ask` never imports torch.
     App.ingestor  Ingestor(store, embedder, chunking)       ingest
     App.intake    Intake(ingestor, store, settings)         ingest (Discord's /ingest, /forget)
     App.feedback  FeedbackStore(data dir)                   votes
+    App.feeds     FeedPoller(feeds.sqlite3, ingestor, fetch policy, writer lock)  ingest (watch, bot)
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bot.answering.generative import Generator
 from bot.answering.llm import ChatBackend, make_chat_model
 from bot.feedback import FeedbackStore, feedback_path
 from bot.settings import Settings
+from ingest.feeds import FeedPoller, build_poller
 from ingest.intake import Intake
 from ingest.pipeline import Ingestor, IngestReport, ProgressCallback
 from ingest.runner import build_ingestor, run_ingest
@@ -48,6 +50,7 @@ class BotParts:
     intake: Intake
     feedback: FeedbackStore
     catalog: Catalog
+    feeds: FeedPoller
 
 
 class Catalog:
@@ -131,6 +134,14 @@ class App:
     def feedback(self) -> FeedbackStore:
         return FeedbackStore(feedback_path(self.settings.data_dir))
 
+    @cached_property
+    def feeds(self) -> FeedPoller:
+        """Followed feeds: the subscriptions need only the data dir; the ingestor (model,
+        store) is built when a poll first has something to write, under the writer lock."""
+        return build_poller(
+            self.settings, lambda items: self.ingestor.run(items), lambda: self.store.writing("feed poller")
+        )
+
     def ingest(
         self, targets: list[str], on_progress: ProgressCallback | None = None, scope: str = GLOBAL_SCOPE
     ) -> IngestReport:
@@ -147,4 +158,4 @@ class App:
 
     def bot_parts(self) -> BotParts:
         self.warm_up()
-        return BotParts(self.engine, self.intake, self.feedback, Catalog(self.retriever))
+        return BotParts(self.engine, self.intake, self.feedback, Catalog(self.retriever), self.feeds)

@@ -14,6 +14,7 @@ from rich.table import Table
 from bot.answering.models import Answer
 from bot.answering.rules import HISTORY_TURNS
 from bot.app import App
+from bot.cli_feeds import feeds_app, watch_command
 from bot.cli_ingest import configure_logging, ingest_command
 from bot.settings import Settings
 from vectorstore.errors import NewsdeskError
@@ -28,6 +29,8 @@ articles_app = typer.Typer(no_args_is_help=True, help="List and delete stored ar
 app.add_typer(articles_app, name="articles")
 feedback_app = typer.Typer(no_args_is_help=True, help="Votes given to the bot's answers on Discord.")
 app.add_typer(feedback_app, name="feedback")
+app.add_typer(feeds_app, name="feeds")
+app.command("watch")(watch_command)
 out = Console()
 err = Console(stderr=True)
 

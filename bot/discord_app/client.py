@@ -23,6 +23,7 @@ EXTENSIONS = (
     "bot.discord_app.exts.errors",
     "bot.discord_app.exts.ask",
     "bot.discord_app.exts.admin",
+    "bot.discord_app.exts.feeds",
 )
 
 
@@ -46,6 +47,7 @@ class NewsBot(commands.Bot):
         self.intake = parts.intake
         self.feedback = parts.feedback
         self.catalog = parts.catalog
+        self.feeds = parts.feeds
         self.answers = answers
         self.ingests = ingests
 

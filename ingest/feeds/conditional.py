@@ -2,17 +2,17 @@
 
 `ingest.fetching.fetch` takes no request headers and returns no response headers; a feed
 poll needs both (If-None-Match / If-Modified-Since out, ETag / Last-Modified and 304 back).
-This is that request, built from fetching's own parts: the same address check on every
-redirect hop (public_only), the same redirect limit, and the same reader of the body
-(type, size and time limits).
+This is that request, built from fetching's own parts: the same total deadline, the same
+URL and address checks on every redirect hop (public_only), the same redirect limit, and
+the same reader of the body (type and size limits).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
+import httpcore
 import httpx
 
 from ingest import fetching
@@ -45,33 +45,35 @@ class FeedResponse:
 
 
 def conditional_get(url: str, policy: FetchPolicy, known: Validators) -> FeedResponse:
-    """GET a feed unless it is unchanged since `known`; redirects followed by hand, each hop checked."""
-    deadline = time.monotonic() + policy.timeout_s
+    """GET a feed unless it is unchanged since `known`; redirects followed by hand, each hop
+    checked, the whole request ending by `policy.timeout_s` (fetching's Deadline)."""
+    deadline = fetching.Deadline(policy.timeout_s)
     headers = {
         "User-Agent": policy.user_agent,
         "Accept": ", ".join(fetching.ALLOWED_TYPES),
         **known.request_headers(),
     }
-    with httpx.Client(timeout=policy.timeout_s, follow_redirects=False, headers=headers) as client:
-        for _ in range(fetching.MAX_REDIRECTS + 1):
-            if urlsplit(url).scheme not in ("http", "https"):
-                raise FetchError(f"Only http(s) URLs can be fetched, not {url!r}.")
-            if policy.public_only:
-                fetching.check_public(url, policy.address_allowed)
-            try:
+    try:
+        with fetching.deadline_client(deadline, headers) as client:
+            for _ in range(fetching.MAX_REDIRECTS + 1):
+                fetching.check_url(url)
+                if policy.public_only:
+                    fetching.check_public(url, policy.address_allowed)
                 with client.stream("GET", url) as response:
                     if response.is_redirect and "location" in response.headers:
                         url = urljoin(url, response.headers["location"])
                         continue
                     if response.status_code == NOT_MODIFIED:
                         return FeedResponse(None, known)
-                    fetched = fetching._read(response, url, policy, deadline)
+                    fetched = fetching._read(response, url, policy, deadline.at)
                     return FeedResponse(fetched, _validators(response))
-            except httpx.TimeoutException as exc:
-                raise FetchError(f"{url} took longer than {policy.timeout_s:g} s.") from exc
-            except httpx.HTTPError as exc:
-                raise FetchError(f"Cannot fetch {url}: {exc}") from exc
-    raise FetchError(f"{url}: more than {fetching.MAX_REDIRECTS} redirects.")
+    except (httpx.HTTPError, httpx.InvalidURL, httpcore.TimeoutException) as exc:
+        if deadline.expired or isinstance(exc, httpx.TimeoutException | httpcore.TimeoutException):
+            raise FetchError(f"{fetching.shown(url)} took longer than {policy.timeout_s:g} s.") from exc
+        raise FetchError(f"Cannot fetch {fetching.shown(url)}: {exc}") from exc
+    finally:
+        deadline.cancel()
+    raise FetchError(f"{fetching.shown(url)}: more than {fetching.MAX_REDIRECTS} redirects.")
 
 
 def _validators(response: httpx.Response) -> Validators:

@@ -91,11 +91,15 @@ class FeedPoller:
         clock: Clock = utc_now,
     ) -> None:
         self.registry = registry
+        self.options = options
         self._ingest = ingest
-        self._options = options
         self._writer_lock = writer_lock
         self._clock = clock
         self._polling = threading.Lock()  # one poll round at a time in this process
+
+    def with_options(self, options: SourceOptions) -> FeedPoller:
+        """The same poller fetching under other source options."""
+        return FeedPoller(self.registry, self._ingest, options, self._writer_lock, self._clock)
 
     def poll_due(self) -> list[PollResult]:
         """Poll the feeds that are due now."""
@@ -179,11 +183,11 @@ class FeedPoller:
             return self._ingest(items)
 
     def _options_for(self, subscription: Subscription) -> SourceOptions:
-        public_only = self._options.fetch.public_only or subscription.scope != GLOBAL_SCOPE
+        public_only = self.options.fetch.public_only or subscription.scope != GLOBAL_SCOPE
         return replace(
-            self._options,
+            self.options,
             scope=subscription.scope,
-            fetch=replace(self._options.fetch, public_only=public_only),
+            fetch=replace(self.options.fetch, public_only=public_only),
         )
 
     def seconds_to_next(self, limit: timedelta = WATCH_TICK) -> float:

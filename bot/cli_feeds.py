@@ -1,0 +1,152 @@
+"""`newsdesk feeds add|list|remove` and `newsdesk watch`: feeds followed by themselves.
+
+The subscriptions live in NEWSDESK_DATA_DIR/feeds.sqlite3 (ingest/feeds/registry.py);
+`watch` polls each feed when it is due, until SIGINT or SIGTERM, and `watch --once` polls
+every feed now and exits (1 when one failed). Adding, listing and removing never load
+the model or open the store; a poll loads them only when a feed has something new.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from bot.app import App
+from ingest.feeds import FeedError, FeedPoller, PollResult, Subscription, watch
+from ingest.feeds.registry import DEFAULT_EVERY_MINUTES
+from vectorstore.models import GLOBAL_SCOPE
+
+feeds_app = typer.Typer(no_args_is_help=True, help="Feeds polled by `newsdesk watch` and by the bot.")
+out = Console()
+err = Console(stderr=True)
+
+
+def _poller(ctx: typer.Context) -> FeedPoller:
+    app = ctx.find_root().obj
+    assert isinstance(app, App)
+    return app.feeds
+
+
+def _fail(exc: FeedError) -> typer.Exit:
+    err.print(Text.assemble(("error: ", "red"), str(exc)))
+    return typer.Exit(2)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
+@feeds_app.command("add")
+def feeds_add(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="An RSS or Atom feed's URL.")],
+    every: Annotated[int, typer.Option("--every", help="Minutes between polls.")] = DEFAULT_EVERY_MINUTES,
+) -> None:
+    """Follow a feed (for every server); `newsdesk watch` or the bot polls it."""
+    try:
+        subscription, new = _poller(ctx).registry.add(url, GLOBAL_SCOPE, every, datetime.now(UTC))
+    except FeedError as exc:
+        raise _fail(exc) from exc
+    verb = "following" if new else "already following; now polled"
+    out.print(Text(f"{verb} {subscription.url} every {subscription.every_minutes} min"), soft_wrap=True)
+
+
+@feeds_app.command("list")
+def feeds_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Every followed feed: last poll, its result or error, articles added, next poll."""
+    subscriptions = _poller(ctx).registry.subscriptions()
+    if as_json:
+        sys.stdout.write(json.dumps([s.to_json() for s in subscriptions], ensure_ascii=False) + "\n")
+        return
+    if not subscriptions:
+        out.print("No feeds followed: add one with `newsdesk feeds add URL`.", markup=False)
+        return
+    for s in subscriptions:
+        for line in _lines(s):
+            out.print(Text(line), soft_wrap=True)
+
+
+def _lines(s: Subscription) -> list[str]:
+    """One feed as `feeds list` shows it: URLs are never wrapped or cut."""
+    where = "every server" if s.scope == GLOBAL_SCOPE else f"server {s.scope}"
+    if s.last_error:
+        result = f"error ({s.failures} in a row): {s.last_error}"
+    else:
+        result = s.last_result or "not polled yet"
+    return [
+        s.url,
+        f"  for {where}, every {s.every_minutes} min; {s.articles_added} article(s) added",
+        f"  last poll: {_when(s.last_poll)}: {result}" if s.last_poll else "  last poll: never",
+        f"  next poll: {_when(s.next_due)}",
+    ]
+
+
+@feeds_app.command("remove")
+def feeds_remove(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="The feed's URL, as `feeds list` shows it.")],
+    scope: Annotated[str, typer.Option(help="A Discord server's id, for a feed it added.")] = GLOBAL_SCOPE,
+) -> None:
+    """Stop following a feed (the articles it brought stay; `articles delete` removes them)."""
+    try:
+        removed = _poller(ctx).registry.remove(url, scope)
+    except FeedError as exc:
+        raise _fail(exc) from exc
+    text = f"no longer following {removed.url} ({removed.articles_added} articles were added)"
+    out.print(Text(text), soft_wrap=True)
+
+
+def _print_result(result: PollResult) -> None:
+    where = "" if result.scope == GLOBAL_SCOPE else f" (server {result.scope})"
+    style = "red" if result.status == "failed" else ""
+    line = f"{_when(datetime.now(UTC))} {result.url}{where}: {result.summary()}"
+    err.print(Text(line, style=style), soft_wrap=True)
+
+
+@contextmanager
+def _stopped_by_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT and SIGTERM end the watch after the poll under way."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def watch_command(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Poll every feed now, once, and exit.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --once: the results as JSON.")] = False,
+) -> None:
+    """Poll each followed feed when it is due, until Ctrl-C or SIGTERM."""
+    poller = _poller(ctx)
+    if once:
+        results = poller.poll_all()
+        if as_json:
+            sys.stdout.write(json.dumps([r.__dict__ for r in results], ensure_ascii=False) + "\n")
+        else:
+            for result in results:
+                _print_result(result)
+        raise typer.Exit(1 if any(r.status == "failed" for r in results) else 0)
+    count = len(poller.registry.subscriptions())
+    err.print(Text(f"watching {count} feed(s); Ctrl-C to stop", style="dim"))
+    stop = threading.Event()
+    with _stopped_by_signals(stop):
+        polls = watch(poller, stop, _print_result)
+    err.print(Text(f"stopped after {polls} poll(s)", style="dim"))

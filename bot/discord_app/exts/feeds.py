@@ -1,0 +1,140 @@
+"""A server's admins follow feeds: /feeds add|list|remove; the bot polls them while it runs.
+
+A server's feeds are its own (scope = the server's id): their articles answer there only,
+and they are fetched from public addresses only. The poll loop hands due feeds to the
+ingest worker pool once a minute; a poll never raises (failures are recorded and backed
+off), and a full ingest queue just skips a tick.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.discord_app.client import NewsBot
+from bot.discord_app.exts.admin import is_admin
+from bot.discord_app.rendering import NO_MENTIONS, clip, safe, split_message
+from bot.discord_app.workers import BusyError
+from ingest.feeds import FeedPoller, PollResult, Subscription
+from ingest.feeds.registry import (
+    DEFAULT_EVERY_MINUTES,
+    MAX_EVERY_MINUTES,
+    MIN_EVERY_MINUTES,
+    check_feed_url,
+)
+from ingest.fetching import check_public
+
+log = logging.getLogger(__name__)
+POLL_TICK_S = 60.0
+
+
+def _when(moment: datetime | None) -> str:
+    return discord.utils.format_dt(moment, "R") if moment else "never"
+
+
+def subscription_line(s: Subscription) -> str:
+    state = f"⚠ {safe(clip(s.last_error, 200))}" if s.last_error else safe(s.last_result or "not polled yet")
+    return (
+        f"• <{safe(clip(s.url, 300))}> every {s.every_minutes} min — "
+        f"last poll {_when(s.last_poll)}: {state}; "
+        f"{s.articles_added} article(s) added; next {_when(s.next_due)}"
+    )
+
+
+def subscribe(poller: FeedPoller, url: str, scope: str, every: int) -> tuple[Subscription, bool, PollResult]:
+    """In a worker: refuse a URL that is not public, follow it, and poll it once now."""
+    url = check_feed_url(url)
+    check_public(url, poller.options.fetch.address_allowed)
+    subscription, new = poller.registry.add(url, scope, every, datetime.now(UTC))
+    result = poller.poll_one(subscription.url, scope)
+    assert result is not None
+    return subscription, new, result
+
+
+class Feeds(commands.Cog):
+    group = app_commands.Group(
+        name="feeds", description="RSS/Atom feeds this server follows.", guild_only=True
+    )
+
+    def __init__(self, bot: NewsBot, poller: FeedPoller) -> None:
+        self.bot = bot
+        self.poller = poller
+
+    async def cog_unload(self) -> None:
+        self.poll_loop.cancel()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        if not self.poll_loop.is_running():
+            self.poll_loop.start()
+
+    @tasks.loop(seconds=POLL_TICK_S)
+    async def poll_loop(self) -> None:
+        await self.poll_due()
+
+    async def poll_due(self) -> list[PollResult]:
+        """One tick: the due feeds, polled in the ingest pool; never raises."""
+        try:
+            return await self.bot.ingests.run(self.poller.poll_due)
+        except BusyError:
+            log.info("feeds: the ingest queue is full; polling at the next tick")
+        except Exception:
+            log.exception("feeds: a poll round failed")
+        return []
+
+    @group.command(name="add", description="Follow an RSS/Atom feed: its articles answer in this server.")
+    @app_commands.describe(url="The feed's URL", every="Minutes between polls (default 60)")
+    @app_commands.check(is_admin)
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        url: str,
+        every: app_commands.Range[int, MIN_EVERY_MINUTES, MAX_EVERY_MINUTES] = DEFAULT_EVERY_MINUTES,
+    ) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        scope = str(interaction.guild_id)
+        subscription, new, result = await self.bot.ingests.run(subscribe, self.poller, url, scope, every)
+        head = "Following" if new else "Already following; now polled"
+        text = (
+            f"{head} <{safe(clip(subscription.url, 300))}> every {subscription.every_minutes} min.\n"
+            f"First poll: {safe(clip(result.summary(), 500))}"
+        )
+        if result.status == "failed":
+            text += " — I will try again later, less often while it fails (see `/feeds list`)."
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @group.command(name="list", description="The feeds this server follows, and how their polls went.")
+    @app_commands.check(is_admin)
+    async def list_feeds(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        subscriptions = await self.bot.answers.run(
+            self.poller.registry.subscriptions, str(interaction.guild_id)
+        )
+        if not subscriptions:
+            await interaction.followup.send("No feeds yet: follow one with `/feeds add`.", ephemeral=True)
+            return
+        lines = [f"{len(subscriptions)} feed(s):", *(subscription_line(s) for s in subscriptions)]
+        for part in split_message("\n".join(lines)):
+            await interaction.followup.send(part, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @group.command(name="remove", description="Stop following a feed (its articles stay).")
+    @app_commands.describe(url="The feed's URL, as /feeds list shows it")
+    @app_commands.check(is_admin)
+    async def remove(self, interaction: discord.Interaction, url: str) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        removed = await self.bot.answers.run(self.poller.registry.remove, url, str(interaction.guild_id))
+        await interaction.followup.send(
+            f"No longer following <{safe(clip(removed.url, 300))}>; the {removed.articles_added} "
+            "article(s) it added stay (remove one with `/forget`).",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, NewsBot)
+    await bot.add_cog(Feeds(bot, bot.feeds))
