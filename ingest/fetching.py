@@ -4,20 +4,32 @@ The operator's CLI may read any URL, local ones included. A fetch made for a Dis
 user runs with `public_only=True`: every hop of a redirect chain is resolved and refused
 when any of its addresses is private, loopback, link-local, multicast, reserved or
 unspecified.
+
+`timeout_s` is a deadline for the whole fetch (connect, headers, body, every redirect),
+not a limit per read: httpx's timeouts apply to each socket operation, so a server that
+sends a byte a second would never trip them. The client's network backend (httpcore's
+own, wrapped) gives every connect, read and write only the time left, and a timer shuts
+the sockets down at the deadline in case one operation (a TLS record) takes many reads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from ingest.errors import FetchError, UnsafeURLError
+from ingest.limits import MAX_URL_CHARS, one_line
 
 ALLOWED_TYPES = (
     "text/html",
@@ -61,11 +73,11 @@ def check_public(url: str, allowed: Callable[[IPAddress], bool] = is_public_addr
     """Refuse a URL whose host is, or resolves to, a non-public address."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UnsafeURLError(f"Only http(s) URLs can be fetched, not {url!r}.")
+        raise UnsafeURLError(f"Only http(s) URLs can be fetched, not {shown(url)!r}.")
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise FetchError(f"Cannot resolve {parts.hostname}: {exc.strerror}") from exc
+    except (socket.gaierror, UnicodeError, ValueError) as exc:
+        raise FetchError(f"Cannot resolve {shown(parts.hostname)}: {exc}") from exc
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not allowed(address):
@@ -74,45 +86,189 @@ def check_public(url: str, allowed: Callable[[IPAddress], bool] = is_public_addr
             )
 
 
+class Deadline:
+    """The end of one fetch: the time left for each socket operation, and a timer that
+    shuts the fetch's sockets down when it passes."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    @property
+    def expired(self) -> bool:
+        return time.monotonic() >= self.at
+
+    def left(self, timeout: float | None, error: type[Exception]) -> float:
+        remaining = self.at - time.monotonic()
+        if remaining <= 0:
+            raise error(f"the {self.seconds:g} s deadline passed")
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is not None:
+            with self._lock:
+                self._sockets.append(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, deadline: Deadline) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._deadline.left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._deadline.left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> _DeadlineStream:
+        left = self._deadline.left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, left), self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, deadline: Deadline) -> None:
+        self._inner = httpcore.SyncBackend()
+        self._deadline = deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        left = self._deadline.left(timeout, httpcore.ConnectTimeout)
+        stream = self._inner.connect_tcp(host, port, left, local_address, socket_options)
+        self._deadline.watch(stream.get_extra_info("socket"))
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class _DeadlineTransport(httpx.HTTPTransport):
+    """httpx's transport over a connection pool whose sockets keep `deadline`."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        super().__init__()
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(), network_backend=_DeadlineBackend(deadline)
+        )
+
+
+def deadline_client(deadline: Deadline, headers: dict[str, str]) -> httpx.Client:
+    """An httpx client whose every request ends by `deadline` (redirects not followed)."""
+    return httpx.Client(
+        transport=_DeadlineTransport(deadline),
+        timeout=deadline.seconds,
+        follow_redirects=False,
+        headers=headers,
+    )
+
+
+def shown(url: str) -> str:
+    """A URL as a reason shows it: at most 120 characters."""
+    return one_line(url, 120)
+
+
 def fetch(url: str, policy: FetchPolicy) -> Fetched:
-    """GET a URL, following redirects by hand so that each hop is checked."""
-    deadline = time.monotonic() + policy.timeout_s
-    headers = {"User-Agent": policy.user_agent, "Accept": ", ".join(ALLOWED_TYPES)}
-    with httpx.Client(timeout=policy.timeout_s, follow_redirects=False, headers=headers) as client:
-        for _ in range(MAX_REDIRECTS + 1):
-            if urlsplit(url).scheme not in ("http", "https"):
-                raise FetchError(f"Only http(s) URLs can be fetched, not {url!r}.")
-            if policy.public_only:
-                check_public(url, policy.address_allowed)
-            try:
+    """GET a URL, following redirects by hand so that each hop is checked; the whole
+    fetch ends by `policy.timeout_s`."""
+    with get(url, policy) as (response, final_url, deadline):
+        return _read(response, final_url, policy, deadline)
+
+
+@contextmanager
+def get(
+    url: str, policy: FetchPolicy, extra_headers: Mapping[str, str] | None = None
+) -> Iterator[tuple[httpx.Response, str, float]]:
+    """The open response to a GET of `url` (redirects followed by hand, each hop's URL and,
+    with `public_only`, its addresses checked), its URL, and the monotonic deadline that
+    the whole request, the caller's reading included, keeps. Errors are FetchErrors."""
+    deadline = Deadline(policy.timeout_s)
+    headers = {"User-Agent": policy.user_agent, "Accept": ", ".join(ALLOWED_TYPES), **(extra_headers or {})}
+    try:
+        with deadline_client(deadline, headers) as client:
+            for _ in range(MAX_REDIRECTS + 1):
+                check_url(url)
+                if policy.public_only:
+                    check_public(url, policy.address_allowed)
                 with client.stream("GET", url) as response:
                     if response.is_redirect and "location" in response.headers:
                         url = urljoin(url, response.headers["location"])
                         continue
-                    return _read(response, url, policy, deadline)
-            except httpx.TimeoutException as exc:
-                raise FetchError(f"{url} took longer than {policy.timeout_s:g} s.") from exc
-            except httpx.HTTPError as exc:
-                raise FetchError(f"Cannot fetch {url}: {exc}") from exc
-    raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects.")
+                    yield response, url, deadline.at
+                    return
+    except (httpx.HTTPError, httpx.InvalidURL, httpcore.TimeoutException) as exc:
+        if deadline.expired or isinstance(exc, httpx.TimeoutException | httpcore.TimeoutException):
+            raise FetchError(f"{shown(url)} took longer than {policy.timeout_s:g} s.") from exc
+        raise FetchError(f"Cannot fetch {shown(url)}: {one_line(str(exc), 200)}") from exc
+    finally:
+        deadline.cancel()
+    raise FetchError(f"{shown(url)}: more than {MAX_REDIRECTS} redirects.")
+
+
+def check_url(url: str) -> None:
+    """Refuse what is not an http(s) URL with a host, of a sane length."""
+    if len(url) > MAX_URL_CHARS:
+        raise FetchError(f"the URL is {len(url):,} characters long, over {MAX_URL_CHARS:,}.")
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a port out of range
+    except ValueError as exc:
+        raise FetchError(f"{shown(url)} is not a valid URL ({exc}).") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"Only http(s) URLs can be fetched, not {shown(url)!r}.")
 
 
 def _read(response: httpx.Response, url: str, policy: FetchPolicy, deadline: float) -> Fetched:
     if response.status_code >= 400:
-        raise FetchError(f"{url} answered HTTP {response.status_code}.")
+        raise FetchError(f"{shown(url)} answered HTTP {response.status_code}.")
     content_type = str(response.headers.get("content-type", "")).split(";")[0].strip().lower()
     if content_type and not content_type.startswith(ALLOWED_TYPES):
-        raise FetchError(f"{url} is {content_type}, not an article (HTML, PDF, text or a feed).")
-    declared = int(response.headers.get("content-length", "0") or 0)
+        raise FetchError(f"{shown(url)} is {content_type[:60]}, not an article (HTML, PDF, text or a feed).")
+    length = str(response.headers.get("content-length", "0")).strip()
+    declared = int(length) if length.isdigit() else 0
     if declared > policy.max_bytes:
-        raise FetchError(f"{url} is {declared / 1e6:.1f} MB, over the {policy.max_bytes / 1e6:.0f} MB limit.")
+        raise FetchError(
+            f"{shown(url)} is {declared / 1e6:.1f} MB, over the {policy.max_bytes / 1e6:.0f} MB limit."
+        )
     body = bytearray()
     for part in response.iter_bytes():
         body.extend(part)
         if len(body) > policy.max_bytes:
-            raise FetchError(f"{url} is over the {policy.max_bytes / 1e6:.0f} MB limit.")
+            raise FetchError(f"{shown(url)} is over the {policy.max_bytes / 1e6:.0f} MB limit.")
         if time.monotonic() > deadline:
-            raise FetchError(f"{url} took longer than {policy.timeout_s:g} s.")
+            raise FetchError(f"{shown(url)} took longer than {policy.timeout_s:g} s.")
     return Fetched(
         url=str(response.url), content_type=content_type, body=bytes(body), charset=response.charset_encoding
     )

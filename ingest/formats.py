@@ -11,6 +11,9 @@ from urllib.parse import urlsplit
 from ingest.cleaning import as_paragraphs, clean_text
 from ingest.dates import date_of, parse_date
 from ingest.errors import SourceError
+from ingest.front_matter import split_front_matter
+from ingest.identity import check_id, valid_text
+from ingest.limits import MAX_TITLE_CHARS, MAX_URL_CHARS, Limits, field
 from vectorstore.models import Article
 
 log = logging.getLogger(__name__)
@@ -33,16 +36,7 @@ class Draft:
 class FeedEntry:
     link: str | None
     draft: Draft
-
-
-def decode(body: bytes, charset: str | None = None) -> str:
-    for encoding in (charset, "utf-8"):
-        if encoding:
-            try:
-                return body.decode(encoding)
-            except (LookupError, UnicodeDecodeError):
-                continue
-    return body.decode("latin-1")
+    guid: str | None = None
 
 
 def parse_html(html: str, url: str | None = None) -> Draft:
@@ -67,21 +61,28 @@ def parse_html(html: str, url: str | None = None) -> Draft:
     )
 
 
-def parse_pdf(body: bytes, max_pages: int = 500) -> Draft:
+def parse_pdf(body: bytes, max_pages: int = 500, limits: Limits | None = None) -> Draft:
+    """pypdf's text of each page; any error of pypdf (a broken file, a stream over its
+    decompression limits: LimitReachedError, a recursion) is this PDF's reason."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
+    limits = limits or Limits()
     try:
         reader = PdfReader(io.BytesIO(body))
         if reader.is_encrypted:
             raise SourceError("the PDF is encrypted")
         if len(reader.pages) > max_pages:
             raise SourceError(f"the PDF has {len(reader.pages)} pages, over the {max_pages}-page limit")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages: list[str] = []
+        size = 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            size += len(pages[-1])
+            limits.check_raw(size)  # stop reading a PDF too long to be an article
         info = reader.metadata
-    except PdfReadError as exc:
-        raise SourceError(f"not a readable PDF ({exc})") from exc
-    except (ValueError, KeyError, TypeError, OSError) as exc:
+    except SourceError:
+        raise
+    except Exception as exc:  # pypdf raises many types for hostile files
         raise SourceError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
     text = "\n\n".join(_unwrap_pdf_lines(p) for p in pages if p.strip())
     if not text.strip():
@@ -105,15 +106,8 @@ _MD_QUOTE = re.compile(r"^\s{0,3}>\s?", re.MULTILINE)
 
 
 def parse_markdown(text: str) -> Draft:
-    import frontmatter
-    import yaml
-
-    try:
-        post = frontmatter.loads(text)
-    except yaml.YAMLError as exc:
-        raise SourceError(f"the front matter is not valid YAML ({exc})") from exc
-    meta = post.metadata
-    body = _MD_QUOTE.sub("", _MD_HEADING.sub("", post.content))
+    meta, content = split_front_matter(text)  # size, alias and depth limits: front_matter.py
+    body = _MD_QUOTE.sub("", _MD_HEADING.sub("", content))
     body = _MD_MARKS.sub(lambda m: m.group(1) or "", _MD_LINK.sub(r"\1", body))
     return Draft(
         text=body,
@@ -152,7 +146,7 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
             author=entry.get("author"),
             source=site,
         )
-        entries.append(FeedEntry(link=entry.get("link"), draft=draft))
+        entries.append(FeedEntry(link=entry.get("link"), draft=draft, guid=entry.get("id")))
     return entries
 
 
@@ -178,24 +172,48 @@ def looks_like_feed(body: bytes) -> bool:
     ) or head.startswith((b"<rss", b"<feed"))
 
 
-def finish(draft: Draft, article_id: str | None, fallback_title: str, source: str | None = None) -> Article:
-    """Clean the text and give the draft its id: the given id, else its URL, else the path."""
-    text = clean_text(draft.text)
+def finish(
+    draft: Draft,
+    article_id: str | None,
+    fallback_title: str,
+    source: str | None = None,
+    limits: Limits | None = None,
+) -> Article:
+    """Clean the text and give the draft its id: the given id, else its URL, else the path.
+
+    The raw text is refused over the limits before it is cleaned, the clean text over
+    MAX_ARTICLE_CHARS; lone surrogates become U+FFFD; metadata is one line, cut to size;
+    a URL that is not an http(s) URL of a sane length is dropped."""
+    limits = limits or Limits()
+    limits.check_raw(len(draft.text))
+    text = clean_text(valid_text(draft.text))
+    limits.check_article(len(text))
     if len(text.split()) < MIN_WORDS and len(text) < 20:
         raise SourceError("no article text (empty or only a few words)")
-    ident = article_id or draft.url or fallback_title
-    title = clean_text(draft.title or "") or fallback_title
-    dated = date_of(draft.date, text)  # the declared date, else the text's dateline
+    url = _url(draft.url)
+    ident = check_id(article_id or url or fallback_title)
+    title = field(clean_text(valid_text(draft.title or "")), MAX_TITLE_CHARS) or field(fallback_title)
+    dated = date_of(field(draft.date), text)  # the declared date, else the text's dateline
     return Article(
         id=ident,
-        title=title,
+        title=title or "untitled",
         text=text,
-        url=draft.url,
+        url=url,
         date=dated.date,
-        author=draft.author,
-        source=draft.source or source,
+        author=field(valid_text(draft.author or "")),
+        source=field(valid_text(draft.source or source or "")),
         date_source=dated.source,
     )
+
+
+def _url(value: str | None) -> str | None:
+    """An http(s) URL on one line and of a sane length, else None."""
+    if not value:
+        return None
+    url = valid_text(value.strip())
+    if len(url) > MAX_URL_CHARS or not url.lower().startswith(("http://", "https://")):
+        return None
+    return None if any(ch.isspace() for ch in url) else url
 
 
 def with_fallback(draft: Draft, fallback: Draft) -> Draft:

@@ -1,7 +1,11 @@
 """Articles -> chunks -> embeddings -> Chroma, idempotently and in batches.
 
-An unchanged article (same id, same content hash, all its chunks present) costs one
-manifest look-up: nothing is chunked, embedded or written. Changed and new articles are
+An unchanged article (same id, same content hash and metadata, all its chunks present)
+costs one manifest look-up: nothing is chunked, embedded or written; a change of metadata
+alone (url, date, author, source) re-stores the article, so nothing of the older version
+stays. An article replaces a stored one only from the same scope and origin; another
+origin's claim to its id becomes a separate article (ingest/identity.py). Any error
+while chunking one article is that article's failure. Changed and new articles are
 chunked at once, and their chunks embedded together in batches across articles. A batch
 is written to Chroma on a writer thread while the next batch is embedded (at most one
 write in flight). Where the writes wait (a Chroma server elsewhere) or cores are spare,
@@ -20,11 +24,14 @@ from typing import Literal
 
 from ingest.chunking import Chunker
 from ingest.dates import with_first_seen
+from ingest.documents import reason
+from ingest.errors import SourceError
+from ingest.identity import Claims, check_id
 from ingest.neardup import StoryIndex
 from ingest.sources import Failure, Item
 from vectorstore.embedding import Embedder
 from vectorstore.metadata import ArticleWrite
-from vectorstore.models import Article, Chunk
+from vectorstore.models import Article, ArticleRecord, Chunk
 from vectorstore.store import ChromaStore, chunk_id
 
 log = logging.getLogger(__name__)
@@ -82,6 +89,14 @@ class _Pending:
     article: Article
     chunks: list[Chunk]
     status: Status
+    note: str | None = None  # why the article is not under the id it claimed
+
+
+def _same_metadata(record: ArticleRecord, article: Article) -> bool:
+    """Does the stored record show the article's url, date, author and source already?"""
+    fields = ("url", "date", "author", "source")
+    same = all((getattr(record, f) or None) == (getattr(article, f) or None) for f in fields)
+    return same and (record.origin is None or record.origin == article.origin)
 
 
 class Ingestor:
@@ -117,7 +132,8 @@ class Ingestor:
     def run(self, items: Iterable[Item], on_progress: ProgressCallback | None = None) -> IngestReport:
         report = IngestReport()
         started = time.monotonic()
-        seen: set[str] = set()
+        seen: set[tuple[str, str, str]] = set()
+        claims = Claims()
         lookup: list[Article] = []
         pending: list[_Pending] = []
 
@@ -133,34 +149,39 @@ class Ingestor:
                     report.outcomes.append(Outcome(item.source, "failed", reason=item.reason))
                     progress()
                     continue
-                if item.id in seen:
-                    reason = "the same article id came earlier in this run"
-                    report.outcomes.append(Outcome(item.id, "skipped", item.id, item.title, reason=reason))
+                try:
+                    check_id(item.id)
+                except SourceError as exc:
+                    report.outcomes.append(Outcome(item.id[:200], "failed", reason=reason(exc)))
                     continue
-                seen.add(item.id)
+                if (item.id, item.scope, item.origin) in seen:
+                    why = "the same article id came earlier in this run"
+                    report.outcomes.append(Outcome(item.id, "skipped", item.id, item.title, reason=why))
+                    continue
+                seen.add((item.id, item.scope, item.origin))
                 lookup.append(item)
                 if len(lookup) >= self._lookup_batch:  # pending changes only here
-                    pending.extend(self._classify(lookup, report))
+                    pending.extend(self._classify(lookup, report, claims))
                     lookup = []
                     pending = self._send(pending, writer, report, everything=False)
                 progress()
-            pending.extend(self._classify(lookup, report))
+            pending.extend(self._classify(lookup, report, claims))
             self._send(pending, writer, report, everything=True)
         report.seconds = time.monotonic() - started
         progress()
         return report
 
-    def _classify(self, batch: list[Article], report: IngestReport) -> list[_Pending]:
+    def _classify(self, batch: list[Article], report: IngestReport, claims: Claims) -> list[_Pending]:
         """Unchanged articles are reported at once; the others are chunked for embedding."""
         if not batch:
             return []
-        ids = [a.id for a in batch]
-        records = self._store.records(ids)
-        stored = self._store.chunk_ids_of(ids)
+        records = self._store.records(claims.lookup_ids(batch))
+        resolved = claims.resolve(batch, records)
+        stored = self._store.chunk_ids_of([a.id for a, _ in resolved])
         out = []
-        for article in batch:
+        for article, note in resolved:
             record = records.get(article.id)
-            if record is not None and record.hash == article.hash and record.date == article.date:
+            if record is not None and record.hash == article.hash and _same_metadata(record, article):
                 expected = {chunk_id(article.id, article.hash, i) for i in range(record.n_chunks)}
                 if stored[article.id] == expected:
                     report.outcomes.append(
@@ -168,14 +189,17 @@ class Ingestor:
                     )
                     continue
                 log.info("repairing %s: its chunks do not match its record", article.id)
-            chunks = self._chunks_of(article, report)
+            why = "no text to index"
+            try:
+                chunks = self._chunks_of(article, report)
+            except Exception as exc:  # this article's failure, not the run's
+                log.debug("chunking %s failed", article.id, exc_info=True)
+                chunks, why = [], reason(exc)
             if not chunks:
-                report.outcomes.append(
-                    Outcome(article.id, "failed", article.id, article.title, reason="no text to index")
-                )
+                report.outcomes.append(Outcome(article.id, "failed", article.id, article.title, reason=why))
                 continue
             status: Status = "added" if record is None else "updated"
-            out.append(_Pending(with_first_seen(article, record), chunks, status))
+            out.append(_Pending(with_first_seen(article, record), chunks, status, note))
         if self._stories is not None and out:  # wire copies share a story id (ingest/neardup.py)
             for p, article in zip(out, self._stories.assign([p.article for p in out]), strict=True):
                 p.article = article
@@ -264,5 +288,7 @@ class _Writer:
         for p, w in batch:
             n = len(w.chunks)
             self._report.chunks_embedded += n
-            self._report.outcomes.append(Outcome(p.article.id, p.status, p.article.id, p.article.title, n))
+            self._report.outcomes.append(
+                Outcome(p.article.id, p.status, p.article.id, p.article.title, n, reason=p.note)
+            )
             log.info("stored %s (%s, %d chunks)", p.article.id, p.status, n)

@@ -1,8 +1,8 @@
-"""Settings for ingest: the store's, plus chunking and fetching."""
+"""Settings for ingest: the store's, plus chunking, fetching and the limits on one input."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, ValidationError, model_validator
 
 from vectorstore.settings import StoreSettings
 
@@ -10,11 +10,38 @@ from vectorstore.settings import StoreSettings
 class IngestSettings(StoreSettings):
     chunk_tokens: int = Field(default=200, ge=32, description="Chunk size in embedder tokens.")
     chunk_overlap_tokens: int = Field(default=40, ge=0)
-    fetch_timeout_s: float = Field(default=20.0, gt=0)
+    fetch_timeout_s: float = Field(
+        default=20.0, gt=0, le=600, description="Whole fetch (connect, headers, body) deadline."
+    )
     fetch_max_bytes: int = Field(default=10_000_000, gt=0, description="Largest page or file fetched.")
+    fetch_workers: int = Field(default=6, ge=1, le=32, description="Feed entry pages fetched at once.")
     max_file_bytes: int = Field(default=50_000_000, gt=0, description="Largest local file read.")
+    max_article_chars: int = Field(
+        default=200_000, ge=1_000, description="Longest clean article text; longer ones are refused."
+    )
     feed_max_entries: int = Field(default=50, ge=1)
     ingest_flush_chunks: int = Field(
         default=1024, ge=1, description="Chunks embedded (sorted by length) and written per batch."
     )
     user_agent: str = "newsdesk/0.1 (+https://github.com/newsdesk)"
+
+    @model_validator(mode="after")
+    def _overlap_below_chunk(self) -> IngestSettings:
+        if self.chunk_overlap_tokens >= self.chunk_tokens:
+            raise ValueError(
+                f"CHUNK_OVERLAP_TOKENS ({self.chunk_overlap_tokens}) must be smaller than "
+                f"CHUNK_TOKENS ({self.chunk_tokens})"
+            )
+        return self
+
+
+def settings_error_line(exc: ValidationError) -> str:
+    """One line naming each bad setting as its environment variable, and why."""
+    parts = []
+    for error in exc.errors():
+        name = ".".join(str(p) for p in error.get("loc", ())).upper()
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        given = error.get("input")
+        shown = f" (got {given!r:.40})" if name and isinstance(given, str | int | float) else ""
+        parts.append(f"{name}: {message}{shown}" if name else message)
+    return "invalid settings: " + "; ".join(parts)

@@ -59,6 +59,7 @@ class Article:
     date_source: str | None = None  # "published" | "dateline" | "first_seen" (ingest/dates.py)
     first_seen: str | None = None  # ISO time first ingested, kept for an article with no date
     story_id: str | None = None  # the article whose copy this is, or its own id (ingest/neardup.py)
+    origin: str = ""  # who supplied it (a file, a site, a feed, a Discord server): ingest/identity.py
 
     def __post_init__(self) -> None:
         if not self.hash:
@@ -95,6 +96,7 @@ class ArticleRecord:
     date_source: str | None = None
     first_seen: str | None = None
     story_id: str | None = None
+    origin: str | None = None  # None: stored before origins were recorded (ingest/identity.py)
 
     @property
     def story(self) -> str:
