@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ingest.fetching import FetchPolicy
+from ingest.neardup import StoryIndex
 from ingest.pipeline import Ingestor, IngestReport, ProgressCallback
 from ingest.settings import IngestSettings
 from ingest.sources import SourceOptions, iter_items
@@ -31,7 +32,12 @@ def source_options(
 def build_ingestor(settings: IngestSettings, embedder: Embedder, store: ChromaStore) -> Ingestor:
     """The ingestor over the store and embedder the composition root made."""
     return Ingestor(
-        store, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens, settings.ingest_flush_chunks
+        store,
+        embedder,
+        settings.chunk_tokens,
+        settings.chunk_overlap_tokens,
+        settings.ingest_flush_chunks,
+        stories=StoryIndex(settings.data_dir / "stories.sqlite3"),  # wire copies (ingest/neardup.py)
     )
 
 

@@ -12,7 +12,10 @@ from bot.answering.extractive import Candidate, rank_sentences
 from bot.answering.generative import Generator, PartialCallback
 from bot.answering.llm import rewrite_question
 from bot.answering.models import Answer, Citation
+from bot.answering.newstime import NewsTime
 from bot.answering.rules import clip
+from bot.answering.stories import collapse
+from bot.answering.timeframe import Clock, utc_today
 from vectorstore.models import Passage
 from vectorstore.retrieval import Filters, Retriever
 
@@ -46,11 +49,16 @@ def standalone_question(question: str, history: Sequence[str]) -> str:
 
 class AnswerEngine:
     def __init__(
-        self, retriever: Retriever, options: AnswerOptions, generator: Generator | None = None
+        self,
+        retriever: Retriever,
+        options: AnswerOptions,
+        generator: Generator | None = None,
+        clock: Clock = utc_today,
     ) -> None:
         self._retriever = retriever
         self._options = options
         self._generator = generator
+        self.news = NewsTime(retriever, options.min_evidence, clock)  # time words, stories (issue #12)
 
     @property
     def generator(self) -> Generator | None:
@@ -82,9 +90,13 @@ class AnswerEngine:
         """Answer from the articles. With an LLM, `on_partial` receives the text as it is
         generated (before verification); the returned Answer is the verified one."""
         question = self.check_question(question)
-        query, focus = self._standalone(question, history)
-        retrieval = self._retriever.retrieve(query, k=k or max(self._options.top_k, 10), filters=filters)
-        passages, sources = retrieval.passages, retrieval.passages[: self._options.top_k]
+        plan = self.news.plan(question, filters)  # time words -> filters; overviews
+        if plan.answer is not None:
+            return plan.answer
+        query, focus = self._standalone(plan.query, history)
+        retrieval = self._retriever.retrieve(query, k=k or max(self._options.top_k, 10), filters=plan.filters)
+        passages = collapse(retrieval.passages)  # wire copies of one story take one slot
+        sources = passages[: self._options.top_k]
         focus_vector = retrieval.query_vector if focus == query else self._retriever.embed_query(focus)
         ranked = rank_sentences(
             focus,
@@ -94,6 +106,7 @@ class AnswerEngine:
             retrieval.idf,
             retrieval.sentences_of,
         )
+        ranked = self.news.rank(ranked, plan)  # "latest": the newest answering sentence first
         if not ranked:
             return Answer(question, NOT_FOUND, True, "refused", passages=passages)
         evidence = ranked[0].score  # similarity and word overlap, as rules.EVIDENCE weighs them
@@ -102,8 +115,9 @@ class AnswerEngine:
             return Answer(question, NOT_FOUND, True, "refused", evidence=evidence, passages=passages)
         extractive = self._extractive(question, ranked[0], evidence, passages)
         if self._generator is None:
-            return extractive
-        return self._generator.answer(question, sources, ranked, extractive, retrieval.idf, on_partial)
+            return self.news.finish(extractive, ranked, plan)
+        answer = self._generator.answer(question, sources, ranked, extractive, retrieval.idf, on_partial)
+        return self.news.finish(answer, ranked, plan)  # a later report's figure; copies cited
 
     def _standalone(self, question: str, history: Sequence[str]) -> tuple[str, str]:
         """(what to retrieve with, what to choose the sentence by). An LLM rewrites a

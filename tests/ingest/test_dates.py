@@ -66,7 +66,8 @@ def test_front_matter_and_page_meta_dates() -> None:
     page = (
         "<html><head><title>Plant opens</title>"
         '<meta property="article:published_time" content="2026-03-18T08:00:00+00:00"></head>'
-        "<body><article><h1>Plant opens</h1><p>" + "The plant opened on Wednesday in the harbour. " * 8
+        "<body><article><h1>Plant opens</h1><p>"
+        + "The plant opened on Wednesday in the harbour. " * 8
         + "</p></article></body></html>"
     )
     assert parse_date(parse_html(page).date) == "2026-03-18"
@@ -76,14 +77,20 @@ def test_an_undated_article_keeps_its_first_seen_time_across_updates() -> None:
     now = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
     article = Article(id="a", title="t", text="no date in this text")
     first = with_first_seen(article, None, now)
-    assert (first.date, first.date_source, first.first_seen) == (None, "first_seen", "2026-03-20T09:00:00+00:00")
+    assert (first.date, first.date_source, first.first_seen) == (
+        None,
+        "first_seen",
+        "2026-03-20T09:00:00+00:00",
+    )
     record = ArticleRecord(id="a", title="t", hash="h", n_chunks=1, first_seen="2026-01-02T00:00:00+00:00")
     assert with_first_seen(article, record, now).first_seen == "2026-01-02T00:00:00+00:00"
     dated = Article(id="b", title="t", text="x", date="2026-03-01", date_source="published")
     assert with_first_seen(dated, None, now) is dated
 
 
-def test_ingest_stores_dates_with_their_source(settings: Settings, embedder: Embedder, tmp_path: Path) -> None:
+def test_ingest_stores_dates_with_their_source(
+    settings: Settings, embedder: Embedder, tmp_path: Path
+) -> None:
     undated = tmp_path / "undated.txt"
     undated.write_text("A short note without any date, long enough to be an article.", encoding="utf-8")
     store = ChromaStore(settings, canonical_model_name(settings.embedding_model))

@@ -1,0 +1,79 @@
+"""What the engine asks about time and stories, in three calls (issue #12):
+
+    plan = news.plan(question, filters)  # time words -> filters; an overview, or "no articles from ..."
+    ranked = news.rank(ranked, plan)     # "latest": the newest answering sentence first
+    answer = news.finish(answer, ranked, plan)  # "a later report puts it at ..."; copies cited
+
+The rules live in timeframe.py (time words, the reference day), stories.py (copies,
+recency, later reports) and overview.py (lists of stories).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date
+
+from bot.answering.extractive import Candidate
+from bot.answering.models import Answer
+from bot.answering.overview import overview, overview_topic
+from bot.answering.stories import StoryMap, later_report, prefer_newest, with_later_report
+from bot.answering.timeframe import Clock, TimeFrame, read_time, reference_day, utc_today
+from vectorstore.models import ArticleRecord
+from vectorstore.retrieval import Filters, Retriever
+
+
+@dataclass(frozen=True)
+class Plan:
+    frame: TimeFrame
+    filters: Filters | None
+    answer: Answer | None = None  # answered already: an overview, or no article in the window
+
+    @property
+    def query(self) -> str:
+        return self.frame.query
+
+
+class NewsTime:
+    def __init__(self, retriever: Retriever, min_evidence: float, clock: Clock = utc_today) -> None:
+        self._retriever = retriever
+        self._min_evidence = min_evidence
+        self._clock = clock
+        self._stories = StoryMap()
+        self._lock = threading.Lock()
+        self._reference: tuple[dict[str, ArticleRecord], date, date] | None = None
+
+    def reference(self, records: dict[str, ArticleRecord]) -> date:
+        """The day time words are read against (timeframe.reference_day), per snapshot."""
+        today = self._clock()
+        with self._lock:
+            cached = self._reference
+            if cached is None or cached[0] is not records or cached[1] != today:
+                cached = (records, today, reference_day(records.values(), today))
+                self._reference = cached
+        return cached[2]
+
+    def plan(self, question: str, filters: Filters | None) -> Plan:
+        records = self._retriever.records()
+        frame = read_time(question, self.reference(records))
+        narrowed = frame.filters(filters) if frame.window else filters
+        topic = overview_topic(frame.query)
+        if topic is not None:
+            answer = overview(question, topic, frame, narrowed or Filters(), self._retriever)
+            return Plan(frame, narrowed, self._stories.cite_copies(answer, records, narrowed))
+        if frame.window and narrowed and not any(narrowed.admits(r) for r in records.values()):
+            text = f"I have no articles dated {frame.label()}."
+            return Plan(frame, narrowed, Answer(question, text, True, "refused"))
+        return Plan(frame, narrowed)
+
+    def rank(self, ranked: list[Candidate], plan: Plan) -> list[Candidate]:
+        return prefer_newest(ranked, self._min_evidence) if plan.frame.recency else ranked
+
+    def finish(self, answer: Answer, ranked: list[Candidate], plan: Plan) -> Answer:
+        if answer.refused or not ranked:
+            return answer
+        if answer.mode in ("extractive", "fallback") and answer.citations:
+            later = later_report(ranked[0], ranked, self._min_evidence)
+            if later is not None and answer.citations[0].article_id == ranked[0].passage.article.id:
+                answer = with_later_report(answer, ranked[0], later)
+        return self._stories.cite_copies(answer, self._retriever.records(), plan.filters)

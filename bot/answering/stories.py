@@ -1,0 +1,164 @@
+"""One slot per story, and what a newer report says.
+
+- Wire copies (one story id, ingest/neardup.py) take one slot among the retrieved
+  passages: the best-ranked copy stays, the others are cited as "also reported by".
+- A "latest" question answers from the newest of the articles that answer it about as
+  well as the best one (within RECENCY_MARGIN of its evidence; stating a figure too when
+  the best sentence states one).
+- Developing stories: when a later article also answers the question (evidence over the
+  refusal bar) with a figure the cited sentence does not have, the answer says so: "A
+  later report, 19 Mar 2026, puts it at 186 [2]."
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+
+from bot.answering.extractive import Candidate
+from bot.answering.models import AlsoReported, Answer, Citation
+from bot.answering.timeframe import is_dated
+from vectorstore.models import ArticleRecord, Passage
+from vectorstore.retrieval import Filters
+
+# Evidence a newer sentence may lack and still answer a "latest" question (on the fixtures
+# the newest update's sentence scored 0.14 under an older one's for "the latest death toll").
+RECENCY_MARGIN = 0.15
+MAX_ALSO = 5  # copies named under one citation
+_FIGURE = re.compile(r"(?<![\w.,:])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?!\w|[.,:]\d)")
+_YEARLIKE = re.compile(r"(?:19|20)\d{2}")
+_MONTH_WORD = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?", re.IGNORECASE)
+
+
+def collapse(passages: Sequence[Passage]) -> list[Passage]:
+    """The passages with each story's copies after its first (best-ranked) one removed."""
+    seen: set[str] = set()
+    out = []
+    for p in passages:
+        if p.article.story not in seen:
+            seen.add(p.article.story)
+            out.append(p)
+    return out
+
+
+class StoryMap:
+    """The articles of every story with more than one copy, per records snapshot."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._for: dict[str, ArticleRecord] | None = None
+        self._members: dict[str, list[ArticleRecord]] = {}
+
+    def members(self, records: dict[str, ArticleRecord]) -> dict[str, list[ArticleRecord]]:
+        with self._lock:
+            if self._for is not records:
+                groups: dict[str, list[ArticleRecord]] = {}
+                for r in records.values():
+                    groups.setdefault(r.story, []).append(r)
+                self._members = {s: sorted(m, key=lambda r: r.id) for s, m in groups.items() if len(m) > 1}
+                self._for = records
+            return self._members
+
+    def cite_copies(
+        self, answer: Answer, records: dict[str, ArticleRecord], filters: Filters | None
+    ) -> Answer:
+        """Each citation with the other copies of its story that the filters admit."""
+        members = self.members(records)
+        if not members or not answer.citations:
+            return answer
+        cited = [_with_copies(c, records, members, filters) for c in answer.citations]
+        return replace(answer, citations=cited)
+
+
+def _with_copies(
+    citation: Citation,
+    records: dict[str, ArticleRecord],
+    members: dict[str, list[ArticleRecord]],
+    filters: Filters | None,
+) -> Citation:
+    record = records.get(citation.article_id)
+    if record is None or record.story not in members:
+        return citation
+    others = [
+        AlsoReported(r.id, r.title, r.url, r.source, r.date)
+        for r in members[record.story]
+        if r.id != record.id and (filters is None or filters.admits(r))
+    ]
+    return replace(citation, also_reported_by=tuple(others[:MAX_ALSO])) if others else citation
+
+
+def prefer_newest(ranked: list[Candidate], min_evidence: float) -> list[Candidate]:
+    """For a "latest" question: the newest dated sentence among those that answer about as
+    well as the best, moved first. An undated best answer is kept (no date to compare)."""
+    if not ranked or not is_dated(ranked[0].passage.article):
+        return ranked
+    bar = max(min_evidence, ranked[0].score - RECENCY_MARGIN)
+    wants_figure = bool(figures(ranked[0].text))
+    contenders = [
+        c
+        for c in ranked
+        if c.score >= bar and is_dated(c.passage.article) and (figures(c.text) or not wants_figure)
+    ]
+    newest = max(contenders, key=lambda c: (c.passage.article.date or "", c.score))
+    return [newest] + [c for c in ranked if c is not newest]
+
+
+def figures(text: str) -> list[str]:
+    """The numbers a sentence states ("186", "80,000", "3.5"), not years or days of a month."""
+    out = []
+    for m in _FIGURE.finditer(text):
+        beside = text[: m.start()].split()[-1:] + text[m.end() :].split()[:1]
+        if _YEARLIKE.fullmatch(m.group(0)) or any(_MONTH_WORD.fullmatch(w.strip(",;:()")) for w in beside):
+            continue
+        out.append(m.group(0))
+    return out
+
+
+def later_report(best: Candidate, ranked: Sequence[Candidate], min_evidence: float) -> Candidate | None:
+    """The newest sentence of a later article (another story) that answers the question
+    with a figure the best sentence does not state."""
+    record = best.passage.article
+    if not is_dated(record) or not figures(best.text):
+        return None
+    stated = set(figures(best.text))
+    later = [
+        c
+        for c in ranked
+        if c.score >= min_evidence
+        and is_dated(c.passage.article)
+        and (c.passage.article.date or "") > (record.date or "")
+        and c.passage.article.story != record.story
+        and any(f not in stated for f in figures(c.text))
+    ]
+    return max(later, key=lambda c: (c.passage.article.date or "", c.score), default=None)
+
+
+def short_date(iso: str) -> str:
+    day = date.fromisoformat(iso)
+    return f"{day.day} {day:%b %Y}"
+
+
+def with_later_report(answer: Answer, best: Candidate, later: Candidate) -> Answer:
+    """The answer with one more sentence and citation: what the later report puts it at."""
+    record = later.passage.article
+    number = len(answer.citations) + 1
+    figure = next(f for f in figures(later.text) if f not in set(figures(best.text)))
+    note = f"A later report, {short_date(record.date or '')}, puts it at {figure} [{number}]."
+    citation = Citation(
+        number=number,
+        article_id=record.id,
+        title=record.title,
+        url=record.url,
+        date=record.date,
+        quote=later.text,
+        start=later.start,
+        end=later.end,
+        updates=1,
+    )
+    newest = max(d for d in (answer.as_of, record.date) if d)
+    return replace(
+        answer, text=f"{answer.text} {note}", citations=[*answer.citations, citation], as_of=newest
+    )

@@ -1,0 +1,102 @@
+"""News time end to end on the team's dated fixtures, with the clock fixed (issue #12):
+a developing story in three updates, five wire copies among other stories, and articles
+from yesterday, last month and last year relative to Friday 2026-03-20."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.answering.engine import AnswerEngine, AnswerOptions
+from bot.app import App
+from bot.settings import Settings
+from vectorstore.embedding import Embedder
+from vectorstore.retrieval import Filters
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "news_time" / "articles.jsonl"
+FRIDAY = date(2026, 3, 20)
+THIS_WEEK = ("2026-03-14", "2026-03-20")
+COPIES = {"tessaly-wire", "tessaly-herald", "tessaly-coastal", "tessaly-morning", "tessaly-business"}
+
+
+@pytest.fixture(scope="module")
+def news_app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, onnx_dir: Path) -> Iterator[App]:
+    data = tmp_path_factory.mktemp("news_time")
+    settings = Settings(_env_file=None, newsdesk_data_dir=data, embedding_onnx_dir=onnx_dir)  # type: ignore[call-arg]
+    app = App(settings, embedder=embedder, chat=None)
+    report = app.ingest([str(FIXTURE)])
+    assert report.ok and report.count("added") == 13
+    yield app
+
+
+@pytest.fixture
+def engine(news_app: App) -> AnswerEngine:
+    return AnswerEngine(news_app.retriever, AnswerOptions(), clock=lambda: FRIDAY)
+
+
+def test_latest_answers_from_the_newest_update(engine: AnswerEngine) -> None:
+    answer = engine.answer("What is the latest death toll of the Meloria floods?")
+    assert answer.citations[0].article_id == "meloria-3"
+    assert "186" in answer.text and "112" not in answer.text
+
+
+def test_an_older_figure_is_followed_by_the_later_report(engine: AnswerEngine) -> None:
+    answer = engine.answer("How many people died in the floods in Meloria province?")
+    assert answer.citations[0].article_id == "meloria-1" and "40" in answer.text
+    assert answer.text.endswith("A later report, 19 Mar 2026, puts it at 186 [2].")
+    later = answer.citations[1]
+    assert (later.number, later.article_id, later.updates) == (2, "meloria-3", 1)
+    assert answer.as_of == "2026-03-19"
+
+
+def test_last_year_does_not_cite_this_weeks_article(engine: AnswerEngine) -> None:
+    answer = engine.answer("What plan did Tessaly's city council approve last year?")
+    assert not answer.refused
+    assert [c.article_id for c in answer.citations] == ["tessaly-plan-2025"]
+    assert all(p.article.date and p.article.date.startswith("2025") for p in answer.passages)
+
+
+def test_a_time_no_article_covers_is_answered_as_such(engine: AnswerEngine) -> None:
+    answer = engine.answer("What was reported in January 2026 about the floods?")
+    assert answer.refused and answer.text.startswith("I have no articles dated 2026-01-01 to 2026-01-31")
+    answer = engine.answer("What happened in 2010?")
+    assert answer.refused and "2010-01-01 to 2010-12-31" in answer.text
+
+
+def test_five_copies_take_one_slot_cited_as_also_reported_by(engine: AnswerEngine) -> None:
+    answer = engine.answer("Where does the Tessaly desalination plant get its water?")
+    top = answer.passages[:5]
+    assert len({p.article.story for p in top}) == len(top) == 5
+    assert sum(p.article.id in COPIES for p in top) == 1
+    cited = answer.citations[0]
+    assert cited.article_id in COPIES
+    assert {a.article_id for a in cited.also_reported_by} == COPIES - {cited.article_id}
+
+
+def test_what_happened_this_week_lists_this_weeks_stories_newest_first(engine: AnswerEngine) -> None:
+    answer = engine.answer("What happened this week?")
+    assert answer.mode == "overview" and not answer.refused
+    dates = [c.date or "" for c in answer.citations]
+    assert dates == sorted(dates, reverse=True)
+    assert all(THIS_WEEK[0] <= d <= THIS_WEEK[1] for d in dates)
+    ids = [c.article_id for c in answer.citations]
+    assert ids[0] == "meloria-3" and sum(i in COPIES for i in ids) == 1
+    assert {"norland-rates", "kestrel-robot"} <= set(ids) and "orvale-bridge" not in ids
+    lines = answer.text.splitlines()
+    assert len(lines) == len(ids) + 1 and len(answer.text) <= 2000
+    assert lines[1].startswith("1. Meloria flood death toll reaches 186 as waters recede (19 Mar 2026): ")
+
+
+def test_summarize_a_topic_lists_its_stories(engine: AnswerEngine) -> None:
+    answer = engine.answer("Summarize the news about Tessaly")
+    ids = [c.article_id for c in answer.citations]
+    assert answer.mode == "overview" and len(ids) == 2
+    assert ids[0] in COPIES and ids[1] == "tessaly-plan-2025"
+
+
+def test_the_callers_scope_still_applies(engine: AnswerEngine) -> None:
+    answer = engine.answer("What happened this week?", filters=Filters(scopes=("123",)))
+    assert answer.refused and answer.citations == []
