@@ -24,8 +24,8 @@ def test_demo_question_is_answered_with_london_and_cited(sample_engine: AnswerEn
 def test_quote_offsets_locate_the_sentence_in_the_article(sample_engine: AnswerEngine) -> None:
     answer = sample_engine.answer("how much will the bridge repairs cost?")
     [citation] = answer.citations
-    chunks = sample_engine.retriever.snapshot().chunks
-    text = "".join(c.text for c in chunks if c.article_id == citation.article_id and c.start == 0)
+    [first] = [c for c in sample_engine.retriever.store.chunks_of(citation.article_id) if c.start == 0]
+    text = first.text
     assert "14 million euros" in citation.quote
     assert text[citation.start : citation.end] == citation.quote
 
