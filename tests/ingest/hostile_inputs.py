@@ -1,0 +1,99 @@
+"""Hostile inputs, generated (nothing large is committed): what issue #14 tried.
+
+Shared by tests/ingest/test_hostile.py and bench/hostile.py.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import zlib
+
+GOOD_TEXT = (
+    "The city council approved a new budget on Tuesday after a long debate. Spending on "
+    "parks rises by ten percent, and the library will open on Sundays from next spring. "
+    "The mayor said the plan keeps taxes flat for a third year."
+)
+
+
+def billion_laughs_md(levels: int = 9) -> str:
+    """YAML front matter whose aliases nest nine deep: 9**9 'lol's once expanded."""
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, levels):
+        refs = ",".join([f"*a{level - 1}"] * 9)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    lines.append(f"title: *a{levels - 1}")
+    return "---\n" + "\n".join(lines) + "\n---\n" + GOOD_TEXT + "\n"
+
+
+def one_line_text(size: int, seed: int = 1) -> str:
+    """`size` characters of plain words on one line, no sentence ends."""
+    words = [
+        "council",
+        "budget",
+        "parks",
+        "library",
+        "mayor",
+        "taxes",
+        "spring",
+        "debate",
+        "plan",
+        "city",
+        "year",
+    ]
+    rng = random.Random(seed)
+    out: list[str] = []
+    total = 0
+    while total < size:
+        word = rng.choice(words)
+        out.append(word)
+        total += len(word) + 1
+    return " ".join(out)[:size]
+
+
+def random_bytes(size: int = 65_536, seed: int = 2) -> bytes:
+    return random.Random(seed).randbytes(size)
+
+
+def flate_bomb_pdf(megabytes: int = 300) -> bytes:
+    """A one-page PDF whose content stream inflates to `megabytes` MB (about 0.3 MB packed)."""
+    packer = zlib.compressobj(9)
+    block = b" " * 1_000_000
+    stream = b"".join(packer.compress(block) for _ in range(megabytes)) + packer.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def jsonl_line(article_id: str, text: str = GOOD_TEXT, **fields: str) -> str:
+    return json.dumps({"id": article_id, "title": f"Article {article_id}", "text": text, **fields})
+
+
+def hostile_jsonl() -> bytes:
+    """Good lines around the lines that used to end the run or drop the rest of the file."""
+    lines = [
+        jsonl_line("good-1").encode(),
+        b"[" * 10_000 + b"]" * 10_000,  # nested 10,000 deep: RecursionError in json
+        b'{"id": "\\ud800", "title": "lone surrogate id", "text": "' + GOOD_TEXT.encode() + b'"}',
+        b'{"id": "good-2", "title": "lone \\udc00 surrogate", "text": "' + GOOD_TEXT.encode() + b' \\ud800"}',
+        b'{"id": "bad-utf8", "text": "caf\xe9 ' + GOOD_TEXT.encode() + b'"}',
+        jsonl_line("__generation__").encode(),
+        jsonl_line("good-3").encode(),
+    ]
+    return b"\n".join(lines) + b"\n"

@@ -1,0 +1,246 @@
+"""Issue #14: hostile inputs fail alone, fast, with a one-line reason; the rest is stored.
+
+Inputs are generated here (tests/ingest/hostile_inputs.py); bench/hostile.py runs the
+same set in child processes and prints time and peak memory.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.app import App
+from bot.settings import Settings
+from ingest.errors import FetchError
+from ingest.fetching import FetchPolicy, fetch
+from ingest.pipeline import Ingestor, IngestReport
+from ingest.runner import run_ingest
+from ingest.settings import settings_error_line
+from ingest.sources import Failure, SourceOptions, iter_items
+from tests.helpers import Route, serving
+from tests.ingest import hostile_inputs as hostile
+from vectorstore.models import Article
+
+
+def _good(folder: Path, name: str = "good.txt") -> Path:
+    path = folder / name
+    path.write_text(hostile.GOOD_TEXT)
+    return path
+
+
+def _reasons(report: IngestReport) -> dict[str, str]:
+    return {o.source.rsplit("/", 1)[-1]: o.reason or "" for o in report.failed}
+
+
+def _ids(settings: Settings) -> set[str]:
+    return set(App(settings).store.records())
+
+
+def test_billion_laughs_front_matter_is_refused_at_once(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path
+) -> None:
+    bomb = tmp_path / "laughs.md"
+    bomb.write_text(hostile.billion_laughs_md())
+    good = _good(tmp_path)
+
+    report = run_ingest(settings, [str(bomb), str(good)], ingestor=ingestor)
+
+    assert "YAML aliases" in _reasons(report)["laughs.md"]  # was 97 s, 15 GB, a 312M-char title
+    assert _ids(settings) == {str(good.resolve())}
+
+
+def test_a_front_matter_list_is_not_turned_into_a_title(tmp_path: Path) -> None:
+    doc = tmp_path / "listy.md"
+    doc.write_text("---\ntitle: [a, b]\nauthor: {x: 1}\n---\n" + hostile.GOOD_TEXT)
+    [article] = iter_items([str(doc)], SourceOptions(fetch=FetchPolicy()))
+    assert isinstance(article, Article)
+    assert article.title == "listy" and article.author is None
+
+
+@pytest.mark.parametrize("size", [1_000_000, 5_000_000])
+def test_a_text_over_max_article_chars_is_refused_not_ingested(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path, size: int
+) -> None:
+    huge = tmp_path / "huge.txt"
+    huge.write_text(hostile.one_line_text(size))
+
+    report = run_ingest(settings, [str(huge), str(_good(tmp_path))], ingestor=ingestor)
+
+    reason = _reasons(report)["huge.txt"]
+    assert "MAX_ARTICLE_CHARS=200,000" in reason and "refused" in reason
+    assert report.count("added") == 1 and report.chunks_embedded < 10
+
+
+def test_an_article_over_the_cap_after_cleaning_is_refused(tmp_path: Path) -> None:
+    rows = tmp_path / "long.jsonl"
+    rows.write_text(hostile.jsonl_line("long", hostile.one_line_text(250_000)) + "\n")
+    [failure] = iter_items([str(rows)], SourceOptions(fetch=FetchPolicy()))
+    assert isinstance(failure, Failure) and "250,000 characters" in failure.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "expected"),
+    [
+        ("noise.txt", hostile.random_bytes(), "binary data"),
+        ("image.md", b"\x89PNG\r\n\x1a\n" + hostile.random_bytes(4096), "PNG image"),
+        ("controls.txt", bytes(range(1, 32)) * 200, "control characters"),
+    ],
+)
+def test_binary_data_named_as_text_is_refused(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path, name: str, body: bytes, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(body)
+    report = run_ingest(settings, [str(path)], ingestor=ingestor)
+    assert expected in _reasons(report)[name]
+    assert report.chunks_embedded == 0 and _ids(settings) == set()
+
+
+def test_a_pdf_bomb_fails_alone_and_the_good_file_is_stored(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path
+) -> None:
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(hostile.flate_bomb_pdf(300))
+    good = _good(tmp_path)
+
+    report = run_ingest(settings, [str(bomb), str(good)], ingestor=ingestor)
+
+    assert "LimitReachedError" in _reasons(report)["bomb.pdf"]
+    assert _ids(settings) == {str(good.resolve())}
+
+
+def test_each_bad_jsonl_line_fails_alone_with_its_line_number(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path
+) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_bytes(hostile.hostile_jsonl())
+
+    report = run_ingest(settings, [str(rows)], ingestor=ingestor)
+
+    reasons = _reasons(report)
+    assert "nested too deeply" in reasons["rows.jsonl:2"]
+    assert "invalid characters" in reasons["rows.jsonl:3"]
+    assert "not valid UTF-8" in reasons["rows.jsonl:5"]
+    assert "reserved" in reasons["rows.jsonl:6"]
+    assert _ids(settings) == {"good-1", "good-2", "good-3"}  # lines after each bad one too
+    title = App(settings).store.records()["good-2"].title
+    assert title == "Article good-2" or "\ufffd" in title
+
+
+def test_a_reserved_id_is_refused_whoever_supplies_it(settings: Settings, ingestor: Ingestor) -> None:
+    article = Article(id="__generation__", title="t", text=hostile.GOOD_TEXT)
+    report = ingestor.run([article])
+    [failure] = report.failed
+    assert "reserved" in (failure.reason or "") and _ids(settings) == set()
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("http://x.example/" + "a" * 100_000, "100,017 characters"),
+        ("http://256.256.256.256/", "Cannot fetch"),
+        ("http://[::1/", "not a valid URL"),
+        ("http://127.0.0.1:99999/", "not a valid URL"),
+        ("", "empty path"),
+        ("   ", "empty path"),
+    ],
+)
+def test_bad_targets_fail_alone(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path, target: str, expected: str
+) -> None:
+    good = _good(tmp_path)
+    report = run_ingest(settings, [target, str(good)], ingestor=ingestor)
+    [failure] = report.failed
+    assert expected in (failure.reason or "") and len(failure.reason or "") <= 300
+    assert _ids(settings) == {str(good.resolve())}
+
+
+@contextmanager
+def _trickling_server(delay_s: float) -> Iterator[str]:
+    """A raw HTTP server that sends its response one byte every `delay_s` seconds."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.recv(4096)
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + b"x" * 1000:
+                    if stop.wait(delay_s):
+                        return
+                    try:
+                        conn.sendall(bytes([byte]))
+                    except OSError:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/slow"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def test_a_server_trickling_its_headers_is_cut_at_the_fetch_deadline() -> None:
+    with _trickling_server(0.2) as url:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match="longer than 1 s"):
+            fetch(url, FetchPolicy(timeout_s=1.0))
+        elapsed = time.monotonic() - started
+    assert elapsed < 3, f"a 1 s deadline held the fetch {elapsed:.1f} s"  # was unbounded
+
+
+def _feed(base: str, n: int) -> bytes:
+    items = "".join(
+        f"<item><title>Entry {i}</title><link>{base}/slow/{i}</link>"
+        f"<description>Entry {i} text: {hostile.GOOD_TEXT}</description></item>"
+        for i in range(n)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}</channel></rss>'.encode()
+    )
+
+
+def test_a_feed_of_slow_pages_is_bounded_in_total(settings: Settings, ingestor: Ingestor) -> None:
+    with serving({}) as server, _trickling_server(0.5) as slow:
+        base = slow.rsplit("/", 1)[0]
+        server.routes["/feed.xml"] = Route(_feed(base, 20), "application/rss+xml")
+        options = SourceOptions(fetch=FetchPolicy(timeout_s=1.0), fetch_workers=4)
+        started = time.monotonic()
+        items = list(iter_items([server.url("/feed.xml")], options))
+        elapsed = time.monotonic() - started
+    assert len(items) == 20 and all(isinstance(i, Article) for i in items)  # the entries' own text
+    assert elapsed < 10, f"20 entries at a 1 s deadline took {elapsed:.1f} s"  # was 20 x 1 s
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"TOP_K": "abc"}, "TOP_K"),
+        ({"FETCH_TIMEOUT_S": "-1"}, "FETCH_TIMEOUT_S"),
+        ({"CHUNK_TOKENS": "64", "CHUNK_OVERLAP_TOKENS": "64"}, "must be smaller than CHUNK_TOKENS"),
+    ],
+)
+def test_bad_settings_are_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: str
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    line = settings_error_line(caught.value)
+    assert expected in line and "\n" not in line

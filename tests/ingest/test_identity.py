@@ -1,0 +1,137 @@
+"""Issue #14: one origin cannot replace another's article; an update replaces all metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.app import App
+from bot.settings import Settings
+from ingest.fetching import FetchPolicy
+from ingest.pipeline import Ingestor
+from ingest.runner import run_ingest
+from ingest.sources import SourceOptions, iter_items
+from tests.helpers import Route, serving
+from tests.ingest.hostile_inputs import GOOD_TEXT, jsonl_line
+from tests.ingest.test_sources import ARTICLE_HTML
+from vectorstore.embedding import Embedder
+from vectorstore.models import Article, date_to_ts
+
+VICTIM = "https://newsdesk.example/2023/06/openai-london-office"
+IMPOSTOR_HTML = f"""<html><head><title>Totally the real article</title>
+<link rel="canonical" href="{VICTIM}"></head><body><article>
+<p>OpenAI will not open an office in London, an impostor page says on Thursday.</p>
+<p>This text claims the canonical address of another article to replace it.</p>
+</article></body></html>"""
+
+
+def test_a_page_claiming_another_articles_url_becomes_a_separate_article(
+    settings: Settings, ingestor: Ingestor, samples: Path, tmp_path: Path
+) -> None:
+    run_ingest(settings, [str(samples)], ingestor=ingestor)
+    before = App(settings).store.records()[VICTIM]
+    page = tmp_path / "impostor.html"
+    page.write_text(IMPOSTOR_HTML)
+
+    report = run_ingest(settings, [str(page)], ingestor=ingestor)
+
+    [outcome] = report.outcomes
+    assert outcome.status == "added" and outcome.article_id != VICTIM
+    assert outcome.article_id and outcome.article_id.startswith(VICTIM + "~")
+    assert "another origin" in (outcome.reason or "")
+    records = App(settings).store.records()
+    assert records[VICTIM] == before, "the first article is untouched"
+    again = run_ingest(settings, [str(page)], ingestor=ingestor)
+    assert [o.status for o in again.outcomes] == ["unchanged"], "the impostor finds its own article again"
+
+
+def test_a_jsonl_id_held_by_another_file_does_not_replace_it(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text(jsonl_line("n-1") + "\n")
+    second.write_text(jsonl_line("n-1", "A different story about a harbour and its new bridge.") + "\n")
+
+    run_ingest(settings, [str(first)], ingestor=ingestor)
+    report = run_ingest(settings, [str(second)], ingestor=ingestor)
+
+    records = App(settings).store.records()
+    assert report.count("added") == 1 and len(records) == 2
+    own = App(settings).store.chunks_of("n-1")
+    assert own and all("council" in c.text for c in own), "first.jsonl's n-1 is unchanged"
+    first.write_text(jsonl_line("n-1", GOOD_TEXT + " Updated.") + "\n")
+    assert run_ingest(settings, [str(first)], ingestor=ingestor).count("updated") == 1
+
+
+def _linkless_feed(site: str) -> bytes:
+    items = "".join(
+        f"<item><title>Headline {i}</title><guid isPermaLink='false'></guid>"
+        f"<description>{site} reports story {i}: {GOOD_TEXT}</description></item>"
+        for i in range(5)
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{site}</title>{items}</channel></rss>'.encode()
+
+
+def test_feed_entries_without_links_are_named_by_their_feed_not_their_title(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path
+) -> None:
+    one, two = tmp_path / "one.rss", tmp_path / "two.rss"
+    one.write_bytes(_linkless_feed("One"))
+    two.write_bytes(_linkless_feed("Two"))
+
+    run_ingest(settings, [str(one)], ingestor=ingestor)
+    report = run_ingest(settings, [str(two)], ingestor=ingestor)
+
+    assert report.count("added") == 5 and report.count("updated") == 0
+    records = App(settings).store.records()
+    assert len(records) == 10 and not any(r.startswith("Headline") for r in records)
+    assert sum(r.source == "One" for r in records.values()) == 5
+
+
+def test_discord_servers_cannot_replace_each_others_or_a_global_article(
+    settings: Settings, embedder: Embedder, samples: Path
+) -> None:
+    app = App(settings, embedder=embedder)
+    run_ingest(settings, [str(samples)], ingestor=app.ingestor)
+    global_before = app.store.records()[VICTIM]
+
+    first = app.intake.ingest_upload("impostor.html", IMPOSTOR_HTML.encode(), "111")
+    second = app.intake.ingest_upload("impostor.html", IMPOSTOR_HTML.encode(), "222")
+    again = app.intake.ingest_upload("impostor.html", IMPOSTOR_HTML.encode(), "111")
+
+    records = App(settings).store.records()
+    assert records[VICTIM] == global_before
+    ids = {first.outcomes[0].article_id, second.outcomes[0].article_id}
+    assert len(ids) == 2 and VICTIM not in ids
+    assert {records[i].scope for i in ids if i} == {"111", "222"}
+    assert again.outcomes[0].status == "unchanged" and again.outcomes[0].article_id in ids
+
+
+def test_an_update_replaces_all_metadata(
+    settings: Settings, ingestor: Ingestor, embedder: Embedder, tmp_path: Path
+) -> None:
+    doc = tmp_path / "budget.md"
+    doc.write_text(
+        "---\ntitle: Budget\ndate: 2021-03-04\nurl: https://a.example/budget\n"
+        "author: A. Writer\nsource: Old Wire\n---\n" + GOOD_TEXT
+    )
+    run_ingest(settings, [str(doc)], ingestor=ingestor)
+    doc.write_text("---\ntitle: Budget\nurl: https://a.example/budget\n---\n" + GOOD_TEXT)
+
+    report = run_ingest(settings, [str(doc)], ingestor=ingestor)  # text and title unchanged
+
+    assert [o.status for o in report.outcomes] == ["updated"]
+    store = App(settings).store
+    record = store.records()["https://a.example/budget"]
+    assert (record.date, record.author, record.source) == (None, None, None)
+    vector = embedder.embed(["budget parks library"])[0]
+    assert store.query(vector, 5, where={"date_ts": {"$gte": date_to_ts("2021-01-01") or 0}}) == []
+    assert store.query(vector, 5, where={"source": "Old Wire"}) == []
+
+
+def test_a_fetched_page_cannot_claim_another_hosts_canonical_url() -> None:
+    with serving({"/news/flood": Route(ARTICLE_HTML.encode())}) as server:
+        items = list(iter_items([server.url("/news/flood")], SourceOptions(fetch=FetchPolicy(timeout_s=5))))
+    [article] = items
+    assert isinstance(article, Article)
+    assert article.id == article.url == server.url("/news/flood")  # not https://times.example/...
+    assert article.origin == "site:127.0.0.1"
