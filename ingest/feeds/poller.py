@@ -177,8 +177,10 @@ class FeedPoller:
 
     def _write(self, items: list[Item]) -> IngestReport:
         """The one place a poll writes to the store: under the writers' lock."""
+        if not items:
+            return IngestReport()  # every entry unchanged: the ingestor is not even built
         if all(isinstance(i, Failure) for i in items):
-            return self._ingest(items)  # only failures (or nothing): no write, no lock
+            return self._ingest(items)  # only failures: no write, no lock
         with self._writer_lock():
             return self._ingest(items)
 

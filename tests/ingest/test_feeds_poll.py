@@ -16,7 +16,7 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.feeds import FeedPoller, FeedRegistry, build_poller, feeds_path, watch
 from ingest.feeds.poller import PollResult
-from ingest.feeds.registry import MAX_BACKOFF, backoff
+from ingest.feeds.registry import CLAIM_LEASE, MAX_BACKOFF, backoff
 from ingest.runner import source_options
 from tests.helpers import SpyEmbedder
 from vectorstore.embedding import Embedder
@@ -288,3 +288,13 @@ def test_registry_file_lives_in_the_data_dir(settings: Settings, clock: Clock) -
     assert (settings.data_dir / "feeds.sqlite3").is_file()
     again = FeedRegistry(feeds_path(settings.data_dir))  # another process would see the same
     assert [s.url for s in again.subscriptions()] == ["https://news.example/feed.xml"]
+
+
+def test_a_due_feed_is_claimed_by_one_poller(settings: Settings, clock: Clock) -> None:
+    """Two pollers on one data dir (the bot and `newsdesk watch`): each due feed goes to one
+    of them; a claim whose poller died runs out after CLAIM_LEASE."""
+    first, second = FeedRegistry(feeds_path(settings.data_dir)), FeedRegistry(feeds_path(settings.data_dir))
+    first.add("https://news.example/feed.xml", GLOBAL_SCOPE, 60, clock.now)
+    assert [s.url for s in first.claim(clock.now)] == ["https://news.example/feed.xml"]
+    assert second.claim(clock.now) == []
+    assert len(second.claim(clock.now + CLAIM_LEASE)) == 1
