@@ -41,6 +41,10 @@ class Settings(IngestSettings):
     discord_edit_interval_s: float = Field(
         default=1.0, ge=0.05, description="Seconds between edits of a reply an LLM is still writing."
     )
+    discord_api_base: str = Field(
+        default="",
+        description="Discord's REST API base, e.g. a rate-limit proxy's http://host:8080/api/v10.",
+    )
 
     @staticmethod
     def _ids(raw: str) -> list[int]:

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.answering.models import Answer
 from bot.app import BotParts
+from bot.discord_app.lifecycle import InFlight
 from bot.discord_app.rendering import NO_MENTIONS
 from bot.discord_app.views import FeedbackView
 from bot.discord_app.workers import WorkerPool
@@ -24,6 +25,7 @@ EXTENSIONS = (
     "bot.discord_app.exts.ask",
     "bot.discord_app.exts.admin",
     "bot.discord_app.exts.feeds",
+    "bot.discord_app.exts.news",  # /news (issue #12)
 )
 
 
@@ -50,6 +52,7 @@ class NewsBot(commands.Bot):
         self.feeds = parts.feeds
         self.answers = answers
         self.ingests = ingests
+        self.in_flight = InFlight()  # answers being worked on, which a stop lets finish
 
     async def setup_hook(self) -> None:
         await self.prepare()
@@ -93,10 +96,10 @@ class NewsBot(commands.Bot):
         guild_id: int | None,
         history: Sequence[str] = (),
         on_partial: Callable[[str], None] | None = None,
+        filters: Filters | None = None,  # /ask's since, until and source, within the server's scope
     ) -> Answer:
-        return await self.answers.run(
-            self.engine.answer, question, list(history), Filters.for_guild(guild_id), None, on_partial
-        )
+        filters = filters or Filters.for_guild(guild_id)
+        return await self.answers.run(self.engine.answer, question, list(history), filters, None, on_partial)
 
     @property
     def streams(self) -> bool:

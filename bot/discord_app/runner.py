@@ -1,19 +1,49 @@
-"""Start the Discord bot from settings (`newsdesk bot`, `python -m bot`): build the parts
-with the composition root, then hand them to NewsBot."""
+"""Start the Discord bot from settings (`newsdesk bot`, `python -m bot`) and run it like a
+service: build the parts with the composition root and hand them to NewsBot; every
+failure to start is one clear line on stderr and an exit code (2: a setting to fix — the
+token, the portal's intent; 1: anything else), never a traceback; SIGTERM (systemd,
+`docker stop`) is handled as SIGINT is (lifecycle.stop: in-flight answers finished,
+websocket closed), exit code 0.
+
+No retry at start-up. When Discord cannot be reached as the bot starts (DNS, refused
+connection, timeout), it exits with 1 at once instead of retrying with backoff in-process:
+the service manager restarts it with its own, configurable backoff (systemd
+`Restart=on-failure` + `RestartSec`/`RestartSteps`, Docker's `restart: on-failure` with
+its doubling delay), the failure is visible in its status, and a wrong DISCORD_API_BASE
+or DNS set-up is not hidden inside a retry loop. Once logged in, a network that drops is
+discord.py's business: `Client.connect` reconnects with exponential backoff and RESUMEs.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import sys
+from dataclasses import dataclass
 
+import aiohttp
 import discord
+import yarl
 
 from bot.app import App, bot_settings
 from bot.discord_app.client import NewsBot
+from bot.discord_app.lifecycle import connect, stop
 from bot.discord_app.workers import WorkerPool
 from bot.settings import Settings
+from vectorstore.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
+EXIT_FAILURE, EXIT_SETTINGS = 1, 2
+MISSING_ACCESS = 50001  # Discord's JSON error code
+
+
+@dataclass(frozen=True)
+class StartError(Exception):
+    """Why the bot could not start, in one line, and the exit code."""
+
+    line: str
+    code: int = EXIT_FAILURE
 
 
 def build_bot(settings: Settings, app: App | None = None) -> NewsBot:
@@ -33,17 +63,77 @@ def run_bot(settings: Settings) -> int:
             "DISCORD_TOKEN is not set. Copy .env.example to .env and put your bot's token in it "
             "(see README, 'Run it on your server').\n"
         )
-        return 2
-    bot = build_bot(settings)
+        return EXIT_SETTINGS
     try:
-        bot.run(token, log_handler=None)  # our logging is configured by the entry point
-    except discord.LoginFailure:
-        sys.stderr.write("Discord rejected DISCORD_TOKEN: check it in the developer portal.\n")
-        return 2
-    except discord.PrivilegedIntentsRequired:
-        sys.stderr.write(
-            "Enable the Message Content intent for this bot in the developer portal "
-            "(Bot -> Privileged Gateway Intents).\n"
-        )
-        return 2
+        bot = build_bot(settings)
+        asyncio.run(serve(bot, settings))
+    except NewsdeskError as exc:  # the store or the model could not be opened
+        sys.stderr.write(f"newsdesk bot: {exc}\n")
+        return EXIT_FAILURE
+    except StartError as failure:
+        sys.stderr.write(f"newsdesk bot: {failure.line}\n")
+        return failure.code
     return 0
+
+
+async def serve(bot: NewsBot, settings: Settings) -> None:
+    """Run until the bot is closed or SIGTERM/SIGINT arrives; then stop it cleanly."""
+    loop = asyncio.get_running_loop()
+    signals: list[str] = []
+    signalled = asyncio.Event()
+
+    def on_signal(sig: signal.Signals) -> None:
+        signals.append(sig.name)
+        signalled.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal, sig)
+    async with bot:
+        running = asyncio.create_task(connect(bot, settings))
+        waiting = asyncio.create_task(signalled.wait())
+        await asyncio.wait({running, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if signals:  # whatever the start was doing no longer matters
+            await stop(bot, signals[0], running)
+            return
+        try:
+            running.result()
+        except Exception as exc:
+            raise start_failure(exc, settings) from exc
+
+
+def start_failure(exc: Exception, settings: Settings) -> Exception:
+    """The one line (and exit code) for what stopped the start; unknown errors as they are."""
+    if isinstance(exc, discord.LoginFailure):
+        return StartError(
+            "Discord rejected DISCORD_TOKEN: check it in the developer portal.", EXIT_SETTINGS
+        )
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return StartError(
+            "Enable the Message Content intent for this bot in the developer portal "
+            "(Bot -> Privileged Gateway Intents).",
+            EXIT_SETTINGS,
+        )
+    if isinstance(exc, discord.Forbidden) and exc.code == MISSING_ACCESS:
+        return StartError(_sync_refused(exc, settings))
+    if isinstance(exc, discord.HTTPException):
+        reason = exc.text or exc.response.reason
+        return StartError(f"Discord answered {exc.status} while starting: {reason}")
+    if isinstance(exc, discord.ConnectionClosed):
+        return StartError(f"Discord's gateway closed the connection with code {exc.code} while starting.")
+    if isinstance(exc, aiohttp.ClientError | OSError | TimeoutError | discord.GatewayNotFound):
+        host = yarl.URL(settings.discord_api_base).host if settings.discord_api_base else "discord.com"
+        why = str(exc) or type(exc).__name__
+        return StartError(f"cannot reach Discord at {host} ({why}); check the network and DNS.")
+    return exc
+
+
+def _sync_refused(exc: discord.Forbidden, settings: Settings) -> str:
+    parts = yarl.URL(str(exc.response.url)).parts
+    guild = parts[parts.index("guilds") + 1] if "guilds" in parts else settings.discord_guild_ids
+    return (
+        f"Discord refused to register the commands in server {guild} (403 Missing Access): the bot "
+        "is not in that server, or was invited without the applications.commands scope. Fix "
+        "DISCORD_GUILD_IDS, or invite the bot again with the scopes bot and applications.commands "
+        "(README, 'Invite it')."
+    )

@@ -1,10 +1,18 @@
-"""/ask, questions by mention (answered in a new thread), and follow-ups in that thread."""
+"""/ask, questions by mention, and follow-ups.
+
+A mention in a channel is answered in a new thread started from the question; in a thread
+a member started, or a forum post (threads too: Discord refuses to start a thread from a
+message in one, 50024), it is answered where it was asked. Follow-ups in the bot's own
+threads need no mention. Whatever goes wrong, the member gets a reply: a known problem's
+text, or a reference id that is also in the log (as /ask does).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+from collections import OrderedDict
 from typing import Any
 
 import discord
@@ -14,7 +22,7 @@ from discord.ext import commands
 from bot.answering.models import Answer
 from bot.answering.rules import HISTORY_TURNS
 from bot.discord_app.client import NewsBot
-from bot.discord_app.exts.errors import NotAllowedHere
+from bot.discord_app.exts.errors import NotAllowedHere, unexpected
 from bot.discord_app.rendering import NO_MENTIONS, answer_embed, clip, refusal_text, safe
 from bot.discord_app.streaming import LiveText
 from bot.discord_app.views import FeedbackView
@@ -22,6 +30,7 @@ from vectorstore.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@!?\d+>")
+MAX_THREADS = 1000  # threads whose recent questions are kept (the least recently used go first)
 
 
 def _bot(interaction: discord.Interaction) -> NewsBot:
@@ -46,13 +55,19 @@ class Ask(commands.Cog):
         self._cooldown = commands.CooldownMapping.from_cooldown(
             bot.settings.ask_rate, bot.settings.ask_per_s, commands.BucketType.user
         )
-        self._threads: dict[int, list[str]] = {}
+        self._threads: OrderedDict[int, list[str]] = OrderedDict()  # thread id -> its last questions
+        self.max_threads = MAX_THREADS
+        self.history_turns = HISTORY_TURNS
 
     @app_commands.command(name="ask", description="Ask a question about the news articles I have read.")
     @app_commands.describe(question="Your question, e.g. where is OpenAI's first international office?")
     @app_commands.checks.dynamic_cooldown(_ask_cooldown, key=lambda i: i.user.id)
     @app_commands.check(_channel_allowed)
     async def ask(self, interaction: discord.Interaction, question: str) -> None:
+        async with self.bot.in_flight.track():  # a stop lets it finish
+            await self._ask(interaction, question)
+
+    async def _ask(self, interaction: discord.Interaction, question: str) -> None:
         question = self.bot.engine.check_question(question)  # fails fast, before deferring
         await interaction.response.defer(thinking=True)
         live = (
@@ -108,59 +123,80 @@ class Ask(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
+        question = self._question_in(message)
+        if question is None:
+            return
+        if self._cooldown.update_rate_limit(message):
+            await self._tell(message, "Slow down a little, please ask again in a moment.", delete_after=10)
+            return
+        try:
+            async with self.bot.in_flight.track():
+                await self._answer_message(message, question)
+        except NewsdeskError as exc:
+            await self._tell(message, clip(safe(str(exc)), 2000))
+        except Exception as exc:  # anything else: the member is told, the log says what
+            await self._tell(message, unexpected(exc))
+
+    def _question_in(self, message: discord.Message) -> str | None:
+        """The question a message asks the bot: a mention, or any message in its threads."""
         me = self.bot.user
         if me is None or message.author.bot:
-            return
+            return None
         channel = message.channel
         in_our_thread = isinstance(channel, discord.Thread) and channel.owner_id == me.id
         if not in_our_thread and me not in message.mentions:
-            return
+            return None
         parent_id = channel.parent_id if isinstance(channel, discord.Thread) else channel.id
         if not self.bot.channel_allowed(parent_id):
-            return
-        question = " ".join(_MENTION.sub(" ", message.content).split())
-        if not question:
-            return
-        if self._cooldown.update_rate_limit(message):
-            await message.reply(
-                "Slow down a little, please ask again in a moment.",
-                delete_after=10,
-                allowed_mentions=NO_MENTIONS,
-            )
-            return
-        try:
-            if isinstance(channel, discord.Thread) and in_our_thread:
-                await self._follow_up(message, channel, question)
-            else:
-                await self._new_thread(message, question)
-        except NewsdeskError as exc:
-            await message.reply(clip(safe(str(exc)), 2000), allowed_mentions=NO_MENTIONS)
+            return None
+        return " ".join(_MENTION.sub(" ", message.content).split()) or None
 
-    async def _new_thread(self, message: discord.Message, question: str) -> None:
+    async def _tell(self, message: discord.Message, text: str, **options: Any) -> None:
+        try:
+            await message.reply(text, allowed_mentions=NO_MENTIONS, **options)
+        except discord.HTTPException:
+            log.warning("could not reply to message %s", message.id, exc_info=True)
+
+    async def _answer_message(self, message: discord.Message, question: str) -> None:
         question = self.bot.engine.check_question(question)
-        if message.guild is None:  # a direct message: no threads there
-            async with message.channel.typing():
+        channel = message.channel
+        if isinstance(channel, discord.Thread):
+            await self._in_thread(message, channel, question)
+        elif message.guild is None:  # a direct message: no threads there
+            async with channel.typing():
                 answer = await self.bot.answer(question, None)
-            sent = await message.reply(**self._reply(answer))
-            await self._remember(sent, None, answer)
-            return
+            await self._remember(await message.reply(**self._reply(answer)), None, answer)
+        else:
+            await self._new_thread(message, message.guild, question)
+
+    async def _new_thread(self, message: discord.Message, guild: discord.Guild, question: str) -> None:
         thread = await message.create_thread(name=clip(question, 100))
         async with thread.typing():
-            answer = await self.bot.answer(question, message.guild.id)
+            answer = await self.bot.answer(question, guild.id)
         sent = await thread.send(**self._reply(answer))
-        await self._remember(sent, message.guild.id, answer)
-        self._threads[thread.id] = [question]
+        await self._remember(sent, guild.id, answer)
+        self._remember_turn(thread.id, [], question)
 
-    async def _follow_up(self, message: discord.Message, thread: discord.Thread, question: str) -> None:
-        question = self.bot.engine.check_question(question)
+    async def _in_thread(self, message: discord.Message, thread: discord.Thread, question: str) -> None:
+        """A follow-up in the bot's thread, or a mention in a member's thread or forum post
+        (answered there, as a reply to it)."""
+        ours = self.bot.user is not None and thread.owner_id == self.bot.user.id
         history = self._threads.get(thread.id)
         if history is None:
-            history = await self._history_from(thread, message)
+            history = await self._history_from(thread, message) if ours else []
         async with thread.typing():
-            answer = await self.bot.answer(question, thread.guild.id, history[-HISTORY_TURNS:])
-        sent = await thread.send(**self._reply(answer))
+            answer = await self.bot.answer(question, thread.guild.id, history[-self.history_turns :])
+        reply = self._reply(answer)
+        sent = await thread.send(**reply) if ours else await message.reply(**reply)
         await self._remember(sent, thread.guild.id, answer)
-        self._threads[thread.id] = [*history, question]
+        self._remember_turn(thread.id, history, question)
+
+    def _remember_turn(self, thread_id: int, history: list[str], question: str) -> None:
+        """Keep a thread's last questions, for a bounded number of recently used threads."""
+        self._threads.pop(thread_id, None)
+        self._threads[thread_id] = [*history, question][-self.history_turns :]
+        while len(self._threads) > self.max_threads:
+            self._threads.popitem(last=False)
 
     async def _history_from(self, thread: discord.Thread, current: discord.Message) -> list[str]:
         """Earlier questions of a thread (after a restart): its starter and members' messages."""

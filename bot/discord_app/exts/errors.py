@@ -32,8 +32,14 @@ def message_for(error: Exception) -> str:
         return "You cannot use this command here."
     if isinstance(original, NewsdeskError):
         return str(original)
+    return unexpected(original)
+
+
+def unexpected(error: BaseException) -> str:
+    """Log an error nobody planned for under a new reference id; return what the member is
+    shown (the id, so that a report can be matched with the log)."""
     reference = uuid.uuid4().hex[:8]
-    log.error("unexpected error (reference %s)", reference, exc_info=original)
+    log.error("unexpected error (reference %s)", reference, exc_info=error)
     return f"Something went wrong on my side (reference `{reference}`)."
 
 

@@ -75,7 +75,7 @@ class GatewayLog:
 
     received: list[dict[str, Any]] = field(default_factory=list)
     compressions: list[str | None] = field(default_factory=list)
-    close_codes: list[int | None] = field(default_factory=list)
+    close_codes: list[int | None] = field(default_factory=list)  # each connection's, as it ended
 
     def ops(self, op: int) -> list[dict[str, Any]]:
         return [p for p in self.received if p.get("op") == op]

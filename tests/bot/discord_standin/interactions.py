@@ -43,6 +43,7 @@ class Interaction:
     ephemeral: bool = False
     original_id: int | None = None
     loading: bool = False
+    answered_at: float | None = None  # when the user first saw a final response
     messages: list[dict[str, Any]] = field(default_factory=list)  # what the user saw, in order
 
     @property
@@ -162,6 +163,8 @@ class InteractionRoutes:
             flags = (limits.EPHEMERAL if interaction.ephemeral else 0) | (LOADING if type_ == DEFERRED_MESSAGE else 0)
             message = await self._post(interaction, {**data, "flags": flags})
             interaction.original_id, interaction.loading = int(message["id"]), type_ == DEFERRED_MESSAGE
+            if type_ == MESSAGE:
+                interaction.answered_at = now
             response["interaction"]["response_message_id"] = message["id"]
             response["resource"] = {"type": type_, "message": message}
         elif type_ == UPDATE:
@@ -189,6 +192,7 @@ class InteractionRoutes:
         else:
             flags = limits.EPHEMERAL if int(body.get("flags") or 0) & limits.EPHEMERAL else 0
             message = await self._post(interaction, {**body, "flags": flags})
+            interaction.answered_at = interaction.answered_at or time.monotonic()
         return json_response(message) if request.query.get("wait") in ("true", "1", "True") else web.Response(status=204)
 
     def _message_id(self, interaction: Interaction, request: web.Request) -> int:
@@ -206,6 +210,8 @@ class InteractionRoutes:
         for key in ("content", "embeds", "components"):
             if key in body:
                 message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+        if interaction.answered_at is None:
+            interaction.answered_at = time.monotonic()
         message["flags"] = message["flags"] & ~LOADING
         message["edited_timestamp"] = message["timestamp"]
         interaction.messages.append(dict(message))

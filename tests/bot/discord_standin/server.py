@@ -35,6 +35,7 @@ from tests.bot.discord_standin.world import (
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+BODY = web.RequestKey("body", object)  # the request's body, read once by the middleware
 
 
 @dataclass
@@ -135,7 +136,7 @@ class DiscordStandIn:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         route = request.match_info.route.name or "unknown"
-        body = request["body"] = await self._read_body(request)
+        body = request[BODY] = await self._read_body(request)
         record = Recorded(request.method, route, request.path, dict(request.match_info), body, time.monotonic())
         if route not in ("websocket", "attachment"):
             self.requests.append(record)
@@ -169,7 +170,7 @@ class DiscordStandIn:
     @staticmethod
     def body(request: web.Request) -> Any:
         """The request's body, read once by the middleware (JSON, or multipart's payload_json)."""
-        return request["body"]
+        return request[BODY]
 
     @staticmethod
     async def _read_body(request: web.Request) -> Any:
@@ -229,16 +230,14 @@ class DiscordStandIn:
         self.state.channels[channel.id] = channel
         return channel
 
-    async def start_thread(self, parent: Channel, owner: User, name: str, first: str | None = None) -> Channel:
-        """A thread a member started (in a forum: a post, its first message `first`)."""
+    async def start_thread(self, parent: Channel, owner: User, name: str) -> Channel:
+        """A thread a member started (in a forum channel: a post; its first message has the
+        thread's id, so send it with `say(..., message_id=thread.id)`)."""
         thread = Channel(snowflake(), PUBLIC_THREAD, name, guild_id=parent.guild_id, parent_id=parent.id, owner_id=owner.id)
         guild = self.state.guilds[parent.guild_id or 0]
         guild.channels[thread.id] = thread
         self.state.channels[thread.id] = thread
-        if self.gateway.connected:
-            await self.gateway.dispatch("THREAD_CREATE", thread.json() | {"newly_created": True})
-        if first is not None:
-            await self.say(thread, owner, first, mention_bot=False, message_id=thread.id)
+        await self.gateway.dispatch("THREAD_CREATE", thread.json() | {"newly_created": True})
         return thread
 
     async def say(self, channel: Channel, author: User, content: str, *, mention_bot: bool = True,

@@ -1,0 +1,115 @@
+"""Connecting the bot, and stopping it like a service.
+
+Connecting: with `DISCORD_API_BASE` set (a REST proxy through which large bots share
+Discord's rate limits, e.g. nirn-proxy or twilight-http-proxy; or a test stand-in),
+discord.py's REST base (`discord.http.Route.BASE`, a class attribute) is pointed at it
+before logging in, and the gateway URL is then read from its `GET /gateway/bot`, as
+Discord asks clients to do. discord.py 2.7's `Client.connect` would otherwise use the
+fixed `DiscordWebSocket.DEFAULT_GATEWAY`; a proxy that forwards `/gateway/bot` to Discord
+returns Discord's own gateway, so the websocket still goes to Discord.
+
+Stopping (SIGTERM from systemd or `docker stop`, SIGINT from Ctrl-C): questions being
+answered are finished for up to STOP_GRACE_S, while new ones are told that the bot is
+restarting; then the websocket is closed with 1000 and the HTTP session ends. Answers
+not finished within the grace are dropped deliberately (the member sees Discord's "did
+not respond"); an /ingest in progress is dropped too, which is safe (a write is visible
+only once its manifest record flips, and ingesting the same thing again completes it).
+Votes and answers are written to SQLite in worker threads that `asyncio.run` waits for
+before the process exits, so none is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from vectorstore.errors import NewsdeskError
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import NewsBot
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE_S = 8.0  # within docker stop's 10 s before its SIGKILL
+
+
+class RestartingError(NewsdeskError):
+    """A question that arrives while the bot stops."""
+
+
+class InFlight:
+    """Counts answers being worked on, so that a stop can wait for them; refuses new ones
+    once stopping."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.stopping = False
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    @contextlib.asynccontextmanager
+    async def track(self) -> AsyncIterator[None]:
+        if self.stopping:
+            raise RestartingError("I am restarting; please ask again in a minute.")
+        self._count += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if self._count == 0:
+                self._idle.set()
+
+    async def drain(self, grace: float) -> int:
+        """Stop taking work; wait up to `grace` s for what is running. Returns how many
+        answers were still unfinished (and so dropped)."""
+        self.stopping = True
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                await self._idle.wait()
+        return self._count
+
+
+def point_at_api(api_base: str) -> None:
+    """Send discord.py's REST calls (including interaction webhooks) to `api_base`."""
+    Route.BASE = api_base.rstrip("/")
+
+
+async def connect(bot: NewsBot, settings: Settings) -> None:
+    """Log in (which syncs the commands: setup_hook), then hold the gateway connection
+    until the bot is closed. Raises what stops the start (see runner.run_bot)."""
+    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    if settings.discord_api_base:
+        point_at_api(settings.discord_api_base)
+    await bot.login(token)
+    if settings.discord_api_base:
+        _shards, url, _limits = await bot.http.get_bot_gateway()
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+    await bot.connect(reconnect=True)
+
+
+async def stop(bot: NewsBot, why: str, connection: asyncio.Task[None], grace: float = STOP_GRACE_S) -> None:
+    """Finish what is in flight (up to `grace` s), then close the websocket with 1000 and
+    the HTTP session. `connection` is the task running `connect`: it is cancelled first,
+    because discord.py's poll loop, woken by a close from another task, would close the
+    socket itself with 4000 (Discord then keeps the session, and the bot shown online)."""
+    log.info("stopping (%s): finishing %d answer(s) in flight", why, bot.in_flight.count)
+    dropped = await bot.in_flight.drain(grace)
+    if dropped:
+        log.warning("stopping: %d answer(s) not finished within %.0f s were dropped", dropped, grace)
+    connection.cancel()
+    await asyncio.wait({connection})
+    await bot.close()
+    log.info("stopped")

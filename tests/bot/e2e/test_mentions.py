@@ -1,0 +1,91 @@
+"""Questions by mention: in a channel (answered in a new thread), in a member's thread, in
+a forum post, in a DM; follow-ups in the bot's thread; a failure still gets a reply."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.discord_app.client import NewsBot
+from tests.bot.discord_standin import DiscordStandIn, limits
+from tests.bot.discord_standin.world import Guild, User
+from tests.bot.e2e.helpers import BRIDGE, OPENAI, bot_reply, text_of
+
+pytestmark = pytest.mark.slow
+
+
+async def test_a_mention_in_a_channel_is_answered_in_a_new_thread_and_followed_up(
+    bot: NewsBot, discord: DiscordStandIn, guild: Guild, member: User
+) -> None:
+    general = discord.channel(guild, "general")
+    question = await discord.say(general, member, BRIDGE)
+    await discord.wait_for(lambda: discord.threads_of(general), 15, "a thread")
+    (thread,) = discord.threads_of(general)
+    assert thread.id == int(question["id"]) and thread.name == BRIDGE  # started from the question
+    assert "1 April" in text_of(await bot_reply(discord, thread))
+    # a follow-up in the bot's thread needs no mention and is read with the thread's question
+    await discord.say(thread, member, "how long will it be closed for?", mention_bot=False)
+    assert "six weeks" in text_of(await bot_reply(discord, thread, 2))
+    assert not discord.messages_by_bot(general)  # the channel itself stays clean
+
+
+async def test_a_mention_in_a_members_thread_is_answered_there(
+    bot: NewsBot, discord: DiscordStandIn, guild: Guild, member: User
+) -> None:
+    thread = await discord.start_thread(discord.channel(guild, "general"), member, "bridge works")
+    await discord.say(thread, member, BRIDGE)
+    reply = await bot_reply(discord, thread)
+    assert "1 April" in text_of(reply)
+    assert not discord.calls("create_thread")  # no thread from a message already in a thread
+
+
+async def test_a_mention_in_a_forum_post_is_answered_in_the_post(
+    bot: NewsBot, discord: DiscordStandIn, guild: Guild, member: User
+) -> None:
+    post = await discord.start_thread(discord.channel(guild, "questions"), member, "OpenAI in London?")
+    await discord.say(post, member, OPENAI, message_id=post.id)  # a post's first message has its id
+    assert "London" in text_of(await bot_reply(discord, post))
+    assert not discord.calls("create_thread")
+
+
+async def test_a_mention_in_a_dm_is_answered(bot: NewsBot, discord: DiscordStandIn, member: User) -> None:
+    dm = discord.dm(member)
+    question = await discord.say(dm, member, "who broke the course record at the marathon?")
+    reply = await bot_reply(discord, dm)
+    assert "record" in text_of(reply)
+    assert reply["message_reference"]["message_id"] == question["id"]
+
+
+async def test_a_failure_in_the_mention_path_gets_a_reply_with_a_reference(
+    bot: NewsBot, discord: DiscordStandIn, guild: Guild, member: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    guild.bot_permissions &= ~limits.CREATE_PUBLIC_THREADS  # an admin took the permission away
+    general = discord.channel(guild, "general")
+    question = await discord.say(general, member, BRIDGE)
+    reply = await bot_reply(discord, general)
+    assert [c.status for c in discord.calls("create_thread")] == [403]
+    assert reply["message_reference"]["message_id"] == question["id"]
+    assert "reference" in reply["content"]
+    reference = reply["content"].split("`")[1]
+    assert reference in caplog.text  # the log says what went wrong, under the same reference
+
+
+async def test_the_bot_remembers_a_bounded_number_of_threads_and_turns(
+    bot: NewsBot, discord: DiscordStandIn, guild: Guild, member: User
+) -> None:
+    ask_cog = bot.get_cog("Ask")
+    assert ask_cog is not None
+    ask_cog.max_threads = 2  # type: ignore[attr-defined]
+    general = discord.channel(guild, "general")
+    for question in (BRIDGE, OPENAI, "who broke the course record at the marathon?"):
+        await discord.say(general, member, question)
+        await discord.wait_for(lambda q=question: any(t.name == q for t in discord.threads_of(general)), 15)
+    threads = discord.threads_of(general)
+    for thread in threads:
+        await bot_reply(discord, thread)
+    last = threads[-1]
+    for n, follow_up in enumerate(("and when was that?", "who ran?", "how fast?", "where?"), start=2):
+        await discord.say(last, member, follow_up, mention_bot=False)
+        await bot_reply(discord, last, n)
+    remembered = ask_cog._threads  # type: ignore[attr-defined]
+    assert list(remembered) == [threads[1].id, threads[2].id]  # the oldest thread was let go
+    assert len(remembered[last.id]) <= ask_cog.history_turns  # type: ignore[attr-defined]
