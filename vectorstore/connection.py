@@ -90,6 +90,7 @@ class Connection:
     known_generation: str | None = None
     known_epoch: str | None = None  # the write epoch (store.py) they are known to hold
     reopens: int = 0
+    coordinator: Any = None  # coordination.Coordinator, one per connection
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def open(self) -> None:

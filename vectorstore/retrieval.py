@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from vectorstore.catch_up import catch_up_lexical
 from vectorstore.embedding import Embedder
 from vectorstore.fts import FtsIndex, SqlFilter
 from vectorstore.metadata import StoredChunk
@@ -199,7 +200,7 @@ class Retriever:
         the manifest, and the lexical index brought up to the manifest."""
         self._store.sync(generation)
         records = self._store.records()
-        self._store.catch_up_lexical(records)
+        catch_up_lexical(self._store, records)
         chunks = sum(r.n_chunks for r in records.values())
         log.debug("retriever snapshot %s: %d articles, %d chunks", generation, len(records), chunks)
         return _Snapshot(generation, records, _Idf(self._store.lexical, chunks), chunks)

@@ -24,6 +24,11 @@ class StoreSettings(BaseSettings):
     chroma_port: int = 8000
     chroma_ssl: bool = False
     chroma_collection: str = "newsdesk"
+    writer_lease_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="With CHROMA_HOST: a writer's lease lasts this long unless renewed.",
+    )
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_backend: str = Field(
         default="onnx", description="onnx (ONNX Runtime, no torch at run time), onnx-int8 or torch."

@@ -19,21 +19,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vectorstore.connection import EF_SEARCH, MAX_NEIGHBORS, Connection, connect, location
+from vectorstore.coordination import coordinator
 from vectorstore.errors import ArticleNotFoundError, ModelMismatchError
 from vectorstore.format import FORMAT_KEY, FORMAT_VERSION, check_format
-from vectorstore.fts import FtsIndex, LexicalHit, LexicalRow, SqlFilter
-from vectorstore.lock import LeaseLock, WaitCallback, WriterLock, command_line
+from vectorstore.fts import FtsIndex, LexicalHit, SqlFilter
+from vectorstore.lock import WaitCallback, WriterLock
 from vectorstore.metadata import (
-    GENERATION_ID,
-    WRITE_EPOCH_ID,
     ArticleWrite,
     SentenceHit,
     StoredChunk,
@@ -58,7 +55,6 @@ __all__ = ["EF_SEARCH", "MAX_NEIGHBORS", "ChromaStore", "chunk_id"]
 _PAGE = 2000
 # Manifest records carry no meaning as vectors; Chroma needs one anyway.
 _MANIFEST_VECTOR = np.ones((1, 1), dtype=np.float32)
-T = TypeVar("T")
 
 
 def chunk_id(article_id: str, article_hash: str, index: int) -> str:
@@ -80,26 +76,17 @@ def _lexical_file(settings: StoreSettings) -> str:
 class ChromaStore:
     """Articles and their chunks in Chroma, with the manifest that makes updates atomic."""
 
-    def __init__(self, settings: StoreSettings, model_name: str, lease_seconds: float = 30.0) -> None:
+    def __init__(self, settings: StoreSettings, model_name: str) -> None:
         self._settings = settings
         self._model_name = model_name
         self._location = location(settings)
         self._conn: Connection = connect(settings, model_name)
-        self._stamp = check_format(self._chunks, self._sentences, self._location)
+        stamp = check_format(self._chunks, self._sentences, self._location)
         self._check_model()
         self._max_batch = max(1, min(self._conn.client.get_max_batch_size(), 1000))
         self.lexical = FtsIndex(settings.data_dir / _lexical_file(settings))
-        self._lock: WriterLock = (
-            LeaseLock(self._articles, f"{self._location}|{settings.chroma_collection}", lease_seconds)
-            if settings.chroma_host
-            else WriterLock(settings.data_dir)
-        )
-        self._marked = self._dirty = False  # this hold has marked its writes / has written
-        if self._conn.known_generation is None:
-            self._conn.known_generation = self.generation()
-            self._conn.known_epoch = self._marker(WRITE_EPOCH_ID)
-        else:
-            self.sync()
+        self._coord = coordinator(self._conn, stamp)
+        self._coord.sync()  # a connection this process opened before may be behind
 
     # the collections of the shared connection (reopened when another process writes)
     @property
@@ -129,7 +116,7 @@ class ChromaStore:
         records it on first use."""
         recorded = (self._chunks.metadata or {}).get("dimension")
         if recorded is None and record:
-            with self._write_scope():
+            with self._coord.write_scope():
                 meta = dict(self._chunks.metadata or {})
                 meta.update({"dimension": dimension, FORMAT_KEY: FORMAT_VERSION})
                 meta.setdefault("embedding_model", self._model_name)
@@ -145,83 +132,28 @@ class ChromaStore:
     def location(self) -> str:
         return self._location
 
-    # -- many readers, one writer --------------------------------------------------------
+    # -- many readers, one writer (coordination.py) -----------------------------------------
 
-    @contextmanager
     def writing(
         self, holder: str | None = None, wait: bool = True, on_wait: WaitCallback | None = None
-    ) -> Iterator[None]:
-        """Hold the store's writer lock (re-entrant). A second writer waits (`on_wait` is
-        called once with who holds it) or, with wait=False, gets StoreBusyError naming
-        the holder. Taking it reopens an embedded store another process wrote to, so this
-        process's vector indexes hold every committed row before it adds its own."""
-        with self._lock.hold(holder or command_line(), wait, on_wait) as fresh:
-            if fresh:
-                self._sync_for_write()
-            try:
-                yield
-            finally:
-                if fresh and self._dirty:
-                    self.bump_generation()
-
-    def _sync_for_write(self) -> None:
-        """Reopen if any writer started writing since this process's indexes were loaded
-        (its write epoch; a writer killed before it bumped the generation moved it too)."""
-        epoch = self._marker(WRITE_EPOCH_ID)
-        if epoch != self._conn.known_epoch:
-            self._conn.reopen(self.generation())
-            self._conn.known_epoch = epoch
-        self._marked = self._dirty = False
-
-    @contextmanager
-    def _write_scope(self) -> Iterator[None]:
-        """Every write: under the lock; the first write of a hold moves the write epoch,
-        which tells the next writer (should this one be killed) to reload."""
-        with self.writing():
-            if not self._marked:
-                self._conn.known_epoch = self._set_marker(WRITE_EPOCH_ID)
-                self._marked = True
-                if self._stamp:
-                    self._migrate()
-            self._dirty = True
-            yield
-
-    def _migrate(self) -> None:
-        """Format 1 -> 2: record the version and this version's ef_search (format.py)."""
-        meta = {**(self._chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION}
-        meta.pop("hnsw:space", None)
-        self._chunks.modify(metadata=meta)
-        for collection in (self._chunks, self._sentences):
-            collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
-        self._stamp = False
-        log.info("store %s: format 1 -> %d", self._location, FORMAT_VERSION)
+    ) -> Any:
+        """A context manager holding the store's writer lock: see Coordinator.writing."""
+        return self._coord.writing(holder, wait, on_wait)
 
     def sync(self, generation: str | None = None) -> bool:
-        """Reopen an embedded store whose generation moved since its vector indexes were
-        loaded (another process wrote); True when it did."""
-        generation = generation or self.generation()
-        if not self._conn.embedded or generation == self._conn.known_generation:
-            return False
-        self._conn.reopen(generation)
-        return True
+        """Reopen an embedded store another process wrote to; True when it did."""
+        return self._coord.sync(generation)
 
-    def _read(self, fn: Callable[[], T]) -> T:
-        """A read, retried once after a reopen when Chroma's in-memory index is behind the
-        rows another process committed (InternalError "Error finding id")."""
-        from chromadb.errors import ChromaError
+    def generation(self) -> str:
+        """Changes whenever content changes; readers use it to refresh caches."""
+        return self._coord.generation()
 
-        try:
-            return fn()
-        except ChromaError as exc:
-            if not self._conn.embedded:
-                raise
-            log.info("store read failed (%s); reopening and retrying once", exc)
-            self._conn.reopen(None)
-            return fn()
+    def bump_generation(self) -> None:
+        self._coord.bump_generation()
 
     @property
     def writer_lock(self) -> WriterLock:
-        return self._lock
+        return self._coord.lock
 
     @property
     def reopens(self) -> int:
@@ -230,36 +162,16 @@ class ChromaStore:
 
     # -- the manifest ----------------------------------------------------------------
 
-    def generation(self) -> str:
-        """Changes whenever content changes; readers use it to refresh caches."""
-        return self._marker(GENERATION_ID)
-
-    def bump_generation(self) -> None:
-        self._conn.known_generation = self._set_marker(GENERATION_ID)  # it holds its own writes
-        self._dirty = False
-
-    def _marker(self, key: str) -> str:
-        got = self._read(lambda: self._articles.get(ids=[key], include=["metadatas"]))
-        metas = got["metadatas"] or []
-        return str(metas[0]["value"]) if metas and metas[0] else "empty"
-
-    def _set_marker(self, key: str) -> str:
-        value = uuid.uuid4().hex
-        self._articles.upsert(
-            ids=[key], embeddings=_MANIFEST_VECTOR, metadatas=[{"value": value, "kind": "marker"}]
-        )
-        return value
-
     def records(self, ids: Sequence[str] | None = None) -> dict[str, ArticleRecord]:
         """Manifest records by article id: all of them, or those of `ids` that exist."""
         out: dict[str, ArticleRecord] = {}
         if ids is not None:
             for start in range(0, len(ids), _PAGE):
                 part = list(ids[start : start + _PAGE])
-                got = self._read(lambda p=part: self._articles.get(ids=p, include=["metadatas"]))  # type: ignore[misc]
+                got = self._coord.read(lambda p=part: self._articles.get(ids=p, include=["metadatas"]))  # type: ignore[misc]
                 out.update(records_from(got["ids"], got["metadatas"]))
             return out
-        for got in self._read(lambda: list(self._pages(self._articles, ["metadatas"]))):
+        for got in self._coord.read(lambda: list(self._pages(self._articles, ["metadatas"]))):
             out.update(records_from(got["ids"], got["metadatas"]))
         return out
 
@@ -276,7 +188,7 @@ class ChromaStore:
         out: dict[str, set[str]] = {a: set() for a in article_ids}
         for start in range(0, len(article_ids), 100):
             where: Any = {"article_id": {"$in": list(article_ids[start : start + 100])}}
-            got = self._read(lambda w=where: self._chunks.get(where=w, include=["metadatas"]))  # type: ignore[misc]
+            got = self._coord.read(lambda w=where: self._chunks.get(where=w, include=["metadatas"]))  # type: ignore[misc]
             for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
                 out[str(meta["article_id"])].add(cid)
         return out
@@ -301,7 +213,7 @@ class ChromaStore:
         its manifest record flips, after all its rows are written.
         """
         ids = [[chunk_id(w.article.id, w.article.hash, c.index) for c in w.chunks] for w in writes]
-        with self._write_scope():
+        with self._coord.write_scope():
             self._upsert(
                 self._sentences,
                 [
@@ -351,7 +263,7 @@ class ChromaStore:
 
     def remove_stale_chunks(self, article_id: str, keep: set[str]) -> int:
         """Delete the article's chunks (and their sentences) that are not in `keep`."""
-        with self._write_scope():
+        with self._coord.write_scope():
             stale = sorted(self.chunk_ids_of([article_id])[article_id] - keep)
             self._delete_chunks(stale)
         return len(stale)
@@ -365,7 +277,7 @@ class ChromaStore:
 
     def delete_article(self, article_id: str) -> ArticleRecord:
         """Hide the article (manifest first), then remove its chunks."""
-        with self._write_scope():
+        with self._coord.write_scope():
             record = self.record(article_id)
             with self.lexical.guard():
                 self._articles.delete(ids=[article_id])
@@ -384,7 +296,7 @@ class ChromaStore:
         ids = sentence_ids(chunk_ids, counts)
         if not ids:
             return out
-        got = self._read(lambda: self._sentences.get(ids=ids, include=["embeddings", "metadatas"]))
+        got = self._coord.read(lambda: self._sentences.get(ids=ids, include=["embeddings", "metadatas"]))
         vectors = got["embeddings"] if got["embeddings"] is not None else []
         meta: Any
         for meta, vector in zip(got["metadatas"] or [], vectors, strict=True):
@@ -399,7 +311,7 @@ class ChromaStore:
         """Chunks (text and metadata) by id; ids not stored are left out."""
         if not ids:
             return {}
-        got = self._read(lambda: self._chunks.get(ids=list(ids), include=["documents", "metadatas"]))
+        got = self._coord.read(lambda: self._chunks.get(ids=list(ids), include=["documents", "metadatas"]))
         rows = zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
         return {cid: stored_chunk(cid, doc, meta) for cid, doc, meta in rows}
 
@@ -408,7 +320,7 @@ class ChromaStore:
     ) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks by cosine similarity (1 - Chroma's cosine distance)."""
         include = ["documents", "metadatas", "distances"]
-        got = self._read(lambda: self._nearest(self._chunks, vector, n, where, include))
+        got = self._coord.read(lambda: self._nearest(self._chunks, vector, n, where, include))
         rows = zip(
             got["ids"][0],
             (got["documents"] or [[]])[0],
@@ -416,51 +328,25 @@ class ChromaStore:
             (got["distances"] or [[]])[0],
             strict=True,
         )
-        return [(stored_chunk(cid, doc, meta), 1.0 - float(dist)) for cid, doc, meta, dist in rows]
+        return [(stored_chunk(cid, doc, meta), 1.0 - float(dist)) for cid, doc, meta, dist in rows if meta]
 
     def query_sentences(
         self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
     ) -> list[SentenceHit]:
         """Nearest sentences by cosine similarity, with the chunk and version they belong to."""
-        got = self._read(lambda: self._nearest(self._sentences, vector, n, where, ["metadatas", "distances"]))
+        got = self._coord.read(
+            lambda: self._nearest(self._sentences, vector, n, where, ["metadatas", "distances"])
+        )
         rows = zip((got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0], strict=True)
-        return [
+        return [  # a vector index loaded before a delete returns the deleted rows, without metadata
             SentenceHit(str(m["chunk_id"]), str(m["article_id"]), str(m["hash"]), 1.0 - float(d))
             for m, d in rows
+            if m is not None
         ]
 
     def search_lexical(self, question: str, k: int, where: SqlFilter | None = None) -> list[LexicalHit]:
         """BM25 over the visible chunks' words (fts.py)."""
         return self.lexical.search(question, k, where)
-
-    def catch_up_lexical(self, records: dict[str, ArticleRecord]) -> int:
-        """Bring this host's lexical index to the manifest (after another host wrote to a
-        server, or for a store written before the index existed): the articles it lacks
-        are read back from Chroma by id. Returns how many were indexed. `records` only says
-        where to look: each article's version is re-read under the index's guard."""
-        stale, gone = self.lexical.behind({a: r.hash for a, r in records.items()})
-        if not stale and not gone:
-            return 0
-        with self.lexical.guard():
-            current = self.records(stale + gone)
-            mine = self.lexical.versions()
-            index = [current[a] for a in stale + gone if a in current and mine.get(a) != current[a].hash]
-            remove = [a for a in stale + gone if a not in current and a in mine]
-            for start in range(0, len(index), 200):
-                self._index_lexical(index[start : start + 200])
-            self.lexical.publish((a, None) for a in remove)
-        log.info("lexical index caught up: %d articles indexed, %d removed", len(index), len(remove))
-        return len(index)
-
-    def _index_lexical(self, part: list[ArticleRecord]) -> None:
-        ids = [chunk_id(r.id, r.hash, i) for r in part for i in range(r.n_chunks)]
-        by_id = {r.id: r for r in part}
-        rows: list[LexicalRow] = []
-        for first in range(0, len(ids), _PAGE):
-            got = self.get_chunks(ids[first : first + _PAGE])
-            rows.extend(lexical_row(c.id, _article_of(by_id[c.article_id]), c.text) for c in got.values())
-        self.lexical.add(rows)
-        self.lexical.publish((r.id, r.hash) for r in part)
 
     @staticmethod
     def _nearest(
@@ -483,7 +369,7 @@ class ChromaStore:
                 yield stored_chunk(cid, doc, meta)
 
     def chunks_of(self, article_id: str) -> list[StoredChunk]:
-        got = self._read(
+        got = self._coord.read(
             lambda: self._chunks.get(where={"article_id": article_id}, include=["documents", "metadatas"])
         )
         chunks = [
@@ -493,7 +379,7 @@ class ChromaStore:
         return sorted(chunks, key=lambda c: (c.hash, c.index))
 
     def embeddings_of(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        got = self._read(lambda: self._chunks.get(ids=list(ids), include=["embeddings"]))
+        got = self._coord.read(lambda: self._chunks.get(ids=list(ids), include=["embeddings"]))
         vectors = got["embeddings"] if got["embeddings"] is not None else []
         return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], vectors, strict=True)}
 
@@ -520,17 +406,3 @@ class ChromaStore:
                 return
             yield got
             offset += len(got["ids"])
-
-
-def _article_of(record: ArticleRecord) -> Article:
-    """The fields of an article the lexical index keeps, from its manifest record."""
-    return Article(
-        id=record.id,
-        title=record.title,
-        text="",
-        url=record.url,
-        date=record.date,
-        source=record.source,
-        scope=record.scope,
-        hash=record.hash,
-    )

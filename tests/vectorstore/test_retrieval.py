@@ -8,6 +8,7 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
+from vectorstore.catch_up import catch_up_lexical
 from vectorstore.embedding import Embedder
 from vectorstore.fts import FtsIndex, LexicalRow
 from vectorstore.lexical import tokenize
@@ -139,8 +140,8 @@ def test_a_reader_brings_a_lexical_index_that_is_behind_up_to_the_manifest(
     assert index.search("XK-4471", 3) == []
 
     store = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
-    assert store.catch_up_lexical(store.records()) == 1, "only the missing article is read back"
-    assert store.catch_up_lexical(store.records()) == 0
+    assert catch_up_lexical(store, store.records()) == 1, "only the missing article is read back"
+    assert catch_up_lexical(store, store.records()) == 0
     again = _retriever(settings, embedder).retrieve("XK-4471", 3)
     assert [p.chunk_id for p in again.passages] == [p.chunk_id for p in first.passages]
     assert again.passages[0].lexical_rank == 0

@@ -1,10 +1,5 @@
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +9,7 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.runner import run_ingest
 from tests.helpers import REPO_SAMPLE_QUESTION
+from tests.vectorstore.conftest import free_port
 from vectorstore.embedding import Embedder
 from vectorstore.errors import (
     ArticleNotFoundError,
@@ -102,43 +98,9 @@ def test_deleting_an_unknown_article_says_so(settings: Settings) -> None:
 
 
 def test_unreachable_server_is_a_clear_error(settings: Settings) -> None:
-    remote = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": _free_port()})
+    remote = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": free_port()})
     with pytest.raises(StoreUnavailableError, match=r"Chroma server at 127\.0\.0\.1"):
         ChromaStore(remote, "m")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[int]:
-    """A real `chroma run` on a free loopback port, stopped after the test."""
-    port = _free_port()
-    chroma = Path(sys.executable).with_name("chroma")
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "server")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail("chroma run exited")
-                time.sleep(0.2)
-        else:
-            pytest.fail("chroma run did not start in 30 s")
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.mark.slow

@@ -1,0 +1,225 @@
+"""Many readers, one writer, with real processes: a reader process asks in a loop while
+writer processes (`python -m ingest`, a delete) add, update and delete articles, one is
+killed with -9 in the middle of a run, and two start at once. The reader must never
+fail and must answer from every committed change within BOUND_S of the writer's exit;
+at the end the vector index must hold every row (a fresh client reads every embedding).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.pipeline import Ingestor
+from ingest.runner import build_ingestor, run_ingest
+from ingest.settings import IngestSettings
+from vectorstore.embedding import Embedder, canonical_model_name
+from vectorstore.settings import StoreSettings
+from vectorstore.store import ChromaStore
+
+BOUND_S = 3.0  # from a writer's exit to the reader answering from its change
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Reader:
+    """The reader process and what it printed."""
+
+    proc: subprocess.Popen[str]
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def follow(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.events.append(json.loads(line))
+
+    def seen(self, code: str, found: bool, since: float, after: float, timeout: float = 30) -> float:
+        """Seconds from `after` (a writer's exit) until the reader reported `code` as found
+        (or gone) in an event later than `since` (the writer's start); 0 if before exit."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for e in self.events:
+                if e.get("code") == code and e["found"] == found and e["t"] >= since:
+                    return max(0.0, float(e["t"]) - after)
+            time.sleep(0.05)
+        pytest.fail(f"the reader never saw {code} {'appear' if found else 'go'}; events: {self.events}")
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [e for e in self.events if "error" in e]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO), **extra}
+
+
+@pytest.fixture
+def reader_of(tmp_path: Path) -> Iterator[Any]:
+    started: list[Reader] = []
+
+    def start(env: dict[str, str], codes: list[str]) -> Reader:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.vectorstore.live_reader", str(tmp_path / "stop"), *codes],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        reader = Reader(proc)
+        threading.Thread(target=reader.follow, daemon=True).start()
+        deadline = time.monotonic() + 60
+        while not any(e.get("ready") for e in reader.events):
+            assert proc.poll() is None and time.monotonic() < deadline, "the reader did not start"
+            time.sleep(0.05)
+        started.append(reader)
+        return reader
+
+    yield start
+    (tmp_path / "stop").touch()
+    for reader in started:
+        reader.proc.wait(timeout=30)
+
+
+def _article(folder: Path, name: str, code: str, n: int = 3) -> Path:
+    """n articles; only the last holds `code` (the others a code of their own)."""
+    path = folder / f"{name}.jsonl"
+    rows = []
+    for i in range(n):
+        part = code if i == n - 1 else code.replace("ZX", f"Y{i}")
+        text = " ".join(
+            f"Report {i} of {name}: the part numbered {part} passed inspection {j} at the yard."
+            for j in range(6)
+        )
+        rows.append(json.dumps({"id": f"{name}-{i}", "title": f"{name} {i}", "text": text}))
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def _ingest(env: dict[str, str], *paths: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "ingest", *map(str, paths), "-v"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+
+
+def _finish(proc: subprocess.Popen[str]) -> tuple[float, str]:
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    return time.time(), err
+
+
+def _delete(env: dict[str, str], *article_ids: str) -> float:
+    code = (
+        "from vectorstore.settings import StoreSettings; from vectorstore.store import ChromaStore; "
+        "from vectorstore.embedding import canonical_model_name; s = StoreSettings(); "
+        "store = ChromaStore(s, canonical_model_name(s.embedding_model))\n"
+        f"with store.writing('test delete'):\n    for a in {list(article_ids)!r}: store.delete_article(a)"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=REPO)
+    return time.time()
+
+
+def _kill_mid_run(env: dict[str, str], corpus: Path) -> None:
+    victim = _ingest({**env, "INGEST_FLUSH_CHUNKS": "4"}, corpus)
+    assert victim.stderr is not None
+    for line in victim.stderr:
+        if " stored " in line:  # one batch committed, more to come
+            victim.send_signal(signal.SIGKILL)
+            break
+    victim.wait(timeout=60)
+    assert victim.returncode == -signal.SIGKILL, "the run was killed in the middle"
+
+
+def _vector_index_holds_every_row(settings: StoreSettings) -> None:
+    """A fresh client reads every stored embedding: the persisted HNSW indexes hold every
+    row SQLite holds (a stale index persisted by a writer would fail with "Error finding id")."""
+    store = ChromaStore(settings, canonical_model_name(settings.embedding_model))
+    store.sync()
+    for collection in (store._chunks, store._sentences):
+        got = collection.get(include=["embeddings"])
+        assert got["embeddings"] is not None and len(got["embeddings"]) == len(got["ids"]) > 0
+    records = store.records()
+    assert sum(r.n_chunks for r in records.values()) == store._chunks.count()
+
+
+def _scenario(env: dict[str, str], folder: Path, reader: Reader, two_writers: bool = True) -> list[float]:
+    """An add and an update, deletes, a writer killed with -9 and its rerun, two writers at
+    once: the delays from each writer's exit to the reader seeing its change."""
+    reader.seen("ZX-1001", True, 0, 0)
+    delays: list[float] = []
+    start = time.time()
+    update = _article(folder, "alpha", "ZX-1003", n=1)
+    done, _ = _finish(_ingest(env, _article(folder, "beta", "ZX-2002"), update))
+    delays += [reader.seen(code, found, start, done) for code, found in _CHANGES]
+    start = time.time()
+    done = _delete(env, "beta-2")
+    delays.append(reader.seen("ZX-2002", False, start, done))
+
+    big = _article(folder, "gamma", "ZX-3003", n=12)
+    _kill_mid_run(env, big)
+    start = time.time()
+    done, _ = _finish(_ingest(env, big))
+    delays.append(reader.seen("ZX-3003", True, start, done))
+    if two_writers:
+        start = time.time()
+        first = _ingest(env, _article(folder, "delta", "ZX-4004", n=6))
+        second = _ingest(env, _article(folder, "epsilon", "ZX-5005", n=6))
+        (t1, _), (t2, _) = _finish(first), _finish(second)
+        delays += [reader.seen("ZX-4004", True, start, t1), reader.seen("ZX-5005", True, start, t2)]
+    assert reader.errors() == []
+    return delays
+
+
+def _ingestor(settings: IngestSettings, embedder: Embedder) -> Ingestor:
+    store = ChromaStore(settings, canonical_model_name(settings.embedding_model))
+    return build_ingestor(settings, embedder, store)
+
+
+_CHANGES = [("ZX-2002", True), ("ZX-1003", True), ("ZX-1001", False)]
+_CODES = ["ZX-1001", "ZX-2002", "ZX-1003", "ZX-3003", "ZX-4004", "ZX-5005"]
+
+
+def test_a_reader_answers_from_every_committed_change_and_never_fails(
+    tmp_path: Path, reader_of: Any, settings: IngestSettings, embedder: Embedder
+) -> None:
+    run_ingest(
+        settings,
+        [str(_article(tmp_path, "alpha", "ZX-1001", n=1))],
+        ingestor=_ingestor(settings, embedder),
+    )
+    delays = _scenario(_env(), tmp_path, reader_of(_env(), _CODES))
+    print("delays from writer exit to answered (s):", [round(d, 2) for d in delays])
+    assert max(delays) <= BOUND_S
+    _vector_index_holds_every_row(settings)
+
+
+def test_the_same_through_a_chroma_server(
+    tmp_path: Path, reader_of: Any, settings: IngestSettings, embedder: Embedder, chroma_server: int
+) -> None:
+    remote = settings.model_copy(
+        update={"chroma_host": "127.0.0.1", "chroma_port": chroma_server, "writer_lease_s": 3.0}
+    )
+    run_ingest(
+        remote, [str(_article(tmp_path, "alpha", "ZX-1001", n=1))], ingestor=_ingestor(remote, embedder)
+    )
+    env = _env(CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(chroma_server), WRITER_LEASE_S="3")
+    other_host = {**env, "NEWSDESK_DATA_DIR": str(tmp_path / "other-host")}  # its own lexical index
+    delays = _scenario(env, tmp_path, reader_of(other_host, _CODES), two_writers=False)
+    print("delays from writer exit to answered (s):", [round(d, 2) for d in delays])
+    assert max(delays) <= BOUND_S
+    _vector_index_holds_every_row(remote)

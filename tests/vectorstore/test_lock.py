@@ -1,0 +1,108 @@
+"""The writer lock between real processes: a second writer is told who holds the store,
+or waits; a holder killed with -9 leaves nothing to clean up (flock), or a lease that
+expires (Chroma server)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from vectorstore.errors import StoreBusyError
+from vectorstore.lock import Holder, WriterLock
+from vectorstore.settings import StoreSettings
+from vectorstore.store import ChromaStore
+
+REPO = Path(__file__).resolve().parents[2]
+
+HOLD = """
+import sys, time
+from vectorstore.settings import StoreSettings
+from vectorstore.store import ChromaStore
+store = ChromaStore(StoreSettings(), "m")
+with store.writing("holder-under-test"):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[1]))
+"""
+
+
+def _holder(env: dict[str, str], seconds: float) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(seconds)],
+        env={**env, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_a_second_writer_is_told_who_holds_the_store_and_a_killed_holder_frees_it(
+    settings: StoreSettings,
+) -> None:
+    store = ChromaStore(settings, "m")
+    holder = _holder(dict(os.environ), 60)
+    busy = rf"holder-under-test \(pid {holder.pid} on .*since"
+    with pytest.raises(StoreBusyError, match=busy), store.writing("second", wait=False):
+        pass
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=10)
+    with store.writing("second", wait=False):  # the kernel released the flock
+        assert store.writer_lock.held_here
+
+
+def test_a_waiting_writer_hears_who_it_waits_for_and_goes_on_when_the_store_is_free(
+    settings: StoreSettings,
+) -> None:
+    store = ChromaStore(settings, "m")
+    holder = _holder(dict(os.environ), 1.5)
+    heard: list[Holder | None] = []
+    started = time.monotonic()
+    with store.writing("second", on_wait=heard.append):
+        assert time.monotonic() - started > 1.0, "it waited for the holder to finish"
+    holder.wait(timeout=10)
+    assert [h.holder if h else None for h in heard] == ["holder-under-test"]
+    assert WriterLock(settings.data_dir).holder() is None, "a free lock names nobody"
+
+
+def test_threads_of_one_process_share_the_hold(settings: StoreSettings) -> None:
+    """An ingest run hands its writes to a writer thread: that thread re-enters the lock."""
+    lock = WriterLock(settings.data_dir)
+    inner: list[bool] = []
+
+    def write() -> None:
+        with lock.hold("writer thread") as fresh:
+            inner.append(fresh)
+
+    with lock.hold("run") as fresh:
+        thread = threading.Thread(target=write)
+        thread.start()
+        thread.join(timeout=5)
+        assert fresh and inner == [False]
+
+
+def test_a_killed_writers_lease_on_a_chroma_server_expires(
+    settings: StoreSettings, chroma_server: int
+) -> None:
+    remote = settings.model_copy(
+        update={"chroma_host": "127.0.0.1", "chroma_port": chroma_server, "writer_lease_s": 2.0}
+    )
+    env = {**os.environ, "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_server), "WRITER_LEASE_S": "2"}
+    store = ChromaStore(remote, "m")
+    holder = _holder(env, 60)
+    busy = rf"holder-under-test \(pid {holder.pid}"
+    with pytest.raises(StoreBusyError, match=busy), store.writing("second", wait=False):
+        pass
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=10)
+    started = time.monotonic()
+    with store.writing("second"):
+        waited = time.monotonic() - started
+    assert waited <= 2.0 + 1.0, "no longer than the lease"

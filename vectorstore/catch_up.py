@@ -1,0 +1,61 @@
+"""Bring a host's lexical index (fts.py) up to the manifest: after another host wrote to a
+Chroma server, or for a store written before the index existed. The articles it lacks are
+read back from Chroma by id (chunk ids follow from the manifest record), so the cost is
+that of what changed, plus one comparison of the manifest with the index's versions."""
+
+from __future__ import annotations
+
+import logging
+
+from vectorstore.metadata import lexical_row
+from vectorstore.models import Article, ArticleRecord
+from vectorstore.store import ChromaStore, chunk_id
+
+log = logging.getLogger(__name__)
+
+_ARTICLES_PER_STEP = 200
+_CHUNKS_PER_GET = 2000
+
+
+def catch_up_lexical(store: ChromaStore, records: dict[str, ArticleRecord]) -> int:
+    """Index what the manifest `records` name and the index lacks; drop what it no longer
+    names. Returns how many articles were indexed. `records` only says where to look: each
+    article's version is re-read under the index's guard, so a manifest read just before a
+    writer's flip cannot put the old version back."""
+    lexical = store.lexical
+    stale, gone = lexical.behind({a: r.hash for a, r in records.items()})
+    if not stale and not gone:
+        return 0
+    with lexical.guard():
+        current = store.records(stale + gone)
+        mine = lexical.versions()
+        index = [current[a] for a in stale + gone if a in current and mine.get(a) != current[a].hash]
+        remove = [a for a in stale + gone if a not in current and a in mine]
+        for start in range(0, len(index), _ARTICLES_PER_STEP):
+            _index(store, index[start : start + _ARTICLES_PER_STEP])
+        lexical.publish((a, None) for a in remove)
+    log.info("lexical index caught up: %d articles indexed, %d removed", len(index), len(remove))
+    return len(index)
+
+
+def _index(store: ChromaStore, part: list[ArticleRecord]) -> None:
+    ids = [chunk_id(r.id, r.hash, i) for r in part for i in range(r.n_chunks)]
+    by_id = {r.id: _article_of(r) for r in part}
+    for first in range(0, len(ids), _CHUNKS_PER_GET):
+        got = store.get_chunks(ids[first : first + _CHUNKS_PER_GET])
+        store.lexical.add([lexical_row(c.id, by_id[c.article_id], c.text) for c in got.values()])
+    store.lexical.publish((r.id, r.hash) for r in part)
+
+
+def _article_of(record: ArticleRecord) -> Article:
+    """The fields of an article the lexical index keeps, from its manifest record."""
+    return Article(
+        id=record.id,
+        title=record.title,
+        text="",
+        url=record.url,
+        date=record.date,
+        source=record.source,
+        scope=record.scope,
+        hash=record.hash,
+    )

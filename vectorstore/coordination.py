@@ -1,0 +1,153 @@
+"""Many readers, one writer: the writer lock, the manifest's two markers, and reopening an
+embedded store that another process wrote to.
+
+- `__generation__` moves after every change of content (a writer's batch, a delete):
+  readers compare it with the generation their snapshot and their vector indexes hold.
+- `__write_epoch__` moves before a writer's first write: the next writer to take the lock
+  reloads if it moved since this process's indexes were loaded, even when the last writer
+  was killed before it could move the generation. A writer must never add rows to a
+  stale in-memory HNSW index: Chroma persists that index whole, and would drop the rows
+  the other writer added.
+
+One Coordinator per connection (per store and process for the embedded store).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import numpy as np
+
+from vectorstore.connection import EF_SEARCH, Connection, location
+from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+from vectorstore.lock import LeaseLock, WaitCallback, WriterLock, command_line
+from vectorstore.metadata import GENERATION_ID, WRITE_EPOCH_ID
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_MARKER_VECTOR = np.ones((1, 1), dtype=np.float32)  # Chroma needs a vector for every record
+
+
+class Coordinator:
+    def __init__(self, conn: Connection, stamp: bool) -> None:
+        self._conn = conn
+        self._stamp = stamp  # a format-1 store, stamped by its next writer (format.py)
+        settings = conn.settings
+        key = f"{location(settings)}|{settings.chroma_collection}"
+        self.lock: WriterLock = (
+            LeaseLock(conn.articles, key, settings.writer_lease_s)
+            if settings.chroma_host
+            else WriterLock(settings.data_dir)
+        )
+        self._marked = self._dirty = False  # this hold has moved the epoch / has written
+        conn.known_generation = self.generation()
+        conn.known_epoch = self._marker(WRITE_EPOCH_ID)
+
+    # -- readers ---------------------------------------------------------------------------
+
+    def read(self, fn: Callable[[], T]) -> T:
+        """A read, retried once after a reopen when Chroma's in-memory index is behind the
+        rows another process committed (InternalError "Error finding id")."""
+        from chromadb.errors import ChromaError
+
+        try:
+            return fn()
+        except ChromaError as exc:
+            if not self._conn.embedded:
+                raise
+            log.info("store read failed (%s); reopening and retrying once", exc)
+            self._conn.reopen(None)
+            return fn()
+
+    def sync(self, generation: str | None = None) -> bool:
+        """Reopen an embedded store whose generation moved since its vector indexes were
+        loaded (another process wrote); True when it did."""
+        generation = generation or self.generation()
+        if not self._conn.embedded or generation == self._conn.known_generation:
+            return False
+        self._conn.reopen(generation)
+        return True
+
+    def generation(self) -> str:
+        return self._marker(GENERATION_ID)
+
+    def bump_generation(self) -> None:
+        self._conn.known_generation = self._set_marker(GENERATION_ID)  # it holds its own writes
+        self._dirty = False
+
+    # -- writers ---------------------------------------------------------------------------
+
+    @contextmanager
+    def writing(
+        self, holder: str | None = None, wait: bool = True, on_wait: WaitCallback | None = None
+    ) -> Iterator[None]:
+        """Hold the writer lock (re-entrant in the process). A second writer waits
+        (`on_wait` is called once with who holds it; by default a logged warning) or, with
+        wait=False, gets StoreBusyError naming the holder. Taking it reopens an embedded
+        store if another writer started writing since this process loaded its indexes."""
+        with self.lock.hold(holder or command_line(), wait, on_wait) as fresh:
+            if fresh:
+                self._sync_for_write()
+            try:
+                yield
+            finally:
+                if fresh and self._dirty:
+                    self.bump_generation()
+
+    def _sync_for_write(self) -> None:
+        epoch = self._marker(WRITE_EPOCH_ID)
+        if epoch != self._conn.known_epoch:
+            self._conn.reopen(self.generation())
+            self._conn.known_epoch = epoch
+        self._marked = self._dirty = False
+
+    @contextmanager
+    def write_scope(self) -> Iterator[None]:
+        """Around every write: the lock (taken here if the caller did not), and, before the
+        first write of a hold, the write epoch moved (and a format-1 store stamped)."""
+        with self.writing():
+            if not self._marked:
+                self._conn.known_epoch = self._set_marker(WRITE_EPOCH_ID)
+                self._marked = True
+                if self._stamp:
+                    self._migrate()
+            self._dirty = True
+            yield
+
+    def _migrate(self) -> None:
+        """Format 1 -> 2: record the version and this version's ef_search (format.py)."""
+        chunks, sentences = self._conn.chunks, self._conn.sentences
+        meta = {**(chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION}
+        meta.pop("hnsw:space", None)
+        chunks.modify(metadata=meta)
+        for collection in (chunks, sentences):
+            collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+        self._stamp = False
+        log.info("store %s: format 1 -> %d", location(self._conn.settings), FORMAT_VERSION)
+
+    # -- the markers -----------------------------------------------------------------------
+
+    def _marker(self, key: str) -> str:
+        got = self.read(lambda: self._conn.articles.get(ids=[key], include=["metadatas"]))
+        metas = got["metadatas"] or []
+        return str(metas[0]["value"]) if metas and metas[0] else "empty"
+
+    def _set_marker(self, key: str) -> str:
+        value = uuid.uuid4().hex
+        self._conn.articles.upsert(
+            ids=[key], embeddings=_MARKER_VECTOR, metadatas=[{"value": value, "kind": "marker"}]
+        )
+        return value
+
+
+def coordinator(conn: Connection, stamp: bool) -> Coordinator:
+    """The connection's coordinator, made on first use (shared like the connection)."""
+    with conn.lock:
+        if conn.coordinator is None:
+            conn.coordinator = Coordinator(conn, stamp)
+        return conn.coordinator  # type: ignore[no-any-return]
