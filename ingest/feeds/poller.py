@@ -53,6 +53,13 @@ def entry_fingerprint(entry: FeedEntry) -> str:
     return digest.hexdigest()[:32]
 
 
+def stored(article: Article, report: IngestReport) -> bool:
+    """Whether the ingest did not fail this article (an article claiming another origin's
+    id is stored under the id plus a suffix): a failed entry is tried again next poll."""
+    failed = [o.article_id or o.source for o in report.failed]
+    return not any(f.startswith(article.id[:200]) for f in failed)
+
+
 @dataclass(frozen=True)
 class PollResult:
     url: str
@@ -154,8 +161,7 @@ class FeedPoller:
         feed_id = response.fetched.url
         changed = [(f, feed_entry_item(e, feed_id, options)) for f, e in fingerprinted if f not in seen]
         report = self._write([item for _, item in changed])
-        failed_ids = {o.article_id for o in report.failed if o.article_id}
-        kept |= {f for f, item in changed if isinstance(item, Article) and item.id not in failed_ids}
+        kept |= {f for f, item in changed if isinstance(item, Article) and stored(item, report)}
         result = PollResult(
             subscription.url,
             subscription.scope,
@@ -165,9 +171,11 @@ class FeedPoller:
             unchanged=len(entries) - len(changed) + report.count("unchanged") + report.count("skipped"),
             failed=len(report.failed),
         )
+        # an entry that failed is tried again next poll: ask for the whole feed, not a 304
+        validators = Validators() if result.failed else response.validators
         record = PollRecord(
-            response.validators.etag,
-            response.validators.last_modified,
+            validators.etag,
+            validators.last_modified,
             result.summary(),
             result.added,
             frozenset(kept),

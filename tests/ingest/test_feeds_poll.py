@@ -298,3 +298,26 @@ def test_a_due_feed_is_claimed_by_one_poller(settings: Settings, clock: Clock) -
     assert [s.url for s in first.claim(clock.now)] == ["https://news.example/feed.xml"]
     assert second.claim(clock.now) == []
     assert len(second.claim(clock.now + CLAIM_LEASE)) == 1
+
+
+def test_an_entry_that_failed_is_tried_again(poller: FeedPoller, clock: Clock) -> None:
+    with feed_server() as server:
+        server.resources["/a/ferry"] = page("Ferry twice a day", FERRY)
+        entries = [("/a/ferry", "Ferry twice a day", "Ferry news."), ("/a/market", "Market opens", "")]
+        server.resources["/feed.xml"] = rss(server, entries, etag='"m"')
+        poller.registry.add(server.url("/feed.xml"), GLOBAL_SCOPE, 30, clock.now)
+
+        [first] = poller.poll_due()  # the market's page is missing and its entry has no text
+        assert (first.added, first.failed) == (1, 1), first
+
+        server.resources["/a/market"] = page("Market opens", MARKET)
+        clock.now += timedelta(minutes=30)
+        [second] = poller.poll_due()
+        feed_requests = [r for r in server.requests if r[0] == "/feed.xml"]
+        assert feed_requests[1] == ("/feed.xml", None, None), "the whole feed again, not a 304"
+        assert (second.added, second.failed) == (1, 0), second
+        assert server.hits("/a/market") == 2 and server.hits("/a/ferry") == 1
+
+        clock.now += timedelta(minutes=30)
+        [third] = poller.poll_due()
+        assert third.status == "not_modified" and server.requests[-1] == ("/feed.xml", '"m"', LAST_MODIFIED)
