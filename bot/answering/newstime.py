@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from bot.answering.extractive import Candidate
 from bot.answering.models import Answer
@@ -65,6 +65,18 @@ class NewsTime:
             text = f"I have no articles dated {frame.label()}."
             return Plan(frame, narrowed, Answer(question, text, True, "refused"))
         return Plan(frame, narrowed)
+
+    def latest(self, topic: str, days: int | None, filters: Filters | None) -> Answer:
+        """Discord's /news: the newest stories (about `topic`) of the last `days` days."""
+        records = self._retriever.records()
+        frame = TimeFrame()
+        if days:
+            until = self.reference(records)
+            since = until - timedelta(days=days - 1)
+            frame = TimeFrame(since.isoformat(), until.isoformat(), words=f"the last {days} days")
+        question = " ".join(x for x in ("news", topic, f"({frame.words})" if days else "") if x)
+        answer = overview(question, topic.strip(), frame, frame.filters(filters), self._retriever)
+        return self._stories.cite_copies(answer, records, frame.filters(filters))
 
     def rank(self, ranked: list[Candidate], plan: Plan) -> list[Candidate]:
         return prefer_newest(ranked, self._min_evidence) if plan.frame.recency else ranked

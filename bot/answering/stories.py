@@ -1,7 +1,8 @@
 """One slot per story, and what a newer report says.
 
 - Wire copies (one story id, ingest/neardup.py) take one slot among the retrieved
-  passages: the best-ranked copy stays, the others are cited as "also reported by".
+  passages: the best-ranked copy stays, the others are cited as "also reported by"
+  (several chunks of one article stay: they are not copies).
 - A "latest" question answers from the newest of the articles that answer it about as
   well as the best one (within RECENCY_MARGIN of its evidence; stating a figure too when
   the best sentence states one).
@@ -34,12 +35,12 @@ _MONTH_WORD = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a
 
 
 def collapse(passages: Sequence[Passage]) -> list[Passage]:
-    """The passages with each story's copies after its first (best-ranked) one removed."""
-    seen: set[str] = set()
+    """The passages without those of a story's other copies: the best-ranked copy of each
+    story keeps its place (and its other chunks); the rest are cited under it."""
+    owner: dict[str, str] = {}  # story -> the article that stands for it
     out = []
     for p in passages:
-        if p.article.story not in seen:
-            seen.add(p.article.story)
+        if owner.setdefault(p.article.story, p.article.id) == p.article.id:
             out.append(p)
     return out
 

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
+from bot.answering.errors import QuestionError
 from vectorstore.models import ArticleRecord, parse_date
 from vectorstore.retrieval import Filters
 
@@ -101,6 +102,18 @@ class TimeFrame:
         since = max((d for d in (base.since and parse_date(base.since), self.since) if d), default=None)
         until = min((d for d in (base.until and parse_date(base.until), self.until) if d), default=None)
         return replace(base, since=since, until=until)
+
+
+def narrowed(base: Filters, since: str | None, until: str | None, source: str | None) -> Filters:
+    """A door's filters (a Discord server's scope) narrowed by the options a member gave
+    (/ask since, until, source); a date that is not YYYY-MM-DD is a QuestionError."""
+    days = {}
+    for name, raw in (("since", since), ("until", until)):
+        if raw and parse_date(raw.strip()) is None:
+            raise QuestionError(f"{name} must be a date like 2026-03-20, not {raw!r}.")
+        days[name] = parse_date(raw.strip()) if raw else getattr(base, name)
+    sources = (source.strip(),) if source and source.strip() else base.sources
+    return replace(base, sources=sources, since=days["since"], until=days["until"])
 
 
 def utc_today() -> date:

@@ -69,8 +69,8 @@ def test_a_time_no_article_covers_is_answered_as_such(engine: AnswerEngine) -> N
 def test_five_copies_take_one_slot_cited_as_also_reported_by(engine: AnswerEngine) -> None:
     answer = engine.answer("Where does the Tessaly desalination plant get its water?")
     top = answer.passages[:5]
-    assert len({p.article.story for p in top}) == len(top) == 5
-    assert sum(p.article.id in COPIES for p in top) == 1
+    assert len(top) == 5 and len({p.article.id for p in top if p.article.id in COPIES}) == 1
+    assert len({p.article.story for p in top}) == len({p.article.id for p in top}), "no two copies"
     cited = answer.citations[0]
     assert cited.article_id in COPIES
     assert {a.article_id for a in cited.also_reported_by} == COPIES - {cited.article_id}

@@ -121,6 +121,7 @@ def test_copies_of_a_story_take_one_slot_in_rank_order() -> None:
         passage("herald", "wire"),
         passage("wire", None),
         passage("bank", None),
+        passage("herald", "wire"),  # another chunk of the same article stays
         passage("coastal", "wire"),
     ]
-    assert [p.article.id for p in collapse(ranked)] == ["herald", "bank"]
+    assert [p.article.id for p in collapse(ranked)] == ["herald", "bank", "herald"]
