@@ -16,7 +16,7 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.feeds import FeedPoller, FeedRegistry, build_poller, feeds_path, watch
 from ingest.feeds.poller import PollResult
-from ingest.feeds.registry import CLAIM_LEASE, MAX_BACKOFF, backoff
+from ingest.feeds.registry import CLAIM_LEASE, MAX_BACKOFF, MAX_FEEDS_PER_SERVER, FeedError, backoff
 from ingest.runner import source_options
 from tests.helpers import SpyEmbedder
 from vectorstore.embedding import Embedder
@@ -321,3 +321,14 @@ def test_an_entry_that_failed_is_tried_again(poller: FeedPoller, clock: Clock) -
         clock.now += timedelta(minutes=30)
         [third] = poller.poll_due()
         assert third.status == "not_modified" and server.requests[-1] == ("/feed.xml", '"m"', LAST_MODIFIED)
+
+
+def test_a_server_follows_a_bounded_number_of_feeds(settings: Settings, clock: Clock) -> None:
+    registry = FeedRegistry(feeds_path(settings.data_dir))
+    for n in range(MAX_FEEDS_PER_SERVER):
+        registry.add(f"https://news.example/{n}.xml", "777", 60, clock.now)
+    with pytest.raises(FeedError, match="the most it can"):
+        registry.add("https://news.example/one-more.xml", "777", 60, clock.now)
+    registry.add("https://news.example/one-more.xml", GLOBAL_SCOPE, 60, clock.now)  # the operator's are not
+    registry.add("https://news.example/0.xml", "777", 120, clock.now)  # changing one is not adding
+    assert len(registry.subscriptions("777")) == MAX_FEEDS_PER_SERVER
