@@ -7,13 +7,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.answering.answerability import Quote, describe, judge
 from bot.answering.errors import QuestionError
-from bot.answering.extractive import Candidate, rank_sentences
+from bot.answering.extractive import rank_sentences
 from bot.answering.generative import Generator, PartialCallback
 from bot.answering.llm import rewrite_question
-from bot.answering.models import Answer, Citation
+from bot.answering.models import Answer
+from bot.answering.nearmiss import citation_of, missing_lead, near_miss
 from bot.answering.newstime import NewsTime
-from bot.answering.rules import clip
 from bot.answering.stories import collapse
 from bot.answering.timeframe import Clock, utc_today
 from vectorstore.models import Passage
@@ -113,10 +114,18 @@ class AnswerEngine:
         if evidence < self._options.min_evidence:
             log.debug("refusing %r: evidence %.3f < %.3f", question, evidence, self._options.min_evidence)
             return Answer(question, NOT_FOUND, True, "refused", evidence=evidence, passages=passages)
-        extractive = self._extractive(question, ranked[0], evidence, passages)
+        judgement = judge(focus, ranked, self._options.min_evidence, self._options.max_answer_chars - 4)
+        if judgement.answer is None:  # on topic, but not what was asked: a near miss
+            lead = missing_lead(describe(judgement.missing, focus))
+            return near_miss(
+                question, lead, judgement.nearest, evidence, passages, self._options.max_answer_chars
+            )
+        extractive = self._extractive(question, judgement.answer, evidence, passages)
         if self._generator is None:
             return self.news.finish(extractive, ranked, plan)
-        answer = self._generator.answer(question, sources, ranked, extractive, retrieval.idf, on_partial)
+        answer = self._generator.answer(
+            question, sources, ranked, extractive, retrieval.idf, on_partial, judgement.anchors
+        )
         return self.news.finish(answer, ranked, plan)  # a later report's figure; copies cited
 
     def _standalone(self, question: str, history: Sequence[str]) -> tuple[str, str]:
@@ -129,22 +138,12 @@ class AnswerEngine:
                 return rewritten, rewritten
         return standalone_question(question, history), question
 
-    def _extractive(self, question: str, best: Candidate, evidence: float, passages: list[Passage]) -> Answer:
-        quote = clip(best.text, self._options.max_answer_chars - 4)
-        record = best.passage.article
-        citation = Citation(
-            number=1,
-            article_id=record.id,
-            title=record.title,
-            url=record.url,
-            date=record.date,
-            quote=quote,
-            start=best.start,
-            end=best.start + len(quote.rstrip("…")),
-        )
+    def _extractive(self, question: str, quote: Quote, evidence: float, passages: list[Passage]) -> Answer:
+        citation = citation_of(quote, self._options.max_answer_chars - 4)
+        record = quote.candidate.passage.article
         return Answer(
             question=question,
-            text=f"{quote} [1]",
+            text=f"{citation.quote} [1]",
             refused=False,
             mode="extractive",
             citations=[citation],

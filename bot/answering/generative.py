@@ -4,12 +4,16 @@ extractive answer when the LLM fails or nothing it wrote is supported."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from bot.answering.anchors import Anchor
+from bot.answering.answerability import describe, unmet, window
 from bot.answering.extractive import Candidate
 from bot.answering.llm import ChatBackend, answer_messages, text_of
 from bot.answering.models import Answer, Citation
+from bot.answering.nearmiss import NOT_IN_SOURCES, missing_lead
 from bot.answering.rules import clip
 from bot.answering.verify import SourceSentence, Verification, verify
 from vectorstore.embedding import Embedder
@@ -21,6 +25,12 @@ UNAVAILABLE = "The language model is unavailable right now, so this is a quote f
 UNSUPPORTED = "The generated answer was not supported by the articles, so this is a quote instead."
 
 PartialCallback = Callable[[str], None]
+# The model's way of saying the sources do not answer (the prompt asks for the first form).
+_NOT_IN_SOURCES = re.compile(
+    r"not in the sources|(?:sources|articles) (?:do|does) not (?:say|mention|state|answer)|"
+    r"\b(?:i )?(?:do not|don't|cannot|can't) (?:know|find|tell)\b|no information",
+    re.I,
+)
 
 
 class Generator:
@@ -56,7 +66,11 @@ class Generator:
         extractive: Answer,
         idf: Callable[[str], float],
         on_partial: PartialCallback | None = None,
+        anchors: Sequence[Anchor] = (),
     ) -> Answer:
+        """The verified LLM answer; the extractive one when the LLM fails or nothing it wrote
+        is supported; a near miss (refused, the extractive quote as `nearest`) when the model
+        says the sources do not answer or its answer does not meet the question's anchors."""
         try:
             reply = self._complete(question, passages, on_partial)
         except Exception as exc:  # timeouts, refused connections, 401, 429, bad output...
@@ -64,6 +78,8 @@ class Generator:
                 "LLM %s failed (%s: %s); answering extractively", self._backend.name, type(exc).__name__, exc
             )
             return replace(extractive, mode="fallback", note=UNAVAILABLE)
+        if _NOT_IN_SOURCES.search(reply):
+            return _near_miss(extractive, NOT_IN_SOURCES)
         sources = [
             SourceSentence(passages.index(c.passage) + 1, c.text, c.start, c.end, c.vector)
             for c in ranked
@@ -73,6 +89,11 @@ class Generator:
         if not checked.kept:
             log.info("LLM answer unsupported (%d sentence(s) dropped); falling back", len(checked.dropped))
             return replace(extractive, mode="fallback", note=UNSUPPORTED)
+        context = " ".join(window(passages[v.source - 1], v.quote.text, v.quote.start) for v in checked.kept)
+        missing = unmet(anchors, " ".join([context, *(v.text for v in checked.kept)]))
+        if missing:
+            log.info("LLM answer misses %s; a near miss", [a.text for a in missing])
+            return _near_miss(extractive, missing_lead(describe(missing, question)))
         return self._compose(extractive, checked, passages)
 
     def _compose(self, extractive: Answer, checked: Verification, passages: Sequence[Passage]) -> Answer:
@@ -107,6 +128,20 @@ class Generator:
             as_of=max(dates) if dates else None,
             note=note,
         )
+
+
+def _near_miss(extractive: Answer, lead: str) -> Answer:
+    """Refused, quoting the sentence the extractive path would have given, as `nearest`."""
+    nearest = extractive.citations[0]
+    return replace(
+        extractive,
+        text=f"{lead} {nearest.quote} [1]",
+        refused=True,
+        mode="refused",
+        citations=[],
+        as_of=None,
+        nearest=nearest,
+    )
 
 
 def _cite(sentence: str, number: int) -> str:

@@ -46,6 +46,9 @@ class Answer:
     evidence: float = 0.0
     note: str | None = None
     passages: list[Passage] = field(default_factory=list, repr=False)
+    # A near miss (refused: the articles are on topic but do not say what was asked): the
+    # sentence they do have, quoted and cited, never an answer (answerability.py).
+    nearest: Citation | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,4 +60,5 @@ class Answer:
             "evidence": round(self.evidence, 4),
             "note": self.note,
             "citations": [asdict(c) for c in self.citations],
+            "nearest": asdict(self.nearest) if self.nearest else None,
         }

@@ -1,0 +1,274 @@
+"""What a question pins down, and whether a passage meets it.
+
+A question about news names things an answer has to be about: a year or date, a number,
+a person, place, organisation or work, a quoted phrase, an ordinal ("the second"), a
+superlative ("the largest"), a negation ("who did not ..."). A sentence on the same topic
+that names another year, another company or the first rather than the second does not
+answer it. These rules read the question's surface (digits, capitals, a few closed word
+lists), so they cost microseconds and need no model; they are measured in
+bench/refusal_curve.py.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from enum import StrEnum
+
+from vectorstore.lexical import tokenize
+
+
+class Kind(StrEnum):
+    YEAR = "year"
+    NUMBER = "number"
+    NAME = "name"
+    QUOTE = "quote"
+    ORDINAL = "ordinal"
+    SUPERLATIVE = "superlative"
+    NEGATION = "negation"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    kind: Kind
+    text: str  # as the question words it
+    tokens: frozenset[str]  # what the context has to contain (any one of, for each group)
+
+
+_YEAR = re.compile(r"\b(1[0-9]\d\d|20\d\d)(?:s\b|\b)")
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
+_QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
+_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+|de\s+|von\s+)?[A-Z][\w'’.-]*)*")
+_ACRONYM = re.compile(r"[A-Z]{2,3}s?")  # TV, NFL, UMC: often spelt out in the text
+_NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|without|cannot)\b|n[’']t\b", re.I)
+NUMBER_WORDS = {
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "hundred": "100",
+    "thousand": "1000",
+}
+# "first" and "last" are left out: questions use them loosely ("who first ...", "at first").
+ORDINALS = {
+    "second": "2nd",
+    "third": "3rd",
+    "fourth": "4th",
+    "fifth": "5th",
+    "sixth": "6th",
+    "seventh": "7th",
+    "eighth": "8th",
+    "ninth": "9th",
+    "tenth": "10th",
+}
+SUPERLATIVES = frozenset(
+    [
+        "least",
+        "most",
+        "fewest",
+        "largest",
+        "smallest",
+        "biggest",
+        "highest",
+        "lowest",
+        "longest",
+        "shortest",
+        "oldest",
+        "youngest",
+        "earliest",
+        "latest",
+        "greatest",
+        "best",
+        "worst",
+        "fastest",
+        "slowest",
+        "strongest",
+        "weakest",
+        "richest",
+        "poorest",
+        "cheapest",
+        "deadliest",
+        "heaviest",
+        "lightest",
+        "nearest",
+        "farthest",
+        "furthest",
+    ]
+)
+# Capitalised words that open or frame a question rather than name something in it.
+_NOT_NAMES = frozenset(
+    [
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "has",
+        "have",
+        "had",
+        "in",
+        "on",
+        "at",
+        "of",
+        "for",
+        "by",
+        "from",
+        "to",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "if",
+        "after",
+        "before",
+        "during",
+        "since",
+        "according",
+        "besides",
+        "apart",
+        "other",
+        "i",
+    ]
+)
+
+
+def fold(text: str) -> str:
+    """Without accents: "Gospić" and "Gospic" are one name."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def anchors_of(question: str) -> list[Anchor]:
+    """The anchors of a question, each once."""
+    question = fold(question)
+    found: list[Anchor] = []
+    for m in _QUOTED.finditer(question):
+        found.append(Anchor(Kind.QUOTE, m.group(1), frozenset(tokenize(m.group(1)))))
+    years = {m.group(1) for m in _YEAR.finditer(question)}
+    found += [Anchor(Kind.YEAR, y, frozenset({y})) for y in sorted(years)]
+    for m in _NUMBER.finditer(question):
+        value = m.group().replace(",", "")
+        if value not in years:
+            found.append(Anchor(Kind.NUMBER, m.group(), frozenset({value})))
+    words = re.findall(r"[\w’'-]+", question.lower())
+    for word in words:
+        if word in ORDINALS:
+            found.append(Anchor(Kind.ORDINAL, word, frozenset({word, ORDINALS[word]})))
+        elif word in SUPERLATIVES:
+            found.append(Anchor(Kind.SUPERLATIVE, word, frozenset({word})))
+    found += _names(question)
+    if _NEGATION.search(question):
+        found.append(Anchor(Kind.NEGATION, _NEGATION.search(question).group(), frozenset()))  # type: ignore[union-attr]
+    unique: dict[tuple[Kind, frozenset[str]], Anchor] = {}
+    for a in found:
+        unique.setdefault((a.kind, a.tokens), a)
+    return list(unique.values())
+
+
+def _names(question: str) -> list[Anchor]:
+    """Capitalised words that are not the question's opening word: names of people,
+    places, organisations and works ("Lake Niagara", "Polo's"), one anchor per word."""
+    text = question.strip()
+    out = []
+    for m in _NAME.finditer(text):
+        for w in re.finditer(r"[A-Z][\w'’.-]*", m.group()):
+            start = m.start() + w.start()
+            word = w.group()
+            if start == 0 or word.lower() in _NOT_NAMES or _ACRONYM.fullmatch(word):
+                continue
+            if word.lower() in ORDINALS or word.lower() in SUPERLATIVES:
+                continue
+            tokens = frozenset(tokenize(word))
+            if tokens:
+                out.append(Anchor(Kind.NAME, word, tokens))
+    return out
+
+
+@dataclass(frozen=True)
+class ContextWords:
+    """The words of an answer's context as anchors are matched against them."""
+
+    tokens: frozenset[str]
+    negated: bool
+
+    @classmethod
+    def of(cls, text: str) -> ContextWords:
+        text = fold(text)
+        lowered = text.lower()
+        words = set(tokenize(text))
+        words |= {m.group(1) for m in _YEAR.finditer(text)}
+        words |= {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
+        words |= {w for w in re.findall(r"[a-z]+", lowered) if w in NUMBER_WORDS or w in ORDINALS}
+        words |= {w for w in re.findall(r"[a-z]+", lowered) if w in SUPERLATIVES}
+        return cls(frozenset(words), bool(_NEGATION.search(text)))
+
+
+def met(anchor: Anchor, context: ContextWords) -> bool:
+    if anchor.kind is Kind.NEGATION:
+        return context.negated
+    if anchor.kind is Kind.QUOTE:
+        return anchor.tokens <= context.tokens
+    if anchor.kind is Kind.NAME:
+        return all(t in context.tokens or _near(t, context.tokens) for t in anchor.tokens)
+    return bool(anchor.tokens & context.tokens)
+
+
+def _near(token: str, words: frozenset[str]) -> bool:
+    """A misspelt or inflected form of a name: "Chafffee"/"Chaffee", "Persian"/"Persia"."""
+    if len(token) < 4:
+        return False
+    for word in words:
+        if word[:1] != token[:1] or abs(len(word) - len(token)) > 3 or len(word) < 3:
+            continue
+        shorter = min(len(word), len(token))
+        prefix = len(_common_prefix(word, token))
+        if prefix >= 4 and prefix >= shorter - 2:
+            return True
+        if SequenceMatcher(None, token, word).ratio() >= 0.8:
+            return True
+    return False
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def unmet(anchors: list[Anchor], context: ContextWords) -> list[Anchor]:
+    return [a for a in anchors if not met(a, context)]
