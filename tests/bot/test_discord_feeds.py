@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -123,3 +125,20 @@ async def test_poll_loop_reports_failures_without_raising(news_bot: NewsBot, cog
         assert subscription.failures == 1
         listed = await _say(news_bot, cog.list_feeds)
         assert "HTTP 500" in listed
+
+
+async def test_the_bot_polls_due_feeds_once_connected(news_bot: NewsBot, cog: Feeds) -> None:
+    with serving({}) as server:
+        server.routes["/ferry"] = Route(PAGE)
+        server.routes["/feed.xml"] = Route(feed(server.url("/ferry")), "application/rss+xml")
+        cog.poller.registry.add(server.url("/feed.xml"), str(GUILD), 60, datetime.now(UTC))
+        await cog.on_ready()  # discord.py calls it when the gateway session is ready
+        try:
+            for _ in range(600):
+                if cog.poller.registry.subscriptions()[0].last_poll is not None:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            cog.poll_loop.cancel()
+    [polled] = cog.poller.registry.subscriptions()
+    assert polled.articles_added == 1 and server.hits == {"/feed.xml": 1, "/ferry": 1}
