@@ -3,6 +3,9 @@ conditional requests (ETag / Last-Modified -> 304) as a real feed server does.""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +21,7 @@ from ingest.feeds import FeedPoller, FeedRegistry, build_poller, feeds_path, wat
 from ingest.feeds.poller import PollResult
 from ingest.feeds.registry import CLAIM_LEASE, MAX_BACKOFF, MAX_FEEDS_PER_SERVER, FeedError, backoff
 from ingest.runner import source_options
+from tests.conftest import REPO
 from tests.helpers import SpyEmbedder
 from vectorstore.embedding import Embedder
 from vectorstore.models import GLOBAL_SCOPE
@@ -332,3 +336,37 @@ def test_a_server_follows_a_bounded_number_of_feeds(settings: Settings, clock: C
     registry.add("https://news.example/one-more.xml", GLOBAL_SCOPE, 60, clock.now)  # the operator's are not
     registry.add("https://news.example/0.xml", "777", 120, clock.now)  # changing one is not adding
     assert len(registry.subscriptions("777")) == MAX_FEEDS_PER_SERVER
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from vectorstore.lock import WriterLock
+with WriterLock(Path(sys.argv[1])).hold("another writer", wait=False):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_a_poll_writes_under_the_stores_writer_lock(settings: Settings, app: App) -> None:
+    """Another process holds the writer lock: the poll fetches, then waits to write."""
+    app.embedder.embed(["warm up"])
+    _ = app.store  # opened before the other writer takes the lock
+    with feed_server() as server:
+        server.resources["/a/ferry"] = page("Ferry twice a day", FERRY)
+        server.resources["/feed.xml"] = rss(server, [("/a/ferry", "Ferry", "Ferry.")], etag='"l"')
+        app.feeds.registry.add(server.url("/feed.xml"), GLOBAL_SCOPE, 30, datetime.now(UTC))
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLD_LOCK, str(settings.data_dir), "4"],
+            stdout=subprocess.PIPE,
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+            [result] = app.feeds.poll_due()
+            released = holder.poll() is not None
+        finally:
+            holder.wait(timeout=30)
+    assert result.added == 1 and server.hits("/a/ferry") == 1
+    assert released, "the poll wrote only once the other writer had let go"
