@@ -21,12 +21,14 @@ from discord.ext import commands
 
 from bot.answering.models import Answer
 from bot.answering.rules import HISTORY_TURNS
+from bot.answering.timeframe import narrowed
 from bot.discord_app.client import NewsBot
 from bot.discord_app.exts.errors import NotAllowedHere, unexpected
 from bot.discord_app.rendering import NO_MENTIONS, answer_embed, clip, refusal_text, safe
 from bot.discord_app.streaming import LiveText
 from bot.discord_app.views import FeedbackView
 from vectorstore.errors import NewsdeskError
+from vectorstore.retrieval import Filters
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@!?\d+>")
@@ -60,14 +62,27 @@ class Ask(commands.Cog):
         self.history_turns = HISTORY_TURNS
 
     @app_commands.command(name="ask", description="Ask a question about the news articles I have read.")
-    @app_commands.describe(question="Your question, e.g. where is OpenAI's first international office?")
+    @app_commands.describe(
+        question="Your question, e.g. where is OpenAI's first international office?",
+        since="Only articles from this date on (YYYY-MM-DD)",
+        until="Only articles up to this date (YYYY-MM-DD)",
+        source="Only articles from this source, e.g. Wikinews",
+    )
     @app_commands.checks.dynamic_cooldown(_ask_cooldown, key=lambda i: i.user.id)
     @app_commands.check(_channel_allowed)
-    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
+    ) -> None:
         async with self.bot.in_flight.track():  # a stop lets it finish
-            await self._ask(interaction, question)
+            filters = narrowed(Filters.for_guild(interaction.guild_id), since, until, source)  # issue #12
+            await self._ask(interaction, question, filters)
 
-    async def _ask(self, interaction: discord.Interaction, question: str) -> None:
+    async def _ask(self, interaction: discord.Interaction, question: str, filters: Filters) -> None:
         question = self.bot.engine.check_question(question)  # fails fast, before deferring
         await interaction.response.defer(thinking=True)
         live = (
@@ -82,7 +97,7 @@ class Ask(commands.Cog):
             live.start()
         try:
             answer = await self.bot.answer(
-                question, interaction.guild_id, on_partial=live.push if live else None
+                question, interaction.guild_id, on_partial=live.push if live else None, filters=filters
             )
         finally:
             if live:
