@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from bot.answering.models import Answer
 from bot.answering.rules import HISTORY_TURNS
@@ -17,6 +21,8 @@ from bot.app import App
 from bot.cli_feeds import feeds_app, watch_command
 from bot.cli_ingest import configure_logging, ingest_command
 from bot.settings import Settings
+from ingest.limits import one_line
+from ingest.settings import settings_error_line
 from vectorstore.errors import NewsdeskError
 from vectorstore.retrieval import Filters
 
@@ -42,7 +48,10 @@ def _main(
 ) -> None:
     """Settings are read once here (environment and .env); the composition root built from
     them is handed to the command, which takes the parts it needs."""
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise _fail(settings_error_line(exc), "--json" in sys.argv[1:]) from None
     configure_logging(settings.log_level if verbose else "WARNING", verbose)
     ctx.obj = App(settings)
 
@@ -52,9 +61,24 @@ def parts(ctx: typer.Context) -> App:
     return ctx.obj
 
 
-def _fail(exc: NewsdeskError) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}")
+def _fail(exc: Exception | str, as_json: bool = False) -> typer.Exit:
+    """One line on stderr, or with --json one JSON object on stdout; exit code 2. The
+    message may hold data (an id, a path): it is printed as text, never as markup."""
+    message = one_line(str(exc), 500)
+    if as_json:
+        _write_json({"error": message})
+    else:
+        err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     return typer.Exit(2)
+
+
+def _write_json(payload: object) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+
+
+def _argument_text(value: str) -> str:
+    """A command-line string as valid text: bytes that were not UTF-8 become U+FFFD."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 @app.command()
@@ -72,27 +96,41 @@ def ingest(
 
 
 def print_answer(answer: Answer, console: Console) -> None:
+    """Article text is printed as Text, never read as rich markup ("[/]" in a title)."""
     if answer.refused:
-        console.print(f"[yellow]{answer.text}[/yellow]")
+        console.print(Text(answer.text, style="yellow"))
         return
-    console.print(answer.text, highlight=False)
+    console.print(Text(answer.text), highlight=False)
     for c in answer.citations:
         where = c.url or c.article_id
-        console.print(
-            f"  [{c.number}] [bold]{c.title}[/bold] ({c.date or 'undated'}) {where}", highlight=False
-        )
-        console.print(f"      “{c.quote}” (characters {c.start}–{c.end})", highlight=False, style="dim")
+        line = Text(f"  [{c.number}] ")
+        line.append(c.title, style="bold")
+        line.append(f" ({c.date or 'undated'}) {where}")
+        console.print(line, highlight=False)
+        quote = Text(f"      “{c.quote}” (characters {c.start}–{c.end})", style="dim")
+        console.print(quote, highlight=False)
     if answer.as_of:
-        console.print(f"  as of {answer.as_of}", style="dim")
+        console.print(Text(f"  as of {answer.as_of}", style="dim"))
 
 
-def _filters(source: list[str] | None, since: str | None, until: str | None) -> Filters | None:
+def _filters(
+    source: list[str] | None, since: str | None, until: str | None, as_json: bool = False
+) -> Filters | None:
     if not (source or since or until):
         return None
     try:
         return Filters(sources=tuple(source or ()), since=since, until=until)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+        raise _fail(exc, as_json) from exc
+
+
+def _passages(k: str | None, as_json: bool) -> int | None:
+    """-k as given (a string, so that "-k abc" is answered like "-k 0", in JSON too)."""
+    if k is None:
+        return None
+    if not k.strip().isdigit() or not 1 <= int(k) <= 50:
+        raise _fail(f"-k must be a whole number from 1 to 50, not {k!r}", as_json)
+    return int(k)
 
 
 @app.command()
@@ -100,17 +138,17 @@ def ask(
     ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
-    k: Annotated[int | None, typer.Option("-k", help="Passages to retrieve.", min=1, max=50)] = None,
+    k: Annotated[str | None, typer.Option("-k", help="Passages to retrieve (1-50).")] = None,
     source: Annotated[list[str] | None, typer.Option(help="Only articles from this source.")] = None,
     since: Annotated[str | None, typer.Option(help="Only articles from this date on (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Only articles up to this date.")] = None,
 ) -> None:
     """Answer one question from the stored articles."""
-    filters = _filters(source, since, until)
+    filters = _filters(source, since, until, as_json)
     try:
-        answer = parts(ctx).engine.answer(question, filters=filters, k=k)
+        answer = parts(ctx).engine.answer(_argument_text(question), filters=filters, k=_passages(k, as_json))
     except NewsdeskError as exc:
-        raise _fail(exc) from exc
+        raise _fail(exc, as_json) from exc
     if as_json:
         payload = answer.to_json()
         payload["retrieved"] = [
@@ -123,7 +161,7 @@ def ask(
             }
             for p in answer.passages
         ]
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        _write_json(payload)
     else:
         print_answer(answer, out)
 
@@ -136,6 +174,8 @@ def chat(ctx: typer.Context) -> None:
     except NewsdeskError as exc:
         raise _fail(exc) from exc
     history: list[str] = []
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # a line that is not UTF-8 is still a question
     out.print("Ask about the articles (empty line or Ctrl-D to quit).", style="dim")
     while True:
         try:
@@ -148,7 +188,7 @@ def chat(ctx: typer.Context) -> None:
             print_answer(engine.answer(question, history=history[-HISTORY_TURNS:]), out)
             history.append(question)
         except NewsdeskError as exc:
-            err.print(f"[red]{exc}[/red]")
+            err.print(Text(one_line(str(exc), 500), style="red"))
 
 
 @articles_app.command("list")
@@ -159,13 +199,13 @@ def articles_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--j
             parts(ctx).store.records().values(), key=lambda r: (r.date or "", r.id), reverse=True
         )
     except NewsdeskError as exc:
-        raise _fail(exc) from exc
+        raise _fail(exc, as_json) from exc
     if as_json:
-        sys.stdout.write(json.dumps([r.__dict__ for r in records], ensure_ascii=False) + "\n")
+        _write_json([r.__dict__ for r in records])
         return
     table = Table("date", "title", "chunks", "id")
     for r in records:
-        table.add_row(r.date or "", r.title, str(r.n_chunks), r.id)
+        table.add_row(r.date or "", Text(r.title), str(r.n_chunks), Text(r.id))
     out.print(table)
 
 
@@ -179,7 +219,7 @@ def articles_delete(
         store = parts(ctx).store
         for article_id in article_ids:
             record = store.delete_article(article_id)
-            out.print(f"deleted {record.id} ({record.title}, {record.n_chunks} chunks)")
+            out.print(Text(f"deleted {record.id} ({record.title}, {record.n_chunks} chunks)"))
     except NewsdeskError as exc:
         raise _fail(exc) from exc
 
@@ -190,12 +230,12 @@ def stats(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] =
     try:
         figures = parts(ctx).store.stats()
     except NewsdeskError as exc:
-        raise _fail(exc) from exc
+        raise _fail(exc, as_json) from exc
     if as_json:
-        sys.stdout.write(json.dumps(figures.__dict__) + "\n")
+        _write_json(figures.__dict__)
         return
     for key, value in figures.__dict__.items():
-        out.print(f"{key.replace('_', ' ')}: {value}")
+        out.print(Text(f"{key.replace('_', ' ')}: {value}"))
 
 
 @app.command("eval")
@@ -217,16 +257,18 @@ def evaluate(
     try:
         run = run_eval(parts(ctx).settings, articles or [], questions, out_path, ids, limit, store)
     except NewsdeskError as exc:
-        raise _fail(exc) from exc
+        raise _fail(exc, as_json) from exc
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # a questions file that is not one
+        raise _fail(f"cannot evaluate: {type(exc).__name__}: {exc}", as_json) from exc
     figures = run.metrics.as_dict()
     if as_json:
-        sys.stdout.write(json.dumps(figures) + "\n")
+        _write_json(figures)
         return
     table = Table("metric", "value")
     for key, value in figures.items():
         table.add_row(key, str(value))
     out.print(table)
-    out.print(f"predictions: {run.out}", style="dim")
+    out.print(Text(f"predictions: {run.out}", style="dim"))
 
 
 @feedback_app.command("export")
@@ -235,8 +277,11 @@ def feedback_export(
     out_path: Annotated[Path, typer.Argument(help="JSONL file to write.")] = Path("feedback.jsonl"),
 ) -> None:
     """Write every vote (question, answer, cited article ids, vote) as JSONL."""
-    count = parts(ctx).feedback.export_jsonl(out_path)
-    err.print(f"{count} vote(s) written to {out_path}")
+    try:
+        count = parts(ctx).feedback.export_jsonl(out_path)
+    except OSError as exc:
+        raise _fail(f"cannot write {out_path}: {exc.strerror or exc}") from exc
+    err.print(Text(f"{count} vote(s) written to {out_path}"))
 
 
 @app.command()
@@ -247,5 +292,14 @@ def bot(ctx: typer.Context) -> None:
     raise typer.Exit(run_bot(parts(ctx).settings))
 
 
-def main() -> None:
-    app()
+def main(args: list[str] | None = None, prog_name: str | None = None) -> None:
+    """`newsdesk`: an error no command expected (a corrupt model file, a broken disk) is
+    one line, or one JSON object with --json, and exit code 2; -v shows the traceback."""
+    argv = sys.argv[1:] if args is None else args
+    try:
+        app(args, prog_name=prog_name)
+    except Exception as exc:
+        if "-v" in argv or "--verbose" in argv:
+            raise
+        _fail(f"{type(exc).__name__}: {exc} (run with -v for the traceback)", "--json" in argv)
+        raise SystemExit(2) from None

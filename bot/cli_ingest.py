@@ -11,6 +11,7 @@ from dataclasses import asdict
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ingest.pipeline import IngestReport, ProgressCallback
 from ingest.pipeline import Progress as IngestProgress
@@ -49,7 +50,7 @@ def print_summary(report: IngestReport, console: Console) -> None:
         table = Table("source", "status", "reason", show_header=True, header_style="bold")
         for o in report.outcomes:
             if o.status in ("failed", "skipped"):
-                table.add_row(o.source, o.status, o.reason or "")
+                table.add_row(Text(o.source), o.status, Text(o.reason or ""))  # data, not markup
         console.print(table)
 
 
@@ -78,7 +79,10 @@ def ingest_command(run: RunIngest, as_json: bool = False, quiet: bool = False) -
         else:
             report = run(None)
     except NewsdeskError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        if as_json:  # --json prints one JSON object, errors included
+            sys.stdout.write(json.dumps({"error": str(exc)}, ensure_ascii=False) + "\n")
+        else:
+            err.print(Text(f"error: {exc}", style="red"))
         return 2
     if as_json:
         sys.stdout.write(json.dumps(report_json(report), ensure_ascii=False) + "\n")

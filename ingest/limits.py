@@ -33,11 +33,11 @@ class Limits:
     def max_raw_html(self) -> int:
         return self.max_article_chars * RAW_HTML_FACTOR
 
-    def check_raw(self, size: int, html: bool = False) -> None:
+    def check_raw(self, size: int, html: bool = False, what: str | None = None) -> None:
         """Refuse a document whose raw text cannot hold an article under the cap."""
         cap = self.max_raw_html if html else self.max_raw_text
         if size > cap:
-            what = "page" if html else "text"
+            what = what or ("page" if html else "text")
             raise SourceError(
                 f"the {what} is {size:,} characters, over the {cap:,} read for an article of at "
                 f"most MAX_ARTICLE_CHARS={self.max_article_chars:,}; refused"

@@ -112,7 +112,7 @@ def _from_jsonl(path: Path, options: SourceOptions) -> Iterator[Item]:
 
 
 def _jsonl_article(raw: bytes, path: Path, number: int, options: SourceOptions) -> Article | None:
-    options.limits.check_raw(len(raw), html=True)  # escapes make a line longer than its text
+    options.limits.check_raw(len(raw), html=True, what="line")  # escapes make a line longer than its text
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

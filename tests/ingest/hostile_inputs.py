@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import json
 import random
+import socket
+import threading
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 GOOD_TEXT = (
     "The city council approved a new budget on Tuesday after a long debate. Spending on "
@@ -97,3 +101,57 @@ def hostile_jsonl() -> bytes:
         jsonl_line("good-3").encode(),
     ]
     return b"\n".join(lines) + b"\n"
+
+
+def slow_feed(base: str, entries: int) -> bytes:
+    """An RSS feed whose entries link to `base`/slow/N, with their own text as fallback."""
+    items = "".join(
+        f"<item><title>Entry {i}</title><link>{base}/slow/{i}</link>"
+        f"<description>Entry {i}: {GOOD_TEXT}</description></item>"
+        for i in range(entries)
+    )
+    channel = f"<channel><title>Slow</title>{items}</channel>"
+    return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'.encode()
+
+
+@contextmanager
+def trickling_server(delay_s: float, feed_entries: int = 0) -> Iterator[str]:
+    """A raw HTTP server on 127.0.0.1 that sends each response one byte every `delay_s`
+    seconds, except /feed (with `feed_entries`): a feed of its own slow pages, at once.
+    Yields its base URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop = threading.Event()
+
+    def answer(conn: socket.socket) -> None:
+        with conn:
+            request_line = conn.recv(4096).split(b"\r\n", 1)[0]
+            if feed_entries and b" /feed" in request_line:
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\r\n"
+                conn.sendall(head + slow_feed(base, feed_entries))
+                return
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + b"x" * 10_000:
+                if stop.wait(delay_s):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    try:
+        yield base
+    finally:
+        stop.set()
+        server.join()
+        listener.close()

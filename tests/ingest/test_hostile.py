@@ -6,11 +6,7 @@ same set in child processes and prints time and peak memory.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,7 +20,6 @@ from ingest.pipeline import Ingestor, IngestReport
 from ingest.runner import run_ingest
 from ingest.settings import settings_error_line
 from ingest.sources import Failure, SourceOptions, iter_items
-from tests.helpers import Route, serving
 from tests.ingest import hostile_inputs as hostile
 from vectorstore.models import Article
 
@@ -162,66 +157,20 @@ def test_bad_targets_fail_alone(
     assert _ids(settings) == {str(good.resolve())}
 
 
-@contextmanager
-def _trickling_server(delay_s: float) -> Iterator[str]:
-    """A raw HTTP server that sends its response one byte every `delay_s` seconds."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                conn.recv(4096)
-                for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + b"x" * 1000:
-                    if stop.wait(delay_s):
-                        return
-                    try:
-                        conn.sendall(bytes([byte]))
-                    except OSError:
-                        break
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/slow"
-    finally:
-        stop.set()
-        thread.join()
-        listener.close()
-
-
 def test_a_server_trickling_its_headers_is_cut_at_the_fetch_deadline() -> None:
-    with _trickling_server(0.2) as url:
+    with hostile.trickling_server(0.2) as base:
         started = time.monotonic()
         with pytest.raises(FetchError, match="longer than 1 s"):
-            fetch(url, FetchPolicy(timeout_s=1.0))
+            fetch(base + "/slow", FetchPolicy(timeout_s=1.0))
         elapsed = time.monotonic() - started
     assert elapsed < 3, f"a 1 s deadline held the fetch {elapsed:.1f} s"  # was unbounded
 
 
-def _feed(base: str, n: int) -> bytes:
-    items = "".join(
-        f"<item><title>Entry {i}</title><link>{base}/slow/{i}</link>"
-        f"<description>Entry {i} text: {hostile.GOOD_TEXT}</description></item>"
-        for i in range(n)
-    )
-    return (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}</channel></rss>'.encode()
-    )
-
-
 def test_a_feed_of_slow_pages_is_bounded_in_total(settings: Settings, ingestor: Ingestor) -> None:
-    with serving({}) as server, _trickling_server(0.5) as slow:
-        base = slow.rsplit("/", 1)[0]
-        server.routes["/feed.xml"] = Route(_feed(base, 20), "application/rss+xml")
+    with hostile.trickling_server(0.5, feed_entries=20) as base:
         options = SourceOptions(fetch=FetchPolicy(timeout_s=1.0), fetch_workers=4)
         started = time.monotonic()
-        items = list(iter_items([server.url("/feed.xml")], options))
+        items = list(iter_items([base + "/feed"], options))
         elapsed = time.monotonic() - started
     assert len(items) == 20 and all(isinstance(i, Article) for i in items)  # the entries' own text
     assert elapsed < 10, f"20 entries at a 1 s deadline took {elapsed:.1f} s"  # was 20 x 1 s
