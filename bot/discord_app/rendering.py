@@ -6,7 +6,7 @@ import re
 
 import discord
 
-from bot.answering.models import Answer
+from bot.answering.models import Answer, Citation
 from bot.answering.rules import clip as clip  # re-exported: the one clip() of the project
 from ingest.pipeline import IngestReport
 
@@ -60,8 +60,7 @@ def answer_embed(answer: Answer) -> discord.Embed:
         colour=discord.Colour.blurple(),
     )
     for c in answer.citations[:EMBED_FIELDS]:
-        link = f"[{clip(safe(c.title), 200)}]({c.url})" if c.url else clip(safe(c.title), 200)
-        value = f"{link} · {c.date or 'undated'}\n> {safe(c.quote)}"
+        value = f"{_source_line(c)}\n> {safe(c.quote)}{_also(c)}"
         embed.add_field(
             name=clip(f"[{c.number}] {safe(c.title)}", FIELD_NAME),
             value=clip(value, FIELD_VALUE),
@@ -76,8 +75,34 @@ def answer_embed(answer: Answer) -> discord.Embed:
     return embed
 
 
+def _source_line(c: Citation, in_message: bool = False) -> str:
+    """Title linked to the article, and its date. In a message the link is wrapped in <>
+    so that Discord shows no preview of it."""
+    title = discord.utils.escape_markdown(clip(safe(c.title), 200))
+    title = title.replace("[", "\\[").replace("]", "\\]")  # a bracket would end the link text
+    url = f"<{c.url}>" if in_message else c.url
+    return f"{f'[{title}]({url})' if c.url else title} · {c.date or 'undated'}"
+
+
+def _also(c: Citation) -> str:
+    """Copies of the story and a later report that updates it, after the quote."""
+    notes = []
+    if c.updates is not None:
+        notes.append(f"a later report, [{c.updates}], updates this")
+    if c.also_reported_by:
+        names = ", ".join(safe(r.source or r.title) for r in c.also_reported_by[:5])
+        more = len(c.also_reported_by) - 5
+        notes.append(f"also reported by {names}" + (f" and {more} more" if more > 0 else ""))
+    return f"\n*{'; '.join(notes)}*" if notes else ""
+
+
 def refusal_text(answer: Answer) -> str:
-    return f"{answer.text} Try other words, or ask an admin to add articles on this with `/ingest`."
+    """A refusal; a near miss also names the article its closest quote comes from, marked
+    as what the articles do say, not as the answer."""
+    if answer.nearest is None:
+        return f"{answer.text} Try other words, or ask an admin to add articles on this with `/ingest`."
+    source = _source_line(answer.nearest, in_message=True)
+    return f"{answer.text}\n-# [1] {source} — the closest the articles come, not an answer."
 
 
 def report_text(report: IngestReport) -> str:

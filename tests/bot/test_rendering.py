@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.answering.models import Answer, Citation
-from bot.discord_app.rendering import EMBED_TOTAL, answer_embed, split_message
+from bot.answering.models import AlsoReported, Answer, Citation
+from bot.discord_app.rendering import EMBED_TOTAL, answer_embed, refusal_text, split_message
 
 
 def test_long_answers_fit_discord_limits() -> None:
@@ -23,3 +23,43 @@ def test_long_answers_fit_discord_limits() -> None:
     assert " ".join(parts) == text
     assert split_message("x" * 4001) == ["x" * 2000, "x" * 2000, "x"]
     assert split_message("y" * 2000) == ["y" * 2000]
+
+
+def _citation(**extra: object) -> Citation:
+    base: dict[str, object] = {
+        "number": 1,
+        "article_id": "a1",
+        "title": "Prize [update] for *Maathai*",
+        "url": "https://news.example/2004-prize",
+        "date": "2004-10-08",
+        "quote": "The 2004 Nobel Peace Prize was awarded to Wangari Maathai.",
+        "start": 0,
+        "end": 57,
+    }
+    return Citation(**{**base, **extra})  # type: ignore[arg-type]
+
+
+def test_a_near_miss_shows_its_source_as_what_the_articles_say_not_as_the_answer() -> None:
+    nearest = _citation()
+    answer = Answer(
+        "Who won the 2005 Nobel Peace Prize?",
+        "I could not find anything on “2005” in the articles I have. The closest they come: "
+        "The 2004 Nobel Peace Prize was awarded to Wangari Maathai. [1]",
+        True,
+        "refused",
+        nearest=nearest,
+    )
+    text = refusal_text(answer)
+    assert text.startswith(answer.text) and "not an answer" in text
+    assert "(<https://news.example/2004-prize>)" in text, "the link shows no preview"
+    assert "\\[update\\]" in text and "\\*Maathai\\*" in text, "the title's markdown is shown as text"
+    plain = Answer("q", "I could not find this in the articles I have.", True, "refused")
+    assert "not an answer" not in refusal_text(plain) and "/ingest" in refusal_text(plain)
+
+
+def test_copies_and_later_reports_are_named_under_the_quote() -> None:
+    copies = tuple(AlsoReported(f"c{i}", f"Copy {i}", None, f"Outlet {i}", "2004-10-08") for i in range(7))
+    answer = Answer("q", "a [1]", False, "extractive", [_citation(also_reported_by=copies, updates=2)])
+    [field] = answer_embed(answer).fields
+    assert "also reported by Outlet 0, Outlet 1, Outlet 2, Outlet 3, Outlet 4 and 2 more" in (field.value or "")
+    assert "a later report, [2], updates this" in (field.value or "")
