@@ -76,12 +76,12 @@ async def test_the_bot_remembers_a_bounded_number_of_threads_and_turns(
     assert ask_cog is not None
     ask_cog.max_threads = 2  # type: ignore[attr-defined]
     general = discord.channel(guild, "general")
-    for question in (BRIDGE, OPENAI, "who broke the course record at the marathon?"):
+    threads = []
+    for question in (BRIDGE, OPENAI, "who broke the course record at the marathon?"):  # one at a time
         await discord.say(general, member, question)
         await discord.wait_for(lambda q=question: any(t.name == q for t in discord.threads_of(general)), 15)
-    threads = discord.threads_of(general)
-    for thread in threads:
-        await bot_reply(discord, thread)
+        threads.append(next(t for t in discord.threads_of(general) if t.name == question))
+        await bot_reply(discord, threads[-1])
     last = threads[-1]
     for n, follow_up in enumerate(("and when was that?", "who ran?", "how fast?", "where?"), start=2):
         await discord.say(last, member, follow_up, mention_bot=False)
