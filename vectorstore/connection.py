@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vectorstore.errors import StoreUnavailableError
+from vectorstore.lock import LoadGuard, WriterLock
 from vectorstore.settings import StoreSettings
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
 log = logging.getLogger(__name__)
+
+RETIRE_S = 30.0  # a replaced Chroma System is stopped (its memory freed) this much later
 
 # HNSW settings, from bench/hnsw_recall.py at 458,724 sentence vectors (a 100k-chunk store):
 # recall@10 against exact search 0.881 with Chroma's M=16 at ef_search 200, 0.950 at 800;
@@ -93,27 +96,61 @@ class Connection:
     coordinator: Any = None  # coordination.Coordinator, one per connection
     lock: threading.RLock = field(default_factory=threading.RLock)
 
-    def open(self) -> None:
+    def open(self, wait: bool = True, guarded: bool = False) -> bool:
+        """Open the client and load the collections' indexes. An embedded store is loaded
+        under the load guard's shared lock (lock.LoadGuard) unless the caller holds it
+        exclusively (`guarded`); without `wait`, False when a writer is running."""
+        if not self.embedded or guarded:
+            self._load()
+            return True
+        guard = LoadGuard(self.settings.data_dir)
+        with guard.shared(wait=False) as ok:
+            if ok:
+                self._load()
+                return True
+        if not wait:
+            return False
+        holder = WriterLock(self.settings.data_dir).holder()
+        log.warning(
+            "waiting for %s to finish writing before opening the store",
+            holder.describe() if holder else "a writer",
+        )
+        with guard.shared(wait=True):
+            self._load()
+        return True
+
+    def _load(self) -> None:
         self.client = open_client(self.settings)
         self.chunks, self.articles, self.sentences = _collections(self.client, self.settings, self.model_name)
+        if self.embedded:
+            for collection in (self.chunks, self.sentences):  # load the vector indexes now
+                collection.get(limit=1, include=["embeddings"])
 
-    def reopen(self, generation: str | None) -> None:
-        """Drop this process's Chroma System for the path and open a new client."""
+    def reopen(self, generation: str | None, guarded: bool = False) -> bool:
+        """Drop this process's Chroma System for the path and open a new client; False
+        (and nothing changed) when a writer is running and the caller does not hold the
+        load guard."""
         if not self.embedded:
-            return
+            return True
         from chromadb.api.shared_system_client import SharedSystemClient
 
         with self.lock:
             identifier = str(self.settings.data_dir / "chroma")
             with SharedSystemClient._refcount_lock:
-                SharedSystemClient._identifier_to_system.pop(identifier, None)
+                old = SharedSystemClient._identifier_to_system.pop(identifier, None)
                 SharedSystemClient._identifier_to_refcount.pop(identifier, None)
-            # the old System is not stopped: a question on another thread may still be
-            # using it; it is freed with its last reference
-            self.open()
+            if not self.open(wait=False, guarded=guarded):
+                if old is not None:
+                    SharedSystemClient._identifier_to_system[identifier] = old
+                return False
+            if old is not None:  # stopped later: a question on another thread may still use it
+                timer = threading.Timer(RETIRE_S, old.stop)
+                timer.daemon = True
+                timer.start()
             self.known_generation = generation
             self.reopens += 1
             log.info("reopened %s at generation %s", location(self.settings), generation)
+            return True
 
 
 def _collections(

@@ -17,14 +17,14 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TypeVar
+from contextlib import contextmanager, nullcontext
+from typing import Any, TypeVar
 
 import numpy as np
 
 from vectorstore.connection import EF_SEARCH, Connection, location
 from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
-from vectorstore.lock import LeaseLock, WaitCallback, WriterLock, command_line
+from vectorstore.lock import LeaseLock, LoadGuard, WaitCallback, WriterLock, command_line
 from vectorstore.metadata import GENERATION_ID, WRITE_EPOCH_ID
 
 log = logging.getLogger(__name__)
@@ -58,20 +58,19 @@ class Coordinator:
         try:
             return fn()
         except ChromaError as exc:
-            if not self._conn.embedded:
+            if not self._conn.embedded or not self._conn.reopen(None):
                 raise
-            log.info("store read failed (%s); reopening and retrying once", exc)
-            self._conn.reopen(None)
+            log.info("store read failed (%s); reopened, retrying once", exc)
             return fn()
 
     def sync(self, generation: str | None = None) -> bool:
-        """Reopen an embedded store whose generation moved since its vector indexes were
-        loaded (another process wrote); True when it did."""
+        """Make this process's vector indexes hold `generation` (the current one by
+        default): reopen an embedded store another process wrote to. False when that has
+        to wait because a writer is running (lock.LoadGuard): keep what is loaded."""
         generation = generation or self.generation()
         if not self._conn.embedded or generation == self._conn.known_generation:
-            return False
-        self._conn.reopen(generation)
-        return True
+            return True
+        return self._conn.reopen(generation)
 
     def generation(self) -> str:
         return self._marker(GENERATION_ID)
@@ -90,7 +89,7 @@ class Coordinator:
         (`on_wait` is called once with who holds it; by default a logged warning) or, with
         wait=False, gets StoreBusyError naming the holder. Taking it reopens an embedded
         store if another writer started writing since this process loaded its indexes."""
-        with self.lock.hold(holder or command_line(), wait, on_wait) as fresh:
+        with self.lock.hold(holder or command_line(), wait, on_wait) as fresh, self._guard(fresh):
             if fresh:
                 self._sync_for_write()
             try:
@@ -99,10 +98,16 @@ class Coordinator:
                 if fresh and self._dirty:
                     self.bump_generation()
 
+    def _guard(self, fresh: bool) -> Any:
+        """The load guard, exclusively, for a writer's whole run (embedded store)."""
+        if fresh and self._conn.embedded:
+            return LoadGuard(self._conn.settings.data_dir).exclusive()
+        return nullcontext()
+
     def _sync_for_write(self) -> None:
         epoch = self._marker(WRITE_EPOCH_ID)
         if epoch != self._conn.known_epoch:
-            self._conn.reopen(self.generation())
+            self._conn.reopen(self.generation(), guarded=True)
             self._conn.known_epoch = epoch
         self._marked = self._dirty = False
 

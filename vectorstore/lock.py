@@ -290,3 +290,43 @@ def _shared(key: str, make: Callable[[], _Exclusive]) -> _Reentrant:
         if key not in _LOCKS:
             _LOCKS[key] = _Reentrant(make())
         return _LOCKS[key]
+
+
+READ_GUARD_FILE = "chroma.rwlock"
+
+
+class LoadGuard:
+    """Loading an embedded store's files never overlaps a writer's run.
+
+    Chroma persists its HNSW indexes from the writer's memory while it writes; a process
+    that opens the store meanwhile reads files that are being rewritten (seen: a store
+    read in the middle of a long run of writes made every new client segfault in
+    `count()`). So a writer holds this file exclusively (flock LOCK_EX) for its whole run,
+    and a reader opens or reopens the store only under a shared lock (LOCK_SH): a new
+    process waits for the running writer; a running reader that cannot get it keeps
+    answering from what it has loaded and tries again at its next question.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self._path = data_dir / READ_GUARD_FILE
+
+    @contextmanager
+    def _flock(self, mode: int) -> Iterator[bool]:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, mode)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    def shared(self, wait: bool) -> Any:
+        """A context manager yielding whether the shared lock was taken."""
+        return self._flock(fcntl.LOCK_SH if wait else fcntl.LOCK_SH | fcntl.LOCK_NB)
+
+    def exclusive(self) -> Any:
+        return self._flock(fcntl.LOCK_EX)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from chromadb.errors import ChromaError
 
 from vectorstore.catch_up import catch_up_lexical
 from vectorstore.embedding import Embedder
@@ -185,12 +186,15 @@ class Retriever:
         return self._store
 
     def snapshot(self) -> _Snapshot:
-        """The current records, refreshed if the store changed."""
+        """The current records, refreshed if the store changed and its vector indexes
+        could follow (while another process writes an embedded store, the snapshot stays
+        at the generation they hold: see lock.LoadGuard)."""
         generation = self._store.generation()
         with self._lock:
-            if self._snapshot is None or self._snapshot.generation != generation:
-                self._snapshot = self._load(generation)
-            return self._snapshot
+            current = self._snapshot
+            if current is None or (current.generation != generation and self._store.sync(generation)):
+                current = self._snapshot = self._load(generation)
+            return current
 
     def records(self) -> dict[str, ArticleRecord]:
         return self.snapshot().records
@@ -198,7 +202,6 @@ class Retriever:
     def _load(self, generation: str) -> _Snapshot:
         """The snapshot of a generation: the store reopened if another process wrote it,
         the manifest, and the lexical index brought up to the manifest."""
-        self._store.sync(generation)
         records = self._store.records()
         catch_up_lexical(self._store, records)
         chunks = sum(r.n_chunks for r in records.values())
@@ -211,7 +214,11 @@ class Retriever:
         missing = [c for c in chunk_ids if c not in known]
         found = {**known, **self._store.get_chunks(missing)} if missing else known
         counts = [found[c].n_sentences if c in found else 0 for c in chunk_ids]
-        return self._store.sentences_of(chunk_ids, counts)
+        try:
+            return self._store.sentences_of(chunk_ids, counts)
+        except ChromaError as exc:  # vectors newer than this process's index, while a writer runs
+            log.warning("sentence vectors unavailable (%s); answering without them", exc)
+            return {c: [] for c in chunk_ids}
 
     def embed_query(self, text: str) -> np.ndarray:
         vector: np.ndarray = self._embedder.embed([text])[0]
