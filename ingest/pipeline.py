@@ -22,6 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ingest.bounded_embed import embed_bounded
 from ingest.chunking import Chunker
 from ingest.dates import with_first_seen
 from ingest.documents import reason
@@ -229,7 +230,7 @@ class Ingestor:
         chunks = [c for p in pending for c in p.chunks]
         spans = [[(s - c.start, e - c.start) for s, e in c.sentences] for c in chunks]
         t0 = time.monotonic()
-        vectors, sentence_vectors = self._embedder.embed_with_spans([c.text for c in chunks], spans)
+        vectors, sentence_vectors = embed_bounded(self._embedder, [c.text for c in chunks], spans)
         report.embed_seconds += time.monotonic() - t0
         self._store.check_dimension(int(vectors.shape[1]))
         out = []
