@@ -11,9 +11,10 @@ returns Discord's own gateway, so the websocket still goes to Discord.
 Stopping (SIGTERM from systemd or `docker stop`, SIGINT from Ctrl-C): questions being
 answered are finished for up to STOP_GRACE_S, while new ones are told that the bot is
 restarting; then the websocket is closed with 1000 and the HTTP session ends. Answers
-not finished within the grace are dropped deliberately (the member sees Discord's "did
-not respond"); an /ingest in progress is dropped too, which is safe (a write is visible
-only once its manifest record flips, and ingesting the same thing again completes it).
+not finished within the grace are dropped deliberately, and their members are told so
+(DROPPED_TEXT) before the connection closes. An /ingest in progress is dropped too, which
+is safe: a write is visible only once its manifest record flips, and ingesting the same
+thing again completes it.
 Votes and answers are written to SQLite in worker threads that `asyncio.run` waits for
 before the process exits, so none is lost.
 """
@@ -22,8 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import yarl
@@ -39,47 +41,53 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STOP_GRACE_S = 8.0  # within docker stop's 10 s before its SIGKILL
+DROPPED_TEXT = "I was restarted before I could answer; please ask again."
 
 
 class RestartingError(NewsdeskError):
     """A question that arrives while the bot stops."""
 
 
+DropNotice = Callable[[], Awaitable[object]]  # tells a member their question was dropped
+
+
 class InFlight:
-    """Counts answers being worked on, so that a stop can wait for them; refuses new ones
-    once stopping."""
+    """The answers being worked on, so that a stop can wait for them; refuses new ones
+    once stopping. Each may come with a notice to send if it has to be dropped."""
 
     def __init__(self) -> None:
-        self._count = 0
+        self._work: dict[int, DropNotice | None] = {}
+        self._ids = itertools.count()
         self._idle = asyncio.Event()
         self._idle.set()
         self.stopping = False
 
     @property
     def count(self) -> int:
-        return self._count
+        return len(self._work)
 
     @contextlib.asynccontextmanager
-    async def track(self) -> AsyncIterator[None]:
+    async def track(self, on_drop: DropNotice | None = None) -> AsyncIterator[None]:
         if self.stopping:
             raise RestartingError("I am restarting; please ask again in a minute.")
-        self._count += 1
+        key = next(self._ids)
+        self._work[key] = on_drop
         self._idle.clear()
         try:
             yield
         finally:
-            self._count -= 1
-            if self._count == 0:
+            del self._work[key]
+            if not self._work:
                 self._idle.set()
 
-    async def drain(self, grace: float) -> int:
-        """Stop taking work; wait up to `grace` s for what is running. Returns how many
-        answers were still unfinished (and so dropped)."""
+    async def drain(self, grace: float) -> list[DropNotice | None]:
+        """Stop taking work; wait up to `grace` s for what is running. Returns the notices
+        of the answers still unfinished (which are dropped)."""
         self.stopping = True
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(grace):
                 await self._idle.wait()
-        return self._count
+        return list(self._work.values())
 
 
 def point_at_api(api_base: str) -> None:
@@ -101,15 +109,28 @@ async def connect(bot: NewsBot, settings: Settings) -> None:
 
 
 async def stop(bot: NewsBot, why: str, connection: asyncio.Task[None], grace: float = STOP_GRACE_S) -> None:
-    """Finish what is in flight (up to `grace` s), then close the websocket with 1000 and
-    the HTTP session. `connection` is the task running `connect`: it is cancelled first,
-    because discord.py's poll loop, woken by a close from another task, would close the
-    socket itself with 4000 (Discord then keeps the session, and the bot shown online)."""
+    """Finish what is in flight (up to `grace` s; members whose answers are dropped are told
+    so), then close the websocket with 1000 and the HTTP session. `connection` is the task
+    running `connect`: it is cancelled first, because discord.py's poll loop, woken by a
+    close from another task, would close the socket itself with 4000 (Discord then keeps
+    the session, and the bot shown online)."""
     log.info("stopping (%s): finishing %d answer(s) in flight", why, bot.in_flight.count)
     dropped = await bot.in_flight.drain(grace)
     if dropped:
-        log.warning("stopping: %d answer(s) not finished within %.0f s were dropped", dropped, grace)
+        log.warning("stopping: %d answer(s) not finished within %.0f s are dropped", len(dropped), grace)
+        await _tell_dropped([notice for notice in dropped if notice is not None])
     connection.cancel()
     await asyncio.wait({connection})
     await bot.close()
     log.info("stopped")
+
+
+async def _tell_dropped(notices: list[DropNotice], within: float = 1.0) -> None:
+    async def send(notice: DropNotice) -> None:
+        try:
+            await notice()
+        except Exception:  # a notice is a courtesy: a failure must not hold up the stop
+            log.warning("could not tell a member their question was dropped", exc_info=True)
+
+    if notices:
+        await asyncio.wait([asyncio.create_task(send(n)) for n in notices], timeout=within)

@@ -24,6 +24,7 @@ from bot.answering.rules import HISTORY_TURNS
 from bot.answering.timeframe import narrowed
 from bot.discord_app.client import NewsBot
 from bot.discord_app.exts.errors import NotAllowedHere, unexpected
+from bot.discord_app.lifecycle import DROPPED_TEXT
 from bot.discord_app.rendering import NO_MENTIONS, answer_embed, clip, refusal_text, safe
 from bot.discord_app.streaming import LiveText
 from bot.discord_app.views import FeedbackView
@@ -78,7 +79,10 @@ class Ask(commands.Cog):
         until: str | None = None,
         source: str | None = None,
     ) -> None:
-        async with self.bot.in_flight.track():  # a stop lets it finish
+        async def dropped() -> None:  # the stop's grace ran out before the answer
+            await interaction.edit_original_response(content=DROPPED_TEXT)
+
+        async with self.bot.in_flight.track(on_drop=dropped):  # a stop lets it finish
             filters = narrowed(Filters.for_guild(interaction.guild_id), since, until, source)  # issue #12
             await self._ask(interaction, question, filters)
 
@@ -145,7 +149,7 @@ class Ask(commands.Cog):
             await self._tell(message, "Slow down a little, please ask again in a moment.", delete_after=10)
             return
         try:
-            async with self.bot.in_flight.track():
+            async with self.bot.in_flight.track(on_drop=lambda: self._tell(message, DROPPED_TEXT)):
                 await self._answer_message(message, question)
         except NewsdeskError as exc:
             await self._tell(message, clip(safe(str(exc)), 2000))
