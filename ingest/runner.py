@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ingest.fetching import FetchPolicy
+from ingest.limits import Limits
 from ingest.neardup import StoryIndex
 from ingest.pipeline import Ingestor, IngestReport, ProgressCallback
 from ingest.settings import IngestSettings
@@ -26,6 +27,8 @@ def source_options(
         max_file_bytes=settings.max_file_bytes,
         feed_max_entries=settings.feed_max_entries,
         scope=scope,
+        limits=Limits(settings.max_article_chars),  # issue #14
+        fetch_workers=settings.fetch_workers,
     )
 
 

@@ -21,6 +21,7 @@ from ingest.runner import run_ingest
 from ingest.settings import settings_error_line
 from ingest.sources import Failure, SourceOptions, iter_items
 from tests.ingest import hostile_inputs as hostile
+from vectorstore.embedding import Embedder
 from vectorstore.models import Article
 
 
@@ -193,3 +194,14 @@ def test_bad_settings_are_one_clear_line(
         Settings(_env_file=None)  # type: ignore[call-arg]
     line = settings_error_line(caught.value)
     assert expected in line and "\n" not in line
+
+
+def test_max_article_chars_is_a_setting(
+    monkeypatch: pytest.MonkeyPatch, embedder: Embedder, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MAX_ARTICLE_CHARS", "1000")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    doc = tmp_path / "medium.txt"
+    doc.write_text(" ".join([hostile.GOOD_TEXT] * 8))  # about 1,700 characters
+    report = run_ingest(settings, [str(doc)], ingestor=App(settings, embedder=embedder).ingestor)
+    assert "MAX_ARTICLE_CHARS=1,000" in _reasons(report)["medium.txt"]
