@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from tests.bot.discord_standin import limits
+from tests.bot.discord_standin.channels import ChannelRoutes
 from tests.bot.discord_standin.gateway import Gateway
 from tests.bot.discord_standin.interactions import InteractionRoutes
 from tests.bot.discord_standin.limits import ApiError
@@ -80,6 +81,7 @@ class DiscordStandIn:
             resume_url=lambda: self.gateway_url, heartbeat_ms=heartbeat_ms,
             allowed_intents=lambda: limits.MESSAGE_CONTENT_INTENT if self.state.message_content_intent else 0,
         )
+        self.channels = ChannelRoutes(self)
         self.interactions = InteractionRoutes(self, interaction_deadline_s)
         self._runner: web.AppRunner | None = None
 
@@ -121,14 +123,8 @@ class DiscordStandIn:
         r.add_get(f"{api}/oauth2/applications/@me", self._application, name="application")
         r.add_put(f"{api}/applications/{{app}}/commands", self._sync, name="sync_global")
         r.add_put(f"{api}/applications/{{app}}/guilds/{{guild}}/commands", self._sync, name="sync_guild")
-        r.add_post(f"{api}/channels/{{channel}}/messages", self._create_message, name="create_message")
-        r.add_get(f"{api}/channels/{{channel}}/messages", self._history, name="history")
-        r.add_get(f"{api}/channels/{{channel}}/messages/{{message}}", self._get_message, name="get_message")
-        r.add_delete(f"{api}/channels/{{channel}}/messages/{{message}}", self._delete_message, name="delete_message")
-        r.add_post(f"{api}/channels/{{channel}}/messages/{{message}}/threads", self._create_thread, name="create_thread")
-        r.add_post(f"{api}/channels/{{channel}}/typing", self._typing, name="typing")
-        r.add_get("/attachments/{key}/{filename}", self._attachment, name="attachment")
         r.add_get("/gateway", self.gateway.handle, name="websocket")
+        self.channels.add_routes(r, api)
         self.interactions.add_routes(r, api)
 
     # -- recording, auth and faults -------------------------------------------------------
@@ -323,94 +319,9 @@ class DiscordStandIn:
         self.state.commands[guild_id] = stored
         return json_response(stored)
 
-    # -- REST: channels and messages ------------------------------------------------------
-
-    def _channel(self, request: web.Request) -> Channel:
-        channel = self.state.channels.get(int(request.match_info["channel"]))
-        if channel is None:
-            raise ApiError(404, limits.UNKNOWN_CHANNEL, "Unknown Channel")
-        return channel
-
-    def _require(self, channel: Channel, permission: int) -> None:
-        if channel.guild_id is None:
-            return
-        if not self.state.guilds[channel.guild_id].bot_permissions & permission == permission:
-            raise limits.missing_permissions()
-
-    async def _create_message(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        body = dict(self.body(request) or {})
-        files = body.pop("_files", [])
-        send = limits.SEND_MESSAGES_IN_THREADS if channel.is_thread else limits.SEND_MESSAGES
-        self._require(channel, limits.VIEW_CHANNEL | send)
-        if channel.type == GUILD_FORUM:
-            raise ApiError(400, limits.WRONG_CHANNEL_TYPE, "Cannot execute action on this channel type")
-        limits.check_message(body)
-        limits.check_not_empty(body, has_files=bool(files))
-        reference = body.get("message_reference")
-        if reference:
-            self._require(channel, limits.READ_MESSAGE_HISTORY)
-            if int(reference["message_id"]) not in channel.messages:
-                raise ApiError(400, limits.INVALID_FORM_BODY, "Invalid Form Body",
-                               {"message_reference": {"_errors": [{"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}]}})
-            reference = {"message_id": str(reference["message_id"]), "channel_id": str(channel.id)}
-        message = message_json(channel, self.state.bot, body, reference=reference)
-        return json_response(await self.post_message(channel, message))
-
     async def post_message(self, channel: Channel, message: dict[str, Any]) -> dict[str, Any]:
         """Store a message the bot sent and dispatch it back, as Discord does."""
         channel.messages[int(message["id"])] = message
         if self.gateway.connected and not message["flags"] & limits.EPHEMERAL:
             await self.gateway.dispatch("MESSAGE_CREATE", message)
         return message
-
-    async def _history(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        self._require(channel, limits.VIEW_CHANNEL | limits.READ_MESSAGE_HISTORY)
-        limit = int(request.query.get("limit", "50"))
-        after = int(request.query.get("after", "0"))
-        before = int(request.query.get("before", str(1 << 63)))
-        ids = sorted((i for i in channel.messages if after < i < before), reverse=True)[:limit]
-        return json_response([channel.messages[i] for i in ids])
-
-    async def _get_message(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        message = channel.messages.get(int(request.match_info["message"]))
-        if message is None:
-            raise ApiError(404, limits.UNKNOWN_MESSAGE, "Unknown Message")
-        return json_response(message)
-
-    async def _delete_message(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        channel.messages.pop(int(request.match_info["message"]), None)
-        return web.Response(status=204)
-
-    async def _create_thread(self, request: web.Request) -> web.Response:
-        parent = self._channel(request)
-        if parent.is_thread or parent.type not in (GUILD_TEXT, 5):
-            raise ApiError(400, limits.WRONG_CHANNEL_TYPE, "Cannot execute action on this channel type")
-        self._require(parent, limits.VIEW_CHANNEL | limits.CREATE_PUBLIC_THREADS)
-        message_id = int(request.match_info["message"])
-        if message_id not in parent.messages:
-            raise ApiError(404, limits.UNKNOWN_MESSAGE, "Unknown Message")
-        body = self.body(request) or {}
-        limits.check_thread_name(body.get("name"))
-        thread = Channel(message_id, PUBLIC_THREAD, body["name"], guild_id=parent.guild_id,
-                         parent_id=parent.id, owner_id=self.state.bot.id)
-        self.state.guilds[parent.guild_id or 0].channels[thread.id] = thread
-        self.state.channels[thread.id] = thread
-        data = thread.json()
-        if self.gateway.connected:
-            await self.gateway.dispatch("THREAD_CREATE", data | {"newly_created": True})
-        return json_response(data, status=201)
-
-    async def _typing(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        self._require(channel, limits.VIEW_CHANNEL)
-        return web.Response(status=204)
-
-    async def _attachment(self, request: web.Request) -> web.Response:
-        data = self.state.attachments.get(f"{request.match_info['key']}/{request.match_info['filename']}")
-        if data is None:
-            raise web.HTTPNotFound()
-        return web.Response(body=data, content_type="application/octet-stream")
