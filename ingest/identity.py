@@ -51,7 +51,7 @@ def file_origin(path: Path) -> str:
 
 
 def site_origin(url: str) -> str:
-    return f"site:{(urlsplit(url).hostname or '').lower()}"
+    return f"site:{_host(url)}"
 
 
 def feed_origin(location: str) -> str:
@@ -64,9 +64,16 @@ def scope_origin(scope: str) -> str:
 
 
 def same_host(a: str | None, b: str | None) -> bool:
-    if not a or not b:
-        return False
-    return (urlsplit(a).hostname or "").lower() == (urlsplit(b).hostname or "x").lower()
+    """Do two URLs name the same host (both having one)?"""
+    host = _host(a)
+    return bool(host) and host == _host(b)
+
+
+def _host(url: str | None) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower() if url else ""
+    except ValueError:  # a malformed URL names no host
+        return ""
 
 
 def entry_id(feed_location: str, guid: str | None, title: str | None, text: str) -> str:
