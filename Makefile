@@ -55,5 +55,12 @@ eval-refusal: $(STAMP)
 	$(BIN)/newsdesk eval --articles $(EVAL)/wikinews/articles.jsonl \
 		--questions $(EVAL)/squad-dev/questions.jsonl --ids $(EVAL)/squad-dev/sample1000.ids --out eval-out/wikinews-only.jsonl
 
+# SQuAD 2.0's unanswerable questions with their articles in the store: refusing is right (#11).
+.PHONY: eval-unanswerable
+eval-unanswerable: $(STAMP)
+	$(BIN)/newsdesk eval --articles $(EVAL)/squad-dev/articles.jsonl --articles $(EVAL)/wikinews/articles.jsonl \
+		--questions $(EVAL)/squad2-dev-unanswerable/questions.jsonl \
+		--ids $(EVAL)/squad2-dev-unanswerable/sample500.ids --out eval-out/unanswerable.jsonl
+
 clean:
 	rm -rf $(VENV) data eval-out .mypy_cache .ruff_cache .pytest_cache

@@ -59,3 +59,6 @@ class Settings(IngestSettings):
         return set(self._ids(self.discord_channel_ids))
 
     log_level: str = "INFO"
+    # Answerability (issue #11): how many ranked sentences are tried for one that meets what
+    # the question pins down (year, number, name, ordinal, negation); 0 turns the check off.
+    answer_search_depth: int = Field(default=5, ge=0, le=20)

@@ -74,96 +74,34 @@ ORDINALS = {
     "ninth": "9th",
     "tenth": "10th",
 }
+# The low end of a scale: a question turned around ("the least notable", "the fewest") is a
+# near miss more often than not; "most", "largest" are used too loosely to check.
 SUPERLATIVES = frozenset(
     [
         "least",
-        "most",
         "fewest",
-        "largest",
         "smallest",
-        "biggest",
-        "highest",
         "lowest",
-        "longest",
-        "shortest",
-        "oldest",
-        "youngest",
-        "earliest",
-        "latest",
-        "greatest",
-        "best",
         "worst",
-        "fastest",
-        "slowest",
-        "strongest",
         "weakest",
-        "richest",
         "poorest",
-        "cheapest",
-        "deadliest",
-        "heaviest",
-        "lightest",
-        "nearest",
-        "farthest",
-        "furthest",
+        "slowest",
+        "shortest",
+        "youngest",
     ]
+)
+_CURRENCIES = {"€": "euros", "$": "dollars", "£": "pounds", "¥": "yen"}
+# "What two ...", "Name three ...", "the two ...": a number word asking how many items to give.
+_COUNTING = frozenset(
+    ["what", "which", "the", "are", "were", "name", "list", "give", "its", "their", "his", "her"]
 )
 # Capitalised words that open or frame a question rather than name something in it.
-_NOT_NAMES = frozenset(
-    [
-        "what",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "will",
-        "would",
-        "should",
-        "shall",
-        "may",
-        "might",
-        "has",
-        "have",
-        "had",
-        "in",
-        "on",
-        "at",
-        "of",
-        "for",
-        "by",
-        "from",
-        "to",
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "but",
-        "if",
-        "after",
-        "before",
-        "during",
-        "since",
-        "according",
-        "besides",
-        "apart",
-        "other",
-        "i",
-    ]
+_FRAMING = (
+    "what which who whom whose when where why how is are was were do does did can could will "
+    "would should shall may might has have had in on at of for by from to the a an and or but "
+    "if after before during since according besides apart other i"
 )
+_NOT_NAMES = frozenset(_FRAMING.split())
 
 
 def fold(text: str) -> str:
@@ -185,14 +123,18 @@ def anchors_of(question: str) -> list[Anchor]:
         if value not in years:
             found.append(Anchor(Kind.NUMBER, m.group(), frozenset({value})))
     words = re.findall(r"[\w’'-]+", question.lower())
-    for word in words:
-        if word in ORDINALS:
+    for i, word in enumerate(words):
+        if word in NUMBER_WORDS and (i == 0 or words[i - 1] not in _COUNTING):
+            found.append(Anchor(Kind.NUMBER, word, frozenset({word, NUMBER_WORDS[word]})))
+        elif word.rstrip("s") in ORDINALS:  # "third", "thirds"
+            word = word.rstrip("s")
             found.append(Anchor(Kind.ORDINAL, word, frozenset({word, ORDINALS[word]})))
         elif word in SUPERLATIVES:
             found.append(Anchor(Kind.SUPERLATIVE, word, frozenset({word})))
     found += _names(question)
-    if _NEGATION.search(question):
-        found.append(Anchor(Kind.NEGATION, _NEGATION.search(question).group(), frozenset()))  # type: ignore[union-attr]
+    negation = _NEGATION.search(question)
+    if negation:
+        found.append(Anchor(Kind.NEGATION, negation.group(), frozenset()))
     unique: dict[tuple[Kind, frozenset[str]], Anchor] = {}
     for a in found:
         unique.setdefault((a.kind, a.tokens), a)
@@ -201,20 +143,23 @@ def anchors_of(question: str) -> list[Anchor]:
 
 def _names(question: str) -> list[Anchor]:
     """Capitalised words that are not the question's opening word: names of people,
-    places, organisations and works ("Lake Niagara", "Polo's"), one anchor per word."""
+    places, organisations and works ("Lake Niagara", "Polo's"). A name of several words is
+    met by its last one ("Carolina Panthers" by "the Panthers", "Peyton Manning" by
+    "Manning")."""
     text = question.strip()
     out = []
     for m in _NAME.finditer(text):
+        words = []
         for w in re.finditer(r"[A-Z][\w'’.-]*", m.group()):
-            start = m.start() + w.start()
             word = w.group()
-            if start == 0 or word.lower() in _NOT_NAMES or _ACRONYM.fullmatch(word):
+            if m.start() + w.start() == 0 or word.lower() in _NOT_NAMES or _ACRONYM.fullmatch(word):
                 continue
-            if word.lower() in ORDINALS or word.lower() in SUPERLATIVES:
+            if word.lower() in ORDINALS or word.lower() in SUPERLATIVES or not tokenize(word):
                 continue
-            tokens = frozenset(tokenize(word))
-            if tokens:
-                out.append(Anchor(Kind.NAME, word, tokens))
+            words.append(w)
+        if words:
+            phrase = m.group()[words[0].start() : words[-1].end()]  # "Minister of Finance"
+            out.append(Anchor(Kind.NAME, phrase, frozenset(tokenize(words[-1].group()))))
     return out
 
 
@@ -226,15 +171,19 @@ class ContextWords:
     negated: bool
 
     @classmethod
-    def of(cls, text: str) -> ContextWords:
+    def of(cls, text: str, core: str | None = None) -> ContextWords:
+        """The words of `text`; a negation counts only in `core` (the sentence itself) when given."""
+        negated = bool(_NEGATION.search(text if core is None else core))
         text = fold(text)
         lowered = text.lower()
         words = set(tokenize(text))
         words |= {m.group(1) for m in _YEAR.finditer(text)}
         words |= {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
-        words |= {w for w in re.findall(r"[a-z]+", lowered) if w in NUMBER_WORDS or w in ORDINALS}
-        words |= {w for w in re.findall(r"[a-z]+", lowered) if w in SUPERLATIVES}
-        return cls(frozenset(words), bool(_NEGATION.search(text)))
+        plain = re.findall(r"[a-z]+", lowered)
+        words |= set(tokenize(" ".join(_CURRENCIES[c] for c in text if c in _CURRENCIES)))  # € meets "euros"
+        words |= {w for w in plain if w in NUMBER_WORDS or w in ORDINALS or w in SUPERLATIVES}
+        words |= {NUMBER_WORDS[w] for w in plain if w in NUMBER_WORDS}  # "six" meets "6"
+        return cls(frozenset(words), negated)
 
 
 def met(anchor: Anchor, context: ContextWords) -> bool:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.answering.answerability import Quote, describe, judge
+from bot.answering.answerability import SEARCH_DEPTH, Quote, describe, judge
 from bot.answering.errors import QuestionError
 from bot.answering.extractive import rank_sentences
 from bot.answering.generative import Generator, PartialCallback
@@ -32,6 +32,7 @@ class AnswerOptions:
     min_evidence: float = 0.36
     max_answer_chars: int = 300
     max_question_chars: int = 500
+    answer_search_depth: int = SEARCH_DEPTH  # sentences tried for one meeting the anchors; 0: off
 
 
 def standalone_question(question: str, history: Sequence[str]) -> str:
@@ -114,7 +115,8 @@ class AnswerEngine:
         if evidence < self._options.min_evidence:
             log.debug("refusing %r: evidence %.3f < %.3f", question, evidence, self._options.min_evidence)
             return Answer(question, NOT_FOUND, True, "refused", evidence=evidence, passages=passages)
-        judgement = judge(focus, ranked, self._options.min_evidence, self._options.max_answer_chars - 4)
+        o = self._options
+        judgement = judge(focus, ranked, o.min_evidence, o.max_answer_chars - 4, o.answer_search_depth)
         if judgement.answer is None:  # on topic, but not what was asked: a near miss
             lead = missing_lead(describe(judgement.missing, focus))
             return near_miss(

@@ -90,7 +90,8 @@ class Generator:
             log.info("LLM answer unsupported (%d sentence(s) dropped); falling back", len(checked.dropped))
             return replace(extractive, mode="fallback", note=UNSUPPORTED)
         context = " ".join(window(passages[v.source - 1], v.quote.text, v.quote.start) for v in checked.kept)
-        missing = unmet(anchors, " ".join([context, *(v.text for v in checked.kept)]))
+        said = " ".join(v.text for v in checked.kept)
+        missing = unmet(anchors, f"{context} {said}", said)
         if missing:
             log.info("LLM answer misses %s; a near miss", [a.text for a in missing])
             return _near_miss(extractive, missing_lead(describe(missing, question)))

@@ -1,0 +1,103 @@
+"""What a question pins down, and whether a context meets it: rules checked without a model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.answering.anchors import Kind, anchors_of
+from bot.answering.answerability import describe, judge, neighbours, quote_of, unmet
+from bot.answering.extractive import Candidate
+from vectorstore.models import ArticleRecord, Passage
+
+
+def kinds(question: str) -> dict[Kind, set[str]]:
+    out: dict[Kind, set[str]] = {}
+    for a in anchors_of(question):
+        out.setdefault(a.kind, set()).add(a.text)
+    return out
+
+
+def test_years_names_ordinals_and_negations_are_anchors() -> None:
+    assert kinds("Who won the 2005 Nobel Peace Prize?") == {
+        Kind.YEAR: {"2005"},
+        Kind.NAME: {"Nobel Peace Prize"},
+    }
+    assert kinds("Where will Corvex open its second office?") == {
+        Kind.NAME: {"Corvex"},
+        Kind.ORDINAL: {"second"},
+    }
+    assert kinds("Who wasn't on Celeron's expedition?")[Kind.NEGATION] == {"n't"}
+    assert kinds('What did the "Golden Super Bowl" promote?')[Kind.QUOTE] == {"Golden Super Bowl"}
+
+
+def test_opening_words_counting_words_and_short_acronyms_are_not_anchors() -> None:
+    assert kinds("Which two radio stations carried the NFL game?") == {}
+    assert kinds("What is the first step?") == {}, "'first' is used too loosely to check"
+    assert kinds("How many seats did it lose in six states?") == {Kind.NUMBER: {"six"}}
+
+
+def test_names_match_without_accents_and_with_small_misspellings() -> None:
+    [anchor] = anchors_of("When was Tesla returned to Gospic?")[1:]
+    assert anchor.text == "Gospic"
+    context = "On 24 March 1879, Tesla was returned to Gospić under police guard."
+    assert unmet(anchors_of("When was Tesla returned to Gospic?"), context, context) == []
+    zoo = "Roeding Park is home to the Fresno Chaffee Zoo."
+    assert unmet(anchors_of("Which park is home to the Fresno Chafffee Zoo?"), zoo, zoo) == []
+    missing = unmet(anchors_of("Which park is home to the Fresno Chaffee Aquarium?"), zoo, zoo)
+    assert [a.text for a in missing] == ["Fresno Chaffee Aquarium"]
+
+
+def test_a_name_of_several_words_is_met_by_its_last_word() -> None:
+    text = "The Panthers finished the season 15-1 and Newton was named Most Valuable Player."
+    assert unmet(anchors_of("Which Carolina Panthers player was named MVP?"), text, text) == []
+    # the limit of the rule: a changed first word goes unnoticed
+    assert unmet(anchors_of("Which Oregon Panthers player was named MVP?"), text, text) == []
+
+
+def test_a_number_may_be_met_in_digits_or_words_and_a_year_by_the_date() -> None:
+    text = "Six people were hurt. The report is dated 2004-12-10."
+    assert unmet(anchors_of("Were 6 people hurt in 2004?"), text, text) == []
+    assert [a.text for a in unmet(anchors_of("Were 6 people hurt in 2005?"), text, text)] == ["2005"]
+
+
+def test_a_negation_must_be_in_the_sentence_itself() -> None:
+    question = anchors_of("Which team did not reach the final?")
+    sentence = "Rovers and Albion reached the final."
+    assert [a.kind for a in unmet(question, f"{sentence} No tickets are left.", sentence)] == [Kind.NEGATION]
+    assert unmet(question, "Dunmore did not reach the final.", "Dunmore did not reach the final.") == []
+
+
+def test_describe_names_the_missing_thing_in_the_question_words() -> None:
+    question = "Who won the 2005 Nobel Peace Prize?"
+    missing = [a for a in anchors_of(question) if a.kind is Kind.YEAR]
+    assert describe(missing, question) == "2005 Nobel Peace Prize"
+    negation = [a for a in anchors_of("Who wasn't on the expedition?") if a.kind is Kind.NEGATION]
+    assert describe(negation, "Who wasn't on the expedition?") == "wasn't on the expedition"
+
+
+TEXT = (
+    "Officials confirmed that Dana Pruitt had won the manual recount. "
+    "She won this by only 129 votes. Her opponent asked for a new election."
+)
+RECORD = ArticleRecord(id="r", title="Recount", hash="h", n_chunks=1, date="2004-12-23")
+PASSAGE = Passage("r:0", RECORD, 0, TEXT, 0, len(TEXT), 1.0)
+
+
+def candidate(start: int, end: int, score: float) -> Candidate:
+    return Candidate(PASSAGE, TEXT[start:end], start, end, score, score, score, np.zeros(2))
+
+
+def test_a_sentence_is_quoted_with_the_neighbour_that_leans_on_it() -> None:
+    first = candidate(0, 63, 0.6)
+    quote = quote_of("By how many votes did Pruitt win?", first, neighbours(PASSAGE, 0), 296)
+    end = TEXT.index("votes.") + len("votes.")
+    assert quote.text == TEXT[:end] and (quote.start, quote.end) == (0, end)
+    assert quote_of("By how many votes did Pruitt win?", first, neighbours(PASSAGE, 0), 80).text == first.text
+
+
+def test_judge_takes_a_lower_ranked_sentence_that_meets_the_anchors_or_reports_a_near_miss() -> None:
+    ranked = [candidate(0, 63, 0.6), candidate(96, len(TEXT), 0.5)]
+    assert judge("Did Pruitt win?", ranked, 0.36, 296).answer is not None
+    miss = judge("Did Pruitt win in 2005?", ranked, 0.36, 296)
+    assert miss.answer is None and miss.nearest is ranked[0] and [a.text for a in miss.missing] == ["2005"]
+    assert judge("Did Pruitt win in 2005?", ranked, 0.36, 296, depth=0).answer is not None, "0: no check"
