@@ -1,16 +1,20 @@
-"""The gateway's faults: a close with 4000 is resumed (missed events replayed), and an
-INVALID_SESSION makes the bot identify again; the bot answers after both."""
+"""The gateway: heartbeats at HELLO's interval; a close with 4000 is resumed (missed
+events replayed), and an INVALID_SESSION makes the bot identify again; the bot answers
+after both."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.discord_app.client import NewsBot
+from bot.settings import Settings
 from tests.bot.discord_standin import DiscordStandIn
-from tests.bot.discord_standin.gateway import IDENTIFY, RESUME
+from tests.bot.discord_standin.gateway import HEARTBEAT, IDENTIFY, RESUME
 from tests.bot.discord_standin.limits import INTERACTION_DEADLINE_S
 from tests.bot.discord_standin.world import Guild, User
+from tests.bot.e2e.conftest import start_bot
 from tests.bot.e2e.helpers import ANSWER_S, answered, ask, text_of
+from vectorstore.embedding import Embedder
 
 pytestmark = pytest.mark.slow
 
@@ -39,3 +43,16 @@ async def test_invalid_session_makes_the_bot_identify_again(
                            ANSWER_S, "a second IDENTIFY")
     interaction = await ask(discord, discord.channel(guild, "general"), member)
     assert "London" in text_of(interaction.messages[-1])
+
+
+async def test_heartbeats_are_sent_at_the_interval_hello_gives(bot_settings: Settings, embedder: Embedder) -> None:
+    async with DiscordStandIn(heartbeat_ms=100) as discord:
+        discord.add_guild("newsroom")
+        settings = bot_settings.model_copy(update={"discord_api_base": discord.api_base, "discord_guild_ids": ""})
+        running = await start_bot(settings, embedder, discord)
+        try:
+            await discord.wait_for(lambda: len(discord.gateway.log.ops(HEARTBEAT)) >= 6, ANSWER_S, "six heartbeats")
+        finally:
+            await running.stop()
+    assert len(discord.gateway.log.ops(IDENTIFY)) == 1 and not discord.gateway.log.ops(RESUME)  # ACKed: no reconnect
+    assert [c.route for c in discord.requests if c.route.startswith("sync")] == ["sync_global"]
