@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from bot.answering.models import Answer
+from bot.answering.models import Answer, Citation
 from bot.answering.rules import HISTORY_TURNS
 from bot.app import App
 from bot.cli_feeds import feeds_app, watch_command
@@ -99,18 +99,28 @@ def print_answer(answer: Answer, console: Console) -> None:
     """Article text is printed as Text, never read as rich markup ("[/]" in a title)."""
     if answer.refused:
         console.print(Text(answer.text, style="yellow"))
+        if answer.nearest is not None:  # a near miss: what the articles do say, not an answer
+            console.print(_source(answer.nearest, "(the closest the articles come, not an answer)"))
         return
     console.print(Text(answer.text), highlight=False)
     for c in answer.citations:
-        where = c.url or c.article_id
-        line = Text(f"  [{c.number}] ")
-        line.append(c.title, style="bold")
-        line.append(f" ({c.date or 'undated'}) {where}")
-        console.print(line, highlight=False)
+        console.print(_source(c), highlight=False)
         quote = Text(f"      “{c.quote}” (characters {c.start}–{c.end})", style="dim")
         console.print(quote, highlight=False)
+        if c.updates is not None:
+            console.print(Text(f"      a later report, [{c.updates}], updates this", style="dim"))
+        if c.also_reported_by:
+            names = ", ".join(r.source or r.url or r.article_id for r in c.also_reported_by)
+            console.print(Text(f"      also reported by {names}", style="dim"), highlight=False)
     if answer.as_of:
         console.print(Text(f"  as of {answer.as_of}", style="dim"))
+
+
+def _source(c: Citation, note: str = "") -> Text:
+    line = Text(f"  [{c.number}] ")
+    line.append(c.title, style="bold")
+    line.append(f" ({c.date or 'undated'}) {c.url or c.article_id}" + (f" {note}" if note else ""))
+    return line
 
 
 def _filters(

@@ -128,3 +128,16 @@ def test_chat_answers_follow_ups_until_an_empty_line(samples: Path) -> None:
     flat = " ".join(result.stdout.split())
     assert flat.count("OpenAI picks London") == 2, "both answers cite the OpenAI article"
     assert "Sam Altman" in flat or "Altman" in flat
+
+
+def test_a_near_miss_is_refused_and_its_quote_marked_as_not_an_answer(samples: Path) -> None:
+    assert runner.invoke(app, ["ingest", "-q", str(samples)]).exit_code == 0
+    question = "When will OpenAI open its office in Tokyo?"
+    answer = _json(["ask", question, "--json"])
+    assert isinstance(answer, dict) and answer["refused"] and answer["citations"] == []
+    assert "London" in answer["nearest"]["quote"]
+
+    shown = runner.invoke(app, ["ask", question])
+    assert shown.exit_code == 0
+    assert "Tokyo" in shown.stdout and "not an answer" in shown.stdout
+    assert "openai-london-office" in shown.stdout
