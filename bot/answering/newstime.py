@@ -54,6 +54,9 @@ class NewsTime:
         return cached[2]
 
     def plan(self, question: str, filters: Filters | None) -> Plan:
+        frame = read_time(question, self._clock())  # which words; their dates need the store
+        if not frame.window and overview_topic(frame.query) is None:
+            return Plan(frame, filters)  # most questions: no look at the records
         records = self._retriever.records()
         frame = read_time(question, self.reference(records))
         narrowed = frame.filters(filters) if frame.window else filters

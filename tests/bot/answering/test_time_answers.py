@@ -100,3 +100,24 @@ def test_summarize_a_topic_lists_its_stories(engine: AnswerEngine) -> None:
 def test_the_callers_scope_still_applies(engine: AnswerEngine) -> None:
     answer = engine.answer("What happened this week?", filters=Filters(scopes=("123",)))
     assert answer.refused and answer.citations == []
+
+
+def test_wikinews_tsunami_toll_latest_and_later_report(
+    tmp_path: Path, embedder: Embedder, onnx_dir: Path
+) -> None:
+    """The issue's own example: two Wikinews reports of the tsunami's toll, a day apart."""
+    wikinews = Path(__file__).resolve().parents[4] / "shared" / "eval" / "wikinews" / "articles.jsonl"
+    if not wikinews.exists():
+        pytest.skip("../shared/eval is not beside this checkout")
+    settings = Settings(_env_file=None, newsdesk_data_dir=tmp_path / "wn", embedding_onnx_dir=onnx_dir)  # type: ignore[call-arg]
+    app = App(settings, embedder=embedder, chat=None)
+    assert app.ingest([str(wikinews)]).ok
+    engine = AnswerEngine(app.retriever, AnswerOptions(), clock=lambda: FRIDAY)  # old news: newest date rules
+    latest = engine.answer("What is the latest death toll of the tsunami?")
+    assert "80,000" in latest.text and latest.citations[0].date == "2004-12-29"
+    toll = engine.answer("How many people died in the tsunami?")
+    assert "60,000" in toll.text and toll.text.endswith("A later report, 29 Dec 2004, puts it at 80,000 [2].")
+    week = engine.answer("What happened this week?")
+    assert week.mode == "overview" and all(
+        "2005-01-01" <= (c.date or "") <= "2005-01-07" for c in week.citations
+    )
