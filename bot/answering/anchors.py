@@ -90,6 +90,10 @@ SUPERLATIVES = frozenset(
         "youngest",
     ]
 )
+_ISO_MONTH = re.compile(r"\b\d{4}-(0[1-9]|1[0-2])-\d{2}\b")
+_MONTHS = tuple(
+    tokenize("january february march april may june july august september october november december")
+)
 _CURRENCIES = {"€": "euros", "$": "dollars", "£": "pounds", "¥": "yen"}
 # "What two ...", "Name three ...", "the two ...": a number word asking how many items to give.
 _COUNTING = frozenset(
@@ -178,6 +182,7 @@ class ContextWords:
         lowered = text.lower()
         words = set(tokenize(text))
         words |= {m.group(1) for m in _YEAR.finditer(text)}
+        words |= {_MONTHS[int(m.group(1)) - 1] for m in _ISO_MONTH.finditer(text)}  # a date meets "March"
         words |= {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
         plain = re.findall(r"[a-z]+", lowered)
         words |= set(tokenize(" ".join(_CURRENCIES[c] for c in text if c in _CURRENCIES)))  # € meets "euros"

@@ -101,3 +101,11 @@ def test_judge_takes_a_lower_ranked_sentence_that_meets_the_anchors_or_reports_a
     miss = judge("Did Pruitt win in 2005?", ranked, 0.36, 296)
     assert miss.answer is None and miss.nearest is ranked[0] and [a.text for a in miss.missing] == ["2005"]
     assert judge("Did Pruitt win in 2005?", ranked, 0.36, 296, depth=0).answer is not None, "0: no check"
+
+
+def test_a_month_and_year_are_met_by_the_article_date() -> None:
+    context = "Voters re-elected the mayor on Sunday. Mayor re-elected 2025-03-09"
+    assert unmet(anchors_of("Who won the mayoral vote in March 2025?"), context, context) == []
+    assert [a.text for a in unmet(anchors_of("Who won the vote in April 2025?"), context, context)] == [
+        "April"
+    ]
