@@ -17,6 +17,7 @@ discord.py's business: `Client.connect` reconnects with exponential backoff and 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -87,7 +88,8 @@ async def serve(bot: NewsBot, settings: Settings) -> None:
         signalled.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, on_signal, sig)
+        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C stays KeyboardInterrupt
+            loop.add_signal_handler(sig, on_signal, sig)
     async with bot:
         running = asyncio.create_task(connect(bot, settings))
         waiting = asyncio.create_task(signalled.wait())
