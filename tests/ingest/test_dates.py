@@ -11,7 +11,7 @@ import pytest
 from bot.settings import Settings
 from ingest.dates import date_of, find_dateline, parse_date, with_first_seen
 from ingest.fetching import FetchPolicy
-from ingest.formats import parse_html, parse_markdown
+from ingest.formats import parse_feed, parse_html, parse_markdown
 from ingest.pipeline import Ingestor
 from ingest.sources import SourceOptions, iter_items
 from vectorstore.embedding import Embedder, canonical_model_name
@@ -71,6 +71,15 @@ def test_front_matter_and_page_meta_dates() -> None:
         + "</p></article></body></html>"
     )
     assert parse_date(parse_html(page).date) == "2026-03-18"
+
+
+def test_feed_dates_feedparser_cannot_read_are_read_too() -> None:
+    item = "<item><title>{t}</title><link>https://x.example/{t}</link><pubDate>{d}</pubDate><description>Some text of the entry here.</description></item>"
+    items = [("a", "Wed, 28 Jun 2023 10:00:00 GMT"), ("b", "28 June 2023, 10:00"), ("c", "June 29th, 2023")]
+    body = "<?xml version='1.0'?><rss version='2.0'><channel><title>Site</title>{}</channel></rss>".format(
+        "".join(item.format(t=t, d=d) for t, d in items)
+    )
+    assert [e.draft.date for e in parse_feed(body.encode())] == ["2023-06-28", "2023-06-28", "2023-06-29"]
 
 
 def test_an_undated_article_keeps_its_first_seen_time_across_updates() -> None:
