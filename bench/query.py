@@ -43,10 +43,15 @@ EVAL = REPO.parent / "shared" / "eval"
 
 def enlarge(store: ChromaStore, copy: int, rng: np.random.Generator) -> None:
     """Add one noisy copy of every real article (see the module docstring)."""
+    with store.writing("bench/query.py"):
+        _enlarge(store, copy, rng)
+
+
+def _enlarge(store: ChromaStore, copy: int, rng: np.random.Generator) -> None:
     for record in [r for r in store.records().values() if "#copy" not in r.id]:
         chunks = store.chunks_of(record.id)
         vectors = store.embeddings_of([c.id for c in chunks])
-        sentences = store.sentences_of([c.id for c in chunks])
+        sentences = store.sentences_of([c.id for c in chunks], [c.n_sentences for c in chunks])
         new_id = f"{record.id}#copy{copy}"
         article = Article(id=new_id, title=record.title, text="", hash=f"{record.hash[:50]}c{copy}")
         new_chunks, chunk_vecs, sent_vecs = [], [], []

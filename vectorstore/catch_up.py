@@ -1,4 +1,4 @@
-"""Bring a host's lexical index (fts.py) up to the manifest: after another host wrote to a
+"""Bring a host's lexical rows (lexical_store.py) up to the manifest: after another host wrote to a
 Chroma server, or for a store written before the index existed. The articles it lacks are
 read back from Chroma by id (chunk ids follow from the manifest record), so the cost is
 that of what changed, plus one comparison of the manifest with the index's versions."""
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 
-from vectorstore.metadata import lexical_row
-from vectorstore.models import Article, ArticleRecord
+from vectorstore.lexical_store import LexicalRow
+from vectorstore.models import ArticleRecord
 from vectorstore.store import ChromaStore, chunk_id
 
 log = logging.getLogger(__name__)
@@ -40,22 +40,7 @@ def catch_up_lexical(store: ChromaStore, records: dict[str, ArticleRecord]) -> i
 
 def _index(store: ChromaStore, part: list[ArticleRecord]) -> None:
     ids = [chunk_id(r.id, r.hash, i) for r in part for i in range(r.n_chunks)]
-    by_id = {r.id: _article_of(r) for r in part}
     for first in range(0, len(ids), _CHUNKS_PER_GET):
         got = store.get_chunks(ids[first : first + _CHUNKS_PER_GET])
-        store.lexical.add([lexical_row(c.id, by_id[c.article_id], c.text) for c in got.values()])
+        store.lexical.add([LexicalRow(c.id, c.article_id, c.hash, c.text) for c in got.values()])
     store.lexical.publish((r.id, r.hash) for r in part)
-
-
-def _article_of(record: ArticleRecord) -> Article:
-    """The fields of an article the lexical index keeps, from its manifest record."""
-    return Article(
-        id=record.id,
-        title=record.title,
-        text="",
-        url=record.url,
-        date=record.date,
-        source=record.source,
-        scope=record.scope,
-        hash=record.hash,
-    )

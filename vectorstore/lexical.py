@@ -1,6 +1,6 @@
-"""The tokeniser shared by the lexical index (fts.py) and the answering core (lower-cased
-words, English stop words removed, Snowball-stemmed), and an in-memory bm25s index over a
-fixed list of texts, which bench/baselines.py uses as its BM25 reference."""
+"""The tokeniser shared by the lexical index (lexical_store.py, live_lexical.py) and the
+answering core (lower-cased words, English stop words removed, Snowball-stemmed), and an
+in-memory bm25s index over a fixed list of texts (bench/baselines.py's BM25 reference)."""
 
 from __future__ import annotations
 

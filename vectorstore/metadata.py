@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from vectorstore.fts import LexicalRow
+from vectorstore.lexical_store import LexicalRow
 from vectorstore.models import Article, ArticleRecord, Chunk, date_to_ts
 
 GENERATION_ID = "__generation__"  # moves after every change of content: readers refresh
@@ -126,9 +126,7 @@ def stored_chunk(cid: str, doc: str | None, meta: Any) -> StoredChunk:
 
 
 def lexical_row(cid: str, article: Article, text: str) -> LexicalRow:
-    return LexicalRow(
-        cid, article.id, article.hash, text, article.scope, article.source, date_to_ts(article.date)
-    )
+    return LexicalRow(cid, article.id, article.hash, text)
 
 
 @dataclass(frozen=True)

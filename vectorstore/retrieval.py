@@ -1,5 +1,5 @@
-"""Dense (Chroma) + lexical (SQLite FTS5 bm25) retrieval, fused by reciprocal rank, with
-filters.
+"""Dense (Chroma) + lexical (BM25, live_lexical.py) retrieval, fused by reciprocal rank,
+with filters.
 
 Only visible chunks are returned: those whose content hash is the one the manifest names
 for their article (see store.py). A reader holds a snapshot of the manifest (the article
@@ -24,7 +24,7 @@ from chromadb.errors import ChromaError
 
 from vectorstore.catch_up import catch_up_lexical
 from vectorstore.embedding import Embedder
-from vectorstore.fts import FtsIndex, SqlFilter
+from vectorstore.live_lexical import LiveLexical
 from vectorstore.metadata import StoredChunk
 from vectorstore.models import GLOBAL_SCOPE, ArticleRecord, Passage, date_to_ts, parse_date
 from vectorstore.store import ChromaStore
@@ -67,20 +67,6 @@ class Filters:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
-    def sql(self) -> SqlFilter:
-        """The same conditions on the lexical index's chunk table."""
-        clauses: list[str] = []
-        params: list[object] = []
-        for column, values in (("source", self.sources), ("scope", self.scopes)):
-            if values:
-                clauses.append(f"c.{column} IN ({', '.join('?' * len(values))})")
-                params.extend(values)
-        for op, raw in ((">=", self.since), ("<=", self.until)):
-            if raw:
-                clauses.append(f"c.date_ts {op} ?")
-                params.append(date_to_ts(parse_date(raw)))
-        return SqlFilter(" AND ".join(clauses), tuple(params))
-
     def admits(self, record: ArticleRecord) -> bool:
         if self.sources and record.source not in self.sources:
             return False
@@ -109,29 +95,11 @@ class Retrieval:
     sentences_of: Callable[[list[str]], SentenceRows] = field(repr=False)  # stored sentence vectors
 
 
-class _Idf:
-    """Smoothed inverse document frequency of a token over the indexed chunks, cached for
-    one snapshot (the answering core asks for the same words many times)."""
-
-    def __init__(self, index: FtsIndex, chunks: int) -> None:
-        self._index = index
-        self._n = max(chunks, 1)
-        self._cache: dict[str, float] = {}
-
-    def idf(self, token: str) -> float:
-        value = self._cache.get(token)
-        if value is None:
-            df = self._index.doc_freq(token)
-            value = math.log(1.0 + (self._n - df + 0.5) / (df + 0.5))
-            self._cache[token] = value
-        return value
-
-
 @dataclass
 class _Snapshot:
     generation: str
     records: dict[str, ArticleRecord]
-    lexical: _Idf
+    lexical: LiveLexical  # shared by the snapshots: it may hold rows a writer added since
     chunks: int = 0
     shares: dict[Filters, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -174,6 +142,7 @@ class Retriever:
         self._dense_weight = dense_weight
         self._lexical_weight = lexical_weight
         self._snapshot: _Snapshot | None = None
+        self._live = LiveLexical(store.lexical)
         self._lock = threading.Lock()
         self._checked_dimension = False
 
@@ -204,9 +173,10 @@ class Retriever:
         the manifest, and the lexical index brought up to the manifest."""
         records = self._store.records()
         catch_up_lexical(self._store, records)
+        self._live.refresh()
         chunks = sum(r.n_chunks for r in records.values())
         log.debug("retriever snapshot %s: %d articles, %d chunks", generation, len(records), chunks)
-        return _Snapshot(generation, records, _Idf(self._store.lexical, chunks), chunks)
+        return _Snapshot(generation, records, self._live, chunks)
 
     def sentences_of(self, chunk_ids: list[str], known: dict[str, StoredChunk] | None = None) -> SentenceRows:
         """The stored sentence vectors of retrieved chunks, looked up by id."""
@@ -282,14 +252,11 @@ class Retriever:
         return None, 1.0 / share
 
     def _lexical(self, snap: _Snapshot, question: str, filters: Filters) -> dict[str, tuple[int, float]]:
-        """BM25 hits of the visible versions this snapshot names (the index may be a write
-        ahead of it), filtered in SQL."""
-        hits = self._store.search_lexical(question, self._lexical_candidates, filters.sql())
-        out: dict[str, tuple[int, float]] = {}
-        for hit in hits:
-            if _admitted(snap, hit.article_id, hit.hash, filters, where=True):
-                out[hit.chunk_id] = (len(out), hit.score)
-        return out
+        """BM25 hits among the versions this snapshot names, that the filters admit."""
+        hits = snap.lexical.search(
+            question, self._lexical_candidates, lambda a, h: _admitted(snap, a, h, filters, where=None)
+        )
+        return {row.chunk_id: (rank, score) for rank, (row, score) in enumerate(hits)}
 
 
 def _admitted(snap: _Snapshot, article_id: str, version: str, filters: Filters, where: object) -> bool:

@@ -7,7 +7,7 @@ chunks are current. A chunk (or sentence) is visible only when its hash matches 
 manifest, so an update writes the new sentences and chunks first (invisible), flips the
 manifest record (one write), then deletes the old ones: readers never see an article
 missing or doubled, and a run killed at any step is finished by running it again (ids
-are deterministic). The lexical index (fts.py, SQLite in the data dir) follows the same
+are deterministic). The lexical rows (lexical_store.py, SQLite in the data dir) follow the same
 order: rows first, then the visible version.
 
 Writers hold the writer lock (lock.py) and bump the manifest's generation before their
@@ -28,7 +28,7 @@ from vectorstore.connection import EF_SEARCH, MAX_NEIGHBORS, Connection, connect
 from vectorstore.coordination import coordinator
 from vectorstore.errors import ArticleNotFoundError, ModelMismatchError
 from vectorstore.format import FORMAT_KEY, FORMAT_VERSION, check_format
-from vectorstore.fts import FtsIndex, LexicalHit, SqlFilter
+from vectorstore.lexical_store import LexicalStore
 from vectorstore.lock import WaitCallback, WriterLock
 from vectorstore.metadata import (
     ArticleWrite,
@@ -84,7 +84,7 @@ class ChromaStore:
         stamp = check_format(self._chunks, self._sentences, self._location)
         self._check_model()
         self._max_batch = max(1, min(self._conn.client.get_max_batch_size(), 1000))
-        self.lexical = FtsIndex(settings.data_dir / _lexical_file(settings))
+        self.lexical = LexicalStore(settings.data_dir / _lexical_file(settings))
         self._coord = coordinator(self._conn, stamp)
         self._coord.sync()  # a connection this process opened before may be behind
 
@@ -343,10 +343,6 @@ class ChromaStore:
             for m, d in rows
             if m is not None
         ]
-
-    def search_lexical(self, question: str, k: int, where: SqlFilter | None = None) -> list[LexicalHit]:
-        """BM25 over the visible chunks' words (fts.py)."""
-        return self.lexical.search(question, k, where)
 
     @staticmethod
     def _nearest(

@@ -10,8 +10,9 @@ from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from vectorstore.catch_up import catch_up_lexical
 from vectorstore.embedding import Embedder
-from vectorstore.fts import FtsIndex, LexicalRow
 from vectorstore.lexical import tokenize
+from vectorstore.lexical_store import LexicalRow, LexicalStore
+from vectorstore.live_lexical import LiveLexical
 from vectorstore.retrieval import Filters, Retriever
 from vectorstore.store import ChromaStore
 
@@ -131,13 +132,13 @@ def test_lexical_index_follows_updates_and_deletes(
 def test_a_reader_brings_a_lexical_index_that_is_behind_up_to_the_manifest(
     corpus: Path, settings: Settings, embedder: Embedder
 ) -> None:
-    """A host whose lexical index misses writes (another host wrote to a Chroma server, or
-    the store predates the index) catches up from Chroma, article by article."""
+    """A host whose lexical rows miss writes (another host wrote to a Chroma server, or the
+    store predates them) catches up from Chroma, article by article."""
     first = _retriever(settings, embedder).retrieve("XK-4471", 3)
-    index = FtsIndex(settings.data_dir / "lexical.sqlite3")
-    tram = next(a for a, _ in index.versions().items() if "c.md" in a)
-    index.publish([(tram, None)])  # as if this host never saw the tram article
-    assert index.search("XK-4471", 3) == []
+    rows = LexicalStore(settings.data_dir / "lexical.sqlite3")
+    tram = next(a for a in rows.versions() if "c.md" in a)
+    rows.publish([(tram, None)])  # as if this host never saw the tram article
+    assert tram not in rows.versions()
 
     store = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
     assert catch_up_lexical(store, store.records()) == 1, "only the missing article is read back"
@@ -147,26 +148,33 @@ def test_a_reader_brings_a_lexical_index_that_is_behind_up_to_the_manifest(
     assert again.passages[0].lexical_rank == 0
 
 
-def test_the_lexical_index_returns_only_published_versions(tmp_path: Path) -> None:
-    index = FtsIndex(tmp_path / "lex.sqlite3")
-    index.add(
-        [
-            LexicalRow("a:1", "a", "v1", "Cats purr on sofas.", "global"),
-            LexicalRow("b:1", "b", "v1", "Dogs bark at the postman.", "global", "wire"),
-            LexicalRow("b:2", "b", "v2", "Dogs bark at the milkman.", "global", "wire"),
-        ]
-    )
-    assert index.search("barking dogs", 5) == [], "nothing is visible before it is published"
-    index.publish([("a", "v1"), ("b", "v1")])
-    assert [h.chunk_id for h in index.search("barking dogs", 5)] == ["b:1"]
-    index.publish([("b", "v2")])
-    assert [h.chunk_id for h in index.search("barking dogs postman milkman", 5)] == ["b:2"]
-    assert len(index) == 2, "the rows of the old version are gone"
-    wire = Filters(sources=("wire",)).sql()
-    assert [h.chunk_id for h in index.search("cats dogs", 5, wire)] == ["b:2"]
-    index.publish([("b", None)])
-    assert index.search("dogs", 5) == [] and index.versions() == {"a": "v1"}
-    assert index.doc_freq(tokenize("cats")[0]) == 1 and index.doc_freq("never-seen") == 0
+def _rows(*texts: tuple[str, str, str]) -> list[LexicalRow]:
+    return [LexicalRow(f"{a}:{h}:{i}", a, h, t) for i, (a, h, t) in enumerate(texts)]
+
+
+def test_the_live_index_applies_new_rows_and_ranks_them_as_a_rebuild_would(tmp_path: Path) -> None:
+    rows = LexicalStore(tmp_path / "lex.sqlite3")
+    rows.add(_rows(("a", "v1", "Cats purr on sofas."), ("b", "v1", "Dogs bark at the postman.")))
+    rows.publish([("a", "v1"), ("b", "v1")])
+    live = LiveLexical(rows)
+    assert live.refresh() == 2 and live.refresh() == 0
+
+    rows.add(_rows(("b", "v2", "Dogs bark at the milkman and the postman.")))  # an update, not yet visible
+    assert live.refresh() == 1, "one row applied, nothing rebuilt"
+    visible = rows.versions()
+    hits = live.search("barking dogs postman", 5, lambda a, h: visible.get(a) == h)
+    assert [r.chunk_id for r, _ in hits] == ["b:v1:1"], "only published versions are found"
+
+    everything = lambda a, h: True  # noqa: E731
+    rebuilt = LiveLexical(rows)
+    rebuilt.refresh()
+    added = dict((r.chunk_id, score) for r, score in live.search("dogs milkman", 5, everything))
+    bulk = dict((r.chunk_id, score) for r, score in rebuilt.search("dogs milkman", 5, everything))
+    assert added["b:v2:0"] == pytest.approx(bulk["b:v2:0"], abs=1e-5), "an added row scores as in a rebuild"
+
+    rows.publish([("b", "v2")])
+    assert len(rows) == 2, "the rows of the replaced version are gone from the store"
+    assert live.idf(tokenize("cats")[0]) > live.idf(tokenize("dogs")[0]), "rarer words weigh more"
 
 
 def test_dense_ranks_chunks_by_their_closest_sentence(
