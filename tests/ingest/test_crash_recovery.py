@@ -100,3 +100,16 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     assert len(records) == 40
     for article_id, (_, n_chunks, _) in records.items():
         assert sum(1 for c in chunks.values() if c[0] == article_id) == n_chunks
+    _indexes_hold_every_row(tmp_path / "killed", set(chunks))
+
+
+def _indexes_hold_every_row(data: Path, chunk_ids: set[str]) -> None:
+    """Not only the rows: the vector indexes (every stored embedding reads back, which a
+    stale persisted HNSW index fails with "Error finding id") and the lexical rows."""
+    store = App(Settings(_env_file=None, newsdesk_data_dir=data)).store  # type: ignore[call-arg]
+    for collection in (store._chunks, store._sentences):
+        got = collection.get(include=["embeddings"])
+        assert got["embeddings"] is not None and len(got["embeddings"]) == len(got["ids"]) > 0
+    visible = store.lexical.versions()
+    lexical = {r.chunk_id for r in store.lexical.iter_rows() if visible.get(r.article_id) == r.hash}
+    assert lexical == chunk_ids
