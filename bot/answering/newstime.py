@@ -87,8 +87,11 @@ class NewsTime:
     def finish(self, answer: Answer, ranked: list[Candidate], plan: Plan) -> Answer:
         if answer.refused or not ranked:
             return answer
-        if answer.mode in ("extractive", "fallback") and answer.citations:
-            later = later_report(ranked[0], ranked, self._min_evidence)
-            if later is not None and answer.citations[0].article_id == ranked[0].passage.article.id:
-                answer = with_later_report(answer, ranked[0], later)
+        quoted = (answer.citations[0].article_id, answer.citations[0].start) if answer.citations else None
+        # the sentence the extractive answer quotes (not always ranked[0])
+        best = next((c for c in ranked if (c.passage.article.id, c.start) == quoted), None)
+        if answer.mode in ("extractive", "fallback") and best is not None:
+            later = later_report(best, ranked, self._min_evidence)
+            if later is not None:
+                answer = with_later_report(answer, best, later)
         return self._stories.cite_copies(answer, self._retriever.records(), plan.filters)
