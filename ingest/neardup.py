@@ -14,6 +14,13 @@ Signatures and band keys are kept in a SQLite file in the data dir, so a later i
 story id is the story id of the article it copies; the first article of a story has its
 own id. Every copy is still stored as its own article (it has its own url); retrieval
 collapses a story to one slot (bot/answering/stories.py).
+
+Measured (bench/neardup.py): on the eval corpus plus one synthetic wire copy of each
+Wikinews article (trimmed ending, boilerplate, 1 word in 20 edited, or all three),
+precision 1.0 and recall 0.955 (the misses: short articles with all three edits); on the
+fixtures 1.0/1.0; about 7 ms an article (SQLite included), under 0.5% of an ingest.
+Known limits: a deleted article's signature stays (a later copy still gets its story id,
+which is only a label); with a Chroma server the file is per ingesting machine.
 """
 
 from __future__ import annotations
