@@ -1,12 +1,13 @@
 """What a question pins down, and whether a passage meets it.
 
 A question about news names things an answer has to be about: a year or date, a number,
-a person, place, organisation or work, a quoted phrase, an ordinal ("the second"), a
-superlative ("the largest"), a negation ("who did not ..."). A sentence on the same topic
-that names another year, another company or the first rather than the second does not
-answer it. These rules read the question's surface (digits, capitals, a few closed word
-lists), so they cost microseconds and need no model; they are measured in
-bench/refusal_curve.py.
+a person, place, organisation or work, a quoted phrase, an ordinal ("the second"), the
+low end of a scale ("the least"), a negation ("who did not ..."). A sentence on the same
+topic that names another year, another company or the first rather than the second does
+not answer it. These rules read the question's surface (digits, capitals, a few closed
+word lists), so they need no model and cost a fraction of a millisecond a question; they
+are measured in bench/refusal_curve.py. What they cannot see: a swapped common noun or
+verb ("aircraft carrier" for "submarine"), a name met in another role.
 """
 
 from __future__ import annotations
