@@ -122,9 +122,9 @@ class Connection:
     def _load(self) -> None:
         self.client = open_client(self.settings)
         self.chunks, self.articles, self.sentences = _collections(self.client, self.settings, self.model_name)
-        if self.embedded:
-            for collection in (self.chunks, self.sentences):  # load the vector indexes now
-                collection.get(limit=1, include=["embeddings"])
+        dimension = (self.chunks.metadata or {}).get("dimension")
+        if self.embedded and dimension:  # load the searched vector index now, under the guard
+            self.sentences.query(query_embeddings=[[1.0] * int(dimension)], n_results=1, include=[])
 
     def reopen(self, generation: str | None, guarded: bool = False) -> bool:
         """Drop this process's Chroma System for the path and open a new client; False
