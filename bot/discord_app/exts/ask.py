@@ -190,11 +190,11 @@ class Ask(commands.Cog):
 
     async def _new_thread(self, message: discord.Message, guild: discord.Guild, question: str) -> None:
         thread = await message.create_thread(name=clip(question, 100))
+        self._remember_turn(thread.id, [], question)
         async with thread.typing():
             answer = await self.bot.answer(question, guild.id)
         sent = await thread.send(**self._reply(answer))
         await self._remember(sent, guild.id, answer)
-        self._remember_turn(thread.id, [], question)
 
     async def _in_thread(self, message: discord.Message, thread: discord.Thread, question: str) -> None:
         """A follow-up in the bot's thread, or a mention in a member's thread or forum post
@@ -203,12 +203,13 @@ class Ask(commands.Cog):
         history = self._threads.get(thread.id)
         if history is None:
             history = await self._history_from(thread, message) if ours else []
+        # remembered before answering: a follow-up sent while this one is answered reads it
+        self._remember_turn(thread.id, history, question)
         async with thread.typing():
             answer = await self.bot.answer(question, thread.guild.id, history[-self.history_turns :])
         reply = self._reply(answer)
         sent = await thread.send(**reply) if ours else await message.reply(**reply)
         await self._remember(sent, thread.guild.id, answer)
-        self._remember_turn(thread.id, history, question)
 
     def _remember_turn(self, thread_id: int, history: list[str], question: str) -> None:
         """Keep a thread's last questions, for a bounded number of recently used threads."""

@@ -83,9 +83,12 @@ async def test_the_bot_remembers_a_bounded_number_of_threads_and_turns(
         threads.append(next(t for t in discord.threads_of(general) if t.name == question))
         await bot_reply(discord, threads[-1])
     last = threads[-1]
-    for n, follow_up in enumerate(("and when was that?", "who ran?", "how fast?", "where?"), start=2):
+    follow_ups = ("and when was that?", "who ran?", "how fast?", "where?")
+    for n, follow_up in enumerate(follow_ups, start=2):
         await discord.say(last, member, follow_up, mention_bot=False)
         await bot_reply(discord, last, n)
     remembered = ask_cog._threads  # type: ignore[attr-defined]
+    # a turn is remembered just after its reply is sent
+    await discord.wait_for(lambda: remembered.get(last.id, [""])[-1] == follow_ups[-1], 15, "the last turn")
     assert list(remembered) == [threads[1].id, threads[2].id]  # the oldest thread was let go
-    assert len(remembered[last.id]) <= ask_cog.history_turns  # type: ignore[attr-defined]
+    assert remembered[last.id] == list(follow_ups[-ask_cog.history_turns :])  # type: ignore[attr-defined]
