@@ -103,6 +103,8 @@ def prefer_newest(ranked: list[Candidate], min_evidence: float) -> list[Candidat
         for c in ranked
         if c.score >= bar and is_dated(c.passage.article) and (figures(c.text) or not wants_figure)
     ]
+    if not contenders:  # the best is below the evidence bar: nothing to prefer
+        return ranked
     newest = max(contenders, key=lambda c: (c.passage.article.date or "", c.score))
     return [newest] + [c for c in ranked if c is not newest]
 

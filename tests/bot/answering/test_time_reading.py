@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
+from bot.answering.extractive import Candidate
 from bot.answering.overview import overview_topic
-from bot.answering.stories import collapse, figures
+from bot.answering.stories import collapse, figures, prefer_newest
 from bot.answering.timeframe import read_time, reference_day
 from vectorstore.models import ArticleRecord, Passage
 from vectorstore.retrieval import Filters
@@ -125,3 +127,23 @@ def test_copies_of_a_story_take_one_slot_in_rank_order() -> None:
         passage("coastal", "wire"),
     ]
     assert [p.article.id for p in collapse(ranked)] == ["herald", "bank", "herald"]
+
+
+def _candidate(aid: str, day: str, text: str, score: float) -> Candidate:
+    passage = Passage(f"{aid}:0", _record(aid, day), 0, text, 0, len(text), 1.0)
+    return Candidate(passage, text, 0, len(text), score, score, score, np.zeros(3, dtype=np.float32))
+
+
+def test_latest_prefers_the_newest_sentence_that_answers_about_as_well() -> None:
+    older = _candidate("old", "2004-12-28", "The toll has risen to nearly 60,000.", 0.66)
+    newer = _candidate("new", "2004-12-29", "The toll passed 80,000 people.", 0.55)
+    vague = _candidate("vague", "2005-01-03", "Aid is arriving in the region.", 0.60)
+    assert [c.passage.article.id for c in prefer_newest([older, vague, newer], 0.36)] == [
+        "new",
+        "old",
+        "vague",
+    ]
+    weak = [_candidate("a", "2004-12-28", "Toll 10.", 0.2), _candidate("b", "2004-12-29", "Toll 12.", 0.19)]
+    assert prefer_newest(weak, 0.36) == weak, (
+        "below the evidence bar nothing is preferred (and nothing fails)"
+    )
