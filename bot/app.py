@@ -119,6 +119,7 @@ class App:
             min_evidence=s.min_evidence,
             max_answer_chars=s.max_answer_chars,
             max_question_chars=s.max_question_chars,
+            answer_search_depth=s.answer_search_depth,
         )
         return AnswerEngine(self.retriever, options, generator)
 

@@ -36,7 +36,10 @@ class Settings(IngestSettings):
     ask_rate: int = Field(default=3, ge=1, description="Questions per user per ask_per_s seconds.")
     ask_per_s: float = Field(default=30.0, gt=0)
     answer_workers: int = Field(default=2, ge=1, description="Threads answering questions.")
-    answer_queue: int = Field(default=32, ge=1, description="Questions waiting before 'busy'.")
+    # 64: a warm answer costs ~20 ms, so a full queue is still answered within a few seconds
+    # (50 simultaneous /ask over the stand-in: all answered in ~1 s); a flood past it is told
+    # "busy" at once instead of waiting for minutes.
+    answer_queue: int = Field(default=64, ge=1, description="Questions waiting before 'busy'.")
     discord_max_upload_bytes: int = Field(default=10_000_000, gt=0)
     discord_edit_interval_s: float = Field(
         default=1.0, ge=0.05, description="Seconds between edits of a reply an LLM is still writing."

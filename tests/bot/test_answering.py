@@ -60,3 +60,9 @@ def test_follow_up_uses_the_previous_question(sample_engine: AnswerEngine) -> No
     answer = sample_engine.answer("and who is its chief executive?", history=history)
     assert answer.citations and answer.citations[0].url == OPENAI_URL
     assert "Sam Altman" in answer.text, "the sentence is chosen by the follow-up itself"
+
+
+def test_a_latest_question_the_articles_do_not_answer_is_refused(sample_engine: AnswerEngine) -> None:
+    """The recency preference has nothing to prefer when the best sentence is below the bar."""
+    answer = sample_engine.answer("what is the latest news on the colony on Mars?")
+    assert answer.refused and not answer.citations
