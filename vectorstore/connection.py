@@ -18,6 +18,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from vectorstore.errors import StoreUnavailableError
 from vectorstore.lock import LoadGuard, WriterLock
 from vectorstore.settings import StoreSettings
@@ -120,11 +122,16 @@ class Connection:
         return True
 
     def _load(self) -> None:
-        self.client = open_client(self.settings)
-        self.chunks, self.articles, self.sentences = _collections(self.client, self.settings, self.model_name)
-        dimension = (self.chunks.metadata or {}).get("dimension")
-        if self.embedded and dimension:  # load the searched vector index now, under the guard
-            self.sentences.query(query_embeddings=[[1.0] * int(dimension)], n_results=1, include=[])
+        """A new client whose searched vector index is loaded before it replaces the old
+        one: questions on other threads go on with the old one meanwhile."""
+        client = open_client(self.settings)
+        chunks, articles, sentences = _collections(client, self.settings, self.model_name)
+        dimension = (chunks.metadata or {}).get("dimension")
+        if self.embedded and dimension:  # load it now, under the guard
+            sentences.query(
+                query_embeddings=np.ones((1, int(dimension)), np.float32), n_results=1, include=[]
+            )
+        self.client, self.chunks, self.articles, self.sentences = client, chunks, articles, sentences
 
     def reopen(self, generation: str | None, guarded: bool = False) -> bool:
         """Drop this process's Chroma System for the path and open a new client; False

@@ -63,6 +63,10 @@ class Coordinator:
             log.info("store read failed (%s); reopened, retrying once", exc)
             return fn()
 
+    def needs_reopen(self, generation: str) -> bool:
+        """True when this process's vector indexes are behind `generation` (embedded)."""
+        return self._conn.embedded and generation != self._conn.known_generation
+
     def sync(self, generation: str | None = None) -> bool:
         """Make this process's vector indexes hold `generation` (the current one by
         default): reopen an embedded store another process wrote to. False when that has

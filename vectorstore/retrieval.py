@@ -144,6 +144,7 @@ class Retriever:
         self._snapshot: _Snapshot | None = None
         self._live = LiveLexical(store.lexical)
         self._lock = threading.Lock()
+        self._refreshing = False
         self._checked_dimension = False
 
     @property
@@ -155,15 +156,35 @@ class Retriever:
         return self._store
 
     def snapshot(self) -> _Snapshot:
-        """The current records, refreshed if the store changed and its vector indexes
-        could follow (while another process writes an embedded store, the snapshot stays
-        at the generation they hold: see lock.LoadGuard)."""
+        """The current records, refreshed when the store changed. After this process's own
+        writes (or on a server) at once; after another process wrote to an embedded store,
+        its vector index is reloaded on a background thread while questions go on with
+        the snapshot they have (and wait for a running writer: see lock.LoadGuard)."""
         generation = self._store.generation()
         with self._lock:
             current = self._snapshot
-            if current is None or (current.generation != generation and self._store.sync(generation)):
+            if current is None:
+                self._store.sync(generation)
                 current = self._snapshot = self._load(generation)
+            elif current.generation == generation:
+                pass
+            elif not self._store.needs_reopen(generation):
+                current = self._snapshot = self._load(generation)
+            elif not self._refreshing:
+                self._refreshing = True
+                threading.Thread(target=self._refresh, args=(generation,), daemon=True).start()
             return current
+
+    def _refresh(self, generation: str) -> None:
+        try:
+            if self._store.sync(generation):
+                snapshot = self._load(generation)
+                with self._lock:
+                    self._snapshot = snapshot
+        except Exception:  # the next question tries again
+            log.exception("refreshing the retriever's snapshot failed")
+        finally:
+            self._refreshing = False
 
     def records(self) -> dict[str, ArticleRecord]:
         return self.snapshot().records

@@ -140,6 +140,10 @@ class ChromaStore:
         """A context manager holding the store's writer lock: see Coordinator.writing."""
         return self._coord.writing(holder, wait, on_wait)
 
+    def needs_reopen(self, generation: str) -> bool:
+        """True when another process wrote since this process loaded the vector indexes."""
+        return self._coord.needs_reopen(generation)
+
     def sync(self, generation: str | None = None) -> bool:
         """Reopen an embedded store another process wrote to; True when it did."""
         return self._coord.sync(generation)
