@@ -58,8 +58,13 @@ class Coordinator:
         try:
             return fn()
         except ChromaError as exc:
-            if not self._conn.embedded or not self._conn.reopen(None):
-                raise
+            if not self._conn.embedded or not self._conn.lock.acquire(blocking=False):
+                raise  # a reopen is under way (retrieval.py): the caller does without
+            try:
+                if not self._conn.reopen(None):
+                    raise
+            finally:
+                self._conn.lock.release()
             log.info("store read failed (%s); reopened, retrying once", exc)
             return fn()
 

@@ -156,35 +156,40 @@ class Retriever:
         return self._store
 
     def snapshot(self) -> _Snapshot:
-        """The current records, refreshed when the store changed. After this process's own
-        writes (or on a server) at once; after another process wrote to an embedded store,
-        its vector index is reloaded on a background thread while questions go on with
-        the snapshot they have (and wait for a running writer: see lock.LoadGuard)."""
+        """The current records, refreshed when the store changed: at once after this
+        process's own writes (or on a server); after another process wrote to an embedded
+        store, on a background thread (manifest and lexical index first, then the vector
+        index reloaded: lock.LoadGuard), while questions go on with what they have. Until
+        the reload, new articles are found by their words only."""
         generation = self._store.generation()
         with self._lock:
             current = self._snapshot
             if current is None:
                 self._store.sync(generation)
                 current = self._snapshot = self._load(generation)
-            elif current.generation == generation:
-                pass
-            elif not self._store.needs_reopen(generation):
+            elif current.generation != generation and not self._store.needs_reopen(generation):
                 current = self._snapshot = self._load(generation)
-            elif not self._refreshing:
+            if self._store.needs_reopen(generation) and not self._refreshing:
                 self._refreshing = True
                 threading.Thread(target=self._refresh, args=(generation,), daemon=True).start()
             return current
 
     def _refresh(self, generation: str) -> None:
         try:
-            if self._store.sync(generation):
+            if self.snapshot_generation != generation:
                 snapshot = self._load(generation)
                 with self._lock:
                     self._snapshot = snapshot
+            self._store.sync(generation)  # False while a writer runs: the next question retries
         except Exception:  # the next question tries again
             log.exception("refreshing the retriever's snapshot failed")
         finally:
             self._refreshing = False
+
+    @property
+    def snapshot_generation(self) -> str | None:
+        current = self._snapshot
+        return current.generation if current else None
 
     def records(self) -> dict[str, ArticleRecord]:
         return self.snapshot().records
