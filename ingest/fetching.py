@@ -55,8 +55,28 @@ class Fetched:
     charset: str | None
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, Teredo, NAT64, IPv4-compatible)."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped or address.sixtofour:
+        return address.ipv4_mapped or address.sixtofour
+    if address.teredo:
+        return address.teredo[1]
+    if address in _NAT64 or int(address) >> 32 == 0:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def is_public_address(address: IPAddress) -> bool:
-    """Global unicast only: not private, loopback, link-local, multicast, reserved, unspecified."""
+    """Global unicast only: not private, loopback, link-local, multicast, reserved, unspecified,
+    nor an IPv6 address that carries such an IPv4 one."""
+    embedded = _embedded_ipv4(address)
+    if embedded is not None and not is_public_address(embedded):
+        return False
     return address.is_global and not address.is_multicast
 
 
@@ -149,9 +169,15 @@ class _DeadlineStream(httpcore.NetworkStream):
 
 
 class _DeadlineBackend(httpcore.NetworkBackend):
-    def __init__(self, deadline: Deadline) -> None:
+    """Sockets that keep the fetch's deadline and, when `allowed` is given, that are
+    connected to an allowed address: the address is checked on the connected socket, so a
+    name that resolves to a public address when checked and to a private one when
+    connecting (DNS rebinding) is refused."""
+
+    def __init__(self, deadline: Deadline, allowed: Callable[[IPAddress], bool] | None = None) -> None:
         self._inner = httpcore.SyncBackend()
         self._deadline = deadline
+        self._allowed = allowed
 
     def connect_tcp(
         self,
@@ -163,7 +189,13 @@ class _DeadlineBackend(httpcore.NetworkBackend):
     ) -> httpcore.NetworkStream:
         left = self._deadline.left(timeout, httpcore.ConnectTimeout)
         stream = self._inner.connect_tcp(host, port, left, local_address, socket_options)
-        self._deadline.watch(stream.get_extra_info("socket"))
+        sock = stream.get_extra_info("socket")
+        if self._allowed is not None:
+            peer = ipaddress.ip_address(str(sock.getpeername()[0]).split("%")[0])
+            if not self._allowed(peer):
+                stream.close()
+                raise httpcore.ConnectError(f"{host} connected to a private or reserved address")
+        self._deadline.watch(sock)
         return _DeadlineStream(stream, self._deadline)
 
     def connect_unix_socket(
@@ -178,17 +210,20 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 class _DeadlineTransport(httpx.HTTPTransport):
     """httpx's transport over a connection pool whose sockets keep `deadline`."""
 
-    def __init__(self, deadline: Deadline) -> None:
+    def __init__(self, deadline: Deadline, allowed: Callable[[IPAddress], bool] | None) -> None:
         super().__init__()
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(), network_backend=_DeadlineBackend(deadline)
+            ssl_context=httpx.create_ssl_context(), network_backend=_DeadlineBackend(deadline, allowed)
         )
 
 
-def deadline_client(deadline: Deadline, headers: dict[str, str]) -> httpx.Client:
-    """An httpx client whose every request ends by `deadline` (redirects not followed)."""
+def deadline_client(
+    deadline: Deadline, headers: dict[str, str], allowed: Callable[[IPAddress], bool] | None = None
+) -> httpx.Client:
+    """An httpx client whose every request ends by `deadline` (redirects not followed) and,
+    with `allowed`, whose every connection goes to an allowed address."""
     return httpx.Client(
-        transport=_DeadlineTransport(deadline),
+        transport=_DeadlineTransport(deadline, allowed),
         timeout=deadline.seconds,
         follow_redirects=False,
         headers=headers,
@@ -204,7 +239,7 @@ def fetch(url: str, policy: FetchPolicy) -> Fetched:
     """GET a URL, following redirects by hand so that each hop is checked; the whole
     fetch ends by `policy.timeout_s`."""
     with get(url, policy) as (response, final_url, deadline):
-        return _read(response, final_url, policy, deadline)
+        return read_response(response, final_url, policy, deadline)
 
 
 @contextmanager
@@ -217,7 +252,8 @@ def get(
     deadline = Deadline(policy.timeout_s)
     headers = {"User-Agent": policy.user_agent, "Accept": ", ".join(ALLOWED_TYPES), **(extra_headers or {})}
     try:
-        with deadline_client(deadline, headers) as client:
+        allowed = policy.address_allowed if policy.public_only else None
+        with deadline_client(deadline, headers, allowed) as client:
             for _ in range(MAX_REDIRECTS + 1):
                 check_url(url)
                 if policy.public_only:
@@ -250,7 +286,7 @@ def check_url(url: str) -> None:
         raise FetchError(f"Only http(s) URLs can be fetched, not {shown(url)!r}.")
 
 
-def _read(response: httpx.Response, url: str, policy: FetchPolicy, deadline: float) -> Fetched:
+def read_response(response: httpx.Response, url: str, policy: FetchPolicy, deadline: float) -> Fetched:
     if response.status_code >= 400:
         raise FetchError(f"{shown(url)} answered HTTP {response.status_code}.")
     content_type = str(response.headers.get("content-type", "")).split(";")[0].strip().lower()
