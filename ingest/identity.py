@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from ingest.errors import SourceError
@@ -105,6 +106,12 @@ def is_global(scope: str) -> bool:
     return scope == GLOBAL_SCOPE
 
 
+class Resolved(NamedTuple):
+    article: Article  # under the id it may write
+    note: str | None = None  # why that is not the id it claimed, or why it is refused
+    refused: bool = False
+
+
 @dataclass
 class Claims:
     """The ids articles take in one run: a claimed id goes to the first origin that may
@@ -117,11 +124,11 @@ class Claims:
         """The ids whose records `resolve` needs: each claimed id and its derived id."""
         return [i for a in batch for i in (a.id, derived_id(a))]
 
-    def resolve(
-        self, batch: Sequence[Article], records: Mapping[str, ArticleRecord]
-    ) -> list[tuple[Article, str | None]]:
-        """Each article under the id it may write, with a note when that is not its claim."""
-        out: list[tuple[Article, str | None]] = []
+    def resolve(self, batch: Sequence[Article], records: Mapping[str, ArticleRecord]) -> list[Resolved]:
+        """Each article under the id it may write, with a note when that is not its claim;
+        refused when even its derived id is held by another origin (a derived id is
+        predictable, so another origin may have claimed it on purpose)."""
+        out: list[Resolved] = []
         for article in batch:
             owner = owner_key(article.scope, article.origin)
             alt = derived_id(article)
@@ -129,9 +136,13 @@ class Claims:
             free = (held is None or may_replace(held, article)) and self.taken.get(article.id, owner) == owner
             if free and not (own is not None and may_replace(own, article)):
                 self.taken[article.id] = owner
-                out.append((article, None))
+                out.append(Resolved(article, None))
+                continue
+            if (own is not None and not may_replace(own, article)) or self.taken.get(alt, owner) != owner:
+                why = f"the id {article.id[:80]!r} and its derived id {alt[-13:]!r} are others' articles"
+                out.append(Resolved(article, why, True))
                 continue
             self.taken[alt] = owner
             note = f"the id {article.id[:80]!r} is another origin's article: stored as a separate article"
-            out.append((replace(article, id=alt), note))
+            out.append(Resolved(replace(article, id=alt), note))
         return out

@@ -178,9 +178,12 @@ class Ingestor:
             return []
         records = self._store.records(claims.lookup_ids(batch))
         resolved = claims.resolve(batch, records)
-        stored = self._store.chunk_ids_of([a.id for a, _ in resolved])
+        stored = self._store.chunk_ids_of([r.article.id for r in resolved if not r.refused])
         out = []
-        for article, note in resolved:
+        for article, note, refused in resolved:
+            if refused:
+                report.outcomes.append(Outcome(article.id, "failed", article.id, article.title, reason=note))
+                continue
             record = records.get(article.id)
             if record is not None and record.hash == article.hash and _same_metadata(record, article):
                 expected = {chunk_id(article.id, article.hash, i) for i in range(record.n_chunks)}

@@ -7,6 +7,7 @@ from pathlib import Path
 from bot.app import App
 from bot.settings import Settings
 from ingest.fetching import FetchPolicy
+from ingest.identity import derived_id
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from ingest.sources import SourceOptions, iter_items
@@ -135,3 +136,24 @@ def test_a_fetched_page_cannot_claim_another_hosts_canonical_url() -> None:
     assert isinstance(article, Article)
     assert article.id == article.url == server.url("/news/flood")  # not https://times.example/...
     assert article.origin == "site:127.0.0.1"
+
+
+def test_a_predictable_derived_id_held_by_a_third_origin_is_refused_not_replaced(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path
+) -> None:
+    """The derived id is a digest anyone can compute: a third file that takes it first
+    keeps it, and the second claimant of `n-1` is refused with a reason."""
+    first, second, third = (tmp_path / f"{n}.jsonl" for n in ("first", "second", "third"))
+    first.write_text(jsonl_line("n-1") + "\n")
+    run_ingest(settings, [str(first)], ingestor=ingestor)
+    second.write_text(jsonl_line("n-1", "A different story about a harbour and its new bridge.") + "\n")
+    probe = Article(id="n-1", title="t", text="x", origin=f"file:{second.resolve()}")
+    third.write_text(jsonl_line(derived_id(probe), "A third story about a tram line and its depot.") + "\n")
+    assert run_ingest(settings, [str(third)], ingestor=ingestor).count("added") == 1
+
+    report = run_ingest(settings, [str(second)], ingestor=ingestor)
+
+    [outcome] = report.outcomes
+    assert outcome.status == "failed" and "others' articles" in (outcome.reason or "")
+    held = App(settings).store.chunks_of(derived_id(probe))
+    assert held and all("tram" in c.text for c in held), "the third file's article is unchanged"
