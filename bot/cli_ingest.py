@@ -107,3 +107,5 @@ def configure_logging(level: str, verbose: bool = False) -> None:
         "sentence_transformers",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # discord.py logs webhook URLs, which hold interaction tokens, at DEBUG: never below INFO
+    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLogger().level))

@@ -13,6 +13,7 @@ from ingest.pipeline import Ingestor, IngestReport
 from ingest.runner import source_options
 from ingest.settings import IngestSettings
 from ingest.sources import SUFFIXES, iter_items
+from vectorstore.errors import ArticleNotFoundError
 from vectorstore.models import Article, ArticleRecord
 from vectorstore.store import ChromaStore
 
@@ -54,6 +55,11 @@ class Intake:
             )
             return self._ingestor.run(items)
 
-    def forget(self, article_id: str) -> ArticleRecord:
-        """Remove an article and its chunks (the caller checked the server may)."""
-        return self._store.delete_article(article_id)
+    def forget(self, article_id: str, scope: str) -> ArticleRecord:
+        """Remove an article this server added, and its chunks. The scope is checked under
+        the writer lock, against the store itself (not a reader's snapshot)."""
+        with self._store.writing(f"forget for server {scope}"):
+            record = self._store.record(article_id)
+            if record.scope != scope:
+                raise ArticleNotFoundError(f"No article with id {article_id!r} was added by this server.")
+            return self._store.delete_article(article_id)

@@ -121,7 +121,7 @@ class Admin(commands.Cog):
                 ephemeral=True,
             )
             return
-        await self.bot.ingests.run(self.bot.intake.forget, article_id)
+        await self.bot.ingests.run(self.bot.intake.forget, article_id, str(interaction.guild_id))
         await interaction.followup.send(
             f"Forgot “{safe(clip(record.title, 200))}”.", ephemeral=True, allowed_mentions=NO_MENTIONS
         )
