@@ -4,14 +4,15 @@ embedding model and its dimension.
 - 0 (no version recorded): chunks only; no sentence vectors, no `n_sentences` on chunks.
 - 1 (no version recorded): + one record per sentence with its in-context vector,
   `n_sentences` on each chunk, HNSW `max_neighbors` 32.
-- 2: the version recorded; the lexical index is SQLite FTS5 in the data dir
-  (`lexical.sqlite3`, per host, caught up from the manifest); writers take the writer
-  lock (`writer.lock`; a lease record in the manifest on a server) and move the
-  `__write_epoch__` marker before their first write.
+- 2: the version recorded; the chunks' words for the lexical index live in SQLite in the
+  data dir (`lexical.sqlite3`, per host, caught up from the manifest when behind);
+  writers take the writer lock (`writer.lock`, with `chroma.rwlock`; a lease record in
+  the manifest on a server) and move the `__write_epoch__` marker before their first
+  write; `__generation__` moves after every change.
 
 A store without a recorded version is probed once when opened: one that holds sentence
-vectors and counts (1) is read as it is and stamped 2 by its next writer (the FTS index
-is built from its chunks on first use); an older one (0) is refused with the command that
+vectors and counts (1) is read as it is and stamped 2 by its next writer (its lexical
+rows are read back from its chunks on first use); an older one (0) is refused with the command that
 rebuilds it. Code reads only the current format: nothing guesses from missing fields.
 """
 
