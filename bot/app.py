@@ -22,6 +22,7 @@ the embedding model, and `newsdesk ask` never imports torch.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -61,6 +62,11 @@ class Catalog:
 
     def records(self) -> dict[str, ArticleRecord]:
         return self._retriever.records()
+
+    def newest(self, scopes: Collection[str]) -> list[ArticleRecord]:
+        """The articles of these scopes, newest first (by date, then by when ingested)."""
+        visible = (r for r in self.records().values() if r.scope in scopes)
+        return sorted(visible, key=lambda r: (r.date or "", r.ingested_at or ""), reverse=True)
 
 
 def bot_settings(settings: Settings) -> Settings:

@@ -66,6 +66,10 @@ class AnswerEngine:
     def generator(self) -> Generator | None:
         return self._generator
 
+    def latest_news(self, topic: str, days: int | None, filters: Filters | None = None) -> Answer:
+        """Discord's /news: the newest stories (about `topic`) of the last `days` days."""
+        return self.news.latest(topic, days, filters)
+
     @property
     def retriever(self) -> Retriever:
         return self._retriever

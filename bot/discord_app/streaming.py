@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 
+import discord
+
 from bot.discord_app.rendering import MESSAGE_LIMIT, clip, safe
+
+log = logging.getLogger(__name__)
 
 
 class LiveText:
@@ -36,7 +41,10 @@ class LiveText:
             if self._text and self._text != self._shown:
                 self._shown = self._text
                 self.edits += 1
-                await self._edit(clip(safe(self._text), MESSAGE_LIMIT - 2) + " …")
+                try:
+                    await self._edit(clip(safe(self._text), MESSAGE_LIMIT - 2) + " …")
+                except discord.HTTPException:  # a partial edit is best effort: the final reply says it all
+                    log.info("could not show a partial answer", exc_info=True)
 
     async def stop(self) -> None:
         if self._task is not None:

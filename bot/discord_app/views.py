@@ -9,6 +9,7 @@ import logging
 
 import discord
 
+from bot.discord_app.exts.errors import message_for, send_ephemeral
 from bot.feedback import FeedbackStore, Vote
 
 log = logging.getLogger(__name__)
@@ -22,12 +23,19 @@ class FeedbackView(discord.ui.View):
     async def _vote(self, interaction: discord.Interaction, vote: Vote) -> None:
         message = interaction.message
         if message is None:
+            await send_ephemeral(interaction, "I cannot tell which answer this vote is for.")
             return
         stored = await asyncio.to_thread(self._store.vote, message.id, interaction.user.id, vote)
         text = (
             "Thanks for the feedback." if stored else "I no longer know this answer; the vote was not stored."
         )
         await interaction.response.send_message(text, ephemeral=True)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[FeedbackView]
+    ) -> None:
+        """A vote that could not be stored is answered too, with a reference in the log."""
+        await send_ephemeral(interaction, message_for(error))
 
     @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary, custom_id="newsdesk:feedback:up")
     async def up(self, interaction: discord.Interaction, button: discord.ui.Button[FeedbackView]) -> None:

@@ -84,13 +84,8 @@ class Admin(commands.Cog):
     @app_commands.check(is_admin)
     async def articles(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        records = await self.bot.answers.run(self.bot.catalog.records)
         scopes = {GLOBAL_SCOPE, str(interaction.guild_id)}
-        visible = sorted(
-            (r for r in records.values() if r.scope in scopes),
-            key=lambda r: (r.date or "", r.ingested_at or ""),
-            reverse=True,
-        )
+        visible = await self.bot.answers.run(self.bot.catalog.newest, scopes)
         if not visible:
             await interaction.followup.send("No articles yet: add some with `/ingest`.", ephemeral=True)
             return

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.discord_app.client import NewsBot
 from bot.discord_app.exts.ask import _ask_cooldown, _channel_allowed
+from bot.discord_app.lifecycle import DROPPED_TEXT
 from bot.discord_app.rendering import NO_MENTIONS, answer_embed, clip, safe
 from vectorstore.retrieval import Filters
 
@@ -35,10 +36,13 @@ class News(commands.Cog):
         topic: app_commands.Range[str, 1, 200] | None = None,
         days: app_commands.Range[int, 1, MAX_DAYS] | None = None,
     ) -> None:
-        async with self.bot.in_flight.track():
+        async def dropped() -> None:  # the stop's grace ran out before the list
+            await interaction.edit_original_response(content=DROPPED_TEXT)
+
+        async with self.bot.in_flight.track(on_drop=dropped):
             await interaction.response.defer(thinking=True)
             filters = Filters.for_guild(interaction.guild_id)
-            answer = await self.bot.answers.run(self.bot.engine.news.latest, topic or "", days, filters)
+            answer = await self.bot.answers.run(self.bot.engine.latest_news, topic or "", days, filters)
             if answer.refused:
                 text = clip(safe(answer.text), 2000)
                 await interaction.followup.send(content=text, allowed_mentions=NO_MENTIONS)
