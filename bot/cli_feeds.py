@@ -55,7 +55,7 @@ def feeds_add(
 ) -> None:
     """Follow a feed (for every server); `newsdesk watch` or the bot polls it."""
     try:
-        subscription, new = _poller(ctx).registry.add(url, GLOBAL_SCOPE, every, datetime.now(UTC))
+        subscription, new = _poller(ctx).follow(url, GLOBAL_SCOPE, every)
     except FeedError as exc:
         raise _fail(exc) from exc
     verb = "following" if new else "already following; now polled"
@@ -65,7 +65,7 @@ def feeds_add(
 @feeds_app.command("list")
 def feeds_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every followed feed: last poll, its result or error, articles added, next poll."""
-    subscriptions = _poller(ctx).registry.subscriptions()
+    subscriptions = _poller(ctx).subscriptions()
     if as_json:
         sys.stdout.write(json.dumps([s.to_json() for s in subscriptions], ensure_ascii=False) + "\n")
         return
@@ -100,7 +100,7 @@ def feeds_remove(
 ) -> None:
     """Stop following a feed (the articles it brought stay; `articles delete` removes them)."""
     try:
-        removed = _poller(ctx).registry.remove(url, scope)
+        removed = _poller(ctx).unfollow(url, scope)
     except FeedError as exc:
         raise _fail(exc) from exc
     text = f"no longer following {removed.url} ({removed.articles_added} articles were added)"
@@ -144,7 +144,7 @@ def watch_command(
             for result in results:
                 _print_result(result)
         raise typer.Exit(1 if any(r.status == "failed" for r in results) else 0)
-    count = len(poller.registry.subscriptions())
+    count = len(poller.subscriptions())
     err.print(Text(f"watching {count} feed(s); Ctrl-C to stop", style="dim"))
     stop = threading.Event()
     with _stopped_by_signals(stop):

@@ -24,8 +24,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from ingest.feeds.conditional import Validators, conditional_get
-from ingest.feeds.registry import FeedRegistry, PollRecord, Subscription
+from ingest.feeds.registry import FeedRegistry, PollRecord, Subscription, check_feed_url
+from ingest.fetching import check_public
 from ingest.formats import FeedEntry, parse_feed
+from ingest.identity import is_global
 from ingest.pipeline import IngestReport
 from ingest.sources import Failure, Item, SourceOptions, feed_entry_item
 from vectorstore.errors import NewsdeskError
@@ -107,6 +109,20 @@ class FeedPoller:
     def with_options(self, options: SourceOptions) -> FeedPoller:
         """The same poller fetching under other source options."""
         return FeedPoller(self.registry, self._ingest, options, self._writer_lock, self._clock)
+
+    def follow(self, url: str, scope: str, every_minutes: int) -> tuple[Subscription, bool]:
+        """Subscribe `scope` to a feed (due at once), or change its interval; True when new.
+        A Discord server's feed must be on a public address (checked before it is stored)."""
+        if not is_global(scope):
+            check_public(check_feed_url(url), self.options.fetch.address_allowed)
+        return self.registry.add(url, scope, every_minutes, self._clock())
+
+    def unfollow(self, url: str, scope: str) -> Subscription:
+        return self.registry.remove(url, scope)
+
+    def subscriptions(self, scope: str | None = None) -> list[Subscription]:
+        """Every subscription (of one scope, when given)."""
+        return self.registry.subscriptions(scope)
 
     def poll_due(self) -> list[PollResult]:
         """Poll the feeds that are due now."""

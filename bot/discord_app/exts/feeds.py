@@ -9,7 +9,7 @@ off), and a full ingest queue just skips a tick.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 import discord
 from discord import app_commands
@@ -24,9 +24,7 @@ from ingest.feeds.registry import (
     DEFAULT_EVERY_MINUTES,
     MAX_EVERY_MINUTES,
     MIN_EVERY_MINUTES,
-    check_feed_url,
 )
-from ingest.fetching import check_public
 
 log = logging.getLogger(__name__)
 POLL_TICK_S = 60.0
@@ -47,9 +45,7 @@ def subscription_line(s: Subscription) -> str:
 
 def subscribe(poller: FeedPoller, url: str, scope: str, every: int) -> tuple[Subscription, bool, PollResult]:
     """In a worker: refuse a URL that is not public, follow it, and poll it once now."""
-    url = check_feed_url(url)
-    check_public(url, poller.options.fetch.address_allowed)
-    subscription, new = poller.registry.add(url, scope, every, datetime.now(UTC))
+    subscription, new = poller.follow(url, scope, every)
     result = poller.poll_one(subscription.url, scope)
     assert result is not None
     return subscription, new, result
@@ -112,7 +108,7 @@ class Feeds(commands.Cog):
     async def list_feeds(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
         subscriptions = await self.bot.answers.run(
-            self.poller.registry.subscriptions, str(interaction.guild_id)
+            self.poller.subscriptions, str(interaction.guild_id)
         )
         if not subscriptions:
             await interaction.followup.send("No feeds yet: follow one with `/feeds add`.", ephemeral=True)
@@ -126,7 +122,7 @@ class Feeds(commands.Cog):
     @app_commands.check(is_admin)
     async def remove(self, interaction: discord.Interaction, url: str) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        removed = await self.bot.answers.run(self.poller.registry.remove, url, str(interaction.guild_id))
+        removed = await self.bot.answers.run(self.poller.unfollow, url, str(interaction.guild_id))
         await interaction.followup.send(
             f"No longer following <{safe(clip(removed.url, 300))}>; the {removed.articles_added} "
             "article(s) it added stay (remove one with `/forget`).",
