@@ -22,6 +22,7 @@ import numpy as np
 
 from vectorstore.errors import StoreUnavailableError
 from vectorstore.lock import LoadGuard, WriterLock
+from vectorstore.metadata import GENERATION_ID, WRITE_EPOCH_ID
 from vectorstore.settings import StoreSettings
 
 if TYPE_CHECKING:
@@ -132,6 +133,10 @@ class Connection:
                 query_embeddings=np.ones((1, int(dimension)), np.float32), n_results=1, include=[]
             )
         self.client, self.chunks, self.articles, self.sentences = client, chunks, articles, sentences
+        # what the loaded indexes hold, read while nothing can write (the guard): a writer
+        # that started after the load must not look already known (coordination.py)
+        self.known_generation = _marker(articles, GENERATION_ID)
+        self.known_epoch = _marker(articles, WRITE_EPOCH_ID)
 
     def reopen(self, generation: str | None, guarded: bool = False) -> bool:
         """Drop this process's Chroma System for the path and open a new client; False
@@ -154,7 +159,6 @@ class Connection:
                 timer = threading.Timer(RETIRE_S, old.stop)
                 timer.daemon = True
                 timer.start()
-            self.known_generation = generation
             self.reopens += 1
             log.info("reopened %s at generation %s", location(self.settings), generation)
             return True
@@ -180,6 +184,12 @@ def _collections(
     except Exception as exc:
         raise StoreUnavailableError(f"Cannot open {describe(settings)}: {exc}") from exc
     return chunks, articles, sentences
+
+
+def _marker(articles: Collection, key: str) -> str:
+    got = articles.get(ids=[key], include=["metadatas"])
+    metas = got["metadatas"] or []
+    return str(metas[0]["value"]) if metas and metas[0] else "empty"
 
 
 _SHARED: dict[str, Connection] = {}

@@ -45,8 +45,7 @@ class Coordinator:
             else WriterLock(settings.data_dir)
         )
         self._marked = self._dirty = False  # this hold has moved the epoch / has written
-        conn.known_generation = self.generation()
-        conn.known_epoch = self._marker(WRITE_EPOCH_ID)
+        # conn.known_generation / known_epoch were read when its indexes were loaded
 
     # -- readers ---------------------------------------------------------------------------
 
