@@ -5,6 +5,7 @@ them is fetched from public addresses only (every redirect re-checked)."""
 from __future__ import annotations
 
 import tempfile
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,7 +35,8 @@ class Intake:
     def ingest_url(self, url: str, scope: str) -> IngestReport:
         """A page, PDF or feed for one server."""
         options = source_options(self._settings, public_only=True, scope=scope)
-        return self._ingestor.run(iter_items([url], options))
+        with self._writing(scope):
+            return self._ingestor.run(iter_items([url], options))
 
     def ingest_upload(self, filename: str, data: bytes, scope: str) -> IngestReport:
         """An attached file for one server, read from a private temporary folder."""
@@ -53,7 +55,15 @@ class Intake:
                 else i
                 for i in iter_items([str(path)], options)
             )
-            return self._ingestor.run(items)
+            with self._writing(scope):
+                return self._ingestor.run(items)
+
+    def _writing(self, scope: str) -> AbstractContextManager[object]:
+        """The writer lock, not waited for: while another process (an operator's ingest)
+        writes, the admin is told who holds the store (StoreBusyError) instead of waiting
+        past Discord's 15-minute reply window."""
+        lock: AbstractContextManager[object] = self._store.writing(f"/ingest for server {scope}", wait=False)
+        return lock
 
     def forget(self, article_id: str, scope: str) -> ArticleRecord:
         """Remove an article this server added, and its chunks. The scope is checked under
