@@ -11,7 +11,7 @@ the embedding model, and `newsdesk ask` never imports torch.
 
     App.store     ChromaStore(settings)                     vectorstore
     App.embedder  make_embedder(settings)                   vectorstore
-    App.retriever Retriever(store, embedder, cache dir)     vectorstore
+    App.retriever Retriever(store, embedder)                vectorstore
     App.engine    AnswerEngine(retriever, options, generator(chat, embedder))
     App.ingestor  Ingestor(store, embedder, chunking)       ingest
     App.intake    Intake(ingestor, store, settings)         ingest (Discord's /ingest, /forget)
@@ -107,7 +107,7 @@ class App:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.store, self.embedder, self.settings.data_dir / "cache")
+        return Retriever(self.store, self.embedder)
 
     @cached_property
     def chat(self) -> ChatBackend | None:

@@ -14,9 +14,8 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -127,7 +126,6 @@ class Retriever:
         self,
         store: ChromaStore,
         embedder: Embedder,
-        cache_dir: Path | None = None,  # unused since the lexical index moved to SQLite
         dense_candidates: int = 40,
         lexical_candidates: int = 40,
         sentence_candidates: int = 60,
@@ -215,6 +213,10 @@ class Retriever:
         except ChromaError as exc:  # vectors newer than this process's index, while a writer runs
             log.warning("sentence vectors unavailable (%s); answering without them", exc)
             return {c: [] for c in chunk_ids}
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        """Stored chunks by id (their texts are not kept in memory)."""
+        return self._store.get_chunks(ids)
 
     def embed_query(self, text: str) -> np.ndarray:
         vector: np.ndarray = self._embedder.embed([text])[0]

@@ -11,7 +11,6 @@ from bot.answering.answerability import SEARCH_DEPTH, Quote, describe, judge
 from bot.answering.errors import QuestionError
 from bot.answering.extractive import rank_sentences
 from bot.answering.generative import Generator, PartialCallback
-from bot.answering.llm import rewrite_question
 from bot.answering.models import Answer
 from bot.answering.nearmiss import citation_of, missing_lead, near_miss
 from bot.answering.newstime import NewsTime
@@ -139,7 +138,7 @@ class AnswerEngine:
         follow-up into a standalone question used for both; the cheap rewrite retrieves
         with the earlier question added but still chooses the sentence by the new one."""
         if history and self._generator is not None:
-            rewritten = rewrite_question(self._generator.backend.model, question, history)
+            rewritten = self._generator.rewrite(question, history)
             if rewritten != question:  # the question itself: unchanged, or the LLM failed
                 return rewritten, rewritten
         return standalone_question(question, history), question

@@ -11,7 +11,7 @@ from dataclasses import replace
 from bot.answering.anchors import Anchor
 from bot.answering.answerability import describe, unmet, window
 from bot.answering.extractive import Candidate
-from bot.answering.llm import ChatBackend, answer_messages, text_of
+from bot.answering.llm import ChatBackend, answer_messages, rewrite_question, text_of
 from bot.answering.models import Answer, Citation
 from bot.answering.nearmiss import NOT_IN_SOURCES, missing_lead
 from bot.answering.rules import clip
@@ -57,6 +57,11 @@ class Generator:
             text += text_of(chunk, strip=False)
             on_partial(text)
         return text.strip()
+
+    def rewrite(self, question: str, history: Sequence[str]) -> str:
+        """A follow-up rewritten by the model into a standalone question (the question
+        itself when the model fails)."""
+        return rewrite_question(self._backend.model, question, history)
 
     def answer(
         self,

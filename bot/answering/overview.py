@@ -63,7 +63,7 @@ def overview(
 ) -> Answer:
     """The newest (or, with a topic, best-matching) stories in the window, newest first."""
     records = _about(topic, retriever, filters) if topic else _newest(retriever.records().values(), filters)
-    chunks = retriever.store.get_chunks([chunk_id(r.id, r.hash, 0) for r in records])
+    chunks = retriever.get_chunks([chunk_id(r.id, r.hash, 0) for r in records])
     items = [(r, lead) for r in records if (lead := _lead(chunks, r)) is not None][:MAX_ITEMS]
     if not items:
         where = f" about {topic}" if topic else ""

@@ -18,7 +18,7 @@ from vectorstore.store import ChromaStore
 
 
 def _retriever(settings: Settings, embedder: Embedder) -> Retriever:
-    return Retriever(App(settings).store, embedder, settings.data_dir / "cache")
+    return Retriever(App(settings).store, embedder)
 
 
 def _write(folder: Path, name: str, title: str, date: str, source: str, body: str) -> None:
