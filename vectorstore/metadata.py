@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -156,3 +157,48 @@ def sentence_rows(
             }
             put_filtered(meta, article)  # not the url or the date's text
             yield (f"{cid}:{k:03d}", vector, None, meta)
+
+
+def chunk_id(article_id: str, article_hash: str, index: int) -> str:
+    key = hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:16]
+    return f"{key}:{article_hash[:12]}:{index:05d}"
+
+
+def sentence_ids(chunk_ids: Sequence[str], counts: Sequence[int]) -> list[str]:
+    return [f"{cid}:{k:03d}" for cid, n in zip(chunk_ids, counts, strict=True) for k in range(n)]
+
+
+Row = tuple[str, np.ndarray, str | None, dict[str, Any]]  # id, vector, document, metadata
+
+
+@dataclass(frozen=True)
+class WriteRows:
+    """What a write of some articles adds: each article's chunk ids, and the rows of the
+    sentences, chunks and lexical index (ChromaStore.write_articles)."""
+
+    ids: list[list[str]]
+    sentences: list[Row]
+    chunks: list[Row]
+    lexical: list[LexicalRow]
+
+
+def write_rows(writes: Sequence[ArticleWrite]) -> WriteRows:
+    ids = [[chunk_id(w.article.id, w.article.hash, c.index) for c in w.chunks] for w in writes]
+    pairs = [
+        (cid, c, w)
+        for w, chunk_ids in zip(writes, ids, strict=True)
+        for cid, c in zip(chunk_ids, w.chunks, strict=True)
+    ]
+    vectors = [v for w in writes for v in w.vectors]
+    return WriteRows(
+        ids=ids,
+        sentences=[
+            row
+            for w, chunk_ids in zip(writes, ids, strict=True)
+            for row in sentence_rows(w.article, w.chunks, chunk_ids, w.sentence_vectors)
+        ],
+        chunks=[
+            (cid, v, c.text, chunk_meta(w.article, c)) for (cid, c, w), v in zip(pairs, vectors, strict=True)
+        ],
+        lexical=[lexical_row(cid, w.article, c.text) for cid, c, w in pairs],
+    )

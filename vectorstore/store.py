@@ -17,7 +17,6 @@ indexes hold and reopen the embedded store when another process wrote (connectio
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -35,11 +34,11 @@ from vectorstore.metadata import (
     SentenceHit,
     StoredChunk,
     article_meta,
-    chunk_meta,
-    lexical_row,
+    chunk_id,
     records_from,
-    sentence_rows,
+    sentence_ids,
     stored_chunk,
+    write_rows,
 )
 from vectorstore.models import Article, ArticleRecord, Chunk, StoreStats
 from vectorstore.settings import StoreSettings
@@ -55,15 +54,6 @@ __all__ = ["EF_SEARCH", "MAX_NEIGHBORS", "ChromaStore", "chunk_id"]
 _PAGE = 2000
 # Manifest records carry no meaning as vectors; Chroma needs one anyway.
 _MANIFEST_VECTOR = np.ones((1, 1), dtype=np.float32)
-
-
-def chunk_id(article_id: str, article_hash: str, index: int) -> str:
-    key = hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:16]
-    return f"{key}:{article_hash[:12]}:{index:05d}"
-
-
-def sentence_ids(chunk_ids: Sequence[str], counts: Sequence[int]) -> list[str]:
-    return [f"{cid}:{k:03d}" for cid, n in zip(chunk_ids, counts, strict=True) for k in range(n)]
 
 
 def _lexical_file(settings: StoreSettings) -> str:
@@ -216,30 +206,11 @@ class ChromaStore:
         much faster than in 12 calls of 80); each article still becomes visible only when
         its manifest record flips, after all its rows are written.
         """
-        ids = [[chunk_id(w.article.id, w.article.hash, c.index) for c in w.chunks] for w in writes]
+        rows = write_rows(writes)
         with self._coord.write_scope():
-            self._upsert(
-                self._sentences,
-                [
-                    row
-                    for w, chunk_ids in zip(writes, ids, strict=True)
-                    for row in sentence_rows(w.article, w.chunks, chunk_ids, w.sentence_vectors)
-                ],
-            )
-            pairs = [
-                (cid, c, w)
-                for w, chunk_ids in zip(writes, ids, strict=True)
-                for cid, c in zip(chunk_ids, w.chunks, strict=True)
-            ]
-            vectors = [v for w in writes for v in w.vectors]
-            self._upsert(
-                self._chunks,
-                [
-                    (cid, v, c.text, chunk_meta(w.article, c))
-                    for (cid, c, w), v in zip(pairs, vectors, strict=True)
-                ],
-            )
-            self.lexical.add([lexical_row(cid, w.article, c.text) for cid, c, w in pairs])
+            self._upsert(self._sentences, rows.sentences)
+            self._upsert(self._chunks, rows.chunks)
+            self.lexical.add(rows.lexical)
             with self.lexical.guard():
                 self._articles.upsert(
                     ids=[w.article.id for w in writes],
@@ -248,7 +219,7 @@ class ChromaStore:
                 )
                 self.lexical.publish((w.article.id, w.article.hash) for w in writes)
             stored = self.chunk_ids_of([w.article.id for w in writes])
-            for w, chunk_ids in zip(writes, ids, strict=True):
+            for w, chunk_ids in zip(writes, rows.ids, strict=True):
                 self._delete_chunks(sorted(stored[w.article.id] - set(chunk_ids)))
 
     def _upsert(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot.answering.answerability import SEARCH_DEPTH, Quote, describe, judge
 from bot.answering.errors import QuestionError
-from bot.answering.extractive import rank_sentences
+from bot.answering.extractive import Candidate, rank_sentences
 from bot.answering.generative import Generator, PartialCallback
 from bot.answering.models import Answer
 from bot.answering.nearmiss import citation_of, missing_lead, near_miss
@@ -17,7 +17,7 @@ from bot.answering.newstime import NewsTime
 from bot.answering.stories import collapse
 from bot.answering.timeframe import Clock, utc_today
 from vectorstore.models import Passage
-from vectorstore.retrieval import Filters, Retriever
+from vectorstore.retrieval import Filters, Retrieval, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -99,18 +99,8 @@ class AnswerEngine:
         if plan.answer is not None:
             return plan.answer
         query, focus = self._standalone(plan.query, history)
-        retrieval = self._retriever.retrieve(query, k=k or max(self._options.top_k, 10), filters=plan.filters)
-        passages = collapse(retrieval.passages)  # wire copies of one story take one slot
+        retrieval, passages, ranked = self._candidates(query, focus, plan.filters, k)
         sources = passages[: self._options.top_k]
-        focus_vector = retrieval.query_vector if focus == query else self._retriever.embed_query(focus)
-        ranked = rank_sentences(
-            focus,
-            focus_vector,
-            sources,
-            self._retriever.embedder,
-            retrieval.idf,
-            retrieval.sentences_of,
-        )
         ranked = self.news.rank(ranked, plan)  # "latest": the newest answering sentence first
         if not ranked:
             return Answer(question, NOT_FOUND, True, "refused", passages=passages)
@@ -132,6 +122,19 @@ class AnswerEngine:
             question, sources, ranked, extractive, retrieval.idf, on_partial, judgement.anchors
         )
         return self.news.finish(answer, ranked, plan)  # a later report's figure; copies cited
+
+    def _candidates(
+        self, query: str, focus: str, filters: Filters | None, k: int | None
+    ) -> tuple[Retrieval, list[Passage], list[Candidate]]:
+        """Retrieve with `query` (copies of one story take one slot) and rank the top
+        passages' sentences for `focus`."""
+        retrieval = self._retriever.retrieve(query, k=k or max(self._options.top_k, 10), filters=filters)
+        passages = collapse(retrieval.passages)
+        vector = retrieval.query_vector if focus == query else self._retriever.embed_query(focus)
+        sources = passages[: self._options.top_k]
+        embedder = self._retriever.embedder
+        ranked = rank_sentences(focus, vector, sources, embedder, retrieval.idf, retrieval.sentences_of)
+        return retrieval, passages, ranked
 
     def _standalone(self, question: str, history: Sequence[str]) -> tuple[str, str]:
         """(what to retrieve with, what to choose the sentence by). An LLM rewrites a
