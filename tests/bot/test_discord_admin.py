@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock
 
 import discord
-import pytest
 
 from bot.discord_app.client import NewsBot
 from bot.settings import Settings
@@ -19,14 +17,6 @@ GUILD = 5151
 PAGE = b"""<html><head><title>Lighthouse restored</title></head><body><article>
 <p>The old lighthouse on the north cape was restored by volunteers over three summers and reopened on Saturday.</p>
 <p>Visitors can climb its 112 steps on weekends from May to September.</p></article></body></html>"""
-
-
-@pytest.fixture
-async def news_bot(settings: Settings, embedder: Embedder) -> AsyncIterator[NewsBot]:
-    bot = await make_news_bot(settings, embedder)
-    yield bot
-    bot.answers.shutdown()
-    bot.ingests.shutdown()
 
 
 def _command(bot: NewsBot, name: str) -> Any:

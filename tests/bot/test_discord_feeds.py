@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -13,11 +12,9 @@ import pytest
 
 from bot.discord_app.client import NewsBot
 from bot.discord_app.exts.feeds import Feeds
-from bot.settings import Settings
 from ingest.fetching import IPAddress
-from tests.bot.discord_fakes import invoke, make_interaction, make_member, make_news_bot
+from tests.bot.discord_fakes import invoke, make_interaction, make_member
 from tests.helpers import Route, serving
-from vectorstore.embedding import Embedder
 
 GUILD = 6161
 PAGE = b"""<html><head><title>Ferry timetable</title></head><body><article>
@@ -36,14 +33,6 @@ def feed(link: str) -> bytes:
 def loopback_is_public(address: IPAddress) -> bool:
     """Stands in for a public address: the test server is on 127.0.0.1."""
     return address == ipaddress.ip_address("127.0.0.1")
-
-
-@pytest.fixture
-async def news_bot(settings: Settings, embedder: Embedder) -> AsyncIterator[NewsBot]:
-    bot = await make_news_bot(settings, embedder)
-    yield bot
-    bot.answers.shutdown()
-    bot.ingests.shutdown()
 
 
 @pytest.fixture
