@@ -27,6 +27,7 @@ import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import yarl
 from discord.gateway import DiscordWebSocket
@@ -91,7 +92,11 @@ class InFlight:
 
 
 def point_at_api(api_base: str) -> None:
-    """Send discord.py's REST calls (including interaction webhooks) to `api_base`."""
+    """Send discord.py's REST calls (including interaction webhooks) to `api_base`. Plain
+    http to a host that is not this machine sends the bot's token unencrypted: warned."""
+    parts = urlsplit(api_base)
+    if parts.scheme == "http" and (parts.hostname or "") not in ("localhost", "127.0.0.1", "::1"):
+        log.warning("DISCORD_API_BASE is plain http to %s: the token goes unencrypted", parts.hostname)
     Route.BASE = api_base.rstrip("/")
 
 
