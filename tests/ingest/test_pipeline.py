@@ -55,7 +55,9 @@ def test_changed_article_replaces_its_chunks(
     texts = [c.text for c in store.iter_chunks() if "marathon" in c.article_id]
     assert texts and all("Wanjiru" not in t for t in texts)
     assert any("Mary Chebet" in t for t in texts)
-    answer = App(settings, embedder=embedder).engine.answer("who broke the women's course record at the marathon?")
+    answer = App(settings, embedder=embedder).engine.answer(
+        "who broke the women's course record at the marathon?"
+    )
     assert "Chebet" in answer.text
 
 
