@@ -87,13 +87,13 @@ class LiveLexical:
     def refresh(self) -> int:
         """Apply the rows added since the last refresh; the number applied."""
         with self._lock:
+            if self._bulk is None:  # the first look: every row, streamed into the bulk once
+                return self._rebuild()
             rows = self._rows.rows_since(self._seq)
             if not rows:
                 return 0
-            if self._bulk is None or len(self._added) + len(rows) > max(
-                REBUILD_MIN, REBUILD_SHARE * len(self._bulk_rows)
-            ):
-                self._rebuild(self._rows.rows_since(0))
+            if len(self._added) + len(rows) > max(REBUILD_MIN, REBUILD_SHARE * len(self._bulk_rows)):
+                self._rebuild()
             else:
                 for row in rows:
                     self._added.append((row, Counter(row.tokens)))
@@ -101,13 +101,17 @@ class LiveLexical:
                 self._seq = rows[-1].seq
             return len(rows)
 
-    def _rebuild(self, rows: list[StoredRow]) -> None:
-        """The bulk from every row (streamed: see the module docstring)."""
+    def _rebuild(self) -> int:
+        """The bulk from every row (streamed: see the module docstring); the rows held.
+        With no rows at all nothing is built."""
         bulk = _Bulk(self._rows.iter_rows())
+        if not bulk.rows:
+            return 0
         self._bulk, self._bulk_rows, self._added = bulk, bulk.rows, []
         self._doc_freq, self._length = bulk.doc_freq, bulk.length
-        self._seq = max(self._seq, bulk.rows[-1].seq if bulk.rows else 0, rows[-1].seq if rows else 0)
+        self._seq = max(self._seq, bulk.rows[-1].seq)
         log.info("lexical index rebuilt in memory: %d rows", len(bulk.rows))
+        return len(bulk.rows)
 
     def _count(self, row: StoredRow) -> None:
         self._doc_freq.update(set(row.tokens))
