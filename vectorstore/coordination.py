@@ -5,7 +5,9 @@ embedded store that another process wrote to.
   readers compare it with the generation their snapshot and their vector indexes hold.
 - `__write_epoch__` moves before a writer's first write: the next writer to take the lock
   reloads if it moved since this process's indexes were loaded, even when the last writer
-  was killed before it could move the generation. A writer must never add rows to a
+  was killed before it could move the generation. It also counts the writers' holds
+  (`seq`); the manifest records a hold writes carry its number (`wseq`), so a reader
+  re-reads only the records written since its snapshot (retrieval.py). A writer must never add rows to a
   stale in-memory HNSW index: Chroma persists that index whole, and would drop the rows
   the other writer added.
 
@@ -36,7 +38,7 @@ _MARKER_VECTOR = np.ones((1, 1), dtype=np.float32)  # Chroma needs a vector for 
 class Coordinator:
     def __init__(self, conn: Connection, stamp: bool) -> None:
         self._conn = conn
-        self._stamp = stamp  # a format-1 store, stamped by its next writer (format.py)
+        self._stamp = stamp  # a format-1 or -2 store, stamped by its next writer (format.py)
         settings = conn.settings
         key = f"{location(settings)}|{settings.chroma_collection}"
         self.lock: WriterLock = (
@@ -45,6 +47,7 @@ class Coordinator:
             else WriterLock(settings.data_dir)
         )
         self._marked = self._dirty = False  # this hold has moved the epoch / has written
+        self.write_seq = 0  # the number of this process's current (or last) hold that wrote
         # conn.known_generation / known_epoch were read when its indexes were loaded
 
     # -- readers ---------------------------------------------------------------------------
@@ -125,7 +128,8 @@ class Coordinator:
         first write of a hold, the write epoch moved (and a format-1 store stamped)."""
         with self.writing():
             if not self._marked:
-                self._conn.known_epoch = self._set_marker(WRITE_EPOCH_ID)
+                self.write_seq = self.epoch_seq() + 1
+                self._conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq)
                 self._marked = True
                 if self._stamp:
                     self._migrate()
@@ -133,7 +137,7 @@ class Coordinator:
             yield
 
     def _migrate(self) -> None:
-        """Format 1 -> 2: record the version and this version's ef_search (format.py)."""
+        """Format 1 or 2 -> 3: record the version and this version's ef_search (format.py)."""
         chunks, sentences = self._conn.chunks, self._conn.sentences
         meta = {**(chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION}
         meta.pop("hnsw:space", None)
@@ -141,20 +145,29 @@ class Coordinator:
         for collection in (chunks, sentences):
             collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
         self._stamp = False
-        log.info("store %s: format 1 -> %d", location(self._conn.settings), FORMAT_VERSION)
+        log.info("store %s: stamped format %d", location(self._conn.settings), FORMAT_VERSION)
 
     # -- the markers -----------------------------------------------------------------------
 
+    def epoch_seq(self) -> int:
+        """The number of the last writer's hold that wrote (0: none recorded, a store
+        written before holds were counted)."""
+        return int(self._marker_meta(WRITE_EPOCH_ID).get("seq") or 0)
+
     def _marker(self, key: str) -> str:
+        return str(self._marker_meta(key).get("value", "empty"))
+
+    def _marker_meta(self, key: str) -> dict[str, Any]:
         got = self.read(lambda: self._conn.articles.get(ids=[key], include=["metadatas"]))
         metas = got["metadatas"] or []
-        return str(metas[0]["value"]) if metas and metas[0] else "empty"
+        return dict(metas[0]) if metas and metas[0] else {}
 
-    def _set_marker(self, key: str) -> str:
+    def _set_marker(self, key: str, seq: int | None = None) -> str:
         value = uuid.uuid4().hex
-        self._conn.articles.upsert(
-            ids=[key], embeddings=_MARKER_VECTOR, metadatas=[{"value": value, "kind": "marker"}]
-        )
+        meta: dict[str, Any] = {"value": value, "kind": "marker"}
+        if seq is not None:
+            meta["seq"] = seq
+        self._conn.articles.upsert(ids=[key], embeddings=_MARKER_VECTOR, metadatas=[meta])  # type: ignore[list-item]
         return value
 
 
@@ -163,4 +176,6 @@ def coordinator(conn: Connection, stamp: bool) -> Coordinator:
     with conn.lock:
         if conn.coordinator is None:
             conn.coordinator = Coordinator(conn, stamp)
+        elif stamp:  # opened again and found older than this version: stamp it too
+            conn.coordinator._stamp = True
         return conn.coordinator  # type: ignore[no-any-return]

@@ -9,9 +9,14 @@ embedding model and its dimension.
   writers take the writer lock (`writer.lock`, with `chroma.rwlock`; a lease record in
   the manifest on a server) and move the `__write_epoch__` marker before their first
   write; `__generation__` moves after every change.
+- 3: the `__write_epoch__` marker counts the writers' holds (`seq`) and each manifest
+  record carries the number of the hold that wrote it (`wseq`): a reader re-reads only
+  the records written since its snapshot. A format-2 store is read as it is (its records
+  without `wseq` are found by id) and stamped 3 by its next writer; format-2 code refuses
+  a format-3 store, so no writer adds records without `wseq` after the stamp.
 
 A store without a recorded version is probed once when opened: one that holds sentence
-vectors and counts (1) is read as it is and stamped 2 by its next writer (its lexical
+vectors and counts (1) is read as it is and stamped 3 by its next writer (its lexical
 rows are read back from its chunks on first use); an older one (0) is refused with the command that
 rebuilds it. Code reads only the current format: nothing guesses from missing fields.
 """
@@ -25,7 +30,7 @@ from vectorstore.errors import StoreFormatError
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 FORMAT_KEY = "format_version"
 
 
@@ -46,6 +51,8 @@ def check_format(chunks: Collection, sentences: Collection, location: str) -> bo
     version = recorded_version(chunks)
     if version == FORMAT_VERSION:
         return False
+    if version == 2:
+        return True  # stamped 3 by its next writer
     if version is not None and version > FORMAT_VERSION:
         raise StoreFormatError(
             f"The store in {location} has format {version}, written by a newer newsdesk "

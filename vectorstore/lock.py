@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from vectorstore.errors import StoreBusyError
+from vectorstore.metadata import LEASE_ID
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOCK_FILE = "writer.lock"
-LEASE_ID = "__writer_lease__"
 POLL_SECONDS = 0.2
 
 

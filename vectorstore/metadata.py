@@ -15,6 +15,8 @@ from vectorstore.models import Article, ArticleRecord, Chunk, date_to_ts
 
 GENERATION_ID = "__generation__"  # moves after every change of content: readers refresh
 WRITE_EPOCH_ID = "__write_epoch__"  # moves before a writer's first write: writers reload
+LEASE_ID = "__writer_lease__"  # the writer lease on a Chroma server (lock.py)
+MARKER_IDS = frozenset({GENERATION_ID, WRITE_EPOCH_ID, LEASE_ID})  # manifest records that are not articles
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,10 @@ def chunk_meta(article: Article, chunk: Chunk) -> dict[str, str | int]:
     return meta
 
 
-def article_meta(article: Article, n_chunks: int) -> dict[str, str | int]:
+def article_meta(article: Article, n_chunks: int, seq: int) -> dict[str, str | int]:
+    """The manifest record of an article; `seq`: the writer's hold (coordination.py)."""
     meta: dict[str, str | int] = {
+        "wseq": seq,
         "title": article.title,
         "hash": article.hash,
         "n_chunks": n_chunks,

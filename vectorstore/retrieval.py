@@ -101,6 +101,7 @@ class _Snapshot:
     lexical: LiveLexical  # shared by the snapshots: it may hold rows a writer added since
     chunks: int = 0
     shares: dict[Filters, float] = field(default_factory=dict)
+    seq: int = 0  # the writers' hold count when read (ChromaStore.write_seq)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def share(self, filters: Filters) -> float:
@@ -195,12 +196,28 @@ class Retriever:
     def _load(self, generation: str) -> _Snapshot:
         """The snapshot of a generation: the store reopened if another process wrote it,
         the manifest, and the lexical index brought up to the manifest."""
-        records = self._store.records()
+        seq, records = self._manifest()
         catch_up_lexical(self._store, records)
         self._live.refresh()
         chunks = sum(r.n_chunks for r in records.values())
         log.debug("retriever snapshot %s: %d articles, %d chunks", generation, len(records), chunks)
-        return _Snapshot(generation, records, self._live, chunks)
+        return _Snapshot(generation, records, self._live, chunks, seq=seq)
+
+    def _manifest(self) -> tuple[int, dict[str, ArticleRecord]]:
+        """(the writers' hold count, the manifest records): read whole the first time,
+        then only the records written since the last snapshot's hold, with the ids of all
+        (for deletions; records written without a hold number are read by id)."""
+        seq = self._store.write_seq()  # before the records: a hold under way is read again next time
+        previous = self._snapshot
+        if previous is None or previous.seq == 0:
+            return seq, self._store.records()
+        changed = self._store.records_since(previous.seq)
+        ids = self._store.article_ids()
+        records = {a: r for a, r in {**previous.records, **changed}.items() if a in ids}
+        unknown = [a for a in ids if a not in records]
+        if unknown:
+            records.update(self._store.records(unknown))
+        return seq, records
 
     def sentences_of(self, chunk_ids: list[str], known: dict[str, StoredChunk] | None = None) -> SentenceRows:
         """The stored sentence vectors of retrieved chunks, looked up by id."""

@@ -30,6 +30,7 @@ from vectorstore.format import FORMAT_KEY, FORMAT_VERSION, check_format
 from vectorstore.lexical_store import LexicalStore
 from vectorstore.lock import WaitCallback, WriterLock
 from vectorstore.metadata import (
+    MARKER_IDS,
     ArticleWrite,
     SentenceHit,
     StoredChunk,
@@ -169,6 +170,23 @@ class ChromaStore:
             out.update(records_from(got["ids"], got["metadatas"]))
         return out
 
+    def write_seq(self) -> int:
+        """The number of the last writer's hold that wrote (coordination.py); 0 for a store
+        that has not counted them yet (format 2)."""
+        return self._coord.epoch_seq()
+
+    def records_since(self, seq: int) -> dict[str, ArticleRecord]:
+        """The manifest records written in hold `seq` or later: what changed since a
+        snapshot taken at `seq` (deletions: compare article_ids())."""
+        where: Any = {"wseq": {"$gte": seq}}
+        got = self._coord.read(lambda: self._articles.get(where=where, include=["metadatas"]))
+        return records_from(got["ids"], got["metadatas"])
+
+    def article_ids(self) -> set[str]:
+        """The ids of every article in the manifest (no metadata read: cheap)."""
+        got = self._coord.read(lambda: self._articles.get(include=[]))
+        return {i for i in got["ids"] if i not in MARKER_IDS}
+
     def record(self, article_id: str) -> ArticleRecord:
         found = self.records([article_id])
         if article_id not in found:
@@ -208,6 +226,7 @@ class ChromaStore:
         """
         rows = write_rows(writes)
         with self._coord.write_scope():
+            seq = self._coord.write_seq
             self._upsert(self._sentences, rows.sentences)
             self._upsert(self._chunks, rows.chunks)
             self.lexical.add(rows.lexical)
@@ -215,7 +234,7 @@ class ChromaStore:
                 self._articles.upsert(
                     ids=[w.article.id for w in writes],
                     embeddings=np.repeat(_MANIFEST_VECTOR, len(writes), axis=0),
-                    metadatas=[article_meta(w.article, len(w.chunks)) for w in writes],  # type: ignore[misc]
+                    metadatas=[article_meta(w.article, len(w.chunks), seq) for w in writes],  # type: ignore[misc]
                 )
                 self.lexical.publish((w.article.id, w.article.hash) for w in writes)
             stored = self.chunk_ids_of([w.article.id for w in writes])

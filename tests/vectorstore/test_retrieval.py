@@ -186,3 +186,50 @@ def test_dense_ranks_chunks_by_their_closest_sentence(
     stored = retriever.sentences_of([top.chunk_id])[top.chunk_id]
     best = max(float(v @ result.query_vector) for _, _, v in stored)
     assert top.article.title == "New tram model" and top.dense_similarity == pytest.approx(best, abs=1e-4)
+
+
+def test_a_reader_rereads_only_what_was_written_since_its_snapshot(
+    corpus: Path, settings: Settings, embedder: Embedder, ingestor: Ingestor
+) -> None:
+    """Format 3: each manifest record carries the writer's hold number; a long-lived
+    reader re-reads the records of later holds and the ids (for deletions), and ends up
+    with what a fresh full read gives."""
+    store = App(settings).store
+    retriever = _retriever(settings, embedder)
+    assert retriever.records() == store.records()
+    before = store.write_seq()
+    assert before >= 1
+
+    tram = next(r for r in store.records().values() if r.title == "New tram model")
+    _write(corpus, "c.md", "New tram model", "2024-03-01", "wire", "The city ordered sixty trams of the ZQ-9000.")
+    run_ingest(settings, [str(corpus)], ingestor=ingestor)
+    assert store.write_seq() > before
+    assert set(store.records_since(before + 1)) == {tram.id}, "only the updated article is re-read"
+    assert retriever.records()[tram.id].hash != tram.hash
+    assert retriever.records() == store.records()
+
+    strike = next(r for r in store.records().values() if r.title == "Port strike begins")
+    store.delete_article(strike.id)
+    assert strike.id not in retriever.records()
+    assert retriever.records() == store.records()
+    assert "__generation__" not in store.article_ids()
+
+
+def test_a_record_without_a_hold_number_is_found_by_its_id(
+    corpus: Path, settings: Settings, embedder: Embedder
+) -> None:
+    """A format-2 writer wrote records without `wseq`: a reader still sees a new one."""
+    import numpy as np
+
+    from vectorstore.metadata import article_meta
+    from vectorstore.models import Article
+
+    store = App(settings).store
+    retriever = _retriever(settings, embedder)
+    assert len(retriever.records()) == 3
+    legacy = Article(id="legacy", title="Old writer", text="Written before holds were counted.")
+    meta = {k: v for k, v in article_meta(legacy, 0, 0).items() if k != "wseq" and v is not None}
+    with store.writing("test"):
+        store._articles.upsert(ids=["legacy"], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
+        store.bump_generation()
+    assert retriever.records()["legacy"].title == "Old writer"

@@ -76,6 +76,19 @@ def test_a_store_without_sentence_vectors_is_refused_with_the_rebuild_command(se
         ChromaStore(settings, "m")
 
 
+def test_a_format_2_store_is_read_and_stamped_3_by_its_next_writer(settings: Settings) -> None:
+    from vectorstore.format import FORMAT_KEY
+
+    store = ChromaStore(settings, "m")
+    store._chunks.modify(metadata={**(store._chunks.metadata or {}), FORMAT_KEY: 2})
+    reader = ChromaStore(settings, "m")
+    assert reader.write_seq() == 0 and reader.records() == {}
+    article = Article(id="a3", title="T", text="Text of three.")
+    reader.write_article(article, [Chunk("a3", 0, article.text, 0, 14)], np.ones((1, 384), np.float32))
+    assert (reader._chunks.metadata or {})[FORMAT_KEY] == 3
+    assert reader.write_seq() == 1 and set(reader.records_since(1)) == {"a3"}
+
+
 def test_a_store_of_a_newer_format_is_refused(settings: Settings) -> None:
     from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
 
