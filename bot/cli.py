@@ -19,7 +19,7 @@ from bot.answering.models import Answer, Citation
 from bot.answering.rules import HISTORY_TURNS
 from bot.app import App
 from bot.cli_feeds import feeds_app, watch_command
-from bot.cli_ingest import configure_logging, ingest_command
+from bot.cli_ingest import configure_logging, ingest_command, yield_cpu
 from bot.settings import Settings
 from ingest.limits import one_line
 from ingest.settings import settings_error_line
@@ -92,6 +92,7 @@ def ingest(
 ) -> None:
     """Add or update articles; unchanged ones cost nothing."""
     app_ = parts(ctx)
+    yield_cpu(app_.settings.ingest_nice)
     raise typer.Exit(ingest_command(lambda progress: app_.ingest(targets, progress), as_json, quiet))
 
 

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.app import App
+from bot.cli_ingest import yield_cpu
 from ingest.feeds import FeedError, FeedPoller, PollResult, Subscription, watch
 from ingest.feeds.registry import DEFAULT_EVERY_MINUTES
 from vectorstore.models import GLOBAL_SCOPE
@@ -135,6 +136,9 @@ def watch_command(
     as_json: Annotated[bool, typer.Option("--json", help="With --once: the results as JSON.")] = False,
 ) -> None:
     """Poll each followed feed when it is due, until Ctrl-C or SIGTERM."""
+    app = ctx.find_root().obj
+    assert isinstance(app, App)
+    yield_cpu(app.settings.ingest_nice)
     poller = _poller(ctx)
     if once:
         results = poller.poll_all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -89,6 +90,17 @@ def ingest_command(run: RunIngest, as_json: bool = False, quiet: bool = False) -
     elif not quiet:
         print_summary(report, Console())
     return 0 if report.ok else 1
+
+
+def yield_cpu(nice: int) -> None:
+    """Lower this process's CPU priority by `nice` (INGEST_NICE), before it starts its
+    threads (they inherit it): an ingest or a feed watcher then takes the CPU a bot on the
+    same machine leaves idle, not the time its questions need (bench/live.py)."""
+    if nice > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(nice)
+        except OSError as exc:
+            logging.getLogger(__name__).warning("could not lower the CPU priority: %s", exc)
 
 
 def configure_logging(level: str, verbose: bool = False) -> None:

@@ -23,6 +23,13 @@ class IngestSettings(StoreSettings):
     ingest_flush_chunks: int = Field(
         default=1024, ge=1, description="Chunks embedded (sorted by length) and written per batch."
     )
+    ingest_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="How far `newsdesk ingest` and `newsdesk watch` lower their CPU priority (0: not "
+        "at all), so that a bot answering on the same machine keeps its speed while they embed.",
+    )
     user_agent: str = "newsdesk/0.1 (+https://github.com/newsdesk)"
 
     @model_validator(mode="after")

@@ -40,6 +40,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, onnx_dir: Path) ->
     data = tmp_path / "data"
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(data))
     monkeypatch.setenv("EMBEDDING_ONNX_DIR", str(onnx_dir))
+    monkeypatch.setenv("INGEST_NICE", "0")  # a CLI run inside the test process leaves its priority alone
     monkeypatch.chdir(tmp_path)  # a stray .env in the repo must not leak in
     return Settings(_env_file=None)  # type: ignore[call-arg]
 
