@@ -58,17 +58,20 @@ class Coordinator:
         from chromadb.errors import ChromaError
 
         try:
-            return fn()
+            with self._conn.gate.shared():  # a swap of the index waits for it, and it for a swap
+                return fn()
         except ChromaError as exc:
-            if not self._conn.embedded or not self._conn.lock.acquire(blocking=False):
-                raise  # a reopen is under way (retrieval.py): the caller does without
+            conn = self._conn
+            if not conn.embedded or conn.gate.reading() or not conn.lock.acquire(blocking=False):
+                raise  # a reopen under way (retrieval.py), or a read in a read: the caller does without
             try:
                 if not self._conn.reopen(None):
                     raise
             finally:
                 self._conn.lock.release()
             log.info("store read failed (%s); reopened, retrying once", exc)
-            return fn()
+            with self._conn.gate.shared():
+                return fn()
 
     def needs_reopen(self, generation: str) -> bool:
         """True when this process's vector indexes are behind `generation` (embedded)."""

@@ -158,7 +158,8 @@ class Retriever:
         """The current records, refreshed when the store changed: at once after this
         process's own writes (or on a server); after another process wrote to an embedded
         store, on a background thread (manifest and lexical index first, then the vector
-        index reloaded: lock.LoadGuard), while questions go on with what they have. Until
+        index reloaded: lock.LoadGuard), while questions go on with what they have; only
+        the swap of the vector index holds them back (gate.py: one copy in memory). Until
         the reload, new articles are found by their words only."""
         generation = self._store.generation()
         with self._lock:
@@ -228,7 +229,7 @@ class Retriever:
         try:
             return self._store.sentences_of(chunk_ids, counts)
         except ChromaError as exc:  # vectors newer than this process's index, while a writer runs
-            log.warning("sentence vectors unavailable (%s); answering without them", exc)
+            log.info("sentence vectors not loaded yet (%s); embedding the sentences now", exc)
             return {c: [] for c in chunk_ids}
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:

@@ -1,0 +1,63 @@
+"""Reads or a swap of the vector index, in one process.
+
+Questions read the store's collections under `shared()`; a reopen (connection.py) takes
+`exclusive()`: it waits for the reads under way, holds new ones back, stops the old
+Chroma System and loads the new one. The process never holds two copies of the index (at
+100k chunks each is about 1 GB), and the reads held back wait for the load (bench/README.md
+has its time) instead of failing. A thread already reading may read again (re-entrant), so
+a nested read never waits for a swap that waits for it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class Gate:
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._swapping = False
+        self._depth = threading.local()
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        depth = getattr(self._depth, "n", 0)
+        if depth == 0:
+            with self._cond:
+                while self._swapping:
+                    self._cond.wait()
+                self._readers += 1
+        self._depth.n = depth + 1
+        try:
+            yield
+        finally:
+            self._depth.n = depth
+            if depth == 0:
+                with self._cond:
+                    self._readers -= 1
+                    self._cond.notify_all()
+
+    def reading(self) -> bool:
+        """True on a thread inside shared()."""
+        return bool(getattr(self._depth, "n", 0))
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Wait for the reads under way, hold new ones back. Not from inside a read."""
+        if self.reading():
+            raise RuntimeError("a reader cannot swap the index it is reading")
+        with self._cond:
+            while self._swapping:
+                self._cond.wait()
+            self._swapping = True
+            while self._readers:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._swapping = False
+                self._cond.notify_all()
