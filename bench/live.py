@@ -15,7 +15,8 @@ an article that is not in the store yet. Then, in another process:
    latency is measured: "ask beside an ingest".
 
 Printed and written to bench/results/live.json: ask p50/p95 alone and beside the ingest,
-the delay after each ingest, and the answering process's RSS (now and peak).
+the delay after each ingest, and the answering process's RSS just after the batch ingest
+and once the last reload is done (with the peak over the run, VmHWM).
 The probe article is deleted again at the end, so a kept store stays as it was, except for
 the 40 articles of step 2, which are deleted too.
 """
@@ -149,6 +150,8 @@ def run(data: Path, quiet_seconds: float) -> dict[str, Any]:
         start_d = time.time()
         deleted = delete(env, [PROBE_ID, *ids])
         gone = server.probe_seen(False, start_d)
+        time.sleep(quiet_seconds / 4)  # the last reload done: the process as it stays
+        settled = rss_mb(server.proc.pid)
     finally:
         server.proc.kill()
     return {
@@ -157,7 +160,8 @@ def run(data: Path, quiet_seconds: float) -> dict[str, Any]:
         "ingest_exit_to_answer_s": round(seen - done, 3),
         "batch_ingest_s": round(done_b - start_b, 1),
         "delete_exit_to_gone_s": round(gone - deleted, 3),
-        "rss_mb": memory,
+        "rss_mb": memory,  # just after the batch ingest: maybe mid-reload
+        "rss_settled_mb": settled,  # VmHWM: the peak over the whole run
     }
 
 

@@ -101,6 +101,7 @@ class Connection:
     coordinator: Any = None  # coordination.Coordinator, one per connection
     lock: threading.RLock = field(default_factory=threading.RLock)
     gate: Gate = field(default_factory=Gate)  # reads of the collections vs. a swap of them
+    warming: bool = False  # the sentence index is loading after a swap: searches skip it
 
     def open(self, wait: bool = True, guarded: bool = False) -> bool:
         """Open the client and load the collections' indexes. An embedded store is loaded
@@ -125,20 +126,27 @@ class Connection:
             self._load()
         return True
 
-    def _load(self) -> None:
-        """A new client, its searched vector index loaded (under the load guard)."""
+    def _load(self, warm: bool = True) -> None:
+        """A new client, its collections' records opened, and (`warm`) its searched vector
+        index loaded: all under the load guard."""
         client = open_client(self.settings)
         chunks, articles, sentences = _collections(client, self.settings, self.model_name)
-        dimension = (chunks.metadata or {}).get("dimension")
-        if self.embedded and dimension:  # load it now, under the guard
-            sentences.query(
-                query_embeddings=np.ones((1, int(dimension)), np.float32), n_results=1, include=[]
-            )
+        chunks.get(limit=1, include=[])  # opened now: a first read waits for a loading index
         self.client, self.chunks, self.articles, self.sentences = client, chunks, articles, sentences
         # what the loaded indexes hold, read while nothing can write (the guard): a writer
         # that started after the load must not look already known (coordination.py)
         self.known_generation = _marker(articles, GENERATION_ID)
         self.known_epoch = _marker(articles, WRITE_EPOCH_ID)
+        if warm:
+            self._warm()
+
+    def _warm(self) -> None:
+        """Load the sentence index now (the first search would, for seconds at 100k)."""
+        dimension = (self.chunks.metadata or {}).get("dimension")
+        if self.embedded and dimension:
+            self.sentences.query(
+                query_embeddings=np.ones((1, int(dimension)), np.float32), n_results=1, include=[]
+            )
 
     def reopen(self, generation: str | None, guarded: bool = False) -> bool:
         """Swap this process's Chroma System for the path for a new one; False (and
@@ -153,8 +161,9 @@ class Connection:
                 return ok and self._swap(generation)
 
     def _swap(self, generation: str | None) -> bool:
-        """Stop the old System, then load the new one, while reads wait (gate.py): one
-        copy of the index in memory, never two."""
+        """Stop the old System and open the new one while reads wait (gate.py): one copy
+        of the index in memory, never two. Its sentence index then loads while questions go
+        on without it (`warming`: words only, sentences embedded as needed)."""
         from chromadb.api.shared_system_client import SharedSystemClient
 
         identifier = str(self.settings.data_dir / "chroma")
@@ -165,7 +174,12 @@ class Connection:
             if old is not None:
                 old.stop()
                 _give_back_freed_memory()
-            self._load()
+            self._load(warm=False)
+            self.warming = True
+        try:
+            self._warm()
+        finally:
+            self.warming = False
         self.reopens += 1
         log.info("reopened %s at generation %s", location(self.settings), generation)
         return True

@@ -158,9 +158,9 @@ class Retriever:
         """The current records, refreshed when the store changed: at once after this
         process's own writes (or on a server); after another process wrote to an embedded
         store, on a background thread (manifest and lexical index first, then the vector
-        index reloaded: lock.LoadGuard), while questions go on with what they have; only
-        the swap of the vector index holds them back (gate.py: one copy in memory). Until
-        the reload, new articles are found by their words only."""
+        index reloaded: lock.LoadGuard), while questions go on with what they have (the
+        swap itself holds them back for a moment, gate.py: one copy in memory). Until the
+        reloaded index is loaded, new articles are found by their words only."""
         generation = self._store.generation()
         with self._lock:
             current = self._snapshot

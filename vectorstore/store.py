@@ -288,7 +288,7 @@ class ChromaStore:
         id from the chunks' sentence counts (an index look-up)."""
         out: dict[str, list[tuple[int, int, np.ndarray]]] = {c: [] for c in chunk_ids}
         ids = sentence_ids(chunk_ids, counts)
-        if not ids:
+        if not ids or self._conn.warming:  # loading after a reopen: the caller embeds them
             return out
         got = self._coord.read(lambda: self._sentences.get(ids=ids, include=["embeddings", "metadatas"]))
         vectors = got["embeddings"] if got["embeddings"] is not None else []
@@ -327,7 +327,10 @@ class ChromaStore:
     def query_sentences(
         self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
     ) -> list[SentenceHit]:
-        """Nearest sentences by cosine similarity, with the chunk and version they belong to."""
+        """Nearest sentences by cosine similarity, with the chunk and version they belong to
+        (none while the index loads after a reopen: connection.py; words only meanwhile)."""
+        if self._conn.warming:
+            return []
         got = self._coord.read(
             lambda: self._nearest(self._sentences, vector, n, where, ["metadatas", "distances"])
         )

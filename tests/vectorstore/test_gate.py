@@ -64,7 +64,6 @@ def test_a_read_inside_a_read_does_not_wait_for_a_swap_that_waits_for_it() -> No
 
 def test_a_reader_cannot_swap_what_it_reads() -> None:
     gate = Gate()
-    with gate.shared(), pytest.raises(RuntimeError):
-        with gate.exclusive():
-            pass
+    with gate.shared(), pytest.raises(RuntimeError), gate.exclusive():
+        pass
     assert not gate.reading()

@@ -233,3 +233,22 @@ def test_a_record_without_a_hold_number_is_found_by_its_id(
         store._articles.upsert(ids=["legacy"], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
         store.bump_generation()
     assert retriever.records()["legacy"].title == "Old writer"
+
+
+def test_while_a_reopened_index_loads_questions_are_answered_by_their_words(
+    corpus: Path, settings: Settings, embedder: Embedder
+) -> None:
+    """After a reopen the sentence index loads for seconds at 100k chunks (connection.py):
+    meanwhile the dense search is skipped, not waited for, and sentence vectors are left to
+    the caller to embed."""
+    store = App(settings).store
+    retriever = _retriever(settings, embedder)
+    assert retriever.retrieve("XK-4471", 3).passages[0].dense_rank is not None
+    store._conn.warming = True
+    try:
+        found = retriever.retrieve("XK-4471", 3)
+        assert found.passages[0].article.title == "New tram model"
+        assert all(p.dense_rank is None for p in found.passages)
+        assert found.sentences_of([found.passages[0].chunk_id]) == {found.passages[0].chunk_id: []}
+    finally:
+        store._conn.warming = False
