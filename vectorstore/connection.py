@@ -102,6 +102,7 @@ class Connection:
     lock: threading.RLock = field(default_factory=threading.RLock)
     gate: Gate = field(default_factory=Gate)  # reads of the collections vs. a swap of them
     warming: bool = False  # the sentence index is loading after a swap: searches skip it
+    broken: bool = False  # a swap stopped the old System but could not open the new one
 
     def open(self, wait: bool = True, guarded: bool = False) -> bool:
         """Open the client and load the collections' indexes. An embedded store is loaded
@@ -174,7 +175,12 @@ class Connection:
             if old is not None:
                 old.stop()
                 _give_back_freed_memory()
-            self._load(warm=False)
+            try:
+                self._load(warm=False)
+            except BaseException:
+                self.broken = True  # its collections are stopped: the next read reopens first
+                raise
+            self.broken = False
             self.warming = True
         try:
             self._warm()

@@ -5,9 +5,10 @@ embedded store that another process wrote to.
   readers compare it with the generation their snapshot and their vector indexes hold.
 - `__write_epoch__` moves before a writer's first write: the next writer to take the lock
   reloads if it moved since this process's indexes were loaded, even when the last writer
-  was killed before it could move the generation. It also counts the writers' holds
-  (`seq`); the manifest records a hold writes carry its number (`wseq`), so a reader
-  re-reads only the records written since its snapshot (retrieval.py). A writer must never add rows to a
+  was killed before it could move the generation. It also numbers the writes (`seq`,
+  moved by every write call); the manifest records a write adds carry its number
+  (`wseq`), so a reader re-reads only the records written since its snapshot
+  (retrieval.py). A writer must never add rows to a
   stale in-memory HNSW index: Chroma persists that index whole, and would drop the rows
   the other writer added.
 
@@ -25,6 +26,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from vectorstore.connection import EF_SEARCH, Connection, location
+from vectorstore.errors import StoreUnavailableError
 from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
 from vectorstore.lock import LeaseLock, LoadGuard, WaitCallback, WriterLock, command_line
 from vectorstore.metadata import GENERATION_ID, WRITE_EPOCH_ID
@@ -47,7 +49,7 @@ class Coordinator:
             else WriterLock(settings.data_dir)
         )
         self._marked = self._dirty = False  # this hold has moved the epoch / has written
-        self.write_seq = 0  # the number of this process's current (or last) hold that wrote
+        self.write_seq = 0  # the number of this process's last write call
         # conn.known_generation / known_epoch were read when its indexes were loaded
 
     # -- readers ---------------------------------------------------------------------------
@@ -57,6 +59,8 @@ class Coordinator:
         rows another process committed (InternalError "Error finding id")."""
         from chromadb.errors import ChromaError
 
+        if self._conn.broken:
+            self._recover()
         try:
             with self._conn.gate.shared():  # a swap of the index waits for it, and it for a swap
                 return fn()
@@ -72,6 +76,18 @@ class Coordinator:
             log.info("store read failed (%s); reopened, retrying once", exc)
             with self._conn.gate.shared():
                 return fn()
+
+    def _recover(self) -> None:
+        """A reopen failed half-way (a full disk, say) and left stopped collections: open
+        the store again before reading, or say it cannot be read now."""
+        conn = self._conn
+        if conn.gate.reading() or not conn.lock.acquire(blocking=False):
+            raise StoreUnavailableError("The store is being reopened; try again in a moment.")
+        try:
+            if conn.broken and not conn.reopen(None):
+                raise StoreUnavailableError("The store is being written; try again in a moment.")
+        finally:
+            conn.lock.release()
 
     def needs_reopen(self, generation: str) -> bool:
         """True when this process's vector indexes are behind `generation` (embedded)."""
@@ -127,12 +143,15 @@ class Coordinator:
 
     @contextmanager
     def write_scope(self) -> Iterator[None]:
-        """Around every write: the lock (taken here if the caller did not), and, before the
-        first write of a hold, the write epoch moved (and a format-1 store stamped)."""
-        with self.writing():
+        """Around every write: the lock (taken here if the caller did not); the write epoch
+        moved with the next write number (`seq`: the manifest records written here carry
+        it); before the first write of a hold, a format-1 or -2 store stamped. The write
+        itself is a read of the gate's (gate.py): another thread's swap of the index
+        (a writer joining this hold, a reader's reopen) waits for it, and it for the swap."""
+        with self.writing(), self._conn.gate.shared():
+            self.write_seq = self.epoch_seq() + 1
+            self._conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq)
             if not self._marked:
-                self.write_seq = self.epoch_seq() + 1
-                self._conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq)
                 self._marked = True
                 if self._stamp:
                     self._migrate()
@@ -153,8 +172,8 @@ class Coordinator:
     # -- the markers -----------------------------------------------------------------------
 
     def epoch_seq(self) -> int:
-        """The number of the last writer's hold that wrote (0: none recorded, a store
-        written before holds were counted)."""
+        """The number of the last write (0: none recorded, a store written before writes
+        were numbered)."""
         return int(self._marker_meta(WRITE_EPOCH_ID).get("seq") or 0)
 
     def _marker(self, key: str) -> str:

@@ -9,11 +9,13 @@ embedding model and its dimension.
   writers take the writer lock (`writer.lock`, with `chroma.rwlock`; a lease record in
   the manifest on a server) and move the `__write_epoch__` marker before their first
   write; `__generation__` moves after every change.
-- 3: the `__write_epoch__` marker counts the writers' holds (`seq`) and each manifest
-  record carries the number of the hold that wrote it (`wseq`): a reader re-reads only
-  the records written since its snapshot. A format-2 store is read as it is (its records
-  without `wseq` are found by id) and stamped 3 by its next writer; format-2 code refuses
-  a format-3 store, so no writer adds records without `wseq` after the stamp.
+- 3: the `__write_epoch__` marker numbers the writes (`seq`) and each manifest record
+  carries the number of the write that added it (`wseq`): a reader re-reads only the
+  records written since its snapshot, plus the ids (deletions; a record without `wseq`,
+  from a format-2 store, is read by its id). A format-2 store is read as it is and
+  stamped 3 by its next writer; format-2 code refuses to open a format-3 store. A
+  format-2 process already running at the stamp may still write: its marker has no `seq`,
+  and a reader that sees the number go back reads the whole manifest.
 
 A store without a recorded version is probed once when opened: one that holds sentence
 vectors and counts (1) is read as it is and stamped 3 by its next writer (its lexical

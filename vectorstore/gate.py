@@ -54,9 +54,10 @@ class Gate:
             while self._swapping:
                 self._cond.wait()
             self._swapping = True
-            while self._readers:
-                self._cond.wait()
         try:
+            with self._cond:
+                while self._readers:
+                    self._cond.wait()
             yield
         finally:
             with self._cond:

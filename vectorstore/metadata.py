@@ -57,7 +57,7 @@ def chunk_meta(article: Article, chunk: Chunk) -> dict[str, str | int]:
 
 
 def article_meta(article: Article, n_chunks: int, seq: int) -> dict[str, str | int]:
-    """The manifest record of an article; `seq`: the writer's hold (coordination.py)."""
+    """The manifest record of an article; `seq`: the number of the write (coordination.py)."""
     meta: dict[str, str | int] = {
         "wseq": seq,
         "title": article.title,

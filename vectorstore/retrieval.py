@@ -101,7 +101,7 @@ class _Snapshot:
     lexical: LiveLexical  # shared by the snapshots: it may hold rows a writer added since
     chunks: int = 0
     shares: dict[Filters, float] = field(default_factory=dict)
-    seq: int = 0  # the writers' hold count when read (ChromaStore.write_seq)
+    seq: int = 0  # the write number when read (ChromaStore.write_seq)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def share(self, filters: Filters) -> float:
@@ -195,8 +195,8 @@ class Retriever:
         return self.snapshot().records
 
     def _load(self, generation: str) -> _Snapshot:
-        """The snapshot of a generation: the store reopened if another process wrote it,
-        the manifest, and the lexical index brought up to the manifest."""
+        """The snapshot of a generation: the manifest (what changed since the last one),
+        and the lexical index brought up to it."""
         seq, records = self._manifest()
         catch_up_lexical(self._store, records)
         self._live.refresh()
@@ -205,12 +205,12 @@ class Retriever:
         return _Snapshot(generation, records, self._live, chunks, seq=seq)
 
     def _manifest(self) -> tuple[int, dict[str, ArticleRecord]]:
-        """(the writers' hold count, the manifest records): read whole the first time,
-        then only the records written since the last snapshot's hold, with the ids of all
-        (for deletions; records written without a hold number are read by id)."""
-        seq = self._store.write_seq()  # before the records: a hold under way is read again next time
+        """(the write number, the manifest records): read whole the first time, then only
+        the records written since the last snapshot's write number, with the ids of all
+        (for deletions; records written without a number are read by id)."""
+        seq = self._store.write_seq()  # before the records: a write under way is read again next time
         previous = self._snapshot
-        if previous is None or previous.seq == 0:
+        if previous is None or previous.seq == 0 or seq < previous.seq:  # (older code wrote)
             return seq, self._store.records()
         changed = self._store.records_since(previous.seq)
         ids = self._store.article_ids()

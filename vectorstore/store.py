@@ -18,8 +18,8 @@ indexes hold and reopen the embedded store when another process wrote (connectio
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 __all__ = ["EF_SEARCH", "MAX_NEIGHBORS", "ChromaStore", "chunk_id"]
 
 _PAGE = 2000
+T = TypeVar("T")
+_HIT_FIELDS = ["metadatas", "distances"]
 # Manifest records carry no meaning as vectors; Chroma needs one anyway.
 _MANIFEST_VECTOR = np.ones((1, 1), dtype=np.float32)
 
@@ -171,12 +173,12 @@ class ChromaStore:
         return out
 
     def write_seq(self) -> int:
-        """The number of the last writer's hold that wrote (coordination.py); 0 for a store
-        that has not counted them yet (format 2)."""
+        """The number of the last write (coordination.py); 0 for a store that has not
+        numbered them yet (format 2)."""
         return self._coord.epoch_seq()
 
     def records_since(self, seq: int) -> dict[str, ArticleRecord]:
-        """The manifest records written in hold `seq` or later: what changed since a
+        """The manifest records written by write `seq` or later: what changed since a
         snapshot taken at `seq` (deletions: compare article_ids())."""
         where: Any = {"wseq": {"$gte": seq}}
         got = self._coord.read(lambda: self._articles.get(where=where, include=["metadatas"]))
@@ -256,7 +258,7 @@ class ChromaStore:
             )
 
     def remove_stale_chunks(self, article_id: str, keep: set[str]) -> int:
-        """Delete the article's chunks (and their sentences) that are not in `keep`."""
+        """Delete the article's chunks (and their sentences) not in `keep`."""
         with self._coord.write_scope():
             stale = sorted(self.chunk_ids_of([article_id])[article_id] - keep)
             self._delete_chunks(stale)
@@ -288,9 +290,11 @@ class ChromaStore:
         id from the chunks' sentence counts (an index look-up)."""
         out: dict[str, list[tuple[int, int, np.ndarray]]] = {c: [] for c in chunk_ids}
         ids = sentence_ids(chunk_ids, counts)
-        if not ids or self._conn.warming:  # loading after a reopen: the caller embeds them
+        if not ids:
             return out
-        got = self._coord.read(lambda: self._sentences.get(ids=ids, include=["embeddings", "metadatas"]))
+        got = self._searchable(lambda: self._sentences.get(ids=ids, include=["embeddings", "metadatas"]))
+        if got is None:  # the caller embeds them
+            return out
         vectors = got["embeddings"] if got["embeddings"] is not None else []
         meta: Any
         for meta, vector in zip(got["metadatas"] or [], vectors, strict=True):
@@ -329,11 +333,9 @@ class ChromaStore:
     ) -> list[SentenceHit]:
         """Nearest sentences by cosine similarity, with the chunk and version they belong to
         (none while the index loads after a reopen: connection.py; words only meanwhile)."""
-        if self._conn.warming:
+        got = self._searchable(lambda: self._nearest(self._sentences, vector, n, where, _HIT_FIELDS))
+        if got is None:
             return []
-        got = self._coord.read(
-            lambda: self._nearest(self._sentences, vector, n, where, ["metadatas", "distances"])
-        )
         rows = zip((got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0], strict=True)
         return [  # a vector index loaded before a delete returns the deleted rows, without metadata
             SentenceHit(str(m["chunk_id"]), str(m["article_id"]), str(m["hash"]), 1.0 - float(d))
@@ -354,12 +356,14 @@ class ChromaStore:
             include=include,  # type: ignore[arg-type]
         )
 
+    def _searchable(self, fn: Callable[[], T]) -> T | None:
+        """A read of the sentence index; None while it loads after a reopen (connection.py)."""
+        return self._coord.read(lambda: None if self._conn.warming else fn())
+
     def iter_chunks(self) -> Iterator[StoredChunk]:
         for got in self._pages(self._chunks, ["documents", "metadatas"]):
-            for cid, doc, meta in zip(
-                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
-            ):
-                yield stored_chunk(cid, doc, meta)
+            rows = zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+            yield from (stored_chunk(cid, doc, meta) for cid, doc, meta in rows)
 
     def chunks_of(self, article_id: str) -> list[StoredChunk]:
         got = self._coord.read(

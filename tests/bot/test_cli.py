@@ -159,8 +159,8 @@ def test_ingest_lowers_its_own_cpu_priority_so_a_bot_beside_it_keeps_its_speed(t
         "    code = exc.code\n"
         "print(code, os.nice(0) - before)\n"
     )
-    env = {**os.environ, "INGEST_NICE": "7"}
+    env = {**os.environ, "INGEST_NICE": "7", "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
     )
     assert done.stdout.split()[-2:] == ["0", "7"], done.stderr[-2000:]

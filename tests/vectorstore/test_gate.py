@@ -29,7 +29,9 @@ def test_a_swap_waits_for_the_read_under_way_and_holds_new_reads_back() -> None:
 
     def late_reader() -> None:
         swapping.wait(5)
-        time.sleep(0.05)  # arrives while the swap waits
+        deadline = time.monotonic() + 5
+        while not gate._swapping and time.monotonic() < deadline:  # arrives while the swap waits
+            time.sleep(0.005)
         with gate.shared():
             events.append("late read")
 
