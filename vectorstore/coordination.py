@@ -18,22 +18,24 @@ One Coordinator per connection (per store and process for the embedded store).
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 import numpy as np
 
 from vectorstore.connection import EF_SEARCH, Connection, location
-from vectorstore.errors import StoreUnavailableError
+from vectorstore.errors import StoreBusyError, StoreUnavailableError
 from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
-from vectorstore.lock import LeaseLock, LoadGuard, WaitCallback, WriterLock, command_line
+from vectorstore.lock import LeaseLock, LoadGuard, WaitCallback, WriterLock, busy_text, command_line
 from vectorstore.metadata import GENERATION_ID, WRITE_EPOCH_ID
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+JOIN_WAIT_S = 5.0  # how long a writer that must not wait waits for another thread's hold to get ready
 _MARKER_VECTOR = np.ones((1, 1), dtype=np.float32)  # Chroma needs a vector for every record
 
 
@@ -50,6 +52,7 @@ class Coordinator:
         )
         self._marked = self._dirty = False  # this hold has moved the epoch / has written
         self.write_seq = 0  # the number of this process's last write call
+        self._entry = threading.RLock()  # taking a hold and getting it ready, one thread at a time
         # conn.known_generation / known_epoch were read when its indexes were loaded
 
     # -- readers ---------------------------------------------------------------------------
@@ -119,9 +122,16 @@ class Coordinator:
         (`on_wait` is called once with who holds it; by default a logged warning) or, with
         wait=False, gets StoreBusyError naming the holder. Taking it reopens an embedded
         store if another writer started writing since this process loaded its indexes."""
-        with self.lock.hold(holder or command_line(), wait, on_wait) as fresh, self._guard(fresh):
-            if fresh:
-                self._sync_for_write()
+        with ExitStack() as held:
+            if not self._entry.acquire(timeout=-1 if wait else JOIN_WAIT_S):
+                raise StoreBusyError(busy_text(self.lock.holder()))
+            try:  # one thread at a time takes the hold and gets it ready: no other thread
+                fresh = held.enter_context(self.lock.hold(holder or command_line(), wait, on_wait))
+                held.enter_context(self._guard(fresh))
+                if fresh:  # joins it before the indexes are synced (a write to a stale
+                    self._sync_for_write()  # in-memory index would be persisted whole)
+            finally:
+                self._entry.release()
             try:
                 yield
             finally:

@@ -138,14 +138,14 @@ class _Reentrant:
         while not self._inner.try_acquire(me):
             other = self._inner.current()
             if not wait:
-                raise StoreBusyError(_busy(other))
+                raise StoreBusyError(busy_text(other))
             if not told:
                 (on_wait or _log_wait)(other)
                 told = True
             time.sleep(POLL_SECONDS)
 
 
-def _busy(other: Holder | None) -> str:
+def busy_text(other: Holder | None) -> str:
     who = other.describe() if other else "another process"
     return f"The store is being written by {who}. Try again when it has finished."
 

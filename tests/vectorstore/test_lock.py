@@ -106,3 +106,44 @@ def test_a_killed_writers_lease_on_a_chroma_server_expires(
     with store.writing("second"):
         waited = time.monotonic() - started
     assert waited <= 2.0 + 1.0, "no longer than the lease"
+
+
+def test_a_thread_joins_another_threads_hold_only_once_it_is_ready(
+    settings: StoreSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feed poller and /ingest write from two threads of the bot: the second must not
+    write before the first has brought this process's indexes up to date (a write to a
+    stale in-memory index would be persisted whole, dropping another process's rows)."""
+    from vectorstore.coordination import Coordinator
+
+    store = ChromaStore(settings, "m")
+    events: list[str] = []
+    sync = Coordinator._sync_for_write
+
+    def slow_sync(self: Coordinator) -> None:
+        events.append("sync started")
+        time.sleep(0.3)
+        sync(self)
+        events.append("synced")
+
+    monkeypatch.setattr(Coordinator, "_sync_for_write", slow_sync)
+    first_in = threading.Event()
+
+    def first() -> None:
+        with store.writing("first"):
+            first_in.set()
+            time.sleep(0.3)
+
+    def second() -> None:
+        while not events:
+            time.sleep(0.005)
+        with store.writing("second", wait=False):  # joins the hold, after it is ready
+            events.append("second writes")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert events == ["sync started", "synced", "second writes"]
+    assert first_in.is_set()
