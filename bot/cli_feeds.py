@@ -33,10 +33,14 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _poller(ctx: typer.Context) -> FeedPoller:
+def _app(ctx: typer.Context) -> App:
     app = ctx.find_root().obj
     assert isinstance(app, App)
-    return app.feeds
+    return app
+
+
+def _poller(ctx: typer.Context) -> FeedPoller:
+    return _app(ctx).feeds
 
 
 def _fail(exc: FeedError) -> typer.Exit:
@@ -136,9 +140,7 @@ def watch_command(
     as_json: Annotated[bool, typer.Option("--json", help="With --once: the results as JSON.")] = False,
 ) -> None:
     """Poll each followed feed when it is due, until Ctrl-C or SIGTERM."""
-    app = ctx.find_root().obj
-    assert isinstance(app, App)
-    yield_cpu(app.settings.ingest_nice)
+    yield_cpu(_app(ctx).settings.ingest_nice)
     poller = _poller(ctx)
     if once:
         results = poller.poll_all()

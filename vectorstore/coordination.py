@@ -62,33 +62,28 @@ class Coordinator:
         rows another process committed (InternalError "Error finding id")."""
         from chromadb.errors import ChromaError
 
-        if self._conn.broken:
-            self._recover()
+        if self._conn.broken and not self._reopen_from_read():  # a reopen failed half-way
+            raise StoreUnavailableError("The store is being reopened or written; try again in a moment.")
         try:
             with self._conn.gate.shared():  # a swap of the index waits for it, and it for a swap
                 return fn()
         except ChromaError as exc:
-            conn = self._conn
-            if not conn.embedded or conn.gate.reading() or not conn.lock.acquire(blocking=False):
+            if not self._conn.embedded or not self._reopen_from_read():
                 raise  # a reopen under way (retrieval.py), or a read in a read: the caller does without
-            try:
-                if not self._conn.reopen(None):
-                    raise
-            finally:
-                self._conn.lock.release()
             log.info("store read failed (%s); reopened, retrying once", exc)
             with self._conn.gate.shared():
                 return fn()
 
-    def _recover(self) -> None:
-        """A reopen failed half-way (a full disk, say) and left stopped collections: open
-        the store again before reading, or say it cannot be read now."""
+    def _reopen_from_read(self) -> bool:
+        """Reopen the embedded store for a read that cannot go on with what is loaded (its
+        index is behind, or a reopen failed half-way, a full disk say, and left stopped
+        collections). False when this thread is inside a read, another reopen is under
+        way, or a writer runs."""
         conn = self._conn
         if conn.gate.reading() or not conn.lock.acquire(blocking=False):
-            raise StoreUnavailableError("The store is being reopened; try again in a moment.")
+            return False
         try:
-            if conn.broken and not conn.reopen(None):
-                raise StoreUnavailableError("The store is being written; try again in a moment.")
+            return conn.reopen(None)
         finally:
             conn.lock.release()
 
@@ -159,12 +154,13 @@ class Coordinator:
         itself is a read of the gate's (gate.py): another thread's swap of the index
         (a writer joining this hold, a reader's reopen) waits for it, and it for the swap."""
         with self.writing(), self._conn.gate.shared():
-            self.write_seq = self.epoch_seq() + 1
-            self._conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq)
-            if not self._marked:
+            if not self._marked:  # the last number is read once a hold: no one else writes during it
+                self.write_seq = self.epoch_seq()
                 self._marked = True
                 if self._stamp:
                     self._migrate()
+            self.write_seq += 1
+            self._conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq)
             self._dirty = True
             yield
 
