@@ -1,5 +1,7 @@
 """Warm latency of `ask` (retrieval + answer) at growing store sizes, beside a plain
-dense peer on the same store, and the recall of Chroma's HNSW against exact search.
+dense peer on the same store, and the recall of the dense search (the chunk index's
+proposals ranked by their best sentence, dense.py) against an exact search over every
+sentence vector.
 
     .venv/bin/python bench/query.py [--copies 1 16] [--questions 200] [--store DIR]
 
@@ -29,12 +31,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.hnsw_recall import against_exact, exact_top  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.evaluation import load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from vectorstore.models import Article, Chunk  # noqa: E402
-from vectorstore.retrieval import Filters  # noqa: E402
+from vectorstore.retrieval import Filters, Retriever  # noqa: E402
 from vectorstore.sentences import split_sentences  # noqa: E402
 from vectorstore.store import ChromaStore  # noqa: E402
 
@@ -110,22 +111,38 @@ def timed(fn, questions: list[str]) -> list[float]:  # type: ignore[no-untyped-d
     return sorted(out)
 
 
-def hnsw_recall(store: ChromaStore, queries: np.ndarray, k: int = 10) -> dict[str, float]:
-    """HNSW against exact search over the collection that dense retrieval searches (sentence
-    vectors; chunk vectors for a store without them). Two figures: the share of the exact
-    top-k ids found, and ann-benchmarks' distance recall, which counts a result as found when
-    it is as close as the exact k-th neighbour (plus 1e-3): with near-identical copies in
-    the store, the exact top k is one of many equally good answers."""
-    collection = store._sentences if store._sentences.count() else store._chunks  # bench-only access
-    ids: list[str] = []
+def dense_recall(retriever: Retriever, queries: np.ndarray, k: int = 10) -> dict[str, float]:
+    """The dense search's top k chunks against the exact ones: every stored sentence vector
+    compared with the question, each visible chunk ranked by its closest sentence. Two
+    figures: the share of the exact top-k chunks found, and the distance recall of
+    ann-benchmarks, which counts a chunk as found when its similarity is at least the exact
+    k-th one's (less 1e-3): with near-identical copies in the store, the exact top k is one
+    of many equally good answers."""
+    snap = retriever.snapshot()
+    rows = retriever.store.lexical
+    owners: list[int] = []
+    chunk_ids: list[str] = []
     parts: list[np.ndarray] = []
-    for got in store._pages(collection, ["embeddings"]):
-        ids.extend(got["ids"])
-        parts.append(np.asarray(got["embeddings"], dtype=np.float32))
-    matrix = np.concatenate(parts)
-    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
-    recall = against_exact(collection, queries, exact_top(matrix, ids, queries, k), k=k, n=k)
-    return {"vectors": len(ids), "recall_ids": recall.by_id, "recall_distance": recall.by_distance}
+    for row in rows.passages_at([seq for seq, _ in rows.vectors()]):
+        record = snap.records.get(row.article_id)
+        if record is None or record.hash != row.hash or not row.sentences:
+            continue
+        owners.extend([len(chunk_ids)] * len(row.sentences))
+        chunk_ids.append(row.chunk_id)
+        parts.append(np.stack([v for _, _, v in row.sentences]))
+    matrix, owner = np.concatenate(parts), np.asarray(owners)
+    by_id = by_distance = 0.0
+    for q in queries:
+        best = np.full(len(chunk_ids), -2.0, dtype=np.float32)
+        np.maximum.at(best, owner, matrix @ q)
+        exact = np.argsort(-best)[:k]
+        found = retriever._dense(snap, q, Filters())  # bench-only access: the dense side alone
+        top = sorted(found, key=lambda c: found[c][0])[:k]
+        by_id += len(set(top) & {chunk_ids[i] for i in exact}) / k
+        floor = float(best[exact[-1]]) - 1e-3
+        by_distance += sum(found[c][1] >= floor for c in top) / k
+    n = len(queries)
+    return {"sentences": len(owner), "recall_ids": by_id / n, "recall_distance": by_distance / n}
 
 
 def main() -> None:
@@ -166,8 +183,8 @@ def main() -> None:
                 **percentiles("ask_discord_scope", scoped),
                 **percentiles("peer", peer),
             }
-            recall = hnsw_recall(store, queries)
-            row.update({f"hnsw_{key}_at_10": round(value, 4) for key, value in recall.items()})
+            recall = dense_recall(engine.retriever, queries)
+            row.update({f"dense_{key}_at_10": round(value, 4) for key, value in recall.items()})
             results.append(row)
             print(json.dumps(row), flush=True)
     out = REPO / "bench" / "results"

@@ -1,14 +1,17 @@
-"""Bring a host's lexical rows (lexical_store.py) up to the manifest: after another host wrote to a
-Chroma server, or for a store written before the index existed. The articles it lacks are
-read back from Chroma by id (chunk ids follow from the manifest record), so the cost is
-that of what changed, plus one comparison of the manifest with the index's versions."""
+"""Bring a host's rows (lexical_store.py) and chunk index (chunk_index.py) up to the
+manifest: after another host wrote to a Chroma server, or for a store written before they
+existed (or in an older layout). The articles they lack are read back from Chroma by id
+(chunk ids follow from the manifest record: texts, vectors and sentence vectors), so the
+cost is that of what changed, plus one comparison of the manifest with the rows'
+versions."""
 
 from __future__ import annotations
 
 import logging
 
-from vectorstore.lexical_store import LexicalRow
+from vectorstore.chunk_index import INDEXED_KEY
 from vectorstore.models import ArticleRecord
+from vectorstore.passages import PassageRow
 from vectorstore.store import ChromaStore, chunk_id
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ def catch_up_lexical(store: ChromaStore, records: dict[str, ArticleRecord]) -> i
         for start in range(0, len(index), _ARTICLES_PER_STEP):
             _index(store, index[start : start + _ARTICLES_PER_STEP])
         lexical.publish((a, None) for a in remove)
+        store.chunk_index.catch_up(lexical)
     log.info("lexical index caught up: %d articles indexed, %d removed", len(index), len(remove))
     return len(index)
 
@@ -42,5 +46,39 @@ def _index(store: ChromaStore, part: list[ArticleRecord]) -> None:
     ids = [chunk_id(r.id, r.hash, i) for r in part for i in range(r.n_chunks)]
     for first in range(0, len(ids), _CHUNKS_PER_GET):
         got = store.get_chunks(ids[first : first + _CHUNKS_PER_GET])
-        store.lexical.add([LexicalRow(c.id, c.article_id, c.hash, c.text) for c in got.values()])
+        chunks = list(got.values())
+        vectors = store.embeddings_of([c.id for c in chunks])
+        sentences = store.sentences_of([c.id for c in chunks], [c.n_sentences for c in chunks])
+        store.lexical.add(
+            [
+                PassageRow(
+                    c.id,
+                    c.article_id,
+                    c.hash,
+                    c.text,
+                    c.index,
+                    c.start,
+                    c.end,
+                    vectors[c.id],
+                    sentences[c.id],
+                )
+                for c in chunks
+                if c.id in vectors
+            ]
+        )
     store.lexical.publish((r.id, r.hash) for r in part)
+
+
+def catch_up_index(store: ChromaStore) -> int:
+    """Bring the chunk index up to the host's rows when it lags them (a write killed between
+    its rows and its index, a deleted or damaged file); the number of rows added."""
+    rows = store.lexical
+    index = store.chunk_index
+    if (
+        rows.meta(INDEXED_KEY) >= rows.last_seq()
+        and not index.damaged
+        and (index.path.exists() or not len(rows))
+    ):
+        return 0
+    with rows.guard():
+        return index.catch_up(rows)

@@ -7,9 +7,11 @@ sees them) but not in that index: `get(ids=[new], include=["embeddings"])` raise
 InternalError "Error finding id" and queries miss them, for as long as the client lives.
 Chroma caches one System per path and process (SharedSystemClient), so reopening means
 stopping that System and making a new client, which loads the index from disk with every
-committed write (bench/README.md has the cost); reads wait for the swap (gate.py). A
-Chroma server keeps one index for all its clients, so a server connection is never
-reopened.
+committed write; reads wait for the swap (gate.py). Answering reads only the manifest
+collection (the chunks and their vectors come from the host's rows and chunk index:
+retrieval.py), so a reopen is cheap, and a writer or a catch-up that loaded the vector
+collections lets them go with one (Coordinator.release). A Chroma server keeps one index
+for all its clients, so a server connection is never reopened.
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from vectorstore.errors import StoreUnavailableError
 from vectorstore.gate import Gate
@@ -101,7 +101,6 @@ class Connection:
     coordinator: Any = None  # coordination.Coordinator, one per connection
     lock: threading.RLock = field(default_factory=threading.RLock)
     gate: Gate = field(default_factory=Gate)  # reads of the collections vs. a swap of them
-    warming: bool = False  # the sentence index is loading after a swap: searches skip it
     broken: bool = False  # a swap stopped the old System but could not open the new one
 
     def open(self, wait: bool = True, guarded: bool = False) -> bool:
@@ -127,27 +126,16 @@ class Connection:
             self._load()
         return True
 
-    def _load(self, warm: bool = True) -> None:
-        """A new client, its collections' records opened, and (`warm`) its searched vector
-        index loaded: all under the load guard."""
+    def _load(self) -> None:
+        """A new client and its collections (their indexes load on first use), under the
+        load guard."""
         client = open_client(self.settings)
         chunks, articles, sentences = _collections(client, self.settings, self.model_name)
-        chunks.get(limit=1, include=[])  # opened now: a first read waits for a loading index
         self.client, self.chunks, self.articles, self.sentences = client, chunks, articles, sentences
         # what the loaded indexes hold, read while nothing can write (the guard): a writer
         # that started after the load must not look already known (coordination.py)
         self.known_generation = _marker(articles, GENERATION_ID)
         self.known_epoch = _marker(articles, WRITE_EPOCH_ID)
-        if warm:
-            self._warm()
-
-    def _warm(self) -> None:
-        """Load the sentence index now (the first search would, for seconds at 100k)."""
-        dimension = (self.chunks.metadata or {}).get("dimension")
-        if self.embedded and dimension:
-            self.sentences.query(
-                query_embeddings=np.ones((1, int(dimension)), np.float32), n_results=1, include=[]
-            )
 
     def reopen(self, generation: str | None, guarded: bool = False) -> bool:
         """Swap this process's Chroma System for the path for a new one; False (and
@@ -163,8 +151,7 @@ class Connection:
 
     def _swap(self, generation: str | None) -> bool:
         """Stop the old System and open the new one while reads wait (gate.py): one copy
-        of the index in memory, never two. Its sentence index then loads while questions go
-        on without it (`warming`: words only, sentences embedded as needed)."""
+        of the collections in memory, never two."""
         from chromadb.api.shared_system_client import SharedSystemClient
 
         identifier = str(self.settings.data_dir / "chroma")
@@ -176,16 +163,11 @@ class Connection:
                 old.stop()
                 _give_back_freed_memory()
             try:
-                self._load(warm=False)
+                self._load()
             except BaseException:
                 self.broken = True  # its collections are stopped: the next read reopens first
                 raise
             self.broken = False
-            self.warming = True
-        try:
-            self._warm()
-        finally:
-            self.warming = False
         self.reopens += 1
         log.info("reopened %s at generation %s", location(self.settings), generation)
         return True
@@ -193,7 +175,7 @@ class Connection:
 
 def _give_back_freed_memory() -> None:
     """Return the memory a stopped index freed to the system: glibc keeps it for the
-    process otherwise (at 100k chunks, about 150 MB more RSS after each reopen)."""
+    process otherwise."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 

@@ -132,6 +132,17 @@ class Coordinator:
             finally:
                 if fresh and self._dirty:
                     self.bump_generation()
+                if fresh and self._conn.embedded:  # the written collections' indexes, let go
+                    self._conn.reopen(self._conn.known_generation, guarded=True)
+
+    def release(self) -> None:
+        """Let go of the collections' loaded indexes (an embedded store), unless a writer
+        runs: answering reads the manifest only (connection.py)."""
+        if self._conn.embedded and not self._conn.gate.reading() and self._conn.lock.acquire(blocking=False):
+            try:
+                self._conn.reopen(self._conn.known_generation)
+            finally:
+                self._conn.lock.release()
 
     def _guard(self, fresh: bool) -> Any:
         """The load guard, exclusively, for a writer's whole run (embedded store)."""

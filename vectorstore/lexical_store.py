@@ -1,5 +1,9 @@
-"""The lexical index's rows: each chunk's words (as `lexical.tokenize` makes them), in a
-SQLite file in the data dir, kept per host.
+"""The host's rows of each chunk: its words (as `lexical.tokenize` makes them) for BM25,
+and what a question reads back (its text, offsets, vector and its sentences' offsets and
+vectors, passages.py), in a SQLite file in the data dir, kept per host. Answering reads
+chunks from here and from the chunk index beside it (chunk_index.py), never from Chroma's
+vector collections, so that a process answering from a big store does not hold Chroma's
+in-memory indexes (bench/README.md).
 
 SQLite because an update must cost what changed: a writer inserts its new chunks' rows in
 one transaction, and other processes see committed rows at once (WAL mode; readers never
@@ -8,8 +12,9 @@ block the writer). Each answering process keeps a BM25 replica in memory
 an increasing sequence number); SQLite's own FTS5 bm25() was measured too slow to rank
 at 100k chunks (p50 118 ms against 1.6 ms for bm25s in memory; bench/README.md).
 
-Tables: `chunk` (each row's sequence number, chunk id, article, version, the fields
-filters read, and its words), `article` (the version of each article that is visible, a
+Tables: `chunk` (each row's sequence number, chunk id, article, version, its words, and
+the passage: position, offsets, text, vector, sentences), `meta` (the last row the
+chunk index holds), `article` (the version of each article that is visible, a
 mirror of the manifest). A writer on this host updates the file as it writes Chroma; a
 process that finds it behind the manifest (another host wrote to a Chroma server, or the
 store predates it) catches up from Chroma, article by article (catch_up.py).
@@ -26,33 +31,30 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
 
 from vectorstore.lexical import tokenize
+from vectorstore.passages import PassageRow, Sentences, decode_sentences, decode_vector, encode
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 BUSY_TIMEOUT_MS = 60_000
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the passage columns and `meta`
 _GUARDS: dict[str, threading.Lock] = {}  # one per index file and process
 _GUARDS_LOCK = threading.Lock()
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunk(
     seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT UNIQUE NOT NULL, article_id TEXT NOT NULL,
-    hash TEXT NOT NULL, tokens TEXT NOT NULL);
+    hash TEXT NOT NULL, tokens TEXT NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL,
+    end INTEGER NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL, sentences BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS chunk_article ON chunk(article_id);
 CREATE TABLE IF NOT EXISTS article(article_id TEXT PRIMARY KEY, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
-
-
-@dataclass(frozen=True)
-class LexicalRow:
-    """One chunk as the lexical index stores it."""
-
-    chunk_id: str
-    article_id: str
-    hash: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class LexicalStore:
         with _Transaction(db):
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 # an older layout: dropped, and rebuilt from the store by catch_up.py
-                for table in ("fts", "vocab", "chunk", "article"):
+                for table in ("fts", "vocab", "chunk", "article", "meta"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 for statement in _SCHEMA.split(";"):
                     db.execute(statement)
@@ -98,19 +100,32 @@ class LexicalStore:
 
     # -- writing -----------------------------------------------------------------------
 
-    def add(self, rows: Sequence[LexicalRow]) -> None:
+    def add(self, rows: Sequence[PassageRow]) -> None:
         """Index chunks (not yet visible: `publish` makes a version visible). Chunk ids
         name their content, so a chunk already indexed is left as it is."""
         if not rows:
             return
-        tokens = [" ".join(tokenize(r.text)) for r in rows]  # outside the transaction
+        values = [  # tokenised and encoded outside the transaction
+            (
+                r.chunk_id,
+                r.article_id,
+                r.hash,
+                " ".join(tokenize(r.text)),
+                r.index,
+                r.start,
+                r.end,
+                r.text,
+                *encode(r.vector, r.sentences),
+            )
+            for r in rows
+        ]
         db = self._db()
         with _Transaction(db):
-            for row, text in zip(rows, tokens, strict=True):
-                db.execute(
-                    "INSERT OR IGNORE INTO chunk(chunk_id, article_id, hash, tokens) VALUES (?, ?, ?, ?)",
-                    (row.chunk_id, row.article_id, row.hash, text),
-                )
+            db.executemany(
+                "INSERT OR IGNORE INTO chunk(chunk_id, article_id, hash, tokens, idx, start, end, text,"
+                " vector, sentences) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values,
+            )
 
     def publish(self, versions: Iterable[tuple[str, str | None]]) -> None:
         """Make each (article id, hash) the visible version and drop the rows of the version
@@ -174,6 +189,81 @@ class LexicalStore:
 
     def __len__(self) -> int:
         return int(self._db().execute("SELECT count(*) FROM chunk").fetchone()[0])
+
+    # -- passages: what a question reads back (passages.py) -----------------------------------
+
+    def passages(self, chunk_ids: Sequence[str]) -> dict[str, StoredPassage]:
+        """The rows of these chunks (their texts, offsets and sentences), by chunk id."""
+        out: dict[str, StoredPassage] = {}
+        for part in _parts(list(chunk_ids)):
+            marks = ",".join("?" * len(part))
+            for row in self._db().execute(f"SELECT {_PASSAGE} FROM chunk WHERE chunk_id IN ({marks})", part):
+                out[row[1]] = _passage(row)
+        return out
+
+    def passages_at(self, seqs: Sequence[int]) -> list[StoredPassage]:
+        """The rows of these sequence numbers (the chunk index's keys) that still exist."""
+        out: list[StoredPassage] = []
+        for part in _parts(list(seqs)):
+            marks = ",".join("?" * len(part))
+            rows = self._db().execute(f"SELECT {_PASSAGE} FROM chunk WHERE seq IN ({marks})", part)
+            out.extend(_passage(row) for row in rows)
+        return out
+
+    def vectors(
+        self, after: int = 0, articles: Sequence[str] | None = None
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """(sequence number, chunk vector) of the rows after `after`, or of some articles'."""
+        if articles is None:
+            yield from self._vectors("seq > ?", [after])
+            return
+        for part in _parts(list(articles)):
+            yield from self._vectors(f"article_id IN ({','.join('?' * len(part))})", part)
+
+    def _vectors(self, where: str, args: Sequence[object]) -> Iterator[tuple[int, np.ndarray]]:
+        for seq, blob in self._db().execute(
+            f"SELECT seq, vector FROM chunk WHERE {where} ORDER BY seq", args
+        ):
+            yield seq, decode_vector(blob)
+
+    def last_seq(self) -> int:
+        return int(self._db().execute("SELECT coalesce(max(seq), 0) FROM chunk").fetchone()[0])
+
+    def meta(self, key: str) -> int:
+        row = self._db().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def set_meta(self, key: str, value: int) -> None:
+        self._db().execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+_PASSAGE = "seq, chunk_id, article_id, hash, idx, start, end, text, sentences"
+_IN_LIMIT = 500  # values bound in one IN (...) clause
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """A chunk's row read back for a question: its place, text and sentences."""
+
+    seq: int
+    chunk_id: str
+    article_id: str
+    hash: str
+    index: int
+    start: int
+    end: int
+    text: str
+    sentences: Sentences
+
+
+def _passage(row: tuple[int, str, str, str, int, int, int, str, bytes]) -> StoredPassage:
+    seq, cid, aid, version, index, start, end, text, blob = row
+    return StoredPassage(seq, cid, aid, version, index, start, end, text, decode_sentences(blob))
+
+
+def _parts(values: list[T]) -> Iterator[list[T]]:
+    for first in range(0, len(values), _IN_LIMIT):
+        yield values[first : first + _IN_LIMIT]
 
 
 class _Transaction:

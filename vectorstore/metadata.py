@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from vectorstore.lexical_store import LexicalRow
 from vectorstore.models import Article, ArticleRecord, Chunk, date_to_ts
+from vectorstore.passages import PassageRow
+from vectorstore.passages import sentence_rows as paired
 
 GENERATION_ID = "__generation__"  # moves after every change of content: readers refresh
 WRITE_EPOCH_ID = "__write_epoch__"  # moves before a writer's first write: writers reload
@@ -130,8 +131,21 @@ def stored_chunk(cid: str, doc: str | None, meta: Any) -> StoredChunk:
     )
 
 
-def lexical_row(cid: str, article: Article, text: str) -> LexicalRow:
-    return LexicalRow(cid, article.id, article.hash, text)
+def passage_row(
+    cid: str, article: Article, chunk: Chunk, vector: np.ndarray, sentences: np.ndarray
+) -> PassageRow:
+    """The host's row of a chunk (lexical_store.py): its words, text, vector and sentences."""
+    return PassageRow(
+        cid,
+        article.id,
+        article.hash,
+        chunk.text,
+        chunk.index,
+        chunk.start,
+        chunk.end,
+        vector,
+        paired(chunk.sentences, sentences),
+    )
 
 
 @dataclass(frozen=True)
@@ -183,7 +197,7 @@ class WriteRows:
     ids: list[list[str]]
     sentences: list[Row]
     chunks: list[Row]
-    lexical: list[LexicalRow]
+    lexical: list[PassageRow]
 
 
 def write_rows(writes: Sequence[ArticleWrite]) -> WriteRows:
@@ -194,6 +208,11 @@ def write_rows(writes: Sequence[ArticleWrite]) -> WriteRows:
         for cid, c in zip(chunk_ids, w.chunks, strict=True)
     ]
     vectors = [v for w in writes for v in w.vectors]
+    sentences = [
+        w.sentence_vectors[i] if len(w.sentence_vectors) else np.zeros((0, 0), np.float32)
+        for w in writes
+        for i in range(len(w.chunks))
+    ]
     return WriteRows(
         ids=ids,
         sentences=[
@@ -204,5 +223,8 @@ def write_rows(writes: Sequence[ArticleWrite]) -> WriteRows:
         chunks=[
             (cid, v, c.text, chunk_meta(w.article, c)) for (cid, c, w), v in zip(pairs, vectors, strict=True)
         ],
-        lexical=[lexical_row(cid, w.article, c.text) for cid, c, w in pairs],
+        lexical=[
+            passage_row(cid, w.article, c, v, s)
+            for (cid, c, w), v, s in zip(pairs, vectors, sentences, strict=True)
+        ],
     )

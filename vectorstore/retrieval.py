@@ -1,38 +1,38 @@
-"""Dense (Chroma) + lexical (BM25, live_lexical.py) retrieval, fused by reciprocal rank,
-with filters.
+"""Dense (dense.py: the host's chunk index, ranked by stored sentence vectors) + lexical
+(BM25, live_lexical.py) retrieval, fused by reciprocal rank, with filters.
 
 Only visible chunks are returned: those whose content hash is the one the manifest names
 for their article (see store.py). A reader holds a snapshot of the manifest (the article
 records: metadata, no texts) per generation; when the generation moves (a writer, in this
-process or another) it reopens an embedded store another process wrote to, re-reads the
-manifest and brings the lexical index up to it (a no-op when a writer on this host already
-did). Chunk texts are fetched by id for the passages returned, never held for the store.
+process or another) it re-reads what changed in the manifest, brings the host's rows and
+chunk index up to it (a no-op when a writer on this host already did), and reopens an
+embedded store another process wrote to (its manifest collection only: answering never
+loads Chroma's vector collections). Chunk texts are read from the host's rows for the
+passages returned, never held for the store.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
-from chromadb.errors import ChromaError
 
-from vectorstore.catch_up import catch_up_lexical
+from vectorstore.catch_up import catch_up_index, catch_up_lexical
+from vectorstore.dense import EXACT_LIMIT, DenseSearch
 from vectorstore.embedding import Embedder
+from vectorstore.lexical_store import StoredPassage
 from vectorstore.live_lexical import LiveLexical
 from vectorstore.metadata import StoredChunk
-from vectorstore.models import GLOBAL_SCOPE, ArticleRecord, Passage, date_to_ts, parse_date
+from vectorstore.models import GLOBAL_SCOPE, ArticleRecord, Passage, parse_date
 from vectorstore.store import ChromaStore
 
 log = logging.getLogger(__name__)
 
 SentenceRows = dict[str, list[tuple[int, int, np.ndarray]]]  # chunk id -> (start, end, vector)
 RRF_K = 60
-BROAD_FILTER = 0.5  # a filter admitting this share of chunks or more is applied after the search
 # Fusion weights: BM25's rank counts 1.5 times the dense one (chosen on squad-dev; 1-2 all
 # land within 0.004 of MRR@10).
 
@@ -51,20 +51,6 @@ class Filters:
             raw = getattr(self, name)
             if raw is not None and parse_date(raw) is None:
                 raise ValueError(f"{name} must be a date like 2023-06-30, not {raw!r}")
-
-    def where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.sources:
-            clauses.append({"source": {"$in": list(self.sources)}})
-        if self.scopes:
-            clauses.append({"scope": {"$in": list(self.scopes)}})
-        if self.since:
-            clauses.append({"date_ts": {"$gte": date_to_ts(parse_date(self.since))}})
-        if self.until:
-            clauses.append({"date_ts": {"$lte": date_to_ts(parse_date(self.until))}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def admits(self, record: ArticleRecord) -> bool:
         if self.sources and record.source not in self.sources:
@@ -127,21 +113,20 @@ class Retriever:
         self,
         store: ChromaStore,
         embedder: Embedder,
-        dense_candidates: int = 40,
+        dense_candidates: int = 100,
         lexical_candidates: int = 40,
-        sentence_candidates: int = 60,
+        dense_kept: int = 60,
         dense_weight: float = 1.0,
         lexical_weight: float = 1.5,
     ) -> None:
         self._store = store
         self._embedder = embedder
-        self._dense_candidates = dense_candidates
         self._lexical_candidates = lexical_candidates
-        self._sentence_candidates = sentence_candidates
         self._dense_weight = dense_weight
         self._lexical_weight = lexical_weight
         self._snapshot: _Snapshot | None = None
         self._live = LiveLexical(store.lexical)
+        self._search = DenseSearch(store.lexical, store.chunk_index, dense_candidates, dense_kept)
         self._lock = threading.Lock()
         self._refreshing = False
         self._checked_dimension = False
@@ -198,7 +183,9 @@ class Retriever:
         """The snapshot of a generation: the manifest (what changed since the last one),
         and the lexical index brought up to it."""
         seq, records = self._manifest()
-        catch_up_lexical(self._store, records)
+        if catch_up_lexical(self._store, records):  # read back from Chroma's collections:
+            self._store.release()  # an embedded store's loaded indexes are let go again
+        catch_up_index(self._store)
         self._live.refresh()
         chunks = sum(r.n_chunks for r in records.values())
         log.debug("retriever snapshot %s: %d articles, %d chunks", generation, len(records), chunks)
@@ -220,21 +207,18 @@ class Retriever:
             records.update(self._store.records(unknown))
         return seq, records
 
-    def sentences_of(self, chunk_ids: list[str], known: dict[str, StoredChunk] | None = None) -> SentenceRows:
-        """The stored sentence vectors of retrieved chunks, looked up by id."""
+    def sentences_of(
+        self, chunk_ids: list[str], known: dict[str, StoredPassage] | None = None
+    ) -> SentenceRows:
+        """The stored (start, end, vector) of retrieved chunks' sentences, in text order."""
         known = known or {}
         missing = [c for c in chunk_ids if c not in known]
-        found = {**known, **self._store.get_chunks(missing)} if missing else known
-        counts = [found[c].n_sentences if c in found else 0 for c in chunk_ids]
-        try:
-            return self._store.sentences_of(chunk_ids, counts)
-        except ChromaError as exc:  # vectors newer than this process's index, while a writer runs
-            log.info("sentence vectors not loaded yet (%s); embedding the sentences now", exc)
-            return {c: [] for c in chunk_ids}
+        found = {**known, **self._store.lexical.passages(missing)} if missing else known
+        return {c: list(found[c].sentences) if c in found else [] for c in chunk_ids}
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
-        """Stored chunks by id (their texts are not kept in memory)."""
-        return self._store.get_chunks(ids)
+        """Stored chunks by id, from the host's rows (their texts are not kept in memory)."""
+        return {c: _chunk(p) for c, p in self._store.lexical.passages(ids).items()}
 
     def embed_query(self, text: str) -> np.ndarray:
         vector: np.ndarray = self._embedder.embed([text])[0]
@@ -255,10 +239,10 @@ class Retriever:
         for rank, cid in enumerate(lexical):
             fused[cid] = fused.get(cid, 0.0) + self._lexical_weight / (RRF_K + rank + 1)
         order = sorted(fused, key=lambda c: -fused[c])[:k]
-        chunks = self._store.get_chunks(order)  # texts of the passages only
+        chunks = self._store.lexical.passages(order)  # texts of the passages only
         passages = [
             _passage(
-                chunks[cid],
+                _chunk(chunks[cid]),
                 snap.records[chunks[cid].article_id],
                 fused[cid],
                 dense.get(cid),
@@ -275,43 +259,36 @@ class Retriever:
         )
 
     def _dense(self, snap: _Snapshot, vector: np.ndarray, filters: Filters) -> dict[str, tuple[int, float]]:
-        """Chunks ranked by their sentence closest to the question (sentence-level search
-        ranks passages better than whole-chunk vectors: squad-dev MRR@10 0.808 -> 0.830)."""
-        where, scale = self._search_filter(snap, filters)
-        out: dict[str, tuple[int, float]] = {}
-        hits = self._store.query_sentences(vector, math.ceil(self._sentence_candidates * scale), where)
-        for hit in hits:
-            if hit.chunk_id not in out and _admitted(snap, hit.article_id, hit.hash, filters, where):
-                out[hit.chunk_id] = (len(out), hit.similarity)
-        return out
-
-    def _search_filter(self, snap: _Snapshot, filters: Filters) -> tuple[dict[str, Any] | None, float]:
-        """Chroma's where clause, or none when the filters admit most of the store: then
-        more neighbours are fetched and filtered here. A where clause that matches most
-        records makes Chroma list them all before the search (bench/README.md)."""
-        where = filters.where()
-        if where is None or not snap.chunks:
-            return where, 1.0
-        share = snap.share(filters)
-        if share == 0.0 or share < BROAD_FILTER:
-            return where, 1.0
-        return None, 1.0 / share
+        """Chunks ranked by their sentence closest to the question (dense.py). Filters that
+        admit few chunks are searched exactly among the articles they admit."""
+        share, among = 1.0, None
+        if filters != Filters() and snap.chunks:
+            share = snap.share(filters)
+            if share == 0.0:
+                return {}
+            if share * snap.chunks <= EXACT_LIMIT:
+                among = [a for a, r in snap.records.items() if filters.admits(r)]
+        hits = self._search.search(vector, lambda a, h: _admitted(snap, a, h, filters), among, share)
+        return {row.chunk_id: (rank, sim) for rank, (row, sim) in enumerate(hits)}
 
     def _lexical(self, snap: _Snapshot, question: str, filters: Filters) -> dict[str, tuple[int, float]]:
         """BM25 hits among the versions this snapshot names, that the filters admit."""
         hits = snap.lexical.search(
-            question, self._lexical_candidates, lambda a, h: _admitted(snap, a, h, filters, where=None)
+            question, self._lexical_candidates, lambda a, h: _admitted(snap, a, h, filters)
         )
         return {row.chunk_id: (rank, score) for rank, (row, score) in enumerate(hits)}
 
 
-def _admitted(snap: _Snapshot, article_id: str, version: str, filters: Filters, where: object) -> bool:
-    """A hit is kept if its version is the visible one and, when Chroma did not filter,
-    its article passes the filters."""
+def _admitted(snap: _Snapshot, article_id: str, version: str, filters: Filters) -> bool:
+    """A hit is kept if its version is the visible one and its article passes the filters."""
     record = snap.records.get(article_id)
-    if record is None or record.hash != version:
-        return False
-    return where is not None or filters.admits(record)
+    return record is not None and record.hash == version and filters.admits(record)
+
+
+def _chunk(row: StoredPassage) -> StoredChunk:
+    return StoredChunk(
+        row.chunk_id, row.article_id, row.hash, row.index, row.text, row.start, row.end, len(row.sentences)
+    )
 
 
 def _passage(

@@ -7,8 +7,9 @@ chunks are current. A chunk (or sentence) is visible only when its hash matches 
 manifest, so an update writes the new sentences and chunks first (invisible), flips the
 manifest record (one write), then deletes the old ones: readers never see an article
 missing or doubled, and a run killed at any step is finished by running it again (ids
-are deterministic). The lexical rows (lexical_store.py, SQLite in the data dir) follow the same
-order: rows first, then the visible version.
+are deterministic). The host's rows (lexical_store.py, SQLite in the data dir: words,
+texts, vectors and sentence vectors, what answering reads) and its chunk index
+(chunk_index.py) follow the same order: rows and index first, then the visible version.
 
 Writers hold the writer lock (lock.py) and bump the manifest's generation before their
 first write and after their writes; readers compare it with the generation their vector
@@ -18,11 +19,12 @@ indexes hold and reopen the embedded store when another process wrote (connectio
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vectorstore.chunk_index import ChunkIndex
 from vectorstore.connection import EF_SEARCH, MAX_NEIGHBORS, Connection, connect, location
 from vectorstore.coordination import coordinator
 from vectorstore.errors import ArticleNotFoundError, ModelMismatchError
@@ -32,7 +34,6 @@ from vectorstore.lock import WaitCallback, WriterLock
 from vectorstore.metadata import (
     MARKER_IDS,
     ArticleWrite,
-    SentenceHit,
     StoredChunk,
     article_meta,
     chunk_id,
@@ -53,8 +54,6 @@ log = logging.getLogger(__name__)
 __all__ = ["EF_SEARCH", "MAX_NEIGHBORS", "ChromaStore", "chunk_id"]
 
 _PAGE = 2000
-T = TypeVar("T")
-_HIT_FIELDS = ["metadatas", "distances"]
 # Manifest records carry no meaning as vectors; Chroma needs one anyway.
 _MANIFEST_VECTOR = np.ones((1, 1), dtype=np.float32)
 
@@ -77,7 +76,9 @@ class ChromaStore:
         stamp = check_format(self._chunks, self._sentences, self._location)
         self._check_model()
         self._max_batch = max(1, min(self._conn.client.get_max_batch_size(), 1000))
-        self.lexical = LexicalStore(settings.data_dir / _lexical_file(settings))
+        rows = settings.data_dir / _lexical_file(settings)
+        self.lexical = LexicalStore(rows)
+        self.chunk_index = ChunkIndex(rows.with_suffix(".usearch"))
         self._coord = coordinator(self._conn, stamp)
         self._coord.sync()  # a connection this process opened before may be behind
 
@@ -147,6 +148,11 @@ class ChromaStore:
 
     def bump_generation(self) -> None:
         self._coord.bump_generation()
+
+    def release(self) -> None:
+        """Let go of the Chroma collections this process loaded (a catch-up read them):
+        answering does not search them (connection.py)."""
+        self._coord.release()
 
     @property
     def writer_lock(self) -> WriterLock:
@@ -233,6 +239,7 @@ class ChromaStore:
             self._upsert(self._chunks, rows.chunks)
             self.lexical.add(rows.lexical)
             with self.lexical.guard():
+                self.chunk_index.catch_up(self.lexical)  # before the flip: found once visible
                 self._articles.upsert(
                     ids=[w.article.id for w in writes],
                     embeddings=np.repeat(_MANIFEST_VECTOR, len(writes), axis=0),
@@ -286,15 +293,14 @@ class ChromaStore:
     def sentences_of(
         self, chunk_ids: Sequence[str], counts: Sequence[int]
     ) -> dict[str, list[tuple[int, int, np.ndarray]]]:
-        """Stored (start, end, vector) of each chunk's sentences, in text order, fetched by
-        id from the chunks' sentence counts (an index look-up)."""
+        """Stored (start, end, vector) of each chunk's sentences in Chroma, in text order,
+        fetched by id from the chunks' sentence counts (catch_up.py; answering reads the
+        host's rows)."""
         out: dict[str, list[tuple[int, int, np.ndarray]]] = {c: [] for c in chunk_ids}
         ids = sentence_ids(chunk_ids, counts)
         if not ids:
             return out
-        got = self._searchable(lambda: self._sentences.get(ids=ids, include=["embeddings", "metadatas"]))
-        if got is None:  # the caller embeds them
-            return out
+        got = self._coord.read(lambda: self._sentences.get(ids=ids, include=["embeddings", "metadatas"]))
         vectors = got["embeddings"] if got["embeddings"] is not None else []
         meta: Any
         for meta, vector in zip(got["metadatas"] or [], vectors, strict=True):
@@ -328,21 +334,6 @@ class ChromaStore:
         )
         return [(stored_chunk(cid, doc, meta), 1.0 - float(dist)) for cid, doc, meta, dist in rows if meta]
 
-    def query_sentences(
-        self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
-    ) -> list[SentenceHit]:
-        """Nearest sentences by cosine similarity, with the chunk and version they belong to
-        (none while the index loads after a reopen: connection.py; words only meanwhile)."""
-        got = self._searchable(lambda: self._nearest(self._sentences, vector, n, where, _HIT_FIELDS))
-        if got is None:
-            return []
-        rows = zip((got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0], strict=True)
-        return [  # a vector index loaded before a delete returns the deleted rows, without metadata
-            SentenceHit(str(m["chunk_id"]), str(m["article_id"]), str(m["hash"]), 1.0 - float(d))
-            for m, d in rows
-            if m is not None
-        ]
-
     @staticmethod
     def _nearest(
         collection: Collection, vector: np.ndarray, n: int, where: dict[str, Any] | None, include: list[str]
@@ -355,10 +346,6 @@ class ChromaStore:
             where=where or None,
             include=include,  # type: ignore[arg-type]
         )
-
-    def _searchable(self, fn: Callable[[], T]) -> T | None:
-        """A read of the sentence index; None while it loads after a reopen (connection.py)."""
-        return self._coord.read(lambda: None if self._conn.warming else fn())
 
     def iter_chunks(self) -> Iterator[StoredChunk]:
         for got in self._pages(self._chunks, ["documents", "metadatas"]):

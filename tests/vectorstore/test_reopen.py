@@ -1,6 +1,6 @@
 """A reader's reopen of the embedded store (connection.py): the old Chroma System is
-stopped before the new one opens, reads wait for the swap, the sentence index loads
-after it while questions go on by their words, and a failed reopen is not the end."""
+stopped before the new one opens, reads wait for the swap, a failed reopen is not the
+end, and answering reads nothing from Chroma but the manifest."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_questions_go_on_while_the_store_is_reopened(retriever: Retriever) -> No
         asker.join(30)
     assert not failures
     assert answers and set(answers) == {"New tram model"}
-    assert store.reopens >= 3 and not store._conn.warming
+    assert store.reopens >= 3
     assert retriever.retrieve("XK-4471", 1).passages[0].dense_rank is not None, "the new index searches"
 
 
@@ -59,7 +59,7 @@ def test_a_reopen_that_fails_half_way_is_done_again_by_the_next_read(
     store = retriever.store
     load = Connection._load
 
-    def full_disk(self: Connection, warm: bool = True) -> None:
+    def full_disk(self: Connection) -> None:
         raise OSError("No space left on device")
 
     monkeypatch.setattr(Connection, "_load", full_disk)
@@ -72,18 +72,30 @@ def test_a_reopen_that_fails_half_way_is_done_again_by_the_next_read(
     assert retriever.retrieve("XK-4471", 1).passages[0].article.title == "New tram model"
 
 
-def test_an_index_that_cannot_load_leaves_questions_to_the_words_no_longer_than_the_load(
-    retriever: Retriever, monkeypatch: pytest.MonkeyPatch
+def test_answering_reads_only_the_manifest_from_chroma(
+    retriever: Retriever, monkeypatch: pytest.MonkeyPatch, settings: Settings, ingestor: Ingestor, tmp_path: Path
 ) -> None:
-    store = retriever.store
+    """Chunks, vectors and sentence vectors come from the host's rows and chunk index: an
+    embedded Chroma loads a collection's whole vector index into the process that reads
+    it, so answering reads its manifest only, also after a write (which lets go of the
+    collections it loaded)."""
+    from chromadb.api.models.Collection import Collection
 
-    def broken_index(self: Connection) -> None:
-        assert self.warming, "the swap is done and questions go on while the index loads"
-        raise RuntimeError("index file unreadable")
+    read: list[str] = []
+    for method in ("get", "query", "count", "peek"):
+        original = getattr(Collection, method)
 
-    monkeypatch.setattr(Connection, "_warm", broken_index)
-    with pytest.raises(RuntimeError):
-        store._conn.reopen(None)
-    assert not store._conn.warming
-    monkeypatch.undo()
-    assert retriever.retrieve("XK-4471", 1).passages[0].dense_rank is not None
+        def spy(self: Collection, *args: object, _original: object = original, **kwargs: object) -> object:
+            read.append(self.name)
+            return _original(self, *args, **kwargs)  # type: ignore[operator]
+
+        monkeypatch.setattr(Collection, method, spy)
+    assert retriever.retrieve("which city ordered trams?", 2).passages[0].article.title == "New tram model"
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "ferry.md").write_text("---\ntitle: Ferry\n---\nThe QF-17 ferry sails at dawn.\n")
+    run_ingest(settings, [str(more)], ingestor=ingestor)
+    read.clear()
+    found = retriever.retrieve("When does the QF-17 ferry sail?", 2)
+    assert found.passages[0].article.title == "Ferry" and found.passages[0].dense_rank is not None
+    assert read and set(read) == {f"{settings.chroma_collection}_articles"}

@@ -11,9 +11,10 @@ from ingest.runner import run_ingest
 from vectorstore.catch_up import catch_up_lexical
 from vectorstore.embedding import Embedder
 from vectorstore.lexical import tokenize
-from vectorstore.lexical_store import LexicalRow, LexicalStore
+from vectorstore.lexical_store import LexicalStore
 from vectorstore.live_lexical import LiveLexical
 from vectorstore.models import ArticleRecord
+from vectorstore.passages import PassageRow
 from vectorstore.retrieval import Filters, Retriever
 from vectorstore.store import ChromaStore
 
@@ -80,17 +81,18 @@ def test_filters_by_source_and_date(corpus: Path, settings: Settings, embedder: 
         Filters(since="last week")
 
 
-@pytest.mark.parametrize("broad", [0.0, 1.01], ids=["filtered-after-search", "chroma-where"])
+@pytest.mark.parametrize("exact_limit", [0, 10**9], ids=["filtered-after-search", "exact-among-admitted"])
 def test_both_filter_strategies_admit_the_same_chunks(
-    corpus: Path, settings: Settings, embedder: Embedder, broad: float, monkeypatch: pytest.MonkeyPatch
+    corpus: Path, settings: Settings, embedder: Embedder, exact_limit: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A filter that admits most of the store is applied after an unfiltered search (with
-    more neighbours); a selective one by Chroma. Either way the same chunks come back."""
+    """A filter that admits many chunks is applied after a search of the chunk index (with
+    more neighbours); a selective one compares every chunk it admits (dense.py). Either way
+    the same chunks come back."""
     import vectorstore.retrieval
 
     question = "dock workers strike at the port"
     unfiltered = _retriever(settings, embedder).retrieve(question, 5)
-    monkeypatch.setattr(vectorstore.retrieval, "BROAD_FILTER", broad)
+    monkeypatch.setattr(vectorstore.retrieval, "EXACT_LIMIT", exact_limit)
     retriever = _retriever(settings, embedder)
     for filters, titles in [
         (Filters(sources=("wire",)), {"Port strike ends", "New tram model"}),
@@ -149,8 +151,8 @@ def test_a_reader_brings_a_lexical_index_that_is_behind_up_to_the_manifest(
     assert again.passages[0].lexical_rank == 0
 
 
-def _rows(*texts: tuple[str, str, str]) -> list[LexicalRow]:
-    return [LexicalRow(f"{a}:{h}:{i}", a, h, t) for i, (a, h, t) in enumerate(texts)]
+def _rows(*texts: tuple[str, str, str]) -> list[PassageRow]:
+    return [PassageRow(f"{a}:{h}:{i}", a, h, t) for i, (a, h, t) in enumerate(texts)]
 
 
 def test_the_live_index_applies_new_rows_and_ranks_them_as_a_rebuild_would(tmp_path: Path) -> None:
@@ -243,22 +245,3 @@ def test_a_record_without_a_hold_number_is_found_by_its_id(
         store._articles.upsert(ids=["legacy"], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
         store.bump_generation()
     assert retriever.records()["legacy"].title == "Old writer"
-
-
-def test_while_a_reopened_index_loads_questions_are_answered_by_their_words(
-    corpus: Path, settings: Settings, embedder: Embedder
-) -> None:
-    """After a reopen the sentence index loads for seconds at 100k chunks (connection.py):
-    meanwhile the dense search is skipped, not waited for, and sentence vectors are left to
-    the caller to embed."""
-    store = App(settings).store
-    retriever = _retriever(settings, embedder)
-    assert retriever.retrieve("XK-4471", 3).passages[0].dense_rank is not None
-    store._conn.warming = True
-    try:
-        found = retriever.retrieve("XK-4471", 3)
-        assert found.passages[0].article.title == "New tram model"
-        assert all(p.dense_rank is None for p in found.passages)
-        assert found.sentences_of([found.passages[0].chunk_id]) == {found.passages[0].chunk_id: []}
-    finally:
-        store._conn.warming = False

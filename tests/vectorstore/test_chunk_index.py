@@ -1,0 +1,162 @@
+"""The host's rows and chunk index (lexical_store.py, passages.py, chunk_index.py): what a
+question reads instead of Chroma's vector collections."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from usearch.index import Index
+
+from bot.app import App
+from bot.settings import Settings
+from ingest.pipeline import Ingestor
+from ingest.runner import run_ingest
+from vectorstore.catch_up import catch_up_index
+from vectorstore.chunk_index import INDEXED_KEY, ChunkIndex
+from vectorstore.embedding import Embedder
+from vectorstore.lexical_store import LexicalStore
+from vectorstore.passages import PassageRow
+from vectorstore.retrieval import Retriever
+
+
+def _unit(rng: np.random.Generator, n: int, dim: int = 32) -> np.ndarray:
+    x = rng.standard_normal((n, dim)).astype(np.float32)
+    return np.asarray(x / np.linalg.norm(x, axis=1, keepdims=True), dtype=np.float32)
+
+
+def _rows(vectors: np.ndarray, article: str = "a", version: str = "v1") -> list[PassageRow]:
+    return [
+        PassageRow(
+            f"{article}:{version}:{i}",
+            article,
+            version,
+            f"text {i}",
+            i,
+            10 * i,
+            10 * i + 9,
+            v,
+            [(10 * i, 10 * i + 9, v)],
+        )
+        for i, v in enumerate(vectors)
+    ]
+
+
+def test_a_row_reads_back_its_text_offsets_and_vectors_within_float16(tmp_path: Path) -> None:
+    rows = LexicalStore(tmp_path / "rows.sqlite3")
+    vector = _unit(np.random.default_rng(1), 3, 384)
+    rows.add(
+        [
+            PassageRow(
+                "c1",
+                "a",
+                "v1",
+                "One. Two.",
+                4,
+                100,
+                109,
+                vector[0],
+                [(100, 104, vector[1]), (105, 109, vector[2])],
+            )
+        ]
+    )
+    [got] = rows.passages(["c1", "absent"]).values()
+    assert (got.chunk_id, got.article_id, got.hash, got.index, got.start, got.end, got.text) == (
+        "c1",
+        "a",
+        "v1",
+        4,
+        100,
+        109,
+        "One. Two.",
+    )
+    assert [(s, e) for s, e, _ in got.sentences] == [(100, 104), (105, 109)]
+    assert float(got.sentences[1][2] @ vector[2]) == pytest.approx(1.0, abs=1e-3)
+    [(seq, stored)] = list(rows.vectors())
+    assert rows.passages_at([seq])[0].chunk_id == "c1" and float(stored @ vector[0]) == pytest.approx(
+        1.0, abs=1e-3
+    )
+
+
+def test_the_index_finds_what_was_added_and_a_reader_maps_the_replaced_file(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    rows = LexicalStore(tmp_path / "rows.sqlite3")
+    index = ChunkIndex(tmp_path / "rows.usearch")
+    reader = ChunkIndex(tmp_path / "rows.usearch")  # another process's view of the same file
+    first = _unit(rng, 50)
+    rows.add(_rows(first))
+    assert index.catch_up(rows) == 50 and index.catch_up(rows) == 0, "nothing twice"
+    [(seq, similarity)] = reader.search(first[7], 1)
+    assert rows.passages_at([seq])[0].chunk_id == "a:v1:7" and similarity == pytest.approx(1.0, abs=0.02)
+
+    later = _unit(rng, 5)
+    rows.add(_rows(later, "b"))
+    assert index.catch_up(rows) == 5
+    [(seq, _)] = reader.search(later[2], 1)
+    assert rows.passages_at([seq])[0].chunk_id == "b:v1:2", "the reader mapped the writer's new file"
+
+
+def test_a_lost_or_damaged_index_is_rebuilt_from_the_rows(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    rows = LexicalStore(tmp_path / "rows.sqlite3")
+    index = ChunkIndex(tmp_path / "rows.usearch")
+    vectors = _unit(rng, 20)
+    rows.add(_rows(vectors))
+    index.catch_up(rows)
+    index.path.write_bytes(b"not an index")
+    assert index.search(vectors[0], 1) == [], "a damaged file is searched as empty, not raised"
+    assert rows.meta(INDEXED_KEY) == rows.last_seq()
+    assert index.catch_up(rows) == 20, "the rows say it is current, but the file cannot be read"
+    assert index.catch_up(rows) == 0
+    index.path.unlink()
+    assert ChunkIndex(index.path).catch_up(rows) == 20, "a missing file is rebuilt whole"
+    [(seq, _)] = index.search(vectors[4], 1)
+    assert rows.passages_at([seq])[0].chunk_id == "a:v1:4"
+
+
+def test_deleted_rows_are_skipped_and_dropped_by_a_rebuild(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    rows = LexicalStore(tmp_path / "rows.sqlite3")
+    index = ChunkIndex(tmp_path / "rows.usearch")
+
+    def replace(article: str, old: int, new: int) -> np.ndarray:
+        before = _unit(rng, old)
+        rows.add(_rows(before, article, "v1"))
+        rows.publish([(article, "v1")])
+        index.catch_up(rows)
+        rows.add(_rows(_unit(rng, new), article, "v2"))
+        rows.publish([(article, "v2")])  # the rows of v1 are gone
+        index.catch_up(rows)
+        return before
+
+    old = replace("a", 20, 10)
+    assert len(Index.restore(str(index.path))) == 30, "a few deleted keys stay"
+    keys = [seq for seq, _ in index.search(old[0], 5)]
+    assert len(keys) == 5 and [p.hash for p in rows.passages_at(keys)] == ["v2"] * len(rows.passages_at(keys))
+    replace("b", 200, 30)
+    assert len(rows) == 40 and len(Index.restore(str(index.path))) == 40, "230 dead keys: rebuilt from the rows"
+
+
+def test_a_reader_brings_a_lagging_index_up_to_the_rows(
+    tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder
+) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\ntitle: Tram\n---\nThe city ordered forty XK-4471 trams.\n")
+    run_ingest(settings, [str(folder)], ingestor=ingestor)
+    store = App(settings).store
+    store.chunk_index.path.unlink()  # as if a write was killed between its rows and its index
+    assert catch_up_index(store) == store.lexical.last_seq() == 1
+    assert catch_up_index(store) == 0
+    found = Retriever(store, embedder).retrieve("How many trams did the city order?", 1)
+    assert found.passages[0].dense_rank == 0
+
+
+def test_usearch_and_onnxruntime_load_in_either_order() -> None:
+    """usearch 2.23+ crashed the process when onnxruntime was imported after it (pinned)."""
+    code = "import usearch.index, onnxruntime; print('ok')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-500:]

@@ -1,0 +1,139 @@
+"""The host's approximate nearest-neighbour index over chunk vectors (usearch HNSW, int8),
+one file beside the host's rows (lexical_store.py), keyed by their sequence numbers.
+
+Why not Chroma's own index: an embedded Chroma loads a collection's whole HNSW index into
+the memory of every process that reads it (at 100k chunks: 220 MB for the chunks, 1.0 GB
+for the 459k sentence vectors), and reloads it whole after another process writes. This
+file holds the chunk vectors quantised to int8 (53 MB at 100k chunks); answering
+processes memory-map it (`view`: the pages are the kernel's page cache, shared by every
+process on the host, and opening it costs milliseconds), and see a writer's change by
+mapping the new file, which the writer puts in place with one rename.
+
+Writers, and processes catching the rows up from Chroma, extend it under the rows' guard
+(LexicalStore.guard): the rows after `indexed_seq` (kept in the rows' `meta` table) are
+added, and the file is replaced. Rows deleted later stay in the file until it holds
+REBUILD_DEAD_SHARE more keys than rows; searches look each key up in the rows and skip
+what is gone. A missing or unreadable file is rebuilt from the rows' vectors.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+from usearch.index import Index
+
+from vectorstore.lexical_store import LexicalStore
+
+log = logging.getLogger(__name__)
+
+CONNECTIVITY, EXPANSION_ADD, EXPANSION_SEARCH = 16, 128, 200  # bench/query.py measures recall
+REBUILD_DEAD_SHARE = 0.25  # keys of deleted rows, as a share of the rows, before a rebuild
+INDEXED_KEY = "indexed_seq"
+_ADD_STEP = 20_000
+
+
+def _new(ndim: int) -> Index:
+    return Index(
+        ndim=ndim,
+        metric="cos",
+        dtype="i8",
+        connectivity=CONNECTIVITY,
+        expansion_add=EXPANSION_ADD,
+        expansion_search=EXPANSION_SEARCH,
+    )
+
+
+class ChunkIndex:
+    """The file's current version, memory-mapped for searches, and its upkeep."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._view: Index | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self.damaged = False  # the file could not be read: the next catch-up rebuilds it
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def search(self, vector: np.ndarray, count: int) -> list[tuple[int, float]]:
+        """(row sequence number, cosine similarity) of the nearest `count` chunk vectors."""
+        view = self._current()
+        if view is None or len(view) == 0 or count <= 0:
+            return []
+        found = view.search(np.asarray(vector, dtype=np.float32), min(count, len(view)))
+        return [(int(k), 1.0 - float(d)) for k, d in zip(found.keys, found.distances, strict=True)]
+
+    def _current(self) -> Index | None:
+        """The mapped file, mapped again when a writer has replaced it."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        with self._lock:
+            if stamp != self._stamp:
+                try:
+                    self._view = Index.restore(str(self.path), view=True)
+                except Exception:  # a damaged file: searched without it until rebuilt
+                    log.exception("cannot map the chunk index %s", self.path)
+                    self._view, self.damaged = None, True
+                self._stamp = stamp
+            return self._view
+
+    # -- upkeep (callers hold the rows' guard) ----------------------------------------------
+
+    def catch_up(self, rows: LexicalStore) -> int:
+        """Add the rows added since the file was last written (all of them when it is
+        missing, unreadable or holds too many deleted keys); the number added."""
+        last = rows.last_seq()
+        indexed = rows.meta(INDEXED_KEY)
+        if indexed and last <= indexed and self.path.exists() and not self.damaged:
+            return 0
+        index = self._load() if indexed else None
+        if index is not None and len(index) > len(rows) * (1 + REBUILD_DEAD_SHARE) + 100:
+            log.info("chunk index %s: rebuilding without %d deleted rows", self.path, len(index) - len(rows))
+            index = None
+        if index is None:
+            indexed = 0
+        added = 0
+        batch: list[tuple[int, np.ndarray]] = []
+        for seq, vector in rows.vectors(after=indexed):
+            if not len(vector):  # a row written without a vector: found by its words only
+                continue
+            batch.append((seq, vector))
+            if len(batch) == _ADD_STEP:
+                index, added = _add(index, batch), added + len(batch)
+                batch = []
+        if batch:
+            index, added = _add(index, batch), added + len(batch)
+        if index is not None:
+            self._save(index)
+        rows.set_meta(INDEXED_KEY, last)
+        return added
+
+    def _load(self) -> Index | None:
+        try:
+            return Index.restore(str(self.path)) if self.path.exists() else None
+        except Exception:
+            log.exception("cannot read the chunk index %s; rebuilding it from the rows", self.path)
+            return None
+
+    def _save(self, index: Index) -> None:
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        index.save(str(tmp))
+        os.replace(tmp, self.path)
+        self.damaged = False
+
+
+def _add(index: Index | None, batch: list[tuple[int, np.ndarray]]) -> Index:
+    vectors = np.stack([v for _, v in batch])
+    index = index if index is not None else _new(int(vectors.shape[1]))
+    keys = np.asarray([s for s, _ in batch], dtype=np.uint64)
+    fresh = ~np.asarray(index.contains(keys), dtype=bool).reshape(-1)
+    if fresh.any():
+        index.add(keys[fresh], vectors[fresh], threads=os.cpu_count() or 1)
+    return index
