@@ -32,8 +32,9 @@ from bot.evaluation import first_hit_rank, load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from vectorstore.embedding import canonical_model_name, make_embedder  # noqa: E402
 from vectorstore.lexical import LexicalIndex  # noqa: E402
-from vectorstore.lexical_store import LexicalRow, LexicalStore  # noqa: E402
+from vectorstore.lexical_store import LexicalStore  # noqa: E402
 from vectorstore.live_lexical import LiveLexical  # noqa: E402
+from vectorstore.passages import PassageRow  # noqa: E402
 from vectorstore.retrieval import Filters, Retriever  # noqa: E402
 from vectorstore.store import ChromaStore  # noqa: E402
 
@@ -80,7 +81,7 @@ def scale(store: ChromaStore, copies: int) -> dict[str, Any]:
         rows = LexicalStore(Path(tmp) / "lexical.sqlite3")
         t0 = time.perf_counter()
         for k in range(copies):
-            rows.add([LexicalRow(f"{c.id}#{k}", f"{c.article_id}#{k}", c.hash, c.text) for c in chunks])
+            rows.add([PassageRow(f"{c.id}#{k}", f"{c.article_id}#{k}", c.hash, c.text) for c in chunks])
             rows.publish({(f"{c.article_id}#{k}", c.hash) for c in chunks})
         written = time.perf_counter() - t0
         before = rss_mb()
@@ -96,7 +97,7 @@ def scale(store: ChromaStore, copies: int) -> dict[str, Any]:
             times.append((time.perf_counter() - t0) * 1000)
         times.sort()
         t0 = time.perf_counter()
-        rows.add([LexicalRow(f"new:{i}", "new-article", "h", chunks[i].text) for i in range(10)])
+        rows.add([PassageRow(f"new:{i}", "new-article", "h", chunks[i].text) for i in range(10)])
         rows.publish([("new-article", "h")])
         write_ms = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()

@@ -31,6 +31,7 @@ from vectorstore.lexical_store import LexicalStore
 log = logging.getLogger(__name__)
 
 CONNECTIVITY, EXPANSION_ADD, EXPANSION_SEARCH = 16, 128, 200  # bench/query.py measures recall
+PARALLEL_ADD = 5000  # keys added at once from which the graph is built on every core
 REBUILD_DEAD_SHARE = 0.25  # keys of deleted rows, as a share of the rows, before a rebuild
 INDEXED_KEY = "indexed_seq"
 _ADD_STEP = 20_000
@@ -56,6 +57,7 @@ class ChunkIndex:
         self._view: Index | None = None
         self._stamp: tuple[int, int, int] | None = None
         self.damaged = False  # the file could not be read: the next catch-up rebuilds it
+        self.missing = False  # no file at the last search
 
     # -- answering -----------------------------------------------------------------------------
 
@@ -72,12 +74,14 @@ class ChunkIndex:
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
+            self.missing = True
             return None
+        self.missing = False
         stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
         with self._lock:
             if stamp != self._stamp:
                 try:
-                    self._view = Index.restore(str(self.path), view=True)
+                    self._view = _restore(self.path, view=True)
                 except Exception:  # a damaged file: searched without it until rebuilt
                     log.exception("cannot map the chunk index %s", self.path)
                     self._view, self.damaged = None, True
@@ -117,7 +121,7 @@ class ChunkIndex:
 
     def _load(self) -> Index | None:
         try:
-            return Index.restore(str(self.path)) if self.path.exists() else None
+            return _restore(self.path, view=False) if self.path.exists() else None
         except Exception:
             log.exception("cannot read the chunk index %s; rebuilding it from the rows", self.path)
             return None
@@ -125,8 +129,24 @@ class ChunkIndex:
     def _save(self, index: Index) -> None:
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         index.save(str(tmp))
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)  # on disk before it replaces the old file: a power cut leaves one of them
+        finally:
+            os.close(fd)
         os.replace(tmp, self.path)
         self.damaged = False
+
+
+def _restore(path: Path, view: bool) -> Index:
+    """The file, loaded or mapped, with the search and build settings (the file keeps only
+    its graph)."""
+    index = Index.restore(
+        str(path), view=view, expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH
+    )
+    if index is None:
+        raise ValueError(f"{path} is not a usearch index")
+    return index
 
 
 def _add(index: Index | None, batch: list[tuple[int, np.ndarray]]) -> Index:
@@ -135,5 +155,7 @@ def _add(index: Index | None, batch: list[tuple[int, np.ndarray]]) -> Index:
     keys = np.asarray([s for s, _ in batch], dtype=np.uint64)
     fresh = ~np.asarray(index.contains(keys), dtype=bool).reshape(-1)
     if fresh.any():
-        index.add(keys[fresh], vectors[fresh], threads=os.cpu_count() or 1)
+        # one thread builds the same graph every time (reproducible rankings); many only pay off for a rebuild
+        threads = (os.cpu_count() or 1) if fresh.sum() >= PARALLEL_ADD else 1
+        index.add(keys[fresh], vectors[fresh], threads=threads)
     return index

@@ -9,9 +9,10 @@ Chroma caches one System per path and process (SharedSystemClient), so reopening
 stopping that System and making a new client, which loads the index from disk with every
 committed write; reads wait for the swap (gate.py). Answering reads only the manifest
 collection (the chunks and their vectors come from the host's rows and chunk index:
-retrieval.py), so a reopen is cheap, and a writer or a catch-up that loaded the vector
-collections lets them go with one (Coordinator.release). A Chroma server keeps one index
-for all its clients, so a server connection is never reopened.
+retrieval.py), so a reopen is cheap, and a process that loaded the vector collections
+(a write, a catch-up) lets them go with one once it is done (Coordinator.release). A
+Chroma server keeps one index for all its clients, so a server connection is never
+reopened.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ class Connection:
     lock: threading.RLock = field(default_factory=threading.RLock)
     gate: Gate = field(default_factory=Gate)  # reads of the collections vs. a swap of them
     broken: bool = False  # a swap stopped the old System but could not open the new one
+    vectors_loaded: bool = False  # a write or a catch-up read the vector collections (loaded whole)
 
     def open(self, wait: bool = True, guarded: bool = False) -> bool:
         """Open the client and load the collections' indexes. An embedded store is loaded
@@ -132,6 +134,7 @@ class Connection:
         client = open_client(self.settings)
         chunks, articles, sentences = _collections(client, self.settings, self.model_name)
         self.client, self.chunks, self.articles, self.sentences = client, chunks, articles, sentences
+        self.vectors_loaded = False
         # what the loaded indexes hold, read while nothing can write (the guard): a writer
         # that started after the load must not look already known (coordination.py)
         self.known_generation = _marker(articles, GENERATION_ID)

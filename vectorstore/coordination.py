@@ -132,17 +132,21 @@ class Coordinator:
             finally:
                 if fresh and self._dirty:
                     self.bump_generation()
-                if fresh and self._conn.embedded:  # the written collections' indexes, let go
-                    self._conn.reopen(self._conn.known_generation, guarded=True)
 
-    def release(self) -> None:
-        """Let go of the collections' loaded indexes (an embedded store), unless a writer
-        runs: answering reads the manifest only (connection.py)."""
-        if self._conn.embedded and not self._conn.gate.reading() and self._conn.lock.acquire(blocking=False):
-            try:
-                self._conn.reopen(self._conn.known_generation)
-            finally:
-                self._conn.lock.release()
+    def release(self) -> bool:
+        """Let go of the vector collections this process loaded (an embedded store: a
+        write or a catch-up read them; answering reads the manifest only, connection.py).
+        Not while this process writes, inside a read, or while another process writes
+        (the load guard): False then, and nothing changed."""
+        conn = self._conn
+        if not (conn.embedded and conn.vectors_loaded) or self.lock.held_here or conn.gate.reading():
+            return False
+        if not conn.lock.acquire(blocking=False):
+            return False
+        try:
+            return conn.reopen(conn.known_generation)
+        finally:
+            conn.lock.release()
 
     def _guard(self, fresh: bool) -> Any:
         """The load guard, exclusively, for a writer's whole run (embedded store)."""
@@ -172,7 +176,7 @@ class Coordinator:
                     self._migrate()
             self.write_seq += 1
             self._conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq)
-            self._dirty = True
+            self._dirty = self._conn.vectors_loaded = True
             yield
 
     def _migrate(self) -> None:
@@ -206,7 +210,8 @@ class Coordinator:
         meta: dict[str, Any] = {"value": value, "kind": "marker"}
         if seq is not None:
             meta["seq"] = seq
-        self._conn.articles.upsert(ids=[key], embeddings=_MARKER_VECTOR, metadatas=[meta])  # type: ignore[list-item]
+        with self._conn.gate.shared():  # not while another thread swaps the collections
+            self._conn.articles.upsert(ids=[key], embeddings=_MARKER_VECTOR, metadatas=[meta])  # type: ignore[list-item]
         return value
 
 

@@ -27,7 +27,7 @@ Visible = Callable[[str, str], bool]  # (article id, version) -> may be returned
 
 
 class DenseSearch:
-    def __init__(self, rows: LexicalStore, index: ChunkIndex, candidates: int = 100, kept: int = 60) -> None:
+    def __init__(self, rows: LexicalStore, index: ChunkIndex, candidates: int = 200, kept: int = 60) -> None:
         self._rows = rows
         self._index = index
         self._candidates = candidates  # chunks the index proposes
@@ -44,11 +44,11 @@ class DenseSearch:
         else:
             proposed = self._index.search(vector, math.ceil(self._candidates / max(share, 1e-9)))
         near = dict(proposed)
+        keep = [seq for seq, article, version in self._rows.owners(list(near)) if visible(article, version)]
         scored: list[tuple[StoredPassage, float]] = []
-        for row in self._rows.passages_at([seq for seq, _ in proposed]):
-            if visible(row.article_id, row.hash):
-                best = best_similarity(vector, row.sentences)
-                scored.append((row, near[row.seq] if best is None else best))
+        for row in self._rows.passages_at(keep):  # texts and sentences of the visible ones only
+            best = best_similarity(vector, row.sentences)
+            scored.append((row, near[row.seq] if best is None else best))
         scored.sort(key=lambda hit: -hit[1])
         return scored[: self._kept]
 

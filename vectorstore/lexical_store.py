@@ -210,6 +210,16 @@ class LexicalStore:
             out.extend(_passage(row) for row in rows)
         return out
 
+    def owners(self, seqs: Sequence[int]) -> list[tuple[int, str, str]]:
+        """(sequence number, article, version) of the rows of these numbers that exist."""
+        out: list[tuple[int, str, str]] = []
+        for part in _parts(list(seqs)):
+            marks = ",".join("?" * len(part))
+            out.extend(
+                self._db().execute(f"SELECT seq, article_id, hash FROM chunk WHERE seq IN ({marks})", part)
+            )
+        return out
+
     def vectors(
         self, after: int = 0, articles: Sequence[str] | None = None
     ) -> Iterator[tuple[int, np.ndarray]]:

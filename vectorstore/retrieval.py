@@ -86,24 +86,32 @@ class _Snapshot:
     records: dict[str, ArticleRecord]
     lexical: LiveLexical  # shared by the snapshots: it may hold rows a writer added since
     chunks: int = 0
-    shares: dict[Filters, float] = field(default_factory=dict)
+    shares: dict[Filters, tuple[float, list[str]]] = field(default_factory=dict)
     seq: int = 0  # the write number when read (ChromaStore.write_seq)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def share(self, filters: Filters) -> float:
         """The share of chunks the filters admit, once per snapshot and filter (a server's
         questions all carry the same one)."""
+        return self._admitted(filters)[0]
+
+    def admitted(self, filters: Filters) -> list[str]:
+        """The ids of the articles the filters admit (cached like `share`)."""
+        return self._admitted(filters)[1]
+
+    def _admitted(self, filters: Filters) -> tuple[float, list[str]]:
         with self.lock:
             cached = self.shares.get(filters)
         if cached is not None:
             return cached
-        admitted = sum(r.n_chunks for r in self.records.values() if filters.admits(r))
-        share = admitted / self.chunks if self.chunks else 0.0
+        ids = [a for a, r in self.records.items() if filters.admits(r)]
+        admitted = sum(self.records[a].n_chunks for a in ids)
+        found = (admitted / self.chunks if self.chunks else 0.0, ids)
         with self.lock:
             if len(self.shares) >= 256:
                 self.shares.clear()
-            self.shares[filters] = share
-        return share
+            self.shares[filters] = found
+        return found
 
 
 class Retriever:
@@ -113,7 +121,7 @@ class Retriever:
         self,
         store: ChromaStore,
         embedder: Embedder,
-        dense_candidates: int = 100,
+        dense_candidates: int = 200,
         lexical_candidates: int = 40,
         dense_kept: int = 60,
         dense_weight: float = 1.0,
@@ -129,6 +137,7 @@ class Retriever:
         self._search = DenseSearch(store.lexical, store.chunk_index, dense_candidates, dense_kept)
         self._lock = threading.Lock()
         self._refreshing = False
+        self._tidying = False
         self._checked_dimension = False
 
     @property
@@ -157,7 +166,26 @@ class Retriever:
             if self._store.needs_reopen(generation) and not self._refreshing:
                 self._refreshing = True
                 threading.Thread(target=self._refresh, args=(generation,), daemon=True).start()
+            if not self._tidying and self._untidy():
+                self._tidying = True
+                threading.Thread(target=self._tidy, daemon=True).start()
             return current
+
+    def _untidy(self) -> bool:
+        index = self._store.chunk_index
+        return self._store.holds_vectors or index.damaged or (index.missing and len(self._live) > 0)
+
+    def _tidy(self) -> None:
+        """Off the question path: let go of the vector collections a write or a catch-up
+        in this process loaded (store.release), and rebuild a lost or damaged chunk index."""
+        try:
+            if self._store.holds_vectors:
+                self._store.release()  # False while this process writes: the next question retries
+            catch_up_index(self._store)
+        except Exception:
+            log.exception("tidying the store's memory or chunk index failed")
+        finally:
+            self._tidying = False
 
     def _refresh(self, generation: str) -> None:
         try:
@@ -183,8 +211,7 @@ class Retriever:
         """The snapshot of a generation: the manifest (what changed since the last one),
         and the lexical index brought up to it."""
         seq, records = self._manifest()
-        if catch_up_lexical(self._store, records):  # read back from Chroma's collections:
-            self._store.release()  # an embedded store's loaded indexes are let go again
+        catch_up_lexical(self._store, records)  # what Chroma holds and this host's rows lack
         catch_up_index(self._store)
         self._live.refresh()
         chunks = sum(r.n_chunks for r in records.values())
@@ -267,7 +294,7 @@ class Retriever:
             if share == 0.0:
                 return {}
             if share * snap.chunks <= EXACT_LIMIT:
-                among = [a for a, r in snap.records.items() if filters.admits(r)]
+                among = snap.admitted(filters)
         hits = self._search.search(vector, lambda a, h: _admitted(snap, a, h, filters), among, share)
         return {row.chunk_id: (rank, sim) for rank, (row, sim) in enumerate(hits)}
 

@@ -19,8 +19,8 @@ indexes hold and reopen the embedded store when another process wrote (connectio
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 __all__ = ["EF_SEARCH", "MAX_NEIGHBORS", "ChromaStore", "chunk_id"]
 
 _PAGE = 2000
+T = TypeVar("T")
 # Manifest records carry no meaning as vectors; Chroma needs one anyway.
 _MANIFEST_VECTOR = np.ones((1, 1), dtype=np.float32)
 
@@ -73,9 +74,10 @@ class ChromaStore:
         self._model_name = model_name
         self._location = location(settings)
         self._conn: Connection = connect(settings, model_name)
-        stamp = check_format(self._chunks, self._sentences, self._location)
-        self._check_model()
-        self._max_batch = max(1, min(self._conn.client.get_max_batch_size(), 1000))
+        with self._conn.gate.shared():  # not while another thread swaps the shared connection
+            stamp = check_format(self._chunks, self._sentences, self._location)
+            self._check_model()
+            self._max_batch = max(1, min(self._conn.client.get_max_batch_size(), 1000))
         rows = settings.data_dir / _lexical_file(settings)
         self.lexical = LexicalStore(rows)
         self.chunk_index = ChunkIndex(rows.with_suffix(".usearch"))
@@ -108,7 +110,8 @@ class ChromaStore:
     def check_dimension(self, dimension: int, record: bool = True) -> None:
         """Refuse a model whose dimension differs from the store's; a writer (`record`)
         records it on first use."""
-        recorded = (self._chunks.metadata or {}).get("dimension")
+        with self._conn.gate.shared():
+            recorded = (self._chunks.metadata or {}).get("dimension")
         if recorded is None and record:
             with self._coord.write_scope():
                 meta = dict(self._chunks.metadata or {})
@@ -149,10 +152,15 @@ class ChromaStore:
     def bump_generation(self) -> None:
         self._coord.bump_generation()
 
-    def release(self) -> None:
-        """Let go of the Chroma collections this process loaded (a catch-up read them):
-        answering does not search them (connection.py)."""
-        self._coord.release()
+    @property
+    def holds_vectors(self) -> bool:
+        """True when this process has loaded the vector collections (a write, a catch-up)."""
+        return bool(self._conn.embedded and self._conn.vectors_loaded)
+
+    def release(self) -> bool:
+        """Let go of the vector collections this process loaded: answering does not search
+        them (connection.py). False when it must wait (a write under way)."""
+        return self._coord.release()
 
     @property
     def writer_lock(self) -> WriterLock:
@@ -208,7 +216,7 @@ class ChromaStore:
         out: dict[str, set[str]] = {a: set() for a in article_ids}
         for start in range(0, len(article_ids), 100):
             where: Any = {"article_id": {"$in": list(article_ids[start : start + 100])}}
-            got = self._coord.read(lambda w=where: self._chunks.get(where=w, include=["metadatas"]))  # type: ignore[misc]
+            got = self._vector_read(lambda w=where: self._chunks.get(where=w, include=["metadatas"]))  # type: ignore[misc]
             for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
                 out[str(meta["article_id"])].add(cid)
         return out
@@ -300,7 +308,7 @@ class ChromaStore:
         ids = sentence_ids(chunk_ids, counts)
         if not ids:
             return out
-        got = self._coord.read(lambda: self._sentences.get(ids=ids, include=["embeddings", "metadatas"]))
+        got = self._vector_read(lambda: self._sentences.get(ids=ids, include=["embeddings", "metadatas"]))
         vectors = got["embeddings"] if got["embeddings"] is not None else []
         meta: Any
         for meta, vector in zip(got["metadatas"] or [], vectors, strict=True):
@@ -315,7 +323,7 @@ class ChromaStore:
         """Chunks (text and metadata) by id; ids not stored are left out."""
         if not ids:
             return {}
-        got = self._coord.read(lambda: self._chunks.get(ids=list(ids), include=["documents", "metadatas"]))
+        got = self._vector_read(lambda: self._chunks.get(ids=list(ids), include=["documents", "metadatas"]))
         rows = zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
         return {cid: stored_chunk(cid, doc, meta) for cid, doc, meta in rows}
 
@@ -324,7 +332,7 @@ class ChromaStore:
     ) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks by cosine similarity (1 - Chroma's cosine distance)."""
         include = ["documents", "metadatas", "distances"]
-        got = self._coord.read(lambda: self._nearest(self._chunks, vector, n, where, include))
+        got = self._vector_read(lambda: self._nearest(self._chunks, vector, n, where, include))
         rows = zip(
             got["ids"][0],
             (got["documents"] or [[]])[0],
@@ -333,6 +341,13 @@ class ChromaStore:
             strict=True,
         )
         return [(stored_chunk(cid, doc, meta), 1.0 - float(dist)) for cid, doc, meta, dist in rows if meta]
+
+    def _vector_read(self, fn: Callable[[], T]) -> T:
+        """A read of the chunk or sentence collection: an embedded Chroma loads its whole
+        vector index for it, which `release` lets go of later."""
+        got = self._coord.read(fn)
+        self._conn.vectors_loaded = True
+        return got
 
     @staticmethod
     def _nearest(
@@ -348,12 +363,13 @@ class ChromaStore:
         )
 
     def iter_chunks(self) -> Iterator[StoredChunk]:
+        self._conn.vectors_loaded = True
         for got in self._pages(self._chunks, ["documents", "metadatas"]):
             rows = zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
             yield from (stored_chunk(cid, doc, meta) for cid, doc, meta in rows)
 
     def chunks_of(self, article_id: str) -> list[StoredChunk]:
-        got = self._coord.read(
+        got = self._vector_read(
             lambda: self._chunks.get(where={"article_id": article_id}, include=["documents", "metadatas"])
         )
         chunks = [
@@ -363,18 +379,20 @@ class ChromaStore:
         return sorted(chunks, key=lambda c: (c.hash, c.index))
 
     def embeddings_of(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        got = self._coord.read(lambda: self._chunks.get(ids=list(ids), include=["embeddings"]))
+        got = self._vector_read(lambda: self._chunks.get(ids=list(ids), include=["embeddings"]))
         vectors = got["embeddings"] if got["embeddings"] is not None else []
         return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], vectors, strict=True)}
 
     def stats(self) -> StoreStats:
         records = self.records()
         dates = [r.date for r in records.values() if r.date]
-        dim = (self._chunks.metadata or {}).get("dimension")
+        with self._conn.gate.shared():
+            meta = dict(self._chunks.metadata or {})
+        dim = meta.get("dimension")
         return StoreStats(
             articles=len(records),
             chunks=sum(r.n_chunks for r in records.values()),
-            embedding_model=str((self._chunks.metadata or {}).get("embedding_model", self._model_name)),
+            embedding_model=str(meta.get("embedding_model", self._model_name)),
             dimension=int(dim) if dim is not None else None,
             location=self._location,
             newest_article_date=max(dates) if dates else None,

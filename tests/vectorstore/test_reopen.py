@@ -72,14 +72,29 @@ def test_a_reopen_that_fails_half_way_is_done_again_by_the_next_read(
     assert retriever.retrieve("XK-4471", 1).passages[0].article.title == "New tram model"
 
 
-def test_answering_reads_only_the_manifest_from_chroma(
+def test_answering_reads_only_the_manifest_and_lets_go_of_what_a_write_loaded(
     retriever: Retriever, monkeypatch: pytest.MonkeyPatch, settings: Settings, ingestor: Ingestor, tmp_path: Path
 ) -> None:
     """Chunks, vectors and sentence vectors come from the host's rows and chunk index: an
     embedded Chroma loads a collection's whole vector index into the process that reads
-    it, so answering reads its manifest only, also after a write (which lets go of the
-    collections it loaded)."""
+    it, so answering reads its manifest only, and a process that wrote (the bot's feed
+    poller, /ingest) lets go of the collections it loaded, off the question path, once
+    its write is done."""
     from chromadb.api.models.Collection import Collection
+
+    store = retriever.store
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "ferry.md").write_text("---\ntitle: Ferry\n---\nThe QF-17 ferry sails at dawn.\n")
+    with store.writing("test"):
+        run_ingest(settings, [str(more)], ingestor=ingestor)
+        assert store.holds_vectors and not store.release(), "not let go while this process writes"
+    assert retriever.retrieve("When does the QF-17 ferry sail?", 2).passages[0].article.title == "Ferry"
+    for _ in range(100):
+        if not store.holds_vectors:
+            break
+        threading.Event().wait(0.05)
+    assert not store.holds_vectors, "let go after the write, without a question waiting for it"
 
     read: list[str] = []
     for method in ("get", "query", "count", "peek"):
@@ -90,12 +105,8 @@ def test_answering_reads_only_the_manifest_from_chroma(
             return _original(self, *args, **kwargs)  # type: ignore[operator]
 
         monkeypatch.setattr(Collection, method, spy)
-    assert retriever.retrieve("which city ordered trams?", 2).passages[0].article.title == "New tram model"
-    more = tmp_path / "more"
-    more.mkdir()
-    (more / "ferry.md").write_text("---\ntitle: Ferry\n---\nThe QF-17 ferry sails at dawn.\n")
-    run_ingest(settings, [str(more)], ingestor=ingestor)
-    read.clear()
     found = retriever.retrieve("When does the QF-17 ferry sail?", 2)
     assert found.passages[0].article.title == "Ferry" and found.passages[0].dense_rank is not None
+    assert found.sentences_of([found.passages[0].chunk_id])[found.passages[0].chunk_id], "sentence vectors"
     assert read and set(read) == {f"{settings.chroma_collection}_articles"}
+    assert not store.holds_vectors
