@@ -158,9 +158,9 @@ class App:
         )
 
     def warm_up(self) -> None:
-        """Load the model, the snapshot and Chroma's vector index before the first question:
-        the first search of a process loads the index (about 0.4 s with a small store), and
-        a bot's answer workers would all wait on it."""
+        """Load the model, the snapshot (manifest, BM25 replica, the host's rows and chunk
+        index brought up to date) before the first question: a bot's answer workers would
+        all wait on them."""
         self.retriever.retrieve("warm up", k=1)
 
     def bot_parts(self) -> BotParts:
