@@ -37,6 +37,7 @@ import numpy as np
 
 from vectorstore.lexical import tokenize
 from vectorstore.passages import PassageRow, Sentences, decode_sentences, decode_vector, encode
+from vectorstore.settings import StoreSettings
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,14 @@ class StoredRow:
     article_id: str
     hash: str
     tokens: list[str]
+
+
+def rows_file(settings: StoreSettings) -> str:
+    """The name of this host's rows file for a store (the chunk index is beside it)."""
+    name = settings.chroma_collection
+    if settings.chroma_host:
+        return f"lexical-{settings.chroma_host}-{settings.chroma_port}-{name}.sqlite3"
+    return "lexical.sqlite3" if name == "newsdesk" else f"lexical-{name}.sqlite3"
 
 
 class LexicalStore:
@@ -127,15 +136,20 @@ class LexicalStore:
                 values,
             )
 
-    def publish(self, versions: Iterable[tuple[str, str | None]]) -> None:
+    def publish(self, versions: Iterable[tuple[str, str | None]], sweep: bool = False) -> None:
         """Make each (article id, hash) the visible version and drop the rows of the version
         visible before (rows of versions being written stay); a hash of None removes the
-        article. Callers hold `guard()` from the manifest change (or read) to this call."""
+        article. The store's writer (`sweep`) drops every other version's rows: those a
+        killed run left behind, never published. Callers hold `guard()` from the manifest
+        change (or read) to this call."""
         db = self._db()
         with _Transaction(db):
             for article_id, version in versions:
                 row = db.execute("SELECT hash FROM article WHERE article_id = ?", (article_id,)).fetchone()
-                if row is not None and row[0] != version:
+                if sweep:
+                    others = "DELETE FROM chunk WHERE article_id = ? AND hash IS NOT ?"
+                    db.execute(others, (article_id, version))
+                elif row is not None and row[0] != version:
                     db.execute("DELETE FROM chunk WHERE article_id = ? AND hash = ?", (article_id, row[0]))
                 if version is None:
                     db.execute("DELETE FROM article WHERE article_id = ?", (article_id,))

@@ -29,7 +29,7 @@ from vectorstore.connection import EF_SEARCH, MAX_NEIGHBORS, Connection, connect
 from vectorstore.coordination import coordinator
 from vectorstore.errors import ArticleNotFoundError, ModelMismatchError
 from vectorstore.format import FORMAT_KEY, FORMAT_VERSION, check_format
-from vectorstore.lexical_store import LexicalStore
+from vectorstore.lexical_store import LexicalStore, rows_file
 from vectorstore.lock import WaitCallback, WriterLock
 from vectorstore.metadata import (
     MARKER_IDS,
@@ -59,13 +59,6 @@ T = TypeVar("T")
 _MANIFEST_VECTOR = np.ones((1, 1), dtype=np.float32)
 
 
-def _lexical_file(settings: StoreSettings) -> str:
-    name = settings.chroma_collection
-    if settings.chroma_host:
-        return f"lexical-{settings.chroma_host}-{settings.chroma_port}-{name}.sqlite3"
-    return "lexical.sqlite3" if name == "newsdesk" else f"lexical-{name}.sqlite3"
-
-
 class ChromaStore:
     """Articles and their chunks in Chroma, with the manifest that makes updates atomic."""
 
@@ -78,7 +71,7 @@ class ChromaStore:
             stamp = check_format(self._chunks, self._sentences, self._location)
             self._check_model()
             self._max_batch = max(1, min(self._conn.client.get_max_batch_size(), 1000))
-        rows = settings.data_dir / _lexical_file(settings)
+        rows = settings.data_dir / rows_file(settings)
         self.lexical = LexicalStore(rows)
         self.chunk_index = ChunkIndex(rows.with_suffix(".usearch"))
         self._coord = coordinator(self._conn, stamp)
@@ -253,7 +246,7 @@ class ChromaStore:
                     embeddings=np.repeat(_MANIFEST_VECTOR, len(writes), axis=0),
                     metadatas=[article_meta(w.article, len(w.chunks), seq) for w in writes],  # type: ignore[misc]
                 )
-                self.lexical.publish((w.article.id, w.article.hash) for w in writes)
+                self.lexical.publish(((w.article.id, w.article.hash) for w in writes), sweep=True)
             stored = self.chunk_ids_of([w.article.id for w in writes])
             for w, chunk_ids in zip(writes, rows.ids, strict=True):
                 self._delete_chunks(sorted(stored[w.article.id] - set(chunk_ids)))
@@ -292,7 +285,7 @@ class ChromaStore:
             record = self.record(article_id)
             with self.lexical.guard():
                 self._articles.delete(ids=[article_id])
-                self.lexical.publish([(article_id, None)])
+                self.lexical.publish([(article_id, None)], sweep=True)
             self.remove_stale_chunks(article_id, keep=set())
         return record
 

@@ -191,3 +191,19 @@ def test_a_write_cut_off_after_the_file_is_replaced_is_completed_by_the_next(
     assert rows.meta(INDEXED_KEY) == 8 and len(Index.restore(str(index.path))) == 8
     [(seq, _)] = index.search(vectors[6], 1)
     assert rows.passages_at([seq])[0].chunk_id == "b:v1:2"
+
+
+def test_the_writer_sweeps_rows_a_killed_run_left_and_a_catch_up_does_not(tmp_path: Path) -> None:
+    rng = np.random.default_rng(13)
+    rows = LexicalStore(tmp_path / "rows.sqlite3")
+    rows.add(_rows(_unit(rng, 2), "a", "v1"))
+    rows.publish([("a", "v1")])
+    rows.add(_rows(_unit(rng, 3), "a", "v2"))  # a run killed before its manifest flip
+    rows.add(_rows(_unit(rng, 2), "a", "v3"))
+    rows.publish([("a", "v3")])  # a catch-up: another version may be being written
+    assert sorted({p.hash for p in rows.passages_at([s for s, _ in rows.vectors()])}) == ["v2", "v3"]
+    rows.add(_rows(_unit(rng, 1), "a", "v4"))
+    rows.publish([("a", "v4")], sweep=True)  # the store's writer: no other version is being written
+    assert [p.hash for p in rows.passages_at([s for s, _ in rows.vectors()])] == ["v4"]
+    rows.publish([("a", None)], sweep=True)
+    assert len(rows) == 0 and rows.versions() == {}
