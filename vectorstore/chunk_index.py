@@ -73,9 +73,9 @@ class ChunkIndex:
         """The mapped file, mapped again when a writer has replaced it."""
         try:
             st = os.stat(self.path)
-        except FileNotFoundError:
+        except FileNotFoundError:  # deleted: what is mapped still serves until it is rebuilt
             self.missing = True
-            return None
+            return self._view
         self.missing = False
         stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
         with self._lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -207,3 +208,26 @@ def test_the_writer_sweeps_rows_a_killed_run_left_and_a_catch_up_does_not(tmp_pa
     assert [p.hash for p in rows.passages_at([s for s, _ in rows.vectors()])] == ["v4"]
     rows.publish([("a", None)], sweep=True)
     assert len(rows) == 0 and rows.versions() == {}
+
+
+def test_a_question_that_finds_the_index_gone_has_it_rebuilt_off_its_path(
+    tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder
+) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\ntitle: Tram\n---\nThe city ordered forty XK-4471 trams.\n")
+    run_ingest(settings, [str(folder)], ingestor=ingestor)
+    store = App(settings).store
+    retriever = Retriever(store, embedder)
+    assert retriever.retrieve("How many trams did the city order?", 1).passages[0].dense_rank == 0
+    store.chunk_index.path.unlink()  # deleted by hand, on a store nobody writes to
+    found = retriever.retrieve("How many trams did the city order?", 1)
+    assert found.passages[0].dense_rank == 0, "the mapped file still serves"
+    for _ in range(100):
+        if store.chunk_index.path.exists():
+            break
+        retriever.retrieve("How many trams did the city order?", 1)
+        threading.Event().wait(0.05)
+    assert store.chunk_index.path.exists(), "rebuilt from the rows, no question waiting for it"
+    fresh = Retriever(App(settings).store, embedder)  # another process would map the new file
+    assert fresh.retrieve("How many trams did the city order?", 1).passages[0].dense_rank == 0
