@@ -26,11 +26,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from vectorstore.connection import EF_SEARCH, Connection, location
+from vectorstore.connection import EF_SEARCH, HNSW_CONFIG, Connection, location
 from vectorstore.errors import StoreBusyError, StoreUnavailableError
 from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
 from vectorstore.lock import LeaseLock, LoadGuard, WaitCallback, WriterLock, busy_text, command_line
 from vectorstore.metadata import GENERATION_ID, WRITE_EPOCH_ID
+from vectorstore.migrate import move_sentences
 
 log = logging.getLogger(__name__)
 
@@ -180,15 +181,23 @@ class Coordinator:
             yield
 
     def _migrate(self) -> None:
-        """Format 1 or 2 -> 3: record the version and this version's ef_search (format.py)."""
-        chunks, sentences = self._conn.chunks, self._conn.sentences
+        """Format 1, 2 or 3 -> 4 (format.py): the sentences moved into their chunks'
+        metadata and the sentence collection emptied (migrate.py), then the version and
+        this version's ef_search recorded."""
+        conn = self._conn
+        chunks = conn.chunks
+        if move_sentences(chunks, conn.sentences) or conn.sentences.count():
+            name = f"{conn.settings.chroma_collection}_sentences"
+            conn.client.delete_collection(name)
+            conn.sentences = conn.client.get_or_create_collection(
+                name, configuration={"hnsw": HNSW_CONFIG}, embedding_function=None
+            )
         meta = {**(chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION}
         meta.pop("hnsw:space", None)
         chunks.modify(metadata=meta)
-        for collection in (chunks, sentences):
-            collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+        chunks.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
         self._stamp = False
-        log.info("store %s: stamped format %d", location(self._conn.settings), FORMAT_VERSION)
+        log.info("store %s: stamped format %d", location(conn.settings), FORMAT_VERSION)
 
     # -- the markers -----------------------------------------------------------------------
 

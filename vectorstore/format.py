@@ -16,9 +16,16 @@ embedding model and its dimension.
   stamped 3 by its next writer; format-2 code refuses to open a format-3 store. A
   format-2 process already running at the stamp may still write: its marker has no `seq`,
   and a reader that sees the number go back reads the whole manifest.
+- 4: each chunk's sentences (offsets and in-context vectors) are in the chunk's own
+  metadata (`sentences`), no longer in `<name>_sentences`, which is left empty: nothing
+  searches them in Chroma (answering reads the host's rows and chunk index), and an
+  embedded writer no longer loads their HNSW index (about 1 GB at 100k chunks). A
+  format 1-3 store is read as it is (a chunk without the field has its sentences read
+  from the collection) and migrated by its next writer (migrate.py: the sentences moved,
+  the collection emptied, then the version stamped); older code refuses it afterwards.
 
 A store without a recorded version is probed once when opened: one that holds sentence
-vectors and counts (1) is read as it is and stamped 3 by its next writer (its lexical
+vectors and counts (1) is read as it is and migrated to 4 by its next writer (its lexical
 rows are read back from its chunks on first use); an older one (0) is refused with the command that
 rebuilds it. Code reads only the current format: nothing guesses from missing fields.
 """
@@ -32,7 +39,7 @@ from vectorstore.errors import StoreFormatError
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 FORMAT_KEY = "format_version"
 
 
@@ -53,8 +60,8 @@ def check_format(chunks: Collection, sentences: Collection, location: str) -> bo
     version = recorded_version(chunks)
     if version == FORMAT_VERSION:
         return False
-    if version == 2:
-        return True  # stamped 3 by its next writer
+    if version in (2, 3):
+        return True  # migrated to 4 by its next writer
     if version is not None and version > FORMAT_VERSION:
         raise StoreFormatError(
             f"The store in {location} has format {version}, written by a newer newsdesk "

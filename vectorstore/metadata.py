@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,13 +11,14 @@ from typing import Any
 import numpy as np
 
 from vectorstore.models import Article, ArticleRecord, Chunk, date_to_ts
-from vectorstore.passages import PassageRow
+from vectorstore.passages import PassageRow, Sentences, sentences_field
 from vectorstore.passages import sentence_rows as paired
 
 GENERATION_ID = "__generation__"  # moves after every change of content: readers refresh
 WRITE_EPOCH_ID = "__write_epoch__"  # moves before a writer's first write: writers reload
 LEASE_ID = "__writer_lease__"  # the writer lease on a Chroma server (lock.py)
 MARKER_IDS = frozenset({GENERATION_ID, WRITE_EPOCH_ID, LEASE_ID})  # manifest records that are not articles
+SENTENCES_KEY = "sentences"  # a chunk's sentences' offsets and vectors (passages.sentences_field; format 4)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class SentenceHit:
     similarity: float
 
 
-def chunk_meta(article: Article, chunk: Chunk) -> dict[str, str | int]:
+def chunk_meta(article: Article, chunk: Chunk, sentences: Sentences) -> dict[str, str | int]:
     meta: dict[str, str | int] = {
         "article_id": article.id,
         "hash": article.hash,
@@ -53,6 +54,8 @@ def chunk_meta(article: Article, chunk: Chunk) -> dict[str, str | int]:
         "scope": article.scope,
         "n_sentences": len(chunk.sentences),
     }
+    if sentences:
+        meta[SENTENCES_KEY] = sentences_field(sentences)
     put_optional(meta, article)
     return meta
 
@@ -132,19 +135,11 @@ def stored_chunk(cid: str, doc: str | None, meta: Any) -> StoredChunk:
 
 
 def passage_row(
-    cid: str, article: Article, chunk: Chunk, vector: np.ndarray, sentences: np.ndarray
+    cid: str, article: Article, chunk: Chunk, vector: np.ndarray, sentences: Sentences
 ) -> PassageRow:
     """The host's row of a chunk (lexical_store.py): its words, text, vector and sentences."""
     return PassageRow(
-        cid,
-        article.id,
-        article.hash,
-        chunk.text,
-        chunk.index,
-        chunk.start,
-        chunk.end,
-        vector,
-        paired(chunk.sentences, sentences),
+        cid, article.id, article.hash, chunk.text, chunk.index, chunk.start, chunk.end, vector, sentences
     )
 
 
@@ -156,25 +151,6 @@ class ArticleWrite:
     chunks: Sequence[Chunk]
     vectors: np.ndarray
     sentence_vectors: Sequence[np.ndarray] = ()
-
-
-def sentence_rows(
-    article: Article, chunks: Sequence[Chunk], ids: Sequence[str], vectors: Sequence[np.ndarray]
-) -> Iterator[tuple[str, np.ndarray, None, dict[str, Any]]]:
-    if not len(vectors):
-        return
-    for chunk, cid, chunk_vectors in zip(chunks, ids, vectors, strict=True):
-        for k, ((start, end), vector) in enumerate(zip(chunk.sentences, chunk_vectors, strict=True)):
-            meta: dict[str, Any] = {
-                "article_id": article.id,
-                "hash": article.hash,
-                "chunk_id": cid,
-                "start": start,
-                "end": end,
-                "scope": article.scope,
-            }
-            put_filtered(meta, article)  # not the url or the date's text
-            yield (f"{cid}:{k:03d}", vector, None, meta)
 
 
 def chunk_id(article_id: str, article_hash: str, index: int) -> str:
@@ -192,10 +168,9 @@ Row = tuple[str, np.ndarray, str | None, dict[str, Any]]  # id, vector, document
 @dataclass(frozen=True)
 class WriteRows:
     """What a write of some articles adds: each article's chunk ids, and the rows of the
-    sentences, chunks and lexical index (ChromaStore.write_articles)."""
+    chunks (their sentences in their metadata) and of the host (ChromaStore.write_articles)."""
 
     ids: list[list[str]]
-    sentences: list[Row]
     chunks: list[Row]
     lexical: list[PassageRow]
 
@@ -209,22 +184,13 @@ def write_rows(writes: Sequence[ArticleWrite]) -> WriteRows:
     ]
     vectors = [v for w in writes for v in w.vectors]
     sentences = [
-        w.sentence_vectors[i] if len(w.sentence_vectors) else np.zeros((0, 0), np.float32)
+        paired(c.sentences, w.sentence_vectors[i] if len(w.sentence_vectors) else [])
         for w in writes
-        for i in range(len(w.chunks))
+        for i, c in enumerate(w.chunks)
     ]
+    rows = list(zip(pairs, vectors, sentences, strict=True))
     return WriteRows(
         ids=ids,
-        sentences=[
-            row
-            for w, chunk_ids in zip(writes, ids, strict=True)
-            for row in sentence_rows(w.article, w.chunks, chunk_ids, w.sentence_vectors)
-        ],
-        chunks=[
-            (cid, v, c.text, chunk_meta(w.article, c)) for (cid, c, w), v in zip(pairs, vectors, strict=True)
-        ],
-        lexical=[
-            passage_row(cid, w.article, c, v, s)
-            for (cid, c, w), v, s in zip(pairs, vectors, sentences, strict=True)
-        ],
+        chunks=[(cid, v, c.text, chunk_meta(w.article, c, s)) for (cid, c, w), v, s in rows],
+        lexical=[passage_row(cid, w.article, c, v, s) for (cid, c, w), v, s in rows],
     )

@@ -1,6 +1,7 @@
 """What the host's rows keep of a chunk besides its words (lexical_store.py): its place in
 the article, its text, its vector and its sentences' offsets and vectors, encoded as
-SQLite blobs.
+SQLite blobs; and the same sentences as a string in the chunk's Chroma metadata (store
+format 4), from which a host's rows are read back.
 
 Vectors are kept as float16: a cosine similarity moves by less than 0.001 (unit vectors
 of 384 dimensions), and the rows of a 100k-chunk store stay on disk, not in memory.
@@ -8,6 +9,7 @@ of 384 dimensions), and the rows of a 100k-chunk store stay on disk, not in memo
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -34,10 +36,26 @@ class PassageRow:
 
 def encode(vector: np.ndarray, sentences: Sentences) -> tuple[bytes, bytes]:
     """(the chunk's vector, its sentences: their offsets then their vectors) as blobs."""
+    return np.asarray(vector, dtype="<f2").tobytes(), sentences_blob(sentences)
+
+
+def sentences_blob(sentences: Sentences) -> bytes:
     offsets = np.asarray([(s, e) for s, e, _ in sentences], dtype="<i4").reshape(-1)
     vectors = np.stack([v for _, _, v in sentences]).astype("<f2") if sentences else np.zeros(0, dtype="<f2")
     head = np.asarray([len(sentences)], dtype="<i4")
-    return np.asarray(vector, dtype="<f2").tobytes(), head.tobytes() + offsets.tobytes() + vectors.tobytes()
+    return head.tobytes() + offsets.tobytes() + vectors.tobytes()
+
+
+def sentences_field(sentences: Sentences) -> str:
+    """A chunk's sentences as its Chroma metadata holds them (base64 of the blob)."""
+    return base64.b64encode(sentences_blob(sentences)).decode("ascii")
+
+
+def from_field(value: object) -> Sentences | None:
+    """The sentences of a chunk's metadata field; None when it has none (format 3 or older)."""
+    if not isinstance(value, str):
+        return None
+    return decode_sentences(base64.b64decode(value))
 
 
 def decode_vector(blob: bytes) -> np.ndarray:

@@ -1,11 +1,11 @@
 """Chroma, embedded (PersistentClient) or a server (HttpClient), used through chromadb.
 
-Three collections: `<name>_chunks` holds one record per chunk with its embedding,
-`<name>_sentences` one per sentence of a chunk with its in-context vector, and
-`<name>_articles` is the manifest, one record per article naming the content hash whose
-chunks are current. A chunk (or sentence) is visible only when its hash matches the
-manifest, so an update writes the new sentences and chunks first (invisible), flips the
-manifest record (one write), then deletes the old ones: readers never see an article
+Two collections: `<name>_chunks` holds one record per chunk with its embedding and, in
+its metadata, its sentences' offsets and in-context vectors (format 4; `<name>_sentences`
+held them before, migrate.py), and `<name>_articles` is the manifest, one record per
+article naming the content hash whose chunks are current. A chunk is visible only when
+its hash matches the manifest, so an update writes the new chunks first (invisible),
+flips the manifest record (one write), then deletes the old ones: readers never see an article
 missing or doubled, and a run killed at any step is finished by running it again (ids
 are deterministic). The host's rows (lexical_store.py, SQLite in the data dir: words,
 texts, vectors and sentence vectors, what answering reads) and its chunk index
@@ -33,16 +33,18 @@ from vectorstore.lexical_store import LexicalStore, rows_file
 from vectorstore.lock import WaitCallback, WriterLock
 from vectorstore.metadata import (
     MARKER_IDS,
+    SENTENCES_KEY,
     ArticleWrite,
     StoredChunk,
     article_meta,
     chunk_id,
     records_from,
-    sentence_ids,
     stored_chunk,
     write_rows,
 )
+from vectorstore.migrate import legacy_sentences
 from vectorstore.models import Article, ArticleRecord, Chunk, StoreStats
+from vectorstore.passages import Sentences, from_field
 from vectorstore.settings import StoreSettings
 
 if TYPE_CHECKING:
@@ -225,18 +227,16 @@ class ChromaStore:
         self.write_articles([ArticleWrite(article, chunks, vectors, sentence_vectors)])
 
     def write_articles(self, writes: Sequence[ArticleWrite]) -> None:
-        """Add the new sentences, chunks and lexical rows, flip the manifest to them, drop
-        the old ones.
+        """Add the new chunks (with their sentences) and the host's rows, flip the manifest
+        to them, drop the old ones.
 
-        Sentences go first: once any chunk of a version exists, all its sentences do. The
-        records of many articles go in shared batches (Chroma writes 1,000 rows in one call
+        The records of many articles go in shared batches (Chroma writes 1,000 rows in one call
         much faster than in 12 calls of 80); each article still becomes visible only when
         its manifest record flips, after all its rows are written.
         """
         rows = write_rows(writes)
         with self._coord.write_scope():
             seq = self._coord.write_seq
-            self._upsert(self._sentences, rows.sentences)
             self._upsert(self._chunks, rows.chunks)
             self.lexical.add(rows.lexical)
             with self.lexical.guard():
@@ -291,25 +291,26 @@ class ChromaStore:
 
     # -- reading ---------------------------------------------------------------------
 
-    def sentences_of(
-        self, chunk_ids: Sequence[str], counts: Sequence[int]
-    ) -> dict[str, list[tuple[int, int, np.ndarray]]]:
-        """Stored (start, end, vector) of each chunk's sentences in Chroma, in text order,
-        fetched by id from the chunks' sentence counts (catch_up.py; answering reads the
-        host's rows)."""
-        out: dict[str, list[tuple[int, int, np.ndarray]]] = {c: [] for c in chunk_ids}
-        ids = sentence_ids(chunk_ids, counts)
-        if not ids:
+    def sentences_of(self, chunk_ids: Sequence[str], counts: Sequence[int]) -> dict[str, Sentences]:
+        """Stored (start, end, vector) of each chunk's sentences in Chroma, in text order:
+        from the chunk's metadata, or for a chunk of a store not yet migrated to format 4
+        from the sentence collection (catch_up.py; answering reads the host's rows)."""
+        out: dict[str, Sentences] = {c: [] for c in chunk_ids}
+        if not chunk_ids:
             return out
-        got = self._vector_read(lambda: self._sentences.get(ids=ids, include=["embeddings", "metadatas"]))
-        vectors = got["embeddings"] if got["embeddings"] is not None else []
-        meta: Any
-        for meta, vector in zip(got["metadatas"] or [], vectors, strict=True):
-            out[str(meta["chunk_id"])].append(
-                (int(meta["start"]), int(meta["end"]), np.asarray(vector, dtype=np.float32))
+        got = self._vector_read(lambda: self._chunks.get(ids=list(chunk_ids), include=["metadatas"]))
+        older: list[str] = []
+        for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+            found = from_field((meta or {}).get(SENTENCES_KEY))
+            if found is None:
+                older.append(cid)
+            else:
+                out[cid] = found
+        if older:
+            n = dict(zip(chunk_ids, counts, strict=True))
+            out.update(
+                self._vector_read(lambda: legacy_sentences(self._sentences, older, [n[c] for c in older]))
             )
-        for rows in out.values():
-            rows.sort(key=lambda r: r[0])
         return out
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:

@@ -104,12 +104,15 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
 
 
 def _indexes_hold_every_row(data: Path, chunk_ids: set[str]) -> None:
-    """Not only the rows: the vector indexes (every stored embedding reads back, which a
-    stale persisted HNSW index fails with "Error finding id") and the lexical rows."""
+    """Not only the rows: the vector index (every stored embedding reads back, which a
+    stale persisted HNSW index fails with "Error finding id"), every chunk's sentences,
+    and the host's rows."""
     store = App(Settings(_env_file=None, newsdesk_data_dir=data)).store  # type: ignore[call-arg]
-    for collection in (store._chunks, store._sentences):
-        got = collection.get(include=["embeddings"])
-        assert got["embeddings"] is not None and len(got["embeddings"]) == len(got["ids"]) > 0
+    got = store._chunks.get(include=["embeddings", "metadatas"])
+    assert got["embeddings"] is not None and len(got["embeddings"]) == len(got["ids"]) > 0
+    counts = [int(m["n_sentences"]) for m in got["metadatas"] or []]
+    sentences = store.sentences_of(got["ids"], counts)
+    assert all(len(sentences[c]) == n for c, n in zip(got["ids"], counts, strict=True))
     visible = store.lexical.versions()
     lexical = {r.chunk_id for r in store.lexical.iter_rows() if visible.get(r.article_id) == r.hash}
     assert lexical == chunk_ids

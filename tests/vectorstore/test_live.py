@@ -25,6 +25,7 @@ from ingest.pipeline import Ingestor
 from ingest.runner import build_ingestor, run_ingest
 from ingest.settings import IngestSettings
 from vectorstore.embedding import Embedder, canonical_model_name
+from vectorstore.metadata import SENTENCES_KEY
 from vectorstore.settings import StoreSettings
 from vectorstore.store import ChromaStore
 
@@ -146,13 +147,14 @@ def _kill_mid_run(env: dict[str, str], corpus: Path) -> None:
 
 
 def _vector_index_holds_every_row(settings: StoreSettings) -> None:
-    """A fresh client reads every stored embedding: the persisted HNSW indexes hold every
-    row SQLite holds (a stale index persisted by a writer would fail with "Error finding id")."""
+    """A fresh client reads every stored embedding: the persisted HNSW index holds every
+    row SQLite holds (a stale index persisted by a writer would fail with "Error finding
+    id"); every chunk carries its sentences (format 4)."""
     store = ChromaStore(settings, canonical_model_name(settings.embedding_model))
     store.sync()
-    for collection in (store._chunks, store._sentences):
-        got = collection.get(include=["embeddings"])
-        assert got["embeddings"] is not None and len(got["embeddings"]) == len(got["ids"]) > 0
+    got = store._chunks.get(include=["embeddings", "metadatas"])
+    assert got["embeddings"] is not None and len(got["embeddings"]) == len(got["ids"]) > 0
+    assert all(SENTENCES_KEY in (m or {}) for m in got["metadatas"] or [])
     records = store.records()
     assert sum(r.n_chunks for r in records.values()) == store._chunks.count()
 

@@ -7,6 +7,7 @@ import pytest
 
 from bot.app import App
 from bot.settings import Settings
+from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from tests.helpers import REPO_SAMPLE_QUESTION
 from tests.vectorstore.conftest import free_port
@@ -18,6 +19,7 @@ from vectorstore.errors import (
     StoreUnavailableError,
 )
 from vectorstore.models import Article, Chunk
+from vectorstore.retrieval import Retriever
 from vectorstore.store import ChromaStore
 
 
@@ -47,7 +49,8 @@ def _unversioned_store(settings: Settings, with_sentences: bool) -> None:
     meta = {"article_id": "a1", "hash": "h" * 64, "index": 0, "start": 0, "end": 9, "title": "T"}
     if with_sentences:
         meta["n_sentences"] = 1
-        sentences.add(ids=["c:000"], embeddings=np.ones((1, 384), np.float32), metadatas=[{"chunk_id": "c"}])
+        sentence = {"chunk_id": "c", "start": 0, "end": 9}
+        sentences.add(ids=["c:000"], embeddings=np.ones((1, 384), np.float32), metadatas=[sentence])
     chunks.add(ids=["c"], embeddings=np.ones((1, 384), np.float32), documents=["Some text"], metadatas=[meta])
 
 
@@ -67,7 +70,9 @@ def test_an_unversioned_store_with_sentences_is_read_and_stamped_by_its_next_wri
     chunks = client.get_collection("newsdesk_chunks")
     assert (chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
     assert chunks.configuration["hnsw"]["ef_search"] == EF_SEARCH
-    assert client.get_collection("newsdesk_sentences").configuration["hnsw"]["ef_search"] == EF_SEARCH
+    assert client.get_collection("newsdesk_sentences").count() == 0, "format 4: emptied"
+    [(start, end, vector)] = store.sentences_of(["c"], [1])["c"]
+    assert (start, end) == (0, 9) and float(vector[0]) == pytest.approx(1.0, abs=1e-3)
 
 
 def test_a_store_without_sentence_vectors_is_refused_with_the_rebuild_command(settings: Settings) -> None:
@@ -76,8 +81,8 @@ def test_a_store_without_sentence_vectors_is_refused_with_the_rebuild_command(se
         ChromaStore(settings, "m")
 
 
-def test_a_format_2_store_is_read_and_stamped_3_by_its_next_writer(settings: Settings) -> None:
-    from vectorstore.format import FORMAT_KEY
+def test_a_format_2_store_is_read_and_stamped_by_its_next_writer(settings: Settings) -> None:
+    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
 
     store = ChromaStore(settings, "m")
     store._chunks.modify(metadata={**(store._chunks.metadata or {}), FORMAT_KEY: 2})
@@ -85,7 +90,7 @@ def test_a_format_2_store_is_read_and_stamped_3_by_its_next_writer(settings: Set
     assert reader.write_seq() == 0 and reader.records() == {}
     article = Article(id="a3", title="T", text="Text of three.")
     reader.write_article(article, [Chunk("a3", 0, article.text, 0, 14)], np.ones((1, 384), np.float32))
-    assert (reader._chunks.metadata or {})[FORMAT_KEY] == 3
+    assert (reader._chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
     assert reader.write_seq() == 1 and set(reader.records_since(1)) == {"a3"}
 
 
@@ -130,3 +135,54 @@ def test_ingest_and_ask_through_a_chroma_server(
 
     again = run_ingest(remote, [str(samples)], ingestor=App(remote, embedder=embedder).ingestor)
     assert again.count("unchanged") == 6
+
+
+def test_a_format_3_store_has_its_sentences_moved_into_its_chunks_by_its_next_writer(
+    settings: Settings, embedder: Embedder, ingestor: Ingestor, tmp_path: Path
+) -> None:
+    """Format 4: a chunk carries its sentences in its metadata; a format-3 store (one
+    record per sentence in `<name>_sentences`) is read as it is, then migrated by its next
+    writer: the sentence vectors read back the same, and the collection is emptied."""
+    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+    from vectorstore.metadata import SENTENCES_KEY, sentence_ids
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\ntitle: Tram\n---\nThe city ordered trams. They arrive in May.\n")
+    run_ingest(settings, [str(folder)], ingestor=ingestor)
+    store = App(settings).store
+    [record] = store.records().values()
+    chunks = store.chunks_of(record.id)
+    ids, counts = [c.id for c in chunks], [c.n_sentences for c in chunks]
+    before = store.sentences_of(ids, counts)
+    assert sum(counts) == 2 and all(before[c] for c in ids)
+    # as format 3 held them: one record per sentence, none in the chunks' metadata
+    rows = [(f"{cid}:{k:03d}", s, e, v) for cid in ids for k, (s, e, v) in enumerate(before[cid])]
+    store._sentences.add(
+        ids=[r[0] for r in rows],
+        embeddings=np.stack([r[3] for r in rows]),
+        metadatas=[{"chunk_id": r[0].rsplit(":", 1)[0], "start": r[1], "end": r[2]} for r in rows],
+    )
+    store._chunks.update(ids=ids, metadatas=[{SENTENCES_KEY: None} for _ in ids])  # type: ignore[dict-item]
+    store._chunks.modify(metadata={**(store._chunks.metadata or {}), FORMAT_KEY: 3})
+    assert sentence_ids(ids, counts) == [r[0] for r in rows]
+
+    older = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
+    assert _same(older.sentences_of(ids, counts), before), "read from the collection before the migration"
+    article = Article(id="other", title="T", text="Some other text.")
+    older.write_article(article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
+    assert (older._chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
+    assert older._sentences.count() == 0
+    assert _same(older.sentences_of(ids, counts), before), "read from the chunks' metadata after it"
+    found = Retriever(older, embedder).retrieve("When do the trams arrive?", 1)
+    assert found.passages[0].article.title == "Tram" and found.passages[0].dense_rank == 0
+
+
+def _same(
+    a: dict[str, list[tuple[int, int, np.ndarray]]], b: dict[str, list[tuple[int, int, np.ndarray]]]
+) -> bool:
+    return a.keys() == b.keys() and all(
+        [(s, e) for s, e, _ in a[c]] == [(s, e) for s, e, _ in b[c]]
+        and all(np.allclose(x, y, atol=1e-3) for (_, _, x), (_, _, y) in zip(a[c], b[c], strict=True))
+        for c in a
+    )
