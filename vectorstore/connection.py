@@ -95,7 +95,7 @@ class Connection:
     client: Any = None
     chunks: Any = None
     articles: Any = None
-    sentences: Any = None
+    sentences: Any = None  # a store older than format 4 only (migrate.py)
     known_generation: str | None = None
     known_epoch: str | None = None  # the write epoch (store.py) they are known to hold
     reopens: int = 0
@@ -185,7 +185,11 @@ def _give_back_freed_memory() -> None:
 
 def _collections(
     client: ClientAPI, settings: StoreSettings, model_name: str
-) -> tuple[Collection, Collection, Collection]:
+) -> tuple[Collection, Collection, Collection | None]:
+    """The chunks and the manifest (made if missing), and the sentence collection of a
+    store older than format 4 (None when there is none: format.py)."""
+    from chromadb.errors import NotFoundError
+
     from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
 
     name = settings.chroma_collection
@@ -197,9 +201,10 @@ def _collections(
             embedding_function=None,
         )
         articles = client.get_or_create_collection(f"{name}_articles", embedding_function=None)
-        sentences = client.get_or_create_collection(
-            f"{name}_sentences", configuration={"hnsw": HNSW_CONFIG}, embedding_function=None
-        )
+        try:
+            sentences: Collection | None = client.get_collection(f"{name}_sentences", embedding_function=None)
+        except NotFoundError:
+            sentences = None
     except Exception as exc:
         raise StoreUnavailableError(f"Cannot open {describe(settings)}: {exc}") from exc
     return chunks, articles, sentences

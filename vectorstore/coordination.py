@@ -26,12 +26,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from vectorstore.connection import EF_SEARCH, HNSW_CONFIG, Connection, location
+from vectorstore.connection import EF_SEARCH, Connection, location
 from vectorstore.errors import StoreBusyError, StoreUnavailableError
 from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
 from vectorstore.lock import LeaseLock, LoadGuard, WaitCallback, WriterLock, busy_text, command_line
 from vectorstore.metadata import GENERATION_ID, WRITE_EPOCH_ID
-from vectorstore.migrate import move_sentences
+from vectorstore.migrate import drop_sentences, move_sentences
 
 log = logging.getLogger(__name__)
 
@@ -170,28 +170,27 @@ class Coordinator:
         itself is a read of the gate's (gate.py): another thread's swap of the index
         (a writer joining this hold, a reader's reopen) waits for it, and it for the swap."""
         with self.writing(), self._conn.gate.shared():
-            if not self._marked:  # the last number is read once a hold: no one else writes during it
+            first = not self._marked
+            if first:  # the last number is read once a hold: no one else writes during it
                 self.write_seq = self.epoch_seq()
                 self._marked = True
-                if self._stamp:
-                    self._migrate()
             self.write_seq += 1
             self._conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq)
             self._dirty = self._conn.vectors_loaded = True
+            if first and self._stamp:  # after the epoch moved: cut off here, the next writer reloads
+                self._migrate()
             yield
 
     def _migrate(self) -> None:
         """Format 1, 2 or 3 -> 4 (format.py): the sentences moved into their chunks'
-        metadata and the sentence collection emptied (migrate.py), then the version and
-        this version's ef_search recorded."""
+        metadata and their collection dropped (migrate.py), then the version and this
+        version's ef_search recorded."""
         conn = self._conn
         chunks = conn.chunks
-        if move_sentences(chunks, conn.sentences) or conn.sentences.count():
-            name = f"{conn.settings.chroma_collection}_sentences"
-            conn.client.delete_collection(name)
-            conn.sentences = conn.client.get_or_create_collection(
-                name, configuration={"hnsw": HNSW_CONFIG}, embedding_function=None
-            )
+        if conn.sentences is not None:
+            move_sentences(chunks, conn.sentences)
+            drop_sentences(conn.client, f"{conn.settings.chroma_collection}_sentences")
+            conn.sentences = None
         meta = {**(chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION}
         meta.pop("hnsw:space", None)
         chunks.modify(metadata=meta)

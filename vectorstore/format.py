@@ -17,12 +17,14 @@ embedding model and its dimension.
   format-2 process already running at the stamp may still write: its marker has no `seq`,
   and a reader that sees the number go back reads the whole manifest.
 - 4: each chunk's sentences (offsets and in-context vectors) are in the chunk's own
-  metadata (`sentences`), no longer in `<name>_sentences`, which is left empty: nothing
+  metadata (`sentences`); `<name>_sentences` is dropped: nothing
   searches them in Chroma (answering reads the host's rows and chunk index), and an
   embedded writer no longer loads their HNSW index (about 1 GB at 100k chunks). A
   format 1-3 store is read as it is (a chunk without the field has its sentences read
-  from the collection) and migrated by its next writer (migrate.py: the sentences moved,
-  the collection emptied, then the version stamped); older code refuses it afterwards.
+  from the collection) and migrated by its next writer (migrate.py: the sentences moved
+  a page of chunks at a time, the collection dropped, then the version stamped); older
+  code refuses it afterwards, and a format-3 process still running when it happened fails
+  its next write.
 
 A store without a recorded version is probed once when opened: one that holds sentence
 vectors and counts (1) is read as it is and migrated to 4 by its next writer (its lexical
@@ -55,7 +57,7 @@ def recorded_version(chunks: Collection) -> int | None:
     return None if value is None else int(value)
 
 
-def check_format(chunks: Collection, sentences: Collection, location: str) -> bool:
+def check_format(chunks: Collection, sentences: Collection | None, location: str) -> bool:
     """Refuse a store this version cannot read; True when it needs its version stamped."""
     version = recorded_version(chunks)
     if version == FORMAT_VERSION:
@@ -76,11 +78,13 @@ def check_format(chunks: Collection, sentences: Collection, location: str) -> bo
     )
 
 
-def _probe(chunks: Collection, sentences: Collection) -> int:
+def _probe(chunks: Collection, sentences: Collection | None) -> int:
     """1 for an unversioned store with sentence vectors and counts (or an empty one), else 0."""
     sample = chunks.get(limit=1, include=["metadatas"])
     metas = sample["metadatas"] or []
     if not metas:
         return 1
     has_counts = bool(metas[0].get("n_sentences"))
-    return 1 if has_counts and sentences.get(limit=1, include=[])["ids"] else 0
+    moved = "sentences" in metas[0]  # a migration to 4 cut off before its stamp (migrate.py)
+    held = sentences is not None and bool(sentences.get(limit=1, include=[])["ids"])
+    return 1 if has_counts and (moved or held) else 0

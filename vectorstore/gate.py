@@ -2,9 +2,8 @@
 
 Questions read the store's collections under `shared()`; a reopen (connection.py) takes
 `exclusive()`: it waits for the reads under way, holds new ones back, stops the old
-Chroma System and opens the new one; its sentence index then loads while reads go on
-without it. The process never holds two copies of the index (at 100k chunks each is about
-1 GB), and the reads held back wait for the swap instead of failing. A thread already
+Chroma System and opens the new one. The process never holds two copies of the
+collections, and the reads held back wait for the swap instead of failing. A thread already
 reading may read again (re-entrant), so a nested read never waits for a swap that waits
 for it.
 """

@@ -54,8 +54,7 @@ def chunk_meta(article: Article, chunk: Chunk, sentences: Sentences) -> dict[str
         "scope": article.scope,
         "n_sentences": len(chunk.sentences),
     }
-    if sentences:
-        meta[SENTENCES_KEY] = sentences_field(sentences)
+    meta[SENTENCES_KEY] = sentences_field(sentences)  # even none: a chunk without it is a format-3 one
     put_optional(meta, article)
     return meta
 

@@ -42,7 +42,7 @@ from vectorstore.metadata import (
     stored_chunk,
     write_rows,
 )
-from vectorstore.migrate import legacy_sentences
+from vectorstore.migrate import forget_sentences, legacy_sentences
 from vectorstore.models import Article, ArticleRecord, Chunk, StoreStats
 from vectorstore.passages import Sentences, from_field
 from vectorstore.settings import StoreSettings
@@ -89,7 +89,8 @@ class ChromaStore:
         return self._conn.articles  # type: ignore[no-any-return]
 
     @property
-    def _sentences(self) -> Collection:
+    def _sentences(self) -> Collection | None:
+        """The sentence collection of a store older than format 4 (migrate.py), else None."""
         return self._conn.sentences  # type: ignore[no-any-return]
 
     def _check_model(self) -> None:
@@ -266,7 +267,7 @@ class ChromaStore:
             )
 
     def remove_stale_chunks(self, article_id: str, keep: set[str]) -> int:
-        """Delete the article's chunks (and their sentences) not in `keep`."""
+        """Delete the article's chunks not in `keep` (and older formats' sentence records)."""
         with self._coord.write_scope():
             stale = sorted(self.chunk_ids_of([article_id])[article_id] - keep)
             self._delete_chunks(stale)
@@ -275,8 +276,7 @@ class ChromaStore:
     def _delete_chunks(self, stale: Sequence[str]) -> None:
         for start in range(0, len(stale), self._max_batch):
             part = list(stale[start : start + self._max_batch])
-            where: Any = {"chunk_id": {"$in": part}}
-            self._sentences.delete(where=where)
+            forget_sentences(self._sentences, part)
             self._chunks.delete(ids=part)
 
     def delete_article(self, article_id: str) -> ArticleRecord:
@@ -311,6 +311,11 @@ class ChromaStore:
             out.update(
                 self._vector_read(lambda: legacy_sentences(self._sentences, older, [n[c] for c in older]))
             )
+            short = [c for c in older if len(out[c]) < n[c]]
+            if short:  # moved by a migration between the two reads: in the metadata now
+                again = self._vector_read(lambda: self._chunks.get(ids=short, include=["metadatas"]))
+                for cid, meta in zip(again["ids"], again["metadatas"] or [], strict=True):
+                    out[cid] = from_field((meta or {}).get(SENTENCES_KEY)) or out[cid]
         return out
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -70,7 +71,7 @@ def test_an_unversioned_store_with_sentences_is_read_and_stamped_by_its_next_wri
     chunks = client.get_collection("newsdesk_chunks")
     assert (chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
     assert chunks.configuration["hnsw"]["ef_search"] == EF_SEARCH
-    assert client.get_collection("newsdesk_sentences").count() == 0, "format 4: emptied"
+    assert store._sentences is None, "format 4: dropped"
     [(start, end, vector)] = store.sentences_of(["c"], [1])["c"]
     assert (start, end) == (0, 9) and float(vector[0]) == pytest.approx(1.0, abs=1e-3)
 
@@ -137,45 +138,92 @@ def test_ingest_and_ask_through_a_chroma_server(
     assert again.count("unchanged") == 6
 
 
-def test_a_format_3_store_has_its_sentences_moved_into_its_chunks_by_its_next_writer(
-    settings: Settings, embedder: Embedder, ingestor: Ingestor, tmp_path: Path
-) -> None:
-    """Format 4: a chunk carries its sentences in its metadata; a format-3 store (one
-    record per sentence in `<name>_sentences`) is read as it is, then migrated by its next
-    writer: the sentence vectors read back the same, and the collection is emptied."""
-    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
-    from vectorstore.metadata import SENTENCES_KEY, sentence_ids
+def _as_format_3(settings: Settings, ingestor: Ingestor, folder: Path) -> tuple[list[str], list[int], Any]:
+    """A store as format 3 held it: one record per sentence in `<name>_sentences`, none in
+    the chunks' metadata. Returns the chunk ids, their sentence counts and their sentences."""
+    from vectorstore.format import FORMAT_KEY
+    from vectorstore.metadata import SENTENCES_KEY
 
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "a.md").write_text("---\ntitle: Tram\n---\nThe city ordered trams. They arrive in May.\n")
     run_ingest(settings, [str(folder)], ingestor=ingestor)
     store = App(settings).store
-    [record] = store.records().values()
-    chunks = store.chunks_of(record.id)
+    chunks = [c for r in store.records().values() for c in store.chunks_of(r.id)]
     ids, counts = [c.id for c in chunks], [c.n_sentences for c in chunks]
     before = store.sentences_of(ids, counts)
-    assert sum(counts) == 2 and all(before[c] for c in ids)
-    # as format 3 held them: one record per sentence, none in the chunks' metadata
+    assert all(len(before[c]) == n > 0 for c, n in zip(ids, counts, strict=True))
     rows = [(f"{cid}:{k:03d}", s, e, v) for cid in ids for k, (s, e, v) in enumerate(before[cid])]
-    store._sentences.add(
+    legacy = store._conn.client.get_or_create_collection("newsdesk_sentences", embedding_function=None)
+    legacy.add(
         ids=[r[0] for r in rows],
         embeddings=np.stack([r[3] for r in rows]),
         metadatas=[{"chunk_id": r[0].rsplit(":", 1)[0], "start": r[1], "end": r[2]} for r in rows],
     )
     store._chunks.update(ids=ids, metadatas=[{SENTENCES_KEY: None} for _ in ids])  # type: ignore[dict-item]
     store._chunks.modify(metadata={**(store._chunks.metadata or {}), FORMAT_KEY: 3})
-    assert sentence_ids(ids, counts) == [r[0] for r in rows]
+    store._conn.reopen(None)  # as a process opening it would find it
+    return ids, counts, before
+
+
+def test_a_format_3_store_has_its_sentences_moved_into_its_chunks_by_its_next_writer(
+    settings: Settings, embedder: Embedder, ingestor: Ingestor, tmp_path: Path
+) -> None:
+    """Format 4: a chunk carries its sentences in its metadata; a format-3 store is read
+    as it is, then migrated by its next writer: the sentence vectors read back the same,
+    and the sentence collection is dropped."""
+    from chromadb.errors import NotFoundError
+
+    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\ntitle: Tram\n---\nThe city ordered trams. They arrive in May.\n")
+    ids, counts, before = _as_format_3(settings, ingestor, folder)
 
     older = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
+    assert older._sentences is not None
     assert _same(older.sentences_of(ids, counts), before), "read from the collection before the migration"
     article = Article(id="other", title="T", text="Some other text.")
     older.write_article(article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
-    assert (older._chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
-    assert older._sentences.count() == 0
+    assert (older._chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION and older._sentences is None
+    with pytest.raises(NotFoundError):
+        older._conn.client.get_collection("newsdesk_sentences")
     assert _same(older.sentences_of(ids, counts), before), "read from the chunks' metadata after it"
     found = Retriever(older, embedder).retrieve("When do the trams arrive?", 1)
     assert found.passages[0].article.title == "Tram" and found.passages[0].dense_rank == 0
+
+
+def test_a_migration_cut_off_half_way_is_read_whole_and_finished_by_the_next_writer(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vectorstore.migrate
+    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.md").write_text(f"---\ntitle: {name}\n---\nFirst of {name}. Second of {name}.\n")
+    ids, counts, before = _as_format_3(settings, ingestor, folder)
+    monkeypatch.setattr(vectorstore.migrate, "_PAGE", 1)
+    update = vectorstore.migrate.sentences_field
+    calls: list[int] = []
+
+    def cut_after_one_page(sentences: Any) -> str:
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt("killed")
+        return update(sentences)
+
+    monkeypatch.setattr(vectorstore.migrate, "sentences_field", cut_after_one_page)
+    store = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
+    article = Article(id="other", title="T", text="Some other text.")
+    with pytest.raises(KeyboardInterrupt):
+        store.write_article(article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
+    monkeypatch.setattr(vectorstore.migrate, "sentences_field", update)
+    assert (store._chunks.metadata or {})[FORMAT_KEY] == 3, "not stamped"
+    assert _same(store.sentences_of(ids, counts), before), "half in the metadata, half in the collection"
+    ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")  # a cut-off migration still opens
+    store.write_article(article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
+    assert (store._chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION and store._sentences is None
+    assert _same(store.sentences_of(ids, counts), before)
 
 
 def _same(
