@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -208,47 +208,34 @@ class LexicalStore:
 
     def passages(self, chunk_ids: Sequence[str]) -> dict[str, StoredPassage]:
         """The rows of these chunks (their texts, offsets and sentences), by chunk id."""
-        out: dict[str, StoredPassage] = {}
-        for part in _parts(list(chunk_ids)):
-            marks = ",".join("?" * len(part))
-            for row in self._db().execute(f"SELECT {_PASSAGE} FROM chunk WHERE chunk_id IN ({marks})", part):
-                out[row[1]] = _passage(row)
-        return out
+        return {row[1]: _passage(row) for row in self._where_in(_PASSAGE, "chunk_id", chunk_ids)}
 
     def passages_at(self, seqs: Sequence[int]) -> list[StoredPassage]:
         """The rows of these sequence numbers (the chunk index's keys) that still exist."""
-        out: list[StoredPassage] = []
-        for part in _parts(list(seqs)):
-            marks = ",".join("?" * len(part))
-            rows = self._db().execute(f"SELECT {_PASSAGE} FROM chunk WHERE seq IN ({marks})", part)
-            out.extend(_passage(row) for row in rows)
-        return out
+        return [_passage(row) for row in self._where_in(_PASSAGE, "seq", seqs)]
 
     def owners(self, seqs: Sequence[int]) -> list[tuple[int, str, str]]:
         """(sequence number, article, version) of the rows of these numbers that exist."""
-        out: list[tuple[int, str, str]] = []
-        for part in _parts(list(seqs)):
-            marks = ",".join("?" * len(part))
-            out.extend(
-                self._db().execute(f"SELECT seq, article_id, hash FROM chunk WHERE seq IN ({marks})", part)
-            )
-        return out
+        return list(self._where_in("seq, article_id, hash", "seq", seqs))
 
     def vectors(
         self, after: int = 0, articles: Sequence[str] | None = None
     ) -> Iterator[tuple[int, np.ndarray]]:
-        """(sequence number, chunk vector) of the rows after `after`, or of some articles'."""
-        if articles is None:
-            yield from self._vectors("seq > ?", [after])
-            return
-        for part in _parts(list(articles)):
-            yield from self._vectors(f"article_id IN ({','.join('?' * len(part))})", part)
-
-    def _vectors(self, where: str, args: Sequence[object]) -> Iterator[tuple[int, np.ndarray]]:
-        for seq, blob in self._db().execute(
-            f"SELECT seq, vector FROM chunk WHERE {where} ORDER BY seq", args
-        ):
+        """(sequence number, chunk vector) of the rows after `after`, in order, or of some
+        articles'."""
+        rows = (
+            self._db().execute("SELECT seq, vector FROM chunk WHERE seq > ? ORDER BY seq", (after,))
+            if articles is None
+            else self._where_in("seq, vector", "article_id", articles)
+        )
+        for seq, blob in rows:
             yield seq, decode_vector(blob)
+
+    def _where_in(self, columns: str, key: str, values: Sequence[object]) -> Iterator[Any]:
+        """The `columns` of the rows whose `key` is one of `values`, a bounded IN (...) at a time."""
+        for part in _parts(list(values)):
+            marks = ",".join("?" * len(part))
+            yield from self._db().execute(f"SELECT {columns} FROM chunk WHERE {key} IN ({marks})", part)
 
     def last_seq(self) -> int:
         return int(self._db().execute("SELECT coalesce(max(seq), 0) FROM chunk").fetchone()[0])
