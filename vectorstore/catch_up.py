@@ -11,7 +11,6 @@ import logging
 
 from vectorstore.chunk_index import INDEXED_KEY
 from vectorstore.models import ArticleRecord
-from vectorstore.passages import PassageRow
 from vectorstore.store import ChromaStore, chunk_id
 
 log = logging.getLogger(__name__)
@@ -45,27 +44,7 @@ def catch_up_lexical(store: ChromaStore, records: dict[str, ArticleRecord]) -> i
 def _index(store: ChromaStore, part: list[ArticleRecord]) -> None:
     ids = [chunk_id(r.id, r.hash, i) for r in part for i in range(r.n_chunks)]
     for first in range(0, len(ids), _CHUNKS_PER_GET):
-        got = store.get_chunks(ids[first : first + _CHUNKS_PER_GET])
-        chunks = list(got.values())
-        vectors = store.embeddings_of([c.id for c in chunks])
-        sentences = store.sentences_of([c.id for c in chunks], [c.n_sentences for c in chunks])
-        store.lexical.add(
-            [
-                PassageRow(
-                    c.id,
-                    c.article_id,
-                    c.hash,
-                    c.text,
-                    c.index,
-                    c.start,
-                    c.end,
-                    vectors[c.id],
-                    sentences[c.id],
-                )
-                for c in chunks
-                if c.id in vectors
-            ]
-        )
+        store.lexical.add(store.passage_rows(ids[first : first + _CHUNKS_PER_GET]))
     store.lexical.publish((r.id, r.hash) for r in part)
 
 

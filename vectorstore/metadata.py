@@ -34,6 +34,11 @@ class StoredChunk:
     end: int
     n_sentences: int = 0
 
+    def row(self, vector: np.ndarray, sentences: Sentences) -> PassageRow:
+        """This chunk as the host's rows keep it (lexical_store.py)."""
+        fields = (self.id, self.article_id, self.hash, self.text, self.index, self.start, self.end)
+        return PassageRow(*fields, vector, sentences)
+
 
 @dataclass(frozen=True)
 class SentenceHit:

@@ -44,7 +44,7 @@ from vectorstore.metadata import (
 )
 from vectorstore.migrate import forget_sentences, legacy_sentences
 from vectorstore.models import Article, ArticleRecord, Chunk, StoreStats
-from vectorstore.passages import Sentences, from_field
+from vectorstore.passages import PassageRow, Sentences, from_field
 from vectorstore.settings import StoreSettings
 
 if TYPE_CHECKING:
@@ -294,37 +294,55 @@ class ChromaStore:
     def sentences_of(self, chunk_ids: Sequence[str], counts: Sequence[int]) -> dict[str, Sentences]:
         """Stored (start, end, vector) of each chunk's sentences in Chroma, in text order:
         from the chunk's metadata, or for a chunk of a store not yet migrated to format 4
-        from the sentence collection (catch_up.py; answering reads the host's rows)."""
-        out: dict[str, Sentences] = {c: [] for c in chunk_ids}
+        from the sentence collection (answering reads the host's rows)."""
         if not chunk_ids:
-            return out
+            return {}
         got = self._vector_read(lambda: self._chunks.get(ids=list(chunk_ids), include=["metadatas"]))
+        found = self._sentences_in(
+            dict(zip(got["ids"], got["metadatas"] or [], strict=True)),
+            dict(zip(chunk_ids, counts, strict=True)),
+        )
+        return {c: found.get(c, []) for c in chunk_ids}
+
+    def passage_rows(self, ids: Sequence[str]) -> list[PassageRow]:
+        """The host's rows of these chunks read back from Chroma in one read (catch_up.py):
+        text, offsets, vector and sentences; ids not stored are left out."""
+        include: Any = ["documents", "metadatas", "embeddings"]
+        got = self._vector_read(lambda: self._chunks.get(ids=list(ids), include=include))
+        metas = dict(zip(got["ids"], got["metadatas"] or [], strict=True))
+        chunks = [
+            stored_chunk(cid, doc, metas[cid])
+            for cid, doc in zip(got["ids"], got["documents"] or [], strict=True)
+        ]
+        sentences = self._sentences_in(metas, {c.id: c.n_sentences for c in chunks})
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        return [
+            c.row(np.asarray(v, np.float32), sentences[c.id]) for c, v in zip(chunks, vectors, strict=True)
+        ]
+
+    def _sentences_in(self, metas: dict[str, Any], counts: dict[str, int]) -> dict[str, Sentences]:
+        """The sentences of chunks whose metadata was read: from the field, or (format 3 and
+        older) from the sentence collection; read again when a migration moved them between."""
+        out: dict[str, Sentences] = {}
         older: list[str] = []
-        for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+        for cid, meta in metas.items():
             found = from_field((meta or {}).get(SENTENCES_KEY))
             if found is None:
                 older.append(cid)
             else:
                 out[cid] = found
         if older:
-            n = dict(zip(chunk_ids, counts, strict=True))
             out.update(
-                self._vector_read(lambda: legacy_sentences(self._sentences, older, [n[c] for c in older]))
+                self._vector_read(
+                    lambda: legacy_sentences(self._sentences, older, [counts[c] for c in older])
+                )
             )
-            short = [c for c in older if len(out[c]) < n[c]]
+            short = [c for c in older if len(out[c]) < counts[c]]
             if short:  # moved by a migration between the two reads: in the metadata now
                 again = self._vector_read(lambda: self._chunks.get(ids=short, include=["metadatas"]))
                 for cid, meta in zip(again["ids"], again["metadatas"] or [], strict=True):
                     out[cid] = from_field((meta or {}).get(SENTENCES_KEY)) or out[cid]
         return out
-
-    def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
-        """Chunks (text and metadata) by id; ids not stored are left out."""
-        if not ids:
-            return {}
-        got = self._vector_read(lambda: self._chunks.get(ids=list(ids), include=["documents", "metadatas"]))
-        rows = zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
-        return {cid: stored_chunk(cid, doc, meta) for cid, doc, meta in rows}
 
     def query(
         self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
