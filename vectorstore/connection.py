@@ -106,9 +106,10 @@ class Connection:
     vectors_loaded: bool = False  # a write or a catch-up read the vector collections (loaded whole)
 
     def open(self, wait: bool = True, guarded: bool = False) -> bool:
-        """Open the client and load the collections' indexes. An embedded store is loaded
-        under the load guard's shared lock (lock.LoadGuard) unless the caller holds it
-        exclusively (`guarded`); without `wait`, False when a writer is running."""
+        """Open the client and its collections (their indexes load on first use). An
+        embedded store is opened under the load guard's shared lock (lock.LoadGuard) unless
+        the caller holds it exclusively (`guarded`); without `wait`, False when a writer is
+        running."""
         if not self.embedded or guarded:
             self._load()
             return True

@@ -43,7 +43,7 @@ _MARKER_VECTOR = np.ones((1, 1), dtype=np.float32)  # Chroma needs a vector for 
 class Coordinator:
     def __init__(self, conn: Connection, stamp: bool) -> None:
         self._conn = conn
-        self._stamp = stamp  # a format-1 or -2 store, stamped by its next writer (format.py)
+        self._stamp = stamp  # a store older than format 4, migrated by its next writer (format.py)
         settings = conn.settings
         key = f"{location(settings)}|{settings.chroma_collection}"
         self.lock: WriterLock = (
@@ -166,7 +166,7 @@ class Coordinator:
     def write_scope(self) -> Iterator[None]:
         """Around every write: the lock (taken here if the caller did not); the write epoch
         moved with the next write number (`seq`: the manifest records written here carry
-        it); before the first write of a hold, a format-1 or -2 store stamped. The write
+        it); before the first write of a hold, an older store migrated to format 4. The write
         itself is a read of the gate's (gate.py): another thread's swap of the index
         (a writer joining this hold, a reader's reopen) waits for it, and it for the swap."""
         with self.writing(), self._conn.gate.shared():

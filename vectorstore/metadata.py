@@ -40,14 +40,6 @@ class StoredChunk:
         return PassageRow(*fields, vector, sentences)
 
 
-@dataclass(frozen=True)
-class SentenceHit:
-    chunk_id: str
-    article_id: str
-    hash: str
-    similarity: float
-
-
 def chunk_meta(article: Article, chunk: Chunk, sentences: Sentences) -> dict[str, str | int]:
     meta: dict[str, str | int] = {
         "article_id": article.id,

@@ -151,10 +151,9 @@ class Retriever:
     def snapshot(self) -> _Snapshot:
         """The current records, refreshed when the store changed: at once after this
         process's own writes (or on a server); after another process wrote to an embedded
-        store, on a background thread (manifest and lexical index first, then the vector
-        index reloaded: lock.LoadGuard), while questions go on with what they have (the
-        swap itself holds them back for a moment, gate.py: one copy in memory). Until the
-        reloaded index is loaded, new articles are found by their words only."""
+        store, on a background thread (the manifest, the host's rows and chunk index, then
+        the manifest collection reopened: lock.LoadGuard), while questions go on with what
+        they have (the swap itself holds them back for a moment, gate.py)."""
         generation = self._store.generation()
         with self._lock:
             current = self._snapshot
@@ -209,7 +208,7 @@ class Retriever:
 
     def _load(self, generation: str) -> _Snapshot:
         """The snapshot of a generation: the manifest (what changed since the last one),
-        and the lexical index brought up to it."""
+        and the host's rows, chunk index and BM25 replica brought up to it."""
         seq, records = self._manifest()
         catch_up_lexical(self._store, records)  # what Chroma holds and this host's rows lack
         catch_up_index(self._store)
