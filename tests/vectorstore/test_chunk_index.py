@@ -23,6 +23,7 @@ from vectorstore.embedding import Embedder
 from vectorstore.lexical_store import LexicalStore
 from vectorstore.passages import PassageRow
 from vectorstore.retrieval import Retriever
+from vectorstore.store import ChromaStore
 
 
 def _unit(rng: np.random.Generator, n: int, dim: int = 32) -> np.ndarray:
@@ -141,17 +142,25 @@ def test_deleted_rows_are_skipped_and_dropped_by_a_rebuild(tmp_path: Path) -> No
     found = DenseSearch(rows, index, candidates=30).search(old[0], lambda a, h: True)
     assert len(found) == 10 and {p.hash for p, _ in found} == {"v2"}, "dead keys skipped, live ones ranked"
     replace("b", 200, 30)
-    assert len(rows) == 40 and len(Index.restore(str(index.path))) == 40, "230 dead keys: rebuilt from the rows"
+    assert len(rows) == 40 and len(Index.restore(str(index.path))) == 40, (
+        "230 dead keys: rebuilt from the rows"
+    )
 
 
-def test_a_reader_brings_a_lagging_index_up_to_the_rows(
-    tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder
-) -> None:
+def _tram_store(tmp_path: Path, settings: Settings, ingestor: Ingestor) -> ChromaStore:
+    """A store of one ingested article (its rows and chunk index written by the ingest)."""
     folder = tmp_path / "corpus"
     folder.mkdir()
     (folder / "a.md").write_text("---\ntitle: Tram\n---\nThe city ordered forty XK-4471 trams.\n")
     run_ingest(settings, [str(folder)], ingestor=ingestor)
     store = App(settings).store
+    return store
+
+
+def test_a_reader_brings_a_lagging_index_up_to_the_rows(
+    tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder
+) -> None:
+    store = _tram_store(tmp_path, settings, ingestor)
     store.chunk_index.path.unlink()  # as if a write was killed between its rows and its index
     assert catch_up_index(store) == store.lexical.last_seq() == 1
     assert catch_up_index(store) == 0
@@ -213,11 +222,7 @@ def test_the_writer_sweeps_rows_a_killed_run_left_and_a_catch_up_does_not(tmp_pa
 def test_a_question_that_finds_the_index_gone_has_it_rebuilt_off_its_path(
     tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder
 ) -> None:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "a.md").write_text("---\ntitle: Tram\n---\nThe city ordered forty XK-4471 trams.\n")
-    run_ingest(settings, [str(folder)], ingestor=ingestor)
-    store = App(settings).store
+    store = _tram_store(tmp_path, settings, ingestor)
     retriever = Retriever(store, embedder)
     assert retriever.retrieve("How many trams did the city order?", 1).passages[0].dense_rank == 0
     store.chunk_index.path.unlink()  # deleted by hand, on a store nobody writes to
