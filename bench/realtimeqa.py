@@ -71,9 +71,8 @@ def git_files(snapshot: Path, folder: str) -> list[str]:
 
 
 def git_jsonl(snapshot: Path, path: str) -> Iterator[dict[str, Any]]:
-    out = subprocess.run(
-        ["git", "--git-dir", str(snapshot), "show", f"HEAD:{path}"], capture_output=True, text=True, check=True
-    )
+    command = ["git", "--git-dir", str(snapshot), "show", f"HEAD:{path}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
     for line in out.stdout.splitlines():
         if line.strip():
             yield json.loads(line)
@@ -218,7 +217,7 @@ def main() -> None:
     split = build(args.snapshot, years)
     articles = write_jsonl(work / "articles.jsonl", split.articles)
     questions = write_jsonl(work / "questions.jsonl", split.questions)
-    print(f"{len(split.questions)} questions, {len(split.articles)} answering articles, years {','.join(years)}")
+    print(f"{len(split.questions)} questions, {len(split.articles)} answering articles, {','.join(years)}")
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     corpus = [articles, EVAL / "wikinews" / "articles.jsonl"]
     store = work / "store"
