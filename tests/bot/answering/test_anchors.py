@@ -7,8 +7,8 @@ import numpy as np
 from bot.answering.anchors import Kind, anchors_of
 from bot.answering.answerability import describe, judge, neighbours, unmet
 from bot.answering.choice import unit
-from bot.answering.wanted import wanted
 from bot.answering.extractive import Candidate
+from bot.answering.wanted import wanted
 from vectorstore.models import ArticleRecord, Passage
 
 
