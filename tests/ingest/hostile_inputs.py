@@ -104,6 +104,21 @@ def hostile_jsonl() -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
+LATIN1_FRENCH = "Brûlé coûte trente euros, dit le chef.".encode("latin-1")  # was read as ISO-8859-2
+UTF8_STRAY = "Café Müller reopened on Monday".encode() + b" \x92 after the storm."  # one stray byte
+
+
+def dated_feed(pub_date: str) -> bytes:
+    """An RSS feed of one entry (its own text, no link) dated `pub_date`."""
+    item = (
+        f"<item><title>Far</title><guid>far-1</guid><pubDate>{pub_date}</pubDate>"
+        f"<description>{GOOD_TEXT}</description></item>"
+    )
+    return (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>Site</title>{item}</channel></rss>".encode()
+    )
+
+
 def slow_feed(base: str, entries: int) -> bytes:
     """An RSS feed whose entries link to `base`/slow/N, with their own text as fallback."""
     items = "".join(

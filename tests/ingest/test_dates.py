@@ -14,6 +14,7 @@ from ingest.fetching import FetchPolicy
 from ingest.formats import parse_feed, parse_html, parse_markdown
 from ingest.pipeline import Ingestor
 from ingest.sources import SourceOptions, iter_items
+from tests.ingest import hostile_inputs as hostile
 from vectorstore.embedding import Embedder, canonical_model_name
 from vectorstore.models import Article, ArticleRecord
 from vectorstore.store import ChromaStore
@@ -146,11 +147,7 @@ def test_impossible_feed_and_jsonl_dates_are_dropped_with_a_note(
     settings: Settings, embedder: Embedder, tmp_path: Path
 ) -> None:
     feed = tmp_path / "feed.rss"
-    feed.write_text(
-        "<?xml version='1.0'?><rss version='2.0'><channel><title>Site</title><item><title>Far</title>"
-        "<guid>far-1</guid><pubDate>99999-99-99</pubDate><description>The council approved the "
-        "budget on Tuesday after a long debate.</description></item></channel></rss>"
-    )
+    feed.write_bytes(hostile.dated_feed("99999-99-99"))
     rows = tmp_path / "rows.jsonl"
     rows.write_text(
         json.dumps(
