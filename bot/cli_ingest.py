@@ -47,11 +47,11 @@ def print_summary(report: IngestReport, console: Console) -> None:
         + (f" ({report.chunks_per_second:.1f} chunks/s)" if report.chunks_embedded else "")
         + (f"; model loaded in {report.load_seconds:.1f} s" if report.load_seconds > 1 else "")
     )
-    if report.failed or report.count("skipped"):
+    listed = [o for o in report.outcomes if o.status in ("failed", "skipped") or o.reason]
+    if listed:  # failures, skips, and articles stored with a note (a date dropped, a derived id)
         table = Table("source", "status", "reason", show_header=True, header_style="bold")
-        for o in report.outcomes:
-            if o.status in ("failed", "skipped"):
-                table.add_row(Text(o.source), o.status, Text(o.reason or ""))  # data, not markup
+        for o in listed:
+            table.add_row(Text(o.source), o.status, Text(o.reason or ""))  # data, not markup
         console.print(table)
 
 

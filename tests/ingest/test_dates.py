@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from bot.cli_ingest import print_summary
 from bot.settings import Settings
 from ingest.dates import date_of, find_dateline, parse_date, with_first_seen
 from ingest.fetching import FetchPolicy
@@ -163,3 +166,6 @@ def test_impossible_feed_and_jsonl_dates_are_dropped_with_a_note(
     for outcome in report.outcomes:  # was stored as 9999-12-01 and 0001-01-01
         assert outcome.reason and "before 1800 or in the future" in outcome.reason, outcome
     assert {r.date for r in store.records().values()} == {None}
+    shown = io.StringIO()
+    print_summary(report, Console(file=shown, width=300))
+    assert shown.getvalue().count("before 1800 or in the future") == 2  # the plain summary says so too
