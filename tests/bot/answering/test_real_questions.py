@@ -12,7 +12,7 @@ import pytest
 
 from bot.answering.engine import AnswerEngine, AnswerOptions
 from bot.app import App
-from bot.settings import Settings
+from tests.helpers import ingested_app
 from vectorstore.embedding import Embedder
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "real_questions" / "articles.jsonl"
@@ -21,11 +21,7 @@ QUIZ_DAY = date(2026, 10, 16)  # a Friday
 
 @pytest.fixture(scope="module")
 def quiz_app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, onnx_dir: Path) -> Iterator[App]:
-    data = tmp_path_factory.mktemp("real_questions")
-    settings = Settings(_env_file=None, newsdesk_data_dir=data, embedding_onnx_dir=onnx_dir)  # type: ignore[call-arg]
-    app = App(settings, embedder=embedder, chat=None)
-    report = app.ingest([str(FIXTURE)])
-    assert report.ok and report.count("added") == 10
+    app = ingested_app(tmp_path_factory.mktemp("real_questions"), FIXTURE, embedder, onnx_dir, 10)
     yield app
 
 
