@@ -103,6 +103,11 @@ class NewsBot(commands.Bot):
         filters = filters or Filters.for_guild(guild_id)
         return await self.answers.run(self.engine.answer, question, list(history), filters, None, on_partial)
 
+    def newsroom_planned(self) -> None:
+        """Wake the newsroom's delivery loop: a poll round may have planned messages."""
+        if self.is_ready():
+            self.dispatch("newsroom_planned")
+
     @property
     def streams(self) -> bool:
         """Whether answers are generated (and so worth showing as they are written)."""

@@ -8,7 +8,7 @@ embedded together; two reports are of one event when they are dated within WINDO
 of each other and
 
 - their similarity reaches NAME_SIM and they share a name (a capitalised word that is not
-  a weekday, a month, or only capitalised because it opens a sentence), or
+  a weekday or a month, found inside a sentence of at least one of them), or
 - their similarity reaches ALONE_SIM (no shared name needed).
 
 A shared name is never enough by itself: "a new bridge in Valdoria" and "floods in
@@ -45,7 +45,9 @@ WINDOW_DAYS = 4
 NAME_SIM = 0.60
 ALONE_SIM = 0.80
 OPENING_CHARS = 300
-_DATELINE = re.compile(r"^\s*[A-Z][A-Z .,'’-]*(?:\([^)]*\))?\s+[-–—]\s+")
+# "VALDORIA CITY (Northern Wire) - ", "MESKEL, Valdoria - ": a place in capitals, a
+# country, an agency
+_DATELINE = re.compile(r"^\s*[A-Z][A-Z .'’-]+(?:,\s*[A-Z][\w .'’-]*)?\s*(?:\([^)]*\))?\s+[-–—]\s+")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 _CALENDAR = frozenset(
     [
@@ -113,25 +115,34 @@ def opening_of(text: str, chars: int = OPENING_CHARS) -> str:
 
 
 def _title_cased(title: str) -> bool:
-    words = _TOKEN.findall(title)
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) / len(words) > 0.6
+    """"Floods In Valdoria Kill 35": its words of four letters or more nearly all capitalised."""
+    words = [w for w in _TOKEN.findall(title) if len(w) >= 4]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) / len(words) >= 0.8
 
 
 def names_of(title: str, opening: str) -> frozenset[str]:
-    """Capitalised words that are names: not weekdays or months, and not capitalised only
-    because they open a sentence (unless capitalised elsewhere too). A Title Cased
-    headline gives none (every word is capitalised there)."""
+    """Capitalised words, lowercased, but weekdays and months. A word capitalised only
+    where it opens a sentence is marked "^" ("^selmar"): it may be a name or any word, so it
+    counts only against a report that has it inside a sentence (shares_name). A Title
+    Cased headline is left out (every word is capitalised there)."""
     texts = [opening] if _title_cased(title) else [title, opening]
     found: list[tuple[bool, str]] = []  # (opens a sentence, word)
     for text in texts:
         for sentence in split_sentences(text):
             for i, word in enumerate(_TOKEN.findall(sentence.text)):
-                if word[0].isupper():
-                    found.append((i == 0, word.removesuffix("'s").removesuffix("’s")))
+                if word[0].isupper() and word.lower() not in _CALENDAR:
+                    found.append((i == 0, word.removesuffix("'s").removesuffix("’s").lower()))
     inside = {w for first, w in found if not first}
-    return frozenset(
-        w.lower() for first, w in found if w.lower() not in _CALENDAR and (not first or w in inside)
-    )
+    return frozenset(w if w in inside else f"^{w}" for _, w in found)
+
+
+def shares_name(a: Report, b: Report) -> bool:
+    """A name of one (inside a sentence) is a capitalised word of the other."""
+    names_a = {w for w in a.names if not w.startswith("^")}
+    names_b = {w for w in b.names if not w.startswith("^")}
+    openers_a = {w[1:] for w in a.names if w.startswith("^")}
+    openers_b = {w[1:] for w in b.names if w.startswith("^")}
+    return bool(names_a & (names_b | openers_b) or names_b & openers_a)
 
 
 def same_event(a: Report, b: Report) -> float | None:
@@ -139,7 +150,7 @@ def same_event(a: Report, b: Report) -> float | None:
     if abs((date.fromisoformat(a.day) - date.fromisoformat(b.day)).days) > WINDOW_DAYS:
         return None
     similarity = float(a.vector @ b.vector)
-    if similarity >= ALONE_SIM or (similarity >= NAME_SIM and a.names & b.names):
+    if similarity >= ALONE_SIM or (similarity >= NAME_SIM and shares_name(a, b)):
         return similarity
     return None
 

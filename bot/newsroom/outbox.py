@@ -115,10 +115,11 @@ def claimer_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _dead(claimer: str | None, me: str) -> bool:
-    """A claimer on this host whose process is gone (killed, restarted)."""
+def _free(claimer: str | None, me: str) -> bool:
+    """Unclaimed, claimed by this sender (a round that gave up), or by a process of this
+    host that is gone (killed, restarted): its lease need not run out."""
     if not claimer or claimer == me:
-        return claimer == me
+        return True
     host, _, rest = claimer.partition(":")
     pid = rest.partition(":")[0]
     if host != socket.gethostname() or not pid.isdigit():
@@ -127,9 +128,9 @@ def _dead(claimer: str | None, me: str) -> bool:
         os.kill(int(pid), 0)
     except ProcessLookupError:
         return True
-    except PermissionError:
+    except PermissionError:  # alive, another user's
         return False
-    return int(pid) == os.getpid()  # this process, restarted in-process: an older sender of ours
+    return False
 
 
 def enqueue(
@@ -209,7 +210,7 @@ class Outbox:
             counts: dict[int, int] = {}
             for row in rows:
                 claimer, until = row[-2], row[-1]
-                free = claimer is None or (dt(until) or now) <= now or _dead(str(claimer), self.me)
+                free = (dt(until) or now) <= now or _free(None if claimer is None else str(claimer), self.me)
                 delivery = _delivery(row[:-2])
                 if not free or counts.get(delivery.target, 0) >= per_target:
                     counts[delivery.target] = per_target  # keep a target's order: stop at a busy row
@@ -306,6 +307,13 @@ class Outbox:
                     "UPDATE posts SET body = ? WHERE channel_id = ? AND event_id = ?",
                     (state.model_dump_json(), channel_id, event_id),
                 )
+
+    def prune(self, before: datetime) -> None:
+        """Forget deliveries done (sent or dropped) and arrivals handled before `before`."""
+        with self._db.write() as conn:
+            done = ("sent", "dropped", ts(before))
+            conn.execute("DELETE FROM outbox WHERE state IN (?, ?) AND created_at < ?", done)
+            conn.execute("DELETE FROM arrivals WHERE done = 1 AND arrived_at < ?", (ts(before),))
 
     def open_count(self) -> int:
         with self._db.read() as conn:

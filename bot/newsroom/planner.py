@@ -163,11 +163,7 @@ class ChannelPlanner:
 
     def _update(self, event_id: str, item: Item, state: PostState) -> None:
         news = changed(state.figures, item.figures)
-        parts = [
-            f"Update, {day_label(item.day)}",
-            *news,
-            item.card.source or "",
-        ]
+        parts = [f"Update, {day_label(item.day)}", ", ".join(news), item.card.source or ""]
         body = Body(
             card=item.card, change=" — ".join(p for p in parts if p), marker=item.card.url or item.article_id
         )

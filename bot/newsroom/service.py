@@ -31,6 +31,7 @@ from vectorstore.retrieval import Filters, Retriever
 
 log = logging.getLogger(__name__)
 DIGEST_HOURS = 24
+KEEP = timedelta(days=14)  # sent deliveries and handled arrivals are kept this long
 
 
 def utc_now() -> datetime:
@@ -95,7 +96,9 @@ class Newsroom:
             if not mine:
                 return RoundResult()
             result = self._plan_arrivals()
-            return RoundResult(**{**result.__dict__, "digests": self._plan_digests()})
+            digests = self._plan_digests()
+            self.outbox.prune(self.clock() - KEEP)
+            return RoundResult(**{**result.__dict__, "digests": digests})
 
     def _wanted(self, url: str, scope: str) -> bool:
         return bool(self.config.routes(url, scope)) or bool(

@@ -13,7 +13,13 @@ from email.utils import format_datetime
 from html import escape
 from pathlib import Path
 
+import numpy as np
+
+from bot.newsroom.db import NewsroomDB, newsroom_path
+from bot.newsroom.events import EventIndex, embed_reports, names_of, opening_of
+from bot.newsroom.events import Report as EventReport
 from tests.helpers import LocalServer, Route
+from vectorstore.embedding import Embedder
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "newsroom"
 
@@ -99,3 +105,16 @@ class Feeds:
         body = rss(outlet, [(r, self.link(r)) for r in reports])
         self.server.routes[path] = Route(body, "application/rss+xml")
         return self.server.url(path)
+
+
+def grouping(reports: list[Report], embedder: Embedder, data_dir: Path) -> dict[str, str]:
+    """Each report's event as the newsroom's story grouping assigns it (in order of date;
+    no wire-copy ids: the similarity alone), by report key."""
+    drafts = []
+    for r in reports:
+        opening = opening_of(r.text)
+        names = names_of(r.title, opening)
+        empty = np.zeros(0, dtype=np.float32)
+        drafts.append(EventReport(r.key, r.date, r.title, opening, r.url, r.source, "global", r.key, names, empty))
+    index = EventIndex(NewsroomDB(newsroom_path(data_dir)))
+    return {i.report.article_id: i.event_id for i in index.assign(embed_reports(embedder, drafts))}

@@ -105,7 +105,7 @@ class Feeds(commands.Cog):
         """One tick: the due feeds, polled in the ingest pool; never raises."""
         try:
             results = await self.bot.ingests.run(self.poller.poll_due)
-            self.bot.dispatch("newsroom_planned")
+            self.bot.newsroom_planned()
             return results
         except BusyError:
             log.info("feeds: the ingest queue is full; polling at the next tick")
@@ -137,7 +137,7 @@ class Feeds(commands.Cog):
         subscription, new, result = await self.bot.ingests.run(
             subscribe, self.poller, self.bot.newsroom, url, scope, every, *posting
         )
-        self.bot.dispatch("newsroom_planned")
+        self.bot.newsroom_planned()
         head = "Following" if new else "Already following; now polled"
         where = f", posting new stories in {channel.mention}" if channel else ""
         text = (
@@ -152,21 +152,22 @@ class Feeds(commands.Cog):
     @app_commands.check(is_admin)
     async def list_feeds(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        subscriptions = await self.bot.answers.run(
-            self.poller.subscriptions, str(interaction.guild_id)
-        )
-        if not subscriptions:
+        guild = interaction.guild
+        assert guild is not None
+        config = self.bot.newsroom.config
+        routes = [r for r in await asyncio.to_thread(config.routes) if guild.get_channel(r.channel_id)]
+        subscriptions = await self.bot.answers.run(self.poller.subscriptions, None)
+        feeds = [s for s in subscriptions if s.scope == str(guild.id) or any(r.url == s.url for r in routes)]
+        if not feeds:
             await interaction.followup.send("No feeds yet: follow one with `/feeds add`.", ephemeral=True)
             return
-        config = self.bot.newsroom.config
-        routes = await asyncio.to_thread(config.routes)
-        lines = [f"{len(subscriptions)} feed(s):"]
-        for s in subscriptions:
-            posting = [f"<#{r.channel_id}>" for r in routes if (r.url, r.scope) == (s.url, s.scope)]
-            lines.append(subscription_line(s) + (f"; posts in {', '.join(posting)}" if posting else ""))
-        guild = interaction.guild
-        here = sorted({r.channel_id for r in routes if guild is not None and guild.get_channel(r.channel_id)})
+        here = sorted({r.channel_id for r in routes})
         states = await asyncio.to_thread(config.channels, here)
+        lines = [f"{len(feeds)} feed(s):"]
+        for s in feeds:
+            posting = ", ".join(f"<#{r.channel_id}>" for r in routes if (r.url, r.scope) == (s.url, s.scope))
+            operator = " (followed by the bot's operator)" if s.scope != str(guild.id) else ""
+            lines.append(subscription_line(s) + operator + (f"; posts in {posting}" if posting else ""))
         if states:
             lines += ["Channels:", *(channel_line(states[c], f"<#{c}>") for c in here if c in states)]
         for part in split_message("\n".join(lines)):

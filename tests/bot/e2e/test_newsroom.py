@@ -68,7 +68,7 @@ async def poll(bot: NewsBot, everything: bool = False) -> None:
     cog: Any = bot.get_cog("Feeds")
     if everything:
         await bot.ingests.run(bot.feeds.poll_all)
-        bot.dispatch("newsroom_planned")
+        bot.newsroom_planned()
     else:
         await cog.poll_due()
 
