@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import json
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +22,7 @@ from bot.cli_feeds import feeds_app, watch_command
 from bot.cli_ingest import configure_logging, ingest_command, yield_cpu
 from bot.cli_stories import stories_command
 from bot.settings import Settings
+from bot.terminal import json_line, terminal_console
 from ingest.limits import one_line
 from ingest.settings import settings_error_line
 from vectorstore.errors import NewsdeskError
@@ -39,8 +40,8 @@ app.add_typer(feedback_app, name="feedback")
 app.add_typer(feeds_app, name="feeds")
 app.command("watch")(watch_command)
 app.command("stories")(stories_command)
-out = Console()
-err = Console(stderr=True)
+out = terminal_console()
+err = terminal_console(stderr=True)
 
 
 @app.callback()
@@ -75,7 +76,7 @@ def _fail(exc: Exception | str, as_json: bool = False) -> typer.Exit:
 
 
 def _write_json(payload: object) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_line(payload) + "\n")
 
 
 def _argument_text(value: str) -> str:
@@ -146,6 +147,16 @@ def _passages(k: str | None, as_json: bool) -> int | None:
     return int(k)
 
 
+def _asked_at(raw: str | None, as_json: bool) -> date | None:
+    """--asked-at: an ISO date or datetime, nothing after it."""
+    if raw is None:
+        return None
+    try:
+        return datetime.fromisoformat(raw.strip()).date()
+    except ValueError:
+        raise _fail(f"--asked-at must be a date like 2022-06-16, not {raw!r}", as_json) from None
+
+
 @app.command()
 def ask(
     ctx: typer.Context,
@@ -155,11 +166,18 @@ def ask(
     source: Annotated[list[str] | None, typer.Option(help="Only articles from this source.")] = None,
     since: Annotated[str | None, typer.Option(help="Only articles from this date on (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Only articles up to this date.")] = None,
+    asked_at: Annotated[
+        str | None,
+        typer.Option(help="Answer as if asked on this day (YYYY-MM-DD): time words count from it."),
+    ] = None,
 ) -> None:
     """Answer one question from the stored articles."""
     filters = _filters(source, since, until, as_json)
+    day = _asked_at(asked_at, as_json)
     try:
-        answer = parts(ctx).engine.answer(_argument_text(question), filters=filters, k=_passages(k, as_json))
+        answer = parts(ctx).engine.answer(
+            _argument_text(question), filters=filters, k=_passages(k, as_json), asked_at=day
+        )
     except NewsdeskError as exc:
         raise _fail(exc, as_json) from exc
     if as_json:

@@ -6,20 +6,19 @@ embedded, about 10 ms an article)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from bot.app import App
 from bot.newsroom import Story
-from vectorstore.models import parse_date
+from bot.terminal import json_line, terminal_console
+from vectorstore.models import parse_day
 
-out = Console()
-err = Console(stderr=True)
+out = terminal_console()
+err = terminal_console(stderr=True)
 MARK = {"first": "", "copy": "copy", "update": "update", "report": "report"}
 
 
@@ -44,7 +43,7 @@ def stories_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON list of stories.")] = False,
 ) -> None:
     """The stories (one event, however many reports), newest first."""
-    day = parse_date(since) if since else None
+    day = parse_day(since) if since else None
     if since and day is None:
         err.print(Text.assemble(("error: ", "red"), f"--since must be a date like 2026-03-07, not {since!r}"))
         raise typer.Exit(2)
@@ -52,7 +51,7 @@ def stories_command(
     assert isinstance(app, App)
     stories = app.newsroom.stories(since=day)
     if as_json:
-        sys.stdout.write(json.dumps([s.to_json() for s in stories], ensure_ascii=False) + "\n")
+        sys.stdout.write(json_line([s.to_json() for s in stories]) + "\n")
         return
     if not stories:
         out.print("No stories" + (f" since {day}" if day else "") + ".", markup=False)

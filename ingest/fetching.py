@@ -10,6 +10,10 @@ not a limit per read: httpx's timeouts apply to each socket operation, so a serv
 sends a byte a second would never trip them. The client's network backend (httpcore's
 own, wrapped) gives every connect, read and write only the time left, and a timer shuts
 the sockets down at the deadline in case one operation (a TLS record) takes many reads.
+A body that ends at or after the deadline (the timer's shutdown reads as the end of a
+close-delimited body) is an error, never a page: a fetch cut off is not stored as its
+first part. Name look-ups, the check's and the connection's, keep the deadline too
+(ingest/resolver.py).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
+from ingest import resolver
 from ingest.errors import FetchError, UnsafeURLError
 from ingest.limits import MAX_URL_CHARS, one_line
 
@@ -89,17 +94,20 @@ class FetchPolicy:
     address_allowed: Callable[[IPAddress], bool] = is_public_address
 
 
-def check_public(url: str, allowed: Callable[[IPAddress], bool] = is_public_address) -> None:
-    """Refuse a URL whose host is, or resolves to, a non-public address."""
+def check_public(
+    url: str, allowed: Callable[[IPAddress], bool] = is_public_address, timeout: float = 20.0
+) -> None:
+    """Refuse a URL whose host is, or resolves to, a non-public address (the look-up
+    given `timeout` seconds)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeURLError(f"Only http(s) URLs can be fetched, not {shown(url)!r}.")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError, ValueError) as exc:
+        found = resolver.addresses(parts.hostname, parts.port or 443, timeout)
+    except (OSError, UnicodeError, ValueError) as exc:
         raise FetchError(f"Cannot resolve {shown(parts.hostname)}: {exc}") from exc
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+    for found_address in found:
+        address = ipaddress.ip_address(found_address.split("%")[0])
         if not allowed(address):
             raise UnsafeURLError(
                 f"{parts.hostname} points to a private or reserved address; it will not be fetched."
@@ -187,8 +195,28 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        left = self._deadline.left(timeout, httpcore.ConnectTimeout)
-        stream = self._inner.connect_tcp(host, port, left, local_address, socket_options)
+        error: Exception = httpcore.ConnectError(f"{host} has no address")
+        for address in self._resolve(host, port, timeout):
+            left = self._deadline.left(timeout, httpcore.ConnectTimeout)
+            try:
+                stream = self._inner.connect_tcp(address, port, left, local_address, socket_options)
+            except httpcore.ConnectError as exc:  # the next address, as create_connection does
+                error = exc
+                continue
+            return self._checked(stream, host)
+        raise error
+
+    def _resolve(self, host: str, port: int, timeout: float | None) -> list[str]:
+        """The host's addresses, looked up within the time the fetch has left."""
+        try:
+            return resolver.addresses(host, port, self._deadline.left(timeout, httpcore.ConnectTimeout))
+        except resolver.LookupTimeoutError as exc:
+            raise httpcore.ConnectTimeout(str(exc)) from exc
+        except (OSError, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+
+    def _checked(self, stream: httpcore.NetworkStream, host: str) -> httpcore.NetworkStream:
+        """The connected stream, watched by the deadline; refused when `allowed` refuses its peer."""
         sock = stream.get_extra_info("socket")
         if self._allowed is not None:
             peer = ipaddress.ip_address(str(sock.getpeername()[0]).split("%")[0])
@@ -257,7 +285,7 @@ def get(
             for _ in range(MAX_REDIRECTS + 1):
                 check_url(url)
                 if policy.public_only:
-                    check_public(url, policy.address_allowed)
+                    _check_public(url, policy, deadline)
                 with client.stream("GET", url) as response:
                     if response.is_redirect and "location" in response.headers:
                         url = urljoin(url, response.headers["location"])
@@ -271,6 +299,16 @@ def get(
     finally:
         deadline.cancel()
     raise FetchError(f"{shown(url)}: more than {MAX_REDIRECTS} redirects.")
+
+
+def _check_public(url: str, policy: FetchPolicy, deadline: Deadline) -> None:
+    """check_public within the fetch's deadline: a look-up that outlasts it is the deadline's error."""
+    try:
+        check_public(url, policy.address_allowed, max(deadline.at - time.monotonic(), 0.0))
+    except FetchError as exc:
+        if isinstance(exc.__cause__, resolver.LookupTimeoutError):
+            raise FetchError(f"{shown(url)} took longer than {policy.timeout_s:g} s.") from exc
+        raise
 
 
 def check_url(url: str) -> None:
@@ -303,8 +341,13 @@ def read_response(response: httpx.Response, url: str, policy: FetchPolicy, deadl
         body.extend(part)
         if len(body) > policy.max_bytes:
             raise FetchError(f"{shown(url)} is over the {policy.max_bytes / 1e6:.0f} MB limit.")
-        if time.monotonic() > deadline:
-            raise FetchError(f"{shown(url)} took longer than {policy.timeout_s:g} s.")
+        _in_time(url, policy, deadline)
+    _in_time(url, policy, deadline)  # a body the deadline's shutdown ended is cut off, not whole
     return Fetched(
         url=str(response.url), content_type=content_type, body=bytes(body), charset=response.charset_encoding
     )
+
+
+def _in_time(url: str, policy: FetchPolicy, deadline: float) -> None:
+    if time.monotonic() >= deadline:
+        raise FetchError(f"{shown(url)} took longer than {policy.timeout_s:g} s.")

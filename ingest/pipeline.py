@@ -195,7 +195,9 @@ class Ingestor:
                 expected = {chunk_id(article.id, article.hash, i) for i in range(record.n_chunks)}
                 if stored[article.id] == expected:
                     report.outcomes.append(
-                        Outcome(article.id, "unchanged", article.id, article.title, record.n_chunks)
+                        Outcome(
+                            article.id, "unchanged", article.id, article.title, record.n_chunks, article.note
+                        )
                     )
                     continue
                 log.info("repairing %s: its chunks do not match its record", article.id)
@@ -209,7 +211,8 @@ class Ingestor:
                 report.outcomes.append(Outcome(article.id, "failed", article.id, article.title, reason=why))
                 continue
             status: Status = "added" if record is None else "updated"
-            out.append(_Pending(with_first_seen(article, record), chunks, status, note))
+            notes = "; ".join(n for n in (note, article.note) if n) or None
+            out.append(_Pending(with_first_seen(article, record), chunks, status, notes))
         if self._stories is not None and out:  # wire copies share a story id (ingest/neardup.py)
             for p, article in zip(out, self._stories.assign([p.article for p in out]), strict=True):
                 p.article = article

@@ -26,7 +26,7 @@ from vectorstore.embedding import Embedder
 from vectorstore.lexical_store import StoredPassage
 from vectorstore.live_lexical import LiveLexical
 from vectorstore.metadata import StoredChunk
-from vectorstore.models import GLOBAL_SCOPE, ArticleRecord, Passage, parse_date
+from vectorstore.models import GLOBAL_SCOPE, ArticleRecord, Passage, parse_date, parse_day
 from vectorstore.store import ChromaStore
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class Filters:
     def __post_init__(self) -> None:
         for name in ("since", "until"):
             raw = getattr(self, name)
-            if raw is not None and parse_date(raw) is None:
+            if raw is not None and parse_day(raw) is None:
                 raise ValueError(f"{name} must be a date like 2023-06-30, not {raw!r}")
 
     def admits(self, record: ArticleRecord) -> bool:

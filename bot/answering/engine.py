@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
-from bot.answering.answerability import SEARCH_DEPTH, Quote, describe, judge
+from bot.answering.answerability import SEARCH_DEPTH, describe, judge
+from bot.answering.choice import Quote
 from bot.answering.errors import QuestionError
 from bot.answering.extractive import Candidate, rank_sentences
 from bot.answering.generative import Generator, PartialCallback
 from bot.answering.models import Answer
 from bot.answering.nearmiss import citation_of, missing_lead, near_miss
-from bot.answering.newstime import NewsTime
+from bot.answering.newstime import NewsTime, Plan
 from bot.answering.stories import collapse
-from bot.answering.timeframe import Clock, utc_today
+from bot.answering.timeframe import Clock, as_of, utc_today
 from vectorstore.models import Passage
 from vectorstore.retrieval import Filters, Retrieval, Retriever
 
@@ -91,15 +93,37 @@ class AnswerEngine:
         filters: Filters | None = None,
         k: int | None = None,
         on_partial: PartialCallback | None = None,
+        asked_at: date | None = None,
     ) -> Answer:
         """Answer from the articles. With an LLM, `on_partial` receives the text as it is
-        generated (before verification); the returned Answer is the verified one."""
+        generated (before verification); the returned Answer is the verified one. Time
+        words are read as of `asked_at` (default: the clock's today)."""
         question = self.check_question(question)
-        plan = self.news.plan(question, filters)  # time words -> filters; overviews
+        if asked_at is not None:  # the store as it was that day: nothing dated later
+            filters = as_of(filters, asked_at)
+        plan = self.news.plan(question, filters, self.news.today(asked_at))  # time words; overviews
         if plan.answer is not None:
             return plan.answer
         query, focus = self._standalone(plan.query, history)
-        retrieval, passages, ranked = self._candidates(query, focus, plan.filters, k)
+        answer = self._answer(question, query, focus, plan, plan.filters, k, on_partial)
+        if answer.refused and plan.fallback is not None:  # a soft window: look everywhere
+            answer = self._answer(question, query, focus, plan, plan.fallback, k, on_partial)
+        if answer.refused and plan.empty and answer.nearest is None:
+            answer = replace(answer, text=f"I have no articles dated {plan.frame.label()}. {NOT_FOUND}")
+        return answer
+
+    def _answer(
+        self,
+        question: str,
+        query: str,
+        focus: str,
+        plan: Plan,
+        filters: Filters | None,
+        k: int | None,
+        on_partial: PartialCallback | None,
+    ) -> Answer:
+        """One pass: retrieve within `filters`, rank, judge, quote (or generate)."""
+        retrieval, passages, ranked = self._candidates(query, focus, filters, k)
         sources = passages[: self._options.top_k]
         ranked = self.news.rank(ranked, plan)  # "latest": the newest answering sentence first
         if not ranked:
@@ -109,17 +133,18 @@ class AnswerEngine:
             log.debug("refusing %r: evidence %.3f < %.3f", question, evidence, self._options.min_evidence)
             return Answer(question, NOT_FOUND, True, "refused", evidence=evidence, passages=passages)
         o = self._options
-        judgement = judge(focus, ranked, o.min_evidence, o.max_answer_chars - 4, o.answer_search_depth)
+        judgement = judge(
+            focus, ranked, o.min_evidence, o.max_answer_chars - 4, o.answer_search_depth, plan.frame.recency
+        )
         if judgement.answer is None:  # on topic, but not what was asked: a near miss
             lead = missing_lead(describe(judgement.missing, focus))
-            return near_miss(
-                question, lead, judgement.nearest, evidence, passages, self._options.max_answer_chars
-            )
+            return near_miss(question, lead, judgement.nearest, evidence, passages, o.max_answer_chars)
         extractive = self._extractive(question, judgement.answer, evidence, passages)
         if self._generator is None:
             return self.news.finish(extractive, ranked, plan)
+        asked = focus if focus != plan.query else question  # the model's standalone rewrite of a follow-up
         answer = self._generator.answer(
-            question, sources, ranked, extractive, retrieval.idf, on_partial, judgement.anchors
+            asked, sources, ranked, extractive, retrieval.idf, on_partial, judgement.anchors
         )
         return self.news.finish(answer, ranked, plan)  # a later report's figure; copies cited
 

@@ -11,7 +11,7 @@ recency, later reports) and overview.py (lists of stories).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from bot.answering.extractive import Candidate
@@ -19,6 +19,7 @@ from bot.answering.models import Answer
 from bot.answering.overview import overview, overview_topic
 from bot.answering.stories import StoryMap, later_report, prefer_newest, with_later_report
 from bot.answering.timeframe import Clock, TimeFrame, read_time, reference_day, utc_today
+from bot.answering.wanted import Want, wanted
 from vectorstore.models import ArticleRecord
 from vectorstore.retrieval import Filters, Retriever
 
@@ -28,10 +29,22 @@ class Plan:
     frame: TimeFrame
     filters: Filters | None
     answer: Answer | None = None  # answered already: an overview, or no article in the window
+    # a soft window (timeframe.py): where to look when nothing in it answers
+    fallback: Filters | None = None
+    empty: bool = False  # a soft window no article is dated in: a refusal names it
 
     @property
     def query(self) -> str:
         return self.frame.query
+
+
+def _shifted(frame: TimeFrame, back: timedelta) -> TimeFrame:
+    """The same window, `back` earlier (for /news days on a store of older news)."""
+
+    def day(iso: str | None) -> str | None:
+        return (date.fromisoformat(iso) - back).isoformat() if iso else None
+
+    return replace(frame, since=day(frame.since), until=day(frame.until))
 
 
 class NewsTime:
@@ -43,9 +56,13 @@ class NewsTime:
         self._lock = threading.Lock()
         self._reference: tuple[dict[str, ArticleRecord], date, date] | None = None
 
-    def reference(self, records: dict[str, ArticleRecord]) -> date:
+    def today(self, asked_at: date | None = None) -> date:
+        """The day a question is asked: `asked_at` when given (the eval, `ask --asked-at`),
+        else the clock's."""
+        return asked_at or self._clock()
+
+    def reference(self, records: dict[str, ArticleRecord], today: date) -> date:
         """The day time words are read against (timeframe.reference_day), per snapshot."""
-        today = self._clock()
         with self._lock:
             cached = self._reference
             if cached is None or cached[0] is not records or cached[1] != today:
@@ -53,32 +70,56 @@ class NewsTime:
                 self._reference = cached
         return cached[2]
 
-    def plan(self, question: str, filters: Filters | None) -> Plan:
-        frame = read_time(question, self._clock())  # which words; their dates need the store
-        if not frame.window and overview_topic(frame.query) is None:
+    def plan(self, question: str, filters: Filters | None, today: date) -> Plan:
+        frame = read_time(question, today)
+        topic = overview_topic(frame.query)
+        if not frame.window and topic is None:
             return Plan(frame, filters)  # most questions: no look at the records
         records = self._retriever.records()
-        frame = read_time(question, self.reference(records))
-        narrowed = frame.filters(filters) if frame.window else filters
-        topic = overview_topic(frame.query)
         if topic is not None:
-            answer = overview(question, topic, frame, narrowed or Filters(), self._retriever)
-            return Plan(frame, narrowed, self._stories.cite_copies(answer, records, narrowed))
-        if frame.window and narrowed and not any(narrowed.admits(r) for r in records.values()):
+            return Plan(frame, filters, self._overview(question, topic, frame, filters, records, today))
+        narrowed = frame.filters(filters, widened=True)
+        dated = any(narrowed.admits(r) for r in records.values())
+        if frame.soft and not dated:
+            return Plan(frame, filters, empty=True)
+        if frame.soft:
+            return Plan(frame, narrowed, fallback=filters or Filters())
+        if not dated:
             text = f"I have no articles dated {frame.label()}."
             return Plan(frame, narrowed, Answer(question, text, True, "refused"))
         return Plan(frame, narrowed)
 
     def latest(self, topic: str, days: int | None, filters: Filters | None) -> Answer:
         """Discord's /news: the newest stories (about `topic`) of the last `days` days."""
-        records = self._retriever.records()
+        records, today = self._retriever.records(), self.today()
         frame = TimeFrame()
         if days:
-            until = self.reference(records)
-            since = until - timedelta(days=days - 1)
-            frame = TimeFrame(since.isoformat(), until.isoformat(), words=f"the last {days} days")
+            since = today - timedelta(days=days - 1)
+            words = "the last day" if days == 1 else f"the last {days} days"
+            frame = TimeFrame(since.isoformat(), today.isoformat(), words=words)
         question = " ".join(x for x in ("news", topic, f"({frame.words})" if days else "") if x)
-        answer = overview(question, topic.strip(), frame, frame.filters(filters), self._retriever)
+        return self._overview(question, topic.strip(), frame, filters, records, today)
+
+    def _overview(
+        self,
+        question: str,
+        topic: str,
+        frame: TimeFrame,
+        filters: Filters | None,
+        records: dict[str, ArticleRecord],
+        today: date,
+    ) -> Answer:
+        """The stories of the window; when nothing is dated in it and the newest article is
+        older, say so and list the stories of the same window around the newest day."""
+        answer = overview(question, topic, frame, frame.filters(filters), self._retriever)
+        newest = self.reference(records, today)
+        if answer.refused and frame.window and newest < today:
+            moved = read_time(question, newest) if frame.words else _shifted(frame, today - newest)
+            older = replace(moved, words="")
+            earlier = overview(question, topic, older, older.filters(filters), self._retriever)
+            if not earlier.refused:
+                lead = f"I have nothing dated {frame.label()}; the newest I have is from {newest}."
+                answer = replace(earlier, text=f"{lead}\n{earlier.text}")
         return self._stories.cite_copies(answer, records, frame.filters(filters))
 
     def rank(self, ranked: list[Candidate], plan: Plan) -> list[Candidate]:
@@ -90,7 +131,8 @@ class NewsTime:
         quoted = (answer.citations[0].article_id, answer.citations[0].start) if answer.citations else None
         # the sentence the extractive answer quotes (not always ranked[0])
         best = next((c for c in ranked if (c.passage.article.id, c.start) == quoted), None)
-        if answer.mode in ("extractive", "fallback") and best is not None:
+        counting = wanted(answer.question).kind is Want.NUMBER  # "how many ...": a figure to update
+        if answer.mode in ("extractive", "fallback") and best is not None and counting:
             later = later_report(best, ranked, self._min_evidence)
             if later is not None:
                 answer = with_later_report(answer, best, later)

@@ -1,0 +1,194 @@
+"""Where in a sentence the answer of a kind (wanted.py) can stand: numbers, times, names,
+quoted titles, places, people, read from what the text shows (digits, capitals, quotation
+marks, the place lists of places.py). No NER model can be installed here (none whose
+publisher and contents can be checked ships in a package); these rules are measured by
+bench/realtimeqa.py on real quiz questions.
+
+A span answers only if it is new to the question: its last word ("Johnson" of "Boris
+Johnson") is not a word of the question. Each span has a strength:
+- 3: it is what the question's noun asks for: named by that noun ("the Tony Awards" for
+  "which awards show?"), a place of the kind asked ("Mexico" for "which country?"), a
+  quoted title for "which show?", a number of the things counted ("2 million ... swings"
+  for "how many swings?");
+- 2: it has the marks of its kind (a listed place, a place after "in"/"from", a person
+  with two names or a title, a name of several words);
+- 1: a plain one.
+A span that only describes the question's noun ("the popular South Korean show"), or a
+place of another kind than the one asked ("Montana" for "which country?"), is none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.answering import places
+from bot.answering.spans_text import (
+    CAPITALISED,
+    HONORIFIC,
+    NOT_NAMES,
+    NUMBER,
+    QUOTED,
+    TIME,
+    is_calendar,
+    is_figure,
+    opens_sentence,
+)
+from bot.answering.wanted import Want, Wanted, words
+from vectorstore.lexical import tokenize
+
+_WORKS = words(
+    "show series movie film song album book novel musical play podcast program programme game character"
+)
+_PLACE_SUFFIX = re.compile(
+    r"\s(?:County|Island|Islands|Park|Province|State|City|Valley|Bay|River|Lake|Mountains?|Sea)$"
+)
+_BEFORE_PLACE = re.compile(r"\b(?:in|from|to|near|across|at|of|into)\s+(?:the\s+)?(?:[\w-]+\s+)?$")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # offsets in the text searched
+    end: int
+    text: str
+    strength: int  # 3: what the question's noun asks for; 2: marked as its kind; 1: plain
+
+
+def answer_spans(text: str, want: Wanted, context: str = "") -> list[Span]:
+    """The spans of `text` of the wanted kind that are new to the question. `context`
+    (the passage around the text) tells a name from a word that only opens a sentence."""
+    kind = want.kind
+    if kind is Want.NUMBER:
+        found = [_counted(text, m.start(), m.end(), want) for m in NUMBER.finditer(text) if is_figure(m)]
+    elif kind is Want.TIME:
+        found = [Span(m.start(), m.end(), m.group(), 1) for m in TIME.finditer(text)]
+    elif kind in (Want.PERSON, Want.PLACE, Want.NAME):
+        found = _names(text, want, context or text)
+    else:
+        return []
+    return [s for s in found if s.strength > 0 and _new(s.text, want)]
+
+
+def _counted(text: str, start: int, end: int, want: Wanted) -> Span:
+    """A number; of the things the question counts ("how many swings") when they follow."""
+    following = set(tokenize(" ".join(text[end:].split()[:3])))
+    return Span(start, end, text[start:end], 3 if following & want.counted else 1)
+
+
+def _new(span: str, want: Wanted) -> bool:
+    """Whether the span says what the question does not: its last word is not the
+    question's ("Boris Johnson" is not new to a question about Johnson), or that word is
+    the noun the question asks about and another is new ("Tony Awards" for "which
+    awards show?")."""
+    tokens = [t for t in tokenize(span) if t not in HONORIFIC]
+    if not tokens:
+        return bool(re.search(r"\d", span)) and not set(re.findall(r"\d+", span)) & want.question_tokens
+    if tokens[-1] not in want.question_tokens:
+        return True
+    return tokens[-1] in _head_tokens(want) and any(t not in want.question_tokens for t in tokens[:-1])
+
+
+def _head_tokens(want: Wanted) -> frozenset[str]:
+    return frozenset(tokenize(want.head)) if want.head else frozenset()
+
+
+def _names(text: str, want: Wanted, context: str) -> list[Span]:
+    found = []
+    for m in CAPITALISED.finditer(text):
+        span = _named(text, m.start(), m.end(), context)
+        if span is not None and not _demonym(span.text, want.kind):
+            found.append(_weighed(text, span, want))
+    if want.kind is Want.NAME:
+        strength = 3 if want.head in _WORKS else 2
+        quoted = QUOTED.finditer(text)
+        found += [Span(m.start(1), m.end(1), m.group(1), strength) for m in quoted if _titled(m.group(1))]
+    return found
+
+
+def _named(text: str, start: int, end: int, context: str) -> Span | None:
+    """The capitalised run at text[start:end], without a leading word that only opens
+    the sentence ("The", "In", "Though") and calendar words at either end."""
+    names = text[start:end].split()
+    while names and (_opening(names[0]) or is_calendar(names[0])):
+        start = text.index(names[0], start) + len(names[0])
+        names = names[1:]
+    while names and is_calendar(names[-1]):
+        names = names[:-1]
+    if not names or not any(w[:1].isalpha() for w in names):
+        return None
+    start = text.index(names[0], start)
+    end = text.index(names[-1], start) + len(names[-1])
+    name = text[start:end].rstrip(".")
+    if opens_sentence(text, start) and len(names) == 1 and not _looks_named(name, context):
+        return None  # "Dangerous flooding ...": a capital that only opens the sentence
+    return Span(start, start + len(name), name, 1)
+
+
+def _weighed(text: str, span: Span, want: Wanted) -> Span:
+    """The span with its strength for this question (the module docstring)."""
+    head = _head_tokens(want)
+    if head and set(tokenize(span.text.split()[-1])) & head:
+        return _with(span, 3)  # "Tony Awards" for "which awards show?"
+    if head and not span.text.endswith(("’s", "'s")) and set(_following(text, span)) & head:
+        return _with(span, 0)  # "the popular South Korean show": describes, does not name
+    if want.kind is Want.PLACE:
+        return _with(span, _place_strength(text, span, want))
+    names = [w for w in span.text.split() if w.lower().strip(".") not in HONORIFIC]
+    if want.kind is Want.PERSON:
+        if places.kinds_of(span.text):
+            return _with(span, 0)
+        titled = len(names) < len(span.text.split())
+        return _with(span, 2 if len(names) >= 2 or titled else 1)
+    return _with(span, 2 if len(names) >= 2 or span.text.isupper() else 1)
+
+
+def _place_strength(text: str, span: Span, want: Wanted) -> int:
+    kinds = places.kinds_of(span.text)
+    asked = places.HEADS.get(want.head or "")
+    if asked is not None:  # "which country?": a country, or nothing
+        if kinds & set(asked):
+            return 3
+        return 0 if kinds or "country" in asked else 1
+    if want.head:  # "which park?": the head-final name was the answer; a listed place is not
+        return 1
+    marked = bool(kinds) or bool(_PLACE_SUFFIX.search(span.text))
+    before = text[max(0, span.start - 20) : span.start]
+    return 2 if marked or _BEFORE_PLACE.search(before) else 1
+
+
+def _following(text: str, span: Span) -> list[str]:
+    return tokenize(" ".join(text[span.end :].split()[:2]))
+
+
+def _with(span: Span, strength: int) -> Span:
+    return Span(span.start, span.end, span.text, strength)
+
+
+def _demonym(name: str, kind: Want) -> bool:
+    """ "South Korean", "Russian": an adjective of a place, not the name of a person or thing."""
+    if kind is Want.PLACE:
+        return False
+    return all(re.fullmatch(r"(?:South|North|East|West)|\w+(?:an|ese|ish|i|ic)", w) for w in name.split())
+
+
+def _opening(word: str) -> bool:
+    bare = word.lower().strip("’'.,")
+    return bare in NOT_NAMES or not tokenize(bare)
+
+
+def _looks_named(word: str, context: str) -> bool:
+    """A word opening a sentence is a name if it is possessive, a listed place, or written
+    with its capital somewhere in the middle of a sentence of the passage."""
+    if word.endswith(("’s", "'s")) or set(tokenize(word)) & places.TOKENS:
+        return True
+    return bool(re.search(rf"[\w,;:]\s+{re.escape(word)}\b", context))
+
+
+@lru_cache(maxsize=4096)
+def _titled(quoted: str) -> bool:
+    """A quoted title ("Squid Game"), not a quoted remark ("we are bankrupt")."""
+    parts = quoted.split()
+    if not 1 <= len(parts) <= 8:
+        return False
+    return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in NOT_NAMES for w in parts)
