@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -209,6 +210,7 @@ async def run(rounds: int, seed: int, routed: bool) -> dict[str, object]:
             await one_round(wire, bot, channels, measured)
         wall = time.perf_counter() - started
         figures = outcome(wire.standin, channels, entries, feeds)
+        figures |= grouped(bot, entries, feeds)
         await stop(bot, "end of the bench", connection)
         refused = len(wire.standin.rate.refused)
     lat, asks = measured.latencies, measured.asks
@@ -226,6 +228,18 @@ async def run(rounds: int, seed: int, routed: bool) -> dict[str, object]:
         "round_poll_and_plan_s_p50": round(statistics.median(measured.polls), 1),
         "round_send_s_p50": round(statistics.median(measured.sends), 1),
     }
+
+
+def expected_updates(entries: list[Entry], channels: list[Channel]) -> int:
+    """Updates whose story had an earlier report routed to the same channel: they belong in
+    the story's thread (the others are the story's first report there, so its post)."""
+    seen: set[tuple[int, str]] = set()
+    count = 0
+    for e in entries:  # in order of date
+        key = (channels[e.feed % CHANNELS].id, e.story)
+        count += e.report.kind == "update" and key in seen
+        seen.add(key)
+    return count
 
 
 def outcome(
@@ -259,21 +273,52 @@ def outcome(
         "posts_per_story_mean": round(sum(counts[p] for p in pairs) / len(pairs), 4),
         "updates_in_threads": updates,
         "updates_routed": sum(1 for e in entries if e.report.kind == "update"),
+        "updates_after_a_report_in_their_channel": expected_updates(entries, channels),
+    }
+
+
+def _together(sizes: Iterable[int]) -> int:
+    """Pairs within groups of these sizes."""
+    return sum(n * (n - 1) // 2 for n in sizes)
+
+
+def grouped(bot: NewsBot, entries: list[Entry], feeds: Feeds) -> dict[str, object]:
+    """How the story grouping did on this corpus: pairwise precision/recall of its events
+    against the truth (each original with its copies and updates)."""
+    links = {feeds.link(e.report): e.story for e in entries}
+    known = bot.newsroom.events.known(list(links))
+    pairs = Counter((links[a], i.event_id) for a, i in known.items())
+    both = _together(pairs.values())
+    truth = _together(Counter(links[a] for a in known).values())
+    said = _together(Counter(i.event_id for i in known.values()).values())
+    return {
+        "grouping_precision": round(both / said, 3) if said else 1.0,
+        "grouping_recall": round(both / truth, 3) if truth else 1.0,
+        "events": len({i.event_id for i in known.values()}), "stories": len(set(links.values())),
     }
 
 
 def grouping_figures() -> dict[str, object]:
+    """Pairwise precision/recall of the story grouping on both fixture sets, at the chosen
+    NAME_SIM and around it (the threshold a shared name needs)."""
+    from bot.newsroom import events
     from vectorstore.embedding import make_embedder
 
     embedder = make_embedder(Settings(_env_file=None))  # type: ignore[call-arg]
-    out: dict[str, object] = {}
-    for name in ("reports.jsonl", "heldout.jsonl"):
-        reports = load(name)
-        with tempfile.TemporaryDirectory() as tmp:
-            assigned = grouping(reports, embedder, Path(tmp))
-        precision, recall = pairwise({r.key: r.event for r in reports}, assigned)
-        out[name] = {"reports": len(reports), "events": len({r.event for r in reports}),
-                     "precision": round(precision, 3), "recall": round(recall, 3)}
+    chosen = events.NAME_SIM
+    out: dict[str, object] = {"NAME_SIM": chosen, "ALONE_SIM": events.ALONE_SIM, "window": events.WINDOW_DAYS}
+    for threshold in (0.50, 0.55, chosen, 0.65, 0.70):
+        events.NAME_SIM = threshold
+        for name in ("reports.jsonl", "heldout.jsonl"):
+            reports = load(name)
+            with tempfile.TemporaryDirectory() as tmp:
+                assigned = grouping(reports, embedder, Path(tmp))
+            precision, recall = pairwise({r.key: r.event for r in reports}, assigned)
+            out[f"{name} @ {threshold:.2f}"] = {
+                "reports": len(reports), "events": len({r.event for r in reports}),
+                "precision": round(precision, 3), "recall": round(recall, 3),
+            }
+    events.NAME_SIM = chosen
     return out
 
 

@@ -3,6 +3,7 @@ limits, pinging no one but a role an admin chose for a feed's new posts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -49,7 +50,7 @@ def _link(card: Card) -> str:
     return f"[{title}](<{card.url}>)" if card.url else title
 
 
-def card_embed(card: Card, notes: list[str] = ()) -> discord.Embed:  # type: ignore[assignment]
+def card_embed(card: Card, notes: Sequence[str] = ()) -> discord.Embed:
     """An article: title linked to it, its lead, then notes; outlet and date below."""
     description = "\n".join([clip(safe(card.lead), LEAD_CHARS), *notes]).strip()
     embed = discord.Embed(

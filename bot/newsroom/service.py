@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.answering.topics import TopicMatcher
+from bot.answering.topics import TopicMatch, TopicMatcher
 from bot.newsroom.config import Config, Follow
 from bot.newsroom.db import NewsroomDB, ts
 from bot.newsroom.events import EventIndex, Indexed
@@ -176,32 +176,29 @@ class Newsroom:
         return totals[0], totals[1], totals[2], totals[3]
 
     def _topic_matches(self, items: list[Item]) -> list[tuple[Follow, Item, Body]]:
-        """Each follow whose topic an article of the round matches (once per story)."""
+        """Each follow whose topic an article of the round matches (once per story); a
+        topic followed by many members of a server is matched once."""
         follows = self.config.follows()
         if not follows or not items:
             return []
         matcher = self._matcher()
+        found: dict[tuple[str, str], dict[str, TopicMatch]] = {}
         out = []
         for follow in follows:
             seen = [i for i in items if i.feed[1] in (GLOBAL_SCOPE, follow.scope)]
-            if not seen:
-                continue
-            since = min(i.day for i in seen)
-            filters = Filters(scopes=(GLOBAL_SCOPE, follow.scope), since=since)
-            hits = matcher.match(follow.topic, {i.article_id for i in seen}, filters)
+            key = (follow.topic.casefold(), follow.scope)
+            if seen and key not in found:
+                filters = Filters(scopes=(GLOBAL_SCOPE, follow.scope), since=min(i.day for i in seen))
+                found[key] = matcher.match(follow.topic, {i.article_id for i in seen}, filters)
+            hits = found.get(key, {})
             done: set[str] = set()
             for item in seen:
                 hit = hits.get(item.article_id)
                 if hit is not None and item.event_id not in done:
                     done.add(item.event_id)
                     marker = f"{item.card.url or item.article_id}\n{follow.topic}"
-                    out.append(
-                        (
-                            follow,
-                            item,
-                            Body(card=item.card, topic=follow.topic, change=hit.quote, marker=marker),
-                        )
-                    )
+                    body = Body(card=item.card, topic=follow.topic, change=hit.quote, marker=marker)
+                    out.append((follow, item, body))
         return out
 
     def _plan_digests(self) -> int:
