@@ -17,17 +17,19 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.answering.answer_spans import answer_spans
+from bot.answering.answer_spans import Span, answer_spans
 from bot.answering.extractive import Candidate
 from bot.answering.wanted import Wanted
 from vectorstore.lexical import tokenize
 from vectorstore.sentences import Sentence
 
 # Chosen on bench/realtimeqa.py's 2022 tuning set and squad-dev outside sample1000.
-ANSWER_MARGIN = 0.2  # evidence below the best that a sentence with the answer may have
+ANSWER_MARGIN = 0.25  # evidence below the best that a sentence with the answer may have
 ANSWER_BONUS = 0.15  # added for a span of the wanted kind (x its strength / 2)
 NO_ANSWER = 0.05  # taken off a quote with no span of the kind the question wants
-JOINED = 1  # strength a span loses when it stands in the neighbour, not the sentence
+STRONGEST = 3  # answer_spans' strongest span: a sentence that has one needs no neighbour
+TITLED = 1  # strength a span gains when the article's headline names it too
+JOINED = 0  # strength a span loses when it stands in the neighbour, not the sentence
 RESTATES = 0.2  # a unit whose words are this new to the question, or less, restates it
 _LEANS = re.compile(r"(?:he|she|it|they|this|that|these|those|his|her|its|their|there|the latter)\b", re.I)
 
@@ -73,15 +75,16 @@ def unit(
     scores: Scores | None = None,
 ) -> Quote:
     """The sentence, or the sentence with the neighbour it needs (within `max_chars`):
-    - the neighbour that names the wanted answer when the sentence does not (of two, the
-      stronger span, then the neighbour with more evidence of its own, in `scores`);
+    - the neighbour that names the wanted answer more surely than the sentence does (of
+      two, the stronger span, then the neighbour with more evidence of its own, `scores`);
     - the next sentence when it leans on this one ("She won this by only 129 votes."),
       the previous one when this one opens by leaning on it.
     """
     before, after = around
     alone = marked(Quote(candidate, candidate.text, candidate.start, candidate.end), want)
-    if want.typed and alone.mark is None:
-        found = [(_weaker(q), n) for q, n in _with_neighbours(want, candidate, around, max_chars) if q.mark]
+    if want.typed and alone.strength < STRONGEST:
+        found = [(_weaker(q), n) for q, n in _with_neighbours(want, candidate, around, max_chars)]
+        found = [(q, n) for q, n in found if q.strength > alone.strength]
         if found:
             score = (scores or {}).get
             return max(found, key=lambda qn: (qn[0].strength, score(_key(candidate, qn[1]), 0.0)))[0]
@@ -108,7 +111,7 @@ def _with_neighbours(
 
 
 def _weaker(quote: Quote) -> Quote:
-    strength = max(1, quote.strength - JOINED)
+    strength = max(1, quote.strength - JOINED) if quote.mark else 0
     return Quote(quote.candidate, quote.text, quote.start, quote.end, quote.mark, strength)
 
 
@@ -116,14 +119,33 @@ def _key(candidate: Candidate, sentence: Sentence) -> tuple[str, int]:
     return (candidate.passage.article.id, sentence.start)
 
 
+def _near(text: str, start: int, end: int, want: Wanted) -> bool:
+    """Whether a plain word of the question stands within a few words of the span ("office
+    in London" for "where is OpenAI's office?", not "OpenAI, the San Francisco company")."""
+    around = " ".join(text[:start].split()[-4:] + text[end:].split()[:2])
+    return bool(set(tokenize(around)) & want.plain)
+
+
 def marked(quote: Quote, want: Wanted) -> Quote:
-    """The quote with its strongest answer span marked (the first of equals)."""
+    """The quote with its strongest answer span marked: of equals, one beside a word of
+    the question, then the first."""
     spans = answer_spans(quote.text, want, quote.candidate.passage.text)
     if not spans:
         return quote
-    best = max(spans, key=lambda s: (s.strength, -s.start))
+    title = frozenset(tokenize(quote.candidate.passage.article.title))
+    strengths = [min(STRONGEST, s.strength + TITLED) if _titled(s, title) else s.strength for s in spans]
+    strength, best = max(
+        zip(strengths, spans, strict=True),
+        key=lambda sb: (sb[0], _near(quote.text, sb[1].start, sb[1].end, want), -sb[1].start),
+    )
     mark = (quote.start + best.start, quote.start + best.end)
-    return Quote(quote.candidate, quote.text, quote.start, quote.end, mark, best.strength)
+    return Quote(quote.candidate, quote.text, quote.start, quote.end, mark, strength)
+
+
+def _titled(span: Span, title: frozenset[str]) -> bool:
+    """A span the headline names too: a news headline names its story's subject."""
+    tokens = tokenize(span.text)
+    return bool(tokens) and tokens[-1] in title
 
 
 def _joined(candidate: Candidate, start: int, end: int, max_chars: int) -> Quote:

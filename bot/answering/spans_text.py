@@ -24,12 +24,13 @@ MONTHS = (
 )
 WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 TIME = re.compile(
-    rf"\b(?:(?:early|mid|late)[\s-]+)?(?:{MONTHS})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?"
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?(?:(?:early|mid|late)[\s-]+)?(?:{MONTHS})"
+    rf"(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?"
     rf"|\b(?:{WEEKDAYS})\b|\b(?:19|20)\d\d\b"
     r"|\b(?:next|this|last|later\s+this|early\s+next|the\s+end\s+of\s+(?:the|this|next))\s+"
     r"(?:week|weekend|month|year|spring|summer|fall|autumn|winter)\b"
-    r"|\b(?:tomorrow|tonight|yesterday)\b|\bin\s+(?:a\s+few|several|\d+|two|three|four|five|six)\s+"
-    r"(?:days|weeks|months|years)\b|\b(?:spring|summer|fall|autumn|winter)\s+(?:of\s+)?(?:19|20)\d\d\b",
+    r"|\b(?:tomorrow|tonight|yesterday)\b|\b(?:in\s+|at\s+least\s+|about\s+|within\s+)?"
+    r"(?:a\s+few|several|\d+|two|three|four|five|six)\s+(?:days|weeks|months|years)\b|\b(?:spring|summer|fall|autumn|winter)\s+(?:of\s+)?(?:19|20)\d\d\b",
 )
 _CAPITAL = r"(?:[A-Z][\w’'.&-]*|i[A-Z]\w*|\d+[A-Z]\w*)"
 CAPITALISED = re.compile(
@@ -45,7 +46,10 @@ NOT_NAMES = words(
     """the a an in on at of for by from to and or but if as after before during since while when
     where what which who how this that these those it its he she they we you i his her their our
     there here some many most more all any each every no not new last next first according
-    meanwhile however still also now then yes so"""
+    meanwhile however still also now then yes so much few both either another other such even
+    just only already yet though although despite because unlike instead today tonight yesterday
+    earlier later once officials police experts critics scientists researchers people residents
+    authorities analysts many several two three four five six seven eight nine ten"""
 )
 
 
