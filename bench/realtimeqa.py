@@ -33,6 +33,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,7 +45,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from baselines import plain_pipelines  # noqa: E402
 
 from bot.app import App  # noqa: E402
-from bot.evaluation import load_jsonl, run_eval, score  # noqa: E402
+from bot.evaluation import load_jsonl, normalize, run_eval, score  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
@@ -104,10 +105,12 @@ class Split:
     questions: list[dict[str, Any]]
 
 
-def build(snapshot: Path, years: tuple[str, ...]) -> Split:
+def build(snapshot: Path, years: tuple[str, ...], wide: bool = False) -> Split:
     """A year's quizzes with their answering articles: from `<date>_gold.jsonl` where the
     quiz has one (2022), else the search result (`<date>_gcs.jsonl`) at the address the
-    quiz's own evidence links to, when its text was fetched (2023 on have no gold files)."""
+    quiz's own evidence links to, when its text was fetched (2023 on have no gold files).
+    With `wide`, a question with neither takes the first search result dated in the two
+    weeks before the quiz whose text holds the correct choice."""
     articles: dict[str, dict[str, Any]] = {}
     questions: list[dict[str, Any]] = []
     for year in years:
@@ -117,8 +120,9 @@ def build(snapshot: Path, years: tuple[str, ...]) -> Split:
             titles = _titles(snapshot, search, files)
             linked = gold not in files
             answering = _linked(snapshot, quiz_file, search, files) if linked else _gold(snapshot, gold)
+            searched = _searched(snapshot, quiz_file, search, files) if wide else {}
             for q in git_jsonl(snapshot, quiz_file):
-                found = answering.get(q["question_id"], [])
+                found = answering.get(q["question_id"]) or searched.get(q["question_id"], [])
                 if not found or not q.get("answer"):
                     continue
                 for r in found:
@@ -149,6 +153,33 @@ def _linked(snapshot: Path, quiz_file: str, search: str, files: list[str]) -> di
         ]
         if found:
             out[q["question_id"]] = found[:1]
+    return out
+
+
+Found = dict[str, list[dict[str, Any]]]
+
+
+def _searched(snapshot: Path, quiz_file: str, search: str, files: list[str]) -> Found:
+    """Per question, the best-ranked search result of the two weeks before the quiz whose
+    text holds the correct choice (its text fetched)."""
+    if search not in files:
+        return {}
+    results = {row["question_id"]: _results(row) for row in git_jsonl(snapshot, search)}
+    out = {}
+    for q in git_jsonl(snapshot, quiz_file):
+        if not q.get("answer"):
+            continue
+        asked = date.fromisoformat(q["question_date"].replace("/", "-"))
+        forms = [normalize(f) for f in answer_forms(q["choices"][int(q["answer"][0])])]
+        for r in results.get(q["question_id"], []):
+            day = str(r.get("publish_date") or "").replace("/", "-")[:10]
+            text = str(r.get("text") or "")
+            if not day or len(text) < MIN_TEXT or not r.get("url"):
+                continue
+            recent = 0 <= (asked - date.fromisoformat(day)).days <= 14
+            if recent and any(f and f in normalize(text) for f in forms):
+                out[q["question_id"]] = [r]
+                break
     return out
 
 
@@ -256,12 +287,15 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="where the articles, questions and store go (/tmp)")
     parser.add_argument("--show", type=int, default=0, help="print this many failures (tuning set only)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the plain bot and the undated run")
+    parser.add_argument(
+        "--wide", action="store_true", help="also questions whose article is found among the search results"
+    )
     args = parser.parse_args()
     years = HELD_OUT if args.held_out else TUNING
     if args.held_out and args.show:
         parser.error("the held-out questions are not shown")
-    work = args.work or Path(f"/tmp/newsdesk-realtimeqa-{years[0]}")
-    split = build(args.snapshot, years)
+    work = args.work or Path(f"/tmp/newsdesk-realtimeqa-{years[0]}{'-wide' if args.wide else ''}")
+    split = build(args.snapshot, years, args.wide)
     articles = write_jsonl(work / "articles.jsonl", split.articles)
     questions = write_jsonl(work / "questions.jsonl", split.questions)
     print(f"{len(split.questions)} questions, {len(split.articles)} answering articles, {','.join(years)}")
