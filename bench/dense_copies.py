@@ -30,7 +30,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import vectorstore.retrieval as retrieval  # noqa: E402
+import vectorstore.retrieval.retriever as retrieval  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.evaluation import OffsetMap, first_hit_rank, select_questions  # noqa: E402
 from bot.settings import Settings  # noqa: E402

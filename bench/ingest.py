@@ -24,7 +24,7 @@ from bot.app import App  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from ingest.runner import run_ingest  # noqa: E402
 from vectorstore.embedding import make_embedder  # noqa: E402
-from vectorstore.torch_embedding import SentenceTransformerEmbedder  # noqa: E402
+from vectorstore.embedding.torch_backend import SentenceTransformerEmbedder  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 

@@ -34,10 +34,10 @@ sys.path.insert(0, str(REPO))
 from bot.app import App  # noqa: E402
 from bot.evaluation import load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from vectorstore.chroma.store import ChromaStore  # noqa: E402
 from vectorstore.models import Article, Chunk  # noqa: E402
 from vectorstore.retrieval import Filters, Retriever  # noqa: E402
 from vectorstore.sentences import split_sentences  # noqa: E402
-from vectorstore.store import ChromaStore  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 
@@ -119,7 +119,7 @@ def dense_recall(retriever: Retriever, queries: np.ndarray, k: int = 10) -> dict
     k-th one's (less 1e-3): with near-identical copies in the store, the exact top k is one
     of many equally good answers."""
     snap = retriever.snapshot()
-    rows = retriever.store.lexical
+    rows = retriever.store.rows
     owners: list[int] = []
     chunk_ids: list[str] = []
     parts: list[np.ndarray] = []

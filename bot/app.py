@@ -31,14 +31,21 @@ from bot.answering.generative import Generator
 from bot.answering.llm import ChatBackend, make_chat_model
 from bot.feedback import FeedbackStore, feedback_path
 from bot.settings import Settings
-from ingest.feeds import FeedPoller, build_poller
+from ingest.feeds import FeedPoller, FeedRegistry, feeds_path
+from ingest.identity.neardup import StoryIndex
 from ingest.intake import Intake
-from ingest.pipeline import Ingestor, IngestReport, ProgressCallback
-from ingest.runner import build_ingestor, run_ingest
-from vectorstore.embedding import Embedder, canonical_model_name, make_embedder
-from vectorstore.models import GLOBAL_SCOPE, ArticleRecord
-from vectorstore.retrieval import Retriever
-from vectorstore.store import ChromaStore
+from ingest.pipeline import Ingestor
+from ingest.report import IngestReport, ProgressCallback
+from ingest.runner import run_ingest, source_options
+from vectorstore import (
+    GLOBAL_SCOPE,
+    ArticleRecord,
+    ChromaStore,
+    Embedder,
+    Retriever,
+    canonical_model_name,
+    make_embedder,
+)
 
 _NOT_GIVEN = object()
 
@@ -131,7 +138,10 @@ class App:
 
     @cached_property
     def ingestor(self) -> Ingestor:
-        return build_ingestor(self.settings, self.embedder, self.store)
+        s = self.settings
+        stories = StoryIndex(s.data_dir / "stories.sqlite3")  # wire copies (ingest/identity/neardup.py)
+        chunking = (s.chunk_tokens, s.chunk_overlap_tokens, s.ingest_flush_chunks)
+        return Ingestor(self.store, self.embedder, *chunking, stories=stories)
 
     @cached_property
     def intake(self) -> Intake:
@@ -145,8 +155,12 @@ class App:
     def feeds(self) -> FeedPoller:
         """Followed feeds: the subscriptions need only the data dir; the ingestor (model,
         store) is built when a poll first has something to write, under the writer lock."""
-        return build_poller(
-            self.settings, lambda items: self.ingestor.run(items), lambda: self.store.writing("feed poller")
+        registry = FeedRegistry(feeds_path(self.settings.data_dir))
+        return FeedPoller(
+            registry,
+            lambda items: self.ingestor.run(items),
+            source_options(self.settings),
+            lambda: self.store.writing("feed poller"),
         )
 
     def ingest(

@@ -26,7 +26,7 @@ from bot.app import App
 from bot.cli_ingest import yield_cpu
 from ingest.feeds import FeedError, FeedPoller, PollResult, Subscription, watch
 from ingest.feeds.registry import DEFAULT_EVERY_MINUTES
-from vectorstore.models import GLOBAL_SCOPE
+from vectorstore import GLOBAL_SCOPE
 
 feeds_app = typer.Typer(no_args_is_help=True, help="Feeds polled by `newsdesk watch` and by the bot.")
 out = Console()

@@ -14,9 +14,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from ingest.pipeline import IngestReport, ProgressCallback
-from ingest.pipeline import Progress as IngestProgress
-from vectorstore.errors import NewsdeskError
+from ingest.report import IngestReport, ProgressCallback
+from ingest.report import Progress as IngestProgress
+from vectorstore import NewsdeskError
 
 RunIngest = Callable[[ProgressCallback | None], IngestReport]
 

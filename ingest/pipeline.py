@@ -17,72 +17,22 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 from ingest.bounded_embed import embed_bounded
 from ingest.chunking import Chunker
-from ingest.dates import with_first_seen
-from ingest.documents import reason
 from ingest.errors import SourceError
-from ingest.identity import Claims, check_id
-from ingest.neardup import StoryIndex
-from ingest.sources import Failure, Item
-from vectorstore.embedding import Embedder
-from vectorstore.metadata import ArticleWrite
-from vectorstore.models import Article, ArticleRecord, Chunk
-from vectorstore.store import ChromaStore, chunk_id
+from ingest.identity.dates import with_first_seen
+from ingest.identity.ids import Claims, check_id
+from ingest.identity.neardup import StoryIndex
+from ingest.reading.documents import Failure, Item, reason
+from ingest.report import IngestReport, Outcome, Progress, ProgressCallback, Status
+from vectorstore import Article, ArticleRecord, ArticleWrite, Chunk, Embedder
+from vectorstore.chroma.store import ChromaStore, chunk_id
 
 log = logging.getLogger(__name__)
-
-Status = Literal["added", "updated", "unchanged", "skipped", "failed"]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    source: str
-    status: Status
-    article_id: str | None = None
-    title: str | None = None
-    chunks: int = 0
-    reason: str | None = None
-
-
-@dataclass
-class IngestReport:
-    outcomes: list[Outcome] = field(default_factory=list)
-    chunks_embedded: int = 0
-    embed_seconds: float = 0.0
-    load_seconds: float = 0.0  # loading (or, the first time, exporting) the model
-    seconds: float = 0.0
-
-    def count(self, status: Status) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    @property
-    def chunks_per_second(self) -> float:
-        working = self.seconds - self.load_seconds
-        return self.chunks_embedded / working if working > 0 else 0.0
-
-
-@dataclass(frozen=True)
-class Progress:
-    items: int
-    chunks_embedded: int
-    seconds: float
-
-
-ProgressCallback = Callable[[Progress], None]
 
 
 @dataclass

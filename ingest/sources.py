@@ -14,7 +14,12 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
-from ingest.documents import (
+from ingest.errors import SourceError
+from ingest.feeds.entries import feed_entry_item, feed_items
+from ingest.fetching import check_url, fetch, shown
+from ingest.identity.ids import file_origin, site_origin
+from ingest.limits import one_line
+from ingest.reading.documents import (
     FEED_SUFFIXES,
     SUFFIXES,
     Failure,
@@ -25,13 +30,8 @@ from ingest.documents import (
     page_draft,
     reason,
 )
-from ingest.errors import SourceError
-from ingest.feed_items import feed_entry_item, feed_items
-from ingest.fetching import check_url, fetch, shown
-from ingest.formats import Draft, finish, looks_like_feed
-from ingest.identity import file_origin, site_origin
-from ingest.limits import one_line
-from vectorstore.models import Article
+from ingest.reading.formats import Draft, finish, looks_like_feed
+from vectorstore import Article
 
 log = logging.getLogger(__name__)
 

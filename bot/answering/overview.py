@@ -17,11 +17,11 @@ from bot.answering.models import Answer, Citation
 from bot.answering.rules import clip
 from bot.answering.stories import collapse, short_date
 from bot.answering.timeframe import TimeFrame, is_dated
-from vectorstore.metadata import StoredChunk
+from vectorstore.chroma.metadata import StoredChunk
+from vectorstore.chroma.store import chunk_id
 from vectorstore.models import ArticleRecord, Passage
 from vectorstore.retrieval import Filters, Retriever
 from vectorstore.sentences import split_sentences
-from vectorstore.store import chunk_id
 
 MAX_ITEMS = 6
 MAX_CHARS = 1800

@@ -16,7 +16,7 @@ from bot.discord_app.rendering import NO_MENTIONS
 from bot.discord_app.views import FeedbackView
 from bot.discord_app.workers import WorkerPool
 from bot.settings import Settings
-from vectorstore.retrieval import Filters
+from vectorstore import Filters
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from vectorstore.errors import NewsdeskError
+from vectorstore import NewsdeskError
 
 if TYPE_CHECKING:
     from bot.discord_app.client import NewsBot

@@ -32,7 +32,7 @@ from bot.discord_app.client import NewsBot
 from bot.discord_app.lifecycle import connect, stop
 from bot.discord_app.workers import WorkerPool
 from bot.settings import Settings
-from vectorstore.errors import NewsdeskError
+from vectorstore import NewsdeskError
 
 log = logging.getLogger(__name__)
 EXIT_FAILURE, EXIT_SETTINGS = 1, 2

@@ -113,6 +113,6 @@ def _indexes_hold_every_row(data: Path, chunk_ids: set[str]) -> None:
     counts = [int(m["n_sentences"]) for m in got["metadatas"] or []]
     sentences = store.sentences_of(got["ids"], counts)
     assert all(len(sentences[c]) == n for c, n in zip(got["ids"], counts, strict=True))
-    visible = store.lexical.versions()
-    lexical = {r.chunk_id for r in store.lexical.iter_rows() if visible.get(r.article_id) == r.hash}
+    visible = store.rows.versions()
+    lexical = {r.chunk_id for r in store.rows.iter_rows() if visible.get(r.article_id) == r.hash}
     assert lexical == chunk_ids

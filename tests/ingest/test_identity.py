@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.app import App
 from bot.settings import Settings
 from ingest.fetching import FetchPolicy
-from ingest.identity import derived_id
+from ingest.identity.ids import derived_id
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from ingest.sources import SourceOptions, iter_items

@@ -10,9 +10,9 @@ from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from tests.helpers import SpyEmbedder
+from vectorstore.chroma.metadata import ArticleWrite
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
-from vectorstore.metadata import ArticleWrite
-from vectorstore.store import ChromaStore
 
 
 def _store_contents(settings: Settings) -> dict[str, tuple[str, int]]:

@@ -17,10 +17,10 @@ import time
 import traceback
 from pathlib import Path
 
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import canonical_model_name, make_embedder
 from vectorstore.retrieval import Retriever
 from vectorstore.settings import StoreSettings
-from vectorstore.store import ChromaStore
 
 
 def _say(**fields: object) -> None:

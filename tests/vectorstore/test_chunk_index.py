@@ -16,14 +16,14 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
-from vectorstore.catch_up import catch_up_index
-from vectorstore.chunk_index import INDEXED_KEY, ChunkIndex
-from vectorstore.dense import DenseSearch
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
-from vectorstore.lexical_store import LexicalStore
-from vectorstore.passages import PassageRow
+from vectorstore.replica.catch_up import catch_up_index
+from vectorstore.replica.chunk_index import INDEXED_KEY, ChunkIndex
+from vectorstore.replica.dense import DenseSearch
+from vectorstore.replica.passages import PassageRow
+from vectorstore.replica.rows import ChunkRows
 from vectorstore.retrieval import Retriever
-from vectorstore.store import ChromaStore
 
 
 def _unit(rng: np.random.Generator, n: int, dim: int = 32) -> np.ndarray:
@@ -49,7 +49,7 @@ def _rows(vectors: np.ndarray, article: str = "a", version: str = "v1") -> list[
 
 
 def test_a_row_reads_back_its_text_offsets_and_vectors_within_float16(tmp_path: Path) -> None:
-    rows = LexicalStore(tmp_path / "rows.sqlite3")
+    rows = ChunkRows(tmp_path / "rows.sqlite3")
     vector = _unit(np.random.default_rng(1), 3, 384)
     rows.add(
         [
@@ -86,7 +86,7 @@ def test_a_row_reads_back_its_text_offsets_and_vectors_within_float16(tmp_path: 
 
 def test_the_index_finds_what_was_added_and_a_reader_maps_the_replaced_file(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
-    rows = LexicalStore(tmp_path / "rows.sqlite3")
+    rows = ChunkRows(tmp_path / "rows.sqlite3")
     index = ChunkIndex(tmp_path / "rows.usearch")
     reader = ChunkIndex(tmp_path / "rows.usearch")  # another process's view of the same file
     first = _unit(rng, 50)
@@ -104,7 +104,7 @@ def test_the_index_finds_what_was_added_and_a_reader_maps_the_replaced_file(tmp_
 
 def test_a_lost_or_damaged_index_is_rebuilt_from_the_rows(tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
-    rows = LexicalStore(tmp_path / "rows.sqlite3")
+    rows = ChunkRows(tmp_path / "rows.sqlite3")
     index = ChunkIndex(tmp_path / "rows.usearch")
     vectors = _unit(rng, 20)
     rows.add(_rows(vectors))
@@ -122,7 +122,7 @@ def test_a_lost_or_damaged_index_is_rebuilt_from_the_rows(tmp_path: Path) -> Non
 
 def test_deleted_rows_are_skipped_and_dropped_by_a_rebuild(tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
-    rows = LexicalStore(tmp_path / "rows.sqlite3")
+    rows = ChunkRows(tmp_path / "rows.sqlite3")
     index = ChunkIndex(tmp_path / "rows.usearch")
 
     def replace(article: str, old: int, new: int) -> np.ndarray:
@@ -162,7 +162,7 @@ def test_a_reader_brings_a_lagging_index_up_to_the_rows(
 ) -> None:
     store = _tram_store(tmp_path, settings, ingestor)
     store.chunk_index.path.unlink()  # as if a write was killed between its rows and its index
-    assert catch_up_index(store) == store.lexical.last_seq() == 1
+    assert catch_up_index(store) == store.rows.last_seq() == 1
     assert catch_up_index(store) == 0
     found = Retriever(store, embedder).retrieve("How many trams did the city order?", 1)
     assert found.passages[0].dense_rank == 0
@@ -182,7 +182,7 @@ def test_a_write_cut_off_after_the_file_is_replaced_is_completed_by_the_next(
     """The file is replaced before `indexed_seq` records it: killed in between, the next
     catch-up adds the same rows again, and they are found once."""
     rng = np.random.default_rng(11)
-    rows = LexicalStore(tmp_path / "rows.sqlite3")
+    rows = ChunkRows(tmp_path / "rows.sqlite3")
     index = ChunkIndex(tmp_path / "rows.usearch")
     vectors = _unit(rng, 8)
     rows.add(_rows(vectors[:4]))
@@ -205,7 +205,7 @@ def test_a_write_cut_off_after_the_file_is_replaced_is_completed_by_the_next(
 
 def test_the_writer_sweeps_rows_a_killed_run_left_and_a_catch_up_does_not(tmp_path: Path) -> None:
     rng = np.random.default_rng(13)
-    rows = LexicalStore(tmp_path / "rows.sqlite3")
+    rows = ChunkRows(tmp_path / "rows.sqlite3")
     rows.add(_rows(_unit(rng, 2), "a", "v1"))
     rows.publish([("a", "v1")])
     rows.add(_rows(_unit(rng, 3), "a", "v2"))  # a run killed before its manifest flip

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from vectorstore.gate import Gate
+from vectorstore.chroma.gate import Gate
 
 
 def test_a_swap_waits_for_the_read_under_way_and_holds_new_reads_back() -> None:

@@ -14,17 +14,17 @@ from pathlib import Path
 
 import pytest
 
+from vectorstore.chroma.locks import Holder, WriterLock
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.errors import StoreBusyError
-from vectorstore.lock import Holder, WriterLock
 from vectorstore.settings import StoreSettings
-from vectorstore.store import ChromaStore
 
 REPO = Path(__file__).resolve().parents[2]
 
 HOLD = """
 import sys, time
 from vectorstore.settings import StoreSettings
-from vectorstore.store import ChromaStore
+from vectorstore.chroma.store import ChromaStore
 store = ChromaStore(StoreSettings(), "m")
 with store.writing("holder-under-test"):
     print("held", flush=True)
@@ -114,7 +114,7 @@ def test_a_thread_joins_another_threads_hold_only_once_it_is_ready(
     """The feed poller and /ingest write from two threads of the bot: the second must not
     write before the first has brought this process's indexes up to date (a write to a
     stale in-memory index would be persisted whole, dropping another process's rows)."""
-    from vectorstore.coordination import Coordinator
+    from vectorstore.chroma.coordination import Coordinator
 
     store = ChromaStore(settings, "m")
     events: list[str] = []

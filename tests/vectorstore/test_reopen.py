@@ -13,7 +13,7 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
-from vectorstore.connection import Connection
+from vectorstore.chroma.connection import Connection
 from vectorstore.embedding import Embedder
 from vectorstore.retrieval import Retriever
 

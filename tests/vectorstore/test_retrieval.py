@@ -8,15 +8,15 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
-from vectorstore.catch_up import catch_up_lexical
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
 from vectorstore.lexical import tokenize
-from vectorstore.lexical_store import LexicalStore
-from vectorstore.live_lexical import LiveLexical
 from vectorstore.models import ArticleRecord
-from vectorstore.passages import PassageRow
+from vectorstore.replica.bm25 import LiveBM25
+from vectorstore.replica.catch_up import catch_up_lexical
+from vectorstore.replica.passages import PassageRow
+from vectorstore.replica.rows import ChunkRows
 from vectorstore.retrieval import Filters, Retriever
-from vectorstore.store import ChromaStore
 
 
 def _retriever(settings: Settings, embedder: Embedder) -> Retriever:
@@ -88,11 +88,11 @@ def test_both_filter_strategies_admit_the_same_chunks(
     """A filter that admits many chunks is applied after a search of the chunk index (with
     more neighbours); a selective one compares every chunk it admits (dense.py). Either way
     the same chunks come back."""
-    import vectorstore.retrieval
+    import vectorstore.retrieval.retriever
 
     question = "dock workers strike at the port"
     unfiltered = _retriever(settings, embedder).retrieve(question, 5)
-    monkeypatch.setattr(vectorstore.retrieval, "EXACT_LIMIT", exact_limit)
+    monkeypatch.setattr(vectorstore.retrieval.retriever, "EXACT_LIMIT", exact_limit)
     retriever = _retriever(settings, embedder)
     for filters, titles in [
         (Filters(sources=("wire",)), {"Port strike ends", "New tram model"}),
@@ -138,7 +138,7 @@ def test_a_reader_brings_a_lexical_index_that_is_behind_up_to_the_manifest(
     """A host whose lexical rows miss writes (another host wrote to a Chroma server, or the
     store predates them) catches up from Chroma, article by article."""
     first = _retriever(settings, embedder).retrieve("XK-4471", 3)
-    rows = LexicalStore(settings.data_dir / "lexical.sqlite3")
+    rows = ChunkRows(settings.data_dir / "lexical.sqlite3")
     tram = next(a for a in rows.versions() if "c.md" in a)
     rows.publish([(tram, None)])  # as if this host never saw the tram article
     assert tram not in rows.versions()
@@ -156,10 +156,10 @@ def _rows(*texts: tuple[str, str, str]) -> list[PassageRow]:
 
 
 def test_the_live_index_applies_new_rows_and_ranks_them_as_a_rebuild_would(tmp_path: Path) -> None:
-    rows = LexicalStore(tmp_path / "lex.sqlite3")
+    rows = ChunkRows(tmp_path / "lex.sqlite3")
     rows.add(_rows(("a", "v1", "Cats purr on sofas."), ("b", "v1", "Dogs bark at the postman.")))
     rows.publish([("a", "v1"), ("b", "v1")])
-    live = LiveLexical(rows)
+    live = LiveBM25(rows)
     assert live.refresh() == 2 and live.refresh() == 0
 
     rows.add(_rows(("b", "v2", "Dogs bark at the milkman and the postman.")))  # an update, not yet visible
@@ -169,7 +169,7 @@ def test_the_live_index_applies_new_rows_and_ranks_them_as_a_rebuild_would(tmp_p
     assert [r.chunk_id for r, _ in hits] == ["b:v1:1"], "only published versions are found"
 
     everything = lambda a, h: True  # noqa: E731
-    rebuilt = LiveLexical(rows)
+    rebuilt = LiveBM25(rows)
     rebuilt.refresh()
     added = dict((r.chunk_id, score) for r, score in live.search("dogs milkman", 5, everything))
     bulk = dict((r.chunk_id, score) for r, score in rebuilt.search("dogs milkman", 5, everything))
@@ -233,7 +233,7 @@ def test_a_record_without_a_hold_number_is_found_by_its_id(
     """A format-2 writer wrote records without `wseq`: a reader still sees a new one."""
     import numpy as np
 
-    from vectorstore.metadata import article_meta
+    from vectorstore.chroma.metadata import article_meta
     from vectorstore.models import Article
 
     store = App(settings).store

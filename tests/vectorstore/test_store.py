@@ -12,6 +12,7 @@ from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from tests.helpers import REPO_SAMPLE_QUESTION
 from tests.vectorstore.conftest import free_port
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
 from vectorstore.errors import (
     ArticleNotFoundError,
@@ -21,7 +22,6 @@ from vectorstore.errors import (
 )
 from vectorstore.models import Article, Chunk
 from vectorstore.retrieval import Retriever
-from vectorstore.store import ChromaStore
 
 
 def test_opening_a_store_with_another_model_is_a_clear_error(settings: Settings) -> None:
@@ -41,7 +41,7 @@ def test_opening_a_store_with_another_model_is_a_clear_error(settings: Settings)
 def _unversioned_store(settings: Settings, with_sentences: bool) -> None:
     """A store as an earlier version wrote it: no format version, ef_search 100; with
     sentence vectors and counts (format 1) or without (format 0)."""
-    from vectorstore.connection import open_client
+    from vectorstore.chroma.connection import open_client
 
     client = open_client(settings)
     hnsw = {"hnsw": {"space": "cosine", "ef_search": 100}}
@@ -58,8 +58,8 @@ def _unversioned_store(settings: Settings, with_sentences: bool) -> None:
 def test_an_unversioned_store_with_sentences_is_read_and_stamped_by_its_next_writer(
     settings: Settings,
 ) -> None:
-    from vectorstore.connection import EF_SEARCH, open_client
-    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+    from vectorstore.chroma.connection import EF_SEARCH, open_client
+    from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     _unversioned_store(settings, with_sentences=True)
     store = ChromaStore(settings, "m")
@@ -83,7 +83,7 @@ def test_a_store_without_sentence_vectors_is_refused_with_the_rebuild_command(se
 
 
 def test_a_format_2_store_is_read_and_stamped_by_its_next_writer(settings: Settings) -> None:
-    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+    from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     store = ChromaStore(settings, "m")
     store._chunks.modify(metadata={**(store._chunks.metadata or {}), FORMAT_KEY: 2})
@@ -96,7 +96,7 @@ def test_a_format_2_store_is_read_and_stamped_by_its_next_writer(settings: Setti
 
 
 def test_a_store_of_a_newer_format_is_refused(settings: Settings) -> None:
-    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+    from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     store = ChromaStore(settings, "m")
     store._chunks.modify(metadata={**(store._chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION + 1})
@@ -105,7 +105,7 @@ def test_a_store_of_a_newer_format_is_refused(settings: Settings) -> None:
 
 
 def test_a_new_store_records_its_format(settings: Settings) -> None:
-    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+    from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     assert (ChromaStore(settings, "m")._chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
 
@@ -141,8 +141,8 @@ def test_ingest_and_ask_through_a_chroma_server(
 def _as_format_3(settings: Settings, ingestor: Ingestor, folder: Path) -> tuple[list[str], list[int], Any]:
     """A store as format 3 held it: one record per sentence in `<name>_sentences`, none in
     the chunks' metadata. Returns the chunk ids, their sentence counts and their sentences."""
-    from vectorstore.format import FORMAT_KEY
-    from vectorstore.metadata import SENTENCES_KEY
+    from vectorstore.chroma.format import FORMAT_KEY
+    from vectorstore.chroma.metadata import SENTENCES_KEY
 
     run_ingest(settings, [str(folder)], ingestor=ingestor)
     store = App(settings).store
@@ -171,7 +171,7 @@ def test_a_format_3_store_has_its_sentences_moved_into_its_chunks_by_its_next_wr
     and the sentence collection is dropped."""
     from chromadb.errors import NotFoundError
 
-    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+    from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     folder = tmp_path / "corpus"
     folder.mkdir()
@@ -194,16 +194,16 @@ def test_a_format_3_store_has_its_sentences_moved_into_its_chunks_by_its_next_wr
 def test_a_migration_cut_off_half_way_is_read_whole_and_finished_by_the_next_writer(
     settings: Settings, ingestor: Ingestor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import vectorstore.migrate
-    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+    import vectorstore.chroma.migrate
+    from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     folder = tmp_path / "corpus"
     folder.mkdir()
     for name in ("a", "b", "c"):
         (folder / f"{name}.md").write_text(f"---\ntitle: {name}\n---\nFirst of {name}. Second of {name}.\n")
     ids, counts, before = _as_format_3(settings, ingestor, folder)
-    monkeypatch.setattr(vectorstore.migrate, "_PAGE", 1)
-    update = vectorstore.migrate.sentences_field
+    monkeypatch.setattr(vectorstore.chroma.migrate, "_PAGE", 1)
+    update = vectorstore.chroma.migrate.sentences_field
     calls: list[int] = []
 
     def cut_after_one_page(sentences: Any) -> str:
@@ -212,12 +212,12 @@ def test_a_migration_cut_off_half_way_is_read_whole_and_finished_by_the_next_wri
             raise KeyboardInterrupt("killed")
         return update(sentences)
 
-    monkeypatch.setattr(vectorstore.migrate, "sentences_field", cut_after_one_page)
+    monkeypatch.setattr(vectorstore.chroma.migrate, "sentences_field", cut_after_one_page)
     store = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
     article = Article(id="other", title="T", text="Some other text.")
     with pytest.raises(KeyboardInterrupt):
         store.write_article(article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
-    monkeypatch.setattr(vectorstore.migrate, "sentences_field", update)
+    monkeypatch.setattr(vectorstore.chroma.migrate, "sentences_field", update)
     assert (store._chunks.metadata or {})[FORMAT_KEY] == 3, "not stamped"
     assert _same(store.sentences_of(ids, counts), before), "half in the metadata, half in the collection"
     ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")  # a cut-off migration still opens

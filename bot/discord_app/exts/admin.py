@@ -18,7 +18,7 @@ from bot.discord_app.client import NewsBot
 from bot.discord_app.exts.errors import NotAllowedHere
 from bot.discord_app.rendering import NO_MENTIONS, clip, report_text, safe, split_message
 from ingest.intake import UPLOAD_SUFFIXES
-from vectorstore.models import GLOBAL_SCOPE
+from vectorstore import GLOBAL_SCOPE
 
 log = logging.getLogger(__name__)
 RECENT = 10

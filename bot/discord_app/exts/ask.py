@@ -28,8 +28,7 @@ from bot.discord_app.lifecycle import DROPPED_TEXT
 from bot.discord_app.rendering import NO_MENTIONS, answer_embed, clip, refusal_text, safe
 from bot.discord_app.streaming import LiveText
 from bot.discord_app.views import FeedbackView
-from vectorstore.errors import NewsdeskError
-from vectorstore.retrieval import Filters
+from vectorstore import Filters, NewsdeskError
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@!?\d+>")

@@ -15,7 +15,7 @@ from bot.discord_app.client import NewsBot
 from bot.discord_app.exts.ask import _ask_cooldown, _channel_allowed
 from bot.discord_app.lifecycle import DROPPED_TEXT
 from bot.discord_app.rendering import NO_MENTIONS, answer_embed, clip, safe
-from vectorstore.retrieval import Filters
+from vectorstore import Filters
 
 MAX_DAYS = 3650
 

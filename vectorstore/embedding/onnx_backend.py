@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from vectorstore.embedding.model_files import pool_texts, resolve_model
 from vectorstore.errors import ModelNotFoundError
-from vectorstore.model_files import pool_texts, resolve_model
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vectorstore.models import Article
+from vectorstore import Article
 
 NUM_PERM = 128
 LSH_THRESHOLD = 0.4

@@ -8,7 +8,7 @@ in-memory indexes (bench/README.md).
 SQLite because an update must cost what changed: a writer inserts its new chunks' rows in
 one transaction, and other processes see committed rows at once (WAL mode; readers never
 block the writer). Each answering process keeps a BM25 replica in memory
-(lexical.LiveLexical) and applies the rows added since it last looked (`rows_since`, by
+(lexical.LiveBM25) and applies the rows added since it last looked (`rows_since`, by
 an increasing sequence number); SQLite's own FTS5 bm25() was measured too slow to rank
 at 100k chunks (p50 118 ms against 1.6 ms for bm25s in memory; bench/README.md).
 
@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from vectorstore.lexical import tokenize
-from vectorstore.passages import PassageRow, Sentences, decode_sentences, decode_vector, encode
+from vectorstore.replica.passages import PassageRow, Sentences, decode_sentences, decode_vector, encode
 from vectorstore.settings import StoreSettings
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def rows_file(settings: StoreSettings) -> str:
     return "lexical.sqlite3" if name == "newsdesk" else f"lexical-{name}.sqlite3"
 
 
-class LexicalStore:
+class ChunkRows:
     """The rows of one SQLite file, updated incrementally; a connection per thread."""
 
     def __init__(self, path: Path) -> None:

@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
-from ingest.documents import Failure, Item, SourceOptions, page_draft, reason
 from ingest.errors import FetchError, SourceError
 from ingest.fetching import Fetched, fetch
-from ingest.formats import FeedEntry, finish, parse_feed, with_fallback
-from ingest.identity import entry_id, feed_origin, site_origin
-from vectorstore.models import Article
+from ingest.identity.ids import entry_id, feed_origin, site_origin
+from ingest.reading.documents import Failure, Item, SourceOptions, page_draft, reason
+from ingest.reading.formats import FeedEntry, finish, parse_feed, with_fallback
+from vectorstore import Article
 
 log = logging.getLogger(__name__)
 

@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from vectorstore.chroma.metadata import LEASE_ID
 from vectorstore.errors import StoreBusyError
-from vectorstore.metadata import LEASE_ID
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection

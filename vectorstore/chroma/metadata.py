@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from vectorstore.models import Article, ArticleRecord, Chunk, date_to_ts
-from vectorstore.passages import PassageRow, Sentences, sentences_field
-from vectorstore.passages import sentence_rows as paired
+from vectorstore.replica.passages import PassageRow, Sentences, sentences_field
+from vectorstore.replica.passages import sentence_rows as paired
 
 GENERATION_ID = "__generation__"  # moves after every change of content: readers refresh
 WRITE_EPOCH_ID = "__write_epoch__"  # moves before a writer's first write: writers reload

@@ -8,13 +8,13 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from ingest.cleaning import as_paragraphs, clean_text
-from ingest.dates import date_of, parse_date
 from ingest.errors import SourceError
-from ingest.front_matter import split_front_matter
-from ingest.identity import check_id, valid_text
+from ingest.identity.dates import date_of, parse_date
+from ingest.identity.ids import check_id, valid_text
 from ingest.limits import MAX_TITLE_CHARS, MAX_URL_CHARS, Limits, field
-from vectorstore.models import Article
+from ingest.reading.cleaning import as_paragraphs, clean_text
+from ingest.reading.front_matter import split_front_matter
+from vectorstore import Article
 
 log = logging.getLogger(__name__)
 MIN_WORDS = 5

@@ -10,7 +10,7 @@ process on the host, and opening it costs milliseconds), and see a writer's chan
 mapping the new file, which the writer puts in place with one rename.
 
 Writers, and processes catching the rows up from Chroma, extend it under the rows' guard
-(LexicalStore.guard): the rows after `indexed_seq` (kept in the rows' `meta` table) are
+(ChunkRows.guard): the rows after `indexed_seq` (kept in the rows' `meta` table) are
 added, and the file is replaced. Rows deleted later stay in the file until it holds
 REBUILD_DEAD_SHARE more keys than rows; searches look each key up in the rows and skip
 what is gone. A missing or unreadable file is rebuilt from the rows' vectors.
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from usearch.index import Index
 
-from vectorstore.lexical_store import LexicalStore
+from vectorstore.replica.rows import ChunkRows
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class ChunkIndex:
 
     # -- upkeep (callers hold the rows' guard) ----------------------------------------------
 
-    def catch_up(self, rows: LexicalStore) -> int:
+    def catch_up(self, rows: ChunkRows) -> int:
         """Add the rows added since the file was last written (all of them when it is
         missing, unreadable or holds too many deleted keys); the number added."""
         last = rows.last_seq()

@@ -24,14 +24,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from vectorstore.chunk_index import ChunkIndex
-from vectorstore.connection import EF_SEARCH, MAX_NEIGHBORS, Connection, connect, location
-from vectorstore.coordination import coordinator
-from vectorstore.errors import ArticleNotFoundError, ModelMismatchError
-from vectorstore.format import FORMAT_KEY, FORMAT_VERSION, check_format
-from vectorstore.lexical_store import LexicalStore, rows_file
-from vectorstore.lock import WaitCallback, WriterLock
-from vectorstore.metadata import (
+from vectorstore.chroma.connection import EF_SEARCH, MAX_NEIGHBORS, Connection, connect, location
+from vectorstore.chroma.coordination import coordinator
+from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION, check_format
+from vectorstore.chroma.locks import WaitCallback, WriterLock
+from vectorstore.chroma.metadata import (
     MARKER_IDS,
     SENTENCES_KEY,
     ArticleWrite,
@@ -42,9 +39,12 @@ from vectorstore.metadata import (
     stored_chunk,
     write_rows,
 )
-from vectorstore.migrate import forget_sentences, legacy_sentences
+from vectorstore.chroma.migrate import forget_sentences, legacy_sentences
+from vectorstore.errors import ArticleNotFoundError, ModelMismatchError
 from vectorstore.models import Article, ArticleRecord, Chunk, StoreStats
-from vectorstore.passages import PassageRow, Sentences, from_field
+from vectorstore.replica.chunk_index import ChunkIndex
+from vectorstore.replica.passages import PassageRow, Sentences, from_field
+from vectorstore.replica.rows import ChunkRows, rows_file
 from vectorstore.settings import StoreSettings
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class ChromaStore:
             self._check_model()
             self._max_batch = max(1, min(self._conn.client.get_max_batch_size(), 1000))
         rows = settings.data_dir / rows_file(settings)
-        self.lexical = LexicalStore(rows)
+        self.rows = ChunkRows(rows)
         self.chunk_index = ChunkIndex(rows.with_suffix(".usearch"))
         self._coord = coordinator(self._conn, stamp)
         self._coord.sync()  # a connection this process opened before may be behind
@@ -239,15 +239,15 @@ class ChromaStore:
         with self._coord.write_scope():
             seq = self._coord.write_seq
             self._upsert(self._chunks, rows.chunks)
-            self.lexical.add(rows.lexical)
-            with self.lexical.guard():
-                self.chunk_index.catch_up(self.lexical)  # before the flip: found once visible
+            self.rows.add(rows.lexical)
+            with self.rows.guard():
+                self.chunk_index.catch_up(self.rows)  # before the flip: found once visible
                 self._articles.upsert(
                     ids=[w.article.id for w in writes],
                     embeddings=np.repeat(_MANIFEST_VECTOR, len(writes), axis=0),
                     metadatas=[article_meta(w.article, len(w.chunks), seq) for w in writes],  # type: ignore[misc]
                 )
-                self.lexical.publish(((w.article.id, w.article.hash) for w in writes), sweep=True)
+                self.rows.publish(((w.article.id, w.article.hash) for w in writes), sweep=True)
             stored = self.chunk_ids_of([w.article.id for w in writes])
             for w, chunk_ids in zip(writes, rows.ids, strict=True):
                 self._delete_chunks(sorted(stored[w.article.id] - set(chunk_ids)))
@@ -283,9 +283,9 @@ class ChromaStore:
         """Hide the article (manifest first), then remove its chunks."""
         with self._coord.write_scope():
             record = self.record(article_id)
-            with self.lexical.guard():
+            with self.rows.guard():
                 self._articles.delete(ids=[article_id])
-                self.lexical.publish([(article_id, None)], sweep=True)
+                self.rows.publish([(article_id, None)], sweep=True)
             self.remove_stale_chunks(article_id, keep=set())
         return record
 

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from chromadb.errors import NotFoundError
 
-from vectorstore.metadata import SENTENCES_KEY, sentence_ids
-from vectorstore.passages import Sentences, sentences_field
+from vectorstore.chroma.metadata import SENTENCES_KEY, sentence_ids
+from vectorstore.replica.passages import Sentences, sentences_field
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI

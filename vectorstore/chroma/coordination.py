@@ -26,12 +26,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from vectorstore.connection import EF_SEARCH, Connection, location
+from vectorstore.chroma.connection import EF_SEARCH, Connection, location
+from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
+from vectorstore.chroma.locks import LeaseLock, LoadGuard, WaitCallback, WriterLock, busy_text, command_line
+from vectorstore.chroma.metadata import GENERATION_ID, WRITE_EPOCH_ID
+from vectorstore.chroma.migrate import drop_sentences, move_sentences
 from vectorstore.errors import StoreBusyError, StoreUnavailableError
-from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
-from vectorstore.lock import LeaseLock, LoadGuard, WaitCallback, WriterLock, busy_text, command_line
-from vectorstore.metadata import GENERATION_ID, WRITE_EPOCH_ID
-from vectorstore.migrate import drop_sentences, move_sentences
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from ingest.errors import SourceError
 from ingest.limits import MAX_ID_CHARS
-from vectorstore.models import GLOBAL_SCOPE, Article, ArticleRecord
+from vectorstore import GLOBAL_SCOPE, Article, ArticleRecord
 
 _RESERVED = re.compile(r"^__.*__$", re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -20,14 +20,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vectorstore.catch_up import catch_up_index, catch_up_lexical
-from vectorstore.dense import EXACT_LIMIT, DenseSearch
+from vectorstore.chroma.metadata import StoredChunk
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
-from vectorstore.lexical_store import StoredPassage
-from vectorstore.live_lexical import LiveLexical
-from vectorstore.metadata import StoredChunk
-from vectorstore.models import GLOBAL_SCOPE, ArticleRecord, Passage, parse_date
-from vectorstore.store import ChromaStore
+from vectorstore.models import ArticleRecord, Passage
+from vectorstore.replica.bm25 import LiveBM25
+from vectorstore.replica.catch_up import catch_up_index, catch_up_lexical
+from vectorstore.replica.dense import EXACT_LIMIT, DenseSearch
+from vectorstore.replica.rows import StoredPassage
+from vectorstore.retrieval.filters import Filters
 
 log = logging.getLogger(__name__)
 
@@ -35,41 +36,6 @@ SentenceRows = dict[str, list[tuple[int, int, np.ndarray]]]  # chunk id -> (star
 RRF_K = 60
 # Fusion weights: BM25's rank counts 1.5 times the dense one (chosen on squad-dev; 1-2 all
 # land within 0.004 of MRR@10).
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict retrieval to some sources, a date range, and scopes (server ids)."""
-
-    sources: tuple[str, ...] = ()
-    since: str | None = None
-    until: str | None = None
-    scopes: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        for name in ("since", "until"):
-            raw = getattr(self, name)
-            if raw is not None and parse_date(raw) is None:
-                raise ValueError(f"{name} must be a date like 2023-06-30, not {raw!r}")
-
-    def admits(self, record: ArticleRecord) -> bool:
-        if self.sources and record.source not in self.sources:
-            return False
-        if self.scopes and record.scope not in self.scopes:
-            return False
-        if self.since or self.until:
-            if record.date is None:
-                return False
-            if self.since and record.date < (parse_date(self.since) or ""):
-                return False
-            if self.until and record.date > (parse_date(self.until) or ""):
-                return False
-        return True
-
-    @classmethod
-    def for_guild(cls, guild_id: int | None) -> Filters:
-        scopes = (GLOBAL_SCOPE,) if guild_id is None else (GLOBAL_SCOPE, str(guild_id))
-        return cls(scopes=scopes)
 
 
 @dataclass(frozen=True)
@@ -84,7 +50,7 @@ class Retrieval:
 class _Snapshot:
     generation: str
     records: dict[str, ArticleRecord]
-    lexical: LiveLexical  # shared by the snapshots: it may hold rows a writer added since
+    lexical: LiveBM25  # shared by the snapshots: it may hold rows a writer added since
     chunks: int = 0
     shares: dict[Filters, tuple[float, list[str]]] = field(default_factory=dict)
     seq: int = 0  # the write number when read (ChromaStore.write_seq)
@@ -133,8 +99,8 @@ class Retriever:
         self._dense_weight = dense_weight
         self._lexical_weight = lexical_weight
         self._snapshot: _Snapshot | None = None
-        self._live = LiveLexical(store.lexical)
-        self._search = DenseSearch(store.lexical, store.chunk_index, dense_candidates, dense_kept)
+        self._live = LiveBM25(store.rows)
+        self._search = DenseSearch(store.rows, store.chunk_index, dense_candidates, dense_kept)
         self._lock = threading.Lock()
         self._refreshing = False
         self._tidying = False
@@ -239,12 +205,12 @@ class Retriever:
         """The stored (start, end, vector) of retrieved chunks' sentences, in text order."""
         known = known or {}
         missing = [c for c in chunk_ids if c not in known]
-        found = {**known, **self._store.lexical.passages(missing)} if missing else known
+        found = {**known, **self._store.rows.passages(missing)} if missing else known
         return {c: list(found[c].sentences) if c in found else [] for c in chunk_ids}
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
         """Stored chunks by id, from the host's rows (their texts are not kept in memory)."""
-        return {c: _chunk(p) for c, p in self._store.lexical.passages(ids).items()}
+        return {c: _chunk(p) for c, p in self._store.rows.passages(ids).items()}
 
     def embed_query(self, text: str) -> np.ndarray:
         vector: np.ndarray = self._embedder.embed([text])[0]
@@ -265,7 +231,7 @@ class Retriever:
         for rank, cid in enumerate(lexical):
             fused[cid] = fused.get(cid, 0.0) + self._lexical_weight / (RRF_K + rank + 1)
         order = sorted(fused, key=lambda c: -fused[c])[:k]
-        chunks = self._store.lexical.passages(order)  # texts of the passages only
+        chunks = self._store.rows.passages(order)  # texts of the passages only
         passages = [
             _passage(
                 _chunk(chunks[cid]),

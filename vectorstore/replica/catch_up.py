@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from vectorstore.chunk_index import INDEXED_KEY
+from vectorstore.chroma.store import ChromaStore, chunk_id
 from vectorstore.models import ArticleRecord
-from vectorstore.store import ChromaStore, chunk_id
+from vectorstore.replica.chunk_index import INDEXED_KEY
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def catch_up_lexical(store: ChromaStore, records: dict[str, ArticleRecord]) -> i
     names. Returns how many articles were indexed. `records` only says where to look: each
     article's version is re-read under the index's guard, so a manifest read just before a
     writer's flip cannot put the old version back."""
-    lexical = store.lexical
+    lexical = store.rows
     stale, gone = lexical.behind({a: r.hash for a, r in records.items()})
     if not stale and not gone:
         return 0
@@ -44,14 +44,14 @@ def catch_up_lexical(store: ChromaStore, records: dict[str, ArticleRecord]) -> i
 def _index(store: ChromaStore, part: list[ArticleRecord]) -> None:
     ids = [chunk_id(r.id, r.hash, i) for r in part for i in range(r.n_chunks)]
     for first in range(0, len(ids), _CHUNKS_PER_GET):
-        store.lexical.add(store.passage_rows(ids[first : first + _CHUNKS_PER_GET]))
-    store.lexical.publish((r.id, r.hash) for r in part)
+        store.rows.add(store.passage_rows(ids[first : first + _CHUNKS_PER_GET]))
+    store.rows.publish((r.id, r.hash) for r in part)
 
 
 def catch_up_index(store: ChromaStore) -> int:
     """Bring the chunk index up to the host's rows when it lags them (a write killed between
     its rows and its index, a deleted or damaged file); the number of rows added."""
-    rows = store.lexical
+    rows = store.rows
     index = store.chunk_index
     if (
         rows.meta(INDEXED_KEY) >= rows.last_seq()

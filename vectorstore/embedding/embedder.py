@@ -15,11 +15,11 @@ from typing import Protocol
 
 import numpy as np
 
+from vectorstore.embedding.model_files import canonical_model_name
+from vectorstore.embedding.onnx_backend import OnnxEmbedder
+from vectorstore.embedding.torch_backend import SentenceTransformerEmbedder
 from vectorstore.errors import ModelNotFoundError
-from vectorstore.model_files import canonical_model_name
-from vectorstore.onnx_embedding import OnnxEmbedder
 from vectorstore.settings import StoreSettings
-from vectorstore.torch_embedding import SentenceTransformerEmbedder
 
 __all__ = ["BACKENDS", "Embedder", "canonical_model_name", "make_embedder"]
 

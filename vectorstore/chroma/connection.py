@@ -24,10 +24,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from vectorstore.chroma.gate import Gate
+from vectorstore.chroma.locks import LoadGuard, WriterLock
+from vectorstore.chroma.metadata import GENERATION_ID, WRITE_EPOCH_ID
 from vectorstore.errors import StoreUnavailableError
-from vectorstore.gate import Gate
-from vectorstore.lock import LoadGuard, WriterLock
-from vectorstore.metadata import GENERATION_ID, WRITE_EPOCH_ID
 from vectorstore.settings import StoreSettings
 
 if TYPE_CHECKING:
@@ -191,7 +191,7 @@ def _collections(
     store older than format 4 (None when there is none: format.py)."""
     from chromadb.errors import NotFoundError
 
-    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+    from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     name = settings.chroma_collection
     try:

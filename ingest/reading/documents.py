@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ingest.decoding import decode
 from ingest.errors import SourceError
 from ingest.fetching import Fetched, FetchPolicy
-from ingest.formats import Draft, parse_html, parse_markdown, parse_pdf
-from ingest.identity import is_global, same_host, scope_origin
+from ingest.identity.ids import is_global, same_host, scope_origin
 from ingest.limits import Limits, one_line
-from vectorstore.models import GLOBAL_SCOPE, Article
+from ingest.reading.decoding import decode
+from ingest.reading.formats import Draft, parse_html, parse_markdown, parse_pdf
+from vectorstore import GLOBAL_SCOPE, Article
 
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}

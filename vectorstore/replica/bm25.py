@@ -25,7 +25,7 @@ import numpy as np
 from scipy import sparse
 
 from vectorstore.lexical import tokenize
-from vectorstore.lexical_store import LexicalStore, StoredRow
+from vectorstore.replica.rows import ChunkRows, StoredRow
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,8 @@ class _Bulk:
         return np.asarray(self.matrix[:, ids].sum(axis=1), dtype=np.float32).ravel()
 
 
-class LiveLexical:
-    def __init__(self, rows: LexicalStore) -> None:
+class LiveBM25:
+    def __init__(self, rows: ChunkRows) -> None:
         self._rows = rows
         self._lock = threading.Lock()
         self._seq = 0

@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from vectorstore.chunk_index import ChunkIndex
-from vectorstore.lexical_store import LexicalStore, StoredPassage
-from vectorstore.passages import best_similarity
+from vectorstore.replica.chunk_index import ChunkIndex
+from vectorstore.replica.passages import best_similarity
+from vectorstore.replica.rows import ChunkRows, StoredPassage
 
 EXACT_LIMIT = 5000  # admitted chunks up to which a filtered search compares every one
 
@@ -27,7 +27,7 @@ Visible = Callable[[str, str], bool]  # (article id, version) -> may be returned
 
 
 class DenseSearch:
-    def __init__(self, rows: LexicalStore, index: ChunkIndex, candidates: int = 200, kept: int = 60) -> None:
+    def __init__(self, rows: ChunkRows, index: ChunkIndex, candidates: int = 200, kept: int = 60) -> None:
         self._rows = rows
         self._index = index
         self._candidates = candidates  # chunks the index proposes

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vectorstore.embedding.model_files import pool_texts, resolve_model
 from vectorstore.errors import ModelNotFoundError
-from vectorstore.model_files import pool_texts, resolve_model
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

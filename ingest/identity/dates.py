@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
-from vectorstore.models import Article, ArticleRecord
+from vectorstore import Article, ArticleRecord
 from vectorstore.models import parse_date as parse_iso_date
 
 DateSource = Literal["published", "dateline", "first_seen"]
