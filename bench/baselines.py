@@ -30,7 +30,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter  # noqa: E40
 
 from bot.evaluation import load_jsonl, score  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from vectorstore.embedding import make_embedder  # noqa: E402
+from vectorstore.embedding import Embedder, make_embedder  # noqa: E402
 from vectorstore.lexical import LexicalIndex  # noqa: E402
 from vectorstore.sentences import split_sentences  # noqa: E402
 
@@ -47,24 +47,17 @@ def chunks_of(articles: list[dict[str, Any]]) -> list[tuple[str, int, int, str]]
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--newsdesk", type=Path, help="a newsdesk predictions file to show beside")
-    args = parser.parse_args()
-    articles = [
-        *load_jsonl(EVAL / "squad-dev" / "articles.jsonl"),
-        *load_jsonl(EVAL / "wikinews" / "articles.jsonl"),
-    ]
-    ids = set((EVAL / "squad-dev" / "sample1000.ids").read_text().split())
-    questions = [q for q in load_jsonl(EVAL / "squad-dev" / "questions.jsonl") if q["id"] in ids]
+def plain_pipelines(
+    articles: list[dict[str, Any]], questions: list[dict[str, Any]], embedder: Embedder
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Predictions of the three reference pipelines ("dense" is the plain LangChain bot)."""
     chunks = chunks_of(articles)
-    embedder = make_embedder(Settings(_env_file=None))  # type: ignore[call-arg]
     matrix = embedder.embed([c[3] for c in chunks])
     lexical = LexicalIndex.build([str(i) for i in range(len(chunks))], [c[3] for c in chunks])
     sentences = sorted({s.text for c in chunks for s in split_sentences(c[3])})
     sentence_vectors = dict(zip(sentences, embedder.embed(sentences), strict=True))
     qvecs = embedder.embed([q["question"] for q in questions])
-    results: dict[str, dict[str, Any]] = {"dense": {}, "bm25": {}, "hybrid": {}}
+    results: dict[str, dict[str, dict[str, Any]]] = {"dense": {}, "bm25": {}, "hybrid": {}}
     for q, qv in zip(questions, qvecs, strict=True):
         dense = list(np.argsort(-(matrix @ qv))[:40])
         bm25 = [i for i, _ in lexical.search(q["question"], 40)]
@@ -79,6 +72,21 @@ def main() -> None:
             answer = max(texts, key=lambda t: float(sentence_vectors[t] @ qv)) if texts else ""
             retrieved = [dict(zip(("article_id", "start", "end"), chunks[i][:3], strict=True)) for i in top]
             results[name][q["id"]] = {"id": q["id"], "answer": answer, "retrieved": retrieved}
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--newsdesk", type=Path, help="a newsdesk predictions file to show beside")
+    args = parser.parse_args()
+    articles = [
+        *load_jsonl(EVAL / "squad-dev" / "articles.jsonl"),
+        *load_jsonl(EVAL / "wikinews" / "articles.jsonl"),
+    ]
+    ids = set((EVAL / "squad-dev" / "sample1000.ids").read_text().split())
+    questions = [q for q in load_jsonl(EVAL / "squad-dev" / "questions.jsonl") if q["id"] in ids]
+    embedder = make_embedder(Settings(_env_file=None))  # type: ignore[call-arg]
+    results = plain_pipelines(articles, questions, embedder)
     rows = {name: score(questions, preds).as_dict() for name, preds in results.items()}
     if args.newsdesk:
         rows["newsdesk"] = score(questions, {p["id"]: p for p in load_jsonl(args.newsdesk)}).as_dict()

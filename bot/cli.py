@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -144,6 +145,16 @@ def _passages(k: str | None, as_json: bool) -> int | None:
     return int(k)
 
 
+def _asked_at(raw: str | None, as_json: bool) -> date | None:
+    """--asked-at: an ISO date or datetime, nothing after it."""
+    if raw is None:
+        return None
+    try:
+        return datetime.fromisoformat(raw.strip()).date()
+    except ValueError:
+        raise _fail(f"--asked-at must be a date like 2022-06-16, not {raw!r}", as_json) from None
+
+
 @app.command()
 def ask(
     ctx: typer.Context,
@@ -153,11 +164,18 @@ def ask(
     source: Annotated[list[str] | None, typer.Option(help="Only articles from this source.")] = None,
     since: Annotated[str | None, typer.Option(help="Only articles from this date on (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Only articles up to this date.")] = None,
+    asked_at: Annotated[
+        str | None,
+        typer.Option(help="Answer as if asked on this day (YYYY-MM-DD): time words count from it."),
+    ] = None,
 ) -> None:
     """Answer one question from the stored articles."""
     filters = _filters(source, since, until, as_json)
+    day = _asked_at(asked_at, as_json)
     try:
-        answer = parts(ctx).engine.answer(_argument_text(question), filters=filters, k=_passages(k, as_json))
+        answer = parts(ctx).engine.answer(
+            _argument_text(question), filters=filters, k=_passages(k, as_json), asked_at=day
+        )
     except NewsdeskError as exc:
         raise _fail(exc, as_json) from exc
     if as_json:

@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,17 @@ def load_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def gold_spans(question: dict[str, Any]) -> list[tuple[int, int]]:
+def gold_articles(question: dict[str, Any]) -> set[str]:
+    """The articles that answer a question: `article_id`, or any of `article_ids`."""
+    ids = question.get("article_ids") or [question["article_id"]]
+    return {str(i) for i in ids}
+
+
+def gold_spans(question: dict[str, Any]) -> list[tuple[int, int]] | None:
+    """The answer's spans in its article, or None when the question names only the
+    article (real news questions: any passage of the answering article counts)."""
+    if "context_char_start" not in question:
+        return None
     base = int(question["context_char_start"])
     return [
         (base + s, base + s + len(a))
@@ -63,10 +74,10 @@ def gold_spans(question: dict[str, Any]) -> list[tuple[int, int]]:
 
 
 def first_hit_rank(question: dict[str, Any], retrieved: Sequence[dict[str, Any]]) -> int | None:
-    spans = gold_spans(question)
+    spans, articles = gold_spans(question), gold_articles(question)
     for i, r in enumerate(retrieved[:10]):
-        if r["article_id"] == question["article_id"] and any(
-            r["start"] < e and s < r["end"] for s, e in spans
+        if r["article_id"] in articles and (
+            spans is None or any(r["start"] < e and s < r["end"] for s, e in spans)
         ):
             return i + 1
     return None
@@ -149,6 +160,7 @@ def prediction(question_id: str, answer: Answer, latency_ms: float, offsets: Off
     return {
         "id": question_id,
         "answer": "" if answer.refused else answer.text,
+        "text": answer.text,
         "refused": answer.refused,
         "mode": answer.mode,
         "evidence": round(answer.evidence, 4),
@@ -191,12 +203,24 @@ def run_eval(
         return EvalRun(score(questions, predictions), report, out)
 
 
+def asked_day(question: dict[str, Any]) -> date | None:
+    """The day a question was asked (`asked_at`: an ISO date or datetime), if it says."""
+    raw = question.get("asked_at")
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(str(raw)).date()
+    except ValueError:
+        raise ValueError(f"question {question.get('id')!r}: asked_at {raw!r} is not an ISO date") from None
+
+
 def _answers(
     engine: Any, questions: Sequence[dict[str, Any]]
 ) -> Iterator[tuple[dict[str, Any], Answer, float]]:
     if questions:  # warm-up: load the model and the indexes before timing anything
         engine.answer(str(questions[0]["question"]))
     for q in questions:
+        asked_at = asked_day(q)
         t0 = time.perf_counter()
-        answer = engine.answer(str(q["question"]), k=10)
+        answer = engine.answer(str(q["question"]), k=10, asked_at=asked_at)
         yield q, answer, (time.perf_counter() - t0) * 1000

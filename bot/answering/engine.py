@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from bot.answering.answerability import SEARCH_DEPTH, Quote, describe, judge
 from bot.answering.errors import QuestionError
@@ -91,11 +92,13 @@ class AnswerEngine:
         filters: Filters | None = None,
         k: int | None = None,
         on_partial: PartialCallback | None = None,
+        asked_at: date | None = None,
     ) -> Answer:
         """Answer from the articles. With an LLM, `on_partial` receives the text as it is
-        generated (before verification); the returned Answer is the verified one."""
+        generated (before verification); the returned Answer is the verified one. Time
+        words are read as of `asked_at` (default: the clock's today)."""
         question = self.check_question(question)
-        plan = self.news.plan(question, filters)  # time words -> filters; overviews
+        plan = self.news.plan(question, filters, self.news.today(asked_at))  # time words; overviews
         if plan.answer is not None:
             return plan.answer
         query, focus = self._standalone(plan.query, history)

@@ -43,9 +43,13 @@ class NewsTime:
         self._lock = threading.Lock()
         self._reference: tuple[dict[str, ArticleRecord], date, date] | None = None
 
-    def reference(self, records: dict[str, ArticleRecord]) -> date:
+    def today(self, asked_at: date | None = None) -> date:
+        """The day a question is asked: `asked_at` when given (the eval, `ask --asked-at`),
+        else the clock's."""
+        return asked_at or self._clock()
+
+    def reference(self, records: dict[str, ArticleRecord], today: date) -> date:
         """The day time words are read against (timeframe.reference_day), per snapshot."""
-        today = self._clock()
         with self._lock:
             cached = self._reference
             if cached is None or cached[0] is not records or cached[1] != today:
@@ -53,12 +57,12 @@ class NewsTime:
                 self._reference = cached
         return cached[2]
 
-    def plan(self, question: str, filters: Filters | None) -> Plan:
-        frame = read_time(question, self._clock())  # which words; their dates need the store
+    def plan(self, question: str, filters: Filters | None, today: date) -> Plan:
+        frame = read_time(question, today)  # which words; their dates need the store
         if not frame.window and overview_topic(frame.query) is None:
             return Plan(frame, filters)  # most questions: no look at the records
         records = self._retriever.records()
-        frame = read_time(question, self.reference(records))
+        frame = read_time(question, self.reference(records, today))
         narrowed = frame.filters(filters) if frame.window else filters
         topic = overview_topic(frame.query)
         if topic is not None:
@@ -74,7 +78,7 @@ class NewsTime:
         records = self._retriever.records()
         frame = TimeFrame()
         if days:
-            until = self.reference(records)
+            until = self.reference(records, self.today())
             since = until - timedelta(days=days - 1)
             frame = TimeFrame(since.isoformat(), until.isoformat(), words=f"the last {days} days")
         question = " ".join(x for x in ("news", topic, f"({frame.words})" if days else "") if x)
