@@ -29,8 +29,7 @@ from ingest.identity.ids import Claims, check_id
 from ingest.identity.neardup import StoryIndex
 from ingest.reading.documents import Failure, Item, reason
 from ingest.report import IngestReport, Outcome, Progress, ProgressCallback, Status
-from vectorstore import Article, ArticleRecord, ArticleWrite, Chunk, Embedder
-from vectorstore.chroma.store import ChromaStore, chunk_id
+from vectorstore import Article, ArticleRecord, ArticleWrite, ChromaStore, Chunk, Embedder
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +127,9 @@ class Ingestor:
             return []
         records = self._store.records(claims.lookup_ids(batch))
         resolved = claims.resolve(batch, records)
-        stored = self._store.chunk_ids_of([r.article.id for r in resolved if not r.refused])
+        intact = self._store.intact(
+            [records[r.article.id] for r in resolved if not r.refused and r.article.id in records]
+        )
         out = []
         for article, note, refused in resolved:
             if refused:
@@ -136,8 +137,7 @@ class Ingestor:
                 continue
             record = records.get(article.id)
             if record is not None and record.hash == article.hash and _same_metadata(record, article):
-                expected = {chunk_id(article.id, article.hash, i) for i in range(record.n_chunks)}
-                if stored[article.id] == expected:
+                if article.id in intact:
                     report.outcomes.append(
                         Outcome(article.id, "unchanged", article.id, article.title, record.n_chunks)
                     )

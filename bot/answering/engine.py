@@ -136,7 +136,7 @@ class AnswerEngine:
         vector = retrieval.query_vector if focus == query else self._retriever.embed_query(focus)
         sources = passages[: self._options.top_k]
         embedder = self._retriever.embedder
-        ranked = rank_sentences(focus, vector, sources, embedder, retrieval.idf, retrieval.sentences_of)
+        ranked = rank_sentences(focus, vector, sources, embedder, retrieval.idf, retrieval.sentences)
         return retrieval, passages, ranked
 
     def _standalone(self, question: str, history: Sequence[str]) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""The host's rows and chunk index (lexical_store.py, passages.py, chunk_index.py): what a
+"""The host's rows and chunk index (replica/rows.py, passages.py, chunk_index.py): what a
 question reads instead of Chroma's vector collections."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
-from vectorstore.replica.catch_up import catch_up_index
+from vectorstore.replica import dense
 from vectorstore.replica.chunk_index import INDEXED_KEY, ChunkIndex
 from vectorstore.replica.dense import DenseSearch
 from vectorstore.replica.passages import PassageRow
@@ -87,17 +87,17 @@ def test_a_row_reads_back_its_text_offsets_and_vectors_within_float16(tmp_path: 
 def test_the_index_finds_what_was_added_and_a_reader_maps_the_replaced_file(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
     rows = ChunkRows(tmp_path / "rows.sqlite3")
-    index = ChunkIndex(tmp_path / "rows.usearch")
-    reader = ChunkIndex(tmp_path / "rows.usearch")  # another process's view of the same file
+    index = ChunkIndex(tmp_path / "rows.usearch", rows)
+    reader = ChunkIndex(tmp_path / "rows.usearch", rows)  # another process's view of the same file
     first = _unit(rng, 50)
     rows.add(_rows(first))
-    assert index.catch_up(rows) == 50 and index.catch_up(rows) == 0, "nothing twice"
+    assert index.catch_up() == 50 and index.catch_up() == 0, "nothing twice"
     [(seq, similarity)] = reader.search(first[7], 1)
     assert rows.passages_at([seq])[0].chunk_id == "a:v1:7" and similarity == pytest.approx(1.0, abs=0.02)
 
     later = _unit(rng, 5)
     rows.add(_rows(later, "b"))
-    assert index.catch_up(rows) == 5
+    assert index.catch_up() == 5
     [(seq, _)] = reader.search(later[2], 1)
     assert rows.passages_at([seq])[0].chunk_id == "b:v1:2", "the reader mapped the writer's new file"
 
@@ -105,41 +105,42 @@ def test_the_index_finds_what_was_added_and_a_reader_maps_the_replaced_file(tmp_
 def test_a_lost_or_damaged_index_is_rebuilt_from_the_rows(tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
     rows = ChunkRows(tmp_path / "rows.sqlite3")
-    index = ChunkIndex(tmp_path / "rows.usearch")
+    index = ChunkIndex(tmp_path / "rows.usearch", rows)
     vectors = _unit(rng, 20)
     rows.add(_rows(vectors))
-    index.catch_up(rows)
+    index.catch_up()
     index.path.write_bytes(b"not an index")
     assert index.search(vectors[0], 1) == [], "a damaged file is searched as empty, not raised"
     assert rows.meta(INDEXED_KEY) == rows.last_seq()
-    assert index.catch_up(rows) == 20, "the rows say it is current, but the file cannot be read"
-    assert index.catch_up(rows) == 0
+    assert index.catch_up() == 20, "the rows say it is current, but the file cannot be read"
+    assert index.catch_up() == 0
     index.path.unlink()
-    assert ChunkIndex(index.path).catch_up(rows) == 20, "a missing file is rebuilt whole"
+    assert ChunkIndex(index.path, rows).catch_up() == 20, "a missing file is rebuilt whole"
     [(seq, _)] = index.search(vectors[4], 1)
     assert rows.passages_at([seq])[0].chunk_id == "a:v1:4"
 
 
-def test_deleted_rows_are_skipped_and_dropped_by_a_rebuild(tmp_path: Path) -> None:
+def test_deleted_rows_are_skipped_and_dropped_by_a_rebuild(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(5)
     rows = ChunkRows(tmp_path / "rows.sqlite3")
-    index = ChunkIndex(tmp_path / "rows.usearch")
+    index = ChunkIndex(tmp_path / "rows.usearch", rows)
 
     def replace(article: str, old: int, new: int) -> np.ndarray:
         before = _unit(rng, old)
         rows.add(_rows(before, article, "v1"))
         rows.publish([(article, "v1")])
-        index.catch_up(rows)
+        index.catch_up()
         rows.add(_rows(_unit(rng, new), article, "v2"))
         rows.publish([(article, "v2")])  # the rows of v1 are gone
-        index.catch_up(rows)
+        index.catch_up()
         return before
 
     old = replace("a", 20, 10)
     assert len(Index.restore(str(index.path))) == 30, "a few deleted keys stay"
     proposed = [seq for seq, _ in index.search(old[0], 30)]
     assert len(rows.owners(proposed)) == 10 < len(proposed), "most keys near an old vector are dead"
-    found = DenseSearch(rows, index, candidates=30).search(old[0], lambda a, h: True)
+    monkeypatch.setattr(dense, "CANDIDATES", 30)
+    found = DenseSearch(rows, index).search(old[0], lambda a, h: True)
     assert len(found) == 10 and {p.hash for p, _ in found} == {"v2"}, "dead keys skipped, live ones ranked"
     replace("b", 200, 30)
     assert len(rows) == 40 and len(Index.restore(str(index.path))) == 40, (
@@ -161,9 +162,9 @@ def test_a_reader_brings_a_lagging_index_up_to_the_rows(
     tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder
 ) -> None:
     store = _tram_store(tmp_path, settings, ingestor)
-    store.chunk_index.path.unlink()  # as if a write was killed between its rows and its index
-    assert catch_up_index(store) == store.rows.last_seq() == 1
-    assert catch_up_index(store) == 0
+    store._index.path.unlink()  # as if a write was killed between its rows and its index
+    assert store._index.bring_up() == store._rows.last_seq() == 1
+    assert store._index.bring_up() == 0
     found = Retriever(store, embedder).retrieve("How many trams did the city order?", 1)
     assert found.passages[0].dense_rank == 0
 
@@ -183,10 +184,10 @@ def test_a_write_cut_off_after_the_file_is_replaced_is_completed_by_the_next(
     catch-up adds the same rows again, and they are found once."""
     rng = np.random.default_rng(11)
     rows = ChunkRows(tmp_path / "rows.sqlite3")
-    index = ChunkIndex(tmp_path / "rows.usearch")
+    index = ChunkIndex(tmp_path / "rows.usearch", rows)
     vectors = _unit(rng, 8)
     rows.add(_rows(vectors[:4]))
-    index.catch_up(rows)
+    index.catch_up()
     rows.add(_rows(vectors[4:], "b"))
 
     def killed(key: str, value: int) -> None:
@@ -194,10 +195,10 @@ def test_a_write_cut_off_after_the_file_is_replaced_is_completed_by_the_next(
 
     monkeypatch.setattr(rows, "set_meta", killed)
     with pytest.raises(KeyboardInterrupt):
-        index.catch_up(rows)
+        index.catch_up()
     monkeypatch.undo()
     assert rows.meta(INDEXED_KEY) == 4
-    index.catch_up(rows)
+    index.catch_up()
     assert rows.meta(INDEXED_KEY) == 8 and len(Index.restore(str(index.path))) == 8
     [(seq, _)] = index.search(vectors[6], 1)
     assert rows.passages_at([seq])[0].chunk_id == "b:v1:2"
@@ -225,14 +226,14 @@ def test_a_question_that_finds_the_index_gone_has_it_rebuilt_off_its_path(
     store = _tram_store(tmp_path, settings, ingestor)
     retriever = Retriever(store, embedder)
     assert retriever.retrieve("How many trams did the city order?", 1).passages[0].dense_rank == 0
-    store.chunk_index.path.unlink()  # deleted by hand, on a store nobody writes to
+    store._index.path.unlink()  # deleted by hand, on a store nobody writes to
     found = retriever.retrieve("How many trams did the city order?", 1)
     assert found.passages[0].dense_rank == 0, "the mapped file still serves"
     for _ in range(100):
-        if store.chunk_index.path.exists():
+        if store._index.path.exists():
             break
         retriever.retrieve("How many trams did the city order?", 1)
         threading.Event().wait(0.05)
-    assert store.chunk_index.path.exists(), "rebuilt from the rows, no question waiting for it"
+    assert store._index.path.exists(), "rebuilt from the rows, no question waiting for it"
     fresh = Retriever(App(settings).store, embedder)  # another process would map the new file
     assert fresh.retrieve("How many trams did the city order?", 1).passages[0].dense_rank == 0

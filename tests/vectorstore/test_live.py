@@ -153,11 +153,11 @@ def _vector_index_holds_every_row(settings: StoreSettings) -> None:
     id"); every chunk carries its sentences (format 4)."""
     store = ChromaStore(settings, canonical_model_name(settings.embedding_model))
     store.sync()
-    got = store._chunks.get(include=["embeddings", "metadatas"])
+    got = store._conn.chunks.get(include=["embeddings", "metadatas"])
     assert got["embeddings"] is not None and len(got["embeddings"]) == len(got["ids"]) > 0
     assert all(SENTENCES_KEY in (m or {}) for m in got["metadatas"] or [])
     records = store.records()
-    assert sum(r.n_chunks for r in records.values()) == store._chunks.count()
+    assert sum(r.n_chunks for r in records.values()) == store._conn.chunks.count()
 
 
 def _scenario(env: dict[str, str], folder: Path, reader: Reader, two_writers: bool = True) -> list[float]:

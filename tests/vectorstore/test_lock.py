@@ -118,7 +118,7 @@ def test_a_thread_joins_another_threads_hold_only_once_it_is_ready(
 
     store = ChromaStore(settings, "m")
     events: list[str] = []
-    sync = Coordinator._sync_for_write
+    sync = Coordinator._ready
 
     def slow_sync(self: Coordinator) -> None:
         events.append("sync started")
@@ -126,7 +126,7 @@ def test_a_thread_joins_another_threads_hold_only_once_it_is_ready(
         sync(self)
         events.append("synced")
 
-    monkeypatch.setattr(Coordinator, "_sync_for_write", slow_sync)
+    monkeypatch.setattr(Coordinator, "_ready", slow_sync)
     first_in = threading.Event()
 
     def first() -> None:

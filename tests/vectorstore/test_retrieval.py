@@ -13,7 +13,7 @@ from vectorstore.embedding import Embedder
 from vectorstore.lexical import tokenize
 from vectorstore.models import ArticleRecord
 from vectorstore.replica.bm25 import LiveBM25
-from vectorstore.replica.catch_up import catch_up_lexical
+from vectorstore.replica.catch_up import catch_up
 from vectorstore.replica.passages import PassageRow
 from vectorstore.replica.rows import ChunkRows
 from vectorstore.retrieval import Filters, Retriever
@@ -144,8 +144,9 @@ def test_a_reader_brings_a_lexical_index_that_is_behind_up_to_the_manifest(
     assert tram not in rows.versions()
 
     store = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
-    assert catch_up_lexical(store, store.records()) == 1, "only the missing article is read back"
-    assert catch_up_lexical(store, store.records()) == 0
+    source, records = store._snapshots._source, store.records()
+    assert catch_up(source, store._rows, store._index, records) == 1, "only the missing article is read back"
+    assert catch_up(source, store._rows, store._index, records) == 0
     again = _retriever(settings, embedder).retrieve("XK-4471", 3)
     assert [p.chunk_id for p in again.passages] == [p.chunk_id for p in first.passages]
     assert again.passages[0].lexical_rank == 0
@@ -186,7 +187,7 @@ def test_dense_ranks_chunks_by_their_closest_sentence(
     retriever = _retriever(settings, embedder)
     result = retriever.retrieve("which factory builds the new trams?", k=3)
     top = result.passages[0]
-    stored = retriever.sentences_of([top.chunk_id])[top.chunk_id]
+    stored = result.sentences[top.chunk_id]
     best = max(float(v @ result.query_vector) for _, _, v in stored)
     assert top.article.title == "New tram model" and top.dense_similarity == pytest.approx(best, abs=1e-4)
 
@@ -201,21 +202,21 @@ def test_a_reader_rereads_only_what_was_written_since_its_snapshot(
     full = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2").records  # the same store, uncounted
     retriever = Retriever(store, embedder)
     assert retriever.records() == full()
-    before = store.write_seq()
+    before = store._coord.epoch_seq()
     whole_reads: list[None] = []
-    read = store.records
+    read = store._manifest.records
 
     def counted(ids: list[str] | None = None) -> dict[str, ArticleRecord]:
         if ids is None:
             whole_reads.append(None)
         return read(ids)
 
-    store.records = counted  # type: ignore[method-assign]
+    store._manifest.records = counted  # type: ignore[method-assign]
     tram = next(r for r in full().values() if r.title == "New tram model")
     _write(corpus, "c.md", "New tram model", "2024-03-01", "wire", "The city ordered sixty trams of the ZQ-9000.")
     run_ingest(settings, [str(corpus)], ingestor=ingestor)
-    assert store.write_seq() > before
-    assert set(store.records_since(before + 1)) == {tram.id}, "only the updated article is re-read"
+    assert store._coord.epoch_seq() > before
+    assert set(store._manifest.records_since(before + 1)) == {tram.id}, "only the updated article is re-read"
     assert retriever.records()[tram.id].hash != tram.hash
     assert retriever.records() == full()
 
@@ -223,7 +224,7 @@ def test_a_reader_rereads_only_what_was_written_since_its_snapshot(
     ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2").delete_article(strike.id)
     assert strike.id not in retriever.records()
     assert retriever.records() == full()
-    assert "__generation__" not in store.article_ids()
+    assert "__generation__" not in store._manifest.article_ids()
     assert not whole_reads, "the reader never read the whole manifest again"
 
 
@@ -242,6 +243,6 @@ def test_a_record_without_a_hold_number_is_found_by_its_id(
     legacy = Article(id="legacy", title="Old writer", text="Written before holds were counted.")
     meta = {k: v for k, v in article_meta(legacy, 0, 0).items() if k != "wseq" and v is not None}
     with store.writing("test"):
-        store._articles.upsert(ids=["legacy"], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
+        store._conn.articles.upsert(ids=["legacy"], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
         store.bump_generation()
     assert retriever.records()["legacy"].title == "Old writer"

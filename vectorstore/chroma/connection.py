@@ -1,5 +1,6 @@
-"""The Chroma client and collections of one store, shared by every ChromaStore of a process,
-and reopened when another process has written to an embedded store.
+"""The Chroma client and collections of one store (shared by every ChromaStore of a
+process: coordination.connect), reopened when another process has written to an embedded
+store.
 
 An embedded Chroma (PersistentClient) keeps each collection's HNSW index in the memory of
 the process that loaded it; rows another process adds later are in SQLite (so `count()`
@@ -7,12 +8,12 @@ sees them) but not in that index: `get(ids=[new], include=["embeddings"])` raise
 InternalError "Error finding id" and queries miss them, for as long as the client lives.
 Chroma caches one System per path and process (SharedSystemClient), so reopening means
 stopping that System and making a new client, which loads the index from disk with every
-committed write; reads wait for the swap (gate.py). Answering reads only the manifest
-collection (the chunks and their vectors come from the host's rows and chunk index:
-retrieval.py), so a reopen is cheap, and a process that loaded the vector collections
-(a write, a catch-up) lets them go with one once it is done (Coordinator.release). A
-Chroma server keeps one index for all its clients, so a server connection is never
-reopened.
+committed write; reads wait for the swap, and one thread swaps at a time (gate.py).
+Answering reads only the manifest collection (the chunks and their vectors come from the
+host's rows and chunk index: replica/), so a reopen is cheap, and a process that loaded
+the vector collections (a write, a catch-up) lets them go with one once it is done
+(Coordinator.release). A Chroma server keeps one index for all its clients, so a server
+connection is never reopened.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
-import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vectorstore.chroma.gate import Gate
-from vectorstore.chroma.locks import LoadGuard, WriterLock
+from vectorstore.chroma.locks import WriterLock
 from vectorstore.chroma.metadata import GENERATION_ID, WRITE_EPOCH_ID
 from vectorstore.errors import StoreUnavailableError
 from vectorstore.settings import StoreSettings
@@ -99,33 +99,31 @@ class Connection:
     known_generation: str | None = None
     known_epoch: str | None = None  # the write epoch (store.py) they are known to hold
     reopens: int = 0
-    coordinator: Any = None  # coordination.Coordinator, one per connection
-    lock: threading.RLock = field(default_factory=threading.RLock)
     gate: Gate = field(default_factory=Gate)  # reads of the collections vs. a swap of them
     broken: bool = False  # a swap stopped the old System but could not open the new one
     vectors_loaded: bool = False  # a write or a catch-up read the vector collections (loaded whole)
 
     def open(self, wait: bool = True, guarded: bool = False) -> bool:
         """Open the client and its collections (their indexes load on first use). An
-        embedded store is opened under the load guard's shared lock (lock.LoadGuard) unless
-        the caller holds it exclusively (`guarded`); without `wait`, False when a writer is
+        embedded store is opened under a shared hold of its lock (locks.py) unless the
+        caller holds it exclusively (`guarded`); without `wait`, False when a writer is
         running."""
         if not self.embedded or guarded:
             self._load()
             return True
-        guard = LoadGuard(self.settings.data_dir)
-        with guard.shared(wait=False) as ok:
+        lock = WriterLock(self.settings.data_dir)
+        with lock.loading(wait=False) as ok:
             if ok:
                 self._load()
                 return True
         if not wait:
             return False
-        holder = WriterLock(self.settings.data_dir).holder()
+        holder = lock.holder()
         log.warning(
             "waiting for %s to finish writing before opening the store",
             holder.describe() if holder else "a writer",
         )
-        with guard.shared(wait=True):
+        with lock.loading(wait=True):
             self._load()
         return True
 
@@ -141,16 +139,18 @@ class Connection:
         self.known_generation = _marker(articles, GENERATION_ID)
         self.known_epoch = _marker(articles, WRITE_EPOCH_ID)
 
-    def reopen(self, generation: str | None, guarded: bool = False) -> bool:
+    def reopen(self, generation: str | None, guarded: bool = False, wait: bool = True) -> bool:
         """Swap this process's Chroma System for the path for a new one; False (and
-        nothing changed) when a writer is running and the caller does not hold the load
-        guard."""
+        nothing changed) when a writer is running and the caller does not hold the store's
+        lock (`guarded`), or, without `wait`, when another thread is reopening it."""
         if not self.embedded:
             return True
-        with self.lock:
+        with self.gate.turn(wait) as mine:
+            if not mine:
+                return False
             if guarded:
                 return self._swap(generation)
-            with LoadGuard(self.settings.data_dir).shared(wait=False) as ok:
+            with WriterLock(self.settings.data_dir).loading(wait=False) as ok:
                 return ok and self._swap(generation)
 
     def _swap(self, generation: str | None) -> bool:
@@ -215,23 +215,3 @@ def _marker(articles: Collection, key: str) -> str:
     got = articles.get(ids=[key], include=["metadatas"])
     metas = got["metadatas"] or []
     return str(metas[0]["value"]) if metas and metas[0] else "empty"
-
-
-_SHARED: dict[str, Connection] = {}
-_SHARED_LOCK = threading.Lock()
-
-
-def connect(settings: StoreSettings, model_name: str) -> Connection:
-    """The process's connection to an embedded store (shared), or a new one to a server."""
-    if settings.chroma_host:
-        conn = Connection(settings, model_name, embedded=False)
-        conn.open()
-        return conn
-    key = f"{location(settings)}|{settings.chroma_collection}"
-    with _SHARED_LOCK:
-        shared = _SHARED.get(key)
-        if shared is None or shared.model_name != model_name:
-            shared = Connection(settings, model_name, embedded=True)
-            shared.open()
-            _SHARED[key] = shared
-        return shared

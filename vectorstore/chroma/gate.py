@@ -1,11 +1,12 @@
-"""Reads or a swap of the vector index, in one process.
+"""Reads of the shared connection, or a swap of it (a reopen), in one process.
 
-Questions read the store's collections under `shared()`; a reopen (connection.py) takes
-`exclusive()`: it waits for the reads under way, holds new ones back, stops the old
-Chroma System and opens the new one. The process never holds two copies of the
-collections, and the reads held back wait for the swap instead of failing. A thread already
-reading may read again (re-entrant), so a nested read never waits for a swap that waits
-for it.
+Questions and writes use the store's collections under `shared()`; a reopen
+(connection.py) first takes the swapper's `turn()` (one reopen at a time; a thread that
+finds another reopen under way can go without), then `exclusive()`: it waits for the reads
+under way, holds new ones back, stops the old Chroma System and opens the new one. The
+process never holds two copies of the collections, and the reads held back wait for the
+swap instead of failing. A thread already reading may read again (re-entrant), so a nested
+read never waits for a swap that waits for it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Gate:
         self._readers = 0
         self._swapping = False
         self._depth = threading.local()
+        self._turn = threading.RLock()  # who may swap (re-entrant: a swapper may reopen again)
 
     @contextmanager
     def shared(self) -> Iterator[None]:
@@ -43,6 +45,18 @@ class Gate:
     def reading(self) -> bool:
         """True on a thread inside shared()."""
         return bool(getattr(self._depth, "n", 0))
+
+    @contextmanager
+    def turn(self, wait: bool = True) -> Iterator[bool]:
+        """The swapper's turn; yields False at once, without `wait`, while another thread
+        has it (a reopen under way)."""
+        if not self._turn.acquire(blocking=wait):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            self._turn.release()
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:

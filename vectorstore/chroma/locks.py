@@ -1,19 +1,27 @@
-"""One writer at a time: a cross-process lock for the embedded store, a lease for a server.
+"""One writer at a time, and no reader loading an embedded store's files mid-write.
 
-Embedded store: `fcntl.flock` on `<data dir>/writer.lock` (stdlib; the kernel releases
-the lock when its holder dies, even by SIGKILL, so there is nothing to recover or expire;
-the `filelock` package would add a dependency for the same call). Who holds it (pid,
-host, command, since) is written into the file for the message a second writer shows.
+Embedded store: one `fcntl.flock` file, `<data dir>/chroma.rwlock` (stdlib; the kernel
+releases it when its holder dies, even by SIGKILL, so there is nothing to recover or
+expire; the `filelock` package would add a dependency for the same call). A writer holds
+it exclusively for its whole run and writes who it is (pid, host, command, since) into
+it, for the message a second writer shows; a process opens or reopens the store only
+under a shared hold of it. Chroma persists its HNSW indexes from the writer's memory while
+it writes: a process that opened the store meanwhile read files being rewritten (seen:
+every new client segfaulted in `count()` after a store was read in the middle of a long
+run of writes). So a new process waits for the running writer, and a running reader that
+cannot get it keeps answering from what it has loaded and tries again at its next
+question. (Before issue #20 the writers' exclusion and the readers' guard were two files,
+`writer.lock` and this one, always taken together.)
 
 Chroma server (CHROMA_HOST): processes on other machines cannot see a local file, so the
 lock is a lease record in the manifest collection, renewed by a thread while it is held
 and free once it expires (a writer killed with -9 blocks the next one for at most the
 lease time). Chroma has no conditional write, so a writer takes the lease by writing its
 token, waiting `settle` seconds and reading it back: a second writer that wrote in between
-is seen, and the later token wins.
+is seen, and the later token wins. Nothing guards a server's files: the server has them.
 
-Both are held by a process as a whole (re-entered by its threads) and exclusive between
-processes.
+Both are held by a process as a whole (`ProcessHold`: the threads of a process join one
+hold, once it is ready) and exclusive between processes.
 """
 
 from __future__ import annotations
@@ -44,8 +52,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOCK_FILE = "writer.lock"
+LOCK_FILE = "chroma.rwlock"
 POLL_SECONDS = 0.2
+LOADING_WAIT_S = 5.0  # how long a writer that must not wait waits for readers that are loading
+JOIN_WAIT_S = 5.0  # how long a writer that must not wait waits for another thread's hold to get ready
 
 
 @dataclass(frozen=True)
@@ -72,77 +82,13 @@ def command_line() -> str:
 
 
 WaitCallback = Callable[[Holder | None], None]
+Ready = Callable[[], None]
 
 
 class _Exclusive(Protocol):
     def try_acquire(self, me: Holder) -> bool: ...
     def release(self) -> None: ...
     def current(self) -> Holder | None: ...
-
-
-class _Reentrant:
-    """Held by a process: re-entered by any of its threads (an ingest run hands its writes
-    to a writer thread; the bot's /ingest and feed poller share one Chroma System, so
-    their writes cannot make each other's vector index stale), exclusive between processes."""
-
-    def __init__(self, inner: _Exclusive) -> None:
-        self._inner = inner
-        self._cond = threading.Condition()
-        self._depth = 0
-        self._acquiring = False
-
-    @property
-    def held_here(self) -> bool:
-        """True while this process holds the lock."""
-        with self._cond:
-            return self._depth > 0
-
-    def holder(self) -> Holder | None:
-        return self._inner.current()
-
-    @contextmanager
-    def hold(self, holder: str, wait: bool = True, on_wait: WaitCallback | None = None) -> Iterator[bool]:
-        """Hold the lock; yields True when this call took it (False when it was already
-        held by this process). Raises StoreBusyError when another process holds it and
-        `wait` is False."""
-        fresh = self._enter(Holder.me(holder), wait, on_wait)
-        try:
-            yield fresh
-        finally:
-            with self._cond:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._inner.release()
-
-    def _enter(self, me: Holder, wait: bool, on_wait: WaitCallback | None) -> bool:
-        with self._cond:
-            while self._acquiring:
-                self._cond.wait()
-            if self._depth > 0:
-                self._depth += 1
-                return False
-            self._acquiring = True
-        taken = False
-        try:
-            self._acquire(me, wait, on_wait)
-            taken = True
-        finally:
-            with self._cond:
-                self._acquiring = False
-                self._depth += int(taken)
-                self._cond.notify_all()
-        return True
-
-    def _acquire(self, me: Holder, wait: bool, on_wait: WaitCallback | None) -> None:
-        told = False
-        while not self._inner.try_acquire(me):
-            other = self._inner.current()
-            if not wait:
-                raise StoreBusyError(busy_text(other))
-            if not told:
-                (on_wait or _log_wait)(other)
-                told = True
-            time.sleep(POLL_SECONDS)
 
 
 def busy_text(other: Holder | None) -> str:
@@ -155,16 +101,113 @@ def _log_wait(other: Holder | None) -> None:
     log.warning("waiting for the store: it is being written by %s", who)
 
 
+class ProcessHold:
+    """The writer lock held by a process as a whole: the first thread takes it and gets the
+    process ready to write (`ready`, under the lock: this process's indexes synced); the
+    other threads join it once it is ready (an ingest run hands its writes to a writer
+    thread; the bot's /ingest and feed poller share one Chroma System); `done` runs when
+    the last one leaves, then the lock is released."""
+
+    def __init__(self, inner: _Exclusive) -> None:
+        self._inner = inner
+        self._cond = threading.Condition()
+        self._depth = 0
+        self._taking = False  # a thread is taking the lock and getting it ready
+
+    @property
+    def held_here(self) -> bool:
+        """True while this process holds the lock."""
+        with self._cond:
+            return self._depth > 0
+
+    def holder(self) -> Holder | None:
+        return self._inner.current()
+
+    @contextmanager
+    def hold(
+        self,
+        holder: str,
+        wait: bool = True,
+        on_wait: WaitCallback | None = None,
+        ready: Ready | None = None,
+        done: Ready | None = None,
+    ) -> Iterator[bool]:
+        """Hold the lock; yields True when this call took it (False: joined this process's
+        hold). Raises StoreBusyError when another process holds it and `wait` is False (or
+        another thread's hold is not ready within JOIN_WAIT_S)."""
+        fresh = self._enter(Holder.me(holder), wait, on_wait, ready)
+        try:
+            yield fresh
+        finally:
+            self._leave(done)
+
+    def _enter(self, me: Holder, wait: bool, on_wait: WaitCallback | None, ready: Ready | None) -> bool:
+        with self._cond:
+            if not self._cond.wait_for(lambda: not self._taking, None if wait else JOIN_WAIT_S):
+                raise StoreBusyError(busy_text(self._inner.current()))
+            if self._depth > 0:
+                self._depth += 1
+                return False
+            self._taking = True
+        taken = False
+        try:
+            self._acquire(me, wait, on_wait)
+            taken = True
+            if ready is not None:
+                ready()
+        except BaseException:
+            if taken:
+                self._inner.release()
+            raise
+        finally:
+            with self._cond:
+                self._taking = False
+                self._depth += int(taken)
+                self._cond.notify_all()
+        return True
+
+    def _leave(self, done: Ready | None) -> None:
+        with self._cond:
+            last = self._depth == 1
+            if not last:
+                self._depth -= 1
+                return
+        try:
+            if done is not None:
+                done()
+        finally:
+            with self._cond:
+                self._depth -= 1
+                self._inner.release()
+
+    def _acquire(self, me: Holder, wait: bool, on_wait: WaitCallback | None) -> None:
+        told = False
+        started = time.monotonic()
+        while not self._inner.try_acquire(me):
+            other = self._inner.current()
+            loading = other is None and time.monotonic() - started < LOADING_WAIT_S
+            if not wait and not loading:  # readers that are loading are waited for a moment
+                raise StoreBusyError(busy_text(other))
+            if not told and not loading:
+                (on_wait or _log_wait)(other)
+                told = True
+            time.sleep(POLL_SECONDS)
+
+
 class _FileLock:
-    """fcntl.flock on a file in the data dir; the file also says who holds it."""
+    """The embedded store's rwlock file: exclusive for a writer (who writes its name into
+    it), shared by readers while they load the store."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._fd: int | None = None
 
-    def try_acquire(self, me: Holder) -> bool:
+    def _open(self) -> int:
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        return os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+
+    def try_acquire(self, me: Holder) -> bool:
+        fd = self._open()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -183,10 +226,30 @@ class _FileLock:
             os.close(fd)
 
     def current(self) -> Holder | None:
+        """The writer holding it now; None when no writer does (a record a writer killed
+        with -9 left behind names nobody: the lock is free)."""
+        with self.shared(wait=False) as free:
+            if free:
+                return None
         try:
             return Holder(**json.loads(self._path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
             return None
+
+    @contextmanager
+    def shared(self, wait: bool) -> Iterator[bool]:
+        """A reader's hold while it opens or reopens the store; yields whether it was taken
+        (False only without `wait`, while a writer holds it)."""
+        fd = self._open()
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH if wait else fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)  # closing releases the flock
 
 
 class _Lease:
@@ -249,12 +312,34 @@ class _Lease:
         return Holder(str(meta["holder"]), int(meta["pid"]), str(meta["host"]), str(meta["since"]))
 
 
-_LOCKS: dict[str, _Reentrant] = {}
-_REGISTRY_LOCK = threading.Lock()
+_HOLDS: dict[str, ProcessHold] = {}
+_HOLDS_LOCK = threading.Lock()
 
 
-class WriterLock:
-    """The embedded store's writer lock: one per data dir and process.
+def _shared(key: str, make: Callable[[], _Exclusive]) -> ProcessHold:
+    """One hold per store and process, whichever object asks for it."""
+    with _HOLDS_LOCK:
+        if key not in _HOLDS:
+            _HOLDS[key] = ProcessHold(make())
+        return _HOLDS[key]
+
+
+class StoreLock:
+    """The writer lock of a store: the process's one hold of it (ProcessHold), whichever
+    object asks for it; `hold(...)` holds it, `holder()` names who holds it."""
+
+    def __init__(self, key: str, make: Callable[[], _Exclusive]) -> None:
+        self._process = _shared(key, make)
+        self.hold = self._process.hold
+        self.holder = self._process.holder
+
+    @property
+    def held_here(self) -> bool:
+        return self._process.held_here
+
+
+class WriterLock(StoreLock):
+    """The embedded store's lock: one per data dir and process.
 
     with WriterLock(data_dir).hold("newsdesk ingest", wait=False):
         ...  # raises StoreBusyError naming the holder when another process writes
@@ -262,71 +347,17 @@ class WriterLock:
 
     def __init__(self, data_dir: Path) -> None:
         path = (data_dir / LOCK_FILE).resolve()
-        self._lock = _shared(str(path), lambda: _FileLock(path))
+        super().__init__(str(path), lambda: _FileLock(path))
+        self._file = _FileLock(path)
 
-    def hold(self, holder: str, wait: bool = True, on_wait: WaitCallback | None = None) -> Any:
-        """A context manager holding the lock (see _Reentrant.hold)."""
-        return self._lock.hold(holder, wait, on_wait)
-
-    def holder(self) -> Holder | None:
-        """Who holds it now (None when free)."""
-        return self._lock.holder()
-
-    @property
-    def held_here(self) -> bool:
-        return self._lock.held_here
+    def loading(self, wait: bool) -> Any:
+        """A reader's shared hold while it opens or reopens the store: a context manager
+        yielding whether it was taken (False only without `wait`, while a writer runs)."""
+        return self._file.shared(wait)
 
 
-class LeaseLock(WriterLock):
+class LeaseLock(StoreLock):
     """The writer lock of a Chroma server: a lease record in the manifest collection."""
 
     def __init__(self, collection: Collection, key: str, seconds: float = 30.0, settle: float = 0.5) -> None:
-        self._lock = _shared(key, lambda: _Lease(collection, seconds, settle))
-
-
-def _shared(key: str, make: Callable[[], _Exclusive]) -> _Reentrant:
-    """One lock per store and process, whichever object asks for it."""
-    with _REGISTRY_LOCK:
-        if key not in _LOCKS:
-            _LOCKS[key] = _Reentrant(make())
-        return _LOCKS[key]
-
-
-READ_GUARD_FILE = "chroma.rwlock"
-
-
-class LoadGuard:
-    """Loading an embedded store's files never overlaps a writer's run.
-
-    Chroma persists its HNSW indexes from the writer's memory while it writes; a process
-    that opens the store meanwhile reads files that are being rewritten (seen: a store
-    read in the middle of a long run of writes made every new client segfault in
-    `count()`). So a writer holds this file exclusively (flock LOCK_EX) for its whole run,
-    and a reader opens or reopens the store only under a shared lock (LOCK_SH): a new
-    process waits for the running writer; a running reader that cannot get it keeps
-    answering from what it has loaded and tries again at its next question.
-    """
-
-    def __init__(self, data_dir: Path) -> None:
-        self._path = data_dir / READ_GUARD_FILE
-
-    @contextmanager
-    def _flock(self, mode: int) -> Iterator[bool]:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, mode)
-            except BlockingIOError:
-                yield False
-                return
-            yield True
-        finally:
-            os.close(fd)  # closing releases the flock
-
-    def shared(self, wait: bool) -> Any:
-        """A context manager yielding whether the shared lock was taken."""
-        return self._flock(fcntl.LOCK_SH if wait else fcntl.LOCK_SH | fcntl.LOCK_NB)
-
-    def exclusive(self) -> Any:
-        return self._flock(fcntl.LOCK_EX)
+        super().__init__(key, lambda: _Lease(collection, seconds, settle))

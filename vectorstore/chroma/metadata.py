@@ -35,7 +35,7 @@ class StoredChunk:
     n_sentences: int = 0
 
     def row(self, vector: np.ndarray, sentences: Sentences) -> PassageRow:
-        """This chunk as the host's rows keep it (lexical_store.py)."""
+        """This chunk as the host's rows keep it (replica/rows.py)."""
         fields = (self.id, self.article_id, self.hash, self.text, self.index, self.start, self.end)
         return PassageRow(*fields, vector, sentences)
 
@@ -133,7 +133,7 @@ def stored_chunk(cid: str, doc: str | None, meta: Any) -> StoredChunk:
 def passage_row(
     cid: str, article: Article, chunk: Chunk, vector: np.ndarray, sentences: Sentences
 ) -> PassageRow:
-    """The host's row of a chunk (lexical_store.py): its words, text, vector and sentences."""
+    """The host's row of a chunk (replica/rows.py): its words, text, vector and sentences."""
     return PassageRow(
         cid, article.id, article.hash, chunk.text, chunk.index, chunk.start, chunk.end, vector, sentences
     )
@@ -164,11 +164,11 @@ Row = tuple[str, np.ndarray, str | None, dict[str, Any]]  # id, vector, document
 @dataclass(frozen=True)
 class WriteRows:
     """What a write of some articles adds: each article's chunk ids, and the rows of the
-    chunks (their sentences in their metadata) and of the host (ChromaStore.write_articles)."""
+    chunks (their sentences in their metadata) and of this host's copy (ChromaStore.write_articles)."""
 
     ids: list[list[str]]
     chunks: list[Row]
-    lexical: list[PassageRow]
+    host: list[PassageRow]
 
 
 def write_rows(writes: Sequence[ArticleWrite]) -> WriteRows:
@@ -188,5 +188,5 @@ def write_rows(writes: Sequence[ArticleWrite]) -> WriteRows:
     return WriteRows(
         ids=ids,
         chunks=[(cid, v, c.text, chunk_meta(w.article, c, s)) for (cid, c, w), v, s in rows],
-        lexical=[passage_row(cid, w.article, c, v, s) for (cid, c, w), v, s in rows],
+        host=[passage_row(cid, w.article, c, v, s) for (cid, c, w), v, s in rows],
     )

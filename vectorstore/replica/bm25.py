@@ -1,5 +1,5 @@
 """BM25 in the memory of each answering process, kept current from the host's lexical rows
-(lexical_store.py) by applying the rows added since it last looked.
+(replica/rows.py) by applying the rows added since it last looked.
 
 The bulk is a sparse matrix of BM25 term scores per row (what bm25s precomputes, with its
 formula: k1 1.2, b 0.75, Lucene idf; squad-dev rankings are the same as bm25s': recall

@@ -1,5 +1,5 @@
 """The host's approximate nearest-neighbour index over chunk vectors (usearch HNSW, int8),
-one file beside the host's rows (lexical_store.py), keyed by their sequence numbers.
+one file beside the host's rows (replica/rows.py), keyed by their sequence numbers.
 
 Why not Chroma's own index: an embedded Chroma loads a collection's whole HNSW index into
 the memory of every process that reads it (at 100k chunks: 220 MB for the chunks, 1.0 GB
@@ -11,9 +11,11 @@ mapping the new file, which the writer puts in place with one rename.
 
 Writers, and processes catching the rows up from Chroma, extend it under the rows' guard
 (ChunkRows.guard): the rows after `indexed_seq` (kept in the rows' `meta` table) are
-added, and the file is replaced. Rows deleted later stay in the file until it holds
-REBUILD_DEAD_SHARE more keys than rows; searches look each key up in the rows and skip
-what is gone. A missing or unreadable file is rebuilt from the rows' vectors.
+added, and the file is replaced (`catch_up`); `bring_up` does that when the file lags the
+rows (a write killed between its rows and its index, a deleted or damaged file). Rows
+deleted later stay in the file until it holds REBUILD_DEAD_SHARE more keys than rows;
+searches look each key up in the rows and skip what is gone. A missing or unreadable file
+is rebuilt from the rows' vectors.
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ def _new(ndim: int) -> Index:
 class ChunkIndex:
     """The file's current version, memory-mapped for searches, and its upkeep."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, rows: ChunkRows) -> None:
         self.path = path
+        self._rows = rows
         self._lock = threading.Lock()
         self._view: Index | None = None
         self._stamp: tuple[int, int, int] | None = None
@@ -88,11 +91,28 @@ class ChunkIndex:
                 self._stamp = stamp
             return self._view
 
-    # -- upkeep (callers hold the rows' guard) ----------------------------------------------
+    # -- upkeep ------------------------------------------------------------------------------
 
-    def catch_up(self, rows: ChunkRows) -> int:
+    def lags(self) -> bool:
+        """True when rows were added since the file was written, or it is damaged or gone."""
+        rows = self._rows
+        if self.damaged or rows.meta(INDEXED_KEY) < rows.last_seq():
+            return True
+        return not self.path.exists() and len(rows) > 0
+
+    def bring_up(self) -> int:
+        """Catch the file up with the rows when it lags them, under the rows' guard; the
+        number of rows added."""
+        if not self.lags():
+            return 0
+        with self._rows.guard():
+            return self.catch_up()
+
+    def catch_up(self) -> int:
         """Add the rows added since the file was last written (all of them when it is
-        missing, unreadable or holds too many deleted keys); the number added."""
+        missing, unreadable or holds too many deleted keys); the number added. The caller
+        holds the rows' guard."""
+        rows = self._rows
         last = rows.last_seq()
         indexed = rows.meta(INDEXED_KEY)
         if indexed and last <= indexed and self.path.exists() and not self.damaged:
@@ -101,11 +121,17 @@ class ChunkIndex:
         if index is not None and len(index) > len(rows) * (1 + REBUILD_DEAD_SHARE) + 100:
             log.info("chunk index %s: rebuilding without %d deleted rows", self.path, len(index) - len(rows))
             index = None
-        if index is None:
-            indexed = 0
+        index, added = self._extend(index, 0 if index is None else indexed)
+        if index is not None:
+            self._save(index)
+        rows.set_meta(INDEXED_KEY, last)
+        return added
+
+    def _extend(self, index: Index | None, after: int) -> tuple[Index | None, int]:
+        """The index with the rows after sequence number `after` added, a step at a time."""
         added = 0
         batch: list[tuple[int, np.ndarray]] = []
-        for seq, vector in rows.vectors(after=indexed):
+        for seq, vector in self._rows.vectors(after=after):
             if not len(vector):  # a row written without a vector: found by its words only
                 continue
             batch.append((seq, vector))
@@ -114,10 +140,7 @@ class ChunkIndex:
                 batch = []
         if batch:
             index, added = _add(index, batch), added + len(batch)
-        if index is not None:
-            self._save(index)
-        rows.set_meta(INDEXED_KEY, last)
-        return added
+        return index, added
 
     def _load(self) -> Index | None:
         try:

@@ -22,16 +22,16 @@ from vectorstore.replica.passages import best_similarity
 from vectorstore.replica.rows import ChunkRows, StoredPassage
 
 EXACT_LIMIT = 5000  # admitted chunks up to which a filtered search compares every one
+CANDIDATES = 200  # chunks the index proposes (bench/query.py: recall of the proposals)
+KEPT = 60  # of them, the best by sentence, returned
 
 Visible = Callable[[str, str], bool]  # (article id, version) -> may be returned
 
 
 class DenseSearch:
-    def __init__(self, rows: ChunkRows, index: ChunkIndex, candidates: int = 200, kept: int = 60) -> None:
+    def __init__(self, rows: ChunkRows, index: ChunkIndex) -> None:
         self._rows = rows
         self._index = index
-        self._candidates = candidates  # chunks the index proposes
-        self._kept = kept  # of them, the best by sentence, returned
 
     def search(
         self, vector: np.ndarray, visible: Visible, among: Sequence[str] | None = None, share: float = 1.0
@@ -42,7 +42,7 @@ class DenseSearch:
         if among is not None:
             proposed = self._exact(vector, among)
         else:
-            proposed = self._index.search(vector, math.ceil(self._candidates / max(share, 1e-9)))
+            proposed = self._index.search(vector, math.ceil(CANDIDATES / max(share, 1e-9)))
         near = dict(proposed)
         keep = [seq for seq, article, version in self._rows.owners(list(near)) if visible(article, version)]
         scored: list[tuple[StoredPassage, float]] = []
@@ -50,12 +50,12 @@ class DenseSearch:
             best = best_similarity(vector, row.sentences)
             scored.append((row, near[row.seq] if best is None else best))
         scored.sort(key=lambda hit: -hit[1])
-        return scored[: self._kept]
+        return scored[:KEPT]
 
     def _exact(self, vector: np.ndarray, among: Sequence[str]) -> list[tuple[int, float]]:
         pairs = list(self._rows.vectors(articles=among))
         if not pairs:
             return []
         sims = np.stack([v for _, v in pairs]) @ vector
-        top = np.argsort(-sims, kind="stable")[: self._candidates]
+        top = np.argsort(-sims, kind="stable")[:CANDIDATES]
         return [(pairs[i][0], float(sims[i])) for i in top]

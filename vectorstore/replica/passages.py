@@ -1,4 +1,4 @@
-"""What the host's rows keep of a chunk besides its words (lexical_store.py): its place in
+"""What the host's rows keep of a chunk besides its words (replica/rows.py): its place in
 the article, its text, its vector and its sentences' offsets and vectors, encoded as
 SQLite blobs; and the same sentences as a string in the chunk's Chroma metadata (store
 format 4), from which a host's rows are read back.

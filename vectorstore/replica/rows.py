@@ -8,7 +8,7 @@ in-memory indexes (bench/README.md).
 SQLite because an update must cost what changed: a writer inserts its new chunks' rows in
 one transaction, and other processes see committed rows at once (WAL mode; readers never
 block the writer). Each answering process keeps a BM25 replica in memory
-(lexical.LiveBM25) and applies the rows added since it last looked (`rows_since`, by
+(bm25.LiveBM25) and applies the rows added since it last looked (`rows_since`, by
 an increasing sequence number); SQLite's own FTS5 bm25() was measured too slow to rank
 at 100k chunks (p50 118 ms against 1.6 ms for bm25s in memory; bench/README.md).
 
@@ -214,6 +214,12 @@ class ChunkRows:
         """The rows of these sequence numbers (the chunk index's keys) that still exist."""
         return [_passage(row) for row in self._where_in(_PASSAGE, "seq", seqs)]
 
+    def openings(self, versions: Sequence[tuple[str, str]]) -> dict[str, StoredPassage]:
+        """The first row of each (article, version), by article id."""
+        wanted = dict(versions)
+        rows = (_passage(row) for row in self._where_in(_PASSAGE, "article_id", list(wanted), "idx = 0"))
+        return {p.article_id: p for p in rows if wanted[p.article_id] == p.hash}
+
     def owners(self, seqs: Sequence[int]) -> list[tuple[int, str, str]]:
         """(sequence number, article, version) of the rows of these numbers that exist."""
         return list(self._where_in("seq, article_id, hash", "seq", seqs))
@@ -231,11 +237,14 @@ class ChunkRows:
         for seq, blob in rows:
             yield seq, decode_vector(blob)
 
-    def _where_in(self, columns: str, key: str, values: Sequence[object]) -> Iterator[Any]:
-        """The `columns` of the rows whose `key` is one of `values`, a bounded IN (...) at a time."""
+    def _where_in(self, columns: str, key: str, values: Sequence[object], also: str = "1") -> Iterator[Any]:
+        """The `columns` of the rows whose `key` is one of `values` (and that meet `also`),
+        a bounded IN (...) at a time."""
         for part in _parts(list(values)):
             marks = ",".join("?" * len(part))
-            yield from self._db().execute(f"SELECT {columns} FROM chunk WHERE {key} IN ({marks})", part)
+            yield from self._db().execute(
+                f"SELECT {columns} FROM chunk WHERE {key} IN ({marks}) AND {also}", part
+            )
 
     def last_seq(self) -> int:
         return int(self._db().execute("SELECT coalesce(max(seq), 0) FROM chunk").fetchone()[0])
