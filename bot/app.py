@@ -22,7 +22,6 @@ the embedding model, and `newsdesk ask` never imports torch.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -42,6 +41,7 @@ from vectorstore import (
     ArticleRecord,
     ChromaStore,
     Embedder,
+    Filters,
     Retriever,
     canonical_model_name,
     make_embedder,
@@ -70,9 +70,10 @@ class Catalog:
     def records(self) -> dict[str, ArticleRecord]:
         return self._retriever.records()
 
-    def newest(self, scopes: Collection[str]) -> list[ArticleRecord]:
-        """The articles of these scopes, newest first (by date, then by when ingested)."""
-        visible = (r for r in self.records().values() if r.scope in scopes)
+    def newest(self, filters: Filters) -> list[ArticleRecord]:
+        """The articles the filters admit (a server's: Filters.for_guild), newest first (by
+        date, then by when ingested)."""
+        visible = (r for r in self.records().values() if filters.admits(r))
         return sorted(visible, key=lambda r: (r.date or "", r.ingested_at or ""), reverse=True)
 
 

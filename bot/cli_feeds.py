@@ -24,8 +24,7 @@ from rich.text import Text
 
 from bot.app import App
 from bot.cli_ingest import yield_cpu
-from ingest.feeds import FeedError, FeedPoller, PollResult, Subscription, watch
-from ingest.feeds.registry import DEFAULT_EVERY_MINUTES
+from ingest.feeds import DEFAULT_EVERY_MINUTES, FeedPoller, PollResult, Subscription, watch
 from vectorstore import GLOBAL_SCOPE
 
 feeds_app = typer.Typer(no_args_is_help=True, help="Feeds polled by `newsdesk watch` and by the bot.")
@@ -43,11 +42,6 @@ def _poller(ctx: typer.Context) -> FeedPoller:
     return _app(ctx).feeds
 
 
-def _fail(exc: FeedError) -> typer.Exit:
-    err.print(Text.assemble(("error: ", "red"), str(exc)))
-    return typer.Exit(2)
-
-
 def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
 
@@ -59,10 +53,7 @@ def feeds_add(
     every: Annotated[int, typer.Option("--every", help="Minutes between polls.")] = DEFAULT_EVERY_MINUTES,
 ) -> None:
     """Follow a feed (for every server); `newsdesk watch` or the bot polls it."""
-    try:
-        subscription, new = _poller(ctx).follow(url, GLOBAL_SCOPE, every)
-    except FeedError as exc:
-        raise _fail(exc) from exc
+    subscription, new = _poller(ctx).follow(url, GLOBAL_SCOPE, every)  # a FeedError: cli.py says it
     verb = "following" if new else "already following; now polled"
     out.print(Text(f"{verb} {subscription.url} every {subscription.every_minutes} min"), soft_wrap=True)
 
@@ -104,10 +95,7 @@ def feeds_remove(
     scope: Annotated[str, typer.Option(help="A Discord server's id, for a feed it added.")] = GLOBAL_SCOPE,
 ) -> None:
     """Stop following a feed (the articles it brought stay; `articles delete` removes them)."""
-    try:
-        removed = _poller(ctx).unfollow(url, scope)
-    except FeedError as exc:
-        raise _fail(exc) from exc
+    removed = _poller(ctx).unfollow(url, scope)
     text = f"no longer following {removed.url} ({removed.articles_added} articles were added)"
     out.print(Text(text), soft_wrap=True)
 

@@ -15,6 +15,7 @@ from bot.answering.generative import Generator, PartialCallback
 from bot.answering.models import Answer
 from bot.answering.nearmiss import citation_of, missing_lead, near_miss
 from bot.answering.newstime import NewsTime
+from bot.answering.rules import NOT_FOUND, Question, recent
 from bot.answering.stories import collapse
 from bot.answering.timeframe import Clock, utc_today
 from vectorstore.models import Passage
@@ -22,7 +23,6 @@ from vectorstore.retrieval import Filters, Retrieval, Retriever
 
 log = logging.getLogger(__name__)
 
-NOT_FOUND = "I could not find this in the articles I have."
 _FOLLOW_UP = re.compile(r"\b(it|its|they|them|their|he|she|his|her|this|that|there|then|those|these)\b", re.I)
 
 
@@ -74,7 +74,11 @@ class AnswerEngine:
     def retriever(self) -> Retriever:
         return self._retriever
 
-    def check_question(self, question: str) -> str:
+    def check_question(self, question: str) -> Question:
+        """The one check of a question (empty, too long), once per question: a Question
+        that passed it is not checked again."""
+        if isinstance(question, Question):
+            return question
         question = " ".join(question.split())
         if not question:
             raise QuestionError("Ask a question, for example: where is OpenAI's first international office?")
@@ -83,7 +87,7 @@ class AnswerEngine:
                 f"That question is {len(question)} characters long; please keep it under "
                 f"{self._options.max_question_chars}."
             )
-        return question
+        return Question(question)
 
     def answer(
         self,
@@ -101,7 +105,7 @@ class AnswerEngine:
         plan = self.news.plan(question, filters, self.news.today(asked_at))  # time words; overviews
         if plan.answer is not None:
             return plan.answer
-        query, focus = self._standalone(plan.query, history)
+        query, focus = self._standalone(plan.query, recent(history))
         retrieval, passages, ranked = self._candidates(query, focus, plan.filters, k)
         sources = passages[: self._options.top_k]
         ranked = self.news.rank(ranked, plan)  # "latest": the newest answering sentence first

@@ -58,8 +58,7 @@ def build_bot(settings: Settings, app: App | None = None) -> NewsBot:
 
 
 def run_bot(settings: Settings) -> int:
-    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
-    if not token:
+    if not settings.token:
         sys.stderr.write(
             "DISCORD_TOKEN is not set. Copy .env.example to .env and put your bot's token in it "
             "(see README, 'Run it on your server').\n"
