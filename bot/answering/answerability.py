@@ -2,50 +2,28 @@
 
 Between ranking and the answer: the best-ranked sentence (of the first few above the
 evidence threshold) whose immediate context - the sentence, its neighbours, the article's
-title and date - meets every anchor of the question (anchors.py) is the answer. When the
-passages are on topic but none meets the anchors, the question is a near miss: refused,
-with the nearest sentence quoted as what the articles do say. The quote takes in the
-neighbouring sentence when the chosen one leans on it ("She won this by only 129 votes").
+title and date - meets every anchor of the question (anchors.py) may be the answer; among
+those, the one whose quote carries what the question asks for is chosen (choice.py). When
+the passages are on topic but none meets the anchors, the question is a near miss:
+refused, with the nearest sentence quoted as what the articles do say.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.answering.anchors import Anchor, ContextWords, Kind, anchors_of, met
+from bot.answering.choice import ANSWER_MARGIN, Quote, unit, value
 from bot.answering.extractive import Candidate
+from bot.answering.wanted import last_question, wanted
 from vectorstore.models import Passage
 from vectorstore.sentences import Sentence, split_sentences
 
 # Ranked sentences tried for one that meets the anchors; 0 turns the check off. Chosen from
 # bench/refusal_curve.py: 1 refuses the most near misses but also many answerable questions.
 SEARCH_DEPTH = 5
-_LEANS = re.compile(r"(?:he|she|it|they|this|that|these|those|his|her|its|their|there|the latter)\b", re.I)
-_WANTS_NUMBER = re.compile(
-    r"^\s*(?:how (?:many|much|long|old|far|big|large|tall|high)|what (?:percentage|number))\b", re.I
-)
-_WANTS_TIME = re.compile(r"^\s*(?:when|(?:in )?what year|on what date|what date)\b", re.I)
-_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", re.I
-)
-_TIME = re.compile(
-    r"\b(?:1\d\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
-    r"november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|"
-    r"yesterday|tomorrow|century|decade)\b",
-    re.I,
-)
-
-
-@dataclass(frozen=True)
-class Quote:
-    """What is quoted for an answer: a sentence, or it and the neighbour it leans on."""
-
-    candidate: Candidate
-    text: str
-    start: int
-    end: int
+CHOICE_DEPTH = 10  # ranked sentences that may be chosen for the answer they carry (choice.py)
 
 
 @dataclass(frozen=True)
@@ -85,56 +63,85 @@ def unmet(anchors: Sequence[Anchor], context: str, sentence: str) -> list[Anchor
     return [a for a in anchors if not met(a, words)]
 
 
+@dataclass(frozen=True)
+class Checks:
+    """The anchors a sentence must meet. Those of the asking sentence ("Which team does
+    Watson play for?") must be met in the sentence's context (context_text); those only in
+    the question's other sentences, which set the scene in a news quiz ("Deshaun Watson was
+    suspended ... for violating the NFL's policy."), anywhere in what was retrieved of the
+    sentence's article: the answer need not repeat the scene."""
+
+    asking: list[Anchor]
+    scene: list[Anchor]
+    seen: dict[str, str]  # article id -> its retrieved passages and title
+
+    @classmethod
+    def of(cls, question: str, ranked: Sequence[Candidate]) -> Checks:
+        asking = anchors_of(last_question(question))
+        keys = {(a.kind, a.tokens) for a in asking}
+        scene = [a for a in anchors_of(question) if (a.kind, a.tokens) not in keys]
+        seen: dict[str, list[str]] = {}
+        for c in ranked:
+            texts = seen.setdefault(c.passage.article.id, [c.passage.article.title])
+            if c.passage.text not in texts:
+                texts.append(c.passage.text)
+        return cls(asking, scene, {k: " ".join(v) for k, v in seen.items()})
+
+    @property
+    def anchors(self) -> list[Anchor]:
+        return [*self.asking, *self.scene]
+
+    def missing(self, candidate: Candidate, around: tuple[Sentence | None, Sentence | None]) -> list[Anchor]:
+        context = context_text(candidate.passage, candidate.text, around)
+        missing = unmet(self.asking, context, candidate.text)
+        seen = self.seen.get(candidate.passage.article.id, context)
+        return missing + unmet(self.scene, seen, seen)
+
+
 def judge(
     question: str,
     ranked: Sequence[Candidate],
     min_evidence: float,
     max_chars: int,
     depth: int = SEARCH_DEPTH,
+    newest: bool = False,
 ) -> Judgement:
-    """The answer among the first `depth` ranked sentences, or the near miss (see the
-    module docstring). `ranked[0]` must already clear `min_evidence`."""
-    anchors = anchors_of(question) if depth > 0 else []
+    """The answer, or the near miss (see the module docstring). `ranked[0]` must already
+    clear `min_evidence`. The first of the `depth` best sentences that meets the anchors
+    is an answer; so is any later one of the first CHOICE_DEPTH within ANSWER_MARGIN of the
+    best, and the one whose quote answers best (choice.value) is chosen. With `newest` (a
+    "latest" question, the newest answering sentence moved first by stories.prefer_newest)
+    only sentences of articles as new as the first compete."""
+    checks = Checks.of(question, ranked) if depth > 0 else Checks([], [], {})
+    anchors = checks.anchors
+    want = wanted(question)
+    bar = max(min_evidence, ranked[0].score - ANSWER_MARGIN)
+    chosen: tuple[float, Quote] | None = None
+    scores = {(c.passage.article.id, c.start): c.score for c in ranked}
     first_missing: list[Anchor] | None = None
-    for candidate in ranked[: max(depth, 1)]:
-        if candidate.score < min_evidence:
+    for i, candidate in enumerate(ranked[: max(depth, CHOICE_DEPTH, 1)]):
+        if candidate.score < min_evidence or (chosen is not None and candidate.score < bar):
             break
+        if chosen is None and i >= max(depth, 1):
+            break  # no sentence of the first `depth` meets the anchors: a near miss
+        if newest and chosen is not None and _older(candidate, chosen[1].candidate):
+            continue
         around = neighbours(candidate.passage, candidate.start)
-        missing = unmet(anchors, context_text(candidate.passage, candidate.text, around), candidate.text)
-        if not missing:
-            return Judgement(anchors, quote_of(question, candidate, around, max_chars), ranked[0])
-        if first_missing is None:
-            first_missing = missing
-    return Judgement(anchors, None, ranked[0], first_missing or [])
+        missing = checks.missing(candidate, around)
+        if missing:
+            first_missing = first_missing or missing
+            continue
+        quote = unit(want, candidate, around, max_chars, scores)
+        worth = value(quote, want)
+        if chosen is None or worth > chosen[0]:
+            chosen = (worth, quote)
+    if chosen is None:
+        return Judgement(anchors, None, ranked[0], first_missing or [])
+    return Judgement(anchors, chosen[1], ranked[0])
 
 
-def quote_of(
-    question: str, candidate: Candidate, around: tuple[Sentence | None, Sentence | None], max_chars: int
-) -> Quote:
-    """The sentence, joined to a neighbour (when both fit in `max_chars`): to the next one
-    when that one leans on it ("She won this by only 129 votes."), to the one holding the
-    number or time the question asks for when the sentence has none, and to the previous
-    one when the sentence itself opens by leaning on it."""
-    before, after = around
-    wanted = _NUMBER if _WANTS_NUMBER.search(question) else _TIME if _WANTS_TIME.search(question) else None
-    if wanted is not None and not wanted.search(candidate.text):
-        if after is not None and wanted.search(after.text):
-            return _joined(candidate, candidate.start, after.end, max_chars)
-        if before is not None and wanted.search(before.text):
-            return _joined(candidate, before.start, candidate.end, max_chars)
-    if after is not None and _LEANS.match(after.text):
-        return _joined(candidate, candidate.start, after.end, max_chars)
-    if before is not None and _LEANS.match(candidate.text):
-        return _joined(candidate, before.start, candidate.end, max_chars)
-    return Quote(candidate, candidate.text, candidate.start, candidate.end)
-
-
-def _joined(candidate: Candidate, start: int, end: int, max_chars: int) -> Quote:
-    p = candidate.passage
-    text = p.text[start - p.start : end - p.start]
-    if len(text) > max_chars:
-        return Quote(candidate, candidate.text, candidate.start, candidate.end)
-    return Quote(candidate, text, start, end)
+def _older(candidate: Candidate, than: Candidate) -> bool:
+    return (candidate.passage.article.date or "") < (than.passage.article.date or "")
 
 
 def describe(missing: Sequence[Anchor], question: str) -> str:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.answering.answerability import SEARCH_DEPTH, Quote, describe, judge
+from bot.answering.answerability import SEARCH_DEPTH, describe, judge
+from bot.answering.choice import Quote
 from bot.answering.errors import QuestionError
 from bot.answering.extractive import Candidate, rank_sentences
 from bot.answering.generative import Generator, PartialCallback
@@ -116,7 +117,9 @@ class AnswerEngine:
             log.debug("refusing %r: evidence %.3f < %.3f", question, evidence, self._options.min_evidence)
             return Answer(question, NOT_FOUND, True, "refused", evidence=evidence, passages=passages)
         o = self._options
-        judgement = judge(focus, ranked, o.min_evidence, o.max_answer_chars - 4, o.answer_search_depth)
+        judgement = judge(
+            focus, ranked, o.min_evidence, o.max_answer_chars - 4, o.answer_search_depth, plan.frame.recency
+        )
         if judgement.answer is None:  # on topic, but not what was asked: a near miss
             lead = missing_lead(describe(judgement.missing, focus))
             return near_miss(

@@ -33,6 +33,8 @@ class Citation:
     end: int
     also_reported_by: tuple[AlsoReported, ...] = ()  # copies of the same story
     updates: int | None = None  # a later report: the number of the citation whose figure it updates
+    # the words that answer, as offsets into `quote` (bold on Discord, highlighted in the CLI)
+    mark: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.answering.answerability import Quote
+from bot.answering.choice import Quote
 from bot.answering.extractive import Candidate
 from bot.answering.models import Answer, Citation
 from bot.answering.rules import clip
@@ -20,6 +20,9 @@ def citation_of(quote: Quote, max_chars: int, number: int = 1) -> Citation:
     """The quote, cut to `max_chars` at a word, cited with its article and offsets."""
     text = clip(quote.text, max_chars)
     record = quote.candidate.passage.article
+    mark = None
+    if quote.mark is not None and quote.mark[1] - quote.start <= len(text.rstrip("…")):
+        mark = (quote.mark[0] - quote.start, quote.mark[1] - quote.start)
     return Citation(
         number=number,
         article_id=record.id,
@@ -29,6 +32,7 @@ def citation_of(quote: Quote, max_chars: int, number: int = 1) -> Citation:
         quote=text,
         start=quote.start,
         end=quote.start + len(text.rstrip("…")),
+        mark=mark,
     )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from bot.answering.anchors import Kind, anchors_of
-from bot.answering.answerability import describe, judge, neighbours, quote_of, unmet
+from bot.answering.answerability import describe, judge, neighbours, unmet
+from bot.answering.choice import unit
 from bot.answering.extractive import Candidate
+from bot.answering.wanted import wanted
 from vectorstore.models import ArticleRecord, Passage
 
 
@@ -89,10 +91,11 @@ def candidate(start: int, end: int, score: float) -> Candidate:
 
 def test_a_sentence_is_quoted_with_the_neighbour_that_leans_on_it() -> None:
     first = candidate(0, 63, 0.6)
-    quote = quote_of("By how many votes did Pruitt win?", first, neighbours(PASSAGE, 0), 296)
+    question = wanted("By how many votes did Pruitt win?")
+    quote = unit(question, first, neighbours(PASSAGE, 0), 296)
     end = TEXT.index("votes.") + len("votes.")
     assert quote.text == TEXT[:end] and (quote.start, quote.end) == (0, end)
-    assert quote_of("By how many votes did Pruitt win?", first, neighbours(PASSAGE, 0), 80).text == first.text
+    assert unit(question, first, neighbours(PASSAGE, 0), 80).text == first.text
 
 
 def test_judge_takes_a_lower_ranked_sentence_that_meets_the_anchors_or_reports_a_near_miss() -> None:

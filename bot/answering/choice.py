@@ -1,0 +1,129 @@
+"""Which sentence answers: the one that carries what the question asks for.
+
+Ranking by similarity and word overlap (extractive.py) puts first the sentence that
+repeats the question's words, and a news lead restates the headline: "the wildly popular
+South Korean show is green lit for a second season" ranks above "“Squid Game” is
+officially coming back". Among the sentences that rank close to the best (within
+ANSWER_MARGIN of its evidence), the quote is the one whose unit - the sentence, or the
+sentence joined to the neighbour that names the answer - holds a span of the wanted kind
+new to the question (wanted.py, answer_spans.py), weighted by ANSWER_BONUS; a sentence
+that adds no word to the question is never preferred to one that does. The span is
+marked in the quote (`Quote.mark`), so the doors can show it in bold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.answering.answer_spans import answer_spans
+from bot.answering.extractive import Candidate
+from bot.answering.wanted import Wanted
+from vectorstore.lexical import tokenize
+from vectorstore.sentences import Sentence
+
+# Chosen on bench/realtimeqa.py's 2022 tuning set and squad-dev outside sample1000.
+ANSWER_MARGIN = 0.2  # evidence below the best that a sentence with the answer may have
+ANSWER_BONUS = 0.15  # added for a span of the wanted kind (x its strength / 2)
+NO_ANSWER = 0.05  # taken off a quote with no span of the kind the question wants
+RESTATES = 0.2  # a unit whose words are this new to the question, or less, restates it
+_LEANS = re.compile(r"(?:he|she|it|they|this|that|these|those|his|her|its|their|there|the latter)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What is quoted for an answer: a sentence, or it and a neighbour; `mark` locates
+    the words that answer (article offsets), when they can be found."""
+
+    candidate: Candidate
+    text: str
+    start: int
+    end: int
+    mark: tuple[int, int] | None = None
+    strength: int = 0  # of the marked span: 2 marked as its kind, 1 plain, 0 none
+
+
+def novelty(text: str, want: Wanted) -> float:
+    """Share of a text's words that the question does not already say."""
+    tokens = set(tokenize(text))
+    return len(tokens - want.question_tokens) / len(tokens) if tokens else 0.0
+
+
+def value(quote: Quote, want: Wanted) -> float:
+    """How well a quote answers: its sentence's evidence, plus the bonus for a marked
+    answer; a quote that restates the question is worth less than any that does not."""
+    bonus = ANSWER_BONUS * quote.strength / 2
+    if want.typed and quote.mark is None:
+        bonus -= NO_ANSWER
+    if novelty(quote.text, want) <= RESTATES:
+        bonus -= ANSWER_BONUS
+    return quote.candidate.score + bonus
+
+
+Scores = Mapping[tuple[str, int], float]  # (article id, sentence start) -> evidence
+
+
+def unit(
+    want: Wanted,
+    candidate: Candidate,
+    around: tuple[Sentence | None, Sentence | None],
+    max_chars: int,
+    scores: Scores | None = None,
+) -> Quote:
+    """The sentence, or the sentence with the neighbour it needs (within `max_chars`):
+    - the neighbour that names the wanted answer when the sentence does not (of two, the
+      stronger span, then the neighbour with more evidence of its own, in `scores`);
+    - the next sentence when it leans on this one ("She won this by only 129 votes."),
+      the previous one when this one opens by leaning on it.
+    """
+    before, after = around
+    alone = marked(Quote(candidate, candidate.text, candidate.start, candidate.end), want)
+    if want.typed and alone.mark is None:
+        found = [(q, n) for q, n in _with_neighbours(want, candidate, around, max_chars) if q.mark]
+        if found:
+            score = (scores or {}).get
+            return max(found, key=lambda qn: (qn[0].strength, score(_key(candidate, qn[1]), 0.0)))[0]
+    if after is not None and _LEANS.match(after.text):
+        return marked(_joined(candidate, candidate.start, after.end, max_chars), want)
+    if before is not None and _LEANS.match(candidate.text):
+        return marked(_joined(candidate, before.start, candidate.end, max_chars), want)
+    if not want.typed and novelty(candidate.text, want) <= RESTATES and after is not None:
+        return marked(_joined(candidate, candidate.start, after.end, max_chars), want)
+    return alone
+
+
+def _with_neighbours(
+    want: Wanted, candidate: Candidate, around: tuple[Sentence | None, Sentence | None], max_chars: int
+) -> list[tuple[Quote, Sentence]]:
+    """The sentence joined to its next, then to its previous neighbour, each marked."""
+    before, after = around
+    out = []
+    if after is not None:
+        out.append((marked(_joined(candidate, candidate.start, after.end, max_chars), want), after))
+    if before is not None:
+        out.append((marked(_joined(candidate, before.start, candidate.end, max_chars), want), before))
+    return out
+
+
+def _key(candidate: Candidate, sentence: Sentence) -> tuple[str, int]:
+    return (candidate.passage.article.id, sentence.start)
+
+
+def marked(quote: Quote, want: Wanted) -> Quote:
+    """The quote with its strongest answer span marked (the first of equals)."""
+    spans = answer_spans(quote.text, want, quote.candidate.passage.text)
+    if not spans:
+        return quote
+    best = max(spans, key=lambda s: (s.strength, -s.start))
+    mark = (quote.start + best.start, quote.start + best.end)
+    return Quote(quote.candidate, quote.text, quote.start, quote.end, mark, best.strength)
+
+
+def _joined(candidate: Candidate, start: int, end: int, max_chars: int) -> Quote:
+    p = candidate.passage
+    text = p.text[start - p.start : end - p.start]
+    if len(text) > max_chars:
+        return Quote(candidate, candidate.text, candidate.start, candidate.end)
+    return Quote(candidate, text, start, end)
+

@@ -1,0 +1,150 @@
+"""What kind of answer a question asks for, read from its wording.
+
+"How many Russians could be conscripted?" wants a number, "which major company?" a name,
+"where ...?" or "which European island?" a place, "who ...?" a person, "when ...?" a time,
+"why ...?" a reason. The answer is the thing the question does not already say: a sentence
+that only restates the question ("the wildly popular South Korean show is green lit")
+names no such thing, and the sentence next to it often does ("“Squid Game” is officially
+coming back"). answer_spans.py finds the spans of each kind in a sentence.
+
+The wh-phrase is read from the question's last sentence (quiz questions open with
+context: "Britain bid farewell to Queen Elizabeth II ... Which kind of animal was it?"),
+and its head noun is looked up in small word lists below. No model: the lists are the
+rule, and bench/realtimeqa.py measures them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from vectorstore.lexical import tokenize
+
+
+def words(text: str) -> frozenset[str]:
+    """A word list written as one string."""
+    return frozenset(text.split())
+
+
+class Want(StrEnum):
+    PERSON = "person"
+    PLACE = "place"
+    NAME = "name"  # a company, team, show, product, event...: a proper name or a title
+    NUMBER = "number"
+    TIME = "time"
+    REASON = "reason"
+    OTHER = "other"  # "what did the images show?": new content, of no kind we can see
+
+
+@dataclass(frozen=True)
+class Wanted:
+    kind: Want
+    head: str | None  # the wh-phrase's noun as written ("company", "island"), if any
+    question_tokens: frozenset[str]  # what the question already says (tokenize())
+
+    @property
+    def typed(self) -> bool:
+        """Whether a span of this kind can be looked for in a sentence."""
+        return self.kind not in (Want.OTHER, Want.REASON)
+
+
+_PERSON_NOUNS = words(
+    """person people man woman men women actor actress singer rapper musician star celebrity
+    athlete player quarterback pitcher official politician leader lawmaker senator governor
+    president king queen prince princess ceo executive founder billionaire director author
+    writer journalist judge justice candidate figure individual comedian host anchor pope
+    minister chancellor mayor secretary astronaut coach boxer golfer nominee winner heir
+    monarch royal spokesperson chief activist artist rocker legend icon entrepreneur
+    investor owner personality influencer member representative congressman congresswoman
+    official's head"""
+)
+_PLACE_NOUNS = words(
+    """country countries nation state states city cities town island islands continent region
+    province county park capital place location village territory sea ocean river lake
+    mountain area neighborhood neighbourhood district border coast peninsula destination
+    airport port"""
+)
+_NAME_NOUNS = words(
+    """company companies automaker carmaker retailer brand chain restaurant airline bank firm
+    startup network channel app platform website site service team club league university
+    college school organization organisation agency group party union show series movie film
+    song album book novel game event tournament award awards magazine newspaper publication
+    product device phone drug vaccine variant storm hurricane mission rocket spacecraft
+    telescope ship band franchise character musical play podcast program programme candy
+    drink beverage streamer studio store supermarket cryptocurrency exchange giant maker
+    manufacturer technology feature holiday bill law act treaty operation disease virus
+    tech"""
+)
+_HOW_NUMBER = words("many much old long far big large tall high fast deep heavy often")
+_NUMBER_NOUNS = words(
+    """percentage percent number amount share fraction proportion age price sum rate score speed
+    temperature total figure"""
+)
+_TIME_NOUNS = words("year month day date time decade century season week")
+_NAMED = re.compile(
+    r"^(?:is|was|are|were)\s+(?:it|its|the\s+\w+)?\s*(?:called|named)\b|^name\b|^(?:is|was)\s+the\s+name\b"
+    r"|^does\s+.{1,30}\s+stand\s+for\b",
+    re.I,
+)
+_REASON_AFTER_WHAT = re.compile(r"^(?:caused|prompted|led\s+to|is\s+behind|was\s+behind)\b", re.I)
+_AUXILIARIES = words("is was are were do does did has have had will would can could should may might must")
+_WH = re.compile(r"\b(how|what|which|who|whom|whose|where|when|why)\b", re.I)
+_SIMPLE = {"who": Want.PERSON, "whom": Want.PERSON, "whose": Want.PERSON, "where": Want.PLACE}
+_SIMPLE |= {"when": Want.TIME, "why": Want.REASON}
+
+
+def last_question(question: str) -> str:
+    """The sentence that asks: the last one with a question mark, else the last one."""
+    parts = re.split(r"(?<=[.?!])\s+(?=[A-Z])", question.strip())
+    asking = [p for p in parts if "?" in p]
+    return (asking or parts or [question])[-1]
+
+
+def wanted(question: str) -> Wanted:
+    """The kind of answer `question` asks for (see the module docstring): the first
+    wh-word of its asking sentence that says one."""
+    asking = last_question(question)
+    tokens = frozenset(tokenize(question))
+    for m in _WH.finditer(asking):
+        word, rest = m.group(1).lower(), asking[m.end() :].strip()
+        found = _SIMPLE.get(word) or (_how(rest) if word == "how" else _what(rest))
+        if found is not None:
+            return Wanted(found[0] if isinstance(found, tuple) else found, _head_of(found), tokens)
+    return Wanted(Want.OTHER, None, tokens)
+
+
+def _head_of(found: Want | tuple[Want, str | None]) -> str | None:
+    return found[1] if isinstance(found, tuple) else None
+
+
+def _how(rest: str) -> Want | None:
+    following = rest.split()[:1]
+    if not following:
+        return None
+    word = following[0].lower()
+    return Want.NUMBER if word in _HOW_NUMBER else Want.TIME if word == "soon" else None
+
+
+def _what(rest: str) -> tuple[Want, str | None] | None:
+    """After "what"/"which": a number, a time, a name, a reason, or the kind of the listed
+    noun among the next five words ("which European island" -> a place)."""
+    if _NAMED.search(rest):
+        return Want.NAME, None
+    if _REASON_AFTER_WHAT.search(rest):
+        return Want.REASON, None
+    if rest.split()[:1] and rest.split()[0].lower() in _AUXILIARIES:
+        return Want.OTHER, None  # "what did the company announce?": the noun is the subject
+    for raw in rest.split()[:5]:
+        word = raw.lower().strip("’'?,.")
+        if word in _NUMBER_NOUNS:
+            return Want.NUMBER, word
+        if word in _TIME_NOUNS:
+            return Want.TIME, word
+        if word in _PERSON_NOUNS:
+            return Want.PERSON, word
+        if word in _PLACE_NOUNS:
+            return Want.PLACE, word
+        if word in _NAME_NOUNS:
+            return Want.NAME, word
+    return Want.OTHER, None
