@@ -4,7 +4,9 @@ Every entry point (the `newsdesk` CLI, `python -m ingest`, `newsdesk bot`, the e
 benches) makes one `App` and takes the parts it needs from it; the parts receive what they
 use through their constructors and never look anything up themselves. As discord.py's
 `examples/advanced_startup.py` creates its pool and session before the bot and passes
-them in, `NewsBot` receives its `BotParts` built here.
+them in, `NewsBot` receives its `BotParts` built here. (`newsdesk eval` makes an App of
+its own over a temporary store; the embedded store's connection and the loaded model are
+shared by the Apps of a process: ARCHITECTURE.md, the composition root.)
 
 Parts are built on first use and once: `newsdesk stats` opens the store without loading
 the embedding model, and `newsdesk ask` never imports torch.
@@ -13,10 +15,10 @@ the embedding model, and `newsdesk ask` never imports torch.
     App.embedder  make_embedder(settings)                   vectorstore
     App.retriever Retriever(store, embedder)                vectorstore
     App.engine    AnswerEngine(retriever, options, generator(chat, embedder))
-    App.ingestor  Ingestor(store, embedder, chunking)       ingest
+    App.ingestor  Ingestor(store, embedder, chunking, StoryIndex(stories.sqlite3))  ingest
     App.intake    Intake(ingestor, store, settings)         ingest (Discord's /ingest, /forget)
     App.feedback  FeedbackStore(data dir)                   votes
-    App.feeds     FeedPoller(feeds.sqlite3, ingestor, fetch policy, writer lock)  ingest (watch, bot)
+    App.feeds     FeedPoller(FeedRegistry(feeds.sqlite3), ingestor, source options, writer lock)
 """
 
 from __future__ import annotations

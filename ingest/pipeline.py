@@ -4,7 +4,7 @@ An unchanged article (same id, same content hash and metadata, all its chunks pr
 costs one manifest look-up: nothing is chunked, embedded or written; a change of metadata
 alone (url, date, author, source) re-stores the article, so nothing of the older version
 stays. An article replaces a stored one only from the same scope and origin; another
-origin's claim to its id becomes a separate article (ingest/identity.py). Any error
+origin's claim to its id becomes a separate article (ingest/identity/ids.py). Any error
 while chunking one article is that article's failure. Changed and new articles are
 chunked at once, and their chunks embedded together in batches across articles. A batch
 is written to Chroma on a writer thread while the next batch is embedded (at most one
@@ -154,7 +154,7 @@ class Ingestor:
                 continue
             status: Status = "added" if record is None else "updated"
             out.append(_Pending(with_first_seen(article, record), chunks, status, note))
-        if self._stories is not None and out:  # wire copies share a story id (ingest/neardup.py)
+        if self._stories is not None and out:  # wire copies share a story id (ingest/identity/neardup.py)
             for p, article in zip(out, self._stories.assign([p.article for p in out]), strict=True):
                 p.article = article
         return out

@@ -3,7 +3,7 @@
 Every item is yielded on its own: any error while reading, fetching, decoding or parsing
 one file, page, feed entry or JSONL line (a broken PDF, a recursion, invalid UTF-8, a
 bad URL) becomes a `Failure` with a one-line reason, and the rest carry on. Each article
-carries its scope and origin (ingest/identity.py); limits are in ingest/limits.py.
+carries its scope and origin (ingest/identity/ids.py); limits are in ingest/limits.py.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ preference for the newest article. They are read relative to a reference day:
   "this week" means the week of its newest articles, not a week it holds nothing from.
 
 Only dates an article states (published or dateline) place it in time; an article known
-only by its first-seen time is left out of windows (ingest/dates.py).
+only by its first-seen time is left out of windows (ingest/identity/dates.py).
 
 Which words make a window:
 - relative ones always: "yesterday", "this/past week", "last week" (the calendar week

@@ -54,8 +54,32 @@ def test_a_second_writer_is_told_who_holds_the_store_and_a_killed_holder_frees_i
         pass
     holder.send_signal(signal.SIGKILL)
     holder.wait(timeout=10)
+    assert WriterLock(settings.data_dir).holder() is None, "the name a killed holder left names nobody"
     with store.writing("second", wait=False):  # the kernel released the flock
         assert store.writer_lock.held_here
+
+
+def test_the_last_thread_out_of_a_hold_makes_its_writes_visible(settings: StoreSettings) -> None:
+    """The thread that took the hold may leave before a thread that joined it writes: the
+    generation moves when the last one leaves, after every write of the hold."""
+    store = ChromaStore(settings, "m")
+    before = store.generation()
+    joined, first_left = threading.Event(), threading.Event()
+
+    def second() -> None:
+        with store.writing("second"):
+            joined.set()
+            first_left.wait(5)
+            store.check_dimension(384)  # a write, after the first thread left
+            assert store.generation() == before, "not visible while the hold lasts"
+
+    with store.writing("first"):
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert joined.wait(5)
+    first_left.set()
+    thread.join(10)
+    assert store.generation() != before and not store.writer_lock.held_here
 
 
 def test_a_waiting_writer_hears_who_it_waits_for_and_goes_on_when_the_store_is_free(

@@ -76,6 +76,23 @@ def test_an_unversioned_store_with_sentences_is_read_and_stamped_by_its_next_wri
     assert (start, end) == (0, 9) and float(vector[0]) == pytest.approx(1.0, abs=1e-3)
 
 
+def test_an_article_is_intact_while_its_stored_chunks_are_the_ones_its_record_names(
+    settings: Settings,
+) -> None:
+    store = ChromaStore(settings, "m")
+    article = Article(id="a1", title="T", text="Some text about things. And more text.")
+    chunks = [
+        Chunk("a1", 0, article.text[:23], 0, 23),
+        Chunk("a1", 1, article.text[24:], 24, len(article.text)),
+    ]
+    write_article(store, article, chunks, np.ones((2, 384), np.float32))
+    record = store.record("a1")
+    assert store.intact([record]) == {"a1"}
+    [first, _] = sorted(c.id for c in chunks_of(store, "a1"))
+    store._conn.chunks.delete(ids=[first])  # as a lost write would leave it
+    assert store.intact([record]) == set()
+
+
 def test_a_store_without_sentence_vectors_is_refused_with_the_rebuild_command(settings: Settings) -> None:
     _unversioned_store(settings, with_sentences=False)
     with pytest.raises(StoreFormatError, match=r"format 0.*NEWSDESK_DATA_DIR.*newsdesk ingest"):
@@ -99,7 +116,9 @@ def test_a_store_of_a_newer_format_is_refused(settings: Settings) -> None:
     from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     store = ChromaStore(settings, "m")
-    store._conn.chunks.modify(metadata={**(store._conn.chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION + 1})
+    store._conn.chunks.modify(
+        metadata={**(store._conn.chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION + 1}
+    )
     with pytest.raises(StoreFormatError, match="newer newsdesk"):
         ChromaStore(settings, "m")
 

@@ -129,7 +129,7 @@ class Connection:
 
     def _load(self) -> None:
         """A new client and its collections (their indexes load on first use), under the
-        load guard."""
+        store lock (locks.py), shared or the writer's."""
         client = open_client(self.settings)
         chunks, articles, sentences = _collections(client, self.settings, self.model_name)
         self.client, self.chunks, self.articles, self.sentences = client, chunks, articles, sentences

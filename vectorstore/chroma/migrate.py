@@ -13,7 +13,7 @@ the store before (here or on another host) keeps a handle that now fails with
 NotFoundError: this code takes that as "no sentence records" (`forget_sentences`,
 `legacy_sentences`), and a format-3 process still running fails its next write instead of
 writing sentences where nobody reads them. Readers meanwhile read a chunk's sentences from
-whichever place holds them (ChromaStore.sentences_of).
+whichever place holds them (chunks.py).
 """
 
 from __future__ import annotations
