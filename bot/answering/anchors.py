@@ -43,7 +43,10 @@ _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
 _NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+|de\s+|von\s+)?[A-Z][\w'’.-]*)*")
 _ACRONYM = re.compile(r"[A-Z]{2,3}s?")  # TV, NFL, UMC: often spelt out in the text
-_NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|without|cannot)\b|n[’']t\b", re.I)
+_NEGATION = re.compile(
+    r"\b(?:not|never|no|none|nobody|nothing|neither|nor|without|cannot)\b(?!-)|n[’']t\b", re.I
+)  # "no-hitter" negates nothing
+_ATTRIBUTION = re.compile(r"\baccording to (?:the )?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*,?", re.I)
 NUMBER_WORDS = {
     "two": "2",
     "three": "3",
@@ -151,13 +154,15 @@ def _names(question: str) -> list[Anchor]:
     places, organisations and works ("Lake Niagara", "Polo's"). A name of several words is
     met by its last one ("Carolina Panthers" by "the Panthers", "Peyton Manning" by
     "Manning")."""
-    text = question.strip()
+    # "According to the White House, ...": who says it is not what the answer is about
+    text = _ATTRIBUTION.sub(lambda m: " " * len(m.group()), question.strip())
+    opening = {0} | {m.end() for m in re.finditer(r"[.?!]\s+", text)}  # each sentence's first word
     out = []
     for m in _NAME.finditer(text):
         words = []
         for w in re.finditer(r"[A-Z][\w'’.-]*", m.group()):
-            word = w.group()
-            if m.start() + w.start() == 0 or word.lower() in _NOT_NAMES or _ACRONYM.fullmatch(word):
+            word = w.group().rstrip(".")
+            if m.start() + w.start() in opening or word.lower() in _NOT_NAMES or _ACRONYM.fullmatch(word):
                 continue
             if word.lower() in ORDINALS or word.lower() in SUPERLATIVES or not tokenize(word):
                 continue

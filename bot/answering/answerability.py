@@ -68,8 +68,9 @@ class Checks:
     """The anchors a sentence must meet. Those of the asking sentence ("Which team does
     Watson play for?") must be met in the sentence's context (context_text); those only in
     the question's other sentences, which set the scene in a news quiz ("Deshaun Watson was
-    suspended ... for violating the NFL's policy."), anywhere in what was retrieved of the
-    sentence's article: the answer need not repeat the scene."""
+    suspended ... for violating the NFL's policy."), are met when any one of them is found
+    in what was retrieved of the sentence's article: the answer need not repeat the scene,
+    but it must be about the same story."""
 
     asking: list[Anchor]
     scene: list[Anchor]
@@ -95,7 +96,8 @@ class Checks:
         context = context_text(candidate.passage, candidate.text, around)
         missing = unmet(self.asking, context, candidate.text)
         seen = self.seen.get(candidate.passage.article.id, context)
-        return missing + unmet(self.scene, seen, seen)
+        scene = unmet(self.scene, seen, seen)
+        return missing + (scene if len(scene) == len(self.scene) else [])
 
 
 def judge(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.answering.answerability import SEARCH_DEPTH, describe, judge
@@ -15,10 +15,10 @@ from bot.answering.extractive import Candidate, rank_sentences
 from bot.answering.generative import Generator, PartialCallback
 from bot.answering.models import Answer
 from bot.answering.nearmiss import citation_of, missing_lead, near_miss
-from bot.answering.newstime import NewsTime
+from bot.answering.newstime import NewsTime, Plan
 from bot.answering.rules import NOT_FOUND, Question, recent
 from bot.answering.stories import collapse
-from bot.answering.timeframe import Clock, utc_today
+from bot.answering.timeframe import Clock, as_of, utc_today
 from vectorstore.models import Passage
 from vectorstore.retrieval import Filters, Retrieval, Retriever
 
@@ -103,11 +103,31 @@ class AnswerEngine:
         generated (before verification); the returned Answer is the verified one. Time
         words are read as of `asked_at` (default: the clock's today)."""
         question = self.check_question(question)
+        if asked_at is not None:  # the store as it was that day: nothing dated later
+            filters = as_of(filters, asked_at)
         plan = self.news.plan(question, filters, self.news.today(asked_at))  # time words; overviews
         if plan.answer is not None:
             return plan.answer
         query, focus = self._standalone(plan.query, recent(history))
-        retrieval, passages, ranked = self._candidates(query, focus, plan.filters, k)
+        answer = self._answer(question, query, focus, plan, plan.filters, k, on_partial)
+        if answer.refused and plan.fallback is not None:  # a soft window: look everywhere
+            answer = self._answer(question, query, focus, plan, plan.fallback, k, on_partial)
+        if answer.refused and plan.empty and answer.nearest is None:
+            answer = replace(answer, text=f"I have no articles dated {plan.frame.label()}. {NOT_FOUND}")
+        return answer
+
+    def _answer(
+        self,
+        question: str,
+        query: str,
+        focus: str,
+        plan: Plan,
+        filters: Filters | None,
+        k: int | None,
+        on_partial: PartialCallback | None,
+    ) -> Answer:
+        """One pass: retrieve within `filters`, rank, judge, quote (or generate)."""
+        retrieval, passages, ranked = self._candidates(query, focus, filters, k)
         sources = passages[: self._options.top_k]
         ranked = self.news.rank(ranked, plan)  # "latest": the newest answering sentence first
         if not ranked:
@@ -122,9 +142,7 @@ class AnswerEngine:
         )
         if judgement.answer is None:  # on topic, but not what was asked: a near miss
             lead = missing_lead(describe(judgement.missing, focus))
-            return near_miss(
-                question, lead, judgement.nearest, evidence, passages, self._options.max_answer_chars
-            )
+            return near_miss(question, lead, judgement.nearest, evidence, passages, o.max_answer_chars)
         extractive = self._extractive(question, judgement.answer, evidence, passages)
         if self._generator is None:
             return self.news.finish(extractive, ranked, plan)

@@ -11,7 +11,7 @@ recency, later reports) and overview.py (lists of stories).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from bot.answering.extractive import Candidate
@@ -28,10 +28,22 @@ class Plan:
     frame: TimeFrame
     filters: Filters | None
     answer: Answer | None = None  # answered already: an overview, or no article in the window
+    # a soft window (timeframe.py): where to look when nothing in it answers
+    fallback: Filters | None = None
+    empty: bool = False  # a soft window no article is dated in: a refusal names it
 
     @property
     def query(self) -> str:
         return self.frame.query
+
+
+def _shifted(frame: TimeFrame, back: timedelta) -> TimeFrame:
+    """The same window, `back` earlier (for /news days on a store of older news)."""
+
+    def day(iso: str | None) -> str | None:
+        return (date.fromisoformat(iso) - back).isoformat() if iso else None
+
+    return replace(frame, since=day(frame.since), until=day(frame.until))
 
 
 class NewsTime:
@@ -58,31 +70,55 @@ class NewsTime:
         return cached[2]
 
     def plan(self, question: str, filters: Filters | None, today: date) -> Plan:
-        frame = read_time(question, today)  # which words; their dates need the store
-        if not frame.window and overview_topic(frame.query) is None:
+        frame = read_time(question, today)
+        topic = overview_topic(frame.query)
+        if not frame.window and topic is None:
             return Plan(frame, filters)  # most questions: no look at the records
         records = self._retriever.records()
-        frame = read_time(question, self.reference(records, today))
-        narrowed = frame.filters(filters) if frame.window else filters
-        topic = overview_topic(frame.query)
         if topic is not None:
-            answer = overview(question, topic, frame, narrowed or Filters(), self._retriever)
-            return Plan(frame, narrowed, self._stories.cite_copies(answer, records, narrowed))
-        if frame.window and narrowed and not any(narrowed.admits(r) for r in records.values()):
+            return Plan(frame, filters, self._overview(question, topic, frame, filters, records, today))
+        narrowed = frame.filters(filters, widened=True)
+        dated = any(narrowed.admits(r) for r in records.values())
+        if frame.soft and not dated:
+            return Plan(frame, filters, empty=True)
+        if frame.soft:
+            return Plan(frame, narrowed, fallback=filters or Filters())
+        if not dated:
             text = f"I have no articles dated {frame.label()}."
             return Plan(frame, narrowed, Answer(question, text, True, "refused"))
         return Plan(frame, narrowed)
 
     def latest(self, topic: str, days: int | None, filters: Filters | None) -> Answer:
         """Discord's /news: the newest stories (about `topic`) of the last `days` days."""
-        records = self._retriever.records()
+        records, today = self._retriever.records(), self.today()
         frame = TimeFrame()
         if days:
-            until = self.reference(records, self.today())
-            since = until - timedelta(days=days - 1)
-            frame = TimeFrame(since.isoformat(), until.isoformat(), words=f"the last {days} days")
+            since = today - timedelta(days=days - 1)
+            words = "the last day" if days == 1 else f"the last {days} days"
+            frame = TimeFrame(since.isoformat(), today.isoformat(), words=words)
         question = " ".join(x for x in ("news", topic, f"({frame.words})" if days else "") if x)
-        answer = overview(question, topic.strip(), frame, frame.filters(filters), self._retriever)
+        return self._overview(question, topic.strip(), frame, filters, records, today)
+
+    def _overview(
+        self,
+        question: str,
+        topic: str,
+        frame: TimeFrame,
+        filters: Filters | None,
+        records: dict[str, ArticleRecord],
+        today: date,
+    ) -> Answer:
+        """The stories of the window; when nothing is dated in it and the newest article is
+        older, say so and list the stories of the same window around the newest day."""
+        answer = overview(question, topic, frame, frame.filters(filters), self._retriever)
+        newest = self.reference(records, today)
+        if answer.refused and frame.window and newest < today:
+            moved = read_time(question, newest) if frame.words else _shifted(frame, today - newest)
+            older = replace(moved, words="")
+            earlier = overview(question, topic, older, older.filters(filters), self._retriever)
+            if not earlier.refused:
+                lead = f"I have nothing dated {frame.label()}; the newest I have is from {newest}."
+                answer = replace(earlier, text=f"{lead}\n{earlier.text}")
         return self._stories.cite_copies(answer, records, frame.filters(filters))
 
     def rank(self, ranked: list[Candidate], plan: Plan) -> list[Candidate]:

@@ -30,18 +30,25 @@ TOPIC_SIMILARITY = 0.45
 TOPIC_CANDIDATES = 30
 
 _ASK = re.compile(
-    r"^\s*(?:(?:so|and|ok|okay|hey|please|can you|could you)[, ]+)*"
-    r"(?:(?:what(?:'s| is| has)?\s+(?:been\s+)?(?:happened|happening|going on|new|the news|in the news))"
+    r"^\s*(?:(?:so|and|ok|okay|hey|hi|please|can you|could you|would you)[, ]+)*"
+    r"(?:(?:what(?:'s|’s| is| has| are)?\s+(?:been\s+)?"
+    r"(?:happened|happening|going on|new|up|the news|in the news))"
     r"(?!\s+(?:to|when|after|before|during|if|between|that|then)\b)"
+    r"|(?:(?:what(?:'s|’s| is| are)\s+)?(?:the\s+)?"
+    r"(?:latest|top|recent|breaking|today's|today’s|main|big|biggest)\s+(?:news|headlines|stories|updates)"
+    r"|what(?:'s|’s| is)\s+the\s+latest(?=\s+(?:on|about|with|from|in)\b|\s*[?.!]?\s*$))"
+    r"|(?:tell|give|show)\s+me\s+(?:the\s+)?(?:latest\s+)?(?:news|headlines|stories)"
     r"|summari[sz]e|give me (?:a |an )?(?:summary|overview|rundown|roundup|round-up)"
-    r"|(?:an? )?overview|catch me up|brief me|(?:any |the )?(?:latest )?(?:news|headlines))\b",
+    r"|(?:an? )?overview|catch me up|brief me|(?:any |the )?(?:latest )?(?:news|headlines|updates))\b",
     re.IGNORECASE,
 )
 _FILLER = re.compile(
     r"^(?:(?:of|on|about|for|from|regarding|with|in|at|around|me|us|up|the|all|any|latest|recent|"
-    r"news|stories|articles|coverage|headlines|events|there|been|has|have)\b[\s,]*)+",
+    r"news|stories|articles|coverage|headlines|updates|events|there|been|has|have|world|today|"
+    r"lately|these days|right now|now)\b[\s,]*)+",
     re.IGNORECASE,
 )
+_TAIL = re.compile(r"(?:\s+(?:today|lately|right now|these days|now))+\s*$", re.I)
 
 
 def overview_topic(question: str) -> str | None:
@@ -50,7 +57,7 @@ def overview_topic(question: str) -> str | None:
     if m is None:
         return None
     rest = question[m.end() :].strip(" ?.!")
-    return _FILLER.sub("", rest).strip(" ,?.!")
+    return _TAIL.sub("", _FILLER.sub("", rest)).strip(" ,?.!")
 
 
 def overview(

@@ -60,7 +60,7 @@ async def test_news_about_a_topic_in_the_last_days(news_bot: NewsBot) -> None:
     assert description.startswith("1 story about Tessaly dated 2026-03-14 to 2026-03-20 (the last 7 days)")
     assert "2025" not in description
     sent = await _run(news_bot, "News", "news", topic="Tessaly", days=1)
-    assert sent["content"].startswith("I have no articles about Tessaly dated 2026-03-20 to 2026-03-20")
+    assert sent["content"].startswith("I have no articles about Tessaly dated 2026-03-20 (the last day)")
 
 
 async def test_ask_since_until_and_source_narrow_the_articles(news_bot: NewsBot) -> None:

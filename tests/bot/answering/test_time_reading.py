@@ -46,13 +46,56 @@ def test_time_words_become_a_window(question: str, since: str | None, until: str
         "Which MVP died in 2001?",  # the year of the event, not of the reporting
         "Since 2005, what is the gender of Doctor Who's primary traveling companion?",
         "What translation of Luther's is still used today?",
-        "Who was the main performer at this year's halftime show?",
         "What did Tesla claim his resonant frequencies could do in the World Today article?",
     ],
 )
 def test_factual_questions_keep_their_years(question: str) -> None:
     frame = read_time(question, FRIDAY)
     assert not frame.window and frame.query == question
+
+
+@pytest.mark.parametrize(
+    ("question", "since", "until", "slack"),
+    [
+        ("Who was the main performer at this year's halftime show?", "2026-01-01", "2026-03-20", 7),
+        ("Which automaker recalled 2.9 million vehicles this week?", "2026-03-14", "2026-03-20", 3),
+        ("A volcano erupted recently on which island?", "2026-02-18", "2026-03-20", 3),
+        ("Who resigned on Monday?", "2026-03-16", "2026-03-16", 1),
+        ("Who resigned on Friday?", "2026-03-20", "2026-03-20", 1),
+        ("Who resigned last Friday?", "2026-03-13", "2026-03-13", 1),
+        ("Which team won this weekend?", "2026-03-14", "2026-03-15", 1),
+        ("What did the Senate pass earlier this month?", "2026-03-01", "2026-03-20", 3),
+    ],
+)
+def test_relative_words_make_a_soft_window(question: str, since: str, until: str, slack: int) -> None:
+    frame = read_time(question, FRIDAY)
+    assert (frame.since, frame.until, frame.slack) == (since, until, slack) and frame.soft
+
+
+def test_a_soft_window_is_widened_by_its_slack_and_a_hard_one_is_not() -> None:
+    soft = read_time("Which automaker recalled vehicles this week?", FRIDAY).filters(None, widened=True)
+    assert (soft.since, soft.until) == ("2026-03-11", "2026-03-23")
+    hard = read_time("What happened in 2005?", FRIDAY)
+    assert not hard.soft and hard.filters(None, widened=True).since == "2005-01-01"
+
+
+@pytest.mark.parametrize(
+    ("question", "until"),
+    [
+        ("How many people had died in the floods by March 4?", "2026-03-04"),
+        ("How many had died as of March 19, 2026?", "2026-03-19"),
+        ("What was the toll by December 2?", "2025-12-02"),  # the last December 2 before the day asked
+    ],
+)
+def test_a_date_bound_answers_from_the_newest_report_up_to_it(question: str, until: str) -> None:
+    frame = read_time(question, FRIDAY)
+    assert (frame.since, frame.until, frame.recency, frame.soft) == (None, until, True, False)
+    assert "by" not in frame.query.split() and "of" not in frame.query.split()[-2:]
+
+
+def test_a_window_is_labelled_with_its_days_and_words() -> None:
+    assert read_time("What happened today?", FRIDAY).label() == "2026-03-20 (today)"
+    assert read_time("What happened last month?", FRIDAY).label() == "2026-02-01 to 2026-02-28 (last month)"
 
 
 def test_recency_words_ask_for_the_newest_without_a_window() -> None:
@@ -96,6 +139,15 @@ def test_the_reference_is_today_with_recent_news_else_the_newest_article() -> No
     [
         ("What happened?", ""),
         ("What's new?", ""),
+        ("What is the latest news?", ""),
+        ("latest headlines", ""),
+        ("What's the news today?", ""),
+        ("Any news?", ""),
+        ("What's going on in the world?", ""),
+        ("Tell me the news", ""),
+        ("What are the top stories?", ""),
+        ("What's the latest on the Meloria floods?", "Meloria floods"),
+        ("Catch me up on Meloria", "Meloria"),
         ("Summarize the news about spam", "spam"),
         ("Any news on Meloria?", "Meloria"),
         ("What has happened in Ukraine?", "Ukraine"),
@@ -103,6 +155,8 @@ def test_the_reference_is_today_with_recent_news_else_the_newest_article() -> No
         ("What happened to Dane?", None),
         ("What happened when cyanobacteria was assimilated?", None),
         ("How many people died?", None),
+        ("What is the latest death toll?", None),
+        ("What's the latest figure for the floods?", None),
     ],
 )
 def test_overview_questions_and_their_topic(question: str, topic: str | None) -> None:
