@@ -112,6 +112,21 @@ def test_threads_of_one_process_share_the_hold(settings: StoreSettings) -> None:
         assert fresh and inner == [False]
 
 
+def test_a_hold_that_cannot_get_ready_is_let_go(settings: StoreSettings) -> None:
+    """The first thread readies the process for writing under the lock (a reopen, say);
+    when that fails the lock is released, not kept by nobody."""
+    lock = WriterLock(settings.data_dir)
+
+    def full_disk() -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError), lock.hold("first", ready=full_disk):
+        pass
+    assert not lock.held_here and lock.holder() is None
+    with lock.hold("again", wait=False) as fresh:
+        assert fresh
+
+
 def test_a_killed_writers_lease_on_a_chroma_server_expires(
     settings: StoreSettings, chroma_server: int
 ) -> None:

@@ -112,7 +112,7 @@ class ProcessHold:
         self._inner = inner
         self._cond = threading.Condition()
         self._depth = 0
-        self._taking = False  # a thread is taking the lock and getting it ready
+        self._changing = False  # a thread is taking the lock (and getting it ready) or letting it go
 
     @property
     def held_here(self) -> bool:
@@ -143,35 +143,35 @@ class ProcessHold:
 
     def _enter(self, me: Holder, wait: bool, on_wait: WaitCallback | None, ready: Ready | None) -> bool:
         with self._cond:
-            if not self._cond.wait_for(lambda: not self._taking, None if wait else JOIN_WAIT_S):
+            if not self._cond.wait_for(lambda: not self._changing, None if wait else JOIN_WAIT_S):
                 raise StoreBusyError(busy_text(self._inner.current()))
             if self._depth > 0:
                 self._depth += 1
                 return False
-            self._taking = True
-        taken = False
+            self._changing = True
+        held = False
         try:
             self._acquire(me, wait, on_wait)
-            taken = True
-            if ready is not None:
-                ready()
-        except BaseException:
-            if taken:
-                self._inner.release()
-            raise
+            try:
+                if ready is not None:
+                    ready()
+            except BaseException:
+                self._inner.release()  # not ready: not held
+                raise
+            held = True
         finally:
             with self._cond:
-                self._taking = False
-                self._depth += int(taken)
+                self._changing = False
+                self._depth += int(held)
                 self._cond.notify_all()
         return True
 
     def _leave(self, done: Ready | None) -> None:
         with self._cond:
-            last = self._depth == 1
-            if not last:
+            if self._depth > 1:
                 self._depth -= 1
                 return
+            self._changing = True  # no thread joins a hold that is being let go
         try:
             if done is not None:
                 done()
@@ -179,6 +179,8 @@ class ProcessHold:
             with self._cond:
                 self._depth -= 1
                 self._inner.release()
+                self._changing = False
+                self._cond.notify_all()
 
     def _acquire(self, me: Holder, wait: bool, on_wait: WaitCallback | None) -> None:
         told = False
