@@ -93,14 +93,30 @@ CASES = [
     Case("trickling-headers", lambda _f, s: s["trickle"], env=(("FETCH_TIMEOUT_S", "20"),)),
     Case("feed-50-slow-entries", lambda _f, s: s["feed"], refused=False, env=(("FETCH_TIMEOUT_S", "2"),)),
     Case("prose-150k-chars.txt", _file("long.txt", lambda: _prose(150_000)), refused=False),
+    # issue #24: text stored wrong without an error, and cut-off pages
+    Case("trickling-body", lambda _f, s: s["trickle-body"], env=(("FETCH_TIMEOUT_S", "5"),)),
+    Case("hang-after-headers", lambda _f, s: s["hang"], env=(("FETCH_TIMEOUT_S", "5"),)),
+    Case("latin1-short.txt", _file("fr.txt", lambda: hostile.LATIN1_FRENCH), refused=False),
+    Case("utf8-stray-byte.txt", _file("cafe.txt", lambda: hostile.UTF8_STRAY), refused=False),
+    Case(
+        "feed-impossible-date.rss", _file("far.rss", lambda: hostile.dated_feed("99999-99-99")), refused=False
+    ),
+    Case("escape-in-file-name", _file("bad\x1b]0;pwned\x07.pdf", lambda: b"not a pdf")),
 ]
 
 
 @contextmanager
 def _servers() -> Iterator[dict[str, str]]:
-    """A server trickling one byte a second, and a feed of 50 entries linking to it."""
-    with hostile.trickling_server(1.0, feed_entries=50) as base:
-        yield {"trickle": base + "/slow", "feed": base + "/feed"}
+    """A server trickling one byte a second, and a feed of 50 entries linking to it; one
+    trickling a close-delimited body after its headers; one hanging after its headers."""
+    with (
+        hostile.trickling_server(1.0, feed_entries=50) as base,
+        hostile.trickling_server(0.2, framing="close") as body,
+        hostile.trickling_server(1.0, framing="hang") as hang,
+    ):
+        yield {"trickle": base + "/slow", "feed": base + "/feed", "trickle-body": body + "/slow"} | {
+            "hang": hang + "/slow"
+        }
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from bot.app import App
 from bot.cli_feeds import feeds_app, watch_command
 from bot.cli_ingest import configure_logging, ingest_command, yield_cpu
 from bot.settings import Settings
+from bot.terminal import json_line, terminal_console
 from ingest.limits import one_line
 from ingest.settings import settings_error_line
 from vectorstore.errors import NewsdeskError
@@ -58,8 +58,8 @@ feedback_app = typer.Typer(no_args_is_help=True, help="Votes given to the bot's 
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(feeds_app, name="feeds")
 app.command("watch")(watch_command)
-out = Console()
-err = Console(stderr=True)
+out = terminal_console()
+err = terminal_console(stderr=True)
 
 
 @app.callback()
@@ -94,7 +94,7 @@ def _fail(exc: Exception | str, as_json: bool = False) -> typer.Exit:
 
 
 def _write_json(payload: object) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_line(payload) + "\n")
 
 
 def _argument_text(value: str) -> str:

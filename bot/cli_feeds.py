@@ -8,7 +8,6 @@ the model or open the store; a poll loads them only when a feed has something ne
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import threading
@@ -19,17 +18,17 @@ from types import FrameType
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from bot.app import App
 from bot.cli_ingest import yield_cpu
+from bot.terminal import json_line, terminal_console
 from ingest.feeds import DEFAULT_EVERY_MINUTES, FeedPoller, PollResult, Subscription, watch
 from vectorstore import GLOBAL_SCOPE
 
 feeds_app = typer.Typer(no_args_is_help=True, help="Feeds polled by `newsdesk watch` and by the bot.")
-out = Console()
-err = Console(stderr=True)
+out = terminal_console()
+err = terminal_console(stderr=True)
 
 
 def _app(ctx: typer.Context) -> App:
@@ -63,7 +62,7 @@ def feeds_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json
     """Every followed feed: last poll, its result or error, articles added, next poll."""
     subscriptions = _poller(ctx).subscriptions()
     if as_json:
-        sys.stdout.write(json.dumps([s.to_json() for s in subscriptions], ensure_ascii=False) + "\n")
+        sys.stdout.write(json_line([s.to_json() for s in subscriptions]) + "\n")
         return
     if not subscriptions:
         out.print("No feeds followed: add one with `newsdesk feeds add URL`.", markup=False)
@@ -133,7 +132,7 @@ def watch_command(
     if once:
         results = poller.poll_all()
         if as_json:
-            sys.stdout.write(json.dumps([r.__dict__ for r in results], ensure_ascii=False) + "\n")
+            sys.stdout.write(json_line([r.__dict__ for r in results]) + "\n")
         else:
             for result in results:
                 _print_result(result)

@@ -3,7 +3,6 @@ the logging and CPU priority every command of the CLI starts with."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -15,12 +14,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from bot.terminal import PrintableFormatter, json_line, terminal_console
 from ingest.report import IngestReport, ProgressCallback
 from ingest.report import Progress as IngestProgress
 
 RunIngest = Callable[[ProgressCallback | None], IngestReport]
 
-err = Console(stderr=True)
+err = terminal_console(stderr=True)
 
 
 def report_json(report: IngestReport) -> dict[str, object]:
@@ -47,11 +47,11 @@ def print_summary(report: IngestReport, console: Console) -> None:
         + (f" ({report.chunks_per_second:.1f} chunks/s)" if report.chunks_embedded else "")
         + (f"; model loaded in {report.load_seconds:.1f} s" if report.load_seconds > 1 else "")
     )
-    if report.failed or report.count("skipped"):
+    listed = [o for o in report.outcomes if o.status in ("failed", "skipped") or o.reason]
+    if listed:  # failures, skips, and articles stored with a note (a date dropped, a derived id)
         table = Table("source", "status", "reason", show_header=True, header_style="bold")
-        for o in report.outcomes:
-            if o.status in ("failed", "skipped"):
-                table.add_row(Text(o.source), o.status, Text(o.reason or ""))  # data, not markup
+        for o in listed:
+            table.add_row(Text(o.source), o.status, Text(o.reason or ""))  # data, not markup
         console.print(table)
 
 
@@ -60,9 +60,9 @@ def ingest_command(run: RunIngest, as_json: bool = False, quiet: bool = False) -
     anything failed. An error that stops the run goes to the CLI's one error path (cli.py)."""
     report = _with_progress(run) if not (as_json or quiet) and err.is_terminal else run(None)
     if as_json:
-        sys.stdout.write(json.dumps(report_json(report), ensure_ascii=False) + "\n")
+        sys.stdout.write(json_line(report_json(report)) + "\n")
     elif not quiet:
-        print_summary(report, Console())
+        print_summary(report, terminal_console())
     return 0 if report.ok else 1
 
 
@@ -98,10 +98,10 @@ def yield_cpu(nice: int) -> None:
 
 
 def configure_logging(level: str, verbose: bool = False) -> None:
+    handler = logging.StreamHandler(sys.stderr)  # a logged URL or title prints no escape
+    handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(
-        level=logging.DEBUG if verbose else getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        level=logging.DEBUG if verbose else getattr(logging, level.upper(), logging.INFO), handlers=[handler]
     )
     for noisy in (
         "bm25s",

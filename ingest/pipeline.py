@@ -139,7 +139,9 @@ class Ingestor:
             if record is not None and record.hash == article.hash and _same_metadata(record, article):
                 if article.id in intact:
                     report.outcomes.append(
-                        Outcome(article.id, "unchanged", article.id, article.title, record.n_chunks)
+                        Outcome(
+                            article.id, "unchanged", article.id, article.title, record.n_chunks, article.note
+                        )
                     )
                     continue
                 log.info("repairing %s: its chunks do not match its record", article.id)
@@ -153,7 +155,8 @@ class Ingestor:
                 report.outcomes.append(Outcome(article.id, "failed", article.id, article.title, reason=why))
                 continue
             status: Status = "added" if record is None else "updated"
-            out.append(_Pending(with_first_seen(article, record), chunks, status, note))
+            notes = "; ".join(n for n in (note, article.note) if n) or None
+            out.append(_Pending(with_first_seen(article, record), chunks, status, notes))
         if self._stories is not None and out:  # wire copies share a story id (ingest/identity/neardup.py)
             for p, article in zip(out, self._stories.assign([p.article for p in out]), strict=True):
                 p.article = article

@@ -35,6 +35,15 @@ def parse_date(value: object) -> str | None:
     return None
 
 
+def parse_day(value: str) -> str | None:
+    """A day a person typed (`--since`, `/ask since`): an ISO date and nothing after it
+    ("2023-06-01garbage" is not one, though parse_date reads its first ten characters)."""
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        return None
+
+
 def date_to_ts(iso: str | None) -> int | None:
     """Seconds since the epoch at midnight UTC of an ISO date (for range filters)."""
     if not iso:
@@ -60,6 +69,7 @@ class Article:
     first_seen: str | None = None  # ISO time first ingested, kept for an article with no date
     story_id: str | None = None  # the article whose copy this is, or its own id (ingest/identity/neardup.py)
     origin: str = ""  # who supplied it (a file, a site, a feed, a Discord server): ingest/identity/ids.py
+    note: str | None = None  # what ingest dropped (a date out of range): for the run summary, not stored
 
     def __post_init__(self) -> None:
         if not self.hash:

@@ -27,6 +27,7 @@ from vectorstore.sentences import Sentence
 ANSWER_MARGIN = 0.2  # evidence below the best that a sentence with the answer may have
 ANSWER_BONUS = 0.15  # added for a span of the wanted kind (x its strength / 2)
 NO_ANSWER = 0.05  # taken off a quote with no span of the kind the question wants
+JOINED = 1  # strength a span loses when it stands in the neighbour, not the sentence
 RESTATES = 0.2  # a unit whose words are this new to the question, or less, restates it
 _LEANS = re.compile(r"(?:he|she|it|they|this|that|these|those|his|her|its|their|there|the latter)\b", re.I)
 
@@ -80,7 +81,7 @@ def unit(
     before, after = around
     alone = marked(Quote(candidate, candidate.text, candidate.start, candidate.end), want)
     if want.typed and alone.mark is None:
-        found = [(q, n) for q, n in _with_neighbours(want, candidate, around, max_chars) if q.mark]
+        found = [(_weaker(q), n) for q, n in _with_neighbours(want, candidate, around, max_chars) if q.mark]
         if found:
             score = (scores or {}).get
             return max(found, key=lambda qn: (qn[0].strength, score(_key(candidate, qn[1]), 0.0)))[0]
@@ -104,6 +105,11 @@ def _with_neighbours(
     if before is not None:
         out.append((marked(_joined(candidate, before.start, candidate.end, max_chars), want), before))
     return out
+
+
+def _weaker(quote: Quote) -> Quote:
+    strength = max(1, quote.strength - JOINED)
+    return Quote(quote.candidate, quote.text, quote.start, quote.end, quote.mark, strength)
 
 
 def _key(candidate: Candidate, sentence: Sentence) -> tuple[str, int]:

@@ -146,8 +146,9 @@ class AnswerEngine:
         extractive = self._extractive(question, judgement.answer, evidence, passages)
         if self._generator is None:
             return self.news.finish(extractive, ranked, plan)
+        asked = focus if focus != plan.query else question  # the model's standalone rewrite of a follow-up
         answer = self._generator.answer(
-            question, sources, ranked, extractive, retrieval.idf, on_partial, judgement.anchors
+            asked, sources, ranked, extractive, retrieval.idf, on_partial, judgement.anchors
         )
         return self.news.finish(answer, ranked, plan)  # a later report's figure; copies cited
 

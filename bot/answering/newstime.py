@@ -19,6 +19,7 @@ from bot.answering.models import Answer
 from bot.answering.overview import overview, overview_topic
 from bot.answering.stories import StoryMap, later_report, prefer_newest, with_later_report
 from bot.answering.timeframe import Clock, TimeFrame, read_time, reference_day, utc_today
+from bot.answering.wanted import Want, wanted
 from vectorstore.models import ArticleRecord
 from vectorstore.retrieval import Filters, Retriever
 
@@ -130,7 +131,8 @@ class NewsTime:
         quoted = (answer.citations[0].article_id, answer.citations[0].start) if answer.citations else None
         # the sentence the extractive answer quotes (not always ranked[0])
         best = next((c for c in ranked if (c.passage.article.id, c.start) == quoted), None)
-        if answer.mode in ("extractive", "fallback") and best is not None:
+        counting = wanted(answer.question).kind is Want.NUMBER  # "how many ...": a figure to update
+        if answer.mode in ("extractive", "fallback") and best is not None and counting:
             later = later_report(best, ranked, self._min_evidence)
             if later is not None:
                 answer = with_later_report(answer, best, later)

@@ -28,6 +28,10 @@ from vectorstore.retrieval import Filters
 # Evidence a newer sentence may lack and still answer a "latest" question (on the fixtures
 # the newest update's sentence scored 0.14 under an older one's for "the latest death toll").
 RECENCY_MARGIN = 0.15
+# How alike (cosine of the sentence vectors) a later report's sentence and the cited one
+# must be for the later figure to be read as the same quantity updated: unrelated figures
+# of other articles on the topic were offered as updates before (bench/realtimeqa.py).
+LATER_SIMILARITY = 0.6
 MAX_ALSO = 5  # copies named under one citation
 _FIGURE = re.compile(r"(?<![\w.,:])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?!\w|[.,:]\d)")
 _YEARLIKE = re.compile(r"(?:19|20)\d{2}")
@@ -122,7 +126,8 @@ def figures(text: str) -> list[str]:
 
 def later_report(best: Candidate, ranked: Sequence[Candidate], min_evidence: float) -> Candidate | None:
     """The newest sentence of a later article (another story) that answers the question
-    with a figure the best sentence does not state."""
+    with a figure the best sentence does not state, and says much what it says
+    (LATER_SIMILARITY)."""
     record = best.passage.article
     if not is_dated(record) or not figures(best.text):
         return None
@@ -131,6 +136,7 @@ def later_report(best: Candidate, ranked: Sequence[Candidate], min_evidence: flo
         c
         for c in ranked
         if c.score >= min_evidence
+        and float(c.vector @ best.vector) >= LATER_SIMILARITY
         and is_dated(c.passage.article)
         and (c.passage.article.date or "") > (record.date or "")
         and c.passage.article.story != record.story

@@ -40,7 +40,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.answering import timewords
 from bot.answering.errors import QuestionError
-from vectorstore.models import ArticleRecord, parse_date
+from vectorstore.models import ArticleRecord, parse_date, parse_day
 from vectorstore.retrieval import Filters
 
 Clock = Callable[[], date]
@@ -102,9 +102,9 @@ def narrowed(base: Filters, since: str | None, until: str | None, source: str | 
     (/ask since, until, source); a date that is not YYYY-MM-DD is a QuestionError."""
     days = {}
     for name, raw in (("since", since), ("until", until)):
-        if raw and parse_date(raw.strip()) is None:
+        if raw and parse_day(raw) is None:
             raise QuestionError(f"{name} must be a date like 2026-03-20, not {raw!r}.")
-        days[name] = parse_date(raw.strip()) if raw else getattr(base, name)
+        days[name] = parse_day(raw) if raw else getattr(base, name)
     sources = (source.strip(),) if source and source.strip() else base.sources
     return replace(base, sources=sources, since=days["since"], until=days["until"])
 

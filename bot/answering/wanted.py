@@ -42,6 +42,7 @@ class Wanted:
     kind: Want
     head: str | None  # the wh-phrase's noun as written ("company", "island"), if any
     question_tokens: frozenset[str]  # what the question already says (tokenize())
+    counted: frozenset[str] = frozenset()  # "how many baby swings": the things counted
 
     @property
     def typed(self) -> bool:
@@ -79,7 +80,7 @@ _NAME_NOUNS = words(
 _HOW_NUMBER = words("many much old long far big large tall high fast deep heavy often")
 _NUMBER_NOUNS = words(
     """percentage percent number amount share fraction proportion age price sum rate score speed
-    temperature total figure"""
+    temperature total figure toll cost count tally"""
 )
 _TIME_NOUNS = words("year month day date time decade century season week")
 _NAMED = re.compile(
@@ -89,6 +90,7 @@ _NAMED = re.compile(
 )
 _REASON_AFTER_WHAT = re.compile(r"^(?:caused|prompted|led\s+to|is\s+behind|was\s+behind)\b", re.I)
 _AUXILIARIES = words("is was are were do does did has have had will would can could should may might must")
+_COPULAS = words("is was are were")
 _WH = re.compile(r"\b(how|what|which|who|whom|whose|where|when|why)\b", re.I)
 _SIMPLE = {"who": Want.PERSON, "whom": Want.PERSON, "whose": Want.PERSON, "where": Want.PLACE}
 _SIMPLE |= {"when": Want.TIME, "why": Want.REASON}
@@ -110,8 +112,22 @@ def wanted(question: str) -> Wanted:
         word, rest = m.group(1).lower(), asking[m.end() :].strip()
         found = _SIMPLE.get(word) or (_how(rest) if word == "how" else _what(rest))
         if found is not None:
-            return Wanted(found[0] if isinstance(found, tuple) else found, _head_of(found), tokens)
+            kind = found[0] if isinstance(found, tuple) else found
+            counted = _counted(rest) if kind is Want.NUMBER else frozenset()
+            return Wanted(kind, _head_of(found), tokens, counted)
     return Wanted(Want.OTHER, None, tokens)
+
+
+def _counted(rest: str) -> frozenset[str]:
+    """The words of what a number question counts: "how many baby swings and rockers were
+    recalled" -> baby, swings, rockers (up to the verb)."""
+    out: list[str] = []
+    for raw in rest.split()[1:6]:
+        word = raw.lower().strip("’'?,.")
+        if word in _AUXILIARIES or word in ("did", "have", "will"):
+            break
+        out.append(word)
+    return frozenset(tokenize(" ".join(out)))
 
 
 def _head_of(found: Want | tuple[Want, str | None]) -> str | None:
@@ -133,10 +149,13 @@ def _what(rest: str) -> tuple[Want, str | None] | None:
         return Want.NAME, None
     if _REASON_AFTER_WHAT.search(rest):
         return Want.REASON, None
-    if rest.split()[:1] and rest.split()[0].lower() in _AUXILIARIES:
+    following = rest.split()
+    if following[:1] and following[0].lower() in _COPULAS:
+        following = following[1:]  # "what is the death toll?": the noun after is what is asked
+    elif following[:1] and following[0].lower() in _AUXILIARIES:
         return Want.OTHER, None  # "what did the company announce?": the noun is the subject
-    for raw in rest.split()[:5]:
-        word = raw.lower().strip("’'?,.")
+    for raw in following[:5]:
+        word = re.sub(r"[’']s$", "", raw.lower().strip("’'?,."))
         if word in _NUMBER_NOUNS:
             return Want.NUMBER, word
         if word in _TIME_NOUNS:

@@ -9,10 +9,10 @@ deadline.py). The operator's CLI may read any URL, local ones included.
 from __future__ import annotations
 
 import ipaddress
-import socket
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import ingest.fetching.resolver as resolver
 from ingest.errors import FetchError, UnsafeURLError
 from ingest.limits import MAX_URL_CHARS, one_line
 
@@ -43,17 +43,20 @@ def is_public_address(address: IPAddress) -> bool:
     return address.is_global and not address.is_multicast
 
 
-def check_public(url: str, allowed: Callable[[IPAddress], bool] = is_public_address) -> None:
-    """Refuse a URL whose host is, or resolves to, a non-public address."""
+def check_public(
+    url: str, allowed: Callable[[IPAddress], bool] = is_public_address, timeout: float = 20.0
+) -> None:
+    """Refuse a URL whose host is, or resolves to, a non-public address (the look-up
+    given `timeout` seconds)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeURLError(f"Only http(s) URLs can be fetched, not {shown(url)!r}.")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError, ValueError) as exc:
+        found = resolver.addresses(parts.hostname, parts.port or 443, timeout)
+    except (OSError, UnicodeError, ValueError) as exc:
         raise FetchError(f"Cannot resolve {shown(parts.hostname)}: {exc}") from exc
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+    for found_address in found:
+        address = ipaddress.ip_address(found_address.split("%")[0])
         if not allowed(address):
             raise UnsafeURLError(
                 f"{parts.hostname} points to a private or reserved address; it will not be fetched."

@@ -2,7 +2,8 @@
 per read: httpx's timeouts apply to each socket operation, so a server that sends a byte
 a second would never trip them. The client's network backend (httpcore's own, wrapped)
 gives every connect, read and write only the time left, and a timer shuts the sockets
-down at the deadline in case one operation (a TLS record) takes many reads.
+down at the deadline in case one operation (a TLS record) takes many reads. Name
+look-ups, the check's and the connection's, keep the deadline too (resolver.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import httpcore
 import httpx
 
+import ingest.fetching.resolver as resolver
 from ingest.fetching.addresses import IPAddress
 
 
@@ -102,8 +104,28 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        left = self._deadline.left(timeout, httpcore.ConnectTimeout)
-        stream = self._inner.connect_tcp(host, port, left, local_address, socket_options)
+        error: Exception = httpcore.ConnectError(f"{host} has no address")
+        for address in self._resolve(host, port, timeout):
+            left = self._deadline.left(timeout, httpcore.ConnectTimeout)
+            try:
+                stream = self._inner.connect_tcp(address, port, left, local_address, socket_options)
+            except httpcore.ConnectError as exc:  # the next address, as create_connection does
+                error = exc
+                continue
+            return self._checked(stream, host)
+        raise error
+
+    def _resolve(self, host: str, port: int, timeout: float | None) -> list[str]:
+        """The host's addresses, looked up within the time the fetch has left."""
+        try:
+            return resolver.addresses(host, port, self._deadline.left(timeout, httpcore.ConnectTimeout))
+        except resolver.LookupTimeoutError as exc:
+            raise httpcore.ConnectTimeout(str(exc)) from exc
+        except (OSError, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+
+    def _checked(self, stream: httpcore.NetworkStream, host: str) -> httpcore.NetworkStream:
+        """The connected stream, watched by the deadline; refused when `allowed` refuses its peer."""
         sock = stream.get_extra_info("socket")
         if self._allowed is not None:
             peer = ipaddress.ip_address(str(sock.getpeername()[0]).split("%")[0])

@@ -1,6 +1,8 @@
 """Fetch a URL with limits on size, time, type and (for users) address: redirects are
 followed by hand so that each hop is checked (addresses.py), and the whole fetch keeps
-one deadline (deadline.py)."""
+one deadline (deadline.py). A body that ends at or after the deadline (the timer's
+shutdown reads as the end of a close-delimited body) is an error, never a page: a fetch
+cut off is not stored as its first part."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from urllib.parse import urljoin
 import httpcore
 import httpx
 
+import ingest.fetching.resolver as resolver
 from ingest.errors import FetchError
 from ingest.fetching.addresses import IPAddress, check_public, check_url, is_public_address, shown
 from ingest.fetching.deadline import Deadline, deadline_client
@@ -72,7 +75,7 @@ def get(
             for _ in range(MAX_REDIRECTS + 1):
                 check_url(url)
                 if policy.public_only:
-                    check_public(url, policy.address_allowed)
+                    _check_public(url, policy, deadline)
                 with client.stream("GET", url) as response:
                     if response.is_redirect and "location" in response.headers:
                         url = urljoin(url, response.headers["location"])
@@ -86,6 +89,16 @@ def get(
     finally:
         deadline.cancel()
     raise FetchError(f"{shown(url)}: more than {MAX_REDIRECTS} redirects.")
+
+
+def _check_public(url: str, policy: FetchPolicy, deadline: Deadline) -> None:
+    """check_public within the fetch's deadline: a look-up that outlasts it is the deadline's error."""
+    try:
+        check_public(url, policy.address_allowed, max(deadline.at - time.monotonic(), 0.0))
+    except FetchError as exc:
+        if isinstance(exc.__cause__, resolver.LookupTimeoutError):
+            raise FetchError(f"{shown(url)} took longer than {policy.timeout_s:g} s.") from exc
+        raise
 
 
 def read_response(response: httpx.Response, url: str, policy: FetchPolicy, deadline: float) -> Fetched:
@@ -105,8 +118,13 @@ def read_response(response: httpx.Response, url: str, policy: FetchPolicy, deadl
         body.extend(part)
         if len(body) > policy.max_bytes:
             raise FetchError(f"{shown(url)} is over the {policy.max_bytes / 1e6:.0f} MB limit.")
-        if time.monotonic() > deadline:
-            raise FetchError(f"{shown(url)} took longer than {policy.timeout_s:g} s.")
+        _in_time(url, policy, deadline)
+    _in_time(url, policy, deadline)  # a body the deadline's shutdown ended is cut off, not whole
     return Fetched(
         url=str(response.url), content_type=content_type, body=bytes(body), charset=response.charset_encoding
     )
+
+
+def _in_time(url: str, policy: FetchPolicy, deadline: float) -> None:
+    if time.monotonic() >= deadline:
+        raise FetchError(f"{shown(url)} took longer than {policy.timeout_s:g} s.")

@@ -14,13 +14,17 @@ A date is kept only when it names a day: "December 2004" or "November 17" (no ye
 None rather than a guessed day. The date is the calendar day the publisher wrote (its own
 time zone), as feeds and pages state it. Numeric dates follow dateutil's default,
 month first ("3/4/2005" is 4 March).
+
+A date before 1800 or more than a day after today (a feed's "99999-99-99", read as
+9999-12-01; a JSONL "-0001-01-01") is no article's date: it is dropped, never clamped,
+and the item's result says so (`Dated.note`, shown as the article's note in the summary).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
@@ -46,6 +50,8 @@ _DATELINE = re.compile(
 )
 _MAX_DATE_CHARS = 64
 _DEFAULTS = (datetime(1900, 1, 1), datetime(1904, 2, 2))  # two defaults reveal a missing part
+EARLIEST = date(1800, 1, 1)
+LATEST_AHEAD = timedelta(days=1)  # a publisher a time zone ahead may date its article tomorrow
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class Dated:
 
     date: str | None
     source: DateSource | None
+    note: str | None = None  # why a date the article gave was dropped
 
 
 def parse_date(value: object) -> str | None:
@@ -79,16 +86,32 @@ def find_dateline(text: str) -> str | None:
     return parse_date(match.group("date")) if match else None
 
 
-def date_of(declared: object, text: str) -> Dated:
+def date_of(declared: object, text: str, today: date | None = None) -> Dated:
     """The date an article declares (metadata, front matter, feed, page meta), else its
-    dateline's."""
+    dateline's; one outside 1800 .. tomorrow is dropped, with a note."""
+    today = today or datetime.now(UTC).date()
     published = parse_date(declared)
+    note = None
+    if published and not in_range(published, today):
+        note, published = _dropped(published), None
     if published:
         return Dated(published, "published")
     dateline = find_dateline(text)
+    if dateline and not in_range(dateline, today):
+        note, dateline = note or _dropped(dateline, "its dateline's "), None
     if dateline:
-        return Dated(dateline, "dateline")
-    return Dated(None, None)
+        return Dated(dateline, "dateline", note)
+    return Dated(None, None, note)
+
+
+def in_range(iso_day: str, today: date | None = None) -> bool:
+    """True for a day from 1800-01-01 to a day after `today` (UTC's by default)."""
+    latest = (today or datetime.now(UTC).date()) + LATEST_AHEAD
+    return EARLIEST.isoformat() <= iso_day <= latest.isoformat()
+
+
+def _dropped(iso_day: str, whose: str = "") -> str:
+    return f"{whose}date {iso_day} is before 1800 or in the future: dropped, not stored"
 
 
 def with_first_seen(article: Article, record: ArticleRecord | None, now: datetime | None = None) -> Article:

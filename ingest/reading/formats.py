@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html as html_entities
 import io
 import logging
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from ingest.errors import SourceError
@@ -129,8 +131,7 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
     site = parsed.feed.get("title")
     entries = []
     for entry in parsed.entries:
-        content = entry.get("content", [{}])[0].get("value") or entry.get("summary") or ""
-        text = as_paragraphs(parse_html_fragment(content)) if content else ""
+        text = as_paragraphs(_detail_text(*entry.get("content", []), entry.get("summary_detail")))
         published = entry.get("published") or entry.get("updated")
         struct = entry.get("published_parsed") or entry.get("updated_parsed")
         date = (
@@ -140,7 +141,7 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
         )
         draft = Draft(
             text=text,
-            title=entry.get("title"),
+            title=_detail_text(entry.get("title_detail")) or None,
             url=entry.get("link"),
             date=date,
             author=entry.get("author"),
@@ -150,16 +151,30 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
     return entries
 
 
+def _detail_text(*details: Any) -> str:
+    """The first non-empty of a feed entry's text constructs (content, summary, title) as
+    text: HTML read once (its entities decoded: "AT&amp;T" is "AT&T"), plain text as it is."""
+    for detail in details:
+        value = str((detail or {}).get("value") or "")
+        if value.strip():
+            return parse_html_fragment(value) if "html" in str(detail.get("type", "html")) else value
+    return ""
+
+
 def parse_html_fragment(html: str) -> str:
-    """Text of a small HTML fragment (a feed entry's content), paragraphs kept."""
+    """Text of a small HTML fragment (a feed entry's content), as a page's is read: entities
+    decoded once, scripts, styles and comments dropped, paragraphs kept."""
+    from lxml import etree
     from lxml import html as lxml_html
 
     if "<" not in html:
-        return html
+        return html_entities.unescape(html)
     try:
         root = lxml_html.fromstring(f"<div>{html}</div>")
-    except (ValueError, TypeError):
-        return re.sub(r"<[^>]+>", " ", html)
+    except (ValueError, TypeError, etree.ParserError):
+        return html_entities.unescape(re.sub(r"<[^>]+>", " ", html))
+    for hidden in list(root.iter("script", "style", "noscript", "template", etree.Comment)):
+        hidden.drop_tree()
     for block in root.iter("p", "br", "li", "div", "h1", "h2", "h3", "h4", "blockquote"):
         block.tail = "\n" + (block.tail or "")
     return str(root.text_content())
@@ -203,6 +218,7 @@ def finish(
         author=field(valid_text(draft.author or "")),
         source=field(valid_text(draft.source or source or "")),
         date_source=dated.source,
+        note=dated.note,
     )
 
 

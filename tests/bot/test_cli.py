@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -89,22 +90,22 @@ def test_eval_writes_predictions_in_the_shared_format(tmp_path: Path) -> None:
                 texts[hit["article_id"]]
             )
     assert isinstance(figures, dict) and figures["questions"] == 6
-    assert figures["recall_at_5"] >= 0.8  # the slice is small: every gold passage is found
+    assert figures["recall_at_5"] == 1.0  # the slice is small: every gold passage is found
     hits = sum(
         any(normalize(a) in normalize(row["answer"]) for a in q["answers"])
         for q, row in zip(load_jsonl(questions), rows, strict=True)
     )
     assert figures["answer_hit"] == round(hits / 6, 4)
 
+    scorer = REPO.parent / "shared" / "eval" / "score.py"
+    if not scorer.exists():
+        pytest.skip(f"{scorer} is not beside this checkout: no cross-check with the shared scorer")
     reference = subprocess.run(
-        [sys.executable, str(REPO.parent / "shared" / "eval" / "score.py"), str(questions), str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, str(scorer), str(questions), str(out)], capture_output=True, text=True, check=False
     )
-    if reference.returncode == 0:  # the shared scorer agrees with ours where it is present
-        theirs = json.loads(reference.stdout)
-        assert theirs["recall@5"] == figures["recall_at_5"] and theirs["answer_hit"] == figures["answer_hit"]
+    assert reference.returncode == 0, f"the shared scorer failed on our predictions: {reference.stderr}"
+    theirs = json.loads(reference.stdout)
+    assert theirs["recall@5"] == figures["recall_at_5"] and theirs["answer_hit"] == figures["answer_hit"]
 
 
 def test_offsets_map_back_to_the_text_as_given(tmp_path: Path) -> None:

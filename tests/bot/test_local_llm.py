@@ -1,6 +1,7 @@
 """The LLM path with a real model: SmolLM2-135M-Instruct served in-process by xllamacpp on
-127.0.0.1. A tiny model: it rarely cites and may invent, so the assertions are loose
-(the answer holds London either way) and the structure must always be valid."""
+127.0.0.1. A tiny model: it rarely cites and may invent, so its answer may fail the check
+(the reply then holds the quote, London either way); but it must have answered, and the
+structure must always be valid."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.generative import UNSUPPORTED
 from bot.answering.llm import ChatBackend, make_chat_model, packaged_gguf
 from bot.app import App
 from bot.settings import Settings
@@ -26,7 +28,10 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def local_backend() -> Iterator[ChatBackend]:
-    settings = Settings(_env_file=None, llm_provider="local", llm_threads=1, llm_max_tokens=96)  # type: ignore[call-arg]
+    # a generous timeout: this tests that the model answers, not how fast (bench/ measures that)
+    settings = Settings(
+        _env_file=None, llm_provider="local", llm_threads=1, llm_max_tokens=96, llm_timeout_s=300
+    )  # type: ignore[call-arg]
     backend = make_chat_model(settings)
     assert backend is not None and backend.name.startswith("local:")
     yield backend
@@ -39,15 +44,17 @@ def test_local_model_answers_the_sample_question(
     run_ingest(settings, [str(samples)], ingestor=App(settings, embedder=embedder).ingestor)
     engine = App(settings, embedder=embedder, chat=local_backend).engine
 
-    answer = engine.answer(REPO_SAMPLE_QUESTION)
+    partials: list[str] = []
+    answer = engine.answer(REPO_SAMPLE_QUESTION, on_partial=partials.append)
 
-    assert not answer.refused and answer.mode in ("llm", "fallback")
+    # the model answered: it streamed text, and a fallback can only be its answer failing the
+    # check (a model that raises every time gives UNAVAILABLE and streams nothing)
+    assert partials and partials[-1].strip(), "the local model produced no text"
+    assert not answer.refused and (answer.mode == "llm" or answer.note == UNSUPPORTED), answer
     assert "London" in answer.text and answer.citations
     assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     for c in answer.citations:
         assert f"[{c.number}]" in answer.text and c.quote
-    if answer.mode == "fallback":
-        assert answer.note
 
 
 def test_unanswerable_question_never_reaches_the_model(

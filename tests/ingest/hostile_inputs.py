@@ -12,6 +12,7 @@ import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Literal
 
 GOOD_TEXT = (
     "The city council approved a new budget on Tuesday after a long debate. Spending on "
@@ -103,6 +104,21 @@ def hostile_jsonl() -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
+LATIN1_FRENCH = "Brûlé coûte trente euros, dit le chef.".encode("latin-1")  # was read as ISO-8859-2
+UTF8_STRAY = "Café Müller reopened on Monday".encode() + b" \x92 after the storm."  # one stray byte
+
+
+def dated_feed(pub_date: str) -> bytes:
+    """An RSS feed of one entry (its own text, no link) dated `pub_date`."""
+    item = (
+        f"<item><title>Far</title><guid>far-1</guid><pubDate>{pub_date}</pubDate>"
+        f"<description>{GOOD_TEXT}</description></item>"
+    )
+    return (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>Site</title>{item}</channel></rss>".encode()
+    )
+
+
 def slow_feed(base: str, entries: int) -> bytes:
     """An RSS feed whose entries link to `base`/slow/N, with their own text as fallback."""
     items = "".join(
@@ -114,10 +130,40 @@ def slow_feed(base: str, entries: int) -> bytes:
     return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'.encode()
 
 
+TRICKLED = (GOOD_TEXT + "\n\n") * 20  # an article long enough to be stored from its first part
+Framing = Literal["headers", "close", "chunked", "length", "hang"]
+
+
+def _trickle(conn: socket.socket, framing: Framing, delay_s: float, stop: threading.Event) -> None:
+    """Answer one request: with `framing` "headers" the whole response one byte every
+    `delay_s`; else the headers at once, then the body so (close-delimited, chunked, with a
+    Content-Length), or nothing ("hang")."""
+    body = TRICKLED.encode()
+    framed = {"close": b"", "chunked": b"Transfer-Encoding: chunked\r\n", "hang": b""}
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + framed.get(
+        framing, b"Content-Length: %d\r\n" % len(body)
+    )
+    head += b"Connection: close\r\n\r\n"
+    pieces = [bytes([b]) for b in head + body] if framing == "headers" else [head]
+    if framing in ("close", "length"):
+        pieces += [bytes([b]) for b in body]
+    elif framing == "chunked":
+        pieces += [b"1\r\n" + bytes([b]) + b"\r\n" for b in body] + [b"0\r\n\r\n"]
+    for number, piece in enumerate(pieces):
+        if (number or framing == "headers") and stop.wait(delay_s):
+            return
+        try:
+            conn.sendall(piece)
+        except OSError:
+            return
+    if framing == "hang":
+        stop.wait()
+
+
 @contextmanager
-def trickling_server(delay_s: float, feed_entries: int = 0) -> Iterator[str]:
-    """A raw HTTP server on 127.0.0.1 that sends each response one byte every `delay_s`
-    seconds, except /feed (with `feed_entries`): a feed of its own slow pages, at once.
+def trickling_server(delay_s: float, feed_entries: int = 0, framing: Framing = "headers") -> Iterator[str]:
+    """A raw HTTP server on 127.0.0.1 that sends each response slowly (see `_trickle`),
+    except /feed (with `feed_entries`): a feed of its own slow pages, at once.
     Yields its base URL."""
     listener = socket.create_server(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{listener.getsockname()[1]}"
@@ -130,13 +176,7 @@ def trickling_server(delay_s: float, feed_entries: int = 0) -> Iterator[str]:
                 head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\r\n"
                 conn.sendall(head + slow_feed(base, feed_entries))
                 return
-            for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + b"x" * 10_000:
-                if stop.wait(delay_s):
-                    return
-                try:
-                    conn.sendall(bytes([byte]))
-                except OSError:
-                    return
+            _trickle(conn, framing, delay_s, stop)
 
     def serve() -> None:
         listener.settimeout(0.2)

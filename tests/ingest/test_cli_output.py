@@ -57,6 +57,8 @@ def test_titles_texts_and_paths_holding_markup_are_printed_as_text(tmp_path: Pat
         ["ask", "who?", "-k", "0", "--json"],
         ["ask", "who?", "-k", "abc", "--json"],
         ["ask", "who?", "--since", "last tuesday-ish", "--json"],
+        ["ask", "who?", "--since", "2023-06-01garbage", "--json"],  # was read as 2023-06-01
+        ["ask", "who?", "--until", "2023-06-01T", "--json"],
     ],
 )
 def test_ask_json_always_prints_one_json_object(args: list[str]) -> None:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from bot.cli_ingest import print_summary
 from bot.settings import Settings
 from ingest.fetching import FetchPolicy
 from ingest.identity.dates import date_of, find_dateline, parse_date, with_first_seen
 from ingest.pipeline import Ingestor
 from ingest.reading.formats import parse_feed, parse_html, parse_markdown
 from ingest.sources import SourceOptions, iter_items
+from tests.ingest import hostile_inputs as hostile
 from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder, canonical_model_name
 from vectorstore.models import Article, ArticleRecord
@@ -127,3 +131,41 @@ def test_wikinews_dates_and_datelines_are_all_read() -> None:
     sources = [date_of(r.get("date"), r["text"]).source for r in rows]
     assert sources.count("published") == sum(1 for r in rows if r.get("date")) == 27
     assert sources.count("dateline") == 13
+
+
+def test_a_date_outside_1800_to_tomorrow_is_dropped_not_clamped() -> None:
+    today = date(2026, 3, 20)
+    text = "The council met on Tuesday to approve the budget."
+    assert date_of("2026-03-21", text, today).date == "2026-03-21"  # a time zone ahead: tomorrow
+    assert date_of("1800-01-01", text, today).date == "1800-01-01"
+    for declared in ("2026-03-22", "1799-12-31", "9999-12-01", "-0001-01-01"):
+        dated = date_of(declared, text, today)
+        assert (dated.date, dated.source) == (None, None), declared
+        assert dated.note and "before 1800 or in the future" in dated.note, declared
+    dated = date_of("2999-01-01", "March 19, 2026\n\nPORT AVEL - Waters recede.", today)
+    assert (dated.date, dated.source) == ("2026-03-19", "dateline") and dated.note  # the dateline's, noted
+
+
+def test_impossible_feed_and_jsonl_dates_are_dropped_with_a_note(
+    settings: Settings, embedder: Embedder, tmp_path: Path
+) -> None:
+    feed = tmp_path / "feed.rss"
+    feed.write_bytes(hostile.dated_feed("99999-99-99"))
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(
+        json.dumps(
+            {"id": "old", "title": "Old", "text": "The council met on Tuesday.", "date": "-0001-01-01"}
+        )
+        + "\n"
+    )
+    store = ChromaStore(settings, canonical_model_name(settings.embedding_model))
+    report = Ingestor(store, embedder).run(
+        iter_items([str(feed), str(rows)], SourceOptions(fetch=FetchPolicy()))
+    )
+    assert report.ok and [o.status for o in report.outcomes] == ["added", "added"]
+    for outcome in report.outcomes:  # was stored as 9999-12-01 and 0001-01-01
+        assert outcome.reason and "before 1800 or in the future" in outcome.reason, outcome
+    assert {r.date for r in store.records().values()} == {None}
+    shown = io.StringIO()
+    print_summary(report, Console(file=shown, width=300))
+    assert shown.getvalue().count("before 1800 or in the future") == 2  # the plain summary says so too

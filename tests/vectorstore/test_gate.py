@@ -2,45 +2,54 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
 from vectorstore.chroma.gate import Gate
 
 
+def _until(state: Callable[[], bool], what: str) -> None:
+    """Wait for a state of the gate (not for a time that stands in for it)."""
+    deadline = time.monotonic() + 5
+    while not state():
+        assert time.monotonic() < deadline, f"the gate never reached: {what}"
+        time.sleep(0.002)
+
+
 def test_a_swap_waits_for_the_read_under_way_and_holds_new_reads_back() -> None:
-    gate, events = Gate(), []
-    reading, swapping = threading.Event(), threading.Event()
-
-    def reader() -> None:
-        with gate.shared():
-            reading.set()
-            swapping.wait(5)
-            time.sleep(0.1)  # the swap has been asked for: it must not start before this read ends
-            events.append("read done")
-
-    def swapper() -> None:
-        reading.wait(5)
-        swapping.set()
-        with gate.exclusive():
-            events.append("swap")
-            time.sleep(0.1)
-            events.append("swap done")
+    gate, events, failures = Gate(), [], []
+    reading = threading.Event()
 
     def late_reader() -> None:
-        swapping.wait(5)
-        deadline = time.monotonic() + 5
-        while not gate._swapping and time.monotonic() < deadline:  # arrives while the swap waits
-            time.sleep(0.005)
         with gate.shared():
             events.append("late read")
 
-    threads = [threading.Thread(target=f) for f in (reader, swapper, late_reader)]
+    late = threading.Thread(target=late_reader)
+
+    def reader() -> None:
+        try:
+            with gate.shared():
+                reading.set()
+                _until(gate.swap_asked, "a swap asked for while this read runs")
+                late.start()  # a read arriving while the swap waits for this one
+                _until(lambda: gate.held_back() == 1, "the late read held back")
+                events.append("read done")
+        except AssertionError as exc:
+            failures.append(str(exc))
+
+    def swapper() -> None:
+        reading.wait(5)
+        with gate.exclusive():
+            events.append("swap")
+            events.append("swap done")
+
+    threads = [threading.Thread(target=f) for f in (reader, swapper)]
     for t in threads:
         t.start()
-    for t in threads:
+    for t in [*threads, late]:
         t.join(10)
-    assert events == ["read done", "swap", "swap done", "late read"]
+    assert not failures and events == ["read done", "swap", "swap done", "late read"], (failures, events)
 
 
 def test_a_read_inside_a_read_does_not_wait_for_a_swap_that_waits_for_it() -> None:
@@ -51,7 +60,7 @@ def test_a_read_inside_a_read_does_not_wait_for_a_swap_that_waits_for_it() -> No
     def read_twice() -> None:
         with gate.shared():
             outer_in.set()
-            time.sleep(0.1)  # the swap is now waiting for this read
+            _until(gate.swap_asked, "the swap waiting for this read")
             with gate.shared():
                 nested_done.set()
 

@@ -21,6 +21,7 @@ class Gate:
         self._cond = threading.Condition()
         self._readers = 0
         self._swapping = False
+        self._held = 0  # reads waiting for a swap to end
         self._depth = threading.local()
         self._turn = threading.RLock()  # who may swap (re-entrant: a swapper may reopen again)
 
@@ -30,7 +31,9 @@ class Gate:
         if depth == 0:
             with self._cond:
                 while self._swapping:
+                    self._held += 1
                     self._cond.wait()
+                    self._held -= 1
                 self._readers += 1
         self._depth.n = depth + 1
         try:
@@ -41,6 +44,16 @@ class Gate:
                 with self._cond:
                     self._readers -= 1
                     self._cond.notify_all()
+
+    def swap_asked(self) -> bool:
+        """True while a swap waits for the reads under way or runs."""
+        with self._cond:
+            return self._swapping
+
+    def held_back(self) -> int:
+        """How many reads are waiting for a swap to end."""
+        with self._cond:
+            return self._held
 
     def reading(self) -> bool:
         """True on a thread inside shared()."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vectorstore.models import GLOBAL_SCOPE, ArticleRecord, parse_date
+from vectorstore.models import GLOBAL_SCOPE, ArticleRecord, parse_date, parse_day
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Filters:
     def __post_init__(self) -> None:
         for name in ("since", "until"):
             raw = getattr(self, name)
-            if raw is not None and parse_date(raw) is None:
+            if raw is not None and parse_day(raw) is None:
                 raise ValueError(f"{name} must be a date like 2023-06-30, not {raw!r}")
 
     def admits(self, record: ArticleRecord) -> bool:

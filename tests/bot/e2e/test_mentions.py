@@ -93,3 +93,37 @@ async def test_the_bot_remembers_a_bounded_number_of_threads_and_turns(
     await discord.wait_for(lambda: remembered.get(last.id, [""])[-1] == follow_ups[-1], 15, "the last turn")
     assert list(remembered) == [threads[1].id, threads[2].id]  # the oldest thread was let go
     assert remembered[last.id] == recent(follow_ups)
+
+
+def _pings_no_one(discord: DiscordStandIn) -> None:
+    """Every message the bot posted said, on the wire, that it may ping no one, and shows
+    the question's @everyone neutralised."""
+    sent = [r.body for r in discord.requests if r.route == "create_message"]
+    assert sent, "the bot posted nothing"
+    for body in sent:
+        mentions = body["allowed_mentions"]
+        assert mentions["parse"] == [] and not mentions.get("users") and not mentions.get("roles"), body
+        assert not mentions.get("replied_user"), body
+        assert "@everyone" not in str(body.get("content", "")) + str(body.get("embeds", "")), body
+
+
+@pytest.mark.parametrize("where", ["new thread", "member's thread", "channel"])
+async def test_a_mention_carrying_everyone_pings_no_one_wherever_it_is_answered(
+    where: str, bot: NewsBot, discord: DiscordStandIn, guild: Guild, member: User
+) -> None:
+    general = discord.channel(guild, "general")
+    question = f"@everyone {BRIDGE} @here"
+    if where == "new thread":
+        await discord.say(general, member, question)
+        await discord.wait_for(lambda: discord.threads_of(general), 15, "a thread")
+        reply = await bot_reply(discord, discord.threads_of(general)[0])
+    elif where == "member's thread":
+        thread = await discord.start_thread(general, member, "bridge works")
+        await discord.say(thread, member, question)
+        reply = await bot_reply(discord, thread)
+    else:  # no thread can be made: the reply is posted in the channel
+        guild.bot_permissions &= ~limits.CREATE_PUBLIC_THREADS
+        await discord.say(general, member, question)
+        reply = await bot_reply(discord, general)
+    assert "1 April" in text_of(reply) or "reference" in reply["content"]
+    _pings_no_one(discord)

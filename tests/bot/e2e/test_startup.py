@@ -47,7 +47,9 @@ async def test_starts_syncs_answers_and_stops_cleanly_on_sigterm(
     bot.signal(signal.SIGTERM)  # the answer is in flight (deferred): it is finished, not lost
     assert await bot.wait(STOP_S) == 0, bot.text
     assert time.monotonic() - started < STOP_S
-    assert answered(asked) and "pay" in text_of(asked.messages[-1])
+    final = asked.messages[-1]  # the answer itself, with its sources: not a refusal quoting "pay deal"
+    assert answered(asked) and final.get("embeds"), text_of(final)
+    assert "4.5 percent rise" in final["embeds"][0]["description"], text_of(final)
     assert asked.deferral_s is not None and asked.deferral_s < INTERACTION_DEADLINE_S
     assert discord.gateway.log.close_codes[-1] == 1000, bot.text  # closed, not dropped: Discord ends the session
     assert "Traceback" not in bot.text
