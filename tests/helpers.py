@@ -7,10 +7,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vectorstore.embedding import Embedder
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 REPO_SAMPLE_QUESTION = "where is OpenAI's first international office?"
 
@@ -136,3 +141,15 @@ def serving(routes: dict[str, Route], host: str = "127.0.0.1") -> Iterator[Local
     with LocalServer(host) as server:
         server.routes.update(routes)
         yield server
+
+
+def ingested_app(data: Path, articles: Path, embedder: Embedder, onnx_dir: Path, added: int) -> App:
+    """An App over a fresh store in `data` holding the fixture `articles` (all `added`)."""
+    from bot.app import App
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, newsdesk_data_dir=data, embedding_onnx_dir=onnx_dir)  # type: ignore[call-arg]
+    app = App(settings, embedder=embedder, chat=None)
+    report = app.ingest([str(articles)])
+    assert report.ok and report.count("added") == added
+    return app

@@ -44,6 +44,10 @@ _WORKS = words(
 _PLACE_SUFFIX = re.compile(
     r"\s(?:County|Island|Islands|Park|Province|State|City|Valley|Bay|River|Lake|Mountains?|Sea)$"
 )
+_COMMON_SHAPE = re.compile(
+    r"(?:ly|ous|ive|ing|ed|al|ful|less|able|ible|ment|ness|tion|sion|ity|ers|ors|ies|ts|es|ic|ary|ory|ant|ent)$"
+)
+_ATTRIBUTION = re.compile(r"\s+(?:said|says|told|reported|announced|added|wrote)\b")
 _BEFORE_PLACE = re.compile(r"\b(?:in|from|to|near|across|at|of|into)\s+(?:the\s+)?(?:[\w-]+\s+)?$")
 
 
@@ -134,6 +138,8 @@ def _weighed(text: str, span: Span, want: Wanted) -> Span:
         return _with(span, 0)  # "the popular South Korean show": describes, does not name
     if want.kind is Want.PLACE:
         return _with(span, _place_strength(text, span, want))
+    if _ATTRIBUTION.match(text, span.end) and re.search(r",\s*(?:the\s+)?$", text[: span.start]):
+        return _with(span, 1)  # "..., the Teamwork Union said": who says it, not what is asked
     names = [w for w in span.text.split() if w.lower().strip(".") not in HONORIFIC]
     if want.kind is Want.PERSON:
         if places.kinds_of(span.text):
@@ -178,11 +184,17 @@ def _opening(word: str) -> bool:
 
 
 def _looks_named(word: str, context: str) -> bool:
-    """A word opening a sentence is a name if it is possessive, a listed place, or written
-    with its capital somewhere in the middle of a sentence of the passage."""
+    """A word opening a sentence is a name if it is possessive, a listed place, written
+    with its capital in the middle of a sentence of the passage, or not shaped like a
+    common word: written in lower case elsewhere, or with an ending English words have
+    ("Dangerous", "Drivers", "Approximately")."""
     if word.endswith(("’s", "'s")) or set(tokenize(word)) & places.TOKENS:
         return True
-    return bool(re.search(rf"[\w,;:]\s+{re.escape(word)}\b", context))
+    if re.search(rf"[\w,;:]\s+{re.escape(word)}\b", context):
+        return True
+    if re.search(rf"\b{re.escape(word.lower())}\b", context):
+        return False  # "Drivers voted ... the drivers": a common word
+    return not _COMMON_SHAPE.search(word.lower())
 
 
 @lru_cache(maxsize=4096)

@@ -24,10 +24,11 @@ from vectorstore.lexical import tokenize
 from vectorstore.sentences import Sentence
 
 # Chosen on bench/realtimeqa.py's 2022 tuning set and squad-dev outside sample1000.
-ANSWER_MARGIN = 0.2  # evidence below the best that a sentence with the answer may have
+ANSWER_MARGIN = 0.25  # evidence below the best that a sentence with the answer may have
 ANSWER_BONUS = 0.15  # added for a span of the wanted kind (x its strength / 2)
 NO_ANSWER = 0.05  # taken off a quote with no span of the kind the question wants
-JOINED = 1  # strength a span loses when it stands in the neighbour, not the sentence
+STRONGEST = 3  # answer_spans' strongest span: a sentence that has one needs no neighbour
+JOINED = 0  # strength a span loses when it stands in the neighbour, not the sentence
 RESTATES = 0.2  # a unit whose words are this new to the question, or less, restates it
 _LEANS = re.compile(r"(?:he|she|it|they|this|that|these|those|his|her|its|their|there|the latter)\b", re.I)
 
@@ -73,15 +74,16 @@ def unit(
     scores: Scores | None = None,
 ) -> Quote:
     """The sentence, or the sentence with the neighbour it needs (within `max_chars`):
-    - the neighbour that names the wanted answer when the sentence does not (of two, the
-      stronger span, then the neighbour with more evidence of its own, in `scores`);
+    - the neighbour that names the wanted answer more surely than the sentence does (of
+      two, the stronger span, then the neighbour with more evidence of its own, `scores`);
     - the next sentence when it leans on this one ("She won this by only 129 votes."),
       the previous one when this one opens by leaning on it.
     """
     before, after = around
     alone = marked(Quote(candidate, candidate.text, candidate.start, candidate.end), want)
-    if want.typed and alone.mark is None:
-        found = [(_weaker(q), n) for q, n in _with_neighbours(want, candidate, around, max_chars) if q.mark]
+    if want.typed and alone.strength < STRONGEST:
+        found = [(_weaker(q), n) for q, n in _with_neighbours(want, candidate, around, max_chars)]
+        found = [(q, n) for q, n in found if q.strength > alone.strength]
         if found:
             score = (scores or {}).get
             return max(found, key=lambda qn: (qn[0].strength, score(_key(candidate, qn[1]), 0.0)))[0]
@@ -108,7 +110,7 @@ def _with_neighbours(
 
 
 def _weaker(quote: Quote) -> Quote:
-    strength = max(1, quote.strength - JOINED)
+    strength = max(1, quote.strength - JOINED) if quote.mark else 0
     return Quote(quote.candidate, quote.text, quote.start, quote.end, quote.mark, strength)
 
 

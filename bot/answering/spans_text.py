@@ -45,7 +45,10 @@ NOT_NAMES = words(
     """the a an in on at of for by from to and or but if as after before during since while when
     where what which who how this that these those it its he she they we you i his her their our
     there here some many most more all any each every no not new last next first according
-    meanwhile however still also now then yes so"""
+    meanwhile however still also now then yes so much few both either another other such even
+    just only already yet though although despite because unlike instead today tonight yesterday
+    earlier later once officials police experts critics scientists researchers people residents
+    authorities analysts many several two three four five six seven eight nine ten"""
 )
 
 

@@ -13,6 +13,7 @@ import pytest
 from bot.answering.engine import AnswerEngine, AnswerOptions
 from bot.app import App
 from bot.settings import Settings
+from tests.helpers import ingested_app
 from vectorstore.embedding import Embedder
 from vectorstore.retrieval import Filters
 
@@ -24,11 +25,7 @@ COPIES = {"tessaly-wire", "tessaly-herald", "tessaly-coastal", "tessaly-morning"
 
 @pytest.fixture(scope="module")
 def news_app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, onnx_dir: Path) -> Iterator[App]:
-    data = tmp_path_factory.mktemp("news_time")
-    settings = Settings(_env_file=None, newsdesk_data_dir=data, embedding_onnx_dir=onnx_dir)  # type: ignore[call-arg]
-    app = App(settings, embedder=embedder, chat=None)
-    report = app.ingest([str(FIXTURE)])
-    assert report.ok and report.count("added") == 13
+    app = ingested_app(tmp_path_factory.mktemp("news_time"), FIXTURE, embedder, onnx_dir, 13)
     yield app
 
 
