@@ -117,6 +117,9 @@ def ingest(
     raise typer.Exit(ingest_command(lambda progress: app_.ingest(targets, progress), as_json, quiet))
 
 
+ANSWER_STYLE = "bold yellow"  # the words that answer, inside the quote
+
+
 def print_answer(answer: Answer, console: Console) -> None:
     """Article text is printed as Text, never read as rich markup ("[/]" in a title)."""
     if answer.refused:
@@ -124,10 +127,15 @@ def print_answer(answer: Answer, console: Console) -> None:
         if answer.nearest is not None:  # a near miss: what the articles do say, not an answer
             console.print(_source(answer.nearest, "(the closest the articles come, not an answer)"))
         return
-    console.print(Text(answer.text), highlight=False)
+    text = Text(answer.text)
+    if (mark := answer.mark()) is not None:
+        text.stylize(ANSWER_STYLE, *mark)
+    console.print(text, highlight=False)
     for c in answer.citations:
         console.print(_source(c), highlight=False)
         quote = Text(f"      “{c.quote}” (characters {c.start}–{c.end})", style="dim")
+        if c.mark is not None:
+            quote.stylize(ANSWER_STYLE, 7 + c.mark[0], 7 + c.mark[1])
         console.print(quote, highlight=False)
         if c.updates is not None:
             console.print(Text(f"      a later report, [{c.updates}], updates this", style="dim"))

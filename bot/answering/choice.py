@@ -118,12 +118,20 @@ def _key(candidate: Candidate, sentence: Sentence) -> tuple[str, int]:
     return (candidate.passage.article.id, sentence.start)
 
 
+def _near(text: str, start: int, end: int, want: Wanted) -> bool:
+    """Whether a plain word of the question stands within a few words of the span ("office
+    in London" for "where is OpenAI's office?", not "OpenAI, the San Francisco company")."""
+    around = " ".join(text[:start].split()[-4:] + text[end:].split()[:2])
+    return bool(set(tokenize(around)) & want.plain)
+
+
 def marked(quote: Quote, want: Wanted) -> Quote:
-    """The quote with its strongest answer span marked (the first of equals)."""
+    """The quote with its strongest answer span marked: of equals, one beside a word of
+    the question, then the first."""
     spans = answer_spans(quote.text, want, quote.candidate.passage.text)
     if not spans:
         return quote
-    best = max(spans, key=lambda s: (s.strength, -s.start))
+    best = max(spans, key=lambda s: (s.strength, _near(quote.text, s.start, s.end, want), -s.start))
     mark = (quote.start + best.start, quote.start + best.end)
     return Quote(quote.candidate, quote.text, quote.start, quote.end, mark, best.strength)
 

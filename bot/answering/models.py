@@ -52,6 +52,16 @@ class Answer:
     # sentence they do have, quoted and cited, never an answer (answerability.py).
     nearest: Citation | None = None
 
+    def mark(self) -> tuple[int, int] | None:
+        """Where the words that answer stand in `text` (a quoted answer: the first
+        citation's mark), for the doors to show in bold; None when not located."""
+        if self.refused or not self.citations:
+            return None
+        first = self.citations[0]
+        if first.mark is None or not self.text.startswith(first.quote):
+            return None
+        return first.mark
+
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question,

@@ -43,6 +43,7 @@ class Wanted:
     head: str | None  # the wh-phrase's noun as written ("company", "island"), if any
     question_tokens: frozenset[str]  # what the question already says (tokenize())
     counted: frozenset[str] = frozenset()  # "how many baby swings": the things counted
+    plain: frozenset[str] = frozenset()  # the question's words written in lower case (not names)
 
     @property
     def typed(self) -> bool:
@@ -91,6 +92,9 @@ _NAMED = re.compile(
 _REASON_AFTER_WHAT = re.compile(r"^(?:caused|prompted|led\s+to|is\s+behind|was\s+behind)\b", re.I)
 _AUXILIARIES = words("is was are were do does did has have had will would can could should may might must")
 _COPULAS = words("is was are were")
+# counted words too common to tell one number from another ("8,000 people are in shelters"
+# is no answer to "how many people have died?")
+_VAGUE_COUNTS = frozenset(tokenize("people persons individuals residents times things years days"))
 _WH = re.compile(r"\b(how|what|which|who|whom|whose|where|when|why)\b", re.I)
 _SIMPLE = {"who": Want.PERSON, "whom": Want.PERSON, "whose": Want.PERSON, "where": Want.PLACE}
 _SIMPLE |= {"when": Want.TIME, "why": Want.REASON}
@@ -108,14 +112,15 @@ def wanted(question: str) -> Wanted:
     wh-word of its asking sentence that says one."""
     asking = last_question(question)
     tokens = frozenset(tokenize(question))
+    plain = frozenset(tokenize(" ".join(w for w in question.split() if not w[:1].isupper())))
     for m in _WH.finditer(asking):
         word, rest = m.group(1).lower(), asking[m.end() :].strip()
         found = _SIMPLE.get(word) or (_how(rest) if word == "how" else _what(rest))
         if found is not None:
             kind = found[0] if isinstance(found, tuple) else found
             counted = _counted(rest) if kind is Want.NUMBER else frozenset()
-            return Wanted(kind, _head_of(found), tokens, counted)
-    return Wanted(Want.OTHER, None, tokens)
+            return Wanted(kind, _head_of(found), tokens, counted, plain)
+    return Wanted(Want.OTHER, None, tokens, plain=plain)
 
 
 def _counted(rest: str) -> frozenset[str]:
@@ -127,7 +132,7 @@ def _counted(rest: str) -> frozenset[str]:
         if word in _AUXILIARIES or word in ("did", "have", "will"):
             break
         out.append(word)
-    return frozenset(tokenize(" ".join(out)))
+    return frozenset(tokenize(" ".join(out))) - _VAGUE_COUNTS
 
 
 def _head_of(found: Want | tuple[Want, str | None]) -> str | None:

@@ -53,14 +53,23 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return parts
 
 
+def bold_mark(text: str, mark: tuple[int, int] | None) -> str:
+    """`text` made safe, with the words at `mark` in bold (the words that answer)."""
+    if mark is None or not 0 <= mark[0] < mark[1] <= len(text):
+        return safe(text)
+    start, end = mark
+    words = discord.utils.escape_markdown(text[start:end])
+    return f"{safe(text[:start])}**{safe(words)}**{safe(text[end:])}"
+
+
 def answer_embed(answer: Answer) -> discord.Embed:
     embed = discord.Embed(
         title=clip(safe(answer.question), EMBED_TITLE),
-        description=clip(safe(answer.text), EMBED_DESCRIPTION),
+        description=clip(bold_mark(answer.text, answer.mark()), EMBED_DESCRIPTION),
         colour=discord.Colour.blurple(),
     )
     for c in answer.citations[:EMBED_FIELDS]:
-        value = f"{_source_line(c)}\n> {safe(c.quote)}{_also(c)}"
+        value = f"{_source_line(c)}\n> {bold_mark(c.quote, c.mark)}{_also(c)}"
         embed.add_field(
             name=clip(f"[{c.number}] {safe(c.title)}", FIELD_NAME),
             value=clip(value, FIELD_VALUE),

@@ -165,3 +165,40 @@ def test_ingest_lowers_its_own_cpu_priority_so_a_bot_beside_it_keeps_its_speed(t
         [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
     )
     assert done.stdout.split()[-2:] == ["0", "7"], done.stderr[-2000:]
+
+
+def test_eval_asks_each_question_on_its_asked_at_day(tmp_path: Path) -> None:
+    """Real news questions (issue #23): `asked_at` sets the clock of each question, and
+    `article_ids` with no answer offsets make retrieval count the whole article."""
+    fixture = FIXTURES / "real_questions"
+    out = tmp_path / "pred.jsonl"
+    args = ["eval", "--articles", str(fixture / "articles.jsonl"), "--questions", str(fixture / "questions.jsonl")]
+    figures = _json([*args, "--out", str(out), "--json"])
+    rows = {row["id"]: row for row in load_jsonl(out)}
+    assert "35" in rows["rq-this-week-then"]["answer"] and "58" not in rows["rq-this-week-then"]["answer"]
+    assert isinstance(figures, dict) and figures["recall_at_5"] == 1.0 and figures["refused"] == 0.0
+    assert figures["answer_hit"] == 1.0, rows
+
+    undated = tmp_path / "undated.jsonl"
+    undated.write_text(
+        "".join(json.dumps({**q, "asked_at": None}) + "\n" for q in load_jsonl(fixture / "questions.jsonl"))
+    )
+    _json([*args[:3], "--questions", str(undated), "--out", str(tmp_path / "u.jsonl"), "--json"])
+    assert "58" in {r["id"]: r for r in load_jsonl(tmp_path / "u.jsonl")}["rq-this-week-then"]["answer"]
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "x", "question": "q?", "answers": [], "article_id": "a", "asked_at": "soon"}) + "\n")
+    refused = runner.invoke(app, [*args[:3], "--questions", str(bad), "--out", str(tmp_path / "b.jsonl")])
+    assert refused.exit_code == 2 and "asked_at 'soon' is not an ISO date" in refused.stderr
+
+
+def test_ask_at_a_past_day_and_the_answer_marked(tmp_path: Path) -> None:
+    fixture = FIXTURES / "real_questions" / "articles.jsonl"
+    runner.invoke(app, ["ingest", str(fixture), "-q"])
+    question = "How many people have died in the Avel floods this week?"
+    then = _json(["ask", question, "--asked-at", "2026-10-04", "--json"])
+    assert isinstance(then, dict) and "35" in then["text"] and "58" not in then["text"]
+    mark = then["citations"][0]["mark"]
+    assert then["citations"][0]["quote"][mark[0] : mark[1]] == "35"
+    wrong = runner.invoke(app, ["ask", question, "--asked-at", "2026-10-04x"])
+    assert wrong.exit_code == 2 and "--asked-at must be a date" in wrong.stderr

@@ -63,3 +63,14 @@ def test_copies_and_later_reports_are_named_under_the_quote() -> None:
     [field] = answer_embed(answer).fields
     assert "also reported by Outlet 0, Outlet 1, Outlet 2, Outlet 3, Outlet 4 and 2 more" in (field.value or "")
     assert "a later report, [2], updates this" in (field.value or "")
+
+
+def test_the_words_that_answer_are_bold_and_nothing_else_changes_meaning() -> None:
+    from bot.discord_app.rendering import bold_mark
+
+    text = "The *Glass Harbor* show, says @everyone, returns."
+    assert bold_mark("Glass Harbor is back.", (0, 12)) == "**Glass Harbor** is back."
+    shown = bold_mark(text, (4, 18))
+    assert shown.startswith("The **\\*Glass Harbor\\*** show") and "@\u200beveryone" in shown
+    assert bold_mark("short", (3, 99)) == "short", "a mark outside the text is ignored"
+    assert bold_mark("plain", None) == "plain"

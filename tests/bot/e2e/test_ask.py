@@ -23,6 +23,7 @@ async def test_ask_answers_with_its_sources(bot: NewsBot, discord: DiscordStandI
     shown = text_of(answer)
     assert "London" in shown and "OpenAI picks London for its first office outside the United States" in shown
     assert "https://newsdesk.example/2023/06/openai-london-office" in str(answer["embeds"])
+    assert "office in **London**," in answer["embeds"][0]["description"], "the words that answer, in bold"
     buttons = [c["custom_id"] for row in answer["components"] for c in row["components"]]
     assert buttons == ["newsdesk:feedback:up", "newsdesk:feedback:down"]
     sent = [r.body for r in discord.requests if r.route in ("followup", "create_message", "webhook_edit")]
