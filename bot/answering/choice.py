@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.answering.answer_spans import answer_spans
+from bot.answering.answer_spans import Span, answer_spans
 from bot.answering.extractive import Candidate
 from bot.answering.wanted import Wanted
 from vectorstore.lexical import tokenize
@@ -28,6 +28,7 @@ ANSWER_MARGIN = 0.25  # evidence below the best that a sentence with the answer 
 ANSWER_BONUS = 0.15  # added for a span of the wanted kind (x its strength / 2)
 NO_ANSWER = 0.05  # taken off a quote with no span of the kind the question wants
 STRONGEST = 3  # answer_spans' strongest span: a sentence that has one needs no neighbour
+TITLED = 1  # strength a span gains when the article's headline names it too
 JOINED = 0  # strength a span loses when it stands in the neighbour, not the sentence
 RESTATES = 0.2  # a unit whose words are this new to the question, or less, restates it
 _LEANS = re.compile(r"(?:he|she|it|they|this|that|these|those|his|her|its|their|there|the latter)\b", re.I)
@@ -131,9 +132,20 @@ def marked(quote: Quote, want: Wanted) -> Quote:
     spans = answer_spans(quote.text, want, quote.candidate.passage.text)
     if not spans:
         return quote
-    best = max(spans, key=lambda s: (s.strength, _near(quote.text, s.start, s.end, want), -s.start))
+    title = frozenset(tokenize(quote.candidate.passage.article.title))
+    strengths = [min(STRONGEST, s.strength + TITLED) if _titled(s, title) else s.strength for s in spans]
+    strength, best = max(
+        zip(strengths, spans, strict=True),
+        key=lambda sb: (sb[0], _near(quote.text, sb[1].start, sb[1].end, want), -sb[1].start),
+    )
     mark = (quote.start + best.start, quote.start + best.end)
-    return Quote(quote.candidate, quote.text, quote.start, quote.end, mark, best.strength)
+    return Quote(quote.candidate, quote.text, quote.start, quote.end, mark, strength)
+
+
+def _titled(span: Span, title: frozenset[str]) -> bool:
+    """A span the headline names too: a news headline names its story's subject."""
+    tokens = tokenize(span.text)
+    return bool(tokens) and tokens[-1] in title
 
 
 def _joined(candidate: Candidate, start: int, end: int, max_chars: int) -> Quote:

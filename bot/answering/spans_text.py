@@ -24,12 +24,13 @@ MONTHS = (
 )
 WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 TIME = re.compile(
-    rf"\b(?:(?:early|mid|late)[\s-]+)?(?:{MONTHS})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?"
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?(?:(?:early|mid|late)[\s-]+)?(?:{MONTHS})"
+    rf"(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?"
     rf"|\b(?:{WEEKDAYS})\b|\b(?:19|20)\d\d\b"
     r"|\b(?:next|this|last|later\s+this|early\s+next|the\s+end\s+of\s+(?:the|this|next))\s+"
     r"(?:week|weekend|month|year|spring|summer|fall|autumn|winter)\b"
-    r"|\b(?:tomorrow|tonight|yesterday)\b|\bin\s+(?:a\s+few|several|\d+|two|three|four|five|six)\s+"
-    r"(?:days|weeks|months|years)\b|\b(?:spring|summer|fall|autumn|winter)\s+(?:of\s+)?(?:19|20)\d\d\b",
+    r"|\b(?:tomorrow|tonight|yesterday)\b|\b(?:in\s+|at\s+least\s+|about\s+|within\s+)?"
+    r"(?:a\s+few|several|\d+|two|three|four|five|six)\s+(?:days|weeks|months|years)\b|\b(?:spring|summer|fall|autumn|winter)\s+(?:of\s+)?(?:19|20)\d\d\b",
 )
 _CAPITAL = r"(?:[A-Z][\w’'.&-]*|i[A-Z]\w*|\d+[A-Z]\w*)"
 CAPITALISED = re.compile(

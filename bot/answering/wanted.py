@@ -85,7 +85,8 @@ _NUMBER_NOUNS = words(
 )
 _TIME_NOUNS = words("year month day date time decade century season week")
 _NAMED = re.compile(
-    r"^(?:is|was|are|were)\s+(?:it|its|the\s+\w+)?\s*(?:called|named)\b|^name\b|^(?:is|was)\s+the\s+name\b"
+    r"^(?:is|was|are|were)\s+(?:it|its|the\s+\w+)?\s*(?:called|named)\b|^name\b"
+    r"|^(?:is|was)\s+(?:the|his|her|its|their)\s+name\b"
     r"|^does\s+.{1,30}\s+stand\s+for\b",
     re.I,
 )
@@ -116,6 +117,8 @@ def wanted(question: str) -> Wanted:
     for m in _WH.finditer(asking):
         word, rest = m.group(1).lower(), asking[m.end() :].strip()
         found = _SIMPLE.get(word) or (_how(rest) if word == "how" else _what(rest))
+        if found == (Want.OTHER, None) and _WH.search(rest):
+            continue  # "began what could be her final act by playing in which tournament?"
         if found is not None:
             kind = found[0] if isinstance(found, tuple) else found
             counted = _counted(rest) if kind is Want.NUMBER else frozenset()
@@ -160,7 +163,7 @@ def _what(rest: str) -> tuple[Want, str | None] | None:
     elif following[:1] and following[0].lower() in _AUXILIARIES:
         return Want.OTHER, None  # "what did the company announce?": the noun is the subject
     for raw in following[:5]:
-        word = re.sub(r"[’']s$", "", raw.lower().strip("’'?,."))
+        word = _singular(re.sub(r"[’']s$", "", raw.lower().strip("’'?,.")))
         if word in _NUMBER_NOUNS:
             return Want.NUMBER, word
         if word in _TIME_NOUNS:
@@ -172,3 +175,9 @@ def _what(rest: str) -> tuple[Want, str | None] | None:
         if word in _NAME_NOUNS:
             return Want.NAME, word
     return Want.OTHER, None
+
+
+def _singular(word: str) -> str:
+    """ "supermarkets" -> "supermarket" when only the singular is listed."""
+    listed = _NUMBER_NOUNS | _TIME_NOUNS | _PERSON_NOUNS | _PLACE_NOUNS | _NAME_NOUNS
+    return word[:-1] if word not in listed and word.endswith("s") and word[:-1] in listed else word
