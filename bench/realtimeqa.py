@@ -26,6 +26,7 @@ question), and newsdesk asked without a date (as `newsdesk eval` read questions 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import subprocess
@@ -60,6 +61,7 @@ TIME_WORDS = re.compile(
     re.I,
 )
 _QUOTES = "“”\"‘’'"
+MIN_TEXT = 800  # a fetched page shorter than this is a consent wall or a video, not the article
 
 
 def git_files(snapshot: Path, folder: str) -> list[str]:
@@ -103,42 +105,87 @@ class Split:
 
 
 def build(snapshot: Path, years: tuple[str, ...]) -> Split:
+    """A year's quizzes with their answering articles: from `<date>_gold.jsonl` where the
+    quiz has one (2022), else the search result (`<date>_gcs.jsonl`) at the address the
+    quiz's own evidence links to, when its text was fetched (2023 on have no gold files)."""
     articles: dict[str, dict[str, Any]] = {}
     questions: list[dict[str, Any]] = []
     for year in years:
         files = git_files(snapshot, f"past/{year}")
-        for gold in sorted(f for f in files if re.search(r"/\d{8}_gold\.jsonl$", f)):
-            quiz = {q["question_id"]: q for q in git_jsonl(snapshot, gold.replace("_gold", "_qa"))}
-            titles = _titles(snapshot, gold, files)
-            for row in git_jsonl(snapshot, gold):
-                q = quiz.get(row["question_id"])
-                found = [r for r in row.get("search_result") or [] if r.get("text") and r.get("url")]
-                if q is None or not found or not q.get("answer"):
+        for quiz_file in sorted(f for f in files if re.search(r"/\d{8}_qa\.jsonl$", f)):
+            gold, search = quiz_file.replace("_qa", "_gold"), quiz_file.replace("_qa", "_gcs")
+            titles = _titles(snapshot, search, files)
+            linked = gold not in files
+            answering = _linked(snapshot, quiz_file, search, files) if linked else _gold(snapshot, gold)
+            for q in git_jsonl(snapshot, quiz_file):
+                found = answering.get(q["question_id"], [])
+                if not found or not q.get("answer"):
                     continue
                 for r in found:
-                    articles.setdefault(r["url"], _article(r, titles))
-                questions.append(_question(q, [r["url"] for r in found]))
+                    articles.setdefault(_address(r["url"]), _article(r, titles))
+                questions.append(_question(q, [_address(r["url"]) for r in found]))
     return Split(list(articles.values()), questions)
 
 
-def _titles(snapshot: Path, gold: str, files: list[str]) -> dict[str, str]:
-    search = gold.replace("_gold", "_gcs")
+def _gold(snapshot: Path, gold: str) -> dict[str, list[dict[str, Any]]]:
+    return {
+        row["question_id"]: [r for r in _results(row) if r.get("text") and r.get("url")]
+        for row in git_jsonl(snapshot, gold)
+    }
+
+
+def _linked(snapshot: Path, quiz_file: str, search: str, files: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Per question, the search results at an address its evidence links to, with text."""
+    if search not in files:
+        return {}
+    results = {row["question_id"]: _results(row) for row in git_jsonl(snapshot, search)}
+    out = {}
+    for q in git_jsonl(snapshot, quiz_file):
+        links = {_address(u) for u in re.findall(r'href="([^"]+)"', q.get("evidence") or "")}
+        found = [
+            r
+            for r in results.get(q["question_id"], [])
+            if _address(str(r.get("url", ""))) in links and len(str(r.get("text", ""))) >= MIN_TEXT
+        ]
+        if found:
+            out[q["question_id"]] = found[:1]
+    return out
+
+
+def _address(url: str) -> str:
+    """One spelling of an article's address: no query or fragment, www for CNN's editions."""
+    return re.sub(r"[?#].*$", "", url).replace("://edition.cnn.com", "://www.cnn.com").rstrip("/")
+
+
+def _results(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """A row's search results (a list, or in some files the list written as a string)."""
+    results = row.get("search_result") or []
+    if isinstance(results, str):
+        try:
+            results = ast.literal_eval(results)
+        except (ValueError, SyntaxError):
+            return []
+    return [r for r in results if isinstance(r, dict)]
+
+
+def _titles(snapshot: Path, search: str, files: list[str]) -> dict[str, str]:
     if search not in files:
         return {}
     return {
-        r["url"]: r["title"]
+        _address(r["url"]): r["title"]
         for row in git_jsonl(snapshot, search)
-        for r in row.get("search_result") or []
+        for r in _results(row)
         if r.get("title") and r.get("url")
     }
 
 
 def _article(r: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:
-    day = str(r.get("publish_date") or "").replace("/", "-") or None
+    day = str(r.get("publish_date") or "").replace("/", "-")[:10] or None
+    url = _address(r["url"])
     return {
-        "id": r["url"],
-        "url": r["url"],
-        "title": title_of(r["url"], titles),
+        "id": url,
+        "url": url,
+        "title": title_of(url, titles),
         "text": r["text"],
         "date": day,
         "source": urlsplit(r["url"]).hostname,

@@ -18,7 +18,8 @@ the embedding model, and `newsdesk ask` never imports torch.
     App.ingestor  Ingestor(store, embedder, chunking, StoryIndex(stories.sqlite3))  ingest
     App.intake    Intake(ingestor, store, settings)         ingest (Discord's /ingest, /forget)
     App.feedback  FeedbackStore(data dir)                   votes
-    App.feeds     FeedPoller(FeedRegistry(feeds.sqlite3), ingestor, source options, writer lock)
+    App.feeds     FeedPoller(FeedRegistry(feeds.sqlite3), ingestor, source options, writer lock, newsroom)
+    App.newsroom  Newsroom(newsroom.sqlite3, retriever, TopicMatcher)  deliveries, digests (issue #22)
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from functools import cached_property
 from bot.answering.engine import AnswerEngine, AnswerOptions
 from bot.answering.generative import Generator
 from bot.answering.llm import ChatBackend, make_chat_model
+from bot.answering.topics import TopicMatcher
 from bot.feedback import FeedbackStore, feedback_path
+from bot.newsroom import Newsroom, NewsroomDB, newsroom_path
 from bot.settings import Settings
 from ingest.feeds import FeedPoller, FeedRegistry, feeds_path
 from ingest.identity.neardup import StoryIndex
@@ -61,6 +64,7 @@ class BotParts:
     feedback: FeedbackStore
     catalog: Catalog
     feeds: FeedPoller
+    newsroom: Newsroom
 
 
 class Catalog:
@@ -164,6 +168,20 @@ class App:
             lambda items: self.ingestor.run(items),
             source_options(self.settings),
             lambda: self.store.writing("feed poller"),
+            listener=self.newsroom,
+        )
+
+    @cached_property
+    def newsroom(self) -> Newsroom:
+        """Deliveries to Discord channels, followed topics and digests (issue #22): the file
+        needs only the data dir; the retriever and the topic matcher are built when a
+        round has something to plan."""
+        s = self.settings
+        return Newsroom(
+            NewsroomDB(newsroom_path(s.data_dir)),
+            lambda: self.retriever,
+            lambda: TopicMatcher(self.retriever, s.min_evidence),
+            s.newsroom_posts_per_poll,
         )
 
     def ingest(
@@ -182,4 +200,5 @@ class App:
 
     def bot_parts(self) -> BotParts:
         self.warm_up()
-        return BotParts(self.engine, self.intake, self.feedback, Catalog(self.retriever), self.feeds)
+        catalog = Catalog(self.retriever)
+        return BotParts(self.engine, self.intake, self.feedback, catalog, self.feeds, self.newsroom)

@@ -20,6 +20,7 @@ from bot.answering.models import Answer, Citation
 from bot.app import App
 from bot.cli_feeds import feeds_app, watch_command
 from bot.cli_ingest import configure_logging, ingest_command, yield_cpu
+from bot.cli_stories import stories_command
 from bot.settings import Settings
 from bot.terminal import json_line, terminal_console
 from ingest.limits import one_line
@@ -58,6 +59,7 @@ feedback_app = typer.Typer(no_args_is_help=True, help="Votes given to the bot's 
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(feeds_app, name="feeds")
 app.command("watch")(watch_command)
+app.command("stories")(stories_command)
 out = terminal_console()
 err = terminal_console(stderr=True)
 

@@ -4,6 +4,8 @@ The subscriptions live in NEWSDESK_DATA_DIR/feeds.sqlite3 (ingest/feeds/registry
 `watch` polls each feed when it is due, until SIGINT or SIGTERM, and `watch --once` polls
 every feed now and exits (1 when one failed). Adding, listing and removing never load
 the model or open the store; a poll loads them only when a feed has something new.
+`feeds add URL --channel ID` also posts the feed's new stories in that Discord channel
+(the bot sends them; `watch` plans them when it polls: bot/newsroom).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from rich.text import Text
 
 from bot.app import App
 from bot.cli_ingest import yield_cpu
+from bot.newsroom import Route
 from bot.terminal import json_line, terminal_console
-from ingest.feeds import DEFAULT_EVERY_MINUTES, FeedPoller, PollResult, Subscription, watch
+from ingest.feeds import DEFAULT_EVERY_MINUTES, FeedError, FeedPoller, PollResult, Subscription, watch
 from vectorstore import GLOBAL_SCOPE
 
 feeds_app = typer.Typer(no_args_is_help=True, help="Feeds polled by `newsdesk watch` and by the bot.")
@@ -50,25 +53,48 @@ def feeds_add(
     ctx: typer.Context,
     url: Annotated[str, typer.Argument(help="An RSS or Atom feed's URL.")],
     every: Annotated[int, typer.Option("--every", help="Minutes between polls.")] = DEFAULT_EVERY_MINUTES,
+    channel: Annotated[
+        int | None,
+        typer.Option("--channel", help="A Discord channel's id: the bot posts each new story there."),
+    ] = None,
+    role: Annotated[
+        int | None, typer.Option("--role", help="With --channel: a role to ping at each new post.")
+    ] = None,
 ) -> None:
     """Follow a feed (for every server); `newsdesk watch` or the bot polls it."""
-    subscription, new = _poller(ctx).follow(url, GLOBAL_SCOPE, every)  # a FeedError: cli.py says it
+    if role is not None and channel is None:  # a FeedError: cli.py says it
+        raise FeedError("--role needs --channel: a role is pinged at a channel's new posts.")
+    subscription, new = _poller(ctx).follow(url, GLOBAL_SCOPE, every)
+    if channel is not None:
+        _app(ctx).newsroom.config.route(
+            Route(subscription.url, GLOBAL_SCOPE, channel, role), datetime.now(UTC)
+        )
     verb = "following" if new else "already following; now polled"
-    out.print(Text(f"{verb} {subscription.url} every {subscription.every_minutes} min"), soft_wrap=True)
+    where = f", posting new stories in channel {channel}" if channel is not None else ""
+    out.print(
+        Text(f"{verb} {subscription.url} every {subscription.every_minutes} min{where}"), soft_wrap=True
+    )
 
 
 @feeds_app.command("list")
 def feeds_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every followed feed: last poll, its result or error, articles added, next poll."""
     subscriptions = _poller(ctx).subscriptions()
+    routes = _app(ctx).newsroom.config.routes()
+    channels: dict[tuple[str, str], list[int]] = {}
+    for r in routes:
+        channels.setdefault((r.url, r.scope), []).append(r.channel_id)
     if as_json:
-        sys.stdout.write(json_line([s.to_json() for s in subscriptions]) + "\n")
+        rows = [s.to_json() | {"channels": channels.get((s.url, s.scope), [])} for s in subscriptions]
+        sys.stdout.write(json_line(rows) + "\n")
         return
     if not subscriptions:
         out.print("No feeds followed: add one with `newsdesk feeds add URL`.", markup=False)
         return
     for s in subscriptions:
-        for line in _lines(s):
+        posting = channels.get((s.url, s.scope), [])
+        extra = [f"  posts in channel(s) {', '.join(map(str, posting))}"] if posting else []
+        for line in [*_lines(s), *extra]:
             out.print(Text(line), soft_wrap=True)
 
 
@@ -95,6 +121,7 @@ def feeds_remove(
 ) -> None:
     """Stop following a feed (the articles it brought stay; `articles delete` removes them)."""
     removed = _poller(ctx).unfollow(url, scope)
+    _app(ctx).newsroom.config.unroute(removed.url, removed.scope)
     text = f"no longer following {removed.url} ({removed.articles_added} articles were added)"
     out.print(Text(text), soft_wrap=True)
 

@@ -70,3 +70,14 @@ class Settings(IngestSettings):
     # Answerability (issue #11): how many ranked sentences are tried for one that meets what
     # the question pins down (year, number, name, ordinal, negation); 0 turns the check off.
     answer_search_depth: int = Field(default=5, ge=0, le=20)
+    # The newsroom (issue #22): feeds posting to channels, followed topics, digests
+    newsroom_posts_per_poll: int = Field(
+        default=10,
+        ge=1,
+        le=50,
+        description="New stories a channel gets as posts per poll round; the rest share one "
+        "'and N more stories' message.",
+    )
+    follow_max_topics: int = Field(
+        default=5, ge=1, le=50, description="Topics one member may follow per server."
+    )

@@ -35,6 +35,12 @@ class IngestReport:
         return [o for o in self.outcomes if o.status == "failed"]
 
     @property
+    def article_ids(self) -> list[str]:
+        """The articles stored or found unchanged by this run."""
+        kept = ("added", "updated", "unchanged")
+        return [o.article_id for o in self.outcomes if o.status in kept and o.article_id]
+
+    @property
     def ok(self) -> bool:
         return not self.failed
 

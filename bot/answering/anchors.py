@@ -44,9 +44,10 @@ _QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
 _NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+|de\s+|von\s+)?[A-Z][\w'’.-]*)*")
 _ACRONYM = re.compile(r"[A-Z]{2,3}s?")  # TV, NFL, UMC: often spelt out in the text
 _NEGATION = re.compile(
-    r"\b(?:not|never|no|none|nobody|nothing|neither|nor|without|cannot)\b(?!-)|n[’']t\b", re.I
+    r"\b(?:not|never|none|nobody|nothing|neither|nor|without|cannot)\b|\bno\b(?!-)|n[’']t\b", re.I
 )  # "no-hitter" negates nothing
-_ATTRIBUTION = re.compile(r"\baccording to (?:the )?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*,?", re.I)
+# "According to the White House, how soon ...": a quiz's attribution, set off by a comma
+_ATTRIBUTION = re.compile(r"\b[Aa]ccording to (?:the )?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*,")
 NUMBER_WORDS = {
     "two": "2",
     "three": "3",
@@ -156,7 +157,7 @@ def _names(question: str) -> list[Anchor]:
     "Manning")."""
     # "According to the White House, ...": who says it is not what the answer is about
     text = _ATTRIBUTION.sub(lambda m: " " * len(m.group()), question.strip())
-    opening = {0} | {m.end() for m in re.finditer(r"[.?!]\s+", text)}  # each sentence's first word
+    opening = {0} | {m.end() for m in re.finditer(r"(?:[a-z]{2}[.!]|\?)\s+", text)}  # each sentence's first
     out = []
     for m in _NAME.finditer(text):
         words = []

@@ -132,7 +132,8 @@ def marked(quote: Quote, want: Wanted) -> Quote:
     spans = answer_spans(quote.text, want, quote.candidate.passage.text)
     if not spans:
         return quote
-    title = frozenset(tokenize(quote.candidate.passage.article.title))
+    record = quote.candidate.passage.article
+    title = frozenset(tokenize(record.title)) if record.date else frozenset()  # a dated report's headline
     strengths = [min(STRONGEST, s.strength + TITLED) if _titled(s, title) else s.strength for s in spans]
     strength, best = max(
         zip(strengths, spans, strict=True),
@@ -143,7 +144,8 @@ def marked(quote: Quote, want: Wanted) -> Quote:
 
 
 def _titled(span: Span, title: frozenset[str]) -> bool:
-    """A span the headline names too: a news headline names its story's subject."""
+    """A span the headline names too: a news report's headline names its story's subject
+    (an encyclopedia article's title names its topic, which the question names too)."""
     tokens = tokenize(span.text)
     return bool(tokens) and tokens[-1] in title
 

@@ -26,6 +26,7 @@ EXTENSIONS = (
     "bot.discord_app.exts.admin",
     "bot.discord_app.exts.feeds",
     "bot.discord_app.exts.news",  # /news (issue #12)
+    "bot.discord_app.exts.newsroom",  # /follow, /digest, deliveries (issue #22)
 )
 
 
@@ -50,6 +51,7 @@ class NewsBot(commands.Bot):
         self.feedback = parts.feedback
         self.catalog = parts.catalog
         self.feeds = parts.feeds
+        self.newsroom = parts.newsroom
         self.answers = answers
         self.ingests = ingests
         self.in_flight = InFlight()  # answers being worked on, which a stop lets finish
@@ -100,6 +102,11 @@ class NewsBot(commands.Bot):
     ) -> Answer:
         filters = filters or Filters.for_guild(guild_id)
         return await self.answers.run(self.engine.answer, question, list(history), filters, None, on_partial)
+
+    def newsroom_planned(self) -> None:
+        """Wake the newsroom's delivery loop: a poll round may have planned messages."""
+        if self.is_ready():
+            self.dispatch("newsroom_planned")
 
     @property
     def streams(self) -> bool:

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from ingest.feeds.poller import FeedPoller, IngestFn, PollResult, watch
+from ingest.feeds.poller import FeedPoller, IngestFn, PollListener, PollResult, watch
 from ingest.feeds.registry import DEFAULT_EVERY_MINUTES, FeedError, FeedRegistry, Subscription, feeds_path
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "FeedPoller",
     "FeedRegistry",
     "IngestFn",
+    "PollListener",
     "PollResult",
     "Subscription",
     "feeds_path",

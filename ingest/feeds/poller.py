@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 from ingest.feeds.conditional import Validators, conditional_get
 from ingest.feeds.entries import feed_entry_item
@@ -39,6 +39,16 @@ PollStatus = Literal["ingested", "not_modified", "failed"]
 IngestFn = Callable[[Iterable[Item]], IngestReport]
 Clock = Callable[[], datetime]
 WATCH_TICK = timedelta(seconds=60)  # the longest `watch` sleeps: a feed added meanwhile is seen
+
+
+class PollListener(Protocol):
+    """Told what each poll stored (before the poll is recorded: a poll that dies after
+    telling is repeated, so a listener must take the same news twice calmly) and when a
+    round of polls ends; the newsroom (bot/newsroom) plans deliveries from it."""
+
+    def polled(self, subscription: Subscription, article_ids: list[str]) -> None: ...
+
+    def round_done(self) -> object: ...
 
 
 def utc_now() -> datetime:
@@ -98,8 +108,10 @@ class FeedPoller:
         options: SourceOptions,
         writer_lock: Callable[[], AbstractContextManager[object]] = nullcontext,
         clock: Clock = utc_now,
+        listener: PollListener | None = None,
     ) -> None:
         self.registry = registry
+        self.listener = listener
         self.options = options
         self._ingest = ingest
         self._writer_lock = writer_lock
@@ -108,7 +120,7 @@ class FeedPoller:
 
     def with_options(self, options: SourceOptions) -> FeedPoller:
         """The same poller fetching under other source options."""
-        return FeedPoller(self.registry, self._ingest, options, self._writer_lock, self._clock)
+        return FeedPoller(self.registry, self._ingest, options, self._writer_lock, self._clock, self.listener)
 
     def follow(self, url: str, scope: str, every_minutes: int) -> tuple[Subscription, bool]:
         """Subscribe `scope` to a feed (due at once), or change its interval; True when new.
@@ -135,7 +147,11 @@ class FeedPoller:
     def poll_one(self, url: str, scope: str) -> PollResult | None:
         """Poll one subscription now (after `/feeds add`); None when it is not subscribed."""
         subscription = self.registry.get(url, scope)
-        return None if subscription is None else self.poll(subscription)
+        if subscription is None:
+            return None
+        result = self.poll(subscription)
+        self._round_done()
+        return result
 
     def _poll_claimed(self, everything: bool) -> list[PollResult]:
         with self._polling:
@@ -144,7 +160,16 @@ class FeedPoller:
             except Exception:  # the registry file is unreadable: log, and try next round
                 log.exception("feeds: cannot read the subscriptions")
                 return []
-            return [self.poll(s) for s in claimed]
+            results = [self.poll(s) for s in claimed]
+            self._round_done()  # also when nothing was due: a listener may have timed work
+            return results
+
+    def _round_done(self) -> None:
+        if self.listener is not None:
+            try:
+                self.listener.round_done()
+            except Exception:  # the next round tries again; polls go on
+                log.exception("feeds: the listener failed at the end of a round")
 
     def poll(self, subscription: Subscription) -> PollResult:
         """Poll one feed; every error becomes a failed result recorded in the registry."""
@@ -178,6 +203,8 @@ class FeedPoller:
         changed = [(f, feed_entry_item(e, feed_id, options)) for f, e in fingerprinted if f not in seen]
         report = self._write([item for _, item in changed])
         kept |= {f for f, item in changed if isinstance(item, Article) and stored(item, report)}
+        if self.listener is not None:  # before the poll is recorded: told again if it dies here
+            self.listener.polled(subscription, report.article_ids)
         result = PollResult(
             subscription.url,
             subscription.scope,

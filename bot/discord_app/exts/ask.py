@@ -217,12 +217,14 @@ class Ask(commands.Cog):
             self._threads.popitem(last=False)
 
     async def _history_from(self, thread: discord.Thread, current: discord.Message) -> list[str]:
-        """Earlier questions of a thread (after a restart): its starter and members' messages."""
+        """Earlier questions of a thread (after a restart): its starter and members' messages.
+        A story's thread (the newsroom's post) starts with the story's headline."""
         questions: list[str] = []
         if thread.parent is not None and isinstance(thread.parent, discord.TextChannel):
             try:
                 starter = await thread.parent.fetch_message(thread.id)
-                questions.append(" ".join(_MENTION.sub(" ", starter.content).split()))
+                headline = starter.embeds[0].title if starter.author.bot and starter.embeds else None
+                questions.append(headline or " ".join(_MENTION.sub(" ", starter.content).split()))
             except discord.HTTPException:
                 pass
         async for earlier in thread.history(limit=50, oldest_first=True):

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from tests.bot.discord_standin import limits
 from tests.bot.discord_standin.limits import ApiError
-from tests.bot.discord_standin.world import Channel, Guild, User, json_response, message_json, snowflake
+from tests.bot.discord_standin.world import Channel, Guild, Role, User, json_response, message_json, snowflake
 
 if TYPE_CHECKING:
     from tests.bot.discord_standin.server import DiscordStandIn
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 PONG, MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE = 1, 4, 5, 6, 7
 LOADING = 1 << 7
 OPTION_TYPES = {str: 3, int: 4, bool: 5}
-ATTACHMENT_OPTION = 11
+SUBCOMMAND, CHANNEL_OPTION, ROLE_OPTION, ATTACHMENT_OPTION = 1, 7, 8, 11
 
 
 @dataclass
@@ -76,25 +76,45 @@ class InteractionRoutes:
 
     async def command(
         self, name: str, options: dict[str, Any], *, channel: Channel, user: User,
-        attachments: dict[str, dict[str, Any]] | None = None,
+        attachments: dict[str, dict[str, Any]] | None = None, subcommand: str | None = None,
     ) -> Interaction:
-        """A member runs /name; `attachments` maps option names to `standin.attach(...)`."""
+        """A member runs /name (or /name subcommand); `attachments` maps option names to
+        `standin.attach(...)`; an option's value may be a Channel or a role (`Role`), which
+        Discord sends resolved."""
         state = self.standin.state
         guild_id = channel.guild_id
         registered = state.commands.get(guild_id) or state.commands.get(None) or []
         command = next((c for c in registered if c["name"] == name), None)
         if command is None:
             raise LookupError(f"/{name} was never synced")
-        data: dict[str, Any] = {
-            "id": command["id"], "name": name, "type": 1,
-            "options": [{"name": k, "type": OPTION_TYPES[type(v)], "value": v} for k, v in options.items()],
-        }
+        values, resolved = self._options(options, channel)
+        data: dict[str, Any] = {"id": command["id"], "name": name, "type": 1, "options": values}
         if "guild_id" in command:
             data["guild_id"] = command["guild_id"]
         if attachments:
             data["options"] += [{"name": k, "type": ATTACHMENT_OPTION, "value": a["id"]} for k, a in attachments.items()]
-            data["resolved"] = {"attachments": {a["id"]: a for a in attachments.values()}}
+            resolved["attachments"] = {a["id"]: a for a in attachments.values()}
+        if subcommand is not None:
+            data["options"] = [{"name": subcommand, "type": SUBCOMMAND, "options": data["options"]}]
+        if resolved:
+            data["resolved"] = resolved
         return await self._dispatch(2, data, channel, user)
+
+    def _options(self, options: dict[str, Any], where: Channel) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        values: list[dict[str, Any]] = []
+        resolved: dict[str, Any] = {}
+        guild = self.standin.state.guilds.get(where.guild_id or 0)
+        for key, value in options.items():
+            if isinstance(value, Channel):
+                permissions = str(guild.bot_permissions if guild else 0)
+                resolved.setdefault("channels", {})[str(value.id)] = value.json() | {"permissions": permissions}
+                values.append({"name": key, "type": CHANNEL_OPTION, "value": str(value.id)})
+            elif isinstance(value, Role):
+                resolved.setdefault("roles", {})[str(value.id)] = value.json()
+                values.append({"name": key, "type": ROLE_OPTION, "value": str(value.id)})
+            else:
+                values.append({"name": key, "type": OPTION_TYPES[type(value)], "value": value})
+        return values, resolved
 
     async def click(self, message: dict[str, Any], custom_id: str, *, user: User) -> Interaction:
         """A member presses a button under a message."""

@@ -22,6 +22,10 @@ MISSING_PERMISSIONS = 50013
 INVALID_FORM_BODY = 50035
 WRONG_CHANNEL_TYPE = 50024
 ALREADY_ACKNOWLEDGED = 40060
+CANNOT_EDIT_OTHERS = 50005
+CANNOT_DM = 50007
+THREAD_ALREADY_CREATED = 160004
+NONCE_WINDOW_S = 300.0  # enforce_nonce: a repeated nonce within this returns the first message
 
 # -- limits -----------------------------------------------------------------------------
 CONTENT_MAX = 2000

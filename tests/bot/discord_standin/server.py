@@ -22,6 +22,7 @@ from tests.bot.discord_standin.channels import ChannelRoutes
 from tests.bot.discord_standin.gateway import Gateway
 from tests.bot.discord_standin.interactions import InteractionRoutes
 from tests.bot.discord_standin.limits import ApiError
+from tests.bot.discord_standin.pacing import ChannelRate, Holds, RateLimitedError
 from tests.bot.discord_standin.world import (
     DM,
     GUILD_FORUM,
@@ -68,11 +69,15 @@ class StandInState:
     channels: dict[int, Channel] = field(default_factory=dict)
     attachments: dict[str, bytes] = field(default_factory=dict)
     commands: dict[int | None, list[dict[str, Any]]] = field(default_factory=dict)  # None: global
+    closed_dms: set[int] = field(default_factory=set)  # members who accept no direct message
 
 
 class DiscordStandIn:
-    def __init__(self, *, heartbeat_ms: int = 41_250, interaction_deadline_s: float = limits.INTERACTION_DEADLINE_S) -> None:
+    def __init__(self, *, heartbeat_ms: int = 41_250, interaction_deadline_s: float = limits.INTERACTION_DEADLINE_S,
+                 channel_rate: tuple[int, float] | None = None) -> None:
         self.state = StandInState()
+        self.rate = ChannelRate(*channel_rate) if channel_rate else ChannelRate()
+        self.holds = Holds()
         self.requests: list[Recorded] = []
         self.faults: dict[str, Fault] = {}
         self.port = 0
@@ -98,6 +103,7 @@ class DiscordStandIn:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self.holds.release_all()
         await self.gateway.shutdown()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -150,6 +156,10 @@ class DiscordStandIn:
             return self._fault_response(fault)
         try:
             return await handler(request)
+        except RateLimitedError as error:
+            headers = {"Retry-After": f"{error.retry_after:.3f}", "X-RateLimit-Scope": "user",
+                       "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": f"{error.retry_after:.3f}"}
+            return json_response(error.body(), status=429, headers=headers)
         except ApiError as error:
             return json_response(error.body(), status=error.status)
         except web.HTTPNotFound:
@@ -225,6 +235,14 @@ class DiscordStandIn:
         channel = Channel(snowflake(), DM, "", recipient=user)
         self.state.channels[channel.id] = channel
         return channel
+
+    def dm_with(self, user_id: int) -> Channel:
+        """The DM channel with a user (made on first use, as Discord's create-DM does)."""
+        found = next((c for c in self.state.channels.values() if c.recipient and c.recipient.id == user_id), None)
+        return found or self.dm(User(user_id, f"user-{user_id}"))
+
+    async def hold_point(self, route: str) -> None:
+        await self.holds.point(route)
 
     async def start_thread(self, parent: Channel, owner: User, name: str) -> Channel:
         """A thread a member started (in a forum channel: a post; its first message has the

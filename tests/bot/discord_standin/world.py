@@ -63,6 +63,23 @@ class Channel:
     owner_id: int | None = None  # threads: who started it
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     recipient: User | None = None  # DMs
+    denied: int = 0  # permissions an overwrite takes from the bot in this channel
+    nonces: dict[str, tuple[int, float]] = field(default_factory=dict)  # nonce -> (message id, when)
+
+    def repeated(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The message a repeated nonce names (with enforce_nonce, within Discord's window)."""
+        nonce = body.get("nonce")
+        if not body.get("enforce_nonce") or nonce is None or str(nonce) not in self.nonces:
+            return None
+        message_id, at = self.nonces[str(nonce)]
+        if time.monotonic() - at > limits.NONCE_WINDOW_S:
+            return None
+        return self.messages.get(message_id)
+
+    def remember_nonce(self, body: dict[str, Any], message: dict[str, Any]) -> None:
+        if body.get("nonce") is not None:
+            self.nonces[str(body["nonce"])] = (int(message["id"]), time.monotonic())
+            message["nonce"] = str(body["nonce"])
 
     @property
     def is_thread(self) -> bool:
@@ -92,6 +109,18 @@ class Channel:
                 },
             )
         return data
+
+
+@dataclass(frozen=True)
+class Role:
+    """A server's role, as an option's resolved data carries it."""
+
+    id: int
+    name: str
+
+    def json(self) -> dict[str, Any]:
+        return {"id": str(self.id), "name": self.name, "permissions": "0", "position": 1, "color": 0,
+                "hoist": False, "managed": False, "mentionable": True, "flags": 0}
 
 
 @dataclass

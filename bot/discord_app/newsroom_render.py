@@ -1,0 +1,124 @@
+"""The newsroom's messages (bot/newsroom plans them) as Discord messages: within Discord's
+limits, pinging no one but a role an admin chose for a feed's new posts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import discord
+
+from bot.discord_app.rendering import (
+    EMBED_DESCRIPTION,
+    EMBED_TITLE,
+    FOOTER,
+    MESSAGE_LIMIT,
+    NO_MENTIONS,
+    clip,
+    safe,
+)
+from bot.newsroom import Body, Card, PostState
+
+LEAD_CHARS = 600
+ITEM_LINE_CHARS = 300
+ALSO_SHOWN = 8
+
+
+@dataclass
+class Outgoing:
+    """What one delivery sends (or what an edit sets)."""
+
+    content: str | None = None
+    embed: discord.Embed | None = None
+    mentions: discord.AllowedMentions = field(default_factory=lambda: NO_MENTIONS)
+
+    @property
+    def embeds(self) -> list[discord.Embed]:
+        return [self.embed] if self.embed is not None else []
+
+
+def _day(iso: str | None) -> str:
+    if not iso:
+        return "undated"
+    d = date.fromisoformat(iso)
+    return f"{d.day} {d:%b %Y}"
+
+
+def _link(card: Card) -> str:
+    title = discord.utils.escape_markdown(clip(safe(card.title), 200)).replace("[", "\\[").replace("]", "\\]")
+    return f"[{title}](<{card.url}>)" if card.url else title
+
+
+def card_embed(card: Card, notes: Sequence[str] = ()) -> discord.Embed:
+    """An article: title linked to it, its lead, then notes; outlet and date below."""
+    description = "\n".join([clip(safe(card.lead), LEAD_CHARS), *notes]).strip()
+    embed = discord.Embed(
+        title=clip(safe(card.title), EMBED_TITLE),
+        url=card.url or None,
+        description=clip(description, EMBED_DESCRIPTION),
+        colour=discord.Colour.dark_teal(),
+    )
+    embed.set_footer(text=clip(safe(f"{card.source or 'newsdesk'} · {_day(card.date)}"), FOOTER))
+    return embed
+
+
+def post_message(state: PostState) -> Outgoing:
+    """A story's top-level post, as it stands: also reported by, updated."""
+    notes = []
+    if state.also:
+        names = ", ".join(safe(s) for s in state.also[:ALSO_SHOWN])
+        more = len(state.also) - ALSO_SHOWN
+        notes.append(f"*also reported by {names}{f' and {more} more' if more > 0 else ''}*")
+    if state.updated_at:
+        notes.append(f"*updated {discord.utils.format_dt(datetime.fromisoformat(state.updated_at), 'R')}*")
+    embed = card_embed(state.card, notes)
+    if state.role_id is None:
+        return Outgoing(embed=embed)
+    mentions = discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(state.role_id)])
+    return Outgoing(content=f"<@&{state.role_id}>", embed=embed, mentions=mentions)
+
+
+def update_message(body: Body) -> Outgoing:
+    assert body.card is not None
+    return Outgoing(content=clip(safe(body.change or "Update"), MESSAGE_LIMIT), embed=card_embed(body.card))
+
+
+def topic_message(body: Body) -> Outgoing:
+    """A story a member's followed topic matched (a direct message, or an admin's channel)."""
+    assert body.card is not None
+    embed = card_embed(body.card, [f"> {clip(safe(body.change or ''), 300)}"] if body.change else [])
+    embed.set_author(name=clip(safe(f"Following “{body.topic}”"), 256))
+    return Outgoing(embed=embed)
+
+
+def list_message(body: Body) -> Outgoing:
+    """The "and N more stories" line, or a digest: one line per story, its citation linked."""
+    lines: list[str] = []
+    size = len(body.heading or "") + 40
+    for n, card in enumerate(body.items, start=1):
+        tail = f" — {safe(card.source)}" if card.source else ""
+        extra = f" · {safe(card.lead)}" if body.marker.startswith("newsdesk digest") and card.lead else ""
+        line = clip(f"{n}. {_link(card)}{tail}, {_day(card.date)}{extra}", ITEM_LINE_CHARS)
+        if size + len(line) + 1 > EMBED_DESCRIPTION - 100:
+            lines.append(f"… and {len(body.items) - n + 1} more")
+            break
+        lines.append(line)
+        size += len(line) + 1
+    embed = discord.Embed(
+        title=clip(safe(body.heading or ""), EMBED_TITLE),
+        description="\n".join(lines) or None,
+        colour=discord.Colour.dark_teal(),
+    )
+    if body.marker.startswith("newsdesk digest"):
+        embed.set_footer(text=body.marker)
+    return Outgoing(embed=embed)
+
+
+def text_of(message: discord.Message) -> str:
+    """Everything a message says, for finding a delivery's marker in it."""
+    parts = [message.content or ""]
+    for embed in message.embeds:
+        parts += [embed.url or "", embed.title or "", embed.description or "", embed.footer.text or ""]
+        parts.append(embed.author.name or "")
+    return "\n".join(parts)

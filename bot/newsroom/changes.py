@@ -1,0 +1,176 @@
+"""What an update changes: the figures a report states, each with what it counts.
+
+"At least 35 people have died" states 35 dead; "the death toll rose to 58" 58 dead;
+"Some 6,500 people now shelter in emergency centres" 6,500 displaced; "cut 1,200 jobs"
+1,200 jobs. A figure counts what the nearest word of a known kind says (dead, missing,
+injured, displaced), else the word after it ("hectares", "percent"). The first figure of
+a kind in the headline and opening is the report's. A later report that states another
+figure of the same kind changed it: "58 dead (was 35)".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from vectorstore.sentences import split_sentences
+
+MAX_CHANGES = 2
+_NEAR = 4  # words either side searched for what a figure counts
+_KINDS: tuple[tuple[str, frozenset[str]], ...] = (
+    (
+        "dead",
+        frozenset(
+            [
+                "dead",
+                "died",
+                "die",
+                "killed",
+                "killing",
+                "deaths",
+                "death",
+                "toll",
+                "bodies",
+                "lives",
+                "fatalities",
+            ]
+        ),
+    ),
+    ("missing", frozenset(["missing", "unaccounted"])),
+    ("injured", frozenset(["injured", "hurt", "wounded"])),
+    (
+        "displaced",
+        frozenset(
+            ["homeless", "displaced", "evacuated", "shelter", "sheltering", "flee", "fled", "moved", "homes"]
+        ),
+    ),
+)
+_SMALL = {
+    w: n
+    for n, w in enumerate(
+        [
+            "zero",
+            "_one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+_WORD = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z]+")
+_JOIN = re.compile(r"[ -]+")  # what may stand between a figure and the word it counts
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+_NOT_UNIT = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "and",
+        "or",
+        "in",
+        "on",
+        "at",
+        "to",
+        "from",
+        "by",
+        "per",
+        "more",
+        "than",
+        "about",
+        "some",
+        "up",
+        "for",
+        "as",
+        "its",
+        "it",
+    ]
+)
+_MONTHS = frozenset(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
+)
+_DAYS = frozenset(["mon", "tue", "wed", "thu", "fri", "sat", "sun", "day"])
+
+
+def _value(token: str) -> str | None:
+    low = token.lower()
+    if low in _SMALL:
+        return str(_SMALL[low])
+    if token[0].isdigit() and not _YEAR.fullmatch(token):
+        return token
+    return None
+
+
+def _kind(words: list[str], at: int, unit: str | None) -> str | None:
+    """What the figure at `at` counts: the nearest word of a known kind, else `unit` (the
+    word right after it)."""
+    best: tuple[int, str] | None = None
+    for name, cues in _KINDS:
+        for offset in range(1, _NEAR + 1):
+            for i in (at + offset, at - offset):
+                if 0 <= i < len(words) and words[i] in cues and (best is None or offset < best[0]):
+                    best = (offset, name)
+    return best[1] if best is not None else unit
+
+
+def _unit(text: str, found: list[re.Match[str]], at: int) -> str | None:
+    """The word right after a figure ("2,500 hectares"), when it is a plain lowercase noun."""
+    if at + 1 >= len(found):
+        return None
+    following = found[at + 1]
+    word = following.group(0)
+    gap = text[found[at].end() : following.start()]
+    if not _JOIN.fullmatch(gap) or not word.isalpha() or not word.islower() or word in _NOT_UNIT:
+        return None
+    return None if word[:3] in _MONTHS | _DAYS else word
+
+
+def figures_of(text: str) -> dict[str, str]:
+    """{what it counts: the figure} for the figures of a headline and opening."""
+    out: dict[str, str] = {}
+    for sentence in split_sentences(text):
+        for kind, value in _sentence_figures(sentence.text):
+            out.setdefault(kind, value)
+    return out
+
+
+def _sentence_figures(text: str) -> list[tuple[str, str]]:
+    found = list(_WORD.finditer(text))
+    words = [m.group(0).lower() for m in found]
+    out: list[tuple[str, str]] = []
+    for at, match in enumerate(found):
+        value = _value(match.group(0))
+        if value is None or (at > 0 and words[at - 1] in _MONTHS):  # "Mar 7": a date
+            continue
+        kind = _kind(words, at, _unit(text, found, at))
+        if kind is not None:
+            out.append((kind, value))
+    return out
+
+
+def changed(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
+    """The figures `after` changes: "58 dead (was 35)", known kinds first, at most MAX_CHANGES."""
+    order = [name for name, _ in _KINDS]
+    kinds = [k for k in after if k in before and _number(after[k]) != _number(before[k])]
+    kinds.sort(key=lambda k: order.index(k) if k in order else len(order))
+    return [f"{after[k]} {k} (was {before[k]})" for k in kinds[:MAX_CHANGES]]
+
+
+def _number(value: str) -> float:
+    return float(value.replace(",", ""))

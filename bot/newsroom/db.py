@@ -1,0 +1,109 @@
+"""The newsroom's SQLite file in the data dir: routes, channel settings, follows, digests,
+the story (event) index, each channel's posts, and the delivery ledger (the outbox).
+
+Several processes may share it (the bot sends; `newsdesk watch` or the bot plans): WAL
+mode, and every change in one `BEGIN IMMEDIATE` transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS routes (
+    url TEXT NOT NULL, scope TEXT NOT NULL, channel_id INTEGER NOT NULL, role_id INTEGER,
+    added_at TEXT NOT NULL, PRIMARY KEY (url, scope, channel_id)
+);
+CREATE TABLE IF NOT EXISTS channels (
+    channel_id INTEGER PRIMARY KEY, include TEXT NOT NULL DEFAULT '[]', exclude TEXT NOT NULL DEFAULT '[]',
+    last_post_at TEXT, last_error TEXT, failures INTEGER NOT NULL DEFAULT 0, retry_at TEXT
+);
+CREATE TABLE IF NOT EXISTS follows (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, user_id INTEGER NOT NULL,
+    topic TEXT NOT NULL, channel_id INTEGER, added_at TEXT NOT NULL,
+    UNIQUE (scope, user_id, topic, channel_id)
+);
+CREATE TABLE IF NOT EXISTS digests (
+    channel_id INTEGER PRIMARY KEY, scope TEXT NOT NULL, at TEXT NOT NULL, tz TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS arrivals (
+    url TEXT NOT NULL, scope TEXT NOT NULL, article_id TEXT NOT NULL, arrived_at TEXT NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (url, scope, article_id)
+);
+CREATE INDEX IF NOT EXISTS arrivals_pending ON arrivals (done);
+CREATE TABLE IF NOT EXISTS events (
+    article_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, day TEXT NOT NULL, seen_at TEXT NOT NULL,
+    title TEXT NOT NULL, url TEXT, source TEXT, scope TEXT NOT NULL, story TEXT NOT NULL,
+    names TEXT NOT NULL, vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_day ON events (day);
+CREATE INDEX IF NOT EXISTS events_event ON events (event_id);
+CREATE TABLE IF NOT EXISTS posts (
+    channel_id INTEGER NOT NULL, event_id TEXT NOT NULL, state TEXT NOT NULL, message_id INTEGER,
+    body TEXT NOT NULL, PRIMARY KEY (channel_id, event_id)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, target INTEGER NOT NULL,
+    target_kind TEXT NOT NULL, kind TEXT NOT NULL, event_id TEXT, feed TEXT, body TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending', tries INTEGER NOT NULL DEFAULT 0, claimed_by TEXT,
+    claimed_until TEXT, created_at TEXT NOT NULL, sent_at TEXT, message_id INTEGER, error TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_open ON outbox (state, target, id);
+"""
+
+
+def newsroom_path(data_dir: Path) -> Path:
+    return data_dir / "newsroom.sqlite3"
+
+
+def ts(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def dt(value: object) -> datetime | None:
+    return datetime.fromisoformat(str(value)) if value else None
+
+
+class NewsroomDB:
+    """One SQLite file; safe to share between threads and processes."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        db = sqlite3.connect(path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+        finally:
+            db.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction that writes (others wait for it)."""
+        with self._lock:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            finally:
+                db.close()
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            yield db
+        finally:
+            db.close()

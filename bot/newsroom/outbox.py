@@ -1,0 +1,323 @@
+"""The delivery ledger: every message the newsroom will send, recorded before it is sent.
+
+Exactly once, across kill -9 and restarts:
+1. Planning writes each delivery (a post, an edit, an update in a story's thread, the
+   "and 37 more stories" line, a direct message, a digest) as a row with a unique key, in
+   the same transaction that marks its cause handled: planning again adds nothing.
+2. A sender claims rows for a lease (CLAIM_LEASE; a dead claimer's rows on this host are
+   taken over at once), then records its intent (`begin`: tries + 1) before the request.
+3. The request carries the row's nonce (Discord's `nonce` + `enforce_nonce`: a repeat
+   within minutes returns the first message instead of a second one).
+4. The message id is recorded (`sent`). A row found with tries > 0 was perhaps sent by a
+   process that died before step 4: the sender first looks for its message among the
+   target's recent messages (by its marker: the article's link, or the digest's footer),
+   and records that one instead of sending again.
+
+A target that refuses the bot (403, unknown channel, closed DMs) is blocked: its error is
+kept for `/feeds list`, and it is tried again after BLOCK_BACKOFF, doubled per failure up
+to MAX_BLOCK, never in a loop. Edits are idempotent (they render the post's current
+state), so they are simply done again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel
+
+from bot.newsroom.db import NewsroomDB, dt, ts
+
+Kind = Literal["post", "edit", "update", "more", "dm", "digest"]
+TargetKind = Literal["channel", "user"]
+CLAIM_LEASE = timedelta(minutes=2)
+BLOCK_BACKOFF = timedelta(minutes=5)
+MAX_BLOCK = timedelta(hours=24)
+CLAIM_PER_TARGET = 25
+MAX_ERROR_CHARS = 300
+
+
+class Card(BaseModel):
+    """One article as a message shows it."""
+
+    article_id: str
+    title: str
+    url: str | None = None
+    source: str | None = None
+    date: str | None = None
+    lead: str = ""
+
+
+class Body(BaseModel):
+    """What one delivery says (rendered by the Discord layer)."""
+
+    card: Card | None = None
+    role_id: int | None = None  # an admin's opt-in role, pinged by a feed's new post
+    change: str | None = None  # an update: "Update, 7 Mar — 58 dead (was 35) — Coastal Times"
+    topic: str | None = None  # a followed topic's message
+    heading: str | None = None  # the "more stories" line, a digest
+    items: list[Card] = []
+    marker: str = ""  # each of its lines is in the sent message's text: how it is found again
+
+
+class PostState(BaseModel):
+    """A story's top-level post in one channel: what it shows and what it holds."""
+
+    card: Card
+    role_id: int | None = None
+    also: list[str] = []  # other outlets' copies: "also reported by"
+    figures: dict[str, str] = {}
+    newest_day: str = ""
+    updated_at: str | None = None  # the last update in its thread
+    articles: list[str] = []
+    stories: list[str] = []  # wire-copy story ids it holds
+    thread: bool = False  # its thread of updates was started
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    key: str
+    target: int
+    target_kind: TargetKind
+    kind: Kind
+    event_id: str | None
+    body: Body
+    tries: int
+    created_at: datetime
+
+    @property
+    def nonce(self) -> str:
+        """At most 25 characters, as Discord allows."""
+        return f"newsdesk-{self.id}"
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A post's state and its message, for an edit or an update in its thread."""
+
+    state: PostState
+    message_id: int | None
+
+
+def backoff(failures: int) -> timedelta:
+    doubled: timedelta = BLOCK_BACKOFF * 2 ** min(max(failures - 1, 0), 20)
+    return min(doubled, MAX_BLOCK)
+
+
+def claimer_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _free(claimer: str | None, me: str) -> bool:
+    """Unclaimed, claimed by this sender (a round that gave up), or by a process of this
+    host that is gone (killed, restarted): its lease need not run out."""
+    if not claimer or claimer == me:
+        return True
+    host, _, rest = claimer.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def enqueue(
+    conn: sqlite3.Connection,
+    key: str,
+    target: tuple[int, TargetKind],
+    kind: Kind,
+    body: Body,
+    now: datetime,
+    event_id: str | None = None,
+    feed: tuple[str, str] | None = None,
+) -> bool:
+    """Record a delivery (once per key); True when it is new."""
+    cursor = conn.execute(
+        "INSERT OR IGNORE INTO outbox (key, target, target_kind, kind, event_id, feed, body, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            key,
+            target[0],
+            target[1],
+            kind,
+            event_id,
+            json.dumps(list(feed)) if feed else None,
+            body.model_dump_json(),
+            ts(now),
+        ),
+    )
+    return cursor.rowcount > 0
+
+
+def pending_edit(conn: sqlite3.Connection, channel_id: int, event_id: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM outbox WHERE kind = 'edit' AND target = ? AND event_id = ? AND state = 'pending'"
+        " AND claimed_by IS NULL",
+        (channel_id, event_id),
+    ).fetchone()
+    return row is not None
+
+
+_KINDS: dict[str, Kind] = {k: k for k in ("post", "edit", "update", "more", "dm", "digest")}
+_ROW = "id, key, target, target_kind, kind, event_id, body, tries, created_at"
+
+
+def _delivery(row: tuple[object, ...]) -> Delivery:
+    id_, key, target, target_kind, kind, event_id, body, tries, created = row
+    return Delivery(
+        int(str(id_)),
+        str(key),
+        int(str(target)),
+        "user" if target_kind == "user" else "channel",
+        _KINDS[str(kind)],
+        None if event_id is None else str(event_id),
+        Body.model_validate_json(str(body)),
+        int(str(tries)),
+        dt(created) or datetime.min,
+    )
+
+
+class Outbox:
+    """The ledger's operations for senders (the bot)."""
+
+    def __init__(self, db: NewsroomDB) -> None:
+        self._db = db
+        self.me = claimer_id()
+
+    def claim(self, now: datetime, per_target: int = CLAIM_PER_TARGET) -> list[Delivery]:
+        """Open deliveries, oldest first, for targets not blocked; each claimed for CLAIM_LEASE."""
+        with self._db.write() as conn:
+            rows = conn.execute(
+                f"SELECT {_ROW}, claimed_by, claimed_until FROM outbox o"
+                " WHERE state IN ('pending', 'sending')"
+                " AND NOT EXISTS (SELECT 1 FROM channels c WHERE c.channel_id = o.target AND c.retry_at > ?)"
+                " ORDER BY target, id",
+                (ts(now),),
+            ).fetchall()
+            taken: list[Delivery] = []
+            counts: dict[int, int] = {}
+            for row in rows:
+                claimer, until = row[-2], row[-1]
+                free = (dt(until) or now) <= now or _free(None if claimer is None else str(claimer), self.me)
+                delivery = _delivery(row[:-2])
+                if not free or counts.get(delivery.target, 0) >= per_target:
+                    counts[delivery.target] = per_target  # keep a target's order: stop at a busy row
+                    continue
+                counts[delivery.target] = counts.get(delivery.target, 0) + 1
+                taken.append(delivery)
+            conn.executemany(
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                [(self.me, ts(now + CLAIM_LEASE), d.id) for d in taken],
+            )
+        return sorted(taken, key=lambda d: d.id)
+
+    def begin(self, delivery: Delivery) -> None:
+        """The intent, recorded before the request: a later claimer will look for it first."""
+        with self._db.write() as conn:
+            conn.execute(
+                "UPDATE outbox SET state = 'sending', tries = tries + 1 WHERE id = ?", (delivery.id,)
+            )
+
+    def sent(self, delivery: Delivery, message_id: int, now: datetime) -> None:
+        with self._db.write() as conn:
+            conn.execute(
+                "UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?, claimed_by = NULL,"
+                " error = NULL WHERE id = ?",
+                (message_id, ts(now), delivery.id),
+            )
+            if delivery.kind == "post" and delivery.event_id is not None:
+                conn.execute(
+                    "UPDATE posts SET message_id = ? WHERE channel_id = ? AND event_id = ?",
+                    (message_id, delivery.target, delivery.event_id),
+                )
+            conn.execute("INSERT OR IGNORE INTO channels (channel_id) VALUES (?)", (delivery.target,))
+            conn.execute(
+                "UPDATE channels SET last_post_at = ?, last_error = NULL, failures = 0, retry_at = NULL"
+                " WHERE channel_id = ?",
+                (ts(now), delivery.target),
+            )
+
+    def release(self, deliveries: list[Delivery]) -> None:
+        """Give back claimed rows not sent (the next round takes them)."""
+        with self._db.write() as conn:
+            conn.executemany(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND state != 'sent'",
+                [(d.id,) for d in deliveries],
+            )
+
+    def drop(self, delivery: Delivery, error: str) -> None:
+        """A delivery that can never be made (its post is gone, Discord refuses its form)."""
+        with self._db.write() as conn:
+            conn.execute(
+                "UPDATE outbox SET state = 'dropped', error = ?, claimed_by = NULL WHERE id = ?",
+                (error[:MAX_ERROR_CHARS], delivery.id),
+            )
+
+    def block(self, target: int, error: str, now: datetime) -> datetime:
+        """The target refuses the bot: back off (doubling), keep the error; returns when it
+        is tried again. Its claimed rows are released."""
+        with self._db.write() as conn:
+            conn.execute("INSERT OR IGNORE INTO channels (channel_id) VALUES (?)", (target,))
+            (failures,) = conn.execute(
+                "SELECT failures FROM channels WHERE channel_id = ?", (target,)
+            ).fetchone()
+            retry = now + backoff(int(failures) + 1)
+            conn.execute(
+                "UPDATE channels SET last_error = ?, failures = failures + 1, retry_at = ?"
+                " WHERE channel_id = ?",
+                (error[:MAX_ERROR_CHARS], ts(retry), target),
+            )
+            conn.execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL"
+                " WHERE target = ? AND state != 'sent'",
+                (target,),
+            )
+        return retry
+
+    def posted(self, channel_id: int, event_id: str) -> Posted | None:
+        with self._db.read() as conn:
+            row = conn.execute(
+                "SELECT body, message_id FROM posts WHERE channel_id = ? AND event_id = ? AND state = 'post'",
+                (channel_id, event_id),
+            ).fetchone()
+        if row is None:
+            return None
+        return Posted(PostState.model_validate_json(str(row[0])), None if row[1] is None else int(row[1]))
+
+    def thread_started(self, channel_id: int, event_id: str) -> None:
+        with self._db.write() as conn:
+            row = conn.execute(
+                "SELECT body FROM posts WHERE channel_id = ? AND event_id = ?", (channel_id, event_id)
+            ).fetchone()
+            if row is not None:
+                state = PostState.model_validate_json(str(row[0])).model_copy(update={"thread": True})
+                conn.execute(
+                    "UPDATE posts SET body = ? WHERE channel_id = ? AND event_id = ?",
+                    (state.model_dump_json(), channel_id, event_id),
+                )
+
+    def prune(self, before: datetime) -> None:
+        """Forget deliveries done (sent or dropped) and arrivals handled before `before`."""
+        with self._db.write() as conn:
+            done = ("sent", "dropped", ts(before))
+            conn.execute("DELETE FROM outbox WHERE state IN (?, ?) AND created_at < ?", done)
+            conn.execute("DELETE FROM arrivals WHERE done = 1 AND arrived_at < ?", (ts(before),))
+
+    def open_count(self) -> int:
+        with self._db.read() as conn:
+            (count,) = conn.execute(
+                "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')"
+            ).fetchone()
+        return int(count)

@@ -1,0 +1,205 @@
+"""What a channel gets for the new articles of a poll round: one post per story, "also
+reported by" edits, updates in the story's thread, and flood control.
+
+For each channel, the round's new articles that pass its filters are grouped by story
+(events.py). A story the channel has not seen gets a post (the first report: title,
+outlet, date, lead, link); at most `cap` new stories a round do (the newest), the rest
+are listed in one "and N more stories" message after them. An article of a story already
+posted is
+- a copy when it is a wire copy of what the post holds, or brings no new figure and no
+  later date: the post is edited to add "also reported by <outlet>";
+- an update when it is dated later or changes a figure: it goes into the post's thread
+  ("Update, 7 Mar — 58 dead (was 35) — Coastal Times") and the post shows "updated".
+A story only listed in a "more" line gets a post of its own at its first update.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+from bot.newsroom.changes import changed
+from bot.newsroom.config import ChannelState
+from bot.newsroom.db import ts
+from bot.newsroom.outbox import Body, Card, PostState, enqueue, pending_edit
+
+Role = Literal["copy", "update", "same"]
+
+
+@dataclass(frozen=True)
+class Item:
+    """A new article of the round, as a channel's plan sees it."""
+
+    article_id: str
+    event_id: str
+    day: str
+    story: str  # wire-copy story id
+    card: Card
+    figures: dict[str, str]
+    text: str  # headline and opening: what the channel's filters read
+    feed: tuple[str, str]  # (url, scope) of the feed it came from
+
+
+@dataclass
+class ChannelPlan:
+    posts: int = 0
+    edits: int = 0
+    updates: int = 0
+    summarized: int = 0
+    events: list[str] = field(default_factory=list)
+
+
+def day_label(day: str) -> str:
+    d = date.fromisoformat(day)
+    return f"{d.day} {d:%b}"
+
+
+def role_of(item: Item, state: PostState) -> Role:
+    if item.article_id in state.articles:
+        return "same"
+    news = changed(state.figures, item.figures)
+    if item.story in state.stories and not news:
+        return "copy"
+    if item.day > state.newest_day or (news and item.day >= state.newest_day):
+        return "update"
+    return "copy"
+
+
+def new_state(item: Item, role_id: int | None) -> PostState:
+    return PostState(
+        card=item.card,
+        role_id=role_id,
+        figures=dict(item.figures),
+        newest_day=item.day,
+        articles=[item.article_id],
+        stories=[item.story],
+    )
+
+
+class ChannelPlanner:
+    """Plans one channel's deliveries in the caller's transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, channel: ChannelState, now: datetime, cap: int) -> None:
+        self.conn = conn
+        self.channel = channel
+        self.now = now
+        self.cap = cap
+        self.plan = ChannelPlan()
+
+    def run(self, items: Sequence[Item], roles: dict[tuple[str, str], int | None]) -> ChannelPlan:
+        groups: dict[str, list[Item]] = {}
+        for item in sorted((i for i in items if self.channel.admits(i.text)), key=lambda i: i.day):
+            groups.setdefault(item.event_id, []).append(item)
+        states = {e: self._state(e) for e in groups}
+        fresh: dict[str, list[Item]] = {}
+        for event, members in groups.items():
+            state = states[event]
+            if state is None:
+                fresh[event] = members
+            elif state[0] == "summary":  # listed only: its first update gets a post
+                later = [m for m in members if role_of(m, state[1]) == "update"]
+                if later:
+                    fresh[event] = later
+        newest = sorted(fresh, key=lambda e: max(m.day for m in fresh[e]), reverse=True)[: self.cap]
+        listed = [e for e in fresh if e not in newest]
+        for event in sorted(newest, key=lambda e: fresh[e][0].day):
+            first = fresh[event][0]
+            posted = new_state(first, roles.get(first.feed))
+            self._post(event, first, posted)
+            self._follow_up(event, posted, fresh[event][1:])
+        for event, members in groups.items():
+            known = states[event]
+            if event not in fresh and known is not None and known[0] == "post":
+                self._follow_up(event, known[1], members)
+        if listed:
+            self._more([fresh[e][0] for e in sorted(listed, key=lambda e: fresh[e][0].day)])
+        return self.plan
+
+    def _state(self, event_id: str) -> tuple[str, PostState] | None:
+        row = self.conn.execute(
+            "SELECT state, body FROM posts WHERE channel_id = ? AND event_id = ?",
+            (self.channel.channel_id, event_id),
+        ).fetchone()
+        return None if row is None else (str(row[0]), PostState.model_validate_json(str(row[1])))
+
+    def _save(self, event_id: str, kind: str, state: PostState) -> None:
+        self.conn.execute(
+            "INSERT INTO posts (channel_id, event_id, state, body) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (channel_id, event_id) DO UPDATE SET state = excluded.state, body = excluded.body",
+            (self.channel.channel_id, event_id, kind, state.model_dump_json()),
+        )
+
+    def _post(self, event_id: str, item: Item, state: PostState) -> None:
+        self._save(event_id, "post", state)
+        body = Body(card=item.card, role_id=state.role_id, marker=item.card.url or item.article_id)
+        key = f"post:{self.channel.channel_id}:{event_id}:{item.article_id}"
+        if enqueue(
+            self.conn, key, (self.channel.channel_id, "channel"), "post", body, self.now, event_id, item.feed
+        ):
+            self.plan.posts += 1
+            self.plan.events.append(event_id)
+
+    def _follow_up(self, event_id: str, state: PostState, items: Sequence[Item]) -> None:
+        """Copies and updates of a posted story, in order of their dates."""
+        edited = False
+        for item in items:
+            role = role_of(item, state)
+            if role == "same":
+                continue
+            if role == "update":
+                self._update(event_id, item, state)
+            elif item.card.source and item.card.source not in (state.card.source, *state.also):
+                state.also.append(item.card.source)
+            state.articles.append(item.article_id)
+            state.stories = sorted({*state.stories, item.story})
+            edited = True
+        if edited:
+            self._save(event_id, "post", state)
+            self._edit(event_id)
+
+    def _update(self, event_id: str, item: Item, state: PostState) -> None:
+        news = changed(state.figures, item.figures)
+        parts = [f"Update, {day_label(item.day)}", ", ".join(news), item.card.source or ""]
+        body = Body(
+            card=item.card, change=" — ".join(p for p in parts if p), marker=item.card.url or item.article_id
+        )
+        key = f"update:{self.channel.channel_id}:{event_id}:{item.article_id}"
+        if enqueue(
+            self.conn,
+            key,
+            (self.channel.channel_id, "channel"),
+            "update",
+            body,
+            self.now,
+            event_id,
+            item.feed,
+        ):
+            self.plan.updates += 1
+        state.figures.update(item.figures)
+        state.newest_day = max(state.newest_day, item.day)
+        state.updated_at = ts(self.now)
+
+    def _edit(self, event_id: str) -> None:
+        channel = self.channel.channel_id
+        if pending_edit(self.conn, channel, event_id):
+            return
+        key = f"edit:{channel}:{event_id}:{uuid.uuid4().hex}"
+        enqueue(self.conn, key, (channel, "channel"), "edit", Body(), self.now, event_id)
+        self.plan.edits += 1
+
+    def _more(self, items: list[Item]) -> None:
+        """The stories over the cap: listed, oldest first, in one message after the posts."""
+        for item in items:
+            self._save(item.event_id, "summary", new_state(item, None))
+        heading = f"…and {len(items)} more {'story' if len(items) == 1 else 'stories'}"
+        first = items[0]
+        body = Body(heading=heading, items=[i.card for i in items], marker=first.card.url or first.article_id)
+        key = f"more:{self.channel.channel_id}:{first.event_id}:{first.article_id}"
+        enqueue(
+            self.conn, key, (self.channel.channel_id, "channel"), "more", body, self.now, None, first.feed
+        )
+        self.plan.summarized += len(items)

@@ -1,0 +1,99 @@
+"""Articles as the newsroom reads them: headline, opening and lead sentence from the first
+chunk in the host's rows (no text is held for the store), and their events."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from bot.answering.rules import clip
+from bot.newsroom.changes import figures_of
+from bot.newsroom.events import WINDOW_DAYS, EventIndex, Indexed, Report, embed_reports, names_of, opening_of
+from bot.newsroom.outbox import Card
+from vectorstore.models import ArticleRecord
+from vectorstore.retrieval import Retriever
+from vectorstore.sentences import split_sentences
+
+LEAD_CHARS = 240
+MIN_LEAD_CHARS = 40  # a shorter first sentence is a dateline or a byline, not the lead
+
+
+@dataclass(frozen=True)
+class Read:
+    record: ArticleRecord
+    opening: str
+    lead: str
+
+    @property
+    def day(self) -> str:
+        return day_of(self.record)
+
+    @property
+    def card(self) -> Card:
+        r = self.record
+        return Card(article_id=r.id, title=r.title, url=r.url, source=r.source, date=r.date, lead=self.lead)
+
+    @property
+    def figures(self) -> dict[str, str]:
+        return figures_of(f"{self.record.title}. {self.opening}")
+
+    @property
+    def text(self) -> str:
+        return f"{self.record.title}\n{self.opening}"
+
+    def draft(self) -> Report:
+        r = self.record
+        names = names_of(r.title, self.opening)
+        empty = np.zeros(0, dtype=np.float32)
+        return Report(r.id, self.day, r.title, self.opening, r.url, r.source, r.scope, r.story, names, empty)
+
+
+def day_of(record: ArticleRecord) -> str:
+    """An article's day: its date, else when it was first seen or stored."""
+    return record.date or (record.first_seen or record.ingested_at or date.today().isoformat())[:10]
+
+
+def lead_of(opening: str) -> str:
+    sentences = [s.text for s in split_sentences(opening)]
+    lead = next((s for s in sentences if len(s) >= MIN_LEAD_CHARS), opening)
+    return clip(" ".join(lead.split()), LEAD_CHARS)
+
+
+def read(retriever: Retriever, records: Iterable[ArticleRecord]) -> dict[str, Read]:
+    records = list(records)
+    chunks = retriever.openings(records)  # by article id
+    out = {}
+    for r in records:
+        chunk = chunks.get(r.id)
+        opening = opening_of(chunk.text) if chunk is not None else ""
+        out[r.id] = Read(r, opening, lead_of(opening) if opening else "")
+    return out
+
+
+def index(
+    retriever: Retriever,
+    events: EventIndex,
+    wanted: Collection[ArticleRecord],
+    every: dict[str, ArticleRecord],
+    now: datetime,
+) -> dict[str, Indexed]:
+    """The events of `wanted`; those not indexed yet are indexed first, with the other
+    unindexed articles dated within the story window of them (so that a story gathers
+    its reports whatever order they were stored in)."""
+    ids = [r.id for r in wanted]
+    known = events.known(ids)
+    missing = [r for r in wanted if r.id not in known]
+    if missing:
+        days = [day_of(r) for r in missing]
+        low = (date.fromisoformat(min(days)) - timedelta(days=WINDOW_DAYS)).isoformat()
+        high = (date.fromisoformat(max(days)) + timedelta(days=WINDOW_DAYS)).isoformat()
+        near = {r.id: r for r in every.values() if low <= day_of(r) <= high}
+        unknown = set(near) - set(events.known(list(near)))
+        todo = {r.id: r for r in missing} | {i: near[i] for i in unknown}
+        drafts = [x.draft() for x in read(retriever, todo.values()).values()]
+        events.assign(embed_reports(retriever.embedder, drafts), now)
+        known = events.known(ids)
+    return known

@@ -1,0 +1,40 @@
+"""The newsroom from the terminal: `newsdesk feeds add URL --channel ID [--role ID]`, the
+channels `feeds list` shows, `feeds remove` stopping the posts, `newsdesk stories`."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from bot.app import App
+from bot.cli import app
+from bot.settings import Settings
+
+runner = CliRunner()
+URL = "https://coastal.example/rss.xml"
+
+
+def test_feeds_add_with_a_channel_list_and_remove(settings: Settings) -> None:
+    added = runner.invoke(app, ["feeds", "add", URL, "--channel", "123", "--role", "456"])
+    assert added.exit_code == 0 and "posting new stories in channel 123" in added.output
+    assert runner.invoke(app, ["feeds", "add", URL, "--channel", "789"]).exit_code == 0
+    listed = json.loads(runner.invoke(app, ["feeds", "list", "--json"]).output)
+    assert [(f["url"], f["channels"]) for f in listed] == [(URL, [123, 789])]
+    assert "posts in channel(s) 123, 789" in runner.invoke(app, ["feeds", "list"]).output
+    routes = App(settings).newsroom.config.routes()
+    assert [(r.channel_id, r.role_id) for r in routes] == [(123, 456), (789, None)]
+    assert runner.invoke(app, ["feeds", "remove", URL]).exit_code == 0
+    assert App(settings).newsroom.config.routes() == []
+
+
+def test_a_role_needs_a_channel(settings: Settings) -> None:
+    refused = runner.invoke(app, ["feeds", "add", URL, "--role", "456"])
+    assert refused.exit_code == 2 and "--role needs --channel" in refused.output
+    assert App(settings).feeds.subscriptions() == []
+
+
+def test_stories_of_an_empty_store_and_a_bad_date(settings: Settings) -> None:
+    assert "No stories" in runner.invoke(app, ["stories"]).output
+    bad = runner.invoke(app, ["stories", "--since", "last week"])
+    assert bad.exit_code == 2 and "--since must be a date" in bad.output

@@ -1,0 +1,60 @@
+"""Story grouping (bot/newsroom/events.py) on the hand-written fixtures: reports of one
+event written anew are one story; two events sharing a place, a company or a kind of
+event are not; and what an update changes is said with its figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.newsroom.changes import changed, figures_of
+from bot.newsroom.events import names_of, opening_of
+from tests.bot.newsroom_fixtures import by_key, grouping, load, pairwise
+from vectorstore.embedding import Embedder
+
+
+@pytest.mark.parametrize("fixture", ["reports.jsonl", "heldout.jsonl"])
+def test_each_event_is_one_story_and_no_two_events_are(fixture: str, embedder: Embedder, tmp_path: Path) -> None:
+    reports = load(fixture)
+    assigned = grouping(reports, embedder, tmp_path)
+    precision, recall = pairwise({r.key: r.event for r in reports}, assigned)
+    assert (precision, recall) == (1.0, 1.0)
+
+
+def test_a_shared_place_or_company_does_not_make_one_story(embedder: Embedder, tmp_path: Path) -> None:
+    r = by_key(load())
+    assigned = grouping(load(), embedder, tmp_path)
+    floods, bridge = assigned["arven-floods@Coastal Times"], assigned["sella-bridge@Valdoria Herald"]
+    assert floods != bridge != assigned["meskel-vote@Northern Wire"]
+    assert assigned["norvex-jobs@The Ledger"] != assigned["norvex-assistant@The Ledger"]
+    assert floods != assigned["rivermouth-floods@Harbour Gazette"]  # floods, elsewhere, the same days
+    assert assigned["flood-toll-58@Valdoria Herald"] == assigned["waters-recede@Coastal Times"] == floods
+    for key in ("sella-bridge@Valdoria Herald", "arven-floods@Coastal Times"):  # the place they share
+        assert "valdoria" in {w.lstrip("^") for w in names_of(r[key].title, opening_of(r[key].text))}
+
+
+def test_names_are_not_weekdays_and_words_that_open_a_sentence_are_marked() -> None:
+    opening = "Rescuers reached Meskel on Friday. The Arven fell. Rescuers said more rain would come."
+    assert names_of("Floods in Valdoria", opening) == {"^floods", "valdoria", "meskel", "arven", "^rescuers", "^the"}
+    assert names_of("Floods In Valdoria Kill 35 As River Bursts", "The Arven rose.") == {"^the", "arven"}
+    assert opening_of("MESKEL, Valdoria (Northern Wire) - The river rose. It rose more.", 20) == "The river rose."
+
+
+def test_what_an_update_changes_is_said_with_its_figures() -> None:
+    r = by_key(load())
+
+    def figures(key: str) -> dict[str, str]:
+        return figures_of(f"{r[key].title}. {opening_of(r[key].text)}")
+
+    assert changed(figures("arven-floods@Coastal Times"), figures("flood-toll-58@Valdoria Herald")) == [
+        "58 dead (was 35)", "6,500 displaced (was 4,000)"
+    ]
+    assert changed(figures("keltia-27@City Star"), figures("keltia-search-ends@Daily Courier")) == ["31 dead (was 27)"]
+    assert changed(figures("rivermouth-floods@Harbour Gazette"), figures("rivermouth-toll@City Star")) == [
+        "14 dead (was 9)"  # "nine dead" in the first headline
+    ]
+    assert changed(figures("selmar-fire@Metro Post"), figures("selmar-contained@Harbour Gazette")) == [
+        "4,100 hectares (was 2,500)"
+    ]
+    assert changed(figures("hikers-missing@Harbour Gazette"), figures("hikers-found@City Star")) == []

@@ -1,0 +1,174 @@
+"""The newsroom's planning on a real store (the fixtures' reports ingested, the real model):
+what a channel gets for a poll round, what a followed topic matches, the digest's time,
+and `newsdesk stories`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.answering.topics import TopicMatcher
+from bot.app import App
+from bot.cli import app as cli
+from bot.newsroom import Digest, Follow, Newsroom, Route
+from bot.settings import Settings
+from ingest.feeds import Subscription
+from tests.bot.newsroom_fixtures import Report, by_key, load
+from vectorstore.embedding import Embedder
+from vectorstore.retrieval import Filters
+
+REPORTS = load()
+R = by_key(REPORTS)
+FEED = "https://feeds.example/news.xml"
+NOW = datetime(2026, 3, 12, 7, 59, tzinfo=UTC)
+
+
+def _jsonl(path: Path, reports: Iterable[Report]) -> Path:
+    fields = ("id", "title", "text", "url", "date", "source")
+    path.write_text("".join(json.dumps({f: getattr(r, f) for f in fields}) + "\n" for r in reports))
+    return path
+
+
+@pytest.fixture
+def app(settings: Settings, embedder: Embedder) -> App:
+    return App(settings.model_copy(update={"newsroom_posts_per_poll": 3}), embedder=embedder)
+
+
+@pytest.fixture
+def newsroom(app: App) -> Newsroom:
+    app.newsroom.clock = lambda: NOW
+    app.newsroom.config.route(Route(FEED, "global", 100), NOW)
+    return app.newsroom
+
+
+def arrive(app: App, tmp_path: Path, reports: list[Report], name: str = "round") -> None:
+    """A poll that stored these reports, and the end of its round."""
+    report = app.ingest([str(_jsonl(tmp_path / f"{name}.jsonl", reports))])
+    assert report.ok
+    subscription = Subscription(FEED, "global", 60, NOW)
+    app.newsroom.polled(subscription, [r.id for r in reports])
+    app.newsroom.round_done()
+
+
+def outbox(newsroom: Newsroom) -> list[dict[str, Any]]:
+    with newsroom.db.read() as conn:
+        rows = conn.execute("SELECT kind, target, event_id, body, state FROM outbox ORDER BY id").fetchall()
+    return [{"kind": k, "target": t, "event": e, "body": json.loads(b), "state": s} for k, t, e, b, s in rows]
+
+
+def test_one_post_per_story_copies_edit_updates_go_to_the_thread(app: App, newsroom: Newsroom, tmp_path: Path) -> None:
+    first = [R["arven-floods@Coastal Times"], R["arven-floods@Northern Wire"], R["sella-bridge@Valdoria Herald"]]
+    arrive(app, tmp_path, first, "one")
+    kinds = [(row["kind"], (row["body"]["card"] or {}).get("title")) for row in outbox(newsroom)]
+    assert kinds == [
+        ("post", R["arven-floods@Coastal Times"].title),
+        ("edit", None),  # the Northern Wire's copy: "also reported by"
+        ("post", R["sella-bridge@Valdoria Herald"].title),
+    ]
+    later = [R["flood-toll-58@Valdoria Herald"], R["flood-toll-58@Metro Post"], R["waters-recede@Coastal Times"]]
+    arrive(app, tmp_path, later, "two")
+    updates = [row["body"]["change"] for row in outbox(newsroom) if row["kind"] == "update"]
+    assert updates == [
+        "Update, 6 Mar — 58 dead (was 35), 6,500 displaced (was 4,000) — Valdoria Herald",
+        "Update, 7 Mar — 71 dead (was 58) — Coastal Times",
+    ]
+    posted = newsroom.outbox.posted(100, next(r for r in outbox(newsroom) if r["kind"] == "post")["event"])
+    assert posted is not None and posted.state.also == ["Northern Wire", "Metro Post"]
+    assert posted.state.updated_at == NOW.isoformat()
+    # the same poll told again (a poll killed before it was recorded) plans nothing more
+    before = len(outbox(newsroom))
+    arrive(app, tmp_path, later, "three")
+    assert len(outbox(newsroom)) == before
+
+
+def test_a_flood_gets_the_newest_stories_as_posts_and_one_line_for_the_rest(
+    app: App, newsroom: Newsroom, tmp_path: Path
+) -> None:
+    firsts = [r for r in REPORTS if r.kind == "first"][:9]
+    arrive(app, tmp_path, firsts)
+    rows = outbox(newsroom)
+    posts = [row for row in rows if row["kind"] == "post"]
+    (more,) = [row for row in rows if row["kind"] == "more"]
+    assert len(posts) == 3 and rows[-1] is more  # the line comes after the posts
+    newest = sorted(firsts, key=lambda r: r.date)[-3:]
+    assert {p["body"]["card"]["title"] for p in posts} == {r.title for r in newest}
+    assert more["body"]["heading"] == "…and 6 more stories"
+    listed = [c["title"] for c in more["body"]["items"]]
+    assert sorted(listed) == sorted(r.title for r in firsts if r not in newest)
+
+
+def test_channel_filters_and_a_removed_feed(app: App, newsroom: Newsroom, tmp_path: Path) -> None:
+    newsroom.config.set_filter(100, (), ("Norvex",))
+    newsroom.config.route(Route(FEED, "global", 200), NOW)
+    newsroom.config.set_filter(200, ("marathon", "heavy rain"), ())
+    arrive(app, tmp_path, [R["norvex-jobs@The Ledger"], R["portmere-marathon@City Star"]])
+    posted = {(row["target"], row["body"]["card"]["title"]) for row in outbox(newsroom)}
+    marathon = R["portmere-marathon@City Star"].title
+    assert posted == {(100, marathon), (200, marathon)}
+    newsroom.config.unroute(FEED, "global")  # a removed feed: what it had not posted is dropped
+    assert {row["state"] for row in outbox(newsroom)} == {"dropped"}
+
+
+def test_a_topic_matches_its_event_not_a_shared_place_or_a_shared_word(app: App, tmp_path: Path) -> None:
+    reports = [R[k] for k in ("arven-floods@Coastal Times", "sella-bridge@Valdoria Herald",
+                              "rivermouth-floods@Harbour Gazette", "meskel-vote@Northern Wire",
+                              "flood-toll-58@Valdoria Herald")]
+    assert app.ingest([str(_jsonl(tmp_path / "t.jsonl", reports))]).ok
+    matcher = TopicMatcher(app.retriever, app.settings.min_evidence)
+    ids = [r.id for r in reports]
+    found = matcher.match("Valdoria floods", ids, Filters())
+    assert set(found) == {R["arven-floods@Coastal Times"].id, R["flood-toll-58@Valdoria Herald"].id}
+    assert set(matcher.match("Rivermouth", ids, Filters())) == {R["rivermouth-floods@Harbour Gazette"].id}
+    assert matcher.match("Keltia earthquake", ids, Filters()) == {}
+
+
+def test_a_followed_topic_messages_once_per_story(app: App, newsroom: Newsroom, tmp_path: Path) -> None:
+    newsroom.config.follow(Follow(0, "42", 7, "Valdoria floods"), limit=5, now=NOW)
+    arrive(app, tmp_path, [R["arven-floods@Coastal Times"], R["rivermouth-floods@Harbour Gazette"]], "a")
+    arrive(app, tmp_path, [R["flood-toll-58@Valdoria Herald"], R["sella-bridge@Valdoria Herald"]], "b")
+    dms = [row for row in outbox(newsroom) if row["kind"] == "dm"]
+    assert [(d["target"], d["body"]["card"]["title"]) for d in dms] == [(7, R["arven-floods@Coastal Times"].title)]
+
+
+def test_the_digest_is_planned_once_at_its_time(app: App, newsroom: Newsroom, tmp_path: Path) -> None:
+    newsroom.config.route(Route(FEED, "global", 100), NOW)
+    newsroom.config.set_digest(Digest(300, "42", time(8, 0), "Europe/Paris"), 300)  # 07:00 UTC
+    newsroom.clock = lambda: datetime(2026, 3, 12, 6, 59, tzinfo=UTC)
+    arrive(app, tmp_path, [R["arven-floods@Coastal Times"], R["arven-floods@Northern Wire"], R["kesh-ferry@Harbour Gazette"]])
+    assert not [row for row in outbox(newsroom) if row["kind"] == "digest"]
+    newsroom.clock = lambda: datetime(2026, 3, 12, 7, 0, 30, tzinfo=UTC)
+    newsroom.round_done()
+    newsroom.round_done()
+    (digest,) = [row for row in outbox(newsroom) if row["kind"] == "digest"]
+    titles = [c["title"] for c in digest["body"]["items"]]
+    assert titles[0] == R["kesh-ferry@Harbour Gazette"].title  # newest first; one line for the copies
+    assert R["arven-floods@Coastal Times"].title in titles and len(titles) == 2
+    assert digest["body"]["items"][1]["lead"] == "2 reports"
+
+
+def test_newsdesk_stories_lists_each_event_with_its_reports_in_order(
+    app: App, tmp_path: Path, settings: Settings
+) -> None:
+    reports = [R[k] for k in ("waters-recede@Coastal Times", "arven-floods@Coastal Times", "arven-floods@Northern Wire",
+                              "flood-toll-58@Valdoria Herald", "sella-bridge@Valdoria Herald")]
+    assert app.ingest([str(_jsonl(tmp_path / "s.jsonl", reports))]).ok
+    result = CliRunner().invoke(cli, ["stories", "--json"])
+    assert result.exit_code == 0, result.output
+    stories = json.loads(result.output)
+    assert [s["title"] for s in stories] == [R["arven-floods@Coastal Times"].title, R["sella-bridge@Valdoria Herald"].title]
+    floods = stories[0]["articles"]
+    assert [(a["source"], a["date"], a["role"]) for a in floods] == [
+        ("Coastal Times", "2026-03-05", "first"),
+        ("Northern Wire", "2026-03-05", "copy"),
+        ("Valdoria Herald", "2026-03-06", "update"),
+        ("Coastal Times", "2026-03-07", "update"),
+    ]
+    assert set(floods[0]) == {"id", "url", "source", "date", "title", "role"}
+    since = json.loads(CliRunner().invoke(cli, ["stories", "--json", "--since", "2026-03-07"]).output)
+    assert [s["title"] for s in since] == [R["arven-floods@Coastal Times"].title]
