@@ -99,7 +99,7 @@ def token_alignment(rows: list[Row]) -> np.ndarray:
     token, in the model's contextual token vectors."""
     from sentence_transformers import SentenceTransformer
 
-    from vectorstore.model_files import packaged_model_path
+    from vectorstore.embedding.model_files import packaged_model_path
 
     model = SentenceTransformer(str(packaged_model_path()), device="cpu")
 
@@ -156,7 +156,7 @@ def cross_encoder(rows: list[Row], n_ans: int, n_un: int, epochs: int = 2) -> No
     from sklearn.metrics import roc_auc_score
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from vectorstore.model_files import packaged_model_path
+    from vectorstore.embedding.model_files import packaged_model_path
 
     torch.manual_seed(0)
     path = str(packaged_model_path())

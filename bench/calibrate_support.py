@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     engine = App(Settings(_env_file=None, newsdesk_data_dir=args.store, llm_provider="none")).engine  # type: ignore[call-arg]
     retriever = engine.retriever
-    idf = retriever.snapshot().lexical.idf
+    idf = retriever.store.snapshot().idf
     articles = {a["id"]: a["text"] for a in load_jsonl(EVAL / "articles.jsonl")}
     ids = set((EVAL / "sample1000.ids").read_text().split())
     rng = random.Random(11)
@@ -54,7 +54,7 @@ def main() -> None:
             passages,
             retriever.embedder,
             idf,
-            retriever.sentences_of,
+            retrieval.sentences,
         )
         sources = [
             SourceSentence(passages.index(c.passage) + 1, c.text, c.start, c.end, c.vector) for c in ranked

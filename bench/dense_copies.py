@@ -30,7 +30,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import vectorstore.retrieval as retrieval  # noqa: E402
+import vectorstore.retrieval.retriever as retrieval  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.evaluation import OffsetMap, first_hit_rank, select_questions  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -44,7 +44,7 @@ def chroma_dense(store: Any) -> Any:
     """The dense search before the chunk index: the 60 nearest sentences in Chroma."""
 
     def dense(self: Any, snap: Any, vector: np.ndarray, filters: Any) -> dict[str, tuple[int, float]]:
-        got = store._sentences.query(  # bench-only access
+        got = store._conn.sentences.query(  # bench-only access (a format-3 store)
             query_embeddings=[vector], n_results=60, include=["metadatas", "distances"]
         )
         out: dict[str, tuple[int, float]] = {}

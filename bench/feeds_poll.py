@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 from bot.app import App  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from ingest.feeds import FeedPoller  # noqa: E402
-from ingest.pipeline import IngestReport  # noqa: E402
+from ingest.report import IngestReport  # noqa: E402
 from ingest.sources import Item  # noqa: E402
 from vectorstore.models import GLOBAL_SCOPE  # noqa: E402
 

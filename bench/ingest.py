@@ -23,8 +23,9 @@ sys.path.insert(0, str(REPO))
 from bot.app import App  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from ingest.runner import run_ingest  # noqa: E402
+from tests.store_reads import iter_chunks  # noqa: E402
 from vectorstore.embedding import make_embedder  # noqa: E402
-from vectorstore.torch_embedding import SentenceTransformerEmbedder  # noqa: E402
+from vectorstore.embedding.torch_backend import SentenceTransformerEmbedder  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 
@@ -44,7 +45,7 @@ def main() -> None:
         t0 = time.perf_counter()
         second = run_ingest(settings, [str(c) for c in corpus], ingestor=ingestor)
         unchanged_s = time.perf_counter() - t0
-        texts = [c.text for c in App(settings).store.iter_chunks()]
+        texts = [c.text for c in iter_chunks(App(settings).store)]
         bare.model.encode(texts[:8], batch_size=settings.embedding_batch_size)  # load, warm
         t0 = time.perf_counter()
         bare.model.encode(texts, batch_size=settings.embedding_batch_size, show_progress_bar=False)

@@ -30,13 +30,14 @@ sys.path.insert(0, str(REPO))
 
 from bot.evaluation import first_hit_rank, load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from tests.store_reads import iter_chunks  # noqa: E402
+from vectorstore.chroma.store import ChromaStore  # noqa: E402
 from vectorstore.embedding import canonical_model_name, make_embedder  # noqa: E402
 from vectorstore.lexical import LexicalIndex  # noqa: E402
-from vectorstore.lexical_store import LexicalStore  # noqa: E402
-from vectorstore.live_lexical import LiveLexical  # noqa: E402
-from vectorstore.passages import PassageRow  # noqa: E402
+from vectorstore.replica.bm25 import LiveBM25  # noqa: E402
+from vectorstore.replica.passages import PassageRow  # noqa: E402
+from vectorstore.replica.rows import ChunkRows  # noqa: E402
 from vectorstore.retrieval import Filters, Retriever  # noqa: E402
-from vectorstore.store import ChromaStore  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 
@@ -47,8 +48,8 @@ def rss_mb() -> int:
 
 def quality(store: ChromaStore, settings: Settings) -> dict[str, Any]:
     retriever = Retriever(store, make_embedder(settings))
-    snap = retriever.snapshot()
-    chunks = [c for c in store.iter_chunks() if (r := snap.records.get(c.article_id)) and r.hash == c.hash]
+    snap = store.snapshot()
+    chunks = [c for c in iter_chunks(store) if (r := snap.records.get(c.article_id)) and r.hash == c.hash]
     reference = LexicalIndex.build([c.id for c in chunks], [c.text for c in chunks])
 
     def bm25s_hits(snap: Any, question: str, filters: Filters) -> dict[str, tuple[int, float]]:
@@ -75,17 +76,17 @@ def quality(store: ChromaStore, settings: Settings) -> dict[str, Any]:
 
 
 def scale(store: ChromaStore, copies: int) -> dict[str, Any]:
-    chunks = list(store.iter_chunks())
+    chunks = list(iter_chunks(store))
     questions = [q["question"] for q in load_jsonl(EVAL / "squad-dev" / "questions.jsonl")[:200]]
     with tempfile.TemporaryDirectory(prefix="newsdesk-lexical-") as tmp:
-        rows = LexicalStore(Path(tmp) / "lexical.sqlite3")
+        rows = ChunkRows(Path(tmp) / "lexical.sqlite3")
         t0 = time.perf_counter()
         for k in range(copies):
             rows.add([PassageRow(f"{c.id}#{k}", f"{c.article_id}#{k}", c.hash, c.text) for c in chunks])
             rows.publish({(f"{c.article_id}#{k}", c.hash) for c in chunks})
         written = time.perf_counter() - t0
         before = rss_mb()
-        live = LiveLexical(rows)
+        live = LiveBM25(rows)
         t0 = time.perf_counter()
         live.refresh()
         loaded = time.perf_counter() - t0

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ingest.neardup import StoryIndex  # noqa: E402
+from ingest.identity.neardup import StoryIndex  # noqa: E402
 from vectorstore.models import Article  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"

@@ -34,10 +34,11 @@ sys.path.insert(0, str(REPO))
 from bot.app import App  # noqa: E402
 from bot.evaluation import load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from tests.store_reads import chunks_of, embeddings_of, query, sentences_of, write_article  # noqa: E402
+from vectorstore.chroma.store import ChromaStore  # noqa: E402
 from vectorstore.models import Article, Chunk  # noqa: E402
 from vectorstore.retrieval import Filters, Retriever  # noqa: E402
 from vectorstore.sentences import split_sentences  # noqa: E402
-from vectorstore.store import ChromaStore  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 
@@ -50,9 +51,9 @@ def enlarge(store: ChromaStore, copy: int, rng: np.random.Generator) -> None:
 
 def _enlarge(store: ChromaStore, copy: int, rng: np.random.Generator) -> None:
     for record in [r for r in store.records().values() if "#copy" not in r.id]:
-        chunks = store.chunks_of(record.id)
-        vectors = store.embeddings_of([c.id for c in chunks])
-        sentences = store.sentences_of([c.id for c in chunks], [c.n_sentences for c in chunks])
+        chunks = chunks_of(store, record.id)
+        vectors = embeddings_of(store, [c.id for c in chunks])
+        sentences = sentences_of(store, [c.id for c in chunks], [c.n_sentences for c in chunks])
         new_id = f"{record.id}#copy{copy}"
         article = Article(id=new_id, title=record.title, text="", hash=f"{record.hash[:50]}c{copy}")
         new_chunks, chunk_vecs, sent_vecs = [], [], []
@@ -62,7 +63,7 @@ def _enlarge(store: ChromaStore, copy: int, rng: np.random.Generator) -> None:
             new_chunks.append(Chunk(article.id, c.index, c.text, c.start, c.end, spans))
             chunk_vecs.append(_noisy(vectors[c.id], rng))
             sent_vecs.append(np.stack([_noisy(v, rng) for _, _, v in rows]) if rows else np.zeros((0, 384)))
-        store.write_article(article, new_chunks, np.stack(chunk_vecs), sent_vecs)
+        write_article(store, article, new_chunks, np.stack(chunk_vecs), sent_vecs)
     store.bump_generation()
 
 
@@ -85,7 +86,7 @@ def _noisy(v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def peer_answer(engine, question: str) -> str:  # type: ignore[no-untyped-def]
     retriever = engine.retriever
     vector = retriever.embed_query(question)
-    hits = retriever.store.query(vector, 5)
+    hits = query(retriever.store, vector, 5)
     sentences = [s.text for chunk, _ in hits for s in split_sentences(chunk.text)]
     if not sentences:
         return ""
@@ -118,8 +119,8 @@ def dense_recall(retriever: Retriever, queries: np.ndarray, k: int = 10) -> dict
     ann-benchmarks, which counts a chunk as found when its similarity is at least the exact
     k-th one's (less 1e-3): with near-identical copies in the store, the exact top k is one
     of many equally good answers."""
-    snap = retriever.snapshot()
-    rows = retriever.store.lexical
+    snap = retriever.store.snapshot()
+    rows = retriever.store._rows  # bench-only access: every row, not a question's
     owners: list[int] = []
     chunk_ids: list[str] = []
     parts: list[np.ndarray] = []

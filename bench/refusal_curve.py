@@ -60,7 +60,7 @@ def ranked_questions(store: Path, questions: list[dict[str, Any]]) -> list[Ranke
             retrieval.passages[:top_k],
             retriever.embedder,
             retrieval.idf,
-            retrieval.sentences_of,
+            retrieval.sentences,
         )
         out.append(Ranked(q, ranked))
     return out

@@ -4,7 +4,9 @@ Every entry point (the `newsdesk` CLI, `python -m ingest`, `newsdesk bot`, the e
 benches) makes one `App` and takes the parts it needs from it; the parts receive what they
 use through their constructors and never look anything up themselves. As discord.py's
 `examples/advanced_startup.py` creates its pool and session before the bot and passes
-them in, `NewsBot` receives its `BotParts` built here.
+them in, `NewsBot` receives its `BotParts` built here. (`newsdesk eval` makes an App of
+its own over a temporary store; the embedded store's connection and the loaded model are
+shared by the Apps of a process: ARCHITECTURE.md, the composition root.)
 
 Parts are built on first use and once: `newsdesk stats` opens the store without loading
 the embedding model, and `newsdesk ask` never imports torch.
@@ -13,17 +15,16 @@ the embedding model, and `newsdesk ask` never imports torch.
     App.embedder  make_embedder(settings)                   vectorstore
     App.retriever Retriever(store, embedder)                vectorstore
     App.engine    AnswerEngine(retriever, options, generator(chat, embedder))
-    App.ingestor  Ingestor(store, embedder, chunking)       ingest
+    App.ingestor  Ingestor(store, embedder, chunking, StoryIndex(stories.sqlite3))  ingest
     App.intake    Intake(ingestor, store, settings)         ingest (Discord's /ingest, /forget)
     App.feedback  FeedbackStore(data dir)                   votes
-    App.feeds     FeedPoller(feeds.sqlite3, ingestor, fetch policy, writer lock, newsroom)  watch, bot
+    App.feeds     FeedPoller(FeedRegistry(feeds.sqlite3), ingestor, source options, writer lock, newsroom)
     App.newsroom  Newsroom(newsroom.sqlite3, retriever, TopicMatcher)  deliveries, digests (issue #22)
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -34,14 +35,22 @@ from bot.answering.topics import TopicMatcher
 from bot.feedback import FeedbackStore, feedback_path
 from bot.newsroom import Newsroom, NewsroomDB, newsroom_path
 from bot.settings import Settings
-from ingest.feeds import FeedPoller, build_poller
+from ingest.feeds import FeedPoller, FeedRegistry, feeds_path
+from ingest.identity.neardup import StoryIndex
 from ingest.intake import Intake
-from ingest.pipeline import Ingestor, IngestReport, ProgressCallback
-from ingest.runner import build_ingestor, run_ingest
-from vectorstore.embedding import Embedder, canonical_model_name, make_embedder
-from vectorstore.models import GLOBAL_SCOPE, ArticleRecord
-from vectorstore.retrieval import Retriever
-from vectorstore.store import ChromaStore
+from ingest.pipeline import Ingestor
+from ingest.report import IngestReport, ProgressCallback
+from ingest.runner import run_ingest, source_options
+from vectorstore import (
+    GLOBAL_SCOPE,
+    ArticleRecord,
+    ChromaStore,
+    Embedder,
+    Filters,
+    Retriever,
+    canonical_model_name,
+    make_embedder,
+)
 
 _NOT_GIVEN = object()
 
@@ -67,9 +76,10 @@ class Catalog:
     def records(self) -> dict[str, ArticleRecord]:
         return self._retriever.records()
 
-    def newest(self, scopes: Collection[str]) -> list[ArticleRecord]:
-        """The articles of these scopes, newest first (by date, then by when ingested)."""
-        visible = (r for r in self.records().values() if r.scope in scopes)
+    def newest(self, filters: Filters) -> list[ArticleRecord]:
+        """The articles the filters admit (a server's: Filters.for_guild), newest first (by
+        date, then by when ingested)."""
+        visible = (r for r in self.records().values() if filters.admits(r))
         return sorted(visible, key=lambda r: (r.date or "", r.ingested_at or ""), reverse=True)
 
 
@@ -135,7 +145,10 @@ class App:
 
     @cached_property
     def ingestor(self) -> Ingestor:
-        return build_ingestor(self.settings, self.embedder, self.store)
+        s = self.settings
+        stories = StoryIndex(s.data_dir / "stories.sqlite3")  # wire copies (ingest/identity/neardup.py)
+        chunking = (s.chunk_tokens, s.chunk_overlap_tokens, s.ingest_flush_chunks)
+        return Ingestor(self.store, self.embedder, *chunking, stories=stories)
 
     @cached_property
     def intake(self) -> Intake:
@@ -149,9 +162,11 @@ class App:
     def feeds(self) -> FeedPoller:
         """Followed feeds: the subscriptions need only the data dir; the ingestor (model,
         store) is built when a poll first has something to write, under the writer lock."""
-        return build_poller(
-            self.settings,
+        registry = FeedRegistry(feeds_path(self.settings.data_dir))
+        return FeedPoller(
+            registry,
             lambda items: self.ingestor.run(items),
+            source_options(self.settings),
             lambda: self.store.writing("feed poller"),
             listener=self.newsroom,
         )

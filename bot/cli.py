@@ -6,7 +6,7 @@ import io
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -14,9 +14,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from bot.answering.models import Answer, Citation
-from bot.answering.rules import HISTORY_TURNS
 from bot.app import App
 from bot.cli_feeds import feeds_app, watch_command
 from bot.cli_ingest import configure_logging, ingest_command, yield_cpu
@@ -28,7 +28,27 @@ from ingest.settings import settings_error_line
 from vectorstore.errors import NewsdeskError
 from vectorstore.retrieval import Filters
 
+_JSON = "newsdesk.json"  # ctx.meta: the command was asked for JSON (errors included)
+
+
+class _Commands(TyperGroup):
+    """The one error path of every command: an error meant for users (NewsdeskError: the
+    store, the model, a question, a feed) is one line on stderr, or with --json one JSON
+    object on stdout, and exit code 2 (`_fail`); `main` does the same for any other."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:  # ctx: typer's (vendored) click Context
+        ctx.meta[_JSON] = "--json" in args
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewsdeskError as exc:
+            raise _fail(exc, ctx.meta.get(_JSON, False)) from exc
+
+
 app = typer.Typer(
+    cls=_Commands,
     add_completion=False,
     no_args_is_help=True,
     help="newsdesk: answers questions about news articles, with citations.",
@@ -54,7 +74,7 @@ def _main(
     try:
         settings = Settings()
     except ValidationError as exc:
-        raise _fail(settings_error_line(exc), "--json" in sys.argv[1:]) from None
+        raise _fail(settings_error_line(exc), ctx.meta.get(_JSON, False)) from None
     configure_logging(settings.log_level if verbose else "WARNING", verbose)
     ctx.obj = App(settings)
 
@@ -182,12 +202,9 @@ def ask(
     """Answer one question from the stored articles."""
     filters = _filters(source, since, until, as_json)
     day = _asked_at(asked_at, as_json)
-    try:
-        answer = parts(ctx).engine.answer(
-            _argument_text(question), filters=filters, k=_passages(k, as_json), asked_at=day
-        )
-    except NewsdeskError as exc:
-        raise _fail(exc, as_json) from exc
+    answer = parts(ctx).engine.answer(
+        _argument_text(question), filters=filters, k=_passages(k, as_json), asked_at=day
+    )
     if as_json:
         payload = answer.to_json()
         payload["retrieved"] = [
@@ -208,10 +225,7 @@ def ask(
 @app.command()
 def chat(ctx: typer.Context) -> None:
     """Ask questions in a loop; follow-ups use the earlier questions. Ctrl-D to quit."""
-    try:
-        engine = parts(ctx).engine
-    except NewsdeskError as exc:
-        raise _fail(exc) from exc
+    engine = parts(ctx).engine
     history: list[str] = []
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")  # a line that is not UTF-8 is still a question
@@ -224,7 +238,7 @@ def chat(ctx: typer.Context) -> None:
         if not question:
             break
         try:
-            print_answer(engine.answer(question, history=history[-HISTORY_TURNS:]), out)
+            print_answer(engine.answer(question, history=history), out)
             history.append(question)
         except NewsdeskError as exc:
             err.print(Text(one_line(str(exc), 500), style="red"))
@@ -233,12 +247,7 @@ def chat(ctx: typer.Context) -> None:
 @articles_app.command("list")
 def articles_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Stored articles, newest first."""
-    try:
-        records = sorted(
-            parts(ctx).store.records().values(), key=lambda r: (r.date or "", r.id), reverse=True
-        )
-    except NewsdeskError as exc:
-        raise _fail(exc, as_json) from exc
+    records = sorted(parts(ctx).store.records().values(), key=lambda r: (r.date or "", r.id), reverse=True)
     if as_json:
         _write_json([r.__dict__ for r in records])
         return
@@ -254,22 +263,16 @@ def articles_delete(
     article_ids: Annotated[list[str], typer.Argument(help="Article ids (see `articles list`).")],
 ) -> None:
     """Remove articles and their chunks."""
-    try:
-        store = parts(ctx).store
-        for article_id in article_ids:
-            record = store.delete_article(article_id)
-            out.print(Text(f"deleted {record.id} ({record.title}, {record.n_chunks} chunks)"))
-    except NewsdeskError as exc:
-        raise _fail(exc) from exc
+    store = parts(ctx).store
+    for article_id in article_ids:
+        record = store.delete_article(article_id)
+        out.print(Text(f"deleted {record.id} ({record.title}, {record.n_chunks} chunks)"))
 
 
 @app.command()
 def stats(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """How many articles and chunks the store holds, and where."""
-    try:
-        figures = parts(ctx).store.stats()
-    except NewsdeskError as exc:
-        raise _fail(exc, as_json) from exc
+    figures = parts(ctx).store.stats()
     if as_json:
         _write_json(figures.__dict__)
         return
@@ -295,8 +298,6 @@ def evaluate(
 
     try:
         run = run_eval(parts(ctx).settings, articles or [], questions, out_path, ids, limit, store)
-    except NewsdeskError as exc:
-        raise _fail(exc, as_json) from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:  # a questions file that is not one
         raise _fail(f"cannot evaluate: {type(exc).__name__}: {exc}", as_json) from exc
     figures = run.metrics.as_dict()

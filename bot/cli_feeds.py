@@ -26,9 +26,8 @@ from bot.app import App
 from bot.cli_ingest import yield_cpu
 from bot.newsroom import Route
 from bot.terminal import json_line, terminal_console
-from ingest.feeds import FeedError, FeedPoller, PollResult, Subscription, watch
-from ingest.feeds.registry import DEFAULT_EVERY_MINUTES
-from vectorstore.models import GLOBAL_SCOPE
+from ingest.feeds import DEFAULT_EVERY_MINUTES, FeedError, FeedPoller, PollResult, Subscription, watch
+from vectorstore import GLOBAL_SCOPE
 
 feeds_app = typer.Typer(no_args_is_help=True, help="Feeds polled by `newsdesk watch` and by the bot.")
 out = terminal_console()
@@ -43,11 +42,6 @@ def _app(ctx: typer.Context) -> App:
 
 def _poller(ctx: typer.Context) -> FeedPoller:
     return _app(ctx).feeds
-
-
-def _fail(exc: FeedError) -> typer.Exit:
-    err.print(Text.assemble(("error: ", "red"), str(exc)))
-    return typer.Exit(2)
 
 
 def _when(moment: datetime | None) -> str:
@@ -68,12 +62,9 @@ def feeds_add(
     ] = None,
 ) -> None:
     """Follow a feed (for every server); `newsdesk watch` or the bot polls it."""
-    if role is not None and channel is None:
-        raise _fail(FeedError("--role needs --channel: a role is pinged at a channel's new posts."))
-    try:
-        subscription, new = _poller(ctx).follow(url, GLOBAL_SCOPE, every)
-    except FeedError as exc:
-        raise _fail(exc) from exc
+    if role is not None and channel is None:  # a FeedError: cli.py says it
+        raise FeedError("--role needs --channel: a role is pinged at a channel's new posts.")
+    subscription, new = _poller(ctx).follow(url, GLOBAL_SCOPE, every)
     if channel is not None:
         _app(ctx).newsroom.config.route(
             Route(subscription.url, GLOBAL_SCOPE, channel, role), datetime.now(UTC)
@@ -129,10 +120,7 @@ def feeds_remove(
     scope: Annotated[str, typer.Option(help="A Discord server's id, for a feed it added.")] = GLOBAL_SCOPE,
 ) -> None:
     """Stop following a feed (the articles it brought stay; `articles delete` removes them)."""
-    try:
-        removed = _poller(ctx).unfollow(url, scope)
-    except FeedError as exc:
-        raise _fail(exc) from exc
+    removed = _poller(ctx).unfollow(url, scope)
     _app(ctx).newsroom.config.unroute(removed.url, removed.scope)
     text = f"no longer following {removed.url} ({removed.articles_added} articles were added)"
     out.print(Text(text), soft_wrap=True)

@@ -1,4 +1,5 @@
-"""`newsdesk ingest`: the operator's door to ingest (progress bar, summary, exit code)."""
+"""`newsdesk ingest`: the operator's door to ingest (progress bar, summary, exit code), and
+the logging and CPU priority every command of the CLI starts with."""
 
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.terminal import PrintableFormatter, json_line, terminal_console
-from ingest.pipeline import IngestReport, ProgressCallback
-from ingest.pipeline import Progress as IngestProgress
-from vectorstore.errors import NewsdeskError
+from ingest.report import IngestReport, ProgressCallback
+from ingest.report import Progress as IngestProgress
 
 RunIngest = Callable[[ProgressCallback | None], IngestReport]
 
@@ -56,40 +56,34 @@ def print_summary(report: IngestReport, console: Console) -> None:
 
 
 def ingest_command(run: RunIngest, as_json: bool = False, quiet: bool = False) -> int:
-    """Ingest, show progress on a terminal, print the summary; the exit code says if anything failed."""
-    show_bar = not (as_json or quiet) and err.is_terminal
-    try:
-        if show_bar:
-            with Progress(
-                TextColumn("[bold]ingest"),
-                BarColumn(),
-                TextColumn("{task.fields[items]} articles"),
-                TextColumn("{task.fields[chunks]} chunks"),
-                TextColumn("{task.fields[rate]} chunks/s"),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("ingest", total=None, items=0, chunks=0, rate="-")
-
-                def update(p: IngestProgress) -> None:
-                    rate = f"{p.chunks_embedded / p.seconds:.1f}" if p.seconds > 0 else "-"
-                    bar.update(task, items=p.items, chunks=p.chunks_embedded, rate=rate)
-
-                report = run(update)
-        else:
-            report = run(None)
-    except NewsdeskError as exc:
-        if as_json:  # --json prints one JSON object, errors included
-            sys.stdout.write(json_line({"error": str(exc)}) + "\n")
-        else:
-            err.print(Text(f"error: {exc}", style="red"))
-        return 2
+    """Ingest, show progress on a terminal, print the summary; the exit code says if
+    anything failed. An error that stops the run goes to the CLI's one error path (cli.py)."""
+    report = _with_progress(run) if not (as_json or quiet) and err.is_terminal else run(None)
     if as_json:
         sys.stdout.write(json_line(report_json(report)) + "\n")
     elif not quiet:
         print_summary(report, terminal_console())
     return 0 if report.ok else 1
+
+
+def _with_progress(run: RunIngest) -> IngestReport:
+    with Progress(
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        TextColumn("{task.fields[items]} articles"),
+        TextColumn("{task.fields[chunks]} chunks"),
+        TextColumn("{task.fields[rate]} chunks/s"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("ingest", total=None, items=0, chunks=0, rate="-")
+
+        def update(p: IngestProgress) -> None:
+            rate = f"{p.chunks_embedded / p.seconds:.1f}" if p.seconds > 0 else "-"
+            bar.update(task, items=p.items, chunks=p.chunks_embedded, rate=rate)
+
+        return run(update)
 
 
 def yield_cpu(nice: int) -> None:

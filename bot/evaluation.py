@@ -21,8 +21,8 @@ from typing import Any
 from bot.answering.models import Answer
 from bot.app import App
 from bot.settings import Settings
-from ingest.cleaning import clean_with_map
-from ingest.pipeline import IngestReport
+from ingest.reading.cleaning import clean_with_map
+from ingest.report import IngestReport
 
 MAX_ANSWER = 300
 _ARTICLES = re.compile(r"\b(a|an|the)\b")

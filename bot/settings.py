@@ -61,6 +61,11 @@ class Settings(IngestSettings):
     def channel_ids(self) -> set[int]:
         return set(self._ids(self.discord_channel_ids))
 
+    @property
+    def token(self) -> str:
+        """DISCORD_TOKEN without the spaces a copy and paste leaves ("" when unset)."""
+        return self.discord_token.get_secret_value().strip() if self.discord_token else ""
+
     log_level: str = "INFO"
     # Answerability (issue #11): how many ranked sentences are tried for one that meets what
     # the question pins down (year, number, name, ordinal, negation); 0 turns the check off.

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vectorstore.embedding import Embedder
+from vectorstore import Embedder
 
 EMBED_BUDGET = 16 * 200 * 200  # rows x tokens^2 in one call of the embedder
 

@@ -12,8 +12,7 @@ from functools import lru_cache
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from vectorstore.models import Article, Chunk
-from vectorstore.sentences import SENTENCE_SEPARATOR, split_sentences
+from vectorstore import SENTENCE_SEPARATOR, Article, Chunk, split_sentences
 
 
 class Chunker:

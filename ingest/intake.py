@@ -10,13 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from ingest.errors import SourceError
-from ingest.pipeline import Ingestor, IngestReport
+from ingest.pipeline import Ingestor
+from ingest.report import IngestReport
 from ingest.runner import source_options
 from ingest.settings import IngestSettings
 from ingest.sources import SUFFIXES, iter_items
-from vectorstore.errors import ArticleNotFoundError
-from vectorstore.models import Article, ArticleRecord
-from vectorstore.store import ChromaStore
+from vectorstore import Article, ArticleNotFoundError, ArticleRecord, ChromaStore
 
 UPLOAD_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf"})
 

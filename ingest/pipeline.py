@@ -4,7 +4,7 @@ An unchanged article (same id, same content hash and metadata, all its chunks pr
 costs one manifest look-up: nothing is chunked, embedded or written; a change of metadata
 alone (url, date, author, source) re-stores the article, so nothing of the older version
 stays. An article replaces a stored one only from the same scope and origin; another
-origin's claim to its id becomes a separate article (ingest/identity.py). Any error
+origin's claim to its id becomes a separate article (ingest/identity/ids.py). Any error
 while chunking one article is that article's failure. Changed and new articles are
 chunked at once, and their chunks embedded together in batches across articles. A batch
 is written to Chroma on a writer thread while the next batch is embedded (at most one
@@ -17,78 +17,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 from ingest.bounded_embed import embed_bounded
 from ingest.chunking import Chunker
-from ingest.dates import with_first_seen
-from ingest.documents import reason
 from ingest.errors import SourceError
-from ingest.identity import Claims, check_id
-from ingest.neardup import StoryIndex
-from ingest.sources import Failure, Item
-from vectorstore.embedding import Embedder
-from vectorstore.metadata import ArticleWrite
-from vectorstore.models import Article, ArticleRecord, Chunk
-from vectorstore.store import ChromaStore, chunk_id
+from ingest.identity.dates import with_first_seen
+from ingest.identity.ids import Claims, check_id
+from ingest.identity.neardup import StoryIndex
+from ingest.reading.documents import Failure, Item, reason
+from ingest.report import IngestReport, Outcome, Progress, ProgressCallback, Status
+from vectorstore import Article, ArticleRecord, ArticleWrite, ChromaStore, Chunk, Embedder
 
 log = logging.getLogger(__name__)
-
-Status = Literal["added", "updated", "unchanged", "skipped", "failed"]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    source: str
-    status: Status
-    article_id: str | None = None
-    title: str | None = None
-    chunks: int = 0
-    reason: str | None = None
-
-
-@dataclass
-class IngestReport:
-    outcomes: list[Outcome] = field(default_factory=list)
-    chunks_embedded: int = 0
-    embed_seconds: float = 0.0
-    load_seconds: float = 0.0  # loading (or, the first time, exporting) the model
-    seconds: float = 0.0
-
-    def count(self, status: Status) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
-
-    @property
-    def article_ids(self) -> list[str]:
-        """The articles stored or found unchanged by this run."""
-        kept = ("added", "updated", "unchanged")
-        return [o.article_id for o in self.outcomes if o.status in kept and o.article_id]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    @property
-    def chunks_per_second(self) -> float:
-        working = self.seconds - self.load_seconds
-        return self.chunks_embedded / working if working > 0 else 0.0
-
-
-@dataclass(frozen=True)
-class Progress:
-    items: int
-    chunks_embedded: int
-    seconds: float
-
-
-ProgressCallback = Callable[[Progress], None]
 
 
 @dataclass
@@ -184,7 +127,9 @@ class Ingestor:
             return []
         records = self._store.records(claims.lookup_ids(batch))
         resolved = claims.resolve(batch, records)
-        stored = self._store.chunk_ids_of([r.article.id for r in resolved if not r.refused])
+        intact = self._store.intact(
+            [records[r.article.id] for r in resolved if not r.refused and r.article.id in records]
+        )
         out = []
         for article, note, refused in resolved:
             if refused:
@@ -192,8 +137,7 @@ class Ingestor:
                 continue
             record = records.get(article.id)
             if record is not None and record.hash == article.hash and _same_metadata(record, article):
-                expected = {chunk_id(article.id, article.hash, i) for i in range(record.n_chunks)}
-                if stored[article.id] == expected:
+                if article.id in intact:
                     report.outcomes.append(
                         Outcome(
                             article.id, "unchanged", article.id, article.title, record.n_chunks, article.note
@@ -213,7 +157,7 @@ class Ingestor:
             status: Status = "added" if record is None else "updated"
             notes = "; ".join(n for n in (note, article.note) if n) or None
             out.append(_Pending(with_first_seen(article, record), chunks, status, notes))
-        if self._stories is not None and out:  # wire copies share a story id (ingest/neardup.py)
+        if self._stories is not None and out:  # wire copies share a story id (ingest/identity/neardup.py)
             for p, article in zip(out, self._stories.assign([p.article for p in out]), strict=True):
                 p.article = article
         return out

@@ -1,16 +1,15 @@
-"""An ingest run from settings and the parts the composition root (bot/app.py) built."""
+"""An ingest run from settings: the source options the settings give, and a run of the
+ingestor the composition root (bot/app.py) built."""
 
 from __future__ import annotations
 
 from ingest.fetching import FetchPolicy
 from ingest.limits import Limits
-from ingest.neardup import StoryIndex
-from ingest.pipeline import Ingestor, IngestReport, ProgressCallback
+from ingest.pipeline import Ingestor
+from ingest.report import IngestReport, ProgressCallback
 from ingest.settings import IngestSettings
 from ingest.sources import SourceOptions, iter_items
-from vectorstore.embedding import Embedder
-from vectorstore.models import GLOBAL_SCOPE
-from vectorstore.store import ChromaStore
+from vectorstore import GLOBAL_SCOPE
 
 
 def source_options(
@@ -29,18 +28,6 @@ def source_options(
         scope=scope,
         limits=Limits(settings.max_article_chars),  # issue #14
         fetch_workers=settings.fetch_workers,
-    )
-
-
-def build_ingestor(settings: IngestSettings, embedder: Embedder, store: ChromaStore) -> Ingestor:
-    """The ingestor over the store and embedder the composition root made."""
-    return Ingestor(
-        store,
-        embedder,
-        settings.chunk_tokens,
-        settings.chunk_overlap_tokens,
-        settings.ingest_flush_chunks,
-        stories=StoryIndex(settings.data_dir / "stories.sqlite3"),  # wire copies (ingest/neardup.py)
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, ValidationError, model_validator
 
-from vectorstore.settings import StoreSettings
+from vectorstore import StoreSettings
 
 
 class IngestSettings(StoreSettings):

@@ -3,7 +3,7 @@
 Every item is yielded on its own: any error while reading, fetching, decoding or parsing
 one file, page, feed entry or JSONL line (a broken PDF, a recursion, invalid UTF-8, a
 bad URL) becomes a `Failure` with a one-line reason, and the rest carry on. Each article
-carries its scope and origin (ingest/identity.py); limits are in ingest/limits.py.
+carries its scope and origin (ingest/identity/ids.py); limits are in ingest/limits.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,12 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
-from ingest.documents import (
+from ingest.errors import SourceError
+from ingest.feeds.entries import feed_entry_item, feed_items
+from ingest.fetching import check_url, fetch, shown
+from ingest.identity.ids import file_origin, site_origin
+from ingest.limits import one_line
+from ingest.reading.documents import (
     FEED_SUFFIXES,
     SUFFIXES,
     Failure,
@@ -25,13 +30,8 @@ from ingest.documents import (
     page_draft,
     reason,
 )
-from ingest.errors import SourceError
-from ingest.feed_items import feed_entry_item, feed_items
-from ingest.fetching import check_url, fetch, shown
-from ingest.formats import Draft, finish, looks_like_feed
-from ingest.identity import file_origin, site_origin
-from ingest.limits import one_line
-from vectorstore.models import Article
+from ingest.reading.formats import Draft, finish, looks_like_feed
+from vectorstore import Article
 
 log = logging.getLogger(__name__)
 

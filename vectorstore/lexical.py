@@ -1,4 +1,4 @@
-"""The tokeniser shared by the lexical index (lexical_store.py, live_lexical.py) and the
+"""The tokeniser shared by the lexical index (replica/rows.py, replica/bm25.py) and the
 answering core (lower-cased words, English stop words removed, Snowball-stemmed), and an
 in-memory bm25s index over a fixed list of texts (bench/baselines.py's BM25 reference)."""
 

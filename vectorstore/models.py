@@ -65,10 +65,10 @@ class Article:
     source: str | None = None
     scope: str = GLOBAL_SCOPE
     hash: str = field(default="")
-    date_source: str | None = None  # "published" | "dateline" | "first_seen" (ingest/dates.py)
+    date_source: str | None = None  # "published" | "dateline" | "first_seen" (ingest/identity/dates.py)
     first_seen: str | None = None  # ISO time first ingested, kept for an article with no date
-    story_id: str | None = None  # the article whose copy this is, or its own id (ingest/neardup.py)
-    origin: str = ""  # who supplied it (a file, a site, a feed, a Discord server): ingest/identity.py
+    story_id: str | None = None  # the article whose copy this is, or its own id (ingest/identity/neardup.py)
+    origin: str = ""  # who supplied it (a file, a site, a feed, a Discord server): ingest/identity/ids.py
     note: str | None = None  # what ingest dropped (a date out of range): for the run summary, not stored
 
     def __post_init__(self) -> None:
@@ -106,7 +106,7 @@ class ArticleRecord:
     date_source: str | None = None
     first_seen: str | None = None
     story_id: str | None = None
-    origin: str | None = None  # None: stored before origins were recorded (ingest/identity.py)
+    origin: str | None = None  # None: stored before origins were recorded (ingest/identity/ids.py)
 
     @property
     def story(self) -> str:

@@ -16,6 +16,7 @@ from bot.answering.generative import Generator, PartialCallback
 from bot.answering.models import Answer
 from bot.answering.nearmiss import citation_of, missing_lead, near_miss
 from bot.answering.newstime import NewsTime, Plan
+from bot.answering.rules import NOT_FOUND, Question, recent
 from bot.answering.stories import collapse
 from bot.answering.timeframe import Clock, as_of, utc_today
 from vectorstore.models import Passage
@@ -23,7 +24,6 @@ from vectorstore.retrieval import Filters, Retrieval, Retriever
 
 log = logging.getLogger(__name__)
 
-NOT_FOUND = "I could not find this in the articles I have."
 _FOLLOW_UP = re.compile(r"\b(it|its|they|them|their|he|she|his|her|this|that|there|then|those|these)\b", re.I)
 
 
@@ -75,7 +75,11 @@ class AnswerEngine:
     def retriever(self) -> Retriever:
         return self._retriever
 
-    def check_question(self, question: str) -> str:
+    def check_question(self, question: str) -> Question:
+        """The one check of a question (empty, too long), once per question: a Question
+        that passed it is not checked again."""
+        if isinstance(question, Question):
+            return question
         question = " ".join(question.split())
         if not question:
             raise QuestionError("Ask a question, for example: where is OpenAI's first international office?")
@@ -84,7 +88,7 @@ class AnswerEngine:
                 f"That question is {len(question)} characters long; please keep it under "
                 f"{self._options.max_question_chars}."
             )
-        return question
+        return Question(question)
 
     def answer(
         self,
@@ -104,7 +108,7 @@ class AnswerEngine:
         plan = self.news.plan(question, filters, self.news.today(asked_at))  # time words; overviews
         if plan.answer is not None:
             return plan.answer
-        query, focus = self._standalone(plan.query, history)
+        query, focus = self._standalone(plan.query, recent(history))
         answer = self._answer(question, query, focus, plan, plan.filters, k, on_partial)
         if answer.refused and plan.fallback is not None:  # a soft window: look everywhere
             answer = self._answer(question, query, focus, plan, plan.fallback, k, on_partial)
@@ -158,7 +162,7 @@ class AnswerEngine:
         vector = retrieval.query_vector if focus == query else self._retriever.embed_query(focus)
         sources = passages[: self._options.top_k]
         embedder = self._retriever.embedder
-        ranked = rank_sentences(focus, vector, sources, embedder, retrieval.idf, retrieval.sentences_of)
+        ranked = rank_sentences(focus, vector, sources, embedder, retrieval.idf, retrieval.sentences)
         return retrieval, passages, ranked
 
     def _standalone(self, question: str, history: Sequence[str]) -> tuple[str, str]:

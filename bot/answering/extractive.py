@@ -6,7 +6,7 @@ every sentence of the passages retrieved competes on its own wording."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +30,7 @@ class Candidate:
     vector: np.ndarray
 
 
-SentenceLookup = Callable[[list[str]], dict[str, list[tuple[int, int, np.ndarray]]]]
+StoredSentences = Mapping[str, Sequence[tuple[int, int, np.ndarray]]]  # chunk id -> (start, end, vector)
 
 
 @dataclass
@@ -42,9 +42,9 @@ class _Found:
     vector: np.ndarray | None
 
 
-def candidates(passages: Sequence[Passage], lookup: SentenceLookup | None) -> list[_Found]:
+def candidates(passages: Sequence[Passage], stored: StoredSentences | None) -> list[_Found]:
     """Each sentence of the passages once, with its stored vector when the store has one."""
-    stored = lookup([p.chunk_id for p in passages]) if lookup else {}
+    stored = stored or {}
     seen: set[tuple[str, int]] = set()
     out: list[_Found] = []
     for passage in passages:
@@ -76,10 +76,10 @@ def rank_sentences(
     passages: Sequence[Passage],
     embedder: Embedder,
     idf: Callable[[str], float],
-    lookup: SentenceLookup | None = None,
+    stored: StoredSentences | None = None,
     weights: EvidenceWeights = EVIDENCE,
 ) -> list[Candidate]:
-    found = candidates(passages, lookup)
+    found = candidates(passages, stored)
     embed_unstored(found, embedder)
     q_tokens = tokenize(question)
     out = []

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.answering.rules import HISTORY_TURNS
 from bot.settings import Settings
 from vectorstore.errors import NewsdeskError
 from vectorstore.models import Passage
@@ -169,7 +168,7 @@ def rewrite_question(model: BaseChatModel, question: str, history: Sequence[str]
     """A standalone version of a follow-up, written by the LLM; the question itself when the
     call fails or the reply is empty or over 300 characters (the engine then falls back to
     its rule-based rewrite)."""
-    turns = "\n".join(f"- {h}" for h in history[-HISTORY_TURNS:])
+    turns = "\n".join(f"- {h}" for h in history)  # the engine keeps the recent ones (rules.recent)
     try:
         reply = text_of(
             model.invoke(

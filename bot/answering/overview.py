@@ -17,11 +17,10 @@ from bot.answering.models import Answer, Citation
 from bot.answering.rules import clip
 from bot.answering.stories import collapse, short_date
 from bot.answering.timeframe import TimeFrame, is_dated
-from vectorstore.metadata import StoredChunk
+from vectorstore.chroma.metadata import StoredChunk
 from vectorstore.models import ArticleRecord, Passage
 from vectorstore.retrieval import Filters, Retriever
 from vectorstore.sentences import split_sentences
-from vectorstore.store import chunk_id
 
 MAX_ITEMS = 6
 MAX_CHARS = 1800
@@ -70,7 +69,7 @@ def overview(
 ) -> Answer:
     """The newest (or, with a topic, best-matching) stories in the window, newest first."""
     records = _about(topic, retriever, filters) if topic else _newest(retriever.records().values(), filters)
-    chunks = retriever.get_chunks([chunk_id(r.id, r.hash, 0) for r in records])
+    chunks = retriever.openings(records)  # by article id
     items = [(r, lead) for r in records if (lead := _lead(chunks, r)) is not None][:MAX_ITEMS]
     if not items:
         where = f" about {topic}" if topic else ""
@@ -109,7 +108,7 @@ def _on_topic(passage: Passage) -> bool:
 
 def _lead(chunks: dict[str, StoredChunk], record: ArticleRecord) -> tuple[str, int] | None:
     """The article's first real sentence (not its dateline) and its offset."""
-    chunk = chunks.get(chunk_id(record.id, record.hash, 0))
+    chunk = chunks.get(record.id)
     if chunk is None or not chunk.text.strip():
         return None
     for sentence in split_sentences(chunk.text, base=chunk.start):

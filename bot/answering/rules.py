@@ -1,5 +1,6 @@
 """The answering core's rules, each defined once: how evidence is weighed, how much of a
-question's wording a text covers, how a quote is cut, how much history a follow-up sees.
+question's wording a text covers, how a quote is cut, how much history a follow-up sees,
+what a refusal says.
 
 Recalibrating MIN_EVIDENCE or SUPPORT_THRESHOLD means changing the weights here only:
 the extractive ranking, the engine's refusal and the LLM verifier all read them.
@@ -7,12 +8,25 @@ the extractive ranking, the engine's refusal and the LLM verifier all read them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from vectorstore.lexical import tokenize
 
 HISTORY_TURNS = 3  # earlier questions of a conversation a follow-up is read with
+NOT_FOUND = "I could not find this in the articles I have."  # the refusal (near misses: nearmiss.py)
+
+
+class Question(str):
+    """A question that passed AnswerEngine.check_question: a door that checks it before it
+    acts (Discord, before deferring) hands it on, and the engine does not check it again."""
+
+
+def recent(history: Sequence[str]) -> list[str]:
+    """The earlier questions a follow-up is read with: the last HISTORY_TURNS. Every door
+    hands its whole conversation to the engine, which keeps these (doors that store a
+    conversation keep no more)."""
+    return list(history[-HISTORY_TURNS:]) if HISTORY_TURNS else []
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """One slot per story, and what a newer report says.
 
-- Wire copies (one story id, ingest/neardup.py) take one slot among the retrieved
+- Wire copies (one story id, ingest/identity/neardup.py) take one slot among the retrieved
   passages: the best-ranked copy stays, the others are cited as "also reported by"
   (several chunks of one article stay: they are not copies).
 - A "latest" question answers from the newest of the articles that answer it about as

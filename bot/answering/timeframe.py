@@ -22,7 +22,7 @@ used today" means "now". Recency words ("latest", "newest", "most recent", "now"
 "currently", "current", "so far", "still") ask for the newest of the answering articles.
 
 Only dates an article states (published or dateline) place it in time; an article known
-only by its first-seen time is left out of windows (ingest/dates.py). An overview of a
+only by its first-seen time is left out of windows (ingest/identity/dates.py). An overview of a
 window nothing is dated in says so, and lists the newest stories with their own dates
 (reference_day: a store of old news is never read as today's).
 

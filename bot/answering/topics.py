@@ -51,7 +51,7 @@ class TopicMatcher:
             return {}
         embedder = self._retriever.embedder
         vector = retrieval.query_vector
-        ranked = rank_sentences(topic, vector, passages, embedder, retrieval.idf, retrieval.sentences_of)
+        ranked = rank_sentences(topic, vector, passages, embedder, retrieval.idf, retrieval.sentences)
         anchors = topic_anchors(topic)
         best: dict[str, Candidate] = {}
         for candidate in ranked:

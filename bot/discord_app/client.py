@@ -11,12 +11,12 @@ from discord.ext import commands
 
 from bot.answering.models import Answer
 from bot.app import BotParts
-from bot.discord_app.lifecycle import InFlight
+from bot.discord_app.inflight import InFlight
 from bot.discord_app.rendering import NO_MENTIONS
 from bot.discord_app.views import FeedbackView
 from bot.discord_app.workers import WorkerPool
 from bot.settings import Settings
-from vectorstore.retrieval import Filters
+from vectorstore import Filters
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ Stopping (SIGTERM from systemd or `docker stop`, SIGINT from Ctrl-C): questions 
 answered are finished for up to STOP_GRACE_S, while new ones are told that the bot is
 restarting; then the websocket is closed with 1000 and the HTTP session ends. Answers
 not finished within the grace are dropped deliberately, and their members are told so
-(DROPPED_TEXT) before the connection closes. An /ingest in progress is dropped too, which
+(inflight.py) before the connection closes. An /ingest in progress is dropped too, which
 is safe: a write is visible only once its manifest record flips, and ingesting the same
 thing again completes it.
 Votes and answers are written to SQLite in worker threads that `asyncio.run` waits for
@@ -22,73 +22,20 @@ before the process exits, so none is lost.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import itertools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from vectorstore.errors import NewsdeskError
-
-if TYPE_CHECKING:
-    from bot.discord_app.client import NewsBot
-    from bot.settings import Settings
+from bot.discord_app.client import NewsBot
+from bot.discord_app.inflight import DropNotice
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE_S = 8.0  # within docker stop's 10 s before its SIGKILL
-DROPPED_TEXT = "I was restarted before I could answer; please ask again."
-
-
-class RestartingError(NewsdeskError):
-    """A question that arrives while the bot stops."""
-
-
-DropNotice = Callable[[], Awaitable[object]]  # tells a member their question was dropped
-
-
-class InFlight:
-    """The answers being worked on, so that a stop can wait for them; refuses new ones
-    once stopping. Each may come with a notice to send if it has to be dropped."""
-
-    def __init__(self) -> None:
-        self._work: dict[int, DropNotice | None] = {}
-        self._ids = itertools.count()
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self.stopping = False
-
-    @property
-    def count(self) -> int:
-        return len(self._work)
-
-    @contextlib.asynccontextmanager
-    async def track(self, on_drop: DropNotice | None = None) -> AsyncIterator[None]:
-        if self.stopping:
-            raise RestartingError("I am restarting; please ask again in a minute.")
-        key = next(self._ids)
-        self._work[key] = on_drop
-        self._idle.clear()
-        try:
-            yield
-        finally:
-            del self._work[key]
-            if not self._work:
-                self._idle.set()
-
-    async def drain(self, grace: float) -> list[DropNotice | None]:
-        """Stop taking work; wait up to `grace` s for what is running. Returns the notices
-        of the answers still unfinished (which are dropped)."""
-        self.stopping = True
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(grace):
-                await self._idle.wait()
-        return list(self._work.values())
 
 
 def point_at_api(api_base: str) -> None:
@@ -103,10 +50,9 @@ def point_at_api(api_base: str) -> None:
 async def connect(bot: NewsBot, settings: Settings) -> None:
     """Log in (which syncs the commands: setup_hook), then hold the gateway connection
     until the bot is closed. Raises what stops the start (see runner.run_bot)."""
-    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
     if settings.discord_api_base:
         point_at_api(settings.discord_api_base)
-    await bot.login(token)
+    await bot.login(settings.token)
     if settings.discord_api_base:
         _shards, url, _limits = await bot.http.get_bot_gateway()
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)

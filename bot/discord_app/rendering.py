@@ -8,7 +8,7 @@ import discord
 
 from bot.answering.models import Answer, Citation
 from bot.answering.rules import clip as clip  # re-exported: the one clip() of the project
-from ingest.pipeline import IngestReport
+from ingest.report import IngestReport
 
 MESSAGE_LIMIT = 2000
 EMBED_TITLE = 256

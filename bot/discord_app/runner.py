@@ -32,7 +32,7 @@ from bot.discord_app.client import NewsBot
 from bot.discord_app.lifecycle import connect, stop
 from bot.discord_app.workers import WorkerPool
 from bot.settings import Settings
-from vectorstore.errors import NewsdeskError
+from vectorstore import NewsdeskError
 
 log = logging.getLogger(__name__)
 EXIT_FAILURE, EXIT_SETTINGS = 1, 2
@@ -58,8 +58,7 @@ def build_bot(settings: Settings, app: App | None = None) -> NewsBot:
 
 
 def run_bot(settings: Settings) -> int:
-    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
-    if not token:
+    if not settings.token:
         sys.stderr.write(
             "DISCORD_TOKEN is not set. Copy .env.example to .env and put your bot's token in it "
             "(see README, 'Run it on your server').\n"

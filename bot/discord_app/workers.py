@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
-from vectorstore.errors import NewsdeskError
+from vectorstore import NewsdeskError
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -16,7 +16,6 @@ from bot.newsroom.outbox import Card
 from vectorstore.models import ArticleRecord
 from vectorstore.retrieval import Retriever
 from vectorstore.sentences import split_sentences
-from vectorstore.store import chunk_id
 
 LEAD_CHARS = 240
 MIN_LEAD_CHARS = 40  # a shorter first sentence is a dateline or a byline, not the lead
@@ -65,10 +64,10 @@ def lead_of(opening: str) -> str:
 
 def read(retriever: Retriever, records: Iterable[ArticleRecord]) -> dict[str, Read]:
     records = list(records)
-    chunks = retriever.get_chunks([chunk_id(r.id, r.hash, 0) for r in records])
+    chunks = retriever.openings(records)  # by article id
     out = {}
     for r in records:
-        chunk = chunks.get(chunk_id(r.id, r.hash, 0))
+        chunk = chunks.get(r.id)
         opening = opening_of(chunk.text) if chunk is not None else ""
         out[r.id] = Read(r, opening, lead_of(opening) if opening else "")
     return out

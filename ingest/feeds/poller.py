@@ -24,14 +24,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from ingest.feeds.conditional import Validators, conditional_get
+from ingest.feeds.entries import feed_entry_item
 from ingest.feeds.registry import FeedRegistry, PollRecord, Subscription, check_feed_url
 from ingest.fetching import check_public
-from ingest.formats import FeedEntry, parse_feed
-from ingest.identity import is_global
-from ingest.pipeline import IngestReport
-from ingest.sources import Failure, Item, SourceOptions, feed_entry_item
-from vectorstore.errors import NewsdeskError
-from vectorstore.models import GLOBAL_SCOPE, Article
+from ingest.identity.ids import is_global
+from ingest.reading.documents import Failure, Item, SourceOptions
+from ingest.reading.formats import FeedEntry, parse_feed
+from ingest.report import IngestReport
+from vectorstore import GLOBAL_SCOPE, Article, NewsdeskError
 
 log = logging.getLogger(__name__)
 

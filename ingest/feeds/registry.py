@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ingest.errors import SourceError
-from vectorstore.models import GLOBAL_SCOPE
+from vectorstore import GLOBAL_SCOPE
 
 DEFAULT_EVERY_MINUTES = 60
 MIN_EVERY_MINUTES = 5

@@ -5,6 +5,7 @@ import pytest
 from bot.answering.engine import NOT_FOUND, AnswerEngine, standalone_question
 from bot.answering.errors import QuestionError
 from tests.helpers import REPO_SAMPLE_QUESTION
+from tests.store_reads import chunks_of
 
 OPENAI_URL = "https://newsdesk.example/2023/06/openai-london-office"
 
@@ -24,7 +25,7 @@ def test_demo_question_is_answered_with_london_and_cited(sample_engine: AnswerEn
 def test_quote_offsets_locate_the_sentence_in_the_article(sample_engine: AnswerEngine) -> None:
     answer = sample_engine.answer("how much will the bridge repairs cost?")
     [citation] = answer.citations
-    [first] = [c for c in sample_engine.retriever.store.chunks_of(citation.article_id) if c.start == 0]
+    [first] = [c for c in chunks_of(sample_engine.retriever.store, citation.article_id) if c.start == 0]
     text = first.text
     assert "14 million euros" in citation.quote
     assert text[citation.start : citation.end] == citation.quote

@@ -113,7 +113,7 @@ def test_offsets_map_back_to_the_text_as_given(tmp_path: Path) -> None:
     path = tmp_path / "a.jsonl"
     path.write_text(json.dumps({"id": "x", "text": raw}) + "\n")
     offsets = OffsetMap([path])
-    from ingest.cleaning import clean_text
+    from ingest.reading.cleaning import clean_text
 
     clean = clean_text(raw)
     start = clean.index("Second")

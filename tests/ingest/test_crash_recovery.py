@@ -16,6 +16,7 @@ import pytest
 
 from bot.app import App
 from bot.settings import Settings
+from tests.store_reads import iter_chunks, sentences_of
 
 WORDS = [
     "council",
@@ -67,7 +68,7 @@ def _ingest(data: Path, corpus: Path) -> subprocess.Popen[str]:
 
 def _snapshot(data: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     store = App(Settings(_env_file=None, newsdesk_data_dir=data)).store  # type: ignore[call-arg]
-    chunks = {c.id: (c.article_id, c.hash, c.index, c.text, c.start, c.end) for c in store.iter_chunks()}
+    chunks = {c.id: (c.article_id, c.hash, c.index, c.text, c.start, c.end) for c in iter_chunks(store)}
     records = {r.id: (r.hash, r.n_chunks, r.title) for r in store.records().values()}
     return chunks, records
 
@@ -108,11 +109,11 @@ def _indexes_hold_every_row(data: Path, chunk_ids: set[str]) -> None:
     stale persisted HNSW index fails with "Error finding id"), every chunk's sentences,
     and the host's rows."""
     store = App(Settings(_env_file=None, newsdesk_data_dir=data)).store  # type: ignore[call-arg]
-    got = store._chunks.get(include=["embeddings", "metadatas"])
+    got = store._conn.chunks.get(include=["embeddings", "metadatas"])
     assert got["embeddings"] is not None and len(got["embeddings"]) == len(got["ids"]) > 0
     counts = [int(m["n_sentences"]) for m in got["metadatas"] or []]
-    sentences = store.sentences_of(got["ids"], counts)
+    sentences = sentences_of(store, got["ids"], counts)
     assert all(len(sentences[c]) == n for c, n in zip(got["ids"], counts, strict=True))
-    visible = store.lexical.versions()
-    lexical = {r.chunk_id for r in store.lexical.iter_rows() if visible.get(r.article_id) == r.hash}
+    visible = store._rows.versions()
+    lexical = {r.chunk_id for r in store._rows.iter_rows() if visible.get(r.article_id) == r.hash}
     assert lexical == chunk_ids

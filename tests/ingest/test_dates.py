@@ -12,15 +12,15 @@ from rich.console import Console
 
 from bot.cli_ingest import print_summary
 from bot.settings import Settings
-from ingest.dates import date_of, find_dateline, parse_date, with_first_seen
 from ingest.fetching import FetchPolicy
-from ingest.formats import parse_feed, parse_html, parse_markdown
+from ingest.identity.dates import date_of, find_dateline, parse_date, with_first_seen
 from ingest.pipeline import Ingestor
+from ingest.reading.formats import parse_feed, parse_html, parse_markdown
 from ingest.sources import SourceOptions, iter_items
 from tests.ingest import hostile_inputs as hostile
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder, canonical_model_name
 from vectorstore.models import Article, ArticleRecord
-from vectorstore.store import ChromaStore
 
 NEWS_TIME = Path(__file__).resolve().parent.parent / "fixtures" / "news_time"
 

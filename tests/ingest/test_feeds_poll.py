@@ -17,7 +17,7 @@ import pytest
 
 from bot.app import App
 from bot.settings import Settings
-from ingest.feeds import FeedPoller, FeedRegistry, build_poller, feeds_path, watch
+from ingest.feeds import FeedPoller, FeedRegistry, feeds_path, watch
 from ingest.feeds.poller import PollResult
 from ingest.feeds.registry import CLAIM_LEASE, MAX_BACKOFF, MAX_FEEDS_PER_SERVER, FeedError, backoff
 from ingest.runner import source_options
@@ -268,7 +268,9 @@ def test_a_servers_feed_is_fetched_from_public_addresses_only(poller: FeedPoller
 
 
 def test_watch_polls_until_stopped(settings: Settings, app: App) -> None:
-    poller = build_poller(settings, app.ingestor.run)
+    poller = FeedPoller(
+        FeedRegistry(feeds_path(settings.data_dir)), app.ingestor.run, source_options(settings)
+    )
     results: list[PollResult] = []
     stop = threading.Event()
     with feed_server() as server:
@@ -341,7 +343,7 @@ def test_a_server_follows_a_bounded_number_of_feeds(settings: Settings, clock: C
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from vectorstore.lock import WriterLock
+from vectorstore.chroma.locks import WriterLock
 with WriterLock(Path(sys.argv[1])).hold("another writer", wait=False):
     print("held", flush=True)
     time.sleep(float(sys.argv[2]))

@@ -16,7 +16,8 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.errors import FetchError
 from ingest.fetching import FetchPolicy, fetch
-from ingest.pipeline import Ingestor, IngestReport
+from ingest.pipeline import Ingestor
+from ingest.report import IngestReport
 from ingest.runner import run_ingest
 from ingest.settings import settings_error_line
 from ingest.sources import Failure, SourceOptions, iter_items

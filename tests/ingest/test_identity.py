@@ -7,13 +7,14 @@ from pathlib import Path
 from bot.app import App
 from bot.settings import Settings
 from ingest.fetching import FetchPolicy
-from ingest.identity import derived_id
+from ingest.identity.ids import derived_id
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from ingest.sources import SourceOptions, iter_items
 from tests.helpers import Route, serving
 from tests.ingest.hostile_inputs import GOOD_TEXT, jsonl_line
 from tests.ingest.test_sources import ARTICLE_HTML
+from tests.store_reads import chunks_of, query
 from vectorstore.embedding import Embedder
 from vectorstore.models import Article, date_to_ts
 
@@ -57,7 +58,7 @@ def test_a_jsonl_id_held_by_another_file_does_not_replace_it(
 
     records = App(settings).store.records()
     assert report.count("added") == 1 and len(records) == 2
-    own = App(settings).store.chunks_of("n-1")
+    own = chunks_of(App(settings).store, "n-1")
     assert own and all("council" in c.text for c in own), "first.jsonl's n-1 is unchanged"
     first.write_text(jsonl_line("n-1", GOOD_TEXT + " Updated.") + "\n")
     assert run_ingest(settings, [str(first)], ingestor=ingestor).count("updated") == 1
@@ -125,8 +126,8 @@ def test_an_update_replaces_all_metadata(
     record = store.records()["https://a.example/budget"]
     assert (record.date, record.author, record.source) == (None, None, None)
     vector = embedder.embed(["budget parks library"])[0]
-    assert store.query(vector, 5, where={"date_ts": {"$gte": date_to_ts("2021-01-01") or 0}}) == []
-    assert store.query(vector, 5, where={"source": "Old Wire"}) == []
+    assert query(store, vector, 5, where={"date_ts": {"$gte": date_to_ts("2021-01-01") or 0}}) == []
+    assert query(store, vector, 5, where={"source": "Old Wire"}) == []
 
 
 def test_a_fetched_page_cannot_claim_another_hosts_canonical_url() -> None:
@@ -155,5 +156,5 @@ def test_a_predictable_derived_id_held_by_a_third_origin_is_refused_not_replaced
 
     [outcome] = report.outcomes
     assert outcome.status == "failed" and "others' articles" in (outcome.reason or "")
-    held = App(settings).store.chunks_of(derived_id(probe))
+    held = chunks_of(App(settings).store, derived_id(probe))
     assert held and all("tram" in c.text for c in held), "the third file's article is unchanged"

@@ -39,7 +39,7 @@ HOLD = """
 import sys, time
 from vectorstore.embedding import canonical_model_name
 from vectorstore.settings import StoreSettings
-from vectorstore.store import ChromaStore
+from vectorstore.chroma.store import ChromaStore
 store = ChromaStore(StoreSettings(), canonical_model_name(StoreSettings().embedding_model))
 with store.writing("operator's ingest"):
     print("held", flush=True)

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from bot.settings import Settings
 from ingest.fetching import FetchPolicy
-from ingest.neardup import StoryIndex
+from ingest.identity.neardup import StoryIndex
 from ingest.pipeline import Ingestor
 from ingest.sources import SourceOptions, iter_items
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder, canonical_model_name
 from vectorstore.models import Article
-from vectorstore.store import ChromaStore
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "news_time" / "articles.jsonl"
 COPIES = {"tessaly-wire", "tessaly-herald", "tessaly-coastal", "tessaly-morning", "tessaly-business"}

@@ -10,14 +10,15 @@ from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from tests.helpers import SpyEmbedder
+from tests.store_reads import chunks_of, iter_chunks
+from vectorstore.chroma.metadata import ArticleWrite
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
-from vectorstore.metadata import ArticleWrite
-from vectorstore.store import ChromaStore
 
 
 def _store_contents(settings: Settings) -> dict[str, tuple[str, int]]:
     store = App(settings).store
-    return {c.id: (c.text, c.start) for c in store.iter_chunks()}
+    return {c.id: (c.text, c.start) for c in iter_chunks(store)}
 
 
 def test_reingest_of_unchanged_articles_embeds_and_writes_nothing(
@@ -52,7 +53,7 @@ def test_changed_article_replaces_its_chunks(
 
     assert report.count("updated") == 1 and report.count("unchanged") == 5
     store = App(settings).store
-    texts = [c.text for c in store.iter_chunks() if "marathon" in c.article_id]
+    texts = [c.text for c in iter_chunks(store) if "marathon" in c.article_id]
     assert texts and all("Wanjiru" not in t for t in texts)
     assert any("Mary Chebet" in t for t in texts)
     answer = App(settings, embedder=embedder).engine.answer(
@@ -73,7 +74,7 @@ def test_delete_removes_article_and_chunks(
     store.delete_article(target)
 
     assert target not in store.records()
-    assert all(c.article_id != target for c in store.iter_chunks())
+    assert all(c.article_id != target for c in iter_chunks(store))
     answer = engine.answer("where is OpenAI's first international office?")
     assert all(p.article.id != target for p in answer.passages)
 
@@ -155,7 +156,7 @@ def test_a_failed_write_stops_the_run_and_keeps_what_was_written(
     records = App(settings).store.records()
     assert 1 <= len(records) < 6, "the first batch is stored, the run stopped at the failure"
     for record in records.values():
-        chunks = App(settings).store.chunks_of(record.id)
+        chunks = chunks_of(App(settings).store, record.id)
         assert len(chunks) == record.n_chunks, "no half-written article"
     again = run_ingest(settings, [str(samples)], ingestor=App(settings, embedder=embedder).ingestor)
     assert again.count("unchanged") == len(records) and again.count("added") == 6 - len(records)

@@ -1,4 +1,4 @@
-"""The host's rows and chunk index (lexical_store.py, passages.py, chunk_index.py): what a
+"""The host's rows and chunk index (replica/rows.py, passages.py, chunk_index.py): what a
 question reads instead of Chroma's vector collections."""
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
-from vectorstore.catch_up import catch_up_index
-from vectorstore.chunk_index import INDEXED_KEY, ChunkIndex
-from vectorstore.dense import DenseSearch
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
-from vectorstore.lexical_store import LexicalStore
-from vectorstore.passages import PassageRow
+from vectorstore.replica import dense
+from vectorstore.replica.chunk_index import INDEXED_KEY, ChunkIndex
+from vectorstore.replica.dense import DenseSearch
+from vectorstore.replica.passages import PassageRow
+from vectorstore.replica.rows import ChunkRows
 from vectorstore.retrieval import Retriever
-from vectorstore.store import ChromaStore
 
 
 def _unit(rng: np.random.Generator, n: int, dim: int = 32) -> np.ndarray:
@@ -49,7 +49,7 @@ def _rows(vectors: np.ndarray, article: str = "a", version: str = "v1") -> list[
 
 
 def test_a_row_reads_back_its_text_offsets_and_vectors_within_float16(tmp_path: Path) -> None:
-    rows = LexicalStore(tmp_path / "rows.sqlite3")
+    rows = ChunkRows(tmp_path / "rows.sqlite3")
     vector = _unit(np.random.default_rng(1), 3, 384)
     rows.add(
         [
@@ -86,60 +86,61 @@ def test_a_row_reads_back_its_text_offsets_and_vectors_within_float16(tmp_path: 
 
 def test_the_index_finds_what_was_added_and_a_reader_maps_the_replaced_file(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
-    rows = LexicalStore(tmp_path / "rows.sqlite3")
-    index = ChunkIndex(tmp_path / "rows.usearch")
-    reader = ChunkIndex(tmp_path / "rows.usearch")  # another process's view of the same file
+    rows = ChunkRows(tmp_path / "rows.sqlite3")
+    index = ChunkIndex(tmp_path / "rows.usearch", rows)
+    reader = ChunkIndex(tmp_path / "rows.usearch", rows)  # another process's view of the same file
     first = _unit(rng, 50)
     rows.add(_rows(first))
-    assert index.catch_up(rows) == 50 and index.catch_up(rows) == 0, "nothing twice"
+    assert index.catch_up() == 50 and index.catch_up() == 0, "nothing twice"
     [(seq, similarity)] = reader.search(first[7], 1)
     assert rows.passages_at([seq])[0].chunk_id == "a:v1:7" and similarity == pytest.approx(1.0, abs=0.02)
 
     later = _unit(rng, 5)
     rows.add(_rows(later, "b"))
-    assert index.catch_up(rows) == 5
+    assert index.catch_up() == 5
     [(seq, _)] = reader.search(later[2], 1)
     assert rows.passages_at([seq])[0].chunk_id == "b:v1:2", "the reader mapped the writer's new file"
 
 
 def test_a_lost_or_damaged_index_is_rebuilt_from_the_rows(tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
-    rows = LexicalStore(tmp_path / "rows.sqlite3")
-    index = ChunkIndex(tmp_path / "rows.usearch")
+    rows = ChunkRows(tmp_path / "rows.sqlite3")
+    index = ChunkIndex(tmp_path / "rows.usearch", rows)
     vectors = _unit(rng, 20)
     rows.add(_rows(vectors))
-    index.catch_up(rows)
+    index.catch_up()
     index.path.write_bytes(b"not an index")
     assert index.search(vectors[0], 1) == [], "a damaged file is searched as empty, not raised"
     assert rows.meta(INDEXED_KEY) == rows.last_seq()
-    assert index.catch_up(rows) == 20, "the rows say it is current, but the file cannot be read"
-    assert index.catch_up(rows) == 0
+    assert index.catch_up() == 20, "the rows say it is current, but the file cannot be read"
+    assert index.catch_up() == 0
     index.path.unlink()
-    assert ChunkIndex(index.path).catch_up(rows) == 20, "a missing file is rebuilt whole"
+    assert ChunkIndex(index.path, rows).catch_up() == 20, "a missing file is rebuilt whole"
     [(seq, _)] = index.search(vectors[4], 1)
     assert rows.passages_at([seq])[0].chunk_id == "a:v1:4"
 
 
-def test_deleted_rows_are_skipped_and_dropped_by_a_rebuild(tmp_path: Path) -> None:
+def test_deleted_rows_are_skipped_and_dropped_by_a_rebuild(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(5)
-    rows = LexicalStore(tmp_path / "rows.sqlite3")
-    index = ChunkIndex(tmp_path / "rows.usearch")
+    rows = ChunkRows(tmp_path / "rows.sqlite3")
+    index = ChunkIndex(tmp_path / "rows.usearch", rows)
 
     def replace(article: str, old: int, new: int) -> np.ndarray:
         before = _unit(rng, old)
         rows.add(_rows(before, article, "v1"))
         rows.publish([(article, "v1")])
-        index.catch_up(rows)
+        index.catch_up()
         rows.add(_rows(_unit(rng, new), article, "v2"))
         rows.publish([(article, "v2")])  # the rows of v1 are gone
-        index.catch_up(rows)
+        index.catch_up()
         return before
 
     old = replace("a", 20, 10)
     assert len(Index.restore(str(index.path))) == 30, "a few deleted keys stay"
     proposed = [seq for seq, _ in index.search(old[0], 30)]
     assert len(rows.owners(proposed)) == 10 < len(proposed), "most keys near an old vector are dead"
-    found = DenseSearch(rows, index, candidates=30).search(old[0], lambda a, h: True)
+    monkeypatch.setattr(dense, "CANDIDATES", 30)
+    found = DenseSearch(rows, index).search(old[0], lambda a, h: True)
     assert len(found) == 10 and {p.hash for p, _ in found} == {"v2"}, "dead keys skipped, live ones ranked"
     replace("b", 200, 30)
     assert len(rows) == 40 and len(Index.restore(str(index.path))) == 40, (
@@ -161,9 +162,9 @@ def test_a_reader_brings_a_lagging_index_up_to_the_rows(
     tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder
 ) -> None:
     store = _tram_store(tmp_path, settings, ingestor)
-    store.chunk_index.path.unlink()  # as if a write was killed between its rows and its index
-    assert catch_up_index(store) == store.lexical.last_seq() == 1
-    assert catch_up_index(store) == 0
+    store._index.path.unlink()  # as if a write was killed between its rows and its index
+    assert store._index.bring_up() == store._rows.last_seq() == 1
+    assert store._index.bring_up() == 0
     found = Retriever(store, embedder).retrieve("How many trams did the city order?", 1)
     assert found.passages[0].dense_rank == 0
 
@@ -182,11 +183,11 @@ def test_a_write_cut_off_after_the_file_is_replaced_is_completed_by_the_next(
     """The file is replaced before `indexed_seq` records it: killed in between, the next
     catch-up adds the same rows again, and they are found once."""
     rng = np.random.default_rng(11)
-    rows = LexicalStore(tmp_path / "rows.sqlite3")
-    index = ChunkIndex(tmp_path / "rows.usearch")
+    rows = ChunkRows(tmp_path / "rows.sqlite3")
+    index = ChunkIndex(tmp_path / "rows.usearch", rows)
     vectors = _unit(rng, 8)
     rows.add(_rows(vectors[:4]))
-    index.catch_up(rows)
+    index.catch_up()
     rows.add(_rows(vectors[4:], "b"))
 
     def killed(key: str, value: int) -> None:
@@ -194,10 +195,10 @@ def test_a_write_cut_off_after_the_file_is_replaced_is_completed_by_the_next(
 
     monkeypatch.setattr(rows, "set_meta", killed)
     with pytest.raises(KeyboardInterrupt):
-        index.catch_up(rows)
+        index.catch_up()
     monkeypatch.undo()
     assert rows.meta(INDEXED_KEY) == 4
-    index.catch_up(rows)
+    index.catch_up()
     assert rows.meta(INDEXED_KEY) == 8 and len(Index.restore(str(index.path))) == 8
     [(seq, _)] = index.search(vectors[6], 1)
     assert rows.passages_at([seq])[0].chunk_id == "b:v1:2"
@@ -205,7 +206,7 @@ def test_a_write_cut_off_after_the_file_is_replaced_is_completed_by_the_next(
 
 def test_the_writer_sweeps_rows_a_killed_run_left_and_a_catch_up_does_not(tmp_path: Path) -> None:
     rng = np.random.default_rng(13)
-    rows = LexicalStore(tmp_path / "rows.sqlite3")
+    rows = ChunkRows(tmp_path / "rows.sqlite3")
     rows.add(_rows(_unit(rng, 2), "a", "v1"))
     rows.publish([("a", "v1")])
     rows.add(_rows(_unit(rng, 3), "a", "v2"))  # a run killed before its manifest flip
@@ -225,14 +226,14 @@ def test_a_question_that_finds_the_index_gone_has_it_rebuilt_off_its_path(
     store = _tram_store(tmp_path, settings, ingestor)
     retriever = Retriever(store, embedder)
     assert retriever.retrieve("How many trams did the city order?", 1).passages[0].dense_rank == 0
-    store.chunk_index.path.unlink()  # deleted by hand, on a store nobody writes to
+    store._index.path.unlink()  # deleted by hand, on a store nobody writes to
     found = retriever.retrieve("How many trams did the city order?", 1)
     assert found.passages[0].dense_rank == 0, "the mapped file still serves"
     for _ in range(100):
-        if store.chunk_index.path.exists():
+        if store._index.path.exists():
             break
         retriever.retrieve("How many trams did the city order?", 1)
         threading.Event().wait(0.05)
-    assert store.chunk_index.path.exists(), "rebuilt from the rows, no question waiting for it"
+    assert store._index.path.exists(), "rebuilt from the rows, no question waiting for it"
     fresh = Retriever(App(settings).store, embedder)  # another process would map the new file
     assert fresh.retrieve("How many trams did the city order?", 1).passages[0].dense_rank == 0

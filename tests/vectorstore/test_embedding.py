@@ -7,8 +7,8 @@ import pytest
 
 from bot.settings import Settings
 from vectorstore.embedding import Embedder, canonical_model_name, make_embedder
+from vectorstore.embedding.model_files import pool_spans, resolve_model
 from vectorstore.errors import ModelNotFoundError
-from vectorstore.model_files import pool_spans, resolve_model
 
 
 def test_model_comes_from_the_installed_package_offline() -> None:
@@ -55,8 +55,8 @@ def test_pool_spans_ignores_special_tokens_and_empty_spans() -> None:
 
 
 def test_onnx_and_torch_backends_give_the_same_vectors(embedder: Embedder) -> None:
-    from vectorstore.onnx_embedding import OnnxEmbedder
-    from vectorstore.torch_embedding import SentenceTransformerEmbedder
+    from vectorstore.embedding.onnx_backend import OnnxEmbedder
+    from vectorstore.embedding.torch_backend import SentenceTransformerEmbedder
 
     assert isinstance(embedder, OnnxEmbedder), "ONNX is the default backend"
     torch_embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from vectorstore.gate import Gate
+from vectorstore.chroma.gate import Gate
 
 
 def _until(state: Callable[[], bool], what: str) -> None:

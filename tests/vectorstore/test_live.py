@@ -21,13 +21,14 @@ from typing import Any
 
 import pytest
 
+from ingest.identity.neardup import StoryIndex
 from ingest.pipeline import Ingestor
-from ingest.runner import build_ingestor, run_ingest
+from ingest.runner import run_ingest
 from ingest.settings import IngestSettings
+from vectorstore.chroma.metadata import SENTENCES_KEY
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder, canonical_model_name
-from vectorstore.metadata import SENTENCES_KEY
 from vectorstore.settings import StoreSettings
-from vectorstore.store import ChromaStore
 
 BOUND_S = 3.0  # from a writer's exit to the reader answering from its change
 REPO = Path(__file__).resolve().parents[2]
@@ -126,7 +127,7 @@ def _finish(proc: subprocess.Popen[str]) -> tuple[float, str]:
 
 def _delete(env: dict[str, str], *article_ids: str) -> float:
     code = (
-        "from vectorstore.settings import StoreSettings; from vectorstore.store import ChromaStore; "
+        "from vectorstore.settings import StoreSettings; from vectorstore.chroma.store import ChromaStore; "
         "from vectorstore.embedding import canonical_model_name; s = StoreSettings(); "
         "store = ChromaStore(s, canonical_model_name(s.embedding_model))\n"
         f"with store.writing('test delete'):\n    for a in {list(article_ids)!r}: store.delete_article(a)"
@@ -152,11 +153,11 @@ def _vector_index_holds_every_row(settings: StoreSettings) -> None:
     id"); every chunk carries its sentences (format 4)."""
     store = ChromaStore(settings, canonical_model_name(settings.embedding_model))
     store.sync()
-    got = store._chunks.get(include=["embeddings", "metadatas"])
+    got = store._conn.chunks.get(include=["embeddings", "metadatas"])
     assert got["embeddings"] is not None and len(got["embeddings"]) == len(got["ids"]) > 0
     assert all(SENTENCES_KEY in (m or {}) for m in got["metadatas"] or [])
     records = store.records()
-    assert sum(r.n_chunks for r in records.values()) == store._chunks.count()
+    assert sum(r.n_chunks for r in records.values()) == store._conn.chunks.count()
 
 
 def _scenario(env: dict[str, str], folder: Path, reader: Reader, two_writers: bool = True) -> list[float]:
@@ -189,7 +190,9 @@ def _scenario(env: dict[str, str], folder: Path, reader: Reader, two_writers: bo
 
 def _ingestor(settings: IngestSettings, embedder: Embedder) -> Ingestor:
     store = ChromaStore(settings, canonical_model_name(settings.embedding_model))
-    return build_ingestor(settings, embedder, store)
+    stories = StoryIndex(settings.data_dir / "stories.sqlite3")
+    chunking = (settings.chunk_tokens, settings.chunk_overlap_tokens, settings.ingest_flush_chunks)
+    return Ingestor(store, embedder, *chunking, stories=stories)
 
 
 _CHANGES = [("ZX-2002", True), ("ZX-1003", True), ("ZX-1001", False)]

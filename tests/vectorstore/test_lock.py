@@ -14,17 +14,17 @@ from pathlib import Path
 
 import pytest
 
+from vectorstore.chroma.locks import Holder, WriterLock
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.errors import StoreBusyError
-from vectorstore.lock import Holder, WriterLock
 from vectorstore.settings import StoreSettings
-from vectorstore.store import ChromaStore
 
 REPO = Path(__file__).resolve().parents[2]
 
 HOLD = """
 import sys, time
 from vectorstore.settings import StoreSettings
-from vectorstore.store import ChromaStore
+from vectorstore.chroma.store import ChromaStore
 store = ChromaStore(StoreSettings(), "m")
 with store.writing("holder-under-test"):
     print("held", flush=True)
@@ -54,8 +54,32 @@ def test_a_second_writer_is_told_who_holds_the_store_and_a_killed_holder_frees_i
         pass
     holder.send_signal(signal.SIGKILL)
     holder.wait(timeout=10)
+    assert WriterLock(settings.data_dir).holder() is None, "the name a killed holder left names nobody"
     with store.writing("second", wait=False):  # the kernel released the flock
         assert store.writer_lock.held_here
+
+
+def test_the_last_thread_out_of_a_hold_makes_its_writes_visible(settings: StoreSettings) -> None:
+    """The thread that took the hold may leave before a thread that joined it writes: the
+    generation moves when the last one leaves, after every write of the hold."""
+    store = ChromaStore(settings, "m")
+    before = store.generation()
+    joined, first_left = threading.Event(), threading.Event()
+
+    def second() -> None:
+        with store.writing("second"):
+            joined.set()
+            first_left.wait(5)
+            store.check_dimension(384)  # a write, after the first thread left
+            assert store.generation() == before, "not visible while the hold lasts"
+
+    with store.writing("first"):
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert joined.wait(5)
+    first_left.set()
+    thread.join(10)
+    assert store.generation() != before and not store.writer_lock.held_here
 
 
 def test_a_waiting_writer_hears_who_it_waits_for_and_goes_on_when_the_store_is_free(
@@ -88,6 +112,21 @@ def test_threads_of_one_process_share_the_hold(settings: StoreSettings) -> None:
         assert fresh and inner == [False]
 
 
+def test_a_hold_that_cannot_get_ready_is_let_go(settings: StoreSettings) -> None:
+    """The first thread readies the process for writing under the lock (a reopen, say);
+    when that fails the lock is released, not kept by nobody."""
+    lock = WriterLock(settings.data_dir)
+
+    def full_disk() -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError), lock.hold("first", ready=full_disk):
+        pass
+    assert not lock.held_here and lock.holder() is None
+    with lock.hold("again", wait=False) as fresh:
+        assert fresh
+
+
 def test_a_killed_writers_lease_on_a_chroma_server_expires(
     settings: StoreSettings, chroma_server: int
 ) -> None:
@@ -114,11 +153,11 @@ def test_a_thread_joins_another_threads_hold_only_once_it_is_ready(
     """The feed poller and /ingest write from two threads of the bot: the second must not
     write before the first has brought this process's indexes up to date (a write to a
     stale in-memory index would be persisted whole, dropping another process's rows)."""
-    from vectorstore.coordination import Coordinator
+    from vectorstore.chroma.coordination import Coordinator
 
     store = ChromaStore(settings, "m")
     events: list[str] = []
-    sync = Coordinator._sync_for_write
+    sync = Coordinator._ready
 
     def slow_sync(self: Coordinator) -> None:
         events.append("sync started")
@@ -126,7 +165,7 @@ def test_a_thread_joins_another_threads_hold_only_once_it_is_ready(
         sync(self)
         events.append("synced")
 
-    monkeypatch.setattr(Coordinator, "_sync_for_write", slow_sync)
+    monkeypatch.setattr(Coordinator, "_ready", slow_sync)
     first_in = threading.Event()
 
     def first() -> None:

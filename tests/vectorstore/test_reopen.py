@@ -13,7 +13,7 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
-from vectorstore.connection import Connection
+from vectorstore.chroma.connection import Connection
 from vectorstore.embedding import Embedder
 from vectorstore.retrieval import Retriever
 
@@ -107,6 +107,6 @@ def test_answering_reads_only_the_manifest_and_lets_go_of_what_a_write_loaded(
         monkeypatch.setattr(Collection, method, spy)
     found = retriever.retrieve("When does the QF-17 ferry sail?", 2)
     assert found.passages[0].article.title == "Ferry" and found.passages[0].dense_rank is not None
-    assert found.sentences_of([found.passages[0].chunk_id])[found.passages[0].chunk_id], "sentence vectors"
+    assert found.sentences[found.passages[0].chunk_id], "sentence vectors"
     assert read and set(read) == {f"{settings.chroma_collection}_articles"}
     assert not store.holds_vectors

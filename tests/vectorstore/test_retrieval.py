@@ -8,15 +8,15 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
-from vectorstore.catch_up import catch_up_lexical
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
 from vectorstore.lexical import tokenize
-from vectorstore.lexical_store import LexicalStore
-from vectorstore.live_lexical import LiveLexical
 from vectorstore.models import ArticleRecord
-from vectorstore.passages import PassageRow
+from vectorstore.replica.bm25 import LiveBM25
+from vectorstore.replica.catch_up import catch_up
+from vectorstore.replica.passages import PassageRow
+from vectorstore.replica.rows import ChunkRows
 from vectorstore.retrieval import Filters, Retriever
-from vectorstore.store import ChromaStore
 
 
 def _retriever(settings: Settings, embedder: Embedder) -> Retriever:
@@ -88,11 +88,11 @@ def test_both_filter_strategies_admit_the_same_chunks(
     """A filter that admits many chunks is applied after a search of the chunk index (with
     more neighbours); a selective one compares every chunk it admits (dense.py). Either way
     the same chunks come back."""
-    import vectorstore.retrieval
+    import vectorstore.retrieval.retriever
 
     question = "dock workers strike at the port"
     unfiltered = _retriever(settings, embedder).retrieve(question, 5)
-    monkeypatch.setattr(vectorstore.retrieval, "EXACT_LIMIT", exact_limit)
+    monkeypatch.setattr(vectorstore.retrieval.retriever, "EXACT_LIMIT", exact_limit)
     retriever = _retriever(settings, embedder)
     for filters, titles in [
         (Filters(sources=("wire",)), {"Port strike ends", "New tram model"}),
@@ -138,14 +138,15 @@ def test_a_reader_brings_a_lexical_index_that_is_behind_up_to_the_manifest(
     """A host whose lexical rows miss writes (another host wrote to a Chroma server, or the
     store predates them) catches up from Chroma, article by article."""
     first = _retriever(settings, embedder).retrieve("XK-4471", 3)
-    rows = LexicalStore(settings.data_dir / "lexical.sqlite3")
+    rows = ChunkRows(settings.data_dir / "lexical.sqlite3")
     tram = next(a for a in rows.versions() if "c.md" in a)
     rows.publish([(tram, None)])  # as if this host never saw the tram article
     assert tram not in rows.versions()
 
     store = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
-    assert catch_up_lexical(store, store.records()) == 1, "only the missing article is read back"
-    assert catch_up_lexical(store, store.records()) == 0
+    source, records = store._snapshots._source, store.records()
+    assert catch_up(source, store._rows, store._index, records) == 1, "only the missing article is read back"
+    assert catch_up(source, store._rows, store._index, records) == 0
     again = _retriever(settings, embedder).retrieve("XK-4471", 3)
     assert [p.chunk_id for p in again.passages] == [p.chunk_id for p in first.passages]
     assert again.passages[0].lexical_rank == 0
@@ -156,10 +157,10 @@ def _rows(*texts: tuple[str, str, str]) -> list[PassageRow]:
 
 
 def test_the_live_index_applies_new_rows_and_ranks_them_as_a_rebuild_would(tmp_path: Path) -> None:
-    rows = LexicalStore(tmp_path / "lex.sqlite3")
+    rows = ChunkRows(tmp_path / "lex.sqlite3")
     rows.add(_rows(("a", "v1", "Cats purr on sofas."), ("b", "v1", "Dogs bark at the postman.")))
     rows.publish([("a", "v1"), ("b", "v1")])
-    live = LiveLexical(rows)
+    live = LiveBM25(rows)
     assert live.refresh() == 2 and live.refresh() == 0
 
     rows.add(_rows(("b", "v2", "Dogs bark at the milkman and the postman.")))  # an update, not yet visible
@@ -169,7 +170,7 @@ def test_the_live_index_applies_new_rows_and_ranks_them_as_a_rebuild_would(tmp_p
     assert [r.chunk_id for r, _ in hits] == ["b:v1:1"], "only published versions are found"
 
     everything = lambda a, h: True  # noqa: E731
-    rebuilt = LiveLexical(rows)
+    rebuilt = LiveBM25(rows)
     rebuilt.refresh()
     added = dict((r.chunk_id, score) for r, score in live.search("dogs milkman", 5, everything))
     bulk = dict((r.chunk_id, score) for r, score in rebuilt.search("dogs milkman", 5, everything))
@@ -186,7 +187,7 @@ def test_dense_ranks_chunks_by_their_closest_sentence(
     retriever = _retriever(settings, embedder)
     result = retriever.retrieve("which factory builds the new trams?", k=3)
     top = result.passages[0]
-    stored = retriever.sentences_of([top.chunk_id])[top.chunk_id]
+    stored = result.sentences[top.chunk_id]
     best = max(float(v @ result.query_vector) for _, _, v in stored)
     assert top.article.title == "New tram model" and top.dense_similarity == pytest.approx(best, abs=1e-4)
 
@@ -201,21 +202,21 @@ def test_a_reader_rereads_only_what_was_written_since_its_snapshot(
     full = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2").records  # the same store, uncounted
     retriever = Retriever(store, embedder)
     assert retriever.records() == full()
-    before = store.write_seq()
+    before = store._coord.epoch_seq()
     whole_reads: list[None] = []
-    read = store.records
+    read = store._manifest.records
 
     def counted(ids: list[str] | None = None) -> dict[str, ArticleRecord]:
         if ids is None:
             whole_reads.append(None)
         return read(ids)
 
-    store.records = counted  # type: ignore[method-assign]
+    store._manifest.records = counted  # type: ignore[method-assign]
     tram = next(r for r in full().values() if r.title == "New tram model")
     _write(corpus, "c.md", "New tram model", "2024-03-01", "wire", "The city ordered sixty trams of the ZQ-9000.")
     run_ingest(settings, [str(corpus)], ingestor=ingestor)
-    assert store.write_seq() > before
-    assert set(store.records_since(before + 1)) == {tram.id}, "only the updated article is re-read"
+    assert store._coord.epoch_seq() > before
+    assert set(store._manifest.records_since(before + 1)) == {tram.id}, "only the updated article is re-read"
     assert retriever.records()[tram.id].hash != tram.hash
     assert retriever.records() == full()
 
@@ -223,7 +224,7 @@ def test_a_reader_rereads_only_what_was_written_since_its_snapshot(
     ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2").delete_article(strike.id)
     assert strike.id not in retriever.records()
     assert retriever.records() == full()
-    assert "__generation__" not in store.article_ids()
+    assert "__generation__" not in store._manifest.article_ids()
     assert not whole_reads, "the reader never read the whole manifest again"
 
 
@@ -233,7 +234,7 @@ def test_a_record_without_a_hold_number_is_found_by_its_id(
     """A format-2 writer wrote records without `wseq`: a reader still sees a new one."""
     import numpy as np
 
-    from vectorstore.metadata import article_meta
+    from vectorstore.chroma.metadata import article_meta
     from vectorstore.models import Article
 
     store = App(settings).store
@@ -242,6 +243,6 @@ def test_a_record_without_a_hold_number_is_found_by_its_id(
     legacy = Article(id="legacy", title="Old writer", text="Written before holds were counted.")
     meta = {k: v for k, v in article_meta(legacy, 0, 0).items() if k != "wseq" and v is not None}
     with store.writing("test"):
-        store._articles.upsert(ids=["legacy"], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
+        store._conn.articles.upsert(ids=["legacy"], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
         store.bump_generation()
     assert retriever.records()["legacy"].title == "Old writer"

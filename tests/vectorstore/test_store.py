@@ -11,7 +11,9 @@ from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from tests.helpers import REPO_SAMPLE_QUESTION
+from tests.store_reads import chunks_of, sentences_of, write_article
 from tests.vectorstore.conftest import free_port
+from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
 from vectorstore.errors import (
     ArticleNotFoundError,
@@ -21,15 +23,13 @@ from vectorstore.errors import (
 )
 from vectorstore.models import Article, Chunk
 from vectorstore.retrieval import Retriever
-from vectorstore.store import ChromaStore
 
 
 def test_opening_a_store_with_another_model_is_a_clear_error(settings: Settings) -> None:
     store = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
     article = Article(id="a1", title="T", text="Some text about things.")
-    store.write_article(
-        article, [Chunk("a1", 0, article.text, 0, len(article.text))], np.ones((1, 384), np.float32)
-    )
+    chunks = [Chunk("a1", 0, article.text, 0, len(article.text))]
+    write_article(store, article, chunks, np.ones((1, 384), np.float32))
     store.check_dimension(384)
 
     with pytest.raises(ModelMismatchError, match=r"all-MiniLM-L6-v2.*other-model"):
@@ -41,7 +41,7 @@ def test_opening_a_store_with_another_model_is_a_clear_error(settings: Settings)
 def _unversioned_store(settings: Settings, with_sentences: bool) -> None:
     """A store as an earlier version wrote it: no format version, ef_search 100; with
     sentence vectors and counts (format 1) or without (format 0)."""
-    from vectorstore.connection import open_client
+    from vectorstore.chroma.connection import open_client
 
     client = open_client(settings)
     hnsw = {"hnsw": {"space": "cosine", "ef_search": 100}}
@@ -58,22 +58,39 @@ def _unversioned_store(settings: Settings, with_sentences: bool) -> None:
 def test_an_unversioned_store_with_sentences_is_read_and_stamped_by_its_next_writer(
     settings: Settings,
 ) -> None:
-    from vectorstore.connection import EF_SEARCH, open_client
-    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+    from vectorstore.chroma.connection import EF_SEARCH, open_client
+    from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     _unversioned_store(settings, with_sentences=True)
     store = ChromaStore(settings, "m")
-    assert FORMAT_KEY not in (store._chunks.metadata or {}), "a reader does not write"
+    assert FORMAT_KEY not in (store._conn.chunks.metadata or {}), "a reader does not write"
     article = Article(id="a2", title="T", text="More text.")
-    store.write_article(article, [Chunk("a2", 0, article.text, 0, 10)], np.ones((1, 384), np.float32))
+    write_article(store, article, [Chunk("a2", 0, article.text, 0, 10)], np.ones((1, 384), np.float32))
 
     client = open_client(settings)
     chunks = client.get_collection("newsdesk_chunks")
     assert (chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
     assert chunks.configuration["hnsw"]["ef_search"] == EF_SEARCH
-    assert store._sentences is None, "format 4: dropped"
-    [(start, end, vector)] = store.sentences_of(["c"], [1])["c"]
+    assert store._conn.sentences is None, "format 4: dropped"
+    [(start, end, vector)] = sentences_of(store, ["c"], [1])["c"]
     assert (start, end) == (0, 9) and float(vector[0]) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_an_article_is_intact_while_its_stored_chunks_are_the_ones_its_record_names(
+    settings: Settings,
+) -> None:
+    store = ChromaStore(settings, "m")
+    article = Article(id="a1", title="T", text="Some text about things. And more text.")
+    chunks = [
+        Chunk("a1", 0, article.text[:23], 0, 23),
+        Chunk("a1", 1, article.text[24:], 24, len(article.text)),
+    ]
+    write_article(store, article, chunks, np.ones((2, 384), np.float32))
+    record = store.record("a1")
+    assert store.intact([record]) == {"a1"}
+    [first, _] = sorted(c.id for c in chunks_of(store, "a1"))
+    store._conn.chunks.delete(ids=[first])  # as a lost write would leave it
+    assert store.intact([record]) == set()
 
 
 def test_a_store_without_sentence_vectors_is_refused_with_the_rebuild_command(settings: Settings) -> None:
@@ -83,31 +100,33 @@ def test_a_store_without_sentence_vectors_is_refused_with_the_rebuild_command(se
 
 
 def test_a_format_2_store_is_read_and_stamped_by_its_next_writer(settings: Settings) -> None:
-    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+    from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     store = ChromaStore(settings, "m")
-    store._chunks.modify(metadata={**(store._chunks.metadata or {}), FORMAT_KEY: 2})
+    store._conn.chunks.modify(metadata={**(store._conn.chunks.metadata or {}), FORMAT_KEY: 2})
     reader = ChromaStore(settings, "m")
-    assert reader.write_seq() == 0 and reader.records() == {}
+    assert reader._coord.epoch_seq() == 0 and reader.records() == {}
     article = Article(id="a3", title="T", text="Text of three.")
-    reader.write_article(article, [Chunk("a3", 0, article.text, 0, 14)], np.ones((1, 384), np.float32))
-    assert (reader._chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
-    assert reader.write_seq() == 1 and set(reader.records_since(1)) == {"a3"}
+    write_article(reader, article, [Chunk("a3", 0, article.text, 0, 14)], np.ones((1, 384), np.float32))
+    assert (reader._conn.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
+    assert reader._coord.epoch_seq() == 1 and set(reader._manifest.records_since(1)) == {"a3"}
 
 
 def test_a_store_of_a_newer_format_is_refused(settings: Settings) -> None:
-    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+    from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     store = ChromaStore(settings, "m")
-    store._chunks.modify(metadata={**(store._chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION + 1})
+    store._conn.chunks.modify(
+        metadata={**(store._conn.chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION + 1}
+    )
     with pytest.raises(StoreFormatError, match="newer newsdesk"):
         ChromaStore(settings, "m")
 
 
 def test_a_new_store_records_its_format(settings: Settings) -> None:
-    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+    from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
-    assert (ChromaStore(settings, "m")._chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
+    assert (ChromaStore(settings, "m")._conn.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
 
 
 def test_deleting_an_unknown_article_says_so(settings: Settings) -> None:
@@ -141,14 +160,14 @@ def test_ingest_and_ask_through_a_chroma_server(
 def _as_format_3(settings: Settings, ingestor: Ingestor, folder: Path) -> tuple[list[str], list[int], Any]:
     """A store as format 3 held it: one record per sentence in `<name>_sentences`, none in
     the chunks' metadata. Returns the chunk ids, their sentence counts and their sentences."""
-    from vectorstore.format import FORMAT_KEY
-    from vectorstore.metadata import SENTENCES_KEY
+    from vectorstore.chroma.format import FORMAT_KEY
+    from vectorstore.chroma.metadata import SENTENCES_KEY
 
     run_ingest(settings, [str(folder)], ingestor=ingestor)
     store = App(settings).store
-    chunks = [c for r in store.records().values() for c in store.chunks_of(r.id)]
+    chunks = [c for r in store.records().values() for c in chunks_of(store, r.id)]
     ids, counts = [c.id for c in chunks], [c.n_sentences for c in chunks]
-    before = store.sentences_of(ids, counts)
+    before = sentences_of(store, ids, counts)
     assert all(len(before[c]) == n > 0 for c, n in zip(ids, counts, strict=True))
     rows = [(f"{cid}:{k:03d}", s, e, v) for cid in ids for k, (s, e, v) in enumerate(before[cid])]
     legacy = store._conn.client.get_or_create_collection("newsdesk_sentences", embedding_function=None)
@@ -157,8 +176,8 @@ def _as_format_3(settings: Settings, ingestor: Ingestor, folder: Path) -> tuple[
         embeddings=np.stack([r[3] for r in rows]),
         metadatas=[{"chunk_id": r[0].rsplit(":", 1)[0], "start": r[1], "end": r[2]} for r in rows],
     )
-    store._chunks.update(ids=ids, metadatas=[{SENTENCES_KEY: None} for _ in ids])  # type: ignore[dict-item]
-    store._chunks.modify(metadata={**(store._chunks.metadata or {}), FORMAT_KEY: 3})
+    store._conn.chunks.update(ids=ids, metadatas=[{SENTENCES_KEY: None} for _ in ids])  # type: ignore[dict-item]
+    store._conn.chunks.modify(metadata={**(store._conn.chunks.metadata or {}), FORMAT_KEY: 3})
     store._conn.reopen(None)  # as a process opening it would find it
     return ids, counts, before
 
@@ -171,7 +190,7 @@ def test_a_format_3_store_has_its_sentences_moved_into_its_chunks_by_its_next_wr
     and the sentence collection is dropped."""
     from chromadb.errors import NotFoundError
 
-    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+    from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     folder = tmp_path / "corpus"
     folder.mkdir()
@@ -179,14 +198,14 @@ def test_a_format_3_store_has_its_sentences_moved_into_its_chunks_by_its_next_wr
     ids, counts, before = _as_format_3(settings, ingestor, folder)
 
     older = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
-    assert older._sentences is not None
-    assert _same(older.sentences_of(ids, counts), before), "read from the collection before the migration"
+    assert older._conn.sentences is not None
+    assert _same(sentences_of(older, ids, counts), before), "read from the collection before the migration"
     article = Article(id="other", title="T", text="Some other text.")
-    older.write_article(article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
-    assert (older._chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION and older._sentences is None
+    write_article(older, article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
+    assert (older._conn.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION and older._conn.sentences is None
     with pytest.raises(NotFoundError):
         older._conn.client.get_collection("newsdesk_sentences")
-    assert _same(older.sentences_of(ids, counts), before), "read from the chunks' metadata after it"
+    assert _same(sentences_of(older, ids, counts), before), "read from the chunks' metadata after it"
     found = Retriever(older, embedder).retrieve("When do the trams arrive?", 1)
     assert found.passages[0].article.title == "Tram" and found.passages[0].dense_rank == 0
 
@@ -194,16 +213,16 @@ def test_a_format_3_store_has_its_sentences_moved_into_its_chunks_by_its_next_wr
 def test_a_migration_cut_off_half_way_is_read_whole_and_finished_by_the_next_writer(
     settings: Settings, ingestor: Ingestor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import vectorstore.migrate
-    from vectorstore.format import FORMAT_KEY, FORMAT_VERSION
+    import vectorstore.chroma.migrate
+    from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     folder = tmp_path / "corpus"
     folder.mkdir()
     for name in ("a", "b", "c"):
         (folder / f"{name}.md").write_text(f"---\ntitle: {name}\n---\nFirst of {name}. Second of {name}.\n")
     ids, counts, before = _as_format_3(settings, ingestor, folder)
-    monkeypatch.setattr(vectorstore.migrate, "_PAGE", 1)
-    update = vectorstore.migrate.sentences_field
+    monkeypatch.setattr(vectorstore.chroma.migrate, "_PAGE", 1)
+    update = vectorstore.chroma.migrate.sentences_field
     calls: list[int] = []
 
     def cut_after_one_page(sentences: Any) -> str:
@@ -212,18 +231,18 @@ def test_a_migration_cut_off_half_way_is_read_whole_and_finished_by_the_next_wri
             raise KeyboardInterrupt("killed")
         return update(sentences)
 
-    monkeypatch.setattr(vectorstore.migrate, "sentences_field", cut_after_one_page)
+    monkeypatch.setattr(vectorstore.chroma.migrate, "sentences_field", cut_after_one_page)
     store = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
     article = Article(id="other", title="T", text="Some other text.")
     with pytest.raises(KeyboardInterrupt):
-        store.write_article(article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
-    monkeypatch.setattr(vectorstore.migrate, "sentences_field", update)
-    assert (store._chunks.metadata or {})[FORMAT_KEY] == 3, "not stamped"
-    assert _same(store.sentences_of(ids, counts), before), "half in the metadata, half in the collection"
+        write_article(store, article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
+    monkeypatch.setattr(vectorstore.chroma.migrate, "sentences_field", update)
+    assert (store._conn.chunks.metadata or {})[FORMAT_KEY] == 3, "not stamped"
+    assert _same(sentences_of(store, ids, counts), before), "half in the metadata, half in the collection"
     ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")  # a cut-off migration still opens
-    store.write_article(article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
-    assert (store._chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION and store._sentences is None
-    assert _same(store.sentences_of(ids, counts), before)
+    write_article(store, article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
+    assert (store._conn.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION and store._conn.sentences is None
+    assert _same(sentences_of(store, ids, counts), before)
 
 
 def _same(

@@ -18,7 +18,7 @@ from bot.discord_app.client import NewsBot
 from bot.discord_app.exts.errors import NotAllowedHere
 from bot.discord_app.rendering import NO_MENTIONS, clip, report_text, safe, split_message
 from ingest.intake import UPLOAD_SUFFIXES
-from vectorstore.models import GLOBAL_SCOPE
+from vectorstore import GLOBAL_SCOPE, Filters
 
 log = logging.getLogger(__name__)
 RECENT = 10
@@ -84,8 +84,7 @@ class Admin(commands.Cog):
     @app_commands.check(is_admin)
     async def articles(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        scopes = {GLOBAL_SCOPE, str(interaction.guild_id)}
-        visible = await self.bot.answers.run(self.bot.catalog.newest, scopes)
+        visible = await self.bot.answers.run(self.bot.catalog.newest, Filters.for_guild(interaction.guild_id))
         if not visible:
             await interaction.followup.send("No articles yet: add some with `/ingest`.", ephemeral=True)
             return
@@ -106,7 +105,7 @@ class Admin(commands.Cog):
         await interaction.response.defer(thinking=True, ephemeral=True)
         records = await self.bot.answers.run(self.bot.catalog.records)
         record = records.get(article_id)
-        if record is None or record.scope not in (GLOBAL_SCOPE, str(interaction.guild_id)):
+        if record is None or not Filters.for_guild(interaction.guild_id).admits(record):
             await interaction.followup.send("No such article here (see `/articles`).", ephemeral=True)
             return
         if record.scope == GLOBAL_SCOPE:

@@ -20,16 +20,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.models import Answer
-from bot.answering.rules import HISTORY_TURNS
+from bot.answering.rules import recent
 from bot.answering.timeframe import narrowed
 from bot.discord_app.client import NewsBot
 from bot.discord_app.exts.errors import NotAllowedHere, unexpected
-from bot.discord_app.lifecycle import DROPPED_TEXT
+from bot.discord_app.inflight import DROPPED_TEXT
 from bot.discord_app.rendering import NO_MENTIONS, answer_embed, clip, refusal_text, safe
 from bot.discord_app.streaming import LiveText
 from bot.discord_app.views import FeedbackView
-from vectorstore.errors import NewsdeskError
-from vectorstore.retrieval import Filters
+from vectorstore import Filters, NewsdeskError
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@!?\d+>")
@@ -60,7 +59,6 @@ class Ask(commands.Cog):
         )
         self._threads: OrderedDict[int, list[str]] = OrderedDict()  # thread id -> its last questions
         self.max_threads = MAX_THREADS
-        self.history_turns = HISTORY_TURNS
 
     @app_commands.command(name="ask", description="Ask a question about the news articles I have read.")
     @app_commands.describe(
@@ -206,7 +204,7 @@ class Ask(commands.Cog):
         # remembered before answering: a follow-up sent while this one is answered reads it
         self._remember_turn(thread.id, history, question)
         async with thread.typing():
-            answer = await self.bot.answer(question, thread.guild.id, history[-self.history_turns :])
+            answer = await self.bot.answer(question, thread.guild.id, history)
         reply = self._reply(answer)
         sent = await thread.send(**reply) if ours else await message.reply(**reply)
         await self._remember(sent, thread.guild.id, answer)
@@ -214,7 +212,7 @@ class Ask(commands.Cog):
     def _remember_turn(self, thread_id: int, history: list[str], question: str) -> None:
         """Keep a thread's last questions, for a bounded number of recently used threads."""
         self._threads.pop(thread_id, None)
-        self._threads[thread_id] = [*history, question][-self.history_turns :]
+        self._threads[thread_id] = recent([*history, question])  # no more than a follow-up reads
         while len(self._threads) > self.max_threads:
             self._threads.popitem(last=False)
 

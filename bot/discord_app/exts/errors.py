@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from vectorstore.errors import NewsdeskError
+from vectorstore import NewsdeskError
 
 log = logging.getLogger(__name__)
 

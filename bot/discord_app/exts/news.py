@@ -13,9 +13,9 @@ from discord.ext import commands
 
 from bot.discord_app.client import NewsBot
 from bot.discord_app.exts.ask import _ask_cooldown, _channel_allowed
-from bot.discord_app.lifecycle import DROPPED_TEXT
-from bot.discord_app.rendering import NO_MENTIONS, answer_embed, clip, safe
-from vectorstore.retrieval import Filters
+from bot.discord_app.inflight import DROPPED_TEXT
+from bot.discord_app.rendering import NO_MENTIONS, answer_embed, clip, refusal_text, safe
+from vectorstore import Filters
 
 MAX_DAYS = 3650
 
@@ -44,7 +44,7 @@ class News(commands.Cog):
             filters = Filters.for_guild(interaction.guild_id)
             answer = await self.bot.answers.run(self.bot.engine.latest_news, topic or "", days, filters)
             if answer.refused:
-                text = clip(safe(answer.text), 2000)
+                text = clip(safe(refusal_text(answer)), 2000)  # as /ask says it
                 await interaction.followup.send(content=text, allowed_mentions=NO_MENTIONS)
             else:
                 await interaction.followup.send(embed=answer_embed(answer), allowed_mentions=NO_MENTIONS)

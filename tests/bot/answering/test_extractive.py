@@ -30,10 +30,7 @@ class NoModel:
 def lookup_with(vectors: list[np.ndarray]) -> Any:
     spans = [(0, 31), (32, 69), (70, len(TEXT))]
 
-    def lookup(chunk_ids: list[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
-        return {"a1:0": [(s, e, v) for (s, e), v in zip(spans, vectors, strict=True)]}
-
-    return lookup
+    return {"a1:0": [(s, e, v) for (s, e), v in zip(spans, vectors, strict=True)]}
 
 
 def test_the_sentence_with_the_question_words_and_meaning_ranks_first() -> None:

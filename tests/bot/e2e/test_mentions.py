@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answering.rules import recent
 from bot.discord_app.client import NewsBot
 from tests.bot.discord_standin import DiscordStandIn, limits
 from tests.bot.discord_standin.world import Guild, User
@@ -91,7 +92,7 @@ async def test_the_bot_remembers_a_bounded_number_of_threads_and_turns(
     # a turn is remembered just after its reply is sent
     await discord.wait_for(lambda: remembered.get(last.id, [""])[-1] == follow_ups[-1], 15, "the last turn")
     assert list(remembered) == [threads[1].id, threads[2].id]  # the oldest thread was let go
-    assert remembered[last.id] == list(follow_ups[-ask_cog.history_turns :])  # type: ignore[attr-defined]
+    assert remembered[last.id] == recent(follow_ups)
 
 
 def _pings_no_one(discord: DiscordStandIn) -> None:

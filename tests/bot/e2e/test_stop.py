@@ -10,7 +10,8 @@ import threading
 
 import pytest
 
-from bot.discord_app.lifecycle import DROPPED_TEXT, stop
+from bot.discord_app.inflight import DROPPED_TEXT
+from bot.discord_app.lifecycle import stop
 from bot.settings import Settings
 from tests.bot.discord_standin import DiscordStandIn
 from tests.bot.discord_standin.world import Guild, User, snowflake

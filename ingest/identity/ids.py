@@ -1,0 +1,148 @@
+"""Whose article is it: ids that one origin cannot take from another.
+
+An article's id is what it claims (a JSONL id, a canonical URL) or where it was read
+(a path). Its *origin* says who supplied it: a local file or JSONL file (by path), a web
+site (by host, for pages fetched from it), a feed (for entries read from the feed's own
+text), or a Discord server (everything a server adds). An update replaces an article
+only from the same scope and origin; an article claiming an id held by another origin
+is stored as a new article under a derived id (the claimed id plus a digest of its
+origin), which the same origin finds again next time. Ids like `__generation__` name the
+store's own records and are refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from ingest.errors import SourceError
+from ingest.limits import MAX_ID_CHARS
+from vectorstore import GLOBAL_SCOPE, Article, ArticleRecord
+
+_RESERVED = re.compile(r"^__.*__$", re.DOTALL)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_id(article_id: str) -> str:
+    """The id, or a SourceError saying why it cannot name an article."""
+    if not article_id.strip():
+        raise SourceError("the article id is empty")
+    if _RESERVED.match(article_id):
+        raise SourceError(f"the id {article_id[:40]!r} is reserved for the store's own records")
+    if _SURROGATE.search(article_id) or _CONTROL.search(article_id):
+        raise SourceError("the article id holds invalid characters (a lone surrogate or a control)")
+    if len(article_id) > MAX_ID_CHARS:
+        raise SourceError(f"the article id is {len(article_id):,} characters, over {MAX_ID_CHARS:,}")
+    return article_id
+
+
+def valid_text(value: str) -> str:
+    """The text with lone surrogates (undecodable halves of a pair) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def file_origin(path: Path) -> str:
+    return f"file:{path.resolve()}"
+
+
+def site_origin(url: str) -> str:
+    return f"site:{_host(url)}"
+
+
+def feed_origin(location: str) -> str:
+    return f"feed:{location}"
+
+
+def scope_origin(scope: str) -> str:
+    """Everything a Discord server adds has one origin: that server."""
+    return f"scope:{scope}"
+
+
+def same_host(a: str | None, b: str | None) -> bool:
+    """Do two URLs name the same host (both having one)?"""
+    host = _host(a)
+    return bool(host) and host == _host(b)
+
+
+def _host(url: str | None) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower() if url else ""
+    except ValueError:  # a malformed URL names no host
+        return ""
+
+
+def entry_id(feed_location: str, guid: str | None, title: str | None, text: str) -> str:
+    """A feed entry without a link: the feed plus its guid, else a digest of its content."""
+    if guid and guid.strip():
+        return f"{feed_location}#{guid.strip()}"
+    digest = hashlib.sha256(f"{title or ''}\x00{text}".encode("utf-8", "replace")).hexdigest()
+    return f"{feed_location}#{digest[:16]}"
+
+
+def owner_key(scope: str, origin: str) -> str:
+    return f"{scope}\x00{origin}"
+
+
+def derived_id(article: Article) -> str:
+    digest = hashlib.sha256(owner_key(article.scope, article.origin).encode("utf-8")).hexdigest()
+    return f"{article.id}~{digest[:12]}"
+
+
+def may_replace(record: ArticleRecord, article: Article) -> bool:
+    """May `article` replace the stored `record` of the same id? Only from the same scope
+    and origin; a record stored before origins were kept is matched by scope alone."""
+    if record.scope != article.scope:
+        return False
+    return record.origin is None or record.origin == article.origin
+
+
+def is_global(scope: str) -> bool:
+    return scope == GLOBAL_SCOPE
+
+
+class Resolved(NamedTuple):
+    article: Article  # under the id it may write
+    note: str | None = None  # why that is not the id it claimed, or why it is refused
+    refused: bool = False
+
+
+@dataclass
+class Claims:
+    """The ids articles take in one run: a claimed id goes to the first origin that may
+    write it (the store's record's own origin, else the run's first claimant)."""
+
+    taken: dict[str, str] = field(default_factory=dict)  # id -> owner key
+
+    @staticmethod
+    def lookup_ids(batch: Sequence[Article]) -> list[str]:
+        """The ids whose records `resolve` needs: each claimed id and its derived id."""
+        return [i for a in batch for i in (a.id, derived_id(a))]
+
+    def resolve(self, batch: Sequence[Article], records: Mapping[str, ArticleRecord]) -> list[Resolved]:
+        """Each article under the id it may write, with a note when that is not its claim;
+        refused when even its derived id is held by another origin (a derived id is
+        predictable, so another origin may have claimed it on purpose)."""
+        out: list[Resolved] = []
+        for article in batch:
+            owner = owner_key(article.scope, article.origin)
+            alt = derived_id(article)
+            held, own = records.get(article.id), records.get(alt)
+            free = (held is None or may_replace(held, article)) and self.taken.get(article.id, owner) == owner
+            if free and not (own is not None and may_replace(own, article)):
+                self.taken[article.id] = owner
+                out.append(Resolved(article, None))
+                continue
+            if (own is not None and not may_replace(own, article)) or self.taken.get(alt, owner) != owner:
+                why = f"the id {article.id[:80]!r} and its derived id {alt[-13:]!r} are others' articles"
+                out.append(Resolved(article, why, True))
+                continue
+            self.taken[alt] = owner
+            note = f"the id {article.id[:80]!r} is another origin's article: stored as a separate article"
+            out.append(Resolved(replace(article, id=alt), note))
+        return out

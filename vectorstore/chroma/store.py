@@ -1,0 +1,197 @@
+"""The store: Chroma, embedded (PersistentClient) or a server (HttpClient), the source of
+truth; and this host's read copy of it (replica/), kept in step by every write.
+
+Two collections: `<name>_chunks` (chunks.py: one record per chunk with its vector and its
+sentences) and `<name>_articles`, the manifest (manifest.py: one record per article naming
+the content hash whose chunks are current). A write goes: the new chunks (invisible), the
+host's rows and chunk index, the manifest flip (one write; the rows' visible version moves
+with it, under the rows' guard), then the old chunks' deletion. Readers never see an
+article missing or doubled, and a run killed at any step is finished by running it again
+(chunk ids are deterministic).
+
+Writers hold the store's writer lock (coordination.py, locks.py) and bump the manifest's
+generation after their writes; a reader's one step, `snapshot()`, brings what it reads up
+to the current generation (snapshots.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from vectorstore.chroma.chunks import Chunks
+from vectorstore.chroma.connection import location
+from vectorstore.chroma.coordination import connect
+from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION, check_format
+from vectorstore.chroma.locks import StoreLock, WaitCallback
+from vectorstore.chroma.manifest import Manifest
+from vectorstore.chroma.metadata import ArticleWrite, write_rows
+from vectorstore.chroma.snapshots import Snapshot, Snapshots
+from vectorstore.errors import ModelMismatchError
+from vectorstore.models import ArticleRecord, StoreStats
+from vectorstore.replica.chunk_index import ChunkIndex
+from vectorstore.replica.rows import ChunkRows, rows_file
+from vectorstore.settings import StoreSettings
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ChromaStore"]
+
+
+class ChromaStore:
+    """Articles and their chunks in Chroma, with the manifest that makes updates atomic."""
+
+    def __init__(self, settings: StoreSettings, model_name: str) -> None:
+        self._model_name = model_name
+        self._location = location(settings)
+        self._coord = connect(settings, model_name)
+        self._conn = self._coord.conn
+        self._coord.read(self._check)  # not while another thread swaps the shared connection
+        max_batch = self._coord.read(lambda: self._conn.client.get_max_batch_size())
+        self._chunks = Chunks(self._coord, max(1, min(max_batch, 1000)))
+        self._manifest = Manifest(self._coord)
+        path = settings.data_dir / rows_file(settings)
+        self._rows = ChunkRows(path)
+        self._index = ChunkIndex(path.with_suffix(".usearch"), self._rows)
+        self._snapshots = Snapshots(self._coord, self._manifest, self._chunks, self._rows, self._index)
+        self._coord.sync()  # a connection this process opened before may be behind
+
+    def _check(self) -> None:
+        """Refuse a format this version cannot read (an older one is migrated by its next
+        writer: coordination.py) and another embedding model's store."""
+        check_format(self._conn.chunks, self._conn.sentences, self._location)
+        recorded = (self._conn.chunks.metadata or {}).get("embedding_model")
+        if recorded and recorded != self._model_name:
+            raise ModelMismatchError(
+                f"This store was built with the embedding model {recorded!r}, but "
+                f"EMBEDDING_MODEL is {self._model_name!r}. Vectors from two models cannot "
+                "be compared: use the same model, or a new NEWSDESK_DATA_DIR / "
+                "CHROMA_COLLECTION for the new one and ingest again."
+            )
+
+    def check_dimension(self, dimension: int, record: bool = True) -> None:
+        """Refuse a model whose dimension differs from the store's; a writer (`record`)
+        records it on first use."""
+        recorded = self._coord.read(lambda: (self._conn.chunks.metadata or {}).get("dimension"))
+        if recorded is None and record:
+            with self._coord.write_scope():
+                meta = dict(self._conn.chunks.metadata or {})
+                meta.update({"dimension": dimension, FORMAT_KEY: FORMAT_VERSION})
+                meta.setdefault("embedding_model", self._model_name)
+                meta.pop("hnsw:space", None)
+                self._conn.chunks.modify(metadata=meta)
+        elif recorded is not None and int(recorded) != dimension:
+            raise ModelMismatchError(
+                f"This store holds {recorded}-dimensional vectors, but the model "
+                f"{self._model_name!r} makes {dimension}-dimensional ones."
+            )
+
+    @property
+    def location(self) -> str:
+        return self._location
+
+    # -- reading ---------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """The store as a question reads it, brought up to the current generation (the one
+        step: snapshots.py)."""
+        return self._snapshots.current()
+
+    def records(self, ids: Sequence[str] | None = None) -> dict[str, ArticleRecord]:
+        """Manifest records by article id, read now: all of them, or those of `ids` that exist."""
+        return self._manifest.records(ids)
+
+    def record(self, article_id: str) -> ArticleRecord:
+        """One article's record; ArticleNotFoundError when there is none."""
+        return self._manifest.record(article_id)
+
+    def intact(self, records: Sequence[ArticleRecord]) -> set[str]:
+        """The ids of the articles whose stored chunks are exactly those their record names."""
+        return self._chunks.intact(records)
+
+    def stats(self) -> StoreStats:
+        records = self.records()
+        dates = [r.date for r in records.values() if r.date]
+        meta = self._coord.read(lambda: dict(self._conn.chunks.metadata or {}))
+        dim = meta.get("dimension")
+        return StoreStats(
+            articles=len(records),
+            chunks=sum(r.n_chunks for r in records.values()),
+            embedding_model=str(meta.get("embedding_model", self._model_name)),
+            dimension=int(dim) if dim is not None else None,
+            location=self._location,
+            newest_article_date=max(dates) if dates else None,
+        )
+
+    # -- many readers, one writer (coordination.py) -------------------------------------
+
+    def writing(
+        self, holder: str | None = None, wait: bool = True, on_wait: WaitCallback | None = None
+    ) -> Any:
+        """A context manager holding the store's writer lock: see Coordinator.writing."""
+        return self._coord.writing(holder, wait, on_wait)
+
+    def generation(self) -> str:
+        """Changes whenever the content does (every writer's batch, every delete)."""
+        return self._coord.generation()
+
+    def bump_generation(self) -> None:
+        """Make what this hold wrote so far visible to every reader's next snapshot."""
+        self._coord.bump_generation()
+
+    @property
+    def writer_lock(self) -> StoreLock:
+        return self._coord.lock
+
+    # -- writing ---------------------------------------------------------------------
+
+    def write_articles(self, writes: Sequence[ArticleWrite]) -> None:
+        """Add the new chunks (with their sentences) and the host's rows, flip the manifest
+        to them, drop the old ones.
+
+        The records of many articles go in shared batches (Chroma writes 1,000 rows in one call
+        much faster than in 12 calls of 80); each article still becomes visible only when
+        its manifest record flips, after all its rows are written.
+        """
+        rows = write_rows(writes)
+        with self._coord.write_scope():
+            self._chunks.upsert(rows.chunks)
+            self._rows.add(rows.host)
+            with self._rows.guard():
+                self._index.catch_up()  # before the flip: found once visible
+                self._manifest.flip(writes, self._coord.write_seq)
+                self._rows.publish(((w.article.id, w.article.hash) for w in writes), sweep=True)
+            stored = self._chunks.ids_of([w.article.id for w in writes])
+            for w, chunk_ids in zip(writes, rows.ids, strict=True):
+                self._chunks.delete(sorted(stored[w.article.id] - set(chunk_ids)))
+
+    def delete_article(self, article_id: str) -> ArticleRecord:
+        """Hide the article (manifest first), then remove its chunks."""
+        with self._coord.write_scope():
+            record = self.record(article_id)
+            with self._rows.guard():
+                self._manifest.remove(article_id)
+                self._rows.publish([(article_id, None)], sweep=True)
+            self._chunks.delete(sorted(self._chunks.ids_of([article_id])[article_id]))
+        return record
+
+    # -- this process's hold on the store's memory (for tests and benchmarks) ---------------
+
+    @property
+    def holds_vectors(self) -> bool:
+        """True when this process has loaded the vector collections (a write, a catch-up)."""
+        return self._coord.holds_vectors
+
+    def release(self) -> bool:
+        """Let go of the vector collections this process loaded (Coordinator.release)."""
+        return self._coord.release()
+
+    def sync(self) -> bool:
+        """Reopen an embedded store another process wrote to; True when done."""
+        return self._coord.sync()
+
+    @property
+    def reopens(self) -> int:
+        """How many times this process reopened the store."""
+        return self._conn.reopens

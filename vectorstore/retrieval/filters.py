@@ -1,0 +1,43 @@
+"""What a question may read: some sources, a date range, some scopes (a Discord server's
+articles and the global ones)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vectorstore.models import GLOBAL_SCOPE, ArticleRecord, parse_date, parse_day
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some sources, a date range, and scopes (server ids)."""
+
+    sources: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    scopes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("since", "until"):
+            raw = getattr(self, name)
+            if raw is not None and parse_day(raw) is None:
+                raise ValueError(f"{name} must be a date like 2023-06-30, not {raw!r}")
+
+    def admits(self, record: ArticleRecord) -> bool:
+        if self.sources and record.source not in self.sources:
+            return False
+        if self.scopes and record.scope not in self.scopes:
+            return False
+        if self.since or self.until:
+            if record.date is None:
+                return False
+            if self.since and record.date < (parse_date(self.since) or ""):
+                return False
+            if self.until and record.date > (parse_date(self.until) or ""):
+                return False
+        return True
+
+    @classmethod
+    def for_guild(cls, guild_id: int | None) -> Filters:
+        scopes = (GLOBAL_SCOPE,) if guild_id is None else (GLOBAL_SCOPE, str(guild_id))
+        return cls(scopes=scopes)
