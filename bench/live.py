@@ -74,10 +74,12 @@ def serve(data: Path, questions: list[str]) -> None:
 
 
 class Server:
-    def __init__(self, data: Path, env: dict[str, str]) -> None:
+    """The answering process (`script --serve DATA`) and the JSON lines it printed."""
+
+    def __init__(self, data: Path, env: dict[str, str], script: str = __file__) -> None:
         self.events: list[dict[str, Any]] = []
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(data)], env=env, stdout=subprocess.PIPE, text=True
+            [sys.executable, script, "--serve", str(data)], env=env, stdout=subprocess.PIPE, text=True
         )
         threading.Thread(target=self._follow, daemon=True).start()
         while not any("ready" in e for e in self.events):

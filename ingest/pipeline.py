@@ -8,9 +8,12 @@ origin's claim to its id becomes a separate article (ingest/identity/ids.py). An
 while chunking one article is that article's failure. Changed and new articles are
 chunked at once, and their chunks embedded together in batches across articles. A batch
 is written to Chroma on a writer thread while the next batch is embedded (at most one
-write in flight). Where the writes wait (a Chroma server elsewhere) or cores are spare,
-that hides them; on 2 cores both compete for the CPU and it gains little
-(bench/README.md).
+write in flight), and published when written: readers answer from each batch while the
+rest of the run is embedded (issue #24; a process opening the store waits at most for
+one of its writes, vectorstore/chroma/load_guard.py). A run killed between batches leaves
+the published ones whole; the next run skips them as unchanged. Where the writes wait (a
+Chroma server elsewhere) or cores are spare, the writer thread hides them; on 2 cores both
+compete for the CPU and it gains little (bench/README.md).
 """
 
 from __future__ import annotations
@@ -29,9 +32,12 @@ from ingest.identity.ids import Claims, check_id
 from ingest.identity.neardup import StoryIndex
 from ingest.reading.documents import Failure, Item, reason
 from ingest.report import IngestReport, Outcome, Progress, ProgressCallback, Status
+from ingest.settings import IngestSettings
 from vectorstore import Article, ArticleRecord, ArticleWrite, ChromaStore, Chunk, Embedder
 
 log = logging.getLogger(__name__)
+
+_SETTINGS = IngestSettings.model_fields  # the defaults, defined once (CHUNK_TOKENS, ...)
 
 
 @dataclass
@@ -56,9 +62,9 @@ class Ingestor:
         self,
         store: ChromaStore,
         embedder: Embedder,
-        chunk_tokens: int = 200,
-        overlap_tokens: int = 40,
-        flush_chunks: int = 1024,
+        chunk_tokens: int = _SETTINGS["chunk_tokens"].default,
+        overlap_tokens: int = _SETTINGS["chunk_overlap_tokens"].default,
+        flush_chunks: int = _SETTINGS["ingest_flush_chunks"].default,
         lookup_batch: int = 64,
         stories: StoryIndex | None = None,
     ) -> None:
@@ -214,7 +220,7 @@ class _Writer:
         self._inflight: Future[None] | None = None
 
     def __enter__(self) -> _Writer:
-        self._hold = self._store.writing()  # the store's writer lock, for the whole run
+        self._hold = self._store.writing()  # the writer lock, for the whole run (not readers')
         self._hold.__enter__()
         return self
 

@@ -1,13 +1,23 @@
+"""Real processes for the store's tests: a Chroma server, and a long-lived reader
+(live_reader.py) whose reports a test follows."""
+
 from __future__ import annotations
 
+import json
+import os
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -42,3 +52,69 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@dataclass
+class Reader:
+    """The reader process and what it printed."""
+
+    proc: subprocess.Popen[str]
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def follow(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.events.append(json.loads(line))
+
+    def seen(self, code: str, found: bool, since: float, after: float, timeout: float = 30) -> float:
+        """Seconds from `after` (a writer's exit) until the reader reported `code` as found
+        (or gone) in an event later than `since` (the writer's start); 0 if before exit."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for e in self.events:
+                if e.get("code") == code and e["found"] == found and e["t"] >= since:
+                    return max(0.0, float(e["t"]) - after)
+            time.sleep(0.05)
+        pytest.fail(f"the reader never saw {code} {'appear' if found else 'go'}; events: {self.events}")
+
+    def found(self, code: str) -> bool:
+        """Whether the reader's last report on `code` says it is found."""
+        reports = [e["found"] for e in self.events if e.get("code") == code]
+        return bool(reports and reports[-1])
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [e for e in self.events if "error" in e]
+
+
+def live_env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO), **extra}
+
+
+ReaderOf = Callable[[dict[str, str], list[str]], Reader]
+
+
+@pytest.fixture
+def reader_of(tmp_path: Path) -> Iterator[ReaderOf]:
+    started: list[Reader] = []
+
+    def start(env: dict[str, str], codes: list[str]) -> Reader:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.vectorstore.live_reader", str(tmp_path / "stop"), *codes],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        reader = Reader(proc)
+        threading.Thread(target=reader.follow, daemon=True).start()
+        deadline = time.monotonic() + 60
+        while not any(e.get("ready") for e in reader.events):
+            assert proc.poll() is None and time.monotonic() < deadline, "the reader did not start"
+            time.sleep(0.05)
+        started.append(reader)
+        return reader
+
+    yield start
+    (tmp_path / "stop").touch()
+    for reader in started:
+        reader.proc.wait(timeout=30)

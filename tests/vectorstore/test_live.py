@@ -8,14 +8,10 @@ at the end the vector index must hold every row (a fresh client reads every embe
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +21,7 @@ from ingest.identity.neardup import StoryIndex
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from ingest.settings import IngestSettings
+from tests.vectorstore.conftest import Reader, live_env
 from vectorstore.chroma.metadata import SENTENCES_KEY
 from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder, canonical_model_name
@@ -33,64 +30,6 @@ from vectorstore.settings import StoreSettings
 BOUND_S = 3.0  # from a writer's exit to the reader answering from its change
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
-
-
-@dataclass
-class Reader:
-    """The reader process and what it printed."""
-
-    proc: subprocess.Popen[str]
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-    def follow(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.events.append(json.loads(line))
-
-    def seen(self, code: str, found: bool, since: float, after: float, timeout: float = 30) -> float:
-        """Seconds from `after` (a writer's exit) until the reader reported `code` as found
-        (or gone) in an event later than `since` (the writer's start); 0 if before exit."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for e in self.events:
-                if e.get("code") == code and e["found"] == found and e["t"] >= since:
-                    return max(0.0, float(e["t"]) - after)
-            time.sleep(0.05)
-        pytest.fail(f"the reader never saw {code} {'appear' if found else 'go'}; events: {self.events}")
-
-    def errors(self) -> list[dict[str, Any]]:
-        return [e for e in self.events if "error" in e]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO), **extra}
-
-
-@pytest.fixture
-def reader_of(tmp_path: Path) -> Iterator[Any]:
-    started: list[Reader] = []
-
-    def start(env: dict[str, str], codes: list[str]) -> Reader:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.vectorstore.live_reader", str(tmp_path / "stop"), *codes],
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=REPO,
-        )
-        reader = Reader(proc)
-        threading.Thread(target=reader.follow, daemon=True).start()
-        deadline = time.monotonic() + 60
-        while not any(e.get("ready") for e in reader.events):
-            assert proc.poll() is None and time.monotonic() < deadline, "the reader did not start"
-            time.sleep(0.05)
-        started.append(reader)
-        return reader
-
-    yield start
-    (tmp_path / "stop").touch()
-    for reader in started:
-        reader.proc.wait(timeout=30)
 
 
 def _article(folder: Path, name: str, code: str, n: int = 3) -> Path:
@@ -207,7 +146,7 @@ def test_a_reader_answers_from_every_committed_change_and_never_fails(
         [str(_article(tmp_path, "alpha", "ZX-1001", n=1))],
         ingestor=_ingestor(settings, embedder),
     )
-    delays = _scenario(_env(), tmp_path, reader_of(_env(), _CODES))
+    delays = _scenario(live_env(), tmp_path, reader_of(live_env(), _CODES))
     print("delays from writer exit to answered (s):", [round(d, 2) for d in delays])
     assert max(delays) <= BOUND_S
     _vector_index_holds_every_row(settings)
@@ -222,7 +161,7 @@ def test_the_same_through_a_chroma_server(
     run_ingest(
         remote, [str(_article(tmp_path, "alpha", "ZX-1001", n=1))], ingestor=_ingestor(remote, embedder)
     )
-    env = _env(CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(chroma_server), WRITER_LEASE_S="3")
+    env = live_env(CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(chroma_server), WRITER_LEASE_S="3")
     other_host = {**env, "NEWSDESK_DATA_DIR": str(tmp_path / "other-host")}  # its own lexical index
     delays = _scenario(env, tmp_path, reader_of(other_host, _CODES), two_writers=False)
     print("delays from writer exit to answered (s):", [round(d, 2) for d in delays])

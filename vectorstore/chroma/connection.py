@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vectorstore.chroma.gate import Gate
+from vectorstore.chroma.load_guard import LoadGuard
 from vectorstore.chroma.locks import WriterLock
 from vectorstore.chroma.metadata import GENERATION_ID, WRITE_EPOCH_ID
 from vectorstore.errors import StoreUnavailableError
@@ -105,52 +106,51 @@ class Connection:
 
     def open(self, wait: bool = True, guarded: bool = False) -> bool:
         """Open the client and its collections (their indexes load on first use). An
-        embedded store is opened under a shared hold of its lock (locks.py) unless the
-        caller holds it exclusively (`guarded`); without `wait`, False when a writer is
-        running."""
+        embedded store is opened under a shared hold of its load guard (load_guard.py)
+        unless the caller is the writer (`guarded`); it waits for the write under way, if
+        any (one batch, not the writer's run), or without `wait` returns False."""
         if not self.embedded or guarded:
             self._load()
             return True
-        lock = WriterLock(self.settings.data_dir)
-        with lock.loading(wait=False) as ok:
+        guard = LoadGuard.of(self.settings.data_dir)
+        with guard.loading(wait=False) as ok:
             if ok:
                 self._load()
                 return True
         if not wait:
             return False
-        holder = lock.holder()
-        log.warning(
-            "waiting for %s to finish writing before opening the store",
-            holder.describe() if holder else "a writer",
-        )
-        with lock.loading(wait=True):
+        log.info("waiting for a write under way before opening the store")
+        with guard.loading(wait=True):
             self._load()
         return True
 
     def _load(self) -> None:
         """A new client and its collections (their indexes load on first use), under the
-        store lock (locks.py), shared or the writer's."""
+        load guard (load_guard.py) or by the writer."""
         client = open_client(self.settings)
         chunks, articles, sentences = _collections(client, self.settings, self.model_name)
         self.client, self.chunks, self.articles, self.sentences = client, chunks, articles, sentences
         self.vectors_loaded = False
-        # what the loaded indexes hold, read while nothing can write (the guard): a writer
+        # what the loaded indexes hold, read while nothing writes (the guard): a write
         # that started after the load must not look already known (coordination.py)
         self.known_generation = _marker(articles, GENERATION_ID)
         self.known_epoch = _marker(articles, WRITE_EPOCH_ID)
 
     def reopen(self, generation: str | None, guarded: bool = False, wait: bool = True) -> bool:
         """Swap this process's Chroma System for the path for a new one; False (and
-        nothing changed) when a writer is running and the caller does not hold the store's
-        lock (`guarded`), or, without `wait`, when another thread is reopening it."""
+        nothing changed) when a write is under way or this process holds the writer lock
+        and the caller is not its writer (`guarded`: the hold's first thread), or, without
+        `wait`, when another thread is reopening it."""
         if not self.embedded:
             return True
+        if not guarded and WriterLock(self.settings.data_dir).held_here:
+            return False  # this process writes: its indexes are its own writes
         with self.gate.turn(wait) as mine:
             if not mine:
                 return False
             if guarded:
                 return self._swap(generation)
-            with WriterLock(self.settings.data_dir).loading(wait=False) as ok:
+            with LoadGuard.of(self.settings.data_dir).loading(wait=False) as ok:
                 return ok and self._swap(generation)
 
     def _swap(self, generation: str | None) -> bool:

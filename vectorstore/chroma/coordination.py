@@ -20,13 +20,14 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 import numpy as np
 
 from vectorstore.chroma.connection import EF_SEARCH, Connection, location
 from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION, recorded_version
+from vectorstore.chroma.load_guard import LoadGuard
 from vectorstore.chroma.locks import LeaseLock, StoreLock, WaitCallback, WriterLock, command_line
 from vectorstore.chroma.metadata import GENERATION_ID, WRITE_EPOCH_ID
 from vectorstore.chroma.migrate import drop_sentences, move_sentences
@@ -47,6 +48,10 @@ class Coordinator:
             LeaseLock(conn.articles, _key(settings), settings.writer_lease_s)
             if settings.chroma_host
             else WriterLock(settings.data_dir)
+        )
+        # the embedded store's files, held by each write (load_guard.py); a server has its own
+        self._guard: Callable[[], AbstractContextManager[object]] = (
+            nullcontext if settings.chroma_host else LoadGuard.of(settings.data_dir).writing
         )
         self._marked = self._dirty = False  # this hold has moved the epoch / has written
         self.write_seq = 0  # the number of this process's last write call
@@ -96,7 +101,8 @@ class Coordinator:
         return self._marker(GENERATION_ID)
 
     def bump_generation(self) -> None:
-        self.conn.known_generation = self._set_marker(GENERATION_ID)  # it holds its own writes
+        with self._guard():  # a write of the manifest collection (load_guard.py)
+            self.conn.known_generation = self._set_marker(GENERATION_ID)  # it holds its own writes
         self._dirty = False
 
     @property
@@ -131,7 +137,8 @@ class Coordinator:
         write to a stale in-memory index would be persisted whole."""
         epoch = self._marker(WRITE_EPOCH_ID)
         if epoch != self.conn.known_epoch:
-            self.conn.reopen(self.generation(), guarded=True)
+            with self._guard():  # stopping the old System may write its files
+                self.conn.reopen(self.generation(), guarded=True)
             self.conn.known_epoch = epoch
         self._marked = self._dirty = False
 
@@ -140,19 +147,24 @@ class Coordinator:
             self.bump_generation()
 
     @contextmanager
-    def write_scope(self) -> Iterator[None]:
-        """Around every write: the lock (taken here if the caller did not); the write epoch
+    def write_scope(self, new_write: bool = True) -> Iterator[None]:
+        """Around every write: the writer lock (taken here if the caller did not), then
+        the load guard (load_guard.py: no process opens the embedded store's files until
+        this write is done; held for this write only, never between two); the write epoch
         moved with the next write number (`seq`: the manifest records written here carry
-        it); before the first write of a hold, an older store migrated to format 4. The write
-        itself is a read of the gate's (gate.py): another thread's swap of the index
-        (a reader's reopen) waits for it, and it for the swap."""
-        with self.writing(), self.conn.gate.shared():
+        it), unless this is a later step of the same write (`new_write` False: a batch's
+        flip and deletion after its chunks); before the first write of a hold, an older
+        store migrated to format 4. The write itself is a read of the gate's (gate.py):
+        another thread's swap of the index (a reader's reopen) waits for it, and it for
+        the swap."""
+        with self.writing(), self._guard(), self.conn.gate.shared():
             first = not self._marked
             if first:  # the last number is read once a hold: no one else writes during it
                 self.write_seq = self.epoch_seq()
                 self._marked = True
-            self.write_seq += 1
-            self.conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq)
+            if first or new_write:
+                self.write_seq += 1
+                self.conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq)
             self._dirty = self.conn.vectors_loaded = True
             if first and recorded_version(self.conn.chunks) != FORMAT_VERSION:
                 self._migrate()  # after the epoch moved: cut off here, the next writer reloads

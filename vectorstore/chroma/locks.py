@@ -1,17 +1,14 @@
-"""One writer at a time, and no reader loading an embedded store's files mid-write.
+"""One writer at a time: the writer lock, held for a writer's whole run.
 
-Embedded store: one `fcntl.flock` file, `<data dir>/chroma.rwlock` (stdlib; the kernel
+Embedded store: one `fcntl.flock` file, `<data dir>/writer.lock` (stdlib; the kernel
 releases it when its holder dies, even by SIGKILL, so there is nothing to recover or
 expire; the `filelock` package would add a dependency for the same call). A writer holds
 it exclusively for its whole run and writes who it is (pid, host, command, since) into
-it, for the message a second writer shows; a process opens or reopens the store only
-under a shared hold of it. Chroma persists its HNSW indexes from the writer's memory while
-it writes: a process that opened the store meanwhile read files being rewritten (seen:
-every new client segfaulted in `count()` after a store was read in the middle of a long
-run of writes). So a new process waits for the running writer, and a running reader that
-cannot get it keeps answering from what it has loaded and tries again at its next
-question. (Before issue #20 the writers' exclusion and the readers' guard were two files,
-`writer.lock` and this one, always taken together.)
+it, for the message a second writer shows. Readers never take it: what keeps a process
+from loading the store's files while a writer rewrites them is the load guard
+(load_guard.py, `chroma.rwlock`), which a writer holds for each write, not for its run
+(issue #24: a process started during an ingest answers from the published batches).
+(Issue #20 had merged the two into `chroma.rwlock`, held for the whole run.)
 
 Chroma server (CHROMA_HOST): processes on other machines cannot see a local file, so the
 lock is a lease record in the manifest collection, renewed by a thread while it is held
@@ -36,7 +33,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from vectorstore.chroma.load_guard import shared_flock
 from vectorstore.chroma.metadata import LEASE_ID
 from vectorstore.errors import StoreBusyError
 
@@ -52,9 +50,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOCK_FILE = "chroma.rwlock"
+LOCK_FILE = "writer.lock"
 POLL_SECONDS = 0.2
-LOADING_WAIT_S = 5.0  # how long a writer that must not wait waits for readers that are loading
+LOADING_WAIT_S = 5.0  # how long a writer that must not wait waits for another one looking at the lock
 JOIN_WAIT_S = 5.0  # how long a writer that must not wait waits for another thread's hold to get ready
 
 
@@ -188,7 +186,7 @@ class ProcessHold:
         while not self._inner.try_acquire(me):
             other = self._inner.current()
             loading = other is None and time.monotonic() - started < LOADING_WAIT_S
-            if not wait and not loading:  # readers that are loading are waited for a moment
+            if not wait and not loading:  # a writer reading the holder's name is waited for a moment
                 raise StoreBusyError(busy_text(other))
             if not told and not loading:
                 (on_wait or _log_wait)(other)
@@ -197,8 +195,8 @@ class ProcessHold:
 
 
 class _FileLock:
-    """The embedded store's rwlock file: exclusive for a writer (who writes its name into
-    it), shared by readers while they load the store."""
+    """The embedded store's writer lock file: exclusive for a writer (who writes its name
+    into it); shared only for a moment, to see whether a writer holds it."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -230,7 +228,7 @@ class _FileLock:
     def current(self) -> Holder | None:
         """The writer holding it now; None when no writer does (a record a writer killed
         with -9 left behind names nobody: the lock is free)."""
-        with self.shared(wait=False) as free:
+        with self._free() as free:
             if free:
                 return None
         try:
@@ -238,20 +236,9 @@ class _FileLock:
         except (OSError, ValueError, TypeError):
             return None
 
-    @contextmanager
-    def shared(self, wait: bool) -> Iterator[bool]:
-        """A reader's hold while it opens or reopens the store; yields whether it was taken
-        (False only without `wait`, while a writer holds it)."""
-        fd = self._open()
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH if wait else fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            yield True
-        finally:
-            os.close(fd)  # closing releases the flock
+    def _free(self) -> AbstractContextManager[bool]:
+        """Whether no writer holds it (a shared hold for as long as the caller looks)."""
+        return shared_flock(self._path, wait=False)
 
 
 class _Lease:
@@ -350,12 +337,6 @@ class WriterLock(StoreLock):
     def __init__(self, data_dir: Path) -> None:
         path = (data_dir / LOCK_FILE).resolve()
         super().__init__(str(path), lambda: _FileLock(path))
-        self._file = _FileLock(path)
-
-    def loading(self, wait: bool) -> Any:
-        """A reader's shared hold while it opens or reopens the store: a context manager
-        yielding whether it was taken (False only without `wait`, while a writer runs)."""
-        return self._file.shared(wait)
 
 
 class LeaseLock(StoreLock):

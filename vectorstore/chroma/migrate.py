@@ -6,9 +6,11 @@ Why: an embedded Chroma loads a collection's whole HNSW index into any process t
 to it or reads from it. Nothing searches the sentence vectors in Chroma any more (answering
 reads the host's rows, dense.py), yet every writer loaded their index: about 1 GB at 100k
 chunks, in the bot too when it ingests from a feed. The writer that stamps the store runs
-this under the writer lock; a run cut off is taken up by the next writer (chunks already
-carrying their sentences are skipped). Dropped, not emptied: an emptied collection keeps
-its HNSW files, which a writer's deletes would load whole again. A process that opened
+this under the writer lock and, as one write, the load guard (load_guard.py: a process
+opening the store meanwhile waits for it, once in a store's life); a run cut off is
+taken up by the next writer (chunks already carrying their sentences are skipped).
+Dropped, not emptied: an emptied collection keeps its HNSW files, which a writer's
+deletes would load whole again. A process that opened
 the store before (here or on another host) keeps a handle that now fails with
 NotFoundError: this code takes that as "no sentence records" (`forget_sentences`,
 `legacy_sentences`), and a format-3 process still running fails its next write instead of

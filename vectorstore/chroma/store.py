@@ -152,28 +152,34 @@ class ChromaStore:
 
         The records of many articles go in shared batches (Chroma writes 1,000 rows in one call
         much faster than in 12 calls of 80); each article still becomes visible only when
-        its manifest record flips, after all its rows are written.
+        its manifest record flips, after all its rows are written. Three writes, each under
+        the load guard on its own (coordination.write_scope): between them, and while the
+        host's rows and chunk index are written, a process may open the store.
         """
         rows = write_rows(writes)
-        with self._coord.write_scope():
-            self._chunks.upsert(rows.chunks)
+        with self._coord.writing():
+            with self._coord.write_scope():
+                self._chunks.upsert(rows.chunks)
             self._rows.add(rows.host)
-            with self._rows.guard():
-                self._index.catch_up()  # before the flip: found once visible
+            self._index.bring_up()  # before the flip: found once visible (invisible till then)
+            with self._coord.write_scope(new_write=False), self._rows.guard():
+                self._index.catch_up()  # nothing left to add, unless a catch-up raced it
                 self._manifest.flip(writes, self._coord.write_seq)
                 self._rows.publish(((w.article.id, w.article.hash) for w in writes), sweep=True)
-            stored = self._chunks.ids_of([w.article.id for w in writes])
-            for w, chunk_ids in zip(writes, rows.ids, strict=True):
-                self._chunks.delete(sorted(stored[w.article.id] - set(chunk_ids)))
+            with self._coord.write_scope(new_write=False):
+                stored = self._chunks.ids_of([w.article.id for w in writes])
+                for w, chunk_ids in zip(writes, rows.ids, strict=True):
+                    self._chunks.delete(sorted(stored[w.article.id] - set(chunk_ids)))
 
     def delete_article(self, article_id: str) -> ArticleRecord:
-        """Hide the article (manifest first), then remove its chunks."""
-        with self._coord.write_scope():
+        """Hide the article (manifest first), then remove its chunks (two writes)."""
+        with self._coord.writing():
             record = self.record(article_id)
-            with self._rows.guard():
+            with self._coord.write_scope(), self._rows.guard():
                 self._manifest.remove(article_id)
                 self._rows.publish([(article_id, None)], sweep=True)
-            self._chunks.delete(sorted(self._chunks.ids_of([article_id])[article_id]))
+            with self._coord.write_scope(new_write=False):
+                self._chunks.delete(sorted(self._chunks.ids_of([article_id])[article_id]))
         return record
 
     # -- this process's hold on the store's memory (for tests and benchmarks) ---------------

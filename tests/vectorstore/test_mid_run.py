@@ -1,0 +1,232 @@
+"""Readers never wait for a writer's whole run (issue #24), with real processes.
+
+An ingest run (`python -m ingest`) reads a file of 64 one-chunk articles, then a page from
+a 127.0.0.1 server that holds its answer until the test lets it go, then one more file.
+With INGEST_FLUSH_CHUNKS=8 the run publishes the 64 articles in 8 batches, then waits on
+the page: for as long as the test likes, the run is provably under way, between batches.
+Nothing here is timed: a reader either answers while the run waits, or the test fails.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.settings import Settings
+from tests.store_reads import iter_chunks
+from tests.vectorstore.conftest import REPO, ReaderOf, live_env
+from vectorstore.embedding import Embedder
+
+pytestmark = pytest.mark.slow
+
+BATCH = 8  # INGEST_FLUSH_CHUNKS of the runs here
+FIRST = 64  # articles before the held page: the run's lookup batch, so all are sent before it
+PROBE, HELD, TAIL = "ZX-7007", "ZX-8118", "ZX-9229"
+PAGE = (
+    "<html><head><title>Held page</title></head><body><article><h1>Held page</h1>"
+    + "".join(
+        f"<p>The held page says that the part numbered {HELD} passed its inspection number {j} at the "
+        "Quillmouth yard on Tuesday, after the harbour office had checked every weld twice.</p>"
+        for j in range(4)
+    )
+    + "</article></body></html>"
+).encode()
+
+
+@pytest.fixture(autouse=True)
+def _model_exported(embedder: Embedder) -> None:
+    """The session's ONNX export is made before a process here starts (each would make its own)."""
+    assert embedder.dimension > 0
+
+
+@dataclass
+class HeldPage:
+    """A page whose answer waits for `release`; `asked` is set when the run asks for it."""
+
+    url: str
+    asked: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@contextmanager
+def held_page() -> Iterator[HeldPage]:
+    holder: list[HeldPage] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            page = holder[0]
+            page.asked.set()
+            page.release.wait(120)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(PAGE)))
+            self.end_headers()
+            self.wfile.write(PAGE)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    holder.append(HeldPage(f"http://127.0.0.1:{httpd.server_address[1]}/held"))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield holder[0]
+    finally:
+        holder[0].release.set()
+        httpd.shutdown()
+        httpd.server_close()
+
+
+_WORDS = ["council", "harbour", "river", "museum", "budget", "train", "school", "market", "bridge", "storm"]
+_WORDS += ["library", "hospital", "factory", "airport", "stadium", "park", "theatre", "orchestra", "farm"]
+
+
+def _corpus(folder: Path) -> tuple[Path, Path]:
+    """FIRST one-chunk articles (the first holds PROBE), and a tail article holding TAIL."""
+    first, tail = folder / "first.jsonl", folder / "tail.jsonl"
+    rows = []
+    for i in range(FIRST):
+        code = PROBE if i == 0 else f"ZY-{1000 + i}"
+        place, thing = _WORDS[i % len(_WORDS)], _WORDS[(i * 7 + 3) % len(_WORDS)]
+        text = (
+            f"Report {i} from the {place}: the {thing} numbered {code} was counted {i * 37 % 900} "
+            f"times by the {place} office, which keeps a record of every {thing}."
+        )
+        rows.append(json.dumps({"id": f"first-{i:02d}", "title": f"Yard report {i}", "text": text}))
+    first.write_text("\n".join(rows) + "\n")
+    text = f"The last report: the part numbered {TAIL} passed inspection at the Quillmouth yard."
+    tail.write_text(json.dumps({"id": "tail", "title": "Last report", "text": text}) + "\n")
+    return first, tail
+
+
+def _env(data: Path) -> dict[str, str]:
+    return live_env(NEWSDESK_DATA_DIR=str(data), INGEST_FLUSH_CHUNKS=str(BATCH), FETCH_TIMEOUT_S="300")
+
+
+def _run(data: Path, corpus: tuple[Path, Path], url: str) -> subprocess.Popen[str]:
+    first, tail = corpus
+    return subprocess.Popen(
+        [sys.executable, "-m", "ingest", str(first), url, str(tail), "-v"],
+        env=_env(data),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+
+
+def _first_batches_stored(run: subprocess.Popen[str]) -> None:
+    """Read the run's log until the FIRST articles are stored: every batch before the held
+    page is published, and no write is in flight."""
+    assert run.stderr is not None
+    stored = 0
+    for line in run.stderr:
+        stored += " stored " in line
+        if stored == FIRST:
+            return
+    pytest.fail(f"the run ended (code {run.wait()}) before storing its first {FIRST} articles")
+
+
+def _ask(data: Path, question: str) -> dict[str, object]:
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("newsdesk")), "ask", "--json", question],
+        env=_env(data),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,  # not a speed goal: a reader that waits for the run waits for ever here
+    )
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+def test_a_reader_started_mid_run_answers_before_the_run_ends(tmp_path: Path) -> None:
+    data = tmp_path / "store"
+    with held_page() as page:
+        run = _run(data, _corpus(tmp_path), page.url)
+        try:
+            _first_batches_stored(run)
+            assert page.asked.wait(60), "the run never asked for the held page"
+            answer = _ask(data, f"Which part numbered {PROBE} passed inspection?")
+            assert run.poll() is None, "the run ended before the reader answered"
+        finally:
+            page.release.set()
+        assert run.wait(timeout=120) == 0
+    cited = [c["article_id"] for c in answer["citations"]]  # type: ignore[union-attr]
+    assert cited[:1] == ["first-00"], answer
+
+
+def test_a_running_reader_answers_from_the_first_batches_while_the_run_goes_on(
+    tmp_path: Path, reader_of: ReaderOf
+) -> None:
+    data = tmp_path / "store"
+    reader = reader_of({**_env(data)}, [PROBE, HELD, TAIL])
+    with held_page() as page:
+        run = _run(data, _corpus(tmp_path), page.url)
+        try:
+            _first_batches_stored(run)
+            reader.seen(PROBE, True, 0, 0)  # fails after 30 s if never
+            assert run.poll() is None and not page.release.is_set()
+            assert not reader.found(TAIL), "the tail is read after the held page"
+        finally:
+            page.release.set()
+        assert run.wait(timeout=120) == 0
+    reader.seen(HELD, True, 0, 0)
+    reader.seen(TAIL, True, 0, 0)
+    assert reader.errors() == []
+
+
+def _store_of(data: Path) -> tuple[dict[str, tuple[str, int]], dict[str, tuple[str, str, str]]]:
+    """(records: id -> (hash, chunks), chunks: id -> (article, hash, text)), read from Chroma."""
+    store = App(Settings(_env_file=None, newsdesk_data_dir=data)).store  # type: ignore[call-arg]
+    records = {r.id: (r.hash, r.n_chunks) for r in store.records().values()}
+    chunks = {c.id: (c.article_id, c.hash, c.text) for c in iter_chunks(store)}
+    return records, chunks
+
+
+def _whole(data: Path) -> dict[str, tuple[str, int]]:
+    """Every published article has exactly the chunks its record names, and this host's
+    visible rows are exactly those chunks; returns the records."""
+    records, chunks = _store_of(data)
+    for article_id, (digest, n) in records.items():
+        mine = [c for c in chunks.values() if c[0] == article_id]
+        assert len(mine) == n and {c[1] for c in mine} == {digest}, article_id
+    assert len(chunks) == sum(n for _, n in records.values()), "chunks no record names"
+    store = App(Settings(_env_file=None, newsdesk_data_dir=data)).store  # type: ignore[call-arg]
+    visible = store._rows.versions()
+    assert visible == {a: h for a, (h, _) in records.items()}
+    rows = {r.chunk_id for r in store._rows.iter_rows() if visible.get(r.article_id) == r.hash}
+    assert rows == set(chunks)
+    return records
+
+
+def test_kill_9_between_batches_leaves_them_whole_and_a_rerun_completes(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    killed, clean = tmp_path / "killed", tmp_path / "clean"
+    with held_page() as page:
+        run = _run(killed, corpus, page.url)
+        _first_batches_stored(run)
+        assert page.asked.wait(60)
+        run.send_signal(signal.SIGKILL)  # between batches: 8 published, the run waiting on the page
+        assert run.wait(timeout=60) == -signal.SIGKILL
+        assert sorted(_whole(killed)) == [f"first-{i:02d}" for i in range(FIRST)]
+        page.release.set()
+        rerun = _run(killed, corpus, page.url)
+        _, err = rerun.communicate(timeout=300)
+        assert rerun.returncode == 0, err
+        assert err.count(" stored ") == 2, "the rerun stores only what was not published"
+        whole = _run(clean, corpus, page.url)
+        assert whole.wait(timeout=300) == 0
+    assert _store_of(killed) == _store_of(clean)
+    assert len(_whole(killed)) == FIRST + 2

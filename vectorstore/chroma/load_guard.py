@@ -1,0 +1,95 @@
+"""No process loads an embedded store's files while a writer rewrites them (issue #24).
+
+Chroma persists its HNSW indexes from the writer's memory while it writes: a process that
+opened the store meanwhile read files being rewritten (seen: every new client segfaulted in
+`count()` after a store was read in the middle of a long run of writes). Between two
+writes nothing is being rewritten, and a process that opens the store then loads what the
+last write left: the published batches.
+
+So the guard is `<data dir>/chroma.rwlock` (`fcntl.flock`: the kernel releases it when its
+holder dies, even by SIGKILL), held exclusively by a writer for each write (one batch's
+chunks, its manifest flip, its old chunks' deletion: `Coordinator.write_scope`), never for
+its whole run, and shared by a process while it opens or reopens the store. A process
+started during an ingest waits at most for the write under way, not for the run; the
+writers' exclusion for a whole run is the writer lock (locks.py, `writer.lock`).
+
+Within a process the writer's exclusive hold is re-entrant and shared by its threads (the
+bot's /ingest and feed poller write through one Chroma System): one flock for the process,
+counted.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+GUARD_FILE = "chroma.rwlock"
+
+
+class LoadGuard:
+    """The load guard of one data dir; one per process (`LoadGuard.of`)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.RLock()  # the writer threads of this process, one write at a time
+        self._depth = 0
+        self._fd: int | None = None
+
+    @classmethod
+    def of(cls, data_dir: Path) -> LoadGuard:
+        path = (data_dir / GUARD_FILE).resolve()
+        with _GUARDS_LOCK:
+            return _GUARDS.setdefault(str(path), cls(path))
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """A writer's hold for one write: exclusive, waiting for the processes that are
+        opening the store (a moment each)."""
+        with self._lock:
+            if self._depth == 0:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                except BaseException:
+                    os.close(fd)
+                    raise
+                self._fd = fd
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0 and self._fd is not None:
+                    fd, self._fd = self._fd, None
+                    os.close(fd)  # closing releases the flock
+
+    def loading(self, wait: bool) -> AbstractContextManager[bool]:
+        """A process's shared hold while it opens or reopens the store; yields whether it
+        was taken (False only without `wait`, while a write is under way)."""
+        return shared_flock(self._path, wait)
+
+
+@contextmanager
+def shared_flock(path: Path, wait: bool) -> Iterator[bool]:
+    """A shared flock of `path` for the block; yields whether it was taken (False only
+    without `wait`, while another holds it exclusively)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH if wait else fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+_GUARDS: dict[str, LoadGuard] = {}
+_GUARDS_LOCK = threading.Lock()
