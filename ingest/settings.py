@@ -21,7 +21,10 @@ class IngestSettings(StoreSettings):
     )
     feed_max_entries: int = Field(default=50, ge=1)
     ingest_flush_chunks: int = Field(
-        default=1024, ge=1, description="Chunks embedded (sorted by length) and written per batch."
+        default=1024,
+        ge=1,
+        description="Chunks embedded (sorted by length) and written per batch; readers answer from each "
+        "batch once it is written, while the rest of the run is embedded.",
     )
     ingest_nice: int = Field(
         default=10,
