@@ -168,5 +168,8 @@ def watch_command(
     err.print(Text(f"watching {count} feed(s); Ctrl-C to stop", style="dim"))
     stop = threading.Event()
     with _stopped_by_signals(stop):
-        polls = watch(poller, stop, _print_result)
+        try:
+            polls = watch(poller, stop, _print_result)
+        finally:
+            _app(ctx).stand_down()  # another process of the fleet polls at once
     err.print(Text(f"stopped after {polls} poll(s)", style="dim"))

@@ -27,6 +27,7 @@ import numpy as np
 
 from vectorstore.chroma.connection import EF_SEARCH, Connection, location
 from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION, recorded_version
+from vectorstore.chroma.lease import LeaseLostError
 from vectorstore.chroma.locks import LeaseLock, StoreLock, WaitCallback, WriterLock, command_line
 from vectorstore.chroma.metadata import GENERATION_ID, WRITE_EPOCH_ID
 from vectorstore.chroma.migrate import drop_sentences, move_sentences
@@ -96,8 +97,14 @@ class Coordinator:
         return self._marker(GENERATION_ID)
 
     def bump_generation(self) -> None:
+        self.fence(verify=True)
         self.conn.known_generation = self._set_marker(GENERATION_ID)  # it holds its own writes
         self._dirty = False
+
+    def fence(self, verify: bool = False) -> None:
+        """Before a write: LeaseLostError when this process's writer lease (a Chroma server)
+        was taken over or ran out; `verify` reads the lease record back (lease.py)."""
+        self.lock.check(verify)
 
     @property
     def holds_vectors(self) -> bool:
@@ -136,8 +143,12 @@ class Coordinator:
         self._marked = self._dirty = False
 
     def _done(self) -> None:
-        if self._dirty:
+        if not self._dirty:
+            return
+        try:
             self.bump_generation()
+        except LeaseLostError:  # the lease's new holder moves the generation after its writes
+            log.warning("the writer lease was lost: the generation is left to its new holder")
 
     @contextmanager
     def write_scope(self) -> Iterator[None]:
@@ -147,12 +158,14 @@ class Coordinator:
         itself is a read of the gate's (gate.py): another thread's swap of the index
         (a reader's reopen) waits for it, and it for the swap."""
         with self.writing(), self.conn.gate.shared():
+            self.fence(verify=True)  # a writer whose lease was taken over writes nothing more
             first = not self._marked
             if first:  # the last number is read once a hold: no one else writes during it
                 self.write_seq = self.epoch_seq()
                 self._marked = True
             self.write_seq += 1
-            self.conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq)
+            fence = self.lock.fence
+            self.conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq, fence=fence)
             self._dirty = self.conn.vectors_loaded = True
             if first and recorded_version(self.conn.chunks) != FORMAT_VERSION:
                 self._migrate()  # after the epoch moved: cut off here, the next writer reloads
@@ -189,11 +202,13 @@ class Coordinator:
         metas = got["metadatas"] or []
         return dict(metas[0]) if metas and metas[0] else {}
 
-    def _set_marker(self, key: str, seq: int | None = None) -> str:
+    def _set_marker(self, key: str, seq: int | None = None, fence: int = 0) -> str:
         value = uuid.uuid4().hex
         meta: dict[str, Any] = {"value": value, "kind": "marker"}
         if seq is not None:
             meta["seq"] = seq
+        if fence:
+            meta["fence"] = fence  # the writer lease's fencing number (lease.py)
         self.read(lambda: self.conn.articles.upsert(ids=[key], embeddings=_MARKER_VECTOR, metadatas=[meta]))  # type: ignore[list-item]
         return value
 
