@@ -21,6 +21,7 @@ the embedding model, and `newsdesk ask` never imports torch.
     App.feeds     FeedPoller(FeedRegistry(feeds.sqlite3), ingestor, source options, writer lock, newsroom,
                   the poller seat: store.poller_seat(POLLER_LEASE_S), if FEED_POLLING)
     App.newsroom  Newsroom(newsroom.sqlite3, retriever, TopicMatcher)  deliveries, digests (issue #22)
+    App.metrics   Metrics() with the store's health check   health (issue #21: /healthz, /metrics)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bot.answering.generative import Generator
 from bot.answering.llm import ChatBackend, make_chat_model
 from bot.answering.topics import TopicMatcher
 from bot.feedback import FeedbackStore, feedback_path
+from bot.health import Metrics
 from bot.newsroom import Newsroom, NewsroomDB, newsroom_path
 from bot.settings import Settings
 from ingest.feeds import FeedPoller, FeedRegistry, feeds_path
@@ -69,6 +71,7 @@ class BotParts:
     catalog: Catalog
     feeds: FeedPoller
     newsroom: Newsroom
+    metrics: Metrics
 
 
 class Catalog:
@@ -178,6 +181,14 @@ class App:
         )
 
     @cached_property
+    def metrics(self) -> Metrics:
+        """This process's metrics and health checks (bot/health.py), served on METRICS_PORT;
+        the store's check is here, the gateway's is the bot's."""
+        metrics = Metrics()
+        metrics.checks["store"] = lambda: self.store.busy
+        return metrics
+
+    @cached_property
     def poller_seat(self) -> Seat:
         """The fleet's one feed poller (a lease on a Chroma server, a flock beside an embedded
         store), asked at each poll round."""
@@ -223,4 +234,5 @@ class App:
     def bot_parts(self) -> BotParts:
         self.warm_up()
         catalog = Catalog(self.retriever)
-        return BotParts(self.engine, self.intake, self.feedback, catalog, self.feeds, self.newsroom)
+        parts = (self.engine, self.intake, self.feedback, catalog, self.feeds, self.newsroom, self.metrics)
+        return BotParts(*parts)

@@ -33,6 +33,7 @@ from bot.app import App, bot_settings
 from bot.discord_app.client import NewsBot
 from bot.discord_app.lifecycle import connect, stop
 from bot.discord_app.workers import WorkerPool
+from bot.health import start as start_health
 from bot.settings import Settings
 from vectorstore import NewsdeskError
 
@@ -117,6 +118,15 @@ async def serve(bot: NewsBot, settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C stays KeyboardInterrupt
             loop.add_signal_handler(sig, on_signal, sig)
+    server = start_health(bot.metrics, settings.metrics_host, settings.metrics_port)
+    try:
+        await _serve(bot, settings, signals, signalled)
+    finally:
+        if server is not None:
+            server.close()
+
+
+async def _serve(bot: NewsBot, settings: Settings, signals: list[str], signalled: asyncio.Event) -> None:
     async with bot:
         running = asyncio.create_task(connect(bot, settings))
         waiting = asyncio.create_task(signalled.wait())

@@ -286,12 +286,18 @@ class FeedPoller:
         return max(0.0, min((due - self._clock()).total_seconds(), limit.total_seconds()))
 
 
-def watch(poller: FeedPoller, stop: threading.Event, on_result: Callable[[PollResult], None]) -> int:
+def watch(
+    poller: FeedPoller,
+    stop: threading.Event,
+    on_result: Callable[[PollResult], None],
+    on_round: Callable[[], None] = lambda: None,
+) -> int:
     """Poll each feed when it is due until `stop` is set; returns the number of polls."""
     polls = 0
     while not stop.is_set():
         for result in poller.poll_due():
             polls += 1
             on_result(result)
+        on_round()
         stop.wait(poller.pause())
     return polls

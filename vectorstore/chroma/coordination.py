@@ -50,6 +50,7 @@ class Coordinator:
             else WriterLock(settings.data_dir)
         )
         self._marked = self._dirty = False  # this hold has moved the epoch / has written
+        self._migrating = False
         self.write_seq = 0  # the number of this process's last write call
         # conn.known_generation / known_epoch were read when its indexes were loaded
 
@@ -171,7 +172,24 @@ class Coordinator:
                 self._migrate()  # after the epoch moved: cut off here, the next writer reloads
             yield
 
+    @property
+    def busy(self) -> str | None:
+        """What keeps this process's store from answering at once now (a health check's
+        reason), or None."""
+        if self._migrating:
+            return f"migrating the store to format {FORMAT_VERSION}"
+        if self.conn.broken or self.conn.gate.swap_asked():
+            return "reopening the store"
+        return None
+
     def _migrate(self) -> None:
+        self._migrating = True
+        try:
+            self._migrate_to_4()
+        finally:
+            self._migrating = False
+
+    def _migrate_to_4(self) -> None:
         """Format 1, 2 or 3 -> 4 (format.py): the sentences moved into their chunks'
         metadata and their collection dropped (migrate.py), then the version and this
         version's ef_search recorded."""

@@ -205,6 +205,11 @@ class ChromaStore:
         return self._coord.sync()
 
     @property
+    def busy(self) -> str | None:
+        """Why the store cannot answer at once now (a reopen, a migration), or None."""
+        return self._coord.busy
+
+    @property
     def reopens(self) -> int:
         """How many times this process reopened the store."""
         return self._conn.reopens

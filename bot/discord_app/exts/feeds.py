@@ -108,6 +108,7 @@ class Feeds(commands.Cog):
         """One tick: the due feeds, polled in the ingest pool; never raises."""
         try:
             results = await self.bot.ingests.run(self.poller.poll_due)
+            self.bot.metrics.poll_round(results, self.poller.leading)
             self.bot.newsroom_planned()
             return results
         except BusyError:
