@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.refusal_curve import EVAL, Ranked, ranked_questions  # noqa: E402
-from bot.answering.answerability import judge, window  # noqa: E402
+from bot.answering.quoting.answerability import judge, window  # noqa: E402
 from bot.evaluation import answer_hit, load_jsonl  # noqa: E402
 from vectorstore.lexical import tokenize  # noqa: E402
 

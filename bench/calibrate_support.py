@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.answering.extractive import rank_sentences  # noqa: E402
-from bot.answering.verify import SourceSentence, verify  # noqa: E402
+from bot.answering.generation.verify import SourceSentence, verify  # noqa: E402
+from bot.answering.quoting.extractive import rank_sentences  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.evaluation import load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402

@@ -28,8 +28,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.answering.answerability import judge  # noqa: E402
-from bot.answering.extractive import Candidate, rank_sentences  # noqa: E402
+from bot.answering.quoting.answerability import judge  # noqa: E402
+from bot.answering.quoting.extractive import Candidate, rank_sentences  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.evaluation import answer_hit, load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402

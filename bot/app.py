@@ -32,8 +32,8 @@ from datetime import timedelta
 from functools import cached_property
 
 from bot.answering.engine import AnswerEngine, AnswerOptions
-from bot.answering.generative import Generator
-from bot.answering.llm import ChatBackend, make_chat_model
+from bot.answering.generation.generative import Generator
+from bot.answering.generation.llm import ChatBackend, make_chat_model
 from bot.answering.topics import TopicMatcher
 from bot.feedback import FeedbackStore, feedback_path
 from bot.health import Metrics

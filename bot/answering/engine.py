@@ -8,17 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from bot.answering.answerability import SEARCH_DEPTH, describe, judge
-from bot.answering.choice import Quote
 from bot.answering.errors import QuestionError
-from bot.answering.extractive import Candidate, rank_sentences
-from bot.answering.generative import Generator, PartialCallback
+from bot.answering.generation.generative import Generator, PartialCallback
 from bot.answering.models import Answer
-from bot.answering.nearmiss import citation_of, missing_lead, near_miss
-from bot.answering.newstime import NewsTime, Plan
+from bot.answering.news_time.news import NewsTime, Plan
+from bot.answering.news_time.stories import collapse
+from bot.answering.news_time.timeframe import Clock, as_of, utc_today
+from bot.answering.quoting.answerability import SEARCH_DEPTH, describe, judge
+from bot.answering.quoting.choice import Quote
+from bot.answering.quoting.extractive import Candidate, rank_sentences
+from bot.answering.quoting.nearmiss import citation_of, missing_lead, near_miss
 from bot.answering.rules import NOT_FOUND, Question, recent
-from bot.answering.stories import collapse
-from bot.answering.timeframe import Clock, as_of, utc_today
 from vectorstore.models import Passage
 from vectorstore.retrieval import Filters, Retrieval, Retriever
 

@@ -12,7 +12,7 @@ Mode = Literal["extractive", "llm", "fallback", "refused", "overview"]
 
 @dataclass(frozen=True)
 class AlsoReported:
-    """Another outlet's copy of a cited story (bot/answering/stories.py)."""
+    """Another outlet's copy of a cited story (bot/answering/news_time/stories.py)."""
 
     article_id: str
     title: str

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from bot.answering.anchors import Anchor, ContextWords, Kind, anchors_of, unmet
-from bot.answering.extractive import Candidate, rank_sentences
+from bot.answering.quoting.anchors import Anchor, ContextWords, Kind, anchors_of, unmet
+from bot.answering.quoting.extractive import Candidate, rank_sentences
 from vectorstore.lexical import tokenize
 from vectorstore.retrieval import Filters, Retriever
 

@@ -8,7 +8,7 @@ dates of feeds ("Wed, 28 Jun 2023 10:00:00 GMT") go through the standard library
 email.utils first; ISO strings take the fast path of `vectorstore.models.parse_date`.
 dateparser was not chosen: it took 3.8 ms a date here (20x), imports 3x slower, and its
 strength (relative and multilingual phrases) is not what stored metadata holds; time
-words in questions are read by bot/answering/timeframe.py.
+words in questions are read by bot/answering/news_time/timeframe.py.
 
 A date is kept only when it names a day: "December 2004" or "November 17" (no year) give
 None rather than a guessed day. The date is the calendar day the publisher wrote (its own

@@ -13,7 +13,7 @@ Signatures and band keys are kept in a SQLite file in the data dir, so a later i
 (or another process on this machine) finds copies of articles stored before. A copy's
 story id is the story id of the article it copies; the first article of a story has its
 own id. Every copy is still stored as its own article (it has its own url); retrieval
-collapses a story to one slot (bot/answering/stories.py).
+collapses a story to one slot (bot/answering/news_time/stories.py).
 
 Measured (bench/neardup.py): on the eval corpus plus one synthetic wire copy of each
 Wikinews article (trimmed ending, boilerplate, 1 word in 20 edited, or all three),

@@ -12,7 +12,7 @@ from unittest.mock import AsyncMock, MagicMock
 
 import discord
 
-from bot.answering.llm import ChatBackend
+from bot.answering.generation.llm import ChatBackend
 from bot.app import App
 from bot.discord_app.client import NewsBot
 from bot.discord_app.runner import build_bot

@@ -240,7 +240,7 @@ async def test_llm_answer_streams_into_the_reply_then_shows_the_verified_one(
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
 
-    from bot.answering.llm import ChatBackend
+    from bot.answering.generation.llm import ChatBackend
 
     class SlowFake(GenericFakeChatModel):
         def _stream(self, *args: Any, **kwargs: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.answering.newstime import NewsTime
+from bot.answering.news_time.news import NewsTime
 from bot.app import App
 from bot.discord_app.client import NewsBot
 from bot.settings import Settings

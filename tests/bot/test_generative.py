@@ -13,8 +13,8 @@ from langchain_core.outputs import ChatResult
 from pydantic import Field
 
 from bot.answering.engine import AnswerEngine
-from bot.answering.generative import UNAVAILABLE, UNSUPPORTED
-from bot.answering.llm import ChatBackend, LLMConfigError, make_chat_model
+from bot.answering.generation.generative import UNAVAILABLE, UNSUPPORTED
+from bot.answering.generation.llm import ChatBackend, LLMConfigError, make_chat_model
 from bot.app import App
 from bot.discord_app.rendering import answer_embed
 from bot.settings import Settings

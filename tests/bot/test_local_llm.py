@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.generative import UNSUPPORTED
-from bot.answering.llm import ChatBackend, make_chat_model, packaged_gguf
+from bot.answering.generation.generative import UNSUPPORTED
+from bot.answering.generation.llm import ChatBackend, make_chat_model, packaged_gguf
 from bot.app import App
 from bot.settings import Settings
 from ingest.runner import run_ingest

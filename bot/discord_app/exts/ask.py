@@ -20,8 +20,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.models import Answer
+from bot.answering.news_time.timeframe import narrowed
 from bot.answering.rules import recent
-from bot.answering.timeframe import narrowed
 from bot.discord_app.client import NewsBot
 from bot.discord_app.exts.errors import NotAllowedHere, unexpected
 from bot.discord_app.inflight import DROPPED_TEXT

@@ -1,8 +1,8 @@
 """/news [topic] [days]: the newest stories this server can see, one line each (issue #12).
 
-The list is the answering core's overview (bot/answering/overview.py): at most six
+The list is the answering core's overview (bot/answering/news_time/overview.py): at most six
 stories, newest first, wire copies under one line; "days" counts back from today, or from
-the newest article's date in a store of old news (bot/answering/timeframe.py).
+the newest article's date in a store of old news (bot/answering/news_time/timeframe.py).
 """
 
 from __future__ import annotations

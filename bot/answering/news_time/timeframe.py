@@ -38,8 +38,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from bot.answering import timewords
 from bot.answering.errors import QuestionError
+from bot.answering.news_time import timewords
 from vectorstore.models import ArticleRecord, parse_date, parse_day
 from vectorstore.retrieval import Filters
 

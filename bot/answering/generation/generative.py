@@ -8,14 +8,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from bot.answering.anchors import Anchor
-from bot.answering.answerability import describe, unmet, window
-from bot.answering.extractive import Candidate
-from bot.answering.llm import ChatBackend, answer_messages, rewrite_question, text_of
+from bot.answering.generation.llm import ChatBackend, answer_messages, rewrite_question, text_of
+from bot.answering.generation.verify import SourceSentence, Verification, verify
 from bot.answering.models import Answer, Citation
-from bot.answering.nearmiss import NOT_IN_SOURCES, missing_lead
+from bot.answering.quoting.anchors import Anchor
+from bot.answering.quoting.answerability import describe, unmet, window
+from bot.answering.quoting.extractive import Candidate
+from bot.answering.quoting.nearmiss import NOT_IN_SOURCES, missing_lead
 from bot.answering.rules import clip
-from bot.answering.verify import SourceSentence, Verification, verify
 from vectorstore.embedding import Embedder
 from vectorstore.models import Passage
 

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable
 
 from bot.answering.models import Answer, Citation
+from bot.answering.news_time.stories import collapse, short_date
+from bot.answering.news_time.timeframe import TimeFrame, is_dated
 from bot.answering.rules import clip
-from bot.answering.stories import collapse, short_date
-from bot.answering.timeframe import TimeFrame, is_dated
 from vectorstore.chroma.metadata import StoredChunk
 from vectorstore.models import ArticleRecord, Passage
 from vectorstore.retrieval import Filters, Retriever

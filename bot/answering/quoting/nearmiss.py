@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.answering.choice import Quote
-from bot.answering.extractive import Candidate
 from bot.answering.models import Answer, Citation
+from bot.answering.quoting.choice import Quote
+from bot.answering.quoting.extractive import Candidate
 from bot.answering.rules import clip
 from vectorstore.models import Passage
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answering.verify import Claim, claims_of, salient_tokens
+from bot.answering.generation.verify import Claim, claims_of, salient_tokens
 
 
 def test_salient_tokens_are_names_and_numbers_not_the_opening_word() -> None:

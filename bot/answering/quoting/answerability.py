@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.answering.anchors import Anchor, ContextWords, Kind, anchors_of, met
-from bot.answering.choice import ANSWER_MARGIN, Quote, unit, value
-from bot.answering.extractive import Candidate
-from bot.answering.wanted import last_question, wanted
+from bot.answering.quoting.anchors import Anchor, ContextWords, Kind, anchors_of, met
+from bot.answering.quoting.choice import ANSWER_MARGIN, Quote, unit, value
+from bot.answering.quoting.extractive import Candidate
+from bot.answering.quoting.wanted import last_question, wanted
 from vectorstore.models import Passage
 from vectorstore.sentences import Sentence, split_sentences
 

@@ -7,10 +7,10 @@ from datetime import date
 import numpy as np
 import pytest
 
-from bot.answering.extractive import Candidate
-from bot.answering.overview import overview_topic
-from bot.answering.stories import collapse, figures, prefer_newest
-from bot.answering.timeframe import read_time, reference_day
+from bot.answering.news_time.overview import overview_topic
+from bot.answering.news_time.stories import collapse, figures, prefer_newest
+from bot.answering.news_time.timeframe import read_time, reference_day
+from bot.answering.quoting.extractive import Candidate
 from vectorstore.models import ArticleRecord, Passage
 from vectorstore.retrieval import Filters
 

@@ -14,12 +14,12 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from bot.answering.extractive import Candidate
 from bot.answering.models import Answer
-from bot.answering.overview import overview, overview_topic
-from bot.answering.stories import StoryMap, later_report, prefer_newest, with_later_report
-from bot.answering.timeframe import Clock, TimeFrame, read_time, reference_day, utc_today
-from bot.answering.wanted import Want, wanted
+from bot.answering.news_time.overview import overview, overview_topic
+from bot.answering.news_time.stories import StoryMap, later_report, prefer_newest, with_later_report
+from bot.answering.news_time.timeframe import Clock, TimeFrame, read_time, reference_day, utc_today
+from bot.answering.quoting.extractive import Candidate
+from bot.answering.quoting.wanted import Want, wanted
 from vectorstore.models import ArticleRecord
 from vectorstore.retrieval import Filters, Retriever
 

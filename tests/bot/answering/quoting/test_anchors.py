@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.answering.anchors import Kind, anchors_of
-from bot.answering.answerability import describe, judge, neighbours, unmet
-from bot.answering.choice import unit
-from bot.answering.extractive import Candidate
-from bot.answering.wanted import wanted
+from bot.answering.quoting.anchors import Kind, anchors_of
+from bot.answering.quoting.answerability import describe, judge, neighbours, unmet
+from bot.answering.quoting.choice import unit
+from bot.answering.quoting.extractive import Candidate
+from bot.answering.quoting.wanted import wanted
 from vectorstore.models import ArticleRecord, Passage
 
 

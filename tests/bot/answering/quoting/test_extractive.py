@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answering.extractive import rank_sentences
+from bot.answering.quoting.extractive import rank_sentences
 from bot.answering.rules import EVIDENCE
 from vectorstore.models import ArticleRecord, Passage
 

@@ -23,8 +23,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.answering import places
-from bot.answering.spans_text import (
+from bot.answering.quoting import places
+from bot.answering.quoting.spans_text import (
     CAPITALISED,
     HONORIFIC,
     NOT_NAMES,
@@ -35,7 +35,7 @@ from bot.answering.spans_text import (
     is_figure,
     opens_sentence,
 )
-from bot.answering.wanted import Want, Wanted, words
+from bot.answering.quoting.wanted import Want, Wanted, words
 from vectorstore.lexical import tokenize
 
 _WORKS = words(

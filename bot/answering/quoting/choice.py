@@ -17,9 +17,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.answering.answer_spans import Span, answer_spans
-from bot.answering.extractive import Candidate
-from bot.answering.wanted import Wanted
+from bot.answering.quoting.answer_spans import Span, answer_spans
+from bot.answering.quoting.extractive import Candidate
+from bot.answering.quoting.wanted import Wanted
 from vectorstore.lexical import tokenize
 from vectorstore.sentences import Sentence
 

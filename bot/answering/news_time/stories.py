@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from bot.answering.extractive import Candidate
 from bot.answering.models import AlsoReported, Answer, Citation
-from bot.answering.timeframe import is_dated
+from bot.answering.news_time.timeframe import is_dated
+from bot.answering.quoting.extractive import Candidate
 from vectorstore.models import ArticleRecord, Passage
 from vectorstore.retrieval import Filters
 

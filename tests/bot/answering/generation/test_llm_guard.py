@@ -9,7 +9,7 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from bot.answering.engine import AnswerEngine
-from bot.answering.llm import ChatBackend
+from bot.answering.generation.llm import ChatBackend
 from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor

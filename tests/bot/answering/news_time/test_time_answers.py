@@ -17,7 +17,7 @@ from tests.helpers import ingested_app
 from vectorstore.embedding import Embedder
 from vectorstore.retrieval import Filters
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "news_time" / "articles.jsonl"
+FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "news_time" / "articles.jsonl"
 FRIDAY = date(2026, 3, 20)
 THIS_WEEK = ("2026-03-14", "2026-03-20")
 COPIES = {"tessaly-wire", "tessaly-herald", "tessaly-coastal", "tessaly-morning", "tessaly-business"}
@@ -103,7 +103,7 @@ def test_wikinews_tsunami_toll_latest_and_later_report(
     tmp_path: Path, embedder: Embedder, onnx_dir: Path
 ) -> None:
     """The issue's own example: two Wikinews reports of the tsunami's toll, a day apart."""
-    wikinews = Path(__file__).resolve().parents[4] / "shared" / "eval" / "wikinews" / "articles.jsonl"
+    wikinews = Path(__file__).resolve().parents[5] / "shared" / "eval" / "wikinews" / "articles.jsonl"
     if not wikinews.exists():
         pytest.skip("../shared/eval is not beside this checkout")
     settings = Settings(_env_file=None, newsdesk_data_dir=tmp_path / "wn", embedding_onnx_dir=onnx_dir)  # type: ignore[call-arg]

@@ -1,0 +1,1 @@
+"""Answers written by an LLM, and their verification against the sources."""

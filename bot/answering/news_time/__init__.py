@@ -1,0 +1,1 @@
+"""Time in questions, overviews, stories and later reports."""
