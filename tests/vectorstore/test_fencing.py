@@ -98,7 +98,7 @@ def test_a_writer_paused_past_its_lease_is_refused_and_the_store_stays_exact(
         paused_with = len(store.records())
         assert 0 < paused_with < n, "paused in the middle of its run"
         second = _writer(chroma_server, tmp_path / "host-b", _articles(tmp_path / "piers.jsonl", "revised", n), onnx_dir)
-        out, errors = second.communicate(timeout=300)
+        _out, errors = second.communicate(timeout=300)
         assert second.returncode == 0, errors
     finally:
         first.send_signal(signal.SIGCONT)

@@ -21,7 +21,8 @@ from tests.vectorstore.conftest import free_port
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
-def _get(port: int, path: str) -> tuple[int, bytes]:
+def get(port: int, path: str) -> tuple[int, bytes]:
+    """GET http://127.0.0.1:port/path: the status and body (0 when nothing listens)."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
             return response.status, response.read()
@@ -29,6 +30,18 @@ def _get(port: int, path: str) -> tuple[int, bytes]:
         return error.code, error.read()
     except OSError:
         return 0, b""  # not listening yet, or gone
+
+
+async def samples(port: int) -> Samples:
+    """The process's /metrics, parsed by prometheus_client's own parser ({} when it does not answer)."""
+    status, body = await asyncio.to_thread(get, port, "/metrics")
+    if status != 200:
+        return {}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(body.decode())
+        for s in family.samples
+    }
 
 
 @dataclass
@@ -45,17 +58,10 @@ class Member:
         return self.stderr.decode(errors="replace")
 
     async def healthz(self) -> int:
-        return (await asyncio.to_thread(_get, self.port, "/healthz"))[0]
+        return (await asyncio.to_thread(get, self.port, "/healthz"))[0]
 
     async def samples(self) -> Samples:
-        status, body = await asyncio.to_thread(_get, self.port, "/metrics")
-        if status != 200:
-            return {}
-        return {
-            (s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(body.decode())
-            for s in family.samples
-        }
+        return await samples(self.port)
 
     async def value(self, name: str, **labels: str) -> float:
         return (await self.samples()).get((name, tuple(sorted(labels.items()))), 0.0)

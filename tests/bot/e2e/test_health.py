@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import urllib.error
-import urllib.request
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import App
 from bot.discord_app.lifecycle import connect
@@ -21,32 +18,16 @@ from bot.settings import Settings
 from tests.bot.discord_standin import DiscordStandIn
 from tests.bot.discord_standin.world import Guild, User
 from tests.bot.e2e.conftest import START_S, RunningBot
+from tests.bot.e2e.fleet import get, samples
 from tests.bot.e2e.helpers import ask
 from vectorstore.embedding import Embedder
 
 pytestmark = pytest.mark.slow
 
 
-def _get(port: int, path: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
 async def _health(port: int) -> tuple[int, dict[str, object]]:
-    status, body = await asyncio.to_thread(_get, port, "/healthz")
+    status, body = await asyncio.to_thread(get, port, "/healthz")
     return status, json.loads(body)
-
-
-async def _samples(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    _, body = await asyncio.to_thread(_get, port, "/metrics")
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(body.decode())
-        for s in family.samples
-    }
 
 
 async def test_healthz_says_ready_only_when_connected_and_the_store_is_open_and_metrics_count(
@@ -64,19 +45,19 @@ async def test_healthz_says_ready_only_when_connected_and_the_store_is_open_and_
 
         await ask(discord, discord.channel(guild, "general"), member)
         await ask(discord, discord.channel(guild, "general"), member, "what did the mayor of Atlantis say?")
-        samples = await _samples(server.port)
-        assert samples[("newsdesk_questions_total", (("door", "ask"),))] == 2
-        assert samples[("newsdesk_answer_seconds_count", ())] == 2
-        assert samples[("newsdesk_refusals_total", ())] == 1
-        assert samples[("newsdesk_answer_queue_depth", ())] == 0
-        assert ("newsdesk_shard_latency_seconds", (("shard", "0"),)) in samples
+        seen = await samples(server.port)
+        assert seen[("newsdesk_questions_total", (("door", "ask"),))] == 2
+        assert seen[("newsdesk_answer_seconds_count", ())] == 2
+        assert seen[("newsdesk_refusals_total", ())] == 1
+        assert seen[("newsdesk_answer_queue_depth", ())] == 0
+        assert ("newsdesk_shard_latency_seconds", (("shard", "0"),)) in seen
 
         gate = app.store._conn.gate  # a reopen of the store under way (another process wrote)
         with gate.exclusive():
             status, body = await _health(server.port)
             assert status == 503 and body["failing"] == {"store": "reopening the store"}
         assert (await _health(server.port))[0] == 200
-        assert (await asyncio.to_thread(_get, server.port, "/"))[0] == 404
+        assert (await asyncio.to_thread(get, server.port, "/"))[0] == 404
         await running.stop()
         status, body = await _health(server.port)
         assert status == 503 and body["failing"]["gateway"] == "closed"  # type: ignore[index]
