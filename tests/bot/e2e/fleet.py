@@ -66,12 +66,18 @@ class Member:
     async def value(self, name: str, **labels: str) -> float:
         return (await self.samples()).get((name, tuple(sorted(labels.items()))), 0.0)
 
-    def rss_mb(self) -> float:
-        """Resident memory now (VmRSS), in MB."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+    def memory_mb(self, key: str = "VmRSS") -> float:
+        """Resident memory now (VmRSS) or at its peak (VmHWM), in MB."""
+        return status_mb(self.process.pid, key)
+
+
+def status_mb(pid: int, key: str = "VmRSS") -> float:
+    """A memory figure of /proc/PID/status, in MB (0 once the process is gone)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
         return 0.0
+    return next((int(line.split()[1]) / 1024 for line in lines if line.startswith(f"{key}:")), 0.0)
 
 
 class Fleet:
