@@ -99,9 +99,12 @@ class NewsBot(commands.Bot):
         history: Sequence[str] = (),
         on_partial: Callable[[str], None] | None = None,
         filters: Filters | None = None,  # /ask's since, until and source, within the server's scope
+        prefer: Sequence[str] = (),  # a story's articles (its thread): answered from them first
     ) -> Answer:
         filters = filters or Filters.for_guild(guild_id)
-        return await self.answers.run(self.engine.answer, question, list(history), filters, None, on_partial)
+        return await self.answers.run(
+            self.engine.answer, question, list(history), filters, None, on_partial, prefer=tuple(prefer)
+        )
 
     def newsroom_planned(self) -> None:
         """Wake the newsroom's delivery loop: a poll round may have planned messages."""
