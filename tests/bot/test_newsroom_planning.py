@@ -201,3 +201,18 @@ def test_a_followed_topic_fires_for_an_undated_article_and_in_a_busy_store(
     arrive(app, tmp_path, [R["keltia-quake@Northern Wire"]], "quake")
     dms = [(d["target"], d["body"]["card"]["title"]) for d in outbox(newsroom) if d["kind"] == "dm"]
     assert dms == [(7, undated.title), (8, R["keltia-quake@Northern Wire"].title)]
+
+
+def test_a_storys_follow_up_is_answered_from_its_articles_first(app: App, tmp_path: Path) -> None:
+    """A story's thread hands the engine the story's articles (`prefer`) apart from the
+    rolling history (the fourth question: the headline has left the window, the history
+    is on another story): answered from them when they answer, else from the store."""
+    floods = [R["arven-floods@Coastal Times"], R["flood-toll-58@Valdoria Herald"], R["waters-recede@Coastal Times"]]
+    rivermouth = R["rivermouth-floods@Harbour Gazette"]
+    assert app.ingest([str(_jsonl(tmp_path / "f.jsonl", [*floods, rivermouth]))]).ok
+    history = ["who won the Portmere marathon?", "what happened in Rivermouth?", "who is the mayor of Rivermouth?"]
+    story = [f.id for f in floods]
+    answer = app.engine.answer("how many people were killed?", history, prefer=story)
+    assert not answer.refused and {c.article_id for c in answer.citations} <= set(story)
+    other = app.engine.answer("who declared an emergency?", history, prefer=story)
+    assert {c.article_id for c in other.citations} == {rivermouth.id}  # not in the story: read elsewhere
