@@ -118,16 +118,18 @@ class NewsBot(commands.AutoShardedBot):
         history: Sequence[str] = (),
         on_partial: Callable[[str], None] | None = None,
         filters: Filters | None = None,  # /ask's since, until and source, within the server's scope
+        prefer: Sequence[str] = (),  # a story's articles (its thread): answered from them first
     ) -> Answer:
         filters = filters or Filters.for_guild(guild_id)
-        return await self.timed("ask", self.engine.answer, question, list(history), filters, None, on_partial)
+        args = (question, list(history), filters, None, on_partial)
+        return await self.timed("ask", self.engine.answer, *args, prefer=tuple(prefer))
 
-    async def timed(self, door: str, fn: Callable[..., Answer], *args: Any) -> Answer:
+    async def timed(self, door: str, fn: Callable[..., Answer], *args: Any, **kwargs: Any) -> Answer:
         """An answer computed in the answer pool, counted in the metrics (health.py): its
         time from arrival (queue included), a refusal, an LLM fallback, or its failure."""
         started = time.monotonic()
         try:
-            answer = await self.answers.run(fn, *args)
+            answer = await self.answers.run(fn, *args, **kwargs)
         except BusyError:
             self.metrics.failed(door, "busy")
             raise
