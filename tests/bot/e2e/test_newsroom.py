@@ -21,7 +21,7 @@ from tests.bot.discord_standin import DiscordStandIn
 from tests.bot.discord_standin.world import GUILD_TEXT, Channel, Guild, User, snowflake
 from tests.bot.e2e.conftest import start_bot
 from tests.bot.e2e.helpers import ANSWER_S, answered, bot_reply, text_of
-from tests.bot.newsroom_fixtures import Feeds, by_key, load
+from tests.bot.newsroom.fixtures import Feeds, by_key, load
 from tests.helpers import serving
 from vectorstore.embedding import Embedder
 

@@ -19,7 +19,7 @@ from bot.cli import app as cli
 from bot.newsroom import Digest, Follow, Newsroom, Route
 from bot.settings import Settings
 from ingest.feeds import Subscription
-from tests.bot.newsroom_fixtures import Report, by_key, load
+from tests.bot.newsroom.fixtures import Report, by_key, load
 from vectorstore.embedding import Embedder
 from vectorstore.retrieval import Filters
 
