@@ -47,7 +47,7 @@ from tests.bot.discord_standin import DiscordStandIn  # noqa: E402
 from tests.bot.discord_standin.thread import StandInThread  # noqa: E402
 from tests.bot.discord_standin.world import Channel, User, snowflake  # noqa: E402
 from tests.bot.e2e.helpers import SAMPLE_QUESTIONS  # noqa: E402
-from tests.bot.newsroom_fixtures import Feeds, Report, grouping, load, pairwise  # noqa: E402
+from tests.bot.newsroom.fixtures import Feeds, Report, grouping, load, pairwise  # noqa: E402
 from tests.helpers import serving  # noqa: E402
 from vectorstore.models import GLOBAL_SCOPE  # noqa: E402
 

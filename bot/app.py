@@ -18,14 +18,17 @@ the embedding model, and `newsdesk ask` never imports torch.
     App.ingestor  Ingestor(store, embedder, chunking, StoryIndex(stories.sqlite3))  ingest
     App.intake    Intake(ingestor, store, settings)         ingest (Discord's /ingest, /forget)
     App.feedback  FeedbackStore(data dir)                   votes
-    App.feeds     FeedPoller(FeedRegistry(feeds.sqlite3), ingestor, source options, writer lock, newsroom)
+    App.feeds     FeedPoller(FeedRegistry(feeds.sqlite3), ingestor, source options, writer lock, newsroom,
+                  the poller seat: store.poller_seat(POLLER_LEASE_S), if FEED_POLLING)
     App.newsroom  Newsroom(newsroom.sqlite3, retriever, TopicMatcher)  deliveries, digests (issue #22)
+    App.metrics   Metrics() with the store's health check   health (issue #21: /healthz, /metrics)
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 
 from bot.answering.engine import AnswerEngine, AnswerOptions
@@ -33,6 +36,7 @@ from bot.answering.generation.generative import Generator
 from bot.answering.generation.llm import ChatBackend, make_chat_model
 from bot.answering.topics import TopicMatcher
 from bot.feedback import FeedbackStore, feedback_path
+from bot.health import Metrics
 from bot.newsroom import Newsroom, NewsroomDB, newsroom_path
 from bot.settings import Settings
 from ingest.feeds import FeedPoller, FeedRegistry, feeds_path
@@ -48,8 +52,10 @@ from vectorstore import (
     Embedder,
     Filters,
     Retriever,
+    Seat,
     canonical_model_name,
     make_embedder,
+    poller_seat,
 )
 
 _NOT_GIVEN = object()
@@ -65,6 +71,7 @@ class BotParts:
     catalog: Catalog
     feeds: FeedPoller
     newsroom: Newsroom
+    metrics: Metrics
 
 
 class Catalog:
@@ -169,7 +176,33 @@ class App:
             source_options(self.settings),
             lambda: self.store.writing("feed poller"),
             listener=self.newsroom,
+            seat=self._polls,
+            tick=timedelta(seconds=self.settings.poll_tick_s),
         )
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """This process's metrics and health checks (bot/health.py), served on METRICS_PORT;
+        the store's check is here, the gateway's is the bot's."""
+        metrics = Metrics()
+        metrics.checks["store"] = lambda: self.store.busy
+        return metrics
+
+    @cached_property
+    def poller_seat(self) -> Seat:
+        """The fleet's one feed poller (a lease on a Chroma server, a flock beside an embedded
+        store), asked at each poll round."""
+        return poller_seat(self.settings, lambda: self.store)
+
+    def _polls(self) -> bool:
+        """Whether this process is the fleet's feed poller now (FEED_POLLING off: never)."""
+        return self.settings.feed_polling and self.poller_seat.held()
+
+    def stand_down(self) -> None:
+        """Let go of the poller seat, if this process took it (a stop): another process of
+        the fleet takes it at its next tick instead of after the lease."""
+        if "poller_seat" in self.__dict__:
+            self.poller_seat.release()
 
     @cached_property
     def newsroom(self) -> Newsroom:
@@ -201,4 +234,5 @@ class App:
     def bot_parts(self) -> BotParts:
         self.warm_up()
         catalog = Catalog(self.retriever)
-        return BotParts(self.engine, self.intake, self.feedback, catalog, self.feeds, self.newsroom)
+        parts = (self.engine, self.intake, self.feedback, catalog, self.feeds, self.newsroom, self.metrics)
+        return BotParts(*parts)

@@ -24,6 +24,7 @@ from rich.text import Text
 
 from bot.app import App
 from bot.cli_ingest import yield_cpu
+from bot.health import start as start_health
 from bot.newsroom import Route
 from bot.terminal import json_line, terminal_console
 from ingest.feeds import DEFAULT_EVERY_MINUTES, FeedError, FeedPoller, PollResult, Subscription, watch
@@ -167,6 +168,19 @@ def watch_command(
     count = len(poller.subscriptions())
     err.print(Text(f"watching {count} feed(s); Ctrl-C to stop", style="dim"))
     stop = threading.Event()
+    app = _app(ctx)
+    metrics, settings = app.metrics, app.settings
+    server = start_health(metrics, settings.metrics_host, settings.metrics_port)
+
+    def on_result(result: PollResult) -> None:
+        _print_result(result)
+        metrics.poll_round([result], poller.leading)
+
     with _stopped_by_signals(stop):
-        polls = watch(poller, stop, _print_result)
+        try:
+            polls = watch(poller, stop, on_result, lambda: metrics.poll_round([], poller.leading))
+        finally:
+            app.stand_down()  # another process of the fleet polls at once
+            if server is not None:
+                server.close()
     err.print(Text(f"stopped after {polls} poll(s)", style="dim"))

@@ -15,10 +15,10 @@ from rich.text import Text
 from bot.app import App
 from bot.newsroom import Story
 from bot.terminal import json_line, terminal_console
+from vectorstore.errors import NewsdeskError
 from vectorstore.models import parse_day
 
 out = terminal_console()
-err = terminal_console(stderr=True)
 MARK = {"first": "", "copy": "copy", "update": "update", "report": "report"}
 
 
@@ -44,9 +44,8 @@ def stories_command(
 ) -> None:
     """The stories (one event, however many reports), newest first."""
     day = parse_day(since) if since else None
-    if since and day is None:
-        err.print(Text.assemble(("error: ", "red"), f"--since must be a date like 2026-03-07, not {since!r}"))
-        raise typer.Exit(2)
+    if since and day is None:  # the CLI's one error path: a line on stderr, or JSON with --json
+        raise NewsdeskError(f"--since must be a date like 2026-03-07, not {since!r}")
     app = ctx.find_root().obj
     assert isinstance(app, App)
     stories = app.newsroom.stories(since=day)

@@ -23,6 +23,7 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.reading.cleaning import clean_with_map
 from ingest.report import IngestReport
+from vectorstore.errors import NewsdeskError
 
 MAX_ANSWER = 300
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -144,12 +145,20 @@ class OffsetMap:
         return where[min(start, len(where) - 1)], where[min(end, len(where)) - 1] + 1
 
 
+class QuestionsFileError(NewsdeskError):
+    """A questions file whose lines cannot be asked as written (the text says which)."""
+
+
 def select_questions(path: Path, ids: Path | None, limit: int | None) -> list[dict[str, Any]]:
+    """The questions to ask, each `asked_at` checked before anything is ingested."""
     questions = load_jsonl(path)
     if ids is not None:
         keep = set(ids.read_text(encoding="utf-8").split())
         questions = [q for q in questions if q["id"] in keep]
-    return questions[:limit] if limit else questions
+    questions = questions[:limit] if limit else questions
+    for q in questions:
+        asked_day(q)
+    return questions
 
 
 def prediction(question_id: str, answer: Answer, latency_ms: float, offsets: OffsetMap) -> dict[str, Any]:
@@ -188,10 +197,10 @@ def run_eval(
     with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as tmp:
         data_dir = store or Path(tmp)
         eval_settings = settings.model_copy(update={"newsdesk_data_dir": data_dir, "chroma_host": None})
+        questions = select_questions(questions_path, ids, limit)
         app = App(eval_settings)
         report = app.ingest([str(a) for a in articles]) if articles else None
         engine = app.engine
-        questions = select_questions(questions_path, ids, limit)
         offsets = OffsetMap(articles)
         predictions = {}
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -211,7 +220,9 @@ def asked_day(question: dict[str, Any]) -> date | None:
     try:
         return datetime.fromisoformat(str(raw)).date()
     except ValueError:
-        raise ValueError(f"question {question.get('id')!r}: asked_at {raw!r} is not an ISO date") from None
+        raise QuestionsFileError(
+            f"question {question.get('id')!r}: asked_at {raw!r} is not an ISO date or datetime"
+        ) from None
 
 
 def _answers(

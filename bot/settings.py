@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from ingest.settings import IngestSettings
 
@@ -48,6 +48,47 @@ class Settings(IngestSettings):
         default="",
         description="Discord's REST API base, e.g. a rate-limit proxy's http://host:8080/api/v10.",
     )
+
+    # A fleet (issue #21): N processes each run some of Discord's shards against one store
+    shard_count: int | None = Field(
+        default=None, ge=1, description="Discord shards of the whole bot (empty: what Discord recommends)."
+    )
+    shard_ids: str = Field(
+        default="", description="This process's shards, e.g. 0,1 or 2-3 (empty: every shard of SHARD_COUNT)."
+    )
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Serve /healthz and /metrics on this port (empty: off)."
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="The address /healthz and /metrics listen on.")
+
+    @property
+    def shards(self) -> list[int] | None:
+        """SHARD_IDS as a list ("0,2-3" -> [0, 2, 3]); None: every shard."""
+        out: list[int] = []
+        for part in self.shard_ids.replace(" ", "").split(","):
+            first, _, last = part.partition("-")
+            if first:
+                out += range(int(first), int(last or first) + 1)
+        return sorted(set(out)) or None
+
+    @model_validator(mode="after")
+    def _shards_within_count(self) -> Settings:
+        try:
+            shards = self.shards
+        except ValueError:
+            given = self.shard_ids
+            raise ValueError(f"SHARD_IDS takes numbers and ranges like 0,2-3 (got {given!r})") from None
+        if shards is not None and self.shard_count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT: the shards of the whole bot")
+        if shards is not None and self.shard_count is not None and shards[-1] >= self.shard_count:
+            raise ValueError(f"SHARD_IDS must be below SHARD_COUNT ({self.shard_count})")
+        return self
+
+    @property
+    def registers_commands(self) -> bool:
+        """The process holding shard 0 (or every shard) registers the slash commands: one
+        registration for the fleet."""
+        return self.shards is None or 0 in self.shards
 
     @staticmethod
     def _ids(raw: str) -> list[int]:

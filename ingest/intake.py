@@ -14,7 +14,7 @@ from ingest.pipeline import Ingestor
 from ingest.report import IngestReport
 from ingest.runner import source_options
 from ingest.settings import IngestSettings
-from ingest.sources import SUFFIXES, iter_items
+from ingest.sources import SUFFIXES, fetched_first, iter_items
 from vectorstore import Article, ArticleNotFoundError, ArticleRecord, ChromaStore
 
 UPLOAD_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf"})
@@ -32,10 +32,10 @@ class Intake:
         self._settings = settings
 
     def ingest_url(self, url: str, scope: str) -> IngestReport:
-        """A page, PDF or feed for one server."""
-        options = source_options(self._settings, public_only=True, scope=scope)
+        """A page, PDF or feed for one server, fetched before the writer lock is taken."""
+        items = fetched_first([url], source_options(self._settings, public_only=True, scope=scope))
         with self._writing(scope):
-            return self._ingestor.run(iter_items([url], options))
+            return self._ingestor.run(items)
 
     def ingest_upload(self, filename: str, data: bytes, scope: str) -> IngestReport:
         """An attached file for one server, read from a private temporary folder."""

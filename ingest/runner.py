@@ -8,7 +8,7 @@ from ingest.limits import Limits
 from ingest.pipeline import Ingestor
 from ingest.report import IngestReport, ProgressCallback
 from ingest.settings import IngestSettings
-from ingest.sources import SourceOptions, iter_items
+from ingest.sources import SourceOptions, fetched_first
 from vectorstore import GLOBAL_SCOPE
 
 
@@ -39,4 +39,5 @@ def run_ingest(
     on_progress: ProgressCallback | None = None,
     scope: str = GLOBAL_SCOPE,
 ) -> IngestReport:
-    return ingestor.run(iter_items(targets, source_options(settings, scope=scope)), on_progress)
+    """Pages and feeds are fetched before the run takes the writer lock (`fetched_first`)."""
+    return ingestor.run(fetched_first(targets, source_options(settings, scope=scope)), on_progress)

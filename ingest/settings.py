@@ -34,6 +34,16 @@ class IngestSettings(StoreSettings):
         "at all), so that a bot answering on the same machine keeps its speed while they embed.",
     )
     user_agent: str = "newsdesk/0.1 (+https://github.com/newsdesk)"
+    feed_polling: bool = Field(
+        default=True,
+        description="Whether this process may be the fleet's feed poller (one at a time, by lease).",
+    )
+
+    @property
+    def poll_tick_s(self) -> float:
+        """How often a process looks for due feeds, or for a free poller lease: a third of
+        the lease, at most a minute (a dead poller's lease is taken over within a tick)."""
+        return min(60.0, self.poller_lease_s / 3)
 
     @model_validator(mode="after")
     def _overlap_below_chunk(self) -> IngestSettings:

@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
+from itertools import chain
 from pathlib import Path
 
 from ingest.errors import SourceError
@@ -35,7 +36,10 @@ from vectorstore import Article
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SUFFIXES", "Failure", "Item", "SourceOptions", "feed_entry_item", "is_url", "iter_items"]
+__all__ = [
+    "SUFFIXES", "Failure", "Item", "SourceOptions", "feed_entry_item", "fetched_first", "is_url",
+    "iter_items",
+]
 
 
 def is_url(target: str) -> bool:
@@ -45,6 +49,14 @@ def is_url(target: str) -> bool:
 def iter_items(targets: list[str], options: SourceOptions) -> Iterator[Item]:
     for target in targets:
         yield from _guard(one_line(target, 200), partial(_from_target, target, options))
+
+
+def fetched_first(targets: list[str], options: SourceOptions) -> Iterator[Item]:
+    """The targets' items in their order, every URL's (a page, or a feed and its entries'
+    pages) fetched and extracted now, before the caller takes the store's writer lock: a
+    slow site never holds it (issue #21). Local paths are read as the run goes."""
+    parts = [list(iter_items([t], options)) if is_url(t) else iter_items([t], options) for t in targets]
+    return chain.from_iterable(parts)
 
 
 def _from_target(target: str, options: SourceOptions) -> Iterator[Item]:

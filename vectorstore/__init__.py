@@ -18,6 +18,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the same names, for type checkers (`as`: re-exported)
+    from vectorstore.chroma.lease import (
+        Seat as Seat,
+    )
     from vectorstore.chroma.metadata import (
         ArticleWrite as ArticleWrite,
     )
@@ -26,6 +29,9 @@ if TYPE_CHECKING:  # the same names, for type checkers (`as`: re-exported)
     )
     from vectorstore.chroma.store import (
         ChromaStore as ChromaStore,
+    )
+    from vectorstore.chroma.store import (
+        poller_seat as poller_seat,
     )
     from vectorstore.embedding import (
         Embedder as Embedder,
@@ -111,9 +117,11 @@ if TYPE_CHECKING:  # the same names, for type checkers (`as`: re-exported)
 
 # name -> the module that defines it
 _HOME = {
+    "Seat": "vectorstore.chroma.lease",
     "ArticleWrite": "vectorstore.chroma.metadata",
     "StoredChunk": "vectorstore.chroma.metadata",
     "ChromaStore": "vectorstore.chroma.store",
+    "poller_seat": "vectorstore.chroma.store",
     "Embedder": "vectorstore.embedding",
     "canonical_model_name": "vectorstore.embedding",
     "make_embedder": "vectorstore.embedding",

@@ -29,6 +29,12 @@ class StoreSettings(BaseSettings):
         gt=0,
         description="With CHROMA_HOST: a writer's lease lasts this long unless renewed.",
     )
+    poller_lease_s: float = Field(
+        default=60.0,
+        ge=3,
+        description="The fleet's one feed poller holds a lease this long unless renewed; another "
+        "process takes over within about 5/3 of it when the poller dies.",
+    )
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_backend: str = Field(
         default="onnx", description="onnx (ONNX Runtime, no torch at run time), onnx-int8 or torch."

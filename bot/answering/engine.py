@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -98,10 +98,13 @@ class AnswerEngine:
         k: int | None = None,
         on_partial: PartialCallback | None = None,
         asked_at: date | None = None,
+        prefer: Collection[str] = (),
     ) -> Answer:
         """Answer from the articles. With an LLM, `on_partial` receives the text as it is
         generated (before verification); the returned Answer is the verified one. Time
-        words are read as of `asked_at` (default: the clock's today)."""
+        words are read as of `asked_at` (default: the clock's today). `prefer`: the
+        articles the conversation is about (a story's thread): answered from them when
+        they answer, however many questions the history keeps."""
         question = self.check_question(question)
         if asked_at is not None:  # the store as it was that day: nothing dated later
             filters = as_of(filters, asked_at)
@@ -109,6 +112,11 @@ class AnswerEngine:
         if plan.answer is not None:
             return plan.answer
         query, focus = self._standalone(plan.query, recent(history))
+        if prefer:
+            among = replace(plan.filters or Filters(), articles=frozenset(prefer))
+            preferred = self._answer(question, query, focus, plan, among, k, on_partial)
+            if not preferred.refused:
+                return preferred
         answer = self._answer(question, query, focus, plan, plan.filters, k, on_partial)
         if answer.refused and plan.fallback is not None:  # a soft window: look everywhere
             answer = self._answer(question, query, focus, plan, plan.fallback, k, on_partial)

@@ -43,8 +43,22 @@ class BlockedError(Exception):
     """The target refuses the bot; the text says why (shown in /feeds list)."""
 
 
+class GoneError(BlockedError):
+    """The target does not exist (Unknown Channel / Unknown User)."""
+
+
 class DroppedError(Exception):
     """The delivery can never be made (its post is gone, Discord refuses its form)."""
+
+
+class ThreadGoneError(Exception):
+    """A story's thread refuses the update (deleted, locked): the update goes to the
+    channel instead; a thread never blocks its channel."""
+
+
+def _refused(exc: discord.HTTPException) -> bool:
+    """Discord said no for good: a 4xx other than a rate limit."""
+    return 400 <= exc.status < 500 and exc.status != 429
 
 
 def _marker_in(marker: str, text: str) -> bool:
@@ -75,7 +89,9 @@ class Sender:
             try:
                 await self._one(delivery)
             except BlockedError as why:
-                retry = await asyncio.to_thread(self.outbox.block, delivery.target, str(why), self.clock())
+                gone = isinstance(why, GoneError)
+                now = self.clock()
+                retry = await asyncio.to_thread(self.outbox.block, delivery.target, str(why), now, gone)
                 log.warning(
                     "newsroom: %s %s blocked until %s: %s", delivery.target_kind, delivery.target, retry, why
                 )
@@ -97,30 +113,41 @@ class Sender:
         if delivery.kind == "edit":
             await self._edit(delivery)
             return
+        try:
+            await self._deliver(delivery)
+        except ThreadGoneError as why:
+            assert delivery.event_id is not None
+            log.warning("newsroom: %s: its thread refuses it (%s), posted in the channel", delivery.key, why)
+            await asyncio.to_thread(self.outbox.thread_gone, delivery.target, delivery.event_id)
+            await self._deliver(delivery)
+
+    async def _deliver(self, delivery: Delivery) -> None:
         if delivery.tries > 0:  # perhaps sent by a process that died before recording it
             found = await self._find(delivery)
             if found is not None:
                 log.info("newsroom: delivery %s was already sent (message %s)", delivery.key, found)
                 await asyncio.to_thread(self.outbox.sent, delivery, found, self.clock())
                 return
-        destination, outgoing = await self._prepare(delivery)
+        destination, outgoing, in_thread = await self._prepare(delivery)
         await asyncio.to_thread(self.outbox.begin, delivery)
-        message = await self._send(destination, outgoing, delivery.nonce)
+        message = await self._send(destination, outgoing, delivery.nonce, in_thread)
         await asyncio.to_thread(self.outbox.sent, delivery, message.id, self.clock())
 
-    async def _prepare(self, delivery: Delivery) -> tuple[discord.abc.Messageable, Outgoing]:
+    async def _prepare(self, delivery: Delivery) -> tuple[discord.abc.Messageable, Outgoing, bool]:
+        """Where the delivery goes, what it says, and whether that is a story's thread."""
         body = delivery.body
         if delivery.kind == "post":
             posted = await self._posted(delivery, need_message=False)
-            return await self._channel(delivery), post_message(posted.state)
+            return await self._channel(delivery), post_message(posted.state), False
         if delivery.kind == "update":
-            return await self._thread(delivery), update_message(body)
+            destination, in_thread = await self._updates(delivery)
+            return destination, update_message(body), in_thread
         if delivery.kind == "dm":
-            return await self._channel(delivery), topic_message(body)
-        return await self._channel(delivery), list_message(body)  # "more", digest
+            return await self._channel(delivery), topic_message(body), False
+        return await self._channel(delivery), list_message(body), False  # "more", digest
 
     async def _send(
-        self, destination: discord.abc.Messageable, outgoing: Outgoing, nonce: str
+        self, destination: discord.abc.Messageable, outgoing: Outgoing, nonce: str, in_thread: bool
     ) -> discord.Message:
         try:
             return await destination.send(
@@ -129,12 +156,14 @@ class Sender:
                 allowed_mentions=outgoing.mentions,
                 nonce=nonce,
             )
-        except (discord.Forbidden, discord.NotFound) as exc:
-            raise self._refusal(exc) from exc
         except discord.HTTPException as exc:
-            if 400 <= exc.status < 500 and exc.status != 429:
-                raise DroppedError(f"Discord refused it: {exc.status} {clip(exc.text, 200)}") from exc
-            raise
+            if not _refused(exc):
+                raise
+            if in_thread:  # a thread deleted or locked never blocks its channel
+                raise ThreadGoneError(f"{exc.status} {clip(exc.text, 100)}") from exc
+            if isinstance(exc, (discord.Forbidden, discord.NotFound)):
+                raise self._refusal(exc) from exc
+            raise DroppedError(f"Discord refused it: {exc.status} {clip(exc.text, 200)}") from exc
 
     def _refusal(self, exc: discord.HTTPException) -> Exception:
         if exc.code == UNKNOWN_MESSAGE:
@@ -142,7 +171,7 @@ class Sender:
         if exc.code == CANNOT_DM:
             return BlockedError("this member does not accept direct messages")
         if exc.code in (UNKNOWN_CHANNEL, UNKNOWN_USER):
-            return BlockedError("the channel is gone")
+            return GoneError("the channel is gone")
         return BlockedError(f"cannot post there ({exc.status} {clip(exc.text, 100)})")
 
     async def _channel(self, delivery: Delivery) -> discord.abc.Messageable:
@@ -158,13 +187,22 @@ class Sender:
         posted = await asyncio.to_thread(self.outbox.posted, delivery.target, delivery.event_id)
         if posted is None:
             raise DroppedError("its story has no post in this channel")
+        if need_message and posted.dropped:
+            raise DroppedError("its story's post was dropped")
         if need_message and posted.message_id is None:
             raise LaterError("its story's post is not sent yet")
         return posted
 
-    async def _thread(self, delivery: Delivery) -> discord.abc.Messageable:
-        """The story's thread (a thread started from a message has the message's id)."""
+    async def _updates(self, delivery: Delivery) -> tuple[discord.abc.Messageable, bool]:
+        """Where the story's updates go, and whether that is its thread: the thread, or
+        the channel once the thread is gone."""
         posted = await self._posted(delivery)
+        if posted.state.thread_gone:
+            return await self._channel(delivery), False
+        return await self._thread(delivery, posted), True
+
+    async def _thread(self, delivery: Delivery, posted: Posted) -> discord.abc.Messageable:
+        """The story's thread (a thread started from a message has the message's id)."""
         assert posted.message_id is not None and delivery.event_id is not None
         if not posted.state.thread:
             name = clip(posted.state.card.title, 100) or "Updates"
@@ -175,13 +213,23 @@ class Sender:
                     name=name,
                     auto_archive_duration=THREAD_ARCHIVE_MINUTES,
                 )
-            except (discord.Forbidden, discord.NotFound) as exc:
-                raise self._refusal(exc) from exc
             except discord.HTTPException as exc:
+                refusal = None if exc.code == THREAD_EXISTS else self._thread_refusal(exc)
+                if refusal is not None:
+                    raise refusal from exc
                 if exc.code != THREAD_EXISTS:
                     raise
             await asyncio.to_thread(self.outbox.thread_started, delivery.target, delivery.event_id)
         return self.client.get_partial_messageable(posted.message_id)
+
+    def _thread_refusal(self, exc: discord.HTTPException) -> Exception | None:
+        """Why a story's thread could not be started: its post is gone (dropped), its
+        channel is (blocked), or only the thread is refused (updates go to the channel)."""
+        if exc.code in (UNKNOWN_MESSAGE, UNKNOWN_CHANNEL):
+            return self._refusal(exc)
+        if _refused(exc):
+            return ThreadGoneError(f"cannot start its thread ({exc.status} {clip(exc.text, 100)})")
+        return None  # a server error, a rate limit: the next round
 
     async def _edit(self, delivery: Delivery) -> None:
         """A post shown as it stands now (idempotent: done again if in doubt)."""
@@ -193,14 +241,18 @@ class Sender:
             await message.edit(embeds=outgoing.embeds, allowed_mentions=outgoing.mentions)
         except (discord.Forbidden, discord.NotFound) as exc:
             raise self._refusal(exc) from exc
+        except discord.HTTPException as exc:
+            if _refused(exc):
+                raise DroppedError(f"Discord refused the edit: {exc.status} {clip(exc.text, 200)}") from exc
+            raise
         await asyncio.to_thread(self.outbox.sent, delivery, posted.message_id, self.clock())
 
     async def _find(self, delivery: Delivery) -> int | None:
         """The delivery's message among the target's recent ones, if it was sent."""
         if delivery.kind == "update":
-            destination: discord.abc.Messageable = await self._thread(delivery)
+            destination, in_thread = await self._updates(delivery)
         else:
-            destination = await self._channel(delivery)
+            destination, in_thread = await self._channel(delivery), False
         me = self.client.user
         try:
             async for message in destination.history(limit=RECONCILE_MESSAGES):
@@ -208,5 +260,5 @@ class Sender:
                 if mine and _marker_in(delivery.body.marker, text_of(message)):
                     return message.id
         except (discord.Forbidden, discord.NotFound) as exc:
-            raise self._refusal(exc) from exc
+            raise ThreadGoneError(str(exc)) if in_thread else self._refusal(exc) from exc
         return None

@@ -22,6 +22,7 @@ from bot.newsroom import Body, Card, PostState
 
 LEAD_CHARS = 600
 ITEM_LINE_CHARS = 300
+MIN_TITLE_CHARS = 20  # a listed story's title keeps this much however long its link
 ALSO_SHOWN = 8
 
 
@@ -45,9 +46,28 @@ def _day(iso: str | None) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
-def _link(card: Card) -> str:
-    title = discord.utils.escape_markdown(clip(safe(card.title), 200)).replace("[", "\\[").replace("]", "\\]")
-    return f"[{title}](<{card.url}>)" if card.url else title
+def _title(text: str, limit: int) -> str:
+    """A title for a markdown link, at most `limit` characters once escaped."""
+    escape = discord.utils.escape_markdown
+    title, cut = safe(text), limit
+    while True:
+        shown = escape(clip(title, cut)).replace("[", "\\[").replace("]", "\\]")
+        if len(shown) <= limit or cut <= 1:
+            return shown
+        cut -= max(len(shown) - limit, 1)
+
+
+def _item_line(n: int, card: Card, extra: str) -> str:
+    """One listed story: its title shortened to fit the line, never its link (a delivery
+    is found again by it), outlet and date."""
+    tail = f" — {safe(card.source)}" if card.source else ""
+    around = f"[](<{card.url}>)" if card.url else ""
+    fixed = len(f"{n}. {around}{tail}, {_day(card.date)}")
+    title = _title(card.title, max(ITEM_LINE_CHARS - fixed, MIN_TITLE_CHARS))
+    link = f"[{title}](<{card.url}>)" if card.url else title
+    line = f"{n}. {link}{tail}, {_day(card.date)}"
+    room = ITEM_LINE_CHARS - len(line)
+    return line + clip(extra, room) if extra and room > MIN_TITLE_CHARS else line
 
 
 def card_embed(card: Card, notes: Sequence[str] = ()) -> discord.Embed:
@@ -97,9 +117,8 @@ def list_message(body: Body) -> Outgoing:
     lines: list[str] = []
     size = len(body.heading or "") + 40
     for n, card in enumerate(body.items, start=1):
-        tail = f" — {safe(card.source)}" if card.source else ""
         extra = f" · {safe(card.lead)}" if body.marker.startswith("newsdesk digest") and card.lead else ""
-        line = clip(f"{n}. {_link(card)}{tail}, {_day(card.date)}{extra}", ITEM_LINE_CHARS)
+        line = _item_line(n, card, extra)
         if size + len(line) + 1 > EMBED_DESCRIPTION - 100:
             lines.append(f"… and {len(body.items) - n + 1} more")
             break

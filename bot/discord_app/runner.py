@@ -21,7 +21,9 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
+from types import FrameType
 
 import aiohttp
 import discord
@@ -31,6 +33,7 @@ from bot.app import App, bot_settings
 from bot.discord_app.client import NewsBot
 from bot.discord_app.lifecycle import connect, stop
 from bot.discord_app.workers import WorkerPool
+from bot.health import start as start_health
 from bot.settings import Settings
 from vectorstore import NewsdeskError
 
@@ -57,6 +60,26 @@ def build_bot(settings: Settings, app: App | None = None) -> NewsBot:
     return NewsBot(settings, parts, answers, ingests)
 
 
+class _StoppedError(Exception):
+    """SIGTERM or SIGINT while the parts were being loaded (before the event loop runs)."""
+
+
+@contextlib.contextmanager
+def _stoppable_start() -> Iterator[None]:
+    """SIGTERM (and SIGINT) while the model and the store load end the start cleanly, exit
+    code 0, as they do once the bot runs (serve)."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise _StoppedError(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def run_bot(settings: Settings) -> int:
     if not settings.token:
         sys.stderr.write(
@@ -64,15 +87,21 @@ def run_bot(settings: Settings) -> int:
             "(see README, 'Run it on your server').\n"
         )
         return EXIT_SETTINGS
+    app = App(bot_settings(settings))
     try:
-        bot = build_bot(settings)
+        with _stoppable_start():
+            bot = build_bot(settings, app)
         asyncio.run(serve(bot, settings))
+    except _StoppedError as why:
+        sys.stderr.write(f"newsdesk bot: stopped ({why}) before it connected\n")
     except NewsdeskError as exc:  # the store or the model could not be opened
         sys.stderr.write(f"newsdesk bot: {exc}\n")
         return EXIT_FAILURE
     except StartError as failure:
         sys.stderr.write(f"newsdesk bot: {failure.line}\n")
         return failure.code
+    finally:
+        app.stand_down()  # the poller seat, if this process held it: another takes it at once
     return 0
 
 
@@ -89,6 +118,15 @@ async def serve(bot: NewsBot, settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C stays KeyboardInterrupt
             loop.add_signal_handler(sig, on_signal, sig)
+    server = start_health(bot.metrics, settings.metrics_host, settings.metrics_port)
+    try:
+        await _serve(bot, settings, signals, signalled)
+    finally:
+        if server is not None:
+            server.close()
+
+
+async def _serve(bot: NewsBot, settings: Settings, signals: list[str], signalled: asyncio.Event) -> None:
     async with bot:
         running = asyncio.create_task(connect(bot, settings))
         waiting = asyncio.create_task(signalled.wait())

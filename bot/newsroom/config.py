@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.newsroom.cleanup import forget_unsent_posts
 from bot.newsroom.db import NewsroomDB, dt, ts
 from vectorstore.errors import NewsdeskError
 
@@ -128,6 +129,7 @@ class Config:
                 "UPDATE outbox SET state = 'dropped' WHERE feed = ? AND state IN ('pending', 'sending')",
                 (json.dumps([url, scope]),),
             )
+            forget_unsent_posts(conn)
             return routes
 
     def routes(self, url: str | None = None, scope: str | None = None) -> list[Route]:

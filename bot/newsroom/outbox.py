@@ -22,6 +22,7 @@ state), so they are simply done again.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import sqlite3
@@ -32,8 +33,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from bot.newsroom.cleanup import GONE_AFTER, forget_target, forget_unsent_posts
 from bot.newsroom.db import NewsroomDB, dt, ts
 
+log = logging.getLogger(__name__)
 Kind = Literal["post", "edit", "update", "more", "dm", "digest"]
 TargetKind = Literal["channel", "user"]
 CLAIM_LEASE = timedelta(minutes=2)
@@ -78,6 +81,7 @@ class PostState(BaseModel):
     articles: list[str] = []
     stories: list[str] = []  # wire-copy story ids it holds
     thread: bool = False  # its thread of updates was started
+    thread_gone: bool = False  # its thread was deleted or locked: updates go to the channel
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class Posted:
 
     state: PostState
     message_id: int | None
+    dropped: bool = False  # never sent and never will be (its delivery was dropped)
 
 
 def backoff(failures: int) -> timedelta:
@@ -264,10 +269,12 @@ class Outbox:
                 "UPDATE outbox SET state = 'dropped', error = ?, claimed_by = NULL WHERE id = ?",
                 (error[:MAX_ERROR_CHARS], delivery.id),
             )
+            forget_unsent_posts(conn)
 
-    def block(self, target: int, error: str, now: datetime) -> datetime:
+    def block(self, target: int, error: str, now: datetime, gone: bool = False) -> datetime:
         """The target refuses the bot: back off (doubling), keep the error; returns when it
-        is tried again. Its claimed rows are released."""
+        is tried again. Its claimed rows are released. A target `gone` (unknown channel or
+        member) GONE_AFTER times in a row is forgotten (cleanup.forget_target)."""
         with self._db.write() as conn:
             conn.execute("INSERT OR IGNORE INTO channels (channel_id) VALUES (?)", (target,))
             (failures,) = conn.execute(
@@ -284,25 +291,53 @@ class Outbox:
                 " WHERE target = ? AND state != 'sent'",
                 (target,),
             )
+            if gone and int(failures) + 1 >= GONE_AFTER:
+                removed = forget_target(conn, target)
+                log.warning("newsroom: %s stays gone: %d settings of it removed", target, removed)
         return retry
 
     def posted(self, channel_id: int, event_id: str) -> Posted | None:
+        """A story's post in a channel; `dropped` when it has no message and no open delivery."""
         with self._db.read() as conn:
             row = conn.execute(
                 "SELECT body, message_id FROM posts WHERE channel_id = ? AND event_id = ? AND state = 'post'",
                 (channel_id, event_id),
             ).fetchone()
-        if row is None:
-            return None
-        return Posted(PostState.model_validate_json(str(row[0])), None if row[1] is None else int(row[1]))
+            if row is None:
+                return None
+            message_id = None if row[1] is None else int(row[1])
+            waiting = message_id is None and conn.execute(
+                "SELECT 1 FROM outbox WHERE kind = 'post' AND target = ? AND event_id = ?"
+                " AND state IN ('pending', 'sending')",
+                (channel_id, event_id),
+            ).fetchone() is not None
+        state = PostState.model_validate_json(str(row[0]))
+        return Posted(state, message_id, dropped=message_id is None and not waiting)
+
+    def story_articles(self, channel_id: int, message_id: int) -> list[str]:
+        """The articles of the story whose post is this message (a story's thread has the
+        post's id), first report first; [] for any other message."""
+        with self._db.read() as conn:
+            row = conn.execute(
+                "SELECT body FROM posts WHERE channel_id = ? AND message_id = ? AND state = 'post'",
+                (channel_id, message_id),
+            ).fetchone()
+        return [] if row is None else PostState.model_validate_json(str(row[0])).articles
 
     def thread_started(self, channel_id: int, event_id: str) -> None:
+        self._mark(channel_id, event_id, thread=True)
+
+    def thread_gone(self, channel_id: int, event_id: str) -> None:
+        """Its thread was deleted or locked: the story's updates go to the channel."""
+        self._mark(channel_id, event_id, thread_gone=True)
+
+    def _mark(self, channel_id: int, event_id: str, **fields: bool) -> None:
         with self._db.write() as conn:
             row = conn.execute(
                 "SELECT body FROM posts WHERE channel_id = ? AND event_id = ?", (channel_id, event_id)
             ).fetchone()
             if row is not None:
-                state = PostState.model_validate_json(str(row[0])).model_copy(update={"thread": True})
+                state = PostState.model_validate_json(str(row[0])).model_copy(update=fields)
                 conn.execute(
                     "UPDATE posts SET body = ? WHERE channel_id = ? AND event_id = ?",
                     (state.model_dump_json(), channel_id, event_id),

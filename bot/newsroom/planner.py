@@ -25,7 +25,7 @@ from typing import Literal
 from bot.newsroom.changes import changed
 from bot.newsroom.config import ChannelState
 from bot.newsroom.db import ts
-from bot.newsroom.outbox import Body, Card, PostState, enqueue, pending_edit
+from bot.newsroom.outbox import Body, Card, PostState, TargetKind, enqueue, pending_edit
 
 Role = Literal["copy", "update", "same"]
 
@@ -137,11 +137,20 @@ class ChannelPlanner:
         self._save(event_id, "post", state)
         body = Body(card=item.card, role_id=state.role_id, marker=item.card.url or item.article_id)
         key = f"post:{self.channel.channel_id}:{event_id}:{item.article_id}"
-        if enqueue(
-            self.conn, key, (self.channel.channel_id, "channel"), "post", body, self.now, event_id, item.feed
-        ):
+        target: tuple[int, TargetKind] = (self.channel.channel_id, "channel")
+        if enqueue(self.conn, key, target, "post", body, self.now, event_id, item.feed) or self._revive(key):
             self.plan.posts += 1
             self.plan.events.append(event_id)
+
+    def _revive(self, key: str) -> bool:
+        """The same post planned again after it was dropped unsent (its feed was removed,
+        another feed brings the same article): it is due again."""
+        revived = self.conn.execute(
+            "UPDATE outbox SET state = 'pending', tries = 0, error = NULL, claimed_by = NULL"
+            " WHERE key = ? AND state = 'dropped' AND message_id IS NULL",
+            (key,),
+        )
+        return revived.rowcount > 0
 
     def _follow_up(self, event_id: str, state: PostState, items: Sequence[Item]) -> None:
         """Copies and updates of a posted story, in order of their dates."""
@@ -192,14 +201,38 @@ class ChannelPlanner:
         self.plan.edits += 1
 
     def _more(self, items: list[Item]) -> None:
-        """The stories over the cap: listed, oldest first, in one message after the posts."""
+        """The stories over the cap: listed, oldest first, in one message after the posts.
+        A round that posts nothing (its channel is blocked) adds them to the channel's
+        "more" line still waiting to be sent, if any: one line when the channel is back."""
         for item in items:
             self._save(item.event_id, "summary", new_state(item, None))
-        heading = f"…and {len(items)} more {'story' if len(items) == 1 else 'stories'}"
+        cards = [i.card for i in items]
+        self.plan.summarized += len(items)
+        if self.plan.posts == 0 and self._fold(cards):
+            return
         first = items[0]
-        body = Body(heading=heading, items=[i.card for i in items], marker=first.card.url or first.article_id)
+        body = Body(heading=more_heading(len(cards)), items=cards, marker=first.card.url or first.article_id)
         key = f"more:{self.channel.channel_id}:{first.event_id}:{first.article_id}"
         enqueue(
             self.conn, key, (self.channel.channel_id, "channel"), "more", body, self.now, None, first.feed
         )
-        self.plan.summarized += len(items)
+
+    def _fold(self, cards: list[Card]) -> bool:
+        """Add these to the channel's unsent "more" line (not claimed, never tried)."""
+        row = self.conn.execute(
+            "SELECT id, body FROM outbox WHERE target = ? AND kind = 'more' AND state = 'pending'"
+            " AND tries = 0 AND claimed_by IS NULL ORDER BY id DESC LIMIT 1",
+            (self.channel.channel_id,),
+        ).fetchone()
+        if row is None:
+            return False
+        body = Body.model_validate_json(str(row[1]))
+        known = {c.article_id for c in body.items}
+        items = [*body.items, *(c for c in cards if c.article_id not in known)]
+        folded = body.model_copy(update={"items": items, "heading": more_heading(len(items))})
+        self.conn.execute("UPDATE outbox SET body = ? WHERE id = ?", (folded.model_dump_json(), row[0]))
+        return True
+
+
+def more_heading(count: int) -> str:
+    return f"…and {count} more {'story' if count == 1 else 'stories'}"

@@ -1,5 +1,6 @@
 """Articles as the newsroom reads them: headline, opening and lead sentence from the first
-chunk in the host's rows (no text is held for the store), and their events."""
+chunk in the host's rows (no text is held for the store; the lead is the answering
+core's rule, overview.lead_of), and their events."""
 
 from __future__ import annotations
 
@@ -9,16 +10,12 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from bot.answering.rules import clip
+from bot.answering.news_time.overview import lead_of
 from bot.newsroom.changes import figures_of
 from bot.newsroom.events import WINDOW_DAYS, EventIndex, Indexed, Report, embed_reports, names_of, opening_of
 from bot.newsroom.outbox import Card
 from vectorstore.models import ArticleRecord
 from vectorstore.retrieval import Retriever
-from vectorstore.sentences import split_sentences
-
-LEAD_CHARS = 240
-MIN_LEAD_CHARS = 40  # a shorter first sentence is a dateline or a byline, not the lead
 
 
 @dataclass(frozen=True)
@@ -56,12 +53,6 @@ def day_of(record: ArticleRecord) -> str:
     return record.date or (record.first_seen or record.ingested_at or date.today().isoformat())[:10]
 
 
-def lead_of(opening: str) -> str:
-    sentences = [s.text for s in split_sentences(opening)]
-    lead = next((s for s in sentences if len(s) >= MIN_LEAD_CHARS), opening)
-    return clip(" ".join(lead.split()), LEAD_CHARS)
-
-
 def read(retriever: Retriever, records: Iterable[ArticleRecord]) -> dict[str, Read]:
     records = list(records)
     chunks = retriever.openings(records)  # by article id
@@ -69,7 +60,7 @@ def read(retriever: Retriever, records: Iterable[ArticleRecord]) -> dict[str, Re
     for r in records:
         chunk = chunks.get(r.id)
         opening = opening_of(chunk.text) if chunk is not None else ""
-        out[r.id] = Read(r, opening, lead_of(opening) if opening else "")
+        out[r.id] = Read(r, opening, lead_of(opening)[0] if opening else "")
     return out
 
 

@@ -46,12 +46,20 @@ class Arrival:
 
 
 @dataclass(frozen=True)
-class RoundResult:
-    arrivals: int = 0
+class ChannelTotals:
+    """What a round planned for the channels, summed."""
+
     posts: int = 0
     updates: int = 0
     edits: int = 0
     summarized: int = 0
+
+
+@dataclass(frozen=True)
+class RoundResult(ChannelTotals):
+    """What a round planned: the channels' totals, and the rest."""
+
+    arrivals: int = 0
     messages: int = 0  # followed topics' direct messages or channel posts
     digests: int = 0
 
@@ -151,7 +159,7 @@ class Newsroom:
                 [(a.url, a.scope, a.article_id) for a in arrivals],
             )
         log.info("newsroom: %d arrivals -> %s", len(arrivals), result)
-        return RoundResult(len(arrivals), *result, messages=messages)
+        return RoundResult(**result.__dict__, arrivals=len(arrivals), messages=messages)
 
     @staticmethod
     def _item(arrival: Arrival, text: Read, indexed: Indexed) -> Item:
@@ -159,21 +167,28 @@ class Newsroom:
         feed = (arrival.url, arrival.scope)
         return Item(r.article_id, indexed.event_id, r.day, r.story, text.card, text.figures, text.text, feed)
 
-    def _plan_channels(
-        self, conn: sqlite3.Connection, items: list[Item], now: datetime
-    ) -> tuple[int, int, int, int]:
+    def _plan_channels(self, conn: sqlite3.Connection, items: list[Item], now: datetime) -> ChannelTotals:
+        """Each routed channel's plan. A channel blocked now (backing off) gets no posts: its
+        new stories join one "and N more" line, sent when it is back, so it never gets more
+        than `posts_per_poll` posts a round however long it was blocked."""
         routes = self.config.routes()
         states = self.config.channels([r.channel_id for r in routes])
-        totals = [0, 0, 0, 0]
+        plans = []
         for channel_id in dict.fromkeys(r.channel_id for r in routes):
             mine = {(r.url, r.scope): r.role_id for r in routes if r.channel_id == channel_id}
             wanted = [i for i in items if i.feed in mine]
-            if not wanted or channel_id not in states:
+            state = states.get(channel_id)
+            if not wanted or state is None:
                 continue
-            plan = ChannelPlanner(conn, states[channel_id], now, self.posts_per_poll).run(wanted, mine)
-            for n, value in enumerate((plan.posts, plan.updates, plan.edits, plan.summarized)):
-                totals[n] += value
-        return totals[0], totals[1], totals[2], totals[3]
+            blocked = state.retry_at is not None and state.retry_at > now
+            cap = 0 if blocked else self.posts_per_poll
+            plans.append(ChannelPlanner(conn, state, now, cap).run(wanted, mine))
+        return ChannelTotals(
+            posts=sum(p.posts for p in plans),
+            updates=sum(p.updates for p in plans),
+            edits=sum(p.edits for p in plans),
+            summarized=sum(p.summarized for p in plans),
+        )
 
     def _topic_matches(self, items: list[Item]) -> list[tuple[Follow, Item, Body]]:
         """Each follow whose topic an article of the round matches (once per story); a
@@ -187,9 +202,9 @@ class Newsroom:
         for follow in follows:
             seen = [i for i in items if i.feed[1] in (GLOBAL_SCOPE, follow.scope)]
             key = (follow.topic.casefold(), follow.scope)
-            if seen and key not in found:
-                filters = Filters(scopes=(GLOBAL_SCOPE, follow.scope), since=min(i.day for i in seen))
-                found[key] = matcher.match(follow.topic, {i.article_id for i in seen}, filters)
+            if seen and key not in found:  # among the round's articles only, dated or not
+                ids = frozenset(i.article_id for i in seen)
+                found[key] = matcher.match(follow.topic, ids, Filters(articles=ids))
             hits = found.get(key, {})
             done: set[str] = set()
             for item in seen:

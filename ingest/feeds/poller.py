@@ -98,7 +98,10 @@ class FeedPoller:
     `ingest` writes items to the store (an Ingestor's `run`); `options` is the operator's
     source options (fetch policy, entry cap), narrowed per subscription to its scope and,
     for a Discord server's feeds, to public addresses; `writer_lock` is taken around each
-    poll's writes; `clock` tells the time.
+    poll's writes; `clock` tells the time; `seat` says whether this process is the fleet's
+    one poller now (the poller lease, taken when free: vectorstore/chroma/lease.py; None:
+    always), asked at each round, which then polls and plans the newsroom's deliveries
+    (the listener) only in that process; `tick` is the longest a watcher sleeps.
     """
 
     def __init__(
@@ -109,18 +112,40 @@ class FeedPoller:
         writer_lock: Callable[[], AbstractContextManager[object]] = nullcontext,
         clock: Clock = utc_now,
         listener: PollListener | None = None,
+        seat: Callable[[], bool] | None = None,
+        tick: timedelta = WATCH_TICK,
     ) -> None:
         self.registry = registry
         self.listener = listener
         self.options = options
+        self.tick = tick
+        self.leading = seat is None  # this process polled at its last round (the seat's answer)
         self._ingest = ingest
         self._writer_lock = writer_lock
         self._clock = clock
+        self._seat = seat
         self._polling = threading.Lock()  # one poll round at a time in this process
 
     def with_options(self, options: SourceOptions) -> FeedPoller:
         """The same poller fetching under other source options."""
-        return FeedPoller(self.registry, self._ingest, options, self._writer_lock, self._clock, self.listener)
+        parts = (self._writer_lock, self._clock, self.listener, self._seat, self.tick)
+        return FeedPoller(self.registry, self._ingest, options, *parts)
+
+    def _lead(self) -> bool:
+        """Whether this process is the fleet's feed poller now (asks the seat, which takes it
+        when it is free); always True without one."""
+        if self._seat is not None:
+            try:
+                self.leading = self._seat()
+            except Exception:  # the store is away: not this round
+                log.exception("feeds: cannot tell which process polls")
+                self.leading = False
+        return self.leading
+
+    def pause(self) -> float:
+        """How long a watcher sleeps now: until the next feed is due (at most a tick), or a
+        tick while another process is the poller."""
+        return self.seconds_to_next(self.tick) if self.leading else self.tick.total_seconds()
 
     def follow(self, url: str, scope: str, every_minutes: int) -> tuple[Subscription, bool]:
         """Subscribe `scope` to a feed (due at once), or change its interval; True when new.
@@ -150,10 +175,16 @@ class FeedPoller:
         if subscription is None:
             return None
         result = self.poll(subscription)
-        self._round_done()
+        if self._lead():  # else the poller's next round plans what it stored
+            self._round_done()
         return result
 
     def _poll_claimed(self, everything: bool) -> list[PollResult]:
+        """The due feeds (every feed: `everything`, asked for by the operator) claimed and
+        polled, then the round's end told to the listener; nothing while another process
+        of the fleet is the poller (`everything` polls all the same)."""
+        if not everything and not self._lead():
+            return []
         with self._polling:
             try:
                 claimed = self.registry.claim(self._clock(), everything)
@@ -255,12 +286,18 @@ class FeedPoller:
         return max(0.0, min((due - self._clock()).total_seconds(), limit.total_seconds()))
 
 
-def watch(poller: FeedPoller, stop: threading.Event, on_result: Callable[[PollResult], None]) -> int:
+def watch(
+    poller: FeedPoller,
+    stop: threading.Event,
+    on_result: Callable[[PollResult], None],
+    on_round: Callable[[], None] = lambda: None,
+) -> int:
     """Poll each feed when it is due until `stop` is set; returns the number of polls."""
     polls = 0
     while not stop.is_set():
         for result in poller.poll_due():
             polls += 1
             on_result(result)
-        stop.wait(poller.seconds_to_next())
+        on_round()
+        stop.wait(poller.pause())
     return polls

@@ -38,3 +38,6 @@ def test_stories_of_an_empty_store_and_a_bad_date(settings: Settings) -> None:
     assert "No stories" in runner.invoke(app, ["stories"]).output
     bad = runner.invoke(app, ["stories", "--since", "last week"])
     assert bad.exit_code == 2 and "--since must be a date" in bad.output
+    as_json = runner.invoke(app, ["stories", "--since", "last week", "--json"])
+    assert as_json.exit_code == 2  # the CLI's one error path: with --json, one JSON object
+    assert "--since must be a date" in json.loads(as_json.stdout)["error"]

@@ -27,6 +27,7 @@ import numpy as np
 
 from vectorstore.chroma.connection import EF_SEARCH, Connection, location
 from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION, recorded_version
+from vectorstore.chroma.lease import LeaseLostError
 from vectorstore.chroma.load_guard import LoadGuard
 from vectorstore.chroma.locks import LeaseLock, StoreLock, WaitCallback, WriterLock, command_line
 from vectorstore.chroma.metadata import GENERATION_ID, WRITE_EPOCH_ID
@@ -54,6 +55,7 @@ class Coordinator:
             nullcontext if settings.chroma_host else LoadGuard.of(settings.data_dir).writing
         )
         self._marked = self._dirty = False  # this hold has moved the epoch / has written
+        self._migrating = False
         self.write_seq = 0  # the number of this process's last write call
         # conn.known_generation / known_epoch were read when its indexes were loaded
 
@@ -101,9 +103,15 @@ class Coordinator:
         return self._marker(GENERATION_ID)
 
     def bump_generation(self) -> None:
+        self.fence(verify=True)
         with self._guard():  # a write of the manifest collection (load_guard.py)
             self.conn.known_generation = self._set_marker(GENERATION_ID)  # it holds its own writes
         self._dirty = False
+
+    def fence(self, verify: bool = False) -> None:
+        """Before a write: LeaseLostError when this process's writer lease (a Chroma server)
+        was taken over or ran out; `verify` reads the lease record back (lease.py)."""
+        self.lock.check(verify)
 
     @property
     def holds_vectors(self) -> bool:
@@ -143,8 +151,12 @@ class Coordinator:
         self._marked = self._dirty = False
 
     def _done(self) -> None:
-        if self._dirty:
+        if not self._dirty:
+            return
+        try:
             self.bump_generation()
+        except LeaseLostError:  # the lease's new holder moves the generation after its writes
+            log.warning("the writer lease was lost: the generation is left to its new holder")
 
     @contextmanager
     def write_scope(self, new_write: bool = True) -> Iterator[None]:
@@ -158,19 +170,38 @@ class Coordinator:
         another thread's swap of the index (a reader's reopen) waits for it, and it for
         the swap."""
         with self.writing(), self._guard(), self.conn.gate.shared():
+            self.fence(verify=True)  # a writer whose lease was taken over writes nothing more
             first = not self._marked
             if first:  # the last number is read once a hold: no one else writes during it
                 self.write_seq = self.epoch_seq()
                 self._marked = True
             if first or new_write:
                 self.write_seq += 1
-                self.conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq)
+                fence = self.lock.fence
+                self.conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq, fence=fence)
             self._dirty = self.conn.vectors_loaded = True
             if first and recorded_version(self.conn.chunks) != FORMAT_VERSION:
                 self._migrate()  # after the epoch moved: cut off here, the next writer reloads
             yield
 
+    @property
+    def busy(self) -> str | None:
+        """What keeps this process's store from answering at once now (a health check's
+        reason), or None."""
+        if self._migrating:
+            return f"migrating the store to format {FORMAT_VERSION}"
+        if self.conn.broken or self.conn.gate.swap_asked():
+            return "reopening the store"
+        return None
+
     def _migrate(self) -> None:
+        self._migrating = True
+        try:
+            self._migrate_to_4()
+        finally:
+            self._migrating = False
+
+    def _migrate_to_4(self) -> None:
         """Format 1, 2 or 3 -> 4 (format.py): the sentences moved into their chunks'
         metadata and their collection dropped (migrate.py), then the version and this
         version's ef_search recorded."""
@@ -201,11 +232,13 @@ class Coordinator:
         metas = got["metadatas"] or []
         return dict(metas[0]) if metas and metas[0] else {}
 
-    def _set_marker(self, key: str, seq: int | None = None) -> str:
+    def _set_marker(self, key: str, seq: int | None = None, fence: int = 0) -> str:
         value = uuid.uuid4().hex
         meta: dict[str, Any] = {"value": value, "kind": "marker"}
         if seq is not None:
             meta["seq"] = seq
+        if fence:
+            meta["fence"] = fence  # the writer lease's fencing number (lease.py)
         self.read(lambda: self.conn.articles.upsert(ids=[key], embeddings=_MARKER_VECTOR, metadatas=[meta]))  # type: ignore[list-item]
         return value
 

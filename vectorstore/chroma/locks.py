@@ -11,11 +11,11 @@ from loading the store's files while a writer rewrites them is the load guard
 (Issue #20 had merged the two into `chroma.rwlock`, held for the whole run.)
 
 Chroma server (CHROMA_HOST): processes on other machines cannot see a local file, so the
-lock is a lease record in the manifest collection, renewed by a thread while it is held
-and free once it expires (a writer killed with -9 blocks the next one for at most the
-lease time). Chroma has no conditional write, so a writer takes the lease by writing its
-token, waiting `settle` seconds and reading it back: a second writer that wrote in between
-is seen, and the later token wins. Nothing guards a server's files: the server has them.
+lock is a lease record in the manifest collection (lease.py: renewed by a thread while it
+is held, taken over once it has not been renewed for WRITER_LEASE_S; a writer killed with
+-9 blocks the next one for about the lease time), and every write of its holder is fenced
+by it: a holder paused past its lease is refused at its next write (LeaseLostError).
+Nothing guards a server's files: the server has them.
 
 Both are held by a process as a whole (`ProcessHold`: the threads of a process join one
 hold, once it is ready) and exclusive between processes.
@@ -27,20 +27,17 @@ import fcntl
 import json
 import logging
 import os
-import socket
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
+from vectorstore.chroma.lease import Holder as Holder  # who holds it, named in messages
+from vectorstore.chroma.lease import Lease
 from vectorstore.chroma.load_guard import shared_flock
 from vectorstore.chroma.metadata import LEASE_ID
 from vectorstore.errors import StoreBusyError
@@ -56,24 +53,6 @@ LOADING_WAIT_S = 5.0  # how long a writer that must not wait waits for another o
 JOIN_WAIT_S = 5.0  # how long a writer that must not wait waits for another thread's hold to get ready
 
 
-@dataclass(frozen=True)
-class Holder:
-    """Who holds the writer lock, as shown to a writer that has to wait."""
-
-    holder: str
-    pid: int
-    host: str
-    since: str
-
-    @classmethod
-    def me(cls, holder: str) -> Holder:
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        return cls(holder, os.getpid(), socket.gethostname(), now)
-
-    def describe(self) -> str:
-        return f"{self.holder} (pid {self.pid} on {self.host}, since {self.since})"
-
-
 def command_line() -> str:
     """This process's command, for the holder record."""
     return " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])[:200] or "python"
@@ -87,6 +66,10 @@ class _Exclusive(Protocol):
     def try_acquire(self, me: Holder) -> bool: ...
     def release(self) -> None: ...
     def current(self) -> Holder | None: ...
+    def check(self, verify: bool = False) -> None: ...  # before each write: LeaseLostError if lost
+
+    @property
+    def fence(self) -> int: ...  # the hold's fencing number (lease.py); 0 for the file lock
 
 
 def busy_text(other: Holder | None) -> str:
@@ -120,6 +103,14 @@ class ProcessHold:
 
     def holder(self) -> Holder | None:
         return self._inner.current()
+
+    def check(self, verify: bool = False) -> None:
+        """Before a write of this hold: LeaseLostError when a lease was lost (lease.py)."""
+        self._inner.check(verify)
+
+    @property
+    def fence(self) -> int:
+        return self._inner.fence
 
     @contextmanager
     def hold(
@@ -225,6 +216,13 @@ class _FileLock:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
+    def check(self, verify: bool = False) -> None:
+        """A flock cannot be lost while its holder lives (a paused holder keeps it)."""
+
+    @property
+    def fence(self) -> int:
+        return 0
+
     def current(self) -> Holder | None:
         """The writer holding it now; None when no writer does (a record a writer killed
         with -9 left behind names nobody: the lock is free)."""
@@ -239,66 +237,6 @@ class _FileLock:
     def _free(self) -> AbstractContextManager[bool]:
         """Whether no writer holds it (a shared hold for as long as the caller looks)."""
         return shared_flock(self._path, wait=False)
-
-
-class _Lease:
-    """A lease record in a Chroma collection, renewed while held."""
-
-    def __init__(self, collection: Collection, seconds: float, settle: float) -> None:
-        self._collection = collection
-        self._seconds = seconds
-        self._settle = settle
-        self._token: str | None = None
-        self._stop = threading.Event()
-        self._renewer: threading.Thread | None = None
-
-    def _read(self) -> dict[str, Any] | None:
-        got = self._collection.get(ids=[LEASE_ID], include=["metadatas"])
-        metas = got["metadatas"] or []
-        return dict(metas[0]) if metas and metas[0] else None
-
-    def _write(self, token: str, me: Holder) -> None:
-        meta = {**asdict(me), "token": token, "expires": time.time() + self._seconds, "kind": "lease"}
-        self._collection.upsert(ids=[LEASE_ID], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
-
-    def try_acquire(self, me: Holder) -> bool:
-        current = self._read()
-        if current and current.get("token") and float(current.get("expires", 0)) > time.time():
-            return False
-        token = uuid.uuid4().hex
-        self._write(token, me)
-        time.sleep(self._settle)
-        if (self._read() or {}).get("token") != token:
-            return False
-        self._token = token
-        self._stop.clear()
-        self._renewer = threading.Thread(target=self._renew, args=(token, me), daemon=True)
-        self._renewer.start()
-        return True
-
-    def _renew(self, token: str, me: Holder) -> None:
-        while not self._stop.wait(self._seconds / 3):
-            try:
-                self._write(token, me)
-            except Exception as exc:  # a server hiccup: the next renewal tries again
-                log.warning("cannot renew the writer lease: %s", exc)
-
-    def release(self) -> None:
-        self._stop.set()
-        if self._renewer is not None:
-            self._renewer.join()
-            self._renewer = None
-        if self._token is not None and (self._read() or {}).get("token") == self._token:
-            self._collection.upsert(
-                ids=[LEASE_ID], embeddings=np.ones((1, 1), np.float32), metadatas=[{"kind": "lease"}]
-            )
-        self._token = None
-
-    def current(self) -> Holder | None:
-        meta = self._read()
-        if not meta or not meta.get("token") or float(meta.get("expires", 0)) <= time.time():
-            return None
-        return Holder(str(meta["holder"]), int(meta["pid"]), str(meta["host"]), str(meta["since"]))
 
 
 _HOLDS: dict[str, ProcessHold] = {}
@@ -321,10 +259,16 @@ class StoreLock:
         self._process = _shared(key, make)
         self.hold = self._process.hold
         self.holder = self._process.holder
+        self.check = self._process.check
 
     @property
     def held_here(self) -> bool:
         return self._process.held_here
+
+    @property
+    def fence(self) -> int:
+        """The fencing number of this process's hold (a lease's; 0 for the file lock)."""
+        return self._process.fence
 
 
 class WriterLock(StoreLock):
@@ -343,4 +287,10 @@ class LeaseLock(StoreLock):
     """The writer lock of a Chroma server: a lease record in the manifest collection."""
 
     def __init__(self, collection: Collection, key: str, seconds: float = 30.0, settle: float = 0.5) -> None:
-        super().__init__(key, lambda: _Lease(collection, seconds, settle))
+        super().__init__(key, lambda: Lease(collection, LEASE_ID, seconds, settle))
+
+
+def exclusive_file(path: Path) -> _FileLock:
+    """A flock file one process of a host holds at a time (the feed poller's seat beside an
+    embedded store: store.py)."""
+    return _FileLock(path)

@@ -77,12 +77,14 @@ class Manifest:
 
     # -- writing (inside the coordinator's write scope) -------------------------------
 
-    def flip(self, writes: Sequence[ArticleWrite], seq: int) -> None:
-        """Make each article's new version the visible one (one write)."""
+    def flip(self, writes: Sequence[ArticleWrite], seq: int, fence: int = 0) -> None:
+        """Make each article's new version the visible one (one write); `fence`: the writer
+        lease's fencing number (lease.py), recorded with the records it wrote."""
+        fenced: dict[str, str | int] = {"fence": fence} if fence else {}
         self._articles.upsert(
             ids=[w.article.id for w in writes],
             embeddings=np.repeat(_MANIFEST_VECTOR, len(writes), axis=0),
-            metadatas=[article_meta(w.article, len(w.chunks), seq) for w in writes],
+            metadatas=[article_meta(w.article, len(w.chunks), seq) | fenced for w in writes],
         )
 
     def remove(self, article_id: str) -> None:

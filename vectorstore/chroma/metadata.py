@@ -16,8 +16,9 @@ from vectorstore.replica.passages import sentence_rows as paired
 
 GENERATION_ID = "__generation__"  # moves after every change of content: readers refresh
 WRITE_EPOCH_ID = "__write_epoch__"  # moves before a writer's first write: writers reload
-LEASE_ID = "__writer_lease__"  # the writer lease on a Chroma server (locks.py)
-MARKER_IDS = frozenset({GENERATION_ID, WRITE_EPOCH_ID, LEASE_ID})  # manifest records that are not articles
+LEASE_ID = "__writer_lease__"  # the writer lease on a Chroma server (locks.py, lease.py)
+POLLER_LEASE_ID = "__poller_lease__"  # the fleet's one feed poller, on a Chroma server (lease.py)
+MARKER_IDS = frozenset({GENERATION_ID, WRITE_EPOCH_ID, LEASE_ID, POLLER_LEASE_ID})  # not articles
 SENTENCES_KEY = "sentences"  # a chunk's sentences' offsets and vectors (passages.sentences_field; format 4)
 
 

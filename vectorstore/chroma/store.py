@@ -17,16 +17,17 @@ to the current generation (snapshots.py).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from vectorstore.chroma.chunks import Chunks
 from vectorstore.chroma.connection import location
 from vectorstore.chroma.coordination import connect
 from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION, check_format
-from vectorstore.chroma.locks import StoreLock, WaitCallback
+from vectorstore.chroma.lease import Lease, Seat
+from vectorstore.chroma.locks import StoreLock, WaitCallback, exclusive_file
 from vectorstore.chroma.manifest import Manifest
-from vectorstore.chroma.metadata import ArticleWrite, write_rows
+from vectorstore.chroma.metadata import POLLER_LEASE_ID, ArticleWrite, write_rows
 from vectorstore.chroma.snapshots import Snapshot, Snapshots
 from vectorstore.errors import ModelMismatchError
 from vectorstore.models import ArticleRecord, StoreStats
@@ -37,6 +38,8 @@ from vectorstore.settings import StoreSettings
 log = logging.getLogger(__name__)
 
 __all__ = ["ChromaStore"]
+
+POLLER_LOCK = "poller.lock"  # beside an embedded store: the feed poller's seat (a flock)
 
 
 class ChromaStore:
@@ -144,6 +147,14 @@ class ChromaStore:
     def writer_lock(self) -> StoreLock:
         return self._coord.lock
 
+    def poller_seat(self, seconds: float) -> Seat:
+        """The fleet's one feed poller (lease.py): a lease of `seconds` on a Chroma server,
+        a flock beside an embedded store (the processes that share it share a host)."""
+        if self._conn.embedded:
+            return Seat(exclusive_file(self._conn.settings.data_dir / POLLER_LOCK), "feed poller")
+        lease = Lease(self._conn.articles, POLLER_LEASE_ID, seconds, what="poller lease")
+        return Seat(lease, "feed poller", lambda: lease.lost)
+
     # -- writing ---------------------------------------------------------------------
 
     def write_articles(self, writes: Sequence[ArticleWrite]) -> None:
@@ -164,7 +175,8 @@ class ChromaStore:
             self._index.bring_up()  # before the flip: found once visible (invisible till then)
             with self._coord.write_scope(new_write=False), self._rows.guard():
                 self._index.catch_up()  # nothing left to add, unless a catch-up raced it
-                self._manifest.flip(writes, self._coord.write_seq)
+                self._coord.fence(verify=True)  # the flip makes them visible: this lease's still?
+                self._manifest.flip(writes, self._coord.write_seq, self._coord.lock.fence)
                 self._rows.publish(((w.article.id, w.article.hash) for w in writes), sweep=True)
             with self._coord.write_scope(new_write=False):
                 stored = self._chunks.ids_of([w.article.id for w in writes])
@@ -176,6 +188,7 @@ class ChromaStore:
         with self._coord.writing():
             record = self.record(article_id)
             with self._coord.write_scope(), self._rows.guard():
+                self._coord.fence(verify=True)
                 self._manifest.remove(article_id)
                 self._rows.publish([(article_id, None)], sweep=True)
             with self._coord.write_scope(new_write=False):
@@ -198,6 +211,19 @@ class ChromaStore:
         return self._coord.sync()
 
     @property
+    def busy(self) -> str | None:
+        """Why the store cannot answer at once now (a reopen, a migration), or None."""
+        return self._coord.busy
+
+    @property
     def reopens(self) -> int:
         """How many times this process reopened the store."""
         return self._conn.reopens
+
+
+def poller_seat(settings: StoreSettings, store: Callable[[], ChromaStore]) -> Seat:
+    """The fleet's one feed poller: beside an embedded store a flock in the data dir (the
+    store is not even opened), on a Chroma server a lease in its manifest (`store()`)."""
+    if not settings.chroma_host:
+        return Seat(exclusive_file(settings.data_dir / POLLER_LOCK), "feed poller")
+    return store().poller_seat(settings.poller_lease_s)

@@ -1,5 +1,5 @@
 """What a question may read: some sources, a date range, some scopes (a Discord server's
-articles and the global ones)."""
+articles and the global ones), some articles (a story's, a poll round's)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from vectorstore.models import GLOBAL_SCOPE, ArticleRecord, parse_date, parse_da
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict retrieval to some sources, a date range, and scopes (server ids)."""
+    """Restrict retrieval to some sources, a date range, scopes (server ids), and articles."""
 
     sources: tuple[str, ...] = ()
     since: str | None = None
     until: str | None = None
     scopes: tuple[str, ...] = ()
+    articles: frozenset[str] = frozenset()  # only these articles (none: any)
 
     def __post_init__(self) -> None:
         for name in ("since", "until"):
@@ -24,6 +25,8 @@ class Filters:
                 raise ValueError(f"{name} must be a date like 2023-06-30, not {raw!r}")
 
     def admits(self, record: ArticleRecord) -> bool:
+        if self.articles and record.id not in self.articles:
+            return False
         if self.sources and record.source not in self.sources:
             return False
         if self.scopes and record.scope not in self.scopes:

@@ -106,15 +106,22 @@ def _on_topic(passage: Passage) -> bool:
     return passage.lexical_rank is not None or (passage.dense_similarity or 0.0) >= TOPIC_SIMILARITY
 
 
+def lead_of(opening: str, base: int = 0) -> tuple[str, int]:
+    """The lead of an article's opening: its first real sentence (not a dateline or a
+    byline), at most LEAD_CHARS, and its offset (the opening's own when it has none).
+    The one rule for a lead: overviews and the newsroom's posts (bot/newsroom) use it."""
+    for sentence in split_sentences(opening, base=base):
+        if len(sentence.text) >= MIN_LEAD_CHARS:
+            return clip(" ".join(sentence.text.split()), LEAD_CHARS), sentence.start
+    return clip(" ".join(opening.split()), LEAD_CHARS), base
+
+
 def _lead(chunks: dict[str, StoredChunk], record: ArticleRecord) -> tuple[str, int] | None:
-    """The article's first real sentence (not its dateline) and its offset."""
+    """The article's lead and its offset, from its first chunk."""
     chunk = chunks.get(record.id)
     if chunk is None or not chunk.text.strip():
         return None
-    for sentence in split_sentences(chunk.text, base=chunk.start):
-        if len(sentence.text) >= MIN_LEAD_CHARS:
-            return clip(" ".join(sentence.text.split()), LEAD_CHARS), sentence.start
-    return clip(" ".join(chunk.text.split()), LEAD_CHARS), chunk.start
+    return lead_of(chunk.text, chunk.start)
 
 
 def _listing(

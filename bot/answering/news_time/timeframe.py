@@ -83,8 +83,10 @@ class TimeFrame:
 
     def filters(self, base: Filters | None, widened: bool = False) -> Filters:
         """The caller's filters narrowed to this window (the later since, the earlier
-        until); `widened`: to the window with its slack, never past its last day's
-        tomorrow."""
+        until); `widened`: to the window with its slack on both sides (Monday's event is
+        reported on Tuesday). The upper end may pass the day asked: nothing later is
+        seen anyway (a past day asked bounds the store, `as_of`; ingest drops dates more
+        than a day ahead)."""
         base = base or Filters()
         if not self.window:
             return base

@@ -18,7 +18,12 @@ _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
     m.lower(): i for i, m in enumerate(calendar.month_abbr) if m
 }
-MONTH = r"(?:" + "|".join(sorted((m for m in MONTHS if m != "may"), key=len, reverse=True)) + r"|may)"
+# "May" is a month when written as one, or after "in"/"since"/"during" or before a year; a
+# lower-case "may" elsewhere is the verb ("up to 12 may lose power").
+_MAY = r"(?-i:May)|(?<=in )may|(?<=since )may|(?<=during )may|may(?=\s+(?:19|20)\d\d\b)"
+MONTH = r"(?:" + "|".join(sorted((m for m in MONTHS if m != "may"), key=len, reverse=True)) + rf"|{_MAY})"
+# The longest rolling window read ("the past 99999999 days" reaches back this far).
+MAX_DAYS = 36500
 DAY_DATE = (
     rf"(?:{MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}\s+{MONTH}\.?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
@@ -27,7 +32,7 @@ _MONTH_DAY = rf"(?:{MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}\s+{MONTH})"
 YEAR = r"(?:19|20)\d{2}"
 _WEEKDAYS = {d.lower(): i for i, d in enumerate(calendar.day_name)}
 
-# How far a soft window reaches before (and, for a past period, after) its literal days.
+# How far a soft window reaches before and after its literal days.
 SLACK_DAYS = {"day": 1, "week": 3, "month": 3, "year": 7, "weekday": 1}
 
 _RELATIVE = re.compile(
@@ -84,7 +89,7 @@ def relative(question: str, ref: date) -> Found | None:
     raw = m.group("n").lower()
     n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
     unit = {"d": "day", "w": "week", "m": "month"}[m.group("n_unit")[0].lower()]
-    days = {"day": 1, "week": 7, "month": 30}[unit] * n
+    days = min({"day": 1, "week": 7, "month": 30}[unit] * max(n, 1), MAX_DAYS)
     return Found((ref - timedelta(days=days - 1), ref), m, SLACK_DAYS[unit])
 
 
@@ -138,7 +143,10 @@ def absolute(question: str, ref: date) -> Found | None:
     m = _ABSOLUTE.search(question)
     if m is None:
         return None
-    first, last = span(m.group("value"), ref)
+    try:
+        first, last = span(m.group("value"), ref)
+    except ValueError:
+        return None  # "on February 30, 2024": no such day, no window
     word = m.group("word").lower()
     if word in ("since", "after"):
         return Found((first if word == "since" else last + timedelta(days=1), None), m)
@@ -155,11 +163,20 @@ def bound(question: str, ref: date) -> Found | None:
         return None
     value = m.group("value")
     if re.fullmatch(DAY_DATE, value, re.I):
-        return Found((None, span(value, ref)[1]), m)
+        try:
+            return Found((None, span(value, ref)[1]), m)
+        except ValueError:
+            return None
     from dateutil import parser
 
-    day = parser.parse(value, default=datetime(ref.year, 1, 1)).date()
-    return Found((None, day if day <= ref else day.replace(year=day.year - 1)), m)
+    for year in range(ref.year, ref.year - 8, -1):  # the last such day: 29 February too
+        try:
+            day = parser.parse(value, default=datetime(year, 1, 1)).date()
+        except ValueError:
+            continue
+        if day <= ref:
+            return Found((None, day), m)
+    return None  # "by February 30": no such day
 
 
 def span(value: str, ref: date) -> tuple[date, date]:

@@ -115,6 +115,8 @@ _NOT_NAMES = frozenset(_FRAMING.split())
 
 def fold(text: str) -> str:
     """Without accents: "Gospić" and "Gospic" are one name."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

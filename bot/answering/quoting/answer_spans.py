@@ -113,18 +113,16 @@ def _names(text: str, want: Wanted, context: str) -> list[Span]:
 def _named(text: str, start: int, end: int, context: str) -> Span | None:
     """The capitalised run at text[start:end], without a leading word that only opens
     the sentence ("The", "In", "Though") and calendar words at either end."""
-    names = text[start:end].split()
-    while names and (_opening(names[0]) or is_calendar(names[0])):
-        start = text.index(names[0], start) + len(names[0])
-        names = names[1:]
-    while names and is_calendar(names[-1]):
-        names = names[:-1]
-    if not names or not any(w[:1].isalpha() for w in names):
+    words = [(start + w.start(), start + w.end()) for w in re.finditer(r"\S+", text[start:end])]
+    while words and (_opening(text[slice(*words[0])]) or is_calendar(text[slice(*words[0])])):
+        words = words[1:]
+    while words and is_calendar(text[slice(*words[-1])]):
+        words = words[:-1]
+    if not words or not any(text[a : a + 1].isalpha() for a, _ in words):
         return None
-    start = text.index(names[0], start)
-    end = text.index(names[-1], start) + len(names[-1])
+    start, end = words[0][0], words[-1][1]
     name = text[start:end].rstrip(".")
-    if opens_sentence(text, start) and len(names) == 1 and not _looks_named(name, context):
+    if opens_sentence(text, start) and len(words) == 1 and not _looks_named(name, context):
         return None  # "Dangerous flooding ...": a capital that only opens the sentence
     return Span(start, start + len(name), name, 1)
 

@@ -75,6 +75,7 @@ class Checks:
     asking: list[Anchor]
     scene: list[Anchor]
     seen: dict[str, str]  # article id -> its retrieved passages and title
+    _seen_words: dict[str, ContextWords] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, question: str, ranked: Sequence[Candidate]) -> Checks:
@@ -95,9 +96,18 @@ class Checks:
     def missing(self, candidate: Candidate, around: tuple[Sentence | None, Sentence | None]) -> list[Anchor]:
         context = context_text(candidate.passage, candidate.text, around)
         missing = unmet(self.asking, context, candidate.text)
-        seen = self.seen.get(candidate.passage.article.id, context)
-        scene = unmet(self.scene, seen, seen)
+        if not self.scene:
+            return missing
+        scene = [a for a in self.scene if not met(a, self._words_seen(candidate.passage.article.id, context))]
         return missing + (scene if len(scene) == len(self.scene) else [])
+
+    def _words_seen(self, article_id: str, context: str) -> ContextWords:
+        """The words retrieved of an article, read once per question."""
+        if article_id not in self.seen:
+            return ContextWords.of(context, context)
+        if article_id not in self._seen_words:
+            self._seen_words[article_id] = ContextWords.of(self.seen[article_id], self.seen[article_id])
+        return self._seen_words[article_id]
 
 
 def judge(

@@ -77,6 +77,7 @@ class Admin(commands.Cog):
             report = await self.bot.ingests.run(
                 self.bot.intake.ingest_upload, file.filename, data, str(interaction.guild_id)
             )
+        self.bot.metrics.ingested_counts({s: report.count(s) for s in ("added", "updated", "failed")})
         await interaction.followup.send(report_text(report), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="articles", description="The most recent articles I can answer from here.")

@@ -203,11 +203,19 @@ class Ask(commands.Cog):
             history = await self._history_from(thread, message) if ours else []
         # remembered before answering: a follow-up sent while this one is answered reads it
         self._remember_turn(thread.id, history, question)
+        story = await self._story_of(thread) if ours else []
         async with thread.typing():
-            answer = await self.bot.answer(question, thread.guild.id, history)
+            answer = await self.bot.answer(question, thread.guild.id, history, prefer=story)
         reply = self._reply(answer)
         sent = await thread.send(**reply) if ours else await message.reply(**reply)
         await self._remember(sent, thread.guild.id, answer)
+
+    async def _story_of(self, thread: discord.Thread) -> list[str]:
+        """A story's thread (started from the newsroom's post): the story's articles, which
+        its follow-ups are answered from first, whatever the rolling history keeps."""
+        if thread.parent_id is None:
+            return []
+        return await asyncio.to_thread(self.bot.newsroom.outbox.story_articles, thread.parent_id, thread.id)
 
     def _remember_turn(self, thread_id: int, history: list[str], question: str) -> None:
         """Keep a thread's last questions, for a bounded number of recently used threads."""

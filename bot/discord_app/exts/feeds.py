@@ -2,10 +2,11 @@
 
 A server's feeds are its own (scope = the server's id): their articles answer there only,
 and they are fetched from public addresses only. The poll loop hands due feeds to the
-ingest worker pool once a minute; a poll never raises (failures are recorded and backed
-off), and a full ingest queue just skips a tick. A feed added with a channel posts its new
-stories there (the newsroom, issue #22: planned in the poll round, sent by the newsroom
-cog, woken after each round).
+ingest worker pool once a tick (a minute, or a third of POLLER_LEASE_S), in the one
+process of the fleet that holds the poller lease (FeedPoller's seat); a poll never raises
+(failures are recorded and backed off), and a full ingest queue just skips a tick. A feed
+added with a channel posts its new stories there (the newsroom, issue #22: planned in the
+poll round, sent by the newsroom cog, woken after each round).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from ingest.feeds.registry import (
 )
 
 log = logging.getLogger(__name__)
-POLL_TICK_S = 60.0
+POLL_TICK_S = 60.0  # changed to Settings.poll_tick_s when the cog is made
 
 
 def _when(moment: datetime | None) -> str:
@@ -88,6 +89,8 @@ class Feeds(commands.Cog):
     def __init__(self, bot: NewsBot, poller: FeedPoller) -> None:
         self.bot = bot
         self.poller = poller
+        # a third of the poller lease: a dead poller's lease is taken over within a tick
+        self.poll_loop.change_interval(seconds=bot.settings.poll_tick_s)
 
     async def cog_unload(self) -> None:
         self.poll_loop.cancel()
@@ -105,6 +108,7 @@ class Feeds(commands.Cog):
         """One tick: the due feeds, polled in the ingest pool; never raises."""
         try:
             results = await self.bot.ingests.run(self.poller.poll_due)
+            self.bot.metrics.poll_round(results, self.poller.leading)
             self.bot.newsroom_planned()
             return results
         except BusyError:

@@ -42,7 +42,7 @@ class News(commands.Cog):
         async with self.bot.in_flight.track(on_drop=dropped):
             await interaction.response.defer(thinking=True)
             filters = Filters.for_guild(interaction.guild_id)
-            answer = await self.bot.answers.run(self.bot.engine.latest_news, topic or "", days, filters)
+            answer = await self.bot.timed("news", self.bot.engine.latest_news, topic or "", days, filters)
             if answer.refused:
                 text = clip(safe(refusal_text(answer)), 2000)  # as /ask says it
                 await interaction.followup.send(content=text, allowed_mentions=NO_MENTIONS)

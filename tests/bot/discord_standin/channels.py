@@ -100,8 +100,7 @@ class ChannelRoutes:
             if key in body:
                 message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
         message["edited_timestamp"] = message["timestamp"]
-        if self.standin.gateway.connected:
-            await self.standin.gateway.dispatch("MESSAGE_UPDATE", message)
+        await self.standin.gateway.offer("MESSAGE_UPDATE", message)
         return json_response(message)
 
     async def _create_dm(self, request: web.Request) -> web.Response:
@@ -146,8 +145,7 @@ class ChannelRoutes:
         self.standin.state.guilds[parent.guild_id or 0].channels[thread.id] = thread
         self.standin.state.channels[thread.id] = thread
         data = thread.json()
-        if self.standin.gateway.connected:
-            await self.standin.gateway.dispatch("THREAD_CREATE", data | {"newly_created": True})
+        await self.standin.gateway.offer("THREAD_CREATE", data | {"newly_created": True})
         return json_response(data, status=201)
 
     async def _typing(self, request: web.Request) -> web.Response:

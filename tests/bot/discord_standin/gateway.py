@@ -2,6 +2,13 @@
 ACKs, RESUME (replaying what was missed) and INVALID_SESSION, and dispatches (events are
 numbered and kept, so that a resumed session gets the ones sent while it was away).
 
+Shards as Discord has them: IDENTIFY carries `shard: [id, count]` (absent: [0, 1]); a count
+other than the stand-in's (`GET /gateway/bot` tells it) is closed with 4011 (sharding
+required) or 4010 (invalid shard); each shard is a session of its own, whose READY and
+GUILD_CREATEs name only its guilds, and every event of a guild goes to the session of the
+guild's shard, `(guild_id >> 22) % count`; events without a guild (direct messages) go to
+shard 0.
+
 Payloads are compressed as the client asks in its URL: `compress=zlib-stream` (one zlib
 stream per connection, each message ending in a Z_SYNC_FLUSH) or `compress=zstd-stream`
 (one zstd frame per connection, each message a flushed block) — discord.py 2.7 asks for
@@ -28,7 +35,19 @@ log = logging.getLogger(__name__)
 
 DISPATCH, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 0, 1, 2, 6, 7, 9, 10, 11
 AUTHENTICATION_FAILED = 4004
+INVALID_SHARD, SHARDING_REQUIRED = 4010, 4011
 DISALLOWED_INTENTS = 4014
+
+
+def shard_of(guild_id: int | None, count: int) -> int:
+    """The shard that receives a guild's events, as Discord computes it (DMs: shard 0)."""
+    return 0 if guild_id is None else (guild_id >> 22) % count
+
+
+def guild_of(event: str, data: dict[str, Any]) -> int | None:
+    """The guild an event belongs to, if any."""
+    raw = data.get("id") if event.startswith("GUILD_") and "guild_id" not in data else data.get("guild_id")
+    return int(raw) if raw is not None else None
 
 
 class _Encoder:
@@ -64,6 +83,7 @@ class _Connection:
 @dataclass
 class Session:
     id: str
+    shard: int = 0
     seq: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)  # every dispatch, numbered
     connection: _Connection | None = None
@@ -91,16 +111,33 @@ class Gateway:
         resume_url: Callable[[], str],
         allowed_intents: Callable[[], int],
         heartbeat_ms: int = 41_250,
+        shard_count: Callable[[], int] = lambda: 1,
     ) -> None:
         self._token, self._ready, self._guilds = token, ready, guilds
         self._resume_url, self._allowed_intents = resume_url, allowed_intents
         self.heartbeat_ms = heartbeat_ms
-        self.session: Session | None = None
+        self.shard_count = shard_count
+        self.sessions: dict[int, Session] = {}  # by shard
         self.log = GatewayLog()
 
     @property
+    def session(self) -> Session | None:
+        """Shard 0's session (the only one of an unsharded bot)."""
+        return self.sessions.get(0)
+
+    @session.setter
+    def session(self, session: Session | None) -> None:
+        if session is None:
+            self.sessions.pop(0, None)
+        else:
+            self.sessions[session.shard] = session
+
+    @property
     def connected(self) -> bool:
-        return self.session is not None and self.session.connection is not None
+        return any(s.connection is not None for s in self.sessions.values())
+
+    def connected_shards(self) -> set[int]:
+        return {n for n, s in self.sessions.items() if s.connection is not None}
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
@@ -118,8 +155,9 @@ class Gateway:
                 await self._on_op(conn, payload)
         finally:
             self.log.close_codes.append(ws.close_code)
-            if self.session is not None and self.session.connection is conn:
-                self.session.connection = None
+            for session in self.sessions.values():
+                if session.connection is conn:
+                    session.connection = None
         return ws
 
     async def _on_op(self, conn: _Connection, payload: dict[str, Any]) -> None:
@@ -139,15 +177,26 @@ class Gateway:
         if intents & limits.MESSAGE_CONTENT_INTENT and not self._allowed_intents() & limits.MESSAGE_CONTENT_INTENT:
             await conn.ws.close(code=DISALLOWED_INTENTS, message=b"Disallowed intent(s).")
             return
-        self.session = Session(id=uuid.uuid4().hex)
-        self.session.connection = conn
-        await self.dispatch("READY", self._ready(self.session.id) | {"resume_gateway_url": self._resume_url()})
+        shard, count = data.get("shard") or [0, 1]
+        if count != self.shard_count():
+            await conn.ws.close(code=SHARDING_REQUIRED, message=b"Sharding required.")
+            return
+        if not 0 <= shard < count:
+            await conn.ws.close(code=INVALID_SHARD, message=b"Invalid shard.")
+            return
+        session = self.sessions[shard] = Session(id=uuid.uuid4().hex, shard=shard)
+        session.connection = conn
+        ready = self._ready(session.id)
+        ready["guilds"] = [g for g in ready["guilds"] if shard_of(int(g["id"]), count) == shard]
+        ready |= {"resume_gateway_url": self._resume_url(), "shard": [shard, count]}
+        await self._send_to(session, "READY", ready)
         for guild in self._guilds():
-            await self.dispatch("GUILD_CREATE", guild)
+            if shard_of(int(guild["id"]), count) == shard:
+                await self._send_to(session, "GUILD_CREATE", guild)
 
     async def _resume(self, conn: _Connection, data: dict[str, Any]) -> None:
-        session = self.session
-        if session is None or data.get("session_id") != session.id or data.get("token") != self._token():
+        session = next((s for s in self.sessions.values() if s.id == data.get("session_id")), None)
+        if session is None or data.get("token") != self._token():
             await conn.send({"op": INVALID_SESSION, "d": False, "s": None, "t": None})
             return
         session.connection = conn
@@ -155,13 +204,27 @@ class Gateway:
         for event in session.events:
             if event["s"] > seq:
                 await conn.send(event)
-        await self.dispatch("RESUMED", {})
+        await self._send_to(session, "RESUMED", {})
+
+    def session_for(self, event: str, data: dict[str, Any]) -> Session | None:
+        """The session of the shard that receives this event."""
+        return self.sessions.get(shard_of(guild_of(event, data), self.shard_count()))
+
+    async def offer(self, event: str, data: dict[str, Any]) -> None:
+        """Dispatch an event if its shard's session is connected (Discord sends a bot's own
+        messages back to it; with no session there is nobody to tell)."""
+        session = self.session_for(event, data)
+        if session is not None and session.connection is not None:
+            await self._send_to(session, event, data)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send an event to the session (kept for a RESUME if it is not connected now)."""
-        session = self.session
+        """Send an event to its shard's session (kept for a RESUME if it is not connected now)."""
+        session = self.session_for(event, data)
         if session is None:
-            raise RuntimeError("no gateway session: the bot has not identified")
+            raise RuntimeError(f"no gateway session for the shard of this {event}: the bot has not identified")
+        await self._send_to(session, event, data)
+
+    async def _send_to(self, session: Session, event: str, data: dict[str, Any]) -> None:
         session.seq += 1
         payload = {"op": DISPATCH, "t": event, "s": session.seq, "d": data}
         session.events.append(payload)
@@ -186,5 +249,6 @@ class Gateway:
             self.session = None
 
     async def shutdown(self) -> None:
-        if self.session is not None and self.session.connection is not None:
-            await self.session.connection.ws.close(code=1001, message=b"going away")
+        for session in list(self.sessions.values()):
+            if session.connection is not None:
+                await session.connection.ws.close(code=1001, message=b"going away")

@@ -19,7 +19,7 @@ from aiohttp import BodyPartReader, web
 
 from tests.bot.discord_standin import limits
 from tests.bot.discord_standin.channels import ChannelRoutes
-from tests.bot.discord_standin.gateway import Gateway
+from tests.bot.discord_standin.gateway import Gateway, shard_of
 from tests.bot.discord_standin.interactions import InteractionRoutes
 from tests.bot.discord_standin.limits import ApiError
 from tests.bot.discord_standin.pacing import ChannelRate, Holds, RateLimitedError
@@ -70,6 +70,7 @@ class StandInState:
     attachments: dict[str, bytes] = field(default_factory=dict)
     commands: dict[int | None, list[dict[str, Any]]] = field(default_factory=dict)  # None: global
     closed_dms: set[int] = field(default_factory=set)  # members who accept no direct message
+    shard_count: int = 1  # what GET /gateway/bot recommends, and what IDENTIFY must carry
 
 
 class DiscordStandIn:
@@ -85,6 +86,7 @@ class DiscordStandIn:
             token=lambda: self.state.token, ready=self._ready, guilds=self._guild_payloads,
             resume_url=lambda: self.gateway_url, heartbeat_ms=heartbeat_ms,
             allowed_intents=lambda: limits.MESSAGE_CONTENT_INTENT if self.state.message_content_intent else 0,
+            shard_count=lambda: self.state.shard_count,
         )
         self.channels = ChannelRoutes(self)
         self.interactions = InteractionRoutes(self, interaction_deadline_s)
@@ -214,9 +216,14 @@ class DiscordStandIn:
 
     # -- the world, for tests -------------------------------------------------------------
 
-    def add_guild(self, name: str = "newsroom", *, permissions: int = limits.README_INVITE) -> Guild:
+    def add_guild(self, name: str = "newsroom", *, permissions: int = limits.README_INVITE,
+                  shard: int | None = None) -> Guild:
+        """A server the bot is in; `shard`: one whose events go to that shard."""
         owner = User(snowflake(), f"{name}-owner")
-        guild = Guild(snowflake(), name, owner, bot_permissions=permissions)
+        guild_id = snowflake()
+        while shard is not None and shard_of(guild_id, self.state.shard_count) != shard:
+            guild_id = snowflake()
+        guild = Guild(guild_id, name, owner, bot_permissions=permissions)
         self.state.guilds[guild.id] = guild
         self.add_channel(guild, "general", GUILD_TEXT)
         self.add_channel(guild, "questions", GUILD_FORUM)
@@ -303,7 +310,7 @@ class DiscordStandIn:
 
     async def _gateway_bot(self, request: web.Request) -> web.Response:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        return json_response({"url": self.gateway_url, "shards": self.state.shard_count, "session_start_limit": limit})
 
     async def _me(self, request: web.Request) -> web.Response:
         return json_response(self.state.bot.json() | {"verified": True, "mfa_enabled": False, "flags": 0})
@@ -340,6 +347,6 @@ class DiscordStandIn:
     async def post_message(self, channel: Channel, message: dict[str, Any]) -> dict[str, Any]:
         """Store a message the bot sent and dispatch it back, as Discord does."""
         channel.messages[int(message["id"])] = message
-        if self.gateway.connected and not message["flags"] & limits.EPHEMERAL:
-            await self.gateway.dispatch("MESSAGE_CREATE", message)
+        if not message["flags"] & limits.EPHEMERAL:
+            await self.gateway.offer("MESSAGE_CREATE", message)
         return message

@@ -2,7 +2,8 @@
 the CLI with --channel, the real bot polling them and posting through the Discord
 stand-in: one post per story, "also reported by" edits, updates in the story's thread,
 channel filters, a followed topic's direct message only on a real match, follow-ups in a
-story's thread, flood control, a 429 waited out, a 403 backed off."""
+story's thread (answered from the story at the fourth question too), flood control, a
+429 waited out, a 403 backed off."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tests.bot.discord_standin import DiscordStandIn
 from tests.bot.discord_standin.world import GUILD_TEXT, Channel, Guild, User, snowflake
 from tests.bot.e2e.conftest import start_bot
 from tests.bot.e2e.helpers import ANSWER_S, answered, bot_reply, text_of
-from tests.bot.newsroom_fixtures import Feeds, by_key, load
+from tests.bot.newsroom.fixtures import Feeds, by_key, load
 from tests.helpers import serving
 from vectorstore.embedding import Embedder
 
@@ -155,4 +156,11 @@ async def test_three_feeds_one_post_per_story_copies_updates_filters_and_a_follo
     await discord.say(thread, member, "how many people have died?", mention_bot=False)
     reply = await bot_reply(discord, thread, 3)
     assert "71" in text_of(reply)
+    # ... at any point of the conversation: asked fourth, once the headline has left the
+    # questions a follow-up is read with, and right after a question on another story
+    for n, other in enumerate(("who won the Portmere marathon?", "how many died in Rivermouth?"), start=4):
+        await discord.say(thread, member, other, mention_bot=False)
+        await bot_reply(discord, thread, n)
+    await discord.say(thread, member, "how many people have died?", mention_bot=False)
+    assert "71" in text_of(await bot_reply(discord, thread, 6))
     assert not [c for c in discord.requests if c.route == "create_message" and c.status >= 400]

@@ -20,7 +20,7 @@ from tests.bot.discord_standin import DiscordStandIn, limits
 from tests.bot.discord_standin.world import GUILD_TEXT, Channel, Guild
 from tests.bot.e2e.conftest import start_bot
 from tests.bot.e2e.test_newsroom import DELIVERY_S, command, follow_feed, poll, posts, titles
-from tests.bot.newsroom_fixtures import Feeds, load
+from tests.bot.newsroom.fixtures import Feeds, load
 from tests.helpers import serving
 from vectorstore.embedding import Embedder
 

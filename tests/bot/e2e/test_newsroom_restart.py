@@ -18,7 +18,7 @@ from tests.bot.discord_standin import DiscordStandIn
 from tests.bot.discord_standin.world import GUILD_TEXT, Guild
 from tests.bot.e2e.conftest import START_S, BotProcess, process_env
 from tests.bot.e2e.test_newsroom import follow_feed, posts, titles
-from tests.bot.newsroom_fixtures import Feeds, load
+from tests.bot.newsroom.fixtures import Feeds, load
 from tests.helpers import serving
 
 pytestmark = pytest.mark.slow

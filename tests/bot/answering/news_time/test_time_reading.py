@@ -201,3 +201,27 @@ def test_latest_prefers_the_newest_sentence_that_answers_about_as_well() -> None
     assert prefer_newest(weak, 0.36) == weak, (
         "below the evidence bar nothing is preferred (and nothing fails)"
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "asked", "since", "until"),
+    [
+        # 29 February: the last one up to the day asked
+        ("How many had died by February 29?", date(2024, 2, 10), None, "2020-02-29"),
+        ("How many had died by February 29?", date(2025, 3, 1), None, "2024-02-29"),
+        # days that do not exist name no window (and do not fail the question)
+        ("How many had died by February 30?", date(2025, 3, 1), None, None),
+        ("What happened on February 30, 2024?", date(2025, 3, 1), None, None),
+        ("news on 2024-13-45", date(2025, 3, 1), None, None),
+        # a rolling window as long as anyone may write stays a window
+        ("What happened in the past 99999999 days?", date(2026, 3, 20), "1926-04-15", "2026-03-20"),
+        ("What happened in the past 0 days?", date(2026, 3, 20), "2026-03-20", "2026-03-20"),
+        # "may" the verb is not May the month; the month still is
+        ("Forecasters warn up to 12 may lose power. Which state?", date(2026, 3, 9), None, None),
+        ("What happened in may?", date(2026, 6, 9), "2026-05-01", "2026-05-31"),
+        ("How many had died by 12 May?", date(2026, 6, 9), None, "2026-05-12"),
+    ],
+)
+def test_odd_dates_never_fail_a_question(question: str, asked: date, since: str | None, until: str | None) -> None:
+    frame = read_time(question, asked)
+    assert (frame.since, frame.until) == (since, until)

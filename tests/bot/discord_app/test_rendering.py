@@ -74,3 +74,26 @@ def test_the_words_that_answer_are_bold_and_nothing_else_changes_meaning() -> No
     assert shown.startswith("The **\\*Glass Harbor\\*** show") and "@\u200beveryone" in shown
     assert bold_mark("short", (3, 99)) == "short", "a mark outside the text is ignored"
     assert bold_mark("plain", None) == "plain"
+
+
+def test_a_listed_storys_title_is_shortened_never_its_link() -> None:
+    from bot.discord_app.newsroom_render import ITEM_LINE_CHARS, list_message
+    from bot.newsroom import Body, Card
+
+    url = (
+        "https://www.coastal-times.example/world/europe/2026/03/07/valdoria-floods-death-toll-rises-rescuers-"
+        "search-missing-northern-provinces-dam-breach-and-more-words-in-the-slug?utm_source=rss&utm_medium=feed"
+    )
+    title = (
+        "Valdoria floods: death toll rises to 58 as rescuers search for missing in the northern provinces"
+        " after [dam] breach, officials say"
+    )
+    long = Card(article_id="x", title=title, url=url, source="Coastal Times", date="2026-03-07")
+    short = Card(article_id="y", title="Bridge opens", url="https://h.example/b", source="Herald", date="2026-03-06")
+    message = list_message(Body(heading="…and 2 more stories", items=[long, short], marker=url))
+    assert message.embed is not None and message.embed.description is not None
+    first, second = message.embed.description.split("\n")
+    assert f"(<{url}>) — Coastal Times, 7 Mar 2026" in first  # the link whole: the sender finds it by it
+    assert first.startswith("1. [Valdoria floods: death toll") and "…" in first
+    assert len(first) <= ITEM_LINE_CHARS
+    assert second == "2. [Bridge opens](<https://h.example/b>) — Herald, 6 Mar 2026"

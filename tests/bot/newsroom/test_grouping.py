@@ -10,7 +10,7 @@ import pytest
 
 from bot.newsroom.changes import changed, figures_of
 from bot.newsroom.events import names_of, opening_of
-from tests.bot.newsroom_fixtures import by_key, grouping, load, pairwise
+from tests.bot.newsroom.fixtures import by_key, grouping, load, pairwise
 from vectorstore.embedding import Embedder
 
 

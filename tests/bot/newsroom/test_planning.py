@@ -19,7 +19,7 @@ from bot.cli import app as cli
 from bot.newsroom import Digest, Follow, Newsroom, Route
 from bot.settings import Settings
 from ingest.feeds import Subscription
-from tests.bot.newsroom_fixtures import Report, by_key, load
+from tests.bot.newsroom.fixtures import Report, by_key, load
 from vectorstore.embedding import Embedder
 from vectorstore.retrieval import Filters
 
@@ -172,3 +172,47 @@ def test_newsdesk_stories_lists_each_event_with_its_reports_in_order(
     assert set(floods[0]) == {"id", "url", "source", "date", "title", "role"}
     since = json.loads(CliRunner().invoke(cli, ["stories", "--json", "--since", "2026-03-07"]).output)
     assert [s["title"] for s in since] == [R["arven-floods@Coastal Times"].title]
+
+
+def test_a_followed_topic_fires_for_an_undated_article_and_in_a_busy_store(
+    app: App, newsroom: Newsroom, tmp_path: Path
+) -> None:
+    """Matched among the round's own articles: an entry without a date still fires, and
+    forty older articles on the topic do not push the round's new one out."""
+    busy = [
+        {"id": f"https://archive.example/keltia-{n}", "title": f"Keltia earthquake: aftershock report {n}",
+         "text": f"Keltia earthquake aftershock {n} shook western Keltia. The Keltia earthquake agency logged"
+                 f" {n} tremors as the earthquake zone in Keltia stayed on alert.",
+         "url": f"https://archive.example/keltia-{n}", "date": f"2026-03-{6 + n % 3:02d}", "source": "Archive"}
+        for n in range(40)
+    ]
+    old = tmp_path / "busy.jsonl"
+    old.write_text("".join(json.dumps(b) + "\n" for b in busy))
+    assert app.ingest([str(old)]).ok  # stored earlier, not by this poll: no arrivals
+    newsroom.config.follow(Follow(0, "42", 7, "Valdoria floods"), limit=5, now=NOW)
+    newsroom.config.follow(Follow(0, "42", 8, "Keltia earthquake"), limit=5, now=NOW)
+    undated = R["arven-floods@Coastal Times"]
+    fields = ("id", "title", "text", "url", "source")
+    entry = tmp_path / "undated.jsonl"
+    entry.write_text(json.dumps({f: getattr(undated, f) for f in fields} | {"date": None}) + "\n")
+    assert app.ingest([str(entry)]).ok
+    newsroom.polled(Subscription(FEED, "global", 60, NOW), [undated.id])
+    newsroom.round_done()
+    arrive(app, tmp_path, [R["keltia-quake@Northern Wire"]], "quake")
+    dms = [(d["target"], d["body"]["card"]["title"]) for d in outbox(newsroom) if d["kind"] == "dm"]
+    assert dms == [(7, undated.title), (8, R["keltia-quake@Northern Wire"].title)]
+
+
+def test_a_storys_follow_up_is_answered_from_its_articles_first(app: App, tmp_path: Path) -> None:
+    """A story's thread hands the engine the story's articles (`prefer`) apart from the
+    rolling history (the fourth question: the headline has left the window, the history
+    is on another story): answered from them when they answer, else from the store."""
+    floods = [R["arven-floods@Coastal Times"], R["flood-toll-58@Valdoria Herald"], R["waters-recede@Coastal Times"]]
+    rivermouth = R["rivermouth-floods@Harbour Gazette"]
+    assert app.ingest([str(_jsonl(tmp_path / "f.jsonl", [*floods, rivermouth]))]).ok
+    history = ["who won the Portmere marathon?", "what happened in Rivermouth?", "who is the mayor of Rivermouth?"]
+    story = [f.id for f in floods]
+    answer = app.engine.answer("how many people were killed?", history, prefer=story)
+    assert not answer.refused and {c.article_id for c in answer.citations} <= set(story)
+    other = app.engine.answer("who declared an emergency?", history, prefer=story)
+    assert {c.article_id for c in other.citations} == {rivermouth.id}  # not in the story: read elsewhere

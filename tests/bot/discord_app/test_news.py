@@ -17,7 +17,7 @@ from bot.settings import Settings
 from tests.bot.discord_fakes import invoke, make_interaction, make_member, make_news_bot
 from vectorstore.embedding import Embedder
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "news_time" / "articles.jsonl"
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "news_time" / "articles.jsonl"
 GUILD = 4343
 
 

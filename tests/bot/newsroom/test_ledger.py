@@ -102,3 +102,28 @@ def test_a_sent_post_is_remembered_for_its_edits_and_thread(tmp_path: Path) -> N
     posted = outbox.posted(1, "e")
     assert posted is not None and posted.message_id == 1234 and posted.state.thread
     assert outbox.open_count() == 0
+
+
+def test_a_target_that_stays_gone_is_forgotten(tmp_path: Path) -> None:
+    from bot.newsroom import Config, Digest, Follow, Route
+    from bot.newsroom.cleanup import GONE_AFTER
+
+    db = NewsroomDB(newsroom_path(tmp_path))
+    config = Config(db)
+    config.route(Route("https://a.example/rss", "global", 1), NOW)
+    config.route(Route("https://a.example/rss", "global", 2), NOW)
+    config.set_digest(Digest(1, "42", datetime(2026, 1, 1, 8).time(), "UTC"), 1)
+    config.follow(Follow(0, "42", 7, "Valdoria floods", channel_id=1), limit=5, now=NOW)
+    config.follow(Follow(0, "42", 9, "Keltia"), limit=5, now=NOW)  # a direct message to member 9
+    _plan(db, [("a1", 1), ("b1", 2)])
+    outbox = Outbox(db)
+    moment = NOW
+    for _ in range(GONE_AFTER - 1):  # gone for a while: kept, backed off
+        moment = outbox.block(1, "the channel is gone", moment, gone=True)
+    outbox.block(9, "the channel is gone", NOW, gone=True)
+    outbox.block(2, "403 Missing Permissions", NOW)  # refused, not gone: kept however long
+    assert {r.channel_id for r in config.routes()} == {1, 2} and len(config.follows()) == 2
+    outbox.block(1, "the channel is gone", moment, gone=True)
+    assert [r.channel_id for r in config.routes()] == [2]
+    assert config.digests() == [] and [f.user_id for f in config.follows()] == [9]
+    assert [d.key for d in outbox.claim(moment + timedelta(days=2))] == ["b1"]  # a1 dropped

@@ -21,7 +21,7 @@ from bot.newsroom.events import Report as EventReport
 from tests.helpers import LocalServer, Route
 from vectorstore.embedding import Embedder
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "newsroom"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "newsroom"
 
 
 @dataclass(frozen=True)

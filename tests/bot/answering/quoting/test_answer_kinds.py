@@ -1,0 +1,65 @@
+"""What a question wants and where a sentence says it (issue #23): the word lists of
+wanted.py and the spans of answer_spans.py, question by question, without a model.
+The questions and sentences are the team's own, written in the manner of news quizzes."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.quoting.answer_spans import answer_spans
+from bot.answering.quoting.wanted import Want, wanted
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "head"),
+    [
+        ("Which wildly popular show was recently green lit for a new season?", Want.NAME, "show"),
+        ("How many Meloran reservists could soon be called up?", Want.NUMBER, None),
+        ("Where is the startup opening its first office abroad?", Want.PLACE, None),
+        ("Which European island saw a volcano erupt this week?", Want.PLACE, "island"),
+        ("Which country will host the 2030 games?", Want.PLACE, "country"),
+        ("Who was named the new chief executive of Corvane?", Want.PERSON, None),
+        ("When will the Tessaly bridge reopen?", Want.TIME, None),
+        ("Why did the cities cancel their fireworks?", Want.REASON, None),
+        ("What did the telescope's images show?", Want.OTHER, None),
+        ("What is the name of the new coin?", Want.NAME, None),
+        # a quiz's scene first, its asking sentence last: the last one decides
+        ("The storm reached the coast on Monday. Which city was hit hardest?", Want.PLACE, "city"),
+    ],
+)
+def test_the_kind_of_answer_a_question_wants(question: str, kind: Want, head: str | None) -> None:
+    want = wanted(question)
+    assert (want.kind, want.head) == (kind, head)
+
+
+def test_how_many_knows_what_is_counted() -> None:
+    assert wanted("Approximately how many baby swings were recalled?").counted == {"babi", "swing"}
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "strongest"),
+    [
+        # a name of several words, one of them repeated, is marked whole
+        ("Which company recalled its vaccine?", "Regulators said Johnson & Johnson recalled the shots.", "Johnson & Johnson"),
+        ("Which island was hit by the cyclone?", "The cyclone struck Bora Bora overnight, officials said.", "Bora Bora"),
+        # a country for "which country?", not the town where it was said
+        ("Which country will host the summit?", "Officials in Lyon said France will host the summit.", "France"),
+        # the number of the things counted, not another number
+        ("How many baby swings were recalled?", "About 300 stores sold 2 million baby swings that were recalled.", "2 million"),
+        ("Who was named the new chief executive?", "Corvane named Linda Ostrova as its new chief executive.", "Linda Ostrova"),
+        ("When will the bridge reopen?", "The bridge will reopen on March 14, officials said.", "March 14"),
+        # a quoted title answers "which show?"
+        ("Which show was green lit?", "“Tidewater” is officially coming back.", "Tidewater"),
+    ],
+)
+def test_the_strongest_span_is_the_answer(question: str, sentence: str, strongest: str) -> None:
+    spans = answer_spans(sentence, wanted(question))
+    best = max(spans, key=lambda s: (s.strength, -s.start))
+    assert best.text == strongest
+    assert sentence[best.start : best.end] == strongest  # offsets point at the words
+
+
+def test_a_sentence_that_only_restates_the_question_has_no_span() -> None:
+    question = "Which wildly popular show was recently green lit for a new season?"
+    sentence = "Netflix said the wildly popular South Korean show is green lit for a second season."
+    assert [s.text for s in answer_spans(sentence, wanted(question)) if s.strength >= 2] == []

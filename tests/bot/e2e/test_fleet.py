@@ -1,0 +1,173 @@
+"""A fleet (issue #21), with real processes: a real `chroma run` on 127.0.0.1, two `python
+-m bot` processes holding shard 0 and shard 1 of 2, and one `newsdesk watch`, over the
+Discord stand-in (which sends each server's events to its shard). Questions in servers of
+both shards are answered; an article the watcher ingests from a feed is answered in both
+within 2 s of being stored; the watcher (the feed poller) is killed with -9 and a bot takes
+its lease over; in every period each feed is polled exactly once, by one process."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.settings import Settings
+from ingest.feeds import feeds_path
+from tests.bot.discord_standin import DiscordStandIn
+from tests.bot.discord_standin.world import Guild, User
+from tests.bot.e2e.conftest import SAMPLES, START_S
+from tests.bot.e2e.fleet import Fleet, Member
+from tests.bot.e2e.helpers import OPENAI, ask, text_of
+from tests.ingest.test_feeds_poll import FeedServer, feed_server, page, rss
+from tests.vectorstore.conftest import chroma_server  # noqa: F401  (a fixture)
+from vectorstore import GLOBAL_SCOPE, ChromaStore, canonical_model_name
+from vectorstore.embedding import Embedder
+
+pytestmark = pytest.mark.slow
+VISIBLE_S = 2.0  # from an article stored to its answer in every shard
+TAKEOVER_S = 3 * 5 / 3 + 1 + 3  # POLLER_LEASE_S x 5/3, a tick, and slack for a loaded machine
+
+TRAM = ("Quayside trams", ["The Quayside tram line to Norbury opens on 14 May, the transit authority said.",
+                           "Twelve trams will run every six minutes from the harbour to the hospital."])
+LIBRARY = ("Harrowgate library", ["The Harrowgate library will add 3,400 books in a new east wing.",
+                                  "The wing, paid for by a local bequest, opens to readers in the autumn."])
+FERRY = ("Island ferry", ["The island ferry will run twice a day from June, the harbour board said."])
+
+
+@pytest.fixture
+def served() -> Iterator[FeedServer]:
+    with feed_server() as server:
+        server.resources["/city.xml"] = rss(server, [], etag='"empty"')
+        server.resources["/county.xml"] = rss(server, [], etag='"empty"')
+        yield server
+
+
+def _publish(server: FeedServer, feed: str, entries: list[tuple[str, tuple[str, list[str]]]], etag: str) -> None:
+    for path, (title, sentences) in entries:
+        server.resources[path] = page(title, sentences)
+    server.resources[feed] = rss(server, [(p, t, s[0]) for p, (t, s) in entries], etag=etag)
+
+
+def _due_now(data: Path) -> None:
+    """A new period for every feed, without waiting for it."""
+    with sqlite3.connect(feeds_path(data)) as db:
+        db.execute("UPDATE feeds SET next_due = '2000-01-01T00:00:00+00:00'")
+
+
+async def _polled(server: FeedServer, counts: dict[str, int], within: float = 30) -> None:
+    """Until each feed has been fetched `counts` times in all; then never more."""
+    async def reached() -> bool:
+        return all(server.hits(f) >= n for f, n in counts.items())
+
+    deadline = time.monotonic() + within
+    while not await reached():
+        assert time.monotonic() < deadline, f"feeds fetched {[(f, server.hits(f)) for f in counts]}, not {counts}"
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(2.0)  # two ticks: a second poller would have polled by now
+    assert {f: server.hits(f) for f in counts} == counts, "each feed polled once per period"
+
+
+@pytest.fixture
+async def fleet(tmp_path: Path, chroma_server: int, onnx_dir: Path, discord: DiscordStandIn) -> AsyncIterator[Fleet]:  # noqa: F811
+    fleet = Fleet(tmp_path / "host", chroma_server, onnx_dir, discord, "")
+    yield fleet
+    await fleet.close()
+
+
+async def _visible(store: ChromaStore, title: str, within: float = 60) -> float:
+    """The moment (monotonic) the article titled `title` is in the store's manifest."""
+    deadline = time.monotonic() + within
+    while not any(r.title == title for r in await asyncio.to_thread(lambda: store.records().values())):
+        assert time.monotonic() < deadline, f"{title!r} never stored"
+        await asyncio.sleep(0.05)
+    return time.monotonic()
+
+
+async def _first_answer(discord: DiscordStandIn, guild: Guild, member: User, question: str, expected: str,
+                        stored_at: float, within: float = 15) -> float:
+    """Seconds from `stored_at` to the first answer in the server that holds `expected` (asked
+    again until one does: the store's generation moves just after the manifest shows it)."""
+    while True:
+        interaction = await ask(discord, discord.channel(guild, "general"), member, question)
+        if expected in text_of(interaction.messages[-1]):
+            return float(interaction.answered_at or 0) - stored_at
+        assert time.monotonic() - stored_at < within, text_of(interaction.messages[-1])
+
+
+async def _answered_everywhere(discord: DiscordStandIn, guilds: list[Guild], member: User, question: str,
+                               expected: str, stored_at: float) -> list[float]:
+    """Ask in every server at once; seconds from stored to the first answer holding `expected`."""
+    return list(await asyncio.gather(
+        *(_first_answer(discord, g, member, question, expected, stored_at) for g in guilds)
+    ))
+
+
+async def _poller(members: list[Member]) -> list[str]:
+    return [m.name for m in members if m.process.returncode is None and await m.value("newsdesk_feed_poller") == 1]
+
+
+async def test_two_shard_processes_and_a_watcher_share_one_chroma_server(
+    fleet: Fleet, discord: DiscordStandIn, served: FeedServer, settings: Settings, embedder: Embedder,
+    chroma_server: int, member: User,  # noqa: F811
+) -> None:
+    discord.state.shard_count = 2
+    guilds = [discord.add_guild(f"shard-{n}", shard=n) for n in (0, 1)]
+    fleet.guilds = ",".join(str(g.id) for g in guilds)
+    remote = settings.model_copy(update={
+        "chroma_host": "127.0.0.1", "chroma_port": chroma_server, "newsdesk_data_dir": fleet.data,
+        "embedding_onnx_dir": fleet.onnx_dir,
+    })
+    app = App(remote, embedder=embedder)
+    assert app.ingest([str(SAMPLES)]).count("added") == 6
+    for feed in ("/city.xml", "/county.xml"):
+        app.feeds.follow(served.url(feed), GLOBAL_SCOPE, 5)
+    app.stand_down()  # the test's own App polled nothing; it does not compete
+
+    watcher = await fleet.watch()
+    await fleet.ready(watcher, START_S)
+    await _polled(served, {"/city.xml": 1, "/county.xml": 1})  # the first period: empty feeds
+    bots = await asyncio.gather(fleet.bot("0"), fleet.bot("1"))
+    await asyncio.gather(*(fleet.ready(b, START_S) for b in bots))
+    assert await _poller([watcher, *bots]) == ["watch"], "one poller: the process that took the lease first"
+
+    for guild in guilds:  # questions in servers of both shards
+        answer = await ask(discord, discord.channel(guild, "general"), member, OPENAI)
+        assert "London" in text_of(answer.messages[-1])
+
+    store = ChromaStore(remote, canonical_model_name(remote.embedding_model))
+    _publish(served, "/city.xml", [("/tram", TRAM)], etag='"c1"')
+    _publish(served, "/county.xml", [("/ferry", FERRY)], etag='"k1"')
+    _due_now(fleet.data)
+    stored_at = await _visible(store, TRAM[0])
+    waits = await _answered_everywhere(discord, guilds, member, "when does the Quayside tram line open?", "14 May", stored_at)
+    assert max(waits) <= VISIBLE_S, f"answered {waits} s after it was stored"
+    await _polled(served, {"/city.xml": 2, "/county.xml": 2})
+
+    watcher.process.send_signal(signal.SIGKILL)
+    assert await watcher.process.wait() == -signal.SIGKILL
+    killed_at = time.monotonic()
+    while not await _poller(bots):
+        assert time.monotonic() - killed_at < TAKEOVER_S, "the poller lease was not taken over"
+        await asyncio.sleep(0.2)
+    took_over = time.monotonic() - killed_at
+    assert len(await _poller(bots)) == 1, "one bot took it over"
+
+    _publish(served, "/city.xml", [("/tram", TRAM), ("/library", LIBRARY)], etag='"c2"')
+    _due_now(fleet.data)
+    stored_at = await _visible(store, LIBRARY[0])
+    waits = await _answered_everywhere(
+        discord, guilds, member, "how many books will the Harrowgate library add?", "3,400", stored_at
+    )
+    assert max(waits) <= VISIBLE_S, f"answered {waits} s after it was stored"
+    await _polled(served, {"/city.xml": 3, "/county.xml": 3})
+    polls = [await b.value("newsdesk_feed_polls_total", status="ingested") for b in bots]
+    assert sorted(polls) == [0, 1], f"the new poller polled the changed feed; the other bot nothing ({polls})"
+    for b in bots:
+        assert await b.healthz() == 200 and "Traceback" not in b.text
+    print(f"\nfleet: poller lease taken over {took_over:.1f} s after kill -9; answers {waits} s after stored")
