@@ -1,10 +1,12 @@
 """Readers never wait for a writer's whole run (issue #24), with real processes.
 
-An ingest run (`python -m ingest`) reads a file of 64 one-chunk articles, then a page from
-a 127.0.0.1 server that holds its answer until the test lets it go, then one more file.
-With INGEST_FLUSH_CHUNKS=8 the run publishes the 64 articles in 8 batches, then waits on
-the page: for as long as the test likes, the run is provably under way, between batches.
-Nothing here is timed: a reader either answers while the run waits, or the test fails.
+An ingest run (the real `newsdesk ingest`, with one hook: it pauses before its ninth
+batch until the test lets it go) reads a file of 64 one-chunk articles, then a second
+file. With INGEST_FLUSH_CHUNKS=8 the run publishes the 64 articles in 8 batches, then
+waits, holding the writer lock, between batches, for as long as the test likes. (Pages
+are fetched before a run takes the lock since issue #21, so a slow page cannot hold a run
+open.) Nothing here is timed: a reader either answers while the run waits, or the test
+fails.
 """
 
 from __future__ import annotations
@@ -13,11 +15,6 @@ import json
 import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -32,16 +29,7 @@ pytestmark = pytest.mark.slow
 
 BATCH = 8  # INGEST_FLUSH_CHUNKS of the runs here
 FIRST = 64  # articles before the held page: the run's lookup batch, so all are sent before it
-PROBE, HELD, TAIL = "ZX-7007", "ZX-8118", "ZX-9229"
-PAGE = (
-    "<html><head><title>Held page</title></head><body><article><h1>Held page</h1>"
-    + "".join(
-        f"<p>The held page says that the part numbered {HELD} passed its inspection number {j} at the "
-        "Quillmouth yard on Tuesday, after the harbour office had checked every weld twice.</p>"
-        for j in range(4)
-    )
-    + "</article></body></html>"
-).encode()
+PROBE, TAIL = "ZX-7007", "ZX-9229"
 
 
 @pytest.fixture(autouse=True)
@@ -50,42 +38,23 @@ def _model_exported(embedder: Embedder) -> None:
     assert embedder.dimension > 0
 
 
-@dataclass
-class HeldPage:
-    """A page whose answer waits for `release`; `asked` is set when the run asks for it."""
-
-    url: str
-    asked: threading.Event = field(default_factory=threading.Event)
-    release: threading.Event = field(default_factory=threading.Event)
-
-
-@contextmanager
-def held_page() -> Iterator[HeldPage]:
-    holder: list[HeldPage] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            page = holder[0]
-            page.asked.set()
-            page.release.wait(120)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(PAGE)))
-            self.end_headers()
-            self.wfile.write(PAGE)
-
-        def log_message(self, *args: object) -> None:
-            return
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    holder.append(HeldPage(f"http://127.0.0.1:{httpd.server_address[1]}/held"))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield holder[0]
-    finally:
-        holder[0].release.set()
-        httpd.shutdown()
-        httpd.server_close()
+PAUSED_INGEST = """
+import sys, time
+from pathlib import Path
+from ingest.pipeline import Ingestor
+gate, after, *args = sys.argv[1:]
+embed, batches = Ingestor._embed, []
+def paused(self, pending, report):
+    batches.append(len(pending))
+    if len(batches) == int(after) + 1:
+        while not Path(gate).exists():
+            time.sleep(0.05)
+    return embed(self, pending, report)
+Ingestor._embed = paused
+sys.argv = ["python -m ingest", *args]
+import runpy
+runpy.run_module("ingest", run_name="__main__")
+"""
 
 
 _WORDS = ["council", "harbour", "river", "museum", "budget", "train", "school", "market", "bridge", "storm"]
@@ -111,13 +80,14 @@ def _corpus(folder: Path) -> tuple[Path, Path]:
 
 
 def _env(data: Path) -> dict[str, str]:
-    return live_env(NEWSDESK_DATA_DIR=str(data), INGEST_FLUSH_CHUNKS=str(BATCH), FETCH_TIMEOUT_S="300")
+    return live_env(NEWSDESK_DATA_DIR=str(data), INGEST_FLUSH_CHUNKS=str(BATCH))
 
 
-def _run(data: Path, corpus: tuple[Path, Path], url: str) -> subprocess.Popen[str]:
+def _run(data: Path, corpus: tuple[Path, Path], gate: Path) -> subprocess.Popen[str]:
+    """The ingest of both files, paused before its ninth batch until `gate` exists."""
     first, tail = corpus
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest", str(first), url, str(tail), "-v"],
+        [sys.executable, "-c", PAUSED_INGEST, str(gate), str(FIRST // BATCH), str(first), str(tail), "-v"],
         env=_env(data),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -152,17 +122,15 @@ def _ask(data: Path, question: str) -> dict[str, object]:
 
 
 def test_a_reader_started_mid_run_answers_before_the_run_ends(tmp_path: Path) -> None:
-    data = tmp_path / "store"
-    with held_page() as page:
-        run = _run(data, _corpus(tmp_path), page.url)
-        try:
-            _first_batches_stored(run)
-            assert page.asked.wait(60), "the run never asked for the held page"
-            answer = _ask(data, f"Which part numbered {PROBE} passed inspection?")
-            assert run.poll() is None, "the run ended before the reader answered"
-        finally:
-            page.release.set()
-        assert run.wait(timeout=120) == 0
+    data, gate = tmp_path / "store", tmp_path / "go on"
+    run = _run(data, _corpus(tmp_path), gate)
+    try:
+        _first_batches_stored(run)
+        answer = _ask(data, f"Which part numbered {PROBE} passed inspection?")
+        assert run.poll() is None, "the run ended before the reader answered"
+    finally:
+        gate.touch()
+    assert run.wait(timeout=120) == 0
     cited = [c["article_id"] for c in answer["citations"]]  # type: ignore[union-attr]
     assert cited[:1] == ["first-00"], answer
 
@@ -170,19 +138,17 @@ def test_a_reader_started_mid_run_answers_before_the_run_ends(tmp_path: Path) ->
 def test_a_running_reader_answers_from_the_first_batches_while_the_run_goes_on(
     tmp_path: Path, reader_of: ReaderOf
 ) -> None:
-    data = tmp_path / "store"
-    reader = reader_of({**_env(data)}, [PROBE, HELD, TAIL])
-    with held_page() as page:
-        run = _run(data, _corpus(tmp_path), page.url)
-        try:
-            _first_batches_stored(run)
-            reader.seen(PROBE, True, 0, 0)  # fails after 30 s if never
-            assert run.poll() is None and not page.release.is_set()
-            assert not reader.found(TAIL), "the tail is read after the held page"
-        finally:
-            page.release.set()
-        assert run.wait(timeout=120) == 0
-    reader.seen(HELD, True, 0, 0)
+    data, gate = tmp_path / "store", tmp_path / "go on"
+    reader = reader_of(_env(data), [PROBE, TAIL])
+    run = _run(data, _corpus(tmp_path), gate)
+    try:
+        _first_batches_stored(run)
+        reader.seen(PROBE, True, 0, 0)  # fails after 30 s if never
+        assert run.poll() is None, "the run is waiting before its ninth batch"
+        assert not reader.found(TAIL), "the tail comes after the pause"
+    finally:
+        gate.touch()
+    assert run.wait(timeout=120) == 0
     reader.seen(TAIL, True, 0, 0)
     assert reader.errors() == []
 
@@ -213,20 +179,17 @@ def _whole(data: Path) -> dict[str, tuple[str, int]]:
 
 def test_kill_9_between_batches_leaves_them_whole_and_a_rerun_completes(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path)
-    killed, clean = tmp_path / "killed", tmp_path / "clean"
-    with held_page() as page:
-        run = _run(killed, corpus, page.url)
-        _first_batches_stored(run)
-        assert page.asked.wait(60)
-        run.send_signal(signal.SIGKILL)  # between batches: 8 published, the run waiting on the page
-        assert run.wait(timeout=60) == -signal.SIGKILL
-        assert sorted(_whole(killed)) == [f"first-{i:02d}" for i in range(FIRST)]
-        page.release.set()
-        rerun = _run(killed, corpus, page.url)
-        _, err = rerun.communicate(timeout=300)
-        assert rerun.returncode == 0, err
-        assert err.count(" stored ") == 2, "the rerun stores only what was not published"
-        whole = _run(clean, corpus, page.url)
-        assert whole.wait(timeout=300) == 0
+    killed, clean, gate = tmp_path / "killed", tmp_path / "clean", tmp_path / "go on"
+    run = _run(killed, corpus, gate)
+    _first_batches_stored(run)
+    run.send_signal(signal.SIGKILL)  # between batches: 8 published, the ninth not begun
+    assert run.wait(timeout=60) == -signal.SIGKILL
+    assert sorted(_whole(killed)) == [f"first-{i:02d}" for i in range(FIRST)]
+    gate.touch()
+    rerun = _run(killed, corpus, gate)
+    _, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err
+    assert err.count(" stored ") == 1, "the rerun stores only what was not published: the tail"
+    assert _run(clean, corpus, gate).wait(timeout=300) == 0
     assert _store_of(killed) == _store_of(clean)
-    assert len(_whole(killed)) == FIRST + 2
+    assert len(_whole(killed)) == FIRST + 1
