@@ -143,13 +143,13 @@ class Connection:
         `wait`, when another thread is reopening it."""
         if not self.embedded:
             return True
-        if not guarded and WriterLock(self.settings.data_dir).held_here:
-            return False  # this process writes: its indexes are its own writes
         with self.gate.turn(wait) as mine:
             if not mine:
                 return False
             if guarded:
                 return self._swap(generation)
+            if WriterLock(self.settings.data_dir).busy_here:
+                return False  # this process writes: its indexes are its own writes
             with LoadGuard.of(self.settings.data_dir).loading(wait=False) as ok:
                 return ok and self._swap(generation)
 

@@ -142,12 +142,15 @@ class Coordinator:
 
     def _ready(self) -> None:
         """The first thread of a hold, under the lock, before any other thread joins it: a
-        write to a stale in-memory index would be persisted whole."""
-        epoch = self._marker(WRITE_EPOCH_ID)
-        if epoch != self.conn.known_epoch:
-            with self._guard():  # stopping the old System may write its files
-                self.conn.reopen(self.generation(), guarded=True)
-            self.conn.known_epoch = epoch
+        write to a stale in-memory index would be persisted whole. Under the gate's turn:
+        a reader's reopen under way in this process ends first, and none starts during the
+        hold (Connection.reopen)."""
+        with self.conn.gate.turn(wait=True):
+            epoch = self._marker(WRITE_EPOCH_ID)
+            if epoch != self.conn.known_epoch:
+                with self._guard():  # stopping the old System may write its files
+                    self.conn.reopen(self.generation(), guarded=True)
+                self.conn.known_epoch = epoch
         self._marked = self._dirty = False
 
     def _done(self) -> None:

@@ -101,6 +101,12 @@ class ProcessHold:
         with self._cond:
             return self._depth > 0
 
+    @property
+    def busy_here(self) -> bool:
+        """True while this process holds the lock, or a thread is taking or letting it go."""
+        with self._cond:
+            return self._depth > 0 or self._changing
+
     def holder(self) -> Holder | None:
         return self._inner.current()
 
@@ -264,6 +270,10 @@ class StoreLock:
     @property
     def held_here(self) -> bool:
         return self._process.held_here
+
+    @property
+    def busy_here(self) -> bool:
+        return self._process.busy_here
 
     @property
     def fence(self) -> int:
