@@ -167,8 +167,8 @@ class Coordinator:
         the load guard (load_guard.py: no process opens the embedded store's files until
         this write is done; held for this write only, never between two); the write epoch
         moved with the next write number (`seq`: the manifest records written here carry
-        it), unless this is a later step of the same write (`new_write` False: a batch's
-        flip and deletion after its chunks); before the first write of a hold, an older
+        it, or the same number for a later step of the same write: `new_write` False, a
+        batch's flip and deletion after its chunks); before the first write of a hold, an older
         store migrated to format 4. The write itself is a read of the gate's (gate.py):
         another thread's swap of the index (a reader's reopen) waits for it, and it for
         the swap."""
@@ -180,8 +180,10 @@ class Coordinator:
                 self._marked = True
             if first or new_write:
                 self.write_seq += 1
-                fence = self.lock.fence
-                self.conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq, fence=fence)
+            # every step moves the epoch's value (its number only with a new write): a process
+            # that opened the store between two steps of one write is not up to date after it
+            fence = self.lock.fence
+            self.conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq, fence=fence)
             self._dirty = self.conn.vectors_loaded = True
             if first and recorded_version(self.conn.chunks) != FORMAT_VERSION:
                 self._migrate()  # after the epoch moved: cut off here, the next writer reloads

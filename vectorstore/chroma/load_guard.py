@@ -23,11 +23,15 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from vectorstore.errors import StoreBusyError
+
 GUARD_FILE = "chroma.rwlock"
+GUARD_WAIT_S = 60.0  # the longest a write waits for the processes opening the store
 
 
 class LoadGuard:
@@ -54,7 +58,7 @@ class LoadGuard:
                 self._path.parent.mkdir(parents=True, exist_ok=True)
                 fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
                 try:
-                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    self._take(fd)
                 except BaseException:
                     os.close(fd)
                     raise
@@ -67,6 +71,22 @@ class LoadGuard:
                 if self._depth == 0 and self._fd is not None:
                     fd, self._fd = self._fd, None
                     os.close(fd)  # closing releases the flock
+
+    def _take(self, fd: int) -> None:
+        """The exclusive flock, waiting at most GUARD_WAIT_S for the processes opening the
+        store (one stopped while opening, by Ctrl-Z, must not hold every write back)."""
+        deadline = time.monotonic() + GUARD_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreBusyError(
+                        f"A process opening the store has held {self._path} for over {GUARD_WAIT_S:g} s "
+                        "(a stopped `newsdesk ask`?); nothing was written. Try again when it is done."
+                    ) from None
+                time.sleep(0.02)
 
     def loading(self, wait: bool) -> AbstractContextManager[bool]:
         """A process's shared hold while it opens or reopens the store; yields whether it
