@@ -127,8 +127,8 @@ def test_every_chunk_batch_reads_the_lease_back_first() -> None:
         conn=SimpleNamespace(chunks=chunks_coll, sentences=None),
     )
     chunks = Chunks(coord, max_batch=2)  # type: ignore[arg-type]
-    rows = [(f"c{i}", np.ones(3, np.float32), "text", {}) for i in range(5)]
-    chunks.upsert(rows)  # type: ignore[arg-type]
+    rows: list[Any] = [(f"c{i}", np.ones(3, np.float32), "text", {}) for i in range(5)]
+    chunks.upsert(rows)
     chunks.delete(["c0", "c1", "c2"])
     assert len(written) == 5 and calls == [True] * 5, "one verified check before every batch"
 
