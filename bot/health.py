@@ -3,7 +3,8 @@ Prometheus `/metrics` (prometheus_client, the standard client library) on METRIC
 bound to METRICS_HOST (127.0.0.1 unless configured); off unless METRICS_PORT is set.
 
 - `/healthz`: 200 `{"status": "ready"}` when every check passes (the bot: each of its
-  shards connected to the gateway, the store open and not being reopened or migrated;
+  shards connected to the gateway, the store open and not being reopened or migrated, and
+  a Chroma server's heartbeat answered, at most 5 s old, within 2 s: vectorstore/chroma/reach.py;
   `newsdesk watch`: the store reachable), else 503 with each failing check's reason: a
   load balancer sends no question to it, and a rolling restart waits for it.
 - `/metrics`: questions, answer latency (a histogram, from the question's arrival to its

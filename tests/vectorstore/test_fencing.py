@@ -1,7 +1,8 @@
 """Fenced writers on a Chroma server (issue #21): a writer paused (SIGSTOP) past its lease
-while a second one takes the lease over is refused at its next write once resumed, says
-so, and the store stays exact: every article is the second writer's version, every record's
-chunks are there, and no chunk is left that no record names."""
+while a second one takes the lease over is refused at its next write once resumed (after
+the second one finished, or while it is in the middle of its run), says so, and the store
+stays exact: every article is the second writer's version, every record's chunks are
+there, and no chunk is left that no record names."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.app import App
 from bot.settings import Settings
 from vectorstore.chroma.lease import Lease, LeaseLostError
 from vectorstore.chroma.locks import Holder
-from vectorstore.chroma.metadata import chunk_id
+from vectorstore.chroma.metadata import LEASE_ID, WRITE_EPOCH_ID, chunk_id
 from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder, canonical_model_name
 
@@ -43,7 +45,11 @@ def _articles(path: Path, version: str, n: int) -> Path:
     return path
 
 
-def _writer(port: int, data: Path, source: Path, onnx_dir: Path) -> subprocess.Popen[str]:
+def _writer(
+    port: int, data: Path, source: Path, onnx_dir: Path, held: tuple[Path, Path] | None = None
+) -> subprocess.Popen[str]:
+    """`python -m ingest source`; with `held` (HELD, GO), held before its second batch of
+    chunks until GO exists (held_writer.py)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
@@ -55,8 +61,9 @@ def _writer(port: int, data: Path, source: Path, onnx_dir: Path) -> subprocess.P
         "EMBEDDING_ONNX_DIR": str(onnx_dir),
         "INGEST_FLUSH_CHUNKS": "16",  # many batches: the pause lands in the middle of the run
     }
+    command = ["-m", "tests.vectorstore.held_writer", *map(str, held)] if held else ["-m", "ingest"]
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest", str(source), "-q"],
+        [sys.executable, *command, str(source), "-q"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -73,10 +80,10 @@ def _exact(store: ChromaStore) -> tuple[dict[str, str], set[str], set[str]]:
     return {r.id: r.title for r in records.values()}, named, stored
 
 
-def test_a_writer_paused_past_its_lease_is_refused_and_the_store_stays_exact(
-    tmp_path: Path, settings: Settings, embedder: Embedder, chroma_server: int, onnx_dir: Path
-) -> None:
-    n = 60
+def _paused_first(
+    tmp_path: Path, settings: Settings, chroma_server: int, onnx_dir: Path, n: int
+) -> tuple[subprocess.Popen[str], ChromaStore]:
+    """The first writer, SIGSTOPped once some of its batches are visible; a reader's store."""
     first = _writer(chroma_server, tmp_path / "host-a", _articles(tmp_path / "piers.jsonl", "original", n), onnx_dir)
     remote = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": chroma_server})
     deadline = time.monotonic() + 120
@@ -94,26 +101,70 @@ def test_a_writer_paused_past_its_lease_is_refused_and_the_store_stays_exact(
         time.sleep(0.05)
     first.send_signal(signal.SIGSTOP)
     assert store is not None
-    try:
-        paused_with = len(store.records())
-        assert 0 < paused_with < n, "paused in the middle of its run"
-        second = _writer(chroma_server, tmp_path / "host-b", _articles(tmp_path / "piers.jsonl", "revised", n), onnx_dir)
-        _out, errors = second.communicate(timeout=300)
-        assert second.returncode == 0, errors
-    finally:
-        first.send_signal(signal.SIGCONT)
+    paused_with = len(store.records())
+    assert 0 < paused_with < n, "paused in the middle of its run"
+    return first, store
+
+
+def _refused(first: subprocess.Popen[str]) -> None:
     _, errors = first.communicate(timeout=120)
     assert first.returncode == 2, errors
     assert "writer lease" in errors and ("taken over" in errors or "ran out" in errors), errors
     assert "Traceback" not in errors
 
+
+def _exactly_revised(store: ChromaStore, n: int) -> set[str]:
     titles, named, stored = _exact(store)
     assert titles == {f"pier-{i}": f"Pier {i} revised" for i in range(n)}, "every article the second writer's"
     assert named == stored, "every record's chunks stored, and no chunk no record names"
     assert store.intact(list(store.records().values())) == set(titles)
+    return set(titles)
+
+
+def test_a_writer_paused_past_its_lease_is_refused_and_the_store_stays_exact(
+    tmp_path: Path, settings: Settings, embedder: Embedder, chroma_server: int, onnx_dir: Path
+) -> None:
+    n = 60
+    first, store = _paused_first(tmp_path, settings, chroma_server, onnx_dir, n)
+    remote = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": chroma_server})
+    try:
+        second = _writer(chroma_server, tmp_path / "host-b", _articles(tmp_path / "piers.jsonl", "revised", n), onnx_dir)
+        _out, errors = second.communicate(timeout=300)
+        assert second.returncode == 0, errors
+    finally:
+        first.send_signal(signal.SIGCONT)
+    _refused(first)
+    _exactly_revised(store, n)
     fresh = App(remote.model_copy(update={"newsdesk_data_dir": tmp_path / "host-c"}), embedder=embedder)
     got = fresh.retriever.retrieve("how many crates reached pier 12 on shift 3?", k=3)
     assert got.passages and all("revised" in p.text for p in got.passages)
+
+
+def test_a_writer_resumed_while_the_second_is_mid_run_is_refused_at_its_next_write(
+    tmp_path: Path, settings: Settings, chroma_server: int, onnx_dir: Path
+) -> None:
+    """The second writer is held before its second batch (held_writer.py: its lease renewed
+    meanwhile) while the first resumes: the first is refused and writes nothing more; the
+    second, let go, finishes; the store is exact."""
+    n = 60
+    first, store = _paused_first(tmp_path, settings, chroma_server, onnx_dir, n)
+    held, go = tmp_path / "held", tmp_path / "go"
+    revised = _articles(tmp_path / "piers.jsonl", "revised", n)
+    try:
+        second = _writer(chroma_server, tmp_path / "host-b", revised, onnx_dir, held=(held, go))
+        deadline = time.monotonic() + 300
+        while not held.exists():  # it took the lease over and wrote its first batch
+            assert second.poll() is None, second.communicate()
+            assert time.monotonic() < deadline, "the second writer never reached its second batch"
+            time.sleep(0.05)
+    finally:
+        first.send_signal(signal.SIGCONT)
+    _refused(first)
+    assert second.poll() is None, "the second writer was mid-run while the first was refused"
+    go.touch()
+    _out, errors = second.communicate(timeout=300)
+    assert second.returncode == 0, errors
+    _exactly_revised(store, n)
 
 
 def test_a_lease_is_taken_over_only_after_it_went_unrenewed_and_its_holder_then_writes_nothing(
@@ -150,3 +201,38 @@ def test_a_lease_is_taken_over_only_after_it_went_unrenewed_and_its_holder_then_
     assert c.try_acquire(Holder.me("c")), "a released lease is free at once"
     assert c.fence == taken + 1, "a release keeps the number"
     c.release()
+
+
+def test_a_holds_first_write_is_refused_when_the_store_was_written_under_a_later_or_twin_hold(
+    settings: Settings, chroma_server: int
+) -> None:
+    """The write epoch marker names the hold that wrote last (its fence number and token): a
+    new hold's first write refuses to go on under one that is later, or has its own number
+    and another token (two takers that both read their token back)."""
+    remote = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": chroma_server})
+    coord = ChromaStore(remote, "m")._coord
+    with coord.write_scope():
+        pass
+    marker = coord._marker_meta(WRITE_EPOCH_ID)
+    assert marker["fence"] == 1 and marker["fence_token"], "the hold that wrote, named"
+
+    def written_under(fence: int, token: str) -> None:
+        meta = {**marker, "fence": fence, "fence_token": token}
+        coord.conn.articles.upsert(ids=[WRITE_EPOCH_ID], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
+
+    def next_fence() -> int:
+        got = coord.conn.articles.get(ids=[LEASE_ID], include=["metadatas"])
+        return int(got["metadatas"][0]["fence"]) + 1
+
+    written_under(next_fence() + 5, "a-later-hold")
+    with pytest.raises(LeaseLostError, match="overtaken"), coord.write_scope():
+        pass
+    written_under(next_fence(), "a-twin-hold")
+    with pytest.raises(LeaseLostError, match="overtaken"), coord.write_scope():
+        pass
+    written_under(next_fence() - 1, "an-earlier-hold")
+    with coord.write_scope():
+        fence, token = coord.lock.fence, coord.lock.fence_token
+    assert coord._marker_meta(WRITE_EPOCH_ID) | {"value": 0, "seq": 0} == {
+        "kind": "marker", "value": 0, "seq": 0, "fence": fence, "fence_token": token
+    }, "an earlier hold's marker: written over by this one's"

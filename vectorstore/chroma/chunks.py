@@ -46,7 +46,7 @@ class Chunks:
     def upsert(self, rows: Sequence[Row]) -> None:
         """(id, vector, document, metadata) rows, in batches Chroma accepts."""
         for start in range(0, len(rows), self._max_batch):
-            self._coord.fence()  # fenced (lease.py): a writer paused past its lease stops here
+            self._coord.fence(verify=True)  # fenced (lease.py): a writer whose lease is lost stops here
             part = rows[start : start + self._max_batch]
             documents = [r[2] for r in part]
             self._chunks.upsert(
@@ -59,7 +59,7 @@ class Chunks:
     def delete(self, stale: Sequence[str]) -> None:
         """These chunks (and an older format's sentence records of them)."""
         for start in range(0, len(stale), self._max_batch):
-            self._coord.fence()
+            self._coord.fence(verify=True)
             part = list(stale[start : start + self._max_batch])
             forget_sentences(self._sentences, part)
             self._chunks.delete(ids=part)

@@ -27,7 +27,7 @@ import numpy as np
 
 from vectorstore.chroma.connection import EF_SEARCH, Connection, location
 from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION, recorded_version
-from vectorstore.chroma.lease import LeaseLostError
+from vectorstore.chroma.lease import LeaseLostError, check_fence
 from vectorstore.chroma.load_guard import LoadGuard
 from vectorstore.chroma.locks import LeaseLock, StoreLock, WaitCallback, WriterLock, command_line
 from vectorstore.chroma.metadata import GENERATION_ID, WRITE_EPOCH_ID
@@ -176,14 +176,15 @@ class Coordinator:
             self.fence(verify=True)  # a writer whose lease was taken over writes nothing more
             first = not self._marked
             if first:  # the last number is read once a hold: no one else writes during it
-                self.write_seq = self.epoch_seq()
+                epoch = self._marker_meta(WRITE_EPOCH_ID)
+                check_fence(self.lock.fence, self.lock.fence_token, epoch)  # no later hold wrote
+                self.write_seq = int(epoch.get("seq") or 0)
                 self._marked = True
             if first or new_write:
                 self.write_seq += 1
             # every step moves the epoch's value (its number only with a new write): a process
             # that opened the store between two steps of one write is not up to date after it
-            fence = self.lock.fence
-            self.conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq, fence=fence)
+            self.conn.known_epoch = self._set_marker(WRITE_EPOCH_ID, seq=self.write_seq, fenced=True)
             self._dirty = self.conn.vectors_loaded = True
             if first and recorded_version(self.conn.chunks) != FORMAT_VERSION:
                 self._migrate()  # after the epoch moved: cut off here, the next writer reloads
@@ -237,13 +238,13 @@ class Coordinator:
         metas = got["metadatas"] or []
         return dict(metas[0]) if metas and metas[0] else {}
 
-    def _set_marker(self, key: str, seq: int | None = None, fence: int = 0) -> str:
+    def _set_marker(self, key: str, seq: int | None = None, fenced: bool = False) -> str:
         value = uuid.uuid4().hex
         meta: dict[str, Any] = {"value": value, "kind": "marker"}
         if seq is not None:
             meta["seq"] = seq
-        if fence:
-            meta["fence"] = fence  # the writer lease's fencing number (lease.py)
+        if fenced and self.lock.fence:  # the writer lease's hold (lease.py), unique with its token
+            meta["fence"], meta["fence_token"] = self.lock.fence, self.lock.fence_token
         self.read(lambda: self.conn.articles.upsert(ids=[key], embeddings=_MARKER_VECTOR, metadatas=[meta]))  # type: ignore[list-item]
         return value
 

@@ -71,6 +71,9 @@ class _Exclusive(Protocol):
     @property
     def fence(self) -> int: ...  # the hold's fencing number (lease.py); 0 for the file lock
 
+    @property
+    def fence_token(self) -> str: ...  # with it, unique to the hold (lease.py); "" for the file lock
+
 
 def busy_text(other: Holder | None) -> str:
     who = other.describe() if other else "another process"
@@ -117,6 +120,10 @@ class ProcessHold:
     @property
     def fence(self) -> int:
         return self._inner.fence
+
+    @property
+    def fence_token(self) -> str:
+        return self._inner.fence_token
 
     @contextmanager
     def hold(
@@ -229,6 +236,10 @@ class _FileLock:
     def fence(self) -> int:
         return 0
 
+    @property
+    def fence_token(self) -> str:
+        return ""
+
     def current(self) -> Holder | None:
         """The writer holding it now; None when no writer does (a record a writer killed
         with -9 left behind names nobody: the lock is free)."""
@@ -279,6 +290,11 @@ class StoreLock:
     def fence(self) -> int:
         """The fencing number of this process's hold (a lease's; 0 for the file lock)."""
         return self._process.fence
+
+    @property
+    def fence_token(self) -> str:
+        """The token of this process's lease hold, unique with `fence` ("" for the file lock)."""
+        return self._process.fence_token
 
 
 class WriterLock(StoreLock):

@@ -28,6 +28,7 @@ from vectorstore.chroma.lease import Lease, Seat
 from vectorstore.chroma.locks import StoreLock, WaitCallback, exclusive_file
 from vectorstore.chroma.manifest import Manifest
 from vectorstore.chroma.metadata import POLLER_LEASE_ID, ArticleWrite, write_rows
+from vectorstore.chroma.reach import Reachability
 from vectorstore.chroma.snapshots import Snapshot, Snapshots
 from vectorstore.errors import ModelMismatchError
 from vectorstore.models import ArticleRecord, StoreStats
@@ -59,6 +60,8 @@ class ChromaStore:
         self._index = ChunkIndex(path.with_suffix(".usearch"), self._rows)
         self._snapshots = Snapshots(self._coord, self._manifest, self._chunks, self._rows, self._index)
         self._coord.sync()  # a connection this process opened before may be behind
+        heartbeat = lambda: self._conn.client.heartbeat()  # noqa: E731
+        self._reach = Reachability(heartbeat, self._location) if settings.chroma_host else None
 
     def _check(self) -> None:
         """Refuse a format this version cannot read (an older one is migrated by its next
@@ -212,8 +215,12 @@ class ChromaStore:
 
     @property
     def busy(self) -> str | None:
-        """Why the store cannot answer at once now (a reopen, a migration), or None."""
-        return self._coord.busy
+        """Why the store cannot answer at once now (a reopen, a migration; a Chroma server
+        that does not answer its heartbeat: reach.py), or None."""
+        busy = self._coord.busy
+        if busy is None and self._reach is not None:
+            return self._reach.problem()
+        return busy
 
     @property
     def reopens(self) -> int:

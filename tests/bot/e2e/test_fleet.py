@@ -11,7 +11,7 @@ import asyncio
 import signal
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -60,17 +60,29 @@ def _due_now(data: Path) -> None:
         db.execute("UPDATE feeds SET next_due = '2000-01-01T00:00:00+00:00'")
 
 
-async def _polled(server: FeedServer, counts: dict[str, int], within: float = 30) -> None:
-    """Until each feed has been fetched `counts` times in all; then never more."""
-    async def reached() -> bool:
-        return all(server.hits(f) >= n for f, n in counts.items())
-
+async def _polled(
+    server: FeedServer, counts: dict[str, int], members: Sequence[Member], recorded: int, within: float = 30
+) -> None:
+    """Each feed fetched `counts` times in all and the live `members` counting `recorded`
+    polls (a poll is counted once it is recorded), by a deadline, and by one process. The
+    fetch counts cannot prove the one: the pollers share feeds.sqlite3, whose claims would
+    keep a second poller off a claimed feed. The proof is the fleet's `newsdesk_feed_poller`
+    gauges: their sum over its live processes is 1."""
     deadline = time.monotonic() + within
-    while not await reached():
+    while not all(server.hits(f) >= n for f, n in counts.items()) or await _counted(members) < recorded:
         assert time.monotonic() < deadline, f"feeds fetched {[(f, server.hits(f)) for f in counts]}, not {counts}"
         await asyncio.sleep(0.1)
-    await asyncio.sleep(2.0)  # two ticks: a second poller would have polled by now
-    assert {f: server.hits(f) for f in counts} == counts, "each feed polled once per period"
+    assert {f: server.hits(f) for f in counts} == counts, "each feed polled once this period"
+    live = [m for m in members if m.process.returncode is None]
+    gauges = [await m.value("newsdesk_feed_poller") for m in live]
+    assert sum(gauges) == 1, f"one feed poller in the fleet: {dict(zip([m.name for m in live], gauges, strict=True))}"
+
+
+async def _counted(members: Sequence[Member]) -> float:
+    """The polls the live `members` counted, whatever their result."""
+    live = [m for m in members if m.process.returncode is None]
+    statuses = ("ingested", "not_modified", "failed")
+    return sum([await m.value("newsdesk_feed_polls_total", status=s) for m in live for s in statuses])
 
 
 @pytest.fixture
@@ -131,7 +143,7 @@ async def test_two_shard_processes_and_a_watcher_share_one_chroma_server(
 
     watcher = await fleet.watch()
     await fleet.ready(watcher, START_S)
-    await _polled(served, {"/city.xml": 1, "/county.xml": 1})  # the first period: empty feeds
+    await _polled(served, {"/city.xml": 1, "/county.xml": 1}, [watcher], recorded=2)  # the first period: empty feeds
     bots = await asyncio.gather(fleet.bot("0"), fleet.bot("1"))
     await asyncio.gather(*(fleet.ready(b, START_S) for b in bots))
     assert await _poller([watcher, *bots]) == ["watch"], "one poller: the process that took the lease first"
@@ -147,7 +159,7 @@ async def test_two_shard_processes_and_a_watcher_share_one_chroma_server(
     stored_at = await _visible(store, TRAM[0])
     waits = await _answered_everywhere(discord, guilds, member, "when does the Quayside tram line open?", "14 May", stored_at)
     assert max(waits) <= VISIBLE_S, f"answered {waits} s after it was stored"
-    await _polled(served, {"/city.xml": 2, "/county.xml": 2})
+    await _polled(served, {"/city.xml": 2, "/county.xml": 2}, [watcher, *bots], recorded=4)
 
     watcher.process.send_signal(signal.SIGKILL)
     assert await watcher.process.wait() == -signal.SIGKILL
@@ -165,7 +177,7 @@ async def test_two_shard_processes_and_a_watcher_share_one_chroma_server(
         discord, guilds, member, "how many books will the Harrowgate library add?", "3,400", stored_at
     )
     assert max(waits) <= VISIBLE_S, f"answered {waits} s after it was stored"
-    await _polled(served, {"/city.xml": 3, "/county.xml": 3})
+    await _polled(served, {"/city.xml": 3, "/county.xml": 3}, bots, recorded=2)
     polls = [await b.value("newsdesk_feed_polls_total", status="ingested") for b in bots]
     assert sorted(polls) == [0, 1], f"the new poller polled the changed feed; the other bot nothing ({polls})"
     for b in bots:
