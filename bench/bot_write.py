@@ -5,7 +5,7 @@
 Builds the App as `newsdesk bot` does (`warm_up`: model, snapshot, host rows and chunk
 index), asks two questions, ingests the given article(s) in this process (the store's
 writer loads Chroma's chunk collection to write to it), then asks for a few seconds while
-the retriever lets go of what the write loaded (vectorstore/coordination.py `release`).
+the retriever lets go of what the write loaded (vectorstore/chroma/coordination.py `release`).
 Prints RSS (now, peak, anonymous, file-backed) after each step. The store is changed: the
 articles are added (delete them with `newsdesk articles delete`).
 """

@@ -8,7 +8,7 @@ with noise. Asks squad-dev's sample1000 questions through the retriever (k=10) a
 them as `newsdesk eval` does, a copy counting as its original: recall@1/5/10 and MRR@10
 of the fused ranking, and of the passages the dense side found, in its order.
 
-`--dense index` (default): the dense search answering uses (vectorstore/dense.py: the
+`--dense index` (default): the dense search answering uses (vectorstore/replica/dense.py: the
 host's chunk index proposes chunks, ranked by their closest stored sentence vector).
 `--dense chroma`: the dense search before it, Chroma's HNSW over all 458,724 sentence
 vectors, 60 nearest sentences (loads that index, about 1 GB, into this process).

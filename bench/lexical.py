@@ -6,7 +6,7 @@ DIR is a store of the real ../shared/eval articles (for instance the one `newsde
 ... --store DIR` keeps). Two parts:
 
 1. squad-dev sample1000 through the real Retriever twice, the same store and dense side:
-   lexical hits from the live replica (vectorstore/live_lexical.py) and from a bm25s index
+   lexical hits from the live replica (vectorstore/replica/bm25.py) and from a bm25s index
    built over the same visible chunks (what the retriever used before): recall@1/5/10, MRR.
 2. A lexical store of COPIES x the store's chunk texts (100,792 rows at 86 copies of 1,172)
    in a temporary file: writing it, loading the replica (and its memory), search p50/p95

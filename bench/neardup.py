@@ -1,4 +1,4 @@
-"""Near-duplicate detection (ingest/neardup.py): precision, recall and cost per article.
+"""Near-duplicate detection (ingest/identity/neardup.py): precision, recall and cost per article.
 
     .venv/bin/python bench/neardup.py [--corpus FILE ...]
 

@@ -1,7 +1,7 @@
 """A story is one event, however many reports: which articles report the same event.
 
 Wire copies (the same text on several sites) already share a story id at ingest
-(ingest/neardup.py, MinHash). A story here also gathers the later reports of the event
+(ingest/identity/neardup.py, MinHash). A story here also gathers the later reports of the event
 written anew (the second and third day of a flood, with new figures). Each article's
 headline and opening (its first sentences, up to OPENING_CHARS, dateline removed) are
 embedded together; two reports are of one event when they are dated within WINDOW_DAYS
@@ -88,7 +88,7 @@ class Report:
     url: str | None
     source: str | None
     scope: str
-    story: str  # the wire-copy story id (ingest/neardup.py)
+    story: str  # the wire-copy story id (ingest/identity/neardup.py)
     names: frozenset[str]
     vector: np.ndarray
 
