@@ -7,12 +7,10 @@ mode, and every change in one `BEGIN IMMEDIATE` transaction.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+from vectorstore.sqlite_file import SqliteFile
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS routes (
@@ -69,41 +67,8 @@ def dt(value: object) -> datetime | None:
     return datetime.fromisoformat(str(value)) if value else None
 
 
-class NewsroomDB:
-    """One SQLite file; safe to share between threads and processes."""
+class NewsroomDB(SqliteFile):
+    """The newsroom's file (its schema above); safe to share between threads and processes."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.Lock()
-        db = sqlite3.connect(path, timeout=30)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-        finally:
-            db.close()
-
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction that writes (others wait for it)."""
-        with self._lock:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            try:
-                db.execute("PRAGMA synchronous=NORMAL")
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield db
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
-            finally:
-                db.close()
-
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
-            yield db
-        finally:
-            db.close()
+        super().__init__(path, _SCHEMA, synchronous_normal=True)

@@ -14,9 +14,6 @@ ahead) in one transaction, so two pollers do not fetch the same feed at once.
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +21,7 @@ from urllib.parse import urlsplit
 
 from ingest.errors import SourceError
 from vectorstore import GLOBAL_SCOPE
+from vectorstore.sqlite_file import SqliteFile
 
 DEFAULT_EVERY_MINUTES = 60
 MIN_EVERY_MINUTES = 5
@@ -152,36 +150,14 @@ class FeedRegistry:
     """The subscriptions in one SQLite file; safe to share between threads and processes."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = SqliteFile(path, _SCHEMA)
         self.path = path
-        self._lock = threading.Lock()
-        db = sqlite3.connect(path, timeout=30)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-        finally:
-            db.close()
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield db
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
-            finally:
-                db.close()
 
     def add(self, url: str, scope: str, every_minutes: int, now: datetime) -> tuple[Subscription, bool]:
         """Subscribe (due at once), or change the interval of an existing subscription.
         Returns the subscription and whether it is new."""
         url, every_minutes = check_feed_url(url), check_every(every_minutes)
-        with self._connect() as db:
+        with self._file.write() as db:
             if db.execute("SELECT 1 FROM feeds WHERE url = ? AND scope = ?", (url, scope)).fetchone():
                 db.execute(
                     "UPDATE feeds SET every_minutes = ? WHERE url = ? AND scope = ?",
@@ -201,7 +177,7 @@ class FeedRegistry:
             return self._get(db, url, scope), new
 
     def remove(self, url: str, scope: str) -> Subscription:
-        with self._connect() as db:
+        with self._file.write() as db:
             subscription = self._find(db, url.strip(), scope)
             if subscription is None:
                 raise FeedError("No such feed is followed here (see the feeds list).")
@@ -210,13 +186,13 @@ class FeedRegistry:
             return subscription
 
     def get(self, url: str, scope: str) -> Subscription | None:
-        with self._connect() as db:
+        with self._file.write() as db:
             return self._find(db, url.strip(), scope)
 
     def subscriptions(self, scope: str | None = None) -> list[Subscription]:
         """Every subscription (of one scope, when given), by scope and URL."""
         where, args = ("WHERE scope = ?", (scope,)) if scope is not None else ("", ())
-        with self._connect() as db:
+        with self._file.write() as db:
             rows = db.execute(f"SELECT {_COLUMNS} FROM feeds {where} ORDER BY scope, url", args).fetchall()
         return [_row(r) for r in rows]
 
@@ -224,7 +200,7 @@ class FeedRegistry:
         """The feeds due at `now` (all of them when `everything`), each claimed for
         CLAIM_LEASE so that another poller does not fetch it meanwhile."""
         condition, args = ("", ()) if everything else ("WHERE next_due <= ?", (_ts(now),))
-        with self._connect() as db:
+        with self._file.write() as db:
             rows = db.execute(f"SELECT {_COLUMNS} FROM feeds {condition} ORDER BY next_due", args).fetchall()
             db.executemany(
                 "UPDATE feeds SET next_due = ? WHERE url = ? AND scope = ?",
@@ -233,7 +209,7 @@ class FeedRegistry:
         return [_row(r) for r in rows]
 
     def fingerprints(self, subscription: Subscription) -> frozenset[str]:
-        with self._connect() as db:
+        with self._file.write() as db:
             rows = db.execute(
                 "SELECT fingerprint FROM feed_entries WHERE url = ? AND scope = ?",
                 (subscription.url, subscription.scope),
@@ -245,7 +221,7 @@ class FeedRegistry:
         interval, failures forgotten, the entries now in the feed remembered."""
         due = now + backoff(subscription.every_minutes, 0)
         key = (subscription.url, subscription.scope)
-        with self._connect() as db:
+        with self._file.write() as db:
             if self._find(db, *key) is None:  # removed while it was polled
                 return
             db.execute(
@@ -263,7 +239,7 @@ class FeedRegistry:
     def record_failure(self, subscription: Subscription, now: datetime, error: str) -> Subscription | None:
         """A poll that failed: the error kept for `feeds list`, the next poll backed off."""
         key = (subscription.url, subscription.scope)
-        with self._connect() as db:
+        with self._file.write() as db:
             current = self._find(db, *key)
             if current is None:  # removed while it was polled
                 return None
@@ -277,7 +253,7 @@ class FeedRegistry:
             return self._get(db, *key)
 
     def next_due(self) -> datetime | None:
-        with self._connect() as db:
+        with self._file.write() as db:
             (due,) = db.execute("SELECT MIN(next_due) FROM feeds").fetchone()
         return _dt(due)
 
