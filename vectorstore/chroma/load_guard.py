@@ -1,4 +1,4 @@
-"""No process loads an embedded store's files while a writer rewrites them (issue #24).
+"""No process loads an embedded store's files while a writer rewrites them.
 
 Chroma persists its HNSW indexes from the writer's memory while it writes: a process that
 opened the store meanwhile read files being rewritten (seen: every new client segfaulted in

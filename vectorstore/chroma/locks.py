@@ -7,8 +7,7 @@ it exclusively for its whole run and writes who it is (pid, host, command, since
 it, for the message a second writer shows. Readers never take it: what keeps a process
 from loading the store's files while a writer rewrites them is the load guard
 (load_guard.py, `chroma.rwlock`), which a writer holds for each write, not for its run
-(issue #24: a process started during an ingest answers from the published batches).
-(Issue #20 had merged the two into `chroma.rwlock`, held for the whole run.)
+(a process started during an ingest answers from the published batches).
 
 Chroma server (CHROMA_HOST): processes on other machines cannot see a local file, so the
 lock is a lease record in the manifest collection (lease.py: renewed by a thread while it
