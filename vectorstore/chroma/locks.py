@@ -40,6 +40,7 @@ from vectorstore.chroma.lease import Lease
 from vectorstore.chroma.load_guard import shared_flock
 from vectorstore.chroma.metadata import LEASE_ID
 from vectorstore.errors import StoreBusyError
+from vectorstore.lock_order import LockRank, released, taking
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -136,11 +137,15 @@ class ProcessHold:
         """Hold the lock; yields True when this call took it (False: joined this process's
         hold). Raises StoreBusyError when another process holds it and `wait` is False (or
         another thread's hold is not ready within JOIN_WAIT_S)."""
-        fresh = self._enter(Holder.me(holder), wait, on_wait, ready)
+        taking(LockRank.WRITER)  # a thread joining the hold waits for it too
         try:
-            yield fresh
+            fresh = self._enter(Holder.me(holder), wait, on_wait, ready)
+            try:
+                yield fresh
+            finally:
+                self._leave(done)
         finally:
-            self._leave(done)
+            released(LockRank.WRITER)
 
     def _enter(self, me: Holder, wait: bool, on_wait: WaitCallback | None, ready: Ready | None) -> bool:
         with self._cond:
