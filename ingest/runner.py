@@ -26,7 +26,7 @@ def source_options(
         max_file_bytes=settings.max_file_bytes,
         feed_max_entries=settings.feed_max_entries,
         scope=scope,
-        limits=Limits(settings.max_article_chars),  # issue #14
+        limits=Limits(settings.max_article_chars),
         fetch_workers=settings.fetch_workers,
     )
 

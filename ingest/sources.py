@@ -54,7 +54,7 @@ def iter_items(targets: list[str], options: SourceOptions) -> Iterator[Item]:
 def fetched_first(targets: list[str], options: SourceOptions) -> Iterator[Item]:
     """The targets' items in their order, every URL's (a page, or a feed and its entries'
     pages) fetched and extracted now, before the caller takes the store's writer lock: a
-    slow site never holds it (issue #21). Local paths are read as the run goes."""
+    slow site never holds it. Local paths are read as the run goes."""
     parts = [list(iter_items([t], options)) if is_url(t) else iter_items([t], options) for t in targets]
     return chain.from_iterable(parts)
 

@@ -61,7 +61,7 @@ class AnswerEngine:
         self._retriever = retriever
         self._options = options
         self._generator = generator
-        self.news = NewsTime(retriever, options.min_evidence, clock)  # time words, stories (issue #12)
+        self.news = NewsTime(retriever, options.min_evidence, clock)  # time words, stories
 
     @property
     def generator(self) -> Generator | None:

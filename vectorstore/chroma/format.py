@@ -6,10 +6,9 @@ embedding model and its dimension.
   `n_sentences` on each chunk, HNSW `max_neighbors` 32.
 - 2: the version recorded; the chunks' words for the lexical index live in SQLite in the
   data dir (`lexical.sqlite3`, per host, caught up from the manifest when behind);
-  writers take the writer lock (`writer.lock` with `chroma.rwlock`; one file from issue #20
-  to #24, two again since: locks.py, load_guard.py; a lease record in the manifest on a
-  server) and move the `__write_epoch__` marker before their first
-  write; `__generation__` moves after every change.
+  writers take the writer lock (`writer.lock` and the load guard `chroma.rwlock`:
+  locks.py, load_guard.py; a lease record in the manifest on a server) and move the
+  `__write_epoch__` marker before their first write; `__generation__` moves after every change.
 - 3: the `__write_epoch__` marker numbers the writes (`seq`) and each manifest record
   carries the number of the write that added it (`wseq`): a reader re-reads only the
   records written since its snapshot, plus the ids (deletions; a record without `wseq`,

@@ -69,7 +69,7 @@ def article_meta(article: Article, n_chunks: int, seq: int) -> dict[str, str | i
     }
     put_optional(meta, article)
     extra: dict[str, Any] = {"author": article.author or None}
-    for key in ("date_source", "first_seen", "story_id", "origin"):  # news time (#12), origin (#14)
+    for key in ("date_source", "first_seen", "story_id", "origin"):  # news time, origin
         extra[key] = getattr(article, key) or None
     meta.update(extra)
     return meta
@@ -77,7 +77,7 @@ def article_meta(article: Article, n_chunks: int, seq: int) -> dict[str, str | i
 
 def put_optional(meta: dict[str, Any], article: Article) -> None:
     """An absent field is written as None, which Chroma's upsert takes as "remove": an
-    update (even of metadata alone) leaves nothing of the older version behind (#14)."""
+    update (even of metadata alone) leaves nothing of the older version behind."""
     meta["url"] = article.url or None
     put_filtered(meta, article)
     meta["date"] = article.date if meta["date_ts"] is not None else None

@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from vectorstore.lexical import tokenize
+from vectorstore.lock_order import LockRank, ranked, released, taking
 from vectorstore.replica.passages import PassageRow, Sentences, decode_sentences, decode_vector, encode
 from vectorstore.settings import StoreSettings
 
@@ -162,7 +163,7 @@ class ChunkRows:
         are brought to the same version: a writer between its manifest flip and `publish`,
         a reader catching up between its manifest read and `publish`. Without it a reader
         that read the manifest just before a flip could publish the old version after it."""
-        with self._guard_lock:
+        with ranked(LockRank.ROWS_GUARD), self._guard_lock:
             fd = os.open(self._guard_path, os.O_RDWR | os.O_CREAT, 0o644)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
@@ -293,7 +294,15 @@ class _Transaction:
         self._db = db
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        taking(LockRank.SQLITE)
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            released(LockRank.SQLITE)
+            raise
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        try:
+            self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        finally:
+            released(LockRank.SQLITE)

@@ -1,4 +1,4 @@
-"""What the engine asks about time and stories, in three calls (issue #12):
+"""What the engine asks about time and stories, in three calls:
 
     plan = news.plan(question, filters)  # time words -> filters; an overview, or "no articles from ..."
     ranked = news.rank(ranked, plan)     # "latest": the newest answering sentence first
