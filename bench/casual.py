@@ -64,21 +64,29 @@ _FURNITURE_START = re.compile(
     r"|^read more\b|^editor['’]s note\b|^follow\b.{0,80}\b(?:coverage|twitter|instagram|live updates|on x\b)"
     r"|^(?:sign up|subscribe)\b|^\(?this (?:story|article|page) (?:has been|was|is being) updated"
     r"|^ai-assisted summary|^need a break\?|^what['’]s everyone talking about|^prep for the polls"
-    r"|^story continues|^click here|^video ad feedback|^usa today on telegram",
+    r"|^story continues|^click here|^video ad feedback|^usa today on telegram|share this update",
     re.IGNORECASE,
 )
 _CAPTION = re.compile(
     r"(?i:\(photo\b[^)]*\)|\bgetty images\b|\bap photo\b|\bprev next\s*$|source: cnn\w*)"
     r"|\w/(?:[\w .-]+/)*(?:AP|AFP|Reuters|Bloomberg|Shutterstock|NurPhoto|Sipa|EPA|TMX|NASA|AAP Image)\s*$"
 )
-# a bare dateline: "CNN —", "WASHINGTON –", "Cape Canaveral, Florida CNN —", "(CNN)"
-_DATELINE = re.compile(r"[A-Z][A-Za-z .,'’()]{0,40}[—–-]+|\(?(?:CNN|Reuters|AP)\)?")
+# A passage that is nothing but a dateline ("CNN —", "WASHINGTON –", "Cape Canaveral, Florida
+# CNN —"), a byline ("HOWARD FENDRICH / AP", "Associated Press") or a timestamp ("Jan. 1, 2026
+# Updated Jan. 2, 2026, 8:04 a.m. ET").
+_BARE = re.compile(
+    r"[A-Z][A-Za-z .,'’()]{0,40}[—–-]+|\(?(?:CNN|Reuters|AP)\)?"
+    r"|(?:[A-Z][\w .,'’-]{2,80} / )?"
+    r"(?:AP|Reuters|USA TODAY(?: Sports)?|(?:The )?Associated Press|Staff and wire reports)"
+    r"|(?i:(?:\w{3,9}\.? \d{1,2}, \d{4}\s+)?(?:updated\s+)?"
+    r"\w{3,9}\.? \d{1,2}, \d{4},? \d{1,2}:\d{2} [ap]\.?m\.? ET)"
+)
 
 
 def furniture(quote: str) -> bool:
     """Whether a quoted passage is page furniture rather than reporting."""
     text = " ".join(quote.split())
-    return bool(_FURNITURE_START.search(text) or _CAPTION.search(text) or _DATELINE.fullmatch(text.strip()))
+    return bool(_FURNITURE_START.search(text) or _CAPTION.search(text) or _BARE.fullmatch(text.strip()))
 
 
 class RowError(ValueError):
