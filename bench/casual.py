@@ -69,24 +69,45 @@ _FURNITURE_START = re.compile(
 )
 _CAPTION = re.compile(
     r"(?i:\(photo\b[^)]*\)|\bgetty images\b|\bap photo\b|\bprev next\s*$|source: cnn\w*)"
-    r"|\w/(?:[\w .-]+/)*(?:AP|AFP|Reuters|Bloomberg|Shutterstock|NurPhoto|Sipa|EPA|TMX|NASA|AAP Image)\s*$"
+    r"|\w/(?:[\w .-]+/)*(?:AP|AFP|Reuters|Bloomberg|Shutterstock|NurPhoto|Sipa|EPA|TMX|NASA|AAP Image"
+    r"|CNN|USA TODAY|USA Today Network|ZUMA Press Wire)\s*$"
 )
+# A link line: a label glued to another article's headline ("More:Lea Michele apologizes",
+# "Queen Elizabeth II dies at 96:Prince Charles takes the throne"), or an all-caps question
+# before one ("WHO IS VIKTOR BOUT? Arms dealer ... freed").
+_LINK = re.compile(r"^[^:]{3,120}[A-Za-z0-9?!.’'\")]:[A-Z‘“'\"]|^[A-Z][A-Z '’.,-]{5,60}\? [A-Z‘“'\"]")
 # A passage that is nothing but a dateline ("CNN —", "WASHINGTON –", "Cape Canaveral, Florida
 # CNN —"), a byline ("HOWARD FENDRICH / AP", "Associated Press") or a timestamp ("Jan. 1, 2026
 # Updated Jan. 2, 2026, 8:04 a.m. ET").
+_DATELINE = re.compile(r"[A-Z][A-Za-z .,'’()]{0,40}[—–-]+|\(?(?:CNN|Reuters|AP)\)?")
 _BARE = re.compile(
-    r"[A-Z][A-Za-z .,'’()]{0,40}[—–-]+|\(?(?:CNN|Reuters|AP)\)?"
-    r"|(?:[A-Z][\w .,'’-]{2,80} / )?"
+    _DATELINE.pattern + r"|(?:[A-Z][\w .,'’-]{2,80} / )?"
     r"(?:AP|Reuters|USA TODAY(?: Sports)?|(?:The )?Associated Press|Staff and wire reports)"
     r"|(?i:(?:\w{3,9}\.? \d{1,2}, \d{4}\s+)?(?:updated\s+)?"
     r"\w{3,9}\.? \d{1,2}, \d{4},? \d{1,2}:\d{2} [ap]\.?m\.? ET)"
 )
 
 
-def furniture(quote: str) -> bool:
-    """Whether a quoted passage is page furniture rather than reporting."""
-    text = " ".join(quote.split())
-    return bool(_FURNITURE_START.search(text) or _CAPTION.search(text) or _BARE.fullmatch(text.strip()))
+def furniture(passage: str) -> bool:
+    """Whether a passage (a quote, or a line of a page) is page furniture, not reporting."""
+    text = " ".join(passage.split())
+    rules = (_FURNITURE_START, _CAPTION, _LINK)
+    return any(r.search(text) for r in rules) or bool(_BARE.fullmatch(text))
+
+
+def quoted_furniture(quote: str, page: str) -> bool:
+    """Whether a quote is furniture, or a piece of a furniture line of its page (the first
+    sentence of a caption, the headline after a link label), or of a line above the page's
+    own dateline (a CNN page lists other stories' headlines before "CNN —")."""
+    if furniture(quote):
+        return True
+    lines = [" ".join(line.split()) for line in page.splitlines() if line.strip()]
+    key = " ".join(quote.split()).rstrip("…. ")[:50]
+    where = next((i for i, line in enumerate(lines) if key and key in line), None)
+    if where is None:
+        return False
+    dateline = next((i for i, line in enumerate(lines) if _DATELINE.fullmatch(line)), None)
+    return furniture(lines[where]) or (dateline is not None and where < dateline)
 
 
 class RowError(ValueError):
@@ -212,9 +233,9 @@ def load_rows(path: Path, articles: dict[str, dict[str, Any]]) -> list[Row]:
     return rows
 
 
-def judge(row: Row, answer: Answer, latency_ms: float) -> Verdict:
-    quotes = [c.quote for c in answer.citations] + ([answer.nearest.quote] if answer.nearest else [])
-    junk = [q for q in quotes if furniture(q)]
+def judge(row: Row, answer: Answer, latency_ms: float, pages: dict[str, str]) -> Verdict:
+    cited = [*answer.citations, *([answer.nearest] if answer.nearest else [])]
+    junk = [c.quote for c in cited if quoted_furniture(c.quote, pages.get(c.article_id, ""))]
     reply = normalize(answer.text[: STORY_CHARS if row.kind == "story" else REPLY_CHARS])
     on_story = flagged = None
     if row.kind == "stale":
@@ -272,19 +293,22 @@ def store_for(articles_file: Path, store: Path, settings: Settings, rebuild: boo
     store.mkdir(parents=True)
     print(f"building the store in {store} ...", flush=True)
     report = App(settings).ingest([str(articles_file), str(WIKINEWS)])
-    print(f"  {report}"[:300], flush=True)
+    print(f"  {len(report.article_ids)} articles, {report.chunks_embedded} chunks in {report.seconds:.0f} s")
+    if report.failed:
+        print(f"  failed: {[(o.source, o.reason) for o in report.failed][:5]}")
     stamp.write_text(digest.hexdigest())
     return store
 
 
-def ask_all(app: App, rows: list[Row]) -> list[Verdict]:
+def ask_all(app: App, rows: list[Row], pages: dict[str, str]) -> list[Verdict]:
+    """Each question as a member asks it, judged; `pages`: each article's text, by id."""
     engine = app.engine
     engine.answer(rows[0].question)  # warm-up: the model and the indexes before timing
     verdicts = []
     for row in rows:
         t0 = time.perf_counter()
         answer = engine.answer(row.question, asked_at=row.asked_at)
-        verdicts.append(judge(row, answer, (time.perf_counter() - t0) * 1000))
+        verdicts.append(judge(row, answer, (time.perf_counter() - t0) * 1000, pages))
     return verdicts
 
 
@@ -348,7 +372,7 @@ def main() -> None:
     base = Settings(_env_file=None)  # type: ignore[call-arg]
     settings = base.model_copy(update={"newsdesk_data_dir": work / "store", "chroma_host": None})
     store_for(articles_file, work / "store", settings, args.rebuild)
-    verdicts = ask_all(App(settings), rows)
+    verdicts = ask_all(App(settings), rows, {i: str(a["text"]) for i, a in known.items()})
     result = figures(verdicts)
     print_figures(result)
     if not args.held_out:
