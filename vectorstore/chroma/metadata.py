@@ -11,15 +11,15 @@ from typing import Any
 import numpy as np
 
 from vectorstore.models import Article, ArticleRecord, Chunk, date_to_ts
-from vectorstore.replica.passages import PassageRow, Sentences, sentences_field
-from vectorstore.replica.passages import sentence_rows as paired
+from vectorstore.replica.passages import PassageRow, Sentences, flagged, sentences_field
 
 GENERATION_ID = "__generation__"  # moves after every change of content: readers refresh
 WRITE_EPOCH_ID = "__write_epoch__"  # moves before a writer's first write: writers reload
 LEASE_ID = "__writer_lease__"  # the writer lease on a Chroma server (locks.py, lease.py)
 POLLER_LEASE_ID = "__poller_lease__"  # the fleet's one feed poller, on a Chroma server (lease.py)
 MARKER_IDS = frozenset({GENERATION_ID, WRITE_EPOCH_ID, LEASE_ID, POLLER_LEASE_ID})  # not articles
-SENTENCES_KEY = "sentences"  # a chunk's sentences' offsets and vectors (passages.sentences_field; format 4)
+# a chunk's sentences' offsets, vectors (format 4) and flags (format 5): passages.sentences_field
+SENTENCES_KEY = "sentences"
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ def write_rows(writes: Sequence[ArticleWrite]) -> WriteRows:
     ]
     vectors = [v for w in writes for v in w.vectors]
     sentences = [
-        paired(c.sentences, w.sentence_vectors[i] if len(w.sentence_vectors) else [])
+        flagged(c.sentences, w.sentence_vectors[i] if len(w.sentence_vectors) else [], c.text, c.start)
         for w in writes
         for i, c in enumerate(w.chunks)
     ]

@@ -36,7 +36,15 @@ from typing import Any, TypeVar
 import numpy as np
 
 from vectorstore.lexical import tokenize
-from vectorstore.replica.passages import PassageRow, Sentences, decode_sentences, decode_vector, encode
+from vectorstore.replica.passages import (
+    PassageRow,
+    Sentences,
+    blob_flagged,
+    decode_sentences,
+    decode_vector,
+    encode,
+    sentences_blob,
+)
 from vectorstore.settings import StoreSettings
 
 log = logging.getLogger(__name__)
@@ -44,6 +52,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 60_000
 SCHEMA_VERSION = 3  # 3: the passage columns and `meta`
+FLAGS_KEY = "sentence_flags"  # in `meta`: every row's sentences carry their flags (passages.py)
 _GUARDS: dict[str, threading.Lock] = {}  # one per index file and process
 _GUARDS_LOCK = threading.Lock()
 
@@ -96,6 +105,7 @@ class ChunkRows:
                 for statement in _SCHEMA.split(";"):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            _flag_sentences(db)
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -278,7 +288,25 @@ class StoredPassage:
 
 def _passage(row: tuple[int, str, str, str, int, int, int, str, bytes]) -> StoredPassage:
     seq, cid, aid, version, index, start, end, text, blob = row
-    return StoredPassage(seq, cid, aid, version, index, start, end, text, decode_sentences(blob))
+    return StoredPassage(seq, cid, aid, version, index, start, end, text, decode_sentences(blob, text, start))
+
+
+def _flag_sentences(db: sqlite3.Connection) -> None:
+    """Rows written before sentences carried their furniture flags (store format 5) are
+    written again with them, read from each row's text, once (`FLAGS_KEY`)."""
+    done = db.execute("SELECT value FROM meta WHERE key = ?", (FLAGS_KEY,)).fetchone()
+    if done:
+        return
+    rows = db.execute("SELECT seq, start, text, sentences FROM chunk").fetchall()
+    again = [
+        (sentences_blob(decode_sentences(blob, text, start)), seq)
+        for seq, start, text, blob in rows
+        if not blob_flagged(blob)
+    ]
+    db.executemany("UPDATE chunk SET sentences = ? WHERE seq = ?", again)
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, 1)", (FLAGS_KEY,))
+    if again:
+        log.info("host rows: %d chunks' sentences given their furniture flags", len(again))
 
 
 def _parts(values: list[T]) -> Iterator[list[T]]:
