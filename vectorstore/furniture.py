@@ -18,6 +18,7 @@ tests/vectorstore/test_furniture.py holds team-written lines of each shape.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 
@@ -47,6 +48,13 @@ _OPENING = re.compile(
 _BYLINE = re.compile(r"^(?:By|BY)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:,|$|\band\b|\|)")
 BYLINE_WORDS = 12
 PROMOTION_WORDS = 40  # a line holding a promotion and no more than this is all promotion
+# A dateline alone on its line: a place and/or the agency, then a dash.
+_DATELINE = re.compile(
+    r"^(?:(?:[A-Z][\w.,'’-]*\s+){0,5}(?:CNN(?: Business| Sport| Politics)?|\(AP\)|\(Reuters\)|AP|Reuters)"
+    r"|[A-Z][A-Z.,'’ -]{2,40}?)\s*[—–-]+$"
+)
+# A question in capitals before another article's headline ("WHO IS VIKTOR BOUT? Arms ...").
+_CAPS_QUESTION = re.compile(r"^[A-Z][A-Z '’.,-]{5,60}\? [A-Z‘“'\"]")
 # A label in capitals before a colon ("NEVER MISS A MOMENT:", "USA TODAY ON TELEGRAM:Join").
 _CAPS_LABEL = re.compile(r"^[\s•*–—-]*[A-Z][A-Z'’&]+(?:\s+[A-Z'’&]+)+\s*:")
 # USA TODAY's related link: a kicker glued to another article's headline ("Study:Dogs' eyes ...").
@@ -79,10 +87,15 @@ def furniture(text: str, spans: Sequence[tuple[int, int]], base: int = 0) -> lis
     furniture: the line it stands on is (`line_is_furniture`), or it is the unended tail
     of its line ("... drinking water. Read more"), or a promotion."""
     lines = _line_flags(text)
+    ends = [e for _, e, _ in lines]
     out = []
     for start, end in spans:
         a, b = start - base, end - base
-        touched = [(s, e, flag) for (s, e, flag) in lines if s < b and e > a]
+        touched = []
+        for s, e, flag in lines[bisect.bisect_right(ends, a) :]:
+            if s >= b:
+                break
+            touched.append((s, e, flag))
         sentence = text[a:b]
         whole = bool(touched) and all(flag for _, _, flag in touched)
         tail = b >= touched[-1][1] and a > touched[-1][0] if touched else False
@@ -99,6 +112,7 @@ def _line_flags(text: str) -> list[tuple[int, int, bool]]:
     out = []
     cursor = 0
     summary = False
+    above = _dateline_at(raws)  # the lines above the page's own dateline: other stories
     for i, raw in enumerate(raws):
         line = raw.strip()
         at = cursor + (len(raw) - len(raw.lstrip()))
@@ -111,8 +125,14 @@ def _line_flags(text: str) -> list[tuple[int, int, bool]]:
             summary = False
         following = raws[i + 1].strip() if i + 1 < len(raws) else ""
         wrapped = line[:1].islower() or following[:1].islower()
-        out.append((at, at + len(line), line_is_furniture(line, wrapped) or summary))
+        out.append((at, at + len(line), i < above or line_is_furniture(line, wrapped) or summary))
     return out
+
+
+def _dateline_at(lines: Sequence[str]) -> int:
+    """The index of the first line that is only a dateline ("New York CNN Business —",
+    "WASHINGTON —"); 0 when there is none."""
+    return next((i for i, line in enumerate(lines) if _DATELINE.match(line.strip())), 0)
 
 
 def line_is_furniture(line: str, wrapped: bool = False) -> bool:
@@ -120,7 +140,7 @@ def line_is_furniture(line: str, wrapped: bool = False) -> bool:
     `wrapped` line is part of a paragraph, furniture only by its opening words."""
     if not re.search(r"[^\W\d_]", line):
         return True  # "♦", "___", "—–": no word at all
-    if _OPENING.match(line) or _CAPS_LABEL.match(line) or _KICKER.match(line):
+    if any(rule.match(line) for rule in (_OPENING, _CAPS_LABEL, _KICKER, _CAPS_QUESTION)):
         return True
     if _BYLINE.match(line) and len(line.split()) <= BYLINE_WORDS:
         return True

@@ -99,3 +99,15 @@ def test_the_flags_of_a_chunk_are_those_of_the_same_lines_in_the_article() -> No
 def test_a_hard_wrapped_paragraph_is_prose_whatever_its_line_ends() -> None:
     text = "The council met on Monday and agreed that\nthe bridge would close for repairs\nuntil the spring."
     assert not any(_flags(text).values())
+
+
+def test_the_lines_above_a_pages_own_dateline_are_other_stories() -> None:
+    text = (
+        "Ferry strike ends after two weeks\n\n"
+        "A crowd waits at the harbour in Kell on Monday, June 2, 2031.\n\n"
+        "Kell Island CNN —\n\n"
+        "The ferry service to Kell Island resumed on Monday."
+    )
+    assert [t for t, flag in _flags(text).items() if not flag] == [
+        "The ferry service to Kell Island resumed on Monday."
+    ]

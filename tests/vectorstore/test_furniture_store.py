@@ -113,3 +113,23 @@ def test_host_rows_written_before_the_flags_are_given_them_once(
     assert all(blob_flagged(b) for (b,) in blobs) and reopened.meta(FLAGS_KEY) == 1
     got = {c: [(s.start, s.end, s.furniture) for s in p.sentences] for c, p in reopened.passages(ids).items()}
     assert got == expected
+
+
+def test_a_caption_line_longer_than_a_chunk_is_flagged_whole(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path
+) -> None:
+    """A gallery's captions stand on one line of the page, longer than a chunk: each of its
+    sentences is furniture, in whichever chunk it falls."""
+    captions = " ".join(
+        f"Ferry number {i} leaves the harbour at Kell on a grey morning in May. Dana Whitcombe/Ledger Photo"
+        for i in range(40)
+    )
+    page = tmp_path / "gallery.md"
+    page.write_text(f"---\ntitle: Ferries\n---\nThe ferries are running again.\n\n{captions}\n")
+    assert run_ingest(settings, [str(page)], ingestor=ingestor).ok
+    store = App(settings).store
+    [record] = store.records().values()
+    passages = store.snapshot().passages([c.id for c in chunks_of(store, record.id)])
+    assert len(passages) > 2, "the line is split over several chunks"
+    flags = {(s.start, s.furniture) for p in passages.values() for s in p.sentences}
+    assert {f for _, f in flags} == {False, True} and sum(not f for _, f in flags) == 1

@@ -20,7 +20,7 @@ from vectorstore.chroma.coordination import Coordinator
 from vectorstore.chroma.metadata import SENTENCES_KEY, Row, StoredChunk, chunk_id, stored_chunk
 from vectorstore.chroma.migrate import forget_sentences, legacy_sentences
 from vectorstore.models import ArticleRecord
-from vectorstore.replica.passages import PassageRow, Sentences, from_field
+from vectorstore.replica.passages import PassageRow, Sentences, covered, from_field
 
 T = TypeVar("T")
 _IDS_PER_WHERE = 100  # articles in one `$in` filter
@@ -110,12 +110,14 @@ class Chunks:
         """The sentences of chunks whose metadata was read: from the field (format 4 and on)
         or, for a store not yet migrated (format 3 and older, whose chunks lack the field),
         from the sentence collection; read again when a migration moved them in between.
-        Sentences stored without their flags have them read from the chunk's text."""
+        Sentences stored without their flags have them read from their article's text, as
+        these chunks cover it."""
         out: dict[str, Sentences] = {}
         older: list[str] = []
+        pages = covered(((c.article_id, c.hash), c.start, c.text) for c in chunks.values())
         for cid, meta in metas.items():
             c = chunks[cid]
-            found = from_field((meta or {}).get(SENTENCES_KEY), c.text, c.start)
+            found = from_field((meta or {}).get(SENTENCES_KEY), *pages[(c.article_id, c.hash)])
             if found is None:
                 older.append(cid)
             else:
@@ -128,7 +130,8 @@ class Chunks:
                 again = self._vector_read(lambda: self._chunks.get(ids=short, include=["metadatas"]))
                 for cid, meta in zip(again["ids"], again["metadatas"] or [], strict=True):
                     c = chunks[cid]
-                    out[cid] = from_field((meta or {}).get(SENTENCES_KEY), c.text, c.start) or out[cid]
+                    page = pages[(c.article_id, c.hash)]
+                    out[cid] = from_field((meta or {}).get(SENTENCES_KEY), *page) or out[cid]
         return out
 
     def _vector_read(self, fn: Callable[[], T]) -> T:

@@ -32,7 +32,14 @@ from chromadb.errors import NotFoundError
 
 from vectorstore.chroma.format import FORMAT_VERSION
 from vectorstore.chroma.metadata import SENTENCES_KEY, StoredChunk, sentence_ids, stored_chunk
-from vectorstore.replica.passages import Sentences, field_flagged, flagged, from_field, sentences_field
+from vectorstore.replica.passages import (
+    Sentences,
+    covered,
+    field_flagged,
+    flagged,
+    from_field,
+    sentences_field,
+)
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -46,8 +53,8 @@ _GET = 5000  # sentence records a get
 
 def legacy_sentences(sentences: Collection | None, chunks: Sequence[StoredChunk]) -> dict[str, Sentences]:
     """The sentences of these chunks in the sentence collection (format 3 and older), in
-    text order, fetched by id from the chunks' sentence counts, their flags read from the
-    chunks' texts; none when the collection is gone (migrated)."""
+    text order, fetched by id from the chunks' sentence counts, their flags read from their
+    article's text as these chunks cover it; none when the collection is gone (migrated)."""
     found: dict[str, list[tuple[int, int, np.ndarray]]] = {c.id: [] for c in chunks}
     ids = sentence_ids([c.id for c in chunks], [c.n_sentences for c in chunks])
     for first in range(0, len(ids) if sentences is not None else 0, _GET):
@@ -61,10 +68,12 @@ def legacy_sentences(sentences: Collection | None, chunks: Sequence[StoredChunk]
             found[str(meta["chunk_id"])].append(
                 (int(meta["start"]), int(meta["end"]), np.asarray(vector, dtype=np.float32))
             )
+    pages = covered(((c.article_id, c.hash), c.start, c.text) for c in chunks)
     out: dict[str, Sentences] = {}
     for c in chunks:
         rows = sorted(found[c.id], key=lambda r: r[0])
-        out[c.id] = flagged([(s, e) for s, e, _ in rows], [v for _, _, v in rows], c.text, c.start)
+        page = pages[(c.article_id, c.hash)]
+        out[c.id] = flagged([(s, e) for s, e, _ in rows], [v for _, _, v in rows], *page)
     return out
 
 
@@ -96,8 +105,9 @@ def move_sentences(chunks: Collection, sentences: Collection | None) -> int:
             if meta is not None and not field_flagged(meta.get(SENTENCES_KEY))
         ]
         found = legacy_sentences(sentences, [c for c, value in need if value is None])
+        pages = covered(((c.article_id, c.hash), c.start, c.text) for c, _ in need)
         for c, value in need:
-            found[c.id] = found.get(c.id) or from_field(value, c.text, c.start) or []
+            found[c.id] = found.get(c.id) or from_field(value, *pages[(c.article_id, c.hash)]) or []
         if need:
             ids = [c.id for c, _ in need]
             chunks.update(ids=ids, metadatas=[{SENTENCES_KEY: sentences_field(found[c])} for c in ids])

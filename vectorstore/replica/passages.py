@@ -15,9 +15,9 @@ text (`decode_sentences`), by the same rule a writer applies.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
@@ -125,7 +125,9 @@ def flagged(
     spans: Sequence[tuple[int, int]], vectors: np.ndarray | Sequence[np.ndarray], text: str, base: int
 ) -> Sentences:
     """A chunk's sentence offsets paired with their vectors and their furniture flags, read
-    from the chunk's `text` (which starts at `base`); none when no vectors were made."""
+    from `text` (which starts at `base` in the article): the article's whole text when
+    known, since a line of the page may be longer than a chunk; none when no vectors were
+    made."""
     if not len(vectors):
         return []
     flags = furniture(text, spans, base)
@@ -133,3 +135,52 @@ def flagged(
         StoredSentence(s, e, np.asarray(v, dtype=np.float32), f)
         for (s, e), v, f in zip(spans, vectors, flags, strict=True)
     ]
+
+
+def flag_chunks(
+    spans: Sequence[Sequence[tuple[int, int]]],
+    vectors: Sequence[np.ndarray | Sequence[np.ndarray]],
+    text: str,
+    base: int,
+) -> list[Sentences]:
+    """`flagged` for each chunk of one article (its spans and vectors), the article's
+    `text` read once."""
+    flags = iter(furniture(text, [span for chunk in spans for span in chunk], base))
+    out = []
+    for chunk, vecs in zip(spans, vectors, strict=True):
+        mine = [next(flags) for _ in chunk]
+        out.append(
+            [
+                StoredSentence(s, e, np.asarray(v, np.float32), f)
+                for (s, e), v, f in zip(chunk, vecs, mine, strict=True)
+            ]
+            if len(vecs)
+            else []
+        )
+    return out
+
+
+K = TypeVar("K")
+
+
+def covered(pieces: Iterable[tuple[K, int, str]]) -> dict[K, tuple[str, int]]:
+    """The text that the chunks of each article cover ((article, start, text) of each
+    chunk, overlapping or not) and where it starts; a gap (a chunk not read) is line
+    breaks, so that no line of the page is made up across it."""
+    by: dict[K, list[tuple[int, str]]] = {}
+    for key, start, text in pieces:
+        by.setdefault(key, []).append((start, text))
+    out = {}
+    for key, found in by.items():
+        found.sort(key=lambda p: p[0])
+        base = end = found[0][0]
+        parts = []
+        for start, text in found:
+            if start > end:
+                parts.append("\n" * (start - end))
+                end = start
+            if start + len(text) > end:
+                parts.append(text[end - start :])
+                end = start + len(text)
+        out[key] = ("".join(parts), base)
+    return out

@@ -40,6 +40,7 @@ from vectorstore.replica.passages import (
     PassageRow,
     Sentences,
     blob_flagged,
+    covered,
     decode_sentences,
     decode_vector,
     encode,
@@ -293,14 +294,16 @@ def _passage(row: tuple[int, str, str, str, int, int, int, str, bytes]) -> Store
 
 def _flag_sentences(db: sqlite3.Connection) -> None:
     """Rows written before sentences carried their furniture flags (store format 5) are
-    written again with them, read from each row's text, once (`FLAGS_KEY`)."""
+    written again with them, read from their article's text (as its rows cover it), once
+    (`FLAGS_KEY`)."""
     done = db.execute("SELECT value FROM meta WHERE key = ?", (FLAGS_KEY,)).fetchone()
     if done:
         return
-    rows = db.execute("SELECT seq, start, text, sentences FROM chunk").fetchall()
+    rows = db.execute("SELECT seq, article_id, hash, start, text, sentences FROM chunk").fetchall()
+    pages = covered(((a, h), start, text) for _, a, h, start, text, blob in rows if not blob_flagged(blob))
     again = [
-        (sentences_blob(decode_sentences(blob, text, start)), seq)
-        for seq, start, text, blob in rows
+        (sentences_blob(decode_sentences(blob, *pages[(a, h)])), seq)
+        for seq, a, h, _, _, blob in rows
         if not blob_flagged(blob)
     ]
     db.executemany("UPDATE chunk SET sentences = ? WHERE seq = ?", again)

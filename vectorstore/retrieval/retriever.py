@@ -125,9 +125,9 @@ def _admitted(snap: Snapshot, article_id: str, version: str, filters: Filters) -
 
 
 def _chunk(row: StoredPassage) -> StoredChunk:
-    return StoredChunk(
-        row.chunk_id, row.article_id, row.hash, row.index, row.text, row.start, row.end, len(row.sentences)
-    )
+    furniture = frozenset(s.start for s in row.sentences if s.furniture)
+    fields = (row.chunk_id, row.article_id, row.hash, row.index, row.text, row.start, row.end)
+    return StoredChunk(*fields, len(row.sentences), furniture)
 
 
 def _passage(
