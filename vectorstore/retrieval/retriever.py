@@ -76,10 +76,14 @@ class Retriever:
             self._checked_dimension = True
         return vector
 
-    def retrieve(self, question: str, k: int = 10, filters: Filters | None = None) -> Retrieval:
+    def retrieve(
+        self, question: str, k: int = 10, filters: Filters | None = None, vector: np.ndarray | None = None
+    ) -> Retrieval:
+        """The best `k` chunks for `question` within `filters`; `vector`: the question's
+        embedding when the caller has it (one embedding per question, however many passes)."""
         filters = filters or Filters()
         snap = self._store.snapshot()
-        vector = self.embed_query(question)
+        vector = self.embed_query(question) if vector is None else vector
         dense = self._dense(snap, vector, filters)
         lexical = self._lexical(snap, question, filters)
         fused: dict[str, float] = {}
