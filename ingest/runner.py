@@ -20,6 +20,7 @@ def source_options(
         max_bytes=settings.fetch_max_bytes,
         public_only=public_only,
         user_agent=settings.user_agent,
+        allow_private=settings.allow_private,
     )
     return SourceOptions(
         fetch=policy,

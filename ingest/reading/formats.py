@@ -7,16 +7,19 @@ import io
 import logging
 import re
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ingest.errors import SourceError
 from ingest.identity.dates import date_of, parse_date
 from ingest.identity.ids import check_id, valid_text
-from ingest.limits import MAX_TITLE_CHARS, MAX_URL_CHARS, Limits, field
+from ingest.limits import MAX_TITLE_CHARS, MAX_URL_CHARS, PDF_STREAM_BYTES, PDF_STREAM_FILTERS, Limits, field
 from ingest.reading.cleaning import as_paragraphs, clean_text
 from ingest.reading.front_matter import split_front_matter
 from vectorstore import Article
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 log = logging.getLogger(__name__)
 MIN_WORDS = 5
@@ -65,27 +68,42 @@ def parse_html(html: str, url: str | None = None) -> Draft:
 
 def parse_pdf(body: bytes, max_pages: int = 500, limits: Limits | None = None) -> Draft:
     """pypdf's text of each page; any error of pypdf (a broken file, a stream over its
-    decompression limits: LimitReachedError, a recursion) is this PDF's reason."""
-    from pypdf import PdfReader
+    decompression limits: LimitReachedError, a recursion) is this PDF's reason. pypdf
+    decodes each stream under a limit on its output, on its filters (a stream may be
+    compressed several times over) and on their total work (ingest/limits.py)."""
+    from pypdf import PdfReader, apply_configuration
 
     limits = limits or Limits()
     try:
-        reader = PdfReader(io.BytesIO(body))
-        if reader.is_encrypted:
-            raise SourceError("the PDF is encrypted")
-        if len(reader.pages) > max_pages:
-            raise SourceError(f"the PDF has {len(reader.pages)} pages, over the {max_pages}-page limit")
-        pages: list[str] = []
-        size = 0
-        for page in reader.pages:
-            pages.append(page.extract_text() or "")
-            size += len(pages[-1])
-            limits.check_raw(size)  # stop reading a PDF too long to be an article
-        info = reader.metadata
+        with apply_configuration(
+            zlib_maximum_output_length=PDF_STREAM_BYTES,
+            brotli_maximum_output_length=PDF_STREAM_BYTES,
+            lzw_maximum_output_length=PDF_STREAM_BYTES,
+            run_length_maximum_output_length=PDF_STREAM_BYTES,
+            array_based_stream_maximum_output_length=PDF_STREAM_BYTES,
+            maximum_declared_stream_length=PDF_STREAM_BYTES,
+            stream_filters_maximum_length=PDF_STREAM_FILTERS,
+            stream_decoding_work_maximum_length=2 * PDF_STREAM_BYTES,
+        ):
+            return _read_pdf(PdfReader(io.BytesIO(body)), max_pages, limits)
     except SourceError:
         raise
     except Exception as exc:  # pypdf raises many types for hostile files
         raise SourceError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+
+
+def _read_pdf(reader: PdfReader, max_pages: int, limits: Limits) -> Draft:
+    if reader.is_encrypted:
+        raise SourceError("the PDF is encrypted")
+    if len(reader.pages) > max_pages:
+        raise SourceError(f"the PDF has {len(reader.pages)} pages, over the {max_pages}-page limit")
+    pages: list[str] = []
+    size = 0
+    for page in reader.pages:
+        pages.append(page.extract_text() or "")
+        size += len(pages[-1])
+        limits.check_raw(size)  # stop reading a PDF too long to be an article
+    info = reader.metadata
     text = "\n\n".join(_unwrap_pdf_lines(p) for p in pages if p.strip())
     if not text.strip():
         raise SourceError("the PDF has no extractable text (a scan without OCR?)")
@@ -124,7 +142,7 @@ def parse_markdown(text: str) -> Draft:
 def parse_feed(body: bytes) -> list[FeedEntry]:
     import feedparser
 
-    parsed = feedparser.parse(body)
+    parsed = feedparser.parse(io.BytesIO(body))  # bytes that name a file would be read from it
     if not parsed.entries:
         reason = getattr(parsed, "bozo_exception", None)
         raise SourceError(f"not a feed, or a feed without entries{f' ({reason})' if reason else ''}")

@@ -10,7 +10,7 @@ import random
 import socket
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
@@ -60,17 +60,19 @@ def random_bytes(size: int = 65_536, seed: int = 2) -> bytes:
     return random.Random(seed).randbytes(size)
 
 
-def flate_bomb_pdf(megabytes: int = 300) -> bytes:
-    """A one-page PDF whose content stream inflates to `megabytes` MB (about 0.3 MB packed)."""
-    packer = zlib.compressobj(9)
-    block = b" " * 1_000_000
-    stream = b"".join(packer.compress(block) for _ in range(megabytes)) + packer.flush()
+def flate_bomb_pdf(megabytes: int = 300, layers: int = 1) -> bytes:
+    """A one-page PDF whose content stream inflates to `megabytes` MB (about 0.3 MB packed),
+    compressed `layers` times over (/Filter [/FlateDecode ...])."""
+    stream = zlib_bytes((b" " * 1_000_000 for _ in range(megabytes)), 15)
+    for _ in range(layers - 1):
+        stream = zlib_bytes([stream], 15)
+    filters = b"[" + b" ".join([b"/FlateDecode"] * layers) + b"]"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Length %d /Filter %s >>\nstream\n" % (len(stream), filters) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = bytearray(b"%PDF-1.4\n")
@@ -84,6 +86,40 @@ def flate_bomb_pdf(megabytes: int = 300) -> bytes:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def zlib_bytes(chunks: Iterable[bytes], wbits: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    return b"".join(packer.compress(c) for c in chunks) + packer.flush()
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    return zlib_bytes([data], 31)
+
+
+def zeros(megabytes: int) -> Iterator[bytes]:
+    return (bytes(1 << 20) for _ in range(megabytes))
+
+
+def bombs(megabytes: int) -> dict[str, tuple[bytes, str]]:
+    """Responses of a few KB that expand to `megabytes` MiB of zeros: path -> (body,
+    Content-Encoding). Stacked gzip is the 1,827 bytes that became 1 GiB in one decode."""
+    import brotli
+
+    gzipped = zlib_bytes(zeros(megabytes), 31)
+    member = zlib_bytes(zeros(1), 31)
+    packer = brotli.Compressor(quality=5)
+    brotlied = b"".join(packer.process(c) for c in zeros(megabytes)) + packer.finish()
+    return {
+        "/gzip-gzip": (gzip_bytes(gzipped), "gzip, gzip"),
+        "/gzip-deflate": (zlib_bytes([zlib_bytes([gzipped], 15)], 15), "gzip, deflate, deflate"),
+        "/gzip": (gzipped, "gzip"),
+        "/gzip-members": (member * megabytes, "gzip"),
+        "/deflate": (zlib_bytes(zeros(megabytes), 15), "deflate"),
+        "/deflate-raw": (zlib_bytes(zeros(megabytes), -15), "deflate"),
+        "/br": (brotlied, "br"),
+        "/br-br": (brotli.compress(brotlied), "br, br"),
+    }
 
 
 def jsonl_line(article_id: str, text: str = GOOD_TEXT, **fields: str) -> str:

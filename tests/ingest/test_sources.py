@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import FetchError, UnsafeURLError
-from ingest.fetching import FetchPolicy, fetch
+from ingest.fetching import AllowList, FetchPolicy, fetch
 from ingest.sources import Failure, SourceOptions, iter_items
 from tests.conftest import SAMPLES
 from tests.helpers import Route, make_pdf, serving
@@ -21,7 +21,8 @@ ARTICLE_HTML = """<html><head><title>Rivers flood after storm | Example Times</t
 <p>Forecasters expect drier weather from Monday, but warned that the ground would stay saturated for days.</p>
 </article><footer>Copyright Example Times. All rights reserved.</footer></body></html>"""
 
-OPTIONS = SourceOptions(fetch=FetchPolicy(timeout_s=5, max_bytes=200_000))
+# the test server stands for the operator's intranet: a feed's entries' pages there are fetched
+OPTIONS = SourceOptions(fetch=FetchPolicy(timeout_s=5, max_bytes=200_000, allow_private=AllowList.parse("127.0.0.1")))
 
 
 def _only(items: list[Article | Failure]) -> Article:
