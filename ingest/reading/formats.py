@@ -14,7 +14,7 @@ from ingest.errors import SourceError
 from ingest.identity.dates import date_of, parse_date
 from ingest.identity.ids import check_id, valid_text
 from ingest.limits import MAX_TITLE_CHARS, MAX_URL_CHARS, PDF_STREAM_BYTES, PDF_STREAM_FILTERS, Limits, field
-from ingest.reading.cleaning import as_paragraphs, clean_text
+from ingest.reading.cleaning import UNSHOWN, as_paragraphs, clean_text, shown
 from ingest.reading.front_matter import split_front_matter
 from vectorstore import Article
 
@@ -215,7 +215,8 @@ def finish(
     """Clean the text and give the draft its id: the given id, else its URL, else the path.
 
     The raw text is refused over the limits before it is cleaned, the clean text over
-    MAX_ARTICLE_CHARS; lone surrogates become U+FFFD; metadata is one line, cut to size;
+    MAX_ARTICLE_CHARS; lone surrogates become U+FFFD; metadata is one line, cut to size,
+    without control, bidi or invisible characters (cleaning.shown);
     a URL that is not an http(s) URL of a sane length is dropped."""
     limits = limits or Limits()
     limits.check_raw(len(draft.text))
@@ -225,29 +226,30 @@ def finish(
         raise SourceError("no article text (empty or only a few words)")
     url = _url(draft.url)
     ident = check_id(article_id or url or fallback_title)
-    title = field(clean_text(valid_text(draft.title or "")), MAX_TITLE_CHARS) or field(fallback_title)
+    title = field(shown(clean_text(valid_text(draft.title or ""))), MAX_TITLE_CHARS)
     dated = date_of(field(draft.date), text)  # the declared date, else the text's dateline
     return Article(
         id=ident,
-        title=title or "untitled",
+        title=title or field(shown(valid_text(fallback_title))) or "untitled",
         text=text,
         url=url,
         date=dated.date,
-        author=field(valid_text(draft.author or "")),
-        source=field(valid_text(draft.source or source or "")),
+        author=field(shown(valid_text(draft.author or ""))),
+        source=field(shown(valid_text(draft.source or source or ""))),
         date_source=dated.source,
         note=dated.note,
     )
 
 
 def _url(value: str | None) -> str | None:
-    """An http(s) URL on one line and of a sane length, else None."""
+    """An http(s) URL on one line, of a sane length, without a control, bidi or invisible
+    character (a real one has them percent-encoded), else None."""
     if not value:
         return None
     url = valid_text(value.strip())
     if len(url) > MAX_URL_CHARS or not url.lower().startswith(("http://", "https://")):
         return None
-    return None if any(ch.isspace() for ch in url) else url
+    return None if UNSHOWN.search(url) or any(ch.isspace() for ch in url) else url
 
 
 def with_fallback(draft: Draft, fallback: Draft) -> Draft:

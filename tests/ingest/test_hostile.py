@@ -206,3 +206,29 @@ def test_max_article_chars_is_a_setting(
     doc.write_text(" ".join([hostile.GOOD_TEXT] * 8))  # about 1,700 characters
     report = run_ingest(settings, [str(doc)], ingestor=App(settings, embedder=embedder).ingestor)
     assert "MAX_ARTICLE_CHARS=1,000" in _reasons(report)["medium.txt"]
+
+
+def test_stored_names_hold_no_bidi_control_invisible_or_control_character(tmp_path: Path) -> None:
+    """Titles, authors, outlets and URLs are names: every bidi control, invisible and
+    control character leaves them. The text keeps the marks and joiners that right-to-left
+    and Persian writing need, and loses the overrides, isolates and NUL that reorder or hide."""
+    spoof = "file.exe\u202egpj.\u202c"
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(
+        hostile.jsonl_line(
+            "s1",
+            f"{hostile.GOOD_TEXT} \u202e{spoof}\u2066x\u2069\u0000 \u05e9\u05dc\u05d5\u05dd\u200f. \u0645\u06cc\u200c\u062e",
+            title=f"{spoof} pay\u200dpal\u200b\u0000",
+            author="\u2067Ann\u2069\ufeff",
+            source="Ravel\u200f\u061c News\u0000",
+            url="https://x.example/a\u0000b",
+        )
+        + "\n"
+    )
+    [article] = iter_items([str(rows)], SourceOptions(fetch=FetchPolicy()))
+    assert isinstance(article, Article)
+    assert (article.title, article.author, article.source) == ("file.exegpj. paypal", "Ann", "Ravel News")
+    assert article.url is None  # a URL holding a NUL is no URL
+    unshown = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u2060\ufeff\u0000")
+    assert not unshown & set(article.text)
+    assert "\u05e9\u05dc\u05d5\u05dd\u200f." in article.text and "\u0645\u06cc\u200c\u062e" in article.text
