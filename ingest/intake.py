@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ingest.errors import SourceError
+from ingest.identity.ids import readable_id
 from ingest.pipeline import Ingestor
 from ingest.report import IngestReport
 from ingest.sources import SUFFIXES, SourceOptions, fetched_first, iter_items
@@ -20,8 +21,9 @@ UPLOAD_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf"
 
 
 def upload_id(scope: str, filename: str) -> str:
-    """An uploaded file's article id: its name within the server that uploaded it."""
-    return f"upload:{scope}/{Path(filename).name}"
+    """An uploaded file's article id: its name within the server that uploaded it (a
+    derived id for a name the id check refuses)."""
+    return readable_id(f"upload:{scope}/{Path(filename).name}")[0]
 
 
 class Intake:

@@ -146,7 +146,7 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
     if not parsed.entries:
         reason = getattr(parsed, "bozo_exception", None)
         raise SourceError(f"not a feed, or a feed without entries{f' ({reason})' if reason else ''}")
-    site = parsed.feed.get("title")
+    site = _detail_text(parsed.feed.get("title_detail")) or None  # read as an entry's title is
     entries = []
     for entry in parsed.entries:
         text = as_paragraphs(_detail_text(*entry.get("content", []), entry.get("summary_detail")))

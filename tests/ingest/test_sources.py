@@ -159,7 +159,7 @@ def test_public_only_fetch_refuses_loopback() -> None:
 def test_feed_entry_text_is_unescaped_once_and_cleaned_as_a_page(tmp_path: Path) -> None:
     feed = tmp_path / "entities.rss"
     feed.write_text(
-        "<?xml version='1.0'?><rss version='2.0'><channel><title>Wire</title>"
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Ravel &amp;amp; Sons Daily</title>"
         "<item><title>AT&amp;amp;T buys a rival</title><guid>1</guid><description>AT&amp;amp;T agreed "
         "to buy the company for ten dollars a share, the board said on Monday.</description></item>"
         "<item><title>Fish</title><guid>2</guid><description><![CDATA[<p>Fish &amp; chips cost "
@@ -169,4 +169,5 @@ def test_feed_entry_text_is_unescaped_once_and_cleaned_as_a_page(tmp_path: Path)
     att, fish = list(iter_items([str(feed)], OPTIONS))
     assert isinstance(att, Article) and isinstance(fish, Article)
     assert att.text.startswith("AT&T agreed to buy") and att.title == "AT&T buys a rival"  # was "AT&amp;T"
+    assert att.source == fish.source == "Ravel & Sons Daily"  # the channel's title read as an entry's
     assert fish.text == "Fish & chips cost £9 now, up from six.\n\nThe shop opened in 1952."
