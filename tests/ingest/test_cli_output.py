@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from tests.conftest import REPO
 from tests.helpers import REPO_SAMPLE_QUESTION
+from tests.ingest.test_fetch_outside_lock import slow_site
 
 runner = CliRunner()
 MARKUP = "Rates [/] rise [bold]again[/bold] [link=x]"
@@ -123,35 +123,20 @@ def test_a_corrupt_exported_model_is_one_line(tmp_path: Path) -> None:
     assert "run with -v" in json.loads(result.stdout)["error"]
 
 
-def test_json_seconds_count_the_whole_run_fetching_included(tmp_path: Path) -> None:
-    """A page that takes a second to answer: `seconds` is the whole run, `fetch_seconds`
-    the fetching before the run's writes (it was 0.014 s for a 24 s run)."""
-    page = (
-        b"<html><head><title>Ferry</title></head><body><article><p>The island ferry will run twice "
-        b"a day from June, the harbour board said on Monday.</p></article></body></html>"
-    )
+def test_json_seconds_count_the_whole_run_fetching_included() -> None:
+    """A page that answers a second after it is asked: `seconds` is the whole run,
+    `fetch_seconds` the fetching before the run's writes (it was 0.014 s for a 24 s run)."""
+    with slow_site() as site:
 
-    class Slow(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+        def answer_a_second_later() -> None:
+            site.asked.wait(60)
             time.sleep(1.0)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            self.wfile.write(page)
+            site.release.set()
 
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+        threading.Thread(target=answer_a_second_later, daemon=True).start()
         started = time.monotonic()
-        result = runner.invoke(app, ["ingest", f"http://127.0.0.1:{server.server_address[1]}/ferry", "--json"])
+        result = runner.invoke(app, ["ingest", site.url, "--json"])
         elapsed = time.monotonic() - started
-    finally:
-        server.shutdown()
-        server.server_close()
     summary = json.loads(result.stdout)
     assert summary["added"] == 1, summary
     assert 1.0 <= summary["fetch_seconds"] <= summary["seconds"] <= elapsed
