@@ -122,6 +122,21 @@ def bombs(megabytes: int) -> dict[str, tuple[bytes, str]]:
     }
 
 
+def bombs_refused() -> dict[str, str]:
+    """What the refusal of each of `bombs` says."""
+    once = "once decompressed"
+    return {
+        "/gzip-gzip": "coded 2 times (gzip, gzip)",
+        "/gzip-deflate": "coded 3 times",
+        "/br-br": "coded 2 times (br, br)",
+        "/gzip": f"{once} (gzip)",
+        "/gzip-members": f"{once} (gzip)",
+        "/deflate": f"{once} (deflate)",
+        "/deflate-raw": f"{once} (deflate)",
+        "/br": f"{once} (br)",
+    }
+
+
 def jsonl_line(article_id: str, text: str = GOOD_TEXT, **fields: str) -> str:
     return json.dumps({"id": article_id, "title": f"Article {article_id}", "text": text, **fields})
 
@@ -231,3 +246,80 @@ def trickling_server(delay_s: float, feed_entries: int = 0, framing: Framing = "
         stop.set()
         server.join()
         listener.close()
+
+
+SPOOF = "file.exe\u202egpj.\u202c"  # a right-to-left override: reads "file.exe.jpg"
+BIDI_AND_INVISIBLE = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u200b\u2060\ufeff"
+)
+METADATA_URL = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+
+
+def spoofed_jsonl() -> bytes:
+    """Names and text holding bidi overrides, isolates, invisible characters and NUL."""
+    rows = [
+        jsonl_line(
+            "spoof-1",
+            f"{GOOD_TEXT} \u202e{SPOOF}\u2066x\u2069\u0000",
+            title=f"{SPOOF} pay\u200dpal\u200b\u0000",
+            author="\u2067Ann\u2069\ufeff",
+            source="Ravel\u200f\u061c News\u0000",
+            url="https://x.example/a\u0000b",
+        ),
+        jsonl_line("nul-1", f"{GOOD_TEXT}\u0000 The end.", title="Nul\u0000title"),
+    ]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def billion_laughs_feed(levels: int = 9) -> bytes:
+    """An RSS feed whose DTD nests entities ten deep: 10**9 'lol's once expanded."""
+    entities = '<!ENTITY a0 "lol">' + "".join(
+        f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, levels + 1)
+    )
+    item = f"<item><title>&a{levels};</title><description>&a{levels};</description></item>"
+    channel = f"<channel><title>&a{levels};</title>{item}</channel>"
+    return f'<?xml version="1.0"?><!DOCTYPE rss [{entities}]><rss version="2.0">{channel}</rss>'.encode()
+
+
+def entity_feed() -> bytes:
+    """A feed whose channel and entry titles are HTML-escaped twice, as some feeds are."""
+    item = f"<item><title>Ravel &amp;amp; Sons</title><guid>e1</guid><description>{GOOD_TEXT}</description></item>"
+    channel = f"<channel><title>Ravel &amp;amp; Sons Daily</title>{item}</channel>"
+    return f"<?xml version='1.0'?><rss version='2.0'>{channel}</rss>".encode()
+
+
+def linking_feed(links: list[str]) -> bytes:
+    """A feed whose entries link to `links`, each with its own text as fallback."""
+    items = "".join(
+        f"<item><title>Entry {i}</title><link>{link}</link><description>Entry {i}: {GOOD_TEXT}</description></item>"
+        for i, link in enumerate(links)
+    )
+    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>Harbour</title>{items}</channel></rss>".encode()
+
+
+@contextmanager
+def late_page_server(delay_s: float) -> Iterator[str]:
+    """A server on 127.0.0.1 whose one page answers `delay_s` seconds after it is asked."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    page = f"<html><head><title>Late</title></head><body><article><p>{GOOD_TEXT}</p></article></body></html>"
+
+    class Late(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            threading.Event().wait(delay_s)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page.encode())))
+            self.end_headers()
+            self.wfile.write(page.encode())
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Late)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/late"
+    finally:
+        server.shutdown()
+        server.server_close()
