@@ -16,7 +16,7 @@ the embedding model, and `newsdesk ask` never imports torch.
     App.retriever Retriever(store, embedder)                vectorstore
     App.engine    AnswerEngine(retriever, options, generator(chat, embedder))
     App.ingestor  Ingestor(store, embedder, chunking, StoryIndex(stories.sqlite3))  ingest
-    App.intake    Intake(ingestor, store, settings)         ingest (Discord's /ingest, /forget)
+    App.intake    Intake(ingestor, store, source options)   ingest (Discord's /ingest, /forget)
     App.feedback  FeedbackStore(data dir)                   votes
     App.feeds     FeedPoller(FeedRegistry(feeds.sqlite3), ingestor, source options, writer lock, newsroom,
                   the poller seat: store.poller_seat(POLLER_LEASE_S), if FEED_POLLING)
@@ -159,7 +159,7 @@ class App:
 
     @cached_property
     def intake(self) -> Intake:
-        return Intake(self.ingestor, self.store, self.settings)
+        return Intake(self.ingestor, self.store, source_options(self.settings))
 
     @cached_property
     def feedback(self) -> FeedbackStore:

@@ -3,6 +3,8 @@ ingestor the composition root (bot/app.py) built."""
 
 from __future__ import annotations
 
+import time
+
 from ingest.fetching import FetchPolicy
 from ingest.limits import Limits
 from ingest.pipeline import Ingestor
@@ -20,6 +22,7 @@ def source_options(
         max_bytes=settings.fetch_max_bytes,
         public_only=public_only,
         user_agent=settings.user_agent,
+        allow_private=settings.allow_private,
     )
     return SourceOptions(
         fetch=policy,
@@ -39,5 +42,12 @@ def run_ingest(
     on_progress: ProgressCallback | None = None,
     scope: str = GLOBAL_SCOPE,
 ) -> IngestReport:
-    """Pages and feeds are fetched before the run takes the writer lock (`fetched_first`)."""
-    return ingestor.run(fetched_first(targets, source_options(settings, scope=scope)), on_progress)
+    """Pages and feeds are fetched before the run takes the writer lock (`fetched_first`);
+    the report's seconds count the whole run, that fetching included (`fetch_seconds`)."""
+    started = time.monotonic()
+    items = fetched_first(targets, source_options(settings, scope=scope))
+    fetched = time.monotonic()
+    report = ingestor.run(items, on_progress)
+    report.fetch_seconds = fetched - started
+    report.seconds = time.monotonic() - started
+    return report

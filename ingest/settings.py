@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from ingest.fetching.addresses import AllowList
 from vectorstore import StoreSettings
 
 
@@ -25,6 +26,12 @@ class IngestSettings(StoreSettings):
     )
     fetch_max_bytes: int = Field(default=10_000_000, gt=0, description="Largest page or file fetched.")
     fetch_workers: int = Field(default=6, ge=1, le=32, description="Feed entry pages fetched at once.")
+    fetch_allow_private: str = Field(
+        default="",
+        description="Host names and addresses or CIDRs (comma-separated) that the operator's fetches may "
+        "reach although private, link-local or a cloud's metadata service: an intranet feed's pages. "
+        "Never used for a Discord server's fetches.",
+    )
     max_file_bytes: int = Field(
         default=50_000_000,
         gt=0,
@@ -59,6 +66,17 @@ class IngestSettings(StoreSettings):
         description="Whether this process may be the fleet's feed poller (one at a time, by lease). Turn "
         "it off on hosts whose NEWSDESK_DATA_DIR does not hold the fleet's feeds.sqlite3.",
     )
+
+    @field_validator("fetch_allow_private")
+    @classmethod
+    def _allow_list(cls, value: str) -> str:
+        AllowList.parse(value)  # a ValueError names the entry
+        return value
+
+    @property
+    def allow_private(self) -> AllowList:
+        """FETCH_ALLOW_PRIVATE, parsed."""
+        return AllowList.parse(self.fetch_allow_private)
 
     @property
     def poll_tick_s(self) -> float:

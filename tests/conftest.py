@@ -68,6 +68,9 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, onnx_dir: Path) ->
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(data))
     monkeypatch.setenv("EMBEDDING_ONNX_DIR", str(onnx_dir))
     monkeypatch.setenv("INGEST_NICE", "0")  # a CLI run inside the test process leaves its priority alone
+    # the test servers on 127.0.0.1 stand for an intranet the operator names: a feed's pages
+    # and redirects there are fetched (tests/ingest/test_address_rules.py: without it)
+    monkeypatch.setenv("FETCH_ALLOW_PRIVATE", "127.0.0.1")
     monkeypatch.chdir(tmp_path)  # a stray .env in the repo must not leak in
     return Settings(_env_file=None)  # type: ignore[call-arg]
 
