@@ -275,8 +275,13 @@ def _story_why(row: Row, citations: list[Citation], reply: str, on_story: bool) 
     return "" if found >= need else f"{found} of the story's facts, {need} needed"
 
 
-def store_for(articles_file: Path, store: Path, settings: Settings, rebuild: bool) -> Path:
-    """The store of these articles, kept between runs while its inputs stay the same."""
+def store_for(
+    articles_file: Path, store: Path, settings: Settings, rebuild: bool, keep: bool = False
+) -> Path:
+    """The store of these articles, kept between runs while its inputs stay the same. `keep`:
+    a store built by other ingest code is brought up to date by an ingest of the same articles
+    (its next writer migrates its format; articles whose text is unchanged keep their chunks),
+    not built again."""
     digest = hashlib.sha256()
     for path in (
         articles_file,
@@ -288,6 +293,12 @@ def store_for(articles_file: Path, store: Path, settings: Settings, rebuild: boo
     digest.update(settings.model_dump_json(exclude={"newsdesk_data_dir"}).encode())
     stamp = store / "casual-inputs.sha256"
     if not rebuild and stamp.exists() and stamp.read_text() == digest.hexdigest():
+        return store
+    if keep and not rebuild and stamp.exists():
+        print(f"bringing the store in {store} up to date (--keep-store) ...", flush=True)
+        report = App(settings).ingest([str(articles_file), str(WIKINEWS)])
+        print(f"  {report.chunks_embedded} chunks embedded again in {report.seconds:.0f} s")
+        stamp.write_text(digest.hexdigest())
         return store
     shutil.rmtree(store, ignore_errors=True)
     store.mkdir(parents=True)
@@ -359,6 +370,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="articles and store (default /tmp/newsdesk-casual-<split>)")
     parser.add_argument("--show", type=int, default=0, help="print this many bad replies (tuning set only)")
     parser.add_argument("--rebuild", action="store_true", help="build the store again")
+    parser.add_argument(
+        "--keep-store",
+        action="store_true",
+        help="a store built by other ingest code: ingest into it (format migrated, unchanged articles kept)",
+    )
     args = parser.parse_args()
     if args.held_out and args.show:
         parser.error("the held-out questions and replies are never shown")
@@ -371,7 +387,7 @@ def main() -> None:
     print(f"{len(rows)} questions ({split}), {len(built.articles)} articles + Wikinews, {','.join(years)}")
     base = Settings(_env_file=None)  # type: ignore[call-arg]
     settings = base.model_copy(update={"newsdesk_data_dir": work / "store", "chroma_host": None})
-    store_for(articles_file, work / "store", settings, args.rebuild)
+    store_for(articles_file, work / "store", settings, args.rebuild, args.keep_store)
     verdicts = ask_all(App(settings), rows, {i: str(a["text"]) for i, a in known.items()})
     result = figures(verdicts)
     print_figures(result)
