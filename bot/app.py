@@ -14,6 +14,7 @@ the embedding model, and `newsdesk ask` never imports torch.
     App.store     ChromaStore(settings)                     vectorstore
     App.embedder  make_embedder(settings)                   vectorstore
     App.retriever Retriever(store, embedder)                vectorstore
+    App.chat      make_chat_model(llm_options(settings))    the LLM provider registry
     App.engine    AnswerEngine(retriever, options, generator(chat, embedder))
     App.ingestor  Ingestor(store, embedder, chunking, StoryIndex(stories.sqlite3))  ingest
     App.intake    Intake(ingestor, store, source options)   ingest (Discord's /ingest, /forget)
@@ -27,13 +28,13 @@ the embedding model, and `newsdesk ask` never imports torch.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
 from functools import cached_property
 
 from bot.answering.engine import AnswerEngine, AnswerOptions
 from bot.answering.generation.generative import Generator
-from bot.answering.generation.llm import ChatBackend, make_chat_model
+from bot.answering.generation.providers import ChatBackend, LLMOptions, make_chat_model
 from bot.answering.topics import TopicMatcher
 from bot.feedback import FeedbackStore, feedback_path
 from bot.health import Metrics
@@ -99,6 +100,11 @@ def bot_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"embedding_threads": threads})
 
 
+def llm_options(settings: Settings) -> LLMOptions:
+    """The answering core's LLM options: each `LLMOptions` field from the setting `llm_<field>`."""
+    return LLMOptions(**{f.name: getattr(settings, f"llm_{f.name}") for f in fields(LLMOptions)})
+
+
 class App:
     """Builds each part once, on first use. Tests and benches may hand in an already
     loaded embedder, an open store or a chat model; everything else is built here."""
@@ -133,7 +139,7 @@ class App:
     @cached_property
     def chat(self) -> ChatBackend | None:
         if self._chat is _NOT_GIVEN:
-            return make_chat_model(self.settings)
+            return make_chat_model(llm_options(self.settings))
         assert self._chat is None or isinstance(self._chat, ChatBackend)
         return self._chat
 

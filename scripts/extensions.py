@@ -17,9 +17,21 @@ class Extension:
 
 
 def llm_providers() -> list[str]:
-    from bot.answering.generation.llm import PROVIDERS
+    from bot.answering.generation.providers import PROVIDERS
 
     return list(PROVIDERS)
+
+
+def provider_rows() -> list[str]:
+    """A table row per LLM provider: its name, what it is, the settings it reads."""
+    from bot.answering.generation.providers import PROVIDERS
+
+    rows = []
+    for p in PROVIDERS.values():
+        reads = ", ".join(f"`{n}`" + (" (required)" if n in p.setting_names(p.needs) else "")
+                          for n in p.setting_names(p.reads).split(", ") if n)
+        rows.append(f"| `{p.name}` | {p.about} | {reads or '—'} | {f'`{p.package}`' if p.package else '—'} |")
+    return rows
 
 
 def embedding_backends() -> list[str]:
@@ -59,9 +71,12 @@ def extensions_page() -> str:
         "",
         "## LLM providers (`LLM_PROVIDER`)",
         "",
-        "Defined in `bot/answering/generation/llm.py`.",
+        "The registry is `bot/answering/generation/providers/__init__.py`. Every provider also",
+        "reads `LLM_TIMEOUT_S`, `LLM_MAX_TOKENS` and `LLM_TEMPERATURE`.",
         "",
-        *(f"- `{name}`" for name in llm_providers()),
+        "| name | what | settings it reads | package |",
+        "|---|---|---|---|",
+        *provider_rows(),
         "",
         "## Article formats (file extensions `newsdesk ingest` reads)",
         "",
