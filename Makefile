@@ -64,7 +64,7 @@ eval-refusal: $(STAMP)
 	$(BIN)/newsdesk eval --articles $(EVAL)/wikinews/articles.jsonl \
 		--questions $(EVAL)/squad-dev/questions.jsonl --ids $(EVAL)/squad-dev/sample1000.ids --out eval-out/wikinews-only.jsonl
 
-# SQuAD 2.0's unanswerable questions with their articles in the store: refusing is right (#11).
+# SQuAD 2.0's unanswerable questions with their articles in the store: refusing is right.
 .PHONY: eval-unanswerable
 eval-unanswerable: $(STAMP)
 	$(BIN)/newsdesk eval --articles $(EVAL)/squad-dev/articles.jsonl --articles $(EVAL)/wikinews/articles.jsonl \

@@ -48,16 +48,15 @@ from ingest.report import IngestReport, ProgressCallback
 from ingest.runner import run_ingest, source_options
 from vectorstore import (
     GLOBAL_SCOPE,
-    ArticleRecord,
     ChromaStore,
     Embedder,
-    Filters,
     Retriever,
     Seat,
     canonical_model_name,
     make_embedder,
     poller_seat,
 )
+from vectorstore.retrieval.catalog import Catalog
 
 _NOT_GIVEN = object()
 
@@ -73,22 +72,6 @@ class BotParts:
     feeds: FeedPoller
     newsroom: Newsroom
     metrics: Metrics
-
-
-class Catalog:
-    """The articles a reader can see (the retriever's current snapshot), for /articles."""
-
-    def __init__(self, retriever: Retriever) -> None:
-        self._retriever = retriever
-
-    def records(self) -> dict[str, ArticleRecord]:
-        return self._retriever.records()
-
-    def newest(self, filters: Filters) -> list[ArticleRecord]:
-        """The articles the filters admit (a server's: Filters.for_guild), newest first (by
-        date, then by when ingested)."""
-        visible = (r for r in self.records().values() if filters.admits(r))
-        return sorted(visible, key=lambda r: (r.date or "", r.ingested_at or ""), reverse=True)
 
 
 def bot_settings(settings: Settings) -> Settings:
