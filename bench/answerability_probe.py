@@ -7,7 +7,7 @@ Only the tuning splits are read: squad-dev questions outside sample1000 (the fir
 --questions of them) and SQuAD 2.0's unanswerable questions outside sample500. Of those
 the engine answers today (evidence above MIN_EVIDENCE and the anchors met), it prints how
 well each candidate check separates the two kinds at the operating points that matter
-here, where few more answerable questions may be refused (issue #11):
+here, where few more answerable questions may be refused:
 
 1. features per answer (similarity, word overlap, the gap to the best sentence, its rank,
    question words missing from the sentence's context and their IDF, and the alignment of

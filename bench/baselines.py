@@ -1,4 +1,4 @@
-"""The reference pipelines of the quality issue, measured here in the same run, on the
+"""The reference pipelines answers are compared with, measured here in the same run, on the
 same data and with the same metric code as `newsdesk eval`.
 
     .venv/bin/python bench/baselines.py [--newsdesk eval-out/squad-dev.jsonl]

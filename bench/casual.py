@@ -1,4 +1,4 @@
-"""Casual questions (issue #28): short questions typed the way members type them, each asked
+"""Casual questions: short questions typed the way members type them, each asked
 on a day, over the RealTime QA articles, judged on what a member sees.
 
     .venv/bin/python bench/casual.py                 # the tuning set, 2022 articles

@@ -1,4 +1,4 @@
-"""A fleet under load (issue #21): /ask over the Discord stand-in while `newsdesk watch` ingests.
+"""A fleet under load: /ask over the Discord stand-in while `newsdesk watch` ingests.
 
     .venv/bin/python bench/fleet.py [--questions 100] [--servers 25] [--articles 40] [--queue N]
         [--mode fleet|single|both]

@@ -1,4 +1,4 @@
-"""A running engine while `newsdesk ingest` writes to the same store (issue #15).
+"""A running engine while `newsdesk ingest` writes to the same store.
 
     .venv/bin/python bench/live.py [--store DIR] [--questions 200]
 

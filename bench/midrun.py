@@ -1,4 +1,4 @@
-"""Readers during a long ingest (issue #24): how soon a running reader answers from a run's
+"""Readers during a long ingest: how soon a running reader answers from a run's
 first articles, and how long a reader started mid-run takes to answer.
 
     .venv/bin/python bench/midrun.py [--chunks 3000] [--flush 256] [--every 4]

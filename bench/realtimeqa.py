@@ -1,4 +1,4 @@
-"""Real news questions (issue #23): RealTime QA's weekly news quizzes, each question with
+"""Real news questions: RealTime QA's weekly news quizzes, each question with
 the dated article that answers it, asked on the day its quiz was published.
 
     .venv/bin/python bench/realtimeqa.py                 # the 2022 tuning set

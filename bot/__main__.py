@@ -2,9 +2,9 @@
 
 import sys
 
-from bot.cli_ingest import configure_logging
 from bot.discord_app.runner import run_bot
 from bot.settings import Settings
+from bot.terminal import configure_logging
 
 
 def main() -> int:

@@ -14,6 +14,7 @@ the embedding model, and `newsdesk ask` never imports torch.
     App.store     ChromaStore(settings)                     vectorstore
     App.embedder  make_embedder(settings)                   vectorstore
     App.retriever Retriever(store, embedder)                vectorstore
+    App.chat      make_chat_model(llm_options(settings))    the LLM provider registry
     App.engine    AnswerEngine(retriever, options, generator(chat, embedder))
     App.ingestor  Ingestor(store, embedder, chunking, StoryIndex(stories.sqlite3))  ingest
     App.intake    Intake(ingestor, store, source options)   ingest (Discord's /ingest, /forget)
@@ -27,13 +28,13 @@ the embedding model, and `newsdesk ask` never imports torch.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
 from functools import cached_property
 
 from bot.answering.engine import AnswerEngine, AnswerOptions
 from bot.answering.generation.generative import Generator
-from bot.answering.generation.llm import ChatBackend, make_chat_model
+from bot.answering.generation.providers import ChatBackend, LLMOptions, make_chat_model
 from bot.answering.topics import TopicMatcher
 from bot.feedback import FeedbackStore, feedback_path
 from bot.health import Metrics
@@ -47,16 +48,15 @@ from ingest.report import IngestReport, ProgressCallback
 from ingest.runner import run_ingest, source_options
 from vectorstore import (
     GLOBAL_SCOPE,
-    ArticleRecord,
     ChromaStore,
     Embedder,
-    Filters,
     Retriever,
     Seat,
     canonical_model_name,
     make_embedder,
     poller_seat,
 )
+from vectorstore.retrieval.catalog import Catalog
 
 _NOT_GIVEN = object()
 
@@ -74,22 +74,6 @@ class BotParts:
     metrics: Metrics
 
 
-class Catalog:
-    """The articles a reader can see (the retriever's current snapshot), for /articles."""
-
-    def __init__(self, retriever: Retriever) -> None:
-        self._retriever = retriever
-
-    def records(self) -> dict[str, ArticleRecord]:
-        return self._retriever.records()
-
-    def newest(self, filters: Filters) -> list[ArticleRecord]:
-        """The articles the filters admit (a server's: Filters.for_guild), newest first (by
-        date, then by when ingested)."""
-        visible = (r for r in self.records().values() if filters.admits(r))
-        return sorted(visible, key=lambda r: (r.date or "", r.ingested_at or ""), reverse=True)
-
-
 def bot_settings(settings: Settings) -> Settings:
     """The bot answers in parallel: give each answer worker its share of the cores, so that
     two questions do not fight over the same ones (seen: 480 ms for a 14 ms question)."""
@@ -97,6 +81,11 @@ def bot_settings(settings: Settings) -> Settings:
         return settings
     threads = max(1, (os.cpu_count() or 1) // settings.answer_workers)
     return settings.model_copy(update={"embedding_threads": threads})
+
+
+def llm_options(settings: Settings) -> LLMOptions:
+    """The answering core's LLM options: each `LLMOptions` field from the setting `llm_<field>`."""
+    return LLMOptions(**{f.name: getattr(settings, f"llm_{f.name}") for f in fields(LLMOptions)})
 
 
 class App:
@@ -133,7 +122,7 @@ class App:
     @cached_property
     def chat(self) -> ChatBackend | None:
         if self._chat is _NOT_GIVEN:
-            return make_chat_model(self.settings)
+            return make_chat_model(llm_options(self.settings))
         assert self._chat is None or isinstance(self._chat, ChatBackend)
         return self._chat
 

@@ -1,5 +1,5 @@
 """`newsdesk ingest`: the operator's door to ingest (progress bar, summary, exit code), and
-the logging and CPU priority every command of the CLI starts with."""
+the CPU priority every command of the CLI starts with."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from bot.terminal import PrintableFormatter, json_line, terminal_console
+from bot.terminal import configure_logging as configure_logging  # where bot/cli.py imports it from
+from bot.terminal import json_line, terminal_console
 from ingest.report import IngestReport, ProgressCallback
 from ingest.report import Progress as IngestProgress
 
@@ -96,23 +97,3 @@ def yield_cpu(nice: int) -> None:
             os.nice(nice)
         except OSError as exc:
             logging.getLogger(__name__).warning("could not lower the CPU priority: %s", exc)
-
-
-def configure_logging(level: str, verbose: bool = False) -> None:
-    handler = logging.StreamHandler(sys.stderr)  # a logged URL or title prints no escape
-    handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else getattr(logging, level.upper(), logging.INFO), handlers=[handler]
-    )
-    for noisy in (
-        "bm25s",
-        "httpx",
-        "chromadb",
-        "urllib3",
-        "trafilatura",
-        "htmldate",
-        "sentence_transformers",
-    ):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    # discord.py logs webhook URLs, which hold interaction tokens, at DEBUG: never below INFO
-    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLogger().level))

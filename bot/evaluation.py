@@ -41,7 +41,9 @@ def normalize(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Metrics:
+class EvalScores:
+    """The evaluation's scores over a set of questions (the process's /metrics are bot/health.py)."""
+
     questions: int
     recall_at_1: float
     recall_at_5: float
@@ -98,7 +100,7 @@ def answer_hit(question: dict[str, Any], prediction: dict[str, Any]) -> bool:
     return any(normalize(a) and normalize(a) in got for a in question["answers"])
 
 
-def score(questions: Sequence[dict[str, Any]], predictions: dict[str, dict[str, Any]]) -> Metrics:
+def score(questions: Sequence[dict[str, Any]], predictions: dict[str, dict[str, Any]]) -> EvalScores:
     n = len(questions) or 1
     ranks: list[int | None] = []
     hits = refused = fallback = 0
@@ -119,7 +121,7 @@ def score(questions: Sequence[dict[str, Any]], predictions: dict[str, dict[str, 
     def recall(k: int) -> float:
         return round(sum(1 for r in ranks if r is not None and r <= k) / n, 4)
 
-    return Metrics(
+    return EvalScores(
         questions=len(questions),
         recall_at_1=recall(1),
         recall_at_5=recall(5),
@@ -186,7 +188,7 @@ def prediction(question_id: str, answer: Answer, latency_ms: float, offsets: Off
 
 @dataclass(frozen=True)
 class EvalRun:
-    metrics: Metrics
+    metrics: EvalScores
     ingest: IngestReport | None
     out: Path
 

@@ -44,14 +44,17 @@ class Settings(IngestSettings):
     llm_model: str = Field(default="", description="Model name at the provider (e.g. gpt-4o-mini, llama3.1).")
     llm_base_url: str | None = Field(
         default=None,
-        description="Server URL for openai_compatible (http://host:port/v1) and ollama (http://host:11434).",
+        description="The provider's server URL (http://host:port/v1 for an OpenAI-compatible one): which "
+        "providers read it is in the extension points reference.",
     )
     llm_api_key: SecretStr | None = Field(
-        default=None, description="API key (openai; optional for openai_compatible). Secret."
+        default=None,
+        description="The provider's API key, for the providers that read it. Secret: never logged.",
     )
     llm_model_path: str | None = Field(
         default=None,
-        description="GGUF file for LLM_PROVIDER=local; empty: the packaged SmolLM2-135M-Instruct.",
+        description="A GGUF model file, for a provider run in this process; empty: the packaged "
+        "SmolLM2-135M-Instruct.",
     )
     llm_timeout_s: float = Field(
         default=30.0,
@@ -60,7 +63,7 @@ class Settings(IngestSettings):
     )
     llm_max_tokens: int = Field(default=256, ge=16, description="Longest generated answer, in tokens.")
     llm_temperature: float = Field(default=0.0, ge=0, le=2, description="The model's sampling temperature.")
-    llm_threads: int = Field(default=2, ge=1, description="CPU threads for LLM_PROVIDER=local.")
+    llm_threads: int = Field(default=2, ge=1, description="CPU threads for a provider run in this process.")
     discord_token: SecretStr | None = Field(
         default=None,
         description="The bot's token (Discord developer portal -> your application -> Bot). Secret: never "

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderableType, RenderHook, RenderResult
 from rich.segment import Segment
@@ -67,3 +68,25 @@ class PrintableFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return printable(super().format(record))
+
+
+def configure_logging(level: str, verbose: bool = False) -> None:
+    """The log of every entry point: to stderr, printable (no escape from the data), the
+    chatty libraries at WARNING, discord.py never below INFO."""
+    handler = logging.StreamHandler(sys.stderr)  # a logged URL or title prints no escape
+    handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else getattr(logging, level.upper(), logging.INFO), handlers=[handler]
+    )
+    for noisy in (
+        "bm25s",
+        "httpx",
+        "chromadb",
+        "urllib3",
+        "trafilatura",
+        "htmldate",
+        "sentence_transformers",
+    ):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # discord.py logs webhook URLs, which hold interaction tokens, at DEBUG: never below INFO
+    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLogger().level))

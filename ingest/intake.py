@@ -13,11 +13,12 @@ from pathlib import Path
 from ingest.errors import SourceError
 from ingest.identity.ids import readable_id
 from ingest.pipeline import Ingestor
+from ingest.reading.registry import UPLOAD_SUFFIXES, listed
 from ingest.report import IngestReport
-from ingest.sources import SUFFIXES, SourceOptions, fetched_first, iter_items
+from ingest.sources import SourceOptions, fetched_first, iter_items
 from vectorstore import Article, ArticleNotFoundError, ArticleRecord, ChromaStore
 
-UPLOAD_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf"})
+UPLOAD_NAMES = listed(UPLOAD_SUFFIXES)  # ".txt, .text, .md ... or .epub", for the member
 
 
 def upload_id(scope: str, filename: str) -> str:
@@ -49,16 +50,16 @@ class Intake:
         """An attached file for one server, read from a private temporary folder."""
         name = Path(filename).name
         suffix = Path(name).suffix.lower()
-        if suffix not in UPLOAD_SUFFIXES or suffix not in SUFFIXES:
-            raise SourceError(f"{name}: attach a .txt, .md, .html or .pdf file.")
+        if suffix not in UPLOAD_SUFFIXES:
+            raise SourceError(f"{name}: attach a {UPLOAD_NAMES} file.")
         options = self.options(scope)
         with tempfile.TemporaryDirectory(prefix="newsdesk-upload-") as tmp:
             path = Path(tmp) / name
             path.write_bytes(data)
-            temporary_id = str(path.resolve())
+            temporary_id = str(path.resolve())  # a book's chapters: the id and "#chapter-N"
             items = (
-                replace(i, id=upload_id(scope, name))
-                if isinstance(i, Article) and i.id == temporary_id
+                replace(i, id=upload_id(scope, name) + i.id[len(temporary_id) :])
+                if isinstance(i, Article) and i.id.startswith(temporary_id)
                 else i
                 for i in iter_items([str(path)], options)
             )

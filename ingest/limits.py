@@ -24,6 +24,11 @@ MAX_ID_CHARS = 1024
 # a stream may be compressed several times over
 PDF_STREAM_BYTES = 20_000_000
 PDF_STREAM_FILTERS = 4
+# an EPUB: its chapters are articles (500, as a PDF's pages) and its zip is read whole, so the
+# sizes its entries declare, uncompressed, must add up to at most MAX_FILE_BYTES, in at most
+# this many entries (zipfile stops at a declared size: a lying entry fails its CRC check)
+BOOK_MAX_CHAPTERS = 500
+ZIP_MAX_ENTRIES = 5000
 
 
 @dataclass(frozen=True)

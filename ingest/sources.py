@@ -8,7 +8,6 @@ carries its scope and origin (ingest/identity/ids.py); limits are in ingest/limi
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
@@ -21,19 +20,9 @@ from ingest.feeds.entries import feed_entry_item, feed_items
 from ingest.fetching import check_url, fetch, shown
 from ingest.identity.ids import file_origin, readable_id, site_origin
 from ingest.limits import one_line
-from ingest.reading.documents import (
-    FEED_SUFFIXES,
-    SUFFIXES,
-    Failure,
-    Item,
-    SourceOptions,
-    draft_of,
-    kind_of,
-    page_draft,
-    reason,
-)
-from ingest.reading.formats import Draft, finish, looks_like_feed
-from vectorstore import Article
+from ingest.reading.documents import Failure, Item, SourceOptions, draft_of, kind_of, page_draft, reason
+from ingest.reading.formats import finish, looks_like_feed
+from ingest.reading.registry import SUFFIXES, by_suffix
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +86,12 @@ def _from_file(path: Path, options: SourceOptions) -> Iterator[Item]:
         )
     suffix = path.suffix.lower()
     ident, renamed = readable_id(str(path.resolve()))  # a name with a tab: a derived id, noted
-    if suffix == ".jsonl":
-        yield from _from_jsonl(path, options)
+    form = by_suffix(suffix)
+    if form is not None and form.articles is not None:  # a file holding several articles
+        yield from form.articles(path, options)
         return
     body = path.read_bytes()
-    if suffix in FEED_SUFFIXES or (suffix not in SUFFIXES and looks_like_feed(body)):
+    if (form is not None and form.feed) or (form is None and looks_like_feed(body)):
         yield from feed_items(body, ident, options)
         return
     draft = draft_of(body, suffix, None, options.limits)
@@ -109,49 +99,6 @@ def _from_file(path: Path, options: SourceOptions) -> Iterator[Item]:
     if renamed and not draft.url:
         article = replace(article, note="; ".join(n for n in (renamed, article.note) if n))
     yield options.stamp(article, file_origin(path))
-
-
-def _from_jsonl(path: Path, options: SourceOptions) -> Iterator[Item]:
-    """One article a line; each line fails alone, with its number."""
-    origin = file_origin(path)
-    with path.open("rb") as lines:
-        for number, raw in enumerate(lines, start=1):
-            where = f"{path}:{number}"
-            try:
-                article = _jsonl_article(raw, path, number, options)
-            except Exception as exc:  # this line's reason; the next line is read
-                yield Failure(where, reason(exc))
-                continue
-            if article is not None:
-                yield options.stamp(article, origin)
-
-
-def _jsonl_article(raw: bytes, path: Path, number: int, options: SourceOptions) -> Article | None:
-    options.limits.check_raw(len(raw), html=True, what="line")  # escapes make a line longer than its text
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not valid UTF-8 (byte {exc.start + 1} of the line)") from exc
-    if not line.strip():
-        return None
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise SourceError(f"not valid JSON ({exc.msg})") from exc
-    except RecursionError as exc:
-        raise SourceError("not valid JSON here (nested too deeply)") from exc
-    if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not row["text"]:
-        raise SourceError("a JSONL line needs at least a 'text' field")
-    draft = Draft(
-        text=row["text"],
-        title=_opt(row.get("title")),
-        url=_opt(row.get("url")),
-        date=_opt(row.get("date")),
-        author=_opt(row.get("author")),
-        source=_opt(row.get("source")),
-    )
-    fallback = readable_id(f"{path.stem} line {number}")[0]
-    return finish(draft, _opt(row.get("id")), fallback, limits=options.limits)
 
 
 def _from_url(url: str, options: SourceOptions) -> Iterator[Item]:
@@ -166,9 +113,3 @@ def _from_url(url: str, options: SourceOptions) -> Iterator[Item]:
     log.debug("fetched %s as %s", shown(url), kind_of(fetched))
     article = finish(draft, None, url, limits=options.limits)
     yield options.stamp(article, site_origin(fetched.url))
-
-
-def _opt(value: object) -> str | None:
-    if value is None or value == "" or isinstance(value, dict | list):
-        return None
-    return str(value)

@@ -1,13 +1,17 @@
 """The lists of extension points the docs and `.env.example` show: LLM providers, article
 formats, embedding backends.
 
-Each list is read from the one place the code defines it, so the docs list what the code
-accepts. When a list becomes a registry, its function here reads the registry instead.
+Each list is read from its registry, the one place the code names its members, so the docs
+list what the code accepts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vectorstore.embedding.embedder import Backend
 
 
 @dataclass(frozen=True)
@@ -17,9 +21,24 @@ class Extension:
 
 
 def llm_providers() -> list[str]:
-    from bot.answering.generation.llm import PROVIDERS
+    from bot.answering.generation.providers import PROVIDERS
 
     return list(PROVIDERS)
+
+
+def provider_rows() -> list[str]:
+    """A table row per LLM provider: its name, what it is, the settings it reads."""
+    from bot.answering.generation.providers import PROVIDERS
+
+    rows = []
+    for p in PROVIDERS.values():
+        reads = ", ".join(
+            f"`{n}`" + (" (required)" if n in p.setting_names(p.needs) else "")
+            for n in p.setting_names(p.reads).split(", ")
+            if n
+        )
+        rows.append(f"| `{p.name}` | {p.about} | {reads or '—'} | {f'`{p.package}`' if p.package else '—'} |")
+    return rows
 
 
 def embedding_backends() -> list[str]:
@@ -28,22 +47,23 @@ def embedding_backends() -> list[str]:
     return list(BACKENDS)
 
 
-def article_formats() -> list[Extension]:
-    """The file extensions ingest reads, by kind."""
-    from ingest.reading import documents as d
+def backend_entries() -> list[Backend]:
+    from vectorstore.embedding.embedder import BACKENDS
 
-    kinds = [
-        ("plain text", d.TEXT_SUFFIXES),
-        ("Markdown, with YAML front matter", d.MARKDOWN_SUFFIXES),
-        ("HTML page (article text extracted with trafilatura)", d.HTML_SUFFIXES),
-        ("PDF (pypdf)", {".pdf"}),
-        ("JSON Lines, one article a line", {".jsonl"}),
-        ("RSS or Atom feed", d.FEED_SUFFIXES),
+    return list(BACKENDS.values())
+
+
+def article_formats() -> list[Extension]:
+    """The file extensions ingest reads, by format (the registry)."""
+    from ingest.reading.registry import FORMATS
+
+    return [
+        Extension(
+            ", ".join(f"`{s}`" for s in sorted(f.suffixes)),
+            f.name + (" — also from Discord's /ingest" if f.upload else ""),
+        )
+        for f in FORMATS
     ]
-    named = set().union(*(suffixes for _, suffixes in kinds))
-    if named != set(d.SUFFIXES):  # a format added to the code and not here fails the docs' test
-        raise ValueError(f"formats without a kind here: {sorted(set(d.SUFFIXES) - named)}")
-    return [Extension(", ".join(f"`{s}`" for s in sorted(suffixes)), what) for what, suffixes in kinds]
 
 
 # which setting each list is the allowed values of (the settings reference and .env.example)
@@ -59,13 +79,16 @@ def extensions_page() -> str:
         "",
         "## LLM providers (`LLM_PROVIDER`)",
         "",
-        "Defined in `bot/answering/generation/llm.py`.",
+        "The registry is `bot/answering/generation/providers/__init__.py`. Every provider also",
+        "reads `LLM_TIMEOUT_S`, `LLM_MAX_TOKENS` and `LLM_TEMPERATURE`.",
         "",
-        *(f"- `{name}`" for name in llm_providers()),
+        "| name | what | settings it reads | package |",
+        "|---|---|---|---|",
+        *provider_rows(),
         "",
         "## Article formats (file extensions `newsdesk ingest` reads)",
         "",
-        "Defined in `ingest/reading/documents.py`.",
+        "The registry is `ingest/reading/registry.py`.",
         "",
         "| extensions | format |",
         "|---|---|",
@@ -73,8 +96,8 @@ def extensions_page() -> str:
         "",
         "## Embedding backends (`EMBEDDING_BACKEND`)",
         "",
-        "Defined in `vectorstore/embedding/embedder.py`.",
+        "The registry is `BACKENDS` in `vectorstore/embedding/embedder.py`.",
         "",
-        *(f"- `{name}`" for name in embedding_backends()),
+        *(f"- `{b.name}`: {b.about}." for b in backend_entries()),
     ]
     return "\n".join(lines) + "\n"

@@ -67,7 +67,7 @@ def test_a_setting_without_a_description_stops_the_generator() -> None:
 
 
 def test_the_choices_of_a_setting_come_from_the_code() -> None:
-    from bot.answering.generation.llm import PROVIDERS
+    from bot.answering.generation.providers import PROVIDERS
 
     row = next(line for line in settings_doc.reference(Settings).splitlines() if "`LLM_PROVIDER`" in line)
     assert all(name in row for name in PROVIDERS)

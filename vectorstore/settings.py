@@ -62,10 +62,8 @@ class StoreSettings(BaseSettings):
     )
     embedding_backend: str = Field(
         default="onnx",
-        description="onnx: ONNX Runtime, no torch at run time (the model is exported once, locally, from "
-        "the installed model files). torch: sentence-transformers; the same vectors, so one store serves "
-        "both. onnx-int8: int8 weights, about 1.5x faster, vectors at cosine ~0.994 to onnx's: for "
-        "`newsdesk ingest` on a weak machine, keep onnx for the bot.",
+        description="Which backend turns text into vectors: the extension points reference says what "
+        "each is.",
     )
     embedding_onnx_dir: Path | None = Field(
         default=None, description="Where the exported ONNX model is kept; empty: <NEWSDESK_DATA_DIR>/models."

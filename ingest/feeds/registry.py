@@ -27,7 +27,7 @@ DEFAULT_EVERY_MINUTES = 60
 MIN_EVERY_MINUTES = 5
 MAX_EVERY_MINUTES = 7 * 24 * 60
 MAX_BACKOFF = timedelta(hours=24)
-CLAIM_LEASE = timedelta(minutes=15)  # a poll that takes longer may be started again elsewhere
+FEED_CLAIM_LEASE = timedelta(minutes=15)  # a poll that takes longer may be started again elsewhere
 MAX_FEEDS_PER_SERVER = 25
 MAX_URL_CHARS = 2000
 MAX_ERROR_CHARS = 300
@@ -198,13 +198,13 @@ class FeedRegistry:
 
     def claim(self, now: datetime, everything: bool = False) -> list[Subscription]:
         """The feeds due at `now` (all of them when `everything`), each claimed for
-        CLAIM_LEASE so that another poller does not fetch it meanwhile."""
+        FEED_CLAIM_LEASE so that another poller does not fetch it meanwhile."""
         condition, args = ("", ()) if everything else ("WHERE next_due <= ?", (_ts(now),))
         with self._file.write() as db:
             rows = db.execute(f"SELECT {_COLUMNS} FROM feeds {condition} ORDER BY next_due", args).fetchall()
             db.executemany(
                 "UPDATE feeds SET next_due = ? WHERE url = ? AND scope = ?",
-                [(_ts(now + CLAIM_LEASE), r[0], r[1]) for r in rows],
+                [(_ts(now + FEED_CLAIM_LEASE), r[0], r[1]) for r in rows],
             )
         return [_row(r) for r in rows]
 

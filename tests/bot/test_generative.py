@@ -15,7 +15,7 @@ from pydantic import Field
 from bot.answering.engine import AnswerEngine
 from bot.answering.generation.generative import UNAVAILABLE, UNSUPPORTED
 from bot.answering.generation.llm import ChatBackend, LLMConfigError, make_chat_model
-from bot.app import App
+from bot.app import App, llm_options
 from bot.discord_app.rendering import answer_embed
 from bot.settings import Settings
 from tests.helpers import REPO_SAMPLE_QUESTION
@@ -160,10 +160,15 @@ def test_follow_up_is_rewritten_by_the_llm(
 
 
 def test_provider_settings_are_checked(settings: Settings) -> None:
-    assert make_chat_model(settings) is None  # the default: offline, extractive
-    with pytest.raises(LLMConfigError, match="one of"):
-        make_chat_model(settings.model_copy(update={"llm_provider": "magic"}))
+    def build(provider: str) -> ChatBackend | None:
+        return make_chat_model(llm_options(settings.model_copy(update={"llm_provider": provider})))
+
+    assert build("none") is None  # the default: offline, extractive
+    with pytest.raises(LLMConfigError, match=r"one of none, openai, .*anthropic"):
+        build("magic")
     with pytest.raises(LLMConfigError, match="LLM_BASE_URL"):
-        make_chat_model(settings.model_copy(update={"llm_provider": "openai_compatible"}))
+        build("openai_compatible")
     with pytest.raises(LLMConfigError, match="LLM_API_KEY"):
-        make_chat_model(settings.model_copy(update={"llm_provider": "openai"}))
+        build("openai")
+    with pytest.raises(LLMConfigError, match="needs LLM_MODEL, LLM_API_KEY"):
+        build("anthropic")

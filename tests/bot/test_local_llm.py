@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.answering.generation.generative import UNSUPPORTED
-from bot.answering.generation.llm import ChatBackend, make_chat_model, packaged_gguf
+from bot.answering.generation.providers import ChatBackend, LLMOptions, make_chat_model
+from bot.answering.generation.providers.local import packaged_gguf
 from bot.app import App
 from bot.settings import Settings
 from ingest.runner import run_ingest
@@ -29,10 +30,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def local_backend() -> Iterator[ChatBackend]:
     # a generous timeout: this tests that the model answers, not how fast (bench/ measures that)
-    settings = Settings(
-        _env_file=None, llm_provider="local", llm_threads=1, llm_max_tokens=96, llm_timeout_s=300
-    )  # type: ignore[call-arg]
-    backend = make_chat_model(settings)
+    backend = make_chat_model(LLMOptions(provider="local", threads=1, max_tokens=96, timeout_s=300))
     assert backend is not None and backend.name.startswith("local:")
     yield backend
     backend.close()

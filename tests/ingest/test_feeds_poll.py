@@ -19,7 +19,7 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.feeds import FeedPoller, FeedRegistry, feeds_path, watch
 from ingest.feeds.poller import PollResult
-from ingest.feeds.registry import CLAIM_LEASE, MAX_BACKOFF, MAX_FEEDS_PER_SERVER, FeedError, backoff
+from ingest.feeds.registry import FEED_CLAIM_LEASE, MAX_BACKOFF, MAX_FEEDS_PER_SERVER, FeedError, backoff
 from ingest.runner import source_options
 from tests.conftest import REPO
 from tests.helpers import SpyEmbedder
@@ -298,12 +298,12 @@ def test_registry_file_lives_in_the_data_dir(settings: Settings, clock: Clock) -
 
 def test_a_due_feed_is_claimed_by_one_poller(settings: Settings, clock: Clock) -> None:
     """Two pollers on one data dir (the bot and `newsdesk watch`): each due feed goes to one
-    of them; a claim whose poller died runs out after CLAIM_LEASE."""
+    of them; a claim whose poller died runs out after FEED_CLAIM_LEASE."""
     first, second = FeedRegistry(feeds_path(settings.data_dir)), FeedRegistry(feeds_path(settings.data_dir))
     first.add("https://news.example/feed.xml", GLOBAL_SCOPE, 60, clock.now)
     assert [s.url for s in first.claim(clock.now)] == ["https://news.example/feed.xml"]
     assert second.claim(clock.now) == []
-    assert len(second.claim(clock.now + CLAIM_LEASE)) == 1
+    assert len(second.claim(clock.now + FEED_CLAIM_LEASE)) == 1
 
 
 def test_an_entry_that_failed_is_tried_again(poller: FeedPoller, clock: Clock) -> None:

@@ -1,5 +1,6 @@
 """Text -> vectors: the protocol the store and the answering core use, and the one
-factory that picks a backend (ONNX Runtime by default, or sentence-transformers).
+factory that picks a backend from the registry `BACKENDS` (ONNX Runtime by default, or
+sentence-transformers).
 
 Nothing here imports torch or sentence-transformers at import time: `--help`, `stats`
 and `articles list` never pay for them; the backends import what they need when the
@@ -8,7 +9,8 @@ model first loads.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -22,10 +24,6 @@ from vectorstore.errors import ModelNotFoundError
 from vectorstore.settings import StoreSettings
 
 __all__ = ["BACKENDS", "Embedder", "canonical_model_name", "make_embedder"]
-
-# onnx-int8: int8 weights, about 1.5x faster on a CPU, vectors at cosine 0.994 to onnx's.
-BACKENDS = ("onnx", "onnx-int8", "torch")
-
 
 class Embedder(Protocol):
     """What the store and the answering core need from an embedding model."""
@@ -48,19 +46,74 @@ class Embedder(Protocol):
     ) -> tuple[np.ndarray, list[np.ndarray]]: ...
 
 
+@dataclass(frozen=True)
+class EmbeddingOptions:
+    """What a backend's factory is given (from the EMBEDDING_* settings)."""
+
+    model: str
+    batch_size: int
+    threads: int
+    onnx_dir: Path
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One member of the registry: its name (EMBEDDING_BACKEND), what it is, its factory."""
+
+    name: str
+    about: str
+    build: Callable[[EmbeddingOptions], Embedder]
+
+
+def _onnx(int8: bool) -> Callable[[EmbeddingOptions], Embedder]:
+    def build(o: EmbeddingOptions) -> Embedder:
+        return OnnxEmbedder(o.model, o.onnx_dir, batch_size=o.batch_size, threads=o.threads, int8=int8)
+
+    return build
+
+
+def _torch(o: EmbeddingOptions) -> Embedder:
+    return SentenceTransformerEmbedder(o.model, batch_size=o.batch_size, threads=o.threads)
+
+
+# The registry of embedding backends: a backend is named here once; the settings reference,
+# `.env.example` and the extension points page list it from here.
+BACKENDS: dict[str, Backend] = {
+    b.name: b
+    for b in (
+        Backend(
+            "onnx",
+            "ONNX Runtime, no torch at run time (the model is exported once, locally, from the "
+            "installed model files)",
+            _onnx(int8=False),
+        ),
+        Backend(
+            "onnx-int8",
+            "ONNX Runtime with int8 weights: about 1.5x faster on a CPU, vectors at cosine ~0.994 to "
+            "onnx's; for `newsdesk ingest` on a weak machine, keep onnx for the bot",
+            _onnx(int8=True),
+        ),
+        Backend(
+            "torch",
+            "sentence-transformers: the same vectors as onnx, so one store serves both",
+            _torch,
+        ),
+    )
+}
+
+
 def make_embedder(settings: StoreSettings) -> Embedder:
     """The one place that chooses the embedder; one loaded model per process and config."""
     backend = settings.embedding_backend.strip().lower()
     if backend not in BACKENDS:
         raise ModelNotFoundError(f"EMBEDDING_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}.")
     onnx_dir = settings.embedding_onnx_dir or settings.data_dir / "models"
-    return _shared_embedder(
-        settings.embedding_model, settings.embedding_batch_size, settings.embedding_threads, backend, onnx_dir
+    options = EmbeddingOptions(
+        settings.embedding_model, settings.embedding_batch_size, settings.embedding_threads, onnx_dir
     )
+    return _shared_embedder(backend, options)
 
 
 @lru_cache(maxsize=4)
-def _shared_embedder(model: str, batch_size: int, threads: int, backend: str, onnx_dir: Path) -> Embedder:
-    if backend == "torch":
-        return SentenceTransformerEmbedder(model, batch_size=batch_size, threads=threads)
-    return OnnxEmbedder(model, onnx_dir, batch_size=batch_size, threads=threads, int8=backend == "onnx-int8")
+def _shared_embedder(backend: str, options: EmbeddingOptions) -> Embedder:
+    return BACKENDS[backend].build(options)

@@ -17,7 +17,8 @@ from discord.ext import commands
 from bot.discord_app.client import NewsBot
 from bot.discord_app.exts.errors import NotAllowedHere
 from bot.discord_app.rendering import NO_MENTIONS, clip, report_text, safe, split_message
-from ingest.intake import UPLOAD_SUFFIXES
+from ingest.intake import UPLOAD_NAMES
+from ingest.reading.registry import UPLOAD_SUFFIXES
 from vectorstore import GLOBAL_SCOPE, Filters
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class Admin(commands.Cog):
 
     @app_commands.command(name="ingest", description="Add an article from a URL or an attached file.")
     @app_commands.describe(
-        url="A news article, a PDF, or an RSS/Atom feed", file="A .txt, .md, .html or .pdf file"
+        url="A news article, a PDF, or an RSS/Atom feed", file=f"A {UPLOAD_NAMES} file"
     )
     @app_commands.guild_only()
     @app_commands.check(is_admin)
@@ -64,7 +65,7 @@ class Admin(commands.Cog):
             assert file is not None
             if Path(file.filename).suffix.lower() not in UPLOAD_SUFFIXES:
                 await interaction.followup.send(
-                    "Please attach a .txt, .md, .html or .pdf file.", ephemeral=True
+                    f"Please attach a {UPLOAD_NAMES} file.", ephemeral=True
                 )
                 return
             if file.size > self.bot.settings.discord_max_upload_bytes:
