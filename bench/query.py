@@ -34,8 +34,9 @@ sys.path.insert(0, str(REPO))
 from bot.app import App  # noqa: E402
 from bot.evaluation import load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from tests.store_reads import chunks_of, embeddings_of, query, sentences_of, write_article  # noqa: E402
+from tests.helpers import write_article  # noqa: E402
 from vectorstore.chroma.store import ChromaStore  # noqa: E402
+from vectorstore.inspection import chunks_of, embeddings_of, query, sentences_of  # noqa: E402
 from vectorstore.models import Article, Chunk  # noqa: E402
 from vectorstore.retrieval import Filters, Retriever  # noqa: E402
 from vectorstore.sentences import split_sentences  # noqa: E402

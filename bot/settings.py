@@ -57,7 +57,10 @@ class Settings(IngestSettings):
         default="", description="This process's shards, e.g. 0,1 or 2-3 (empty: every shard of SHARD_COUNT)."
     )
     metrics_port: int | None = Field(
-        default=None, ge=1, le=65535, description="Serve /healthz and /metrics on this port (empty: off)."
+        default=None,
+        ge=0,
+        le=65535,
+        description="Serve /healthz and /metrics on this port (0: any free one, logged; empty: off).",
     )
     metrics_host: str = Field(default="127.0.0.1", description="The address /healthz and /metrics listen on.")
 

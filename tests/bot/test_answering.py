@@ -5,7 +5,7 @@ import pytest
 from bot.answering.engine import NOT_FOUND, AnswerEngine, standalone_question
 from bot.answering.errors import QuestionError
 from tests.helpers import REPO_SAMPLE_QUESTION
-from tests.store_reads import chunks_of
+from vectorstore.inspection import chunks_of
 
 OPENAI_URL = "https://newsdesk.example/2023/06/openai-london-office"
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.app import App
 from bot.settings import Settings
 from tests.ingest.test_feeds_poll import page
+from tests.processes import Children
 from vectorstore import ChromaStore
 from vectorstore.embedding import Embedder
 
@@ -77,20 +78,19 @@ def _titles(store: ChromaStore) -> set[str]:
     return {r.title for r in store.records().values()}
 
 
-def test_a_slow_site_does_not_hold_the_writer_lock_of_a_cli_ingest(settings: Settings, embedder: Embedder) -> None:
+def test_a_slow_site_does_not_hold_the_writer_lock_of_a_cli_ingest(
+    settings: Settings, embedder: Embedder, children: Children
+) -> None:
     store = App(settings, embedder=embedder).store
     assert _titles(store) == set()  # the store exists and is open before the run
     newsdesk = Path(sys.executable).with_name("newsdesk")
     with slow_site() as site:
-        run = subprocess.Popen(
+        run = children.popen(
             [str(newsdesk), "ingest", site.url], env=dict(os.environ), stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True,
         )
-        try:
-            _another_writer_gets_the_store(store, site)
-            out, errors = run.communicate(timeout=300)
-        finally:
-            run.kill()
+        _another_writer_gets_the_store(store, site)
+        out, errors = run.communicate(timeout=300)
     assert run.returncode == 0, errors
     assert "1 added" in out, out
     assert TITLE in _titles(store)

@@ -10,9 +10,7 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
-from tests.helpers import REPO_SAMPLE_QUESTION
-from tests.store_reads import chunks_of, sentences_of, write_article
-from tests.vectorstore.conftest import free_port
+from tests.helpers import REPO_SAMPLE_QUESTION, closed_port, write_article
 from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
 from vectorstore.errors import (
@@ -21,6 +19,7 @@ from vectorstore.errors import (
     StoreFormatError,
     StoreUnavailableError,
 )
+from vectorstore.inspection import chunks_of, sentences_of
 from vectorstore.models import Article, Chunk
 from vectorstore.retrieval import Retriever
 
@@ -136,9 +135,10 @@ def test_deleting_an_unknown_article_says_so(settings: Settings) -> None:
 
 
 def test_unreachable_server_is_a_clear_error(settings: Settings) -> None:
-    remote = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": free_port()})
-    with pytest.raises(StoreUnavailableError, match=r"Chroma server at 127\.0\.0\.1"):
-        ChromaStore(remote, "m")
+    with closed_port() as port:
+        remote = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": port})
+        with pytest.raises(StoreUnavailableError, match=r"Chroma server at 127\.0\.0\.1"):
+            ChromaStore(remote, "m")
 
 
 @pytest.mark.slow

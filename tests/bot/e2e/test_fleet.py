@@ -25,6 +25,7 @@ from tests.bot.e2e.conftest import SAMPLES, START_S
 from tests.bot.e2e.fleet import Fleet, Member
 from tests.bot.e2e.helpers import OPENAI, ask, text_of
 from tests.ingest.test_feeds_poll import FeedServer, feed_server, page, rss
+from tests.processes import Children
 from tests.vectorstore.conftest import chroma_server  # noqa: F401  (a fixture)
 from vectorstore import GLOBAL_SCOPE, ChromaStore, canonical_model_name
 from vectorstore.embedding import Embedder
@@ -86,8 +87,10 @@ async def _counted(members: Sequence[Member]) -> float:
 
 
 @pytest.fixture
-async def fleet(tmp_path: Path, chroma_server: int, onnx_dir: Path, discord: DiscordStandIn) -> AsyncIterator[Fleet]:  # noqa: F811
-    fleet = Fleet(tmp_path / "host", chroma_server, onnx_dir, discord, "")
+async def fleet(
+    tmp_path: Path, chroma_server: int, onnx_dir: Path, discord: DiscordStandIn, children: Children,  # noqa: F811
+) -> AsyncIterator[Fleet]:
+    fleet = Fleet(tmp_path / "host", chroma_server, onnx_dir, discord, "", children)
     yield fleet
     await fleet.close()
 
