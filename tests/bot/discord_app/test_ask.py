@@ -154,16 +154,33 @@ async def test_mention_answers_in_a_thread_and_follow_up_uses_history(news_bot: 
 
 
 async def test_messages_from_bots_and_without_mention_are_ignored(news_bot: NewsBot) -> None:
+    """The same mention is answered from a member (a thread started, the answer in it) and
+    ignored from a bot; a member's message that does not mention the bot is ignored."""
     cog, _ = _ask(news_bot)
-    channel = make_text_channel()
+    me = news_bot.user
+    assert me is not None
+    guild = make_member(GUILD).guild
+
+    def mention(author: Any, mentions: list[Any]) -> Any:
+        channel = make_text_channel()
+        message = make_message(
+            f"<@{me.id}> {REPO_SAMPLE_QUESTION}", channel=channel, author=author, mentions=mentions, guild=guild
+        )
+        message.create_thread.return_value = make_thread(me.id, guild, channel)
+        return message
+
     robot = make_member(GUILD)
     robot.bot = True
-    me = news_bot.user
-    await cog.on_message(make_message(f"<@{me.id}> hi", channel=channel, author=robot, mentions=[me]))  # type: ignore[union-attr]
-    await cog.on_message(
-        make_message("just chatting", channel=channel, author=make_member(GUILD), mentions=[])
-    )
-    channel.send.assert_not_awaited()
+    member = make_member(GUILD)
+    answered, from_a_bot, unmentioned = mention(member, [me]), mention(robot, [me]), mention(member, [])
+    for message in (answered, from_a_bot, unmentioned):
+        await cog.on_message(message)
+    answered.create_thread.assert_awaited_once()  # a member's mention is answered: the test can see it
+    assert "London" in (_sent(answered.create_thread.return_value.send)["embed"].description or "")
+    for ignored in (from_a_bot, unmentioned):
+        ignored.create_thread.assert_not_awaited()
+        ignored.reply.assert_not_awaited()
+        ignored.channel.send.assert_not_awaited()
 
 
 async def test_mentions_in_questions_and_articles_never_ping(
