@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock
@@ -272,16 +273,21 @@ async def test_llm_answer_streams_into_the_reply_then_shows_the_verified_one(
     bot = await make_news_bot(fast_edits, embedder, ChatBackend(fake, "fake"))
     _, command = _ask(bot)
     interaction = make_interaction(bot, make_member(GUILD), GUILD)
-    interaction.edit_original_response = AsyncMock(
-        side_effect=lambda **k: make_message(k.get("content") or "")
-    )
+    edited_at: list[float] = []
+
+    def edit(**kwargs: Any) -> Any:
+        edited_at.append(_time.monotonic())
+        return make_message(kwargs.get("content") or "")
+
+    interaction.edit_original_response = AsyncMock(side_effect=edit)
 
     await invoke(bot, command, interaction, question=REPO_SAMPLE_QUESTION)
 
     calls = interaction.edit_original_response.await_args_list
     partial = [c.kwargs["content"] for c in calls[:-1]]
     assert partial and all(p.endswith(" …") for p in partial), "partial text shown while generating"
-    assert len(calls) - 1 <= 0.03 * 40 / 0.1 + 2, "at most one edit per interval"
+    gaps = [b - a for a, b in pairwise(edited_at[:-1])]  # between partial edits, as they were made
+    assert all(g >= 0.1 - 0.005 for g in gaps), f"at most one edit per 0.1 s interval: {gaps}"
     final = calls[-1].kwargs
     assert final["content"] is None and "London [1]" in (final["embed"].description or "")
     assert "penguins" not in (final["embed"].description or ""), "the final edit is the verified answer"
