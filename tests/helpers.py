@@ -179,3 +179,15 @@ def write_article(
     from vectorstore.chroma.metadata import ArticleWrite
 
     store.write_articles([ArticleWrite(article, chunks, vectors, sentence_vectors)])
+
+
+def written_elsewhere(store: ChromaStore) -> None:
+    """The store's generation moved, as another process's write moves it (through Chroma,
+    vectorstore/inspection.py): this process finds it at its next sync or question."""
+    import uuid
+
+    from vectorstore.chroma.metadata import GENERATION_ID
+    from vectorstore.inspection import collections
+
+    meta = {"value": uuid.uuid4().hex, "kind": "marker"}
+    collections(store).articles.upsert(ids=[GENERATION_ID], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])

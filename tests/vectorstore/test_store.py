@@ -10,7 +10,7 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
-from tests.helpers import REPO_SAMPLE_QUESTION, closed_port, write_article
+from tests.helpers import REPO_SAMPLE_QUESTION, closed_port, write_article, written_elsewhere
 from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
 from vectorstore.errors import (
@@ -19,7 +19,7 @@ from vectorstore.errors import (
     StoreFormatError,
     StoreUnavailableError,
 )
-from vectorstore.inspection import chunks_of, sentences_of
+from vectorstore.inspection import chunks_of, collections, records_since, sentences_of, write_seq
 from vectorstore.models import Article, Chunk
 from vectorstore.retrieval import Retriever
 
@@ -62,7 +62,7 @@ def test_an_unversioned_store_with_sentences_is_read_and_stamped_by_its_next_wri
 
     _unversioned_store(settings, with_sentences=True)
     store = ChromaStore(settings, "m")
-    assert FORMAT_KEY not in (store._conn.chunks.metadata or {}), "a reader does not write"
+    assert FORMAT_KEY not in (collections(store).chunks.metadata or {}), "a reader does not write"
     article = Article(id="a2", title="T", text="More text.")
     write_article(store, article, [Chunk("a2", 0, article.text, 0, 10)], np.ones((1, 384), np.float32))
 
@@ -70,7 +70,7 @@ def test_an_unversioned_store_with_sentences_is_read_and_stamped_by_its_next_wri
     chunks = client.get_collection("newsdesk_chunks")
     assert (chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
     assert chunks.configuration["hnsw"]["ef_search"] == EF_SEARCH
-    assert store._conn.sentences is None, "format 4: dropped"
+    assert collections(store).sentences is None, "format 4: dropped"
     [(start, end, vector)] = sentences_of(store, ["c"], [1])["c"]
     assert (start, end) == (0, 9) and float(vector[0]) == pytest.approx(1.0, abs=1e-3)
 
@@ -88,7 +88,7 @@ def test_an_article_is_intact_while_its_stored_chunks_are_the_ones_its_record_na
     record = store.record("a1")
     assert store.intact([record]) == {"a1"}
     [first, _] = sorted(c.id for c in chunks_of(store, "a1"))
-    store._conn.chunks.delete(ids=[first])  # as a lost write would leave it
+    collections(store).chunks.delete(ids=[first])  # as a lost write would leave it
     assert store.intact([record]) == set()
 
 
@@ -102,22 +102,22 @@ def test_a_format_2_store_is_read_and_stamped_by_its_next_writer(settings: Setti
     from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     store = ChromaStore(settings, "m")
-    store._conn.chunks.modify(metadata={**(store._conn.chunks.metadata or {}), FORMAT_KEY: 2})
+    chunks = collections(store).chunks
+    chunks.modify(metadata={**(chunks.metadata or {}), FORMAT_KEY: 2})
     reader = ChromaStore(settings, "m")
-    assert reader._coord.epoch_seq() == 0 and reader.records() == {}
+    assert write_seq(reader) == 0 and reader.records() == {}
     article = Article(id="a3", title="T", text="Text of three.")
     write_article(reader, article, [Chunk("a3", 0, article.text, 0, 14)], np.ones((1, 384), np.float32))
-    assert (reader._conn.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
-    assert reader._coord.epoch_seq() == 1 and set(reader._manifest.records_since(1)) == {"a3"}
+    assert (collections(reader).chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
+    assert write_seq(reader) == 1 and set(records_since(reader, 1)) == {"a3"}
 
 
 def test_a_store_of_a_newer_format_is_refused(settings: Settings) -> None:
     from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     store = ChromaStore(settings, "m")
-    store._conn.chunks.modify(
-        metadata={**(store._conn.chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION + 1}
-    )
+    chunks = collections(store).chunks
+    chunks.modify(metadata={**(chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION + 1})
     with pytest.raises(StoreFormatError, match="newer newsdesk"):
         ChromaStore(settings, "m")
 
@@ -125,7 +125,7 @@ def test_a_store_of_a_newer_format_is_refused(settings: Settings) -> None:
 def test_a_new_store_records_its_format(settings: Settings) -> None:
     from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
-    assert (ChromaStore(settings, "m")._conn.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
+    assert (collections(ChromaStore(settings, "m")).chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
 
 
 def test_deleting_an_unknown_article_says_so(settings: Settings) -> None:
@@ -170,15 +170,17 @@ def _as_format_3(settings: Settings, ingestor: Ingestor, folder: Path) -> tuple[
     before = sentences_of(store, ids, counts)
     assert all(len(before[c]) == n > 0 for c, n in zip(ids, counts, strict=True))
     rows = [(f"{cid}:{k:03d}", s, e, v) for cid in ids for k, (s, e, v) in enumerate(before[cid])]
-    legacy = store._conn.client.get_or_create_collection("newsdesk_sentences", embedding_function=None)
+    raw = collections(store)
+    legacy = raw.client.get_or_create_collection("newsdesk_sentences", embedding_function=None)
     legacy.add(
         ids=[r[0] for r in rows],
         embeddings=np.stack([r[3] for r in rows]),
         metadatas=[{"chunk_id": r[0].rsplit(":", 1)[0], "start": r[1], "end": r[2]} for r in rows],
     )
-    store._conn.chunks.update(ids=ids, metadatas=[{SENTENCES_KEY: None} for _ in ids])  # type: ignore[dict-item]
-    store._conn.chunks.modify(metadata={**(store._conn.chunks.metadata or {}), FORMAT_KEY: 3})
-    store._conn.reopen(None)  # as a process opening it would find it
+    raw.chunks.update(ids=ids, metadatas=[{SENTENCES_KEY: None} for _ in ids])  # type: ignore[dict-item]
+    raw.chunks.modify(metadata={**(raw.chunks.metadata or {}), FORMAT_KEY: 3})
+    written_elsewhere(store)  # as a format-3 writer leaves it: this process reopens it as it is
+    assert store.sync()
     return ids, counts, before
 
 
@@ -198,13 +200,14 @@ def test_a_format_3_store_has_its_sentences_moved_into_its_chunks_by_its_next_wr
     ids, counts, before = _as_format_3(settings, ingestor, folder)
 
     older = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
-    assert older._conn.sentences is not None
+    assert collections(older).sentences is not None
     assert _same(sentences_of(older, ids, counts), before), "read from the collection before the migration"
     article = Article(id="other", title="T", text="Some other text.")
     write_article(older, article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
-    assert (older._conn.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION and older._conn.sentences is None
+    raw = collections(older)
+    assert (raw.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION and raw.sentences is None
     with pytest.raises(NotFoundError):
-        older._conn.client.get_collection("newsdesk_sentences")
+        raw.client.get_collection("newsdesk_sentences")
     assert _same(sentences_of(older, ids, counts), before), "read from the chunks' metadata after it"
     found = Retriever(older, embedder).retrieve("When do the trams arrive?", 1)
     assert found.passages[0].article.title == "Tram" and found.passages[0].dense_rank == 0
@@ -237,11 +240,12 @@ def test_a_migration_cut_off_half_way_is_read_whole_and_finished_by_the_next_wri
     with pytest.raises(KeyboardInterrupt):
         write_article(store, article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
     monkeypatch.setattr(vectorstore.chroma.migrate, "sentences_field", update)
-    assert (store._conn.chunks.metadata or {})[FORMAT_KEY] == 3, "not stamped"
+    assert (collections(store).chunks.metadata or {})[FORMAT_KEY] == 3, "not stamped"
     assert _same(sentences_of(store, ids, counts), before), "half in the metadata, half in the collection"
     ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")  # a cut-off migration still opens
     write_article(store, article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
-    assert (store._conn.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION and store._conn.sentences is None
+    raw = collections(store)
+    assert (raw.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION and raw.sentences is None
     assert _same(sentences_of(store, ids, counts), before)
 
 
