@@ -21,6 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+pytest_plugins = ["pytester"]  # tests/test_processes.py runs a suite of its own
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
