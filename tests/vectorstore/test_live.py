@@ -162,12 +162,12 @@ def test_the_same_through_a_chroma_server(
     children: Children,
 ) -> None:
     remote = settings.model_copy(
-        update={"chroma_host": "127.0.0.1", "chroma_port": chroma_server, "writer_lease_s": 3.0}
+        update={"chroma_host": "127.0.0.1", "chroma_port": chroma_server, "writer_lease_s": 6.0}
     )
     run_ingest(
         remote, [str(_article(tmp_path, "alpha", "ZX-1001", n=1))], ingestor=_ingestor(remote, embedder)
     )
-    env = live_env(CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(chroma_server), WRITER_LEASE_S="3")
+    env = live_env(CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(chroma_server), WRITER_LEASE_S="6")  # for a slow machine
     other_host = {**env, "NEWSDESK_DATA_DIR": str(tmp_path / "other-host")}  # its own lexical index
     delays = _scenario(children, env, tmp_path, reader_of(other_host, _CODES), two_writers=False)
     print("delays from writer exit to answered (s):", [round(d, 2) for d in delays])

@@ -34,6 +34,8 @@ from vectorstore.embedding import Embedder
 
 pytestmark = pytest.mark.slow
 WITHIN_S = 120.0  # not a speed goal: what never happens fails here
+# leases made for a slow machine: a renewal may come 2 s (poller) or 3 s (writer) late
+LEASES = {"POLLER_LEASE_S": "5", "WRITER_LEASE_S": "8"}
 
 TRAM = ("Quayside trams", ["The Quayside tram line to Norbury opens on 14 May, the transit authority said.",
                            "Twelve trams will run every six minutes from the harbour to the hospital."])
@@ -149,10 +151,10 @@ async def test_two_shard_processes_and_a_watcher_share_one_chroma_server(
         app.feeds.follow(served.url(feed), GLOBAL_SCOPE, 5)
     app.stand_down()  # the test's own App polled nothing; it does not compete
 
-    watcher = await fleet.watch()
+    watcher = await fleet.watch(**LEASES)
     await fleet.ready(watcher, START_S)
     await _polled(served, {"/city.xml": 1, "/county.xml": 1}, [watcher], recorded=2)  # the first period: empty feeds
-    bots = await asyncio.gather(fleet.bot("0"), fleet.bot("1"))
+    bots = await asyncio.gather(fleet.bot("0", **LEASES), fleet.bot("1", **LEASES))
     await asyncio.gather(*(fleet.ready(b, START_S) for b in bots))
     assert await _poller([watcher, *bots]) == ["watch"], "one poller: the process that took the lease first"
 
