@@ -33,7 +33,7 @@ for n in 1 2; do
     while [ -d "$0" ] && [ ! -e "$0/done" ]; do
       run=$((run + 1))
       python3 -c "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])" \
-        "$1" "$1" -q -p no:cacheprovider --basetemp="$0/beside-$2-tmp" > "$0/beside-$2-run-$run.log" 2>&1
+        "$1" -q -p no:cacheprovider --basetemp="$0/beside-$2-tmp" > "$0/beside-$2-run-$run.log" 2>&1
       sleep 1
     done' "$OUT" "$PYTEST" "$n" &
   beside+=($!)
