@@ -20,7 +20,7 @@ the store's own catch-up reads do: they are counted as such (`ChromaStore.holds_
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -108,14 +108,20 @@ def chunk_metadata(store: ChromaStore) -> dict[str, dict[str, Any]]:
 
 
 def sentences_of(store: ChromaStore, chunk_ids: Sequence[str], counts: Sequence[int]) -> dict[str, Sentences]:
-    """Stored (start, end, vector) of each chunk's sentences in Chroma, in text order: from
+    """Stored (start, end, vector, furniture) of each chunk's sentences in Chroma, in text order: from
     the chunk's metadata or, for a store not yet migrated to format 4, from the sentence
     collection (as a catch-up reads them: chroma/chunks.py)."""
     if not chunk_ids:
         return {}
-    got = _chunk_read(store, lambda c: c.get(ids=list(chunk_ids), include=["metadatas"]))
+    include: Any = ["metadatas", "documents"]
+    got = _chunk_read(store, lambda c: c.get(ids=list(chunk_ids), include=include))
     metas = dict(zip(got["ids"], got["metadatas"] or [], strict=True))
-    found = store.parts.chunks.sentences_in(metas, dict(zip(chunk_ids, counts, strict=True)))
+    counted = dict(zip(chunk_ids, counts, strict=True))
+    chunks = {
+        cid: replace(stored_chunk(cid, doc, metas[cid]), n_sentences=counted[cid])
+        for cid, doc in zip(got["ids"], got["documents"] or [], strict=True)
+    }
+    found = store.parts.chunks.sentences_in(metas, chunks)
     return {c: found.get(c, []) for c in chunk_ids}
 
 
