@@ -19,7 +19,14 @@ from vectorstore.errors import (
     StoreFormatError,
     StoreUnavailableError,
 )
-from vectorstore.inspection import chunks_of, collections, records_since, sentences_of, write_seq
+from vectorstore.inspection import (
+    chunk_metadata,
+    chunks_of,
+    collections,
+    records_since,
+    sentences_of,
+    write_seq,
+)
 from vectorstore.models import Article, Chunk
 from vectorstore.replica.passages import Sentences
 from vectorstore.retrieval import Retriever
@@ -217,30 +224,36 @@ def test_a_format_3_store_has_its_sentences_moved_into_its_chunks_by_its_next_wr
 def test_a_migration_cut_off_half_way_is_read_whole_and_finished_by_the_next_writer(
     settings: Settings, ingestor: Ingestor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import vectorstore.chroma.migrate
+    """The writer that migrates is killed while Chroma has stored the sentences of only the
+    first of its chunks: the store reads whole, and the next writer finishes the migration."""
+    from chromadb.api.models.Collection import Collection
+
     from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
+    from vectorstore.chroma.metadata import SENTENCES_KEY
 
     folder = tmp_path / "corpus"
     folder.mkdir()
     for name in ("a", "b", "c"):
         (folder / f"{name}.md").write_text(f"---\ntitle: {name}\n---\nFirst of {name}. Second of {name}.\n")
     ids, counts, before = _as_format_3(settings, ingestor, folder)
-    monkeypatch.setattr(vectorstore.chroma.migrate, "_PAGE", 1)
-    update = vectorstore.chroma.migrate.sentences_field
-    calls: list[int] = []
+    update = Collection.update
+    cut: list[str] = []
 
-    def cut_after_one_page(sentences: Any) -> str:
-        calls.append(1)
-        if len(calls) > 1:
-            raise KeyboardInterrupt("killed")
-        return update(sentences)
+    def killed_after_the_first_chunk(self: Collection, ids: Any, *args: Any, metadatas: Any = None, **kw: Any) -> None:
+        moving = bool(metadatas) and all(set(m) == {SENTENCES_KEY} for m in metadatas) and len(ids) > 1
+        if not moving or cut:
+            return update(self, ids, *args, metadatas=metadatas, **kw)
+        update(self, ids[:1], metadatas=metadatas[:1])
+        cut.append(ids[0])
+        raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(vectorstore.chroma.migrate, "sentences_field", cut_after_one_page)
+    monkeypatch.setattr(Collection, "update", killed_after_the_first_chunk)
     store = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
     article = Article(id="other", title="T", text="Some other text.")
     with pytest.raises(KeyboardInterrupt):
         write_article(store, article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
-    monkeypatch.setattr(vectorstore.chroma.migrate, "sentences_field", update)
+    monkeypatch.setattr(Collection, "update", update)
+    assert len(cut) == 1 and SENTENCES_KEY in chunk_metadata(store)[cut[0]], "the first chunk's sentences stored"
     assert (collections(store).chunks.metadata or {})[FORMAT_KEY] == 3, "not stamped"
     assert _same(sentences_of(store, ids, counts), before), "half in the metadata, half in the collection"
     ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")  # a cut-off migration still opens
