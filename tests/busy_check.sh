@@ -59,7 +59,7 @@ done
 rm -rf "$OUT"/round-tmp "$OUT"/beside-*-tmp
 
 echo "--- failed in the rounds:"
-grep -h -E "^(FAILED|ERROR) " "$OUT"/round-*.log || echo "none"
+grep -h -E "^(FAILED|ERROR) tests/" "$OUT"/round-*.log || echo "none"
 echo "--- failed in the suites beside them (a run cut short at the end is not a failure):"
-grep -h -E "^(FAILED|ERROR) " "$OUT"/beside-*-run-*.log || echo "none"
+grep -h -E "^(FAILED|ERROR) tests/" "$OUT"/beside-*-run-*.log || echo "none"
 exit "$failed"
