@@ -10,7 +10,7 @@ SAMPLE_QUESTION := where is OpenAI's first international office?
 EVAL := ../shared/eval
 CHROMA_PORT ?= 8000
 
-.PHONY: install demo demo-llm test lint typecheck docs docs-gen chroma eval eval-refusal clean
+.PHONY: install demo demo-llm test lint typecheck docs docs-gen chroma eval eval-refusal clean busy-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ docs: $(STAMP)
 test: $(EPUB_STAMP) lint typecheck docs
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -q; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$code
+
+# The concurrency-heavy tests five times in a row beside two full suites (tests/busy_check.sh).
+busy-check: $(STAMP)
+	tests/busy_check.sh
 
 chroma: $(STAMP)
 	$(BIN)/chroma run --host 127.0.0.1 --port $(CHROMA_PORT) --path $${NEWSDESK_DATA_DIR:-data}/chroma-server

@@ -34,6 +34,7 @@ import vectorstore.retrieval.retriever as retrieval  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.evaluation import OffsetMap, first_hit_rank, select_questions  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from vectorstore.inspection import collections  # noqa: E402
 from vectorstore.models import Passage  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
@@ -44,7 +45,7 @@ def chroma_dense(store: Any) -> Any:
     """The dense search before the chunk index: the 60 nearest sentences in Chroma."""
 
     def dense(self: Any, snap: Any, vector: np.ndarray, filters: Any) -> dict[str, tuple[int, float]]:
-        got = store._conn.sentences.query(  # bench-only access (a format-3 store)
+        got = collections(store).sentences.query(  # a format-3 store's (vectorstore/inspection.py)
             query_embeddings=[vector], n_results=60, include=["metadatas", "distances"]
         )
         out: dict[str, tuple[int, float]] = {}

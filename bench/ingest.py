@@ -23,9 +23,9 @@ sys.path.insert(0, str(REPO))
 from bot.app import App  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from ingest.runner import run_ingest  # noqa: E402
-from tests.store_reads import iter_chunks  # noqa: E402
 from vectorstore.embedding import make_embedder  # noqa: E402
 from vectorstore.embedding.torch_backend import SentenceTransformerEmbedder  # noqa: E402
+from vectorstore.inspection import iter_chunks  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 

@@ -30,9 +30,9 @@ sys.path.insert(0, str(REPO))
 
 from bot.evaluation import first_hit_rank, load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from tests.store_reads import iter_chunks  # noqa: E402
 from vectorstore.chroma.store import ChromaStore  # noqa: E402
 from vectorstore.embedding import canonical_model_name, make_embedder  # noqa: E402
+from vectorstore.inspection import iter_chunks  # noqa: E402
 from vectorstore.lexical import LexicalIndex  # noqa: E402
 from vectorstore.replica.bm25 import LiveBM25  # noqa: E402
 from vectorstore.replica.passages import PassageRow  # noqa: E402

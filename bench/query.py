@@ -34,8 +34,9 @@ sys.path.insert(0, str(REPO))
 from bot.app import App  # noqa: E402
 from bot.evaluation import load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from tests.store_reads import chunks_of, embeddings_of, query, sentences_of, write_article  # noqa: E402
+from tests.helpers import write_article  # noqa: E402
 from vectorstore.chroma.store import ChromaStore  # noqa: E402
+from vectorstore.inspection import chunks_of, embeddings_of, host_rows, query, sentences_of  # noqa: E402
 from vectorstore.models import Article, Chunk  # noqa: E402
 from vectorstore.retrieval import Filters, Retriever  # noqa: E402
 from vectorstore.sentences import split_sentences  # noqa: E402
@@ -120,7 +121,7 @@ def dense_recall(retriever: Retriever, queries: np.ndarray, k: int = 10) -> dict
     k-th one's (less 1e-3): with near-identical copies in the store, the exact top k is one
     of many equally good answers."""
     snap = retriever.store.snapshot()
-    rows = retriever.store._rows  # bench-only access: every row, not a question's
+    rows = host_rows(retriever.store)  # every row, not a question's (vectorstore/inspection.py)
     owners: list[int] = []
     chunk_ids: list[str] = []
     parts: list[np.ndarray] = []

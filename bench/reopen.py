@@ -21,6 +21,7 @@ sys.path.insert(0, str(REPO))
 
 from bot.app import App  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from tests.helpers import written_elsewhere  # noqa: E402
 
 
 def rss_mb() -> tuple[float, float]:
@@ -40,7 +41,8 @@ def main() -> None:
     print(f"opened and asked: RSS {rss_mb()[0]} MB (peak {rss_mb()[1]})")
     for i in range(args.times):
         start = time.perf_counter()
-        store._conn.reopen(None)  # bench-only access: the reopen another process's write causes
+        written_elsewhere(store)  # another process's write: this one reopens the store
+        store.sync()
         retriever.retrieve(question, 10)
         now, peak = rss_mb()
         print(f"reopen {i + 1}: {time.perf_counter() - start:.2f} s, RSS {now} MB (peak {peak})")

@@ -181,5 +181,6 @@ def _handler(metrics: Metrics) -> type[BaseHTTPRequestHandler]:
 
 
 def start(metrics: Metrics, host: str, port: int | None) -> HealthServer | None:
-    """Serve /healthz and /metrics when a port is set (METRICS_PORT); None: off."""
-    return HealthServer(metrics, host, port) if port else None
+    """Serve /healthz and /metrics when a port is set (METRICS_PORT; 0: any free port, the
+    one bound is logged); None: off."""
+    return HealthServer(metrics, host, port) if port is not None else None

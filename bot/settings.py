@@ -118,9 +118,9 @@ class Settings(IngestSettings):
     )
     metrics_port: int | None = Field(
         default=None,
-        ge=1,
+        ge=0,
         le=65535,
-        description="/healthz and Prometheus /metrics on this port; empty: off.",
+        description="/healthz and Prometheus /metrics on this port (0: any free one, logged); empty: off.",
     )
     metrics_host: str = Field(
         default="127.0.0.1",

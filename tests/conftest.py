@@ -1,4 +1,5 @@
-"""Every test gets its own data dir and settings; the real model loads once a session."""
+"""Every test gets its own data dir and settings; the real model loads once a session;
+every process a test starts is ended by the test, and none outlives it (tests/processes.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.answering.engine import AnswerEngine
 from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
+from tests.processes import Children, Guard
 from vectorstore import lock_order
 from vectorstore.embedding import Embedder, make_embedder
 
@@ -20,8 +22,45 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+pytest_plugins = ["pytester"]  # tests/test_processes.py runs a suite of its own
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def process_guard() -> Iterator[Guard]:
+    """The test process adopts its orphaned grandchildren (a subreaper), so that every
+    process the suite starts is its child until it ends; at the session's end, none is left."""
+    guard = Guard()
+    yield guard
+    leftover = guard.outliving()
+    guard.end(leftover)
+    guard.reap_orphans()
+    if leftover:
+        pytest.fail("processes outlived the session: " + "; ".join(map(str, leftover)))
+
+
+@pytest.fixture(autouse=True)
+def no_process_outlives_its_test(process_guard: Guard) -> Iterator[None]:
+    """Fails the test whose processes (children, or grandchildren whose parent died) still
+    run once its fixtures are torn down; ends them first. Autouse and first in the root
+    conftest: torn down after every other fixture of the test."""
+    yield
+    leftover = process_guard.outliving()
+    process_guard.end(leftover)
+    process_guard.reap_orphans()
+    if leftover:
+        pytest.fail("processes outlived their test (ended now): " + "; ".join(map(str, leftover)))
+
+
+@pytest.fixture
+def children() -> Iterator[Children]:
+    """Start a test's processes here: each is ended (SIGCONT, SIGKILL by PID, waited for)
+    when the test ends, pass or fail."""
+    started = Children()
+    yield started
+    started.end_all()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +17,8 @@ from vectorstore.embedding import Embedder
 
 if TYPE_CHECKING:
     from bot.app import App
+    from vectorstore.chroma.store import ChromaStore
+    from vectorstore.models import Article, Chunk
 
 REPO_SAMPLE_QUESTION = "where is OpenAI's first international office?"
 
@@ -72,6 +75,16 @@ class LocalServer:
     def __exit__(self, *exc: object) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+@contextmanager
+def closed_port(host: str = "127.0.0.1") -> Iterator[int]:
+    """A port nothing listens on for as long as the block lasts: bound here (port 0, the
+    kernel's choice) and never listened on, so a connection to it is refused, and no other
+    process can take it meanwhile."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        yield int(sock.getsockname()[1])
 
 
 def make_pdf(paragraphs: Sequence[str], title: str | None = None) -> bytes:
@@ -153,3 +166,28 @@ def ingested_app(data: Path, articles: Path, embedder: Embedder, onnx_dir: Path,
     report = app.ingest([str(articles)])
     assert report.ok and report.count("added") == added
     return app
+
+
+def write_article(
+    store: ChromaStore,
+    article: Article,
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+    sentence_vectors: Sequence[np.ndarray] = (),
+) -> None:
+    """One article written alone (the pipeline writes them in batches)."""
+    from vectorstore.chroma.metadata import ArticleWrite
+
+    store.write_articles([ArticleWrite(article, chunks, vectors, sentence_vectors)])
+
+
+def written_elsewhere(store: ChromaStore) -> None:
+    """The store's generation moved, as another process's write moves it (through Chroma,
+    vectorstore/inspection.py): this process finds it at its next sync or question."""
+    import uuid
+
+    from vectorstore.chroma.metadata import GENERATION_ID
+    from vectorstore.inspection import collections
+
+    meta = {"value": uuid.uuid4().hex, "kind": "marker"}
+    collections(store).articles.upsert(ids=[GENERATION_ID], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])

@@ -74,9 +74,17 @@ class Sender:
         self.client = client
         self.outbox = outbox
         self.clock = clock
+        self._round = asyncio.Lock()
 
     async def run_once(self) -> int:
-        """Claim what is due and send it, each target in order and targets side by side."""
+        """Claim what is due and send it, each target in order and targets side by side.
+        One round at a time: the ledger counts this sender's own claims as free (a round that
+        gave up), so a second round beside the first would send its deliveries again, and
+        try a target that refuses the bot before the first round has blocked it."""
+        async with self._round:
+            return await self._round_once()
+
+    async def _round_once(self) -> int:
         claimed = await asyncio.to_thread(self.outbox.claim, self.clock())
         by_target: dict[int, list[Delivery]] = {}
         for delivery in claimed:

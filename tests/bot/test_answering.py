@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering.engine import NOT_FOUND, AnswerEngine, standalone_question
+from bot.answering.engine import NOT_FOUND, AnswerEngine, AnswerOptions, standalone_question
 from bot.answering.errors import QuestionError
+from bot.settings import Settings
 from tests.helpers import REPO_SAMPLE_QUESTION
-from tests.store_reads import chunks_of
+from vectorstore.inspection import chunks_of
 
 OPENAI_URL = "https://newsdesk.example/2023/06/openai-london-office"
 
@@ -29,6 +30,30 @@ def test_quote_offsets_locate_the_sentence_in_the_article(sample_engine: AnswerE
     text = first.text
     assert "14 million euros" in citation.quote
     assert text[citation.start : citation.end] == citation.quote
+
+
+EDGE = 0.03  # how near the threshold the two questions score (a change of scoring moves them)
+
+
+def test_a_question_scoring_just_under_the_threshold_is_refused_and_one_just_over_is_answered(
+    sample_engine: AnswerEngine, settings: Settings
+) -> None:
+    """MIN_EVIDENCE sits between two questions the sample articles answer: "where is the
+    new office?" (London, said without the words asked) is refused just under it, "how
+    long is the crossing closed?" (six weeks) answered just over it. The same threshold
+    whether the engine is the App's (Settings) or built with AnswerOptions' default."""
+    threshold = settings.min_evidence
+    plain = AnswerEngine(sample_engine.retriever, AnswerOptions())
+    for engine in (sample_engine, plain):
+        under = engine.answer("where is the new office?")
+        over = engine.answer("how long is the crossing closed?")
+        assert under.refused and under.text == NOT_FOUND and under.nearest is None, (
+            f"evidence {under.evidence:.3f}, threshold {threshold}: {under.text}"
+        )
+        assert not over.refused and "six weeks" in over.text, f"evidence {over.evidence:.3f}, threshold {threshold}"
+        assert threshold - EDGE <= under.evidence < threshold <= over.evidence <= threshold + EDGE, (
+            f"no longer near the edge: {under.evidence:.3f} and {over.evidence:.3f} around {threshold}"
+        )
 
 
 @pytest.mark.parametrize(

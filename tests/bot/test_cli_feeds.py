@@ -20,6 +20,7 @@ from bot.settings import Settings
 from ingest.feeds import FeedRegistry, feeds_path
 from tests.conftest import REPO
 from tests.helpers import Route, serving
+from tests.processes import Children
 
 runner = CliRunner()
 PAGE = (
@@ -96,29 +97,27 @@ def test_watch_once_ingests_and_lists_errors() -> None:
         assert [a["id"] for a in articles] == [server.url("/harbour")]
 
 
-def test_watch_runs_until_sigterm(settings: Settings) -> None:
+def test_watch_runs_until_sigterm(settings: Settings, children: Children) -> None:
     with serving({"/down.xml": Route(b"down", "text/plain", status=500)}) as server:
         FeedRegistry(feeds_path(settings.data_dir)).add(
             server.url("/down.xml"), "global", 5, datetime.now(UTC)
         )
-        watcher = subprocess.Popen(
+        registry = FeedRegistry(feeds_path(settings.data_dir))
+        watcher = children.popen(
             [sys.executable, "-c", "from bot.cli import main; main()", "watch"],
             cwd=Path.cwd(),
             env={**os.environ, "PYTHONPATH": str(REPO)},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        try:
-            deadline = time.monotonic() + 60
-            while not server.hits.get("/down.xml") and time.monotonic() < deadline:
-                time.sleep(0.2)
-            assert server.hits.get("/down.xml") == 1, "the watcher polled the due feed"
-            time.sleep(0.5)
-            watcher.send_signal(signal.SIGTERM)
-            _, stderr = watcher.communicate(timeout=20)
-        finally:
-            if watcher.poll() is None:
-                watcher.kill()
+        deadline = time.monotonic() + 120  # not a speed goal: a watcher that never polls fails here
+        while not registry.subscriptions()[0].failures:  # the poll is done and recorded
+            assert watcher.poll() is None, watcher.communicate()
+            assert time.monotonic() < deadline, "the watcher never polled the due feed"
+            time.sleep(0.2)
+        assert server.hits.get("/down.xml") == 1, "the watcher polled the due feed"
+        watcher.send_signal(signal.SIGTERM)
+        _, stderr = watcher.communicate(timeout=60)
     assert watcher.returncode == 0, stderr.decode()
     assert b"HTTP 500" in stderr and b"stopped after 1 poll" in stderr
     [listed] = FeedRegistry(feeds_path(settings.data_dir)).subscriptions()

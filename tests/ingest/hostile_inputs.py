@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import random
+import select
 import socket
 import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Literal
 
 GOOD_TEXT = (
@@ -185,10 +187,33 @@ TRICKLED = (GOOD_TEXT + "\n\n") * 20  # an article long enough to be stored from
 Framing = Literal["headers", "close", "chunked", "length", "hang"]
 
 
-def _trickle(conn: socket.socket, framing: Framing, delay_s: float, stop: threading.Event) -> None:
+@dataclass
+class Trickled:
+    """What a trickling server did, for a test to read: how many responses it sent to their
+    end, how many it was sending at once at most, and whether it gave up (its own timer:
+    a client that never stops reading ends there, and the test sees it)."""
+
+    whole: int = 0
+    sending: int = 0
+    most_at_once: int = 0
+    gave_up: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def started(self) -> None:
+        with self._lock:
+            self.sending += 1
+            self.most_at_once = max(self.most_at_once, self.sending)
+
+    def ended(self, whole: bool) -> None:
+        with self._lock:
+            self.sending -= 1
+            self.whole += whole
+
+
+def _trickle(conn: socket.socket, framing: Framing, delay_s: float, stop: threading.Event) -> bool:
     """Answer one request: with `framing` "headers" the whole response one byte every
     `delay_s`; else the headers at once, then the body so (close-delimited, chunked, with a
-    Content-Length), or nothing ("hang")."""
+    Content-Length), or nothing ("hang"). True when all of it was sent."""
     body = TRICKLED.encode()
     framed = {"close": b"", "chunked": b"Transfer-Encoding: chunked\r\n", "hang": b""}
     head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + framed.get(
@@ -201,24 +226,50 @@ def _trickle(conn: socket.socket, framing: Framing, delay_s: float, stop: thread
     elif framing == "chunked":
         pieces += [b"1\r\n" + bytes([b]) + b"\r\n" for b in body] + [b"0\r\n\r\n"]
     for number, piece in enumerate(pieces):
-        if (number or framing == "headers") and stop.wait(delay_s):
-            return
+        if (number or framing == "headers") and _gone(conn, stop, delay_s):
+            return False
         try:
             conn.sendall(piece)
         except OSError:
-            return
+            return False
     if framing == "hang":
-        stop.wait()
+        while not _gone(conn, stop, 1.0):
+            pass
+        return False
+    return True
+
+
+def _gone(conn: socket.socket, stop: threading.Event, wait_s: float) -> bool:
+    """Wait up to `wait_s`; True as soon as the client closed the connection (it gave up:
+    seen at once, not at the next byte sent) or the server stops."""
+    if stop.is_set():
+        return True
+    poller = select.poll()  # not select.select: a busy test process has descriptors past 1024
+    poller.register(conn, select.POLLIN)
+    if poller.poll(wait_s * 1000):
+        try:
+            if conn.recv(1, socket.MSG_PEEK) == b"":
+                return True
+        except OSError:
+            return True
+    return stop.is_set()
 
 
 @contextmanager
-def trickling_server(delay_s: float, feed_entries: int = 0, framing: Framing = "headers") -> Iterator[str]:
+def trickling_server(
+    delay_s: float,
+    feed_entries: int = 0,
+    framing: Framing = "headers",
+    log: Trickled | None = None,
+    give_up_s: float | None = None,
+) -> Iterator[str]:
     """A raw HTTP server on 127.0.0.1 that sends each response slowly (see `_trickle`),
-    except /feed (with `feed_entries`): a feed of its own slow pages, at once.
-    Yields its base URL."""
+    except /feed (with `feed_entries`): a feed of its own slow pages, at once. `log`
+    records what it sent; after `give_up_s` it stops sending. Yields its base URL."""
     listener = socket.create_server(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{listener.getsockname()[1]}"
     stop = threading.Event()
+    seen = log if log is not None else Trickled()
 
     def answer(conn: socket.socket) -> None:
         with conn:
@@ -227,7 +278,8 @@ def trickling_server(delay_s: float, feed_entries: int = 0, framing: Framing = "
                 head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\r\n"
                 conn.sendall(head + slow_feed(base, feed_entries))
                 return
-            _trickle(conn, framing, delay_s, stop)
+            seen.started()
+            seen.ended(_trickle(conn, framing, delay_s, stop))
 
     def serve() -> None:
         listener.settimeout(0.2)
@@ -238,11 +290,21 @@ def trickling_server(delay_s: float, feed_entries: int = 0, framing: Framing = "
                 continue
             threading.Thread(target=answer, args=(conn,), daemon=True).start()
 
+    def give_up() -> None:
+        seen.gave_up = not stop.is_set()
+        stop.set()
+
     server = threading.Thread(target=serve, daemon=True)
     server.start()
+    timer = threading.Timer(give_up_s, give_up) if give_up_s is not None else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
     try:
         yield base
     finally:
+        if timer is not None:
+            timer.cancel()
         stop.set()
         server.join()
         listener.close()

@@ -16,7 +16,8 @@ import pytest
 
 from bot.app import App
 from bot.settings import Settings
-from tests.store_reads import iter_chunks, sentences_of
+from tests.processes import Children
+from vectorstore.inspection import chunk_metadata, embeddings_of, iter_chunks, sentences_of, visible_rows
 
 WORDS = [
     "council",
@@ -55,9 +56,9 @@ def _corpus(path: Path, n: int = 40) -> None:
             )
 
 
-def _ingest(data: Path, corpus: Path) -> subprocess.Popen[str]:
+def _ingest(children: Children, data: Path, corpus: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "NEWSDESK_DATA_DIR": str(data), "INGEST_FLUSH_CHUNKS": "8", "HF_HUB_OFFLINE": "1"}
-    return subprocess.Popen(
+    return children.popen(
         [sys.executable, "-m", "ingest", str(corpus), "-v"],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -74,11 +75,11 @@ def _snapshot(data: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 @pytest.mark.slow
-def test_kill_9_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
+def test_kill_9_then_rerun_equals_an_uninterrupted_run(tmp_path: Path, children: Children) -> None:
     corpus = tmp_path / "corpus.jsonl"
     _corpus(corpus)
 
-    victim = _ingest(tmp_path / "killed", corpus)
+    victim = _ingest(children, tmp_path / "killed", corpus)
     stored = 0
     assert victim.stderr is not None
     for line in victim.stderr:
@@ -91,9 +92,9 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     _, half_records = _snapshot(tmp_path / "killed")
     assert 0 < len(half_records) < 40
 
-    rerun = _ingest(tmp_path / "killed", corpus)
+    rerun = _ingest(children, tmp_path / "killed", corpus)
     assert rerun.wait(timeout=300) == 0
-    clean = _ingest(tmp_path / "clean", corpus)
+    clean = _ingest(children, tmp_path / "clean", corpus)
     assert clean.wait(timeout=300) == 0
 
     chunks, records = _snapshot(tmp_path / "killed")
@@ -109,11 +110,9 @@ def _indexes_hold_every_row(data: Path, chunk_ids: set[str]) -> None:
     stale persisted HNSW index fails with "Error finding id"), every chunk's sentences,
     and the host's rows."""
     store = App(Settings(_env_file=None, newsdesk_data_dir=data)).store  # type: ignore[call-arg]
-    got = store._conn.chunks.get(include=["embeddings", "metadatas"])
-    assert got["embeddings"] is not None and len(got["embeddings"]) == len(got["ids"]) > 0
-    counts = [int(m["n_sentences"]) for m in got["metadatas"] or []]
-    sentences = sentences_of(store, got["ids"], counts)
-    assert all(len(sentences[c]) == n for c, n in zip(got["ids"], counts, strict=True))
-    visible = store._rows.versions()
-    lexical = {r.chunk_id for r in store._rows.iter_rows() if visible.get(r.article_id) == r.hash}
-    assert lexical == chunk_ids
+    metas = chunk_metadata(store)
+    assert set(embeddings_of(store)) == set(metas) != set()
+    counts = [int(m["n_sentences"]) for m in metas.values()]
+    sentences = sentences_of(store, list(metas), counts)
+    assert all(len(sentences[c]) == n for c, n in zip(metas, counts, strict=True))
+    assert visible_rows(store) == chunk_ids

@@ -23,6 +23,7 @@ from ingest.feeds.registry import FEED_CLAIM_LEASE, MAX_BACKOFF, MAX_FEEDS_PER_S
 from ingest.runner import source_options
 from tests.conftest import REPO
 from tests.helpers import SpyEmbedder
+from tests.processes import Children
 from vectorstore.embedding import Embedder
 from vectorstore.models import GLOBAL_SCOPE
 
@@ -347,10 +348,11 @@ from vectorstore.chroma.locks import WriterLock
 with WriterLock(Path(sys.argv[1])).hold("another writer", wait=False):
     print("held", flush=True)
     time.sleep(float(sys.argv[2]))
+    print("letting go at", time.time(), flush=True)
 """
 
 
-def test_a_poll_writes_under_the_stores_writer_lock(settings: Settings, app: App) -> None:
+def test_a_poll_writes_under_the_stores_writer_lock(settings: Settings, app: App, children: Children) -> None:
     """Another process holds the writer lock: the poll fetches, then waits to write."""
     app.embedder.embed(["warm up"])
     _ = app.store  # opened before the other writer takes the lock
@@ -358,17 +360,18 @@ def test_a_poll_writes_under_the_stores_writer_lock(settings: Settings, app: App
         server.resources["/a/ferry"] = page("Ferry twice a day", FERRY)
         server.resources["/feed.xml"] = rss(server, [("/a/ferry", "Ferry", "Ferry.")], etag='"l"')
         app.feeds.registry.add(server.url("/feed.xml"), GLOBAL_SCOPE, 30, datetime.now(UTC))
-        holder = subprocess.Popen(
+        holder = children.popen(
             [sys.executable, "-c", HOLD_LOCK, str(settings.data_dir), "4"],
             stdout=subprocess.PIPE,
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO)},
         )
-        try:
-            assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
-            [result] = app.feeds.poll_due()
-            released = holder.poll() is not None
-        finally:
-            holder.wait(timeout=30)
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+        [result] = app.feeds.poll_due()
+        assert holder.wait(timeout=60) == 0
     assert result.added == 1 and server.hits("/a/ferry") == 1
-    assert released, "the poll wrote only once the other writer had let go"
+    let_go = float(holder.stdout.readline().split()[-1])  # the holder's clock: this host's
+    [record] = app.store.records().values()
+    assert record.ingested_at is not None
+    written = datetime.fromisoformat(record.ingested_at).timestamp()  # whole seconds
+    assert written >= int(let_go), f"written at {written}, the other writer let go at {let_go}"

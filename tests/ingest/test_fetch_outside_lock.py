@@ -1,7 +1,8 @@
 """A CLI ingest fetches and extracts its pages before it takes the store's writer lock
 (issue #21): while a slow site keeps a real `newsdesk ingest URL` process waiting for the
 page, another writer gets the store at once (not waited for); the page is stored once the
-site answers. The same for a server admin's `/ingest url:` (`Intake.ingest_url`)."""
+site answers. A server admin's `/ingest url:` (`Intake.ingest_url`), over the wire:
+tests/bot/e2e/test_ingest_url.py."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from bot.app import App
 from bot.settings import Settings
 from tests.ingest.test_feeds_poll import page
+from tests.processes import Children
 from vectorstore import ChromaStore
 from vectorstore.embedding import Embedder
 
@@ -77,20 +79,19 @@ def _titles(store: ChromaStore) -> set[str]:
     return {r.title for r in store.records().values()}
 
 
-def test_a_slow_site_does_not_hold_the_writer_lock_of_a_cli_ingest(settings: Settings, embedder: Embedder) -> None:
+def test_a_slow_site_does_not_hold_the_writer_lock_of_a_cli_ingest(
+    settings: Settings, embedder: Embedder, children: Children
+) -> None:
     store = App(settings, embedder=embedder).store
     assert _titles(store) == set()  # the store exists and is open before the run
     newsdesk = Path(sys.executable).with_name("newsdesk")
     with slow_site() as site:
-        run = subprocess.Popen(
+        run = children.popen(
             [str(newsdesk), "ingest", site.url], env=dict(os.environ), stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True,
         )
-        try:
-            _another_writer_gets_the_store(store, site)
-            out, errors = run.communicate(timeout=300)
-        finally:
-            run.kill()
+        _another_writer_gets_the_store(store, site)
+        out, errors = run.communicate(timeout=300)
     assert run.returncode == 0, errors
     assert "1 added" in out, out
     assert TITLE in _titles(store)

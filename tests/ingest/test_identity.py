@@ -14,8 +14,8 @@ from ingest.sources import SourceOptions, iter_items
 from tests.helpers import Route, serving
 from tests.ingest.hostile_inputs import GOOD_TEXT, jsonl_line
 from tests.ingest.test_sources import ARTICLE_HTML
-from tests.store_reads import chunks_of, query
 from vectorstore.embedding import Embedder
+from vectorstore.inspection import chunks_of, query
 from vectorstore.models import Article, date_to_ts
 
 VICTIM = "https://newsdesk.example/2023/06/openai-london-office"

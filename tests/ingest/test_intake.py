@@ -12,6 +12,7 @@ import pytest
 from bot.app import App
 from bot.settings import Settings
 from tests.conftest import REPO
+from tests.processes import Children
 from vectorstore.embedding import Embedder
 from vectorstore.errors import ArticleNotFoundError, StoreBusyError
 
@@ -48,21 +49,19 @@ with store.writing("operator's ingest"):
 
 
 def test_an_upload_while_another_process_writes_is_told_who_holds_the_store(
-    settings: Settings, embedder: Embedder
+    settings: Settings, embedder: Embedder, children: Children
 ) -> None:
     app = App(settings, embedder=embedder)
     app.store.records()  # the store exists before the other process opens it
-    holder = subprocess.Popen(
+    holder = children.popen(
         [sys.executable, "-c", HOLD],
         env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.PIPE,
         text=True,
     )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        with pytest.raises(StoreBusyError, match="operator's ingest"):
-            app.intake.ingest_upload("lighthouse.txt", TEXT, "111")
-    finally:
-        holder.kill()
-        holder.wait(timeout=10)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with pytest.raises(StoreBusyError, match="operator's ingest"):
+        app.intake.ingest_upload("lighthouse.txt", TEXT, "111")
+    holder.kill()
+    holder.wait(timeout=10)
     assert app.intake.ingest_upload("lighthouse.txt", TEXT, "111").count("added") == 1

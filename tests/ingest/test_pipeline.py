@@ -10,10 +10,10 @@ from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from tests.helpers import SpyEmbedder
-from tests.store_reads import chunks_of, iter_chunks
 from vectorstore.chroma.metadata import ArticleWrite
 from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
+from vectorstore.inspection import chunks_of, iter_chunks
 
 
 def _store_contents(settings: Settings) -> dict[str, tuple[str, int]]:

@@ -8,7 +8,7 @@ from ingest.errors import FetchError, UnsafeURLError
 from ingest.fetching import AllowList, FetchPolicy, fetch
 from ingest.sources import Failure, SourceOptions, iter_items
 from tests.conftest import SAMPLES
-from tests.helpers import Route, make_pdf, serving
+from tests.helpers import Route, closed_port, make_pdf, serving
 from vectorstore.models import Article
 
 ARTICLE_HTML = """<html><head><title>Rivers flood after storm | Example Times</title>
@@ -108,9 +108,9 @@ def test_dead_urls_and_wrong_types_fail_with_reasons() -> None:
         "/image": Route(b"\x89PNG....", "image/png"),
         "/huge": Route(b"x" * 300_000, "text/plain"),
     }
-    with serving(routes) as server:
+    with serving(routes) as server, closed_port() as port:
         failures = list(iter_items([server.url(p) for p in routes], OPTIONS))
-        refused = list(iter_items(["http://127.0.0.1:9/closed"], OPTIONS))
+        refused = list(iter_items([f"http://127.0.0.1:{port}/closed"], OPTIONS))
     reasons = [f.reason for f in failures if isinstance(f, Failure)]
     assert "HTTP 410" in reasons[0] and "image/png" in reasons[1] and "limit" in reasons[2]
     [closed] = refused
@@ -140,8 +140,9 @@ def test_feed_entries_are_fetched_with_fallback_to_entry_content() -> None:
 
 def test_feed_file_on_disk(tmp_path: Path) -> None:
     feed = tmp_path / "feed.rss"
-    feed.write_bytes(_rss("http://127.0.0.1:9"))  # links are dead: entry content is used
-    items = list(iter_items([str(feed)], OPTIONS))
+    with closed_port() as port:
+        feed.write_bytes(_rss(f"http://127.0.0.1:{port}"))  # links are dead: entry content is used
+        items = list(iter_items([str(feed)], OPTIONS))
     assert isinstance(items[1], Article) and "museum" in items[1].text
     assert isinstance(items[0], Failure) and "no text either" in items[0].reason
 

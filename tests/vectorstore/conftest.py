@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -18,13 +17,9 @@ from typing import Any
 
 import pytest
 
+from tests.processes import Children, listening_port
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -34,37 +29,34 @@ class ChromaRun:
 
 
 @contextmanager
-def chroma_run(path: Path) -> Iterator[ChromaRun]:
-    """A real `chroma run` on a free loopback port, its data in `path`, stopped on exit."""
-    port = free_port()
+def chroma_run(path: Path, children: Children | None = None) -> Iterator[ChromaRun]:
+    """A real `chroma run` on 127.0.0.1, its data in `path`, stopped on exit. It binds port
+    0 (any free port: no port is picked for it and let go first) and prints
+    "localhost:0", so its port is read from /proc (tests/processes.py). Started by
+    `children` (the test's) or by its own, ended on exit either way."""
+    runner = children if children is not None else Children()
     chroma = Path(sys.executable).with_name("chroma")
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
+    proc = runner.popen(
+        [str(chroma), "run", "--host", "127.0.0.1", "--port", "0", "--path", str(path)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError("chroma run exited") from None
-                if time.monotonic() > deadline:
-                    raise RuntimeError("chroma run did not start in 30 s") from None
-                time.sleep(0.2)
+        port = listening_port(proc.pid, within=60, alive=lambda: proc.poll() is None)
         yield ChromaRun(port, proc.pid)
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        finally:
+            if runner is not children:
+                runner.end_all()
 
 
 @pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[int]:
-    """A real `chroma run` on a free loopback port, stopped after the test."""
-    with chroma_run(tmp_path / "server") as server:
+def chroma_server(tmp_path: Path, children: Children) -> Iterator[int]:
+    """A real `chroma run` on a loopback port of its choosing, stopped after the test."""
+    with chroma_run(tmp_path / "server", children) as server:
         yield server.port
 
 
@@ -80,9 +72,10 @@ class Reader:
         for line in self.proc.stdout:
             self.events.append(json.loads(line))
 
-    def seen(self, code: str, found: bool, since: float, after: float, timeout: float = 30) -> float:
+    def seen(self, code: str, found: bool, since: float, after: float, timeout: float = 120) -> float:
         """Seconds from `after` (a writer's exit) until the reader reported `code` as found
-        (or gone) in an event later than `since` (the writer's start); 0 if before exit."""
+        (or gone) in an event later than `since` (the writer's start); 0 if before exit.
+        `timeout` is not a speed goal: a reader that never sees it fails there."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for e in self.events:
@@ -108,11 +101,11 @@ ReaderOf = Callable[[dict[str, str], list[str]], Reader]
 
 
 @pytest.fixture
-def reader_of(tmp_path: Path) -> Iterator[ReaderOf]:
+def reader_of(tmp_path: Path, children: Children) -> Iterator[ReaderOf]:
     started: list[Reader] = []
 
     def start(env: dict[str, str], codes: list[str]) -> Reader:
-        proc = subprocess.Popen(
+        proc = children.popen(
             [sys.executable, "-m", "tests.vectorstore.live_reader", str(tmp_path / "stop"), *codes],
             env=env,
             stdout=subprocess.PIPE,
@@ -131,4 +124,4 @@ def reader_of(tmp_path: Path) -> Iterator[ReaderOf]:
     yield start
     (tmp_path / "stop").touch()
     for reader in started:
-        reader.proc.wait(timeout=30)
+        reader.proc.wait(timeout=30)  # stopped by the stop file; else killed by `children`

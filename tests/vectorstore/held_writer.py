@@ -1,11 +1,15 @@
-"""`python -m ingest`, held in the middle of its run: for tests/vectorstore/test_fencing.py's
-second writer, which must be mid-run (holding the writer lease, some batches written) while
-the first writer resumes.
+"""`python -m ingest`, held in the middle of its run, for tests whose writer must be caught
+mid-run: test_fencing.py's second writer (holding the writer lease, some batches written,
+while the first writer resumes) and test_mid_run.py's run (holding the writer lock between
+two published batches while readers start).
 
-    python -m tests.vectorstore.held_writer HELD GO SOURCE [ingest options]
+    python -m tests.vectorstore.held_writer HELD GO WHERE N SOURCE [ingest options]
 
-Before its second batch of chunks it creates HELD and waits until GO exists (its lease's
-renewer thread renews meanwhile), then goes on as `python -m ingest SOURCE ...`.
+Before its N-th call of WHERE it creates HELD and waits until GO exists (a lease's renewer
+thread renews meanwhile), then goes on as `python -m ingest SOURCE ...`. WHERE is `chunks`
+(`Chunks.upsert`: a batch of chunk records, inside the batch's write) or `write`
+(`ChromaStore.write_articles`: a whole batch, before any of its writes). The hooks wrap
+public methods; nothing else of the run changes.
 """
 
 from __future__ import annotations
@@ -13,30 +17,35 @@ from __future__ import annotations
 import runpy
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vectorstore.chroma import chunks
+from vectorstore.chroma.chunks import Chunks
+from vectorstore.chroma.store import ChromaStore
+
+POINTS: dict[str, tuple[type, str]] = {"chunks": (Chunks, "upsert"), "write": (ChromaStore, "write_articles")}
 
 
-def _hold_before(batch: int, held: Path, go: Path) -> None:
-    upsert = chunks.Chunks.upsert
+def hold_before(where: str, call: int, held: Path, go: Path) -> None:
+    owner, name = POINTS[where]
+    method: Callable[..., Any] = getattr(owner, name)
     calls = 0
 
-    def held_upsert(self: chunks.Chunks, rows: Sequence[Any]) -> None:
+    def held_method(self: Any, *args: Any, **kwargs: Any) -> Any:
         nonlocal calls
         calls += 1
-        if calls == batch:
+        if calls == call:
             held.touch()
             while not go.exists():
                 time.sleep(0.05)
-        upsert(self, rows)
+        return method(self, *args, **kwargs)
 
-    chunks.Chunks.upsert = held_upsert  # type: ignore[method-assign]
+    setattr(owner, name, held_method)
 
 
 if __name__ == "__main__":
-    _hold_before(2, Path(sys.argv[1]), Path(sys.argv[2]))
-    sys.argv = ["ingest", *sys.argv[3:]]
+    held_file, go_file, point, number, *ingest_args = sys.argv[1:]
+    hold_before(point, int(number), Path(held_file), Path(go_file))
+    sys.argv = ["ingest", *ingest_args]
     runpy.run_module("ingest", run_name="__main__")

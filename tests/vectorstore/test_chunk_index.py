@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
 from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
+from vectorstore.inspection import chunk_index, host_rows
 from vectorstore.replica import dense
 from vectorstore.replica.chunk_index import INDEXED_KEY, ChunkIndex
 from vectorstore.replica.dense import DenseSearch
@@ -162,9 +164,10 @@ def test_a_reader_brings_a_lagging_index_up_to_the_rows(
     tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder
 ) -> None:
     store = _tram_store(tmp_path, settings, ingestor)
-    store._index.path.unlink()  # as if a write was killed between its rows and its index
-    assert store._index.bring_up() == store._rows.last_seq() == 1
-    assert store._index.bring_up() == 0
+    index = chunk_index(store)
+    index.path.unlink()  # as if a write was killed between its rows and its index
+    assert index.bring_up() == host_rows(store).last_seq() == 1
+    assert index.bring_up() == 0
     found = Retriever(store, embedder).retrieve("How many trams did the city order?", 1)
     assert found.passages[0].dense_rank == 0
 
@@ -226,14 +229,14 @@ def test_a_question_that_finds_the_index_gone_has_it_rebuilt_off_its_path(
     store = _tram_store(tmp_path, settings, ingestor)
     retriever = Retriever(store, embedder)
     assert retriever.retrieve("How many trams did the city order?", 1).passages[0].dense_rank == 0
-    store._index.path.unlink()  # deleted by hand, on a store nobody writes to
+    path = chunk_index(store).path
+    path.unlink()  # deleted by hand, on a store nobody writes to
     found = retriever.retrieve("How many trams did the city order?", 1)
     assert found.passages[0].dense_rank == 0, "the mapped file still serves"
-    for _ in range(100):
-        if store._index.path.exists():
-            break
+    deadline = time.monotonic() + 120  # not a speed goal: never rebuilt fails here
+    while not path.exists() and time.monotonic() < deadline:
         retriever.retrieve("How many trams did the city order?", 1)
         threading.Event().wait(0.05)
-    assert store._index.path.exists(), "rebuilt from the rows, no question waiting for it"
+    assert path.exists(), "rebuilt from the rows, no question waiting for it"
     fresh = Retriever(App(settings).store, embedder)  # another process would map the new file
     assert fresh.retrieve("How many trams did the city order?", 1).passages[0].dense_rank == 0

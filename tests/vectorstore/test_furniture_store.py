@@ -5,6 +5,8 @@ rows) that was written before it."""
 from __future__ import annotations
 
 import base64
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -13,13 +15,14 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
-from tests.store_reads import chunks_of, sentences_of, write_article
+from tests.helpers import write_article
 from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 from vectorstore.chroma.metadata import SENTENCES_KEY
 from vectorstore.chroma.store import ChromaStore
+from vectorstore.inspection import chunks_of, collections, host_rows, sentences_of
 from vectorstore.models import Article, Chunk
 from vectorstore.replica.passages import Sentences, blob_flagged
-from vectorstore.replica.rows import FLAGS_KEY, ChunkRows
+from vectorstore.replica.rows import FLAGS_KEY, ChunkRows, rows_file
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 PAGE = (
@@ -73,21 +76,23 @@ def test_a_format_4_store_is_read_with_its_flags_and_migrated_by_its_next_writer
     settings: Settings, ingestor: Ingestor, tmp_path: Path
 ) -> None:
     store, ids = _ingested(settings, ingestor, tmp_path)
-    got = store._conn.chunks.get(ids=ids, include=["metadatas"])
+    chunks = collections(store).chunks  # as format 4 left them, written through Chroma's API
+    got = chunks.get(ids=ids, include=["metadatas"])
     old = [
         {SENTENCES_KEY: base64.b64encode(_format_4_blob(sentences_of(store, [c], [0])[c])).decode("ascii")}
         for c in got["ids"]
     ]
-    store._conn.chunks.update(ids=got["ids"], metadatas=old)
-    store._conn.chunks.modify(metadata={**(store._conn.chunks.metadata or {}), FORMAT_KEY: 4})
+    chunks.update(ids=got["ids"], metadatas=old)
+    chunks.modify(metadata={**(chunks.metadata or {}), FORMAT_KEY: 4})
 
     reader = ChromaStore(settings, MODEL)
     assert _in_chroma(reader, ids) == EXPECTED, "read as it is, flags from the text"
     article = Article(id="other", title="T", text="Some other text.")
     write_article(reader, article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
 
-    assert (reader._conn.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION == 5
-    fields = reader._conn.chunks.get(ids=ids, include=["metadatas"])["metadatas"] or []
+    migrated = collections(reader).chunks
+    assert (migrated.metadata or {})[FORMAT_KEY] == FORMAT_VERSION == 5
+    fields = migrated.get(ids=ids, include=["metadatas"])["metadatas"] or []
     assert all(blob_flagged(base64.b64decode(str(m[SENTENCES_KEY]))) for m in fields), "written with flags"
     assert _in_chroma(reader, ids) == EXPECTED
 
@@ -96,21 +101,22 @@ def test_host_rows_written_before_the_flags_are_given_them_once(
     settings: Settings, ingestor: Ingestor, tmp_path: Path
 ) -> None:
     store, ids = _ingested(settings, ingestor, tmp_path)
-    path = store._rows._path
-    expected = {
-        c: [(s.start, s.end, s.furniture) for s in p.sentences] for c, p in store._rows.passages(ids).items()
-    }
+    path = settings.data_dir / rows_file(settings)
+    passages = host_rows(store).passages(ids)
+    expected = {c: [(s.start, s.end, s.furniture) for s in p.sentences] for c, p in passages.items()}
     assert any(f for rows in expected.values() for _, _, f in rows)
-    db = store._rows._db()
-    for cid, passage in store._rows.passages(ids).items():
-        db.execute(
-            "UPDATE chunk SET sentences = ? WHERE chunk_id = ?", (_format_4_blob(passage.sentences), cid)
-        )
-    db.execute("DELETE FROM meta WHERE key = ?", (FLAGS_KEY,))
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:  # the file as format 4 wrote it
+        for cid, passage in passages.items():
+            db.execute(
+                "UPDATE chunk SET sentences = ? WHERE chunk_id = ?", (_format_4_blob(passage.sentences), cid)
+            )
+        db.execute("DELETE FROM meta WHERE key = ?", (FLAGS_KEY,))
 
     reopened = ChunkRows(path)
-    blobs = reopened._db().execute("SELECT sentences FROM chunk").fetchall()
-    assert all(blob_flagged(b) for (b,) in blobs) and reopened.meta(FLAGS_KEY) == 1
+    assert reopened.meta(FLAGS_KEY) == 1
+    with closing(sqlite3.connect(path)) as db:
+        blobs = db.execute("SELECT sentences FROM chunk").fetchall()
+    assert all(blob_flagged(b) for (b,) in blobs)
     got = {c: [(s.start, s.end, s.furniture) for s in p.sentences] for c, p in reopened.passages(ids).items()}
     assert got == expected
 

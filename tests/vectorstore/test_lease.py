@@ -1,8 +1,9 @@
 """The lease protocol (lease.py) on a fake collection with last-writer-wins upserts, as a
 Chroma server's are: two takers whose writes cross, a renewal that lands but fails in the
-client, a release past the deadline, the clock, the fence. The reviewer's races
-(/tmp/review2/lease_race.py), driven by hooks instead of sleeps; the lease clock is moved
-by hand where a state needs time to pass."""
+client, a release past the deadline, the clock, the fence; and the fence read before every
+chunk batch. The races are driven by hooks instead of sleeps; the lease clock is moved by
+hand where a state needs time to pass, and renewals are made by hand (`renew()`: no
+renewer thread)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from vectorstore.chroma import lease as lease_module
 from vectorstore.chroma.chunks import Chunks
 from vectorstore.chroma.lease import Holder, Lease, LeaseLostError, check_fence
 
-SETTLE = 0.05
+SETTLE = 0.5  # the product's: a taking write answered later than this gives up, on a busy machine too
 
 
 class Clock:
@@ -79,14 +80,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 def _lease(coll: Collection, seconds: float = 30.0) -> Lease:
-    return Lease(coll, "L", seconds, settle=SETTLE)  # type: ignore[arg-type]
-
-
-def _quiet(lease: Lease) -> None:
-    """Stop the renewer thread: the test renews by hand (`_beat`)."""
-    lease._stop.set()
-    if lease._renewer is not None:
-        lease._renewer.join()
+    return Lease(coll, "L", seconds, settle=SETTLE, renewing=False)  # type: ignore[arg-type]
 
 
 def test_a_taker_whose_write_lands_after_the_others_read_back_gives_up() -> None:
@@ -113,49 +107,62 @@ def test_a_taker_whose_write_lands_after_the_others_read_back_gives_up() -> None
     assert coll.records["L"]["holder"] == "b", "b's late write is the record: b gave up, it expires"
     with pytest.raises(LeaseLostError, match="taken over"):
         a.check(verify=True)  # a's next write batch stops here
-    _quiet(a)
 
 
-def test_every_chunk_batch_reads_the_lease_back_first() -> None:
-    calls: list[bool] = []
-    written: list[list[str]] = []
-    chunks_coll = SimpleNamespace(
-        upsert=lambda ids, **_: written.append(ids), delete=lambda ids: written.append(ids)
-    )
-    coord = SimpleNamespace(
-        fence=lambda verify=False: calls.append(verify),
-        conn=SimpleNamespace(chunks=chunks_coll, sentences=None),
-    )
+class FencedCoordinator:
+    """What Chunks asks of its coordinator: `fence` (reading the lease back), recorded in
+    one log with the collection's writes; the lease is found lost at check `lost_at`."""
+
+    def __init__(self, lost_at: int) -> None:
+        self.log: list[str] = []
+        self.lost_at = lost_at
+        collection = SimpleNamespace(
+            upsert=lambda ids, **_: self.log.append(f"upsert {','.join(ids)}"),
+            delete=lambda ids: self.log.append(f"delete {','.join(ids)}"),
+        )
+        self.conn = SimpleNamespace(chunks=collection, sentences=None)
+
+    def fence(self, verify: bool = False) -> None:
+        self.log.append(f"fence verify={verify}")
+        if sum(e.startswith("fence") for e in self.log) == self.lost_at:
+            raise LeaseLostError("taken over")
+
+
+@pytest.mark.parametrize("op", ["upsert", "delete"])
+def test_every_chunk_batch_reads_the_lease_back_first_and_none_goes_after_it_is_lost(op: str) -> None:
+    """A write of five chunks in batches of two: the lease read back (verify) before each
+    batch; found lost before the third, the third is never sent (a writer whose lease was
+    taken over sends nothing more)."""
+    coord = FencedCoordinator(lost_at=3)
     chunks = Chunks(coord, max_batch=2)  # type: ignore[arg-type]
     rows: list[Any] = [(f"c{i}", np.ones(3, np.float32), "text", {}) for i in range(5)]
-    chunks.upsert(rows)
-    chunks.delete(["c0", "c1", "c2"])
-    assert len(written) == 5 and calls == [True] * 5, "one verified check before every batch"
+    with pytest.raises(LeaseLostError):
+        if op == "upsert":
+            chunks.upsert(rows)
+        else:
+            chunks.delete([r[0] for r in rows])
+    assert coord.log == [
+        "fence verify=True", f"{op} c0,c1", "fence verify=True", f"{op} c2,c3", "fence verify=True"
+    ]
 
 
 def test_a_renewal_that_lands_but_fails_in_the_client_takes_a_new_beat(clock: Clock) -> None:
-    """The reviewer's race 2: renewal beat 1 lands, the client sees a timeout. The retry is
-    beat 2, so a taker's watch restarts at it; the holder's deadline moved only with the
-    answered renewal. At no moment do both hold it."""
+    """Renewal beat 1 lands, the client sees a timeout. The retry is beat 2, so a taker's
+    watch restarts at it; the holder's deadline moves only with the answered renewal. At no
+    moment do both hold it."""
     coll = Collection()
     a, b = _lease(coll), _lease(coll)
     assert a.try_acquire(Holder.me("a"))
-    _quiet(a)
-    held = a._held
-    assert held is not None
-    first_deadline = held.valid_until
     clock.advance(10)
     coll.fail_after_landing.add(("a", 1))
-    assert a._beat(held) and held.beat == 1 and coll.records["L"]["beat"] == 1
-    assert held.valid_until == first_deadline, "not extended by a renewal that failed here"
+    assert a.renew() and coll.records["L"]["beat"] == 1, "landed, and failed here: a keeps renewing"
     assert not b.try_acquire(Holder.me("b"))  # b starts watching beat 1
     clock.advance(10)
-    assert a._beat(held) and coll.records["L"]["beat"] == 2, "a new beat, not beat 1 again"
-    assert held.valid_until > first_deadline
+    assert a.renew() and coll.records["L"]["beat"] == 2, "a new beat, not beat 1 again"
     assert not b.try_acquire(Holder.me("b"))  # beat 2: b's watch restarts
     clock.advance(20.5)  # 30.5 s after beat 1 landed: a taker watching beat 1 would take it now
     assert not b.try_acquire(Holder.me("b")), "beat 2 has not gone unrenewed for the lease"
-    a.check()
+    a.check()  # held: beat 2 was answered, its deadline is 20 s + 30 s less the margin
     clock.advance(4)  # 44.5 s: a's deadline (beat 2 sent at 20 s, + 30 s less the margin) passed
     assert a.lost is not None
     assert not b.try_acquire(Holder.me("b")), "b takes it only 30 s after beat 2 landed"
@@ -163,19 +170,28 @@ def test_a_renewal_that_lands_but_fails_in_the_client_takes_a_new_beat(clock: Cl
     assert b.try_acquire(Holder.me("b"))
     with pytest.raises(LeaseLostError):
         a.check()
-    _quiet(b)
+
+
+def test_a_renewal_that_failed_in_the_client_does_not_move_the_deadline(clock: Clock) -> None:
+    coll = Collection()
+    a = _lease(coll)
+    assert a.try_acquire(Holder.me("a"))  # deadline: 30 s less the margin, 24 s
+    clock.advance(10)
+    coll.fail_after_landing.add(("a", 1))
+    assert a.renew()
+    clock.advance(14.5)  # 24.5 s: past the deadline of the taking write (34 s, had beat 1 moved it)
+    assert a.lost is not None
+    with pytest.raises(LeaseLostError, match="ran out"):
+        a.check()
 
 
 def test_a_renewal_answered_past_the_deadline_loses_the_lease(clock: Clock) -> None:
     coll = Collection()
     a = _lease(coll)
     assert a.try_acquire(Holder.me("a"))
-    _quiet(a)
-    held = a._held
-    assert held is not None
     clock.advance(10)
     coll.before_landing["a"] = lambda: clock.advance(20)  # the request hung: it may land after a takeover
-    assert not a._beat(held)
+    assert not a.renew()
     with pytest.raises(LeaseLostError, match="ran out"):
         a.check()
 

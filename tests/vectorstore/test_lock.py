@@ -5,15 +5,16 @@ expires (Chroma server)."""
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.processes import Children
 from vectorstore.chroma.locks import Holder, WriterLock
 from vectorstore.chroma.store import ChromaStore
 from vectorstore.errors import StoreBusyError
@@ -29,11 +30,14 @@ store = ChromaStore(StoreSettings(), "m")
 with store.writing("holder-under-test"):
     print("held", flush=True)
     time.sleep(float(sys.argv[1]))
+    print("letting go", flush=True)
 """
 
 
-def _holder(env: dict[str, str], seconds: float) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
+def _holder(children: Children, env: dict[str, str], seconds: float) -> subprocess.Popen[str]:
+    """A process holding the writer lock for `seconds`; it says "held" once it does, and
+    "letting go" just before it lets go."""
+    proc = children.popen(
         [sys.executable, "-c", HOLD, str(seconds)],
         env={**env, "PYTHONPATH": str(REPO)},
         stdout=subprocess.PIPE,
@@ -45,10 +49,10 @@ def _holder(env: dict[str, str], seconds: float) -> subprocess.Popen[str]:
 
 
 def test_a_second_writer_is_told_who_holds_the_store_and_a_killed_holder_frees_it(
-    settings: StoreSettings,
+    settings: StoreSettings, children: Children
 ) -> None:
     store = ChromaStore(settings, "m")
-    holder = _holder(dict(os.environ), 60)
+    holder = _holder(children, dict(os.environ), 60)
     busy = rf"holder-under-test \(pid {holder.pid} on .*since"
     with pytest.raises(StoreBusyError, match=busy), store.writing("second", wait=False):
         pass
@@ -83,15 +87,18 @@ def test_the_last_thread_out_of_a_hold_makes_its_writes_visible(settings: StoreS
 
 
 def test_a_waiting_writer_hears_who_it_waits_for_and_goes_on_when_the_store_is_free(
-    settings: StoreSettings,
+    settings: StoreSettings, children: Children
 ) -> None:
     store = ChromaStore(settings, "m")
-    holder = _holder(dict(os.environ), 1.5)
+    holder = _holder(children, dict(os.environ), 1.5)
     heard: list[Holder | None] = []
-    started = time.monotonic()
+    assert holder.stdout is not None
     with store.writing("second", on_wait=heard.append):
-        assert time.monotonic() - started > 1.0, "it waited for the holder to finish"
-    holder.wait(timeout=10)
+        # the holder said so before it let go: it is in the pipe before this writer got in
+        said = select.poll()  # not select.select: a busy test process has descriptors past 1024
+        said.register(holder.stdout, select.POLLIN)
+        assert said.poll(0) and holder.stdout.readline().strip() == "letting go", "it waited for the holder to finish"
+    holder.wait(timeout=60)
     assert [h.holder if h else None for h in heard] == ["holder-under-test"]
     assert WriterLock(settings.data_dir).holder() is None, "a free lock names nobody"
 
@@ -128,61 +135,57 @@ def test_a_hold_that_cannot_get_ready_is_let_go(settings: StoreSettings) -> None
 
 
 def test_a_killed_writers_lease_on_a_chroma_server_expires(
-    settings: StoreSettings, chroma_server: int
+    settings: StoreSettings, chroma_server: int, children: Children
 ) -> None:
     remote = settings.model_copy(
         update={"chroma_host": "127.0.0.1", "chroma_port": chroma_server, "writer_lease_s": 2.0}
     )
     env = {**os.environ, "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_server), "WRITER_LEASE_S": "2"}
     store = ChromaStore(remote, "m")
-    holder = _holder(env, 60)
+    holder = _holder(children, env, 60)
     busy = rf"holder-under-test \(pid {holder.pid}"
     with pytest.raises(StoreBusyError, match=busy), store.writing("second", wait=False):
         pass
     holder.send_signal(signal.SIGKILL)
     holder.wait(timeout=10)
-    started = time.monotonic()
-    with store.writing("second"):
-        waited = time.monotonic() - started
-    assert waited <= 2.0 + 1.0, "no longer than the lease"
+    heard: list[Holder | None] = []
+    with store.writing("second", on_wait=heard.append):  # waits until the lease expires
+        assert store.writer_lock.held_here
+    assert [h.holder if h else None for h in heard] == ["holder-under-test"], "it waited for the dead holder's lease"
 
 
-def test_a_thread_joins_another_threads_hold_only_once_it_is_ready(
-    settings: StoreSettings, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_thread_joins_another_threads_hold_only_once_it_is_ready(settings: StoreSettings) -> None:
     """The feed poller and /ingest write from two threads of the bot: the second must not
-    write before the first has brought this process's indexes up to date (a write to a
-    stale in-memory index would be persisted whole, dropping another process's rows)."""
-    from vectorstore.chroma.coordination import Coordinator
-
-    store = ChromaStore(settings, "m")
+    write before the first has readied this process for writing (`ready`, the store's
+    indexes brought up to date: a write to a stale in-memory index would be persisted
+    whole, dropping another process's rows). Here the first one's `ready` goes on only
+    once the second has asked to join (and given it a moment to write, which it must not)."""
+    lock = WriterLock(settings.data_dir)
     events: list[str] = []
-    sync = Coordinator._ready
+    getting_ready, trying, wrote = threading.Event(), threading.Event(), threading.Event()
 
-    def slow_sync(self: Coordinator) -> None:
-        events.append("sync started")
-        time.sleep(0.3)
-        sync(self)
-        events.append("synced")
-
-    monkeypatch.setattr(Coordinator, "_ready", slow_sync)
-    first_in = threading.Event()
+    def ready() -> None:
+        events.append("getting ready")
+        getting_ready.set()
+        assert trying.wait(30), "the second thread never asked"
+        wrote.wait(2)  # not a timing of the product: a second let in too early writes meanwhile
+        events.append("ready")
 
     def first() -> None:
-        with store.writing("first"):
-            first_in.set()
-            time.sleep(0.3)
+        with lock.hold("first", ready=ready):
+            wrote.wait(30)  # held until the second has written in it
 
     def second() -> None:
-        while not events:
-            time.sleep(0.005)
-        with store.writing("second", wait=False):  # joins the hold, after it is ready
-            events.append("second writes")
+        assert getting_ready.wait(30)
+        trying.set()
+        with lock.hold("second") as fresh:  # joins the hold, once it is ready
+            events.append(f"second writes ({'its own hold' if fresh else 'joined'})")
+            wrote.set()
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(10)
-    assert events == ["sync started", "synced", "second writes"]
-    assert first_in.is_set()
+        t.join(60)
+    assert events == ["getting ready", "ready", "second writes (joined)"]
+    assert not lock.held_here and lock.holder() is None

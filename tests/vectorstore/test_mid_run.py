@@ -1,7 +1,7 @@
 """Readers never wait for a writer's whole run (issue #24), with real processes.
 
-An ingest run (the real `newsdesk ingest`, with one hook: it pauses before its ninth
-batch until the test lets it go) reads a file of 64 one-chunk articles, then a second
+An ingest run (the real `newsdesk ingest`, with one hook, held_writer.py: it pauses before
+its ninth batch until the test lets it go) reads a file of 64 one-chunk articles, then a second
 file. With INGEST_FLUSH_CHUNKS=8 the run publishes the 64 articles in 8 batches, then
 waits, holding the writer lock, between batches, for as long as the test likes. (Pages
 are fetched before a run takes the lock since issue #21, so a slow page cannot hold a run
@@ -21,9 +21,10 @@ import pytest
 
 from bot.app import App
 from bot.settings import Settings
-from tests.store_reads import iter_chunks
+from tests.processes import Children
 from tests.vectorstore.conftest import REPO, ReaderOf, live_env
 from vectorstore.embedding import Embedder
+from vectorstore.inspection import host_rows, iter_chunks, visible_rows
 
 pytestmark = pytest.mark.slow
 
@@ -36,25 +37,6 @@ PROBE, TAIL = "ZX-7007", "ZX-9229"
 def _model_exported(embedder: Embedder) -> None:
     """The session's ONNX export is made before a process here starts (each would make its own)."""
     assert embedder.dimension > 0
-
-
-PAUSED_INGEST = """
-import sys, time
-from pathlib import Path
-from ingest.pipeline import Ingestor
-gate, after, *args = sys.argv[1:]
-embed, batches = Ingestor._embed, []
-def paused(self, pending, report):
-    batches.append(len(pending))
-    if len(batches) == int(after) + 1:
-        while not Path(gate).exists():
-            time.sleep(0.05)
-    return embed(self, pending, report)
-Ingestor._embed = paused
-sys.argv = ["python -m ingest", *args]
-import runpy
-runpy.run_module("ingest", run_name="__main__")
-"""
 
 
 _WORDS = ["council", "harbour", "river", "museum", "budget", "train", "school", "market", "bridge", "storm"]
@@ -83,11 +65,14 @@ def _env(data: Path) -> dict[str, str]:
     return live_env(NEWSDESK_DATA_DIR=str(data), INGEST_FLUSH_CHUNKS=str(BATCH))
 
 
-def _run(data: Path, corpus: tuple[Path, Path], gate: Path) -> subprocess.Popen[str]:
-    """The ingest of both files, paused before its ninth batch until `gate` exists."""
+def _run(children: Children, data: Path, corpus: tuple[Path, Path], gate: Path) -> subprocess.Popen[str]:
+    """The ingest of both files, paused before its ninth batch until `gate` exists
+    (held_writer.py: before its ninth `write_articles`, none of that batch's writes begun)."""
     first, tail = corpus
-    return subprocess.Popen(
-        [sys.executable, "-c", PAUSED_INGEST, str(gate), str(FIRST // BATCH), str(first), str(tail), "-v"],
+    held = gate.with_name("held")
+    point = ["write", str(FIRST // BATCH + 1)]
+    return children.popen(
+        [sys.executable, "-m", "tests.vectorstore.held_writer", str(held), str(gate), *point, str(first), str(tail), "-v"],
         env=_env(data),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -121,9 +106,9 @@ def _ask(data: Path, question: str) -> dict[str, object]:
     return dict(json.loads(done.stdout))
 
 
-def test_a_reader_started_mid_run_answers_before_the_run_ends(tmp_path: Path) -> None:
+def test_a_reader_started_mid_run_answers_before_the_run_ends(tmp_path: Path, children: Children) -> None:
     data, gate = tmp_path / "store", tmp_path / "go on"
-    run = _run(data, _corpus(tmp_path), gate)
+    run = _run(children, data, _corpus(tmp_path), gate)
     try:
         _first_batches_stored(run)
         answer = _ask(data, f"Which part numbered {PROBE} passed inspection?")
@@ -136,14 +121,14 @@ def test_a_reader_started_mid_run_answers_before_the_run_ends(tmp_path: Path) ->
 
 
 def test_a_running_reader_answers_from_the_first_batches_while_the_run_goes_on(
-    tmp_path: Path, reader_of: ReaderOf
+    tmp_path: Path, reader_of: ReaderOf, children: Children
 ) -> None:
     data, gate = tmp_path / "store", tmp_path / "go on"
     reader = reader_of(_env(data), [PROBE, TAIL])
-    run = _run(data, _corpus(tmp_path), gate)
+    run = _run(children, data, _corpus(tmp_path), gate)
     try:
         _first_batches_stored(run)
-        reader.seen(PROBE, True, 0, 0)  # fails after 30 s if never
+        reader.seen(PROBE, True, 0, 0)  # fails after 120 s if never
         assert run.poll() is None, "the run is waiting before its ninth batch"
         assert not reader.found(TAIL), "the tail comes after the pause"
     finally:
@@ -170,26 +155,24 @@ def _whole(data: Path) -> dict[str, tuple[str, int]]:
         assert len(mine) == n and {c[1] for c in mine} == {digest}, article_id
     assert len(chunks) == sum(n for _, n in records.values()), "chunks no record names"
     store = App(Settings(_env_file=None, newsdesk_data_dir=data)).store  # type: ignore[call-arg]
-    visible = store._rows.versions()
-    assert visible == {a: h for a, (h, _) in records.items()}
-    rows = {r.chunk_id for r in store._rows.iter_rows() if visible.get(r.article_id) == r.hash}
-    assert rows == set(chunks)
+    assert host_rows(store).versions() == {a: h for a, (h, _) in records.items()}
+    assert visible_rows(store) == set(chunks)
     return records
 
 
-def test_kill_9_between_batches_leaves_them_whole_and_a_rerun_completes(tmp_path: Path) -> None:
+def test_kill_9_between_batches_leaves_them_whole_and_a_rerun_completes(tmp_path: Path, children: Children) -> None:
     corpus = _corpus(tmp_path)
     killed, clean, gate = tmp_path / "killed", tmp_path / "clean", tmp_path / "go on"
-    run = _run(killed, corpus, gate)
+    run = _run(children, killed, corpus, gate)
     _first_batches_stored(run)
     run.send_signal(signal.SIGKILL)  # between batches: 8 published, the ninth not begun
     assert run.wait(timeout=60) == -signal.SIGKILL
     assert sorted(_whole(killed)) == [f"first-{i:02d}" for i in range(FIRST)]
     gate.touch()
-    rerun = _run(killed, corpus, gate)
+    rerun = _run(children, killed, corpus, gate)
     _, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err
     assert err.count(" stored ") == 1, "the rerun stores only what was not published: the tail"
-    assert _run(clean, corpus, gate).wait(timeout=300) == 0
+    assert _run(children, clean, corpus, gate).wait(timeout=300) == 0
     assert _store_of(killed) == _store_of(clean)
     assert len(_whole(killed)) == FIRST + 1

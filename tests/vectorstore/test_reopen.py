@@ -13,7 +13,8 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
-from vectorstore.chroma.connection import Connection
+from tests.helpers import written_elsewhere
+from vectorstore.chroma import connection
 from vectorstore.embedding import Embedder
 from vectorstore.retrieval import Retriever
 
@@ -43,7 +44,8 @@ def test_questions_go_on_while_the_store_is_reopened(retriever: Retriever) -> No
     asker.start()
     try:
         for _ in range(3):
-            assert store._conn.reopen(None)
+            written_elsewhere(store)  # another process wrote: this one reopens the store
+            assert store.sync()
     finally:
         stop.set()
         asker.join(30)
@@ -57,18 +59,18 @@ def test_a_reopen_that_fails_half_way_is_done_again_by_the_next_read(
     retriever: Retriever, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = retriever.store
-    load = Connection._load
 
-    def full_disk(self: Connection) -> None:
+    def full_disk(*args: object) -> None:
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(Connection, "_load", full_disk)
-    with pytest.raises(OSError):
-        store._conn.reopen(None)
-    assert store._conn.broken
-    monkeypatch.setattr(Connection, "_load", load)
+    written_elsewhere(store)
+    with monkeypatch.context() as disk:  # opening the new Chroma client fails: a full disk
+        disk.setattr(connection, "open_client", full_disk)
+        with pytest.raises(OSError):
+            store.sync()
+    assert store.busy == "reopening the store", "its old collections are stopped"
     assert {r.title for r in store.records().values()} == {"New tram model", "Port strike"}
-    assert not store._conn.broken
+    assert store.busy is None
     assert retriever.retrieve("XK-4471", 1).passages[0].article.title == "New tram model"
 
 

@@ -1,19 +1,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from chromadb.api.models.Collection import Collection
 
 from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
+from vectorstore.chroma.metadata import chunk_id
 from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
+from vectorstore.inspection import article_ids, collections, records_since, write_seq
 from vectorstore.lexical import tokenize
 from vectorstore.models import ArticleRecord
 from vectorstore.replica.bm25 import LiveBM25
-from vectorstore.replica.catch_up import catch_up
 from vectorstore.replica.passages import PassageRow
 from vectorstore.replica.rows import ChunkRows
 from vectorstore.retrieval import Filters, Retriever
@@ -133,21 +136,32 @@ def test_lexical_index_follows_updates_and_deletes(
 
 
 def test_a_reader_brings_a_lexical_index_that_is_behind_up_to_the_manifest(
-    corpus: Path, settings: Settings, embedder: Embedder
+    corpus: Path, settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A host whose lexical rows miss writes (another host wrote to a Chroma server, or the
-    store predates them) catches up from Chroma, article by article."""
+    store predates them) catches up from Chroma, article by article: a new reader's first
+    question reads back the chunks of the missing article only, its next one none."""
     first = _retriever(settings, embedder).retrieve("XK-4471", 3)
     rows = ChunkRows(settings.data_dir / "lexical.sqlite3")
     tram = next(a for a in rows.versions() if "c.md" in a)
     rows.publish([(tram, None)])  # as if this host never saw the tram article
     assert tram not in rows.versions()
 
-    store = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
-    source, records = store._snapshots._source, store.records()
-    assert catch_up(source, store._rows, store._index, records) == 1, "only the missing article is read back"
-    assert catch_up(source, store._rows, store._index, records) == 0
-    again = _retriever(settings, embedder).retrieve("XK-4471", 3)
+    read_back: list[str] = []
+    get = Collection.get
+
+    def spy(self: Collection, ids: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if self.name == f"{settings.chroma_collection}_chunks" and ids:
+            read_back.extend(ids)
+        return get(self, ids, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "get", spy)
+    reader = _retriever(settings, embedder)
+    again = reader.retrieve("XK-4471", 3)
+    record = reader.records()[tram]
+    assert set(read_back) == {chunk_id(tram, record.hash, i) for i in range(record.n_chunks)}, "only the missing article"
+    read_back.clear()
+    assert reader.retrieve("XK-4471", 3).passages and read_back == [], "caught up: nothing read back again"
     assert [p.chunk_id for p in again.passages] == [p.chunk_id for p in first.passages]
     assert again.passages[0].lexical_rank == 0
 
@@ -193,7 +207,7 @@ def test_dense_ranks_chunks_by_their_closest_sentence(
 
 
 def test_a_reader_rereads_only_what_was_written_since_its_snapshot(
-    corpus: Path, settings: Settings, embedder: Embedder, ingestor: Ingestor
+    corpus: Path, settings: Settings, embedder: Embedder, ingestor: Ingestor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Format 3: each manifest record carries the number of the write that added it; a
     long-lived reader re-reads the records of later writes and the ids (for deletions),
@@ -202,29 +216,35 @@ def test_a_reader_rereads_only_what_was_written_since_its_snapshot(
     full = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2").records  # the same store, uncounted
     retriever = Retriever(store, embedder)
     assert retriever.records() == full()
-    before = store._coord.epoch_seq()
+    before = write_seq(store)
     whole_reads: list[None] = []
-    read = store._manifest.records
+    get = Collection.get
 
-    def counted(ids: list[str] | None = None) -> dict[str, ArticleRecord]:
-        if ids is None:
+    def counted(self: Collection, ids: Any = None, where: Any = None, *args: Any, **kwargs: Any) -> Any:
+        every = self.name == f"{settings.chroma_collection}_articles" and ids is None and where is None
+        if every and "metadatas" in (kwargs.get("include") or []):  # every record, not just the ids
             whole_reads.append(None)
-        return read(ids)
+        return get(self, ids, where, *args, **kwargs)
 
-    store._manifest.records = counted  # type: ignore[method-assign]
+    def records() -> dict[str, ArticleRecord]:
+        """The reader's records, its reads of Chroma counted."""
+        with monkeypatch.context() as spied:
+            spied.setattr(Collection, "get", counted)
+            return retriever.records()
+
     tram = next(r for r in full().values() if r.title == "New tram model")
     _write(corpus, "c.md", "New tram model", "2024-03-01", "wire", "The city ordered sixty trams of the ZQ-9000.")
     run_ingest(settings, [str(corpus)], ingestor=ingestor)
-    assert store._coord.epoch_seq() > before
-    assert set(store._manifest.records_since(before + 1)) == {tram.id}, "only the updated article is re-read"
-    assert retriever.records()[tram.id].hash != tram.hash
-    assert retriever.records() == full()
+    assert write_seq(store) > before
+    assert set(records_since(store, before + 1)) == {tram.id}, "only the updated article is re-read"
+    assert records()[tram.id].hash != tram.hash
+    assert records() == full()
 
     strike = next(r for r in full().values() if r.title == "Port strike begins")
     ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2").delete_article(strike.id)
-    assert strike.id not in retriever.records()
-    assert retriever.records() == full()
-    assert "__generation__" not in store._manifest.article_ids()
+    assert strike.id not in records()
+    assert records() == full()
+    assert "__generation__" not in article_ids(store)
     assert not whole_reads, "the reader never read the whole manifest again"
 
 
@@ -243,6 +263,6 @@ def test_a_record_without_a_hold_number_is_found_by_its_id(
     legacy = Article(id="legacy", title="Old writer", text="Written before holds were counted.")
     meta = {k: v for k, v in article_meta(legacy, 0, 0).items() if k != "wseq" and v is not None}
     with store.writing("test"):
-        store._conn.articles.upsert(ids=["legacy"], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
+        collections(store).articles.upsert(ids=["legacy"], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
         store.bump_generation()
     assert retriever.records()["legacy"].title == "Old writer"

@@ -10,9 +10,7 @@ from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
 from ingest.runner import run_ingest
-from tests.helpers import REPO_SAMPLE_QUESTION
-from tests.store_reads import chunks_of, sentences_of, write_article
-from tests.vectorstore.conftest import free_port
+from tests.helpers import REPO_SAMPLE_QUESTION, closed_port, write_article, written_elsewhere
 from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
 from vectorstore.errors import (
@@ -20,6 +18,14 @@ from vectorstore.errors import (
     ModelMismatchError,
     StoreFormatError,
     StoreUnavailableError,
+)
+from vectorstore.inspection import (
+    chunk_metadata,
+    chunks_of,
+    collections,
+    records_since,
+    sentences_of,
+    write_seq,
 )
 from vectorstore.models import Article, Chunk
 from vectorstore.replica.passages import Sentences
@@ -64,7 +70,7 @@ def test_an_unversioned_store_with_sentences_is_read_and_stamped_by_its_next_wri
 
     _unversioned_store(settings, with_sentences=True)
     store = ChromaStore(settings, "m")
-    assert FORMAT_KEY not in (store._conn.chunks.metadata or {}), "a reader does not write"
+    assert FORMAT_KEY not in (collections(store).chunks.metadata or {}), "a reader does not write"
     article = Article(id="a2", title="T", text="More text.")
     write_article(store, article, [Chunk("a2", 0, article.text, 0, 10)], np.ones((1, 384), np.float32))
 
@@ -72,7 +78,7 @@ def test_an_unversioned_store_with_sentences_is_read_and_stamped_by_its_next_wri
     chunks = client.get_collection("newsdesk_chunks")
     assert (chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
     assert chunks.configuration["hnsw"]["ef_search"] == EF_SEARCH
-    assert store._conn.sentences is None, "format 4: dropped"
+    assert collections(store).sentences is None, "format 4: dropped"
     [(start, end, vector, _)] = sentences_of(store, ["c"], [1])["c"]
     assert (start, end) == (0, 9) and float(vector[0]) == pytest.approx(1.0, abs=1e-3)
 
@@ -90,7 +96,7 @@ def test_an_article_is_intact_while_its_stored_chunks_are_the_ones_its_record_na
     record = store.record("a1")
     assert store.intact([record]) == {"a1"}
     [first, _] = sorted(c.id for c in chunks_of(store, "a1"))
-    store._conn.chunks.delete(ids=[first])  # as a lost write would leave it
+    collections(store).chunks.delete(ids=[first])  # as a lost write would leave it
     assert store.intact([record]) == set()
 
 
@@ -104,22 +110,22 @@ def test_a_format_2_store_is_read_and_stamped_by_its_next_writer(settings: Setti
     from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     store = ChromaStore(settings, "m")
-    store._conn.chunks.modify(metadata={**(store._conn.chunks.metadata or {}), FORMAT_KEY: 2})
+    chunks = collections(store).chunks
+    chunks.modify(metadata={**(chunks.metadata or {}), FORMAT_KEY: 2})
     reader = ChromaStore(settings, "m")
-    assert reader._coord.epoch_seq() == 0 and reader.records() == {}
+    assert write_seq(reader) == 0 and reader.records() == {}
     article = Article(id="a3", title="T", text="Text of three.")
     write_article(reader, article, [Chunk("a3", 0, article.text, 0, 14)], np.ones((1, 384), np.float32))
-    assert (reader._conn.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
-    assert reader._coord.epoch_seq() == 1 and set(reader._manifest.records_since(1)) == {"a3"}
+    assert (collections(reader).chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
+    assert write_seq(reader) == 1 and set(records_since(reader, 1)) == {"a3"}
 
 
 def test_a_store_of_a_newer_format_is_refused(settings: Settings) -> None:
     from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
     store = ChromaStore(settings, "m")
-    store._conn.chunks.modify(
-        metadata={**(store._conn.chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION + 1}
-    )
+    chunks = collections(store).chunks
+    chunks.modify(metadata={**(chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION + 1})
     with pytest.raises(StoreFormatError, match="newer newsdesk"):
         ChromaStore(settings, "m")
 
@@ -127,7 +133,7 @@ def test_a_store_of_a_newer_format_is_refused(settings: Settings) -> None:
 def test_a_new_store_records_its_format(settings: Settings) -> None:
     from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 
-    assert (ChromaStore(settings, "m")._conn.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
+    assert (collections(ChromaStore(settings, "m")).chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
 
 
 def test_deleting_an_unknown_article_says_so(settings: Settings) -> None:
@@ -137,9 +143,10 @@ def test_deleting_an_unknown_article_says_so(settings: Settings) -> None:
 
 
 def test_unreachable_server_is_a_clear_error(settings: Settings) -> None:
-    remote = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": free_port()})
-    with pytest.raises(StoreUnavailableError, match=r"Chroma server at 127\.0\.0\.1"):
-        ChromaStore(remote, "m")
+    with closed_port() as port:
+        remote = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": port})
+        with pytest.raises(StoreUnavailableError, match=r"Chroma server at 127\.0\.0\.1"):
+            ChromaStore(remote, "m")
 
 
 @pytest.mark.slow
@@ -171,15 +178,17 @@ def _as_format_3(settings: Settings, ingestor: Ingestor, folder: Path) -> tuple[
     before = sentences_of(store, ids, counts)
     assert all(len(before[c]) == n > 0 for c, n in zip(ids, counts, strict=True))
     rows = [(f"{cid}:{k:03d}", s, e, v) for cid in ids for k, (s, e, v, _) in enumerate(before[cid])]
-    legacy = store._conn.client.get_or_create_collection("newsdesk_sentences", embedding_function=None)
+    raw = collections(store)
+    legacy = raw.client.get_or_create_collection("newsdesk_sentences", embedding_function=None)
     legacy.add(
         ids=[r[0] for r in rows],
         embeddings=np.stack([r[3] for r in rows]),
         metadatas=[{"chunk_id": r[0].rsplit(":", 1)[0], "start": r[1], "end": r[2]} for r in rows],
     )
-    store._conn.chunks.update(ids=ids, metadatas=[{SENTENCES_KEY: None} for _ in ids])  # type: ignore[dict-item]
-    store._conn.chunks.modify(metadata={**(store._conn.chunks.metadata or {}), FORMAT_KEY: 3})
-    store._conn.reopen(None)  # as a process opening it would find it
+    raw.chunks.update(ids=ids, metadatas=[{SENTENCES_KEY: None} for _ in ids])  # type: ignore[dict-item]
+    raw.chunks.modify(metadata={**(raw.chunks.metadata or {}), FORMAT_KEY: 3})
+    written_elsewhere(store)  # as a format-3 writer leaves it: this process reopens it as it is
+    assert store.sync()
     return ids, counts, before
 
 
@@ -199,13 +208,14 @@ def test_a_format_3_store_has_its_sentences_moved_into_its_chunks_by_its_next_wr
     ids, counts, before = _as_format_3(settings, ingestor, folder)
 
     older = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
-    assert older._conn.sentences is not None
+    assert collections(older).sentences is not None
     assert _same(sentences_of(older, ids, counts), before), "read from the collection before the migration"
     article = Article(id="other", title="T", text="Some other text.")
     write_article(older, article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
-    assert (older._conn.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION and older._conn.sentences is None
+    raw = collections(older)
+    assert (raw.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION and raw.sentences is None
     with pytest.raises(NotFoundError):
-        older._conn.client.get_collection("newsdesk_sentences")
+        raw.client.get_collection("newsdesk_sentences")
     assert _same(sentences_of(older, ids, counts), before), "read from the chunks' metadata after it"
     found = Retriever(older, embedder).retrieve("When do the trams arrive?", 1)
     assert found.passages[0].article.title == "Tram" and found.passages[0].dense_rank == 0
@@ -214,35 +224,42 @@ def test_a_format_3_store_has_its_sentences_moved_into_its_chunks_by_its_next_wr
 def test_a_migration_cut_off_half_way_is_read_whole_and_finished_by_the_next_writer(
     settings: Settings, ingestor: Ingestor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import vectorstore.chroma.migrate
+    """The writer that migrates is killed while Chroma has stored the sentences of only the
+    first of its chunks: the store reads whole, and the next writer finishes the migration."""
+    from chromadb.api.models.Collection import Collection
+
     from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
+    from vectorstore.chroma.metadata import SENTENCES_KEY
 
     folder = tmp_path / "corpus"
     folder.mkdir()
     for name in ("a", "b", "c"):
         (folder / f"{name}.md").write_text(f"---\ntitle: {name}\n---\nFirst of {name}. Second of {name}.\n")
     ids, counts, before = _as_format_3(settings, ingestor, folder)
-    monkeypatch.setattr(vectorstore.chroma.migrate, "_PAGE", 1)
-    update = vectorstore.chroma.migrate.sentences_field
-    calls: list[int] = []
+    update = Collection.update
+    cut: list[str] = []
 
-    def cut_after_one_page(sentences: Any) -> str:
-        calls.append(1)
-        if len(calls) > 1:
-            raise KeyboardInterrupt("killed")
-        return update(sentences)
+    def killed_after_the_first_chunk(self: Collection, ids: Any, *args: Any, metadatas: Any = None, **kw: Any) -> None:
+        moving = bool(metadatas) and all(set(m) == {SENTENCES_KEY} for m in metadatas) and len(ids) > 1
+        if not moving or cut:
+            return update(self, ids, *args, metadatas=metadatas, **kw)
+        update(self, ids[:1], metadatas=metadatas[:1])
+        cut.append(ids[0])
+        raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(vectorstore.chroma.migrate, "sentences_field", cut_after_one_page)
+    monkeypatch.setattr(Collection, "update", killed_after_the_first_chunk)
     store = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")
     article = Article(id="other", title="T", text="Some other text.")
     with pytest.raises(KeyboardInterrupt):
         write_article(store, article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
-    monkeypatch.setattr(vectorstore.chroma.migrate, "sentences_field", update)
-    assert (store._conn.chunks.metadata or {})[FORMAT_KEY] == 3, "not stamped"
+    monkeypatch.setattr(Collection, "update", update)
+    assert len(cut) == 1 and SENTENCES_KEY in chunk_metadata(store)[cut[0]], "the first chunk's sentences stored"
+    assert (collections(store).chunks.metadata or {})[FORMAT_KEY] == 3, "not stamped"
     assert _same(sentences_of(store, ids, counts), before), "half in the metadata, half in the collection"
     ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")  # a cut-off migration still opens
     write_article(store, article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
-    assert (store._conn.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION and store._conn.sentences is None
+    raw = collections(store)
+    assert (raw.chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION and raw.sentences is None
     assert _same(sentences_of(store, ids, counts), before)
 
 

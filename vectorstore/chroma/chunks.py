@@ -100,13 +100,13 @@ class Chunks:
             stored_chunk(cid, doc, metas[cid])
             for cid, doc in zip(got["ids"], got["documents"] or [], strict=True)
         ]
-        sentences = self._sentences_in(metas, {c.id: c for c in chunks})
+        sentences = self.sentences_in(metas, {c.id: c for c in chunks})
         vectors = got["embeddings"] if got["embeddings"] is not None else []
         return [
             c.row(np.asarray(v, np.float32), sentences[c.id]) for c, v in zip(chunks, vectors, strict=True)
         ]
 
-    def _sentences_in(self, metas: dict[str, Any], chunks: dict[str, StoredChunk]) -> dict[str, Sentences]:
+    def sentences_in(self, metas: dict[str, Any], chunks: dict[str, StoredChunk]) -> dict[str, Sentences]:
         """The sentences of chunks whose metadata was read: from the field (format 4 and on)
         or, for a store not yet migrated (format 3 and older, whose chunks lack the field),
         from the sentence collection; read again when a migration moved them in between.

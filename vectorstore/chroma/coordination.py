@@ -176,7 +176,7 @@ class Coordinator:
             self.fence(verify=True)  # a writer whose lease was taken over writes nothing more
             first = not self._marked
             if first:  # the last number is read once a hold: no one else writes during it
-                epoch = self._marker_meta(WRITE_EPOCH_ID)
+                epoch = self.marker_meta(WRITE_EPOCH_ID)
                 check_fence(self.lock.fence, self.lock.fence_token, epoch)  # no later hold wrote
                 self.write_seq = int(epoch.get("seq") or 0)
                 self._marked = True
@@ -229,12 +229,13 @@ class Coordinator:
     def epoch_seq(self) -> int:
         """The number of the last write (0: none recorded, a store written before writes
         were numbered)."""
-        return int(self._marker_meta(WRITE_EPOCH_ID).get("seq") or 0)
+        return int(self.marker_meta(WRITE_EPOCH_ID).get("seq") or 0)
 
     def _marker(self, key: str) -> str:
-        return str(self._marker_meta(key).get("value", "empty"))
+        return str(self.marker_meta(key).get("value", "empty"))
 
-    def _marker_meta(self, key: str) -> dict[str, Any]:
+    def marker_meta(self, key: str) -> dict[str, Any]:
+        """A marker record's metadata ({} when it was never written)."""
         got = self.read(lambda: self.conn.articles.get(ids=[key], include=["metadatas"]))
         metas = got["metadatas"] or []
         return dict(metas[0]) if metas and metas[0] else {}

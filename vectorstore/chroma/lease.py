@@ -125,7 +125,11 @@ class Lease:
         seconds: float,
         settle: float = 0.5,
         what: str = "writer lease",
+        renewing: bool = True,
     ) -> None:
+        """`renewing` False: no renewer thread; a hold is renewed only by `renew()` (tests
+        drive the renewals by hand)."""
+        self._renewing = renewing
         self._collection = collection
         self._id = record_id
         self._seconds = seconds
@@ -177,9 +181,10 @@ class Lease:
             log.warning("the %s of %s was not renewed for %.0f s: taken over", self._what, other, quiet)
         self._held, self._seen = held, None
         self._stop.clear()
-        name = f"{self._id}-renewer"
-        self._renewer = threading.Thread(target=self._renew, args=(held,), daemon=True, name=name)
-        self._renewer.start()
+        if self._renewing:
+            name = f"{self._id}-renewer"
+            self._renewer = threading.Thread(target=self._renew, args=(held,), daemon=True, name=name)
+            self._renewer.start()
         return True
 
     def _expired(self, meta: dict[str, Any]) -> bool:
@@ -212,6 +217,12 @@ class Lease:
         return self._holder(self._read())
 
     # -- holding ---------------------------------------------------------------------------
+
+    def renew(self) -> bool:
+        """One renewal now, as the renewer thread makes one every `seconds`/3: False once
+        the hold is lost (or there is none)."""
+        held = self._held
+        return held is not None and held.lost is None and self._beat(held)
 
     def _renew(self, held: _Held) -> None:
         while not self._stop.wait(self._seconds / 3):

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from vectorstore.chroma.chunks import Chunks
 from vectorstore.chroma.connection import location
-from vectorstore.chroma.coordination import connect
+from vectorstore.chroma.coordination import Coordinator, connect
 from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION, check_format
 from vectorstore.chroma.lease import Lease, Seat
 from vectorstore.chroma.locks import StoreLock, WaitCallback, exclusive_file
@@ -41,6 +42,17 @@ log = logging.getLogger(__name__)
 __all__ = ["ChromaStore"]
 
 POLLER_LOCK = "poller.lock"  # beside an embedded store: the feed poller's seat (a flock)
+
+
+@dataclass(frozen=True)
+class StoreParts:
+    """A store's parts, for vectorstore/inspection.py (the reads of tests and benches)."""
+
+    coord: Coordinator
+    chunks: Chunks
+    manifest: Manifest
+    rows: ChunkRows
+    index: ChunkIndex
 
 
 class ChromaStore:
@@ -96,6 +108,12 @@ class ChromaStore:
     @property
     def location(self) -> str:
         return self._location
+
+    @property
+    def parts(self) -> StoreParts:
+        """Its parts, for vectorstore/inspection.py only: what tests and benches read inside
+        a store. The program goes through the methods here."""
+        return StoreParts(self._coord, self._chunks, self._manifest, self._rows, self._index)
 
     # -- reading ---------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock
@@ -155,16 +156,33 @@ async def test_mention_answers_in_a_thread_and_follow_up_uses_history(news_bot: 
 
 
 async def test_messages_from_bots_and_without_mention_are_ignored(news_bot: NewsBot) -> None:
+    """The same mention is answered from a member (a thread started, the answer in it) and
+    ignored from a bot; a member's message that does not mention the bot is ignored."""
     cog, _ = _ask(news_bot)
-    channel = make_text_channel()
+    me = news_bot.user
+    assert me is not None
+    guild = make_member(GUILD).guild
+
+    def mention(author: Any, mentions: list[Any]) -> Any:
+        channel = make_text_channel()
+        message = make_message(
+            f"<@{me.id}> {REPO_SAMPLE_QUESTION}", channel=channel, author=author, mentions=mentions, guild=guild
+        )
+        message.create_thread.return_value = make_thread(me.id, guild, channel)
+        return message
+
     robot = make_member(GUILD)
     robot.bot = True
-    me = news_bot.user
-    await cog.on_message(make_message(f"<@{me.id}> hi", channel=channel, author=robot, mentions=[me]))  # type: ignore[union-attr]
-    await cog.on_message(
-        make_message("just chatting", channel=channel, author=make_member(GUILD), mentions=[])
-    )
-    channel.send.assert_not_awaited()
+    member = make_member(GUILD)
+    answered, from_a_bot, unmentioned = mention(member, [me]), mention(robot, [me]), mention(member, [])
+    for message in (answered, from_a_bot, unmentioned):
+        await cog.on_message(message)
+    answered.create_thread.assert_awaited_once()  # a member's mention is answered: the test can see it
+    assert "London" in (_sent(answered.create_thread.return_value.send)["embed"].description or "")
+    for ignored in (from_a_bot, unmentioned):
+        ignored.create_thread.assert_not_awaited()
+        ignored.reply.assert_not_awaited()
+        ignored.channel.send.assert_not_awaited()
 
 
 async def test_mentions_in_questions_and_articles_never_ping(
@@ -256,16 +274,21 @@ async def test_llm_answer_streams_into_the_reply_then_shows_the_verified_one(
     bot = await make_news_bot(fast_edits, embedder, ChatBackend(fake, "fake"))
     _, command = _ask(bot)
     interaction = make_interaction(bot, make_member(GUILD), GUILD)
-    interaction.edit_original_response = AsyncMock(
-        side_effect=lambda **k: make_message(k.get("content") or "")
-    )
+    edited_at: list[float] = []
+
+    def edit(**kwargs: Any) -> Any:
+        edited_at.append(_time.monotonic())
+        return make_message(kwargs.get("content") or "")
+
+    interaction.edit_original_response = AsyncMock(side_effect=edit)
 
     await invoke(bot, command, interaction, question=REPO_SAMPLE_QUESTION)
 
     calls = interaction.edit_original_response.await_args_list
     partial = [c.kwargs["content"] for c in calls[:-1]]
     assert partial and all(p.endswith(" …") for p in partial), "partial text shown while generating"
-    assert len(calls) - 1 <= 0.03 * 40 / 0.1 + 2, "at most one edit per interval"
+    gaps = [b - a for a, b in pairwise(edited_at[:-1])]  # between partial edits, as they were made
+    assert all(g >= 0.1 - 0.005 for g in gaps), f"at most one edit per 0.1 s interval: {gaps}"
     final = calls[-1].kwargs
     assert final["content"] is None and "London [1]" in (final["embed"].description or "")
     assert "penguins" not in (final["embed"].description or ""), "the final edit is the verified answer"

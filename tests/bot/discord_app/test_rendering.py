@@ -96,6 +96,24 @@ def test_the_words_that_answer_are_bold_and_nothing_else_changes_meaning() -> No
     assert bold_mark("plain", None) == "plain"
 
 
+def test_the_bold_is_placed_only_in_the_quote_it_was_found_in() -> None:
+    """The mark is found in the first citation's quote: shown in bold in the answer only
+    when the answer's text is that quote (the extractive answer), in the source's quote
+    always. An LLM's own words are shown as written: the quote's offsets would fall in the
+    middle of other words ("going to o**pen it**s first office")."""
+    quote = "OpenAI will open its first international office in London, the company said."
+    at = quote.index("London")
+    cited = _citation(quote=quote, end=len(quote), mark=(at, at + len("London")))
+    quoted = Answer("where?", f"{quote} [1]", False, "extractive", [cited])
+    written = Answer("where?", "OpenAI is going to open its first international office in London [1].", False, "llm", [cited])
+    assert quoted.mark() == (at, at + 6) and "office in **London**," in (answer_embed(quoted).description or "")
+    assert written.mark() is None
+    assert answer_embed(written).description == written.text, "the LLM's words as written, no bold"
+    for answer in (quoted, written):
+        [field] = answer_embed(answer).fields
+        assert "office in **London**, the company" in (field.value or ""), "the source's quote shows the words"
+
+
 def test_a_listed_storys_title_is_shortened_never_its_link() -> None:
     from bot.discord_app.newsroom_render import ITEM_LINE_CHARS, list_message
     from bot.newsroom import Body, Card

@@ -28,6 +28,7 @@ from bot.discord_app.runner import build_bot
 from bot.settings import Settings
 from tests.bot.discord_standin import DiscordStandIn
 from tests.bot.discord_standin.world import Guild, User, snowflake
+from tests.processes import Children
 from vectorstore.embedding import Embedder
 
 REPO = Path(__file__).resolve().parents[3]
@@ -142,30 +143,27 @@ async def _drain(stream: asyncio.StreamReader, into: bytearray) -> None:
 
 
 @pytest.fixture
-async def bot_process(tmp_path: Path) -> AsyncIterator[Callable[[dict[str, str]], Awaitable[BotProcess]]]:
+async def bot_process(
+    tmp_path: Path, children: Children
+) -> AsyncIterator[Callable[[dict[str, str]], Awaitable[BotProcess]]]:
     """Start `python -m bot` with these settings (environment variables) and nothing else
-    inherited but PATH, HOME and PYTHONPATH; killed at the end if still running."""
-    started: list[BotProcess] = []
+    inherited but PATH, HOME and PYTHONPATH; ended at the end if still running."""
     readers: list[asyncio.Task[None]] = []
 
     async def start(env: dict[str, str]) -> BotProcess:
         base = {k: os.environ[k] for k in ("PATH", "HOME", "PYTHONPATH") if k in os.environ}
         base.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONUNBUFFERED="1")
-        process = await asyncio.create_subprocess_exec(
+        process = await children.exec(
             sys.executable, "-m", "bot", cwd=tmp_path, env={**base, **env},
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
         )
         assert process.stderr is not None
         running = BotProcess(process, bytearray())
         readers.append(asyncio.create_task(_drain(process.stderr, running.stderr)))
-        started.append(running)
         return running
 
     yield start
-    for running in started:
-        if running.process.returncode is None:
-            running.process.kill()
-            await running.process.wait()
+    await children.aend_all()
     await asyncio.gather(*readers, return_exceptions=True)
 
 

@@ -1,6 +1,7 @@
 """A fleet of real processes for tests and bench/fleet.py (issue #21): `python -m bot`
 processes holding shards and `newsdesk watch`, all on one `chroma run` on 127.0.0.1 and one
-data dir (one host), each with its /healthz and /metrics on a port of its own."""
+data dir (one host), each with its /healthz and /metrics on a port of its own (METRICS_PORT=0:
+each binds a free one itself; the test reads which from /proc, tests/processes.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.bot.discord_standin import DiscordStandIn
-from tests.vectorstore.conftest import free_port
+from tests.processes import Children, listening_ports
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -50,8 +51,16 @@ class Member:
 
     name: str
     process: asyncio.subprocess.Process
-    port: int  # its METRICS_PORT
     stderr: bytearray = field(default_factory=bytearray)
+    _port: int = 0
+
+    @property
+    def port(self) -> int:
+        """The port its /healthz and /metrics are on, once it listens (0 before)."""
+        if not self._port:
+            ports = listening_ports(self.process.pid)
+            self._port = ports[0] if len(ports) == 1 else 0
+        return self._port
 
     @property
     def text(self) -> str:
@@ -81,11 +90,16 @@ def status_mb(pid: int, key: str = "VmRSS") -> float:
 
 
 class Fleet:
-    """Starts the processes; `close()` kills what is still running."""
+    """Starts the processes (by `children`: the test's, or its own); `close()` ends what is
+    still running."""
 
-    def __init__(self, data: Path, chroma_port: int, onnx_dir: Path, discord: DiscordStandIn, guilds: str) -> None:
+    def __init__(
+        self, data: Path, chroma_port: int, onnx_dir: Path, discord: DiscordStandIn, guilds: str,
+        children: Children | None = None,
+    ) -> None:
         self.data, self.chroma_port, self.onnx_dir = data, chroma_port, onnx_dir
         self.discord, self.guilds = discord, guilds
+        self.children = children or Children()
         self.members: list[Member] = []
         self._readers: list[asyncio.Task[None]] = []
 
@@ -108,15 +122,14 @@ class Fleet:
         }
 
     async def _start(self, name: str, args: list[str], env: dict[str, str]) -> Member:
-        port = free_port()
-        process = await asyncio.create_subprocess_exec(
+        process = await self.children.exec(
             *args,
             cwd=self.data.parent,
-            env={**env, "METRICS_PORT": str(port)},
+            env={**env, "METRICS_PORT": "0"},  # any free port, bound by the process itself
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )
-        member = Member(name, process, port)
+        member = Member(name, process)
         assert process.stderr is not None
         self._readers.append(asyncio.create_task(_drain(process.stderr, member.stderr)))
         self.members.append(member)
@@ -149,10 +162,7 @@ class Fleet:
         raise AssertionError(f"{member.name} not ready within {within} s:\n{member.text}")
 
     async def close(self) -> None:
-        for member in self.members:
-            if member.process.returncode is None:
-                member.process.kill()
-                await member.process.wait()
+        await self.children.aend_all()
         await asyncio.gather(*self._readers, return_exceptions=True)
 
 

