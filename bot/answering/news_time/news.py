@@ -173,7 +173,8 @@ class NewsTime:
             return ""
         return stale_lead(record)
 
-    def finish(self, answer: Answer, ranked: list[Candidate], plan: Plan) -> Answer:
+    def finish(self, answer: Answer, ranked: list[Candidate], plan: Plan, max_chars: int) -> Answer:
+        """A later report's figure (within `max_chars`); copies cited."""
         if answer.refused or not ranked:
             return answer
         quoted = (answer.citations[0].article_id, answer.citations[0].start) if answer.citations else None
@@ -183,5 +184,5 @@ class NewsTime:
         if answer.mode in ("extractive", "fallback") and best is not None and counting:
             later = later_report(best, ranked, self._min_evidence)
             if later is not None:
-                answer = with_later_report(answer, best, later)
+                answer = with_later_report(answer, best, later, max_chars)
         return self._stories.cite_copies(answer, self._retriever.records(), plan.filters)
