@@ -142,8 +142,10 @@ def print_answer(answer: Answer, console: Console) -> None:
         if c.mark is not None:
             quote.stylize(ANSWER_STYLE, 7 + c.mark[0], 7 + c.mark[1])
         console.print(quote, highlight=False)
+        for later in (x for x in answer.citations if x.updates == c.number):
+            console.print(Text(f"      a later report, [{later.number}], updates this", style="dim"))
         if c.updates is not None:
-            console.print(Text(f"      a later report, [{c.updates}], updates this", style="dim"))
+            console.print(Text(f"      a later report: it updates [{c.updates}]", style="dim"))
         if c.also_reported_by:
             names = ", ".join(r.source or r.url or r.article_id for r in c.also_reported_by)
             console.print(Text(f"      also reported by {names}", style="dim"), highlight=False)

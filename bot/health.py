@@ -52,6 +52,8 @@ class Polled(Protocol):
     def added(self) -> int: ...
     @property
     def updated(self) -> int: ...
+
+
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 

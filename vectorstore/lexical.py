@@ -26,8 +26,24 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+SHORT_TEXT = 1000  # a sentence or a question: tokenised once while it is asked about
+
+
 def tokenize(text: str) -> list[str]:
-    """Words of a text as the lexical index sees them."""
+    """Words of a text as the lexical index sees them. A short text's words are kept in
+    a bounded cache: one question reads the same sentences several times (ranking, the
+    anchors, the choice of the quote)."""
+    if len(text) <= SHORT_TEXT:
+        return list(_short(text))
+    return _tokens(text)
+
+
+@lru_cache(maxsize=8192)
+def _short(text: str) -> tuple[str, ...]:
+    return tuple(_tokens(text))
+
+
+def _tokens(text: str) -> list[str]:
     words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
     return list(_stemmer().stemWords(words))
 

@@ -13,7 +13,7 @@ import numpy as np
 from bot.answering.errors import QuestionError
 from bot.answering.generation.generative import Generator, PartialCallback
 from bot.answering.models import Answer
-from bot.answering.news_time.current import flagged_stale
+from bot.answering.news_time.current import flagged_stale, newer_reports
 from bot.answering.news_time.news import NewsTime, Plan
 from bot.answering.news_time.stories import collapse
 from bot.answering.news_time.timeframe import Clock, as_of, utc_today
@@ -21,6 +21,7 @@ from bot.answering.quoting.answerability import SEARCH_DEPTH, describe, judge
 from bot.answering.quoting.choice import Quote
 from bot.answering.quoting.extractive import Candidate, rank_sentences
 from bot.answering.quoting.nearmiss import citation_of, missing_lead, near_miss
+from bot.answering.quoting.wanted import wanted
 from bot.answering.rules import NOT_FOUND, Question, recent
 from bot.settings import Settings
 from vectorstore.models import Passage
@@ -171,17 +172,34 @@ class AnswerEngine:
         if judgement.answer is None:  # on topic, but not what was asked: a near miss
             lead = missing_lead(describe(judgement.missing, focus))
             return near_miss(question, lead, judgement.nearest, evidence, passages, o.max_answer_chars)
-        lead = self.news.stale_lead(judgement.answer.candidate.passage.article, plan)  # much older than asked
-        extractive = self._extractive(question, judgement.answer, evidence, passages, lead)
+        quote = judgement.answer
+        if plan.now:  # current by default: a newer report that answers it too is quoted
+            quote = self._newest_answer(focus, ranked, quote)
+        lead = self.news.stale_lead(quote.candidate.passage.article, plan)  # much older than asked
+        extractive = self._extractive(question, quote, evidence, passages, lead)
         if self._generator is None:
-            return self.news.finish(extractive, ranked, plan)
+            return self.news.finish(extractive, ranked, plan, o.max_answer_chars)
         wording = focus if focus != plan.query else question  # the model's standalone rewrite of a follow-up
         answer = self._generator.answer(
             wording, sources, ranked, extractive, retrieval.idf, on_partial, judgement.anchors
         )
         if lead and answer.mode == "llm" and answer.citations:
             answer = flagged_stale(answer, answer.citations[0], lead)
-        return self.news.finish(answer, ranked, plan)  # a later report's figure; copies cited
+        return self.news.finish(answer, ranked, plan, o.max_answer_chars)  # a later report; copies
+
+    def _newest_answer(self, focus: str, ranked: list[Candidate], quote: Quote) -> Quote:
+        """The answer among the reports newer than the quote's (current.newer_reports),
+        when one of them answers with a span of the kind the question wants; else `quote`."""
+        newer = newer_reports(ranked, quote.candidate, self._options.min_evidence)
+        if not newer:
+            return quote
+        o = self._options
+        again = judge(
+            focus, newer, o.min_evidence, o.max_answer_chars - 4, o.answer_search_depth, newest=True
+        )
+        if again.answer is None or (again.answer.mark is None and wanted(focus).typed):
+            return quote
+        return again.answer
 
     def _candidates(
         self, asked: Asked, filters: Filters | None, k: int | None

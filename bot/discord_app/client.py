@@ -39,9 +39,7 @@ class NewsBot(commands.AutoShardedBot):
     server's events come to the process holding its shard, so its questions, votes and
     /feeds are handled there; the process holding shard 0 registers the commands."""
 
-    def __init__(
-        self, settings: Settings, parts: BotParts, answers: WorkerPool, ingests: WorkerPool
-    ) -> None:
+    def __init__(self, settings: Settings, parts: BotParts, answers: WorkerPool, ingests: WorkerPool) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # privileged: needed to read questions in mentions
         shards: dict[str, Any] = {"shard_ids": settings.shards} if settings.shards is not None else {}

@@ -10,6 +10,7 @@ nothing outside them, and drops any that do not."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import discord
 
@@ -105,7 +106,7 @@ def answer_embed(answer: Answer) -> discord.Embed:
         colour=discord.Colour.blurple(),
     )
     for c in answer.citations[:EMBED_FIELDS]:
-        value = f"{_source_line(c)}\n> {bold_mark(c.quote, c.mark)}{_also(c)}"
+        value = f"{_source_line(c)}\n> {bold_mark(c.quote, c.mark)}{_also(c, answer.citations)}"
         embed.add_field(
             name=f"[{c.number}] {isolated(c.title, FIELD_NAME - 10)}",
             value=clip(value, FIELD_VALUE),
@@ -131,11 +132,12 @@ def _source_line(c: Citation, in_message: bool = False) -> str:
     return f"{f'[{title}]({url})' if c.url else title} · {c.date or 'undated'}"
 
 
-def _also(c: Citation) -> str:
-    """Copies of the story and a later report that updates it, after the quote."""
-    notes = []
+def _also(c: Citation, cited: Sequence[Citation] = ()) -> str:
+    """Copies of the story and the later reports that update it (`Citation.updates`
+    names the citation a later report updates), after the quote."""
+    notes = [f"a later report, [{x.number}], updates this" for x in cited if x.updates == c.number]
     if c.updates is not None:
-        notes.append(f"a later report, [{c.updates}], updates this")
+        notes.append(f"a later report: it updates [{c.updates}]")
     if c.also_reported_by:
         names = ", ".join(isolated(r.source or r.title, 100) for r in c.also_reported_by[:5])
         more = len(c.also_reported_by) - 5

@@ -144,9 +144,7 @@ async def _serve(bot: NewsBot, settings: Settings, signals: list[str], signalled
 def start_failure(exc: Exception, settings: Settings) -> Exception:
     """The one line (and exit code) for what stopped the start; unknown errors as they are."""
     if isinstance(exc, discord.LoginFailure):
-        return StartError(
-            "Discord rejected DISCORD_TOKEN: check it in the developer portal.", EXIT_SETTINGS
-        )
+        return StartError("Discord rejected DISCORD_TOKEN: check it in the developer portal.", EXIT_SETTINGS)
     if isinstance(exc, discord.PrivilegedIntentsRequired):
         return StartError(
             "Enable the Message Content intent for this bot in the developer portal "

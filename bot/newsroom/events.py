@@ -116,7 +116,7 @@ def opening_of(text: str, chars: int = OPENING_CHARS) -> str:
 
 
 def _title_cased(title: str) -> bool:
-    """"Floods In Valdoria Kill 35": its words of four letters or more nearly all capitalised."""
+    """ "Floods In Valdoria Kill 35": its words of four letters or more nearly all capitalised."""
     words = [w for w in _TOKEN.findall(title) if len(w) >= 4]
     return len(words) >= 3 and sum(w[0].isupper() for w in words) / len(words) >= 0.8
 

@@ -306,11 +306,15 @@ class Outbox:
             if row is None:
                 return None
             message_id = None if row[1] is None else int(row[1])
-            waiting = message_id is None and conn.execute(
-                "SELECT 1 FROM outbox WHERE kind = 'post' AND target = ? AND event_id = ?"
-                " AND state IN ('pending', 'sending')",
-                (channel_id, event_id),
-            ).fetchone() is not None
+            waiting = (
+                message_id is None
+                and conn.execute(
+                    "SELECT 1 FROM outbox WHERE kind = 'post' AND target = ? AND event_id = ?"
+                    " AND state IN ('pending', 'sending')",
+                    (channel_id, event_id),
+                ).fetchone()
+                is not None
+            )
         state = PostState.model_validate_json(str(row[0]))
         return Posted(state, message_id, dropped=message_id is None and not waiting)
 

@@ -69,6 +69,16 @@ class Retriever:
         found = self._store.snapshot().openings(records)
         return {a: _chunk(p) for a, p in found.items()}
 
+    def opening_passages(
+        self, records: Sequence[ArticleRecord]
+    ) -> tuple[list[Passage], dict[str, Sentences]]:
+        """The first chunk of each of these articles as a passage, with its stored
+        sentences (a story's leads)."""
+        found = self._store.snapshot().openings(records)
+        by_id = {r.id: r for r in records}
+        passages = [_passage(row, by_id[a], 0.0, None, None) for a, row in found.items()]
+        return passages, {row.chunk_id: list(row.sentences) for row in found.values()}
+
     def embed_query(self, text: str) -> np.ndarray:
         vector: np.ndarray = self._embedder.embed([text])[0]
         if not self._checked_dimension:

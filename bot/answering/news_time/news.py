@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from bot.answering.models import Answer
-from bot.answering.news_time.current import CLOSE_MARGIN, long_ago, means_now, stale_lead
+from bot.answering.news_time.current import CLOSE_MARGIN, flagged_stale, long_ago, means_now, stale_lead
 from bot.answering.news_time.overview import overview, overview_topic
 from bot.answering.news_time.stories import (
     RECENCY_MARGIN,
@@ -24,6 +24,7 @@ from bot.answering.news_time.stories import (
     prefer_newest,
     with_later_report,
 )
+from bot.answering.news_time.story import story_topic, summary
 from bot.answering.news_time.timeframe import Clock, TimeFrame, read_time, reference_day, utc_today
 from bot.answering.quoting.extractive import Candidate
 from bot.answering.quoting.wanted import Want, wanted
@@ -88,6 +89,11 @@ class NewsTime:
 
     def _plan(self, question: str, filters: Filters | None, today: date) -> Plan:
         frame = read_time(question, today)
+        named = story_topic(frame.query)
+        if named is not None:
+            told = self._story(question, named, frame, filters, today)
+            if told is not None:
+                return Plan(frame, frame.filters(filters), told)
         topic = overview_topic(frame.query)
         if not frame.window and topic is None:
             return Plan(frame, filters)  # most questions: no look at the records
@@ -104,6 +110,22 @@ class NewsTime:
             text = f"I have no articles dated {frame.label()}."
             return Plan(frame, narrowed, Answer(question, text, True, "refused"))
         return Plan(frame, narrowed)
+
+    def _story(
+        self, question: str, topic: str, frame: TimeFrame, filters: Filters | None, today: date
+    ) -> Answer | None:
+        """A named story's summary (story.py), led by "The newest I have on this is from
+        ..." when its newest report is much older than the day asked; None when no report
+        names it."""
+        told = summary(question, topic, frame.filters(filters), self._retriever, self._min_evidence)
+        if told is None:
+            return None
+        newest = max(told.citations, key=lambda c: c.date or "")
+        record = self._retriever.records().get(newest.article_id)
+        if record is not None and not frame.window and long_ago(record, today):
+            told = flagged_stale(told, told.citations[0], stale_lead(record))
+            told = replace(told, stale=newest.date)
+        return self._stories.cite_copies(told, self._retriever.records(), frame.filters(filters))
 
     def latest(self, topic: str, days: int | None, filters: Filters | None) -> Answer:
         """Discord's /news: the newest stories (about `topic`) of the last `days` days."""
@@ -151,7 +173,8 @@ class NewsTime:
             return ""
         return stale_lead(record)
 
-    def finish(self, answer: Answer, ranked: list[Candidate], plan: Plan) -> Answer:
+    def finish(self, answer: Answer, ranked: list[Candidate], plan: Plan, max_chars: int) -> Answer:
+        """A later report's figure (within `max_chars`); copies cited."""
         if answer.refused or not ranked:
             return answer
         quoted = (answer.citations[0].article_id, answer.citations[0].start) if answer.citations else None
@@ -161,5 +184,5 @@ class NewsTime:
         if answer.mode in ("extractive", "fallback") and best is not None and counting:
             later = later_report(best, ranked, self._min_evidence)
             if later is not None:
-                answer = with_later_report(answer, best, later)
+                answer = with_later_report(answer, best, later, max_chars)
         return self._stories.cite_copies(answer, self._retriever.records(), plan.filters)

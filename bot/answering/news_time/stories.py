@@ -23,6 +23,7 @@ from bot.answering.models import AlsoReported, Answer, Citation
 from bot.answering.news_time.timeframe import is_dated
 from bot.answering.quoting.extractive import Candidate
 from bot.answering.quoting.wanted import words
+from bot.answering.rules import clip
 from vectorstore.lexical import tokenize
 from vectorstore.models import ArticleRecord, Passage
 from vectorstore.retrieval import Filters
@@ -35,6 +36,7 @@ RECENCY_MARGIN = 0.15
 # of other articles on the topic were offered as updates before (bench/realtimeqa.py).
 LATER_SIMILARITY = 0.6
 MAX_ALSO = 5  # copies named under one citation
+MIN_QUOTE = 80  # a quote cut shorter than this says too little to keep a note beside it
 QUANTITY_WORDS = 3  # words read on each side of a figure for its unit, label and what it counts
 _CURRENCY = frozenset("$€£¥")
 _UNITS = words("% percent cents cent pence points point degrees miles kilometers km pounds kg tons feet")
@@ -199,24 +201,44 @@ def short_date(iso: str) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-def with_later_report(answer: Answer, best: Candidate, later: Candidate) -> Answer:
-    """The answer with one more sentence and citation: what the later report puts it at."""
+def with_later_report(answer: Answer, best: Candidate, later: Candidate, max_chars: int) -> Answer:
+    """The answer with one more sentence and citation: what the later report puts it at.
+    The reply stays within `max_chars`: the first quote is cut at a word to make room
+    (the words that answer kept), else the note is left out."""
     record = later.passage.article
     number = len(answer.citations) + 1
     figure = updated_figures(best.text, later.text)[0]
     note = f"A later report, {short_date(record.date or '')}, puts it at {figure} [{number}]."
+    text = f"{answer.text} {note}"
+    first = answer.citations[0]
+    if len(text) > max_chars:
+        first = _cut(first, len(first.quote) - (len(text) - max_chars))
+        if first is answer.citations[0]:
+            return answer
+        text = answer.text.replace(f"{answer.citations[0].quote} [1]", f"{first.quote} [1]", 1) + f" {note}"
+        if len(text) > max_chars:
+            return answer
     citation = Citation(
         number=number,
         article_id=record.id,
         title=record.title,
         url=record.url,
         date=record.date,
-        quote=later.text,
+        quote=clip(later.text, max_chars),
         start=later.start,
-        end=later.end,
+        end=later.start + len(clip(later.text, max_chars).rstrip("…")),
         updates=1,
     )
     newest = max(d for d in (answer.as_of, record.date) if d)
-    return replace(
-        answer, text=f"{answer.text} {note}", citations=[*answer.citations, citation], as_of=newest
-    )
+    cited = [first, *answer.citations[1:], citation]
+    return replace(answer, text=text, citations=cited, as_of=newest)
+
+
+def _cut(citation: Citation, room: int) -> Citation:
+    """The citation with its quote cut to `room` characters, when the words that answer
+    stay whole; else the citation as it was."""
+    quote = clip(citation.quote, room)
+    kept = len(quote.rstrip("…"))
+    if room < MIN_QUOTE or (citation.mark is not None and citation.mark[1] > kept):
+        return citation
+    return replace(citation, quote=quote, end=citation.start + kept)

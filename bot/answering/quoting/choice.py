@@ -156,4 +156,3 @@ def _joined(candidate: Candidate, start: int, end: int, max_chars: int) -> Quote
     if len(text) > max_chars:
         return Quote(candidate, candidate.text, candidate.start, candidate.end)
     return Quote(candidate, text, start, end)
-

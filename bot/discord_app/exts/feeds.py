@@ -191,7 +191,6 @@ class Feeds(commands.Cog):
             allowed_mentions=NO_MENTIONS,
         )
 
-
     @group.command(name="filter", description="Only post stories with (or without) these words in a channel.")
     @app_commands.describe(
         channel="The channel the feeds post in",

@@ -115,7 +115,9 @@ def test_an_old_store_is_not_called_today(quiz_app: App) -> None:
     "question",
     ["What is the latest news?", "what's new?", "latest headlines", "Tell me the news", "Any news?"],
 )
-def test_every_common_way_of_asking_for_the_news_gets_the_overview(engine: AnswerEngine, question: str) -> None:
+def test_every_common_way_of_asking_for_the_news_gets_the_overview(
+    engine: AnswerEngine, question: str
+) -> None:
     answer = engine.answer(question)
     assert answer.mode == "overview" and not answer.refused and len(answer.citations) >= 3
 

@@ -53,9 +53,13 @@ async def test_members_follow_topics_within_their_limit(news_bot: NewsBot) -> No
 async def test_digest_settings_and_their_errors(news_bot: NewsBot) -> None:
     cog = _cog(news_bot, "Newsroom")
     admin, channel = make_member(GUILD, manage_guild=True), _channel()
-    assert "Only server admins" in await _say(news_bot, cog.digest, make_member(GUILD), channel=channel, at="08:00")
+    assert "Only server admins" in await _say(
+        news_bot, cog.digest, make_member(GUILD), channel=channel, at="08:00"
+    )
     assert "HH:MM" in await _say(news_bot, cog.digest, admin, channel=channel, at="8 am")
-    assert "not a time zone" in await _say(news_bot, cog.digest, admin, channel=channel, at="08:00", timezone="Mars/Base")
+    assert "not a time zone" in await _say(
+        news_bot, cog.digest, admin, channel=channel, at="08:00", timezone="Mars/Base"
+    )
     set_ = await _say(news_bot, cog.digest, admin, channel=channel, at="07:30", timezone="Europe/Paris")
     assert "at 07:30 (Europe/Paris)" in set_
     (digest,) = news_bot.newsroom.config.digests()
@@ -69,9 +73,13 @@ async def test_feeds_never_ping_everyone_and_filters_are_checked(news_bot: NewsB
     admin, channel = make_member(GUILD, manage_guild=True), _channel()
     everyone = MagicMock(spec=discord.Role)
     everyone.is_default.return_value = True
-    refused = await _say(news_bot, feeds.add, admin, url="https://x.example/rss", channel=channel, role=everyone)
+    refused = await _say(
+        news_bot, feeds.add, admin, url="https://x.example/rss", channel=channel, role=everyone
+    )
     assert "never @everyone" in refused and news_bot.feeds.subscriptions() == []
     too_many = ", ".join(f"w{i}" for i in range(21))
     assert "at most 20" in await _say(news_bot, feeds.filter, admin, channel=channel, include=too_many)
-    shown = await _say(news_bot, feeds.filter, admin, channel=channel, include="floods, heavy rain", exclude="sport")
+    shown = await _say(
+        news_bot, feeds.filter, admin, channel=channel, include="floods, heavy rain", exclude="sport"
+    )
     assert "only: floods, heavy rain" in shown and "never: sport" in shown

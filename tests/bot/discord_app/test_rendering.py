@@ -78,11 +78,13 @@ def test_a_near_miss_shows_its_source_as_what_the_articles_say_not_as_the_answer
 
 def test_copies_and_later_reports_are_named_under_the_quote() -> None:
     copies = tuple(AlsoReported(f"c{i}", f"Copy {i}", None, f"Outlet {i}", "2004-10-08") for i in range(7))
-    answer = Answer("q", "a [1]", False, "extractive", [_citation(also_reported_by=copies, updates=2)])
-    [field] = answer_embed(answer).fields
+    later = _citation(number=2, article_id="a2", date="2004-10-09", updates=1)
+    answer = Answer("q", "a [1] b [2]", False, "extractive", [_citation(also_reported_by=copies), later])
+    first, second = answer_embed(answer).fields
     names = ", ".join(f"{FSI}Outlet {i}{PDI}" for i in range(5))  # each name in an isolate of its own
-    assert f"also reported by {names} and 2 more" in (field.value or "")
-    assert "a later report, [2], updates this" in (field.value or "")
+    assert f"also reported by {names} and 2 more" in (first.value or "")
+    assert "a later report, [2], updates this" in (first.value or ""), "under the citation it updates"
+    assert "updates this" not in (second.value or "") and "it updates [1]" in (second.value or "")
 
 
 def test_the_words_that_answer_are_bold_and_nothing_else_changes_meaning() -> None:
@@ -127,7 +129,9 @@ def test_a_listed_storys_title_is_shortened_never_its_link() -> None:
         " after [dam] breach, officials say"
     )
     long = Card(article_id="x", title=title, url=url, source="Coastal Times", date="2026-03-07")
-    short = Card(article_id="y", title="Bridge opens", url="https://h.example/b", source="Herald", date="2026-03-06")
+    short = Card(
+        article_id="y", title="Bridge opens", url="https://h.example/b", source="Herald", date="2026-03-06"
+    )
     message = list_message(Body(heading="…and 2 more stories", items=[long, short], marker=url))
     assert message.embed is not None and message.embed.description is not None
     first, second = message.embed.description.split("\n")
@@ -154,7 +158,10 @@ def test_spoofing_shapes_reach_discord_without_their_controls_and_names_are_isol
 
 
 def test_writing_that_needs_joiners_and_paired_isolates_is_kept() -> None:
-    persian, family = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    persian, family = (
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    )
     assert safe(persian) == persian and safe(family) == family  # ZWNJ, ZWJ as spelling
     assert safe(f"{FSI}\u0633\u0644\u0627\u0645{PDI} 2024") == f"{FSI}\u0633\u0644\u0627\u0645{PDI} 2024"
     assert safe(f"{PDI}a{FSI}b{FSI}c{PDI}") == f"ab{FSI}c{PDI}"  # an unpaired isolate or pop is dropped

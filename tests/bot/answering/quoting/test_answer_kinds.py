@@ -40,13 +40,33 @@ def test_how_many_knows_what_is_counted() -> None:
     ("question", "sentence", "strongest"),
     [
         # a name of several words, one of them repeated, is marked whole
-        ("Which company recalled its vaccine?", "Regulators said Johnson & Johnson recalled the shots.", "Johnson & Johnson"),
-        ("Which island was hit by the cyclone?", "The cyclone struck Bora Bora overnight, officials said.", "Bora Bora"),
+        (
+            "Which company recalled its vaccine?",
+            "Regulators said Johnson & Johnson recalled the shots.",
+            "Johnson & Johnson",
+        ),
+        (
+            "Which island was hit by the cyclone?",
+            "The cyclone struck Bora Bora overnight, officials said.",
+            "Bora Bora",
+        ),
         # a country for "which country?", not the town where it was said
-        ("Which country will host the summit?", "Officials in Lyon said France will host the summit.", "France"),
+        (
+            "Which country will host the summit?",
+            "Officials in Lyon said France will host the summit.",
+            "France",
+        ),
         # the number of the things counted, not another number
-        ("How many baby swings were recalled?", "About 300 stores sold 2 million baby swings that were recalled.", "2 million"),
-        ("Who was named the new chief executive?", "Corvane named Linda Ostrova as its new chief executive.", "Linda Ostrova"),
+        (
+            "How many baby swings were recalled?",
+            "About 300 stores sold 2 million baby swings that were recalled.",
+            "2 million",
+        ),
+        (
+            "Who was named the new chief executive?",
+            "Corvane named Linda Ostrova as its new chief executive.",
+            "Linda Ostrova",
+        ),
         ("When will the bridge reopen?", "The bridge will reopen on March 14, officials said.", "March 14"),
         # a quoted title answers "which show?"
         ("Which show was green lit?", "“Tidewater” is officially coming back.", "Tidewater"),

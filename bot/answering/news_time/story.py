@@ -1,0 +1,216 @@
+"""A named story's summary: "what happened with X", "whats going on with X", "any news on X".
+
+The reply is about that one story, in 2-4 sentences, each cited:
+
+- The story's reports are the articles retrieval finds for X that name it: a sentence of
+  theirs holds X's rarest word and most of X's words (IDF-weighted coverage, ON_STORY).
+  An article about something else that shares a word with X ("Liz Cheney" for "liz
+  truss") names only part of it and is left out.
+- The sentences are chosen among those reports' sentences (the ones that name X; every
+  sentence of a report whose title names X) by salience: their centrality among each
+  other (LexRank's degree centrality over the stored sentence vectors: what most of the
+  coverage says) and their closeness to X, with no two saying the same thing (maximal
+  marginal relevance). The newest report's best sentence is always among them, so that
+  the newest figure is told; a report dated after the first one is introduced with its
+  date. Page furniture is never a candidate (vectorstore/furniture.py).
+- The sentences are told in the order they were reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.answering.models import Answer, Citation
+from bot.answering.news_time.stories import collapse, short_date
+from bot.answering.quoting.extractive import Candidate, rank_sentences
+from bot.answering.rules import clip, coverage
+from vectorstore.lexical import tokenize
+from vectorstore.models import ArticleRecord
+from vectorstore.retrieval import Filters, Retriever
+
+STORY_CANDIDATES = 30  # passages retrieved for X
+ON_STORY = 0.6  # share of X's IDF mass a sentence must hold (with X's rarest word) to name it
+MAX_SENTENCES = 4
+MIN_SENTENCES = 2
+SENTENCE_CHARS = 280
+MAX_CHARS = 1100  # the sentences told, inside one Discord message with room for the lead
+LINK_SIMILARITY = 0.3  # LexRank's threshold: sentences closer than this support each other
+SAME_THING = 0.8  # a sentence this close to one already told says it again
+REDUNDANCY = 0.5  # MMR: how much closeness to what is already told costs
+RELEVANCE = 0.5  # salience: centrality and closeness to X, weighed half and half
+LEAD_SENTENCES = 2  # a report's first sentences, its lead
+MIN_LEAD_CHARS = 40  # a shorter first sentence is a dateline or a byline
+LEAD_GAIN = 0.15
+FACT_GAIN = 0.03  # per figure or name, up to MAX_FACTS
+MAX_FACTS = 4
+QUOTE_COST = 0.2
+# a figure, or a name inside the sentence (a capitalised word not after a full stop)
+_FACT = re.compile(r"\d[\d,.]*|(?<=[a-z,;] )[A-Z][a-z]+")
+_QUOTED = re.compile(r"^\W*[“\"‘']|[”\"’'],? (?:\w+ ){0,4}(?:said|says|told|wrote|added)\b")
+
+_STORY = re.compile(
+    r"^\s*(?:(?:so|and|ok|okay|hey|hi|yo|please)[, ]+)*(?:"
+    r"what\s+(?:has\s+)?happen(?:ed|ing)\s+(?:with|at|in|on|over|around)"
+    r"|what(?:'s|’s|s|\s+is|\s+has\s+been)\s+(?:been\s+)?"
+    r"(?:going\s+on|happening|the\s+deal|up|new|the\s+story|the\s+latest|the\s+news)\s+"
+    r"(?:with|in|at|on|about|over|around|for)"
+    r"|any\s+(?:news|updates?|word)\s+(?:on|about|with|from|for|regarding)"
+    r"|(?:give\s+me\s+|i\s+want\s+)?(?:an?\s+)?(?:update|updates)\s+(?:on|about)"
+    r"|catch\s+me\s+up\s+on|fill\s+me\s+in\s+on|tell\s+me\s+(?:what\s+happened\s+with|about\s+the\s+story\s+of)"
+    r")\s+(?P<topic>.+?)[\s?.!]*$",
+    re.IGNORECASE,
+)
+_LEADING = re.compile(r"^(?:the|a|an|all|this|that|these)\s+", re.IGNORECASE)
+MAX_TOPIC_WORDS = 8
+
+
+def story_topic(question: str) -> str | None:
+    """The story a question asks about ("the ups plane crash"), or None for any other
+    question: a longer phrase after "what happened with" is a question of its own."""
+    m = _STORY.match(question)
+    if m is None:
+        return None
+    topic = _LEADING.sub("", m.group("topic").strip(" ,"))
+    if not tokenize(topic) or len(topic.split()) > MAX_TOPIC_WORDS:
+        return None
+    return topic
+
+
+@dataclass(frozen=True)
+class Told:
+    """A sentence of the summary and whether its report names X in its title."""
+
+    candidate: Candidate
+    names: bool
+
+
+def summary(
+    question: str, topic: str, filters: Filters, retriever: Retriever, min_evidence: float
+) -> Answer | None:
+    """The story's summary, or None when no report names it well enough (the caller
+    answers the question as any other)."""
+    retrieval = retriever.retrieve(topic, k=STORY_CANDIDATES, filters=filters)
+    passages = collapse(retrieval.passages)
+    ranked = rank_sentences(
+        topic, retrieval.query_vector, passages, retriever.embedder, retrieval.idf, retrieval.sentences
+    )
+    naming = _naming(topic, retrieval.idf)
+    pool = [c for c in ranked if naming(c.text)]
+    if not pool or pool[0].score < min_evidence:
+        return None
+    members = {c.passage.article.id for c in pool}
+    titled = {c.passage.article.id for c in pool if naming(c.passage.article.title)}
+    pool += [c for c in ranked if c.passage.article.id in titled and not naming(c.text)]
+    leads = _leads(topic, retrieval.query_vector, [c.passage.article for c in pool], retriever, retrieval.idf)
+    seen = {(c.passage.article.id, c.start) for c in pool}
+    pool += [c for c in leads if (c.passage.article.id, c.start) not in seen]
+    lead_at = {(c.passage.article.id, c.start) for c in leads}
+    chosen = choose(pool, retrieval.query_vector, [(c.passage.article.id, c.start) in lead_at for c in pool])
+    if len({c.passage.article.id for c in chosen} - members):
+        return None  # not reached: every sentence of the pool is of a member
+    return _told(question, sorted(chosen, key=lambda c: (c.passage.article.date or "", c.start)))
+
+
+def _leads(
+    topic: str,
+    query: np.ndarray,
+    members: Sequence[ArticleRecord],
+    retriever: Retriever,
+    idf: Callable[[str], float],
+) -> list[Candidate]:
+    """The first LEAD_SENTENCES reporting sentences of each report: where a news article
+    says what happened, where, who and how many."""
+    records = list({r.id: r for r in members}.values())
+    passages, stored = retriever.opening_passages(records)
+    found = rank_sentences(topic, query, passages, retriever.embedder, idf, stored)
+    out: list[Candidate] = []
+    for record in records:
+        own = sorted((c for c in found if c.passage.article.id == record.id), key=lambda c: c.start)
+        out += [c for c in own if len(c.text) >= MIN_LEAD_CHARS][:LEAD_SENTENCES]
+    return out
+
+
+def _naming(topic: str, idf: Callable[[str], float]) -> Callable[[str], bool]:
+    """Whether a text names the story: X's rarest word and ON_STORY of X's words."""
+    words = set(tokenize(topic))
+    rarest = max(words, key=idf)
+
+    def names(text: str) -> bool:
+        return rarest in set(tokenize(text)) and coverage(words, text, idf) >= ON_STORY
+
+    return names
+
+
+def salience(pool: Sequence[Candidate], query: np.ndarray, leads: Sequence[bool]) -> np.ndarray:
+    """Each sentence's degree centrality among the pool (the share of the others it is
+    within LINK_SIMILARITY of), mixed with its closeness to the question; a report's lead
+    and a sentence that states facts (figures, names) gain, a quotation (what someone
+    said, not what happened) and a question lose."""
+    vectors = np.stack([c.vector for c in pool])
+    similar = vectors @ vectors.T
+    links = (similar >= LINK_SIMILARITY).sum(axis=1) - 1
+    centrality = links / max(len(pool) - 1, 1)
+    closeness = vectors @ query
+    scores: np.ndarray = (1 - RELEVANCE) * centrality + RELEVANCE * closeness
+    for i, c in enumerate(pool):
+        facts = min(len(_FACT.findall(c.text)), MAX_FACTS)
+        said = bool(_QUOTED.search(c.text)) or c.text.rstrip().endswith("?")
+        scores[i] += LEAD_GAIN * leads[i] + FACT_GAIN * facts - QUOTE_COST * said
+    return scores
+
+
+def choose(pool: Sequence[Candidate], query: np.ndarray, leads: Sequence[bool]) -> list[Candidate]:
+    """2-4 salient sentences that say different things, the newest report's among them,
+    within MAX_CHARS."""
+    scores = salience(pool, query, leads)
+    order = sorted(range(len(pool)), key=lambda i: -scores[i])
+    chosen = [pool[order[0]]]
+    newest = max(pool, key=lambda c: c.passage.article.date or "").passage.article.date
+    if (chosen[0].passage.article.date or "") < (newest or ""):
+        chosen.append(next(pool[i] for i in order if pool[i].passage.article.date == newest))
+    while len(chosen) < MAX_SENTENCES:
+        best, value = None, -1.0
+        for i in order:
+            c = pool[i]
+            if any(c is x for x in chosen):
+                continue
+            closest = max(float(c.vector @ x.vector) for x in chosen)
+            if closest >= SAME_THING:
+                continue
+            v = float(scores[i]) - REDUNDANCY * closest
+            if v > value:
+                best, value = c, v
+        size = sum(min(len(c.text), SENTENCE_CHARS) + 6 for c in chosen)
+        if best is None or (len(chosen) >= MIN_SENTENCES and size + len(best.text) > MAX_CHARS):
+            break
+        chosen.append(best)
+    return chosen
+
+
+def _told(question: str, chosen: Sequence[Candidate]) -> Answer:
+    """The sentences, each cited, a later day's introduced with its date."""
+    first_day = (chosen[0].passage.article.date or "")[:10]
+    parts: list[str] = []
+    citations: list[Citation] = []
+    for number, c in enumerate(chosen, start=1):
+        record = c.passage.article
+        day = (record.date or "")[:10]
+        quote = clip(" ".join(c.text.split()), SENTENCE_CHARS)
+        parts.append(f"{f'On {short_date(day)}: ' if day > first_day else ''}{quote} [{number}]")
+        end = c.start + len(quote.rstrip("…"))
+        fields = (record.id, record.title, record.url, record.date)
+        citations.append(Citation(number, *fields, quote=quote, start=c.start, end=end))
+    dates = [c.date for c in citations if c.date]
+    return Answer(
+        question=question,
+        text=" ".join(parts),
+        refused=False,
+        mode="overview",
+        citations=citations,
+        as_of=max(dates) if dates else None,
+        evidence=1.0,
+    )
