@@ -290,7 +290,15 @@ def main() -> None:
     parser.add_argument(
         "--wide", action="store_true", help="also questions whose article is found among the search results"
     )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="answer over this store, which holds the split's --wide articles and Wikinews under the ids "
+        "build() gives (bench/casual.py's store of the same split): no ingest, no plain bot",
+    )
     args = parser.parse_args()
+    if args.store and not args.wide:
+        parser.error("--store holds the --wide articles: add --wide")
     years = HELD_OUT if args.held_out else TUNING
     if args.held_out and args.show:
         parser.error("the held-out questions are not shown")
@@ -300,12 +308,12 @@ def main() -> None:
     questions = write_jsonl(work / "questions.jsonl", split.questions)
     print(f"{len(split.questions)} questions, {len(split.articles)} answering articles, {','.join(years)}")
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    corpus = [articles, EVAL / "wikinews" / "articles.jsonl"]
-    store = work / "store"
+    corpus = [] if args.store else [articles, EVAL / "wikinews" / "articles.jsonl"]
+    store = args.store or work / "store"
     run = run_eval(settings, corpus, questions, work / "newsdesk.jsonl", store=store)
     preds = {p["id"]: p for p in load_jsonl(work / "newsdesk.jsonl")}
     rows = {"newsdesk (asked_at)": figures(split.questions, preds)}
-    if not args.no_baseline:
+    if not (args.no_baseline or args.store):
         undated = write_jsonl(work / "undated.jsonl", [{**q, "asked_at": None} for q in split.questions])
         run_eval(settings, [], undated, work / "newsdesk-undated.jsonl", store=store)
         rows["newsdesk (no date)"] = figures(split.questions, _by_id(work / "newsdesk-undated.jsonl"))
