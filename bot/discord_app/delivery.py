@@ -74,15 +74,20 @@ class Sender:
         self.client = client
         self.outbox = outbox
         self.clock = clock
+        self._round = asyncio.Lock()
 
     async def run_once(self) -> int:
-        """Claim what is due and send it, each target in order and targets side by side."""
-        claimed = await asyncio.to_thread(self.outbox.claim, self.clock())
-        by_target: dict[int, list[Delivery]] = {}
-        for delivery in claimed:
-            by_target.setdefault(delivery.target, []).append(delivery)
-        sent = await asyncio.gather(*(self._target(rows) for rows in by_target.values()))
-        return sum(sent)
+        """Claim what is due and send it, each target in order and targets side by side.
+        One round at a time: the ledger counts this sender's own claims as free (a round
+        that gave up), so a second round beside the first would send what the first is
+        sending, and try again a target whose refusal is not recorded yet."""
+        async with self._round:
+            claimed = await asyncio.to_thread(self.outbox.claim, self.clock())
+            by_target: dict[int, list[Delivery]] = {}
+            for delivery in claimed:
+                by_target.setdefault(delivery.target, []).append(delivery)
+            sent = await asyncio.gather(*(self._target(rows) for rows in by_target.values()))
+            return sum(sent)
 
     async def _target(self, rows: list[Delivery]) -> int:
         for n, delivery in enumerate(rows):
