@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import logging
 import random
@@ -49,6 +50,7 @@ from tests.bot.discord_standin.world import Channel, User, snowflake  # noqa: E4
 from tests.bot.e2e.helpers import SAMPLE_QUESTIONS  # noqa: E402
 from tests.bot.newsroom.fixtures import Feeds, Report, grouping, load, pairwise  # noqa: E402
 from tests.helpers import serving  # noqa: E402
+from vectorstore.embedding import Embedder  # noqa: E402
 from vectorstore.models import GLOBAL_SCOPE  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
@@ -307,19 +309,38 @@ def grouping_figures() -> dict[str, object]:
     embedder = make_embedder(Settings(_env_file=None))  # type: ignore[call-arg]
     chosen = events.NAME_SIM
     out: dict[str, object] = {"NAME_SIM": chosen, "ALONE_SIM": events.ALONE_SIM, "window": events.WINDOW_DAYS}
+    out |= {"FOLLOW_SIM": events.FOLLOW_SIM, "FOLLOW_NAMES": events.FOLLOW_NAMES}
     for threshold in (0.50, 0.55, chosen, 0.65, 0.70):
         events.NAME_SIM = threshold
-        for name in ("reports.jsonl", "heldout.jsonl"):
-            reports = load(name)
-            with tempfile.TemporaryDirectory() as tmp:
-                assigned = grouping(reports, embedder, Path(tmp))
-            precision, recall = pairwise({r.key: r.event for r in reports}, assigned)
-            out[f"{name} @ {threshold:.2f}"] = {
-                "reports": len(reports), "events": len({r.event for r in reports}),
-                "precision": round(precision, 3), "recall": round(recall, 3),
-            }
+        for name in ("reports.jsonl", "heldout.jsonl", "followups.jsonl"):
+            out[f"{name} @ {threshold:.2f}"] = fixture_figures(load(name), embedder)
     events.NAME_SIM = chosen
+    follow_up = events.follows_up
+    events.follows_up = lambda report, story: None  # type: ignore[assignment]
+    out["followups.jsonl without the follow-up rule"] = fixture_figures(load("followups.jsonl"), embedder)
+    events.follows_up = follow_up
     return out
+
+
+def fixture_figures(reports: list[Report], embedder: Embedder) -> dict[str, object]:
+    """Pairwise precision/recall; split: reports not in their event's first report's story;
+    merged: pairs of events whose first reports are in one story."""
+    with tempfile.TemporaryDirectory() as tmp:
+        assigned = grouping(reports, embedder, Path(tmp))
+    precision, recall = pairwise({r.key: r.event for r in reports}, assigned)
+    firsts: dict[str, str] = {}
+    for r in sorted(reports, key=lambda r: r.date):
+        firsts.setdefault(r.event, r.key)
+    later = [r for r in reports if r.key != firsts[r.event]]
+    split = [r.key for r in later if assigned[r.key] != assigned[firsts[r.event]]]
+    pairs = list(itertools.combinations(sorted(firsts), 2))
+    merged = [(a, b) for a, b in pairs if assigned[firsts[a]] == assigned[firsts[b]]]
+    return {
+        "reports": len(reports), "events": len(firsts),
+        "precision": round(precision, 3), "recall": round(recall, 3),
+        "split": f"{len(split)} of {len(later)} later reports", "split_reports": split,
+        "merged": f"{len(merged)} of {len(pairs)} event pairs", "merged_events": merged,
+    }
 
 
 def main() -> None:

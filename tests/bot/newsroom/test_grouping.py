@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.newsroom.changes import changed, figures_of
-from bot.newsroom.events import names_of, opening_of
-from tests.bot.newsroom.fixtures import by_key, grouping, load, pairwise
+from bot.newsroom.events import NAME_SIM, embed_reports, follows_up, names_of, opening_of, shared_names
+from bot.newsroom.events import Report as EventReport
+from tests.bot.newsroom.fixtures import Report, by_key, grouping, load, pairwise
 from vectorstore.embedding import Embedder
 
 
-@pytest.mark.parametrize("fixture", ["reports.jsonl", "heldout.jsonl"])
+@pytest.mark.parametrize("fixture", ["reports.jsonl", "heldout.jsonl", "followups.jsonl"])
 def test_each_event_is_one_story_and_no_two_events_are(fixture: str, embedder: Embedder, tmp_path: Path) -> None:
     reports = load(fixture)
     assigned = grouping(reports, embedder, tmp_path)
@@ -32,6 +34,52 @@ def test_a_shared_place_or_company_does_not_make_one_story(embedder: Embedder, t
     assert assigned["flood-toll-58@Valdoria Herald"] == assigned["waters-recede@Coastal Times"] == floods
     for key in ("sella-bridge@Valdoria Herald", "arven-floods@Coastal Times"):  # the place they share
         assert "valdoria" in {w.lstrip("^") for w in names_of(r[key].title, opening_of(r[key].text))}
+
+
+def test_follow_ups_stay_in_their_story_under_the_similarity_threshold(embedder: Embedder, tmp_path: Path) -> None:
+    reports = load("followups.jsonl")
+    r = by_key(reports)
+    assigned = grouping(reports, embedder, tmp_path)
+    firsts: dict[str, str] = {}
+    for report in sorted(reports, key=lambda x: x.date):
+        firsts.setdefault(report.event, report.key)
+    split = [x.key for x in reports if assigned[x.key] != assigned[firsts[x.event]]]
+    assert split == []  # resignations, arrests, verdicts, tolls, "put out", "reopened"
+    chief, dam = r["ostrel-hydro-chief@City Star"], r["ostrel-dam@Valdoria Herald"]
+    drafts = [_report(x) for x in (chief, dam, r["ostrel-hydro-prices@Daily Courier"])]
+    chief_v, dam_v, prices_v = embed_reports(embedder, drafts)
+    assert float(chief_v.vector @ dam_v.vector) < NAME_SIM  # the similarity alone would split it
+    assert follows_up(chief_v, [dam_v]) is not None  # the company's names and the collapse
+    # the same company's price rise that week shares two of the story's names, not its event
+    story = [dam_v, chief_v]
+    assert shared_names(prices_v, story) >= 2 and follows_up(prices_v, story) is None
+    assert assigned["ostrel-hydro-prices@Daily Courier"] != assigned[firsts["ostrel-dam"]]
+
+
+def test_a_follow_up_shares_the_storys_event_not_only_its_subject() -> None:
+    """Two of the story's names and a similarity of 0.5: the words its headlines share
+    decide. A topic shared ("dynasty") is not an event shared ("collapse")."""
+
+    def report(title: str, day: str, vector: list[float]) -> EventReport:
+        opening = "The Yuan court in Khanbaliq said so."
+        v = np.array(vector, dtype=np.float32)
+        return EventReport(title, day, title, opening, None, None, "global", title, names_of(title, opening), v)
+
+    story = [report("Bridge collapse in the Yuan dynasty's capital", "2026-05-01", [1.0, 0.0])]
+    half = [0.5, 0.866]  # cosine 0.5 with the story, under NAME_SIM
+    follow_up = report("Engineers blamed for the Yuan capital's bridge collapse", "2026-05-03", half)
+    subject = report("Yuan dynasty: a history of its bridges", "2026-05-03", half)
+    late = report("Engineers blamed for the Yuan capital's bridge collapse", "2026-05-09", half)
+    assert shared_names(follow_up, story) == shared_names(subject, story) == 2  # yuan, khanbaliq
+    assert follows_up(follow_up, story) == pytest.approx(0.5)
+    assert follows_up(subject, story) is None
+    assert follows_up(late, story) is None  # outside the story's window
+
+
+def _report(x: Report) -> EventReport:
+    opening = opening_of(x.text)
+    empty = np.zeros(0, dtype=np.float32)
+    return EventReport(x.key, x.date, x.title, opening, x.url, x.source, "global", x.key, names_of(x.title, opening), empty)
 
 
 def test_names_are_not_weekdays_and_words_that_open_a_sentence_are_marked() -> None:
