@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from vectorstore.sentences import split_sentences
 
@@ -174,3 +175,32 @@ def changed(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
 
 def _number(value: str) -> float:
     return float(value.replace(",", ""))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a report's headline and opening state: figures, the kinds of development
+    (lexicon.outcomes_of), and names (events.names_of, those found inside a sentence)."""
+
+    figures: dict[str, str]
+    outcomes: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+
+
+def new_figures(figures: Mapping[str, str], facts: Facts) -> list[str]:
+    """The figures a report changes ("58 dead (was 35)") and its counts of a kind the
+    story had none of ("3 injured"), at most MAX_CHANGES."""
+    counts = [name for name, _ in _KINDS]
+    fresh = [f"{facts.figures[k]} {k}" for k in counts if k in facts.figures and k not in figures]
+    return (changed(figures, facts.figures) + fresh)[:MAX_CHANGES]
+
+
+def new_facts(known: Facts, facts: Facts) -> list[str]:
+    """What a report adds to what a story's reports stated (`known`): its new figures
+    (new_figures), a development of a kind the story had not reported ("put out"), a name
+    the story never named ("a new name"). A report written anew that says what the story
+    said adds nothing."""
+    out = new_figures(known.figures, facts) + sorted(facts.outcomes - known.outcomes)
+    if facts.names - known.names:
+        out.append("a new name")
+    return out

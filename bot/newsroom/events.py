@@ -150,8 +150,9 @@ def names_of(title: str, opening: str) -> frozenset[str]:
     for text in texts:
         for sentence in split_sentences(text):
             for i, word in enumerate(_TOKEN.findall(sentence.text)):
-                if word[0].isupper() and word.lower() not in _CALENDAR:
-                    found.append((i == 0, word.removesuffix("'s").removesuffix("’s").lower()))
+                name = word.removesuffix("'s").removesuffix("’s").lower()
+                if word[0].isupper() and name not in _CALENDAR:  # "Thursday's" is no name
+                    found.append((i == 0, name))
     inside = {w for first, w in found if not first}
     return frozenset(w if w in inside else f"^{w}" for _, w in found)
 

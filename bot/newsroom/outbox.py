@@ -76,6 +76,8 @@ class PostState(BaseModel):
     role_id: int | None = None
     also: list[str] = []  # other outlets' copies: "also reported by"
     figures: dict[str, str] = {}
+    outcomes: list[str] = []  # the kinds of development its reports stated (changes.Facts)
+    names: list[str] = []
     newest_day: str = ""
     updated_at: str | None = None  # the last update in its thread
     articles: list[str] = []

@@ -6,10 +6,12 @@ For each channel, the round's new articles that pass its filters are grouped by 
 outlet, date, lead, link); at most `cap` new stories a round do (the newest), the rest
 are listed in one "and N more stories" message after them. An article of a story already
 posted is
-- a copy when it is a wire copy of what the post holds, or brings no new figure and no
-  later date: the post is edited to add "also reported by <outlet>";
-- an update when it is dated later or changes a figure: it goes into the post's thread
-  ("Update, 7 Mar — 58 dead (was 35) — Coastal Times") and the post shows "updated".
+- a copy when it is a wire copy of what the post holds, or adds no fact and is not dated
+  later: the post is edited to add "also reported by <outlet>";
+- an update when it is dated later or adds a fact (changes.new_facts: a changed or new
+  figure, a development of a new kind such as "put out" or "resigned", a name the story
+  never named): it goes into the post's thread ("Update, 7 Mar — 58 dead (was 35) —
+  Coastal Times") and the post shows "updated".
 A story only listed in a "more" line gets a post of its own at its first update.
 """
 
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from bot.newsroom.changes import changed
+from bot.newsroom.changes import Facts, new_facts, new_figures
 from bot.newsroom.config import ChannelState
 from bot.newsroom.db import ts
 from bot.newsroom.outbox import Body, Card, PostState, TargetKind, enqueue, pending_edit
@@ -39,7 +41,7 @@ class Item:
     day: str
     story: str  # wire-copy story id
     card: Card
-    figures: dict[str, str]
+    facts: Facts
     text: str  # headline and opening: what the channel's filters read
     feed: tuple[str, str]  # (url, scope) of the feed it came from
 
@@ -61,7 +63,7 @@ def day_label(day: str) -> str:
 def role_of(item: Item, state: PostState) -> Role:
     if item.article_id in state.articles:
         return "same"
-    news = changed(state.figures, item.figures)
+    news = new_facts(Facts(state.figures, frozenset(state.outcomes), frozenset(state.names)), item.facts)
     if item.story in state.stories and not news:
         return "copy"
     if item.day > state.newest_day or (news and item.day >= state.newest_day):
@@ -73,7 +75,9 @@ def new_state(item: Item, role_id: int | None) -> PostState:
     return PostState(
         card=item.card,
         role_id=role_id,
-        figures=dict(item.figures),
+        figures=dict(item.facts.figures),
+        outcomes=sorted(item.facts.outcomes),
+        names=sorted(item.facts.names),
         newest_day=item.day,
         articles=[item.article_id],
         stories=[item.story],
@@ -165,13 +169,15 @@ class ChannelPlanner:
                 state.also.append(item.card.source)
             state.articles.append(item.article_id)
             state.stories = sorted({*state.stories, item.story})
+            state.outcomes = sorted({*state.outcomes, *item.facts.outcomes})
+            state.names = sorted({*state.names, *item.facts.names})
             edited = True
         if edited:
             self._save(event_id, "post", state)
             self._edit(event_id)
 
     def _update(self, event_id: str, item: Item, state: PostState) -> None:
-        news = changed(state.figures, item.figures)
+        news = new_figures(state.figures, item.facts)
         parts = [f"Update, {day_label(item.day)}", ", ".join(news), item.card.source or ""]
         body = Body(
             card=item.card, change=" — ".join(p for p in parts if p), marker=item.card.url or item.article_id
@@ -188,7 +194,7 @@ class ChannelPlanner:
             item.feed,
         ):
             self.plan.updates += 1
-        state.figures.update(item.figures)
+        state.figures.update(item.facts.figures)
         state.newest_day = max(state.newest_day, item.day)
         state.updated_at = ts(self.now)
 

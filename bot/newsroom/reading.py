@@ -4,6 +4,7 @@ core's rule, overview.lead_of), and their events."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -11,11 +12,13 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from bot.answering.news_time.overview import lead_of
-from bot.newsroom.changes import figures_of
+from bot.newsroom.changes import Facts, figures_of
 from bot.newsroom.events import WINDOW_DAYS, EventIndex, Indexed, Report, embed_reports, names_of, opening_of
+from bot.newsroom.lexicon import outcomes_of
 from bot.newsroom.outbox import Card
 from vectorstore.models import ArticleRecord
 from vectorstore.retrieval import Retriever
+from vectorstore.sentences import split_sentences
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,11 @@ class Read:
         return Card(article_id=r.id, title=r.title, url=r.url, source=r.source, date=r.date, lead=self.lead)
 
     @property
-    def figures(self) -> dict[str, str]:
-        return figures_of(f"{self.record.title}. {self.opening}")
+    def facts(self) -> Facts:
+        said = f"{self.record.title}. {self.opening}"
+        reported = without_credits(self.opening)
+        names = frozenset(n for n in names_of(self.record.title, reported) if not n.startswith("^"))
+        return Facts(figures_of(said), outcomes_of(said), names)
 
     @property
     def text(self) -> str:
@@ -46,6 +52,17 @@ class Read:
         names = names_of(r.title, self.opening)
         empty = np.zeros(0, dtype=np.float32)
         return Report(r.id, self.day, r.title, self.opening, r.url, r.source, r.scope, r.story, names, empty)
+
+
+_ASIDE = re.compile(r"\([^()]*\)")  # "(Northern Wire)", "(Reuters)"
+_CREDIT = re.compile(r"^\W*(?:additional )?(?:reporting|editing|writing|written) by\b", re.IGNORECASE)
+
+
+def without_credits(text: str) -> str:
+    """A report's text without who wrote it: asides in brackets and "Reporting by ..."
+    sentences (a copy's credit names an agency, not a fact of the story)."""
+    sentences = split_sentences(_ASIDE.sub(" ", text))
+    return " ".join(s.text for s in sentences if not _CREDIT.match(s.text))
 
 
 def day_of(record: ArticleRecord) -> str:

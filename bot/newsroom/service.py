@@ -165,7 +165,7 @@ class Newsroom:
     def _item(arrival: Arrival, text: Read, indexed: Indexed) -> Item:
         r = indexed.report
         feed = (arrival.url, arrival.scope)
-        return Item(r.article_id, indexed.event_id, r.day, r.story, text.card, text.figures, text.text, feed)
+        return Item(r.article_id, indexed.event_id, r.day, r.story, text.card, text.facts, text.text, feed)
 
     def _plan_channels(self, conn: sqlite3.Connection, items: list[Item], now: datetime) -> ChannelTotals:
         """Each routed channel's plan. A channel blocked now (backing off) gets no posts: its

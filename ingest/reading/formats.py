@@ -68,7 +68,7 @@ def parse_html(html: str, url: str | None = None) -> Draft:
 
 # trafilatura's site name when the page declares none: its host name (from its address or
 # its <title>), which a feed's title names better
-_HOST_NAME = re.compile(r"^[\w-]+(\.[\w-]+)+$")
+_HOST_NAME = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d+)?$")
 
 
 def parse_pdf(body: bytes, max_pages: int = 500, limits: Limits | None = None) -> Draft:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -138,8 +139,11 @@ def test_feed_entries_are_fetched_with_fallback_to_entry_content() -> None:
 
 
 def _page(site: str | None) -> bytes:
-    meta = f'<meta property="og:site_name" content="{site}">' if site else ""
-    return ARTICLE_HTML.replace("<head>", f"<head>{meta}").encode()
+    """The article page, with this site name, else with no canonical address either (its
+    host name is then the page's own: 127.0.0.1 and a port)."""
+    if site is None:
+        return re.sub(r"<link rel=\"canonical\"[^>]*>", "", ARTICLE_HTML).encode()
+    return ARTICLE_HTML.replace("<head>", f'<head><meta property="og:site_name" content="{site}">').encode()
 
 
 def test_an_entry_is_named_by_its_own_source_then_its_pages_site_name_then_the_feed() -> None:

@@ -64,3 +64,33 @@ async def test_five_copies_from_an_aggregator_are_one_post_naming_all_five_outle
     (also,) = [line for line in text_of(post).splitlines() if "also reported by" in line]
     named = also.strip("*").removeprefix("also reported by ").split(", ")
     assert sorted(named) == sorted(o for o in outlets if o != first)
+
+
+async def test_a_developing_story_is_one_post_with_its_developments_in_its_thread(
+    bot: NewsBot, discord: DiscordStandIn, news: Channel, feeds: Feeds, data_dir: Path
+) -> None:
+    f = {r.key: r for r in FOLLOWUPS}
+    morning = [f["tarvik-refinery-fire@Coastal Times"], f["tarvik-smoke@Harbour Gazette"]]
+    afternoon = [*morning, f["tarvik-fire-out@Metro Post"]]  # the same day: "put out"
+    next_day = [*afternoon, f["tarvik-shut@The Ledger"], f["norda-apology@Northern Wire"]]
+    url = feeds.serve("Valdoria Wire", morning, sources=True)
+    follow_feed(data_dir, url, news)
+    await poll(bot)
+    await discord.wait_for(
+        lambda: posts(discord, news) and "Harbour Gazette" in text_of(posts(discord, news)[0]),
+        DELIVERY_S, "the post, and the rewrite as also reported by",
+    )
+    thread_id = int(posts(discord, news)[0]["id"])
+    for shown, count in ((afternoon, 1), (next_day, 3)):
+        feeds.serve("Valdoria Wire", shown, sources=True)
+        await poll(bot, everything=True)
+        await discord.wait_for(
+            lambda n=count: thread_id in discord.state.channels
+            and len(discord.messages_by_bot(discord.state.channels[thread_id])) == n,
+            DELIVERY_S, f"{count} developments in the story's thread",
+        )
+    updates = discord.messages_by_bot(discord.state.channels[thread_id])
+    assert [u["embeds"][0]["title"] for u in updates] == [r.title for r in next_day[2:]]
+    assert updates[0]["content"] == "Update, 7 May — Metro Post"
+    (post,) = posts(discord, news)  # one post: every development went into its thread
+    assert "updated" in text_of(post)

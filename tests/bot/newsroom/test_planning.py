@@ -87,6 +87,27 @@ def test_one_post_per_story_copies_edit_updates_go_to_the_thread(app: App, newsr
     assert len(outbox(newsroom)) == before
 
 
+def test_a_same_day_development_goes_to_the_thread_and_a_rewrite_edits_the_post(
+    app: App, newsroom: Newsroom, tmp_path: Path
+) -> None:
+    """Written anew the same day: "put out" (a development of a new kind) and a toll that
+    rose are updates; a report that says what the story said is a copy."""
+    f = by_key(load("followups.jsonl"))
+    tarvik = ["tarvik-refinery-fire@Coastal Times", "tarvik-smoke@Harbour Gazette", "tarvik-fire-out@Metro Post"]
+    ostrel = ["ostrel-dam@Valdoria Herald", "vessen-bursts@Coastal Times", "ostrel-toll-12@Metro Post"]
+    arrive(app, tmp_path, [f[k] for k in tarvik + ostrel])
+    rows = [(r["kind"], (r["body"]["card"] or {}).get("title"), r["body"]["change"]) for r in outbox(newsroom)]
+    posts = [title for kind, title, _ in rows if kind == "post"]
+    assert posts == [f[ostrel[0]].title, f[tarvik[0]].title]  # one post per story, oldest first
+    assert [(title, change) for kind, title, change in rows if kind == "update"] == [
+        (f["ostrel-toll-12@Metro Post"].title, "Update, 4 May — 12 dead (was 9) — Metro Post"),
+        (f["tarvik-fire-out@Metro Post"].title, "Update, 7 May — Metro Post"),
+    ]
+    with newsroom.db.read() as conn:
+        bodies = [json.loads(b) for (b,) in conn.execute("SELECT body FROM posts ORDER BY rowid")]
+    assert [b["also"] for b in bodies] == [["Coastal Times"], ["Harbour Gazette"]]  # the rewrites
+
+
 def test_a_flood_gets_the_newest_stories_as_posts_and_one_line_for_the_rest(
     app: App, newsroom: Newsroom, tmp_path: Path
 ) -> None:
