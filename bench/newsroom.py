@@ -8,7 +8,8 @@ rate limit of 5 messages / 5 s) in 50 rounds of 20 new entries. Prints:
 - the time from the start of a poll round to each post reaching Discord (p50/p95);
 - the process's memory (the bot, and the stand-in on its thread);
 - /ask p50/p95 while a delivery burst runs beside it (goal: under 1 s over the stand-in);
-- with --grouping, the story grouping's pairwise precision/recall on the fixtures.
+- with --grouping, the story grouping on the fixtures: pairwise precision/recall, follow-ups
+  split and events merged, and how many same-day developments add a fact (and rewrites).
 
     .venv/bin/python bench/newsroom.py [--rounds 50] [--grouping]
 """
@@ -319,7 +320,43 @@ def grouping_figures() -> dict[str, object]:
     events.follows_up = lambda report, story: None  # type: ignore[assignment]
     out["followups.jsonl without the follow-up rule"] = fixture_figures(load("followups.jsonl"), embedder)
     events.follows_up = follow_up
+    out["same-day reports (followups.jsonl)"] = development_figures(load("followups.jsonl"))
     return out
+
+
+def development_figures(reports: list[Report]) -> dict[str, object]:
+    """The reports written anew on their story's newest day (not wire copies): how many
+    developments (labelled development or update) add a fact (changes.new_facts, as the
+    planner asks it), and how many rewrites (labelled rewrite) are taken for one."""
+    from bot.newsroom.changes import Facts, figures_of, new_facts
+    from bot.newsroom.events import names_of, opening_of
+    from bot.newsroom.lexicon import outcomes_of
+    from bot.newsroom.reading import without_credits
+
+    def facts(r: Report) -> Facts:
+        opening = opening_of(r.text)
+        said = f"{r.title}. {opening}"
+        names = frozenset(n for n in names_of(r.title, without_credits(opening)) if not n.startswith("^"))
+        return Facts(figures_of(said), outcomes_of(said), names)
+
+    known: dict[str, tuple[Facts, str]] = {}
+    delivered, missed, taken, kept = [], [], [], []
+    for r in sorted(reports, key=lambda r: r.date):
+        mine = facts(r)
+        story = known.get(r.event)
+        if story is not None and r.date == story[1] and r.kind != "copy":
+            added = bool(new_facts(story[0], mine))
+            if r.kind in ("development", "update"):
+                (delivered if added else missed).append(r.key)
+            else:
+                (taken if added else kept).append(r.key)
+        b = story[0] if story else Facts({})
+        joined = Facts({**b.figures, **mine.figures}, b.outcomes | mine.outcomes, b.names | mine.names)
+        known[r.event] = (joined, max(r.date, story[1] if story else r.date))
+    return {
+        "developments_delivered": f"{len(delivered)} of {len(delivered) + len(missed)}", "missed": missed,
+        "rewrites_taken_for_developments": f"{len(taken)} of {len(taken) + len(kept)}", "taken": taken,
+    }
 
 
 def fixture_figures(reports: list[Report], embedder: Embedder) -> dict[str, object]:
