@@ -328,7 +328,7 @@ def development_figures(reports: list[Report]) -> dict[str, object]:
     """The reports written anew on their story's newest day (not wire copies): how many
     developments (labelled development or update) add a fact (changes.new_facts, as the
     planner asks it), and how many rewrites (labelled rewrite) are taken for one."""
-    from bot.newsroom.changes import Facts, figures_of, new_facts
+    from bot.newsroom.changes import Facts, figures_of, merged, new_facts
     from bot.newsroom.events import names_of, opening_of
     from bot.newsroom.lexicon import outcomes_of
     from bot.newsroom.reading import without_credits
@@ -351,7 +351,7 @@ def development_figures(reports: list[Report]) -> dict[str, object]:
             else:
                 (taken if added else kept).append(r.key)
         b = story[0] if story else Facts({})
-        joined = Facts({**b.figures, **mine.figures}, b.outcomes | mine.outcomes, b.names | mine.names)
+        joined = Facts(merged(b.figures, mine.figures), b.outcomes | mine.outcomes, b.names | mine.names)
         known[r.event] = (joined, max(r.date, story[1] if story else r.date))
     return {
         "developments_delivered": f"{len(delivered)} of {len(delivered) + len(missed)}", "missed": missed,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from bot.newsroom.changes import Facts, new_facts, new_figures
+from bot.newsroom.changes import Facts, merged, new_facts, new_figures
 from bot.newsroom.config import ChannelState
 from bot.newsroom.db import ts
 from bot.newsroom.outbox import Body, Card, PostState, TargetKind, enqueue, pending_edit
@@ -194,7 +194,7 @@ class ChannelPlanner:
             item.feed,
         ):
             self.plan.updates += 1
-        state.figures.update(item.facts.figures)
+        state.figures = merged(state.figures, item.facts.figures)
         state.newest_day = max(state.newest_day, item.day)
         state.updated_at = ts(self.now)
 
