@@ -166,6 +166,7 @@ async def start(wire: StandInThread, tmp: str, feeds: Feeds, routed: bool) -> St
         app.feeds.follow(url, GLOBAL_SCOPE, 60)
         if routed:  # else the feeds only feed the store, as before the newsroom
             app.newsroom.config.route(Route(url, GLOBAL_SCOPE, channels[i % CHANNELS].id), now)
+    app.feeds.poll_all()  # the feeds are read while empty: every entry they bring later is news
     bot = build_bot(app.settings, app)
     connection = asyncio.create_task(connect(bot, app.settings))
     await wait_until(lambda: connection.done() or bot.is_ready(), 120)

@@ -30,6 +30,8 @@ class Route:
     scope: str
     channel_id: int
     role_id: int | None = None
+    backfill: str | None = None  # what it posts of its feed's first poll (backfill.py)
+    added_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -111,12 +113,17 @@ class Config:
         self._db = db
 
     # -- routes ------------------------------------------------------------------------
-    def route(self, route: Route, now: datetime) -> None:
+    def route(self, route: Route, now: datetime, primed: bool = False) -> None:
+        """Post a feed's new stories in a channel. `primed`: its feed was polled before, so
+        its next poll brings only new entries; else that poll's entries are the route's
+        backlog (backfill.py). A route made again keeps its backlog, takes the new role
+        and backfill."""
         with self._db.write() as conn:
             conn.execute(
-                "INSERT INTO routes VALUES (?, ?, ?, ?, ?) ON CONFLICT (url, scope, channel_id)"
-                " DO UPDATE SET role_id = excluded.role_id",
-                (route.url, route.scope, route.channel_id, route.role_id, ts(now)),
+                "INSERT INTO routes (url, scope, channel_id, role_id, added_at, backfill, primed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url, scope, channel_id)"
+                " DO UPDATE SET role_id = excluded.role_id, backfill = excluded.backfill",
+                (*_key(route), route.role_id, ts(now), route.backfill, int(primed)),
             )
             conn.execute("INSERT OR IGNORE INTO channels (channel_id) VALUES (?)", (route.channel_id,))
 
@@ -204,11 +211,19 @@ class Config:
         return [Digest(int(c), str(s), time.fromisoformat(str(a)), str(z)) for c, s, a, z in rows]
 
 
+def _key(route: Route) -> tuple[str, str, int]:
+    return route.url, route.scope, route.channel_id
+
+
 def _routes(conn: sqlite3.Connection, where: str, args: tuple[object, ...]) -> list[Route]:
     rows = conn.execute(
-        f"SELECT url, scope, channel_id, role_id FROM routes {where} ORDER BY channel_id", args
+        f"SELECT url, scope, channel_id, role_id, backfill, added_at FROM routes {where} ORDER BY channel_id",
+        args,
     )
-    return [Route(str(u), str(s), int(c), None if r is None else int(r)) for u, s, c, r in rows.fetchall()]
+    return [
+        Route(str(u), str(s), int(c), None if r is None else int(r), None if b is None else str(b), dt(a))
+        for u, s, c, r, b, a in rows.fetchall()
+    ]
 
 
 def channel_states(conn: sqlite3.Connection, ids: list[int] | None = None) -> dict[int, ChannelState]:

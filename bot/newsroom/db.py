@@ -53,6 +53,14 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_open ON outbox (state, target, id);
 """
+# columns added since the first version (an older file gets them when opened: SqliteFile)
+_COLUMNS = {
+    "routes": {
+        "backfill": "TEXT",  # what a new route posts of its feed's first poll (backfill.py)
+        "primed": "INTEGER NOT NULL DEFAULT 1",  # its feed polled since it was added
+    },
+    "arrivals": {"backlog": "TEXT"},  # the channels it is backlog for: a JSON list
+}
 
 
 def newsroom_path(data_dir: Path) -> Path:
@@ -71,4 +79,4 @@ class NewsroomDB(SqliteFile):
     """The newsroom's file (its schema above); safe to share between threads and processes."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path, _SCHEMA, synchronous_normal=True)
+        super().__init__(path, _SCHEMA, synchronous_normal=True, columns=_COLUMNS)

@@ -44,6 +44,7 @@ class Item:
     facts: Facts
     text: str  # headline and opening: what the channel's filters read
     feed: tuple[str, str]  # (url, scope) of the feed it came from
+    backlog: frozenset[int] = frozenset()  # the channels it is backlog for (backfill.py)
 
 
 @dataclass

@@ -10,6 +10,7 @@ The bot sends what is planned (the delivery ledger, outbox.py).
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.answering.topics import TopicMatch, TopicMatcher
-from bot.newsroom.config import Config, Follow
+from bot.newsroom.backfill import allowed
+from bot.newsroom.config import Config, Follow, Route
 from bot.newsroom.db import NewsroomDB, ts
 from bot.newsroom.events import EventIndex, Indexed
 from bot.newsroom.outbox import Body, Card, Outbox, TargetKind, enqueue
@@ -43,6 +45,7 @@ class Arrival:
     url: str
     scope: str
     article_id: str
+    backlog: frozenset[int] = frozenset()  # the channels it is backlog for (backfill.py)
 
 
 @dataclass(frozen=True)
@@ -87,15 +90,26 @@ class Newsroom:
 
     # -- the poller's listener ---------------------------------------------------------
     def polled(self, subscription: Subscription, article_ids: Sequence[str]) -> None:
-        """A poll stored these articles: remember them for the round's planning when a
-        channel or a followed topic may want them."""
-        if not article_ids or not self._wanted(subscription.url, subscription.scope):
-            return
-        now = ts(self.clock())
+        """A poll read the feed and stored these articles: remember them for the round's
+        planning when a channel or a followed topic may want them. For a route whose feed
+        was not polled since it was added, they are its backlog (backfill.py)."""
+        key = (subscription.url, subscription.scope)
         with self.db.write() as conn:
+            fresh = [
+                int(c)
+                for (c,) in conn.execute(
+                    "SELECT channel_id FROM routes WHERE url = ? AND scope = ? AND primed = 0", key
+                )
+            ]
+            conn.execute("UPDATE routes SET primed = 1 WHERE url = ? AND scope = ? AND primed = 0", key)
+            if not article_ids or not self._wanted(*key):
+                return
+            backlog = json.dumps(fresh) if fresh else None
+            now = ts(self.clock())
             conn.executemany(
-                "INSERT OR IGNORE INTO arrivals (url, scope, article_id, arrived_at) VALUES (?, ?, ?, ?)",
-                [(subscription.url, subscription.scope, a, now) for a in dict.fromkeys(article_ids)],
+                "INSERT OR IGNORE INTO arrivals (url, scope, article_id, arrived_at, backlog)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(*key, a, now, backlog) for a in dict.fromkeys(article_ids)],
             )
 
     def round_done(self) -> RoundResult:
@@ -129,8 +143,10 @@ class Newsroom:
     # -- planning ----------------------------------------------------------------------
     def _pending(self) -> list[Arrival]:
         with self.db.read() as conn:
-            rows = conn.execute("SELECT url, scope, article_id FROM arrivals WHERE done = 0 ORDER BY rowid")
-            return [Arrival(str(u), str(s), str(a)) for u, s, a in rows.fetchall()]
+            rows = conn.execute(
+                "SELECT url, scope, article_id, backlog FROM arrivals WHERE done = 0 ORDER BY rowid"
+            ).fetchall()
+        return [Arrival(str(u), str(s), str(a), frozenset(json.loads(b) if b else ())) for u, s, a, b in rows]
 
     def _plan_arrivals(self) -> RoundResult:
         arrivals = self._pending()
@@ -164,8 +180,17 @@ class Newsroom:
     @staticmethod
     def _item(arrival: Arrival, text: Read, indexed: Indexed) -> Item:
         r = indexed.report
-        feed = (arrival.url, arrival.scope)
-        return Item(r.article_id, indexed.event_id, r.day, r.story, text.card, text.facts, text.text, feed)
+        return Item(
+            r.article_id,
+            indexed.event_id,
+            r.day,
+            r.story,
+            text.card,
+            text.facts,
+            text.text,
+            (arrival.url, arrival.scope),
+            arrival.backlog,
+        )
 
     def _plan_channels(self, conn: sqlite3.Connection, items: list[Item], now: datetime) -> ChannelTotals:
         """Each routed channel's plan. A channel blocked now (backing off) gets no posts: its
@@ -175,14 +200,15 @@ class Newsroom:
         states = self.config.channels([r.channel_id for r in routes])
         plans = []
         for channel_id in dict.fromkeys(r.channel_id for r in routes):
-            mine = {(r.url, r.scope): r.role_id for r in routes if r.channel_id == channel_id}
-            wanted = [i for i in items if i.feed in mine]
+            mine = {(r.url, r.scope): r for r in routes if r.channel_id == channel_id}
+            wanted = _past_backlog(channel_id, mine, [i for i in items if i.feed in mine])
             state = states.get(channel_id)
             if not wanted or state is None:
                 continue
             blocked = state.retry_at is not None and state.retry_at > now
             cap = 0 if blocked else self.posts_per_poll
-            plans.append(ChannelPlanner(conn, state, now, cap).run(wanted, mine))
+            roles = {feed: route.role_id for feed, route in mine.items()}
+            plans.append(ChannelPlanner(conn, state, now, cap).run(wanted, roles))
         return ChannelTotals(
             posts=sum(p.posts for p in plans),
             updates=sum(p.updates for p in plans),
@@ -262,6 +288,15 @@ class Newsroom:
         stories = group(visible, _dates(every))
         firsts = [every[s.articles[0].id] for s in stories]
         return stories, {k: v.card for k, v in read(retriever, firsts).items()}
+
+
+def _past_backlog(channel_id: int, routes: dict[tuple[str, str], Route], items: list[Item]) -> list[Item]:
+    """A channel's items but those of a route's backlog that its backfill does not post."""
+    kept = set()
+    for feed, route in routes.items():
+        backlog = [i for i in items if i.feed == feed and channel_id in i.backlog]
+        kept |= allowed(route.backfill, route.added_at, backlog)
+    return [i for i in items if channel_id not in i.backlog or i.article_id in kept]
 
 
 def _dates(records: dict[str, ArticleRecord]) -> dict[str, str | None]:

@@ -42,9 +42,10 @@ WATCH_TICK = timedelta(seconds=60)  # the longest `watch` sleeps: a feed added m
 
 
 class PollListener(Protocol):
-    """Told what each poll stored (before the poll is recorded: a poll that dies after
-    telling is repeated, so a listener must take the same news twice calmly) and when a
-    round of polls ends; the newsroom (bot/newsroom) plans deliveries from it."""
+    """Told what each poll that read its feed stored (nothing, for a feed not modified;
+    before the poll is recorded: a poll that dies after telling is repeated, so a listener
+    must take the same news twice calmly) and when a round of polls ends; the newsroom
+    (bot/newsroom) plans deliveries from it."""
 
     def polled(self, subscription: Subscription, article_ids: list[str]) -> None: ...
 
@@ -154,6 +155,11 @@ class FeedPoller:
             check_public(check_feed_url(url), self.options.fetch.address_allowed)
         return self.registry.add(url, scope, every_minutes, self._clock())
 
+    def read_before(self, subscription: Subscription) -> bool:
+        """Whether a poll has read this feed: its next poll brings only new entries."""
+        read = subscription.last_result not in (None, "failed")
+        return read or bool(self.registry.fingerprints(subscription))
+
     def unfollow(self, url: str, scope: str) -> Subscription:
         return self.registry.remove(url, scope)
 
@@ -223,10 +229,12 @@ class FeedPoller:
         known = Validators(subscription.etag, subscription.last_modified)
         response = conditional_get(subscription.url, options.fetch, known)
         if response.fetched is None:
+            if self.listener is not None:  # read, nothing new
+                self.listener.polled(subscription, [])
             record = PollRecord(known.etag, known.last_modified, "not modified", 0, None)
             self.registry.record_success(subscription, self._clock(), record)
             return PollResult(subscription.url, subscription.scope, "not_modified")
-        entries = parse_feed(response.fetched.body)[: options.feed_max_entries]
+        entries = parse_feed(response.fetched.body, allow_empty=True)[: options.feed_max_entries]
         seen = self.registry.fingerprints(subscription)
         fingerprinted = [(entry_fingerprint(e), e) for e in entries]
         kept = {f for f, _ in fingerprinted if f in seen}

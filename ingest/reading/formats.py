@@ -129,10 +129,14 @@ def parse_markdown(text: str) -> Draft:
     )
 
 
-def parse_feed(body: bytes) -> list[FeedEntry]:
+def parse_feed(body: bytes, allow_empty: bool = False) -> list[FeedEntry]:
+    """A feed's entries; one without entries is an error unless `allow_empty` and it is
+    a well-formed feed (the feed poller's: a feed may be empty for now)."""
     import feedparser
 
     parsed = feedparser.parse(body)
+    if not parsed.entries and allow_empty and parsed.get("version") and not parsed.get("bozo"):
+        return []
     if not parsed.entries:
         reason = getattr(parsed, "bozo_exception", None)
         raise SourceError(f"not a feed, or a feed without entries{f' ({reason})' if reason else ''}")

@@ -29,8 +29,11 @@ def test_feeds_add_with_a_channel_list_and_remove(settings: Settings) -> None:
 
 
 def test_a_role_needs_a_channel(settings: Settings) -> None:
-    refused = runner.invoke(app, ["feeds", "add", URL, "--role", "456"])
-    assert refused.exit_code == 2 and "--role needs --channel" in refused.output
+    for extra in (["--role", "456"], ["--backfill", "5"]):
+        refused = runner.invoke(app, ["feeds", "add", URL, *extra])
+        assert refused.exit_code == 2 and "--role and --backfill need --channel" in refused.output
+    bad = runner.invoke(app, ["feeds", "add", URL, "--channel", "123", "--backfill", "a week"])
+    assert bad.exit_code == 2 and "Backfill is a number of entries (e.g. 5) or a time such as 2d" in bad.output
     assert App(settings).feeds.subscriptions() == []
 
 

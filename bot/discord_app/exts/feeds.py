@@ -25,6 +25,7 @@ from bot.discord_app.exts.errors import NotAllowedHere
 from bot.discord_app.rendering import NO_MENTIONS, clip, safe, split_message
 from bot.discord_app.workers import BusyError
 from bot.newsroom import ChannelState, Newsroom, Route
+from bot.newsroom.backfill import backfill_text, parse_backfill
 from bot.newsroom.config import parse_words
 from ingest.feeds import FeedPoller, PollResult, Subscription
 from ingest.feeds.registry import (
@@ -70,12 +71,14 @@ def subscribe(
     every: int,
     channel: int | None = None,
     role: int | None = None,
+    backfill: str | None = None,
 ) -> tuple[Subscription, bool, PollResult]:
-    """In a worker: refuse a URL that is not public, follow it (posting to `channel`), and
-    poll it once now."""
+    """In a worker: refuse a URL that is not public, follow it (posting to `channel`, with
+    its backfill: backfill.py), and poll it once now."""
     subscription, new = poller.follow(url, scope, every)
     if channel is not None:
-        newsroom.config.route(Route(subscription.url, scope, channel, role), datetime.now(UTC))
+        route = Route(subscription.url, scope, channel, role, backfill)
+        newsroom.config.route(route, datetime.now(UTC), primed=poller.read_before(subscription))
     result = poller.poll_one(subscription.url, scope)
     assert result is not None
     return subscription, new, result
@@ -123,6 +126,7 @@ class Feeds(commands.Cog):
         every="Minutes between polls (default 60)",
         channel="Post each new story of the feed in this channel",
         role="Ping this role at each new post (members opt into it); never @everyone",
+        backfill="Also post what it holds now: its N newest entries (5), or the last days/hours (2d, 12h)",
     )
     @app_commands.check(is_admin)
     async def add(
@@ -132,18 +136,22 @@ class Feeds(commands.Cog):
         every: app_commands.Range[int, MIN_EVERY_MINUTES, MAX_EVERY_MINUTES] = DEFAULT_EVERY_MINUTES,
         channel: discord.TextChannel | None = None,
         role: discord.Role | None = None,
+        backfill: str | None = None,
     ) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        if role is not None and (channel is None or role.is_default()):
-            raise NotAllowedHere("A role is pinged at new posts in a channel: give one; never @everyone.")
+        if (role is not None or backfill is not None) and channel is None:
+            raise NotAllowedHere("A role and a backfill are about a channel's posts: give the channel.")
+        if role is not None and role.is_default():
+            raise NotAllowedHere("A role pinged at new posts is one members opt into: never @everyone.")
+        spec = parse_backfill(backfill)
         scope = str(interaction.guild_id)
-        posting = (channel.id if channel else None, role.id if role else None)
+        posting = (channel.id if channel else None, role.id if role else None, spec)
         subscription, new, result = await self.bot.ingests.run(
             subscribe, self.poller, self.bot.newsroom, url, scope, every, *posting
         )
         self.bot.newsroom_planned()
         head = "Following" if new else "Already following; now polled"
-        where = f", posting new stories in {channel.mention}" if channel else ""
+        where = f", posting new stories in {channel.mention} ({backfill_text(spec)})" if channel else ""
         text = (
             f"{head} <{safe(clip(subscription.url, 300))}> every {subscription.every_minutes} min{where}.\n"
             f"First poll: {safe(clip(result.summary(), 500))}"

@@ -37,10 +37,13 @@ def feeds() -> Iterator[Feeds]:
         yield Feeds(server)
 
 
-def follow_feed(data_dir: Path, url: str, channel: Channel, *extra: str) -> None:
-    """`newsdesk feeds add URL --channel ID` (the CLI's feeds are global: 127.0.0.1 is allowed)."""
+def follow_feed(data_dir: Path, url: str, channel: Channel, *extra: str, backfill: str | None = "50") -> None:
+    """`newsdesk feeds add URL --channel ID --backfill 50` (the CLI's feeds are global:
+    127.0.0.1 is allowed). These tests serve a feed's entries before they follow it: they
+    ask for them (a feed's backlog is posted only when asked for: backfill.py)."""
     env = {"NEWSDESK_DATA_DIR": str(data_dir)}
-    result = runner.invoke(cli, ["feeds", "add", url, "--channel", str(channel.id), *extra], env=env)
+    asked = ["--backfill", backfill] if backfill is not None else []
+    result = runner.invoke(cli, ["feeds", "add", url, "--channel", str(channel.id), *asked, *extra], env=env)
     assert result.exit_code == 0, result.output
 
 

@@ -1,28 +1,34 @@
 """The newsroom as a server's operator uses it, over the real wire (the real bot built by
 the composition root, feeds served on 127.0.0.1, the Discord stand-in): an aggregator's
 feed names each entry's own outlet; a developing story is one post with its developments
-in its thread."""
+in its thread; a new feed posts nothing it held when added, unless asked (--backfill,
+/feeds add backfill:)."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.discord_app.client import NewsBot
+from bot.discord_app.exts.feeds import Feeds as FeedsCog
 from bot.settings import Settings
 from tests.bot.discord_standin import DiscordStandIn
 from tests.bot.discord_standin.world import GUILD_TEXT, Channel, Guild
 from tests.bot.e2e.conftest import start_bot
 from tests.bot.e2e.helpers import text_of
-from tests.bot.e2e.test_newsroom import DELIVERY_S, follow_feed, poll, posts
+from tests.bot.e2e.test_newsroom import DELIVERY_S, command, follow_feed, poll, posts, titles
 from tests.bot.newsroom.fixtures import Feeds, load
 from tests.helpers import serving
 from vectorstore.embedding import Embedder
 
 pytestmark = pytest.mark.slow
 FOLLOWUPS = load("followups.jsonl")
+FIRSTS = [r for r in load() if r.kind == "first"]
 
 
 @pytest.fixture
@@ -37,9 +43,16 @@ def news(discord: DiscordStandIn, guild: Guild) -> Channel:
 
 
 @pytest.fixture
+def wire(discord: DiscordStandIn, guild: Guild) -> Channel:
+    return discord.add_channel(guild, "wire", GUILD_TEXT)
+
+
+@pytest.fixture
 async def bot(
-    bot_settings: Settings, embedder: Embedder, discord: DiscordStandIn, news: Channel
+    bot_settings: Settings, embedder: Embedder, discord: DiscordStandIn, news: Channel, wire: Channel
 ) -> AsyncIterator[NewsBot]:
+    """The bot, started once the channels exist (a slash command's channel option is
+    resolved from the bot's cache of the server)."""
     running = await start_bot(bot_settings, embedder, discord)
     yield running.bot
     await running.stop()
@@ -94,3 +107,45 @@ async def test_a_developing_story_is_one_post_with_its_developments_in_its_threa
     assert updates[0]["content"] == "Update, 7 May — Metro Post"
     (post,) = posts(discord, news)  # one post: every development went into its thread
     assert "updated" in text_of(post)
+
+
+async def loopback_feeds(bot: NewsBot) -> None:
+    """/feeds add over the bot's own poller, with 127.0.0.1 standing in for a public
+    address (a server's feeds are fetched from public addresses only)."""
+    options = bot.feeds.options
+    policy = replace(options.fetch, address_allowed=lambda a: a == ipaddress.ip_address("127.0.0.1"))
+    await bot.remove_cog("Feeds")
+    await bot.add_cog(FeedsCog(bot, bot.feeds.with_options(replace(options, fetch=policy))))
+    for guild in bot.guilds:  # the servers' copies of the commands (client.setup_hook)
+        bot.tree.copy_global_to(guild=guild)
+
+
+async def test_a_new_feed_posts_nothing_it_held_unless_asked(
+    bot: NewsBot, discord: DiscordStandIn, guild: Guild, news: Channel, wire: Channel, feeds: Feeds,
+    data_dir: Path,
+) -> None:
+    held = FIRSTS[:6]
+    coastal = feeds.serve("Coastal Times", held)
+    follow_feed(data_dir, coastal, news, backfill=None)  # the default
+    await poll(bot)
+    (read,) = [s for s in bot.feeds.subscriptions() if s.url == coastal]
+    assert read.articles_added == 6  # stored: they answer questions
+    feeds.serve("Coastal Times", [*held, FIRSTS[6]])  # published after the feed was added
+    await poll(bot, everything=True)
+    await discord.wait_for(lambda: posts(discord, news), DELIVERY_S, "the new entry's post")
+    cog: Any = bot.get_cog("Newsroom")
+    await cog.deliver()
+    assert titles(posts(discord, news)) == [FIRSTS[6].title]  # 0 of the 6 it held
+
+    # a server's admin asks for the two newest of what another feed holds
+    await loopback_feeds(bot)
+    held = FIRSTS[7:12]
+    url = feeds.serve("Northern Wire", held)
+    options = {"url": url, "channel": wire, "backfill": "2"}
+    await command(discord, "feeds", "add", options, news, guild.owner, "also the 2 newest entries")
+    await discord.wait_for(lambda: len(posts(discord, wire)) == 2, DELIVERY_S, "the two newest")
+    newest = sorted(held, key=lambda r: (r.date, -held.index(r)), reverse=True)[:2]
+    assert sorted(titles(posts(discord, wire))) == sorted(r.title for r in newest)
+    refused = await command(discord, "feeds", "add", {"url": url, "channel": wire, "backfill": "lots"}, news,
+                            guild.owner, "Backfill is a number of entries")
+    assert "2d" in refused

@@ -43,7 +43,7 @@ def app(settings: Settings, embedder: Embedder) -> App:
 @pytest.fixture
 def newsroom(app: App) -> Newsroom:
     app.newsroom.clock = lambda: NOW
-    app.newsroom.config.route(Route(FEED, "global", 100), NOW)
+    app.newsroom.config.route(Route(FEED, "global", 100), NOW, primed=True)  # a feed read before
     return app.newsroom
 
 
@@ -126,7 +126,7 @@ def test_a_flood_gets_the_newest_stories_as_posts_and_one_line_for_the_rest(
 
 def test_channel_filters_and_a_removed_feed(app: App, newsroom: Newsroom, tmp_path: Path) -> None:
     newsroom.config.set_filter(100, (), ("Norvex",))
-    newsroom.config.route(Route(FEED, "global", 200), NOW)
+    newsroom.config.route(Route(FEED, "global", 200), NOW, primed=True)
     newsroom.config.set_filter(200, ("marathon", "heavy rain"), ())
     arrive(app, tmp_path, [R["norvex-jobs@The Ledger"], R["portmere-marathon@City Star"]])
     posted = {(row["target"], row["body"]["card"]["title"]) for row in outbox(newsroom)}
@@ -158,7 +158,7 @@ def test_a_followed_topic_messages_once_per_story(app: App, newsroom: Newsroom, 
 
 
 def test_the_digest_is_planned_once_at_its_time(app: App, newsroom: Newsroom, tmp_path: Path) -> None:
-    newsroom.config.route(Route(FEED, "global", 100), NOW)
+    newsroom.config.route(Route(FEED, "global", 100), NOW, primed=True)
     newsroom.config.set_digest(Digest(300, "42", time(8, 0), "Europe/Paris"), 300)  # 07:00 UTC
     newsroom.clock = lambda: datetime(2026, 3, 12, 6, 59, tzinfo=UTC)
     arrive(app, tmp_path, [R["arven-floods@Coastal Times"], R["arven-floods@Northern Wire"], R["kesh-ferry@Harbour Gazette"]])
