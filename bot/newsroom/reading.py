@@ -16,6 +16,7 @@ from bot.newsroom.changes import Facts, figures_of
 from bot.newsroom.events import WINDOW_DAYS, EventIndex, Indexed, Report, embed_reports, names_of, opening_of
 from bot.newsroom.lexicon import outcomes_of
 from bot.newsroom.outbox import Card
+from ingest.reading.formats import headline_of
 from vectorstore.models import ArticleRecord
 from vectorstore.retrieval import Retriever
 from vectorstore.sentences import split_sentences
@@ -32,28 +33,38 @@ class Read:
         return day_of(self.record)
 
     @property
-    def card(self) -> Card:
+    def title(self) -> str:
+        """Its title, or for one stored without (an id, a link, "untitled": entries stored
+        before untitled entries were titled) its first sentence: never an internal id."""
         r = self.record
-        return Card(article_id=r.id, title=r.title, url=r.url, source=r.source, date=r.date, lead=self.lead)
+        if r.title and r.title not in (r.id, r.url, "untitled") and not _ADDRESS.match(r.title):
+            return r.title
+        return headline_of(self.opening) or r.source or "Untitled report"
+
+    @property
+    def card(self) -> Card:
+        r, title = self.record, self.title
+        return Card(article_id=r.id, title=title, url=r.url, source=r.source, date=r.date, lead=self.lead)
 
     @property
     def facts(self) -> Facts:
-        said = f"{self.record.title}. {self.opening}"
+        said = f"{self.title}. {self.opening}"
         reported = without_credits(self.opening)
-        names = frozenset(n for n in names_of(self.record.title, reported) if not n.startswith("^"))
+        names = frozenset(n for n in names_of(self.title, reported) if not n.startswith("^"))
         return Facts(figures_of(said), outcomes_of(said), names)
 
     @property
     def text(self) -> str:
-        return f"{self.record.title}\n{self.opening}"
+        return f"{self.title}\n{self.opening}"
 
     def draft(self) -> Report:
-        r = self.record
-        names = names_of(r.title, self.opening)
+        r, title = self.record, self.title
+        names = names_of(title, self.opening)
         empty = np.zeros(0, dtype=np.float32)
-        return Report(r.id, self.day, r.title, self.opening, r.url, r.source, r.scope, r.story, names, empty)
+        return Report(r.id, self.day, title, self.opening, r.url, r.source, r.scope, r.story, names, empty)
 
 
+_ADDRESS = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
 _ASIDE = re.compile(r"\([^()]*\)")  # "(Northern Wire)", "(Reuters)"
 _CREDIT = re.compile(r"^\W*(?:additional )?(?:reporting|editing|writing|written) by\b", re.IGNORECASE)
 

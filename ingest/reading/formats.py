@@ -244,6 +244,22 @@ def finish(
     )
 
 
+HEADLINE_CHARS = 100
+
+
+def headline_of(text: str, limit: int = HEADLINE_CHARS) -> str:
+    """A title for a text that has none (a feed entry without a title): its first
+    sentence, cut at a word (and "…") when longer than `limit`; "" for no text."""
+    from vectorstore.sentences import split_sentences
+
+    clean = " ".join(clean_text(valid_text(text)).split())
+    first = next((s.text for s in split_sentences(clean) if s.text.strip()), "")
+    if len(first) <= limit:
+        return first
+    cut = first[: limit - 1].rsplit(" ", 1)[0] if " " in first[: limit - 1] else first[: limit - 1]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
 def _url(value: str | None) -> str | None:
     """An http(s) URL on one line and of a sane length, else None."""
     if not value:

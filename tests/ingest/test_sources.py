@@ -212,3 +212,22 @@ def test_feed_entry_text_is_unescaped_once_and_cleaned_as_a_page(tmp_path: Path)
     assert isinstance(att, Article) and isinstance(fish, Article)
     assert att.text.startswith("AT&T agreed to buy") and att.title == "AT&T buys a rival"  # was "AT&amp;T"
     assert fish.text == "Fish & chips cost £9 now, up from six.\n\nThe shop opened in 1952."
+
+
+def test_an_untitled_entry_is_titled_by_its_first_sentence_cut_at_a_word(tmp_path: Path) -> None:
+    long = (
+        "The city museum reopened on Sunday after a two-year renovation of its roof, which had leaked"
+        " since the storms and closed three galleries."
+    )
+    feed = tmp_path / "odd.xml"
+    feed.write_text(
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Odd Feed</title>"
+        f"<item><guid>31a37ac0</guid><description>{long} It was busy.</description></item>"
+        "<item><guid>2</guid><description>Ferries run again. The port said so.</description></item>"
+        "</channel></rss>"
+    )
+    museum, ferries = list(iter_items([str(feed)], OPTIONS))
+    assert isinstance(museum, Article) and isinstance(ferries, Article)
+    assert museum.title == "The city museum reopened on Sunday after a two-year renovation of its roof, which had leaked since…"
+    assert ferries.title == "Ferries run again." and museum.id not in museum.title  # the id stays internal
+    assert len(museum.title) <= 100 and museum.title[:-1] in long

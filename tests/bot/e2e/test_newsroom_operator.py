@@ -23,7 +23,7 @@ from tests.bot.e2e.conftest import start_bot
 from tests.bot.e2e.helpers import text_of
 from tests.bot.e2e.test_newsroom import DELIVERY_S, command, follow_feed, poll, posts, titles
 from tests.bot.newsroom.fixtures import Feeds, load
-from tests.helpers import serving
+from tests.helpers import Route, serving
 from vectorstore.embedding import Embedder
 
 pytestmark = pytest.mark.slow
@@ -149,3 +149,26 @@ async def test_a_new_feed_posts_nothing_it_held_unless_asked(
     refused = await command(discord, "feeds", "add", {"url": url, "channel": wire, "backfill": "lots"}, news,
                             guild.owner, "Backfill is a number of entries")
     assert "2d" in refused
+
+
+async def test_an_untitled_entry_is_posted_under_its_first_sentence(
+    bot: NewsBot, discord: DiscordStandIn, news: Channel, feeds: Feeds, data_dir: Path
+) -> None:
+    text = (
+        "Ferries between Rivermouth and Kesh run again from Monday after the harbour wall was repaired,"
+        " the port authority said on Friday. Tickets bought for cancelled sailings stay valid."
+    )
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Odd Feed</title>'
+        f"<item><guid isPermaLink='false'>31a37ac0</guid><description>{text}</description></item>"
+        "</channel></rss>"
+    )
+    feeds.server.routes["/odd.xml"] = Route(body.encode(), "application/rss+xml")
+    url = feeds.server.url("/odd.xml")
+    follow_feed(data_dir, url, news)
+    await poll(bot)
+    await discord.wait_for(lambda: posts(discord, news), DELIVERY_S, "the untitled entry's post")
+    (post,) = posts(discord, news)
+    title = post["embeds"][0]["title"]
+    assert title.endswith("…") and len(title) <= 100 and text.startswith(title[:-1])
+    assert "31a37ac0" not in text_of(post) and url not in text_of(post)

@@ -237,3 +237,22 @@ def test_a_storys_follow_up_is_answered_from_its_articles_first(app: App, tmp_pa
     assert not answer.refused and {c.article_id for c in answer.citations} <= set(story)
     other = app.engine.answer("who declared an emergency?", history, prefer=story)
     assert {c.article_id for c in other.citations} == {rivermouth.id}  # not in the story: read elsewhere
+
+
+def test_an_article_stored_under_its_id_as_title_is_shown_by_its_first_sentence(
+    app: App, newsroom: Newsroom, tmp_path: Path
+) -> None:
+    """Entries stored before untitled entries were titled carry their id as title: a post
+    and a digest never show it."""
+    odd = Report(
+        "http://feeds.example/odd.xml#31a37ac0", "", "http://feeds.example/odd.xml#31a37ac0",
+        "Ferries between Rivermouth and Kesh run again from Monday. Tickets stay valid.",
+        "2026-03-11", "Odd Feed", "ferries", "first",
+    )
+    arrive(app, tmp_path, [odd])
+    (post,) = [row for row in outbox(newsroom) if row["kind"] == "post"]
+    assert post["body"]["card"]["title"] == "Ferries between Rivermouth and Kesh run again from Monday."
+    stories, cards = newsroom.recent(datetime(2026, 3, 1, tzinfo=UTC), ("global",))
+    assert [s.title for s in stories] == [c.title for c in cards.values()] == [
+        "Ferries between Rivermouth and Kesh run again from Monday."
+    ]
