@@ -21,6 +21,7 @@ import asyncio
 import itertools
 import json
 import logging
+import math
 import random
 import re
 import resource
@@ -109,6 +110,11 @@ def corpus(seed: int) -> list[Entry]:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def rounded(value: float) -> int | None:
+    """A figure for the JSON: None for one with no samples (NaN)."""
+    return None if math.isnan(value) else round(value)
 
 
 def rss_mb() -> float:
@@ -221,8 +227,8 @@ async def run(rounds: int, seed: int, routed: bool) -> dict[str, object]:
     return {
         "entries": len(entries), "feeds": FEEDS, "channels": CHANNELS, "rounds": rounds,
         "wall_s": round(wall, 1), **figures,
-        "poll_to_post_p50_ms": round(percentile(lat, 0.5)),
-        "poll_to_post_p95_ms": round(percentile(lat, 0.95)),
+        "poll_to_post_p50_ms": rounded(percentile(lat, 0.5)),  # None without posts (--no-routes)
+        "poll_to_post_p95_ms": rounded(percentile(lat, 0.95)),
         "ask_beside_p50_ms": round(statistics.median(asks)),
         "ask_beside_p95_ms": round(percentile(asks, 0.95)),
         "routed": routed, "rss_mb_after_start": round(after_start), "rss_mb_end": round(rss_mb()),
@@ -329,7 +335,7 @@ def development_figures(reports: list[Report]) -> dict[str, object]:
     """The reports written anew on their story's newest day (not wire copies): how many
     developments (labelled development or update) add a fact (changes.new_facts, as the
     planner asks it), and how many rewrites (labelled rewrite) are taken for one."""
-    from bot.newsroom.changes import Facts, figures_of, merged, new_facts
+    from bot.newsroom.changes import Facts, figures_of, new_facts
     from bot.newsroom.events import names_of, opening_of
     from bot.newsroom.lexicon import outcomes_of
     from bot.newsroom.reading import without_credits
@@ -351,8 +357,7 @@ def development_figures(reports: list[Report]) -> dict[str, object]:
                 (delivered if added else missed).append(r.key)
             else:
                 (taken if added else kept).append(r.key)
-        b = story[0] if story else Facts({})
-        joined = Facts(merged(b.figures, mine.figures), b.outcomes | mine.outcomes, b.names | mine.names)
+        joined = story[0].joined(mine) if story else mine
         known[r.event] = (joined, max(r.date, story[1] if story else r.date))
     return {
         "developments_delivered": f"{len(delivered)} of {len(delivered) + len(missed)}", "missed": missed,

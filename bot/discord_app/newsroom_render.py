@@ -107,7 +107,11 @@ def update_message(body: Body) -> Outgoing:
 def topic_message(body: Body) -> Outgoing:
     """A story a member's followed topic matched (a direct message, or an admin's channel)."""
     assert body.card is not None
-    embed = card_embed(body.card, [f"> {clip(safe(body.change or ''), 300)}"] if body.change else [])
+    quote = body.change or ""
+    said = " ".join(body.card.lead.split()).casefold()
+    shown = " ".join(quote.split()).casefold()
+    repeated = not shown or shown in said or (said and said in shown)  # the matched sentence is the lead
+    embed = card_embed(body.card, [] if repeated else [f"> {clip(safe(quote), 300)}"])
     embed.set_author(name=clip(safe(f"Following “{body.topic}”"), 256))
     return Outgoing(embed=embed)
 

@@ -207,6 +207,11 @@ class Facts:
     outcomes: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
 
+    def joined(self, later: Facts) -> Facts:
+        """What a story states once a later report joins it (a toll only grows)."""
+        figures = merged(self.figures, later.figures)
+        return Facts(figures, self.outcomes | later.outcomes, self.names | later.names)
+
 
 def new_figures(figures: Mapping[str, str], facts: Facts) -> list[str]:
     """The figures a report changes ("58 dead (was 35)") and its counts of a kind the

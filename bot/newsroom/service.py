@@ -275,7 +275,9 @@ class Newsroom:
             for m in members
             if m.report.article_id in every and (scopes is None or m.report.scope in scopes)
         ]
-        return [s for s in group(visible, _dates(every)) if since is None or s.newest_day >= since]
+        texts = read(retriever, [every[m.report.article_id] for m in visible])
+        facts = {k: v.facts for k, v in texts.items()}
+        return [s for s in group(visible, _dates(every), facts) if since is None or s.newest_day >= since]
 
     def recent(self, after: datetime, scopes: tuple[str, ...]) -> tuple[list[Story], dict[str, Card]]:
         """The stories with an article stored after `after` (the digest's day), and cards."""

@@ -39,6 +39,7 @@ PollStatus = Literal["ingested", "not_modified", "failed"]
 IngestFn = Callable[[Iterable[Item]], IngestReport]
 Clock = Callable[[], datetime]
 WATCH_TICK = timedelta(seconds=60)  # the longest `watch` sleeps: a feed added meanwhile is seen
+SHOWN_FAILURES = 2  # failed entries a poll's summary names
 
 
 class PollListener(Protocol):
@@ -83,6 +84,7 @@ class PollResult:
     unchanged: int = 0  # entries skipped by fingerprint or found unchanged by the ingestor
     failed: int = 0
     error: str | None = None
+    failures: tuple[str, ...] = ()  # the failed entries: "its link: the reason"
 
     def summary(self) -> str:
         if self.status == "not_modified":
@@ -90,7 +92,11 @@ class PollResult:
         if self.status == "failed":
             return f"failed: {self.error}"
         text = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
-        return text + (f", {self.failed} entries failed" if self.failed else "")
+        if not self.failed:
+            return text
+        named = "; ".join(self.failures[:SHOWN_FAILURES])
+        more = f"; and {self.failed - SHOWN_FAILURES} more" if self.failed > SHOWN_FAILURES else ""
+        return f"{text}, {self.failed} {'entry' if self.failed == 1 else 'entries'} failed ({named}{more})"
 
 
 class FeedPoller:
@@ -252,6 +258,7 @@ class FeedPoller:
             updated=report.count("updated"),
             unchanged=len(entries) - len(changed) + report.count("unchanged") + report.count("skipped"),
             failed=len(report.failed),
+            failures=tuple(f"{o.source[:200]}: {(o.reason or 'failed')[:200]}" for o in report.failed),
         )
         # an entry that failed is tried again next poll: ask for the whole feed, not a 304
         validators = Validators() if result.failed else response.validators

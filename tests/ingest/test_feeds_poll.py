@@ -315,6 +315,9 @@ def test_an_entry_that_failed_is_tried_again(poller: FeedPoller, clock: Clock) -
 
         [first] = poller.poll_due()  # the market's page is missing and its entry has no text
         assert (first.added, first.failed) == (1, 1), first
+        [listed] = poller.registry.subscriptions()  # `feeds list` and /feeds list name the entry
+        assert f"1 entry failed ({server.url('/a/market')}: " in (listed.last_result or "")
+        assert "HTTP 404" in (listed.last_result or "")
 
         server.resources["/a/market"] = page("Market opens", MARKET)
         clock.now += timedelta(minutes=30)

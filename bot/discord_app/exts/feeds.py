@@ -22,9 +22,10 @@ from discord.ext import commands, tasks
 from bot.discord_app.client import NewsBot
 from bot.discord_app.exts.admin import is_admin
 from bot.discord_app.exts.errors import NotAllowedHere
+from bot.discord_app.feeds_view import Listing, channel_line
 from bot.discord_app.rendering import NO_MENTIONS, clip, safe, split_message
 from bot.discord_app.workers import BusyError
-from bot.newsroom import ChannelState, Newsroom, Route
+from bot.newsroom import Newsroom, Route
 from bot.newsroom.backfill import backfill_text, parse_backfill
 from bot.newsroom.config import parse_words
 from ingest.feeds import FeedPoller, PollResult, Subscription
@@ -36,31 +37,6 @@ from ingest.feeds.registry import (
 
 log = logging.getLogger(__name__)
 POLL_TICK_S = 60.0  # changed to Settings.poll_tick_s when the cog is made
-
-
-def _when(moment: datetime | None) -> str:
-    return discord.utils.format_dt(moment, "R") if moment else "never"
-
-
-def subscription_line(s: Subscription) -> str:
-    state = f"⚠ {safe(clip(s.last_error, 200))}" if s.last_error else safe(s.last_result or "not polled yet")
-    return (
-        f"• <{safe(clip(s.url, 300))}> every {s.every_minutes} min — "
-        f"last poll {_when(s.last_poll)}: {state}; "
-        f"{s.articles_added} article(s) added; next {_when(s.next_due)}"
-    )
-
-
-def channel_line(channel: ChannelState, mention: str) -> str:
-    parts = [f"• {mention}"]
-    if channel.include:
-        parts.append("only: " + ", ".join(safe(w) for w in channel.include))
-    if channel.exclude:
-        parts.append("never: " + ", ".join(safe(w) for w in channel.exclude))
-    parts.append(f"last post {_when(channel.last_post_at)}")
-    if channel.last_error:
-        parts.append(f"⚠ {safe(clip(channel.last_error, 200))}, next try {_when(channel.retry_at)}")
-    return " — ".join(parts)
 
 
 def subscribe(
@@ -166,24 +142,22 @@ class Feeds(commands.Cog):
         await interaction.response.defer(thinking=True, ephemeral=True)
         guild = interaction.guild
         assert guild is not None
-        config = self.bot.newsroom.config
-        routes = [r for r in await asyncio.to_thread(config.routes) if guild.get_channel(r.channel_id)]
-        subscriptions = await self.bot.answers.run(self.poller.subscriptions, None)
-        feeds = [s for s in subscriptions if s.scope == str(guild.id) or any(r.url == s.url for r in routes)]
-        if not feeds:
+        listing = await asyncio.to_thread(self._listing, guild)
+        if not listing.feeds:
             await interaction.followup.send("No feeds yet: follow one with `/feeds add`.", ephemeral=True)
             return
-        here = sorted({r.channel_id for r in routes})
-        states = await asyncio.to_thread(config.channels, here)
-        lines = [f"{len(feeds)} feed(s):"]
-        for s in feeds:
-            posting = ", ".join(f"<#{r.channel_id}>" for r in routes if (r.url, r.scope) == (s.url, s.scope))
-            operator = " (followed by the bot's operator)" if s.scope != str(guild.id) else ""
-            lines.append(subscription_line(s) + operator + (f"; posts in {posting}" if posting else ""))
-        if states:
-            lines += ["Channels:", *(channel_line(states[c], f"<#{c}>") for c in here if c in states)]
-        for part in split_message("\n".join(lines)):
+        for part in split_message("\n".join(listing.lines())):
             await interaction.followup.send(part, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    def _listing(self, guild: discord.Guild) -> Listing:
+        """In a thread: the server's feeds, routes to its channels, digests, topics."""
+        config = self.bot.newsroom.config
+        routes = [r for r in config.routes() if guild.get_channel(r.channel_id)]
+        mine = {r.url for r in routes}
+        feeds = [s for s in self.poller.subscriptions() if s.scope == str(guild.id) or s.url in mine]
+        digests = [d for d in config.digests() if d.scope == str(guild.id)]
+        states = config.channels(sorted({r.channel_id for r in routes}))
+        return Listing(guild.id, feeds, routes, states, digests, config.follows(str(guild.id)))
 
     @group.command(name="remove", description="Stop following a feed (its articles stay).")
     @app_commands.describe(url="The feed's URL, as /feeds list shows it")
@@ -216,8 +190,9 @@ class Feeds(commands.Cog):
     ) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
         wanted, unwanted = parse_words(include), parse_words(exclude)
-        await asyncio.to_thread(self.bot.newsroom.config.set_filter, channel.id, wanted, unwanted)
-        state = ChannelState(channel.id, wanted, unwanted)
+        config = self.bot.newsroom.config
+        await asyncio.to_thread(config.set_filter, channel.id, wanted, unwanted)
+        state = (await asyncio.to_thread(config.channels, [channel.id]))[channel.id]  # its last post too
         await interaction.followup.send(
             clip(channel_line(state, channel.mention), 2000), ephemeral=True, allowed_mentions=NO_MENTIONS
         )

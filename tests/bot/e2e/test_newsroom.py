@@ -153,6 +153,8 @@ async def test_three_feeds_one_post_per_story_copies_updates_filters_and_a_follo
     mine = [m for c in dms if c.recipient and c.recipient.id == member.id for m in discord.messages_by_bot(c)]
     theirs = [m for c in dms if c.recipient and c.recipient.id == other.id for m in discord.messages_by_bot(c)]
     assert len(mine) == 1 and mine[0]["embeds"][0]["title"] == coastal[0].title
+    said = [line.removeprefix("> ") for line in mine[0]["embeds"][0]["description"].splitlines() if line.strip()]
+    assert said and len(said) == len(set(said))  # the matched sentence is not the lead again
     assert not theirs
 
     # follow-ups in the story's thread are answered about that story

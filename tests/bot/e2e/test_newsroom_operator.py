@@ -22,7 +22,7 @@ from tests.bot.discord_standin.world import GUILD_TEXT, Channel, Guild
 from tests.bot.e2e.conftest import start_bot
 from tests.bot.e2e.helpers import text_of
 from tests.bot.e2e.test_newsroom import DELIVERY_S, command, follow_feed, poll, posts, titles
-from tests.bot.newsroom.fixtures import Feeds, load
+from tests.bot.newsroom.fixtures import Feeds, load, rss
 from tests.helpers import Route, serving
 from vectorstore.embedding import Embedder
 
@@ -172,3 +172,33 @@ async def test_an_untitled_entry_is_posted_under_its_first_sentence(
     title = post["embeds"][0]["title"]
     assert title.endswith("…") and len(title) <= 100 and text.startswith(title[:-1])
     assert "31a37ac0" not in text_of(post) and url not in text_of(post)
+
+
+async def test_feeds_list_shows_roles_digests_topics_and_the_failed_entry_and_filter_the_last_post(
+    bot: NewsBot, discord: DiscordStandIn, guild: Guild, news: Channel, wire: Channel, feeds: Feeds,
+    data_dir: Path,
+) -> None:
+    report = FIRSTS[0]
+    feeds.serve("Coastal Times", [report])  # its page
+    gone = feeds.server.url("/gone")  # a page that is not there, and no text in the feed
+    body = rss("Coastal Times", [(report, feeds.link(report))]).replace(
+        b"</channel>", f"<item><title>Broken</title><link>{gone}</link></item></channel>".encode()
+    )
+    feeds.server.routes["/coastal.xml"] = Route(body, "application/rss+xml")
+    follow_feed(data_dir, feeds.server.url("/coastal.xml"), news, "--role", "555")
+    await command(discord, "digest", None, {"channel": wire, "at": "08:00", "timezone": "Europe/Paris"}, news,
+                  guild.owner, "08:00")
+    await command(discord, "follow", "add", {"topic": "Valdoria floods", "channel": wire}, news, guild.owner,
+                  "Following")
+    await poll(bot)
+    await discord.wait_for(lambda: posts(discord, news), DELIVERY_S, "the post")
+    await discord.wait_for(lambda: bot.newsroom.outbox.open_count() == 0, DELIVERY_S, "the ledger sent")
+
+    shown = await command(discord, "feeds", "filter", {"channel": news, "include": "floods"}, news, guild.owner,
+                          "only: floods")
+    assert "last post <t:" in shown and "never" not in shown  # the channel's own last post
+    listed = await command(discord, "feeds", "list", {}, news, guild.owner, "feed(s)")
+    assert f"posts in <#{news.id}> (pings <@&555>)" in listed
+    assert f"1 entry failed ({gone}: " in listed and "404" in listed
+    assert f"Digests:\n• <#{wire.id}> daily at 08:00 (Europe/Paris)" in listed
+    assert f"Topics posted in channels:\n• <#{wire.id}>: “Valdoria floods”" in listed

@@ -256,3 +256,14 @@ def test_an_article_stored_under_its_id_as_title_is_shown_by_its_first_sentence(
     assert [s.title for s in stories] == [c.title for c in cards.values()] == [
         "Ferries between Rivermouth and Kesh run again from Monday."
     ]
+
+
+def test_newsdesk_stories_labels_a_same_day_development_an_update(app: App, tmp_path: Path) -> None:
+    f = by_key(load("followups.jsonl"))
+    keys = ["tarvik-refinery-fire@Coastal Times", "tarvik-smoke@Harbour Gazette", "tarvik-fire-out@Metro Post"]
+    assert app.ingest([str(_jsonl(tmp_path / "t.jsonl", [f[k] for k in keys]))]).ok
+    stories = json.loads(CliRunner().invoke(cli, ["stories", "--json"]).output)
+    (tarvik,) = [s for s in stories if s["title"] == f[keys[0]].title]
+    roles = {(a["source"], a["role"]) for a in tarvik["articles"]}
+    # the same day: a rewrite is a report, "put out" an update
+    assert roles == {("Coastal Times", "first"), ("Harbour Gazette", "report"), ("Metro Post", "update")}
