@@ -1,4 +1,5 @@
-"""`newsdesk feeds add|list|remove` and `newsdesk watch`: feeds followed by themselves.
+"""`newsdesk feeds add|list|remove` and `newsdesk watch`: feeds followed by themselves
+(`feeds history|pause|resume|test`: cli_feeds_control.py).
 
 The subscriptions live in NEWSDESK_DATA_DIR/feeds.sqlite3 (ingest/feeds/registry.py);
 `watch` polls each feed when it is due, until SIGINT or SIGTERM, and `watch --once` polls

@@ -19,6 +19,7 @@ from bot.discord_app.newsroom_render import (
     Outgoing,
     list_message,
     post_message,
+    test_message,
     text_of,
     topic_message,
     update_message,
@@ -96,14 +97,15 @@ class Sender:
             except BlockedError as why:
                 gone = isinstance(why, GoneError)
                 now = self.clock()
-                retry = await asyncio.to_thread(self.outbox.block, delivery.target, str(why), now, gone)
+                target = delivery.target
+                retry = await asyncio.to_thread(self.outbox.block, target, str(why), now, gone, delivery)
                 log.warning(
                     "newsroom: %s %s blocked until %s: %s", delivery.target_kind, delivery.target, retry, why
                 )
                 return n
             except DroppedError as why:
                 log.warning("newsroom: delivery %s dropped: %s", delivery.key, why)
-                await asyncio.to_thread(self.outbox.drop, delivery, str(why))
+                await asyncio.to_thread(self.outbox.drop, delivery, str(why), self.clock())
             except (LaterError, discord.HTTPException, OSError, TimeoutError) as why:
                 log.info("newsroom: delivery %s waits for the next round (%s)", delivery.key, why)
                 await asyncio.to_thread(self.outbox.release, rows[n:])
@@ -149,6 +151,8 @@ class Sender:
             return destination, update_message(body), in_thread
         if delivery.kind == "dm":
             return await self._channel(delivery), topic_message(body), False
+        if delivery.kind == "test":
+            return await self._channel(delivery), test_message(body), False
         return await self._channel(delivery), list_message(body), False  # "more", digest
 
     async def _send(

@@ -11,6 +11,7 @@ import discord
 
 from bot.discord_app.rendering import clip, safe
 from bot.newsroom import ChannelState, Digest, Follow, Route
+from bot.newsroom.history import Entry as HistoryEntry
 from ingest.feeds import Subscription
 
 
@@ -76,3 +77,14 @@ class Listing:
                 topics = ", ".join(f"“{safe(f.topic)}”" for f in posted if f.channel_id == channel_id)
                 lines.append(f"• <#{channel_id}>: {topics}")
         return lines
+
+
+def history_lines(entries: list[HistoryEntry]) -> list[str]:
+    """Each delivery and decision, newest first: when, where, what became of which story,
+    and why."""
+    lines = []
+    for e in entries:
+        title = f" “{safe(clip(e.title, 120))}”" if e.title else ""
+        reason = f" — {safe(clip(e.reason, 200))}" if e.reason else ""
+        lines.append(f"{when(e.at)} <#{e.channel_id}> **{e.outcome}**{title}{reason}")
+    return lines

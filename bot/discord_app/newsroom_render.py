@@ -104,6 +104,13 @@ def update_message(body: Body) -> Outgoing:
     return Outgoing(content=clip(safe(body.change or "Update"), MESSAGE_LIMIT), embed=card_embed(body.card))
 
 
+def test_message(body: Body) -> Outgoing:
+    """A `/feeds test` post: the feed's newest entry as its posts look, said to be a test."""
+    assert body.card is not None
+    return Outgoing(content="🧪 Test post (`/feeds test`): the feed's newest entry, as its posts look.",
+                    embed=card_embed(body.card))  # fmt: skip
+
+
 def topic_message(body: Body) -> Outgoing:
     """A story a member's followed topic matched (a direct message, or an admin's channel)."""
     assert body.card is not None

@@ -45,11 +45,15 @@ class ChannelState:
     retry_at: datetime | None = None
 
     def admits(self, text: str) -> bool:
-        """Include: at least one of the words or phrases; exclude: none of them (whole
-        words, any case)."""
+        return self.refusal(text) is None
+
+    def refusal(self, text: str) -> str | None:
+        """Why the channel does not take a story, or None: include: at least one of the
+        words or phrases; exclude: none of them (whole words, any case)."""
         if self.include and not any(_has(text, w) for w in self.include):
-            return False
-        return not any(_has(text, w) for w in self.exclude)
+            return f"none of: {', '.join(self.include)}"
+        found = next((w for w in self.exclude if _has(text, w)), None)
+        return None if found is None else f"has “{found}”"
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,7 @@ class Config:
         with self._db.write() as conn:
             routes = _routes(conn, "WHERE url = ? AND scope = ?", (url, scope))
             conn.execute("DELETE FROM routes WHERE url = ? AND scope = ?", (url, scope))
+            conn.execute("DELETE FROM paused WHERE feed = ?", (json.dumps([url, scope]),))
             conn.execute(
                 "UPDATE outbox SET state = 'dropped' WHERE feed = ? AND state IN ('pending', 'sending')",
                 (json.dumps([url, scope]),),
@@ -143,6 +148,26 @@ class Config:
         where, args = ("WHERE url = ? AND scope = ?", (url, scope)) if url is not None else ("", ())
         with self._db.read() as conn:
             return _routes(conn, where, args)
+
+    # -- paused feeds ------------------------------------------------------------------
+    def pause(self, url: str, scope: str, now: datetime) -> bool:
+        """Stop a feed's posts (it is still polled: its articles answer questions): what
+        it brings meanwhile is not posted, what was planned waits. False if already."""
+        with self._db.write() as conn:
+            feed = json.dumps([url, scope])
+            added = conn.execute("INSERT OR IGNORE INTO paused (feed, since) VALUES (?, ?)", (feed, ts(now)))
+            return added.rowcount > 0
+
+    def resume(self, url: str, scope: str) -> bool:
+        """Its posts again, from its next new entries; False if it was not paused."""
+        with self._db.write() as conn:
+            gone = conn.execute("DELETE FROM paused WHERE feed = ?", (json.dumps([url, scope]),))
+            return gone.rowcount > 0
+
+    def paused(self) -> set[tuple[str, str]]:
+        with self._db.read() as conn:
+            rows = conn.execute("SELECT feed FROM paused").fetchall()
+        return {(str(u), str(s)) for u, s in (json.loads(str(f)) for (f,) in rows)}
 
     # -- channels ----------------------------------------------------------------------
     def set_filter(self, channel_id: int, include: tuple[str, ...], exclude: tuple[str, ...]) -> None:

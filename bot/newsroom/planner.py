@@ -19,17 +19,21 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Literal
 
+from bot.newsroom.backfill import allowed
 from bot.newsroom.changes import Facts, merged, new_facts, new_figures
-from bot.newsroom.config import ChannelState
+from bot.newsroom.config import ChannelState, Route
 from bot.newsroom.db import ts
+from bot.newsroom.history import Entry, Outcome, record
 from bot.newsroom.outbox import Body, Card, PostState, TargetKind, enqueue, pending_edit
 
 Role = Literal["copy", "update", "same"]
+Feed = tuple[str, str]  # a feed's URL and scope
+Routes = dict[Feed, Route]  # a channel's routes, by their feed
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,11 @@ class ChannelPlanner:
         self.cap = cap
         self.plan = ChannelPlan()
 
-    def run(self, items: Sequence[Item], roles: dict[tuple[str, str], int | None]) -> ChannelPlan:
+    def run(self, items: Sequence[Item], routes: Routes, paused: Collection[Feed] = ()) -> ChannelPlan:
+        """The channel's plan for these items of its routes' feeds."""
+        roles = {feed: route.role_id for feed, route in routes.items()}
         groups: dict[str, list[Item]] = {}
-        for item in sorted((i for i in items if self.channel.admits(i.text)), key=lambda i: i.day):
+        for item in sorted(self._admitted(items, routes, paused), key=lambda i: i.day):
             groups.setdefault(item.event_id, []).append(item)
         states = {e: self._state(e) for e in groups}
         fresh: dict[str, list[Item]] = {}
@@ -123,6 +129,32 @@ class ChannelPlanner:
         if listed:
             self._more([fresh[e][0] for e in sorted(listed, key=lambda e: fresh[e][0].day)])
         return self.plan
+
+    def _admitted(self, items: Sequence[Item], routes: Routes, paused: Collection[Feed]) -> list[Item]:
+        """The items the channel takes: not of a paused feed, not of what a new feed held
+        (unless its backfill asks: backfill.py), passing the channel's filters. The others
+        are noted in the history with the reason."""
+        channel = self.channel.channel_id
+        kept: set[str] = set()
+        for feed, route in routes.items():
+            backlog = [i for i in items if i.feed == feed and channel in i.backlog]
+            kept |= allowed(route.backfill, route.added_at, backlog)
+        out = []
+        for item in items:
+            if item.feed in paused:
+                self._note(item, "filtered", "its feed is paused")
+            elif channel in item.backlog and item.article_id not in kept:
+                self._note(item, "filtered", "published before its feed was added here (no backfill asked)")
+            elif (refusal := self.channel.refusal(item.text)) is not None:
+                self._note(item, "filtered", refusal)
+            else:
+                out.append(item)
+        return out
+
+    def _note(self, item: Item, outcome: Outcome, reason: str) -> None:
+        url, scope = item.feed
+        entry = Entry(self.now, self.channel.channel_id, outcome, item.card.title, reason, url, scope)
+        record(self.conn, replace(entry, event_id=item.event_id, article_id=item.article_id))
 
     def _state(self, event_id: str) -> tuple[str, PostState] | None:
         row = self.conn.execute(
@@ -211,8 +243,10 @@ class ChannelPlanner:
         """The stories over the cap: listed, oldest first, in one message after the posts.
         A round that posts nothing (its channel is blocked) adds them to the channel's
         "more" line still waiting to be sent, if any: one line when the channel is back."""
+        why = "more new stories than a round posts" if self.cap else "the channel was refusing the bot"
         for item in items:
             self._save(item.event_id, "summary", new_state(item, None))
+            self._note(item, "folded into more", why)
         cards = [i.card for i in items]
         self.plan.summarized += len(items)
         if self.plan.posts == 0 and self._fold(cards):

@@ -16,7 +16,7 @@ from bot.newsroom.changes import Facts, figures_of
 from bot.newsroom.events import WINDOW_DAYS, EventIndex, Indexed, Report, embed_reports, names_of, opening_of
 from bot.newsroom.lexicon import outcomes_of
 from bot.newsroom.outbox import Card
-from ingest.reading.formats import headline_of
+from ingest.reading.formats import FeedEntry, headline_of
 from vectorstore.models import ArticleRecord
 from vectorstore.retrieval import Retriever
 from vectorstore.sentences import split_sentences
@@ -74,6 +74,17 @@ def without_credits(text: str) -> str:
     sentences (a copy's credit names an agency, not a fact of the story)."""
     sentences = split_sentences(_ASIDE.sub(" ", text))
     return " ".join(s.text for s in sentences if not _CREDIT.match(s.text))
+
+
+def entry_card(entry: FeedEntry) -> Card:
+    """A feed's entry, read from the feed alone (`/feeds test`, `/feeds preview`), as a
+    message shows it: its title (or first sentence), link, outlet, date and lead."""
+    draft = entry.draft
+    opening = opening_of(without_credits(draft.text))
+    title = draft.title or headline_of(draft.text) or "Untitled report"
+    lead = lead_of(opening)[0] if opening else ""
+    link, source = entry.link, draft.source
+    return Card(article_id=link or title, title=title, url=link, source=source, date=draft.date, lead=lead)
 
 
 def day_of(record: ArticleRecord) -> str:

@@ -13,16 +13,18 @@ import fcntl
 import json
 import logging
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.answering.topics import TopicMatch, TopicMatcher
-from bot.newsroom.backfill import allowed
-from bot.newsroom.config import Config, Follow, Route
+from bot.newsroom.config import Config, Follow
 from bot.newsroom.db import NewsroomDB, ts
 from bot.newsroom.events import EventIndex, Indexed
+from bot.newsroom.history import Entry as HistoryEntry
+from bot.newsroom.history import read as read_history
 from bot.newsroom.outbox import Body, Card, Outbox, TargetKind, enqueue
 from bot.newsroom.planner import ChannelPlanner, Item
 from bot.newsroom.reading import Read, day_of, index, read
@@ -198,17 +200,17 @@ class Newsroom:
         than `posts_per_poll` posts a round however long it was blocked."""
         routes = self.config.routes()
         states = self.config.channels([r.channel_id for r in routes])
+        paused = self.config.paused()
         plans = []
         for channel_id in dict.fromkeys(r.channel_id for r in routes):
             mine = {(r.url, r.scope): r for r in routes if r.channel_id == channel_id}
-            wanted = _past_backlog(channel_id, mine, [i for i in items if i.feed in mine])
+            wanted = [i for i in items if i.feed in mine]
             state = states.get(channel_id)
             if not wanted or state is None:
                 continue
             blocked = state.retry_at is not None and state.retry_at > now
             cap = 0 if blocked else self.posts_per_poll
-            roles = {feed: route.role_id for feed, route in mine.items()}
-            plans.append(ChannelPlanner(conn, state, now, cap).run(wanted, roles))
+            plans.append(ChannelPlanner(conn, state, now, cap).run(wanted, mine, paused))
         return ChannelTotals(
             posts=sum(p.posts for p in plans),
             updates=sum(p.updates for p in plans),
@@ -261,6 +263,20 @@ class Newsroom:
         with self.db.read() as conn:
             return conn.execute("SELECT 1 FROM outbox WHERE key = ?", (key,)).fetchone() is not None
 
+    # -- control and history ----------------------------------------------------------
+    def test_post(self, channel_id: int, card: Card, feed: tuple[str, str]) -> None:
+        """Post this card once in the channel, marked as a test (`/feeds test`)."""
+        body = Body(card=card, heading="Test post", marker=card.url or card.title)
+        with self.db.write() as conn:
+            enqueue(conn, f"test:{channel_id}:{uuid.uuid4().hex}", (channel_id, "channel"), "test", body,
+                    self.clock(), None, feed)  # fmt: skip
+
+    def history(
+        self, channels: list[int] | None = None, feeds: list[tuple[str, str]] | None = None, limit: int = 50
+    ) -> list[HistoryEntry]:
+        """What became of the stories of these channels or feeds, newest first (history.py)."""
+        return read_history(self.db, channels, feeds, limit)
+
     # -- stories -----------------------------------------------------------------------
     def stories(self, since: str | None = None, scopes: tuple[str, ...] | None = None) -> list[Story]:
         """Every story with a report on or after `since`, newest first (`newsdesk stories`)."""
@@ -290,15 +306,6 @@ class Newsroom:
         stories = group(visible, _dates(every))
         firsts = [every[s.articles[0].id] for s in stories]
         return stories, {k: v.card for k, v in read(retriever, firsts).items()}
-
-
-def _past_backlog(channel_id: int, routes: dict[tuple[str, str], Route], items: list[Item]) -> list[Item]:
-    """A channel's items but those of a route's backlog that its backfill does not post."""
-    kept = set()
-    for feed, route in routes.items():
-        backlog = [i for i in items if i.feed == feed and channel_id in i.backlog]
-        kept |= allowed(route.backfill, route.added_at, backlog)
-    return [i for i in items if channel_id not in i.backlog or i.article_id in kept]
 
 
 def _dates(records: dict[str, ArticleRecord]) -> dict[str, str | None]:

@@ -25,8 +25,8 @@ from typing import Literal, Protocol
 
 from ingest.feeds.conditional import Validators, conditional_get
 from ingest.feeds.entries import feed_entry_item
-from ingest.feeds.registry import FeedRegistry, PollRecord, Subscription, check_feed_url
-from ingest.fetching import check_public
+from ingest.feeds.registry import FeedError, FeedRegistry, PollRecord, Subscription, check_feed_url
+from ingest.fetching import check_public, fetch
 from ingest.identity.ids import is_global
 from ingest.reading.documents import Failure, Item, SourceOptions
 from ingest.reading.formats import FeedEntry, parse_feed
@@ -160,6 +160,18 @@ class FeedPoller:
         if not is_global(scope):
             check_public(check_feed_url(url), self.options.fetch.address_allowed)
         return self.registry.add(url, scope, every_minutes, self._clock())
+
+    def newest_entry(self, url: str, scope: str) -> FeedEntry:
+        """A followed feed's newest entry, read now (by its date, else the first); not
+        stored. A FeedError when it is not followed, has no entry or cannot be read."""
+        subscription = self.registry.get(url, scope)
+        if subscription is None:
+            raise FeedError("No such feed is followed here (see the feeds list).")
+        fetched = fetch(subscription.url, self._options_for(subscription).fetch)
+        entries = parse_feed(fetched.body, allow_empty=True)
+        if not entries:
+            raise FeedError("The feed has no entries now.")
+        return max(enumerate(entries), key=lambda e: (e[1].draft.date or "", -e[0]))[1]
 
     def read_before(self, subscription: Subscription) -> bool:
         """Whether a poll has read this feed: its next poll brings only new entries."""

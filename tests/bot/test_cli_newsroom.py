@@ -44,3 +44,16 @@ def test_stories_of_an_empty_store_and_a_bad_date(settings: Settings) -> None:
     as_json = runner.invoke(app, ["stories", "--since", "last week", "--json"])
     assert as_json.exit_code == 2  # the CLI's one error path: with --json, one JSON object
     assert "--since must be a date" in json.loads(as_json.stdout)["error"]
+
+
+def test_feeds_history_pause_and_resume_from_the_terminal(settings: Settings) -> None:
+    assert "Nothing delivered" in runner.invoke(app, ["feeds", "history"]).output
+    assert json.loads(runner.invoke(app, ["feeds", "history", "--json"]).output) == []
+    unknown = runner.invoke(app, ["feeds", "pause", URL])
+    assert unknown.exit_code == 2 and "No such feed is followed" in unknown.output
+    assert runner.invoke(app, ["feeds", "add", URL, "--channel", "123"]).exit_code == 0
+    assert "paused: " in runner.invoke(app, ["feeds", "pause", URL]).output
+    assert "already paused" in runner.invoke(app, ["feeds", "pause", URL]).output
+    assert App(settings).newsroom.config.paused() == {(URL, "global")}
+    assert "resumed: " in runner.invoke(app, ["feeds", "resume", URL]).output
+    assert App(settings).newsroom.config.paused() == set()

@@ -7,15 +7,17 @@ in its thread; a new feed posts nothing it held when added, unless asked (--back
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from bot.cli import app as cli
 from bot.discord_app.client import NewsBot
-from bot.discord_app.exts.feeds import Feeds as FeedsCog
 from bot.settings import Settings
 from tests.bot.discord_standin import DiscordStandIn
 from tests.bot.discord_standin.world import GUILD_TEXT, Channel, Guild
@@ -110,14 +112,10 @@ async def test_a_developing_story_is_one_post_with_its_developments_in_its_threa
 
 
 async def loopback_feeds(bot: NewsBot) -> None:
-    """/feeds add over the bot's own poller, with 127.0.0.1 standing in for a public
-    address (a server's feeds are fetched from public addresses only)."""
-    options = bot.feeds.options
-    policy = replace(options.fetch, address_allowed=lambda a: a == ipaddress.ip_address("127.0.0.1"))
-    await bot.remove_cog("Feeds")
-    await bot.add_cog(FeedsCog(bot, bot.feeds.with_options(replace(options, fetch=policy))))
-    for guild in bot.guilds:  # the servers' copies of the commands (client.setup_hook)
-        bot.tree.copy_global_to(guild=guild)
+    """The bot's poller, with 127.0.0.1 standing in for a public address (a server's feeds
+    are fetched from public addresses only: /feeds add refuses 127.0.0.1 otherwise)."""
+    policy = replace(bot.feeds.options.fetch, address_allowed=lambda a: a == ipaddress.ip_address("127.0.0.1"))
+    bot.feeds.options = replace(bot.feeds.options, fetch=policy)
 
 
 async def test_a_new_feed_posts_nothing_it_held_unless_asked(
@@ -202,3 +200,59 @@ async def test_feeds_list_shows_roles_digests_topics_and_the_failed_entry_and_fi
     assert f"1 entry failed ({gone}: " in listed and "404" in listed
     assert f"Digests:\n• <#{wire.id}> daily at 08:00 (Europe/Paris)" in listed
     assert f"Topics posted in channels:\n• <#{wire.id}>: “Valdoria floods”" in listed
+
+
+async def test_history_pause_resume_and_a_test_post(
+    bot: NewsBot, discord: DiscordStandIn, guild: Guild, news: Channel, feeds: Feeds, data_dir: Path
+) -> None:
+    await loopback_feeds(bot)
+    stories = [r for r in load() if r.kind == "first"]
+    norvex = next(r for r in stories if "Norvex" in r.title)
+    calm = [r for r in stories if "Norvex" not in r.title]
+    url = feeds.serve("Coastal Times", calm[:2])
+    await command(discord, "feeds", "add", {"url": url, "channel": news, "backfill": "5"}, news, guild.owner,
+                  "Following")
+    await discord.wait_for(lambda: len(posts(discord, news)) == 2, DELIVERY_S, "the two posts")
+    await command(discord, "feeds", "filter", {"channel": news, "exclude": "Norvex"}, news, guild.owner, "never")
+    feeds.serve("Coastal Times", [*calm[:2], norvex])
+    await poll(bot, everything=True)
+    await command(discord, "feeds", "pause", {"url": url}, news, guild.owner, "Paused")
+    feeds.serve("Coastal Times", [*calm[:2], norvex, calm[2]])
+    await poll(bot, everything=True)
+    await command(discord, "feeds", "resume", {"url": url}, news, guild.owner, "Resumed")
+    discord.fail("create_message", 400)  # Discord refuses the next post's form for good
+    feeds.serve("Coastal Times", [*calm[:2], norvex, calm[2], calm[3]])
+    await poll(bot, everything=True)
+    await discord.wait_for(lambda: bot.newsroom.outbox.open_count() == 0, DELIVERY_S, "the refused post dropped")
+    await command(discord, "feeds", "test", {"url": url}, news, guild.owner, "A test post of")
+    await discord.wait_for(lambda: len(posts(discord, news)) == 3, DELIVERY_S, "the test post")
+    cog: Any = bot.get_cog("Newsroom")
+    await cog.deliver()
+    *_, test_post = posts(discord, news)
+    assert len(posts(discord, news)) == 3 and "Test post" in test_post["content"]  # once
+    served = [*calm[:4], norvex]
+    newest = max(served, key=lambda r: r.date).date
+    tested = next(r for r in served if r.title == test_post["embeds"][0]["title"])
+    assert tested.date == newest  # the feed's newest entry
+
+    listed = await command(discord, "feeds", "history", {"url": url}, news, guild.owner, "**posted**")
+    assert f"**filtered** “{norvex.title}” — has “Norvex”" in listed
+    assert f"**filtered** “{calm[2].title}” — its feed is paused" in listed
+    assert f"**dropped** “{calm[3].title}” — Discord refused it: 400" in listed
+    assert f"**test** “{tested.title}”" in listed
+    result = CliRunner().invoke(cli, ["feeds", "history", url, "--scope", str(guild.id), "--json"],
+                                env={"NEWSDESK_DATA_DIR": str(data_dir)})
+    entries = json.loads(result.output)
+    assert {(e["outcome"], e["title"]) for e in entries} >= {
+        ("posted", calm[0].title), ("filtered", norvex.title), ("dropped", calm[3].title), ("test", tested.title)
+    }
+    assert all(e["channel_id"] == news.id and e["url"] == url for e in entries)
+
+    env = {"NEWSDESK_DATA_DIR": str(data_dir)}  # the operator's feed's test post: the bot sends it
+    assert CliRunner().invoke(cli, ["feeds", "add", url, "--channel", str(news.id)], env=env).exit_code == 0
+    sent = CliRunner().invoke(cli, ["feeds", "test", url], env=env)
+    assert sent.exit_code == 0 and f"a test post of “{tested.title}” goes to channel {news.id}" in sent.output
+    await cog.deliver()
+    assert len(posts(discord, news)) == 4 and "Test post" in posts(discord, news)[-1]["content"]
+    nowhere = CliRunner().invoke(cli, ["feeds", "test", "https://nowhere.example/rss"], env=env)
+    assert nowhere.exit_code == 2 and "No such feed is followed" in nowhere.output
