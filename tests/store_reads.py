@@ -6,6 +6,7 @@ They reach into the store's parts (the program never needs to)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -49,14 +50,19 @@ def embeddings_of(store: ChromaStore, ids: Sequence[str]) -> dict[str, np.ndarra
 
 
 def sentences_of(store: ChromaStore, chunk_ids: Sequence[str], counts: Sequence[int]) -> dict[str, Sentences]:
-    """Stored (start, end, vector) of each chunk's sentences in Chroma, in text order: from
+    """Stored (start, end, vector, furniture) of each chunk's sentences in Chroma, in text order: from
     the chunk's metadata or, for a store not yet migrated to format 4, from the sentence
     collection (as a catch-up reads them: chroma/chunks.py)."""
     if not chunk_ids:
         return {}
-    got = _collection(store).get(ids=list(chunk_ids), include=["metadatas"])
+    got = _collection(store).get(ids=list(chunk_ids), include=["metadatas", "documents"])
     metas = dict(zip(got["ids"], got["metadatas"] or [], strict=True))
-    found = store._chunks._sentences_in(metas, dict(zip(chunk_ids, counts, strict=True)))
+    counted = dict(zip(chunk_ids, counts, strict=True))
+    chunks = {
+        cid: replace(stored_chunk(cid, doc, metas[cid]), n_sentences=counted[cid])
+        for cid, doc in zip(got["ids"], got["documents"] or [], strict=True)
+    }
+    found = store._chunks._sentences_in(metas, chunks)
     return {c: found.get(c, []) for c in chunk_ids}
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from vectorstore.chroma.chunks import Chunks
 from vectorstore.chroma.coordination import Coordinator
 from vectorstore.chroma.manifest import Manifest
+from vectorstore.lock_order import LockRank, ranked
 from vectorstore.models import ArticleRecord
 from vectorstore.replica.bm25 import LiveBM25, Visible
 from vectorstore.replica.catch_up import catch_up
@@ -116,7 +117,7 @@ class Snapshots:
         thread (the manifest, the host's rows and chunk index, then the manifest collection
         reopened), while this returns what it has."""
         generation = self._coord.generation()
-        with self._lock:
+        with ranked(LockRank.SNAPSHOT), self._lock:
             current = self._snapshot
             if current is None:
                 self._coord.sync(generation)

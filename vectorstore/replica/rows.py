@@ -36,7 +36,17 @@ from typing import Any, TypeVar
 import numpy as np
 
 from vectorstore.lexical import tokenize
-from vectorstore.replica.passages import PassageRow, Sentences, decode_sentences, decode_vector, encode
+from vectorstore.lock_order import LockRank, ranked, released, taking
+from vectorstore.replica.passages import (
+    PassageRow,
+    Sentences,
+    blob_flagged,
+    covered,
+    decode_sentences,
+    decode_vector,
+    encode,
+    sentences_blob,
+)
 from vectorstore.settings import StoreSettings
 
 log = logging.getLogger(__name__)
@@ -44,6 +54,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 60_000
 SCHEMA_VERSION = 3  # 3: the passage columns and `meta`
+FLAGS_KEY = "sentence_flags"  # in `meta`: every row's sentences carry their flags (passages.py)
 _GUARDS: dict[str, threading.Lock] = {}  # one per index file and process
 _GUARDS_LOCK = threading.Lock()
 
@@ -96,6 +107,7 @@ class ChunkRows:
                 for statement in _SCHEMA.split(";"):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            _flag_sentences(db)
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -162,7 +174,7 @@ class ChunkRows:
         are brought to the same version: a writer between its manifest flip and `publish`,
         a reader catching up between its manifest read and `publish`. Without it a reader
         that read the manifest just before a flip could publish the old version after it."""
-        with self._guard_lock:
+        with ranked(LockRank.ROWS_GUARD), self._guard_lock:
             fd = os.open(self._guard_path, os.O_RDWR | os.O_CREAT, 0o644)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
@@ -278,7 +290,27 @@ class StoredPassage:
 
 def _passage(row: tuple[int, str, str, str, int, int, int, str, bytes]) -> StoredPassage:
     seq, cid, aid, version, index, start, end, text, blob = row
-    return StoredPassage(seq, cid, aid, version, index, start, end, text, decode_sentences(blob))
+    return StoredPassage(seq, cid, aid, version, index, start, end, text, decode_sentences(blob, text, start))
+
+
+def _flag_sentences(db: sqlite3.Connection) -> None:
+    """Rows written before sentences carried their furniture flags (store format 5) are
+    written again with them, read from their article's text (as its rows cover it), once
+    (`FLAGS_KEY`)."""
+    done = db.execute("SELECT value FROM meta WHERE key = ?", (FLAGS_KEY,)).fetchone()
+    if done:
+        return
+    rows = db.execute("SELECT seq, article_id, hash, start, text, sentences FROM chunk").fetchall()
+    pages = covered(((a, h), start, text) for _, a, h, start, text, blob in rows if not blob_flagged(blob))
+    again = [
+        (sentences_blob(decode_sentences(blob, *pages[(a, h)])), seq)
+        for seq, a, h, _, _, blob in rows
+        if not blob_flagged(blob)
+    ]
+    db.executemany("UPDATE chunk SET sentences = ? WHERE seq = ?", again)
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, 1)", (FLAGS_KEY,))
+    if again:
+        log.info("host rows: %d chunks' sentences given their furniture flags", len(again))
 
 
 def _parts(values: list[T]) -> Iterator[list[T]]:
@@ -293,7 +325,15 @@ class _Transaction:
         self._db = db
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        taking(LockRank.SQLITE)
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            released(LockRank.SQLITE)
+            raise
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        try:
+            self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        finally:
+            released(LockRank.SQLITE)
