@@ -61,7 +61,8 @@ def feeds_add(
         typer.Option("--channel", help="A Discord channel's id: the bot posts each new story there."),
     ] = None,
     role: Annotated[
-        int | None, typer.Option("--role", help="With --channel: a role to ping at each new post.")
+        list[int] | None,
+        typer.Option("--role", help="With --channel: a role to ping at each new post (repeat for several)."),
     ] = None,
     backfill: Annotated[
         str | None,
@@ -73,13 +74,13 @@ def feeds_add(
     ] = None,
 ) -> None:
     """Follow a feed (for every server); `newsdesk watch` or the bot polls it."""
-    if (role is not None or backfill is not None) and channel is None:  # a FeedError: cli.py says it
+    if (role or backfill is not None) and channel is None:  # a FeedError: cli.py says it
         raise FeedError("--role and --backfill need --channel: they are about a channel's posts.")
     spec = parse_backfill(backfill)
     poller = _poller(ctx)
     subscription, new = poller.follow(url, GLOBAL_SCOPE, every)
     if channel is not None:
-        route = Route(subscription.url, GLOBAL_SCOPE, channel, role, spec)
+        route = Route(subscription.url, GLOBAL_SCOPE, channel, tuple(role or ()), spec)
         _app(ctx).newsroom.config.route(route, datetime.now(UTC), primed=poller.read_before(subscription))
     verb = "following" if new else "already following; now polled"
     where = f", posting new stories in channel {channel}" if channel is not None else ""

@@ -1,5 +1,5 @@
-"""`newsdesk feeds history|pause|resume|test`: what became of a feed's stories, and
-control of its posts (the bot sends what these plan; bot/newsroom)."""
+"""`newsdesk feeds history|pause|resume|test|template|preview`: what became of a feed's
+stories, control of its posts, and how they read (the bot sends what these plan; bot/newsroom)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import typer
 from rich.text import Text
 
 from bot.cli_feeds import _app, _poller, _when, out
+from bot.newsroom.config import channel_key, feed_key
 from bot.newsroom.history import MAX_SHOWN
+from bot.newsroom.posting.templates import PLACEHOLDERS, Look, check_template, day_text, fill, values_of
 from bot.newsroom.reading import entry_card
 from bot.terminal import json_line
 from ingest.feeds import FeedError, Subscription
@@ -78,10 +80,57 @@ def feeds_test(
     out.print(Text(f"a test post of “{card.title}” goes to channel {target}"), soft_wrap=True)
 
 
+def feeds_template(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help=f"With {' '.join(f'{{{p}}}' for p in PLACEHOLDERS)}; off.")],
+    url: Annotated[str | None, typer.Option("--url", help="This feed's posts.")] = None,
+    channel: Annotated[int | None, typer.Option("--channel", help="Or: this channel's feeds' posts.")] = None,
+    plain: Annotated[bool, typer.Option("--plain", help="The message's text, not an embed.")] = False,
+    scope: SCOPE = GLOBAL_SCOPE,
+) -> None:
+    """How a feed's (or a channel's) new posts read: a template with placeholders, filling
+    an embed under the story's linked title, or the message's text."""
+    if (url is None) == (channel is None):
+        raise FeedError("Give --url or --channel, one of them.")
+    off = text.strip().lower() in ("off", "default", "none")
+    checked = None if off else check_template(text)
+    if checked is not None and plain and "{link}" not in checked:
+        raise FeedError("A plain-text template names {link}: each post links its story.")
+    if channel is not None:
+        key, where = channel_key(channel), f"channel {channel}"
+    else:
+        key, where = feed_key(_followed(ctx, url or "", scope).url, scope), url or ""
+    _app(ctx).newsroom.config.update_look(key, template=checked, embed=not plain)
+    out.print(Text(f"template {'cleared' if off else 'set'} for {where}"), soft_wrap=True)
+
+
+def feeds_preview(
+    ctx: typer.Context,
+    url: URL,
+    text: Annotated[str | None, typer.Option("--text", help="Try this template instead.")] = None,
+    plain: Annotated[bool, typer.Option("--plain", help="With --text: the message's text.")] = False,
+    scope: SCOPE = GLOBAL_SCOPE,
+) -> None:
+    """The feed's newest entry as its posts look (its template, or the one given)."""
+    subscription = _followed(ctx, url, scope)
+    config = _app(ctx).newsroom.config
+    routes = config.routes(subscription.url, scope)
+    look = routes[0].look if routes else config.look(feed_key(subscription.url, scope)) or Look()
+    if text is not None:
+        look = look.model_copy(update={"template": check_template(text), "embed": not plain})
+    card = entry_card(_poller(ctx).newest_entry(subscription.url, scope))
+    text = card.lead if look.template is None else fill(look.template, values_of(card, [], look.name or ""))
+    if look.template is None or look.embed:  # an embed: its linked title, text and footer
+        footer = f"— {card.source or 'newsdesk'} · {day_text(card.date)}"
+        text = f"[embed] {card.title} <{card.url or ''}>\n{text}\n{footer}"
+    out.print(Text(text), soft_wrap=True)
+
+
 def register(feeds: typer.Typer) -> None:
     """Add these commands to `newsdesk feeds`."""
     for name, command in (("history", feeds_history), ("pause", feeds_pause), ("resume", feeds_resume),
-                          ("test", feeds_test)):  # fmt: skip
+                          ("test", feeds_test), ("template", feeds_template),
+                          ("preview", feeds_preview)):  # fmt: skip
         feeds.command(name)(command)
 
 

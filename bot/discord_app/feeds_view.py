@@ -31,7 +31,7 @@ def subscription_line(s: Subscription) -> str:
 
 def route_text(route: Route) -> str:
     """Where a feed posts and whom it pings: "<#1> (pings <@&2>)"."""
-    pings = f" (pings <@&{route.role_id}>)" if route.role_id else ""
+    pings = f" (pings {' '.join(f'<@&{r}>' for r in route.roles)})" if route.roles else ""
     return f"<#{route.channel_id}>{pings}"
 
 

@@ -6,16 +6,17 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.newsroom.cleanup import forget_unsent_posts
 from bot.newsroom.db import NewsroomDB, dt, ts
+from bot.newsroom.posting.filters import refusal
+from bot.newsroom.posting.templates import Look
 from vectorstore.errors import NewsdeskError
 
-MAX_WORDS = 20  # include/exclude entries per channel
-MAX_WORD_CHARS = 60
 MAX_TOPIC_CHARS = 100
 MIN_TOPIC_CHARS = 3
 
@@ -29,9 +30,10 @@ class Route:
     url: str
     scope: str
     channel_id: int
-    role_id: int | None = None
+    roles: tuple[int, ...] = ()  # opt-in roles pinged by its new posts
     backfill: str | None = None  # what it posts of its feed's first poll (backfill.py)
     added_at: datetime | None = None
+    look: Look = field(default_factory=Look)  # the feed's template, name, avatar (or the channel's)
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,8 @@ class ChannelState:
 
     def refusal(self, text: str) -> str | None:
         """Why the channel does not take a story, or None: include: at least one of the
-        words or phrases; exclude: none of them (whole words, any case)."""
-        if self.include and not any(_has(text, w) for w in self.include):
-            return f"none of: {', '.join(self.include)}"
-        found = next((w for w in self.exclude if _has(text, w)), None)
-        return None if found is None else f"has “{found}”"
+        terms; exclude: none of them (posting/filters.py)."""
+        return refusal(text, self.include, self.exclude)
 
 
 @dataclass(frozen=True)
@@ -74,20 +73,6 @@ class Digest:
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(ZoneInfo(self.tz))
-
-
-def _has(text: str, phrase: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE) is not None
-
-
-def parse_words(raw: str | None) -> tuple[str, ...]:
-    """ "floods, heavy rain" -> ("floods", "heavy rain"); checked against the limits."""
-    words = tuple(dict.fromkeys(w.strip() for w in (raw or "").split(",") if w.strip()))
-    if len(words) > MAX_WORDS or any(len(w) > MAX_WORD_CHARS for w in words):
-        raise NewsroomError(
-            f"Give at most {MAX_WORDS} words or phrases of at most {MAX_WORD_CHARS} characters."
-        )
-    return words
 
 
 def parse_time(raw: str, tz: str) -> tuple[time, str]:
@@ -124,10 +109,12 @@ class Config:
         and backfill."""
         with self._db.write() as conn:
             conn.execute(
-                "INSERT INTO routes (url, scope, channel_id, role_id, added_at, backfill, primed)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url, scope, channel_id)"
-                " DO UPDATE SET role_id = excluded.role_id, backfill = excluded.backfill",
-                (*_key(route), route.role_id, ts(now), route.backfill, int(primed)),
+                "INSERT INTO routes (url, scope, channel_id, role_id, roles, added_at, backfill, primed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url, scope, channel_id)"
+                " DO UPDATE SET role_id = excluded.role_id, roles = excluded.roles,"
+                " backfill = excluded.backfill",
+                (*_key(route), next(iter(route.roles), None), json.dumps(route.roles), ts(now),
+                 route.backfill, int(primed)),
             )
             conn.execute("INSERT OR IGNORE INTO channels (channel_id) VALUES (?)", (route.channel_id,))
 
@@ -168,6 +155,26 @@ class Config:
         with self._db.read() as conn:
             rows = conn.execute("SELECT feed FROM paused").fetchall()
         return {(str(u), str(s)) for u, s in (json.loads(str(f)) for (f,) in rows)}
+
+    # -- looks: templates, names, avatars, webhooks --------------------------------------
+    def update_look(self, key: str, **changes: object) -> Look:
+        """Change some of a look's fields (a feed's, key: feed_key, or a channel's:
+        channel_key); returns the new look."""
+        with self._db.write() as conn:
+            row = conn.execute("SELECT look FROM looks WHERE key = ?", (key,)).fetchone()
+            old = Look() if row is None else Look.model_validate_json(str(row[0]))
+            look = Look.model_validate(old.model_dump() | changes)
+            conn.execute(
+                "INSERT INTO looks (key, look) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET look = excluded.look",
+                (key, look.model_dump_json(exclude_defaults=True)),
+            )
+        return look
+
+    def look(self, key: str) -> Look | None:
+        with self._db.read() as conn:
+            row = conn.execute("SELECT look FROM looks WHERE key = ?", (key,)).fetchone()
+        return None if row is None else Look.model_validate_json(str(row[0]))
 
     # -- channels ----------------------------------------------------------------------
     def set_filter(self, channel_id: int, include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
@@ -242,13 +249,41 @@ def _key(route: Route) -> tuple[str, str, int]:
 
 def _routes(conn: sqlite3.Connection, where: str, args: tuple[object, ...]) -> list[Route]:
     rows = conn.execute(
-        f"SELECT url, scope, channel_id, role_id, backfill, added_at FROM routes {where} ORDER BY channel_id",
+        "SELECT url, scope, channel_id, role_id, roles, backfill, added_at FROM routes"
+        f" {where} ORDER BY channel_id",
         args,
     )
-    return [
-        Route(str(u), str(s), int(c), None if r is None else int(r), None if b is None else str(b), dt(a))
-        for u, s, c, r, b, a in rows.fetchall()
+    routes = [
+        Route(str(u), str(s), int(c), _roles(r, rs), None if b is None else str(b), dt(a))
+        for u, s, c, r, rs, b, a in rows.fetchall()
     ]
+    looks = {str(k): Look.model_validate_json(str(v)) for k, v in conn.execute("SELECT key, look FROM looks")}
+    return [replace(r, look=_look(r, looks)) for r in routes]
+
+
+def feed_key(url: str, scope: str) -> str:
+    return json.dumps([url, scope])
+
+
+def channel_key(channel_id: int) -> str:
+    return f"channel:{channel_id}"
+
+
+def _look(route: Route, looks: dict[str, Look]) -> Look:
+    """A route's look: its feed's, with the channel's template when the feed has none; its
+    name: the feed's, else its host."""
+    mine = looks.get(feed_key(route.url, route.scope), Look())
+    channel = looks.get(channel_key(route.channel_id))
+    if mine.template is None and channel is not None:
+        mine = mine.model_copy(update={"template": channel.template, "embed": channel.embed})
+    return mine.model_copy(update={"name": mine.name or urlsplit(route.url).hostname or route.url})
+
+
+def _roles(role_id: object, roles: object) -> tuple[int, ...]:
+    """A route's roles: its list, else (a file from before several roles) its one role."""
+    if roles is not None:
+        return tuple(int(r) for r in json.loads(str(roles)))
+    return () if role_id is None else (int(str(role_id)),)
 
 
 def channel_states(conn: sqlite3.Connection, ids: list[int] | None = None) -> dict[int, ChannelState]:

@@ -61,12 +61,14 @@ CREATE TABLE IF NOT EXISTS history (
 );
 CREATE INDEX IF NOT EXISTS history_channel ON history (channel_id, id);
 CREATE TABLE IF NOT EXISTS paused (feed TEXT PRIMARY KEY, since TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS looks (key TEXT PRIMARY KEY, look TEXT NOT NULL);
 """
 # columns added since the first version (an older file gets them when opened: SqliteFile)
 _COLUMNS = {
     "routes": {
         "backfill": "TEXT",  # what a new route posts of its feed's first poll (backfill.py)
         "primed": "INTEGER NOT NULL DEFAULT 1",  # its feed polled since it was added
+        "roles": "TEXT",  # the roles its posts ping: a JSON list (role_id: the first)
     },
     "arrivals": {"backlog": "TEXT"},  # the channels it is backlog for: a JSON list
 }

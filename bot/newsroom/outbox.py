@@ -37,6 +37,7 @@ from bot.newsroom.cleanup import GONE_AFTER, forget_target, forget_unsent_posts
 from bot.newsroom.db import NewsroomDB, dt, ts
 from bot.newsroom.history import SENT, Entry, Outcome, feed_of, record
 from bot.newsroom.history import prune as prune_history
+from bot.newsroom.posting.templates import Look
 
 log = logging.getLogger(__name__)
 Kind = Literal["post", "edit", "update", "more", "dm", "digest", "test"]
@@ -63,7 +64,6 @@ class Body(BaseModel):
     """What one delivery says (rendered by the Discord layer)."""
 
     card: Card | None = None
-    role_id: int | None = None  # an admin's opt-in role, pinged by a feed's new post
     change: str | None = None  # an update: "Update, 7 Mar — 58 dead (was 35) — Coastal Times"
     topic: str | None = None  # a followed topic's message
     heading: str | None = None  # the "more stories" line, a digest
@@ -75,7 +75,9 @@ class PostState(BaseModel):
     """A story's top-level post in one channel: what it shows and what it holds."""
 
     card: Card
-    role_id: int | None = None
+    role_id: int | None = None  # a post planned before several roles: its one role
+    role_ids: list[int] = []  # the opt-in roles its feed's route pings
+    look: Look | None = None  # its feed's template, name, avatar (posting/templates.py)
     also: list[str] = []  # other outlets' copies: "also reported by"
     figures: dict[str, str] = {}
     outcomes: list[str] = []  # the kinds of development its reports stated (changes.Facts)

@@ -76,10 +76,11 @@ def role_of(item: Item, state: PostState) -> Role:
     return "copy"
 
 
-def new_state(item: Item, role_id: int | None) -> PostState:
+def new_state(item: Item, route: Route | None) -> PostState:
     return PostState(
         card=item.card,
-        role_id=role_id,
+        role_ids=list(route.roles) if route else [],
+        look=route.look if route else None,
         figures=dict(item.facts.figures),
         outcomes=sorted(item.facts.outcomes),
         names=sorted(item.facts.names),
@@ -101,7 +102,6 @@ class ChannelPlanner:
 
     def run(self, items: Sequence[Item], routes: Routes, paused: Collection[Feed] = ()) -> ChannelPlan:
         """The channel's plan for these items of its routes' feeds."""
-        roles = {feed: route.role_id for feed, route in routes.items()}
         groups: dict[str, list[Item]] = {}
         for item in sorted(self._admitted(items, routes, paused), key=lambda i: i.day):
             groups.setdefault(item.event_id, []).append(item)
@@ -119,7 +119,7 @@ class ChannelPlanner:
         listed = [e for e in fresh if e not in newest]
         for event in sorted(newest, key=lambda e: fresh[e][0].day):
             first = fresh[event][0]
-            posted = new_state(first, roles.get(first.feed))
+            posted = new_state(first, routes.get(first.feed))
             self._post(event, first, posted)
             self._follow_up(event, posted, fresh[event][1:])
         for event, members in groups.items():
@@ -172,7 +172,7 @@ class ChannelPlanner:
 
     def _post(self, event_id: str, item: Item, state: PostState) -> None:
         self._save(event_id, "post", state)
-        body = Body(card=item.card, role_id=state.role_id, marker=item.card.url or item.article_id)
+        body = Body(card=item.card, marker=item.card.url or item.article_id)
         key = f"post:{self.channel.channel_id}:{event_id}:{item.article_id}"
         target: tuple[int, TargetKind] = (self.channel.channel_id, "channel")
         if enqueue(self.conn, key, target, "post", body, self.now, event_id, item.feed) or self._revive(key):

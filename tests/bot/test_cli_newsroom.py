@@ -16,14 +16,14 @@ URL = "https://coastal.example/rss.xml"
 
 
 def test_feeds_add_with_a_channel_list_and_remove(settings: Settings) -> None:
-    added = runner.invoke(app, ["feeds", "add", URL, "--channel", "123", "--role", "456"])
+    added = runner.invoke(app, ["feeds", "add", URL, "--channel", "123", "--role", "456", "--role", "457"])
     assert added.exit_code == 0 and "posting new stories in channel 123" in added.output
     assert runner.invoke(app, ["feeds", "add", URL, "--channel", "789"]).exit_code == 0
     listed = json.loads(runner.invoke(app, ["feeds", "list", "--json"]).output)
     assert [(f["url"], f["channels"]) for f in listed] == [(URL, [123, 789])]
     assert "posts in channel(s) 123, 789" in runner.invoke(app, ["feeds", "list"]).output
     routes = App(settings).newsroom.config.routes()
-    assert [(r.channel_id, r.role_id) for r in routes] == [(123, 456), (789, None)]
+    assert [(r.channel_id, r.roles) for r in routes] == [(123, (456, 457)), (789, ())]  # several roles
     assert runner.invoke(app, ["feeds", "remove", URL]).exit_code == 0
     assert App(settings).newsroom.config.routes() == []
 

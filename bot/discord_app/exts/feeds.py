@@ -17,7 +17,7 @@ import logging
 from discord.ext import commands, tasks
 
 from bot.discord_app.client import NewsBot
-from bot.discord_app.exts.feeds_control import FeedsControl
+from bot.discord_app.exts.feeds_looks import FeedsLooks
 from bot.discord_app.exts.feeds_setup import feeds_group, subscribe
 from bot.discord_app.workers import BusyError
 from ingest.feeds import FeedPoller, PollResult
@@ -27,8 +27,8 @@ POLL_TICK_S = 60.0  # changed to Settings.poll_tick_s when the cog is made
 __all__ = ["Feeds", "subscribe"]
 
 
-class Feeds(FeedsControl):
-    group = feeds_group  # its commands: exts/feeds_setup.py and exts/feeds_control.py
+class Feeds(FeedsLooks):
+    group = feeds_group  # its commands: exts/feeds_setup.py, feeds_control.py, feeds_looks.py
 
     def __init__(self, bot: NewsBot, poller: FeedPoller) -> None:
         self.bot = bot

@@ -5,6 +5,8 @@ the `/feeds` group these commands belong to (made in exts/feeds_setup.py)."""
 from __future__ import annotations
 
 import asyncio
+import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import discord
@@ -19,6 +21,24 @@ from bot.newsroom.reading import entry_card
 from ingest.feeds import Subscription
 
 MAX_HISTORY = 50
+MAX_ROLES = 5
+
+
+def roles_named(guild: discord.Guild, raw: str) -> tuple[int, ...]:
+    """The server's roles a text names (<@&id> mentions or ids), never @everyone; at most
+    MAX_ROLES. A NotAllowedHere names what is not one."""
+    chosen: list[int] = []
+    for token in raw.replace(",", " ").split():
+        m = re.fullmatch(r"<@&(\d{1,20})>|(\d{1,20})", token)
+        role = guild.get_role(int(m.group(1) or m.group(2))) if m else None
+        if role is None:
+            raise NotAllowedHere(f"{safe(clip(token, 40))} is not a role of this server: mention it (@Role).")
+        if role.is_default():
+            raise NotAllowedHere("A role pinged at new posts is one members opt into: never @everyone.")
+        chosen.append(role.id)
+    if len(set(chosen)) > MAX_ROLES:
+        raise NotAllowedHere(f"At most {MAX_ROLES} roles per feed and channel.")
+    return tuple(dict.fromkeys(chosen))
 
 
 class FeedsControl(FeedsSetup):
@@ -93,6 +113,30 @@ class FeedsControl(FeedsSetup):
         self.bot.newsroom_planned()  # what waited goes out
         text = "Resumed: its new stories are posted again." if done else "It was not paused."
         await self._reply(interaction, f"<{safe(clip(feed.url, 300))}>: {text}")
+
+    @feeds_group.command(name="roles", description="The roles a feed's new posts in a channel ping.")
+    @app_commands.describe(
+        url="The feed's URL",
+        channel="The channel it posts in",
+        roles="The roles to ping, e.g. @Floods @Weather (members opt into them); empty: none",
+    )
+    @app_commands.check(is_admin)
+    async def roles(
+        self, interaction: discord.Interaction, url: str, channel: discord.TextChannel, roles: str = ""
+    ) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        guild = interaction.guild
+        assert guild is not None
+        chosen = roles_named(guild, roles)
+        feed = await asyncio.to_thread(self._feed, guild, url)
+        config = self.bot.newsroom.config
+        routes = await asyncio.to_thread(config.routes, feed.url, feed.scope)
+        route = next((r for r in routes if r.channel_id == channel.id), None)
+        if route is None:
+            raise NotAllowedHere(f"This feed posts nothing in {channel.mention}: `/feeds add` it there.")
+        await asyncio.to_thread(config.route, replace(route, roles=chosen), datetime.now(UTC))
+        pinged = " ".join(f"<@&{r}>" for r in chosen) or "no role"
+        await self._reply(interaction, f"Its new posts in {channel.mention} ping {pinged}.")
 
     @feeds_group.command(name="test", description="Post a feed's newest entry once, marked as a test.")
     @app_commands.describe(url="The feed's URL", channel="Where (default: a channel the feed posts in)")

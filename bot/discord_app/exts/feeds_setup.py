@@ -18,7 +18,7 @@ from bot.discord_app.feeds_view import Listing, channel_line
 from bot.discord_app.rendering import NO_MENTIONS, clip, safe, split_message
 from bot.newsroom import Newsroom, Route
 from bot.newsroom.backfill import backfill_text, parse_backfill
-from bot.newsroom.config import parse_words
+from bot.newsroom.posting.filters import parse_filter
 from ingest.feeds import FeedPoller, PollResult, Subscription
 from ingest.feeds.registry import (
     DEFAULT_EVERY_MINUTES,
@@ -45,7 +45,7 @@ def subscribe(
     its backfill: backfill.py), and poll it once now."""
     subscription, new = poller.follow(url, scope, every)
     if channel is not None:
-        route = Route(subscription.url, scope, channel, role, backfill)
+        route = Route(subscription.url, scope, channel, () if role is None else (role,), backfill)
         newsroom.config.route(route, datetime.now(UTC), primed=poller.read_before(subscription))
     result = poller.poll_one(subscription.url, scope)
     assert result is not None
@@ -142,8 +142,8 @@ class FeedsSetup(commands.Cog):
     )
     @app_commands.describe(
         channel="The channel the feeds post in",
-        include="Post only stories with one of these words or phrases (comma-separated; empty: all)",
-        exclude="Never post stories with these words or phrases (comma-separated)",
+        include='Only stories with one of: words, "phrases", re:/pattern/; not: sport (comma-separated)',
+        exclude="Never stories with these words, phrases or re:/patterns/ (comma-separated)",
     )
     @app_commands.check(is_admin)
     async def filter(
@@ -154,7 +154,7 @@ class FeedsSetup(commands.Cog):
         exclude: str | None = None,
     ) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        wanted, unwanted = parse_words(include), parse_words(exclude)
+        wanted, unwanted = parse_filter(include, exclude)
         config = self.bot.newsroom.config
         await asyncio.to_thread(config.set_filter, channel.id, wanted, unwanted)
         state = (await asyncio.to_thread(config.channels, [channel.id]))[channel.id]  # its last post too

@@ -30,6 +30,7 @@ from tests.bot.discord_standin.world import (
     PUBLIC_THREAD,
     Channel,
     Guild,
+    Role,
     User,
     json_response,
     message_json,
@@ -234,6 +235,12 @@ class DiscordStandIn:
         guild.channels[channel.id] = channel
         self.state.channels[channel.id] = channel
         return channel
+
+    def add_role(self, guild: Guild, name: str) -> Role:
+        """A role of the server (known to a bot that connects after it is added)."""
+        role = Role(snowflake(), name)
+        guild.roles[role.id] = role
+        return role
 
     def channel(self, guild: Guild, name: str) -> Channel:
         return next(c for c in guild.channels.values() if c.name == name)

@@ -46,7 +46,7 @@ def app(settings: Settings, embedder: Embedder) -> App:
 
 
 def _route(newsroom: Newsroom, backfill: str | None) -> None:
-    newsroom.config.route(Route(FEED, "global", 100, None, parse_backfill(backfill)), ADDED)
+    newsroom.config.route(Route(FEED, "global", 100, (), parse_backfill(backfill)), ADDED)
 
 
 def test_a_new_feed_posts_nothing_it_held_and_then_its_news(app: App, tmp_path: Path) -> None:
@@ -120,5 +120,5 @@ def test_an_older_newsroom_file_gets_the_new_columns_and_its_routes_stay_as_they
         assert conn.execute("SELECT backfill, primed FROM routes").fetchall() == [(None, 1)]
         assert conn.execute("SELECT backlog FROM arrivals").fetchall() == [(None,)]
     (route,) = Newsroom(db, lambda: None, lambda: None, 10).config.routes()  # type: ignore[arg-type, return-value]
-    assert (route.channel_id, route.role_id, route.backfill) == (100, 7, None)
+    assert (route.channel_id, route.roles, route.backfill) == (100, (7,), None)
     NewsroomDB(path)  # opened again: nothing to add
