@@ -8,6 +8,7 @@ delivery for the next round, and the target's later deliveries wait behind it (o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -25,6 +26,7 @@ from bot.discord_app.newsroom_render import (
     update_message,
 )
 from bot.discord_app.rendering import clip, safe
+from bot.discord_app.webhooks import ChannelWebhooks, NoWebhookError
 from bot.newsroom import Delivery, Outbox
 from bot.newsroom.outbox import Posted
 
@@ -76,6 +78,7 @@ class Sender:
         self.outbox = outbox
         self.clock = clock
         self._round = asyncio.Lock()
+        self.webhooks = ChannelWebhooks(client)
 
     async def run_once(self) -> int:
         """Claim what is due and send it, each target in order and targets side by side.
@@ -137,7 +140,7 @@ class Sender:
                 return
         destination, outgoing, in_thread = await self._prepare(delivery)
         await asyncio.to_thread(self.outbox.begin, delivery)
-        message = await self._send(destination, outgoing, delivery.nonce, in_thread)
+        message = await self._send(destination, outgoing, delivery, in_thread)
         await asyncio.to_thread(self.outbox.sent, delivery, message.id, self.clock())
 
     async def _prepare(self, delivery: Delivery) -> tuple[discord.abc.Messageable, Outgoing, bool]:
@@ -156,14 +159,19 @@ class Sender:
         return await self._channel(delivery), list_message(body), False  # "more", digest
 
     async def _send(
-        self, destination: discord.abc.Messageable, outgoing: Outgoing, nonce: str, in_thread: bool
+        self, destination: discord.abc.Messageable, outgoing: Outgoing, delivery: Delivery, in_thread: bool
     ) -> discord.Message:
         try:
+            if outgoing.persona is not None:  # the feed's own name and avatar
+                try:
+                    return await self.webhooks.send(delivery.target, outgoing)
+                except NoWebhookError as why:  # posted by the bot instead: nothing is lost
+                    log.warning("newsroom: %s posted as the bot: %s", delivery.key, why)
             return await destination.send(
                 content=outgoing.content,
                 embeds=outgoing.embeds,
                 allowed_mentions=outgoing.mentions,
-                nonce=nonce,
+                nonce=delivery.nonce,
             )
         except discord.HTTPException as exc:
             if not _refused(exc):
@@ -247,7 +255,13 @@ class Sender:
         outgoing = post_message(posted.state)
         message = self.client.get_partial_messageable(delivery.target).get_partial_message(posted.message_id)
         try:
-            await message.edit(embeds=outgoing.embeds, allowed_mentions=outgoing.mentions)
+            if outgoing.persona is not None:  # a webhook's message: edited through it
+                await self.webhooks.edit(delivery.target, posted.message_id, outgoing)
+            else:
+                o = outgoing
+                await message.edit(content=o.content, embeds=o.embeds, allowed_mentions=o.mentions)
+        except NoWebhookError as why:
+            raise DroppedError(f"cannot edit the feed's post: {why}") from why
         except (discord.Forbidden, discord.NotFound) as exc:
             raise self._refusal(exc) from exc
         except discord.HTTPException as exc:
@@ -263,9 +277,12 @@ class Sender:
         else:
             destination, in_thread = await self._channel(delivery), False
         me = self.client.user
+        if delivery.kind == "post":  # perhaps sent through the channel's webhook
+            with contextlib.suppress(NoWebhookError, discord.HTTPException):
+                await self.webhooks.get(delivery.target)
         try:
             async for message in destination.history(limit=RECONCILE_MESSAGES):
-                mine = me is not None and message.author.id == me.id
+                mine = (me is not None and message.author.id == me.id) or self.webhooks.ours(message)
                 if mine and _marker_in(delivery.body.marker, text_of(message)):
                     return message.id
         except (discord.Forbidden, discord.NotFound) as exc:

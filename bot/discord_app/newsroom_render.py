@@ -35,6 +35,7 @@ class Outgoing:
     content: str | None = None
     embed: discord.Embed | None = None
     mentions: discord.AllowedMentions = field(default_factory=lambda: NO_MENTIONS)
+    persona: tuple[str, str | None] | None = None  # sent through the channel's webhook as (name, avatar)
 
     @property
     def embeds(self) -> list[discord.Embed]:
@@ -97,6 +98,8 @@ def post_message(state: PostState) -> Outgoing:
         outgoing = templated(state, look.template, look.embed, notes)
     else:
         outgoing = Outgoing(embed=card_embed(state.card, notes))
+    if look is not None and look.webhook:
+        outgoing.persona = (look.name or "", look.avatar)
     if not roles:
         return outgoing
     outgoing.content = clip(f"{pings}\n{outgoing.content}" if outgoing.content else pings, MESSAGE_LIMIT)

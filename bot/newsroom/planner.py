@@ -236,7 +236,9 @@ class ChannelPlanner:
         if pending_edit(self.conn, channel, event_id):
             return
         key = f"edit:{channel}:{event_id}:{uuid.uuid4().hex}"
-        enqueue(self.conn, key, (channel, "channel"), "edit", Body(), self.now, event_id)
+        known = self._state(event_id)  # its title names it in the history
+        body = Body(heading=known[1].card.title if known else None)
+        enqueue(self.conn, key, (channel, "channel"), "edit", body, self.now, event_id)
         self.plan.edits += 1
 
     def _more(self, items: list[Item]) -> None:

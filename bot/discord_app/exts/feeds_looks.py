@@ -15,9 +15,10 @@ from bot.discord_app.exts.feeds_control import FeedsControl
 from bot.discord_app.exts.feeds_setup import feeds_group
 from bot.discord_app.newsroom_render import post_message
 from bot.discord_app.rendering import NO_MENTIONS, clip, safe
+from bot.discord_app.webhooks import NoWebhookError, channel_webhook
 from bot.newsroom import PostState
 from bot.newsroom.config import channel_key, feed_key
-from bot.newsroom.posting.templates import PLACEHOLDERS, Look, check_template
+from bot.newsroom.posting.templates import PLACEHOLDERS, Look, check_persona, check_template
 from bot.newsroom.reading import entry_card
 
 OFF = ("off", "default", "none")
@@ -84,6 +85,46 @@ class FeedsLooks(FeedsControl):
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
+
+    @feeds_group.command(name="webhook", description="Post a feed's stories under its own name and avatar.")
+    @app_commands.describe(
+        url="The feed's URL",
+        name="The name its posts show (default: the feed's host)",
+        avatar="An https address of the image its posts show",
+        off="Post as the bot again",
+    )
+    @app_commands.check(is_admin)
+    async def webhook(
+        self,
+        interaction: discord.Interaction,
+        url: str,
+        name: str | None = None,
+        avatar: str | None = None,
+        off: bool = False,
+    ) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        guild, me = interaction.guild, self.bot.user
+        assert guild is not None and me is not None
+        feed = await asyncio.to_thread(self._feed, guild, url, True)
+        key, config = feed_key(feed.url, feed.scope), self.bot.newsroom.config
+        if off:
+            await asyncio.to_thread(config.update_look, key, webhook=False)
+            await self._reply(interaction, "Its posts are the bot's again.")
+            return
+        persona = check_persona(name, avatar)
+        routes = await asyncio.to_thread(config.routes, feed.url, feed.scope)
+        found = [guild.get_channel(r.channel_id) for r in routes]
+        channels = [c for c in found if isinstance(c, discord.TextChannel)]
+        if not channels:
+            raise NotAllowedHere("This feed posts in no channel here: `/feeds add` it with `channel:` first.")
+        for channel in channels:  # made now, so that a missing permission is said now
+            try:
+                await channel_webhook(channel, me)
+            except NoWebhookError as why:
+                raise NotAllowedHere(f"{why}: grant it and ask again (its posts stay the bot's).") from None
+        look = await asyncio.to_thread(config.update_look, key, webhook=True, **persona)
+        where = ", ".join(c.mention for c in channels)
+        await self._reply(interaction, f"Its posts in {where} show as **{safe(look.name or feed.url)}**.")
 
     def _look(self, guild: discord.Guild, url: str, scope: str) -> Look:
         """In a thread: the look of the feed's posts in this server (its first channel's)."""

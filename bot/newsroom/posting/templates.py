@@ -20,6 +20,7 @@ import string
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
@@ -102,6 +103,23 @@ def values_of(
         "summary": clean(summary),
         "feed": clean(feed),
     }
+
+
+def check_persona(name: str | None, avatar: str | None) -> dict[str, str]:
+    """A webhook's name and avatar as Discord takes them: a name of 1 to 80 characters
+    without "discord" or "clyde", an https image address; only those given."""
+    out: dict[str, str] = {}
+    if name is not None:
+        name = " ".join(name.split())
+        if not 1 <= len(name) <= MAX_NAME_CHARS or any(w in name.lower() for w in ("discord", "clyde")):
+            raise TemplateError(f'A name is 1 to {MAX_NAME_CHARS} characters, without "discord" or "clyde".')
+        out["name"] = name
+    if avatar is not None:
+        parts = urlsplit(avatar.strip())
+        if parts.scheme != "https" or not parts.hostname or len(avatar) > 500:
+            raise TemplateError("An avatar is an https address of an image (at most 500 characters).")
+        out["avatar"] = avatar.strip()
+    return out
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:

@@ -16,6 +16,7 @@ from bot.cli import app as cli
 from bot.discord_app.client import NewsBot
 from bot.settings import Settings
 from tests.bot.discord_standin import DiscordStandIn
+from tests.bot.discord_standin.webhooks import MANAGE_WEBHOOKS
 from tests.bot.discord_standin.world import GUILD_TEXT, Channel, Guild, Role
 from tests.bot.e2e.conftest import start_bot
 from tests.bot.e2e.test_newsroom import DELIVERY_S, command, poll, posts, titles
@@ -30,6 +31,7 @@ LINDALE = FIRSTS["Warehouse blaze in Lindale injures two firefighters"]
 MARATHON = FIRSTS["Ana Ruiz wins the Portmere marathon in a course record"]
 CITY = FIRSTS["Storm floods streets of Valdoria City"]
 BRIDGE = FIRSTS["Valdoria opens its longest bridge over the Sella"]
+FLOODS = "Floods in Valdoria kill 35 as the Arven bursts its banks"
 BRACKTON = FIRSTS["Fire destroys chemical plant in Brackton"]
 
 
@@ -144,3 +146,46 @@ async def test_a_feed_template_is_checked_previewed_and_used_and_a_channel_templ
                               env=env).exit_code == 0
     shown = CliRunner().invoke(cli, ["feeds", "preview", url], env=env)
     assert shown.exit_code == 0 and f"{LINDALE.title} <{feeds.link(LINDALE)}>" in shown.output
+
+
+async def test_a_feed_posts_through_a_webhook_under_its_name_and_avatar_and_its_post_is_edited_there(
+    bot: NewsBot, discord: DiscordStandIn, guild: Guild, news: Channel, feeds: Feeds
+) -> None:
+    await loopback_feeds(bot)
+    owner = guild.owner
+    first, copy = [r for r in load() if r.title == FLOODS][:2]  # one story, two outlets
+    url = feeds.serve("Coastal Times", [])
+    await command(discord, "feeds", "add", {"url": url, "channel": news}, news, owner, "Following")
+    persona = {"url": url, "name": "Coastal Wire", "avatar": "https://cdn.example/coastal.png"}
+    await command(discord, "feeds", "webhook", persona, news, owner, "I need Manage Webhooks in #news")
+    assert discord.calls("create_webhook") == []  # not tried without the permission
+
+    await discord.set_bot_permissions(guild, guild.bot_permissions | MANAGE_WEBHOOKS)
+    me = bot.get_guild(guild.id)
+    assert me is not None
+    await discord.wait_for(lambda: me.me.guild_permissions.manage_webhooks, DELIVERY_S, "the new permission")
+    await command(discord, "feeds", "webhook", persona, news, owner, "show as **Coastal Wire**")
+    (made,) = discord.calls("create_webhook")
+    assert made.status == 200 and made.body["name"] == "newsdesk feeds"
+
+    feeds.serve("Coastal Times", [first])
+    await poll(bot, everything=True)
+    await discord.wait_for(lambda: discord.calls("execute_webhook"), DELIVERY_S, "the post through the webhook")
+    await discord.wait_for(lambda: bot.newsroom.outbox.open_count() == 0, DELIVERY_S, "the ledger sent")
+    (executed,) = discord.calls("execute_webhook")
+    assert executed.body["username"] == "Coastal Wire" and executed.body["avatar_url"] == persona["avatar"]
+    assert discord.calls("create_message") == []  # not posted as the bot
+    (hook,) = discord.webhooks.hooks
+    (post,) = [m for m in news.messages.values() if m.get("webhook_id") == str(hook)]
+    assert post["author"]["username"] == "Coastal Wire" and post["author"]["avatar"]
+    assert post["embeds"][0]["title"] == FLOODS
+
+    herald = feeds.serve("Herald", [copy])  # another outlet's copy: the post is edited, through the webhook
+    await command(discord, "feeds", "add", {"url": herald, "channel": news, "backfill": "5"}, news, owner,
+                  "Following")
+    await discord.wait_for(lambda: discord.calls("edit_webhook_message"), DELIVERY_S, "the edit of the post")
+    await discord.wait_for(lambda: bot.newsroom.outbox.open_count() == 0, DELIVERY_S, "the ledger sent")
+    assert "also reported by Herald" in news.messages[int(post["id"])]["embeds"][0]["description"]
+    assert discord.calls("edit_message") == [] and len(discord.calls("execute_webhook")) == 1  # once
+    history = await command(discord, "feeds", "history", {}, news, owner, "**posted**")
+    assert f"**edited** “{FLOODS}”" in history
