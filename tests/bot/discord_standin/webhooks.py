@@ -134,13 +134,4 @@ class WebhookRoutes:
 
     async def _edit_message(self, request: web.Request) -> web.Response:
         hook = self._hook(request)
-        message = self._message(request, hook)
-        body = dict(self.standin.body(request) or {})
-        body.pop("_files", None)
-        limits.check_message(body)
-        for key in ("content", "embeds", "components"):
-            if key in body:
-                message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
-        message["edited_timestamp"] = message["timestamp"]
-        await self.standin.gateway.offer("MESSAGE_UPDATE", message)
-        return json_response(message)
+        return await self.standin.channels.edited(request, self._message(request, hook))
