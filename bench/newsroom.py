@@ -8,7 +8,8 @@ rate limit of 5 messages / 5 s) in 50 rounds of 20 new entries. Prints:
 - the time from the start of a poll round to each post reaching Discord (p50/p95);
 - the process's memory (the bot, and the stand-in on its thread);
 - /ask p50/p95 while a delivery burst runs beside it (goal: under 1 s over the stand-in);
-- with --grouping, the story grouping's pairwise precision/recall on the fixtures.
+- with --grouping, the story grouping on the fixtures: pairwise precision/recall, follow-ups
+  split and events merged, and how many same-day developments add a fact (and rewrites).
 
     .venv/bin/python bench/newsroom.py [--rounds 50] [--grouping]
 """
@@ -17,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import logging
+import math
 import random
 import re
 import resource
@@ -49,6 +52,7 @@ from tests.bot.discord_standin.world import Channel, User, snowflake  # noqa: E4
 from tests.bot.e2e.helpers import SAMPLE_QUESTIONS  # noqa: E402
 from tests.bot.newsroom.fixtures import Feeds, Report, grouping, load, pairwise  # noqa: E402
 from tests.helpers import serving  # noqa: E402
+from vectorstore.embedding import Embedder  # noqa: E402
 from vectorstore.models import GLOBAL_SCOPE  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
@@ -108,6 +112,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
+def rounded(value: float) -> int | None:
+    """A figure for the JSON: None for one with no samples (NaN)."""
+    return None if math.isnan(value) else round(value)
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -163,6 +172,7 @@ async def start(wire: StandInThread, tmp: str, feeds: Feeds, routed: bool) -> St
         app.feeds.follow(url, GLOBAL_SCOPE, 60)
         if routed:  # else the feeds only feed the store, as before the newsroom
             app.newsroom.config.route(Route(url, GLOBAL_SCOPE, channels[i % CHANNELS].id), now)
+    app.feeds.poll_all()  # the feeds are read while empty: every entry they bring later is news
     bot = build_bot(app.settings, app)
     connection = asyncio.create_task(connect(bot, app.settings))
     await wait_until(lambda: connection.done() or bot.is_ready(), 120)
@@ -217,8 +227,8 @@ async def run(rounds: int, seed: int, routed: bool) -> dict[str, object]:
     return {
         "entries": len(entries), "feeds": FEEDS, "channels": CHANNELS, "rounds": rounds,
         "wall_s": round(wall, 1), **figures,
-        "poll_to_post_p50_ms": round(percentile(lat, 0.5)),
-        "poll_to_post_p95_ms": round(percentile(lat, 0.95)),
+        "poll_to_post_p50_ms": rounded(percentile(lat, 0.5)),  # None without posts (--no-routes)
+        "poll_to_post_p95_ms": rounded(percentile(lat, 0.95)),
         "ask_beside_p50_ms": round(statistics.median(asks)),
         "ask_beside_p95_ms": round(percentile(asks, 0.95)),
         "routed": routed, "rss_mb_after_start": round(after_start), "rss_mb_end": round(rss_mb()),
@@ -307,19 +317,73 @@ def grouping_figures() -> dict[str, object]:
     embedder = make_embedder(Settings(_env_file=None))  # type: ignore[call-arg]
     chosen = events.NAME_SIM
     out: dict[str, object] = {"NAME_SIM": chosen, "ALONE_SIM": events.ALONE_SIM, "window": events.WINDOW_DAYS}
+    out |= {"FOLLOW_SIM": events.FOLLOW_SIM, "FOLLOW_NAMES": events.FOLLOW_NAMES}
     for threshold in (0.50, 0.55, chosen, 0.65, 0.70):
         events.NAME_SIM = threshold
-        for name in ("reports.jsonl", "heldout.jsonl"):
-            reports = load(name)
-            with tempfile.TemporaryDirectory() as tmp:
-                assigned = grouping(reports, embedder, Path(tmp))
-            precision, recall = pairwise({r.key: r.event for r in reports}, assigned)
-            out[f"{name} @ {threshold:.2f}"] = {
-                "reports": len(reports), "events": len({r.event for r in reports}),
-                "precision": round(precision, 3), "recall": round(recall, 3),
-            }
+        for name in ("reports.jsonl", "heldout.jsonl", "followups.jsonl"):
+            out[f"{name} @ {threshold:.2f}"] = fixture_figures(load(name), embedder)
     events.NAME_SIM = chosen
+    follow_up = events.follows_up
+    events.follows_up = lambda report, story: None  # type: ignore[assignment]
+    out["followups.jsonl without the follow-up rule"] = fixture_figures(load("followups.jsonl"), embedder)
+    events.follows_up = follow_up
+    out["same-day reports (followups.jsonl)"] = development_figures(load("followups.jsonl"))
     return out
+
+
+def development_figures(reports: list[Report]) -> dict[str, object]:
+    """The reports written anew on their story's newest day (not wire copies): how many
+    developments (labelled development or update) add a fact (changes.new_facts, as the
+    planner asks it), and how many rewrites (labelled rewrite) are taken for one."""
+    from bot.newsroom.changes import Facts, figures_of, new_facts
+    from bot.newsroom.events import names_of, opening_of
+    from bot.newsroom.lexicon import outcomes_of
+    from bot.newsroom.reading import without_credits
+
+    def facts(r: Report) -> Facts:
+        opening = opening_of(r.text)
+        said = f"{r.title}. {opening}"
+        names = frozenset(n for n in names_of(r.title, without_credits(opening)) if not n.startswith("^"))
+        return Facts(figures_of(said), outcomes_of(said), names)
+
+    known: dict[str, tuple[Facts, str]] = {}
+    delivered, missed, taken, kept = [], [], [], []
+    for r in sorted(reports, key=lambda r: r.date):
+        mine = facts(r)
+        story = known.get(r.event)
+        if story is not None and r.date == story[1] and r.kind != "copy":
+            added = bool(new_facts(story[0], mine))
+            if r.kind in ("development", "update"):
+                (delivered if added else missed).append(r.key)
+            else:
+                (taken if added else kept).append(r.key)
+        joined = story[0].joined(mine) if story else mine
+        known[r.event] = (joined, max(r.date, story[1] if story else r.date))
+    return {
+        "developments_delivered": f"{len(delivered)} of {len(delivered) + len(missed)}", "missed": missed,
+        "rewrites_taken_for_developments": f"{len(taken)} of {len(taken) + len(kept)}", "taken": taken,
+    }
+
+
+def fixture_figures(reports: list[Report], embedder: Embedder) -> dict[str, object]:
+    """Pairwise precision/recall; split: reports not in their event's first report's story;
+    merged: pairs of events whose first reports are in one story."""
+    with tempfile.TemporaryDirectory() as tmp:
+        assigned = grouping(reports, embedder, Path(tmp))
+    precision, recall = pairwise({r.key: r.event for r in reports}, assigned)
+    firsts: dict[str, str] = {}
+    for r in sorted(reports, key=lambda r: r.date):
+        firsts.setdefault(r.event, r.key)
+    later = [r for r in reports if r.key != firsts[r.event]]
+    split = [r.key for r in later if assigned[r.key] != assigned[firsts[r.event]]]
+    pairs = list(itertools.combinations(sorted(firsts), 2))
+    merged = [(a, b) for a, b in pairs if assigned[firsts[a]] == assigned[firsts[b]]]
+    return {
+        "reports": len(reports), "events": len(firsts),
+        "precision": round(precision, 3), "recall": round(recall, 3),
+        "split": f"{len(split)} of {len(later)} later reports", "split_reports": split,
+        "merged": f"{len(merged)} of {len(pairs)} event pairs", "merged_events": merged,
+    }
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from bot.answering.models import Answer, Citation
 from bot.app import App
 from bot.cli_feeds import feeds_app, watch_command
+from bot.cli_feeds_control import register as register_feeds_control
 from bot.cli_ingest import configure_logging, ingest_command, yield_cpu
 from bot.cli_stories import stories_command
 from bot.settings import Settings
@@ -57,6 +58,7 @@ articles_app = typer.Typer(no_args_is_help=True, help="List and delete stored ar
 app.add_typer(articles_app, name="articles")
 feedback_app = typer.Typer(no_args_is_help=True, help="Votes given to the bot's answers on Discord.")
 app.add_typer(feedback_app, name="feedback")
+register_feeds_control(feeds_app)
 app.add_typer(feeds_app, name="feeds")
 app.command("watch")(watch_command)
 app.command("stories")(stories_command)

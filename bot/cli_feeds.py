@@ -1,4 +1,5 @@
-"""`newsdesk feeds add|list|remove` and `newsdesk watch`: feeds followed by themselves.
+"""`newsdesk feeds add|list|remove` and `newsdesk watch`: feeds followed by themselves
+(`feeds history|pause|resume|test`: cli_feeds_control.py).
 
 The subscriptions live in NEWSDESK_DATA_DIR/feeds.sqlite3 (ingest/feeds/registry.py);
 `watch` polls each feed when it is due, until SIGINT or SIGTERM, and `watch --once` polls
@@ -26,6 +27,7 @@ from bot.app import App
 from bot.cli_ingest import yield_cpu
 from bot.health import start as start_health
 from bot.newsroom import Route
+from bot.newsroom.backfill import backfill_text, parse_backfill
 from bot.terminal import json_line, terminal_console
 from ingest.feeds import DEFAULT_EVERY_MINUTES, FeedError, FeedPoller, PollResult, Subscription, watch
 from vectorstore import GLOBAL_SCOPE
@@ -59,19 +61,31 @@ def feeds_add(
         typer.Option("--channel", help="A Discord channel's id: the bot posts each new story there."),
     ] = None,
     role: Annotated[
-        int | None, typer.Option("--role", help="With --channel: a role to ping at each new post.")
+        list[int] | None,
+        typer.Option("--role", help="With --channel: a role to ping at each new post (repeat for several)."),
+    ] = None,
+    backfill: Annotated[
+        str | None,
+        typer.Option(
+            "--backfill",
+            help="With --channel: also post what the feed holds now: its N newest entries (5), or those "
+            "of the last days or hours (2d, 12h). Default: nothing older than the feed's addition.",
+        ),
     ] = None,
 ) -> None:
     """Follow a feed (for every server); `newsdesk watch` or the bot polls it."""
-    if role is not None and channel is None:  # a FeedError: cli.py says it
-        raise FeedError("--role needs --channel: a role is pinged at a channel's new posts.")
-    subscription, new = _poller(ctx).follow(url, GLOBAL_SCOPE, every)
+    if (role or backfill is not None) and channel is None:  # a FeedError: cli.py says it
+        raise FeedError("--role and --backfill need --channel: they are about a channel's posts.")
+    spec = parse_backfill(backfill)
+    poller = _poller(ctx)
+    subscription, new = poller.follow(url, GLOBAL_SCOPE, every)
     if channel is not None:
-        _app(ctx).newsroom.config.route(
-            Route(subscription.url, GLOBAL_SCOPE, channel, role), datetime.now(UTC)
-        )
+        route = Route(subscription.url, GLOBAL_SCOPE, channel, tuple(role or ()), spec)
+        _app(ctx).newsroom.config.route(route, datetime.now(UTC), primed=poller.read_before(subscription))
     verb = "following" if new else "already following; now polled"
     where = f", posting new stories in channel {channel}" if channel is not None else ""
+    if channel is not None:
+        where += f" ({backfill_text(spec)})"
     out.print(
         Text(f"{verb} {subscription.url} every {subscription.every_minutes} min{where}"), soft_wrap=True
     )

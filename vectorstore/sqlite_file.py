@@ -1,13 +1,18 @@
 """A SQLite file in the data dir that threads and processes share: WAL mode, its schema
 made once when opened, and every change one `BEGIN IMMEDIATE` transaction (others wait
 for it, up to 30 s). The feed registry (ingest/feeds/registry.py) and the newsroom's file
-(bot/newsroom/db.py) are such files."""
+(bot/newsroom/db.py) are such files.
+
+A later version's columns (`columns`: table -> column -> its SQL type and default) are
+added to a file an older version made when it is opened (ALTER TABLE ... ADD COLUMN,
+in one transaction; a new file gets them the same way): the existing rows take the
+column's default, and an older version reading the file ignores them."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,7 +25,13 @@ class SqliteFile:
     """One SQLite file; safe to share between threads and processes. `synchronous_normal`:
     WAL's NORMAL sync for writes (a power cut may lose the last commits, never corrupt)."""
 
-    def __init__(self, path: Path, schema: str, synchronous_normal: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        schema: str,
+        synchronous_normal: bool = False,
+        columns: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
@@ -31,6 +42,9 @@ class SqliteFile:
             db.executescript(schema)
         finally:
             db.close()
+        if columns:
+            with self.write() as conn:
+                _add_columns(conn, columns)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -57,3 +71,11 @@ class SqliteFile:
             yield db
         finally:
             db.close()
+
+
+def _add_columns(conn: sqlite3.Connection, columns: Mapping[str, Mapping[str, str]]) -> None:
+    for table, wanted in columns.items():
+        have = {str(row[1]) for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, declaration in wanted.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")

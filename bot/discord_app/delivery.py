@@ -8,6 +8,7 @@ delivery for the next round, and the target's later deliveries wait behind it (o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -19,11 +20,13 @@ from bot.discord_app.newsroom_render import (
     Outgoing,
     list_message,
     post_message,
+    test_message,
     text_of,
     topic_message,
     update_message,
 )
 from bot.discord_app.rendering import clip, safe
+from bot.discord_app.webhooks import ChannelWebhooks, NoWebhookError
 from bot.newsroom import Delivery, Outbox
 from bot.newsroom.outbox import Posted
 
@@ -75,22 +78,20 @@ class Sender:
         self.outbox = outbox
         self.clock = clock
         self._round = asyncio.Lock()
+        self.webhooks = ChannelWebhooks(client)
 
     async def run_once(self) -> int:
         """Claim what is due and send it, each target in order and targets side by side.
-        One round at a time: the ledger counts this sender's own claims as free (a round that
-        gave up), so a second round beside the first would send its deliveries again, and
-        try a target that refuses the bot before the first round has blocked it."""
+        One round at a time: the ledger counts this sender's own claims as free (a round
+        that gave up), so a second round beside the first would send what the first is
+        sending, and try again a target whose refusal is not recorded yet."""
         async with self._round:
-            return await self._round_once()
-
-    async def _round_once(self) -> int:
-        claimed = await asyncio.to_thread(self.outbox.claim, self.clock())
-        by_target: dict[int, list[Delivery]] = {}
-        for delivery in claimed:
-            by_target.setdefault(delivery.target, []).append(delivery)
-        sent = await asyncio.gather(*(self._target(rows) for rows in by_target.values()))
-        return sum(sent)
+            claimed = await asyncio.to_thread(self.outbox.claim, self.clock())
+            by_target: dict[int, list[Delivery]] = {}
+            for delivery in claimed:
+                by_target.setdefault(delivery.target, []).append(delivery)
+            sent = await asyncio.gather(*(self._target(rows) for rows in by_target.values()))
+            return sum(sent)
 
     async def _target(self, rows: list[Delivery]) -> int:
         for n, delivery in enumerate(rows):
@@ -99,14 +100,15 @@ class Sender:
             except BlockedError as why:
                 gone = isinstance(why, GoneError)
                 now = self.clock()
-                retry = await asyncio.to_thread(self.outbox.block, delivery.target, str(why), now, gone)
+                target = delivery.target
+                retry = await asyncio.to_thread(self.outbox.block, target, str(why), now, gone, delivery)
                 log.warning(
                     "newsroom: %s %s blocked until %s: %s", delivery.target_kind, delivery.target, retry, why
                 )
                 return n
             except DroppedError as why:
                 log.warning("newsroom: delivery %s dropped: %s", delivery.key, why)
-                await asyncio.to_thread(self.outbox.drop, delivery, str(why))
+                await asyncio.to_thread(self.outbox.drop, delivery, str(why), self.clock())
             except (LaterError, discord.HTTPException, OSError, TimeoutError) as why:
                 log.info("newsroom: delivery %s waits for the next round (%s)", delivery.key, why)
                 await asyncio.to_thread(self.outbox.release, rows[n:])
@@ -138,7 +140,7 @@ class Sender:
                 return
         destination, outgoing, in_thread = await self._prepare(delivery)
         await asyncio.to_thread(self.outbox.begin, delivery)
-        message = await self._send(destination, outgoing, delivery.nonce, in_thread)
+        message = await self._send(destination, outgoing, delivery, in_thread)
         await asyncio.to_thread(self.outbox.sent, delivery, message.id, self.clock())
 
     async def _prepare(self, delivery: Delivery) -> tuple[discord.abc.Messageable, Outgoing, bool]:
@@ -152,17 +154,24 @@ class Sender:
             return destination, update_message(body), in_thread
         if delivery.kind == "dm":
             return await self._channel(delivery), topic_message(body), False
+        if delivery.kind == "test":
+            return await self._channel(delivery), test_message(body), False
         return await self._channel(delivery), list_message(body), False  # "more", digest
 
     async def _send(
-        self, destination: discord.abc.Messageable, outgoing: Outgoing, nonce: str, in_thread: bool
+        self, destination: discord.abc.Messageable, outgoing: Outgoing, delivery: Delivery, in_thread: bool
     ) -> discord.Message:
         try:
+            if outgoing.persona is not None:  # the feed's own name and avatar
+                try:
+                    return await self.webhooks.send(delivery.target, outgoing)
+                except NoWebhookError as why:  # posted by the bot instead: nothing is lost
+                    log.warning("newsroom: %s posted as the bot: %s", delivery.key, why)
             return await destination.send(
                 content=outgoing.content,
                 embeds=outgoing.embeds,
                 allowed_mentions=outgoing.mentions,
-                nonce=nonce,
+                nonce=delivery.nonce,
             )
         except discord.HTTPException as exc:
             if not _refused(exc):
@@ -246,7 +255,13 @@ class Sender:
         outgoing = post_message(posted.state)
         message = self.client.get_partial_messageable(delivery.target).get_partial_message(posted.message_id)
         try:
-            await message.edit(embeds=outgoing.embeds, allowed_mentions=outgoing.mentions)
+            if outgoing.persona is not None:  # a webhook's message: edited through it
+                await self.webhooks.edit(delivery.target, posted.message_id, outgoing)
+            else:
+                o = outgoing
+                await message.edit(content=o.content, embeds=o.embeds, allowed_mentions=o.mentions)
+        except NoWebhookError as why:
+            raise DroppedError(f"cannot edit the feed's post: {why}") from why
         except (discord.Forbidden, discord.NotFound) as exc:
             raise self._refusal(exc) from exc
         except discord.HTTPException as exc:
@@ -262,9 +277,12 @@ class Sender:
         else:
             destination, in_thread = await self._channel(delivery), False
         me = self.client.user
+        if delivery.kind == "post":  # perhaps sent through the channel's webhook
+            with contextlib.suppress(NoWebhookError, discord.HTTPException):
+                await self.webhooks.get(delivery.target)
         try:
             async for message in destination.history(limit=RECONCILE_MESSAGES):
-                mine = me is not None and message.author.id == me.id
+                mine = (me is not None and message.author.id == me.id) or self.webhooks.ours(message)
                 if mine and _marker_in(delivery.body.marker, text_of(message)):
                     return message.id
         except (discord.Forbidden, discord.NotFound) as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 import discord
 
@@ -19,11 +19,13 @@ from bot.discord_app.rendering import (
     safe,
 )
 from bot.newsroom import Body, Card, PostState
+from bot.newsroom.posting.templates import day_text, fill, values_of
 
 LEAD_CHARS = 600
 ITEM_LINE_CHARS = 300
 MIN_TITLE_CHARS = 20  # a listed story's title keeps this much however long its link
 ALSO_SHOWN = 8
+PINGS_ROOM = 150  # a post's role mentions (5 roles) before its templated text
 
 
 @dataclass
@@ -33,17 +35,14 @@ class Outgoing:
     content: str | None = None
     embed: discord.Embed | None = None
     mentions: discord.AllowedMentions = field(default_factory=lambda: NO_MENTIONS)
+    persona: tuple[str, str | None] | None = None  # sent through the channel's webhook as (name, avatar)
 
     @property
     def embeds(self) -> list[discord.Embed]:
         return [self.embed] if self.embed is not None else []
 
 
-def _day(iso: str | None) -> str:
-    if not iso:
-        return "undated"
-    d = date.fromisoformat(iso)
-    return f"{d.day} {d:%b %Y}"
+_day = day_text
 
 
 def _title(text: str, limit: int) -> str:
@@ -92,11 +91,44 @@ def post_message(state: PostState) -> Outgoing:
         notes.append(f"*also reported by {names}{f' and {more} more' if more > 0 else ''}*")
     if state.updated_at:
         notes.append(f"*updated {discord.utils.format_dt(datetime.fromisoformat(state.updated_at), 'R')}*")
-    embed = card_embed(state.card, notes)
-    if state.role_id is None:
-        return Outgoing(embed=embed)
-    mentions = discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(state.role_id)])
-    return Outgoing(content=f"<@&{state.role_id}>", embed=embed, mentions=mentions)
+    roles = state.role_ids or ([state.role_id] if state.role_id else [])
+    pings = " ".join(f"<@&{r}>" for r in roles)
+    look = state.look
+    if look is not None and look.template is not None:
+        outgoing = templated(state, look.template, look.embed, notes)
+    else:
+        outgoing = Outgoing(embed=card_embed(state.card, notes))
+    if look is not None and look.webhook:
+        outgoing.persona = (look.name or "", look.avatar)
+    if not roles:
+        return outgoing
+    outgoing.content = clip(f"{pings}\n{outgoing.content}" if outgoing.content else pings, MESSAGE_LIMIT)
+    allowed = [discord.Object(r) for r in roles]
+    outgoing.mentions = discord.AllowedMentions(everyone=False, users=False, roles=allowed)
+    return outgoing
+
+
+def templated(state: PostState, template: str, embed: bool, notes: Sequence[str] = ()) -> Outgoing:
+    """A post written by its feed's template (posting/templates.py): the values made safe
+    to show, the text within Discord's limits (a message's 2,000 characters with room for
+    the roles it pings; an embed's description)."""
+    card = state.card
+    values = values_of(card, state.also, state.look.name or "" if state.look else "", safe, LEAD_CHARS)
+    text = "\n".join([fill(template, values), *notes]).strip()
+    if not embed:  # its link stays in it: a delivery is found again by it
+        room = MESSAGE_LIMIT - PINGS_ROOM
+        shown = clip(text, room)
+        if card.url and card.url not in shown:
+            shown = f"{clip(text, room - len(card.url) - 1)}\n{card.url}"
+        return Outgoing(content=shown)
+    box = discord.Embed(
+        title=clip(safe(card.title), EMBED_TITLE),
+        url=card.url or None,
+        description=clip(text, EMBED_DESCRIPTION),
+        colour=discord.Colour.dark_teal(),
+    )
+    box.set_footer(text=clip(safe(f"{card.source or 'newsdesk'} · {_day(card.date)}"), FOOTER))
+    return Outgoing(embed=box)
 
 
 def update_message(body: Body) -> Outgoing:
@@ -104,10 +136,21 @@ def update_message(body: Body) -> Outgoing:
     return Outgoing(content=clip(safe(body.change or "Update"), MESSAGE_LIMIT), embed=card_embed(body.card))
 
 
+def test_message(body: Body) -> Outgoing:
+    """A `/feeds test` post: the feed's newest entry as its posts look, said to be a test."""
+    assert body.card is not None
+    return Outgoing(content="🧪 Test post (`/feeds test`): the feed's newest entry, as its posts look.",
+                    embed=card_embed(body.card))  # fmt: skip
+
+
 def topic_message(body: Body) -> Outgoing:
     """A story a member's followed topic matched (a direct message, or an admin's channel)."""
     assert body.card is not None
-    embed = card_embed(body.card, [f"> {clip(safe(body.change or ''), 300)}"] if body.change else [])
+    quote = body.change or ""
+    said = " ".join(body.card.lead.split()).casefold()
+    shown = " ".join(quote.split()).casefold()
+    repeated = not shown or shown in said or (said and said in shown)  # the matched sentence is the lead
+    embed = card_embed(body.card, [] if repeated else [f"> {clip(safe(quote), 300)}"])
     embed.set_author(name=clip(safe(f"Following “{body.topic}”"), 256))
     return Outgoing(embed=embed)
 

@@ -6,16 +6,17 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.newsroom.cleanup import forget_unsent_posts
 from bot.newsroom.db import NewsroomDB, dt, ts
+from bot.newsroom.posting.filters import refusal
+from bot.newsroom.posting.templates import Look
 from vectorstore.errors import NewsdeskError
 
-MAX_WORDS = 20  # include/exclude entries per channel
-MAX_WORD_CHARS = 60
 MAX_TOPIC_CHARS = 100
 MIN_TOPIC_CHARS = 3
 
@@ -29,7 +30,10 @@ class Route:
     url: str
     scope: str
     channel_id: int
-    role_id: int | None = None
+    roles: tuple[int, ...] = ()  # opt-in roles pinged by its new posts
+    backfill: str | None = None  # what it posts of its feed's first poll (backfill.py)
+    added_at: datetime | None = None
+    look: Look = field(default_factory=Look)  # the feed's template, name, avatar (or the channel's)
 
 
 @dataclass(frozen=True)
@@ -43,11 +47,12 @@ class ChannelState:
     retry_at: datetime | None = None
 
     def admits(self, text: str) -> bool:
-        """Include: at least one of the words or phrases; exclude: none of them (whole
-        words, any case)."""
-        if self.include and not any(_has(text, w) for w in self.include):
-            return False
-        return not any(_has(text, w) for w in self.exclude)
+        return self.refusal(text) is None
+
+    def refusal(self, text: str) -> str | None:
+        """Why the channel does not take a story, or None: include: at least one of the
+        terms; exclude: none of them (posting/filters.py)."""
+        return refusal(text, self.include, self.exclude)
 
 
 @dataclass(frozen=True)
@@ -68,20 +73,6 @@ class Digest:
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(ZoneInfo(self.tz))
-
-
-def _has(text: str, phrase: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE) is not None
-
-
-def parse_words(raw: str | None) -> tuple[str, ...]:
-    """ "floods, heavy rain" -> ("floods", "heavy rain"); checked against the limits."""
-    words = tuple(dict.fromkeys(w.strip() for w in (raw or "").split(",") if w.strip()))
-    if len(words) > MAX_WORDS or any(len(w) > MAX_WORD_CHARS for w in words):
-        raise NewsroomError(
-            f"Give at most {MAX_WORDS} words or phrases of at most {MAX_WORD_CHARS} characters."
-        )
-    return words
 
 
 def parse_time(raw: str, tz: str) -> tuple[time, str]:
@@ -111,12 +102,19 @@ class Config:
         self._db = db
 
     # -- routes ------------------------------------------------------------------------
-    def route(self, route: Route, now: datetime) -> None:
+    def route(self, route: Route, now: datetime, primed: bool = False) -> None:
+        """Post a feed's new stories in a channel. `primed`: its feed was polled before, so
+        its next poll brings only new entries; else that poll's entries are the route's
+        backlog (backfill.py). A route made again keeps its backlog, takes the new role
+        and backfill."""
         with self._db.write() as conn:
             conn.execute(
-                "INSERT INTO routes VALUES (?, ?, ?, ?, ?) ON CONFLICT (url, scope, channel_id)"
-                " DO UPDATE SET role_id = excluded.role_id",
-                (route.url, route.scope, route.channel_id, route.role_id, ts(now)),
+                "INSERT INTO routes (url, scope, channel_id, role_id, roles, added_at, backfill, primed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url, scope, channel_id)"
+                " DO UPDATE SET role_id = excluded.role_id, roles = excluded.roles,"
+                " backfill = excluded.backfill",
+                (*_key(route), next(iter(route.roles), None), json.dumps(route.roles), ts(now),
+                 route.backfill, int(primed)),
             )
             conn.execute("INSERT OR IGNORE INTO channels (channel_id) VALUES (?)", (route.channel_id,))
 
@@ -125,6 +123,7 @@ class Config:
         with self._db.write() as conn:
             routes = _routes(conn, "WHERE url = ? AND scope = ?", (url, scope))
             conn.execute("DELETE FROM routes WHERE url = ? AND scope = ?", (url, scope))
+            conn.execute("DELETE FROM paused WHERE feed = ?", (json.dumps([url, scope]),))
             conn.execute(
                 "UPDATE outbox SET state = 'dropped' WHERE feed = ? AND state IN ('pending', 'sending')",
                 (json.dumps([url, scope]),),
@@ -136,6 +135,46 @@ class Config:
         where, args = ("WHERE url = ? AND scope = ?", (url, scope)) if url is not None else ("", ())
         with self._db.read() as conn:
             return _routes(conn, where, args)
+
+    # -- paused feeds ------------------------------------------------------------------
+    def pause(self, url: str, scope: str, now: datetime) -> bool:
+        """Stop a feed's posts (it is still polled: its articles answer questions): what
+        it brings meanwhile is not posted, what was planned waits. False if already."""
+        with self._db.write() as conn:
+            feed = json.dumps([url, scope])
+            added = conn.execute("INSERT OR IGNORE INTO paused (feed, since) VALUES (?, ?)", (feed, ts(now)))
+            return added.rowcount > 0
+
+    def resume(self, url: str, scope: str) -> bool:
+        """Its posts again, from its next new entries; False if it was not paused."""
+        with self._db.write() as conn:
+            gone = conn.execute("DELETE FROM paused WHERE feed = ?", (json.dumps([url, scope]),))
+            return gone.rowcount > 0
+
+    def paused(self) -> set[tuple[str, str]]:
+        with self._db.read() as conn:
+            rows = conn.execute("SELECT feed FROM paused").fetchall()
+        return {(str(u), str(s)) for u, s in (json.loads(str(f)) for (f,) in rows)}
+
+    # -- looks: templates, names, avatars, webhooks --------------------------------------
+    def update_look(self, key: str, **changes: object) -> Look:
+        """Change some of a look's fields (a feed's, key: feed_key, or a channel's:
+        channel_key); returns the new look."""
+        with self._db.write() as conn:
+            row = conn.execute("SELECT look FROM looks WHERE key = ?", (key,)).fetchone()
+            old = Look() if row is None else Look.model_validate_json(str(row[0]))
+            look = Look.model_validate(old.model_dump() | changes)
+            conn.execute(
+                "INSERT INTO looks (key, look) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET look = excluded.look",
+                (key, look.model_dump_json(exclude_defaults=True)),
+            )
+        return look
+
+    def look(self, key: str) -> Look | None:
+        with self._db.read() as conn:
+            row = conn.execute("SELECT look FROM looks WHERE key = ?", (key,)).fetchone()
+        return None if row is None else Look.model_validate_json(str(row[0]))
 
     # -- channels ----------------------------------------------------------------------
     def set_filter(self, channel_id: int, include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
@@ -204,11 +243,47 @@ class Config:
         return [Digest(int(c), str(s), time.fromisoformat(str(a)), str(z)) for c, s, a, z in rows]
 
 
+def _key(route: Route) -> tuple[str, str, int]:
+    return route.url, route.scope, route.channel_id
+
+
 def _routes(conn: sqlite3.Connection, where: str, args: tuple[object, ...]) -> list[Route]:
     rows = conn.execute(
-        f"SELECT url, scope, channel_id, role_id FROM routes {where} ORDER BY channel_id", args
+        "SELECT url, scope, channel_id, role_id, roles, backfill, added_at FROM routes"
+        f" {where} ORDER BY channel_id",
+        args,
     )
-    return [Route(str(u), str(s), int(c), None if r is None else int(r)) for u, s, c, r in rows.fetchall()]
+    routes = [
+        Route(str(u), str(s), int(c), _roles(r, rs), None if b is None else str(b), dt(a))
+        for u, s, c, r, rs, b, a in rows.fetchall()
+    ]
+    looks = {str(k): Look.model_validate_json(str(v)) for k, v in conn.execute("SELECT key, look FROM looks")}
+    return [replace(r, look=_look(r, looks)) for r in routes]
+
+
+def feed_key(url: str, scope: str) -> str:
+    return json.dumps([url, scope])
+
+
+def channel_key(channel_id: int) -> str:
+    return f"channel:{channel_id}"
+
+
+def _look(route: Route, looks: dict[str, Look]) -> Look:
+    """A route's look: its feed's, with the channel's template when the feed has none; its
+    name: the feed's, else its host."""
+    mine = looks.get(feed_key(route.url, route.scope), Look())
+    channel = looks.get(channel_key(route.channel_id))
+    if mine.template is None and channel is not None:
+        mine = mine.model_copy(update={"template": channel.template, "embed": channel.embed})
+    return mine.model_copy(update={"name": mine.name or urlsplit(route.url).hostname or route.url})
+
+
+def _roles(role_id: object, roles: object) -> tuple[int, ...]:
+    """A route's roles: its list, else (a file from before several roles) its one role."""
+    if roles is not None:
+        return tuple(int(r) for r in json.loads(str(roles)))
+    return () if role_id is None else (int(str(role_id)),)
 
 
 def channel_states(conn: sqlite3.Connection, ids: list[int] | None = None) -> dict[int, ChannelState]:

@@ -1,5 +1,7 @@
 """The newsroom's SQLite file in the data dir: routes, channel settings, follows, digests,
-the story (event) index, each channel's posts, and the delivery ledger (the outbox).
+the story (event) index, each channel's posts, the delivery ledger (the outbox), the
+delivery history (history.py) and the paused feeds (`feed`: JSON [url, scope], as the
+ledger's rows name their feed).
 
 Several processes may share it (the bot sends; `newsdesk watch` or the bot plans): WAL
 mode, and every change in one `BEGIN IMMEDIATE` transaction.
@@ -52,7 +54,24 @@ CREATE TABLE IF NOT EXISTS outbox (
     claimed_until TEXT, created_at TEXT NOT NULL, sent_at TEXT, message_id INTEGER, error TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_open ON outbox (state, target, id);
+CREATE TABLE IF NOT EXISTS history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, channel_id INTEGER NOT NULL,
+    outcome TEXT NOT NULL, title TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '',
+    url TEXT, scope TEXT, event_id TEXT, article_id TEXT
+);
+CREATE INDEX IF NOT EXISTS history_channel ON history (channel_id, id);
+CREATE TABLE IF NOT EXISTS paused (feed TEXT PRIMARY KEY, since TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS looks (key TEXT PRIMARY KEY, look TEXT NOT NULL);
 """
+# columns added since the first version (an older file gets them when opened: SqliteFile)
+_COLUMNS = {
+    "routes": {
+        "backfill": "TEXT",  # what a new route posts of its feed's first poll (backfill.py)
+        "primed": "INTEGER NOT NULL DEFAULT 1",  # its feed polled since it was added
+        "roles": "TEXT",  # the roles its posts ping: a JSON list (role_id: the first)
+    },
+    "arrivals": {"backlog": "TEXT"},  # the channels it is backlog for: a JSON list
+}
 
 
 def newsroom_path(data_dir: Path) -> Path:
@@ -71,4 +90,4 @@ class NewsroomDB(SqliteFile):
     """The newsroom's file (its schema above); safe to share between threads and processes."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path, _SCHEMA, synchronous_normal=True)
+        super().__init__(path, _SCHEMA, synchronous_normal=True, columns=_COLUMNS)

@@ -35,9 +35,12 @@ from pydantic import BaseModel
 
 from bot.newsroom.cleanup import GONE_AFTER, forget_target, forget_unsent_posts
 from bot.newsroom.db import NewsroomDB, dt, ts
+from bot.newsroom.history import SENT, Entry, Outcome, feed_of, record
+from bot.newsroom.history import prune as prune_history
+from bot.newsroom.posting.templates import Look
 
 log = logging.getLogger(__name__)
-Kind = Literal["post", "edit", "update", "more", "dm", "digest"]
+Kind = Literal["post", "edit", "update", "more", "dm", "digest", "test"]
 TargetKind = Literal["channel", "user"]
 CLAIM_LEASE = timedelta(minutes=2)
 BLOCK_BACKOFF = timedelta(minutes=5)
@@ -61,7 +64,6 @@ class Body(BaseModel):
     """What one delivery says (rendered by the Discord layer)."""
 
     card: Card | None = None
-    role_id: int | None = None  # an admin's opt-in role, pinged by a feed's new post
     change: str | None = None  # an update: "Update, 7 Mar — 58 dead (was 35) — Coastal Times"
     topic: str | None = None  # a followed topic's message
     heading: str | None = None  # the "more stories" line, a digest
@@ -73,9 +75,13 @@ class PostState(BaseModel):
     """A story's top-level post in one channel: what it shows and what it holds."""
 
     card: Card
-    role_id: int | None = None
+    role_id: int | None = None  # a post planned before several roles: its one role
+    role_ids: list[int] = []  # the opt-in roles its feed's route pings
+    look: Look | None = None  # its feed's template, name, avatar (posting/templates.py)
     also: list[str] = []  # other outlets' copies: "also reported by"
     figures: dict[str, str] = {}
+    outcomes: list[str] = []  # the kinds of development its reports stated (changes.Facts)
+    names: list[str] = []
     newest_day: str = ""
     updated_at: str | None = None  # the last update in its thread
     articles: list[str] = []
@@ -95,6 +101,15 @@ class Delivery:
     body: Body
     tries: int
     created_at: datetime
+    feed: str | None = None  # JSON [url, scope] of the feed it is from
+
+    def entry(self, outcome: Outcome, reason: str, now: datetime) -> Entry:
+        """Its line in the delivery history."""
+        card = self.body.card
+        url, scope = feed_of(self.feed)
+        title = card.title if card else self.body.heading or ""
+        article = card.article_id if card else None
+        return Entry(now, self.target, outcome, title, reason, url, scope, self.event_id, article)
 
     @property
     def nonce(self) -> str:
@@ -175,12 +190,12 @@ def pending_edit(conn: sqlite3.Connection, channel_id: int, event_id: str) -> bo
     return row is not None
 
 
-_KINDS: dict[str, Kind] = {k: k for k in ("post", "edit", "update", "more", "dm", "digest")}
-_ROW = "id, key, target, target_kind, kind, event_id, body, tries, created_at"
+_KINDS: dict[str, Kind] = {k: k for k in ("post", "edit", "update", "more", "dm", "digest", "test")}
+_ROW = "id, key, target, target_kind, kind, event_id, body, tries, created_at, feed"
 
 
 def _delivery(row: tuple[object, ...]) -> Delivery:
-    id_, key, target, target_kind, kind, event_id, body, tries, created = row
+    id_, key, target, target_kind, kind, event_id, body, tries, created, feed = row
     return Delivery(
         int(str(id_)),
         str(key),
@@ -191,6 +206,7 @@ def _delivery(row: tuple[object, ...]) -> Delivery:
         Body.model_validate_json(str(body)),
         int(str(tries)),
         dt(created) or datetime.min,
+        None if feed is None else str(feed),
     )
 
 
@@ -208,6 +224,7 @@ class Outbox:
                 f"SELECT {_ROW}, claimed_by, claimed_until FROM outbox o"
                 " WHERE state IN ('pending', 'sending')"
                 " AND NOT EXISTS (SELECT 1 FROM channels c WHERE c.channel_id = o.target AND c.retry_at > ?)"
+                " AND NOT EXISTS (SELECT 1 FROM paused p WHERE p.feed = o.feed)"
                 " ORDER BY target, id",
                 (ts(now),),
             ).fetchall()
@@ -247,6 +264,7 @@ class Outbox:
                     "UPDATE posts SET message_id = ? WHERE channel_id = ? AND event_id = ?",
                     (message_id, delivery.target, delivery.event_id),
                 )
+            record(conn, delivery.entry(SENT[delivery.kind], "", now))
             conn.execute("INSERT OR IGNORE INTO channels (channel_id) VALUES (?)", (delivery.target,))
             conn.execute(
                 "UPDATE channels SET last_post_at = ?, last_error = NULL, failures = 0, retry_at = NULL"
@@ -262,20 +280,26 @@ class Outbox:
                 [(d.id,) for d in deliveries],
             )
 
-    def drop(self, delivery: Delivery, error: str) -> None:
+    def drop(self, delivery: Delivery, error: str, now: datetime) -> None:
         """A delivery that can never be made (its post is gone, Discord refuses its form)."""
         with self._db.write() as conn:
             conn.execute(
                 "UPDATE outbox SET state = 'dropped', error = ?, claimed_by = NULL WHERE id = ?",
                 (error[:MAX_ERROR_CHARS], delivery.id),
             )
+            record(conn, delivery.entry("dropped", error, now))
             forget_unsent_posts(conn)
 
-    def block(self, target: int, error: str, now: datetime, gone: bool = False) -> datetime:
-        """The target refuses the bot: back off (doubling), keep the error; returns when it
-        is tried again. Its claimed rows are released. A target `gone` (unknown channel or
-        member) GONE_AFTER times in a row is forgotten (cleanup.forget_target)."""
+    def block(
+        self, target: int, error: str, now: datetime, gone: bool = False, delivery: Delivery | None = None
+    ) -> datetime:
+        """The target refuses the bot (at `delivery`): back off (doubling), keep the error;
+        returns when it is tried again. Its claimed rows are released. A target `gone`
+        (unknown channel or member) GONE_AFTER times in a row is forgotten
+        (cleanup.forget_target)."""
         with self._db.write() as conn:
+            refused = Entry(now, target, "refused", "", error)
+            record(conn, delivery.entry("refused", error, now) if delivery else refused)
             conn.execute("INSERT OR IGNORE INTO channels (channel_id) VALUES (?)", (target,))
             (failures,) = conn.execute(
                 "SELECT failures FROM channels WHERE channel_id = ?", (target,)
@@ -353,6 +377,7 @@ class Outbox:
             done = ("sent", "dropped", ts(before))
             conn.execute("DELETE FROM outbox WHERE state IN (?, ?) AND created_at < ?", done)
             conn.execute("DELETE FROM arrivals WHERE done = 1 AND arrived_at < ?", (ts(before),))
+            prune_history(conn, before)
 
     def open_count(self) -> int:
         with self._db.read() as conn:

@@ -10,8 +10,10 @@ The bot sends what is planned (the delivery ledger, outbox.py).
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +23,8 @@ from bot.answering.topics import TopicMatch, TopicMatcher
 from bot.newsroom.config import Config, Follow
 from bot.newsroom.db import NewsroomDB, ts
 from bot.newsroom.events import EventIndex, Indexed
+from bot.newsroom.history import Entry as HistoryEntry
+from bot.newsroom.history import read as read_history
 from bot.newsroom.outbox import Body, Card, Outbox, TargetKind, enqueue
 from bot.newsroom.planner import ChannelPlanner, Item
 from bot.newsroom.reading import Read, day_of, index, read
@@ -44,6 +48,7 @@ class Arrival:
     url: str
     scope: str
     article_id: str
+    backlog: frozenset[int] = frozenset()  # the channels it is backlog for (backfill.py)
 
 
 @dataclass(frozen=True)
@@ -88,15 +93,26 @@ class Newsroom:
 
     # -- the poller's listener ---------------------------------------------------------
     def polled(self, subscription: Subscription, article_ids: Sequence[str]) -> None:
-        """A poll stored these articles: remember them for the round's planning when a
-        channel or a followed topic may want them."""
-        if not article_ids or not self._wanted(subscription.url, subscription.scope):
-            return
-        now = ts(self.clock())
+        """A poll read the feed and stored these articles: remember them for the round's
+        planning when a channel or a followed topic may want them. For a route whose feed
+        was not polled since it was added, they are its backlog (backfill.py)."""
+        key = (subscription.url, subscription.scope)
         with self.db.write() as conn:
+            fresh = [
+                int(c)
+                for (c,) in conn.execute(
+                    "SELECT channel_id FROM routes WHERE url = ? AND scope = ? AND primed = 0", key
+                )
+            ]
+            conn.execute("UPDATE routes SET primed = 1 WHERE url = ? AND scope = ? AND primed = 0", key)
+            if not article_ids or not self._wanted(*key):
+                return
+            backlog = json.dumps(fresh) if fresh else None
+            now = ts(self.clock())
             conn.executemany(
-                "INSERT OR IGNORE INTO arrivals (url, scope, article_id, arrived_at) VALUES (?, ?, ?, ?)",
-                [(subscription.url, subscription.scope, a, now) for a in dict.fromkeys(article_ids)],
+                "INSERT OR IGNORE INTO arrivals (url, scope, article_id, arrived_at, backlog)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(*key, a, now, backlog) for a in dict.fromkeys(article_ids)],
             )
 
     def round_done(self) -> RoundResult:
@@ -131,8 +147,10 @@ class Newsroom:
     # -- planning ----------------------------------------------------------------------
     def _pending(self) -> list[Arrival]:
         with self.db.read() as conn:
-            rows = conn.execute("SELECT url, scope, article_id FROM arrivals WHERE done = 0 ORDER BY rowid")
-            return [Arrival(str(u), str(s), str(a)) for u, s, a in rows.fetchall()]
+            rows = conn.execute(
+                "SELECT url, scope, article_id, backlog FROM arrivals WHERE done = 0 ORDER BY rowid"
+            ).fetchall()
+        return [Arrival(str(u), str(s), str(a), frozenset(json.loads(b) if b else ())) for u, s, a, b in rows]
 
     def _plan_arrivals(self) -> RoundResult:
         arrivals = self._pending()
@@ -166,8 +184,17 @@ class Newsroom:
     @staticmethod
     def _item(arrival: Arrival, text: Read, indexed: Indexed) -> Item:
         r = indexed.report
-        feed = (arrival.url, arrival.scope)
-        return Item(r.article_id, indexed.event_id, r.day, r.story, text.card, text.figures, text.text, feed)
+        return Item(
+            r.article_id,
+            indexed.event_id,
+            r.day,
+            r.story,
+            text.card,
+            text.facts,
+            text.text,
+            (arrival.url, arrival.scope),
+            arrival.backlog,
+        )
 
     def _plan_channels(self, conn: sqlite3.Connection, items: list[Item], now: datetime) -> ChannelTotals:
         """Each routed channel's plan. A channel blocked now (backing off) gets no posts: its
@@ -175,16 +202,17 @@ class Newsroom:
         than `posts_per_poll` posts a round however long it was blocked."""
         routes = self.config.routes()
         states = self.config.channels([r.channel_id for r in routes])
+        paused = self.config.paused()
         plans = []
         for channel_id in dict.fromkeys(r.channel_id for r in routes):
-            mine = {(r.url, r.scope): r.role_id for r in routes if r.channel_id == channel_id}
+            mine = {(r.url, r.scope): r for r in routes if r.channel_id == channel_id}
             wanted = [i for i in items if i.feed in mine]
             state = states.get(channel_id)
             if not wanted or state is None:
                 continue
             blocked = state.retry_at is not None and state.retry_at > now
             cap = 0 if blocked else self.posts_per_poll
-            plans.append(ChannelPlanner(conn, state, now, cap).run(wanted, mine))
+            plans.append(ChannelPlanner(conn, state, now, cap).run(wanted, mine, paused))
         return ChannelTotals(
             posts=sum(p.posts for p in plans),
             updates=sum(p.updates for p in plans),
@@ -237,6 +265,20 @@ class Newsroom:
         with self.db.read() as conn:
             return conn.execute("SELECT 1 FROM outbox WHERE key = ?", (key,)).fetchone() is not None
 
+    # -- control and history ----------------------------------------------------------
+    def test_post(self, channel_id: int, card: Card, feed: tuple[str, str]) -> None:
+        """Post this card once in the channel, marked as a test (`/feeds test`)."""
+        body = Body(card=card, heading="Test post", marker=card.url or card.title)
+        with self.db.write() as conn:
+            enqueue(conn, f"test:{channel_id}:{uuid.uuid4().hex}", (channel_id, "channel"), "test", body,
+                    self.clock(), None, feed)  # fmt: skip
+
+    def history(
+        self, channels: list[int] | None = None, feeds: list[tuple[str, str]] | None = None, limit: int = 50
+    ) -> list[HistoryEntry]:
+        """What became of the stories of these channels or feeds, newest first (history.py)."""
+        return read_history(self.db, channels, feeds, limit)
+
     # -- stories -----------------------------------------------------------------------
     def stories(self, since: str | None = None, scopes: tuple[str, ...] | None = None) -> list[Story]:
         """Every story with a report on or after `since`, newest first (`newsdesk stories`)."""
@@ -251,7 +293,9 @@ class Newsroom:
             for m in members
             if m.report.article_id in every and (scopes is None or m.report.scope in scopes)
         ]
-        return [s for s in group(visible, _dates(every)) if since is None or s.newest_day >= since]
+        texts = read(retriever, [every[m.report.article_id] for m in visible])
+        facts = {k: v.facts for k, v in texts.items()}
+        return [s for s in group(visible, _dates(every), facts) if since is None or s.newest_day >= since]
 
     def recent(self, after: datetime, scopes: tuple[str, ...]) -> tuple[list[Story], dict[str, Card]]:
         """The stories with an article stored after `after` (the digest's day), and cards."""

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Literal
 
+from bot.newsroom.changes import Facts, new_facts
 from bot.newsroom.events import Indexed
 from bot.newsroom.outbox import Body, Card
 
@@ -23,7 +24,8 @@ class StoryArticle:
     source: str | None
     date: str | None
     title: str
-    # copy: a wire copy of an earlier one; update: dated later; report: the same day, written anew
+    # copy: a wire copy of an earlier one; update: dated later, or adding a fact the same day;
+    # report: the same day, written anew, adding none
     role: ArticleRole
 
 
@@ -45,28 +47,33 @@ class Story:
         }
 
 
-def _roles(members: list[Indexed], dates: dict[str, str | None]) -> list[StoryArticle]:
+def _roles(
+    members: list[Indexed], dates: dict[str, str | None], facts: dict[str, Facts]
+) -> list[StoryArticle]:
+    """As a channel's plan sees them (planner.role_of): a wire copy, an update (dated
+    later, or adding a fact the same day), or a report of the same day adding none."""
     out: list[StoryArticle] = []
     stories: set[str] = set()
-    first_day = members[0].report.day
+    known, newest = Facts({}), members[0].report.day
     for i, m in enumerate(members):
         r = m.report
-        role: ArticleRole = (
-            "first"
-            if i == 0
-            else "copy"
-            if r.story in stories
-            else "update"
-            if r.day > first_day
-            else "report"
-        )
+        mine = facts.get(r.article_id, Facts({}))
+        role: ArticleRole = "first"
+        if i > 0 and r.story in stories:
+            role = "copy"
+        elif i > 0:
+            role = "update" if r.day > newest or new_facts(known, mine) else "report"
         stories.add(r.story)
+        known, newest = known.joined(mine), max(newest, r.day)
         out.append(StoryArticle(r.article_id, r.url, r.source, dates.get(r.article_id), r.title, role))
     return out
 
 
-def group(indexed: Iterable[Indexed], dates: dict[str, str | None]) -> list[Story]:
-    """Stories, newest first (by their newest report); `dates` are the articles' own dates."""
+def group(
+    indexed: Iterable[Indexed], dates: dict[str, str | None], facts: dict[str, Facts] | None = None
+) -> list[Story]:
+    """Stories, newest first (by their newest report); `dates` are the articles' own dates,
+    `facts` what each states (reading.Read.facts), for telling an update from a report."""
     events: dict[str, list[Indexed]] = {}
     for i in indexed:
         events.setdefault(i.event_id, []).append(i)
@@ -74,9 +81,8 @@ def group(indexed: Iterable[Indexed], dates: dict[str, str | None]) -> list[Stor
     for event_id, members in events.items():
         members.sort(key=lambda m: (m.report.day, m.seen_at, m.report.article_id))
         first = members[0].report
-        stories.append(
-            Story(event_id, first.title, first.day, members[-1].report.day, _roles(members, dates))
-        )
+        roles = _roles(members, dates, facts or {})
+        stories.append(Story(event_id, first.title, first.day, members[-1].report.day, roles))
     return sorted(stories, key=lambda s: (s.newest_day, s.first_day, s.id), reverse=True)
 
 

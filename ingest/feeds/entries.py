@@ -5,7 +5,8 @@ being parsed (so at most that many bodies are held); every fetch has its own dea
 (FETCH_TIMEOUT_S) and none starts after the feed's deadline (FEED_DEADLINE_FACTOR times
 that), so 50 slow entries take about 3 x FETCH_TIMEOUT_S, not 50 x. An entry whose page
 cannot be used is read from the feed's own text. An entry without a link is named by the
-feed and its guid, else by a digest of its content, never by its title.
+feed and its guid, else by a digest of its content, never by its title; an entry without
+a title is titled by its first sentence.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ingest.errors import FetchError, SourceError
 from ingest.fetching import Fetched, fetch
 from ingest.identity.ids import entry_id, feed_origin, site_origin
 from ingest.reading.documents import Failure, Item, SourceOptions, page_draft, reason
-from ingest.reading.formats import FeedEntry, finish, parse_feed, with_fallback
+from ingest.reading.formats import FeedEntry, finish, headline_of, parse_feed, with_fallback
 from vectorstore import Article
 
 log = logging.getLogger(__name__)
@@ -92,15 +93,17 @@ def _feed_article(entry: FeedEntry, feed_id: str, options: SourceOptions, page: 
     if isinstance(page, Fetched):
         try:
             draft = with_fallback(page_draft(page, options.limits), entry.draft)
-            article = finish(draft, entry.link, entry.draft.title or page.url, limits=options.limits)
+            untitled = headline_of(draft.text) or page.url
+            article = finish(draft, entry.link, entry.draft.title or untitled, limits=options.limits)
             return options.stamp(article, site_origin(page.url))
         except SourceError as exc:
             page_error = exc
     if page_error is not None:
         log.info("feed entry %s: page unusable (%s); using the entry's content", entry.link, page_error)
     ident = entry.link or entry_id(feed_id, entry.guid, entry.draft.title, entry.draft.text)
+    title = entry.draft.title or headline_of(entry.draft.text) or ident  # never an id when it has text
     try:
-        article = finish(entry.draft, ident, entry.draft.title or ident, limits=options.limits)
+        article = finish(entry.draft, ident, title, limits=options.limits)
     except SourceError as exc:
         if page_error is not None:
             raise SourceError(f"{reason(page_error)}; the feed entry has no text either") from exc

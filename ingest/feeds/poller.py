@@ -25,8 +25,8 @@ from typing import Literal, Protocol
 
 from ingest.feeds.conditional import Validators, conditional_get
 from ingest.feeds.entries import feed_entry_item
-from ingest.feeds.registry import FeedRegistry, PollRecord, Subscription, check_feed_url
-from ingest.fetching import check_public
+from ingest.feeds.registry import FeedError, FeedRegistry, PollRecord, Subscription, check_feed_url
+from ingest.fetching import check_public, fetch
 from ingest.identity.ids import is_global
 from ingest.reading.documents import Failure, Item, SourceOptions
 from ingest.reading.formats import FeedEntry, parse_feed
@@ -39,12 +39,14 @@ PollStatus = Literal["ingested", "not_modified", "failed"]
 IngestFn = Callable[[Iterable[Item]], IngestReport]
 Clock = Callable[[], datetime]
 WATCH_TICK = timedelta(seconds=60)  # the longest `watch` sleeps: a feed added meanwhile is seen
+SHOWN_FAILURES = 2  # failed entries a poll's summary names
 
 
 class PollListener(Protocol):
-    """Told what each poll stored (before the poll is recorded: a poll that dies after
-    telling is repeated, so a listener must take the same news twice calmly) and when a
-    round of polls ends; the newsroom (bot/newsroom) plans deliveries from it."""
+    """Told what each poll that read its feed stored (nothing, for a feed not modified;
+    before the poll is recorded: a poll that dies after telling is repeated, so a listener
+    must take the same news twice calmly) and when a round of polls ends; the newsroom
+    (bot/newsroom) plans deliveries from it."""
 
     def polled(self, subscription: Subscription, article_ids: list[str]) -> None: ...
 
@@ -82,6 +84,7 @@ class PollResult:
     unchanged: int = 0  # entries skipped by fingerprint or found unchanged by the ingestor
     failed: int = 0
     error: str | None = None
+    failures: tuple[str, ...] = ()  # the failed entries: "its link: the reason"
 
     def summary(self) -> str:
         if self.status == "not_modified":
@@ -89,7 +92,11 @@ class PollResult:
         if self.status == "failed":
             return f"failed: {self.error}"
         text = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
-        return text + (f", {self.failed} entries failed" if self.failed else "")
+        if not self.failed:
+            return text
+        named = "; ".join(self.failures[:SHOWN_FAILURES])
+        more = f"; and {self.failed - SHOWN_FAILURES} more" if self.failed > SHOWN_FAILURES else ""
+        return f"{text}, {self.failed} {'entry' if self.failed == 1 else 'entries'} failed ({named}{more})"
 
 
 class FeedPoller:
@@ -153,6 +160,23 @@ class FeedPoller:
         if not is_global(scope):
             check_public(check_feed_url(url), self.options.fetch.address_allowed)
         return self.registry.add(url, scope, every_minutes, self._clock())
+
+    def newest_entry(self, url: str, scope: str) -> FeedEntry:
+        """A followed feed's newest entry, read now (by its date, else the first); not
+        stored. A FeedError when it is not followed, has no entry or cannot be read."""
+        subscription = self.registry.get(url, scope)
+        if subscription is None:
+            raise FeedError("No such feed is followed here (see the feeds list).")
+        fetched = fetch(subscription.url, self._options_for(subscription).fetch)
+        entries = parse_feed(fetched.body, allow_empty=True)
+        if not entries:
+            raise FeedError("The feed has no entries now.")
+        return max(enumerate(entries), key=lambda e: (e[1].draft.date or "", -e[0]))[1]
+
+    def read_before(self, subscription: Subscription) -> bool:
+        """Whether a poll has read this feed: its next poll brings only new entries."""
+        read = subscription.last_result not in (None, "failed")
+        return read or bool(self.registry.fingerprints(subscription))
 
     def unfollow(self, url: str, scope: str) -> Subscription:
         return self.registry.remove(url, scope)
@@ -223,10 +247,12 @@ class FeedPoller:
         known = Validators(subscription.etag, subscription.last_modified)
         response = conditional_get(subscription.url, options.fetch, known)
         if response.fetched is None:
+            if self.listener is not None:  # read, nothing new
+                self.listener.polled(subscription, [])
             record = PollRecord(known.etag, known.last_modified, "not modified", 0, None)
             self.registry.record_success(subscription, self._clock(), record)
             return PollResult(subscription.url, subscription.scope, "not_modified")
-        entries = parse_feed(response.fetched.body)[: options.feed_max_entries]
+        entries = parse_feed(response.fetched.body, allow_empty=True)[: options.feed_max_entries]
         seen = self.registry.fingerprints(subscription)
         fingerprinted = [(entry_fingerprint(e), e) for e in entries]
         kept = {f for f, _ in fingerprinted if f in seen}
@@ -244,6 +270,7 @@ class FeedPoller:
             updated=report.count("updated"),
             unchanged=len(entries) - len(changed) + report.count("unchanged") + report.count("skipped"),
             failed=len(report.failed),
+            failures=tuple(f"{o.source[:200]}: {(o.reason or 'failed')[:200]}" for o in report.failed),
         )
         # an entry that failed is tried again next poll: ask for the whole feed, not a 304
         validators = Validators() if result.failed else response.validators

@@ -34,7 +34,8 @@ class Draft:
     url: str | None = None
     date: str | None = None
     author: str | None = None
-    source: str | None = None
+    source: str | None = None  # the outlet: declared, else guessed (a host name, a feed's title)
+    outlet: str | None = None  # the outlet the document itself declares (og:site_name, <source>)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def parse_html(html: str, url: str | None = None) -> Draft:
     lines = [line.strip() for line in (doc.text or "").splitlines() if line.strip()]
     if title and lines and lines[0] == title.strip():
         lines = lines[1:]
+    declared = doc.sitename if doc.sitename and not _HOST_NAME.match(doc.sitename) else None
     return Draft(
         text="\n\n".join(lines),
         title=title,
@@ -63,7 +65,13 @@ def parse_html(html: str, url: str | None = None) -> Draft:
         date=doc.date,
         author=doc.author,
         source=doc.sitename or doc.hostname or (urlsplit(url).hostname if url else None),
+        outlet=declared,
     )
+
+
+# trafilatura's site name when the page declares none: its host name (from its address or
+# its <title>), which a feed's title names better
+_HOST_NAME = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d+)?$")
 
 
 def parse_pdf(body: bytes, max_pages: int = 500, limits: Limits | None = None) -> Draft:
@@ -139,14 +147,18 @@ def parse_markdown(text: str) -> Draft:
     )
 
 
-def parse_feed(body: bytes) -> list[FeedEntry]:
+def parse_feed(body: bytes, allow_empty: bool = False) -> list[FeedEntry]:
+    """A feed's entries; one without entries is an error unless `allow_empty` and it is
+    a well-formed feed (the feed poller's: a feed may be empty for now)."""
     import feedparser
 
     parsed = feedparser.parse(io.BytesIO(body))  # bytes that name a file would be read from it
+    if not parsed.entries and allow_empty and parsed.get("version") and not parsed.get("bozo"):
+        return []
     if not parsed.entries:
         reason = getattr(parsed, "bozo_exception", None)
         raise SourceError(f"not a feed, or a feed without entries{f' ({reason})' if reason else ''}")
-    site = _detail_text(parsed.feed.get("title_detail")) or None  # read as an entry's title is
+    site = _detail_text(parsed.feed.get("title_detail")) or None  # the outlet when the item names none
     entries = []
     for entry in parsed.entries:
         text = as_paragraphs(_detail_text(*entry.get("content", []), entry.get("summary_detail")))
@@ -163,10 +175,20 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
             url=entry.get("link"),
             date=date,
             author=entry.get("author"),
-            source=site,
+            source=_item_source(entry) or site,
+            outlet=_item_source(entry),
         )
         entries.append(FeedEntry(link=entry.get("link"), draft=draft, guid=entry.get("id")))
     return entries
+
+
+def _item_source(entry: Any) -> str | None:
+    """The outlet an item names for itself: RSS `<source url=...>Name</source>`, Atom
+    `<source><title>` (an aggregator's feed carries each item's own outlet there)."""
+    source = entry.get("source")
+    if not isinstance(source, dict):
+        return None
+    return " ".join(str(source.get("title") or "").split()) or None
 
 
 def _detail_text(*details: Any) -> str:
@@ -241,6 +263,22 @@ def finish(
     )
 
 
+HEADLINE_CHARS = 100
+
+
+def headline_of(text: str, limit: int = HEADLINE_CHARS) -> str:
+    """A title for a text that has none (a feed entry without a title): its first
+    sentence, cut at a word (and "…") when longer than `limit`; "" for no text."""
+    from vectorstore.sentences import split_sentences
+
+    clean = " ".join(clean_text(valid_text(text)).split())
+    first = next((s.text for s in split_sentences(clean) if s.text.strip()), "")
+    if len(first) <= limit:
+        return first
+    cut = first[: limit - 1].rsplit(" ", 1)[0] if " " in first[: limit - 1] else first[: limit - 1]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
 def _url(value: str | None) -> str | None:
     """An http(s) URL on one line, of a sane length, without a control, bidi or invisible
     character (a real one has them percent-encoded), else None."""
@@ -253,14 +291,18 @@ def _url(value: str | None) -> str | None:
 
 
 def with_fallback(draft: Draft, fallback: Draft) -> Draft:
-    """Fill what `draft` lacks from `fallback` (an article page and its feed entry)."""
+    """Fill what `draft` lacks from `fallback` (an article page and its feed entry). The
+    outlet: the one the entry declares (its `<source>`), else the page's (og:site_name),
+    else the entry's guess (the feed's title), else the page's (its host name)."""
+    outlet = fallback.outlet or draft.outlet
     return replace(
         draft,
         title=draft.title or fallback.title,
         url=fallback.url or draft.url,
         date=draft.date or fallback.date,
         author=draft.author or fallback.author,
-        source=fallback.source or draft.source,
+        source=outlet or fallback.source or draft.source,
+        outlet=outlet,
     )
 
 

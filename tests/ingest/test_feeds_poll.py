@@ -17,7 +17,7 @@ import pytest
 
 from bot.app import App
 from bot.settings import Settings
-from ingest.feeds import FeedPoller, FeedRegistry, feeds_path, watch
+from ingest.feeds import FeedPoller, FeedRegistry, Subscription, feeds_path, watch
 from ingest.feeds.poller import PollResult
 from ingest.feeds.registry import FEED_CLAIM_LEASE, MAX_BACKOFF, MAX_FEEDS_PER_SERVER, FeedError, backoff
 from ingest.runner import source_options
@@ -236,10 +236,10 @@ def test_failing_feed_backs_off_and_is_listed_with_its_error(poller: FeedPoller,
         [listed] = poller.registry.subscriptions()
         assert listed.failures == 2 and listed.next_due == clock.now + timedelta(minutes=40)
 
-        server.resources["/broken.xml"] = rss(server, [], etag='"e"')  # a feed without entries
+        server.resources["/broken.xml"] = Resource(b"<html>moved</html>", "text/html", etag='"e"')
         clock.now += timedelta(minutes=41)
         [not_a_feed] = poller.poll_due()
-        assert not_a_feed.status == "failed" and "without entries" in (not_a_feed.error or "")
+        assert not_a_feed.status == "failed" and "not a feed" in (not_a_feed.error or "")
         assert poller.registry.subscriptions()[0].failures == 3
 
         server.resources["/a/market"] = page("Market opens", MARKET)
@@ -316,6 +316,9 @@ def test_an_entry_that_failed_is_tried_again(poller: FeedPoller, clock: Clock) -
 
         [first] = poller.poll_due()  # the market's page is missing and its entry has no text
         assert (first.added, first.failed) == (1, 1), first
+        [listed] = poller.registry.subscriptions()  # `feeds list` and /feeds list name the entry
+        assert f"1 entry failed ({server.url('/a/market')}: " in (listed.last_result or "")
+        assert "HTTP 404" in (listed.last_result or "")
 
         server.resources["/a/market"] = page("Market opens", MARKET)
         clock.now += timedelta(minutes=30)
@@ -375,3 +378,38 @@ def test_a_poll_writes_under_the_stores_writer_lock(settings: Settings, app: App
     assert record.ingested_at is not None
     written = datetime.fromisoformat(record.ingested_at).timestamp()  # whole seconds
     assert written >= int(let_go), f"written at {written}, the other writer let go at {let_go}"
+
+
+def test_an_empty_feed_is_read_and_the_listener_hears_of_every_read(
+    settings: Settings, app: App, clock: Clock
+) -> None:
+    """A well-formed feed without entries yet is read (its later entries are news), and
+    the listener is told of every poll that read the feed, a 304 too (the newsroom knows
+    from it which entries a new channel's feed held before: bot/newsroom/backfill.py)."""
+    heard: list[tuple[str, list[str]]] = []
+
+    class Listener:
+        def polled(self, subscription: Subscription, article_ids: list[str]) -> None:
+            heard.append((subscription.url, list(article_ids)))
+
+        def round_done(self) -> None:
+            pass
+
+    registry = FeedRegistry(feeds_path(settings.data_dir))
+    poller = FeedPoller(registry, app.ingestor.run, source_options(settings), clock=clock, listener=Listener())
+    with feed_server() as server:
+        url = server.url("/feed.xml")
+        server.resources["/feed.xml"] = rss(server, [], etag='"v1"')
+        registry.add(url, GLOBAL_SCOPE, 30, clock.now)
+        [empty] = poller.poll_due()
+        assert (empty.status, empty.added, empty.error) == ("ingested", 0, None)
+        clock.now += timedelta(minutes=31)
+        [same] = poller.poll_due()
+        assert same.status == "not_modified"
+        server.resources["/a/market"] = page("Market opens", MARKET)
+        server.resources["/feed.xml"] = rss(server, [("/a/market", "Market opens", "Market.")], etag='"v2"')
+        clock.now += timedelta(minutes=31)
+        [news] = poller.poll_due()
+        assert news.added == 1
+    assert heard == [(url, []), (url, []), (url, [server.url("/a/market")])]
+    assert registry.subscriptions()[0].failures == 0

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -135,7 +136,49 @@ def test_feed_entries_are_fetched_with_fallback_to_entry_content() -> None:
     assert isinstance(flood, Article) and isinstance(museum, Article)
     assert "400 homes" in flood.text and flood.id.endswith("/news/flood")
     assert museum.text.startswith("The city museum reopened") and museum.date == "2024-02-04"
-    assert museum.source == "Example Times"
+    assert museum.source == "Example Times" and flood.source == "Example Times"  # not "times.example"
+
+
+def _page(site: str | None) -> bytes:
+    """The article page, with this site name, else with no canonical address either (its
+    host name is then the page's own: 127.0.0.1 and a port)."""
+    if site is None:
+        return re.sub(r"<link rel=\"canonical\"[^>]*>", "", ARTICLE_HTML).encode()
+    return ARTICLE_HTML.replace("<head>", f'<head><meta property="og:site_name" content="{site}">').encode()
+
+
+def test_an_entry_is_named_by_its_own_source_then_its_pages_site_name_then_the_feed() -> None:
+    items = [  # (path, the item's <source>, the page's og:site_name)
+        ("/a", "Coastal Times", "Aggregated Site"),
+        ("/b", None, "Harbour Gazette"),
+        ("/c", None, None),
+        ("/d", "City Star", None),  # no page: read from the feed's text
+    ]
+    with serving({p: Route(_page(site)) for p, _, site in items[:3]}) as server:
+        rows = "".join(
+            f"<item><title>Rivers flood {p}</title><link>{server.url(p)}</link>"
+            + (f'<source url="http://x.example/rss">{src}</source>' if src else "")
+            + "<description>Three rivers burst their banks after two days of rain.</description></item>"
+            for p, src, _ in items
+        )
+        feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>News Aggregator</title>{rows}</channel></rss>'
+        server.routes["/feed.xml"] = Route(feed.encode(), "application/rss+xml")
+        found = list(iter_items([server.url("/feed.xml")], OPTIONS))
+    assert [a.source for a in found if isinstance(a, Article)] == [
+        "Coastal Times", "Harbour Gazette", "News Aggregator", "City Star"
+    ]
+
+
+def test_an_atom_entry_is_named_by_its_source_title(tmp_path: Path) -> None:
+    feed = tmp_path / "agg.atom"
+    feed.write_text(
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Aggregator</title>'
+        "<entry><title>Dam fails</title><id>urn:1</id><source><title>Valdoria  Herald</title></source>"
+        "<summary>The dam above Ostrel failed on Monday night, flooding the lower town.</summary></entry>"
+        "</feed>"
+    )
+    (article,) = list(iter_items([str(feed)], OPTIONS))
+    assert isinstance(article, Article) and article.source == "Valdoria Herald"
 
 
 def test_feed_file_on_disk(tmp_path: Path) -> None:
@@ -172,3 +215,22 @@ def test_feed_entry_text_is_unescaped_once_and_cleaned_as_a_page(tmp_path: Path)
     assert att.text.startswith("AT&T agreed to buy") and att.title == "AT&T buys a rival"  # was "AT&amp;T"
     assert att.source == fish.source == "Ravel & Sons Daily"  # the channel's title read as an entry's
     assert fish.text == "Fish & chips cost £9 now, up from six.\n\nThe shop opened in 1952."
+
+
+def test_an_untitled_entry_is_titled_by_its_first_sentence_cut_at_a_word(tmp_path: Path) -> None:
+    long = (
+        "The city museum reopened on Sunday after a two-year renovation of its roof, which had leaked"
+        " since the storms and closed three galleries."
+    )
+    feed = tmp_path / "odd.xml"
+    feed.write_text(
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Odd Feed</title>"
+        f"<item><guid>31a37ac0</guid><description>{long} It was busy.</description></item>"
+        "<item><guid>2</guid><description>Ferries run again. The port said so.</description></item>"
+        "</channel></rss>"
+    )
+    museum, ferries = list(iter_items([str(feed)], OPTIONS))
+    assert isinstance(museum, Article) and isinstance(ferries, Article)
+    assert museum.title == "The city museum reopened on Sunday after a two-year renovation of its roof, which had leaked since…"
+    assert ferries.title == "Ferries run again." and museum.id not in museum.title  # the id stays internal
+    assert len(museum.title) <= 100 and museum.title[:-1] in long

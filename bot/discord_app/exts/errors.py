@@ -11,13 +11,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_app.checks import NotAllowedHere
 from vectorstore import NewsdeskError
 
 log = logging.getLogger(__name__)
-
-
-class NotAllowedHere(app_commands.CheckFailure):
-    """A check whose message is safe to show."""
+__all__ = ["ErrorHandler", "NotAllowedHere", "message_for", "send_ephemeral", "unexpected"]
 
 
 def message_for(error: Exception) -> str:

@@ -8,7 +8,7 @@ and 429s) applies when the stand-in is made with `channel_rate`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -93,6 +93,10 @@ class ChannelRoutes:
             raise ApiError(404, limits.UNKNOWN_MESSAGE, "Unknown Message")
         if message["author"]["id"] != str(self.standin.state.bot.id):
             raise ApiError(403, limits.CANNOT_EDIT_OTHERS, "Cannot edit a message authored by another user")
+        return await self.edited(request, message)
+
+    async def edited(self, request: web.Request, message: dict[str, Any]) -> web.Response:
+        """A stored message changed by the request's body (content, embeds, components)."""
         body = dict(self.standin.body(request) or {})
         body.pop("_files", None)
         limits.check_message(body)

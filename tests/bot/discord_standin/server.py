@@ -23,6 +23,7 @@ from tests.bot.discord_standin.gateway import Gateway, shard_of
 from tests.bot.discord_standin.interactions import InteractionRoutes
 from tests.bot.discord_standin.limits import ApiError
 from tests.bot.discord_standin.pacing import ChannelRate, Holds, RateLimitedError
+from tests.bot.discord_standin.webhooks import WebhookRoutes
 from tests.bot.discord_standin.world import (
     DM,
     GUILD_FORUM,
@@ -30,6 +31,7 @@ from tests.bot.discord_standin.world import (
     PUBLIC_THREAD,
     Channel,
     Guild,
+    Role,
     User,
     json_response,
     message_json,
@@ -90,6 +92,7 @@ class DiscordStandIn:
         )
         self.channels = ChannelRoutes(self)
         self.interactions = InteractionRoutes(self, interaction_deadline_s)
+        self.webhooks = WebhookRoutes(self)
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -134,12 +137,13 @@ class DiscordStandIn:
         r.add_get("/gateway", self.gateway.handle, name="websocket")
         self.channels.add_routes(r, api)
         self.interactions.add_routes(r, api)
+        self.webhooks.add_routes(r, api)
 
     # -- recording, auth and faults -------------------------------------------------------
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        route = request.match_info.route.name or "unknown"
+        route, handler = self.webhooks.claim(request, request.match_info.route.name or "unknown", handler)
         body = request[BODY] = await self._read_body(request)
         record = Recorded(request.method, route, request.path, dict(request.match_info), body, time.monotonic())
         if route not in ("websocket", "attachment"):
@@ -149,7 +153,7 @@ class DiscordStandIn:
         return response
 
     async def _respond(self, request: web.Request, handler: Handler, route: str) -> web.StreamResponse:
-        needs_auth = route not in ("websocket", "attachment", "unknown") and not self.interactions.owns(route)
+        needs_auth = route not in ("websocket", "attachment", "unknown") and not self.interactions.owns(route) and not self.webhooks.owns(route)
         if needs_auth and request.headers.get("Authorization") != f"Bot {self.state.token}":
             return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
         fault = self.faults.get(route)
@@ -234,6 +238,18 @@ class DiscordStandIn:
         guild.channels[channel.id] = channel
         self.state.channels[channel.id] = channel
         return channel
+
+    def add_role(self, guild: Guild, name: str) -> Role:
+        """A role of the server (known to a bot that connects after it is added)."""
+        role = Role(snowflake(), name)
+        guild.roles[role.id] = role
+        return role
+
+    async def set_bot_permissions(self, guild: Guild, permissions: int) -> None:
+        """Change what the bot's role grants in the server, as an admin would (GUILD_ROLE_UPDATE)."""
+        guild.bot_permissions = permissions
+        role = next(r for r in guild.json(self.state.bot)["roles"] if r["id"] == str(guild.bot_role_id))
+        await self.gateway.offer("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role})
 
     def channel(self, guild: Guild, name: str) -> Channel:
         return next(c for c in guild.channels.values() if c.name == name)

@@ -132,6 +132,7 @@ class Guild:
     has_commands_scope: bool = True  # invited with applications.commands
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, User] = field(default_factory=dict)
+    roles: dict[int, Role] = field(default_factory=dict)  # the server's own (not @everyone, the bot's)
 
     @property
     def bot_role_id(self) -> int:
@@ -147,6 +148,7 @@ class Guild:
             {"id": str(self.bot_role_id), "name": bot.username, "permissions": str(self.bot_permissions),
              "position": 1, "color": 0, "hoist": False, "managed": True, "mentionable": False, "flags": 0,
              "tags": {"bot_id": str(bot.id)}},
+            *(r.json() for r in self.roles.values()),
         ]
         channels = [c.json() for c in self.channels.values() if not c.is_thread]
         threads = [c.json() for c in self.channels.values() if c.is_thread]

@@ -37,10 +37,13 @@ def feeds() -> Iterator[Feeds]:
         yield Feeds(server)
 
 
-def follow_feed(data_dir: Path, url: str, channel: Channel, *extra: str) -> None:
-    """`newsdesk feeds add URL --channel ID` (the CLI's feeds are global: 127.0.0.1 is allowed)."""
+def follow_feed(data_dir: Path, url: str, channel: Channel, *extra: str, backfill: str | None = "50") -> None:
+    """`newsdesk feeds add URL --channel ID --backfill 50` (the CLI's feeds are global:
+    127.0.0.1 is allowed). These tests serve a feed's entries before they follow it: they
+    ask for them (a feed's backlog is posted only when asked for: backfill.py)."""
     env = {"NEWSDESK_DATA_DIR": str(data_dir)}
-    result = runner.invoke(cli, ["feeds", "add", url, "--channel", str(channel.id), *extra], env=env)
+    asked = ["--backfill", backfill] if backfill is not None else []
+    result = runner.invoke(cli, ["feeds", "add", url, "--channel", str(channel.id), *asked, *extra], env=env)
     assert result.exit_code == 0, result.output
 
 
@@ -150,6 +153,8 @@ async def test_three_feeds_one_post_per_story_copies_updates_filters_and_a_follo
     mine = [m for c in dms if c.recipient and c.recipient.id == member.id for m in discord.messages_by_bot(c)]
     theirs = [m for c in dms if c.recipient and c.recipient.id == other.id for m in discord.messages_by_bot(c)]
     assert len(mine) == 1 and mine[0]["embeds"][0]["title"] == coastal[0].title
+    said = [line.removeprefix("> ") for line in mine[0]["embeds"][0]["description"].splitlines() if line.strip()]
+    assert said and len(said) == len(set(said))  # the matched sentence is not the lead again
     assert not theirs
 
     # follow-ups in the story's thread are answered about that story

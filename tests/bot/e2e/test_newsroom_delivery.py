@@ -96,16 +96,15 @@ async def test_a_channel_that_refuses_the_bot_is_reported_and_backed_off(
     data_dir: Path,
 ) -> None:
     locked = channels["locked"]
-    follow_feed(data_dir, feeds.serve("Coastal Times", FIRSTS[:2]), locked)
-    await poll(bot)
+    follow_feed(data_dir, feeds.serve("Coastal Times", FIRSTS[:2]), locked)  # two stories, one round
+    await poll(bot)  # wakes the delivery loop
     cog: Any = bot.get_cog("Newsroom")
-    # rounds side by side (beside the bot's own delivery loop) and after: one try, then the
-    # channel is not tried again before its back-off ends
+    # rounds side by side with the loop's, while its 403 is in flight, and after it
     await asyncio.gather(*(cog.deliver() for _ in range(3)))
     await discord.wait_for(lambda: created(discord, locked), DELIVERY_S, "the refused post")
-    for _ in range(3):
+    for _ in range(3):  # more rounds: the channel is not tried again before its back-off
         await cog.deliver()
-    assert [c.status for c in created(discord, locked)] == [403]
+    assert [c.status for c in created(discord, locked)] == [403]  # one try, not one per round
     listed = await command(discord, "feeds", "list", {}, channels["news"], guild.owner, "⚠")
     assert f"<#{locked.id}>" in listed and "cannot post there (403" in listed and "next try" in listed
 

@@ -69,15 +69,17 @@ def page(report: Report) -> bytes:
     ).encode()
 
 
-def rss(title: str, items: list[tuple[Report, str]]) -> bytes:
-    """An RSS document: each (report, its page's URL) an entry, newest first."""
+def rss(title: str, items: list[tuple[Report, str]], sources: bool = False) -> bytes:
+    """An RSS document: each (report, its page's URL) an entry, newest first; `sources`:
+    an aggregator's, each entry naming its outlet (`<source>`)."""
     entries = []
     for report, link in sorted(items, key=lambda x: x[0].date, reverse=True):
         day = date.fromisoformat(report.date)
         published = format_datetime(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
+        source = f'<source url="{escape(report.url)}">{escape(report.source)}</source>' if sources else ""
         entries.append(
             f"<item><title>{escape(report.title)}</title><link>{escape(link)}</link>"
-            f"<guid>{escape(link)}</guid><pubDate>{published}</pubDate>"
+            f"<guid>{escape(link)}</guid><pubDate>{published}</pubDate>{source}"
             f"<description>{escape(report.text)}</description></item>"
         )
     return (
@@ -98,11 +100,12 @@ class Feeds:
     def link(self, report: Report) -> str:
         return self.server.url(self.path_of(report))
 
-    def serve(self, outlet: str, reports: list[Report]) -> str:
+    def serve(self, outlet: str, reports: list[Report], sources: bool = False) -> str:
+        """`sources`: an aggregator's feed, its entries naming their outlets."""
         for report in reports:
             self.server.routes[self.path_of(report)] = Route(page(report))
         path = f"/feeds/{outlet.lower().replace(' ', '-')}.xml"
-        body = rss(outlet, [(r, self.link(r)) for r in reports])
+        body = rss(outlet, [(r, self.link(r)) for r in reports], sources)
         self.server.routes[path] = Route(body, "application/rss+xml")
         return self.server.url(path)
 

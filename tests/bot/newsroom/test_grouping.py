@@ -6,15 +6,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.newsroom.changes import changed, figures_of
-from bot.newsroom.events import ALONE_SIM, NAME_SIM, names_of, opening_of, shares_name
+from bot.newsroom.events import (
+    ALONE_SIM,
+    NAME_SIM,
+    embed_reports,
+    follows_up,
+    names_of,
+    opening_of,
+    shared_names,
+    shares_name,
+)
+from bot.newsroom.events import Report as EventReport
 from tests.bot.newsroom.fixtures import Report, as_seen, by_key, grouping, load, pairwise
 from vectorstore.embedding import Embedder
 
 
-@pytest.mark.parametrize("fixture", ["reports.jsonl", "heldout.jsonl"])
+@pytest.mark.parametrize("fixture", ["reports.jsonl", "heldout.jsonl", "followups.jsonl"])
 def test_each_event_is_one_story_and_no_two_events_are(fixture: str, embedder: Embedder, tmp_path: Path) -> None:
     reports = load(fixture)
     assigned = grouping(reports, embedder, tmp_path)
@@ -72,6 +83,52 @@ def test_without_a_shared_name_the_similarity_alone_decides(embedder: Embedder, 
     assert assigned[QUAKE.key] != assigned[FLOODS.key], f"similarity {other:.3f} (ALONE_SIM {ALONE_SIM})"
     assert not shares_name(ferry, again) and not shares_name(quake, floods), "decided by similarity alone"
     assert same >= ALONE_SIM > other >= NAME_SIM, (same, other)
+
+
+def test_follow_ups_stay_in_their_story_under_the_similarity_threshold(embedder: Embedder, tmp_path: Path) -> None:
+    reports = load("followups.jsonl")
+    r = by_key(reports)
+    assigned = grouping(reports, embedder, tmp_path)
+    firsts: dict[str, str] = {}
+    for report in sorted(reports, key=lambda x: x.date):
+        firsts.setdefault(report.event, report.key)
+    split = [x.key for x in reports if assigned[x.key] != assigned[firsts[x.event]]]
+    assert split == []  # resignations, arrests, verdicts, tolls, "put out", "reopened"
+    chief, dam = r["ostrel-hydro-chief@City Star"], r["ostrel-dam@Valdoria Herald"]
+    drafts = [_report(x) for x in (chief, dam, r["ostrel-hydro-prices@Daily Courier"])]
+    chief_v, dam_v, prices_v = embed_reports(embedder, drafts)
+    assert float(chief_v.vector @ dam_v.vector) < NAME_SIM  # the similarity alone would split it
+    assert follows_up(chief_v, [dam_v]) is not None  # the company's names and the collapse
+    # the same company's price rise that week shares two of the story's names, not its event
+    story = [dam_v, chief_v]
+    assert shared_names(prices_v, story) >= 2 and follows_up(prices_v, story) is None
+    assert assigned["ostrel-hydro-prices@Daily Courier"] != assigned[firsts["ostrel-dam"]]
+
+
+def test_a_follow_up_shares_the_storys_event_not_only_its_subject() -> None:
+    """Two of the story's names and a similarity of 0.5: the words its headlines share
+    decide. A topic shared ("dynasty") is not an event shared ("collapse")."""
+
+    def report(title: str, day: str, vector: list[float]) -> EventReport:
+        opening = "The Yuan court in Khanbaliq said so."
+        v = np.array(vector, dtype=np.float32)
+        return EventReport(title, day, title, opening, None, None, "global", title, names_of(title, opening), v)
+
+    story = [report("Bridge collapse in the Yuan dynasty's capital", "2026-05-01", [1.0, 0.0])]
+    half = [0.5, 0.866]  # cosine 0.5 with the story, under NAME_SIM
+    follow_up = report("Engineers blamed for the Yuan capital's bridge collapse", "2026-05-03", half)
+    subject = report("Yuan dynasty: a history of its bridges", "2026-05-03", half)
+    late = report("Engineers blamed for the Yuan capital's bridge collapse", "2026-05-09", half)
+    assert shared_names(follow_up, story) == shared_names(subject, story) == 2  # yuan, khanbaliq
+    assert follows_up(follow_up, story) == pytest.approx(0.5)
+    assert follows_up(subject, story) is None
+    assert follows_up(late, story) is None  # outside the story's window
+
+
+def _report(x: Report) -> EventReport:
+    opening = opening_of(x.text)
+    empty = np.zeros(0, dtype=np.float32)
+    return EventReport(x.key, x.date, x.title, opening, x.url, x.source, "global", x.key, names_of(x.title, opening), empty)
 
 
 def test_names_are_not_weekdays_and_words_that_open_a_sentence_are_marked() -> None:

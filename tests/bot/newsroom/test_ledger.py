@@ -125,3 +125,31 @@ def test_a_target_that_stays_gone_is_forgotten(tmp_path: Path) -> None:
     assert [r.channel_id for r in config.routes()] == [2]
     assert config.digests() == [] and [f.user_id for f in config.follows()] == [9]
     assert [d.key for d in outbox.claim(moment + timedelta(days=2))] == ["b1"]  # a1 dropped
+
+
+def test_a_paused_feeds_deliveries_wait_and_every_send_is_in_the_history(tmp_path: Path) -> None:
+    from bot.newsroom import Config
+
+    db = NewsroomDB(newsroom_path(tmp_path))
+    feed = ("https://a.example/rss", "global")
+    card = Card(article_id="x", title="Floods")
+    with db.write() as conn:
+        enqueue(conn, "more:1", (1, "channel"), "more", Body(heading="…and 2 more stories", items=[card]), NOW, None, feed)
+        enqueue(conn, "more:2", (2, "channel"), "more", Body(heading="other"), NOW, None, ("https://b.example/rss", "global"))
+    config, outbox = Config(db), Outbox(db)
+    assert config.pause(*feed, NOW) and not config.pause(*feed, NOW)
+    assert [d.key for d in outbox.claim(NOW)] == ["more:2"]  # the paused feed's delivery waits
+    assert config.resume(*feed) and not config.resume(*feed)
+    resumed, other = outbox.claim(NOW + CLAIM_LEASE)  # the other's lease ran out meanwhile
+    assert resumed.key == "more:1"
+    outbox.sent(resumed, 7, NOW)
+    outbox.drop(other, "Discord refused it: 400 Invalid Form Body", NOW)
+    from bot.newsroom.history import read
+
+    entries = read(db)
+    assert [(e.outcome, e.channel_id, e.title, e.url) for e in entries] == [
+        ("dropped", 2, "other", "https://b.example/rss"),
+        ("listed", 1, "…and 2 more stories", "https://a.example/rss"),
+    ]
+    assert "400" in entries[0].reason and read(db, channels=[1]) == entries[1:]
+    assert read(db, feeds=[feed]) == entries[1:] and read(db, channels=[]) == []

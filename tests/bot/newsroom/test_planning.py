@@ -43,7 +43,7 @@ def app(settings: Settings, embedder: Embedder) -> App:
 @pytest.fixture
 def newsroom(app: App) -> Newsroom:
     app.newsroom.clock = lambda: NOW
-    app.newsroom.config.route(Route(FEED, "global", 100), NOW)
+    app.newsroom.config.route(Route(FEED, "global", 100), NOW, primed=True)  # a feed read before
     return app.newsroom
 
 
@@ -87,6 +87,27 @@ def test_one_post_per_story_copies_edit_updates_go_to_the_thread(app: App, newsr
     assert len(outbox(newsroom)) == before
 
 
+def test_a_same_day_development_goes_to_the_thread_and_a_rewrite_edits_the_post(
+    app: App, newsroom: Newsroom, tmp_path: Path
+) -> None:
+    """Written anew the same day: "put out" (a development of a new kind) and a toll that
+    rose are updates; a report that says what the story said is a copy."""
+    f = by_key(load("followups.jsonl"))
+    tarvik = ["tarvik-refinery-fire@Coastal Times", "tarvik-smoke@Harbour Gazette", "tarvik-fire-out@Metro Post"]
+    ostrel = ["ostrel-dam@Valdoria Herald", "vessen-bursts@Coastal Times", "ostrel-toll-12@Metro Post"]
+    arrive(app, tmp_path, [f[k] for k in tarvik + ostrel])
+    rows = [(r["kind"], (r["body"]["card"] or {}).get("title"), r["body"]["change"]) for r in outbox(newsroom)]
+    posts = [title for kind, title, _ in rows if kind == "post"]
+    assert posts == [f[ostrel[0]].title, f[tarvik[0]].title]  # one post per story, oldest first
+    assert [(title, change) for kind, title, change in rows if kind == "update"] == [
+        (f["ostrel-toll-12@Metro Post"].title, "Update, 4 May — 12 dead (was 9) — Metro Post"),
+        (f["tarvik-fire-out@Metro Post"].title, "Update, 7 May — Metro Post"),
+    ]
+    with newsroom.db.read() as conn:
+        bodies = [json.loads(b) for (b,) in conn.execute("SELECT body FROM posts ORDER BY rowid")]
+    assert [b["also"] for b in bodies] == [["Coastal Times"], ["Harbour Gazette"]]  # the rewrites
+
+
 def test_a_flood_gets_the_newest_stories_as_posts_and_one_line_for_the_rest(
     app: App, newsroom: Newsroom, tmp_path: Path
 ) -> None:
@@ -105,7 +126,7 @@ def test_a_flood_gets_the_newest_stories_as_posts_and_one_line_for_the_rest(
 
 def test_channel_filters_and_a_removed_feed(app: App, newsroom: Newsroom, tmp_path: Path) -> None:
     newsroom.config.set_filter(100, (), ("Norvex",))
-    newsroom.config.route(Route(FEED, "global", 200), NOW)
+    newsroom.config.route(Route(FEED, "global", 200), NOW, primed=True)
     newsroom.config.set_filter(200, ("marathon", "heavy rain"), ())
     arrive(app, tmp_path, [R["norvex-jobs@The Ledger"], R["portmere-marathon@City Star"]])
     posted = {(row["target"], row["body"]["card"]["title"]) for row in outbox(newsroom)}
@@ -137,7 +158,7 @@ def test_a_followed_topic_messages_once_per_story(app: App, newsroom: Newsroom, 
 
 
 def test_the_digest_is_planned_once_at_its_time(app: App, newsroom: Newsroom, tmp_path: Path) -> None:
-    newsroom.config.route(Route(FEED, "global", 100), NOW)
+    newsroom.config.route(Route(FEED, "global", 100), NOW, primed=True)
     newsroom.config.set_digest(Digest(300, "42", time(8, 0), "Europe/Paris"), 300)  # 07:00 UTC
     newsroom.clock = lambda: datetime(2026, 3, 12, 6, 59, tzinfo=UTC)
     arrive(app, tmp_path, [R["arven-floods@Coastal Times"], R["arven-floods@Northern Wire"], R["kesh-ferry@Harbour Gazette"]])
@@ -216,3 +237,33 @@ def test_a_storys_follow_up_is_answered_from_its_articles_first(app: App, tmp_pa
     assert not answer.refused and {c.article_id for c in answer.citations} <= set(story)
     other = app.engine.answer("who declared an emergency?", history, prefer=story)
     assert {c.article_id for c in other.citations} == {rivermouth.id}  # not in the story: read elsewhere
+
+
+def test_an_article_stored_under_its_id_as_title_is_shown_by_its_first_sentence(
+    app: App, newsroom: Newsroom, tmp_path: Path
+) -> None:
+    """Entries stored before untitled entries were titled carry their id as title: a post
+    and a digest never show it."""
+    odd = Report(
+        "http://feeds.example/odd.xml#31a37ac0", "", "http://feeds.example/odd.xml#31a37ac0",
+        "Ferries between Rivermouth and Kesh run again from Monday. Tickets stay valid.",
+        "2026-03-11", "Odd Feed", "ferries", "first",
+    )
+    arrive(app, tmp_path, [odd])
+    (post,) = [row for row in outbox(newsroom) if row["kind"] == "post"]
+    assert post["body"]["card"]["title"] == "Ferries between Rivermouth and Kesh run again from Monday."
+    stories, cards = newsroom.recent(datetime(2026, 3, 1, tzinfo=UTC), ("global",))
+    assert [s.title for s in stories] == [c.title for c in cards.values()] == [
+        "Ferries between Rivermouth and Kesh run again from Monday."
+    ]
+
+
+def test_newsdesk_stories_labels_a_same_day_development_an_update(app: App, tmp_path: Path) -> None:
+    f = by_key(load("followups.jsonl"))
+    keys = ["tarvik-refinery-fire@Coastal Times", "tarvik-smoke@Harbour Gazette", "tarvik-fire-out@Metro Post"]
+    assert app.ingest([str(_jsonl(tmp_path / "t.jsonl", [f[k] for k in keys]))]).ok
+    stories = json.loads(CliRunner().invoke(cli, ["stories", "--json"]).output)
+    (tarvik,) = [s for s in stories if s["title"] == f[keys[0]].title]
+    roles = {(a["source"], a["role"]) for a in tarvik["articles"]}
+    # the same day: a rewrite is a report, "put out" an update
+    assert roles == {("Coastal Times", "first"), ("Harbour Gazette", "report"), ("Metro Post", "update")}
