@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr, model_validator
 
+from bot.answering.refusal import MIN_EVIDENCE
 from ingest.settings import IngestSettings
 
 
@@ -21,7 +22,7 @@ class Settings(IngestSettings):
 
     top_k: int = Field(default=5, ge=1, le=20, description="Passages used to choose the answer sentence.")
     min_evidence: float = Field(
-        default=0.36,
+        default=MIN_EVIDENCE,
         description="Evidence below this and the bot says it could not find the answer (calibrated on "
         "../shared/eval: the refusal curve in the evaluation docs).",
     )

@@ -22,8 +22,8 @@ from bot.answering.quoting.choice import Quote
 from bot.answering.quoting.extractive import Candidate, rank_sentences
 from bot.answering.quoting.nearmiss import citation_of, missing_lead, near_miss
 from bot.answering.quoting.wanted import wanted
+from bot.answering.refusal import MIN_EVIDENCE
 from bot.answering.rules import NOT_FOUND, Question, recent
-from bot.settings import Settings
 from vectorstore.models import Passage
 from vectorstore.retrieval import Filters, Retrieval, Retriever
 
@@ -35,7 +35,7 @@ _FOLLOW_UP = re.compile(r"\b(it|its|they|them|their|he|she|his|her|this|that|the
 @dataclass(frozen=True)
 class AnswerOptions:
     top_k: int = 5
-    min_evidence: float = Settings.model_fields["min_evidence"].default  # the one place: MIN_EVIDENCE
+    min_evidence: float = MIN_EVIDENCE
     max_answer_chars: int = 300
     max_question_chars: int = 500
     answer_search_depth: int = SEARCH_DEPTH  # sentences tried for one meeting the anchors; 0: off
