@@ -42,7 +42,11 @@ class StoreSettings(BaseSettings):
     embedding_onnx_dir: Path | None = Field(
         default=None, description="Where the exported ONNX model is kept (default: <data dir>/models)."
     )
-    embedding_batch_size: int = Field(default=64, ge=1)
+    embedding_batch_size: int = Field(
+        default=8,
+        ge=1,
+        description="Texts per forward pass; the memory a batch takes grows with it (bench/memory.py).",
+    )
     embedding_threads: int = Field(default=0, ge=0, description="0: all cores (the bot splits them).")
 
     @property
