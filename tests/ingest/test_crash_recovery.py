@@ -115,5 +115,5 @@ def _indexes_hold_every_row(data: Path, chunk_ids: set[str]) -> None:
     sentences = sentences_of(store, got["ids"], counts)
     assert all(len(sentences[c]) == n for c, n in zip(got["ids"], counts, strict=True))
     visible = store._rows.versions()
-    lexical = {r.chunk_id for r in store._rows.iter_rows() if visible.get(r.article_id) == r.hash}
+    lexical = {r.chunk_id for r in store._rows.rows_since(0) if visible.get(r.article_id) == r.hash}
     assert lexical == chunk_ids

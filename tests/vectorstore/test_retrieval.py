@@ -231,7 +231,9 @@ def test_a_reader_rereads_only_what_was_written_since_its_snapshot(
 def test_a_record_without_a_hold_number_is_found_by_its_id(
     corpus: Path, settings: Settings, embedder: Embedder
 ) -> None:
-    """A format-2 writer wrote records without `wseq`: a reader still sees a new one."""
+    """A format-2 writer wrote records without `wseq`: a reader still sees a new one (its
+    publish to the host's rows, which does not update the manifest's mirror, sends the
+    reader back to Chroma)."""
     import numpy as np
 
     from vectorstore.chroma.metadata import article_meta
@@ -244,5 +246,7 @@ def test_a_record_without_a_hold_number_is_found_by_its_id(
     meta = {k: v for k, v in article_meta(legacy, 0, 0).items() if k != "wseq" and v is not None}
     with store.writing("test"):
         store._conn.articles.upsert(ids=["legacy"], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
+        with store._rows.guard():
+            store._rows.publish([("legacy", legacy.hash)])
         store.bump_generation()
     assert retriever.records()["legacy"].title == "Old writer"

@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from chromadb.errors import NotFoundError
 
 from vectorstore.chroma.metadata import SENTENCES_KEY, sentence_ids
 from vectorstore.replica.passages import Sentences, sentences_field
@@ -47,6 +46,8 @@ def legacy_sentences(
     """(start, end, vector) of each chunk's sentences in the sentence collection (format 3
     and older), in text order, fetched by id from the chunks' sentence counts; none when
     the collection is gone (migrated)."""
+    from chromadb.errors import NotFoundError
+
     out: dict[str, Sentences] = {c: [] for c in chunk_ids}
     ids = sentence_ids(chunk_ids, counts)
     for first in range(0, len(ids) if sentences is not None else 0, _GET):
@@ -68,6 +69,8 @@ def legacy_sentences(
 def forget_sentences(sentences: Collection | None, chunk_ids: Sequence[str]) -> None:
     """Delete these chunks' records in the sentence collection of a store not yet
     migrated (nothing once it is gone)."""
+    from chromadb.errors import NotFoundError
+
     if sentences is not None:
         with contextlib.suppress(NotFoundError):
             where: Any = {"chunk_id": {"$in": list(chunk_ids)}}
@@ -102,5 +105,7 @@ def move_sentences(chunks: Collection, sentences: Collection | None) -> int:
 
 
 def drop_sentences(client: ClientAPI, name: str) -> None:
+    from chromadb.errors import NotFoundError
+
     with contextlib.suppress(NotFoundError):  # another writer on another host dropped it first
         client.delete_collection(name)

@@ -15,7 +15,6 @@ int8 file (EMBEDDING_BACKEND=onnx-int8) is quantized from it, also in the child.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import logging
 import os
 import shutil
@@ -27,6 +26,7 @@ from typing import Any
 
 from vectorstore.embedding.model_files import resolve_model
 from vectorstore.errors import ModelNotFoundError
+from vectorstore.flock import flocked
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +48,9 @@ def ensure_exported(model_dir: Path, target: Path, int8: bool = False) -> Path:
     wanted = int8_path(target) if int8 else target
     if wanted.is_file():
         return wanted
-    onnx_dir = target.parent.parent
-    onnx_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(onnx_dir / _LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # another process may be exporting it: wait for it
+    with flocked(target.parent.parent / _LOCK):  # another process may be exporting it: wait for it
         if not wanted.is_file():
             _run_child(model_dir, target, int8)
-    finally:
-        os.close(fd)
     if not wanted.is_file():
         raise ModelNotFoundError(f"The ONNX export of {model_dir.name} did not write {wanted}.")
     return wanted
