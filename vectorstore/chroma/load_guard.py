@@ -29,7 +29,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from vectorstore.errors import StoreBusyError
-from vectorstore.flock import flocked
+from vectorstore.system import flocked
 
 GUARD_FILE = "chroma.rwlock"
 GUARD_WAIT_S = 60.0  # the longest a write waits for the processes opening the store

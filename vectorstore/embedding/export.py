@@ -26,7 +26,7 @@ from typing import Any
 
 from vectorstore.embedding.model_files import resolve_model
 from vectorstore.errors import ModelNotFoundError
-from vectorstore.flock import flocked
+from vectorstore.system import flocked
 
 log = logging.getLogger(__name__)
 

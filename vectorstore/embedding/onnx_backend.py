@@ -6,11 +6,12 @@ The ONNX file is exported once, by `make install` or by a child process on first
 tokenizer.json through the `tokenizers` library.
 
 Memory: ONNX Runtime's CPU arena keeps room for the largest batch a session has run and
-never gives it back (a bot embedding 64 chunks at a time grew by about 1 GB). A batch here
-holds at most `batch_size` texts (EMBEDDING_BATCH_SIZE, 8 by default) and `TOKEN_BUDGET`
-rows x tokens^2 (attention grows with the square of the length), so what the arena keeps
-is bounded whatever the texts and the setting. bench/memory.py measures the arena on and
-off at each batch size, with the throughput.
+never gives it back (a bot embedding 64 chunks at a time grew by about 1 GB): it is off
+(`ARENA`). A batch holds at most `batch_size` texts (EMBEDDING_BATCH_SIZE, 8 by default)
+and `TOKEN_BUDGET` rows x tokens^2 (attention grows with the square of the length), so
+the memory an embedding takes is bounded whatever the texts and the setting, and given
+back when it is done. bench/onnx_memory.py measures the arena on and off at each batch
+size, with the throughput.
 """
 
 from __future__ import annotations
@@ -27,14 +28,17 @@ import numpy as np
 from vectorstore.embedding.export import ensure_exported, onnx_path
 from vectorstore.embedding.model_files import pool_texts, resolve_model
 from vectorstore.errors import ModelNotFoundError
+from vectorstore.system import give_back_memory
 
 log = logging.getLogger(__name__)
 
-# ONNX Runtime's CPU memory arena: it keeps the room of the largest batch run (+90 MB at 8
-# texts of 200 tokens, +561 MB at 64); without it the same batches peaked higher (+150-200
-# MB at 8: malloc's own arenas per thread) and what stayed varied (bench/memory.py).
-ARENA = True
-TOKEN_BUDGET = 8 * 256 * 256  # rows x tokens^2 in one batch: 8 texts at the longest
+# ONNX Runtime's CPU memory arena keeps the room of the largest batch it has run, for
+# good: +224 MB after batches of 8 texts of 256 tokens, +561 MB at 64 texts of 200. Off,
+# the working memory goes back to malloc, and to the system after an embedding of more
+# than TRIM_TOKENS tokens (7 MB kept), at the same speed (bench/onnx_memory.py).
+ARENA = False
+TOKEN_BUDGET = 4 * 256 * 256  # rows x tokens^2 in one batch: 4 texts at the longest, +111 MB
+TRIM_TOKENS = 2048  # tokens embedded in one call from which freed memory is given back
 
 
 def _check_mean_pooling(model_dir: Path) -> None:
@@ -126,6 +130,8 @@ class OnnxEmbedder:
             for row, i in enumerate(part):
                 yield i, hidden[row, : lengths[i]].astype(np.float32), list(encodings[i].offsets)
             del hidden
+        if not self._arena and sum(lengths) >= TRIM_TOKENS:
+            give_back_memory()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

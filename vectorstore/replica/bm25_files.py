@@ -27,9 +27,9 @@ import uuid
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from vectorstore.flock import flocked
 from vectorstore.replica.postings import Postings
 from vectorstore.replica.rows import ChunkRows, SegmentInfo
+from vectorstore.system import flocked
 
 log = logging.getLogger(__name__)
 

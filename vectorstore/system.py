@@ -1,8 +1,11 @@
-"""`flocked`: an advisory lock on a file for a block (`fcntl.flock`; the kernel drops it
-when its holder dies, even by SIGKILL, so nothing is left to recover)."""
+"""What the store asks of the operating system: `flocked`, an advisory lock on a file for
+a block (`fcntl.flock`; the kernel drops it when its holder dies, even by SIGKILL, so
+nothing is left to recover), and `give_back_memory`."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import fcntl
 import os
 from collections.abc import Iterator
@@ -25,3 +28,10 @@ def flocked(path: Path, exclusive: bool = True, wait: bool = True) -> Iterator[b
         yield True
     finally:
         os.close(fd)  # closing releases the flock
+
+
+def give_back_memory() -> None:
+    """Return the memory freed since to the system: glibc keeps it for the process
+    otherwise (a stopped Chroma index, an embedding's working memory)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
