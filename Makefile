@@ -9,7 +9,7 @@ SAMPLE_QUESTION := where is OpenAI's first international office?
 EVAL := ../shared/eval
 CHROMA_PORT ?= 8000
 
-.PHONY: install demo demo-llm test lint typecheck chroma eval eval-refusal clean
+.PHONY: install demo demo-llm test lint typecheck docs docs-gen chroma eval eval-refusal clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,13 +36,22 @@ demo-llm: $(STAMP)
 	HF_HUB_OFFLINE=1 LLM_PROVIDER=local $(BIN)/newsdesk ask "$(SAMPLE_QUESTION)"
 
 lint: $(STAMP)
-	$(BIN)/ruff check ingest vectorstore bot tests bench
+	$(BIN)/ruff check ingest vectorstore bot tests bench scripts
 
 typecheck: $(STAMP)
-	$(BIN)/mypy ingest vectorstore bot
+	$(BIN)/mypy ingest vectorstore bot scripts
+
+# The reference pages (CLI, settings, extension points, module map) and .env.example, from
+# the code; tests/test_docs.py fails when the committed ones are stale.
+docs-gen: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m scripts.gen_docs
+
+# The docs site, into site/ (--strict: a broken link, a missing page or a stale nav fails).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # pytest exits 5 when it collects no test: a suite that runs nothing is a failure.
-test: lint typecheck
+test: lint typecheck docs
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -q; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$code
 
@@ -65,4 +74,4 @@ eval-unanswerable: $(STAMP)
 		--ids $(EVAL)/squad2-dev-unanswerable/sample500.ids --out eval-out/unanswerable.jsonl
 
 clean:
-	rm -rf $(VENV) data eval-out .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) data eval-out site .mypy_cache .ruff_cache .pytest_cache

@@ -1,14 +1,23 @@
-"""Hostile inputs (issue #14), each ingested by its own `python -m ingest` child process.
+"""Hostile inputs, each ingested by a child process of its own, and whether each result is
+right (the cases: bench/hostile_cases.py).
 
     .venv/bin/python bench/hostile.py [--only NAME ...] [--repo PATH] [--timeout S]
 
-Generates the inputs in a temporary folder (tests/ingest/hostile_inputs.py, plus big
-files and two misbehaving 127.0.0.1 servers), ingests the repository's samples into a
-fresh store as a baseline, then runs each case and prints: wall time, the child's peak
-memory (os.wait4's rusage, ru_maxrss), the outcome (added/failed and the first reason),
-whether a traceback was printed, and whether the store changed (records and their
-hashes, read by a child). Refused inputs must leave the store as it was. `--repo` runs
-another checkout's code (e.g. the commit before the fix) on the same inputs.
+Generates the inputs in a temporary folder (tests/ingest/hostile_inputs.py: big files,
+1 GiB compression bombs, names and text that spoof, and misbehaving 127.0.0.1 servers),
+ingests the repository's samples into a fresh store as a baseline, then runs each case
+through its door: `python -m ingest TARGET --json` (cli), the bot's intake as
+`/ingest url:` runs it, in a process built by the composition root (bot: 127.0.0.1
+stands for a public site), or a followed feed's poll (watch). It prints: wall time, the
+child's peak memory (os.wait4's rusage, ru_maxrss), the outcome, whether a traceback was
+printed, whether the store changed (its records, read by a child), the connections and
+look-ups the guard stopped, and whether the result is right: a refused input leaves the
+store as it was and says why (`reason`), a stored one passes `expect`, and nothing the
+child prints holds a raw control, bidi or invisible character (`articles list` is read
+too). Each child runs under an audit hook (GUARD) that refuses any connection to an
+address other than loopback before a packet is sent, and records the look-up of a
+metadata name: no case, on any checkout, reaches the network. `--repo` runs another
+checkout's code (e.g. the commit before a fix) on the same inputs.
 """
 
 from __future__ import annotations
@@ -21,102 +30,70 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.hostile_cases import CASES, Case, Records, servers  # noqa: E402
 from tests.ingest import hostile_inputs as hostile  # noqa: E402
 
+GUARD = """
+import ipaddress, sys
+def _guard(event, args):
+    if event == "socket.connect" and isinstance(args[1], tuple):
+        host = str(args[1][0]).split("%")[0]
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return
+        if not loopback:
+            print(f"GUARD connect {host}", file=sys.stderr, flush=True)
+            raise OSError(f"the bench's guard refused a connection to {host}")
+    elif event == "socket.getaddrinfo" and "metadata" in str(args[0]).lower():
+        print(f"GUARD look-up {args[0]}", file=sys.stderr, flush=True)
+sys.addaudithook(_guard)
+"""
+DOORS = {
+    "cli": "import runpy\nrunpy.run_module('ingest', run_name='__main__', alter_sys=True)\n",
+    "bot": """
+import ipaddress
+from dataclasses import replace
+from bot.app import App
+from bot.cli_ingest import report_json
+from bot.settings import Settings
+from bot.terminal import json_line
+from ingest.intake import Intake
+from ingest.runner import source_options
+app = App(Settings())
+options = source_options(app.settings)
+public = replace(options.fetch, address_allowed=lambda a: a == ipaddress.ip_address("127.0.0.1"))
+intake = Intake(app.ingestor, app.store, replace(options, fetch=public))
+print(json_line(report_json(intake.ingest_url(sys.argv[1], "4242"))))
+""",
+    "watch": """
+import json
+from bot.app import App
+from bot.settings import Settings
+poller = App(Settings()).feeds
+poller.follow(sys.argv[1], "global", 60)
+result = poller.poll_one(sys.argv[1], "global")
+articles = [{"status": "failed", "reason": result.error}] if result.error else []
+summary = {"added": result.added, "failed": result.failed + bool(result.error), "articles": articles}
+print(json.dumps(summary))
+""",
+}
 FINGERPRINT = """
-import json, sys
+import json
 from bot.settings import Settings
 from bot.app import App
 store = App(Settings()).store
-print(json.dumps(sorted((i, r.hash, r.url, r.date) for i, r in store.records().items())))
+keys = ("hash", "url", "date", "title", "author", "source")
+print(json.dumps([{"id": i, **{k: getattr(r, k) for k in keys}} for i, r in sorted(store.records().items())]))
 """
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    make: Callable[[Path, dict[str, str]], str]  # (folder, servers) -> the target
-    refused: bool = True  # the store must not change
-    env: tuple[tuple[str, str], ...] = ()
-
-
-def _file(name: str, data: Callable[[], bytes | str]) -> Callable[[Path, dict[str, str]], str]:
-    def make(folder: Path, _: dict[str, str]) -> str:
-        body = data()
-        path = folder / name
-        path.write_bytes(body.encode() if isinstance(body, str) else body)
-        return str(path)
-
-    return make
-
-
-def _prose(size: int) -> str:
-    """A long but ordinary article: paragraphs of sentences."""
-    paragraph = " ".join([hostile.GOOD_TEXT] * 4)
-    return "\n\n".join([paragraph] * (size // (len(paragraph) + 2) + 1))[:size]
-
-
-def _sparse(name: str, size: int, head: bytes) -> Callable[[Path, dict[str, str]], str]:
-    def make(folder: Path, _: dict[str, str]) -> str:
-        path = folder / name
-        with path.open("wb") as out:
-            out.write(head)
-            chunk = (hostile.GOOD_TEXT + " ").encode() * 1000
-            while out.tell() < size:
-                out.write(chunk)
-        return str(path)
-
-    return make
-
-
-CASES = [
-    Case("billion-laughs.md", _file("laughs.md", hostile.billion_laughs_md)),
-    Case("one-line-1MB.txt", _file("line1.txt", lambda: hostile.one_line_text(1_000_000))),
-    Case("one-line-5MB.txt", _file("line5.txt", lambda: hostile.one_line_text(5_000_000))),
-    Case("random-64KB.txt", _file("noise.txt", hostile.random_bytes)),
-    Case("pdf-flate-300MB", _file("bomb.pdf", lambda: hostile.flate_bomb_pdf(300))),
-    Case("jsonl-10MB-line", _file("big.jsonl", lambda: hostile.jsonl_line("big", "word " * 2_000_000))),
-    Case("html-40MB", _sparse("big.html", 40_000_000, b"<html><body><p>")),
-    Case("text-49MB", _sparse("big.txt", 49_000_000, b"")),
-    Case("jsonl-hostile-lines", _file("rows.jsonl", hostile.hostile_jsonl), refused=False),
-    Case("url-100k-chars", lambda _f, _s: "http://x.example/" + "a" * 100_000),
-    Case("url-256.256.256.256", lambda _f, _s: "http://256.256.256.256/"),
-    Case("empty-path", lambda _f, _s: ""),
-    Case("trickling-headers", lambda _f, s: s["trickle"], env=(("FETCH_TIMEOUT_S", "20"),)),
-    Case("feed-50-slow-entries", lambda _f, s: s["feed"], refused=False, env=(("FETCH_TIMEOUT_S", "2"),)),
-    Case("prose-150k-chars.txt", _file("long.txt", lambda: _prose(150_000)), refused=False),
-    # issue #24: text stored wrong without an error, and cut-off pages
-    Case("trickling-body", lambda _f, s: s["trickle-body"], env=(("FETCH_TIMEOUT_S", "5"),)),
-    Case("hang-after-headers", lambda _f, s: s["hang"], env=(("FETCH_TIMEOUT_S", "5"),)),
-    Case("latin1-short.txt", _file("fr.txt", lambda: hostile.LATIN1_FRENCH), refused=False),
-    Case("utf8-stray-byte.txt", _file("cafe.txt", lambda: hostile.UTF8_STRAY), refused=False),
-    Case(
-        "feed-impossible-date.rss", _file("far.rss", lambda: hostile.dated_feed("99999-99-99")), refused=False
-    ),
-    Case("escape-in-file-name", _file("bad\x1b]0;pwned\x07.pdf", lambda: b"not a pdf")),
-]
-
-
-@contextmanager
-def _servers() -> Iterator[dict[str, str]]:
-    """A server trickling one byte a second, and a feed of 50 entries linking to it; one
-    trickling a close-delimited body after its headers; one hanging after its headers."""
-    with (
-        hostile.trickling_server(1.0, feed_entries=50) as base,
-        hostile.trickling_server(0.2, framing="close") as body,
-        hostile.trickling_server(1.0, framing="hang") as hang,
-    ):
-        yield {"trickle": base + "/slow", "feed": base + "/feed", "trickle-body": body + "/slow"} | {
-            "hang": hang + "/slow"
-        }
+LISTED = "from bot.cli import main\nmain(['articles', 'list'])\n"
 
 
 @dataclass(frozen=True)
@@ -141,23 +118,90 @@ def _child(args: list[str], repo: Path, env: dict[str, str], timeout: float) -> 
         seconds = time.monotonic() - started
         out.seek(0)
         err.seek(0)
-        return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, out.read().decode(), err.read().decode())
+        stdout, stderr = (f.read().decode("utf-8", "replace") for f in (out, err))
+        return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr)
 
 
-def _fingerprint(repo: Path, env: dict[str, str]) -> str:
-    return _child([sys.executable, "-c", FINGERPRINT], repo, env, 120).stdout
+def _records(repo: Path, env: dict[str, str]) -> Records:
+    records: Records = json.loads(_child([sys.executable, "-c", FINGERPRINT], repo, env, 120).stdout)
+    return records
 
 
-def _outcome(run: Run) -> str:
-    if run.code < 0 or run.code == -9:
-        return "killed at the time limit"
+def _summary(run: Run) -> dict[str, Any] | None:
     try:
-        report = json.loads(run.stdout.strip().splitlines()[-1])
+        summary: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):
+        return None
+    return summary
+
+
+def _outcome(run: Run, summary: dict[str, Any] | None) -> str:
+    if run.code < 0:
+        return "killed at the time limit"
+    if summary is None:
         return f"exit {run.code}, no JSON summary"
-    reasons = [a["reason"] for a in report["articles"] if a.get("reason")]
-    first = f"; {reasons[0][:90]}" if reasons else ""
-    return f"exit {run.code}: {report['added']} added, {report['failed']} failed{first}"
+    reasons = [a["reason"] for a in summary.get("articles", []) if a.get("reason")]
+    first = f"; {reasons[0][:100]}" if reasons else ""
+    return f"exit {run.code}: {summary.get('added')} added, {summary.get('failed')} failed{first}"
+
+
+def _raw(text: str) -> set[str]:
+    """The raw control, bidi and invisible characters in what a child printed."""
+    return {ch for ch in text if ch in hostile.BIDI_AND_INVISIBLE or (ord(ch) < 32 and ch not in "\t\n")} | {
+        ch for ch in text if 0x7F <= ord(ch) < 0xA0
+    }
+
+
+def _wrongs(
+    case: Case, run: Run, summary: dict[str, Any] | None, before: Records, after: Records
+) -> list[str]:
+    """What is wrong with a case's result (nothing: right)."""
+    wrong = []
+    if "Traceback" in run.stderr:
+        wrong.append("a traceback")
+    if summary is None:
+        return [*wrong, "no JSON summary"]
+    reasons = " ".join(str(a.get("reason") or "") for a in summary.get("articles", []))
+    if case.refused:
+        if after != before:
+            wrong.append("a refused input changed the store")
+        if not summary.get("failed") or case.reason not in reasons:
+            wrong.append(f"not refused with a reason saying {case.reason!r}")
+    elif case.expect is not None:
+        new = [r for r in after if r not in before]
+        if (why := case.expect(summary, new)) is not None:
+            wrong.append(why)
+    if raw := _raw(run.stdout + run.stderr):
+        wrong.append(f"raw {sorted(raw)!r} printed")
+    return wrong
+
+
+@dataclass(frozen=True)
+class Verdict:
+    case: str
+    door: str
+    seconds: float
+    peak_mb: float
+    guarded: int  # connections and look-ups the guard stopped
+    wrong: list[str]
+    outcome: str
+
+
+def _run_case(case: Case, target: str, repo: Path, env: dict[str, str], timeout: float) -> Verdict:
+    before = _records(repo, env)
+    child = [sys.executable, "-c", GUARD + DOORS[case.door], target]
+    run = _child(child + (["--json"] if case.door == "cli" else []), repo, {**env, **dict(case.env)}, timeout)
+    after = _records(repo, env)
+    summary = _summary(run)
+    wrong = _wrongs(case, run, summary, before, after)
+    if after != before:  # what a terminal shows of the stored articles
+        listed = _child([sys.executable, "-c", GUARD + LISTED], repo, {**env, "COLUMNS": "300"}, timeout)
+        if raw := _raw(listed.stdout):
+            wrong.append(f"`articles list` printed raw {sorted(raw)!r}")
+    guarded = run.stderr.count("GUARD ")
+    if guarded:
+        wrong.append(f"{guarded} connection(s) or look-up(s) of a metadata or outside address")
+    return Verdict(case.name, case.door, run.seconds, run.peak_mb, guarded, wrong, _outcome(run, summary))
 
 
 def main() -> None:
@@ -167,35 +211,37 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600, help="kill a case after this many seconds")
     args = parser.parse_args()
     cases = [c for c in CASES if not args.only or c.name in args.only]
-    with tempfile.TemporaryDirectory(prefix="newsdesk-hostile-") as tmp, _servers() as servers:
+    print(f"{len(cases)} cases; making the inputs and servers (1 GiB bombs) ...", flush=True)
+    with tempfile.TemporaryDirectory(prefix="newsdesk-hostile-") as tmp, servers() as urls:
         folder, data = Path(tmp) / "inputs", Path(tmp) / "data"
         folder.mkdir()
-        base_env = {**os.environ, "NEWSDESK_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
-        ingest = [sys.executable, "-m", "ingest"]
-        baseline = _child([*ingest, str(REPO / "samples"), "--json"], args.repo, base_env, args.timeout)
-        print(
-            f"baseline (samples): {baseline.seconds:.1f} s, {baseline.peak_mb:.0f} MB, {_outcome(baseline)}"
+        env = {**os.environ, "NEWSDESK_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
+        env.pop("FETCH_ALLOW_PRIVATE", None)
+        baseline = _child(
+            [sys.executable, "-m", "ingest", str(REPO / "samples"), "--json"], args.repo, env, 600
         )
-        print(f"{'case':24s} {'seconds':>8s} {'peak MB':>8s}  traceback  store  outcome")
-        rows = []
+        outcome = _outcome(baseline, _summary(baseline))
+        print(f"baseline (samples): {baseline.seconds:.1f} s, {baseline.peak_mb:.0f} MB, {outcome}")
+        print(f"{'case':30s} {'door':5s} {'seconds':>7s} {'peak MB':>7s}  result  outcome")
+        verdicts = []
         for case in cases:
-            target = case.make(folder, servers)
-            env = {**base_env, **dict(case.env)}
-            before = _fingerprint(args.repo, base_env)
-            run = _child([*ingest, target, "--json"], args.repo, env, args.timeout)
-            changed = _fingerprint(args.repo, base_env) != before
-            traceback = "Traceback" in run.stderr
-            store = "changed" if changed else "same"
-            flag = " (REFUSED INPUT CHANGED THE STORE)" if case.refused and changed else ""
-            print(
-                f"{case.name:24s} {run.seconds:8.1f} {run.peak_mb:8.0f}  {'YES' if traceback else 'no':9s}"
-                f"  {store:6s} {_outcome(run)}{flag}",
-                flush=True,
-            )
-            rows.append({"case": case.name, "seconds": round(run.seconds, 1), "peak_mb": round(run.peak_mb)})
-            Path(target).unlink(missing_ok=True) if target.startswith(str(folder)) else None
-    worst = max(rows, key=lambda r: r["peak_mb"]) if rows else None
-    print(f"slowest {max((r['seconds'] for r in rows), default=0)} s; highest peak {worst}")
+            target = case.make(folder, urls)
+            verdict = _run_case(case, target, args.repo, env, args.timeout)
+            verdicts.append(verdict)
+            result = "right" if not verdict.wrong else "WRONG: " + "; ".join(verdict.wrong)
+            figures = f"{verdict.seconds:7.1f} {verdict.peak_mb:7.0f}"
+            print(f"{case.name:30s} {case.door:5s} {figures}  {result}  {verdict.outcome}", flush=True)
+    worst = max(verdicts, key=lambda v: v.peak_mb)
+    wrong = [v.case for v in verdicts if v.wrong]
+    guarded = sum(v.guarded for v in verdicts)
+    print(
+        f"{len(verdicts)} cases: {len(wrong)} wrong {wrong}; {guarded} connections or look-ups of a "
+        f"metadata or outside address; highest peak {worst.peak_mb:.0f} MB ({worst.case}); "
+        f"slowest {max(v.seconds for v in verdicts):.1f} s"
+    )
+    out = REPO / "bench" / "results" / "hostile.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps([v.__dict__ for v in verdicts], indent=1))
 
 
 if __name__ == "__main__":

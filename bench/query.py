@@ -59,10 +59,10 @@ def _enlarge(store: ChromaStore, copy: int, rng: np.random.Generator) -> None:
         new_chunks, chunk_vecs, sent_vecs = [], [], []
         for c in chunks:
             rows = sentences[c.id]
-            spans = tuple((s, e) for s, e, _ in rows)
+            spans = tuple((s.start, s.end) for s in rows)
             new_chunks.append(Chunk(article.id, c.index, c.text, c.start, c.end, spans))
             chunk_vecs.append(_noisy(vectors[c.id], rng))
-            sent_vecs.append(np.stack([_noisy(v, rng) for _, _, v in rows]) if rows else np.zeros((0, 384)))
+            sent_vecs.append(np.stack([_noisy(s.vector, rng) for s in rows]) if rows else np.zeros((0, 384)))
         write_article(store, article, new_chunks, np.stack(chunk_vecs), sent_vecs)
     store.bump_generation()
 
@@ -130,7 +130,7 @@ def dense_recall(retriever: Retriever, queries: np.ndarray, k: int = 10) -> dict
             continue
         owners.extend([len(chunk_ids)] * len(row.sentences))
         chunk_ids.append(row.chunk_id)
-        parts.append(np.stack([v for _, _, v in row.sentences]))
+        parts.append(np.stack([s.vector for s in row.sentences]))
     matrix, owner = np.concatenate(parts), np.asarray(owners)
     by_id = by_distance = 0.0
     for q in queries:

@@ -6,7 +6,7 @@ use through their constructors and never look anything up themselves. As discord
 `examples/advanced_startup.py` creates its pool and session before the bot and passes
 them in, `NewsBot` receives its `BotParts` built here. (`newsdesk eval` makes an App of
 its own over a temporary store; the embedded store's connection and the loaded model are
-shared by the Apps of a process: ARCHITECTURE.md, the composition root.)
+shared by the Apps of a process: ARCHITECTURE.md, "Rules that hold everywhere".)
 
 Parts are built on first use and once: `newsdesk stats` opens the store without loading
 the embedding model, and `newsdesk ask` never imports torch.
@@ -16,12 +16,12 @@ the embedding model, and `newsdesk ask` never imports torch.
     App.retriever Retriever(store, embedder)                vectorstore
     App.engine    AnswerEngine(retriever, options, generator(chat, embedder))
     App.ingestor  Ingestor(store, embedder, chunking, StoryIndex(stories.sqlite3))  ingest
-    App.intake    Intake(ingestor, store, settings)         ingest (Discord's /ingest, /forget)
+    App.intake    Intake(ingestor, store, source options)   ingest (Discord's /ingest, /forget)
     App.feedback  FeedbackStore(data dir)                   votes
     App.feeds     FeedPoller(FeedRegistry(feeds.sqlite3), ingestor, source options, writer lock, newsroom,
                   the poller seat: store.poller_seat(POLLER_LEASE_S), if FEED_POLLING)
-    App.newsroom  Newsroom(newsroom.sqlite3, retriever, TopicMatcher)  deliveries, digests (issue #22)
-    App.metrics   Metrics() with the store's health check   health (issue #21: /healthz, /metrics)
+    App.newsroom  Newsroom(newsroom.sqlite3, retriever, TopicMatcher)  deliveries, digests
+    App.metrics   Metrics() with the store's health check   health (/healthz, /metrics)
 """
 
 from __future__ import annotations
@@ -167,8 +167,9 @@ class App:
     @cached_property
     def intake(self) -> Intake:
         from ingest.intake import Intake
+        from ingest.runner import source_options
 
-        return Intake(self.ingestor, self.store, self.settings)
+        return Intake(self.ingestor, self.store, source_options(self.settings))
 
     @cached_property
     def feedback(self) -> FeedbackStore:
@@ -222,7 +223,7 @@ class App:
 
     @cached_property
     def newsroom(self) -> Newsroom:
-        """Deliveries to Discord channels, followed topics and digests (issue #22): the file
+        """Deliveries to Discord channels, followed topics and digests: the file
         needs only the data dir; the retriever and the topic matcher are built when a
         round has something to plan."""
         from bot.answering.topics import TopicMatcher

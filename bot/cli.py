@@ -141,6 +141,7 @@ def ingest(
 
 
 ANSWER_STYLE = "bold yellow"  # the words that answer, inside the quote
+STALE_STYLE = "bold red"  # "The newest I have on this is from ...": the answer is old news
 
 
 def print_answer(answer: Answer, console: Console) -> None:
@@ -151,6 +152,8 @@ def print_answer(answer: Answer, console: Console) -> None:
             console.print(_source(answer.nearest, "(the closest the articles come, not an answer)"))
         return
     text = Text(answer.text)
+    if lead := answer.stale_lead():  # "The newest I have on this is from ...": old news
+        text.stylize(STALE_STYLE, 0, len(lead))
     if (mark := answer.mark()) is not None:
         text.stylize(ANSWER_STYLE, *mark)
     console.print(text, highlight=False)

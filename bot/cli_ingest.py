@@ -33,6 +33,7 @@ def report_json(report: IngestReport) -> dict[str, object]:
         "chunks_embedded": report.chunks_embedded,
         "seconds": round(report.seconds, 3),
         "model_load_seconds": round(report.load_seconds, 3),
+        "fetch_seconds": round(report.fetch_seconds, 3),
         "chunks_per_second": round(report.chunks_per_second, 2),
         "articles": [asdict(o) for o in report.outcomes],
     }

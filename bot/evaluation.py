@@ -12,6 +12,7 @@ import re
 import string
 import tempfile
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,10 +28,15 @@ from vectorstore.errors import NewsdeskError
 
 MAX_ANSWER = 300
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = frozenset(string.punctuation)  # ASCII's, symbols among them ("$", "+")
 
 
 def normalize(text: str) -> str:
-    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    """Lower case, without punctuation of any script (curly quotes and apostrophes too:
+    Unicode category P*), articles or runs of spaces: ../shared/eval/score.py's `norm`."""
+    text = "".join(
+        ch for ch in text.lower() if ch not in _PUNCTUATION and not unicodedata.category(ch).startswith("P")
+    )
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 

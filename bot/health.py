@@ -1,4 +1,4 @@
-"""A service that reports its health (issue #21): `/healthz` for an orchestrator and
+"""A service that reports its health: `/healthz` for an orchestrator and
 Prometheus `/metrics` (prometheus_client, the standard client library) on METRICS_PORT,
 bound to METRICS_HOST (127.0.0.1 unless configured); off unless METRICS_PORT is set.
 

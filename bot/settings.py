@@ -2,64 +2,142 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, SecretStr, model_validator
 
 from ingest.settings import IngestSettings
 
 
 class Settings(IngestSettings):
-    # Answering
-    top_k: int = Field(default=5, ge=1, le=20, description="Passages retrieved per question.")
+    sections: ClassVar[dict[str, str]] = {
+        "top_k": "Answering",
+        "llm_provider": "LLM (optional; without one, answers are quotes from the articles)",
+        "discord_token": "Discord",
+        "shard_count": "Running more than one process",
+        "newsroom_posts_per_poll": "The newsroom: feeds posting to channels",
+        "log_level": "Logging",
+    }
+
+    top_k: int = Field(default=5, ge=1, le=20, description="Passages used to choose the answer sentence.")
     min_evidence: float = Field(
-        default=0.36, description="Below this evidence score the bot says it does not know."
+        default=0.36,
+        description="Evidence below this and the bot says it could not find the answer (calibrated on "
+        "../shared/eval: the refusal curve in the evaluation docs).",
+    )
+    max_answer_chars: int = Field(default=300, ge=80, description="Longest answer quote.")
+    max_question_chars: int = Field(default=500, ge=20, description="Longest question accepted.")
+    answer_search_depth: int = Field(
+        default=5,
+        ge=0,
+        le=20,
+        description="How many of the best-ranked sentences are tried for one that meets what the question "
+        'pins down (a year, number, name, ordinal, negation); none does -> "I could not find anything '
+        'on ...", quoting the nearest. 0 turns the check off (bench/refusal_curve.py).',
     )
     support_threshold: float = Field(
-        default=0.6, description="Support a generated sentence needs from its source to be kept."
+        default=0.6,
+        description="Support (0..1) a sentence written by the LLM needs from the source it cites to be "
+        "kept (calibrated with bench/calibrate_support.py).",
     )
-    max_answer_chars: int = Field(default=300, ge=80)
-    max_question_chars: int = Field(default=500, ge=20)
-    # LLM (optional): none | openai | openai_compatible | ollama | local
     llm_provider: str = Field(default="none", description="Which chat model writes answers.")
-    llm_model: str = Field(default="", description="Model name at the provider.")
-    llm_base_url: str | None = Field(default=None, description="Server URL (openai_compatible, ollama).")
-    llm_api_key: SecretStr | None = None
-    llm_model_path: str | None = Field(default=None, description="GGUF file for the local backend.")
-    llm_timeout_s: float = Field(default=30.0, gt=0)
-    llm_max_tokens: int = Field(default=256, ge=16)
-    llm_temperature: float = Field(default=0.0, ge=0, le=2)
-    llm_threads: int = Field(default=2, ge=1, description="CPU threads of the local backend.")
-    # Discord
-    discord_token: SecretStr | None = None
-    discord_guild_ids: str = Field(default="", description="Comma-separated ids for instant sync.")
-    discord_channel_ids: str = Field(default="", description="Answer only in these channels (empty: all).")
-    discord_admin_role: str | None = Field(default=None, description="Role allowed to feed the bot.")
-    ask_rate: int = Field(default=3, ge=1, description="Questions per user per ask_per_s seconds.")
-    ask_per_s: float = Field(default=30.0, gt=0)
+    llm_model: str = Field(default="", description="Model name at the provider (e.g. gpt-4o-mini, llama3.1).")
+    llm_base_url: str | None = Field(
+        default=None,
+        description="Server URL for openai_compatible (http://host:port/v1) and ollama (http://host:11434).",
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="API key (openai; optional for openai_compatible). Secret."
+    )
+    llm_model_path: str | None = Field(
+        default=None,
+        description="GGUF file for LLM_PROVIDER=local; empty: the packaged SmolLM2-135M-Instruct.",
+    )
+    llm_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds before a call to the LLM is abandoned (the quote is answered).",
+    )
+    llm_max_tokens: int = Field(default=256, ge=16, description="Longest generated answer, in tokens.")
+    llm_temperature: float = Field(default=0.0, ge=0, le=2, description="The model's sampling temperature.")
+    llm_threads: int = Field(default=2, ge=1, description="CPU threads for LLM_PROVIDER=local.")
+    discord_token: SecretStr | None = Field(
+        default=None,
+        description="The bot's token (Discord developer portal -> your application -> Bot). Secret: never "
+        "logged or shown in an error.",
+    )
+    discord_guild_ids: str = Field(
+        default="",
+        description="Comma-separated server ids to sync slash commands to at once (testing); empty syncs "
+        "globally (can take up to an hour to appear).",
+    )
+    discord_channel_ids: str = Field(
+        default="",
+        description="Comma-separated channel ids where the bot answers; empty: every channel it sees.",
+    )
+    discord_admin_role: str | None = Field(
+        default=None,
+        description="The name of a role whose members may use the admin commands (/ingest, /articles, "
+        "/forget, /feeds, /digest, /follow with a channel), besides members with Manage Server.",
+    )
+    ask_rate: int = Field(
+        default=3, ge=1, description="Per-member cooldown: ASK_RATE questions per ASK_PER_S seconds."
+    )
+    ask_per_s: float = Field(default=30.0, gt=0, description="The cooldown's window, in seconds.")
     answer_workers: int = Field(default=2, ge=1, description="Threads answering questions.")
     # 64: a warm answer costs ~20 ms, so a full queue is still answered within a few seconds
     # (50 simultaneous /ask over the stand-in: all answered in ~1 s); a flood past it is told
     # "busy" at once instead of waiting for minutes.
-    answer_queue: int = Field(default=64, ge=1, description="Questions waiting before 'busy'.")
-    discord_max_upload_bytes: int = Field(default=10_000_000, gt=0)
+    answer_queue: int = Field(default=64, ge=1, description='Questions allowed to wait before "busy".')
+    discord_max_upload_bytes: int = Field(
+        default=10_000_000, gt=0, description="Largest file /ingest accepts."
+    )
     discord_edit_interval_s: float = Field(
-        default=1.0, ge=0.05, description="Seconds between edits of a reply an LLM is still writing."
+        default=1.0,
+        ge=0.05,
+        description="With an LLM, a reply is shown as it is written: seconds between its edits.",
     )
     discord_api_base: str = Field(
         default="",
-        description="Discord's REST API base, e.g. a rate-limit proxy's http://host:8080/api/v10.",
+        description="Discord's REST API base (with the version); empty: https://discord.com/api/v10. Set it "
+        "to a REST proxy that shares rate limits between processes (e.g. nirn-proxy: "
+        "http://proxy:8080/api/v10); the gateway URL is then read from its GET /gateway/bot.",
     )
-
-    # A fleet (issue #21): N processes each run some of Discord's shards against one store
     shard_count: int | None = Field(
-        default=None, ge=1, description="Discord shards of the whole bot (empty: what Discord recommends)."
+        default=None,
+        ge=1,
+        description="Discord shards of the whole bot; empty: what Discord recommends (GET /gateway/bot).",
     )
     shard_ids: str = Field(
-        default="", description="This process's shards, e.g. 0,1 or 2-3 (empty: every shard of SHARD_COUNT)."
+        default="",
+        description="This process's shards: numbers and ranges, e.g. 0,1 or 2-3; empty: every shard of "
+        "SHARD_COUNT. N processes on N hosts each take a part, all on one CHROMA_HOST.",
     )
     metrics_port: int | None = Field(
-        default=None, ge=1, le=65535, description="Serve /healthz and /metrics on this port (empty: off)."
+        default=None,
+        ge=1,
+        le=65535,
+        description="/healthz and Prometheus /metrics on this port; empty: off.",
     )
-    metrics_host: str = Field(default="127.0.0.1", description="The address /healthz and /metrics listen on.")
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="The address /healthz and /metrics listen on: 127.0.0.1 unless opened on purpose.",
+    )
+    newsroom_posts_per_poll: int = Field(
+        default=10,
+        ge=1,
+        le=50,
+        description="New stories a channel gets as their own posts per poll round (the newest); the rest "
+        'share one "and N more stories" message, so that a feed back from an outage does not flood it.',
+    )
+    follow_max_topics: int = Field(
+        default=5, ge=1, le=50, description="Topics one member may follow with /follow in one server."
+    )
+    log_level: str = Field(
+        default="INFO",
+        description="Log level of `python -m bot` (DEBUG, INFO, WARNING, ...); `newsdesk` commands, "
+        "`newsdesk bot` included, log warnings, and everything with -v.",
+    )
 
     @property
     def shards(self) -> list[int] | None:
@@ -106,19 +184,3 @@ class Settings(IngestSettings):
     def token(self) -> str:
         """DISCORD_TOKEN without the spaces a copy and paste leaves ("" when unset)."""
         return self.discord_token.get_secret_value().strip() if self.discord_token else ""
-
-    log_level: str = "INFO"
-    # Answerability (issue #11): how many ranked sentences are tried for one that meets what
-    # the question pins down (year, number, name, ordinal, negation); 0 turns the check off.
-    answer_search_depth: int = Field(default=5, ge=0, le=20)
-    # The newsroom (issue #22): feeds posting to channels, followed topics, digests
-    newsroom_posts_per_poll: int = Field(
-        default=10,
-        ge=1,
-        le=50,
-        description="New stories a channel gets as posts per poll round; the rest share one "
-        "'and N more stories' message.",
-    )
-    follow_max_topics: int = Field(
-        default=5, ge=1, le=50, description="Topics one member may follow per server."
-    )

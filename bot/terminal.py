@@ -1,38 +1,41 @@
 """What the CLI writes: never a control or escape sequence that came with the data.
 
 A question, a title, a file name or a reason may hold ESC, OSC or C1 sequences (a file
-named "\\x1b]0;pwned\\x07.txt" retitles the terminal; "\\x1b[2J" clears it). Every
+named "\\x1b]0;pwned\\x07.txt" retitles the terminal; "\\x1b[2J" clears it), or bidi
+controls and invisible characters ("file.exe\\u202egpj." reads "file.exe.jpg"). Every
 console of the CLI is made here and drops each such character from whatever it prints,
-tables and error lines included: a render hook rewrites the text of the segments rich is
-about to write, and leaves rich's own styling and cursor codes alone. Rich lays these
-characters out as zero cells wide, so dropping them keeps its wrapping and tables as
-laid out (an escape written in their place would push text past the edge, where rich
-crops it); the printable rest of a sequence still shows ("]0;pwned"). JSON output
-stays JSON: json escapes C0 controls, and `json_line` escapes DEL and the C1 range,
-which json writes raw when it keeps non-ASCII text as it is.
+tables and error lines included (ingest/reading/cleaning.py's `shown`: bidi controls are
+removed, not isolated, since terminals either ignore them or reorder a table's columns
+with them and none honours isolates alike): a render hook rewrites the text of the
+segments rich is about to write, and leaves rich's own styling and cursor codes alone.
+Rich lays these characters out as zero cells wide, so dropping them keeps its wrapping and
+tables as laid out (an escape written in their place would push text past the edge, where
+rich crops it); the printable rest of a sequence still shows ("]0;pwned"). JSON output
+stays JSON and keeps the text whole: json escapes C0 controls, and `json_line` escapes DEL,
+the C1 range, bidi controls and invisible characters, which json writes raw when it keeps
+non-ASCII text as it is.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 
 from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderableType, RenderHook, RenderResult
 from rich.segment import Segment
 
-# C0 controls but tab and newline, DEL, and C1 controls (U+009B is a CSI on its own)
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from ingest.reading.cleaning import UNSHOWN, shown
 
 
 def printable(text: str) -> str:
-    """`text` without its control characters (tab and newline kept)."""
-    return _CONTROL.sub("", text)
+    """`text` without its control, bidi and invisible characters (tab and newline kept)."""
+    return shown(text)
 
 
 def json_line(payload: object) -> str:
-    """One JSON document on a line, non-ASCII text kept, no raw control character."""
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(payload, ensure_ascii=False))
+    """One JSON document on a line, non-ASCII text kept, no raw control, bidi or invisible
+    character (each escaped: the data is whole)."""
+    return UNSHOWN.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(payload, ensure_ascii=False))
 
 
 class _Printable:
@@ -43,10 +46,8 @@ class _Printable:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         for segment in console.render(self._inner, options):
-            if segment.control or not _CONTROL.search(segment.text):
-                yield segment
-            else:
-                yield Segment(printable(segment.text), segment.style)
+            text = segment.text if segment.control else printable(segment.text)
+            yield segment if text == segment.text else Segment(text, segment.style)
 
 
 class _PrintableHook(RenderHook):

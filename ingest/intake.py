@@ -1,6 +1,7 @@
 """What a Discord server's admins may do to the store: add a page, a feed or an uploaded
 file for their server, and remove an article their server added. Everything fetched for
-them is fetched from public addresses only (every redirect re-checked)."""
+them is fetched from public addresses only (every redirect and feed entry's page too,
+whatever FETCH_ALLOW_PRIVATE says)."""
 
 from __future__ import annotations
 
@@ -10,30 +11,37 @@ from dataclasses import replace
 from pathlib import Path
 
 from ingest.errors import SourceError
+from ingest.identity.ids import readable_id
 from ingest.pipeline import Ingestor
 from ingest.report import IngestReport
-from ingest.runner import source_options
-from ingest.settings import IngestSettings
-from ingest.sources import SUFFIXES, fetched_first, iter_items
+from ingest.sources import SUFFIXES, SourceOptions, fetched_first, iter_items
 from vectorstore import Article, ArticleNotFoundError, ArticleRecord, ChromaStore
 
 UPLOAD_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf"})
 
 
 def upload_id(scope: str, filename: str) -> str:
-    """An uploaded file's article id: its name within the server that uploaded it."""
-    return f"upload:{scope}/{Path(filename).name}"
+    """An uploaded file's article id: its name within the server that uploaded it (a
+    derived id for a name the id check refuses)."""
+    return readable_id(f"upload:{scope}/{Path(filename).name}")[0]
 
 
 class Intake:
-    def __init__(self, ingestor: Ingestor, store: ChromaStore, settings: IngestSettings) -> None:
+    """`options` are the operator's source options (limits, fetch policy), narrowed for
+    each server to its scope and to public addresses."""
+
+    def __init__(self, ingestor: Ingestor, store: ChromaStore, options: SourceOptions) -> None:
         self._ingestor = ingestor
         self._store = store
-        self._settings = settings
+        self._options = options
+
+    def options(self, scope: str) -> SourceOptions:
+        """The source options of one server: its scope, public addresses only."""
+        return replace(self._options, scope=scope, fetch=replace(self._options.fetch, public_only=True))
 
     def ingest_url(self, url: str, scope: str) -> IngestReport:
         """A page, PDF or feed for one server, fetched before the writer lock is taken."""
-        items = fetched_first([url], source_options(self._settings, public_only=True, scope=scope))
+        items = fetched_first([url], self.options(scope))
         with self._writing(scope):
             return self._ingestor.run(items)
 
@@ -43,7 +51,7 @@ class Intake:
         suffix = Path(name).suffix.lower()
         if suffix not in UPLOAD_SUFFIXES or suffix not in SUFFIXES:
             raise SourceError(f"{name}: attach a .txt, .md, .html or .pdf file.")
-        options = source_options(self._settings, public_only=True, scope=scope)
+        options = self.options(scope)
         with tempfile.TemporaryDirectory(prefix="newsdesk-upload-") as tmp:
             path = Path(tmp) / name
             path.write_bytes(data)

@@ -19,6 +19,11 @@ MAX_URL_CHARS = 2048
 MAX_TITLE_CHARS = 500
 MAX_FIELD_CHARS = 300  # author, source, a date string
 MAX_ID_CHARS = 1024
+# one stream of a PDF (a page's content, a font's map), decoded: an article's page is a few
+# hundred KB (pypdf's own limit is 75 MB a filter, 300 MB a stream); and its filters, for
+# a stream may be compressed several times over
+PDF_STREAM_BYTES = 20_000_000
+PDF_STREAM_FILTERS = 4
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ while chunking one article is that article's failure. Changed and new articles a
 chunked at once, and their chunks embedded together in batches across articles. A batch
 is written to Chroma on a writer thread while the next batch is embedded (at most one
 write in flight), and published when written: readers answer from each batch while the
-rest of the run is embedded (issue #24; a process opening the store waits at most for
+rest of the run is embedded (a process opening the store waits at most for
 one of its writes, vectorstore/chroma/load_guard.py). A run killed between batches leaves
 the published ones whole; the next run skips them as unchanged. Where the writes wait (a
 Chroma server elsewhere) or cores are spare, the writer thread hides them; on 2 cores both

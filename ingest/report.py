@@ -25,7 +25,8 @@ class IngestReport:
     chunks_embedded: int = 0
     embed_seconds: float = 0.0
     load_seconds: float = 0.0  # loading (or, the first time, exporting) the model
-    seconds: float = 0.0
+    fetch_seconds: float = 0.0  # fetching pages and feeds before the run's first write
+    seconds: float = 0.0  # the whole run
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -46,7 +47,7 @@ class IngestReport:
 
     @property
     def chunks_per_second(self) -> float:
-        working = self.seconds - self.load_seconds
+        working = self.seconds - self.load_seconds - self.fetch_seconds
         return self.chunks_embedded / working if working > 0 else 0.0
 
 

@@ -3,6 +3,8 @@ ingestor the composition root (bot/app.py) built."""
 
 from __future__ import annotations
 
+import time
+
 from ingest.fetching import FetchPolicy
 from ingest.limits import Limits
 from ingest.pipeline import Ingestor
@@ -20,13 +22,14 @@ def source_options(
         max_bytes=settings.fetch_max_bytes,
         public_only=public_only,
         user_agent=settings.user_agent,
+        allow_private=settings.allow_private,
     )
     return SourceOptions(
         fetch=policy,
         max_file_bytes=settings.max_file_bytes,
         feed_max_entries=settings.feed_max_entries,
         scope=scope,
-        limits=Limits(settings.max_article_chars),  # issue #14
+        limits=Limits(settings.max_article_chars),
         fetch_workers=settings.fetch_workers,
     )
 
@@ -39,5 +42,12 @@ def run_ingest(
     on_progress: ProgressCallback | None = None,
     scope: str = GLOBAL_SCOPE,
 ) -> IngestReport:
-    """Pages and feeds are fetched before the run takes the writer lock (`fetched_first`)."""
-    return ingestor.run(fetched_first(targets, source_options(settings, scope=scope)), on_progress)
+    """Pages and feeds are fetched before the run takes the writer lock (`fetched_first`);
+    the report's seconds count the whole run, that fetching included (`fetch_seconds`)."""
+    started = time.monotonic()
+    items = fetched_first(targets, source_options(settings, scope=scope))
+    fetched = time.monotonic()
+    report = ingestor.run(items, on_progress)
+    report.fetch_seconds = fetched - started
+    report.seconds = time.monotonic() - started
+    return report

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from functools import partial
 from itertools import chain
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 from ingest.errors import SourceError
 from ingest.feeds.entries import feed_entry_item, feed_items
 from ingest.fetching import check_url, fetch, shown
-from ingest.identity.ids import file_origin, site_origin
+from ingest.identity.ids import file_origin, readable_id, site_origin
 from ingest.limits import one_line
 from ingest.reading.documents import (
     FEED_SUFFIXES,
@@ -54,7 +55,7 @@ def iter_items(targets: list[str], options: SourceOptions) -> Iterator[Item]:
 def fetched_first(targets: list[str], options: SourceOptions) -> Iterator[Item]:
     """The targets' items in their order, every URL's (a page, or a feed and its entries'
     pages) fetched and extracted now, before the caller takes the store's writer lock: a
-    slow site never holds it (issue #21). Local paths are read as the run goes."""
+    slow site never holds it. Local paths are read as the run goes."""
     parts = [list(iter_items([t], options)) if is_url(t) else iter_items([t], options) for t in targets]
     return chain.from_iterable(parts)
 
@@ -95,7 +96,7 @@ def _from_file(path: Path, options: SourceOptions) -> Iterator[Item]:
             "limit (MAX_FILE_BYTES)"
         )
     suffix = path.suffix.lower()
-    ident = str(path.resolve())
+    ident, renamed = readable_id(str(path.resolve()))  # a name with a tab: a derived id, noted
     if suffix == ".jsonl":
         yield from _from_jsonl(path, options)
         return
@@ -105,6 +106,8 @@ def _from_file(path: Path, options: SourceOptions) -> Iterator[Item]:
         return
     draft = draft_of(body, suffix, None, options.limits)
     article = finish(draft, None if draft.url else ident, path.stem, limits=options.limits)
+    if renamed and not draft.url:
+        article = replace(article, note="; ".join(n for n in (renamed, article.note) if n))
     yield options.stamp(article, file_origin(path))
 
 
@@ -147,7 +150,8 @@ def _jsonl_article(raw: bytes, path: Path, number: int, options: SourceOptions) 
         author=_opt(row.get("author")),
         source=_opt(row.get("source")),
     )
-    return finish(draft, _opt(row.get("id")), f"{path.stem} line {number}", limits=options.limits)
+    fallback = readable_id(f"{path.stem} line {number}")[0]
+    return finish(draft, _opt(row.get("id")), fallback, limits=options.limits)
 
 
 def _from_url(url: str, options: SourceOptions) -> Iterator[Item]:

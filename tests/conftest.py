@@ -13,6 +13,7 @@ from bot.answering.engine import AnswerEngine
 from bot.app import App
 from bot.settings import Settings
 from ingest.pipeline import Ingestor
+from vectorstore import lock_order
 from vectorstore.embedding import Embedder, make_embedder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,6 +22,32 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def lock_order_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The lock order is checked in every test and in the processes tests start
+    (vectorstore/lock_order.py): a lock waited for while its thread holds a lock ranked after
+    it raises there, and is written to this file."""
+    log = tmp_path_factory.getbasetemp() / "lock-order.log"
+    log.touch()
+    os.environ[lock_order.ENV] = str(log)
+    lock_order.set_checking(str(log))
+    yield log
+    lock_order.set_checking("")
+
+
+@pytest.fixture(autouse=True)
+def lock_order_kept(lock_order_log: Path) -> Iterator[None]:
+    """A test fails when a lock was taken out of order during it, in any thread (a background
+    thread's error may be only logged) or in a process it started."""
+    logged = lock_order_log.stat().st_size
+    yield
+    with lock_order_log.open(encoding="utf-8") as log:
+        log.seek(logged)
+        new = log.read()
+    if new:
+        pytest.fail(f"locks taken out of order:\n{new}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +60,7 @@ def onnx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, onnx_dir: Path) -> Settings:
     """Isolate each test: no .env, no inherited NEWSDESK_/CHROMA_/DISCORD_ variables."""
     for key in list(os.environ):
-        if key.startswith(
+        if key != lock_order.ENV and key.startswith(
             ("NEWSDESK_", "CHROMA_", "EMBEDDING_", "DISCORD_", "LLM_", "MIN_EVIDENCE", "TOP_K")
         ):
             monkeypatch.delenv(key)
@@ -41,6 +68,9 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, onnx_dir: Path) ->
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(data))
     monkeypatch.setenv("EMBEDDING_ONNX_DIR", str(onnx_dir))
     monkeypatch.setenv("INGEST_NICE", "0")  # a CLI run inside the test process leaves its priority alone
+    # the test servers on 127.0.0.1 stand for an intranet the operator names: a feed's pages
+    # and redirects there are fetched (tests/ingest/test_address_rules.py: without it)
+    monkeypatch.setenv("FETCH_ALLOW_PRIVATE", "127.0.0.1")
     monkeypatch.chdir(tmp_path)  # a stray .env in the repo must not leak in
     return Settings(_env_file=None)  # type: ignore[call-arg]
 

@@ -66,6 +66,12 @@ if TYPE_CHECKING:  # the same names, for type checkers (`as`: re-exported)
     from vectorstore.lexical import (
         tokenize as tokenize,
     )
+    from vectorstore.lock_order import (
+        LockRank as LockRank,
+    )
+    from vectorstore.lock_order import (
+        ranked as ranked,
+    )
     from vectorstore.models import (
         GLOBAL_SCOPE as GLOBAL_SCOPE,
     )
@@ -133,6 +139,8 @@ _HOME = {
     "StoreFormatError": "vectorstore.errors",
     "StoreUnavailableError": "vectorstore.errors",
     "tokenize": "vectorstore.lexical",
+    "LockRank": "vectorstore.lock_order",
+    "ranked": "vectorstore.lock_order",
     "GLOBAL_SCOPE": "vectorstore.models",
     "Article": "vectorstore.models",
     "ArticleRecord": "vectorstore.models",

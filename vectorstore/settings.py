@@ -1,8 +1,14 @@
-"""Settings for the store and the embedder, read once by each entry point."""
+"""Settings for the store and the embedder, read once by each entry point.
+
+Every setting is one field with its description: the settings reference and `.env.example`
+are generated from these classes (`make docs-gen`). `sections` maps the first field of
+each group to the group's title there.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,41 +19,70 @@ DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 class StoreSettings(BaseSettings):
     """Where data lives and how text becomes vectors."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # env_ignore_empty: `NAME=` (as `.env.example` lists every optional setting) means the default
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+    sections: ClassVar[dict[str, str]] = {"newsdesk_data_dir": "Storage", "embedding_model": "Embedding"}
 
     newsdesk_data_dir: Path = Field(
-        default=Path("data"), description="Everything the program writes lives here."
+        default=Path("data"),
+        description="Everything the program writes lives here: the embedded Chroma store, this host's "
+        "rows and chunk index, the feeds, stories, votes and newsroom files, the exported model.",
     )
     chroma_host: str | None = Field(
-        default=None, description="Talk to a Chroma server instead of the embedded store."
+        default=None,
+        description="Talk to a Chroma server (HttpClient) instead of the embedded store; `make chroma` "
+        "starts one on 127.0.0.1. Empty: the embedded PersistentClient in the data dir.",
     )
-    chroma_port: int = 8000
-    chroma_ssl: bool = False
-    chroma_collection: str = "newsdesk"
+    chroma_port: int = Field(default=8000, description="The Chroma server's port.")
+    chroma_ssl: bool = Field(default=False, description="https to the Chroma server.")
+    chroma_collection: str = Field(
+        default="newsdesk",
+        description="Name prefix of the Chroma collections (<name>_chunks, <name>_articles).",
+    )
     writer_lease_s: float = Field(
         default=30.0,
         gt=0,
-        description="With CHROMA_HOST: a writer's lease lasts this long unless renewed.",
+        description="With CHROMA_HOST: one writer at a time holds a lease in the store, renewed every "
+        "third of it while it writes; a writer killed with -9 blocks the next one for about this many "
+        "seconds, and a writer paused past it (SIGSTOP, a frozen VM) is refused at its next write.",
     )
     poller_lease_s: float = Field(
         default=60.0,
         ge=3,
-        description="The fleet's one feed poller holds a lease this long unless renewed; another "
-        "process takes over within about 5/3 of it when the poller dies.",
+        description="The fleet's one feed poller (the process that polls the feeds and plans the "
+        "newsroom's posts and digests) holds a lease this long; when it dies another process takes "
+        "over within about 5/3 of it. Processes look for due feeds every third of it (at most 60 s).",
     )
-    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    embedding_model: str = Field(
+        default=DEFAULT_EMBEDDING_MODEL,
+        description="The packaged all-MiniLM-L6-v2 (offline), or a folder holding a sentence-transformers "
+        "model. A store remembers its model: changing this needs a new data dir or collection.",
+    )
     embedding_backend: str = Field(
-        default="onnx", description="onnx (ONNX Runtime, no torch at run time), onnx-int8 or torch."
+        default="onnx",
+        description="onnx: ONNX Runtime, no torch at run time (the model is exported once, locally, from "
+        "the installed model files). torch: sentence-transformers; the same vectors, so one store serves "
+        "both. onnx-int8: int8 weights, about 1.5x faster, vectors at cosine ~0.994 to onnx's: for "
+        "`newsdesk ingest` on a weak machine, keep onnx for the bot.",
     )
     embedding_onnx_dir: Path | None = Field(
-        default=None, description="Where the exported ONNX model is kept (default: <data dir>/models)."
+        default=None, description="Where the exported ONNX model is kept; empty: <NEWSDESK_DATA_DIR>/models."
     )
     embedding_batch_size: int = Field(
         default=8,
         ge=1,
-        description="Texts per forward pass; the memory a batch takes grows with it (bench/memory.py).",
+        description="Texts per forward pass of the model. With ONNX, long texts go at most 4 at a time "
+        "whatever this says (a batch's memory grows with the square of its length), and the memory a "
+        "batch takes is given back after (docs/operator/memory.md).",
     )
-    embedding_threads: int = Field(default=0, ge=0, description="0: all cores (the bot splits them).")
+    embedding_threads: int = Field(
+        default=0,
+        ge=0,
+        description="Threads for embedding (torch or ONNX Runtime); 0: the CLI uses every core, and the "
+        "Discord bot gives each of its ANSWER_WORKERS an equal share.",
+    )
 
     @property
     def data_dir(self) -> Path:

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from vectorstore.lock_order import LockRank, ranked
+
 TIMEOUT_S = 30  # how long a connection waits for another's write
 
 
@@ -33,7 +35,7 @@ class SqliteFile:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One transaction that writes (others wait for it); rolled back on an error."""
-        with self._lock:
+        with ranked(LockRank.SQLITE), self._lock:
             db = sqlite3.connect(self.path, timeout=TIMEOUT_S, isolation_level=None)
             try:
                 if self._synchronous_normal:

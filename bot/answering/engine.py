@@ -8,9 +8,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+import numpy as np
+
 from bot.answering.errors import QuestionError
 from bot.answering.generation.generative import Generator, PartialCallback
 from bot.answering.models import Answer
+from bot.answering.news_time.current import flagged_stale
 from bot.answering.news_time.news import NewsTime, Plan
 from bot.answering.news_time.stories import collapse
 from bot.answering.news_time.timeframe import Clock, as_of, utc_today
@@ -34,6 +37,17 @@ class AnswerOptions:
     max_answer_chars: int = 300
     max_question_chars: int = 500
     answer_search_depth: int = SEARCH_DEPTH  # sentences tried for one meeting the anchors; 0: off
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question as the passes read it: what to retrieve with, what to choose the
+    sentence by, and their embeddings, made once per question."""
+
+    query: str
+    focus: str
+    query_vector: np.ndarray
+    focus_vector: np.ndarray
 
 
 def standalone_question(question: str, history: Sequence[str]) -> str:
@@ -61,7 +75,7 @@ class AnswerEngine:
         self._retriever = retriever
         self._options = options
         self._generator = generator
-        self.news = NewsTime(retriever, options.min_evidence, clock)  # time words, stories (issue #12)
+        self.news = NewsTime(retriever, options.min_evidence, clock)  # time words, stories
 
     @property
     def generator(self) -> Generator | None:
@@ -112,30 +126,35 @@ class AnswerEngine:
         if plan.answer is not None:
             return plan.answer
         query, focus = self._standalone(plan.query, recent(history))
+        asked = self._asked(query, focus)  # embedded once, however many passes
         if prefer:
             among = replace(plan.filters or Filters(), articles=frozenset(prefer))
-            preferred = self._answer(question, query, focus, plan, among, k, on_partial)
+            preferred = self._answer(question, asked, plan, among, k, on_partial)
             if not preferred.refused:
                 return preferred
-        answer = self._answer(question, query, focus, plan, plan.filters, k, on_partial)
+        answer = self._answer(question, asked, plan, plan.filters, k, on_partial)
         if answer.refused and plan.fallback is not None:  # a soft window: look everywhere
-            answer = self._answer(question, query, focus, plan, plan.fallback, k, on_partial)
+            answer = self._answer(question, asked, plan, plan.fallback, k, on_partial)
         if answer.refused and plan.empty and answer.nearest is None:
             answer = replace(answer, text=f"I have no articles dated {plan.frame.label()}. {NOT_FOUND}")
         return answer
 
+    def _asked(self, query: str, focus: str) -> Asked:
+        vector = self._retriever.embed_query(query)
+        return Asked(query, focus, vector, vector if focus == query else self._retriever.embed_query(focus))
+
     def _answer(
         self,
         question: str,
-        query: str,
-        focus: str,
+        asked: Asked,
         plan: Plan,
         filters: Filters | None,
         k: int | None,
         on_partial: PartialCallback | None,
     ) -> Answer:
         """One pass: retrieve within `filters`, rank, judge, quote (or generate)."""
-        retrieval, passages, ranked = self._candidates(query, focus, filters, k)
+        focus = asked.focus
+        retrieval, passages, ranked = self._candidates(asked, filters, k)
         sources = passages[: self._options.top_k]
         ranked = self.news.rank(ranked, plan)  # "latest": the newest answering sentence first
         if not ranked:
@@ -151,26 +170,32 @@ class AnswerEngine:
         if judgement.answer is None:  # on topic, but not what was asked: a near miss
             lead = missing_lead(describe(judgement.missing, focus))
             return near_miss(question, lead, judgement.nearest, evidence, passages, o.max_answer_chars)
-        extractive = self._extractive(question, judgement.answer, evidence, passages)
+        lead = self.news.stale_lead(judgement.answer.candidate.passage.article, plan)  # much older than asked
+        extractive = self._extractive(question, judgement.answer, evidence, passages, lead)
         if self._generator is None:
             return self.news.finish(extractive, ranked, plan)
-        asked = focus if focus != plan.query else question  # the model's standalone rewrite of a follow-up
+        wording = focus if focus != plan.query else question  # the model's standalone rewrite of a follow-up
         answer = self._generator.answer(
-            asked, sources, ranked, extractive, retrieval.idf, on_partial, judgement.anchors
+            wording, sources, ranked, extractive, retrieval.idf, on_partial, judgement.anchors
         )
+        if lead and answer.mode == "llm" and answer.citations:
+            answer = flagged_stale(answer, answer.citations[0], lead)
         return self.news.finish(answer, ranked, plan)  # a later report's figure; copies cited
 
     def _candidates(
-        self, query: str, focus: str, filters: Filters | None, k: int | None
+        self, asked: Asked, filters: Filters | None, k: int | None
     ) -> tuple[Retrieval, list[Passage], list[Candidate]]:
-        """Retrieve with `query` (copies of one story take one slot) and rank the top
-        passages' sentences for `focus`."""
-        retrieval = self._retriever.retrieve(query, k=k or max(self._options.top_k, 10), filters=filters)
+        """Retrieve with the query (copies of one story take one slot) and rank the top
+        passages' sentences for the focus."""
+        depth = k or max(self._options.top_k, 10)
+        retrieval = self._retriever.retrieve(asked.query, k=depth, filters=filters, vector=asked.query_vector)
         passages = collapse(retrieval.passages)
-        vector = retrieval.query_vector if focus == query else self._retriever.embed_query(focus)
         sources = passages[: self._options.top_k]
         embedder = self._retriever.embedder
-        ranked = rank_sentences(focus, vector, sources, embedder, retrieval.idf, retrieval.sentences)
+        focus = asked.focus
+        ranked = rank_sentences(
+            focus, asked.focus_vector, sources, embedder, retrieval.idf, retrieval.sentences
+        )
         return retrieval, passages, ranked
 
     def _standalone(self, question: str, history: Sequence[str]) -> tuple[str, str]:
@@ -183,12 +208,15 @@ class AnswerEngine:
                 return rewritten, rewritten
         return standalone_question(question, history), question
 
-    def _extractive(self, question: str, quote: Quote, evidence: float, passages: list[Passage]) -> Answer:
-        citation = citation_of(quote, self._options.max_answer_chars - 4)
+    def _extractive(
+        self, question: str, quote: Quote, evidence: float, passages: list[Passage], lead: str = ""
+    ) -> Answer:
+        citation = citation_of(quote, self._options.max_answer_chars - 4 - len(lead))
         record = quote.candidate.passage.article
         return Answer(
             question=question,
-            text=f"{citation.quote} [1]",
+            text=f"{lead}{citation.quote} [1]",
+            stale=record.date if lead else None,
             refused=False,
             mode="extractive",
             citations=[citation],

@@ -51,6 +51,9 @@ class Answer:
     # A near miss (refused: the articles are on topic but do not say what was asked): the
     # sentence they do have, quoted and cited, never an answer (answerability.py).
     nearest: Citation | None = None
+    # The date of the article quoted when it is much older than the day asked: the text
+    # then opens "The newest I have on this is from <date>: " (news_time/current.py).
+    stale: str | None = None
 
     def mark(self) -> tuple[int, int] | None:
         """Where the words that answer stand in `text` (a quoted answer: the first
@@ -58,9 +61,18 @@ class Answer:
         if self.refused or not self.citations:
             return None
         first = self.citations[0]
-        if first.mark is None or not self.text.startswith(first.quote):
+        at = self.text.find(first.quote) if first.mark is not None else -1
+        if first.mark is None or at < 0 or (at > 0 and self.stale is None):
             return None
-        return first.mark
+        return (first.mark[0] + at, first.mark[1] + at)
+
+    def stale_lead(self) -> str:
+        """The words that say the answer is old ("The newest I have on this is from ...:"),
+        for the doors to show apart; "" when it is not."""
+        if self.stale is None or not self.citations:
+            return ""
+        at = self.text.find(self.citations[0].quote)
+        return self.text[:at] if at > 0 else ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,4 +85,5 @@ class Answer:
             "note": self.note,
             "citations": [asdict(c) for c in self.citations],
             "nearest": asdict(self.nearest) if self.nearest else None,
+            "stale": self.stale,
         }

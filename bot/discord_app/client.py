@@ -28,8 +28,8 @@ EXTENSIONS = (
     "bot.discord_app.exts.ask",
     "bot.discord_app.exts.admin",
     "bot.discord_app.exts.feeds",
-    "bot.discord_app.exts.news",  # /news (issue #12)
-    "bot.discord_app.exts.newsroom",  # /follow, /digest, deliveries (issue #22)
+    "bot.discord_app.exts.news",  # /news
+    "bot.discord_app.exts.newsroom",  # /follow, /digest, deliveries
 )
 
 

@@ -84,7 +84,7 @@ def run_bot(settings: Settings) -> int:
     if not settings.token:
         sys.stderr.write(
             "DISCORD_TOKEN is not set. Copy .env.example to .env and put your bot's token in it "
-            "(see README, 'Run it on your server').\n"
+            "(see docs/operator/discord.md).\n"
         )
         return EXIT_SETTINGS
     app = App(bot_settings(settings))
@@ -174,5 +174,5 @@ def _sync_refused(exc: discord.Forbidden, settings: Settings) -> str:
         f"Discord refused to register the commands in server {guild} (403 Missing Access): the bot "
         "is not in that server, or was invited without the applications.commands scope. Fix "
         "DISCORD_GUILD_IDS, or invite the bot again with the scopes bot and applications.commands "
-        "(README, 'Invite it')."
+        "(docs/operator/discord.md, 'Set it up')."
     )

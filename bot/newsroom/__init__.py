@@ -1,4 +1,4 @@
-"""The newsroom (issue #22): followed feeds post their new stories to Discord channels
+"""The newsroom: followed feeds post their new stories to Discord channels
 once, developing stories update in their thread, members follow topics, daily digests.
 Between the doors and the answering core: it knows no Discord (the Discord layer renders
 and sends what it plans) and the core knows nothing of it."""

@@ -26,6 +26,7 @@ from bot.newsroom.planner import ChannelPlanner, Item
 from bot.newsroom.reading import Read, day_of, index, read
 from bot.newsroom.stories import Story, digest_body, group
 from ingest.feeds import Subscription
+from vectorstore import LockRank, ranked
 from vectorstore.models import GLOBAL_SCOPE, ArticleRecord
 from vectorstore.retrieval import Filters, Retriever
 
@@ -115,7 +116,8 @@ class Newsroom:
 
     @contextmanager
     def _exclusive(self) -> Iterator[bool]:
-        with (self.db.path.parent / "newsroom.lock").open("a") as handle:
+        path = self.db.path.parent / "newsroom.lock"
+        with ranked(LockRank.NEWSROOM_ROUND, waits=False), path.open("a") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:  # another process plans this round

@@ -65,7 +65,8 @@ def _fetch_page(link: str | None, options: SourceOptions, deadline: float) -> Pa
     left = deadline - time.monotonic()
     if left <= 0:
         return FetchError("the feed's time for fetching pages was up")
-    policy = replace(options.fetch, timeout_s=min(options.fetch.timeout_s, left))
+    # the page is named by the feed, not by the operator: public addresses (or FETCH_ALLOW_PRIVATE's)
+    policy = replace(options.fetch, timeout_s=min(options.fetch.timeout_s, left), named_by_operator=False)
     try:
         return fetch(link, policy)
     except Exception as exc:  # the entry's reason, or its fallback to the feed's text

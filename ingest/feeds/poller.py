@@ -31,7 +31,7 @@ from ingest.identity.ids import is_global
 from ingest.reading.documents import Failure, Item, SourceOptions
 from ingest.reading.formats import FeedEntry, parse_feed
 from ingest.report import IngestReport
-from vectorstore import GLOBAL_SCOPE, Article, NewsdeskError
+from vectorstore import GLOBAL_SCOPE, Article, LockRank, NewsdeskError, ranked
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ class FeedPoller:
         of the fleet is the poller (`everything` polls all the same)."""
         if not everything and not self._lead():
             return []
-        with self._polling:
+        with ranked(LockRank.POLL_ROUND), self._polling:
             try:
                 claimed = self.registry.claim(self._clock(), everything)
             except Exception:  # the registry file is unreadable: log, and try next round

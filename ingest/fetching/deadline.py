@@ -9,18 +9,17 @@ look-ups, the check's and the connection's, keep the deadline too (resolver.py).
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import httpcore
 import httpx
 
 import ingest.fetching.resolver as resolver
-from ingest.fetching.addresses import IPAddress
+from ingest.fetching.addresses import AddressRule, parse_address
 
 
 class Deadline:
@@ -86,15 +85,15 @@ class _DeadlineStream(httpcore.NetworkStream):
 
 
 class _DeadlineBackend(httpcore.NetworkBackend):
-    """Sockets that keep the fetch's deadline and, when `allowed` is given, that are
-    connected to an allowed address: the address is checked on the connected socket, so a
-    name that resolves to a public address when checked and to a private one when
-    connecting (DNS rebinding) is refused."""
+    """Sockets that keep the fetch's deadline, connected only to the addresses `rule`
+    allows: each address the name resolves to is checked before it is connected to, and
+    the connected socket's peer again, so a name that resolves to a public address when
+    checked and to a private one when connecting (DNS rebinding) gets no packet sent."""
 
-    def __init__(self, deadline: Deadline, allowed: Callable[[IPAddress], bool] | None = None) -> None:
+    def __init__(self, deadline: Deadline, rule: AddressRule) -> None:
         self._inner = httpcore.SyncBackend()
         self._deadline = deadline
-        self._allowed = allowed
+        self._rule = rule
 
     def connect_tcp(
         self,
@@ -106,6 +105,10 @@ class _DeadlineBackend(httpcore.NetworkBackend):
     ) -> httpcore.NetworkStream:
         error: Exception = httpcore.ConnectError(f"{host} has no address")
         for address in self._resolve(host, port, timeout):
+            refusal = self._rule.refusal(host, [parse_address(address)])
+            if refusal is not None:
+                error = httpcore.ConnectError(refusal)
+                continue
             left = self._deadline.left(timeout, httpcore.ConnectTimeout)
             try:
                 stream = self._inner.connect_tcp(address, port, left, local_address, socket_options)
@@ -125,13 +128,12 @@ class _DeadlineBackend(httpcore.NetworkBackend):
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
 
     def _checked(self, stream: httpcore.NetworkStream, host: str) -> httpcore.NetworkStream:
-        """The connected stream, watched by the deadline; refused when `allowed` refuses its peer."""
+        """The connected stream, watched by the deadline; refused when the rule refuses its peer."""
         sock = stream.get_extra_info("socket")
-        if self._allowed is not None:
-            peer = ipaddress.ip_address(str(sock.getpeername()[0]).split("%")[0])
-            if not self._allowed(peer):
-                stream.close()
-                raise httpcore.ConnectError(f"{host} connected to a private or reserved address")
+        refusal = self._rule.refusal(host, [parse_address(str(sock.getpeername()[0]))])
+        if refusal is not None:
+            stream.close()
+            raise httpcore.ConnectError(refusal)
         self._deadline.watch(sock)
         return _DeadlineStream(stream, self._deadline)
 
@@ -145,22 +147,20 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 
 
 class _DeadlineTransport(httpx.HTTPTransport):
-    """httpx's transport over a connection pool whose sockets keep `deadline`."""
+    """httpx's transport over a connection pool whose sockets keep `deadline` and `rule`."""
 
-    def __init__(self, deadline: Deadline, allowed: Callable[[IPAddress], bool] | None) -> None:
+    def __init__(self, deadline: Deadline, rule: AddressRule) -> None:
         super().__init__()
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(), network_backend=_DeadlineBackend(deadline, allowed)
+            ssl_context=httpx.create_ssl_context(), network_backend=_DeadlineBackend(deadline, rule)
         )
 
 
-def deadline_client(
-    deadline: Deadline, headers: dict[str, str], allowed: Callable[[IPAddress], bool] | None = None
-) -> httpx.Client:
-    """An httpx client whose every request ends by `deadline` (redirects not followed) and,
-    with `allowed`, whose every connection goes to an allowed address."""
+def deadline_client(deadline: Deadline, headers: dict[str, str], rule: AddressRule) -> httpx.Client:
+    """An httpx client whose every request ends by `deadline` (redirects not followed) and
+    whose every connection goes to an address `rule` allows."""
     return httpx.Client(
-        transport=_DeadlineTransport(deadline, allowed),
+        transport=_DeadlineTransport(deadline, rule),
         timeout=deadline.seconds,
         follow_redirects=False,
         headers=headers,

@@ -27,6 +27,7 @@ from vectorstore import GLOBAL_SCOPE, Article, ArticleRecord
 _RESERVED = re.compile(r"^__.*__$", re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_UNREADABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 def check_id(article_id: str) -> str:
@@ -42,13 +43,26 @@ def check_id(article_id: str) -> str:
     return article_id
 
 
+def readable_id(ident: str) -> tuple[str, str | None]:
+    """`ident` when the id check takes its characters; else (a file named with a tab, a
+    newline or a byte that is not UTF-8) a derived id, as another origin's claim gets one:
+    its readable form, each such character as U+FFFD, plus a digest of what it was, so two
+    names that read alike stay two ids; and the note that says so."""
+    if not (_SURROGATE.search(ident) or _CONTROL.search(ident)):
+        return ident, None
+    digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()
+    derived = f"{_UNREADABLE.sub(chr(0xFFFD), ident)}~{digest[:12]}"
+    note = "the name holds a control character or a byte that is not UTF-8: stored under a derived id"
+    return derived, f"{note} ({derived[-60:]!r})"
+
+
 def valid_text(value: str) -> str:
     """The text with lone surrogates (undecodable halves of a pair) replaced by U+FFFD."""
     return _SURROGATE.sub("\ufffd", value)
 
 
 def file_origin(path: Path) -> str:
-    return f"file:{path.resolve()}"
+    return f"file:{readable_id(str(path.resolve()))[0]}"
 
 
 def site_origin(url: str) -> str:

@@ -7,16 +7,19 @@ import io
 import logging
 import re
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ingest.errors import SourceError
 from ingest.identity.dates import date_of, parse_date
 from ingest.identity.ids import check_id, valid_text
-from ingest.limits import MAX_TITLE_CHARS, MAX_URL_CHARS, Limits, field
-from ingest.reading.cleaning import as_paragraphs, clean_text
+from ingest.limits import MAX_TITLE_CHARS, MAX_URL_CHARS, PDF_STREAM_BYTES, PDF_STREAM_FILTERS, Limits, field
+from ingest.reading.cleaning import UNSHOWN, as_paragraphs, clean_text, shown
 from ingest.reading.front_matter import split_front_matter
 from vectorstore import Article
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 log = logging.getLogger(__name__)
 MIN_WORDS = 5
@@ -65,27 +68,42 @@ def parse_html(html: str, url: str | None = None) -> Draft:
 
 def parse_pdf(body: bytes, max_pages: int = 500, limits: Limits | None = None) -> Draft:
     """pypdf's text of each page; any error of pypdf (a broken file, a stream over its
-    decompression limits: LimitReachedError, a recursion) is this PDF's reason."""
-    from pypdf import PdfReader
+    decompression limits: LimitReachedError, a recursion) is this PDF's reason. pypdf
+    decodes each stream under a limit on its output, on its filters (a stream may be
+    compressed several times over) and on their total work (ingest/limits.py)."""
+    from pypdf import PdfReader, apply_configuration
 
     limits = limits or Limits()
     try:
-        reader = PdfReader(io.BytesIO(body))
-        if reader.is_encrypted:
-            raise SourceError("the PDF is encrypted")
-        if len(reader.pages) > max_pages:
-            raise SourceError(f"the PDF has {len(reader.pages)} pages, over the {max_pages}-page limit")
-        pages: list[str] = []
-        size = 0
-        for page in reader.pages:
-            pages.append(page.extract_text() or "")
-            size += len(pages[-1])
-            limits.check_raw(size)  # stop reading a PDF too long to be an article
-        info = reader.metadata
+        with apply_configuration(
+            zlib_maximum_output_length=PDF_STREAM_BYTES,
+            brotli_maximum_output_length=PDF_STREAM_BYTES,
+            lzw_maximum_output_length=PDF_STREAM_BYTES,
+            run_length_maximum_output_length=PDF_STREAM_BYTES,
+            array_based_stream_maximum_output_length=PDF_STREAM_BYTES,
+            maximum_declared_stream_length=PDF_STREAM_BYTES,
+            stream_filters_maximum_length=PDF_STREAM_FILTERS,
+            stream_decoding_work_maximum_length=2 * PDF_STREAM_BYTES,
+        ):
+            return _read_pdf(PdfReader(io.BytesIO(body)), max_pages, limits)
     except SourceError:
         raise
     except Exception as exc:  # pypdf raises many types for hostile files
         raise SourceError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+
+
+def _read_pdf(reader: PdfReader, max_pages: int, limits: Limits) -> Draft:
+    if reader.is_encrypted:
+        raise SourceError("the PDF is encrypted")
+    if len(reader.pages) > max_pages:
+        raise SourceError(f"the PDF has {len(reader.pages)} pages, over the {max_pages}-page limit")
+    pages: list[str] = []
+    size = 0
+    for page in reader.pages:
+        pages.append(page.extract_text() or "")
+        size += len(pages[-1])
+        limits.check_raw(size)  # stop reading a PDF too long to be an article
+    info = reader.metadata
     text = "\n\n".join(_unwrap_pdf_lines(p) for p in pages if p.strip())
     if not text.strip():
         raise SourceError("the PDF has no extractable text (a scan without OCR?)")
@@ -124,11 +142,11 @@ def parse_markdown(text: str) -> Draft:
 def parse_feed(body: bytes) -> list[FeedEntry]:
     import feedparser
 
-    parsed = feedparser.parse(body)
+    parsed = feedparser.parse(io.BytesIO(body))  # bytes that name a file would be read from it
     if not parsed.entries:
         reason = getattr(parsed, "bozo_exception", None)
         raise SourceError(f"not a feed, or a feed without entries{f' ({reason})' if reason else ''}")
-    site = parsed.feed.get("title")
+    site = _detail_text(parsed.feed.get("title_detail")) or None  # read as an entry's title is
     entries = []
     for entry in parsed.entries:
         text = as_paragraphs(_detail_text(*entry.get("content", []), entry.get("summary_detail")))
@@ -197,7 +215,8 @@ def finish(
     """Clean the text and give the draft its id: the given id, else its URL, else the path.
 
     The raw text is refused over the limits before it is cleaned, the clean text over
-    MAX_ARTICLE_CHARS; lone surrogates become U+FFFD; metadata is one line, cut to size;
+    MAX_ARTICLE_CHARS; lone surrogates become U+FFFD; metadata is one line, cut to size,
+    without control, bidi or invisible characters (cleaning.shown);
     a URL that is not an http(s) URL of a sane length is dropped."""
     limits = limits or Limits()
     limits.check_raw(len(draft.text))
@@ -207,29 +226,30 @@ def finish(
         raise SourceError("no article text (empty or only a few words)")
     url = _url(draft.url)
     ident = check_id(article_id or url or fallback_title)
-    title = field(clean_text(valid_text(draft.title or "")), MAX_TITLE_CHARS) or field(fallback_title)
+    title = field(shown(clean_text(valid_text(draft.title or ""))), MAX_TITLE_CHARS)
     dated = date_of(field(draft.date), text)  # the declared date, else the text's dateline
     return Article(
         id=ident,
-        title=title or "untitled",
+        title=title or field(shown(valid_text(fallback_title))) or "untitled",
         text=text,
         url=url,
         date=dated.date,
-        author=field(valid_text(draft.author or "")),
-        source=field(valid_text(draft.source or source or "")),
+        author=field(shown(valid_text(draft.author or ""))),
+        source=field(shown(valid_text(draft.source or source or ""))),
         date_source=dated.source,
         note=dated.note,
     )
 
 
 def _url(value: str | None) -> str | None:
-    """An http(s) URL on one line and of a sane length, else None."""
+    """An http(s) URL on one line, of a sane length, without a control, bidi or invisible
+    character (a real one has them percent-encoded), else None."""
     if not value:
         return None
     url = valid_text(value.strip())
     if len(url) > MAX_URL_CHARS or not url.lower().startswith(("http://", "https://")):
         return None
-    return None if any(ch.isspace() for ch in url) else url
+    return None if UNSHOWN.search(url) or any(ch.isspace() for ch in url) else url
 
 
 def with_fallback(draft: Draft, fallback: Draft) -> Draft:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -106,6 +107,29 @@ def test_eval_writes_predictions_in_the_shared_format(tmp_path: Path) -> None:
     assert reference.returncode == 0, f"the shared scorer failed on our predictions: {reference.stderr}"
     theirs = json.loads(reference.stdout)
     assert theirs["recall@5"] == figures["recall_at_5"] and theirs["answer_hit"] == figures["answer_hit"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“Squid Game”",
+        "Gi-hun’s return",
+        "¿Qué? ¡Sí! «Le Monde» „Zeit“",
+        "The $250 million deal",
+        "A. Eiffel Tower",
+        "「東京」、大阪。",
+        "an Oscar—finally…",
+    ],
+)
+def test_answers_are_normalised_as_the_shared_scorer_does(text: str) -> None:
+    scorer = REPO.parent / "shared" / "eval" / "score.py"
+    if not scorer.exists():
+        pytest.skip(f"{scorer} is not beside this checkout: no cross-check with the shared scorer")
+    spec = importlib.util.spec_from_file_location("shared_score", scorer)
+    assert spec is not None and spec.loader is not None
+    shared = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shared)
+    assert normalize(text) == shared.norm(text)
 
 
 def test_offsets_map_back_to_the_text_as_given(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""Issue #24: no control or escape sequence of a question, title or file name reaches a
-terminal (its control characters are dropped, the rest shows); --json stays JSON."""
+"""No control or escape sequence of a question, title or file name reaches a terminal
+(its control characters are dropped, the rest shows), nor a bidi control or an invisible
+character ("file.exe\u202egpj." would read "file.exe.jpg"); --json stays JSON and whole."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ OSC_TITLE = "\x1b]0;pwned\x07"  # retitles a terminal
 CLEAR = "\x1b[2J"
 CSI = "\x9b31m"  # C1: a CSI on its own
 RAW = ("\x1b", "\x07", "\x9b", "\r")
+SPOOF = "file.exe\u202egpj.\u202c"  # a right-to-left override, then its pop
+BIDI_AND_INVISIBLE = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u200b\u2060\ufeff"
 
 
 def _raw_controls(output: str) -> list[str]:
-    return [ch for ch in RAW if ch in output]
+    return [ch for ch in RAW + tuple(BIDI_AND_INVISIBLE) if ch in output]
 
 
 def test_printable_drops_each_control_character_and_keeps_the_rest() -> None:
@@ -58,7 +61,27 @@ def test_json_output_keeps_the_text_and_writes_no_raw_control(tmp_path: Path) ->
     result = runner.invoke(app, ["ingest", str(named), "--json"])
     assert not _raw_controls(result.stdout), repr(result.stdout)
     [article] = json.loads(result.stdout)["articles"]
-    assert article["source"] == str(named.resolve())  # the name as it is, escaped by json
+    # ESC cannot be in an id: a derived id, its readable form escaped by json (the C1 CSI kept)
+    assert article["source"].startswith(str(named.resolve()).replace("\x1b", "\ufffd") + "~")
+    assert "derived id" in article["reason"]
     asked = runner.invoke(app, ["ask", f"what about {CLEAR}{CSI} parks?", "--json"])
     assert asked.exit_code == 0 and not _raw_controls(asked.stdout)
     assert CSI in json.loads(asked.stdout)["question"]
+
+
+def test_bidi_controls_and_invisible_characters_never_reach_the_terminal(tmp_path: Path) -> None:
+    assert printable(f"{SPOOF} pay\u200dpal\u200b \u2067x\u2069") == "file.exegpj. paypal x"
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    assert printable(persian) == persian  # a joiner between two letters is spelling
+    named = tmp_path / f"{SPOOF}.txt"
+    named.write_text(f"The council approved the budget on Tuesday{SPOOF} after a long debate about parks.")
+    result = runner.invoke(app, ["ingest", str(named)], env={"COLUMNS": "500"})
+    assert result.exit_code == 0 and not _raw_controls(result.stdout), repr(result.stdout)
+    listed = runner.invoke(app, ["articles", "list"], env={"COLUMNS": "500"})
+    assert "file.exegpj." in listed.stdout and not _raw_controls(listed.stdout), repr(listed.stdout)
+    asked = runner.invoke(app, ["ask", f"what did the council approve {SPOOF}?"], env={"COLUMNS": "500"})
+    assert asked.exit_code == 0 and not _raw_controls(asked.stdout), repr(asked.stdout)
+    as_json = runner.invoke(app, ["articles", "list", "--json"])
+    [article] = json.loads(as_json.stdout)
+    assert not _raw_controls(as_json.stdout) and article["id"] == str(named.resolve())  # escaped, whole
+    assert article["title"] == "file.exegpj."  # a stored name holds none

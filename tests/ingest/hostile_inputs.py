@@ -10,7 +10,7 @@ import random
 import socket
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
@@ -60,17 +60,19 @@ def random_bytes(size: int = 65_536, seed: int = 2) -> bytes:
     return random.Random(seed).randbytes(size)
 
 
-def flate_bomb_pdf(megabytes: int = 300) -> bytes:
-    """A one-page PDF whose content stream inflates to `megabytes` MB (about 0.3 MB packed)."""
-    packer = zlib.compressobj(9)
-    block = b" " * 1_000_000
-    stream = b"".join(packer.compress(block) for _ in range(megabytes)) + packer.flush()
+def flate_bomb_pdf(megabytes: int = 300, layers: int = 1) -> bytes:
+    """A one-page PDF whose content stream inflates to `megabytes` MB (about 0.3 MB packed),
+    compressed `layers` times over (/Filter [/FlateDecode ...])."""
+    stream = zlib_bytes((b" " * 1_000_000 for _ in range(megabytes)), 15)
+    for _ in range(layers - 1):
+        stream = zlib_bytes([stream], 15)
+    filters = b"[" + b" ".join([b"/FlateDecode"] * layers) + b"]"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Length %d /Filter %s >>\nstream\n" % (len(stream), filters) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = bytearray(b"%PDF-1.4\n")
@@ -84,6 +86,55 @@ def flate_bomb_pdf(megabytes: int = 300) -> bytes:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def zlib_bytes(chunks: Iterable[bytes], wbits: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    return b"".join(packer.compress(c) for c in chunks) + packer.flush()
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    return zlib_bytes([data], 31)
+
+
+def zeros(megabytes: int) -> Iterator[bytes]:
+    return (bytes(1 << 20) for _ in range(megabytes))
+
+
+def bombs(megabytes: int) -> dict[str, tuple[bytes, str]]:
+    """Responses of a few KB that expand to `megabytes` MiB of zeros: path -> (body,
+    Content-Encoding). Stacked gzip is the 1,827 bytes that became 1 GiB in one decode."""
+    import brotli
+
+    gzipped = zlib_bytes(zeros(megabytes), 31)
+    member = zlib_bytes(zeros(1), 31)
+    packer = brotli.Compressor(quality=5)
+    brotlied = b"".join(packer.process(c) for c in zeros(megabytes)) + packer.finish()
+    return {
+        "/gzip-gzip": (gzip_bytes(gzipped), "gzip, gzip"),
+        "/gzip-deflate": (zlib_bytes([zlib_bytes([gzipped], 15)], 15), "gzip, deflate, deflate"),
+        "/gzip": (gzipped, "gzip"),
+        "/gzip-members": (member * megabytes, "gzip"),
+        "/deflate": (zlib_bytes(zeros(megabytes), 15), "deflate"),
+        "/deflate-raw": (zlib_bytes(zeros(megabytes), -15), "deflate"),
+        "/br": (brotlied, "br"),
+        "/br-br": (brotli.compress(brotlied), "br, br"),
+    }
+
+
+def bombs_refused() -> dict[str, str]:
+    """What the refusal of each of `bombs` says."""
+    once = "once decompressed"
+    return {
+        "/gzip-gzip": "coded 2 times (gzip, gzip)",
+        "/gzip-deflate": "coded 3 times",
+        "/br-br": "coded 2 times (br, br)",
+        "/gzip": f"{once} (gzip)",
+        "/gzip-members": f"{once} (gzip)",
+        "/deflate": f"{once} (deflate)",
+        "/deflate-raw": f"{once} (deflate)",
+        "/br": f"{once} (br)",
+    }
 
 
 def jsonl_line(article_id: str, text: str = GOOD_TEXT, **fields: str) -> str:
@@ -195,3 +246,80 @@ def trickling_server(delay_s: float, feed_entries: int = 0, framing: Framing = "
         stop.set()
         server.join()
         listener.close()
+
+
+SPOOF = "file.exe\u202egpj.\u202c"  # a right-to-left override: reads "file.exe.jpg"
+BIDI_AND_INVISIBLE = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u200b\u2060\ufeff"
+)
+METADATA_URL = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+
+
+def spoofed_jsonl() -> bytes:
+    """Names and text holding bidi overrides, isolates, invisible characters and NUL."""
+    rows = [
+        jsonl_line(
+            "spoof-1",
+            f"{GOOD_TEXT} \u202e{SPOOF}\u2066x\u2069\u0000",
+            title=f"{SPOOF} pay\u200dpal\u200b\u0000",
+            author="\u2067Ann\u2069\ufeff",
+            source="Ravel\u200f\u061c News\u0000",
+            url="https://x.example/a\u0000b",
+        ),
+        jsonl_line("nul-1", f"{GOOD_TEXT}\u0000 The end.", title="Nul\u0000title"),
+    ]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def billion_laughs_feed(levels: int = 9) -> bytes:
+    """An RSS feed whose DTD nests entities ten deep: 10**9 'lol's once expanded."""
+    entities = '<!ENTITY a0 "lol">' + "".join(
+        f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, levels + 1)
+    )
+    item = f"<item><title>&a{levels};</title><description>&a{levels};</description></item>"
+    channel = f"<channel><title>&a{levels};</title>{item}</channel>"
+    return f'<?xml version="1.0"?><!DOCTYPE rss [{entities}]><rss version="2.0">{channel}</rss>'.encode()
+
+
+def entity_feed() -> bytes:
+    """A feed whose channel and entry titles are HTML-escaped twice, as some feeds are."""
+    item = f"<item><title>Ravel &amp;amp; Sons</title><guid>e1</guid><description>{GOOD_TEXT}</description></item>"
+    channel = f"<channel><title>Ravel &amp;amp; Sons Daily</title>{item}</channel>"
+    return f"<?xml version='1.0'?><rss version='2.0'>{channel}</rss>".encode()
+
+
+def linking_feed(links: list[str]) -> bytes:
+    """A feed whose entries link to `links`, each with its own text as fallback."""
+    items = "".join(
+        f"<item><title>Entry {i}</title><link>{link}</link><description>Entry {i}: {GOOD_TEXT}</description></item>"
+        for i, link in enumerate(links)
+    )
+    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>Harbour</title>{items}</channel></rss>".encode()
+
+
+@contextmanager
+def late_page_server(delay_s: float) -> Iterator[str]:
+    """A server on 127.0.0.1 whose one page answers `delay_s` seconds after it is asked."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    page = f"<html><head><title>Late</title></head><body><article><p>{GOOD_TEXT}</p></article></body></html>"
+
+    class Late(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            threading.Event().wait(delay_s)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page.encode())))
+            self.end_headers()
+            self.wfile.write(page.encode())
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Late)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/late"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -6,6 +6,7 @@ same set in child processes and prints time and peak memory.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -206,3 +207,54 @@ def test_max_article_chars_is_a_setting(
     doc.write_text(" ".join([hostile.GOOD_TEXT] * 8))  # about 1,700 characters
     report = run_ingest(settings, [str(doc)], ingestor=App(settings, embedder=embedder).ingestor)
     assert "MAX_ARTICLE_CHARS=1,000" in _reasons(report)["medium.txt"]
+
+
+def test_stored_names_hold_no_bidi_control_invisible_or_control_character(tmp_path: Path) -> None:
+    """Titles, authors, outlets and URLs are names: every bidi control, invisible and
+    control character leaves them. The text keeps the marks and joiners that right-to-left
+    and Persian writing need, and loses the overrides, isolates and NUL that reorder or hide."""
+    spoof = "file.exe\u202egpj.\u202c"
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(
+        hostile.jsonl_line(
+            "s1",
+            f"{hostile.GOOD_TEXT} \u202e{spoof}\u2066x\u2069\u0000 \u05e9\u05dc\u05d5\u05dd\u200f. \u0645\u06cc\u200c\u062e",
+            title=f"{spoof} pay\u200dpal\u200b\u0000",
+            author="\u2067Ann\u2069\ufeff",
+            source="Ravel\u200f\u061c News\u0000",
+            url="https://x.example/a\u0000b",
+        )
+        + "\n"
+    )
+    [article] = iter_items([str(rows)], SourceOptions(fetch=FetchPolicy()))
+    assert isinstance(article, Article)
+    assert (article.title, article.author, article.source) == ("file.exegpj. paypal", "Ann", "Ravel News")
+    assert article.url is None  # a URL holding a NUL is no URL
+    unshown = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u2060\ufeff\u0000")
+    assert not unshown & set(article.text)
+    assert "\u05e9\u05dc\u05d5\u05dd\u200f." in article.text and "\u0645\u06cc\u200c\u062e" in article.text
+
+
+def test_a_file_whose_name_the_id_check_refuses_is_stored_under_a_derived_id(
+    settings: Settings, ingestor: Ingestor, tmp_path: Path
+) -> None:
+    """A tab, a newline, a byte that is not UTF-8: the id is the name made readable plus a
+    digest of it (two names that read alike stay two articles), with a note; the same file
+    finds its article again."""
+    folder = tmp_path / "names"
+    folder.mkdir()
+    names = [b"tab\there.txt", b"new\nline.txt", b"caf\xe9.txt", b"caf\xe8.txt"]
+    for number, name in enumerate(names):
+        (Path(os.fsdecode(bytes(folder))) / os.fsdecode(name)).write_text(f"{hostile.GOOD_TEXT} Item {number}.")
+
+    report = run_ingest(settings, [str(folder)], ingestor=ingestor)
+
+    assert report.count("added") == 4 and not report.failed
+    assert all("derived id" in (o.reason or "") for o in report.outcomes)
+    stored = _ids(settings)
+    assert len(stored) == 4 and all("\ufffd" in i and "~" in i for i in stored)
+    assert {i.rsplit("/", 1)[-1].split("~")[0] for i in stored} == {
+        "tab\ufffdhere.txt", "new\ufffdline.txt", "caf\ufffd.txt"
+    }
+    again = run_ingest(settings, [str(folder)], ingestor=ingestor)
+    assert again.count("unchanged") == 4 and _ids(settings) == stored

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import FetchError, UnsafeURLError
-from ingest.fetching import FetchPolicy, fetch
+from ingest.fetching import AllowList, FetchPolicy, fetch
 from ingest.sources import Failure, SourceOptions, iter_items
 from tests.conftest import SAMPLES
 from tests.helpers import Route, make_pdf, serving
@@ -21,7 +21,8 @@ ARTICLE_HTML = """<html><head><title>Rivers flood after storm | Example Times</t
 <p>Forecasters expect drier weather from Monday, but warned that the ground would stay saturated for days.</p>
 </article><footer>Copyright Example Times. All rights reserved.</footer></body></html>"""
 
-OPTIONS = SourceOptions(fetch=FetchPolicy(timeout_s=5, max_bytes=200_000))
+# the test server stands for the operator's intranet: a feed's entries' pages there are fetched
+OPTIONS = SourceOptions(fetch=FetchPolicy(timeout_s=5, max_bytes=200_000, allow_private=AllowList.parse("127.0.0.1")))
 
 
 def _only(items: list[Article | Failure]) -> Article:
@@ -158,7 +159,7 @@ def test_public_only_fetch_refuses_loopback() -> None:
 def test_feed_entry_text_is_unescaped_once_and_cleaned_as_a_page(tmp_path: Path) -> None:
     feed = tmp_path / "entities.rss"
     feed.write_text(
-        "<?xml version='1.0'?><rss version='2.0'><channel><title>Wire</title>"
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Ravel &amp;amp; Sons Daily</title>"
         "<item><title>AT&amp;amp;T buys a rival</title><guid>1</guid><description>AT&amp;amp;T agreed "
         "to buy the company for ten dollars a share, the board said on Monday.</description></item>"
         "<item><title>Fish</title><guid>2</guid><description><![CDATA[<p>Fish &amp; chips cost "
@@ -168,4 +169,5 @@ def test_feed_entry_text_is_unescaped_once_and_cleaned_as_a_page(tmp_path: Path)
     att, fish = list(iter_items([str(feed)], OPTIONS))
     assert isinstance(att, Article) and isinstance(fish, Article)
     assert att.text.startswith("AT&T agreed to buy") and att.title == "AT&T buys a rival"  # was "AT&amp;T"
+    assert att.source == fish.source == "Ravel & Sons Daily"  # the channel's title read as an entry's
     assert fish.text == "Fish & chips cost £9 now, up from six.\n\nThe shop opened in 1952."

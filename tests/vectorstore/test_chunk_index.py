@@ -21,7 +21,7 @@ from vectorstore.embedding import Embedder
 from vectorstore.replica import dense
 from vectorstore.replica.chunk_index import INDEXED_KEY, ChunkIndex
 from vectorstore.replica.dense import DenseSearch
-from vectorstore.replica.passages import PassageRow
+from vectorstore.replica.passages import PassageRow, StoredSentence
 from vectorstore.replica.rows import ChunkRows
 from vectorstore.retrieval import Retriever
 
@@ -42,7 +42,7 @@ def _rows(vectors: np.ndarray, article: str = "a", version: str = "v1") -> list[
             10 * i,
             10 * i + 9,
             v,
-            [(10 * i, 10 * i + 9, v)],
+            [StoredSentence(10 * i, 10 * i + 9, v)],
         )
         for i, v in enumerate(vectors)
     ]
@@ -62,7 +62,7 @@ def test_a_row_reads_back_its_text_offsets_and_vectors_within_float16(tmp_path: 
                 100,
                 109,
                 vector[0],
-                [(100, 104, vector[1]), (105, 109, vector[2])],
+                [StoredSentence(100, 104, vector[1]), StoredSentence(105, 109, vector[2])],
             )
         ]
     )
@@ -76,8 +76,8 @@ def test_a_row_reads_back_its_text_offsets_and_vectors_within_float16(tmp_path: 
         109,
         "One. Two.",
     )
-    assert [(s, e) for s, e, _ in got.sentences] == [(100, 104), (105, 109)]
-    assert float(got.sentences[1][2] @ vector[2]) == pytest.approx(1.0, abs=1e-3)
+    assert [(s.start, s.end) for s in got.sentences] == [(100, 104), (105, 109)]
+    assert float(got.sentences[1].vector @ vector[2]) == pytest.approx(1.0, abs=1e-3)
     [(seq, stored)] = list(rows.vectors())
     assert rows.passages_at([seq])[0].chunk_id == "c1" and float(stored @ vector[0]) == pytest.approx(
         1.0, abs=1e-3

@@ -188,7 +188,7 @@ def test_dense_ranks_chunks_by_their_closest_sentence(
     result = retriever.retrieve("which factory builds the new trams?", k=3)
     top = result.passages[0]
     stored = result.sentences[top.chunk_id]
-    best = max(float(v @ result.query_vector) for _, _, v in stored)
+    best = max(float(v @ result.query_vector) for _, _, v, _ in stored)
     assert top.article.title == "New tram model" and top.dense_similarity == pytest.approx(best, abs=1e-4)
 
 

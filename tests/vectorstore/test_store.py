@@ -22,6 +22,7 @@ from vectorstore.errors import (
     StoreUnavailableError,
 )
 from vectorstore.models import Article, Chunk
+from vectorstore.replica.passages import Sentences
 from vectorstore.retrieval import Retriever
 
 
@@ -72,7 +73,7 @@ def test_an_unversioned_store_with_sentences_is_read_and_stamped_by_its_next_wri
     assert (chunks.metadata or {})[FORMAT_KEY] == FORMAT_VERSION
     assert chunks.configuration["hnsw"]["ef_search"] == EF_SEARCH
     assert store._conn.sentences is None, "format 4: dropped"
-    [(start, end, vector)] = sentences_of(store, ["c"], [1])["c"]
+    [(start, end, vector, _)] = sentences_of(store, ["c"], [1])["c"]
     assert (start, end) == (0, 9) and float(vector[0]) == pytest.approx(1.0, abs=1e-3)
 
 
@@ -169,7 +170,7 @@ def _as_format_3(settings: Settings, ingestor: Ingestor, folder: Path) -> tuple[
     ids, counts = [c.id for c in chunks], [c.n_sentences for c in chunks]
     before = sentences_of(store, ids, counts)
     assert all(len(before[c]) == n > 0 for c, n in zip(ids, counts, strict=True))
-    rows = [(f"{cid}:{k:03d}", s, e, v) for cid in ids for k, (s, e, v) in enumerate(before[cid])]
+    rows = [(f"{cid}:{k:03d}", s, e, v) for cid in ids for k, (s, e, v, _) in enumerate(before[cid])]
     legacy = store._conn.client.get_or_create_collection("newsdesk_sentences", embedding_function=None)
     legacy.add(
         ids=[r[0] for r in rows],
@@ -245,11 +246,9 @@ def test_a_migration_cut_off_half_way_is_read_whole_and_finished_by_the_next_wri
     assert _same(sentences_of(store, ids, counts), before)
 
 
-def _same(
-    a: dict[str, list[tuple[int, int, np.ndarray]]], b: dict[str, list[tuple[int, int, np.ndarray]]]
-) -> bool:
+def _same(a: dict[str, Sentences], b: dict[str, Sentences]) -> bool:
     return a.keys() == b.keys() and all(
-        [(s, e) for s, e, _ in a[c]] == [(s, e) for s, e, _ in b[c]]
-        and all(np.allclose(x, y, atol=1e-3) for (_, _, x), (_, _, y) in zip(a[c], b[c], strict=True))
+        [(s.start, s.end, s.furniture) for s in a[c]] == [(s.start, s.end, s.furniture) for s in b[c]]
+        and all(np.allclose(x.vector, y.vector, atol=1e-3) for x, y in zip(a[c], b[c], strict=True))
         for c in a
     )

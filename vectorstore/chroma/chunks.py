@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 import numpy as np
 
 from vectorstore.chroma.coordination import Coordinator
-from vectorstore.chroma.metadata import SENTENCES_KEY, Row, chunk_id, stored_chunk
+from vectorstore.chroma.metadata import SENTENCES_KEY, Row, StoredChunk, chunk_id, stored_chunk
 from vectorstore.chroma.migrate import forget_sentences, legacy_sentences
 from vectorstore.models import ArticleRecord
-from vectorstore.replica.passages import PassageRow, Sentences, from_field
+from vectorstore.replica.passages import PassageRow, Sentences, covered, from_field
 
 T = TypeVar("T")
 _IDS_PER_WHERE = 100  # articles in one `$in` filter
@@ -100,35 +100,38 @@ class Chunks:
             stored_chunk(cid, doc, metas[cid])
             for cid, doc in zip(got["ids"], got["documents"] or [], strict=True)
         ]
-        sentences = self._sentences_in(metas, {c.id: c.n_sentences for c in chunks})
+        sentences = self._sentences_in(metas, {c.id: c for c in chunks})
         vectors = got["embeddings"] if got["embeddings"] is not None else []
         return [
             c.row(np.asarray(v, np.float32), sentences[c.id]) for c, v in zip(chunks, vectors, strict=True)
         ]
 
-    def _sentences_in(self, metas: dict[str, Any], counts: dict[str, int]) -> dict[str, Sentences]:
-        """The sentences of chunks whose metadata was read: from the field (format 4) or,
-        for a store not yet migrated (format 3 and older, whose chunks lack the field), from
-        the sentence collection; read again when a migration moved them in between."""
+    def _sentences_in(self, metas: dict[str, Any], chunks: dict[str, StoredChunk]) -> dict[str, Sentences]:
+        """The sentences of chunks whose metadata was read: from the field (format 4 and on)
+        or, for a store not yet migrated (format 3 and older, whose chunks lack the field),
+        from the sentence collection; read again when a migration moved them in between.
+        Sentences stored without their flags have them read from their article's text, as
+        these chunks cover it."""
         out: dict[str, Sentences] = {}
         older: list[str] = []
+        pages = covered(((c.article_id, c.hash), c.start, c.text) for c in chunks.values())
         for cid, meta in metas.items():
-            found = from_field((meta or {}).get(SENTENCES_KEY))
+            c = chunks[cid]
+            found = from_field((meta or {}).get(SENTENCES_KEY), *pages[(c.article_id, c.hash)])
             if found is None:
                 older.append(cid)
             else:
                 out[cid] = found
         if older:
-            out.update(
-                self._vector_read(
-                    lambda: legacy_sentences(self._sentences, older, [counts[c] for c in older])
-                )
-            )
-            short = [c for c in older if len(out[c]) < counts[c]]
+            legacy = [chunks[c] for c in older]
+            out.update(self._vector_read(lambda: legacy_sentences(self._sentences, legacy)))
+            short = [c for c in older if len(out[c]) < chunks[c].n_sentences]
             if short:  # moved by a migration between the two reads: in the metadata now
                 again = self._vector_read(lambda: self._chunks.get(ids=short, include=["metadatas"]))
                 for cid, meta in zip(again["ids"], again["metadatas"] or [], strict=True):
-                    out[cid] = from_field((meta or {}).get(SENTENCES_KEY)) or out[cid]
+                    c = chunks[cid]
+                    page = pages[(c.article_id, c.hash)]
+                    out[cid] = from_field((meta or {}).get(SENTENCES_KEY), *page) or out[cid]
         return out
 
     def _vector_read(self, fn: Callable[[], T]) -> T:

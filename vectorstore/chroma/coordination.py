@@ -203,18 +203,19 @@ class Coordinator:
     def _migrate(self) -> None:
         self._migrating = True
         try:
-            self._migrate_to_4()
+            self._migrate_to_current()
         finally:
             self._migrating = False
 
-    def _migrate_to_4(self) -> None:
-        """Format 1, 2 or 3 -> 4 (format.py): the sentences moved into their chunks'
-        metadata and their collection dropped (migrate.py), then the version and this
-        version's ef_search recorded."""
+    def _migrate_to_current(self) -> None:
+        """Format 1-4 -> 5 (format.py): every chunk given its sentences with their furniture
+        flags in its metadata (from the sentence collection, dropped afterwards, for 1-3;
+        the flags read from each chunk's text for 4: migrate.py), then the version and
+        this version's ef_search recorded."""
         conn = self.conn
         chunks = conn.chunks
+        move_sentences(chunks, conn.sentences)
         if conn.sentences is not None:
-            move_sentences(chunks, conn.sentences)
             drop_sentences(conn.client, f"{conn.settings.chroma_collection}_sentences")
             conn.sentences = None
         meta = {**(chunks.metadata or {}), FORMAT_KEY: FORMAT_VERSION}

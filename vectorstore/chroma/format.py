@@ -6,10 +6,9 @@ embedding model and its dimension.
   `n_sentences` on each chunk, HNSW `max_neighbors` 32.
 - 2: the version recorded; the chunks' words for the lexical index live in SQLite in the
   data dir (`lexical.sqlite3`, per host, caught up from the manifest when behind);
-  writers take the writer lock (`writer.lock` with `chroma.rwlock`; one file from issue #20
-  to #24, two again since: locks.py, load_guard.py; a lease record in the manifest on a
-  server) and move the `__write_epoch__` marker before their first
-  write; `__generation__` moves after every change.
+  writers take the writer lock (`writer.lock` and the load guard `chroma.rwlock`:
+  locks.py, load_guard.py; a lease record in the manifest on a server) and move the
+  `__write_epoch__` marker before their first write; `__generation__` moves after every change.
 - 3: the `__write_epoch__` marker numbers the writes (`seq`) and each manifest record
   carries the number of the write that added it (`wseq`): a reader re-reads only the
   records written since its snapshot, plus the ids (deletions; a record without `wseq`,
@@ -26,9 +25,15 @@ embedding model and its dimension.
   a page of chunks at a time, the collection dropped, then the version stamped); older
   code refuses it afterwards, and a format-3 process still running when it happened fails
   its next write.
+- 5: each sentence in a chunk's field carries its flags: whether it is page furniture
+  (vectorstore/furniture.py: link lines, promotions, credits, captions, headings), never
+  quoted nor a lead. A format 1-4 store is read as it is (the flags of a sentence stored
+  without them are read from its chunk's text, by the rule a writer applies) and
+  migrated by its next writer: one pass over the chunks writes every field again with
+  its flags (migrate.py), then the version is stamped; older code refuses it afterwards.
 
 A store without a recorded version is probed once when opened: one that holds sentence
-vectors and counts (1) is read as it is and migrated to 4 by its next writer (its lexical
+vectors and counts (1) is read as it is and migrated to 5 by its next writer (its lexical
 rows are read back from its chunks on first use); an older one (0) is refused with the command that
 rebuilds it. Code reads only the current format: nothing guesses from missing fields.
 """
@@ -42,7 +47,7 @@ from vectorstore.errors import StoreFormatError
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 FORMAT_KEY = "format_version"
 
 
@@ -63,8 +68,8 @@ def check_format(chunks: Collection, sentences: Collection | None, location: str
     version = recorded_version(chunks)
     if version == FORMAT_VERSION:
         return False
-    if version in (2, 3):
-        return True  # migrated to 4 by its next writer
+    if version in (2, 3, 4):
+        return True  # migrated to 5 by its next writer
     if version is not None and version > FORMAT_VERSION:
         raise StoreFormatError(
             f"The store in {location} has format {version}, written by a newer newsdesk "

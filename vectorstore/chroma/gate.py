@@ -15,6 +15,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from vectorstore.lock_order import LockRank, ranked
+
 
 class Gate:
     def __init__(self) -> None:
@@ -28,22 +30,23 @@ class Gate:
     @contextmanager
     def shared(self) -> Iterator[None]:
         depth = getattr(self._depth, "n", 0)
-        if depth == 0:
-            with self._cond:
-                while self._swapping:
-                    self._held += 1
-                    self._cond.wait()
-                    self._held -= 1
-                self._readers += 1
-        self._depth.n = depth + 1
-        try:
-            yield
-        finally:
-            self._depth.n = depth
+        with ranked(LockRank.GATE_READ):
             if depth == 0:
                 with self._cond:
-                    self._readers -= 1
-                    self._cond.notify_all()
+                    while self._swapping:
+                        self._held += 1
+                        self._cond.wait()
+                        self._held -= 1
+                    self._readers += 1
+            self._depth.n = depth + 1
+            try:
+                yield
+            finally:
+                self._depth.n = depth
+                if depth == 0:
+                    with self._cond:
+                        self._readers -= 1
+                        self._cond.notify_all()
 
     def swap_asked(self) -> bool:
         """True while a swap waits for the reads under way or runs."""
@@ -63,29 +66,31 @@ class Gate:
     def turn(self, wait: bool = True) -> Iterator[bool]:
         """The swapper's turn; yields False at once, without `wait`, while another thread
         has it (a reopen under way)."""
-        if not self._turn.acquire(blocking=wait):
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            self._turn.release()
+        with ranked(LockRank.GATE_TURN, waits=wait):
+            if not self._turn.acquire(blocking=wait):
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                self._turn.release()
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
         """Wait for the reads under way, hold new ones back. Not from inside a read."""
         if self.reading():
             raise RuntimeError("a reader cannot swap the index it is reading")
-        with self._cond:
-            while self._swapping:
-                self._cond.wait()
-            self._swapping = True
-        try:
+        with ranked(LockRank.GATE_SWAP):
             with self._cond:
-                while self._readers:
+                while self._swapping:
                     self._cond.wait()
-            yield
-        finally:
-            with self._cond:
-                self._swapping = False
-                self._cond.notify_all()
+                self._swapping = True
+            try:
+                with self._cond:
+                    while self._readers:
+                        self._cond.wait()
+                yield
+            finally:
+                with self._cond:
+                    self._swapping = False
+                    self._cond.notify_all()

@@ -1,4 +1,4 @@
-"""No process loads an embedded store's files while a writer rewrites them (issue #24).
+"""No process loads an embedded store's files while a writer rewrites them.
 
 Chroma persists its HNSW indexes from the writer's memory while it writes: a process that
 opened the store meanwhile read files being rewritten (seen: every new client segfaulted in
@@ -13,9 +13,10 @@ its whole run, and shared by a process while it opens or reopens the store. A pr
 started during an ingest waits at most for the write under way, not for the run; the
 writers' exclusion for a whole run is the writer lock (locks.py, `writer.lock`).
 
-Within a process the writer's exclusive hold is re-entrant and shared by its threads (the
-bot's /ingest and feed poller write through one Chroma System): one flock for the process,
-counted.
+Within a process the writer's hold is a re-entrant thread lock around one flock: the thread
+holding it may enter it again (a write inside a write); the process's other writing threads
+(the bot's /ingest and feed poller write through one Chroma System) wait for that write to
+end. Its place in the order of locks: vectorstore/lock_order.py, chroma/LOCKS.md.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from vectorstore.errors import StoreBusyError
+from vectorstore.lock_order import LockRank, ranked
 from vectorstore.system import flocked
 
 GUARD_FILE = "chroma.rwlock"
@@ -40,7 +42,7 @@ class LoadGuard:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._lock = threading.RLock()  # the writer threads of this process, one write at a time
+        self._lock = threading.RLock()  # this process's writing threads, one write at a time
         self._depth = 0
         self._fd: int | None = None
 
@@ -54,7 +56,7 @@ class LoadGuard:
     def writing(self) -> Iterator[None]:
         """A writer's hold for one write: exclusive, waiting for the processes that are
         opening the store (a moment each)."""
-        with self._lock:
+        with ranked(LockRank.LOAD_GUARD), self._lock:
             if self._depth == 0:
                 self._path.parent.mkdir(parents=True, exist_ok=True)
                 fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -89,10 +91,12 @@ class LoadGuard:
                     ) from None
                 time.sleep(0.02)
 
-    def loading(self, wait: bool) -> AbstractContextManager[bool]:
+    @contextmanager
+    def loading(self, wait: bool) -> Iterator[bool]:
         """A process's shared hold while it opens or reopens the store; yields whether it
         was taken (False only without `wait`, while a write is under way)."""
-        return shared_flock(self._path, wait)
+        with ranked(LockRank.LOAD_GUARD, waits=wait), shared_flock(self._path, wait) as taken:
+            yield taken
 
 
 def shared_flock(path: Path, wait: bool) -> AbstractContextManager[bool]:

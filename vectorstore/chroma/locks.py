@@ -7,8 +7,7 @@ it exclusively for its whole run and writes who it is (pid, host, command, since
 it, for the message a second writer shows. Readers never take it: what keeps a process
 from loading the store's files while a writer rewrites them is the load guard
 (load_guard.py, `chroma.rwlock`), which a writer holds for each write, not for its run
-(issue #24: a process started during an ingest answers from the published batches).
-(Issue #20 had merged the two into `chroma.rwlock`, held for the whole run.)
+(a process started during an ingest answers from the published batches).
 
 Chroma server (CHROMA_HOST): processes on other machines cannot see a local file, so the
 lock is a lease record in the manifest collection (lease.py: renewed by a thread while it
@@ -41,6 +40,7 @@ from vectorstore.chroma.lease import Lease
 from vectorstore.chroma.load_guard import shared_flock
 from vectorstore.chroma.metadata import LEASE_ID
 from vectorstore.errors import StoreBusyError
+from vectorstore.lock_order import LockRank, released, taking
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -137,11 +137,15 @@ class ProcessHold:
         """Hold the lock; yields True when this call took it (False: joined this process's
         hold). Raises StoreBusyError when another process holds it and `wait` is False (or
         another thread's hold is not ready within JOIN_WAIT_S)."""
-        fresh = self._enter(Holder.me(holder), wait, on_wait, ready)
+        taking(LockRank.WRITER)  # a thread joining the hold waits for it too
         try:
-            yield fresh
+            fresh = self._enter(Holder.me(holder), wait, on_wait, ready)
+            try:
+                yield fresh
+            finally:
+                self._leave(done)
         finally:
-            self._leave(done)
+            released(LockRank.WRITER)
 
     def _enter(self, me: Holder, wait: bool, on_wait: WaitCallback | None, ready: Ready | None) -> bool:
         with self._cond:

@@ -11,15 +11,15 @@ from typing import Any
 import numpy as np
 
 from vectorstore.models import Article, ArticleRecord, Chunk, date_to_ts
-from vectorstore.replica.passages import PassageRow, Sentences, sentences_field
-from vectorstore.replica.passages import sentence_rows as paired
+from vectorstore.replica.passages import PassageRow, Sentences, covered, flag_chunks, sentences_field
 
 GENERATION_ID = "__generation__"  # moves after every change of content: readers refresh
 WRITE_EPOCH_ID = "__write_epoch__"  # moves before a writer's first write: writers reload
 LEASE_ID = "__writer_lease__"  # the writer lease on a Chroma server (locks.py, lease.py)
 POLLER_LEASE_ID = "__poller_lease__"  # the fleet's one feed poller, on a Chroma server (lease.py)
 MARKER_IDS = frozenset({GENERATION_ID, WRITE_EPOCH_ID, LEASE_ID, POLLER_LEASE_ID})  # not articles
-SENTENCES_KEY = "sentences"  # a chunk's sentences' offsets and vectors (passages.sentences_field; format 4)
+# a chunk's sentences' offsets, vectors (format 4) and flags (format 5): passages.sentences_field
+SENTENCES_KEY = "sentences"
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class StoredChunk:
     start: int
     end: int
     n_sentences: int = 0
+    furniture: frozenset[int] = frozenset()  # the starts of its furniture sentences, when read with them
 
     def row(self, vector: np.ndarray, sentences: Sentences) -> PassageRow:
         """This chunk as the host's rows keep it (replica/rows.py)."""
@@ -69,7 +70,7 @@ def article_meta(article: Article, n_chunks: int, seq: int) -> dict[str, str | i
     }
     put_optional(meta, article)
     extra: dict[str, Any] = {"author": article.author or None}
-    for key in ("date_source", "first_seen", "story_id", "origin"):  # news time (#12), origin (#14)
+    for key in ("date_source", "first_seen", "story_id", "origin"):  # news time, origin
         extra[key] = getattr(article, key) or None
     meta.update(extra)
     return meta
@@ -77,7 +78,7 @@ def article_meta(article: Article, n_chunks: int, seq: int) -> dict[str, str | i
 
 def put_optional(meta: dict[str, Any], article: Article) -> None:
     """An absent field is written as None, which Chroma's upsert takes as "remove": an
-    update (even of metadata alone) leaves nothing of the older version behind (#14)."""
+    update (even of metadata alone) leaves nothing of the older version behind."""
     meta["url"] = article.url or None
     put_filtered(meta, article)
     meta["date"] = article.date if meta["date_ts"] is not None else None
@@ -172,6 +173,15 @@ class WriteRows:
     host: list[PassageRow]
 
 
+def _text_of(write: ArticleWrite) -> str:
+    """The article's text, in which its chunks' offsets are (rebuilt from the chunks when a
+    caller gave the article without it)."""
+    if write.article.text or not write.chunks:
+        return write.article.text
+    text, base = covered((0, c.start, c.text) for c in write.chunks)[0]
+    return "\n" * base + text
+
+
 def write_rows(writes: Sequence[ArticleWrite]) -> WriteRows:
     ids = [[chunk_id(w.article.id, w.article.hash, c.index) for c in w.chunks] for w in writes]
     pairs = [
@@ -181,9 +191,14 @@ def write_rows(writes: Sequence[ArticleWrite]) -> WriteRows:
     ]
     vectors = [v for w in writes for v in w.vectors]
     sentences = [
-        paired(c.sentences, w.sentence_vectors[i] if len(w.sentence_vectors) else [])
+        rows
         for w in writes
-        for i, c in enumerate(w.chunks)
+        for rows in flag_chunks(
+            [c.sentences for c in w.chunks],
+            [w.sentence_vectors[i] if len(w.sentence_vectors) else [] for i in range(len(w.chunks))],
+            _text_of(w),
+            0,
+        )
     ]
     rows = list(zip(pairs, vectors, sentences, strict=True))
     return WriteRows(

@@ -27,6 +27,7 @@ from vectorstore.chroma.chunks import Chunks
 from vectorstore.chroma.coordination import Coordinator
 from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 from vectorstore.chroma.manifest import Manifest
+from vectorstore.lock_order import LockRank, ranked
 from vectorstore.models import ArticleRecord
 from vectorstore.replica.bm25 import LiveBM25, Visible
 from vectorstore.replica.catch_up import catch_up
@@ -182,7 +183,7 @@ class Snapshots:
             self._upkeep()
             return replica
         generation = self._coord.generation()
-        with self._lock:
+        with ranked(LockRank.SNAPSHOT), self._lock:
             current = self._snapshot
             if current is None or current.mirrored:
                 self._coord.sync(generation)

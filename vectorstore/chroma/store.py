@@ -237,7 +237,7 @@ class ChromaStore:
             self._rows.add(rows.host)
             self._index.bring_up()  # before the flip: found once visible (invisible till then)
             self._bm25_files.bring_up()
-            with self._coord.write_scope(new_write=False), self._rows.guard():
+            with self._rows.guard(), self._coord.write_scope(new_write=False):  # LOCKS.md: the order
                 self._index.catch_up()  # nothing left to add, unless a catch-up raced it
                 self._coord.fence(verify=True)  # the flip makes them visible: this lease's still?
                 self._mark_pending()  # the mirror is behind until the publish (mirror.py)
@@ -253,7 +253,7 @@ class ChromaStore:
         """Hide the article (manifest first), then remove its chunks (two writes)."""
         with self._coord.writing():
             record = self.record(article_id)
-            with self._coord.write_scope(), self._rows.guard():
+            with self._rows.guard(), self._coord.write_scope():
                 self._coord.fence(verify=True)
                 self._mark_pending()
                 self._manifest.remove(article_id)

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from vectorstore.lock_order import LockRank, ranked
 from vectorstore.replica.postings import Postings
 from vectorstore.replica.rows import ChunkRows, SegmentInfo
 from vectorstore.system import flocked
@@ -51,9 +53,11 @@ class Bm25Files:
     def path(self, name: str) -> Path:
         return self.folder / name
 
-    def upkeep(self, wait: bool) -> AbstractContextManager[bool]:
+    @contextmanager
+    def upkeep(self, wait: bool) -> Iterator[bool]:
         """One process's upkeep at a time; without `wait`, yields False when another has it."""
-        return flocked(self.folder / ".lock", wait=wait)
+        with ranked(LockRank.BM25_UPKEEP, waits=wait), flocked(self.folder / ".lock", wait=wait) as taken:
+            yield taken
 
     def bring_up(self, wait: bool = True) -> int:
         """Segments for the full pages of rows after the last one, merges and rebuilds

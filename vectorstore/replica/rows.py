@@ -35,37 +35,26 @@ from typing import Any, TypeVar
 import numpy as np
 
 from vectorstore.lexical import tokenize
+from vectorstore.lock_order import LockRank, ranked, released, taking
 from vectorstore.models import ArticleRecord
-from vectorstore.replica import mirror
+from vectorstore.replica import layout, mirror
 from vectorstore.replica.mirror import MirrorState, StoreMeta
-from vectorstore.replica.passages import PassageRow, Sentences, decode_sentences, decode_vector, encode
+from vectorstore.replica.passages import (
+    PassageRow,
+    Sentences,
+    decode_sentences,
+    decode_vector,
+    encode,
+)
 from vectorstore.settings import StoreSettings
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 60_000
-SCHEMA_VERSION = 3  # 3: the passage columns and `meta`
 _GUARDS: dict[str, threading.Lock] = {}  # one per index file and process
 _GUARDS_LOCK = threading.Lock()
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS chunk(
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT UNIQUE NOT NULL, article_id TEXT NOT NULL,
-    hash TEXT NOT NULL, tokens TEXT NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL,
-    end INTEGER NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL, sentences BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS chunk_article ON chunk(article_id);
-CREATE TABLE IF NOT EXISTS article(article_id TEXT PRIMARY KEY, hash TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-"""
-# Added to layout 3 without a new version (older code ignores them): the BM25 segments
-# (bm25_files.py) and the manifest's mirror (mirror.py).
-_ADDED = (
-    """CREATE TABLE IF NOT EXISTS bm25_segment(name TEXT PRIMARY KEY, lo INTEGER NOT NULL,
-    hi INTEGER NOT NULL, docs INTEGER NOT NULL, level INTEGER NOT NULL)""",
-    *mirror.SCHEMA,
-)
-_ADDED_TABLES = ("bm25_segment", *mirror.TABLES)
 
 
 @dataclass(frozen=True)
@@ -109,23 +98,10 @@ class ChunkRows:
             self._guard_lock = _GUARDS.setdefault(str(path.resolve()), threading.Lock())
         path.parent.mkdir(parents=True, exist_ok=True)
         db = self._db()
-        if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION and self._has_added(db):
+        if layout.current(db):
             return  # nothing to write: a reader opens the file without the write lock
         with _Transaction(db):
-            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                # an older layout: dropped, and rebuilt from the store by catch_up.py
-                for table in ("fts", "vocab", "chunk", "article", "meta", *_ADDED_TABLES):
-                    db.execute(f"DROP TABLE IF EXISTS {table}")
-                for statement in _SCHEMA.split(";"):
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            for statement in _ADDED:
-                db.execute(statement)
-
-    @staticmethod
-    def _has_added(db: sqlite3.Connection) -> bool:
-        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        return tables >= set(_ADDED_TABLES)
+            layout.bring_up(db)
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -233,7 +209,7 @@ class ChunkRows:
         are brought to the same version: a writer between its manifest flip and `publish`,
         a reader catching up between its manifest read and `publish`. Without it a reader
         that read the manifest just before a flip could publish the old version after it."""
-        with self._guard_lock:
+        with ranked(LockRank.ROWS_GUARD), self._guard_lock:
             fd = os.open(self._guard_path, os.O_RDWR | os.O_CREAT, 0o644)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
@@ -370,7 +346,7 @@ class StoredPassage:
 
 def _passage(row: tuple[int, str, str, str, int, int, int, str, bytes]) -> StoredPassage:
     seq, cid, aid, version, index, start, end, text, blob = row
-    return StoredPassage(seq, cid, aid, version, index, start, end, text, decode_sentences(blob))
+    return StoredPassage(seq, cid, aid, version, index, start, end, text, decode_sentences(blob, text, start))
 
 
 def _parts(values: list[T]) -> Iterator[list[T]]:
@@ -385,7 +361,15 @@ class _Transaction:
         self._db = db
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        taking(LockRank.SQLITE)
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            released(LockRank.SQLITE)
+            raise
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        try:
+            self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        finally:
+            released(LockRank.SQLITE)

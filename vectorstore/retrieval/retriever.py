@@ -76,10 +76,14 @@ class Retriever:
             self._checked_dimension = True
         return vector
 
-    def retrieve(self, question: str, k: int = 10, filters: Filters | None = None) -> Retrieval:
+    def retrieve(
+        self, question: str, k: int = 10, filters: Filters | None = None, vector: np.ndarray | None = None
+    ) -> Retrieval:
+        """The best `k` chunks for `question` within `filters`; `vector`: the question's
+        embedding when the caller has it (one embedding per question, however many passes)."""
         filters = filters or Filters()
         snap = self._store.snapshot()
-        vector = self.embed_query(question)
+        vector = self.embed_query(question) if vector is None else vector
         dense = self._dense(snap, vector, filters)
         lexical = self._lexical(snap, question, filters)
         fused: dict[str, float] = {}
@@ -125,9 +129,9 @@ def _admitted(snap: Snapshot, article_id: str, version: str, filters: Filters) -
 
 
 def _chunk(row: StoredPassage) -> StoredChunk:
-    return StoredChunk(
-        row.chunk_id, row.article_id, row.hash, row.index, row.text, row.start, row.end, len(row.sentences)
-    )
+    furniture = frozenset(s.start for s in row.sentences if s.furniture)
+    fields = (row.chunk_id, row.article_id, row.hash, row.index, row.text, row.start, row.end)
+    return StoredChunk(*fields, len(row.sentences), furniture)
 
 
 def _passage(

@@ -1,4 +1,4 @@
-"""What the engine asks about time and stories, in three calls (issue #12):
+"""What the engine asks about time and stories, in three calls:
 
     plan = news.plan(question, filters)  # time words -> filters; an overview, or "no articles from ..."
     ranked = news.rank(ranked, plan)     # "latest": the newest answering sentence first
@@ -15,8 +15,15 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from bot.answering.models import Answer
+from bot.answering.news_time.current import CLOSE_MARGIN, long_ago, means_now, stale_lead
 from bot.answering.news_time.overview import overview, overview_topic
-from bot.answering.news_time.stories import StoryMap, later_report, prefer_newest, with_later_report
+from bot.answering.news_time.stories import (
+    RECENCY_MARGIN,
+    StoryMap,
+    later_report,
+    prefer_newest,
+    with_later_report,
+)
 from bot.answering.news_time.timeframe import Clock, TimeFrame, read_time, reference_day, utc_today
 from bot.answering.quoting.extractive import Candidate
 from bot.answering.quoting.wanted import Want, wanted
@@ -32,10 +39,16 @@ class Plan:
     # a soft window (timeframe.py): where to look when nothing in it answers
     fallback: Filters | None = None
     empty: bool = False  # a soft window no article is dated in: a refusal names it
+    day: date | None = None  # the day asked
 
     @property
     def query(self) -> str:
         return self.frame.query
+
+    @property
+    def now(self) -> bool:
+        """A question about now: no time word, no year (current.py)."""
+        return means_now(self.frame.query, self.frame)
 
 
 def _shifted(frame: TimeFrame, back: timedelta) -> TimeFrame:
@@ -71,6 +84,9 @@ class NewsTime:
         return cached[2]
 
     def plan(self, question: str, filters: Filters | None, today: date) -> Plan:
+        return replace(self._plan(question, filters, today), day=today)
+
+    def _plan(self, question: str, filters: Filters | None, today: date) -> Plan:
         frame = read_time(question, today)
         topic = overview_topic(frame.query)
         if not frame.window and topic is None:
@@ -123,7 +139,17 @@ class NewsTime:
         return self._stories.cite_copies(answer, records, frame.filters(filters))
 
     def rank(self, ranked: list[Candidate], plan: Plan) -> list[Candidate]:
-        return prefer_newest(ranked, self._min_evidence) if plan.frame.recency else ranked
+        """Of the sentences close to the best, the one of the article dated nearer the day
+        asked first ("latest", "now": RECENCY_MARGIN; else CLOSE_MARGIN)."""
+        margin = RECENCY_MARGIN if plan.frame.recency else CLOSE_MARGIN
+        return prefer_newest(ranked, self._min_evidence, margin)
+
+    def stale_lead(self, record: ArticleRecord, plan: Plan) -> str:
+        """ "The newest I have on this is from <date>: " for a question about now answered
+        from an article much older than the day asked (current.py); else ""."""
+        if plan.day is None or not plan.now or not long_ago(record, plan.day):
+            return ""
+        return stale_lead(record)
 
     def finish(self, answer: Answer, ranked: list[Candidate], plan: Plan) -> Answer:
         if answer.refused or not ranked:

@@ -18,6 +18,7 @@ from bot.answering.news_time.stories import collapse, short_date
 from bot.answering.news_time.timeframe import TimeFrame, is_dated
 from bot.answering.rules import clip
 from vectorstore.chroma.metadata import StoredChunk
+from vectorstore.furniture import furniture, line_is_furniture
 from vectorstore.models import ArticleRecord, Passage
 from vectorstore.retrieval import Filters, Retriever
 from vectorstore.sentences import split_sentences
@@ -106,14 +107,26 @@ def _on_topic(passage: Passage) -> bool:
     return passage.lexical_rank is not None or (passage.dense_similarity or 0.0) >= TOPIC_SIMILARITY
 
 
-def lead_of(opening: str, base: int = 0) -> tuple[str, int]:
-    """The lead of an article's opening: its first real sentence (not a dateline or a
-    byline), at most LEAD_CHARS, and its offset (the opening's own when it has none).
-    The one rule for a lead: overviews and the newsroom's posts (bot/newsroom) use it."""
-    for sentence in split_sentences(opening, base=base):
-        if len(sentence.text) >= MIN_LEAD_CHARS:
-            return clip(" ".join(sentence.text.split()), LEAD_CHARS), sentence.start
-    return clip(" ".join(opening.split()), LEAD_CHARS), base
+def lead_of(opening: str, base: int = 0, furniture_at: frozenset[int] = frozenset()) -> tuple[str, int]:
+    """The lead of an article's opening: its first real sentence (not a dateline, a byline
+    or any other page furniture: vectorstore/furniture.py), at most LEAD_CHARS, and its
+    offset; "" when the opening holds nothing but furniture. A sentence is furniture as
+    stored (`furniture_at`: the starts of those the store flagged, read from the whole
+    page), by its line in `opening`, or, when the opening was flattened into one line, by
+    its own shape. The one rule for a lead: overviews and the newsroom's posts
+    (bot/newsroom) use it."""
+    sentences = split_sentences(opening, base=base)
+    flags = [s.start in furniture_at for s in sentences]  # as stored, when the caller read them
+    if "\n" in opening.strip():  # a flattened opening's one line is no page line
+        page = furniture(opening, [(s.start, s.end) for s in sentences], base)
+        flags = [a or b for a, b in zip(flags, page, strict=True)]
+    reporting = [
+        s for s, flag in zip(sentences, flags, strict=True) if not flag and not line_is_furniture(s.text)
+    ]
+    lead = next((s for s in reporting if len(s.text) >= MIN_LEAD_CHARS), reporting[0] if reporting else None)
+    if lead is None:
+        return "", base  # nothing but furniture
+    return clip(" ".join(lead.text.split()), LEAD_CHARS), lead.start
 
 
 def _lead(chunks: dict[str, StoredChunk], record: ArticleRecord) -> tuple[str, int] | None:
@@ -121,7 +134,8 @@ def _lead(chunks: dict[str, StoredChunk], record: ArticleRecord) -> tuple[str, i
     chunk = chunks.get(record.id)
     if chunk is None or not chunk.text.strip():
         return None
-    return lead_of(chunk.text, chunk.start)
+    lead = lead_of(chunk.text, chunk.start, chunk.furniture)
+    return lead if lead[0] else None
 
 
 def _listing(

@@ -16,12 +16,14 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.answering.models import AlsoReported, Answer, Citation
 from bot.answering.news_time.timeframe import is_dated
 from bot.answering.quoting.extractive import Candidate
+from bot.answering.quoting.wanted import words
+from vectorstore.lexical import tokenize
 from vectorstore.models import ArticleRecord, Passage
 from vectorstore.retrieval import Filters
 
@@ -33,6 +35,9 @@ RECENCY_MARGIN = 0.15
 # of other articles on the topic were offered as updates before (bench/realtimeqa.py).
 LATER_SIMILARITY = 0.6
 MAX_ALSO = 5  # copies named under one citation
+QUANTITY_WORDS = 3  # words read on each side of a figure for its unit, label and what it counts
+_CURRENCY = frozenset("$€£¥")
+_UNITS = words("% percent cents cent pence points point degrees miles kilometers km pounds kg tons feet")
 _FIGURE = re.compile(r"(?<![\w.,:])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?!\w|[.,:]\d)")
 _YEARLIKE = re.compile(r"(?:19|20)\d{2}")
 _MONTH_WORD = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?", re.IGNORECASE)
@@ -95,12 +100,15 @@ def _with_copies(
     return replace(citation, also_reported_by=tuple(others[:MAX_ALSO])) if others else citation
 
 
-def prefer_newest(ranked: list[Candidate], min_evidence: float) -> list[Candidate]:
-    """For a "latest" question: the newest dated sentence among those that answer about as
-    well as the best, moved first. An undated best answer is kept (no date to compare)."""
+def prefer_newest(
+    ranked: list[Candidate], min_evidence: float, margin: float = RECENCY_MARGIN
+) -> list[Candidate]:
+    """The newest dated sentence among those that answer about as well as the best (within
+    `margin` of its evidence), moved first. An undated best answer is kept (no date to
+    compare)."""
     if not ranked or not is_dated(ranked[0].passage.article):
         return ranked
-    bar = max(min_evidence, ranked[0].score - RECENCY_MARGIN)
+    bar = max(min_evidence, ranked[0].score - margin)
     wants_figure = bool(figures(ranked[0].text))
     contenders = [
         c
@@ -115,13 +123,55 @@ def prefer_newest(ranked: list[Candidate], min_evidence: float) -> list[Candidat
 
 def figures(text: str) -> list[str]:
     """The numbers a sentence states ("186", "80,000", "3.5"), not years or days of a month."""
+    return [m.group(0) for m in figure_matches(text)]
+
+
+def figure_matches(text: str) -> list[re.Match[str]]:
     out = []
     for m in _FIGURE.finditer(text):
         beside = text[: m.start()].split()[-1:] + text[m.end() :].split()[:1]
         if _YEARLIKE.fullmatch(m.group(0)) or any(_MONTH_WORD.fullmatch(w.strip(",;:()")) for w in beside):
             continue
-        out.append(m.group(0))
+        out.append(m)
     return out
+
+
+def updated_figures(best: str, later: str) -> list[str]:
+    """The figures of `later` that give a new value of a quantity `best` states: the same
+    unit ("$5.02" is not "86 cents"), not a label ("Flight 1282"), and said of the same
+    thing: a word of both sentences other than what each figure counts ("killed at least
+    40 people" and "people killed ... has reached 186"; not "regulators grounded 171 Avia 9
+    jets" and "the carrier has 215 Avia 9 jets in its fleet")."""
+    stated = [_quantity(best, m) for m in figure_matches(best)]
+    out = []
+    for m in figure_matches(later):
+        if m.group(0) in {q.value for q in stated}:
+            continue
+        q = _quantity(later, m)
+        if not q.label and any(
+            q.unit == s.unit and (q.around - q.counted) & (s.around - s.counted) for s in stated
+        ):
+            out.append(m.group(0))
+    return out
+
+
+@dataclass(frozen=True)
+class _Quantity:
+    value: str
+    unit: str  # "$", "%", "cents", ...: what the figure is in
+    label: bool  # "Flight 1282", "Route 66": a name, not a quantity
+    counted: frozenset[str]  # the words right after it
+    around: frozenset[str]  # the sentence's other words
+
+
+def _quantity(text: str, m: re.Match[str]) -> _Quantity:
+    before, after = text[: m.start()].split()[-QUANTITY_WORDS:], text[m.end() :].split()[:QUANTITY_WORDS]
+    first = after[0].lower().strip(",.;:()") if after else ""
+    sign = text[max(0, m.start() - 1) : m.start()]
+    unit = sign if sign in _CURRENCY else first if first in _UNITS else ""
+    label = bool(before) and before[-1][:1].isupper() and before[-1].rstrip(".").isalpha() and not unit
+    counted = frozenset(tokenize(" ".join(after[:3])))
+    return _Quantity(m.group(0), unit, label, counted, frozenset(tokenize(text)) - counted)
 
 
 def later_report(best: Candidate, ranked: Sequence[Candidate], min_evidence: float) -> Candidate | None:
@@ -131,7 +181,6 @@ def later_report(best: Candidate, ranked: Sequence[Candidate], min_evidence: flo
     record = best.passage.article
     if not is_dated(record) or not figures(best.text):
         return None
-    stated = set(figures(best.text))
     later = [
         c
         for c in ranked
@@ -140,7 +189,7 @@ def later_report(best: Candidate, ranked: Sequence[Candidate], min_evidence: flo
         and is_dated(c.passage.article)
         and (c.passage.article.date or "") > (record.date or "")
         and c.passage.article.story != record.story
-        and any(f not in stated for f in figures(c.text))
+        and updated_figures(best.text, c.text)
     ]
     return max(later, key=lambda c: (c.passage.article.date or "", c.score), default=None)
 
@@ -154,7 +203,7 @@ def with_later_report(answer: Answer, best: Candidate, later: Candidate) -> Answ
     """The answer with one more sentence and citation: what the later report puts it at."""
     record = later.passage.article
     number = len(answer.citations) + 1
-    figure = next(f for f in figures(later.text) if f not in set(figures(best.text)))
+    figure = updated_figures(best.text, later.text)[0]
     note = f"A later report, {short_date(record.date or '')}, puts it at {figure} [{number}]."
     citation = Citation(
         number=number,

@@ -95,6 +95,12 @@ SUPERLATIVES = frozenset(
         "youngest",
     ]
 )
+# A number with its scale: "$250M", "1.5 billion", "80k".
+_SCALED = re.compile(
+    r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s?(k|thousand|m|mn|million|b|bn|billion|t|tn|trillion)\b", re.I
+)
+_SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9}
+_SCALES |= {"billion": 1e9, "t": 1e12, "tn": 1e12, "trillion": 1e12}
 _ISO_MONTH = re.compile(r"\b\d{4}-(0[1-9]|1[0-2])-\d{2}\b")
 _MONTHS = tuple(
     tokenize("january february march april may june july august september october november december")
@@ -121,6 +127,18 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def scaled(text: str, limit: int | None = None) -> set[str]:
+    """The values of the numbers written with a scale in `text` (the first `limit`), as
+    plain digits: "$250M", "$250 million" and "250,000,000" are all "250000000"."""
+    out = set()
+    for i, m in enumerate(_SCALED.finditer(text)):
+        if limit is not None and (i >= limit or m.start() > 0):
+            break
+        value = float(m.group(1).replace(",", "")) * _SCALES[m.group(2).lower()]
+        out.add(str(int(value)) if value == int(value) else str(value))
+    return out
+
+
 def anchors_of(question: str) -> list[Anchor]:
     """The anchors of a question, each once."""
     question = fold(question)
@@ -129,10 +147,15 @@ def anchors_of(question: str) -> list[Anchor]:
         found.append(Anchor(Kind.QUOTE, m.group(1), frozenset(tokenize(m.group(1)))))
     years = {m.group(1) for m in _YEAR.finditer(question)}
     found += [Anchor(Kind.YEAR, y, frozenset({y})) for y in sorted(years)]
-    for m in _NUMBER.finditer(question):
+    plain = {m.start(): m for m in _NUMBER.finditer(question)}
+    for m in plain.values():
         value = m.group().replace(",", "")
         if value not in years:
-            found.append(Anchor(Kind.NUMBER, m.group(), frozenset({value})))
+            values = {value} | scaled(question[m.start() :], 1)
+            found.append(Anchor(Kind.NUMBER, m.group(), frozenset(values)))
+    for m in _SCALED.finditer(question):  # "$250M": no plain number, its value
+        if m.start() not in plain:
+            found.append(Anchor(Kind.NUMBER, m.group(), frozenset(scaled(m.group()))))
     words = re.findall(r"[\w’'-]+", question.lower())
     for i, word in enumerate(words):
         if word in NUMBER_WORDS and (i == 0 or words[i - 1] not in _COUNTING):
@@ -193,6 +216,7 @@ class ContextWords:
         words |= {m.group(1) for m in _YEAR.finditer(text)}
         words |= {_MONTHS[int(m.group(1)) - 1] for m in _ISO_MONTH.finditer(text)}  # a date meets "March"
         words |= {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
+        words |= scaled(text)  # "$250M" meets "$250 million"
         plain = re.findall(r"[a-z]+", lowered)
         words |= set(tokenize(" ".join(_CURRENCIES[c] for c in text if c in _CURRENCIES)))  # € meets "euros"
         words |= {w for w in plain if w in NUMBER_WORDS or w in ORDINALS or w in SUPERLATIVES}
@@ -206,11 +230,11 @@ def met(anchor: Anchor, context: ContextWords) -> bool:
     if anchor.kind is Kind.QUOTE:
         return anchor.tokens <= context.tokens
     if anchor.kind is Kind.NAME:
-        return all(t in context.tokens or _near(t, context.tokens) for t in anchor.tokens)
+        return all(t in context.tokens or near(t, context.tokens) for t in anchor.tokens)
     return bool(anchor.tokens & context.tokens)
 
 
-def _near(token: str, words: frozenset[str]) -> bool:
+def near(token: str, words: frozenset[str]) -> bool:
     """A misspelt or inflected form of a name: "Chafffee"/"Chaffee", "Persian"/"Persia"."""
     if len(token) < 4:
         return False

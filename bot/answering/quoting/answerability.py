@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from bot.answering.quoting.anchors import Anchor, ContextWords, Kind, anchors_of, met
 from bot.answering.quoting.choice import ANSWER_MARGIN, Quote, unit, value
 from bot.answering.quoting.extractive import Candidate
+from bot.answering.quoting.modifiers import contradicted, modifier
 from bot.answering.quoting.wanted import last_question, wanted
 from vectorstore.models import Passage
 from vectorstore.sentences import Sentence, split_sentences
@@ -24,6 +25,9 @@ from vectorstore.sentences import Sentence, split_sentences
 # bench/refusal_curve.py: 1 refuses the most near misses but also many answerable questions.
 SEARCH_DEPTH = 5
 CHOICE_DEPTH = 10  # ranked sentences that may be chosen for the answer they carry (choice.py)
+# A sentence that leaves only a modifier unmet ("American" for "the US") answers when its
+# quote marks a span of the wanted kind this strong (choice.py: 2, marked as its kind).
+MODIFIED_STRENGTH = 2
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,14 @@ def neighbours(passage: Passage, start: int) -> tuple[Sentence | None, Sentence 
             after = sentences[i + 1] if i + 1 < len(sentences) else None
             return before, after
     return None, None
+
+
+def around_of(candidate: Candidate) -> tuple[Sentence | None, Sentence | None]:
+    """A candidate's neighbours: the reporting sentences beside it (extractive.candidates),
+    else those of its passage's text."""
+    if candidate.around is not None:
+        return candidate.around
+    return neighbours(candidate.passage, candidate.start)
 
 
 def context_text(passage: Passage, sentence: str, around: Sequence[Sentence | None]) -> str:
@@ -138,18 +150,31 @@ def judge(
             break  # no sentence of the first `depth` meets the anchors: a near miss
         if newest and chosen is not None and _older(candidate, chosen[1].candidate):
             continue
-        around = neighbours(candidate.passage, candidate.start)
+        around = around_of(candidate)
         missing = checks.missing(candidate, around)
-        if missing:
+        modified = _modifiers(missing, candidate, around)
+        quote = unit(want, candidate, around, max_chars, scores) if modified else None
+        if missing and (quote is None or quote.strength < MODIFIED_STRENGTH):
             first_missing = first_missing or missing
             continue
-        quote = unit(want, candidate, around, max_chars, scores)
+        assert quote is not None
         worth = value(quote, want)
         if chosen is None or worth > chosen[0]:
             chosen = (worth, quote)
     if chosen is None:
         return Judgement(anchors, None, ranked[0], first_missing or [])
     return Judgement(anchors, chosen[1], ranked[0])
+
+
+def _modifiers(
+    missing: Sequence[Anchor], candidate: Candidate, around: tuple[Sentence | None, Sentence | None]
+) -> bool:
+    """Whether all a sentence leaves unmet only qualifies the question, and its context
+    names no other place or nationality (modifiers.py). True when nothing is unmet."""
+    if not missing or not all(modifier(a) for a in missing):
+        return not missing
+    context = context_text(candidate.passage, candidate.text, around)
+    return not any(contradicted(a, context) for a in missing)
 
 
 def _older(candidate: Candidate, than: Candidate) -> bool:

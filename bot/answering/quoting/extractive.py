@@ -13,9 +13,13 @@ import numpy as np
 
 from bot.answering.rules import EVIDENCE, EvidenceWeights, coverage
 from vectorstore.embedding import Embedder
+from vectorstore.furniture import furniture
 from vectorstore.lexical import tokenize
 from vectorstore.models import Passage
-from vectorstore.sentences import split_sentences
+from vectorstore.replica.passages import StoredSentence
+from vectorstore.sentences import Sentence, split_sentences
+
+Around = tuple[Sentence | None, Sentence | None]  # the reporting sentences before and after
 
 
 @dataclass(frozen=True)
@@ -28,9 +32,10 @@ class Candidate:
     overlap: float
     score: float  # the evidence: EVIDENCE.combine(similarity, overlap)
     vector: np.ndarray
+    around: Around | None = None  # None: not known (answerability.neighbours reads them)
 
 
-StoredSentences = Mapping[str, Sequence[tuple[int, int, np.ndarray]]]  # chunk id -> (start, end, vector)
+StoredSentences = Mapping[str, Sequence[StoredSentence]]  # chunk id -> its sentences, in order
 
 
 @dataclass
@@ -40,25 +45,48 @@ class _Found:
     start: int
     end: int
     vector: np.ndarray | None
+    around: Around
 
 
 def candidates(passages: Sequence[Passage], stored: StoredSentences | None) -> list[_Found]:
-    """Each sentence of the passages once, with its stored vector when the store has one."""
+    """Each reporting sentence of the passages once (page furniture is never a candidate,
+    nor anyone's neighbour: vectorstore/furniture.py), with its stored vector when the
+    store has one."""
     stored = stored or {}
     seen: set[tuple[str, int]] = set()
     out: list[_Found] = []
     for passage in passages:
-        rows: list[tuple[int, int, np.ndarray | None]] = list(stored.get(passage.chunk_id) or []) or [
-            (s.start, s.end, None) for s in split_sentences(passage.text, base=passage.start)
-        ]
-        for start, end, vector in rows:
-            text = passage.text[start - passage.start : end - passage.start]
-            key = (passage.article.id, start)
-            if key in seen or len(text) < 12:
+        rows = _sentences(passage, stored.get(passage.chunk_id))
+        for i, (sentence, vector, flag) in enumerate(rows):
+            key = (passage.article.id, sentence.start)
+            if flag or key in seen or len(sentence.text) < 12:
                 continue
             seen.add(key)
-            out.append(_Found(passage, text, start, end, vector))
+            around = (_reporting(rows, i - 1), _reporting(rows, i + 1))
+            out.append(_Found(passage, sentence.text, sentence.start, sentence.end, vector, around))
     return out
+
+
+Row = tuple[Sentence, np.ndarray | None, bool]  # a sentence, its stored vector, its furniture flag
+
+
+def _reporting(rows: Sequence[Row], i: int) -> Sentence | None:
+    """The sentence at `i` as a neighbour: none past the passage's ends, nor furniture."""
+    return rows[i][0] if 0 <= i < len(rows) and not rows[i][2] else None
+
+
+def _sentences(passage: Passage, stored: Sequence[StoredSentence] | None) -> list[Row]:
+    """The passage's sentences with their stored vectors and furniture flags (a store
+    without them: split and flagged now, by the rule a writer applies)."""
+
+    def text(start: int, end: int) -> str:
+        return passage.text[start - passage.start : end - passage.start]
+
+    if stored:
+        return [(Sentence(text(s.start, s.end), s.start, s.end), s.vector, s.furniture) for s in stored]
+    split = split_sentences(passage.text, base=passage.start)
+    flags = furniture(passage.text, [(s.start, s.end) for s in split], passage.start)
+    return [(s, None, flag) for s, flag in zip(split, flags, strict=True)]
 
 
 def embed_unstored(found: Sequence[_Found], embedder: Embedder) -> None:
@@ -88,6 +116,6 @@ def rank_sentences(
         sim = float(f.vector @ query_vector)
         lex = coverage(q_tokens, f.text, idf)
         score = weights.combine(sim, lex)
-        out.append(Candidate(f.passage, f.text, f.start, f.end, sim, lex, score, f.vector))
+        out.append(Candidate(f.passage, f.text, f.start, f.end, sim, lex, score, f.vector, f.around))
     out.sort(key=lambda c: -c.score)
     return out

@@ -81,7 +81,7 @@ class Ask(commands.Cog):
             await interaction.edit_original_response(content=DROPPED_TEXT)
 
         async with self.bot.in_flight.track(on_drop=dropped):  # a stop lets it finish
-            filters = narrowed(Filters.for_guild(interaction.guild_id), since, until, source)  # issue #12
+            filters = narrowed(Filters.for_guild(interaction.guild_id), since, until, source)
             await self._ask(interaction, question, filters)
 
     async def _ask(self, interaction: discord.Interaction, question: str, filters: Filters) -> None:

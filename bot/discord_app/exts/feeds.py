@@ -5,7 +5,7 @@ and they are fetched from public addresses only. The poll loop hands due feeds t
 ingest worker pool once a tick (a minute, or a third of POLLER_LEASE_S), in the one
 process of the fleet that holds the poller lease (FeedPoller's seat); a poll never raises
 (failures are recorded and backed off), and a full ingest queue just skips a tick. A feed
-added with a channel posts its new stories there (the newsroom, issue #22: planned in the
+added with a channel posts its new stories there (the newsroom: planned in the
 poll round, sent by the newsroom cog, woken after each round).
 """
 

@@ -1,4 +1,4 @@
-"""/news [topic] [days]: the newest stories this server can see, one line each (issue #12).
+"""/news [topic] [days]: the newest stories this server can see, one line each.
 
 The list is the answering core's overview (bot/answering/news_time/overview.py): at most six
 stories, newest first, wire copies under one line; "days" counts back from today, or from

@@ -1,4 +1,4 @@
-"""The newsroom on Discord (issue #22): members follow topics (/follow), admins set daily
+"""The newsroom on Discord: members follow topics (/follow), admins set daily
 digests (/digest), and the delivery loop sends what the newsroom planned (new stories,
 "also reported by" edits, updates in a story's thread, followed topics' messages,
 digests) through the delivery ledger. Planning happens where the feeds are polled (the

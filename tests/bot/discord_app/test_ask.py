@@ -69,7 +69,8 @@ async def test_ask_defers_then_answers_with_cited_embed(news_bot: NewsBot) -> No
     assert "London" in (embed.description or "")
     [field] = embed.fields
     assert OPENAI_URL in (field.value or "") and "2023-06-28" in (field.value or "")
-    assert embed.footer.text == "as of 2023-06-28"
+    # the sample's 2023 article, asked today: old news, said so (news_time/current.py)
+    assert embed.footer.text == "as of 2023-06-28 · ⚠ old news: the newest report I have"
     assert sent["allowed_mentions"].everyone is False and sent["allowed_mentions"].roles is False
     assert isinstance(sent["view"], FeedbackView)
 

@@ -3,7 +3,26 @@
 from __future__ import annotations
 
 from bot.answering.models import AlsoReported, Answer, Citation
-from bot.discord_app.rendering import EMBED_TOTAL, answer_embed, refusal_text, split_message
+from bot.discord_app.rendering import (
+    EMBED_TOTAL,
+    FSI,
+    PDI,
+    answer_embed,
+    refusal_text,
+    report_text,
+    safe,
+    split_message,
+)
+from ingest.report import IngestReport, Outcome
+
+SPOOFS = {  # what a stranger writes -> what members read
+    "file.exe\u202egpj.\u202c": "file.exegpj.",  # right-to-left override: read "file.exe.jpg"
+    "invoice\u2067fdp.exe\u2069": "invoicefdp.exe",  # an isolate the data opened
+    "abc\u202dxyz\u202a\u202b": "abcxyz",  # overrides and embeddings left open
+    "pay\u200dpal\u200b \ufeffbank\u2060": "paypal bank",  # invisible joiners inside Latin words
+    "\u200fnews\u200e\u061c": "news",  # marks
+}
+BIDI_AND_INVISIBLE = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u200e\u200f\u061c\u200b\u2060\ufeff")
 
 
 def test_long_answers_fit_discord_limits() -> None:
@@ -61,7 +80,8 @@ def test_copies_and_later_reports_are_named_under_the_quote() -> None:
     copies = tuple(AlsoReported(f"c{i}", f"Copy {i}", None, f"Outlet {i}", "2004-10-08") for i in range(7))
     answer = Answer("q", "a [1]", False, "extractive", [_citation(also_reported_by=copies, updates=2)])
     [field] = answer_embed(answer).fields
-    assert "also reported by Outlet 0, Outlet 1, Outlet 2, Outlet 3, Outlet 4 and 2 more" in (field.value or "")
+    names = ", ".join(f"{FSI}Outlet {i}{PDI}" for i in range(5))  # each name in an isolate of its own
+    assert f"also reported by {names} and 2 more" in (field.value or "")
     assert "a later report, [2], updates this" in (field.value or "")
 
 
@@ -97,3 +117,26 @@ def test_a_listed_storys_title_is_shortened_never_its_link() -> None:
     assert first.startswith("1. [Valdoria floods: death toll") and "…" in first
     assert len(first) <= ITEM_LINE_CHARS
     assert second == "2. [Bridge opens](<https://h.example/b>) — Herald, 6 Mar 2026"
+
+
+def test_spoofing_shapes_reach_discord_without_their_controls_and_names_are_isolated() -> None:
+    for spoof, plain in SPOOFS.items():
+        assert safe(spoof) == plain
+        cited = _citation(title=spoof, quote=f"{spoof} was sent.", also_reported_by=())
+        embed = answer_embed(Answer(f"What is {spoof}?", f"{spoof} [1]", False, "extractive", [cited]))
+        [field] = embed.fields
+        assert field.name == f"[1] {FSI}{plain}{PDI}"
+        for shown_text in (embed.title or "", embed.description or "", field.value or ""):
+            assert not BIDI_AND_INVISIBLE & set(shown_text), repr(shown_text)
+            assert shown_text.count(FSI) == shown_text.count(PDI)
+        assert f"[{FSI}{plain}{PDI}](https://news.example/2004-prize)" in (field.value or "")
+        failed = IngestReport([Outcome(f"/uploads/{spoof}", "failed", reason=f"{spoof} is broken")])
+        line = report_text(failed).splitlines()[1]
+        assert line == f"• {FSI}/uploads/{plain}{PDI}: {plain} is broken"
+
+
+def test_writing_that_needs_joiners_and_paired_isolates_is_kept() -> None:
+    persian, family = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert safe(persian) == persian and safe(family) == family  # ZWNJ, ZWJ as spelling
+    assert safe(f"{FSI}\u0633\u0644\u0627\u0645{PDI} 2024") == f"{FSI}\u0633\u0644\u0627\u0645{PDI} 2024"
+    assert safe(f"{PDI}a{FSI}b{FSI}c{PDI}") == f"ab{FSI}c{PDI}"  # an unpaired isolate or pop is dropped

@@ -15,7 +15,7 @@ from bot.app import App
 from bot.settings import Settings
 from tests.helpers import ingested_app
 from vectorstore.embedding import Embedder
-from vectorstore.retrieval import Filters
+from vectorstore.retrieval import Filters, Retriever
 
 FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "news_time" / "articles.jsonl"
 FRIDAY = date(2026, 3, 20)
@@ -118,3 +118,28 @@ def test_wikinews_tsunami_toll_latest_and_later_report(
     assert week.mode == "overview" and all(
         "2005-01-01" <= (c.date or "") <= "2005-01-07" for c in week.citations
     )
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self._inner = inner
+        self.texts: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def embed(self, texts: list[str]) -> object:
+        self.texts += list(texts)
+        return self._inner.embed(texts)
+
+
+def test_a_question_is_embedded_once_however_many_passes(news_app: App, embedder: Embedder) -> None:
+    """A soft window tried first, then everything (the fallback), and a thread's articles
+    before both: three retrieval passes, one query embedding."""
+    counting = CountingEmbedder(embedder)
+    retriever = Retriever(news_app.retriever.store, counting)  # type: ignore[arg-type]
+    engine = AnswerEngine(retriever, AnswerOptions(), clock=lambda: FRIDAY)
+    engine.answer("What did the Norland mint print last week?", prefer=["tessaly-plan-2025"])
+    assert counting.texts == ["What did the Norland mint print?"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bot.answering.news_time.overview import overview_topic
-from bot.answering.news_time.stories import collapse, figures, prefer_newest
+from bot.answering.news_time.stories import collapse, figures, prefer_newest, updated_figures
 from bot.answering.news_time.timeframe import read_time, reference_day
 from bot.answering.quoting.extractive import Candidate
 from vectorstore.models import ArticleRecord, Passage
@@ -222,6 +222,42 @@ def test_latest_prefers_the_newest_sentence_that_answers_about_as_well() -> None
         ("How many had died by 12 May?", date(2026, 6, 9), None, "2026-05-12"),
     ],
 )
-def test_odd_dates_never_fail_a_question(question: str, asked: date, since: str | None, until: str | None) -> None:
+def test_odd_dates_never_fail_a_question(
+    question: str, asked: date, since: str | None, until: str | None
+) -> None:
     frame = read_time(question, asked)
     assert (frame.since, frame.until) == (since, until)
+
+
+@pytest.mark.parametrize(
+    ("cited", "later", "update"),
+    [
+        (
+            "Floods in the north of Meloria have killed at least 40 people, officials said on Saturday.",
+            "The number of people killed in the Meloria floods has reached 186, the ministry said.",
+            ["186"],
+        ),
+        # a flight number is a name, not a new count
+        (
+            "The Avia jet carrying 174 passengers was grounded at Portland, officials said.",
+            "Flight 1282 was grounded at Portland an hour after it left, officials said.",
+            [],
+        ),
+        # cents a price fell are not the record price
+        (
+            "Gas prices hit a record average of $5.02 a gallon in June.",
+            "Gas prices have fallen 86 cents since the record average in June.",
+            [],
+        ),
+        # the fleet is not the number grounded
+        (
+            "Regulators grounded 171 Avia 9 jets after a panel blew out.",
+            "The carrier has 215 Avia 9 jets in its fleet.",
+            [],
+        ),
+    ],
+)
+def test_a_later_report_updates_only_a_figure_of_the_same_quantity(
+    cited: str, later: str, update: list[str]
+) -> None:
+    assert updated_figures(cited, later) == update

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from bot.answering.quoting.anchors import Kind, anchors_of
+from bot.answering.quoting.anchors import ContextWords, Kind, anchors_of, met
 from bot.answering.quoting.answerability import describe, judge, neighbours, unmet
 from bot.answering.quoting.choice import unit
 from bot.answering.quoting.extractive import Candidate
@@ -112,3 +113,21 @@ def test_a_month_and_year_are_met_by_the_article_date() -> None:
     assert [a.text for a in unmet(anchors_of("Who won the vote in April 2025?"), context, context)] == [
         "April"
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "meets"),
+    [
+        ("Who bought Tarrow for $250 million?", "Velmar paid $250M for Tarrow.", True),
+        ("Who bought Tarrow for $250M?", "Velmar paid $250 million for Tarrow.", True),
+        ("Who bought Tarrow for $1.5 billion?", "Velmar paid $1,500,000,000 for Tarrow.", True),
+        ("Who bought Tarrow for $260 million?", "Velmar paid $250M for Tarrow.", False),
+        ("Which company recalled 72 vans?", "Ostrava ran a 70-vehicle recall.", False),
+        ("Who paid 250 dollars?", "Velmar paid $250M.", False),
+    ],
+)
+def test_a_number_is_met_by_the_same_value_written_another_way(
+    question: str, context: str, meets: bool
+) -> None:
+    [anchor] = [a for a in anchors_of(question) if a.kind is Kind.NUMBER]
+    assert met(anchor, ContextWords.of(context)) is meets

@@ -9,6 +9,7 @@ import numpy as np
 from bot.answering.quoting.extractive import rank_sentences
 from bot.answering.rules import EVIDENCE
 from vectorstore.models import ArticleRecord, Passage
+from vectorstore.replica.passages import StoredSentence
 
 TEXT = "Rain fell all week in the city. The office opens in London next year. Staff are hiring now."
 RECORD = ArticleRecord(id="a1", title="OpenAI goes abroad", hash="h", n_chunks=1, date="2023-06-28")
@@ -30,7 +31,7 @@ class NoModel:
 def lookup_with(vectors: list[np.ndarray]) -> Any:
     spans = [(0, 31), (32, 69), (70, len(TEXT))]
 
-    return {"a1:0": [(s, e, v) for (s, e), v in zip(spans, vectors, strict=True)]}
+    return {"a1:0": [StoredSentence(s, e, v) for (s, e), v in zip(spans, vectors, strict=True)]}
 
 
 def test_the_sentence_with_the_question_words_and_meaning_ranks_first() -> None:

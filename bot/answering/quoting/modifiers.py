@@ -1,0 +1,112 @@
+"""Names that only qualify what a question asks about: a nationality or language
+("American", "South Korean", "English") or a place's possessive ("US'", "Britain's").
+
+A sentence may say the same in other words ("US carmaker Dunmore Motors" for "which
+American carmaker?"), so a sentence that leaves only such names unmet may still answer
+(answerability.py), unless its context names another place or nationality ("the
+Sakurajima volcano, one of Japan's most active" for "which European island?"): then the
+modifier was the point of the question, and it is a near miss.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bot.answering.quoting.anchors import Anchor, Kind, near
+from bot.answering.quoting.places import COUNTRIES, REGIONS, kinds_of
+from bot.answering.quoting.wanted import words
+from vectorstore.lexical import tokenize
+
+DEMONYMS = words(
+    """american british english french german spanish italian portuguese dutch belgian swiss austrian
+    swedish norwegian danish finnish icelandic irish scottish welsh polish czech slovak hungarian
+    romanian bulgarian greek serbian croatian bosnian slovenian albanian ukrainian russian belarusian
+    georgian armenian turkish kurdish iranian persian iraqi syrian lebanese israeli palestinian
+    saudi emirati qatari yemeni egyptian moroccan algerian tunisian libyan sudanese ethiopian somali
+    kenyan ugandan rwandan nigerian ghanaian congolese african chinese japanese korean taiwanese
+    mongolian tibetan vietnamese thai cambodian burmese filipino indonesian malaysian singaporean
+    indian pakistani afghan bangladeshi nepali lankan australian canadian mexican cuban haitian
+    jamaican brazilian argentine argentinian chilean peruvian colombian venezuelan ecuadorian
+    bolivian european asian arab arabic latin hispanic nordic scandinavian soviet hindi urdu mandarin
+    cantonese bengali punjabi tamil swahili hebrew yiddish gaelic catalan basque u.s us uk u.k eu"""
+)
+_DIRECTIONS = words("south north east west")  # "South Korean": part of a demonym, no place alone
+# Spellings of one place that share no stem ("American" and "US", "Dutch" and "Netherlands").
+_ALIASES = [
+    "american america us usa united states",
+    "british britain uk united kingdom england english scotland scottish wales welsh",
+    "dutch netherlands holland",
+    "swiss switzerland",
+    "french france",
+    "spanish spain",
+    "irish ireland",
+    "polish poland",
+    "danish denmark",
+    "finnish finland",
+    "filipino philippines",
+    "emirati uae emirates",
+    "soviet russia russian ussr",
+]
+
+
+@lru_cache(maxsize=1)
+def _alias_groups() -> list[frozenset[str]]:
+    return [frozenset(tokenize(group)) for group in _ALIASES]
+
+
+_DIRECTION_TOKENS = frozenset(tokenize(" ".join(_DIRECTIONS)))
+# Countries named by a word that is also a person's name or a common word.
+_AMBIGUOUS = words("Georgia Jordan Chad Turkey Guinea Niger Dominica Grenada Israel Pacific Atlantic")
+
+
+def _one_word(listing: str) -> str:
+    names = (n.strip() for n in listing.replace("\n", "").split("|"))
+    return " ".join(n for n in names if " " not in n and n not in _AMBIGUOUS)
+
+
+# What names a nation or a part of the world: a nationality, a country or region of one word
+# (the words of "United States" or "Costa Rica" name nothing alone).
+_PLACE_WORDS = (
+    frozenset(tokenize(" ".join(DEMONYMS) + " " + _one_word(COUNTRIES) + " " + _one_word(REGIONS)))
+    - _DIRECTION_TOKENS
+)
+
+
+_US = re.compile(r"\bU\.?S\.?(?:A\b|\b)")
+
+
+def modifier(anchor: Anchor) -> bool:
+    """Whether a question's anchor only qualifies what it asks about (the module docstring)."""
+    if anchor.kind is not Kind.NAME:
+        return False
+    named = [w.lower().strip(".") for w in anchor.text.split()]
+    if all(w in DEMONYMS | _DIRECTIONS for w in named) and any(w in DEMONYMS for w in named):
+        return True
+    possessive = re.fullmatch(r"(.+?)['’]s?", anchor.text)
+    if possessive is None:
+        return False
+    place = possessive.group(1)
+    return place.lower().strip(".") in DEMONYMS or bool(kinds_of(place))
+
+
+def contradicted(anchor: Anchor, context: str) -> bool:
+    """Whether a context names a place or nationality other than the one the modifier
+    names ("Japan" against "European"); a spelling of the same one is none ("US" for
+    "American", "Britain" for "English")."""
+    own = [t for t in tokenize(re.sub(r"['’]s?$", "", anchor.text)) if t not in _DIRECTION_TOKENS]
+    others = [t for t in _places_in(context) if not any(_same(t, o) for o in own)]
+    return bool(others)
+
+
+def _places_in(text: str) -> set[str]:
+    """The tokens of `text` that name a nation or region; "US" only in capitals ("us" is a
+    pronoun)."""
+    found = set(tokenize(text)) & _PLACE_WORDS - {"us"}
+    return found | ({"us"} if _US.search(text) else set())
+
+
+def _same(token: str, own: str) -> bool:
+    if token == own or near(token, frozenset([own])) or near(own, frozenset([token])):
+        return True
+    return any(token in group and own in group for group in _alias_groups())

@@ -1,0 +1,66 @@
+"""Modifiers (bot/answering/quoting/modifiers.py): which anchors only qualify a question,
+and which contexts contradict them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.quoting.anchors import anchors_of
+from bot.answering.quoting.modifiers import contradicted, modifier
+
+
+@pytest.mark.parametrize(
+    ("question", "modifiers"),
+    [
+        ("Which American carmaker recalled trucks?", ["American"]),
+        ("Which South Korean show was renewed?", ["South Korean"]),
+        ("What is the US' largest bank?", ["US'"]),
+        ("Who bought Britain's largest bakery chain?", ["Britain's"]),
+        ("Who resigned as Vestria's Minister of Finance?", []),
+        ("Who bought Apple's design studio?", []),
+        ("Which English club signed Marta Quill?", ["English"]),
+    ],
+)
+def test_modifiers_are_nationalities_languages_and_places_possessives(
+    question: str, modifiers: list[str]
+) -> None:
+    assert [a.text for a in anchors_of(question) if modifier(a)] == modifiers
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "contradicts"),
+    [
+        (
+            "Which American carmaker recalled trucks?",
+            "US carmaker Dunmore Motors recalled trucks built in Ohio.",
+            False,
+        ),
+        ("Which American carmaker recalled trucks?", "U.S. carmaker Dunmore Motors recalled them.", False),
+        ("Which American carmaker recalled trucks?", "Japanese carmaker Dunmore Motors recalled them.", True),
+        (
+            "Which European island saw an eruption?",
+            "The Sakurajima volcano, one of Japan's most active, erupted.",
+            True,
+        ),
+        (
+            "Which European island saw an eruption?",
+            "The Stromboli volcano erupted, officials told us.",
+            False,
+        ),
+        (
+            "Who bought Britain's largest bakery chain?",
+            "Tarrow, the UK's largest bakery chain, was sold.",
+            False,
+        ),
+        (
+            "Which English club signed Marta Quill?",
+            "Quill joined Premier League side Harwick, England's oldest club.",
+            False,
+        ),
+    ],
+)
+def test_a_modifier_is_contradicted_only_by_another_nation_or_region(
+    question: str, context: str, contradicts: bool
+) -> None:
+    [anchor] = [a for a in anchors_of(question) if modifier(a)]
+    assert contradicted(anchor, context) is contradicts
