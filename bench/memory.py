@@ -12,7 +12,7 @@ for the peak) or from wait4 (the peak of a process that has exited):
 - watch: `newsdesk watch` polling 20 feeds served on 127.0.0.1, fed --watch-rounds rounds
   of 20 new articles (after start, peak, end).
 - bot: `python -m bot` over the Discord stand-in (on a thread of this process), 20 feeds
-  routed to 5 channels, fed 1,000 articles in --rounds rounds (bench/newsroom.py's corpus)
+  routed to 5 channels, fed --articles articles (1,000) in --rounds rounds (bench/newsroom.py's corpus)
   while --questions questions are asked with /ask (after start, peak, end).
 - q100k: over a 100k-chunk store (`bench/query.py --copies 85 --store DIR` builds it): a
   first process (a store written before the replica's mirror and segments existed pays
@@ -105,11 +105,12 @@ def polled_since(data: Path, since: str) -> bool:
     return all(p is not None and p >= since for p in polls)
 
 
-def feed_rounds(rounds: int) -> list[list[list[object]]]:
-    """For each round, each feed's entries (bench/newsroom.py's corpus, last PER_FEED)."""
+def feed_rounds(rounds: int, articles: int = FEEDS * PER_FEED) -> list[list[list[object]]]:
+    """For each round, each feed's entries (the first `articles` of bench/newsroom.py's
+    corpus, last PER_FEED)."""
     from bench.newsroom import corpus
 
-    entries = corpus(22)
+    entries = corpus(22)[:articles]
     per_round = len(entries) // rounds
     out = []
     for r in range(rounds):
@@ -119,6 +120,7 @@ def feed_rounds(rounds: int) -> list[list[list[object]]]:
 
 
 def watch(tmp: Path, onnx: Path, rounds: int) -> dict[str, object]:
+    """`newsdesk watch` fed the first `rounds` of the bot's 50 rounds (20 articles each)."""
     from bot.app import App
     from bot.settings import Settings
     from tests.bot.newsroom.fixtures import Feeds
@@ -161,7 +163,7 @@ def watch(tmp: Path, onnx: Path, rounds: int) -> dict[str, object]:
     }
 
 
-def bot(tmp: Path, onnx: Path, rounds: int, questions: int) -> dict[str, object]:
+def bot(tmp: Path, onnx: Path, rounds: int, questions: int, articles: int) -> dict[str, object]:
     from tests.bot.discord_standin.thread import StandInThread
     from tests.bot.newsroom.fixtures import Feeds
     from tests.helpers import serving
@@ -177,17 +179,18 @@ def bot(tmp: Path, onnx: Path, rounds: int, questions: int) -> dict[str, object]
             DISCORD_GUILD_IDS=str(guild.id),
             LOG_LEVEL="WARNING",
         )
-        return _bot(wire, guild, Feeds(server), env, rounds, questions)
+        return _bot(wire, guild, Feeds(server), env, (rounds, questions, articles))
 
 
 def _bot(
-    wire: Any, guild: Any, feeds: Any, env: dict[str, str], rounds: int, questions: int
+    wire: Any, guild: Any, feeds: Any, env: dict[str, str], plan: tuple[int, int, int]
 ) -> dict[str, object]:
     from bot.app import App
     from bot.newsroom import Route
     from bot.settings import Settings
     from vectorstore.models import GLOBAL_SCOPE
 
+    rounds, questions, articles = plan
     discord, data = wire.standin, Path(env["NEWSDESK_DATA_DIR"])
     channels = [discord.add_channel(guild, f"news-{i}", 0) for i in range(CHANNELS)]
     newsdesk = [PYTHON, "-c", "from bot.cli import main; main()"]
@@ -208,7 +211,7 @@ def _bot(
     time.sleep(3)
     after_start = sampled.now()
     times: list[float] = []
-    for r, shown in enumerate(feed_rounds(rounds)):
+    for r, shown in enumerate(feed_rounds(rounds, articles)):
         for i, reports in enumerate(shown):
             feeds.serve(f"Outlet {i}", reports)
         since = make_due(data)
@@ -220,7 +223,7 @@ def _bot(
     end, peak = sampled.now(), sampled.peak()
     code = sampled.stop()
     return {
-        "articles": 1000 * rounds // 50,
+        "articles": articles,
         "questions": len(times),
         "messages": len(discord.calls("create_message")),
         "ask_p50_ms": round(1000 * statistics.median(times)),
@@ -297,6 +300,7 @@ def main() -> None:
     parser.add_argument("--store100k", type=Path, default=Path("/tmp/q100k"))
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--articles", type=int, default=FEEDS * PER_FEED, help="fed to the bot")
     parser.add_argument("--watch-rounds", type=int, default=10)
     args = parser.parse_args()
     results: dict[str, object] = {}
@@ -307,7 +311,7 @@ def main() -> None:
             "ask": lambda: ask(tmp, onnx),
             "ingest": lambda: ingest(tmp, onnx),
             "watch": lambda: watch(tmp, onnx, args.watch_rounds),
-            "bot": lambda: bot(tmp, onnx, args.rounds, args.questions),
+            "bot": lambda: bot(tmp, onnx, args.rounds, args.questions, args.articles),
             "q100k": lambda: q100k(args.store100k, onnx, args.questions),
         }
         for name in args.only:

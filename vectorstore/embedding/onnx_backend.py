@@ -6,12 +6,12 @@ The ONNX file is exported once, by `make install` or by a child process on first
 tokenizer.json through the `tokenizers` library.
 
 Memory: ONNX Runtime's CPU arena keeps room for the largest batch a session has run and
-never gives it back (a bot embedding 64 chunks at a time grew by about 1 GB): it is off
-(`ARENA`). A batch holds at most `batch_size` texts (EMBEDDING_BATCH_SIZE, 8 by default)
-and `TOKEN_BUDGET` rows x tokens^2 (attention grows with the square of the length), so
-the memory an embedding takes is bounded whatever the texts and the setting, and given
-back when it is done. bench/onnx_memory.py measures the arena on and off at each batch
-size, with the throughput.
+never gives it back (a bot embedding 64 chunks at a time grew by about 1 GB). A batch
+holds at most `batch_size` texts (EMBEDDING_BATCH_SIZE, 8 by default) and `TOKEN_BUDGET`
+rows x tokens^2 (attention grows with the square of the length), so what the arena keeps
+is bounded whatever the texts and the setting: the arena stays on (`ARENA`), as it peaks
+lower than malloc does for the same batches. bench/onnx_memory.py measures the arena on
+and off at each batch size, with the throughput.
 """
 
 from __future__ import annotations
@@ -33,12 +33,13 @@ from vectorstore.system import give_back_memory
 log = logging.getLogger(__name__)
 
 # ONNX Runtime's CPU memory arena keeps the room of the largest batch it has run, for
-# good: +224 MB after batches of 8 texts of 256 tokens, +561 MB at 64 texts of 200. Off,
-# the working memory goes back to malloc, and to the system after an embedding of more
-# than TRIM_TOKENS tokens (7 MB kept), at the same speed (bench/onnx_memory.py).
-ARENA = False
-TOKEN_BUDGET = 4 * 256 * 256  # rows x tokens^2 in one batch: 4 texts at the longest, +111 MB
-TRIM_TOKENS = 2048  # tokens embedded in one call from which freed memory is given back
+# good; with batches bounded that room is small. Embedding the Wikinews chunks (about 200
+# tokens each), the arena added +42 MB at 4 texts, +89 at 8, +164 at 16, +333 at 32, and
+# kept it; off, the same batches peaked at +122, +176, +268 MB (malloc's arenas per
+# thread) and kept about 20 MB once given back, at the same speed (bench/onnx_memory.py).
+ARENA = True
+TOKEN_BUDGET = 4 * 256 * 256  # rows x tokens^2 in one batch: 4 texts at the longest, 6 of 200
+TRIM_TOKENS = 2048  # tokens embedded in one call (arena off) from which freed memory is given back
 
 
 def _check_mean_pooling(model_dir: Path) -> None:
