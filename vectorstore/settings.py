@@ -74,8 +74,8 @@ class StoreSettings(BaseSettings):
         default=8,
         ge=1,
         description="Texts per forward pass of the model. With ONNX, long texts go at most 4 at a time "
-        "whatever this says (a batch's memory grows with the square of its length); ONNX Runtime keeps "
-        "the room of the largest batch it ran, about +90 MB at 8 (docs/operator/memory.md).",
+        "whatever this says (a batch's memory grows with the square of its length); a batch's memory is "
+        "given back after it (docs/operator/memory.md).",
     )
     embedding_threads: int = Field(
         default=0,

@@ -9,9 +9,10 @@ Memory: ONNX Runtime's CPU arena keeps room for the largest batch a session has 
 never gives it back (a bot embedding 64 chunks at a time grew by about 1 GB). A batch
 holds at most `batch_size` texts (EMBEDDING_BATCH_SIZE, 8 by default) and `TOKEN_BUDGET`
 rows x tokens^2 (attention grows with the square of the length), so what the arena keeps
-is bounded whatever the texts and the setting: the arena stays on (`ARENA`), as it peaks
-lower than malloc does for the same batches. bench/onnx_memory.py measures the arena on
-and off at each batch size, with the throughput.
+is bounded whatever the texts and the setting. The arena is off (`ARENA`): a whole ingest
+peaked lower without it, and what an embedding used is given back when it is done.
+bench/onnx_memory.py measures the arena on and off at each batch size, with the
+throughput.
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ from vectorstore.system import give_back_memory
 log = logging.getLogger(__name__)
 
 # ONNX Runtime's CPU memory arena keeps the room of the largest batch it has run, for
-# good; with batches bounded that room is small. Embedding the Wikinews chunks (about 200
-# tokens each), the arena added +42 MB at 4 texts, +89 at 8, +164 at 16, +333 at 32, and
-# kept it; off, the same batches peaked at +122, +176, +268 MB (malloc's arenas per
-# thread) and kept about 20 MB once given back, at the same speed (bench/onnx_memory.py).
-ARENA = True
+# good. Embedding alone the Wikinews chunks (about 200 tokens each), it added +42 MB at 4
+# texts, +89 at 8, +164 at 16, +333 at 32 and kept it; off, the same batches peaked at
+# +122, +176, +268 MB and kept about 20 MB once given back, at the same speed
+# (bench/onnx_memory.py). A whole `newsdesk ingest` peaked lower with it off: 366 MB
+# against 406 for the 89 Wikinews articles, 351 against 411 for a 150,000-character
+# article (bench/hostile.py), at the same CPU time: off.
+ARENA = False
 TOKEN_BUDGET = 4 * 256 * 256  # rows x tokens^2 in one batch: 4 texts at the longest, 6 of 200
 TRIM_TOKENS = 2048  # tokens embedded in one call (arena off) from which freed memory is given back
 
