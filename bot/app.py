@@ -31,21 +31,9 @@ import os
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from bot.answering.engine import AnswerEngine, AnswerOptions
-from bot.answering.generation.generative import Generator
-from bot.answering.generation.providers import ChatBackend, LLMOptions, make_chat_model
-from bot.answering.topics import TopicMatcher
-from bot.feedback import FeedbackStore, feedback_path
-from bot.health import Metrics
-from bot.newsroom import Newsroom, NewsroomDB, newsroom_path
 from bot.settings import Settings
-from ingest.feeds import FeedPoller, FeedRegistry, feeds_path
-from ingest.identity.neardup import StoryIndex
-from ingest.intake import Intake
-from ingest.pipeline import Ingestor
-from ingest.report import IngestReport, ProgressCallback
-from ingest.runner import run_ingest, source_options
 from vectorstore import (
     GLOBAL_SCOPE,
     ChromaStore,
@@ -57,6 +45,17 @@ from vectorstore import (
     poller_seat,
 )
 from vectorstore.retrieval.catalog import Catalog
+
+if TYPE_CHECKING:  # each part's module is imported when the part is first built
+    from bot.answering.engine import AnswerEngine
+    from bot.answering.generation.providers import ChatBackend, LLMOptions
+    from bot.feedback import FeedbackStore
+    from bot.health import Metrics
+    from bot.newsroom import Newsroom
+    from ingest.feeds import FeedPoller
+    from ingest.intake import Intake
+    from ingest.pipeline import Ingestor
+    from ingest.report import IngestReport, ProgressCallback
 
 _NOT_GIVEN = object()
 
@@ -85,6 +84,8 @@ def bot_settings(settings: Settings) -> Settings:
 
 def llm_options(settings: Settings) -> LLMOptions:
     """The answering core's LLM options: each `LLMOptions` field from the setting `llm_<field>`."""
+    from bot.answering.generation.providers import LLMOptions
+
     return LLMOptions(**{f.name: getattr(settings, f"llm_{f.name}") for f in fields(LLMOptions)})
 
 
@@ -121,6 +122,8 @@ class App:
 
     @cached_property
     def chat(self) -> ChatBackend | None:
+        from bot.answering.generation.providers import ChatBackend, make_chat_model
+
         if self._chat is _NOT_GIVEN:
             return make_chat_model(llm_options(self.settings))
         assert self._chat is None or isinstance(self._chat, ChatBackend)
@@ -128,6 +131,9 @@ class App:
 
     @cached_property
     def engine(self) -> AnswerEngine:
+        from bot.answering.engine import AnswerEngine, AnswerOptions
+        from bot.answering.generation.generative import Generator
+
         s, chat = self.settings, self.chat
         generator = Generator(chat, self.embedder, s.support_threshold, s.max_answer_chars) if chat else None
         options = AnswerOptions(
@@ -141,6 +147,9 @@ class App:
 
     @cached_property
     def ingestor(self) -> Ingestor:
+        from ingest.identity.neardup import StoryIndex
+        from ingest.pipeline import Ingestor
+
         s = self.settings
         stories = StoryIndex(s.data_dir / "stories.sqlite3")  # wire copies (ingest/identity/neardup.py)
         chunking = (s.chunk_tokens, s.chunk_overlap_tokens, s.ingest_flush_chunks)
@@ -148,16 +157,24 @@ class App:
 
     @cached_property
     def intake(self) -> Intake:
+        from ingest.intake import Intake
+        from ingest.runner import source_options
+
         return Intake(self.ingestor, self.store, source_options(self.settings))
 
     @cached_property
     def feedback(self) -> FeedbackStore:
+        from bot.feedback import FeedbackStore, feedback_path
+
         return FeedbackStore(feedback_path(self.settings.data_dir))
 
     @cached_property
     def feeds(self) -> FeedPoller:
         """Followed feeds: the subscriptions need only the data dir; the ingestor (model,
         store) is built when a poll first has something to write, under the writer lock."""
+        from ingest.feeds import FeedPoller, FeedRegistry, feeds_path
+        from ingest.runner import source_options
+
         registry = FeedRegistry(feeds_path(self.settings.data_dir))
         return FeedPoller(
             registry,
@@ -173,6 +190,8 @@ class App:
     def metrics(self) -> Metrics:
         """This process's metrics and health checks (bot/health.py), served on METRICS_PORT;
         the store's check is here, the gateway's is the bot's."""
+        from bot.health import Metrics
+
         metrics = Metrics()
         metrics.checks["store"] = lambda: self.store.busy
         return metrics
@@ -198,6 +217,9 @@ class App:
         """Deliveries to Discord channels, followed topics and digests: the file
         needs only the data dir; the retriever and the topic matcher are built when a
         round has something to plan."""
+        from bot.answering.topics import TopicMatcher
+        from bot.newsroom import Newsroom, NewsroomDB, newsroom_path
+
         s = self.settings
         return Newsroom(
             NewsroomDB(newsroom_path(s.data_dir)),
@@ -210,6 +232,8 @@ class App:
         self, targets: list[str], on_progress: ProgressCallback | None = None, scope: str = GLOBAL_SCOPE
     ) -> IngestReport:
         """`newsdesk ingest`: files, folders, URLs and feeds, for every server."""
+        from ingest.runner import run_ingest
+
         return run_ingest(
             self.settings, targets, ingestor=self.ingestor, on_progress=on_progress, scope=scope
         )

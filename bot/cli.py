@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import sys
 from datetime import date, datetime
@@ -18,10 +19,7 @@ from typer.core import TyperGroup
 
 from bot.answering.models import Answer, Citation
 from bot.app import App
-from bot.cli_feeds import feeds_app, watch_command
-from bot.cli_feeds_control import register as register_feeds_control
 from bot.cli_ingest import configure_logging, ingest_command, yield_cpu
-from bot.cli_stories import stories_command
 from bot.settings import Settings
 from bot.terminal import json_line, terminal_console
 from ingest.limits import one_line
@@ -32,6 +30,15 @@ from vectorstore.retrieval import Filters
 _JSON = "newsdesk.json"  # ctx.meta: the command was asked for JSON (errors included)
 
 
+# Commands whose modules are imported only when they run (or --help lists them): `ask`
+# does not pay for the feeds, the newsroom and the metrics server.
+_LAZY = {
+    "feeds": ("bot.cli_feeds_control", "feeds_app"),  # feeds_app with the control commands
+    "watch": ("bot.cli_feeds", "watch_command"),
+    "stories": ("bot.cli_stories", "stories_command"),
+}
+
+
 class _Commands(TyperGroup):
     """The one error path of every command: an error meant for users (NewsdeskError: the
     store, the model, a question, a feed) is one line on stderr, or with --json one JSON
@@ -40,6 +47,22 @@ class _Commands(TyperGroup):
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:  # ctx: typer's (vendored) click Context
         ctx.meta[_JSON] = "--json" in args
         return super().resolve_command(ctx, args)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY})
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        if name in _LAZY and name not in self.commands:
+            module, attribute = _LAZY[name]
+            part = getattr(importlib.import_module(module), attribute)
+            holder = typer.Typer(add_completion=False)
+            if isinstance(part, typer.Typer):
+                holder.add_typer(part, name=name)
+                self.add_command(typer.main.get_group(holder).commands[name], name)
+            else:
+                holder.command(name)(part)
+                self.add_command(typer.main.get_command(holder), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -58,10 +81,6 @@ articles_app = typer.Typer(no_args_is_help=True, help="List and delete stored ar
 app.add_typer(articles_app, name="articles")
 feedback_app = typer.Typer(no_args_is_help=True, help="Votes given to the bot's answers on Discord.")
 app.add_typer(feedback_app, name="feedback")
-register_feeds_control(feeds_app)
-app.add_typer(feeds_app, name="feeds")
-app.command("watch")(watch_command)
-app.command("stories")(stories_command)
 out = terminal_console()
 err = terminal_console(stderr=True)
 

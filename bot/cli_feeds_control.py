@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from bot.cli_feeds import _app, _poller, _when, out
+from bot.cli_feeds import _app, _poller, _when, feeds_app, out
 from bot.newsroom.config import channel_key, feed_key
 from bot.newsroom.history import MAX_SHOWN
 from bot.newsroom.posting.templates import PLACEHOLDERS, Look, check_template, day_text, fill, values_of
@@ -139,3 +139,6 @@ def _followed(ctx: typer.Context, url: str, scope: str) -> Subscription:
     if found is None:  # a FeedError: cli.py says it
         raise FeedError("No such feed is followed (see `newsdesk feeds list`).")
     return found
+
+
+register(feeds_app)  # `newsdesk feeds` is imported from here, with these commands on it

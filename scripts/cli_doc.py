@@ -46,6 +46,14 @@ def _usage(command: Any, path: list[str]) -> str:
     return " ".join(["newsdesk", *path, *(p for p in pieces if p)])
 
 
+def _subcommands(command: Any) -> list[tuple[str, Any]]:
+    """A group's commands as `--help` lists them (a lazily imported one included)."""
+    if not hasattr(command, "list_commands"):
+        return []
+    ctx = command.context_class(command)
+    return [(name, command.get_command(ctx, name)) for name in sorted(command.list_commands(ctx))]
+
+
 def _walk(command: Any, path: list[str], depth: int) -> list[str]:
     title = " ".join(["newsdesk", *path])
     doc = (command.help or "").strip()
@@ -53,8 +61,8 @@ def _walk(command: Any, path: list[str], depth: int) -> list[str]:
     if doc:
         lines += [doc, ""]
     lines += _params(command)
-    for name, sub in sorted(getattr(command, "commands", {}).items()):
-        if not getattr(sub, "hidden", False):
+    for name, sub in _subcommands(command):
+        if sub is not None and not getattr(sub, "hidden", False):
             lines += _walk(sub, [*path, name], min(depth + 1, 3))
     return lines
 

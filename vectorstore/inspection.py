@@ -173,7 +173,7 @@ def visible_rows(store: ChromaStore) -> set[str]:
     """The chunk ids of this host's rows of the versions it shows."""
     rows = store.parts.rows
     visible = rows.versions()
-    return {r.chunk_id for r in rows.iter_rows() if visible.get(r.article_id) == r.hash}
+    return {r.chunk_id for r in rows.rows_since(0) if visible.get(r.article_id) == r.hash}
 
 
 def chunk_index(store: ChromaStore) -> ChunkIndex:

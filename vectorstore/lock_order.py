@@ -30,6 +30,7 @@ class LockRank(IntEnum):
     POLL_ROUND = 10  # FeedPoller's round: one poll round at a time in a process
     NEWSROOM_ROUND = 20  # newsroom.lock: one process plans a round (never waited for)
     WRITER = 30  # the writer lock (writer.lock) or lease, through the process hold
+    BM25_UPKEEP = 35  # lexical.bm25/.lock: one process writes and merges BM25 segments
     SNAPSHOT = 40  # a store's snapshot being brought up to date (Snapshots)
     GATE_TURN = 50  # the gate's turn: one reopen of the connection at a time
     ROWS_GUARD = 60  # lexical.sqlite3.lock: this host's rows and the manifest in step

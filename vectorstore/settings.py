@@ -68,7 +68,13 @@ class StoreSettings(BaseSettings):
     embedding_onnx_dir: Path | None = Field(
         default=None, description="Where the exported ONNX model is kept; empty: <NEWSDESK_DATA_DIR>/models."
     )
-    embedding_batch_size: int = Field(default=64, ge=1, description="Texts per forward pass of the model.")
+    embedding_batch_size: int = Field(
+        default=8,
+        ge=1,
+        description="Texts per forward pass of the model. With ONNX, long texts go at most 4 at a time "
+        "whatever this says (a batch's memory grows with the square of its length); a batch's memory is "
+        "given back after it (docs/operator/memory.md).",
+    )
     embedding_threads: int = Field(
         default=0,
         ge=0,

@@ -1,6 +1,10 @@
 """Fetching: one URL with limits on size, time and type (`http.py`), one deadline for the
 whole fetch (`deadline.py`), its body decoded under the size limit (`codings.py`), and the
-addresses each request may reach (`addresses.py`)."""
+addresses each request may reach (`addresses.py`). `http.py` (and httpx) is imported on
+first use of its names: the settings read the address rules, and a question does not
+pay for an HTTP client."""
+
+from typing import TYPE_CHECKING, Any
 
 from ingest.fetching.addresses import (
     AddressRule,
@@ -12,7 +16,19 @@ from ingest.fetching.addresses import (
     is_public_address,
     shown,
 )
-from ingest.fetching.http import ALLOWED_TYPES, Fetched, FetchPolicy, fetch, get, read_response
+
+if TYPE_CHECKING:
+    from ingest.fetching.http import ALLOWED_TYPES, Fetched, FetchPolicy, fetch, get, read_response
+
+_HTTP = {"ALLOWED_TYPES", "Fetched", "FetchPolicy", "fetch", "get", "read_response"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HTTP:
+        from ingest.fetching import http
+
+        return getattr(http, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "ALLOWED_TYPES",

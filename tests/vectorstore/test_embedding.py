@@ -115,3 +115,29 @@ def test_int8_backend_is_quantized_once_and_stays_close_to_the_float_model(
 def test_unknown_backend_is_a_clear_error(settings: Settings) -> None:
     with pytest.raises(ModelNotFoundError, match="onnx, onnx-int8, torch"):
         make_embedder(settings.model_copy(update={"embedding_backend": "tensorflow"}))
+
+
+def test_a_batch_is_bounded_in_texts_and_in_tokens() -> None:
+    from vectorstore.embedding.onnx_backend import TOKEN_BUDGET, batches
+
+    lengths = [256] * 30 + [12] * 100 + [90] * 40
+    parts = list(batches(lengths, 64))
+    assert sorted(i for part in parts for i in part) == list(range(len(lengths)))
+    for part in parts:
+        widest = max(lengths[i] for i in part)
+        assert len(part) <= 64 and len(part) * widest * widest <= TOKEN_BUDGET
+        assert [lengths[i] for i in part] == sorted(lengths[i] for i in part)
+    assert max(len(p) for p in parts) == 64, "short texts fill a batch"
+    assert list(batches([100_000], 8)) == [[0]], "a text over the budget is a batch of its own"
+
+
+def test_a_failed_export_is_a_clear_error_and_leaves_no_file(tmp_path: Path) -> None:
+    from vectorstore.embedding.onnx_backend import OnnxEmbedder
+
+    model = tmp_path / "not-a-model"
+    model.mkdir()
+    (model / "modules.json").write_text("[]")
+    embedder = OnnxEmbedder(str(model), tmp_path / "onnx")
+    with pytest.raises(ModelNotFoundError, match="Exporting the embedding model to ONNX failed"):
+        embedder.embed(["a text"])
+    assert not list((tmp_path / "onnx").rglob("*.onnx"))

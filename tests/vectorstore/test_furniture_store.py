@@ -21,8 +21,9 @@ from vectorstore.chroma.metadata import SENTENCES_KEY
 from vectorstore.chroma.store import ChromaStore
 from vectorstore.inspection import chunks_of, collections, host_rows, sentences_of
 from vectorstore.models import Article, Chunk
+from vectorstore.replica.layout import FLAGS_KEY
 from vectorstore.replica.passages import Sentences, blob_flagged
-from vectorstore.replica.rows import FLAGS_KEY, ChunkRows, rows_file
+from vectorstore.replica.rows import ChunkRows, rows_file
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 PAGE = (

@@ -110,5 +110,5 @@ def test_answering_reads_only_the_manifest_and_lets_go_of_what_a_write_loaded(
     found = retriever.retrieve("When does the QF-17 ferry sail?", 2)
     assert found.passages[0].article.title == "Ferry" and found.passages[0].dense_rank is not None
     assert found.sentences[found.passages[0].chunk_id], "sentence vectors"
-    assert read and set(read) == {f"{settings.chroma_collection}_articles"}
+    assert read == [], "answered from the host's replica, which mirrors the manifest: Chroma not read"
     assert not store.holds_vectors

@@ -13,7 +13,7 @@ from ingest.runner import run_ingest
 from vectorstore.chroma.metadata import chunk_id
 from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
-from vectorstore.inspection import article_ids, collections, records_since, write_seq
+from vectorstore.inspection import article_ids, collections, host_rows, records_since, write_seq
 from vectorstore.lexical import tokenize
 from vectorstore.models import ArticleRecord
 from vectorstore.replica.bm25 import LiveBM25
@@ -251,7 +251,9 @@ def test_a_reader_rereads_only_what_was_written_since_its_snapshot(
 def test_a_record_without_a_hold_number_is_found_by_its_id(
     corpus: Path, settings: Settings, embedder: Embedder
 ) -> None:
-    """A format-2 writer wrote records without `wseq`: a reader still sees a new one."""
+    """A format-2 writer wrote records without `wseq`: a reader still sees a new one (its
+    publish to the host's rows, which does not update the manifest's mirror, sends the
+    reader back to Chroma)."""
     import numpy as np
 
     from vectorstore.chroma.metadata import article_meta
@@ -264,5 +266,7 @@ def test_a_record_without_a_hold_number_is_found_by_its_id(
     meta = {k: v for k, v in article_meta(legacy, 0, 0).items() if k != "wseq" and v is not None}
     with store.writing("test"):
         collections(store).articles.upsert(ids=["legacy"], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
+        with host_rows(store).guard():
+            host_rows(store).publish([("legacy", legacy.hash)])
         store.bump_generation()
     assert retriever.records()["legacy"].title == "Old writer"

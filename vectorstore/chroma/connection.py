@@ -18,8 +18,6 @@ connection is never reopened.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -30,6 +28,7 @@ from vectorstore.chroma.locks import WriterLock
 from vectorstore.chroma.metadata import GENERATION_ID, WRITE_EPOCH_ID
 from vectorstore.errors import StoreUnavailableError
 from vectorstore.settings import StoreSettings
+from vectorstore.system import give_back_memory
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -165,7 +164,7 @@ class Connection:
                 SharedSystemClient._identifier_to_refcount.pop(identifier, None)
             if old is not None:
                 old.stop()
-                _give_back_freed_memory()
+                give_back_memory()
             try:
                 self._load()
             except BaseException:
@@ -175,13 +174,6 @@ class Connection:
         self.reopens += 1
         log.info("reopened %s at generation %s", location(self.settings), generation)
         return True
-
-
-def _give_back_freed_memory() -> None:
-    """Return the memory a stopped index freed to the system: glibc keeps it for the
-    process otherwise."""
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _collections(

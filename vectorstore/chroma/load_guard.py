@@ -26,11 +26,12 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from vectorstore.errors import StoreBusyError
 from vectorstore.lock_order import LockRank, ranked
+from vectorstore.system import flocked
 
 GUARD_FILE = "chroma.rwlock"
 GUARD_WAIT_S = 60.0  # the longest a write waits for the processes opening the store
@@ -98,21 +99,10 @@ class LoadGuard:
             yield taken
 
 
-@contextmanager
-def shared_flock(path: Path, wait: bool) -> Iterator[bool]:
+def shared_flock(path: Path, wait: bool) -> AbstractContextManager[bool]:
     """A shared flock of `path` for the block; yields whether it was taken (False only
     without `wait`, while another holds it exclusively)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH if wait else fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)  # closing releases the flock
+    return flocked(path, exclusive=False, wait=wait)
 
 
 _GUARDS: dict[str, LoadGuard] = {}

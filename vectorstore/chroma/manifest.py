@@ -77,15 +77,17 @@ class Manifest:
 
     # -- writing (inside the coordinator's write scope) -------------------------------
 
-    def flip(self, writes: Sequence[ArticleWrite], seq: int, fence: int = 0) -> None:
+    def flip(self, writes: Sequence[ArticleWrite], seq: int, fence: int = 0) -> dict[str, ArticleRecord]:
         """Make each article's new version the visible one (one write); `fence`: the writer
-        lease's fencing number (lease.py), recorded with the records it wrote."""
+        lease's fencing number (lease.py), recorded with the records it wrote. Returns the
+        records as a reader reads them back."""
         fenced: dict[str, str | int] = {"fence": fence} if fence else {}
+        ids = [w.article.id for w in writes]
+        metas = [article_meta(w.article, len(w.chunks), seq) | fenced for w in writes]
         self._articles.upsert(
-            ids=[w.article.id for w in writes],
-            embeddings=np.repeat(_MANIFEST_VECTOR, len(writes), axis=0),
-            metadatas=[article_meta(w.article, len(w.chunks), seq) | fenced for w in writes],
+            ids=ids, embeddings=np.repeat(_MANIFEST_VECTOR, len(writes), axis=0), metadatas=metas
         )
+        return records_from(ids, [{k: v for k, v in m.items() if v is not None} for m in metas])
 
     def remove(self, article_id: str) -> None:
         self._articles.delete(ids=[article_id])

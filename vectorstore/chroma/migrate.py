@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from chromadb.errors import NotFoundError
 
 from vectorstore.chroma.format import FORMAT_VERSION
 from vectorstore.chroma.metadata import SENTENCES_KEY, StoredChunk, sentence_ids, stored_chunk
@@ -55,6 +54,8 @@ def legacy_sentences(sentences: Collection | None, chunks: Sequence[StoredChunk]
     """The sentences of these chunks in the sentence collection (format 3 and older), in
     text order, fetched by id from the chunks' sentence counts, their flags read from their
     article's text as these chunks cover it; none when the collection is gone (migrated)."""
+    from chromadb.errors import NotFoundError
+
     found: dict[str, list[tuple[int, int, np.ndarray]]] = {c.id: [] for c in chunks}
     ids = sentence_ids([c.id for c in chunks], [c.n_sentences for c in chunks])
     for first in range(0, len(ids) if sentences is not None else 0, _GET):
@@ -80,6 +81,8 @@ def legacy_sentences(sentences: Collection | None, chunks: Sequence[StoredChunk]
 def forget_sentences(sentences: Collection | None, chunk_ids: Sequence[str]) -> None:
     """Delete these chunks' records in the sentence collection of a store not yet
     migrated (nothing once it is gone)."""
+    from chromadb.errors import NotFoundError
+
     if sentences is not None:
         with contextlib.suppress(NotFoundError):
             where: Any = {"chunk_id": {"$in": list(chunk_ids)}}
@@ -117,5 +120,7 @@ def move_sentences(chunks: Collection, sentences: Collection | None) -> int:
 
 
 def drop_sentences(client: ClientAPI, name: str) -> None:
+    from chromadb.errors import NotFoundError
+
     with contextlib.suppress(NotFoundError):  # another writer on another host dropped it first
         client.delete_collection(name)

@@ -19,11 +19,13 @@ import logging
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
 from vectorstore.chroma.chunks import Chunks
 from vectorstore.chroma.coordination import Coordinator
+from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 from vectorstore.chroma.manifest import Manifest
 from vectorstore.lock_order import LockRank, ranked
 from vectorstore.models import ArticleRecord
@@ -31,6 +33,7 @@ from vectorstore.replica.bm25 import LiveBM25, Visible
 from vectorstore.replica.catch_up import catch_up
 from vectorstore.replica.chunk_index import ChunkIndex
 from vectorstore.replica.dense import DenseSearch
+from vectorstore.replica.mirror import MirrorState, StoreMeta
 from vectorstore.replica.passages import PassageRow
 from vectorstore.replica.rows import ChunkRows, StoredPassage, StoredRow
 
@@ -51,6 +54,7 @@ class Snapshot:
     _bm25: LiveBM25 = field(repr=False)
     _dense: DenseSearch = field(repr=False)
     chunks: int = 0
+    mirrored: int = 0  # read from the replica's mirror: its version (0: from Chroma)
     _shares: dict[Hashable, tuple[float, list[str]]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -93,15 +97,59 @@ class Snapshot:
         return found
 
 
+class ChromaSide(Protocol):
+    """The Chroma side of a store, opened on first need (store.py)."""
+
+    @property
+    def coord(self) -> Coordinator: ...
+
+    @property
+    def manifest(self) -> Manifest: ...
+
+    @property
+    def chunks(self) -> Chunks: ...
+
+
+def replica_current(state: MirrorState) -> bool:
+    """The host's replica mirrors the manifest of a store of this format (mirror.py)."""
+    return state.current and state.store.format == FORMAT_VERSION
+
+
+def mirror_manifest(coord: Coordinator, manifest: Manifest, rows: ChunkRows) -> bool:
+    """Copy the whole manifest into the replica's mirror, under the rows' guard (no writer
+    changes the manifest meanwhile); False, and nothing copied, when the rows' visible
+    versions are not the manifest's (a catch-up comes first). The caller holds the guard
+    when `rows.guard` is not re-entered here: a writer after its publish."""
+    records = manifest.records()
+    stale, gone = rows.behind({a: r.hash for a, r in records.items()})
+    if stale or gone:
+        return False
+    meta = coord.read(lambda: dict(coord.conn.chunks.metadata or {}))
+    rows.mirror_all(
+        records,
+        StoreMeta(meta.get("embedding_model"), _int(meta.get("dimension")), _int(meta.get(FORMAT_KEY))),
+    )
+    return True
+
+
+def _int(value: object) -> int | None:
+    return None if value is None else int(str(value))
+
+
 class Snapshots:
     """The current snapshot of one store, and its upkeep."""
 
     def __init__(
-        self, coord: Coordinator, manifest: Manifest, chunks: Chunks, rows: ChunkRows, index: ChunkIndex
+        self,
+        side: Callable[[], ChromaSide],
+        opened: Callable[[], bool],
+        rows: ChunkRows,
+        index: ChunkIndex,
+        embedded: bool,
     ) -> None:
-        self._coord = coord
-        self._manifest = manifest
-        self._chunks = chunks
+        self._side = side
+        self._opened = opened
+        self._embedded = embedded
         self._rows = rows
         self._index = index
         self._bm25 = LiveBM25(rows)
@@ -111,36 +159,79 @@ class Snapshots:
         self._refreshing = False
         self._tidying = False
 
+    @property
+    def _coord(self) -> Coordinator:
+        return self._side().coord
+
+    @property
+    def _manifest(self) -> Manifest:
+        return self._side().manifest
+
+    @property
+    def _chunks(self) -> Chunks:
+        return self._side().chunks
+
     def current(self) -> Snapshot:
-        """The snapshot of the current generation: at once after this process's own writes
-        (or on a server); after another process wrote to an embedded store, on a background
-        thread (the manifest, the host's rows and chunk index, then the manifest collection
-        reopened), while this returns what it has."""
+        """The snapshot of the current generation. An embedded store whose replica is
+        current (mirror.py) is read from the replica alone, Chroma never opened. Otherwise:
+        at once after this process's own writes (or on a server); after another process
+        wrote to an embedded store, on a background thread (the manifest, the host's rows
+        and chunk index, then the manifest collection reopened), while this returns what
+        it has; an embedded store's mirror is copied again once this process has caught up."""
+        replica = self._from_replica() if self._embedded else None
+        if replica is not None:
+            self._upkeep()
+            return replica
         generation = self._coord.generation()
         with ranked(LockRank.SNAPSHOT), self._lock:
             current = self._snapshot
-            if current is None:
+            if current is None or current.mirrored:
                 self._coord.sync(generation)
                 current = self._snapshot = self._load(generation)
+                if self._embedded:
+                    with self._rows.guard():
+                        mirror_manifest(self._coord, self._manifest, self._rows)
             elif current.generation != generation and not self._coord.needs_reopen(generation):
                 current = self._snapshot = self._load(generation)
             if self._coord.needs_reopen(generation) and not self._refreshing:
                 self._refreshing = True
                 threading.Thread(target=self._refresh, args=(generation,), daemon=True).start()
-            if not self._tidying and self._untidy():
-                self._tidying = True
-                threading.Thread(target=self._tidy, daemon=True).start()
-            return current
+        self._upkeep()
+        return current
+
+    def _from_replica(self) -> Snapshot | None:
+        """The snapshot read from a current replica (records changed since the last one
+        read, then the rows' BM25 and chunk index brought up); None when it is not current."""
+        with self._lock:
+            previous = self._snapshot
+            since = previous.mirrored if previous is not None else 0
+            state, changed, removed = self._rows.mirrored(since)
+            if not replica_current(state):
+                return None
+            if previous is not None and previous.mirrored == state.version:
+                return previous
+            records = dict(previous.records) if previous is not None and since else {}
+            records.update(changed)
+            for article_id in removed:
+                records.pop(article_id, None)
+            self._snapshot = self._build(f"replica {state.version}", records, 0, state.version)
+            return self._snapshot
+
+    def _upkeep(self) -> None:
+        if not self._tidying and self._untidy():
+            self._tidying = True
+            threading.Thread(target=self._tidy, daemon=True).start()
 
     def _untidy(self) -> bool:
         index = self._index
-        return self._coord.holds_vectors or index.damaged or (index.missing and len(self._bm25) > 0)
+        holds = self._opened() and self._coord.holds_vectors
+        return holds or index.damaged or (index.missing and len(self._bm25) > 0)
 
     def _tidy(self) -> None:
         """Let go of the vector collections a write or a catch-up in this process loaded
         (Coordinator.release), and rebuild a lost or damaged chunk index."""
         try:
-            if self._coord.holds_vectors:
+            if self._opened() and self._coord.holds_vectors:
                 self._coord.release()  # False while this process writes: the next question retries
             self._index.bring_up()
         except Exception:
@@ -166,11 +257,14 @@ class Snapshots:
         and the host's rows, chunk index and BM25 replica brought up to it."""
         seq, records = self._read_manifest()
         catch_up(self._source, self._rows, self._index, records)  # what Chroma holds and the rows lack
+        return self._build(generation, records, seq, 0)
+
+    def _build(self, generation: str, records: dict[str, ArticleRecord], seq: int, mirrored: int) -> Snapshot:
         self._index.bring_up()
         self._bm25.refresh()
         chunks = sum(r.n_chunks for r in records.values())
         log.debug("snapshot %s: %d articles, %d chunks", generation, len(records), chunks)
-        return Snapshot(generation, records, seq, self._rows, self._bm25, self._dense, chunks)
+        return Snapshot(generation, records, seq, self._rows, self._bm25, self._dense, chunks, mirrored)
 
     @property
     def _source(self) -> _Source:
@@ -182,7 +276,7 @@ class Snapshots:
         deletions; records written without a number, by format-2 code, are read by id)."""
         seq = self._coord.epoch_seq()  # before the records: a write under way is read again next time
         previous = self._snapshot
-        if previous is None or previous.seq == 0 or seq < previous.seq:  # (older code wrote)
+        if previous is None or previous.seq == 0 or seq < previous.seq:  # (older code wrote; or the mirror)
             return seq, self._manifest.records()
         changed = self._manifest.records_since(previous.seq)
         ids = self._manifest.article_ids()

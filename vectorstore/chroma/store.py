@@ -17,12 +17,13 @@ to the current generation (snapshots.py).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from vectorstore.chroma.chunks import Chunks
-from vectorstore.chroma.connection import location
+from vectorstore.chroma.connection import Connection, location
 from vectorstore.chroma.coordination import Coordinator, connect
 from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION, check_format
 from vectorstore.chroma.lease import Lease, Seat
@@ -30,9 +31,10 @@ from vectorstore.chroma.locks import StoreLock, WaitCallback, exclusive_file
 from vectorstore.chroma.manifest import Manifest
 from vectorstore.chroma.metadata import POLLER_LEASE_ID, ArticleWrite, write_rows
 from vectorstore.chroma.reach import Reachability
-from vectorstore.chroma.snapshots import Snapshot, Snapshots
+from vectorstore.chroma.snapshots import Snapshot, Snapshots, mirror_manifest, replica_current
 from vectorstore.errors import ModelMismatchError
 from vectorstore.models import ArticleRecord, StoreStats
+from vectorstore.replica.bm25_files import Bm25Files
 from vectorstore.replica.chunk_index import ChunkIndex
 from vectorstore.replica.rows import ChunkRows, rows_file
 from vectorstore.settings import StoreSettings
@@ -55,31 +57,85 @@ class StoreParts:
     index: ChunkIndex
 
 
+@dataclass(frozen=True)
+class _Opened:
+    """The Chroma side of a store, once opened."""
+
+    coord: Coordinator
+    manifest: Manifest
+    chunks: Chunks
+    reach: Reachability | None
+
+
 class ChromaStore:
-    """Articles and their chunks in Chroma, with the manifest that makes updates atomic."""
+    """Articles and their chunks in Chroma, with the manifest that makes updates atomic.
+
+    Chroma is opened (and chromadb imported) on first need: at once for a server, or when
+    this host's replica is not known to be current (replica/mirror.py); a process that
+    only answers from a current replica of an embedded store never opens it."""
 
     def __init__(self, settings: StoreSettings, model_name: str) -> None:
+        self._settings = settings
         self._model_name = model_name
         self._location = location(settings)
-        self._coord = connect(settings, model_name)
-        self._conn = self._coord.conn
-        self._coord.read(self._check)  # not while another thread swaps the shared connection
-        max_batch = self._coord.read(lambda: self._conn.client.get_max_batch_size())
-        self._chunks = Chunks(self._coord, max(1, min(max_batch, 1000)))
-        self._manifest = Manifest(self._coord)
         path = settings.data_dir / rows_file(settings)
         self._rows = ChunkRows(path)
         self._index = ChunkIndex(path.with_suffix(".usearch"), self._rows)
-        self._snapshots = Snapshots(self._coord, self._manifest, self._chunks, self._rows, self._index)
-        self._coord.sync()  # a connection this process opened before may be behind
-        heartbeat = lambda: self._conn.client.heartbeat()  # noqa: E731
-        self._reach = Reachability(heartbeat, self._location) if settings.chroma_host else None
+        self._bm25_files = Bm25Files(self._rows)
+        self._opened: _Opened | None = None
+        self._open_lock = threading.Lock()
+        embedded = not settings.chroma_host
+        opened = lambda: self._opened is not None  # noqa: E731
+        self._snapshots = Snapshots(self._open, opened, self._rows, self._index, embedded)
+        if not embedded or not self._replica_serves():
+            self._open()
 
-    def _check(self) -> None:
+    def _open(self) -> _Opened:
+        """Chroma, opened once (the embedded store's connection is shared by the process)."""
+        with self._open_lock:
+            if self._opened is None:
+                coord = connect(self._settings, self._model_name)
+                coord.read(lambda: self._check(coord))  # not while another thread swaps the connection
+                max_batch = coord.read(lambda: coord.conn.client.get_max_batch_size())
+                chunks, manifest = Chunks(coord, max(1, min(max_batch, 1000))), Manifest(coord)
+                coord.sync()  # a connection this process opened before may be behind
+                heartbeat = lambda: coord.conn.client.heartbeat()  # noqa: E731
+                reach = Reachability(heartbeat, self._location) if self._settings.chroma_host else None
+                self._opened = _Opened(coord, manifest, chunks, reach)
+            return self._opened
+
+    @property
+    def _coord(self) -> Coordinator:
+        return self._open().coord
+
+    @property
+    def _conn(self) -> Connection:
+        return self._open().coord.conn
+
+    @property
+    def _manifest(self) -> Manifest:
+        return self._open().manifest
+
+    @property
+    def _chunks(self) -> Chunks:
+        return self._open().chunks
+
+    def _replica_serves(self) -> bool:
+        """True when this host's replica mirrors the manifest of a store of this format
+        (an embedded store); refuses another model's store as Chroma's check would."""
+        state = self._rows.mirror_state()
+        if not replica_current(state):
+            return False
+        self._refuse_model(state.store.model)
+        return True
+
+    def _check(self, coord: Coordinator) -> None:
         """Refuse a format this version cannot read (an older one is migrated by its next
         writer: coordination.py) and another embedding model's store."""
-        check_format(self._conn.chunks, self._conn.sentences, self._location)
-        recorded = (self._conn.chunks.metadata or {}).get("embedding_model")
+        check_format(coord.conn.chunks, coord.conn.sentences, self._location)
+        self._refuse_model((coord.conn.chunks.metadata or {}).get("embedding_model"))
+
+    def _refuse_model(self, recorded: str | None) -> None:
         if recorded and recorded != self._model_name:
             raise ModelMismatchError(
                 f"This store was built with the embedding model {recorded!r}, but "
@@ -90,7 +146,10 @@ class ChromaStore:
 
     def check_dimension(self, dimension: int, record: bool = True) -> None:
         """Refuse a model whose dimension differs from the store's; a writer (`record`)
-        records it on first use."""
+        records it on first use. A reader of a current replica checks its mirror."""
+        mirrored = self._rows.mirror_state().store.dimension if self._opened is None else None
+        if not record and mirrored == dimension:
+            return
         recorded = self._coord.read(lambda: (self._conn.chunks.metadata or {}).get("dimension"))
         if recorded is None and record:
             with self._coord.write_scope():
@@ -194,11 +253,14 @@ class ChromaStore:
                 self._chunks.upsert(rows.chunks)
             self._rows.add(rows.host)
             self._index.bring_up()  # before the flip: found once visible (invisible till then)
+            self._bm25_files.bring_up()
             with self._rows.guard(), self._coord.write_scope(new_write=False):  # LOCKS.md: the order
                 self._index.catch_up()  # nothing left to add, unless a catch-up raced it
                 self._coord.fence(verify=True)  # the flip makes them visible: this lease's still?
-                self._manifest.flip(writes, self._coord.write_seq, self._coord.lock.fence)
-                self._rows.publish(((w.article.id, w.article.hash) for w in writes), sweep=True)
+                self._mark_pending()  # the mirror is behind until the publish (mirror.py)
+                records = self._manifest.flip(writes, self._coord.write_seq, self._coord.lock.fence)
+                self._rows.publish(((w.article.id, w.article.hash) for w in writes), True, records)
+                self._mirror_if_behind()
             with self._coord.write_scope(new_write=False):
                 stored = self._chunks.ids_of([w.article.id for w in writes])
                 for w, chunk_ids in zip(writes, rows.ids, strict=True):
@@ -210,40 +272,56 @@ class ChromaStore:
             record = self.record(article_id)
             with self._rows.guard(), self._coord.write_scope():
                 self._coord.fence(verify=True)
+                self._mark_pending()
                 self._manifest.remove(article_id)
-                self._rows.publish([(article_id, None)], sweep=True)
+                self._rows.publish([(article_id, None)], True, {})
+                self._mirror_if_behind()
             with self._coord.write_scope(new_write=False):
                 self._chunks.delete(sorted(self._chunks.ids_of([article_id])[article_id]))
         return record
+
+    def _mark_pending(self) -> None:
+        if not self._settings.chroma_host:  # the mirror serves an embedded store's readers only
+            self._rows.mark_pending()
+
+    def _mirror_if_behind(self) -> None:
+        """Under the rows' guard, after a publish to an embedded store: the whole manifest
+        copied into the replica's mirror when it is not current (a new store, the first
+        write of this version, a write of an older one): readers then answer without Chroma."""
+        if not self._settings.chroma_host and not replica_current(self._rows.mirror_state()):
+            mirror_manifest(self._coord, self._manifest, self._rows)
 
     # -- this process's hold on the store's memory (for tests and benchmarks) ---------------
 
     @property
     def holds_vectors(self) -> bool:
         """True when this process has loaded the vector collections (a write, a catch-up)."""
-        return self._coord.holds_vectors
+        return self._opened is not None and self._coord.holds_vectors
 
     def release(self) -> bool:
         """Let go of the vector collections this process loaded (Coordinator.release)."""
-        return self._coord.release()
+        return self._opened is not None and self._coord.release()
 
     def sync(self) -> bool:
-        """Reopen an embedded store another process wrote to; True when done."""
-        return self._coord.sync()
+        """Reopen an embedded store another process wrote to; True when done (or never opened)."""
+        return self._opened is None or self._coord.sync()
 
     @property
     def busy(self) -> str | None:
         """Why the store cannot answer at once now (a reopen, a migration; a Chroma server
         that does not answer its heartbeat: reach.py), or None."""
-        busy = self._coord.busy
-        if busy is None and self._reach is not None:
-            return self._reach.problem()
+        opened = self._opened
+        if opened is None:
+            return None  # answering from the replica: nothing of Chroma's to wait for
+        busy = opened.coord.busy
+        if busy is None and opened.reach is not None:
+            return opened.reach.problem()
         return busy
 
     @property
     def reopens(self) -> int:
         """How many times this process reopened the store."""
-        return self._conn.reopens
+        return 0 if self._opened is None else self._conn.reopens
 
 
 def poller_seat(settings: StoreSettings, store: Callable[[], ChromaStore]) -> Seat:

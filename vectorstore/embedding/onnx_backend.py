@@ -1,119 +1,48 @@
 """all-MiniLM-L6-v2 through ONNX Runtime: the same vectors as the torch model, without
 importing torch, transformers or sentence-transformers (fast start, small footprint).
 
-The ONNX file is exported once, locally, from the installed model files, by PyTorch's
-supported exporter (`torch.onnx.export(..., dynamo=True)` with dynamic batch and sequence
-dimensions, so padded batches stay right; tests check it), and kept under the data dir.
-Tokenisation uses the model's own tokenizer.json through the `tokenizers` library.
+The ONNX file is exported once, by `make install` or by a child process on first need
+(export.py): this process never imports torch. Tokenisation uses the model's own
+tokenizer.json through the `tokenizers` library.
+
+Memory: ONNX Runtime's CPU arena keeps room for the largest batch a session has run and
+never gives it back (a bot embedding 64 chunks at a time grew by about 1 GB). A batch
+holds at most `batch_size` texts (EMBEDDING_BATCH_SIZE, 8 by default) and `TOKEN_BUDGET`
+rows x tokens^2 (attention grows with the square of the length), so what the arena keeps
+is bounded whatever the texts and the setting. The arena is off (`ARENA`): a whole ingest
+peaked lower without it, and what an embedding used is given back when it is done.
+bench/onnx_memory.py measures the arena on and off at each batch size, with the
+throughput.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 import threading
-import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from vectorstore.embedding.export import ensure_exported, onnx_path
 from vectorstore.embedding.model_files import pool_texts, resolve_model
 from vectorstore.errors import ModelNotFoundError
+from vectorstore.system import give_back_memory
 
 log = logging.getLogger(__name__)
 
-
-def export_onnx(model_dir: Path, target: Path) -> Path:
-    """Export the model's transformer (last hidden state) to ONNX. Needs torch, once."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
-    import transformers
-    from transformers import AutoModel, AutoTokenizer
-
-    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-    model = AutoModel.from_pretrained(
-        str(model_dir), local_files_only=True, attn_implementation="eager"
-    ).eval()
-    sample = tokenizer(
-        ["A short one.", "A longer example sentence, so that the batch is padded."],
-        padding=True,
-        return_tensors="pt",
-    )
-    batch = torch.export.Dim("batch", min=1, max=4096)
-    seq = torch.export.Dim("seq", min=2, max=512)
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    # Written in a folder of its own and renamed into place when complete: an interrupted
-    # export leaves no half file behind (the weights sit in a .data file beside the graph).
-    folder = target.parent
-    partial = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # skipped torchvision ops, etc.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _export(torch, model, sample, names, partial / target.name, batch, seq)
-    shutil.rmtree(folder, ignore_errors=True)
-    partial.rename(folder)
-    log.info("exported %s to %s", model_dir, target)
-    return target
-
-
-def _export(torch: Any, model: Any, sample: Any, names: list[str], path: Path, batch: Any, seq: Any) -> None:
-    torch.onnx.export(
-        model,
-        (),
-        kwargs={n: sample[n] for n in names},
-        f=str(path),
-        dynamo=True,
-        verbose=False,
-        input_names=names,
-        output_names=["last_hidden_state"],
-        dynamic_shapes={n: {0: batch, 1: seq} for n in names},
-    )
-
-
-def quantize_int8(source: Path, target: Path) -> Path:
-    """Dynamic int8 quantization of the exported model's MatMul weights, per channel.
-
-    Only MatMul: quantizing the embedding tables too (onnxruntime's default op list) took
-    the vectors' cosine to the float model down to 0.94 on squad-dev text; MatMul alone,
-    per channel, keeps it at 0.994 (bench/README.md has the recall figures).
-    """
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    partial = target.with_name(target.name + ".partial")
-    root = logging.getLogger()  # onnxruntime advises pre-processing there, on every call
-    advice = _Drop("pre-processing before quantization")
-    root.addFilter(advice)
-    try:
-        quantize_dynamic(
-            str(source),
-            str(partial),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            op_types_to_quantize=["MatMul"],
-        )
-    finally:
-        root.removeFilter(advice)
-    partial.replace(target)
-    log.info("quantized %s to %s", source, target)
-    return target
-
-
-class _Drop(logging.Filter):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._text = text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return self._text not in record.getMessage()
+# ONNX Runtime's CPU memory arena keeps the room of the largest batch it has run, for
+# good. Embedding alone the Wikinews chunks (about 200 tokens each), it added +42 MB at 4
+# texts, +89 at 8, +164 at 16, +333 at 32 and kept it; off, the same batches peaked at
+# +122, +176, +268 MB and kept about 20 MB once given back, at the same speed
+# (bench/onnx_memory.py). A whole `newsdesk ingest` peaked lower with it off: 366 MB
+# against 406 for the 89 Wikinews articles, 351 against 411 for a 150,000-character
+# article (bench/hostile.py), at the same CPU time: off.
+ARENA = False
+TOKEN_BUDGET = 4 * 256 * 256  # rows x tokens^2 in one batch: 4 texts at the longest, 6 of 200
+TRIM_TOKENS = 2048  # tokens embedded in one call (arena off) from which freed memory is given back
 
 
 def _check_mean_pooling(model_dir: Path) -> None:
@@ -129,14 +58,21 @@ class OnnxEmbedder:
     """The Embedder protocol on ONNX Runtime; loads lazily, thread-safe."""
 
     def __init__(
-        self, model_name: str, onnx_dir: Path, batch_size: int = 64, threads: int = 0, int8: bool = False
+        self,
+        model_name: str,
+        onnx_dir: Path,
+        batch_size: int = 8,
+        threads: int = 0,
+        int8: bool = False,
+        arena: bool = ARENA,
     ) -> None:
         self._name, self._model_dir = resolve_model(model_name)
         _check_mean_pooling(self._model_dir)
-        self._onnx_path = onnx_dir / self._name.replace("/", "--") / "model.onnx"
-        self._int8_path = self._onnx_path.with_name("model.int8.onnx") if int8 else None
+        self._onnx_path = onnx_path(onnx_dir, self._name)
+        self._int8 = int8
         self._batch_size = batch_size
         self._threads = threads
+        self._arena = arena
         self._session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
@@ -160,26 +96,19 @@ class OnnxEmbedder:
                 from tokenizers import Tokenizer
 
                 options = onnxruntime.SessionOptions()
+                options.enable_cpu_mem_arena = self._arena
+                options.enable_mem_pattern = self._arena  # planned inside the arena
                 if self._threads:
                     options.intra_op_num_threads = self._threads
+                model = ensure_exported(self._model_dir, self._onnx_path, self._int8)
                 self._session = onnxruntime.InferenceSession(
-                    str(self._model_file()), options, providers=["CPUExecutionProvider"]
+                    str(model), options, providers=["CPUExecutionProvider"]
                 )
                 tokenizer = Tokenizer.from_file(str(self._model_dir / "tokenizer.json"))
                 tokenizer.enable_truncation(self.max_tokens)
                 tokenizer.no_padding()
                 self._tokenizer = tokenizer
             return self._session, self._tokenizer
-
-    def _model_file(self) -> Path:
-        """The ONNX file to run, exported (and quantized) on first use."""
-        if not self._onnx_path.is_file():
-            export_onnx(self._model_dir, self._onnx_path)
-        if self._int8_path is None:
-            return self._onnx_path
-        if not self._int8_path.is_file():
-            quantize_int8(self._onnx_path, self._int8_path)
-        return self._int8_path
 
     def count_tokens(self, text: str) -> int:
         return len(self._load()[1].encode(text, add_special_tokens=False).ids)
@@ -192,22 +121,21 @@ class OnnxEmbedder:
         length so that little padding is computed."""
         session, tokenizer = self._load()
         encodings = tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), self._batch_size):
-            part = order[start : start + self._batch_size]
-            width = max(len(encodings[i].ids) for i in part)
+        lengths = [len(e.ids) for e in encodings]
+        for part in batches(lengths, self._batch_size):
+            width = max(lengths[i] for i in part)
             ids = np.zeros((len(part), width), dtype=np.int64)
             mask = np.zeros((len(part), width), dtype=np.int64)
             for row, i in enumerate(part):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
-            hidden = session.run(
-                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            )[0]
+                ids[row, : lengths[i]] = encodings[i].ids
+                mask[row, : lengths[i]] = 1
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = session.run(None, feed)[0]
             for row, i in enumerate(part):
-                n = len(encodings[i].ids)
-                yield i, hidden[row, :n].astype(np.float32), list(encodings[i].offsets)
+                yield i, hidden[row, : lengths[i]].astype(np.float32), list(encodings[i].offsets)
+            del hidden
+        if not self._arena and sum(lengths) >= TRIM_TOKENS:
+            give_back_memory()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -224,3 +152,19 @@ class OnnxEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), []
         return pool_texts(self._token_embeddings(texts), spans, self.dimension)
+
+
+def batches(lengths: Sequence[int], size: int, budget: int | None = None) -> Iterator[list[int]]:
+    """Indexes of texts of these token counts, shortest first, in batches of at most `size`
+    texts and `budget` (TOKEN_BUDGET) rows x widest^2 (a text alone is always a batch)."""
+    budget = budget or TOKEN_BUDGET
+    part: list[int] = []
+    for i in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+        width = max(lengths[i], 1)
+        if part and (len(part) == size or (len(part) + 1) * width * width > budget):
+            yield part
+            part = []
+        part.append(i)
+    if part:
+        yield part
+

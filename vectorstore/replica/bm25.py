@@ -1,39 +1,38 @@
-"""BM25 in the memory of each answering process, kept current from the host's lexical rows
-(replica/rows.py) by applying the rows added since it last looked.
+"""BM25 over the host's lexical rows (replica/rows.py): the segments listed in the rows'
+file, memory-mapped (bm25_files.py, postings.py), and the rows after the last segment
+(the tail, fewer than bm25_files.SEGMENT_ROWS when upkeep keeps up), read from SQLite into memory.
+Starting costs what the tail costs, not what the store holds (at 100k chunks the index
+had been rebuilt in each process at start: 3-4 s).
 
-The bulk is a sparse matrix of BM25 term scores per row (what bm25s precomputes, with its
-formula: k1 1.2, b 0.75, Lucene idf; squad-dev rankings are the same as bm25s': recall
-and MRR equal to the 4th decimal), built by streaming the rows from SQLite into numpy
-arrays: the words themselves are never all in memory (held as Python lists, 100k chunks
-took 730 MB). Rows added since are scored here with the same formula and the current
-statistics. Rows of versions no longer (or not yet) visible stay until the next rebuild
-and are skipped at search time (the caller says which versions are visible). The bulk is
-rebuilt when the rows added since reach REBUILD_SHARE of it, so an update costs what
-changed and the rare rebuild is paid once per that much change.
+The formula is bm25s' "lucene" one (k1 1.2, b 0.75); a word's document frequency, the
+number of rows and their mean length are counted over every row held, at search time, so
+a row scores the same whichever segment or tail holds it. Rows deleted since a segment was
+written stay counted until it is rebuilt (bm25_files.DEAD_SHARE) and are skipped at search
+time, as are rows of versions not (or no longer) visible: the caller says which are.
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import threading
-from array import array
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
-from scipy import sparse
 
 from vectorstore.lexical import tokenize
-from vectorstore.replica.rows import ChunkRows, StoredRow
+from vectorstore.replica import bm25_files
+from vectorstore.replica.bm25_files import Bm25Files
+from vectorstore.replica.postings import Postings
+from vectorstore.replica.rows import ChunkRows, SegmentInfo, StoredRow
 
 log = logging.getLogger(__name__)
 
 K1, B = 1.2, 0.75
-REBUILD_SHARE, REBUILD_MIN = 0.1, 2000  # rows added since the bulk was built
-
+TAIL_PIECES = 8  # the tail is held in pieces, one per refresh that found rows, up to this many
 Visible = Callable[[str, str], bool]  # (article id, version) -> searchable now
-_DROPPED: list[str] = []  # the words of a row held in the bulk (never changed)
+_DROPPED: list[str] = []  # the words of a row found here are not handed back
 
 
 def bm25(idf: np.ndarray, tf: np.ndarray, length: np.ndarray | float, mean: float) -> np.ndarray:
@@ -41,140 +40,151 @@ def bm25(idf: np.ndarray, tf: np.ndarray, length: np.ndarray | float, mean: floa
     return np.asarray(idf * tf / (tf + K1 * (1 - B + B * np.asarray(length) / mean)), dtype=np.float32)
 
 
-class _Bulk:
-    """Term scores of many rows as a sparse (rows x words) matrix."""
+class _Held:
+    """What one process holds: the segments' postings then the tail's, in order of rows."""
 
-    def __init__(self, rows: Iterator[StoredRow]) -> None:
-        self.rows: list[StoredRow] = []
-        self.vocab: dict[str, int] = {}
-        doc, term, tf, lengths = array("i"), array("i"), array("f"), array("i")
-        for i, row in enumerate(rows):
-            for word, count in Counter(row.tokens).items():
-                doc.append(i)
-                term.append(self.vocab.setdefault(word, len(self.vocab)))
-                tf.append(count)
-            lengths.append(len(row.tokens))
-            self.rows.append(StoredRow(row.seq, row.chunk_id, row.article_id, row.hash, _DROPPED))
-        n = max(len(self.rows), 1)
-        df = np.bincount(np.asarray(term, dtype=np.int64), minlength=len(self.vocab))
-        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        docs, terms = np.asarray(doc, dtype=np.int32), np.asarray(term, dtype=np.int32)
-        length = np.asarray(lengths, dtype=np.float32)
-        self.length = int(length.sum())
-        scores = bm25(idf[terms], np.asarray(tf, dtype=np.float32), length[docs], max(self.length / n, 1e-9))
-        self.matrix = sparse.csc_matrix((scores, (docs, terms)), shape=(len(self.rows), len(self.vocab)))
-        words = list(self.vocab)
-        self.doc_freq: Counter[str] = Counter(dict(zip(words, df.tolist(), strict=True)))
+    def __init__(self, parts: list[Postings]) -> None:
+        self.parts = parts
+        self.starts = [0]
+        for part in parts:
+            self.starts.append(self.starts[-1] + len(part))
+        self.length = sum(p.length for p in parts)
+        self._idf: dict[str, float] = {}
+
+    def __len__(self) -> int:
+        return self.starts[-1]
+
+    def doc_freq(self, word: str) -> int:
+        return sum(len(found[0]) for p in self.parts if (found := p.lookup(word)) is not None)
+
+    def idf(self, word: str) -> float:
+        """Smoothed inverse document frequency over the rows held (remembered)."""
+        value = self._idf.get(word)
+        if value is None:
+            n, df = max(len(self), 1), self.doc_freq(word)
+            value = self._idf[word] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return value
 
     def scores(self, words: list[str]) -> np.ndarray:
-        ids = [self.vocab[w] for w in words if w in self.vocab]
-        if not ids:
-            return np.zeros(len(self.rows), dtype=np.float32)
-        return np.asarray(self.matrix[:, ids].sum(axis=1), dtype=np.float32).ravel()
+        """Each row's BM25 score, the words summed in their order (repeats count again)."""
+        out = np.zeros(len(self), dtype=np.float32)
+        n = max(len(self), 1)
+        mean = max(self.length / n, 1e-9)
+        for word in words:
+            found = [(start, p, hit) for start, p in zip(self.starts, self.parts, strict=False)
+                     if (hit := p.lookup(word)) is not None]
+            if not found:
+                continue
+            df = np.int64(sum(len(docs) for _, _, (docs, _) in found))
+            idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+            for start, part, (docs, tf) in found:
+                out[start + docs] += bm25(idf, tf, part.doc_len[docs], mean)
+        return out
+
+    def row(self, i: int) -> tuple[int, str, str]:
+        """(sequence number, article id, version) of the row at position i."""
+        k = bisect.bisect_right(self.starts, i) - 1
+        part, at = self.parts[k], i - self.starts[k]
+        article, version = part.article(at)
+        return int(part.seq[at]), article, version
 
 
 class LiveBM25:
     def __init__(self, rows: ChunkRows) -> None:
         self._rows = rows
+        self._files = Bm25Files(rows)
         self._lock = threading.Lock()
-        self._seq = 0
-        self._bulk: _Bulk | None = None
-        self._bulk_rows: list[StoredRow] = []
-        self._added: list[tuple[StoredRow, Counter[str]]] = []
-        self._doc_freq: Counter[str] = Counter()
-        self._length = 0  # words over all rows held
+        self._mapped: dict[str, Postings] = {}
+        self._tail: list[Postings] = []  # the rows after the last segment, in pieces
+        self._seq = 0  # the last row held
+        self._held = _Held([])
 
     def refresh(self) -> int:
-        """Apply the rows added since the last refresh; the number applied."""
+        """Map the segments listed now and read the rows after them; the number of rows
+        newly held. A tail grown past twice SEGMENT_ROWS (rows no upkeep has seen: a
+        catch-up's, an older version's) is written as segments first, unless another
+        process is at it."""
         with self._lock:
-            if self._bulk is None:  # the first look: every row, streamed into the bulk once
-                return self._rebuild()
-            rows = self._rows.rows_since(self._seq)
-            if not rows:
-                return 0
-            if len(self._added) + len(rows) > max(REBUILD_MIN, REBUILD_SHARE * len(self._bulk_rows)):
-                self._rebuild()
-            else:
-                for row in rows:
-                    self._added.append((row, Counter(row.tokens)))
-                    self._count(row)
-                self._seq = rows[-1].seq
-            return len(rows)
+            listed = self._listed()
+            last = listed[-1].hi if listed else 0
+            before = self._seq
+            segments = [self._segment(info) for info in listed]
+            fresh = sum(int(np.count_nonzero(p.seq > before)) for p in segments)
+            tail = [p for p in self._tail if len(p) and int(p.seq[0]) > last]
+            new = self._rows.rows_since(max(last, before))
+            if new:
+                tail.append(Postings.build(new))
+            if len(tail) > TAIL_PIECES:  # one piece again: a word is looked up in each
+                tail = [Postings.build(self._rows.rows_between(last, int(tail[-1].seq[-1])))]
+            self._mapped = {info.name: part for info, part in zip(listed, segments, strict=True)}
+            self._tail = tail
+            self._held = _Held(segments + tail)
+            self._seq = max(before, last, *(int(p.seq[-1]) for p in tail[-1:]))
+            return fresh + len(new)
 
-    def _rebuild(self) -> int:
-        """The bulk from every row (streamed: see the module docstring); the rows held.
-        With no rows at all nothing is built."""
-        bulk = _Bulk(self._rows.iter_rows())
-        if not bulk.rows:
-            return 0
-        self._bulk, self._bulk_rows, self._added = bulk, bulk.rows, []
-        self._doc_freq, self._length = bulk.doc_freq, bulk.length
-        self._seq = max(self._seq, bulk.rows[-1].seq)
-        log.info("lexical index rebuilt in memory: %d rows", len(bulk.rows))
-        return len(bulk.rows)
+    def _listed(self) -> list[SegmentInfo]:
+        listed = self._rows.segments()
+        last = listed[-1].hi if listed else 0
+        grown = self._rows.count_between(last, 1 << 62) >= 2 * bm25_files.SEGMENT_ROWS
+        if grown and self._files.bring_up(wait=False):
+            listed = self._rows.segments()
+        return listed
 
-    def _count(self, row: StoredRow) -> None:
-        self._doc_freq.update(set(row.tokens))
-        self._length += len(row.tokens)
+    def _segment(self, info: SegmentInfo) -> Postings:
+        """A listed segment, mapped once; one whose file cannot be read is built from its
+        rows in memory (and rebuilt on disk by the next upkeep)."""
+        mapped = self._mapped.get(info.name)
+        if mapped is not None:
+            return mapped
+        try:
+            return Postings.open(self._files.path(info.name))
+        except (OSError, ValueError):
+            log.warning("BM25 segment %s is unreadable: using its rows", info.name)
+            return Postings.build(self._rows.rows_between(info.lo, info.hi))
 
     def __len__(self) -> int:
-        return len(self._bulk_rows) + len(self._added)
+        return len(self._held)
 
     def idf(self, token: str) -> float:
         """Smoothed inverse document frequency of a token over the rows held."""
-        n, df = max(len(self), 1), self._doc_freq.get(token, 0)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return self._held.idf(token)
 
     def search(self, query: str, k: int, visible: Visible) -> list[tuple[StoredRow, float]]:
         """The best k visible rows with a score above zero, best first."""
         words = tokenize(query)
         with self._lock:
-            rows = _Rows(self._bulk_rows, [r for r, _ in self._added])
-            scores = np.concatenate([self._bulk_scores(words), self._added_scores(words)])
+            held = self._held
+        scores = held.scores(words)
         wide = k * 4
         order = np.argpartition(-scores, wide)[:wide] if len(scores) > wide else None
-        out = _take(rows, scores, order, k, visible)
+        out = self._take(held, scores, order, k, visible)
         if len(out) < k and order is not None:  # many invisible or filtered: look at every row
-            out = _take(rows, scores, None, k, visible)
+            out = self._take(held, scores, None, k, visible)
         return out
 
-    def _bulk_scores(self, words: list[str]) -> np.ndarray:
-        if self._bulk is None:
-            return np.zeros(0, dtype=np.float32)
-        return self._bulk.scores(words)
+    def _take(
+        self, held: _Held, scores: np.ndarray, among: np.ndarray | None, k: int, visible: Visible
+    ) -> list[tuple[StoredRow, float]]:
+        """The best k rows of `among` that are visible and still exist (a row deleted since
+        its segment was written is not)."""
+        among = np.arange(len(scores)) if among is None else among
+        out: list[tuple[StoredRow, float]] = []
+        if k <= 0:
+            return out
+        batch: list[tuple[int, str, str, float]] = []
+        for i in among[np.argsort(-scores[among], kind="stable")]:
+            if scores[i] <= 0:
+                break
+            seq, article, version = held.row(int(i))
+            if visible(article, version):
+                batch.append((seq, article, version, float(scores[i])))
+            if len(batch) == k - len(out):
+                out += self._existing(batch)
+                batch = []
+                if len(out) == k:
+                    return out
+        return out + self._existing(batch)
 
-    def _added_scores(self, words: list[str]) -> np.ndarray:
-        """BM25 of the rows added since the bulk was built, with the current statistics."""
-        mean = self._length / max(len(self), 1)
-        out = np.zeros(len(self._added), dtype=np.float32)
-        for j, (row, tf) in enumerate(self._added):
-            hit = [w for w in words if w in tf]
-            if hit:
-                idf = np.array([self.idf(w) for w in hit], dtype=np.float32)
-                counts = np.array([tf[w] for w in hit], dtype=np.float32)
-                out[j] = float(bm25(idf, counts, float(len(row.tokens)), mean).sum())
-        return out
-
-
-class _Rows:
-    """The bulk's rows then the added ones, by position, without copying the bulk."""
-
-    def __init__(self, bulk: list[StoredRow], added: list[StoredRow]) -> None:
-        self._bulk, self._added = bulk, added
-
-    def __getitem__(self, i: int) -> StoredRow:
-        return self._bulk[i] if i < len(self._bulk) else self._added[i - len(self._bulk)]
-
-
-def _take(
-    rows: _Rows, scores: np.ndarray, among: np.ndarray | None, k: int, visible: Visible
-) -> list[tuple[StoredRow, float]]:
-    among = np.arange(len(scores)) if among is None else among
-    out: list[tuple[StoredRow, float]] = []
-    for i in among[np.argsort(-scores[among], kind="stable")]:
-        if scores[i] <= 0 or len(out) == k:
-            break
-        row = rows[int(i)]
-        if visible(row.article_id, row.hash):
-            out.append((row, float(scores[i])))
-    return out
+    def _existing(self, batch: list[tuple[int, str, str, float]]) -> list[tuple[StoredRow, float]]:
+        ids = self._rows.chunk_ids([seq for seq, *_ in batch]) if batch else {}
+        return [(StoredRow(s, ids[s], a, v, _DROPPED), score) for s, a, v, score in batch if s in ids]

@@ -48,8 +48,8 @@ def catch_up(source: Source, rows: ChunkRows, index: ChunkIndex, records: dict[s
         for start in range(0, len(index_them), _ARTICLES_PER_STEP):
             part = index_them[start : start + _ARTICLES_PER_STEP]
             rows.add(source.rows_of(part))
-            rows.publish((r.id, r.hash) for r in part)
-        rows.publish((a, None) for a in remove)
+            rows.publish(((r.id, r.hash) for r in part), records={r.id: r for r in part})
+        rows.publish(((a, None) for a in remove), records={})
         index.catch_up()
     log.info("host rows caught up: %d articles indexed, %d removed", len(index_them), len(remove))
     return len(index_them)

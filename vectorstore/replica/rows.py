@@ -7,17 +7,16 @@ in-memory indexes (bench/README.md).
 
 SQLite because an update must cost what changed: a writer inserts its new chunks' rows in
 one transaction, and other processes see committed rows at once (WAL mode; readers never
-block the writer). Each answering process keeps a BM25 replica in memory
-(bm25.LiveBM25) and applies the rows added since it last looked (`rows_since`, by
-an increasing sequence number); SQLite's own FTS5 bm25() was measured too slow to rank
-at 100k chunks (p50 118 ms against 1.6 ms for bm25s in memory; bench/README.md).
+block the writer). The BM25 replica (bm25.py) maps the segments listed here
+(bm25_files.py) and reads the rows after them (by an increasing sequence number); SQLite's
+own FTS5 bm25() was measured too slow to rank at 100k chunks (bench/README.md).
 
 Tables: `chunk` (each row's sequence number, chunk id, article, version, its words, and
-the passage: position, offsets, text, vector, sentences), `meta` (the last row the
-chunk index holds), `article` (the version of each article that is visible, a
-mirror of the manifest). A writer on this host updates the file as it writes Chroma; a
-process that finds it behind the manifest (another host wrote to a Chroma server, or the
-store predates it) catches up from Chroma, article by article (catch_up.py).
+the passage), `meta` (the last row the chunk index holds; the mirror's marks), `article`
+(the version of each article that is visible), `record` and `store_meta` (the manifest's
+mirror: mirror.py), `bm25_segment`. A writer on this host updates the file as it writes
+Chroma; a process that finds it behind the manifest (another host wrote to a Chroma
+server, or the store predates it) catches up from Chroma, article by article (catch_up.py).
 """
 
 from __future__ import annotations
@@ -27,9 +26,9 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,15 +36,15 @@ import numpy as np
 
 from vectorstore.lexical import tokenize
 from vectorstore.lock_order import LockRank, ranked, released, taking
+from vectorstore.models import ArticleRecord
+from vectorstore.replica import layout, mirror
+from vectorstore.replica.mirror import MirrorState, StoreMeta
 from vectorstore.replica.passages import (
     PassageRow,
     Sentences,
-    blob_flagged,
-    covered,
     decode_sentences,
     decode_vector,
     encode,
-    sentences_blob,
 )
 from vectorstore.settings import StoreSettings
 
@@ -53,20 +52,20 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 60_000
-SCHEMA_VERSION = 3  # 3: the passage columns and `meta`
-FLAGS_KEY = "sentence_flags"  # in `meta`: every row's sentences carry their flags (passages.py)
 _GUARDS: dict[str, threading.Lock] = {}  # one per index file and process
 _GUARDS_LOCK = threading.Lock()
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS chunk(
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT UNIQUE NOT NULL, article_id TEXT NOT NULL,
-    hash TEXT NOT NULL, tokens TEXT NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL,
-    end INTEGER NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL, sentences BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS chunk_article ON chunk(article_id);
-CREATE TABLE IF NOT EXISTS article(article_id TEXT PRIMARY KEY, hash TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-"""
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    """A BM25 segment as the rows' file lists it: the rows (lo, hi] (bm25_files.py)."""
+
+    name: str
+    lo: int
+    hi: int
+    docs: int
+    level: int
 
 
 @dataclass(frozen=True)
@@ -92,27 +91,22 @@ class ChunkRows:
     """The rows of one SQLite file, updated incrementally; a connection per thread."""
 
     def __init__(self, path: Path) -> None:
-        self._path = path
+        self.path = path
         self._guard_path = path.with_name(path.name + ".lock")
         self._local = threading.local()
         with _GUARDS_LOCK:
             self._guard_lock = _GUARDS.setdefault(str(path.resolve()), threading.Lock())
         path.parent.mkdir(parents=True, exist_ok=True)
         db = self._db()
+        if layout.current(db):
+            return  # nothing to write: a reader opens the file without the write lock
         with _Transaction(db):
-            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                # an older layout: dropped, and rebuilt from the store by catch_up.py
-                for table in ("fts", "vocab", "chunk", "article", "meta"):
-                    db.execute(f"DROP TABLE IF EXISTS {table}")
-                for statement in _SCHEMA.split(";"):
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            _flag_sentences(db)
+            layout.bring_up(db)
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -148,12 +142,20 @@ class ChunkRows:
                 values,
             )
 
-    def publish(self, versions: Iterable[tuple[str, str | None]], sweep: bool = False) -> None:
+    def publish(
+        self,
+        versions: Iterable[tuple[str, str | None]],
+        sweep: bool = False,
+        records: Mapping[str, ArticleRecord] | None = None,
+    ) -> None:
         """Make each (article id, hash) the visible version and drop the rows of the version
         visible before (rows of versions being written stay); a hash of None removes the
         article. The store's writer (`sweep`) drops every other version's rows: those a
         killed run left behind, never published. Callers hold `guard()` from the manifest
-        change (or read) to this call."""
+        change (or read) to this call. With `records` (the manifest's records of these
+        articles, as written), the manifest's mirror follows in the same transaction
+        (mirror.py); without, the mirror no longer counts as current."""
+        versions = list(versions)
         db = self._db()
         with _Transaction(db):
             for article_id, version in versions:
@@ -167,6 +169,39 @@ class ChunkRows:
                     db.execute("DELETE FROM article WHERE article_id = ?", (article_id,))
                 else:
                     db.execute("INSERT OR REPLACE INTO article VALUES (?, ?)", (article_id, version))
+            if records is not None:
+                mirror.update(db, {a: records[a] if v is not None else None for a, v in versions})
+
+    # -- the manifest's mirror (mirror.py) ------------------------------------------------------
+
+    def mark_pending(self) -> None:
+        """Before a change of the manifest, under `guard()`: the mirror is not current
+        until the publish that follows it."""
+        db = self._db()
+        with _Transaction(db):
+            mirror.mark_pending(db)
+
+    def mirror_all(self, records: Mapping[str, ArticleRecord], store: StoreMeta) -> None:
+        """The whole manifest copied into the mirror; under `guard()`."""
+        db = self._db()
+        with _Transaction(db):
+            mirror.replace_all(db, records, store)
+
+    def mirror_state(self) -> MirrorState:
+        return self.mirrored(None)[0]
+
+    def mirrored(self, since: int | None) -> tuple[MirrorState, dict[str, ArticleRecord], list[str]]:
+        """(the mirror's state, records changed since version `since`, ids removed since;
+        none for None), read in one transaction."""
+        db = self._db()
+        db.execute("BEGIN")
+        try:
+            now = mirror.state(db)
+            fetch = now.current and since is not None
+            changed, removed = mirror.records_since(db, since or 0) if fetch else ({}, [])
+        finally:
+            db.execute("COMMIT")
+        return now, changed, removed
 
     @contextmanager
     def guard(self) -> Iterator[None]:
@@ -197,24 +232,45 @@ class ChunkRows:
 
     def rows_since(self, seq: int) -> list[StoredRow]:
         """The rows added after sequence number `seq` (0: all), in order."""
-        rows = self._db().execute(
-            "SELECT seq, chunk_id, article_id, hash, tokens FROM chunk WHERE seq > ? ORDER BY seq", (seq,)
-        )
-        return [StoredRow(q, c, a, h, t.split()) for q, c, a, h, t in rows]
+        return list(self._stored("seq > ? ORDER BY seq", (seq,)))
 
-    def iter_rows(self) -> Iterator[StoredRow]:
-        """Every row, in order, streamed (one row's words in memory at a time)."""
-        db = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_MS / 1000)  # its own read snapshot
-        try:
-            for q, c, a, h, t in db.execute(
-                "SELECT seq, chunk_id, article_id, hash, tokens FROM chunk ORDER BY seq"
-            ):
-                yield StoredRow(q, c, a, h, t.split())
-        finally:
-            db.close()
+    def _stored(self, condition: str, args: tuple[int, ...]) -> Iterator[StoredRow]:
+        query = f"SELECT seq, chunk_id, article_id, hash, tokens FROM chunk WHERE {condition}"
+        for q, c, a, h, t in self._db().execute(query, args):
+            yield StoredRow(q, c, a, h, t.split())
 
     def __len__(self) -> int:
         return int(self._db().execute("SELECT count(*) FROM chunk").fetchone()[0])
+
+    # -- the BM25 segments' list and their rows (bm25_files.py) ----------------------------------
+
+    def segments(self) -> list[SegmentInfo]:
+        rows = self._db().execute("SELECT name, lo, hi, docs, level FROM bm25_segment ORDER BY lo")
+        return [SegmentInfo(*row) for row in rows]
+
+    def replace_segments(self, old: Sequence[str], new: SegmentInfo) -> None:
+        db = self._db()
+        with _Transaction(db):
+            db.executemany("DELETE FROM bm25_segment WHERE name = ?", [(n,) for n in old])
+            db.execute("INSERT INTO bm25_segment VALUES (?, ?, ?, ?, ?)", astuple(new))
+
+    def seq_after(self, after: int, count: int) -> int | None:
+        """The sequence number of the `count`-th row after `after`; None when there are fewer."""
+        query = "SELECT seq FROM chunk WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?"
+        row = self._db().execute(query, (after, count - 1)).fetchone()
+        return None if row is None else int(row[0])
+
+    def rows_between(self, lo: int, hi: int) -> Iterator[StoredRow]:
+        """The rows (lo, hi], in order, streamed."""
+        return self._stored("seq > ? AND seq <= ? ORDER BY seq", (lo, hi))
+
+    def count_between(self, lo: int, hi: int) -> int:
+        query = "SELECT count(*) FROM chunk WHERE seq > ? AND seq <= ?"
+        return int(self._db().execute(query, (lo, hi)).fetchone()[0])
+
+    def chunk_ids(self, seqs: Sequence[int]) -> dict[int, str]:
+        """The chunk id of each of these rows that still exists."""
+        return dict(self._where_in("seq, chunk_id", "seq", seqs))
 
     # -- passages: what a question reads back (passages.py) -----------------------------------
 
@@ -291,26 +347,6 @@ class StoredPassage:
 def _passage(row: tuple[int, str, str, str, int, int, int, str, bytes]) -> StoredPassage:
     seq, cid, aid, version, index, start, end, text, blob = row
     return StoredPassage(seq, cid, aid, version, index, start, end, text, decode_sentences(blob, text, start))
-
-
-def _flag_sentences(db: sqlite3.Connection) -> None:
-    """Rows written before sentences carried their furniture flags (store format 5) are
-    written again with them, read from their article's text (as its rows cover it), once
-    (`FLAGS_KEY`)."""
-    done = db.execute("SELECT value FROM meta WHERE key = ?", (FLAGS_KEY,)).fetchone()
-    if done:
-        return
-    rows = db.execute("SELECT seq, article_id, hash, start, text, sentences FROM chunk").fetchall()
-    pages = covered(((a, h), start, text) for _, a, h, start, text, blob in rows if not blob_flagged(blob))
-    again = [
-        (sentences_blob(decode_sentences(blob, *pages[(a, h)])), seq)
-        for seq, a, h, _, _, blob in rows
-        if not blob_flagged(blob)
-    ]
-    db.executemany("UPDATE chunk SET sentences = ? WHERE seq = ?", again)
-    db.execute("INSERT OR REPLACE INTO meta VALUES (?, 1)", (FLAGS_KEY,))
-    if again:
-        log.info("host rows: %d chunks' sentences given their furniture flags", len(again))
 
 
 def _parts(values: list[T]) -> Iterator[list[T]]:
