@@ -66,14 +66,21 @@ def _flag_sentences(db: sqlite3.Connection) -> None:
     done = db.execute("SELECT value FROM meta WHERE key = ?", (FLAGS_KEY,)).fetchone()
     if done:
         return
-    rows = db.execute("SELECT seq, article_id, hash, start, text, sentences FROM chunk").fetchall()
-    pages = covered(((a, h), start, text) for _, a, h, start, text, blob in rows if not blob_flagged(blob))
-    again = [
-        (sentences_blob(decode_sentences(blob, *pages[(a, h)])), seq)
-        for seq, a, h, _, _, blob in rows
-        if not blob_flagged(blob)
-    ]
-    db.executemany("UPDATE chunk SET sentences = ? WHERE seq = ?", again)
+    again = 0
+    keys = db.execute("SELECT DISTINCT article_id, hash FROM chunk").fetchall()
+    for article_id, version in keys:  # one article's rows in memory at a time
+        query = "SELECT seq, start, text, sentences FROM chunk WHERE article_id = ? AND hash = ?"
+        rows = db.execute(query, (article_id, version)).fetchall()
+        stale = [(seq, start, text, blob) for seq, start, text, blob in rows if not blob_flagged(blob)]
+        if not stale:
+            continue
+        key = (article_id, version)
+        page = covered((key, start, text) for _, start, text, _ in stale)[key]
+        db.executemany(
+            "UPDATE chunk SET sentences = ? WHERE seq = ?",
+            [(sentences_blob(decode_sentences(blob, *page)), seq) for seq, _, _, blob in stale],
+        )
+        again += len(stale)
     db.execute("INSERT OR REPLACE INTO meta VALUES (?, 1)", (FLAGS_KEY,))
     if again:
-        log.info("host rows: %d chunks' sentences given their furniture flags", len(again))
+        log.info("host rows: %d chunks' sentences given their furniture flags", again)
