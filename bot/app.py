@@ -6,7 +6,7 @@ use through their constructors and never look anything up themselves. As discord
 `examples/advanced_startup.py` creates its pool and session before the bot and passes
 them in, `NewsBot` receives its `BotParts` built here. (`newsdesk eval` makes an App of
 its own over a temporary store; the embedded store's connection and the loaded model are
-shared by the Apps of a process: ARCHITECTURE.md, "Rules that hold everywhere".)
+shared by the Apps of a process, one per process.)
 
 Parts are built on first use and once: `newsdesk stats` opens the store without loading
 the embedding model, and `newsdesk ask` never imports torch.
