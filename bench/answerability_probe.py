@@ -38,10 +38,10 @@ sys.path.insert(0, str(REPO))
 
 from bench.refusal_curve import EVAL, Ranked, ranked_questions  # noqa: E402
 from bot.answering.quoting.answerability import judge, window  # noqa: E402
+from bot.answering.refusal import MIN_EVIDENCE  # noqa: E402
 from bot.evaluation import answer_hit, load_jsonl  # noqa: E402
 from vectorstore.lexical import tokenize  # noqa: E402
 
-MIN_EVIDENCE = 0.36
 HELD_OUT = "squad11dev-31c772aa9806"  # the one tuning article with both kinds of question
 _SKIP = set(
     tokenize("what which who whom whose when where why how many much did does do was were is are name type")
