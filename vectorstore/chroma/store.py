@@ -47,17 +47,6 @@ POLLER_LOCK = "poller.lock"  # beside an embedded store: the feed poller's seat 
 
 
 @dataclass(frozen=True)
-class StoreParts:
-    """A store's parts, for vectorstore/inspection.py (the reads of tests and benches)."""
-
-    coord: Coordinator
-    chunks: Chunks
-    manifest: Manifest
-    rows: ChunkRows
-    index: ChunkIndex
-
-
-@dataclass(frozen=True)
 class _Opened:
     """The Chroma side of a store, once opened."""
 
@@ -65,6 +54,28 @@ class _Opened:
     manifest: Manifest
     chunks: Chunks
     reach: Reachability | None
+
+
+@dataclass(frozen=True)
+class StoreParts:
+    """A store's parts, for vectorstore/inspection.py (the reads of tests and benches): the
+    host's rows and index as they are, the Chroma side opened only when it is read."""
+
+    rows: ChunkRows
+    index: ChunkIndex
+    opened: Callable[[], _Opened]
+
+    @property
+    def coord(self) -> Coordinator:
+        return self.opened().coord
+
+    @property
+    def chunks(self) -> Chunks:
+        return self.opened().chunks
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.opened().manifest
 
 
 class ChromaStore:
@@ -172,7 +183,7 @@ class ChromaStore:
     def parts(self) -> StoreParts:
         """Its parts, for vectorstore/inspection.py only: what tests and benches read inside
         a store. The program goes through the methods here."""
-        return StoreParts(self._coord, self._chunks, self._manifest, self._rows, self._index)
+        return StoreParts(self._rows, self._index, self._open)
 
     # -- reading ---------------------------------------------------------------------
 
