@@ -15,7 +15,7 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,9 @@ from bot.discord_app.lifecycle import connect, stop
 from bot.discord_app.runner import build_bot
 from bot.settings import Settings
 from tests.bot.discord_standin import DiscordStandIn
-from tests.bot.discord_standin.world import Guild, User, snowflake
+from tests.bot.discord_standin.world import GUILD_TEXT, Channel, Guild, User, snowflake
+from tests.bot.newsroom.fixtures import Feeds
+from tests.helpers import serving
 from tests.processes import Children
 from vectorstore.embedding import Embedder
 
@@ -62,6 +64,19 @@ async def discord() -> AsyncIterator[DiscordStandIn]:
 @pytest.fixture
 def guild(discord: DiscordStandIn) -> Guild:
     return discord.add_guild("newsroom")
+
+
+@pytest.fixture
+def news(discord: DiscordStandIn, guild: Guild) -> Channel:
+    """The server's #news channel, where the newsroom tests route their feeds."""
+    return discord.add_channel(guild, "news", GUILD_TEXT)
+
+
+@pytest.fixture
+def feeds() -> Iterator[Feeds]:
+    """Feeds served on 127.0.0.1 (tests/bot/newsroom/fixtures.py)."""
+    with serving({}) as server:
+        yield Feeds(server)
 
 
 @pytest.fixture

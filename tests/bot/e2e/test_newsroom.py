@@ -7,7 +7,7 @@ story's thread (answered from the story at the fourth question too), flood contr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +22,12 @@ from tests.bot.discord_standin.world import GUILD_TEXT, Channel, Guild, User, sn
 from tests.bot.e2e.conftest import start_bot
 from tests.bot.e2e.helpers import ANSWER_S, answered, bot_reply, text_of
 from tests.bot.newsroom.fixtures import Feeds, by_key, load
-from tests.helpers import serving
 from vectorstore.embedding import Embedder
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
 R = by_key(load())
 DELIVERY_S = 60.0  # generous: a round embeds the new articles on a shared machine
-
-
-@pytest.fixture
-def feeds() -> Iterator[Feeds]:
-    with serving({}) as server:
-        yield Feeds(server)
 
 
 def follow_feed(data_dir: Path, url: str, channel: Channel, *extra: str, backfill: str | None = "50") -> None:
@@ -75,11 +68,6 @@ async def poll(bot: NewsBot, everything: bool = False) -> None:
         bot.newsroom_planned()
     else:
         await cog.poll_due()
-
-
-@pytest.fixture
-def news(discord: DiscordStandIn, guild: Guild) -> Channel:
-    return discord.add_channel(guild, "news", GUILD_TEXT)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ Discord's per-channel message rate limit (5 per 5 s)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,6 @@ from tests.bot.discord_standin.world import GUILD_TEXT, Channel, Guild
 from tests.bot.e2e.conftest import start_bot
 from tests.bot.e2e.test_newsroom import DELIVERY_S, command, follow_feed, poll, posts, titles
 from tests.bot.newsroom.fixtures import Feeds, load
-from tests.helpers import serving
 from vectorstore.embedding import Embedder
 
 pytestmark = pytest.mark.slow
@@ -33,12 +32,6 @@ FIRSTS = [r for r in load() if r.kind == "first"]
 async def discord() -> AsyncIterator[DiscordStandIn]:
     async with DiscordStandIn(channel_rate=(5, 5.0)) as standin:
         yield standin
-
-
-@pytest.fixture
-def feeds() -> Iterator[Feeds]:
-    with serving({}) as server:
-        yield Feeds(server)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ blocked for a while gets no more than the flood limit when it is back."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,27 +19,15 @@ from bot.discord_app.client import NewsBot
 from bot.newsroom import NewsroomDB, Outbox, newsroom_path
 from bot.settings import Settings
 from tests.bot.discord_standin import DiscordStandIn, limits
-from tests.bot.discord_standin.world import GUILD_TEXT, Channel, Guild
+from tests.bot.discord_standin.world import Channel, Guild
 from tests.bot.e2e.conftest import START_S, start_bot
 from tests.bot.e2e.test_newsroom import DELIVERY_S, follow_feed, poll, posts, titles
 from tests.bot.newsroom.fixtures import Feeds, by_key, load
-from tests.helpers import serving
 from vectorstore.embedding import Embedder
 
 pytestmark = pytest.mark.slow
 R = by_key(load())
 FIRSTS = [r for r in load() if r.kind == "first"]
-
-
-@pytest.fixture
-def feeds() -> Iterator[Feeds]:
-    with serving({}) as server:
-        yield Feeds(server)
-
-
-@pytest.fixture
-def news(discord: DiscordStandIn, guild: Guild) -> Channel:
-    return discord.add_channel(guild, "news", GUILD_TEXT)
 
 
 @pytest.fixture

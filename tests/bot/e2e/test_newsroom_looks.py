@@ -6,7 +6,7 @@ template (plain or an embed, per feed or per channel) is checked when set, shown
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,12 +17,11 @@ from bot.discord_app.client import NewsBot
 from bot.settings import Settings
 from tests.bot.discord_standin import DiscordStandIn
 from tests.bot.discord_standin.webhooks import MANAGE_WEBHOOKS
-from tests.bot.discord_standin.world import GUILD_TEXT, Channel, Guild, Role
+from tests.bot.discord_standin.world import Channel, Guild, Role
 from tests.bot.e2e.conftest import start_bot
 from tests.bot.e2e.test_newsroom import DELIVERY_S, command, poll, posts, titles
 from tests.bot.e2e.test_newsroom_operator import loopback_feeds
 from tests.bot.newsroom.fixtures import Feeds, load
-from tests.helpers import serving
 from vectorstore.embedding import Embedder
 
 FIRSTS = {r.title: r for r in load() if r.kind == "first"}
@@ -33,17 +32,6 @@ CITY = FIRSTS["Storm floods streets of Valdoria City"]
 BRIDGE = FIRSTS["Valdoria opens its longest bridge over the Sella"]
 FLOODS = "Floods in Valdoria kill 35 as the Arven bursts its banks"
 BRACKTON = FIRSTS["Fire destroys chemical plant in Brackton"]
-
-
-@pytest.fixture
-def feeds() -> Iterator[Feeds]:
-    with serving({}) as server:
-        yield Feeds(server)
-
-
-@pytest.fixture
-def news(discord: DiscordStandIn, guild: Guild) -> Channel:
-    return discord.add_channel(guild, "news", GUILD_TEXT)
 
 
 @pytest.fixture

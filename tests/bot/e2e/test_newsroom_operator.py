@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,23 +25,12 @@ from tests.bot.e2e.conftest import start_bot
 from tests.bot.e2e.helpers import text_of
 from tests.bot.e2e.test_newsroom import DELIVERY_S, command, follow_feed, poll, posts, titles
 from tests.bot.newsroom.fixtures import Feeds, load, rss
-from tests.helpers import Route, serving
+from tests.helpers import Route
 from vectorstore.embedding import Embedder
 
 pytestmark = pytest.mark.slow
 FOLLOWUPS = load("followups.jsonl")
 FIRSTS = [r for r in load() if r.kind == "first"]
-
-
-@pytest.fixture
-def feeds() -> Iterator[Feeds]:
-    with serving({}) as server:
-        yield Feeds(server)
-
-
-@pytest.fixture
-def news(discord: DiscordStandIn, guild: Guild) -> Channel:
-    return discord.add_channel(guild, "news", GUILD_TEXT)
 
 
 @pytest.fixture
