@@ -13,7 +13,15 @@ from rich.text import Text
 from bot.cli_feeds import _app, _poller, _when, feeds_app, out
 from bot.newsroom.config import channel_key, feed_key
 from bot.newsroom.history import MAX_SHOWN
-from bot.newsroom.posting.templates import PLACEHOLDERS, Look, check_template, day_text, fill, values_of
+from bot.newsroom.posting.templates import (
+    PLACEHOLDERS,
+    Look,
+    check_template,
+    day_text,
+    fill,
+    is_off,
+    values_of,
+)
 from bot.newsroom.reading import entry_card
 from bot.terminal import json_line
 from ingest.feeds import FeedError, Subscription
@@ -92,10 +100,8 @@ def feeds_template(
     an embed under the story's linked title, or the message's text."""
     if (url is None) == (channel is None):
         raise FeedError("Give --url or --channel, one of them.")
-    off = text.strip().lower() in ("off", "default", "none")
-    checked = None if off else check_template(text)
-    if checked is not None and plain and "{link}" not in checked:
-        raise FeedError("A plain-text template names {link}: each post links its story.")
+    off = is_off(text)
+    checked = None if off else check_template(text, embed=not plain)
     if channel is not None:
         key, where = channel_key(channel), f"channel {channel}"
     else:

@@ -18,10 +18,8 @@ from bot.discord_app.rendering import NO_MENTIONS, clip, safe
 from bot.discord_app.webhooks import NoWebhookError, channel_webhook
 from bot.newsroom import PostState
 from bot.newsroom.config import channel_key, feed_key
-from bot.newsroom.posting.templates import PLACEHOLDERS, Look, check_persona, check_template
+from bot.newsroom.posting.templates import PLACEHOLDERS, Look, check_persona, check_template, is_off
 from bot.newsroom.reading import entry_card
-
-OFF = ("off", "default", "none")
 
 
 class FeedsLooks(FeedsControl):
@@ -48,10 +46,8 @@ class FeedsLooks(FeedsControl):
         assert guild is not None
         if (url is None) == (channel is None):
             raise NotAllowedHere("Name the feed (`url:`) or the channel (`channel:`), one of them.")
-        off = text.strip().lower() in OFF
-        checked = None if off else check_template(text)
-        if checked is not None and not embed and "{link}" not in checked:
-            raise NotAllowedHere("A plain-text template names {link}: each post links its story.")
+        off = is_off(text)
+        checked = None if off else check_template(text, embed)
         if url is not None:
             feed = await asyncio.to_thread(self._feed, guild, url, True)
             key, where = feed_key(feed.url, feed.scope), f"<{safe(clip(feed.url, 300))}>"

@@ -46,8 +46,18 @@ class Look(BaseModel):
     webhook: bool = False  # posted through a channel webhook with the name and avatar
 
 
-def check_template(text: str) -> str:
-    """The template, checked: a TemplateError names the first unknown placeholder."""
+OFF = ("off", "default", "none")  # words that set a feed's or channel's template back to the default
+
+
+def is_off(text: str) -> bool:
+    """Whether a template given by an admin asks for the default look."""
+    return text.strip().lower() in OFF
+
+
+def check_template(text: str, embed: bool = True) -> str:
+    """The template, checked: a TemplateError names the first unknown placeholder. A plain
+    text template (`embed` False) must name {link}: the ledger finds a sent post again by
+    its link, and each post links its story."""
     text = text.strip()
     if not text or len(text) > MAX_TEMPLATE_CHARS:
         raise TemplateError(f"A template is 1 to {MAX_TEMPLATE_CHARS} characters.")
@@ -61,6 +71,8 @@ def check_template(text: str) -> str:
             raise TemplateError(f"Unknown placeholder {{{name[:40]}}}: use {known}.")
         if spec or conv:
             raise TemplateError(f"Write {{{name}}} as it is (no format, conversion or index).")
+    if not embed and "link" not in {name for name, _, _ in fields}:
+        raise TemplateError("A plain-text template names {link}: each post links its story.")
     return text
 
 

@@ -39,6 +39,16 @@ def test_a_bad_template_is_refused_naming_what_is_wrong(text: str, message: str)
     assert message in str(refused.value)
 
 
+def test_a_plain_template_must_link_its_story() -> None:
+    """A plain-text post is found again after a crash by its link: {link} is required, and an
+    escaped {{link}} is text, not the placeholder."""
+    for text in ("{title} by {outlet}", "{title} {{link}}"):
+        with pytest.raises(TemplateError, match=r"names \{link\}"):
+            check_template(text, embed=False)
+        assert check_template(text) == text  # an embed links its story in its title
+    assert check_template("{title} {link}", embed=False) == "{title} {link}"
+
+
 def test_values_are_never_read_as_placeholders() -> None:
     text = check_template("**{title}** {{literal}} {link}")
     assert fill(text, {"title": "{link} {0.__class__}", "link": "https://x.example"}) == (
