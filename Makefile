@@ -46,10 +46,10 @@ demo-llm: $(STAMP)
 	HF_HUB_OFFLINE=1 LLM_PROVIDER=local $(BIN)/newsdesk ask "$(SAMPLE_QUESTION)"
 
 lint: $(STAMP)
-	$(BIN)/ruff check ingest vectorstore bot tests bench scripts
+	$(BIN)/ruff check common ingest vectorstore bot tests bench scripts
 
 typecheck: $(STAMP)
-	$(BIN)/mypy ingest vectorstore bot scripts
+	$(BIN)/mypy common ingest vectorstore bot scripts
 
 # The reference pages (CLI, settings, extension points, module map) and .env.example, from
 # the code; tests/test_docs.py fails when the committed ones are stale.

@@ -22,9 +22,9 @@ from bot.app import App
 from bot.cli_ingest import configure_logging, ingest_command, yield_cpu
 from bot.settings import Settings
 from bot.terminal import json_line, terminal_console
+from common.errors import NewsdeskError
 from ingest.limits import one_line
 from ingest.settings import settings_error_line
-from vectorstore.errors import NewsdeskError
 from vectorstore.retrieval import Filters
 
 _JSON = "newsdesk.json"  # ctx.meta: the command was asked for JSON (errors included)

@@ -15,7 +15,7 @@ from rich.text import Text
 from bot.app import App
 from bot.newsroom import Story
 from bot.terminal import json_line, terminal_console
-from vectorstore.errors import NewsdeskError
+from common.errors import NewsdeskError
 from vectorstore.models import parse_day
 
 out = terminal_console()

@@ -22,9 +22,9 @@ from typing import Any
 from bot.answering.models import Answer
 from bot.app import App
 from bot.settings import Settings
+from common.errors import NewsdeskError
 from ingest.reading.cleaning import clean_with_map
 from ingest.report import IngestReport
-from vectorstore.errors import NewsdeskError
 
 MAX_ANSWER = 300
 _ARTICLES = re.compile(r"\b(a|an|the)\b")

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from common import sqlite
+
 Vote = Literal["up", "down"]
 
 _SCHEMA = """
@@ -62,7 +64,7 @@ class FeedbackStore:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            db = sqlite3.connect(self._path)
+            db = sqlite.connect(self._path)
             try:
                 with db:
                     yield db

@@ -1,6 +1,6 @@
 """Why one source could not become an article; the text is shown in the summary."""
 
-from vectorstore import NewsdeskError
+from common.errors import NewsdeskError
 
 
 class SourceError(NewsdeskError):

@@ -1,4 +1,4 @@
-"""The module map (docs/reference/modules.md): every module of bot/, ingest/ and vectorstore/,
+"""The module map (docs/reference/modules.md): every module of common/, bot/, ingest/ and vectorstore/,
 by folder, with the first sentence of its docstring. A module without a docstring stops the
 generator: the map is only as good as the docstrings."""
 
@@ -8,7 +8,7 @@ import ast
 import re
 from pathlib import Path
 
-PACKAGES = ("bot", "ingest", "vectorstore")
+PACKAGES = ("common", "bot", "ingest", "vectorstore")
 
 
 def summary(path: Path) -> str:

@@ -13,9 +13,9 @@ import pytest
 from bot.answering.engine import AnswerEngine
 from bot.app import App
 from bot.settings import Settings
+from common import lock_order
 from ingest.pipeline import Ingestor
 from tests.processes import Children, Guard
-from vectorstore import lock_order
 from vectorstore.embedding import Embedder, make_embedder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -66,7 +66,7 @@ def children() -> Iterator[Children]:
 @pytest.fixture(scope="session", autouse=True)
 def lock_order_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The lock order is checked in every test and in the processes tests start
-    (vectorstore/lock_order.py): a lock waited for while its thread holds a lock ranked after
+    (common/lock_order.py): a lock waited for while its thread holds a lock ranked after
     it raises there, and is written to this file."""
     log = tmp_path_factory.getbasetemp() / "lock-order.log"
     log.touch()

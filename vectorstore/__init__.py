@@ -52,9 +52,6 @@ if TYPE_CHECKING:  # the same names, for type checkers (`as`: re-exported)
         ModelNotFoundError as ModelNotFoundError,
     )
     from vectorstore.errors import (
-        NewsdeskError as NewsdeskError,
-    )
-    from vectorstore.errors import (
         StoreBusyError as StoreBusyError,
     )
     from vectorstore.errors import (
@@ -65,12 +62,6 @@ if TYPE_CHECKING:  # the same names, for type checkers (`as`: re-exported)
     )
     from vectorstore.lexical import (
         tokenize as tokenize,
-    )
-    from vectorstore.lock_order import (
-        LockRank as LockRank,
-    )
-    from vectorstore.lock_order import (
-        ranked as ranked,
     )
     from vectorstore.models import (
         GLOBAL_SCOPE as GLOBAL_SCOPE,
@@ -134,13 +125,10 @@ _HOME = {
     "ArticleNotFoundError": "vectorstore.errors",
     "ModelMismatchError": "vectorstore.errors",
     "ModelNotFoundError": "vectorstore.errors",
-    "NewsdeskError": "vectorstore.errors",
     "StoreBusyError": "vectorstore.errors",
     "StoreFormatError": "vectorstore.errors",
     "StoreUnavailableError": "vectorstore.errors",
     "tokenize": "vectorstore.lexical",
-    "LockRank": "vectorstore.lock_order",
-    "ranked": "vectorstore.lock_order",
     "GLOBAL_SCOPE": "vectorstore.models",
     "Article": "vectorstore.models",
     "ArticleRecord": "vectorstore.models",

@@ -1,8 +1,6 @@
-"""Errors whose text is safe to show to a user."""
+"""The store's errors, whose text is safe to show to a user."""
 
-
-class NewsdeskError(Exception):
-    """Base for errors meant for users: the message says what happened and what to do."""
+from common.errors import NewsdeskError
 
 
 class ModelMismatchError(NewsdeskError):

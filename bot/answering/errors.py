@@ -1,6 +1,6 @@
 """Errors from the answering core whose text is safe to show."""
 
-from vectorstore.errors import NewsdeskError
+from common.errors import NewsdeskError
 
 
 class QuestionError(NewsdeskError):

@@ -8,7 +8,7 @@ import contextlib
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from vectorstore import NewsdeskError
+from common.errors import NewsdeskError
 
 DROPPED_TEXT = "I was restarted before I could answer; please ask again."
 

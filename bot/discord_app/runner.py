@@ -35,7 +35,7 @@ from bot.discord_app.lifecycle import connect, stop
 from bot.discord_app.workers import WorkerPool
 from bot.health import start as start_health
 from bot.settings import Settings
-from vectorstore import NewsdeskError
+from common.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 EXIT_FAILURE, EXIT_SETTINGS = 1, 2

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
-from vectorstore import NewsdeskError
+from common.errors import NewsdeskError
 
 P = ParamSpec("P")
 T = TypeVar("T")

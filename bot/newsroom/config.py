@@ -15,7 +15,7 @@ from bot.newsroom.cleanup import forget_unsent_posts
 from bot.newsroom.db import NewsroomDB, dt, ts
 from bot.newsroom.posting.filters import refusal
 from bot.newsroom.posting.templates import Look
-from vectorstore.errors import NewsdeskError
+from common.errors import NewsdeskError
 
 MAX_TOPIC_CHARS = 100
 MIN_TOPIC_CHARS = 3

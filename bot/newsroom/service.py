@@ -29,8 +29,8 @@ from bot.newsroom.outbox import Body, Card, Outbox, TargetKind, enqueue
 from bot.newsroom.planner import ChannelPlanner, Item
 from bot.newsroom.reading import Read, day_of, index, read
 from bot.newsroom.stories import Story, digest_body, group
+from common.lock_order import LockRank, ranked
 from ingest.feeds import Subscription
-from vectorstore import LockRank, ranked
 from vectorstore.models import GLOBAL_SCOPE, ArticleRecord
 from vectorstore.retrieval import Filters, Retriever
 

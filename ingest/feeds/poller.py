@@ -23,6 +23,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
+from common.errors import NewsdeskError
+from common.lock_order import LockRank, ranked
 from ingest.feeds.conditional import Validators, conditional_get
 from ingest.feeds.entries import feed_entry_item
 from ingest.feeds.registry import FeedError, FeedRegistry, PollRecord, Subscription, check_feed_url
@@ -31,7 +33,7 @@ from ingest.identity.ids import is_global
 from ingest.reading.documents import Failure, Item, SourceOptions
 from ingest.reading.formats import FeedEntry, parse_feed
 from ingest.report import IngestReport
-from vectorstore import GLOBAL_SCOPE, Article, LockRank, NewsdeskError, ranked
+from vectorstore import GLOBAL_SCOPE, Article
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from common.sqlite import SqliteFile
 from ingest.errors import SourceError
 from vectorstore import GLOBAL_SCOPE
-from vectorstore.sqlite_file import SqliteFile
 
 DEFAULT_EVERY_MINUTES = 60
 MIN_EVERY_MINUTES = 5

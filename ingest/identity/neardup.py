@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from common import sqlite
 from vectorstore import Article
 
 NUM_PERM = 128
@@ -106,9 +107,7 @@ class StoryIndex:
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self._path, check_same_thread=False, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn = sqlite.connect(self._path, synchronous_normal=True, any_thread=True)
             conn.executescript(_SCHEMA)
             self._conn = conn
         return self._conn

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from vectorstore.lock_order import LockRank, ranked
+from common.lock_order import LockRank, ranked
 
 
 class Gate:

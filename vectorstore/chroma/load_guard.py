@@ -16,7 +16,7 @@ writers' exclusion for a whole run is the writer lock (locks.py, `writer.lock`).
 Within a process the writer's hold is a re-entrant thread lock around one flock: the thread
 holding it may enter it again (a write inside a write); the process's other writing threads
 (the bot's /ingest and feed poller write through one Chroma System) wait for that write to
-end. Its place in the order of locks: vectorstore/lock_order.py, chroma/LOCKS.md.
+end. Its place in the order of locks: common/lock_order.py, chroma/LOCKS.md.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from common.lock_order import LockRank, ranked
 from vectorstore.errors import StoreBusyError
-from vectorstore.lock_order import LockRank, ranked
 from vectorstore.system import flocked
 
 GUARD_FILE = "chroma.rwlock"

@@ -35,12 +35,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from common.lock_order import LockRank, released, taking
 from vectorstore.chroma.lease import Holder as Holder  # who holds it, named in messages
 from vectorstore.chroma.lease import Lease
 from vectorstore.chroma.load_guard import shared_flock
 from vectorstore.chroma.metadata import LEASE_ID
 from vectorstore.errors import StoreBusyError
-from vectorstore.lock_order import LockRank, released, taking
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection

@@ -23,11 +23,11 @@ from typing import Protocol
 
 import numpy as np
 
+from common.lock_order import LockRank, ranked
 from vectorstore.chroma.chunks import Chunks
 from vectorstore.chroma.coordination import Coordinator
 from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION
 from vectorstore.chroma.manifest import Manifest
-from vectorstore.lock_order import LockRank, ranked
 from vectorstore.models import ArticleRecord
 from vectorstore.replica.bm25 import LiveBM25, Visible
 from vectorstore.replica.catch_up import catch_up

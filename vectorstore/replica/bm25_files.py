@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from vectorstore.lock_order import LockRank, ranked
+from common.lock_order import LockRank, ranked
 from vectorstore.replica.postings import Postings
 from vectorstore.replica.rows import ChunkRows, SegmentInfo
 from vectorstore.system import flocked

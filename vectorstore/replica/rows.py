@@ -34,8 +34,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from common import sqlite
+from common.lock_order import LockRank, ranked, released, taking
 from vectorstore.lexical import tokenize
-from vectorstore.lock_order import LockRank, ranked, released, taking
 from vectorstore.models import ArticleRecord
 from vectorstore.replica import layout, mirror
 from vectorstore.replica.mirror import MirrorState, StoreMeta
@@ -106,10 +107,9 @@ class ChunkRows:
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            db = sqlite.connect(
+                self.path, timeout_s=BUSY_TIMEOUT_MS / 1000, synchronous_normal=True, autocommit=True
+            )
             self._local.db = db
         return db
 

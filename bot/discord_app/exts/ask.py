@@ -28,7 +28,8 @@ from bot.discord_app.inflight import DROPPED_TEXT
 from bot.discord_app.rendering import NO_MENTIONS, answer_embed, clip, refusal_text, safe
 from bot.discord_app.streaming import LiveText
 from bot.discord_app.views import FeedbackView
-from vectorstore import Filters, NewsdeskError
+from common.errors import NewsdeskError
+from vectorstore import Filters
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@!?\d+>")

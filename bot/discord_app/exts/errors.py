@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app.checks import NotAllowedHere
-from vectorstore import NewsdeskError
+from common.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 __all__ = ["ErrorHandler", "NotAllowedHere", "message_for", "send_ephemeral", "unexpected"]

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import regex
 
-from vectorstore.errors import NewsdeskError
+from common.errors import NewsdeskError
 
 MAX_TERMS = 20  # include/exclude terms per channel
 MAX_TERM_CHARS = 60

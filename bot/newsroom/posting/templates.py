@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
-from vectorstore.errors import NewsdeskError
+from common.errors import NewsdeskError
 
 PLACEHOLDERS = ("title", "link", "outlet", "outlets", "date", "summary", "feed")
 MAX_TEMPLATE_CHARS = 1500

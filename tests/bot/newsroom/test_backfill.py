@@ -108,7 +108,7 @@ def test_an_older_newsroom_file_gets_the_new_columns_and_its_routes_stay_as_they
 
     from bot.newsroom import NewsroomDB, newsroom_path
     from bot.newsroom.db import _SCHEMA
-    from vectorstore.sqlite_file import SqliteFile
+    from common.sqlite import SqliteFile
 
     path = newsroom_path(tmp_path)
     SqliteFile(path, _SCHEMA)  # the first version's tables

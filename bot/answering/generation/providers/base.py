@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
-from vectorstore.errors import NewsdeskError
+from common.errors import NewsdeskError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -1,6 +1,8 @@
-"""A SQLite file in the data dir that threads and processes share: WAL mode, its schema
-made once when opened, and every change one `BEGIN IMMEDIATE` transaction (others wait
-for it, up to 30 s). The feed registry (ingest/feeds/registry.py) and the newsroom's file
+"""SQLite files in the data dir: `connect`, the one opener every SQLite file of newsdesk is
+opened with (WAL mode, how long it waits for another's write, NORMAL sync where a file
+asks for it), and `SqliteFile`, a file that threads and processes share: its schema made
+once when opened, and every change one `BEGIN IMMEDIATE` transaction (others wait for it,
+up to 30 s). The feed registry (ingest/feeds/registry.py) and the newsroom's file
 (bot/newsroom/db.py) are such files.
 
 A later version's columns (`columns`: table -> column -> its SQL type and default) are
@@ -16,9 +18,40 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from vectorstore.lock_order import LockRank, ranked
+from common.lock_order import LockRank, ranked
 
-TIMEOUT_S = 30  # how long a connection waits for another's write
+TIMEOUT_S = 30  # how long a connection waits for another's write, unless its file says otherwise
+
+
+def connect(
+    path: Path,
+    *,
+    timeout_s: float = TIMEOUT_S,
+    synchronous_normal: bool = False,
+    autocommit: bool = False,
+    any_thread: bool = False,
+) -> sqlite3.Connection:
+    """A connection to the SQLite file at `path`, in WAL mode (readers never block the
+    writer). `timeout_s`: how long it waits for another connection's write, also set as
+    SQLite's busy timeout. `synchronous_normal`: WAL's NORMAL sync (a power cut may lose the
+    last commits, never corrupt). `autocommit`: no implicit transactions (the caller says
+    BEGIN). `any_thread`: the connection may be used from another thread than its maker's
+    (the caller serialises its use)."""
+    db = sqlite3.connect(
+        path,
+        timeout=timeout_s,
+        isolation_level=None if autocommit else "DEFERRED",
+        check_same_thread=not any_thread,
+    )
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        if synchronous_normal:
+            db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 class SqliteFile:
@@ -36,9 +69,8 @@ class SqliteFile:
         self.path = path
         self._lock = threading.Lock()
         self._synchronous_normal = synchronous_normal
-        db = sqlite3.connect(path, timeout=TIMEOUT_S)
+        db = connect(path)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
             db.executescript(schema)
         finally:
             db.close()
@@ -50,10 +82,8 @@ class SqliteFile:
     def write(self) -> Iterator[sqlite3.Connection]:
         """One transaction that writes (others wait for it); rolled back on an error."""
         with ranked(LockRank.SQLITE), self._lock:
-            db = sqlite3.connect(self.path, timeout=TIMEOUT_S, isolation_level=None)
+            db = connect(self.path, synchronous_normal=self._synchronous_normal, autocommit=True)
             try:
-                if self._synchronous_normal:
-                    db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     yield db
@@ -66,7 +96,7 @@ class SqliteFile:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=TIMEOUT_S)
+        db = connect(self.path)
         try:
             yield db
         finally:

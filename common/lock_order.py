@@ -112,7 +112,7 @@ def _violation(rank: LockRank, held: list[LockRank]) -> None:
     text = (
         f"lock order: {rank.name} ({rank.value}) waited for in thread {threading.current_thread().name} "
         f"while it holds {names}; a thread waits only for locks ranked after those it holds "
-        "(vectorstore/lock_order.py, vectorstore/chroma/LOCKS.md)"
+        "(common/lock_order.py, vectorstore/chroma/LOCKS.md)"
     )
     with _violations_lock:
         _violations.append(text)

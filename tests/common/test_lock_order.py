@@ -1,4 +1,4 @@
-"""The debug check of the lock order (vectorstore/lock_order.py): a lock waited for while its
+"""The debug check of the lock order (common/lock_order.py): a lock waited for while its
 thread holds one ranked after it raises, in this process and in a child; a try, a re-entry
 and the order itself pass; off by default. The whole suite runs with it on (conftest.py)."""
 
@@ -15,11 +15,11 @@ import pytest
 
 from bot.app import App
 from bot.settings import Settings
+from common import lock_order
+from common.lock_order import LockOrderError
 from tests.conftest import REPO
-from vectorstore import lock_order
 from vectorstore.chroma.load_guard import LoadGuard
 from vectorstore.embedding import Embedder
-from vectorstore.lock_order import LockOrderError
 from vectorstore.replica.rows import ChunkRows
 
 
