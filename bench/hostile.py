@@ -6,7 +6,7 @@ right (the cases: bench/hostile_cases.py).
 Generates the inputs in a temporary folder (tests/ingest/hostile_inputs.py: big files,
 1 GiB compression bombs, names and text that spoof, and misbehaving 127.0.0.1 servers),
 ingests the repository's samples into a fresh store as a baseline, then runs each case
-through its door: `python -m ingest TARGET --json` (cli), the bot's intake as
+through its door: `newsdesk ingest TARGET --json` (cli), the bot's intake as
 `/ingest url:` runs it, in a process built by the composition root (bot: 127.0.0.1
 stands for a public site), or a followed feed's poll (watch). It prints: wall time, the
 child's peak memory (os.wait4's rusage, ru_maxrss), the outcome, whether a traceback was
@@ -57,7 +57,7 @@ def _guard(event, args):
 sys.addaudithook(_guard)
 """
 DOORS = {
-    "cli": "import runpy\nrunpy.run_module('ingest', run_name='__main__', alter_sys=True)\n",
+    "cli": "from bot.cli import main\nmain(['ingest', *sys.argv[1:]], prog_name='newsdesk')\n",
     "bot": """
 import ipaddress
 from dataclasses import replace

@@ -1,6 +1,6 @@
 """The composition root: the one place that builds newsdesk's parts from Settings.
 
-Every entry point (the `newsdesk` CLI, `python -m ingest`, `newsdesk bot`, the eval, the
+Every entry point (the `newsdesk` CLI, `python -m bot`, `newsdesk bot`, the eval, the
 benches) makes one `App` and takes the parts it needs from it; the parts receive what they
 use through their constructors and never look anything up themselves. As discord.py's
 `examples/advanced_startup.py` creates its pool and session before the bot and passes

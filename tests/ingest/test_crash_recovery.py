@@ -59,7 +59,7 @@ def _corpus(path: Path, n: int = 40) -> None:
 def _ingest(children: Children, data: Path, corpus: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "NEWSDESK_DATA_DIR": str(data), "INGEST_FLUSH_CHUNKS": "8", "HF_HUB_OFFLINE": "1"}
     return children.popen(
-        [sys.executable, "-m", "ingest", str(corpus), "-v"],
+        [str(Path(sys.executable).with_name("newsdesk")), "-v", "ingest", str(corpus)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

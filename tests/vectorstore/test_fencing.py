@@ -56,7 +56,7 @@ def _articles(path: Path, version: str, n: int) -> Path:
 def _writer(
     children: Children, port: int, data: Path, source: Path, onnx_dir: Path, held: tuple[Path, Path] | None = None
 ) -> subprocess.Popen[str]:
-    """`python -m ingest source`; with `held` (HELD, GO), held before its second batch of
+    """`newsdesk ingest source`; with `held` (HELD, GO), held before its second batch of
     chunks until GO exists (held_writer.py)."""
     env = {
         **os.environ,
@@ -69,9 +69,10 @@ def _writer(
         "EMBEDDING_ONNX_DIR": str(onnx_dir),
         "INGEST_FLUSH_CHUNKS": "16",  # many batches: the pause lands in the middle of the run
     }
-    command = ["-m", "tests.vectorstore.held_writer", *map(str, held), "chunks", "2"] if held else ["-m", "ingest"]
+    newsdesk = [str(Path(sys.executable).with_name("newsdesk")), "ingest"]
+    held_writer = [sys.executable, "-m", "tests.vectorstore.held_writer", *map(str, held or ()), "chunks", "2"]
     return children.popen(
-        [sys.executable, *command, str(source), "-q"],
+        [*(held_writer if held else newsdesk), str(source), "-q"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

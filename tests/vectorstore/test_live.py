@@ -1,5 +1,5 @@
 """Many readers, one writer, with real processes: a reader process asks in a loop while
-writer processes (`python -m ingest`, a delete) add, update and delete articles, one is
+writer processes (`newsdesk ingest`, a delete) add, update and delete articles, one is
 killed with -9 in the middle of a run, and two start at once. The reader must never
 fail and must answer from every committed change (the delays from each writer's exit are
 printed; how short they are is bench/live.py's figure, not a bound here: an embedded
@@ -53,7 +53,7 @@ def _article(folder: Path, name: str, code: str, n: int = 3) -> Path:
 
 def _ingest(children: Children, env: dict[str, str], *paths: Path) -> subprocess.Popen[str]:
     return children.popen(
-        [sys.executable, "-m", "ingest", *map(str, paths), "-v"],
+        [str(Path(sys.executable).with_name("newsdesk")), "-v", "ingest", *map(str, paths)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
