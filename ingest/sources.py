@@ -21,7 +21,8 @@ from ingest.fetching import check_url, fetch, shown
 from ingest.identity.ids import file_origin, readable_id, site_origin
 from ingest.limits import one_line
 from ingest.reading.documents import Failure, Item, SourceOptions, draft_of, kind_of, page_draft, reason
-from ingest.reading.formats import finish, looks_like_feed
+from ingest.reading.drafts import article_of
+from ingest.reading.formats import looks_like_feed
 from ingest.reading.registry import SUFFIXES, by_suffix
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def _from_file(path: Path, options: SourceOptions) -> Iterator[Item]:
         yield from feed_items(body, ident, options)
         return
     draft = draft_of(body, suffix, None, options.limits)
-    article = finish(draft, None if draft.url else ident, path.stem, limits=options.limits)
+    article = article_of(draft, None if draft.url else ident, path.stem, limits=options.limits)
     if renamed and not draft.url:
         article = replace(article, note="; ".join(n for n in (renamed, article.note) if n))
     yield options.stamp(article, file_origin(path))
@@ -111,5 +112,5 @@ def _from_url(url: str, options: SourceOptions) -> Iterator[Item]:
         return
     draft = page_draft(fetched, options.limits)
     log.debug("fetched %s as %s", shown(url), kind_of(fetched))
-    article = finish(draft, None, url, limits=options.limits)
+    article = article_of(draft, None, url, limits=options.limits)
     yield options.stamp(article, site_origin(fetched.url))

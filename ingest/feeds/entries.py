@@ -22,7 +22,8 @@ from ingest.errors import FetchError, SourceError
 from ingest.fetching import Fetched, fetch
 from ingest.identity.ids import entry_id, feed_origin, site_origin
 from ingest.reading.documents import Failure, Item, SourceOptions, page_draft, reason
-from ingest.reading.formats import FeedEntry, finish, headline_of, parse_feed, with_fallback
+from ingest.reading.drafts import article_of, with_fallback
+from ingest.reading.formats import FeedEntry, headline_of, parse_feed
 from vectorstore import Article
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def _feed_article(entry: FeedEntry, feed_id: str, options: SourceOptions, page: 
         try:
             draft = with_fallback(page_draft(page, options.limits), entry.draft)
             untitled = headline_of(draft.text) or page.url
-            article = finish(draft, entry.link, entry.draft.title or untitled, limits=options.limits)
+            article = article_of(draft, entry.link, entry.draft.title or untitled, limits=options.limits)
             return options.stamp(article, site_origin(page.url))
         except SourceError as exc:
             page_error = exc
@@ -103,7 +104,7 @@ def _feed_article(entry: FeedEntry, feed_id: str, options: SourceOptions, page: 
     ident = entry.link or entry_id(feed_id, entry.guid, entry.draft.title, entry.draft.text)
     title = entry.draft.title or headline_of(entry.draft.text) or ident  # never an id when it has text
     try:
-        article = finish(entry.draft, ident, title, limits=options.limits)
+        article = article_of(entry.draft, ident, title, limits=options.limits)
     except SourceError as exc:
         if page_error is not None:
             raise SourceError(f"{reason(page_error)}; the feed entry has no text either") from exc

@@ -9,7 +9,7 @@ from ingest.errors import SourceError
 from ingest.fetching import Fetched
 from ingest.identity.ids import same_host
 from ingest.limits import Limits, one_line
-from ingest.reading.formats import Draft
+from ingest.reading.drafts import Draft
 from ingest.reading.items import Failure, Item, SourceOptions, reason
 from ingest.reading.registry import reader_of
 

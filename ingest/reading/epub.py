@@ -20,7 +20,7 @@ from ingest.errors import SourceError
 from ingest.identity.dates import parse_date
 from ingest.identity.ids import file_origin, readable_id
 from ingest.limits import BOOK_MAX_CHAPTERS, ZIP_MAX_ENTRIES
-from ingest.reading.formats import Draft, finish
+from ingest.reading.drafts import Draft, article_of
 from ingest.reading.items import Failure, Item, SourceOptions, reason
 
 HEADINGS = ("h1", "h2", "h3")
@@ -41,7 +41,7 @@ def epub_items(path: Path, options: SourceOptions) -> Iterator[Item]:
     for chapter in chapters(body, options.max_file_bytes):
         where = f"{ident}#chapter-{chapter.number}"
         try:
-            article = finish(chapter.draft, where, where, limits=options.limits)
+            article = article_of(chapter.draft, where, where, limits=options.limits)
         except Exception as exc:  # this chapter's reason; the next one is read
             yield Failure(where, reason(exc))
             continue

@@ -1,4 +1,5 @@
-"""Turn the bytes of one document (HTML, PDF, Markdown, text, feed) into a draft article."""
+"""Turn the bytes of one document (HTML, PDF, Markdown, text, feed) into a draft article
+(drafts.py makes the article of a draft)."""
 
 from __future__ import annotations
 
@@ -6,36 +7,22 @@ import html as html_entities
 import io
 import logging
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ingest.errors import SourceError
-from ingest.identity.dates import date_of, parse_date
-from ingest.identity.ids import check_id, valid_text
-from ingest.limits import MAX_TITLE_CHARS, MAX_URL_CHARS, PDF_STREAM_BYTES, PDF_STREAM_FILTERS, Limits, field
-from ingest.reading.cleaning import UNSHOWN, as_paragraphs, clean_text, shown
+from ingest.identity.dates import parse_date
+from ingest.identity.ids import valid_text
+from ingest.limits import PDF_STREAM_BYTES, PDF_STREAM_FILTERS, Limits
+from ingest.reading.cleaning import as_paragraphs, clean_text
+from ingest.reading.drafts import Draft
 from ingest.reading.front_matter import split_front_matter
-from vectorstore import Article
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
 
 log = logging.getLogger(__name__)
-MIN_WORDS = 5
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What a document says about itself, before it has an id."""
-
-    text: str
-    title: str | None = None
-    url: str | None = None
-    date: str | None = None
-    author: str | None = None
-    source: str | None = None  # the outlet: declared, else guessed (a host name, a feed's title)
-    outlet: str | None = None  # the outlet the document itself declares (og:site_name, <source>)
 
 
 @dataclass(frozen=True)
@@ -227,42 +214,6 @@ def looks_like_feed(body: bytes) -> bool:
     ) or head.startswith((b"<rss", b"<feed"))
 
 
-def finish(
-    draft: Draft,
-    article_id: str | None,
-    fallback_title: str,
-    source: str | None = None,
-    limits: Limits | None = None,
-) -> Article:
-    """Clean the text and give the draft its id: the given id, else its URL, else the path.
-
-    The raw text is refused over the limits before it is cleaned, the clean text over
-    MAX_ARTICLE_CHARS; lone surrogates become U+FFFD; metadata is one line, cut to size,
-    without control, bidi or invisible characters (cleaning.shown);
-    a URL that is not an http(s) URL of a sane length is dropped."""
-    limits = limits or Limits()
-    limits.check_raw(len(draft.text))
-    text = clean_text(valid_text(draft.text))
-    limits.check_article(len(text))
-    if len(text.split()) < MIN_WORDS and len(text) < 20:
-        raise SourceError("no article text (empty or only a few words)")
-    url = _url(draft.url)
-    ident = check_id(article_id or url or fallback_title)
-    title = field(shown(clean_text(valid_text(draft.title or ""))), MAX_TITLE_CHARS)
-    dated = date_of(field(draft.date), text)  # the declared date, else the text's dateline
-    return Article(
-        id=ident,
-        title=title or field(shown(valid_text(fallback_title))) or "untitled",
-        text=text,
-        url=url,
-        date=dated.date,
-        author=field(shown(valid_text(draft.author or ""))),
-        source=field(shown(valid_text(draft.source or source or ""))),
-        date_source=dated.source,
-        note=dated.note,
-    )
-
-
 HEADLINE_CHARS = 100
 
 
@@ -277,33 +228,6 @@ def headline_of(text: str, limit: int = HEADLINE_CHARS) -> str:
         return first
     cut = first[: limit - 1].rsplit(" ", 1)[0] if " " in first[: limit - 1] else first[: limit - 1]
     return cut.rstrip(" ,;:-–—") + "…"
-
-
-def _url(value: str | None) -> str | None:
-    """An http(s) URL on one line, of a sane length, without a control, bidi or invisible
-    character (a real one has them percent-encoded), else None."""
-    if not value:
-        return None
-    url = valid_text(value.strip())
-    if len(url) > MAX_URL_CHARS or not url.lower().startswith(("http://", "https://")):
-        return None
-    return None if UNSHOWN.search(url) or any(ch.isspace() for ch in url) else url
-
-
-def with_fallback(draft: Draft, fallback: Draft) -> Draft:
-    """Fill what `draft` lacks from `fallback` (an article page and its feed entry). The
-    outlet: the one the entry declares (its `<source>`), else the page's (og:site_name),
-    else the entry's guess (the feed's title), else the page's (its host name)."""
-    outlet = fallback.outlet or draft.outlet
-    return replace(
-        draft,
-        title=draft.title or fallback.title,
-        url=fallback.url or draft.url,
-        date=draft.date or fallback.date,
-        author=draft.author or fallback.author,
-        source=outlet or fallback.source or draft.source,
-        outlet=outlet,
-    )
 
 
 def _str(value: object) -> str | None:

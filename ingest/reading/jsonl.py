@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ingest.errors import SourceError
 from ingest.identity.ids import file_origin, readable_id
-from ingest.reading.formats import Draft, finish
+from ingest.reading.drafts import Draft, article_of
 from ingest.reading.items import Failure, Item, SourceOptions, reason
 from vectorstore import Article
 
@@ -53,7 +53,7 @@ def _jsonl_article(raw: bytes, path: Path, number: int, options: SourceOptions) 
         source=_opt(row.get("source")),
     )
     fallback = readable_id(f"{path.stem} line {number}")[0]
-    return finish(draft, _opt(row.get("id")), fallback, limits=options.limits)
+    return article_of(draft, _opt(row.get("id")), fallback, limits=options.limits)
 
 
 def _opt(value: object) -> str | None:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from ingest.limits import Limits
 from ingest.reading.decoding import decode
+from ingest.reading.drafts import Draft
 from ingest.reading.epub import epub_items
-from ingest.reading.formats import Draft, parse_html, parse_markdown, parse_pdf
+from ingest.reading.formats import parse_html, parse_markdown, parse_pdf
 from ingest.reading.items import Item, SourceOptions
 from ingest.reading.jsonl import jsonl_items
 
