@@ -11,13 +11,9 @@ the model or open the store; a poll loads them only when a feed has something ne
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from types import FrameType
 from typing import Annotated
 
 import typer
@@ -29,6 +25,7 @@ from bot.health import start as start_health
 from bot.newsroom import Route
 from bot.newsroom.backfill import backfill_text, parse_backfill
 from bot.terminal import json_line, terminal_console
+from common.signals import on_stop_signals
 from ingest.feeds import DEFAULT_EVERY_MINUTES, FeedError, FeedPoller, PollResult, Subscription, watch
 from vectorstore import GLOBAL_SCOPE
 
@@ -148,21 +145,6 @@ def _print_result(result: PollResult) -> None:
     err.print(Text(line, style=style), soft_wrap=True)
 
 
-@contextmanager
-def _stopped_by_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGINT and SIGTERM end the watch after the poll under way."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
 def watch_command(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Poll every feed now, once, and exit.")] = False,
@@ -190,7 +172,7 @@ def watch_command(
         _print_result(result)
         metrics.poll_round([result], poller.leading)
 
-    with _stopped_by_signals(stop):
+    with on_stop_signals(lambda _signal: stop.set()):  # the watch ends after the poll under way
         try:
             polls = watch(poller, stop, on_result, lambda: metrics.poll_round([], poller.leading))
         finally:

@@ -21,9 +21,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
-from types import FrameType
 
 import aiohttp
 import discord
@@ -36,6 +34,7 @@ from bot.discord_app.workers import WorkerPool
 from bot.health import start as start_health
 from bot.settings import Settings
 from common.errors import NewsdeskError
+from common.signals import on_stop_signals
 
 log = logging.getLogger(__name__)
 EXIT_FAILURE, EXIT_SETTINGS = 1, 2
@@ -64,20 +63,10 @@ class _StoppedError(Exception):
     """SIGTERM or SIGINT while the parts were being loaded (before the event loop runs)."""
 
 
-@contextlib.contextmanager
-def _stoppable_start() -> Iterator[None]:
+def _stopped(sig: signal.Signals) -> None:
     """SIGTERM (and SIGINT) while the model and the store load end the start cleanly, exit
     code 0, as they do once the bot runs (serve)."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise _StoppedError(signal.Signals(signum).name)
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+    raise _StoppedError(sig.name)
 
 
 def run_bot(settings: Settings) -> int:
@@ -89,7 +78,7 @@ def run_bot(settings: Settings) -> int:
         return EXIT_SETTINGS
     app = App(bot_settings(settings))
     try:
-        with _stoppable_start():
+        with on_stop_signals(_stopped):
             bot = build_bot(settings, app)
         asyncio.run(serve(bot, settings))
     except _StoppedError as why:
