@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +11,7 @@ import pytest
 
 from bot.settings import Settings
 from vectorstore.embedding import Embedder, canonical_model_name, make_embedder
+from vectorstore.embedding.local import LocalEmbedder, TokenEmbeddings
 from vectorstore.embedding.model_files import pool_spans, resolve_model
 from vectorstore.errors import ModelNotFoundError
 
@@ -141,3 +146,40 @@ def test_a_failed_export_is_a_clear_error_and_leaves_no_file(tmp_path: Path) -> 
     with pytest.raises(ModelNotFoundError, match="Exporting the embedding model to ONNX failed"):
         embedder.embed(["a text"])
     assert not list((tmp_path / "onnx").rglob("*.onnx"))
+
+
+def test_no_texts_give_no_vectors(embedder: Embedder) -> None:
+    assert embedder.embed([]).shape == (0, embedder.dimension)
+    vectors, spans = embedder.embed_with_spans([], [])
+    assert vectors.shape == (0, embedder.dimension) and spans == []
+
+
+def test_a_backend_loads_its_model_once_whatever_the_threads_asking() -> None:
+    """LocalEmbedder, the loading both backends share: the first use loads, under a lock."""
+    loads: list[object] = []
+
+    class Counting(LocalEmbedder[object]):
+        dimension = 3
+
+        def _load(self) -> object:
+            time.sleep(0.05)  # a slow load: the other threads ask meanwhile
+            loads.append(object())
+            return loads[-1]
+
+        def _embed(self, texts: Sequence[str]) -> np.ndarray:
+            raise AssertionError
+
+        def _token_embeddings(self, texts: Sequence[str]) -> TokenEmbeddings:
+            raise AssertionError
+
+    local = Counting("all-MiniLM-L6-v2", batch_size=8, threads=0)
+    start = threading.Barrier(8)
+
+    def ask() -> object:
+        start.wait()
+        return local._model()
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda _: ask(), range(8)))
+    assert len(loads) == 1 and all(g is loads[0] for g in got)
+    assert local.name == "sentence-transformers/all-MiniLM-L6-v2"

@@ -18,8 +18,6 @@ throughput.
 from __future__ import annotations
 
 import json
-import logging
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,11 +25,9 @@ from typing import Any
 import numpy as np
 
 from vectorstore.embedding.export import ensure_exported, onnx_path
-from vectorstore.embedding.model_files import pool_texts, resolve_model
+from vectorstore.embedding.local import LocalEmbedder
 from vectorstore.errors import ModelNotFoundError
 from vectorstore.system import give_back_memory
-
-log = logging.getLogger(__name__)
 
 # ONNX Runtime's CPU memory arena keeps the room of the largest batch it has run, for
 # good. Embedding alone the Wikinews chunks (about 200 tokens each), it added +42 MB at 4
@@ -54,8 +50,9 @@ def _check_mean_pooling(model_dir: Path) -> None:
         )
 
 
-class OnnxEmbedder:
-    """The Embedder protocol on ONNX Runtime; loads lazily, thread-safe."""
+class OnnxEmbedder(LocalEmbedder[tuple[Any, Any]]):
+    """The Embedder protocol on ONNX Runtime: its session and the model's tokenizer, loaded
+    lazily, thread-safe."""
 
     def __init__(
         self,
@@ -66,52 +63,38 @@ class OnnxEmbedder:
         int8: bool = False,
         arena: bool = ARENA,
     ) -> None:
-        self._name, self._model_dir = resolve_model(model_name)
+        super().__init__(model_name, batch_size, threads)
         _check_mean_pooling(self._model_dir)
         self._onnx_path = onnx_path(onnx_dir, self._name)
         self._int8 = int8
-        self._batch_size = batch_size
-        self._threads = threads
         self._arena = arena
-        self._session: Any = None
-        self._tokenizer: Any = None
-        self._lock = threading.Lock()
-
-    @property
-    def name(self) -> str:
-        return self._name
 
     @property
     def dimension(self) -> int:
-        return int(self._load()[0].get_outputs()[0].shape[-1] or 384)
+        return int(self._model()[0].get_outputs()[0].shape[-1] or 384)
 
     @property
     def max_tokens(self) -> int:
         return 256
 
     def _load(self) -> tuple[Any, Any]:
-        with self._lock:
-            if self._session is None:
-                import onnxruntime
-                from tokenizers import Tokenizer
+        import onnxruntime
+        from tokenizers import Tokenizer
 
-                options = onnxruntime.SessionOptions()
-                options.enable_cpu_mem_arena = self._arena
-                options.enable_mem_pattern = self._arena  # planned inside the arena
-                if self._threads:
-                    options.intra_op_num_threads = self._threads
-                model = ensure_exported(self._model_dir, self._onnx_path, self._int8)
-                self._session = onnxruntime.InferenceSession(
-                    str(model), options, providers=["CPUExecutionProvider"]
-                )
-                tokenizer = Tokenizer.from_file(str(self._model_dir / "tokenizer.json"))
-                tokenizer.enable_truncation(self.max_tokens)
-                tokenizer.no_padding()
-                self._tokenizer = tokenizer
-            return self._session, self._tokenizer
+        options = onnxruntime.SessionOptions()
+        options.enable_cpu_mem_arena = self._arena
+        options.enable_mem_pattern = self._arena  # planned inside the arena
+        if self._threads:
+            options.intra_op_num_threads = self._threads
+        model = ensure_exported(self._model_dir, self._onnx_path, self._int8)
+        session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        tokenizer = Tokenizer.from_file(str(self._model_dir / "tokenizer.json"))
+        tokenizer.enable_truncation(self.max_tokens)
+        tokenizer.no_padding()
+        return session, tokenizer
 
     def count_tokens(self, text: str) -> int:
-        return len(self._load()[1].encode(text, add_special_tokens=False).ids)
+        return len(self._model()[1].encode(text, add_special_tokens=False).ids)
 
     def _token_embeddings(
         self, texts: Sequence[str]
@@ -119,7 +102,7 @@ class OnnxEmbedder:
         """Per text: its position, its token embeddings and the tokens' character offsets,
         a batch at a time (only one batch's hidden states are held). Batches are sorted by
         length so that little padding is computed."""
-        session, tokenizer = self._load()
+        session, tokenizer = self._model()
         encodings = tokenizer.encode_batch(list(texts))
         lengths = [len(e.ids) for e in encodings]
         for part in batches(lengths, self._batch_size):
@@ -137,21 +120,13 @@ class OnnxEmbedder:
         if not self._arena and sum(lengths) >= TRIM_TOKENS:
             give_back_memory()
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
         for i, tokens, _ in self._token_embeddings(texts):
             vectors[i] = tokens.mean(axis=0)
         unit: np.ndarray = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
         return unit
 
-    def embed_with_spans(
-        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32), []
-        return pool_texts(self._token_embeddings(texts), spans, self.dimension)
 
 
 def batches(lengths: Sequence[int], size: int, budget: int | None = None) -> Iterator[list[int]]:

@@ -3,44 +3,29 @@ model first loads, never at import time."""
 
 from __future__ import annotations
 
-import logging
 import os
-import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vectorstore.embedding.model_files import pool_texts, resolve_model
+from vectorstore.embedding.local import LocalEmbedder, TokenEmbeddings
 from vectorstore.errors import ModelNotFoundError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from transformers import PreTrainedTokenizerBase
 
-log = logging.getLogger(__name__)
 
-
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(LocalEmbedder["SentenceTransformer"]):
     """all-MiniLM-L6-v2 (or another local model) through sentence-transformers, on CPU."""
 
     def __init__(self, model_name: str, batch_size: int = 64, threads: int = 0) -> None:
-        self._name, self._path = resolve_model(model_name)
-        self._batch_size = batch_size
-        self._threads = threads
-        self._model: SentenceTransformer | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def name(self) -> str:
-        return self._name
+        super().__init__(model_name, batch_size, threads)
 
     @property
     def model(self) -> SentenceTransformer:
-        with self._lock:
-            if self._model is None:
-                self._model = self._load()
-            return self._model
+        return self._model()
 
     def _load(self) -> SentenceTransformer:
         # Never reach for a hub: the model is read from local files only.
@@ -55,8 +40,7 @@ class SentenceTransformerEmbedder:
 
         if self._threads:
             torch.set_num_threads(self._threads)
-        log.info("loading embedding model %s from %s", self._name, self._path)
-        return SentenceTransformer(str(self._path), device="cpu", local_files_only=True)
+        return SentenceTransformer(str(self._model_dir), device="cpu", local_files_only=True)
 
     @property
     def tokenizer(self) -> PreTrainedTokenizerBase:
@@ -77,10 +61,7 @@ class SentenceTransformerEmbedder:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text, in the order given."""
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self.model.encode(
             list(texts),
             batch_size=self._batch_size,
@@ -90,13 +71,7 @@ class SentenceTransformerEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
-    def embed_with_spans(
-        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """One forward pass per text giving both its vector (mean pooling, as `embed`)
-        and a vector for each character span (a sentence), pooled from the same tokens."""
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32), []
+    def _token_embeddings(self, texts: Sequence[str]) -> TokenEmbeddings:
         token_sets = self.model.encode(
             list(texts),
             batch_size=self._batch_size,
@@ -107,8 +82,7 @@ class SentenceTransformerEmbedder:
         encoded = self.tokenizer(
             list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
         )
-        tokens = (
+        return (
             (i, np.asarray(t.float().cpu().numpy(), dtype=np.float32), offsets)
             for i, (t, offsets) in enumerate(zip(token_sets, encoded["offset_mapping"], strict=True))
         )
-        return pool_texts(tokens, spans, self.dimension)
