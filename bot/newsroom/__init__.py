@@ -5,7 +5,8 @@ and sends what it plans) and the core knows nothing of it."""
 
 from bot.newsroom.config import ChannelState, Config, Digest, Follow, NewsroomError, Route
 from bot.newsroom.db import NewsroomDB, newsroom_path
-from bot.newsroom.outbox import Body, Card, Delivery, Outbox, PostState
+from bot.newsroom.messages import Body, Card, PostState
+from bot.newsroom.outbox import Delivery, Outbox
 from bot.newsroom.service import Newsroom, RoundResult
 from bot.newsroom.stories import Story, StoryArticle
 

@@ -31,13 +31,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel
-
 from bot.newsroom.cleanup import GONE_AFTER, forget_target, forget_unsent_posts
 from bot.newsroom.db import NewsroomDB, dt, ts
 from bot.newsroom.history import SENT, Entry, Outcome, feed_of, record
 from bot.newsroom.history import prune as prune_history
-from bot.newsroom.posting.templates import Look
+from bot.newsroom.messages import Body, PostState
 
 log = logging.getLogger(__name__)
 Kind = Literal["post", "edit", "update", "more", "dm", "digest", "test"]
@@ -47,47 +45,6 @@ BLOCK_BACKOFF = timedelta(minutes=5)
 MAX_BLOCK = timedelta(hours=24)
 CLAIM_PER_TARGET = 25
 MAX_ERROR_CHARS = 300
-
-
-class Card(BaseModel):
-    """One article as a message shows it."""
-
-    article_id: str
-    title: str
-    url: str | None = None
-    source: str | None = None
-    date: str | None = None
-    lead: str = ""
-
-
-class Body(BaseModel):
-    """What one delivery says (rendered by the Discord layer)."""
-
-    card: Card | None = None
-    change: str | None = None  # an update: "Update, 7 Mar — 58 dead (was 35) — Coastal Times"
-    topic: str | None = None  # a followed topic's message
-    heading: str | None = None  # the "more stories" line, a digest
-    items: list[Card] = []
-    marker: str = ""  # each of its lines is in the sent message's text: how it is found again
-
-
-class PostState(BaseModel):
-    """A story's top-level post in one channel: what it shows and what it holds."""
-
-    card: Card
-    role_id: int | None = None  # a post planned before several roles: its one role
-    role_ids: list[int] = []  # the opt-in roles its feed's route pings
-    look: Look | None = None  # its feed's template, name, avatar (posting/templates.py)
-    also: list[str] = []  # other outlets' copies: "also reported by"
-    figures: dict[str, str] = {}
-    outcomes: list[str] = []  # the kinds of development its reports stated (changes.Facts)
-    names: list[str] = []
-    newest_day: str = ""
-    updated_at: str | None = None  # the last update in its thread
-    articles: list[str] = []
-    stories: list[str] = []  # wire-copy story ids it holds
-    thread: bool = False  # its thread of updates was started
-    thread_gone: bool = False  # its thread was deleted or locked: updates go to the channel
 
 
 @dataclass(frozen=True)
@@ -162,8 +119,11 @@ def enqueue(
     now: datetime,
     event_id: str | None = None,
     feed: tuple[str, str] | None = None,
+    revive: bool = False,
 ) -> bool:
-    """Record a delivery (once per key); True when it is new."""
+    """Record a delivery (once per key); True when it is new, or, with `revive`, when the
+    same delivery had been dropped unsent (its feed was removed, another feed brings the
+    same article) and is due again."""
     cursor = conn.execute(
         "INSERT OR IGNORE INTO outbox (key, target, target_kind, kind, event_id, feed, body, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -178,7 +138,14 @@ def enqueue(
             ts(now),
         ),
     )
-    return cursor.rowcount > 0
+    if cursor.rowcount > 0 or not revive:
+        return cursor.rowcount > 0
+    revived = conn.execute(
+        "UPDATE outbox SET state = 'pending', tries = 0, error = NULL, claimed_by = NULL"
+        " WHERE key = ? AND state = 'dropped' AND message_id IS NULL",
+        (key,),
+    )
+    return revived.rowcount > 0
 
 
 def pending_edit(conn: sqlite3.Connection, channel_id: int, event_id: str) -> bool:
@@ -188,6 +155,37 @@ def pending_edit(conn: sqlite3.Connection, channel_id: int, event_id: str) -> bo
         (channel_id, event_id),
     ).fetchone()
     return row is not None
+
+
+def post_state(conn: sqlite3.Connection, channel_id: int, event_id: str) -> tuple[str, PostState] | None:
+    """A story's post in a channel: "post" or "summary" (only listed in a "more" line), and its state."""
+    row = conn.execute(
+        "SELECT state, body FROM posts WHERE channel_id = ? AND event_id = ?", (channel_id, event_id)
+    ).fetchone()
+    return None if row is None else (str(row[0]), PostState.model_validate_json(str(row[1])))
+
+
+def save_post(conn: sqlite3.Connection, channel_id: int, event_id: str, kind: str, state: PostState) -> None:
+    conn.execute(
+        "INSERT INTO posts (channel_id, event_id, state, body) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (channel_id, event_id) DO UPDATE SET state = excluded.state, body = excluded.body",
+        (channel_id, event_id, kind, state.model_dump_json()),
+    )
+
+
+def unsent_more(conn: sqlite3.Connection, channel_id: int) -> tuple[int, Body] | None:
+    """The channel's "more" line still to be sent (not claimed, never tried): its id and body."""
+    row = conn.execute(
+        "SELECT id, body FROM outbox WHERE target = ? AND kind = 'more' AND state = 'pending'"
+        " AND tries = 0 AND claimed_by IS NULL ORDER BY id DESC LIMIT 1",
+        (channel_id,),
+    ).fetchone()
+    return None if row is None else (int(row[0]), Body.model_validate_json(str(row[1])))
+
+
+def rewrite(conn: sqlite3.Connection, delivery_id: int, body: Body) -> None:
+    """A delivery not yet sent says `body` instead."""
+    conn.execute("UPDATE outbox SET body = ? WHERE id = ?", (body.model_dump_json(), delivery_id))
 
 
 _KINDS: dict[str, Kind] = {k: k for k in ("post", "edit", "update", "more", "dm", "digest", "test")}

@@ -29,7 +29,8 @@ from bot.newsroom.changes import Facts, merged, new_facts, new_figures
 from bot.newsroom.config import ChannelState, Route
 from bot.newsroom.db import ts
 from bot.newsroom.history import Entry, Outcome, record
-from bot.newsroom.outbox import Body, Card, PostState, TargetKind, enqueue, pending_edit
+from bot.newsroom.messages import Body, Card, PostState
+from bot.newsroom.outbox import TargetKind, enqueue, pending_edit, post_state, rewrite, save_post, unsent_more
 
 Role = Literal["copy", "update", "same"]
 Feed = tuple[str, str]  # a feed's URL and scope
@@ -157,37 +158,19 @@ class ChannelPlanner:
         record(self.conn, replace(entry, event_id=item.event_id, article_id=item.article_id))
 
     def _state(self, event_id: str) -> tuple[str, PostState] | None:
-        row = self.conn.execute(
-            "SELECT state, body FROM posts WHERE channel_id = ? AND event_id = ?",
-            (self.channel.channel_id, event_id),
-        ).fetchone()
-        return None if row is None else (str(row[0]), PostState.model_validate_json(str(row[1])))
+        return post_state(self.conn, self.channel.channel_id, event_id)
 
     def _save(self, event_id: str, kind: str, state: PostState) -> None:
-        self.conn.execute(
-            "INSERT INTO posts (channel_id, event_id, state, body) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (channel_id, event_id) DO UPDATE SET state = excluded.state, body = excluded.body",
-            (self.channel.channel_id, event_id, kind, state.model_dump_json()),
-        )
+        save_post(self.conn, self.channel.channel_id, event_id, kind, state)
 
     def _post(self, event_id: str, item: Item, state: PostState) -> None:
         self._save(event_id, "post", state)
         body = Body(card=item.card, marker=item.card.url or item.article_id)
         key = f"post:{self.channel.channel_id}:{event_id}:{item.article_id}"
         target: tuple[int, TargetKind] = (self.channel.channel_id, "channel")
-        if enqueue(self.conn, key, target, "post", body, self.now, event_id, item.feed) or self._revive(key):
+        if enqueue(self.conn, key, target, "post", body, self.now, event_id, item.feed, revive=True):
             self.plan.posts += 1
             self.plan.events.append(event_id)
-
-    def _revive(self, key: str) -> bool:
-        """The same post planned again after it was dropped unsent (its feed was removed,
-        another feed brings the same article): it is due again."""
-        revived = self.conn.execute(
-            "UPDATE outbox SET state = 'pending', tries = 0, error = NULL, claimed_by = NULL"
-            " WHERE key = ? AND state = 'dropped' AND message_id IS NULL",
-            (key,),
-        )
-        return revived.rowcount > 0
 
     def _follow_up(self, event_id: str, state: PostState, items: Sequence[Item]) -> None:
         """Copies and updates of a posted story, in order of their dates."""
@@ -262,18 +245,14 @@ class ChannelPlanner:
 
     def _fold(self, cards: list[Card]) -> bool:
         """Add these to the channel's unsent "more" line (not claimed, never tried)."""
-        row = self.conn.execute(
-            "SELECT id, body FROM outbox WHERE target = ? AND kind = 'more' AND state = 'pending'"
-            " AND tries = 0 AND claimed_by IS NULL ORDER BY id DESC LIMIT 1",
-            (self.channel.channel_id,),
-        ).fetchone()
-        if row is None:
+        unsent = unsent_more(self.conn, self.channel.channel_id)
+        if unsent is None:
             return False
-        body = Body.model_validate_json(str(row[1]))
+        delivery_id, body = unsent
         known = {c.article_id for c in body.items}
         items = [*body.items, *(c for c in cards if c.article_id not in known)]
         folded = body.model_copy(update={"items": items, "heading": more_heading(len(items))})
-        self.conn.execute("UPDATE outbox SET body = ? WHERE id = ?", (folded.model_dump_json(), row[0]))
+        rewrite(self.conn, delivery_id, folded)
         return True
 
 

@@ -15,7 +15,7 @@ from bot.answering.news_time.overview import lead_of
 from bot.newsroom.changes import Facts, figures_of
 from bot.newsroom.events import WINDOW_DAYS, EventIndex, Indexed, Report, embed_reports, names_of, opening_of
 from bot.newsroom.lexicon import outcomes_of
-from bot.newsroom.outbox import Card
+from bot.newsroom.messages import Card
 from ingest.reading.formats import FeedEntry, headline_of
 from vectorstore.models import ArticleRecord
 from vectorstore.retrieval import Retriever

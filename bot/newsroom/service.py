@@ -25,7 +25,8 @@ from bot.newsroom.db import NewsroomDB, ts
 from bot.newsroom.events import EventIndex, Indexed
 from bot.newsroom.history import Entry as HistoryEntry
 from bot.newsroom.history import read as read_history
-from bot.newsroom.outbox import Body, Card, Outbox, TargetKind, enqueue
+from bot.newsroom.messages import Body, Card
+from bot.newsroom.outbox import Outbox, TargetKind, enqueue
 from bot.newsroom.planner import ChannelPlanner, Item
 from bot.newsroom.reading import Read, day_of, index, read
 from bot.newsroom.stories import Story, digest_body, group

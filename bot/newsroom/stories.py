@@ -11,7 +11,7 @@ from typing import Literal
 
 from bot.newsroom.changes import Facts, new_facts
 from bot.newsroom.events import Indexed
-from bot.newsroom.outbox import Body, Card
+from bot.newsroom.messages import Body, Card
 
 ArticleRole = Literal["first", "copy", "update", "report"]
 DIGEST_STORIES = 8

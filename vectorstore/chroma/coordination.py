@@ -17,7 +17,6 @@ One Coordinator per connection: per store and process for the embedded store (`c
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -25,6 +24,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from common.per_process import PerProcess
 from vectorstore.chroma.connection import EF_SEARCH, Connection, location
 from vectorstore.chroma.format import FORMAT_KEY, FORMAT_VERSION, recorded_version
 from vectorstore.chroma.lease import LeaseLostError, check_fence
@@ -255,8 +255,7 @@ def _key(settings: StoreSettings) -> str:
     return f"{location(settings)}|{settings.chroma_collection}"
 
 
-_SHARED: dict[str, Coordinator] = {}
-_SHARED_LOCK = threading.Lock()
+_SHARED: PerProcess[str, Coordinator] = PerProcess()
 
 
 def connect(settings: StoreSettings, model_name: str) -> Coordinator:
@@ -267,10 +266,10 @@ def connect(settings: StoreSettings, model_name: str) -> Coordinator:
         conn = Connection(settings, model_name, embedded=False)
         conn.open()
         return Coordinator(conn)
-    with _SHARED_LOCK:
-        shared = _SHARED.get(_key(settings))
-        if shared is None or shared.conn.model_name != model_name:
-            conn = Connection(settings, model_name, embedded=True)
-            conn.open()
-            shared = _SHARED[_key(settings)] = Coordinator(conn)
-        return shared
+
+    def make() -> Coordinator:
+        conn = Connection(settings, model_name, embedded=True)
+        conn.open()
+        return Coordinator(conn)
+
+    return _SHARED.get(_key(settings), make, lambda shared: shared.conn.model_name == model_name)

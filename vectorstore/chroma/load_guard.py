@@ -30,6 +30,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from common.lock_order import LockRank, ranked
+from common.per_process import PerProcess
 from vectorstore.errors import StoreBusyError
 from vectorstore.system import flocked
 
@@ -49,8 +50,7 @@ class LoadGuard:
     @classmethod
     def of(cls, data_dir: Path) -> LoadGuard:
         path = (data_dir / GUARD_FILE).resolve()
-        with _GUARDS_LOCK:
-            return _GUARDS.setdefault(str(path), cls(path))
+        return _GUARDS.get(str(path), lambda: cls(path))
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -105,5 +105,4 @@ def shared_flock(path: Path, wait: bool) -> AbstractContextManager[bool]:
     return flocked(path, exclusive=False, wait=wait)
 
 
-_GUARDS: dict[str, LoadGuard] = {}
-_GUARDS_LOCK = threading.Lock()
+_GUARDS: PerProcess[str, LoadGuard] = PerProcess()

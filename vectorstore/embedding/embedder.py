@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from common.per_process import PerProcess
 from vectorstore.embedding.model_files import canonical_model_name
 from vectorstore.embedding.onnx_backend import OnnxEmbedder
 from vectorstore.embedding.torch_backend import SentenceTransformerEmbedder
@@ -111,9 +111,7 @@ def make_embedder(settings: StoreSettings) -> Embedder:
     options = EmbeddingOptions(
         settings.embedding_model, settings.embedding_batch_size, settings.embedding_threads, onnx_dir
     )
-    return _shared_embedder(backend, options)
+    return _SHARED.get((backend, options), lambda: BACKENDS[backend].build(options))
 
 
-@lru_cache(maxsize=4)
-def _shared_embedder(backend: str, options: EmbeddingOptions) -> Embedder:
-    return BACKENDS[backend].build(options)
+_SHARED: PerProcess[tuple[str, EmbeddingOptions], Embedder] = PerProcess(most=4)

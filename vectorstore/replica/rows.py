@@ -36,6 +36,7 @@ import numpy as np
 
 from common import sqlite
 from common.lock_order import LockRank, ranked, released, taking
+from common.per_process import PerProcess
 from vectorstore.lexical import tokenize
 from vectorstore.models import ArticleRecord
 from vectorstore.replica import layout, mirror
@@ -53,8 +54,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 60_000
-_GUARDS: dict[str, threading.Lock] = {}  # one per index file and process
-_GUARDS_LOCK = threading.Lock()
+_GUARDS: PerProcess[str, threading.Lock] = PerProcess()  # one per index file and process
 
 
 
@@ -95,8 +95,7 @@ class ChunkRows:
         self.path = path
         self._guard_path = path.with_name(path.name + ".lock")
         self._local = threading.local()
-        with _GUARDS_LOCK:
-            self._guard_lock = _GUARDS.setdefault(str(path.resolve()), threading.Lock())
+        self._guard_lock = _GUARDS.get(str(path.resolve()), threading.Lock)
         path.parent.mkdir(parents=True, exist_ok=True)
         db = self._db()
         if layout.current(db):
