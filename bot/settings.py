@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from bot.answering.refusal import MIN_EVIDENCE
 from ingest.settings import IngestSettings
@@ -152,6 +152,16 @@ class Settings(IngestSettings):
             if first:
                 out += range(int(first), int(last or first) + 1)
         return sorted(set(out)) or None
+
+    @field_validator("llm_provider")
+    @classmethod
+    def _registered_provider(cls, value: str) -> str:
+        """A provider the registry holds (case and spaces aside); read only when one is set."""
+        from bot.answering.generation.providers import PROVIDERS
+
+        if value.strip().lower() not in PROVIDERS:
+            raise ValueError(f"must be one of {', '.join(PROVIDERS)}")
+        return value
 
     @model_validator(mode="after")
     def _shards_within_count(self) -> Settings:
