@@ -203,21 +203,22 @@ class AnswerEngine:
     ) -> Quote:
         """The answer among the reports newer than the quote's: their sentences close to
         the best (current.newer_reports) and the leads of those on the topic
-        (current.newer_topic_reports) that name a span of the wanted kind their headline
-        names too, the one that answers best (choice.value); else the lead of the quote's
-        own report when it answers better than the quote; else `quote`."""
+        (current.newer_topic_reports), when one answers with a span of the kind the
+        question wants; else the lead of the quote's own report when it answers better
+        than the quote (choice.value); else `quote`."""
         o = self._options
         focus, want = asked.focus, wanted(asked.focus)
         own = quote.candidate.passage.article.id
         reports = newer_topic_reports(ranked, quote.candidate, o.min_evidence)
         opening = leads(focus, asked.focus_vector, reports, self._retriever, idf) if reports else []
-        found = [
-            self._answering(focus, newer_reports(ranked, quote.candidate, o.min_evidence)),
-            self._answering(focus, [c for c in opening if c.passage.article.id != own], sure=True),
+        newer = newer_reports(ranked, quote.candidate, o.min_evidence)
+        seen = {(c.passage.article.id, c.start) for c in newer}
+        later = [
+            c for c in opening if c.passage.article.id != own and (c.passage.article.id, c.start) not in seen
         ]
-        newer = [q for q in found if q is not None]
-        if newer:
-            return max(newer, key=lambda q: value(q, want))
+        found = self._answering(focus, [*newer, *later])
+        if found is not None:
+            return found
         lead = self._answering(focus, [c for c in opening if c.passage.article.id == own])
         return lead if lead is not None and value(lead, want) > value(quote, want) else quote
 
