@@ -3,10 +3,11 @@ on a day, over the RealTime QA articles, judged on what a member sees.
 
     .venv/bin/python bench/casual.py                 # the tuning set, 2022 articles
     .venv/bin/python bench/casual.py --show 20       # ... and 20 bad replies, to read
-    .venv/bin/python bench/casual.py --held-out      # 2023-2026: figures only, once, to decide
+    .venv/bin/python bench/casual.py --split tune2   # the second tuning set, 2023-2026 articles
+    .venv/bin/python bench/casual.py --held-out      # the kept-aside set: figures only, once, to decide
 
-The questions are `bench/casual/tune.jsonl` and `bench/casual/heldout.jsonl` (format and rules:
-bench/casual/README.md). The store holds the split's articles as bench/realtimeqa.py builds
+The questions are `bench/casual/<split>.jsonl`: tune, tune2 and the kept-aside heldout
+(format and rules: bench/casual/README.md). The store holds the split's articles as bench/realtimeqa.py builds
 them (`build(..., wide=True)`; the publishers' text is written under /tmp, never here) plus the
 89 Wikinews distractors. It is kept in `--work` between runs and built again when the
 articles, the ingest code or the settings change.
@@ -54,6 +55,9 @@ from bot.settings import Settings  # noqa: E402
 QUESTIONS = REPO / "bench" / "casual"
 WIKINEWS = EVAL / "wikinews" / "articles.jsonl"
 KINDS = ("answer", "current", "stale", "story")
+# Each set of questions and the quiz years whose articles its store holds. tune2 was the first
+# kept-aside set; after its one run it became tuning data, and heldout is a new kept-aside set.
+SPLITS = {"tune": TUNING, "tune2": HELD_OUT, "heldout": HELD_OUT}
 REPLY_CHARS = 400  # what a member reads before deciding the reply answered
 STORY_CHARS = 1200  # a story's summary is read whole
 FLAG = "newest i have"  # "The newest I have on this is from <date>: ..."
@@ -365,7 +369,12 @@ def show(rows: list[Row], verdicts: list[Verdict], n: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Casual questions, judged as a member reads the reply.")
-    parser.add_argument("--held-out", action="store_true", help="the 2023-2026 set: figures only")
+    parser.add_argument(
+        "--split", choices=SPLITS, default="tune", help="tune (2022 articles), tune2 (2023-2026) or heldout"
+    )
+    parser.add_argument(
+        "--held-out", action="store_true", help="the kept-aside set: figures only (--split heldout)"
+    )
     parser.add_argument("--snapshot", type=Path, default=SNAPSHOT, help="the fetched realtimeqa git dir")
     parser.add_argument("--work", type=Path, help="articles and store (default /tmp/newsdesk-casual-<split>)")
     parser.add_argument("--show", type=int, default=0, help="print this many bad replies (tuning set only)")
@@ -376,14 +385,23 @@ def main() -> None:
         help="a store built by other ingest code: ingest into it (format migrated, unchanged articles kept)",
     )
     args = parser.parse_args()
-    if args.held_out and args.show:
+    split = "heldout" if args.held_out else args.split
+    held_out = split == "heldout"
+    if held_out and args.show:
         parser.error("the held-out questions and replies are never shown")
-    split, years = ("heldout", HELD_OUT) if args.held_out else ("tune", TUNING)
+    questions = QUESTIONS / f"{split}.jsonl"
+    if not questions.exists():
+        print(
+            f"{questions.relative_to(REPO)} is not in this checkout: no {split} questions to ask",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    years = SPLITS[split]
     work = args.work or Path(f"/tmp/newsdesk-casual-{split}")
     built = build(args.snapshot, years, wide=True)
     articles_file = write_jsonl(work / "articles.jsonl", built.articles)
     known = {str(a["id"]): a for a in [*built.articles, *map(json.loads, WIKINEWS.open(encoding="utf-8"))]}
-    rows = load_rows(QUESTIONS / f"{split}.jsonl", known)
+    rows = load_rows(questions, known)
     print(f"{len(rows)} questions ({split}), {len(built.articles)} articles + Wikinews, {','.join(years)}")
     base = Settings(_env_file=None)  # type: ignore[call-arg]
     settings = base.model_copy(update={"newsdesk_data_dir": work / "store", "chroma_host": None})
@@ -391,7 +409,7 @@ def main() -> None:
     verdicts = ask_all(App(settings), rows, {i: str(a["text"]) for i, a in known.items()})
     result = figures(verdicts)
     print_figures(result)
-    if not args.held_out:
+    if not held_out:
         result["questions"] = [{k: v for k, v in asdict(x).items() if k != "reply"} for x in verdicts]
         show(rows, verdicts, args.show)
     out = REPO / "bench" / "results" / f"casual-{split}.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -13,12 +13,21 @@ import numpy as np
 from bot.answering.errors import QuestionError
 from bot.answering.generation.generative import Generator, PartialCallback
 from bot.answering.models import Answer
-from bot.answering.news_time.current import flagged_stale, newer_reports
+from bot.answering.news_time.current import (
+    denies,
+    flagged_stale,
+    history,
+    long_ago,
+    newer_reports,
+    newer_topic_reports,
+    recent_window,
+)
 from bot.answering.news_time.news import NewsTime, Plan
 from bot.answering.news_time.stories import collapse
+from bot.answering.news_time.story import leads
 from bot.answering.news_time.timeframe import Clock, as_of, utc_today
 from bot.answering.quoting.answerability import SEARCH_DEPTH, describe, judge
-from bot.answering.quoting.choice import Quote
+from bot.answering.quoting.choice import STRONGEST, Quote, value
 from bot.answering.quoting.extractive import Candidate, rank_sentences
 from bot.answering.quoting.nearmiss import citation_of, missing_lead, near_miss
 from bot.answering.quoting.wanted import wanted
@@ -174,7 +183,9 @@ class AnswerEngine:
             return near_miss(question, lead, judgement.nearest, evidence, passages, o.max_answer_chars)
         quote = judgement.answer
         if plan.now:  # current by default: a newer report that answers it too is quoted
-            quote = self._newest_answer(focus, ranked, quote)
+            quote = self._newest_answer(asked, ranked, quote, retrieval.idf)
+            if plan.day is not None and long_ago(quote.candidate.passage.article, plan.day):
+                quote = self._recent_answer(asked, plan.day, filters) or quote
         lead = self.news.stale_lead(quote.candidate.passage.article, plan)  # much older than asked
         extractive = self._extractive(question, quote, evidence, passages, lead)
         if self._generator is None:
@@ -187,19 +198,61 @@ class AnswerEngine:
             answer = flagged_stale(answer, answer.citations[0], lead)
         return self.news.finish(answer, ranked, plan, o.max_answer_chars)  # a later report; copies
 
-    def _newest_answer(self, focus: str, ranked: list[Candidate], quote: Quote) -> Quote:
-        """The answer among the reports newer than the quote's (current.newer_reports),
-        when one of them answers with a span of the kind the question wants; else `quote`."""
-        newer = newer_reports(ranked, quote.candidate, self._options.min_evidence)
-        if not newer:
-            return quote
+    def _newest_answer(
+        self, asked: Asked, ranked: list[Candidate], quote: Quote, idf: Callable[[str], float]
+    ) -> Quote:
+        """The answer among the reports newer than the quote's: their sentences close to
+        the best (current.newer_reports) and the leads of those on the topic
+        (current.newer_topic_reports), when one answers with a span of the kind the
+        question wants; else the lead of the quote's own report when it answers better
+        than the quote (choice.value); else `quote`."""
         o = self._options
-        again = judge(
-            focus, newer, o.min_evidence, o.max_answer_chars - 4, o.answer_search_depth, newest=True
+        focus, want = asked.focus, wanted(asked.focus)
+        own = quote.candidate.passage.article.id
+        reports = newer_topic_reports(ranked, quote.candidate, o.min_evidence)
+        opening = leads(focus, asked.focus_vector, reports, self._retriever, idf) if reports else []
+        newer = newer_reports(ranked, quote.candidate, o.min_evidence)
+        seen = {(c.passage.article.id, c.start) for c in newer}
+        later = [
+            c for c in opening if c.passage.article.id != own and (c.passage.article.id, c.start) not in seen
+        ]
+        found = self._answering(focus, [*newer, *later])
+        if found is not None:
+            return found
+        lead = self._answering(focus, [c for c in opening if c.passage.article.id == own])
+        return lead if lead is not None and value(lead, want) > value(quote, want) else quote
+
+    def _recent_answer(self, asked: Asked, day: date, filters: Filters | None) -> Quote | None:
+        """The answer in the lead of a report of the last weeks before `day`
+        (current.recent_window) that the search finds (a sentence over the refusal bar),
+        when the lead meets the question's anchors and names a span of the kind the
+        question wants that the report's headline names too: a wider search than the
+        first, so only a sure answer counts."""
+        o = self._options
+        retrieval, _, ranked = self._candidates(asked, recent_window(filters, day), None)
+        near = [c for c in ranked if c.score >= o.min_evidence]
+        reports = list({c.passage.article.id: c.passage.article for c in near}.values())
+        if not reports:
+            return None
+        opening = leads(asked.focus, asked.focus_vector, reports, self._retriever, retrieval.idf)
+        return self._answering(asked.focus, opening, sure=True)
+
+    def _answering(self, focus: str, pool: list[Candidate], sure: bool = False) -> Quote | None:
+        """The answer among these sentences (the newest first of those close in evidence)
+        that marks a span of the kind the question wants (none that denies what is asked
+        or tells the past: current.denies, current.history), if any. `sure`: a span the
+        report's headline names too (choice.STRONGEST), for a question of a typed kind."""
+        pool = sorted(
+            (c for c in pool if not denies(focus, c.text) and not history(c)), key=lambda c: -c.score
         )
-        if again.answer is None or (again.answer.mark is None and wanted(focus).typed):
-            return quote
-        return again.answer
+        if not pool:
+            return None
+        o = self._options
+        again = judge(focus, pool, o.min_evidence, o.max_answer_chars - 4, o.answer_search_depth, newest=True)
+        found, want = again.answer, wanted(focus)
+        if found is None or (want.typed and (found.mark is None or (sure and found.strength < STRONGEST))):
+            return None
+        return found
 
     def _candidates(
         self, asked: Asked, filters: Filters | None, k: int | None

@@ -4,6 +4,18 @@ series", "what's the death toll") means now, the day it is asked.
 - Of two answering articles close in evidence (within CLOSE_MARGIN), the one dated nearer
   the day asked is quoted (stories.prefer_newest; "latest"/"now" widen it to
   stories.RECENCY_MARGIN).
+- A question about now is answered from a newer report when one answers it: a sentence
+  of a newer report within NEWER_MARGIN of the best evidence, or the lead of a newer
+  report on the same topic (its best retrieved sentence within LEAD_MARGIN of the best).
+  When the answer found is more than STALE_DAYS older than the day asked, the reports of
+  the last STALE_DAYS are searched once more (the same query vector): a newer report
+  seldom repeats the question's words and may rank below older ones that do. Their leads
+  answer only with a span of the wanted kind that the headline names too. A sentence
+  that denies what is asked ("have never won a Super Bowl") or tells the past (names only
+  years before its report's) answers nothing here.
+  A news report says what happened in its first sentences, in words of its own ("Griner
+  has been released"), while an older report's sentence repeats the question's words
+  ("Brittney Griner's release ... detained in Russia") and ranks above it.
 - When the article quoted is more than STALE_DAYS older than the day asked, the reply
   says so before anything else: "The newest I have on this is from 12 March 2023: ...".
   An older season's, ceremony's or vote's result is then never read as the current one.
@@ -20,12 +32,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from bot.answering.models import Answer, Citation
 from bot.answering.news_time.timeframe import TimeFrame, is_dated
 from bot.answering.quoting.extractive import Candidate
-from vectorstore.models import ArticleRecord
+from vectorstore.lexical import tokenize
+from vectorstore.models import ArticleRecord, parse_date
+from vectorstore.retrieval import Filters
 
 STALE_DAYS = 45
 # Evidence within which the article dated nearer the day asked wins (bench/realtimeqa.py).
@@ -35,7 +49,18 @@ CLOSE_MARGIN = 0.05
 # tuning set: the newer report with the current answer lay 0.02-0.07 under the older one;
 # a newer report of another event, a game of the series asked about, 0.087 under).
 NEWER_MARGIN = 0.08
+# A newer report whose best retrieved sentence lies within LEAD_MARGIN of the best evidence
+# is on the question's topic, and its lead may answer a question about now (bench/casual.py's
+# tuning sets: the newer report with the current answer lay 0.05-0.23 under an older one
+# that repeats the question's words; 0.28 for a year's Grammys).
+LEAD_MARGIN = 0.3
 STALE = "The newest I have on this is from {day}: "
+# A word denied ("never won", "did not win", "hasn't won"): the word after the negation.
+_DENIED = re.compile(
+    r"\b(?:never|not|n[o']t|didn['’]t|hasn['’]t|haven['’]t|wasn['’]t|isn['’]t)\s+(?:yet\s+|been\s+)?(\w+)",
+    re.I,
+)
+_NEGATION = re.compile(r"\b(?:never|not|no)\b|n['’]t\b", re.I)
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d(?:s|’s|'s)?\b")
 
 
@@ -55,12 +80,63 @@ def newer_reports(ranked: Sequence[Candidate], answering: Candidate, min_evidenc
     newer = {
         c.passage.article.id
         for c in ranked
-        if c.score >= bar
-        and is_dated(c.passage.article)
-        and (c.passage.article.date or "")[:10] > (record.date or "")[:10]
-        and c.passage.article.story != record.story
+        if c.score >= bar and _after(c.passage.article, record) and c.passage.article.story != record.story
     }
     return [c for c in ranked if c.passage.article.id in newer]
+
+
+def denies(question: str, sentence: str) -> bool:
+    """Whether a sentence denies what a question asks: a word of the question after a
+    negation ("12 teams have never won a Super Bowl" for "who won the super bowl")."""
+    if _NEGATION.search(question):
+        return False
+    asked = set(tokenize(question))
+    return any(set(tokenize(m.group(1))) & asked for m in _DENIED.finditer(sentence))
+
+
+def history(candidate: Candidate) -> bool:
+    """Whether a sentence tells the past, not its report's news: every year it names is
+    before its report's year ("the Lions won four NFL championships (1935, 1952, 1953 and
+    1957)" in a 2024 report)."""
+    record = candidate.passage.article
+    years = [int(y[:4]) for y in _YEAR.findall(candidate.text)]
+    if not years or not is_dated(record) or not record.date:
+        return False
+    return max(years) < int(record.date[:4])
+
+
+def on_topic(ranked: Sequence[Candidate], best: float, min_evidence: float) -> list[Candidate]:
+    """The sentences within LEAD_MARGIN of the best evidence (and over the refusal bar)."""
+    bar = max(min_evidence, best - LEAD_MARGIN)
+    return [c for c in ranked if c.score >= bar]
+
+
+def recent_window(filters: Filters | None, today: date) -> Filters:
+    """`filters` narrowed to the reports of the last STALE_DAYS before the day asked."""
+    base = filters or Filters()
+    since = (today - timedelta(days=STALE_DAYS)).isoformat()
+    return replace(base, since=max(since, parse_date(base.since) or since) if base.since else since)
+
+
+def newer_topic_reports(
+    ranked: Sequence[Candidate], answering: Candidate, min_evidence: float
+) -> list[ArticleRecord]:
+    """The report `answering` comes from and those dated after it (another story, not a
+    copy) that are on the question's topic: their best sentence within LEAD_MARGIN of the
+    best evidence. Their leads are read for a question about now (engine.py)."""
+    record = answering.passage.article
+    if not ranked or not is_dated(record):
+        return []
+    found: dict[str, ArticleRecord] = {}
+    for c in on_topic(ranked, ranked[0].score, min_evidence):
+        article = c.passage.article
+        if (_after(article, record) and article.story != record.story) or article.id == record.id:
+            found.setdefault(article.id, article)
+    return list(found.values())
+
+
+def _after(article: ArticleRecord, than: ArticleRecord) -> bool:
+    return is_dated(article) and (article.date or "")[:10] > (than.date or "")[:10]
 
 
 def long_ago(record: ArticleRecord, today: date) -> bool:

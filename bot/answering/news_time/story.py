@@ -105,17 +105,19 @@ def summary(
     members = {c.passage.article.id for c in pool}
     titled = {c.passage.article.id for c in pool if naming(c.passage.article.title)}
     pool += [c for c in ranked if c.passage.article.id in titled and not naming(c.text)]
-    leads = _leads(topic, retrieval.query_vector, [c.passage.article for c in pool], retriever, retrieval.idf)
+    openers = leads(
+        topic, retrieval.query_vector, [c.passage.article for c in pool], retriever, retrieval.idf
+    )
     seen = {(c.passage.article.id, c.start) for c in pool}
-    pool += [c for c in leads if (c.passage.article.id, c.start) not in seen]
-    lead_at = {(c.passage.article.id, c.start) for c in leads}
+    pool += [c for c in openers if (c.passage.article.id, c.start) not in seen]
+    lead_at = {(c.passage.article.id, c.start) for c in openers}
     chosen = choose(pool, retrieval.query_vector, [(c.passage.article.id, c.start) in lead_at for c in pool])
     if len({c.passage.article.id for c in chosen} - members):
         return None  # not reached: every sentence of the pool is of a member
     return _told(question, sorted(chosen, key=lambda c: (c.passage.article.date or "", c.start)))
 
 
-def _leads(
+def leads(
     topic: str,
     query: np.ndarray,
     members: Sequence[ArticleRecord],

@@ -132,10 +132,11 @@ def judge(
 ) -> Judgement:
     """The answer, or the near miss (see the module docstring). `ranked[0]` must already
     clear `min_evidence`. The first of the `depth` best sentences that meets the anchors
-    is an answer; so is any later one of the first CHOICE_DEPTH within ANSWER_MARGIN of the
-    best, and the one whose quote answers best (choice.value) is chosen. With `newest` (a
-    "latest" question, the newest answering sentence moved first by stories.prefer_newest)
-    only sentences of articles as new as the first compete."""
+    is an answer (never a sentence that is a question); so is any later one of the first
+    CHOICE_DEPTH within ANSWER_MARGIN of the best, and the one whose quote answers best
+    (choice.value) is chosen. With `newest` (a "latest" question, the newest answering
+    sentence moved first by stories.prefer_newest) only sentences of articles as new as
+    the first compete."""
     checks = Checks.of(question, ranked) if depth > 0 else Checks([], [], {})
     anchors = checks.anchors
     want = wanted(question)
@@ -149,6 +150,8 @@ def judge(
         if chosen is None and i >= max(depth, 1):
             break  # no sentence of the first `depth` meets the anchors: a near miss
         if newest and chosen is not None and _older(candidate, chosen[1].candidate):
+            continue
+        if asks(candidate.text):
             continue
         around = around_of(candidate)
         missing = checks.missing(candidate, around)
@@ -175,6 +178,12 @@ def _modifiers(
         return not missing
     context = context_text(candidate.passage, candidate.text, around)
     return not any(contradicted(a, context) for a in missing)
+
+
+def asks(sentence: str) -> bool:
+    """Whether a sentence is a question ("Who won the Super Bowl coin toss?"): an article's
+    question (a heading, a rhetorical one) asks, it does not answer."""
+    return sentence.rstrip(" ”\"’')").endswith("?")
 
 
 def _older(candidate: Candidate, than: Candidate) -> bool:

@@ -1,0 +1,89 @@
+"""Questions about now (bot/answering/news_time/current.py) over written reports
+(tests/fixtures/current): a newer report's lead answers though an older report repeats the
+question's words; a report of the last weeks is searched before an old answer is flagged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.answering.engine import AnswerEngine, AnswerOptions
+from bot.answering.news_time import current
+from bot.answering.news_time.current import denies, history, recent_window
+from bot.answering.quoting.answerability import asks
+from bot.answering.quoting.extractive import Candidate
+from bot.app import App
+from tests.helpers import ingested_app
+from vectorstore.embedding import Embedder
+from vectorstore.models import ArticleRecord, Passage
+from vectorstore.retrieval import Filters
+
+FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "current" / "articles.jsonl"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, onnx_dir: Path) -> Iterator[App]:
+    yield ingested_app(tmp_path_factory.mktemp("current"), FIXTURE, embedder, onnx_dir, 6)
+
+
+def _engine(app: App, top_k: int = 5) -> AnswerEngine:
+    return AnswerEngine(app.retriever, AnswerOptions(top_k=top_k))
+
+
+def test_a_newer_reports_lead_answers_a_question_about_now(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = date(2026, 1, 14)
+    answer = _engine(app).answer("who won the vardon cup", asked_at=asked)
+    assert not answer.refused and answer.citations[0].article_id == "vardon-result"
+    assert "Ember City Foxes beat the Harlow Hornets" in answer.text
+    monkeypatch.setattr(current, "LEAD_MARGIN", 0.0)  # no newer report's lead read
+    assert (
+        _engine(app).answer("who won the vardon cup", asked_at=asked).citations[0].article_id
+        == "vardon-preview"
+    )
+
+
+def test_the_last_weeks_reports_are_searched_before_an_old_answer_is_flagged(app: App) -> None:
+    """One passage read (top_k=1): the old report that repeats the question's words; the
+    new chair is found in the lead of a report of the last weeks, named by its headline."""
+    answer = _engine(app, top_k=1).answer("who chairs the orvale port board", asked_at=date(2026, 6, 20))
+    assert not answer.refused and answer.stale is None
+    assert answer.citations[0].article_id == "orvale-board-new" and "Mara Voss" in answer.text
+
+
+def _candidate(day: str, text: str) -> Candidate:
+    record = ArticleRecord("a", "a", "h", 1, date=day, date_source="published")
+    passage = Passage("a:0", record, 0, text, 0, len(text), 1.0)
+    return Candidate(passage, text, 0, len(text), 0.5, 0.5, 0.5, np.zeros(3, dtype=np.float32))
+
+
+def test_a_sentence_that_denies_what_is_asked_does_not_answer_it() -> None:
+    assert denies("who won the super bowl", "The Lions are among 12 teams that have never won a Super Bowl.")
+    assert denies("who won the cup", "The Hornets haven't won the cup since 1990.")
+    assert not denies("who won the super bowl", "The Chiefs won the Super Bowl on Sunday.")
+    assert not denies("who won the super bowl", "The Chiefs, who had not played since January, won it.")
+    assert not denies("which team has never won the cup", "The Foxes have never won the cup.")
+
+
+def test_a_sentence_that_names_only_earlier_years_tells_the_past() -> None:
+    assert history(
+        _candidate("2024-01-20", "The Lions won four NFL championships (1935, 1952, 1953 and 1957).")
+    )
+    assert not history(_candidate("2024-01-20", "The Lions won in 1957 and again in 2024."))
+    assert not history(_candidate("2024-01-20", "The Lions won on Sunday."))
+
+
+def test_the_recent_window_is_the_weeks_before_the_day_asked() -> None:
+    day = date(2026, 6, 20)
+    assert recent_window(None, day).since == "2026-05-06"
+    assert recent_window(Filters(since="2026-06-01"), day).since == "2026-06-01"  # a narrower one stays
+    assert recent_window(Filters(sources=("Wire",)), day).sources == ("Wire",)
+
+
+def test_a_question_in_an_article_is_never_its_answer() -> None:
+    assert asks("Who won the Super Bowl coin toss?")
+    assert asks("“Who will win the Vardon Cup?”")
+    assert not asks("The Patriots won the coin toss.")
