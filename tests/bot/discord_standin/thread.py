@@ -8,7 +8,10 @@ wait for the bot).
 its coroutine methods run on the stand-in's loop and are awaited from the caller's; its
 other methods run there too (the caller waits for them), so nothing reads or changes the
 stand-in's state while its loop is half-way through a change. `wait_for` polls on the
-caller's loop, where predicates may also read the bot's state.
+caller's loop, where predicates may also read the bot's state, and evaluates each poll
+while the stand-in's loop waits between two of its steps: a predicate sees what it would
+see on one shared loop (a request answered, never a message stored and its request not yet
+answered).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class StandInThread:
         self._options = options
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="discord-standin", daemon=True)
+        self._parked_for: int | None = None  # the thread for which the stand-in's loop waits
         self.standin: DiscordStandIn
 
     # -- for tests: async, with a view that runs every call on the stand-in's loop --------
@@ -85,13 +89,36 @@ class StandInThread:
 
     def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a plain method on the stand-in's loop and wait for its result."""
-        if threading.current_thread() is self._thread:
+        if threading.current_thread() is self._thread or self._parked_for == threading.get_ident():
             return fn(*args, **kwargs)
 
         async def run() -> T:
             return fn(*args, **kwargs)
 
         return self._submit(run()).result(timeout=START_S)
+
+    def between_steps(self, fn: Callable[[], T]) -> T:
+        """fn(), in the caller's thread, while the stand-in's loop waits between two steps."""
+        parked, resume = threading.Event(), threading.Event()
+
+        def park() -> None:
+            parked.set()
+            resume.wait(START_S)
+
+        self._loop.call_soon_threadsafe(park)
+        if not parked.wait(START_S):
+            raise TimeoutError(f"the stand-in's loop did not stop between two steps within {START_S} s")
+        self._parked_for = threading.get_ident()
+        try:
+            return fn()
+        finally:
+            self._parked_for = None
+            resume.set()
+
+    async def wait_for(self, predicate: Callable[[], object], within: float = 10.0, what: str = "") -> None:
+        """The stand-in's `wait_for`, on the caller's loop, each poll between two steps of the
+        stand-in's."""
+        await self.standin.wait_for(lambda: self.between_steps(predicate), within, what or str(predicate))
 
     def run_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
         return asyncio.wrap_future(self._submit(fn(*args, **kwargs)))
@@ -108,7 +135,7 @@ class OnItsLoop:
     def __getattr__(self, name: str) -> Any:
         target, thread = self._target, self._thread
         if name == "wait_for" and isinstance(target, DiscordStandIn):
-            return target.wait_for  # polls on the caller's loop: predicates read the bot too
+            return thread.wait_for  # polls on the caller's loop: predicates read the bot too
         value = getattr(target, name)
         if isinstance(value, SERVICES):
             return OnItsLoop(value, thread)
