@@ -1,4 +1,5 @@
-"""The lexical index of issue #15: quality against bm25s, and its cost at 100k chunks.
+"""The lexical index (the host's rows, the BM25 replica): quality against bm25s, and its cost
+at 100k chunks.
 
     .venv/bin/python bench/lexical.py --store DIR [--copies 86]
 

@@ -1,4 +1,4 @@
-"""What a reader's reopen of the embedded store costs: time and memory (issue #15).
+"""What a reader's reopen of the embedded store costs: time and memory.
 
     .venv/bin/python bench/reopen.py --store /tmp/q100k [--times 3]
 

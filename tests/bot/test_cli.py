@@ -192,7 +192,7 @@ def test_ingest_lowers_its_own_cpu_priority_so_a_bot_beside_it_keeps_its_speed(t
 
 
 def test_eval_asks_each_question_on_its_asked_at_day(tmp_path: Path) -> None:
-    """Real news questions (issue #23): `asked_at` sets the clock of each question, and
+    """Real news questions: `asked_at` sets the clock of each question, and
     `article_ids` with no answer offsets make retrieval count the whole article."""
     fixture = FIXTURES / "real_questions"
     out = tmp_path / "pred.jsonl"

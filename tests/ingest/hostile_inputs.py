@@ -1,4 +1,5 @@
-"""Hostile inputs, generated (nothing large is committed): what issue #14 tried.
+"""Hostile inputs, generated (nothing large is committed): each a way a page, file or feed
+can try to break an ingest.
 
 Shared by tests/ingest/test_hostile.py and bench/hostile.py.
 """

@@ -1,4 +1,4 @@
-"""Issue #14: text is decoded by the charset it declares (header, meta, BOM), else detected."""
+"""Text is decoded by the charset it declares (header, meta, BOM), else detected."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue #14, item 5: output that data cannot break. Article text and paths are printed
+"""Output that data cannot break. Article text and paths are printed
 as text (never rich markup), every --json path prints one JSON object, errors included,
 and bad input or settings are one line, not a traceback."""
 
@@ -125,7 +125,7 @@ def test_a_corrupt_exported_model_is_one_line(tmp_path: Path) -> None:
 
 def test_json_seconds_count_the_whole_run_fetching_included() -> None:
     """A page that answers a second after it is asked: `seconds` is the whole run,
-    `fetch_seconds` the fetching before the run's writes (it was 0.014 s for a 24 s run)."""
+    `fetch_seconds` the fetching before the run's writes."""
     with slow_site() as site:
 
         def answer_a_second_later() -> None:

@@ -1,4 +1,4 @@
-"""Dates in every format news uses, datelines, and first-seen times (issue #12)."""
+"""Dates in every format news uses, datelines, and first-seen times."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue #24: the fetch deadline is an error wherever it strikes; a page cut off is never stored.
+"""The fetch deadline is an error wherever it strikes; a page cut off is never stored.
 
 Real servers on 127.0.0.1 (tests/ingest/hostile_inputs.py) send their headers at once and
 then trickle the body (close-delimited, chunked, with a Content-Length) or send nothing.
@@ -79,7 +79,7 @@ def slow_dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowDns]:
 
 @pytest.mark.parametrize("public_only", [False, True])
 def test_a_name_look_up_is_inside_the_deadline(slow_dns: SlowDns, public_only: bool) -> None:
-    """The fetch ends at its deadline while its look-up is still unanswered (it was 30 s)."""
+    """The fetch ends at its deadline while its look-up is still unanswered."""
     with serving({"/a": Route(hostile.GOOD_TEXT.encode(), "text/plain")}) as server:
         url = server.url("/a").replace("127.0.0.1", slow_dns.host)
         started = time.monotonic()

@@ -1,5 +1,5 @@
-"""A CLI ingest fetches and extracts its pages before it takes the store's writer lock
-(issue #21): while a slow site keeps a real `newsdesk ingest URL` process waiting for the
+"""A CLI ingest fetches and extracts its pages before it takes the store's writer lock:
+while a slow site keeps a real `newsdesk ingest URL` process waiting for the
 page, another writer gets the store at once (not waited for); the page is stored once the
 site answers. A server admin's `/ingest url:` (`Intake.ingest_url`), over the wire:
 tests/bot/e2e/test_ingest_url.py."""

@@ -1,4 +1,4 @@
-"""Issue #14: hostile inputs fail alone, fast, with a one-line reason; the rest is stored.
+"""Hostile inputs fail alone, fast, with a one-line reason; the rest is stored.
 
 Inputs are generated here (tests/ingest/hostile_inputs.py); bench/hostile.py runs the
 same set in child processes and prints time and peak memory.
@@ -168,12 +168,12 @@ def test_a_server_trickling_its_headers_is_cut_at_the_fetch_deadline() -> None:
             fetch(base + "/slow", FetchPolicy(timeout_s=1.0))
         elapsed = time.monotonic() - started
         cut = sent.whole == 0 and not sent.gave_up
-    assert cut, f"the fetch ended after {elapsed:.1f} s, when the server had ended ({sent})"  # was unbounded
+    assert cut, f"the fetch ended after {elapsed:.1f} s, when the server had ended ({sent})"
 
 
 def test_a_feed_of_slow_pages_is_bounded_in_total(settings: Settings, ingestor: Ingestor) -> None:
-    """20 slow pages, each cut at its deadline, fetched FETCH_WORKERS at a time (it was one
-    after another: 20 deadlines in a row)."""
+    """20 slow pages, each cut at its deadline, fetched FETCH_WORKERS at a time, not one
+    after another (20 deadlines in a row)."""
     sent = hostile.Trickled()
     with hostile.trickling_server(0.5, feed_entries=20, log=sent, give_up_s=600) as base:
         # the entries' pages are on 127.0.0.1: an intranet the operator names (FETCH_ALLOW_PRIVATE)

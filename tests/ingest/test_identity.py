@@ -1,4 +1,4 @@
-"""Issue #14: one origin cannot replace another's article; an update replaces all metadata."""
+"""One origin cannot replace another's article; an update replaces all metadata."""
 
 from __future__ import annotations
 

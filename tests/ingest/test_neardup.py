@@ -1,4 +1,4 @@
-"""Wire copies and reposts share a story id, across ingest runs (issue #12)."""
+"""Wire copies and reposts share a story id, across ingest runs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One feed poller per fleet (issue #21): of the processes sharing a store, only the one
+"""One feed poller per fleet: of the processes sharing a store, only the one
 holding the poller seat polls and plans (a flock beside an embedded store; a lease on a
 Chroma server, here and in tests/bot/e2e/test_fleet.py); when it stands down another takes
 over; a poller paused past its lease stops polling once resumed; `watch --once` polls all

@@ -1,4 +1,4 @@
-"""Fenced writers on a Chroma server (issue #21): a writer paused (SIGSTOP) past its lease
+"""Fenced writers on a Chroma server: a writer paused (SIGSTOP) past its lease
 while a second one takes the lease over is refused at its next write once resumed (after
 the second one finished, or while it is in the middle of its run), says so, and the store
 stays exact: every article is the second writer's version, every record's chunks are

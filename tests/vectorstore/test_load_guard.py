@@ -1,6 +1,6 @@
 """The load guard (vectorstore/chroma/load_guard.py): a process stopped while it opens the
 store (Ctrl-Z on a `newsdesk ask`) holds its shared flock; a writer waits GUARD_WAIT_S for
-it at most, then stops with a clear error and writes nothing (review of #24)."""
+it at most, then stops with a clear error and writes nothing."""
 
 from __future__ import annotations
 

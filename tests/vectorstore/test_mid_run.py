@@ -1,10 +1,10 @@
-"""Readers never wait for a writer's whole run (issue #24), with real processes.
+"""Readers never wait for a writer's whole run, with real processes.
 
 An ingest run (the real `newsdesk ingest`, with one hook, held_writer.py: it pauses before
 its ninth batch until the test lets it go) reads a file of 64 one-chunk articles, then a second
 file. With INGEST_FLUSH_CHUNKS=8 the run publishes the 64 articles in 8 batches, then
 waits, holding the writer lock, between batches, for as long as the test likes. (Pages
-are fetched before a run takes the lock since issue #21, so a slow page cannot hold a run
+are fetched before a run takes the lock, so a slow page cannot hold a run
 open.) Nothing here is timed: a reader either answers while the run waits, or the test
 fails.
 """

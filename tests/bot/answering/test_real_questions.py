@@ -1,4 +1,4 @@
-"""Real news questions on the team's own fixtures, with a fixed clock (issue #23): quotes
+"""Real news questions on the team's own fixtures, with a fixed clock: quotes
 that answer rather than restate, time words that never refuse an answerable question, a
 date bound, the day a question was asked, and an old store that is not today's news."""
 

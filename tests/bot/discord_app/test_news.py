@@ -1,4 +1,4 @@
-"""/news [topic] [days] and /ask's since, until and source, over the dated fixtures (issue #12)."""
+"""/news [topic] [days] and /ask's since, until and source, over the dated fixtures."""
 
 from __future__ import annotations
 

@@ -171,6 +171,9 @@ class InteractionRoutes:
         type_, data = body["type"], body.get("data") or {}
         if type_ in (MESSAGE, UPDATE):
             limits.check_message(data)
+        # tests read an interaction from another thread: "thinking..." is set before the
+        # acknowledgement, and a response's message is in place before it ends the loading
+        interaction.loading = type_ == DEFERRED_MESSAGE
         interaction.callback_type, interaction.callback_at = type_, now
         interaction.ephemeral = bool(int(data.get("flags") or 0) & limits.EPHEMERAL)
         response: dict[str, Any] = {"interaction": {
@@ -182,7 +185,7 @@ class InteractionRoutes:
                 limits.check_not_empty(data)
             flags = (limits.EPHEMERAL if interaction.ephemeral else 0) | (LOADING if type_ == DEFERRED_MESSAGE else 0)
             message = await self._post(interaction, {**data, "flags": flags})
-            interaction.original_id, interaction.loading = int(message["id"]), type_ == DEFERRED_MESSAGE
+            interaction.original_id = int(message["id"])
             if type_ == MESSAGE:
                 interaction.answered_at = now
             response["interaction"]["response_message_id"] = message["id"]
@@ -207,8 +210,8 @@ class InteractionRoutes:
         limits.check_message(body)
         limits.check_not_empty(body)
         if interaction.loading and interaction.original_id is not None:  # the first followup after a deferral
-            interaction.loading = False
             message = self._edit_stored(interaction, interaction.original_id, body)
+            interaction.loading = False
         else:
             flags = limits.EPHEMERAL if int(body.get("flags") or 0) & limits.EPHEMERAL else 0
             message = await self._post(interaction, {**body, "flags": flags})
@@ -250,9 +253,10 @@ class InteractionRoutes:
         body.pop("_files", None)
         limits.check_message(body)
         message_id = self._message_id(interaction, request)
+        message = self._edit_stored(interaction, message_id, body)
         if message_id == interaction.original_id:
             interaction.loading = False
-        return json_response(self._edit_stored(interaction, message_id, body))
+        return json_response(message)
 
     async def _delete(self, request: web.Request) -> web.Response:
         interaction = self._by(request)

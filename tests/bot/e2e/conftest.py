@@ -1,5 +1,7 @@
 """End-to-end tests: the real bot over the real wire (discord.py's HTTP client and gateway
-websocket) against the Discord stand-in on 127.0.0.1, with a store holding samples/.
+websocket) against the Discord stand-in on 127.0.0.1, with a store holding samples/. The
+stand-in runs on an event loop of its own, in a thread (`StandInThread`), as Discord runs
+on machines of its own: a bot loop slowed by a busy machine does not slow the stand-in.
 
 Two ways to run the bot:
 - `bot`: the real `NewsBot` built by the real composition root, connected and stopped by
@@ -27,6 +29,7 @@ from bot.discord_app.lifecycle import connect, stop
 from bot.discord_app.runner import build_bot
 from bot.settings import Settings
 from tests.bot.discord_standin import DiscordStandIn
+from tests.bot.discord_standin.thread import StandInThread
 from tests.bot.discord_standin.world import GUILD_TEXT, Channel, Guild, User, snowflake
 from tests.bot.newsroom.fixtures import Feeds
 from tests.helpers import serving
@@ -57,7 +60,8 @@ def data_dir(sample_data: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def discord() -> AsyncIterator[DiscordStandIn]:
-    async with DiscordStandIn() as standin:
+    """The stand-in on its own loop, in a thread (tests/bot/discord_standin/thread.py)."""
+    async with StandInThread() as standin:
         yield standin
 
 

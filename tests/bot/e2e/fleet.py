@@ -1,4 +1,4 @@
-"""A fleet of real processes for tests and bench/fleet.py (issue #21): `python -m bot`
+"""A fleet of real processes for tests and bench/fleet.py: `python -m bot`
 processes holding shards and `newsdesk watch`, all on one `chroma run` on 127.0.0.1 and one
 data dir (one host), each with its /healthz and /metrics on a port of its own (METRICS_PORT=0:
 each binds a free one itself; the test reads which from /proc, tests/processes.py)."""

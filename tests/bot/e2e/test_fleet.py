@@ -1,4 +1,4 @@
-"""A fleet (issue #21), with real processes: a real `chroma run` on 127.0.0.1, two `python
+"""A fleet, with real processes: a real `chroma run` on 127.0.0.1, two `python
 -m bot` processes holding shard 0 and shard 1 of 2, and one `newsdesk watch`, over the
 Discord stand-in (which sends each server's events to its shard). Questions in servers of
 both shards are answered; an article the watcher ingests from a feed is answered in both

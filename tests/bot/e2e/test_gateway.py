@@ -11,6 +11,7 @@ from bot.settings import Settings
 from tests.bot.discord_standin import DiscordStandIn
 from tests.bot.discord_standin.gateway import HEARTBEAT, IDENTIFY, RESUME
 from tests.bot.discord_standin.limits import INTERACTION_DEADLINE_S
+from tests.bot.discord_standin.thread import StandInThread
 from tests.bot.discord_standin.world import Guild, User
 from tests.bot.e2e.conftest import start_bot
 from tests.bot.e2e.helpers import ANSWER_S, answered, ask, text_of
@@ -46,7 +47,7 @@ async def test_invalid_session_makes_the_bot_identify_again(
 
 
 async def test_heartbeats_are_sent_at_the_interval_hello_gives(bot_settings: Settings, embedder: Embedder) -> None:
-    async with DiscordStandIn(heartbeat_ms=100) as discord:
+    async with StandInThread(heartbeat_ms=100) as discord:
         discord.add_guild("newsroom")
         settings = bot_settings.model_copy(update={"discord_api_base": discord.api_base, "discord_guild_ids": ""})
         running = await start_bot(settings, embedder, discord)

@@ -1,4 +1,4 @@
-"""/healthz and /metrics (issue #21) of the real bot over the stand-in: not ready before the
+"""/healthz and /metrics of the real bot over the stand-in: not ready before the
 gateway is connected, ready once it is, not ready while the store is being reopened; the
 metrics count questions, their latency, refusals, the answer queue and each shard's
 latency, in Prometheus' text format (parsed with prometheus_client's own parser)."""

@@ -1,5 +1,5 @@
 """A server admin's `/ingest url:` over the wire fetches the page before it takes the
-store's writer lock (issue #21, the Discord door: tests/ingest/test_fetch_outside_lock.py
+store's writer lock (the Discord door: tests/ingest/test_fetch_outside_lock.py
 has the CLI's): while the page's name is being looked up (the look-up answers only when
 the test lets it), the bot's process holds no writer lock and is not taking it."""
 

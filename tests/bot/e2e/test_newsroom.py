@@ -1,4 +1,4 @@
-"""The newsroom over the real wire (issue #22): feeds served on 127.0.0.1 and followed from
+"""The newsroom over the real wire: feeds served on 127.0.0.1 and followed from
 the CLI with --channel, the real bot polling them and posting through the Discord
 stand-in: one post per story, "also reported by" edits, updates in the story's thread,
 channel filters, a followed topic's direct message only on a real match, follow-ups in a

@@ -18,6 +18,7 @@ import pytest
 from bot.discord_app.client import NewsBot
 from bot.settings import Settings
 from tests.bot.discord_standin import DiscordStandIn, limits
+from tests.bot.discord_standin.thread import StandInThread
 from tests.bot.discord_standin.world import GUILD_TEXT, Channel, Guild
 from tests.bot.e2e.conftest import start_bot
 from tests.bot.e2e.test_newsroom import DELIVERY_S, command, follow_feed, poll, posts, titles
@@ -30,7 +31,7 @@ FIRSTS = [r for r in load() if r.kind == "first"]
 
 @pytest.fixture
 async def discord() -> AsyncIterator[DiscordStandIn]:
-    async with DiscordStandIn(channel_rate=(5, 5.0)) as standin:
+    async with StandInThread(channel_rate=(5, 5.0)) as standin:
         yield standin
 
 

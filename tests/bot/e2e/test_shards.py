@@ -1,4 +1,4 @@
-"""Shards (issue #21): the real bot as discord.py's AutoShardedBot over the stand-in, which
+"""Shards: the real bot as discord.py's AutoShardedBot over the stand-in, which
 sends each server's events to its shard ((guild_id >> 22) % shards) as Discord does. Two
 bots holding shard 0 and shard 1 of 2 (two processes' worth, here on one event loop) each
 answer /ask and mentions in their own servers; one bot holding both answers in both."""

@@ -21,7 +21,7 @@ from tests.bot.e2e.helpers import ANSWER_S, answered, text_of
 
 pytestmark = pytest.mark.slow
 Start = Callable[[dict[str, str]], Awaitable[BotProcess]]
-STOP_S = 10.0  # what the issue allows for a clean stop (systemd's default is 90 s, docker's 10 s)
+STOP_S = 10.0  # the bound for a clean stop (systemd's default is 90 s, docker's 10 s)
 
 
 def last_line(process: BotProcess) -> str:

@@ -1,4 +1,4 @@
-"""News time end to end on the team's dated fixtures, with the clock fixed (issue #12):
+"""News time end to end on the team's dated fixtures, with the clock fixed:
 a developing story in three updates, five wire copies among other stories, and articles
 from yesterday, last month and last year relative to Friday 2026-03-20."""
 
@@ -124,7 +124,7 @@ def test_the_callers_scope_still_applies(engine: AnswerEngine) -> None:
 def test_wikinews_tsunami_toll_latest_and_later_report(
     tmp_path: Path, embedder: Embedder, onnx_dir: Path
 ) -> None:
-    """The issue's own example: two Wikinews reports of the tsunami's toll, a day apart."""
+    """Two Wikinews reports of the tsunami's toll, a day apart."""
     wikinews = Path(__file__).resolve().parents[5] / "shared" / "eval" / "wikinews" / "articles.jsonl"
     if not wikinews.exists():
         pytest.skip("../shared/eval is not beside this checkout")

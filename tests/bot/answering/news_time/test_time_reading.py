@@ -1,4 +1,4 @@
-"""Time words, the reference day, overview questions and figures, without a model (issue #12)."""
+"""Time words, the reference day, overview questions and figures, without a model."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What a question wants and where a sentence says it (issue #23): the word lists of
+"""What a question wants and where a sentence says it: the word lists of
 wanted.py and the spans of answer_spans.py, question by question, without a model.
 The questions and sentences are the team's own, written in the manner of news quizzes."""
 
