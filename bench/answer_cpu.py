@@ -5,10 +5,11 @@ without a date, in one process over the store bench/realtimeqa.py built.
     .venv/bin/python bench/answer_cpu.py --work /tmp/newsdesk-rtqa [--rounds 3]
 
 CPU time is the process's (every thread's: ONNX Runtime's included), read around each
-answer after one warm-up answer; p50 and p95 over --rounds passes of the questions. Two
-configurations: the CLI's (`EMBEDDING_THREADS=0`: ONNX Runtime uses every core) and the
-Discord bot's (`bot_settings`: each of its ANSWER_WORKERS gets an equal share of the cores,
-one thread each on 2 cores). Nothing is written. CPU time counts the time a busy host
+answer after one warm-up answer; p50 and p95 over --rounds passes of the questions. Three
+configurations: ONNX Runtime on every core (`EMBEDDING_THREADS=0` as a process that
+ingests runs it), `newsdesk ask`'s (`question_settings`: one thread) and the Discord bot's
+(`bot_settings`: each of its ANSWER_WORKERS gets an equal share of the cores, one thread
+each on 2 cores). Nothing is written. CPU time counts the time a busy host
 takes from this machine's virtual cores too: compare configurations or versions in the
 same run, or runs at the same load (printed).
 """
@@ -26,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bot.answering.engine import AnswerEngine  # noqa: E402
-from bot.app import App, bot_settings  # noqa: E402
+from bot.app import App, bot_settings, question_settings  # noqa: E402
 from bot.evaluation import asked_day, load_jsonl  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
@@ -55,7 +56,12 @@ def main() -> None:
     args = parser.parse_args()
     questions = load_jsonl(args.work / "questions.jsonl")
     base = Settings(_env_file=None, newsdesk_data_dir=args.work / "store")  # type: ignore[call-arg]
-    for name, settings in (("CLI (threads 0)", base), ("bot (bot_settings)", bot_settings(base))):
+    configurations = (
+        ("every core", base),
+        ("ask (one thread)", question_settings(base)),
+        ("bot (bot_settings)", bot_settings(base)),
+    )
+    for name, settings in configurations:
         engine = App(settings).engine
         engine.answer(str(questions[0]["question"]))
         print("load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()), flush=True)
