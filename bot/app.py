@@ -82,6 +82,15 @@ def bot_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"embedding_threads": threads})
 
 
+def question_settings(settings: Settings) -> Settings:
+    """A terminal that answers one question at a time (`newsdesk ask`, `chat`) embeds one
+    short text per question: ONNX Runtime does it on one thread in half the CPU time of two,
+    and no later (bench/answer_cpu.py, farm-bench on a cold ask)."""
+    if settings.embedding_threads != 0:
+        return settings
+    return settings.model_copy(update={"embedding_threads": 1})
+
+
 def llm_options(settings: Settings) -> LLMOptions:
     """The answering core's LLM options: each `LLMOptions` field from the setting `llm_<field>`."""
     from bot.answering.generation.providers import LLMOptions

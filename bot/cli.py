@@ -18,7 +18,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from bot.answering.models import Answer, Citation
-from bot.app import App
+from bot.app import App, question_settings
 from bot.cli_ingest import configure_logging, ingest_command, yield_cpu
 from bot.settings import Settings
 from bot.terminal import json_line, terminal_console
@@ -27,6 +27,7 @@ from ingest.limits import one_line
 from ingest.settings import settings_error_line
 from vectorstore.retrieval import Filters
 
+_QUESTIONS = ("ask", "chat")  # commands that only answer, one question at a time
 _JSON = "newsdesk.json"  # ctx.meta: the command was asked for JSON (errors included)
 
 
@@ -97,7 +98,7 @@ def _main(
     except ValidationError as exc:
         raise _fail(settings_error_line(exc), ctx.meta.get(_JSON, False)) from None
     configure_logging(settings.log_level if verbose else "WARNING", verbose)
-    ctx.obj = App(settings)
+    ctx.obj = App(question_settings(settings) if ctx.invoked_subcommand in _QUESTIONS else settings)
 
 
 def parts(ctx: typer.Context) -> App:

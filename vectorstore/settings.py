@@ -78,8 +78,9 @@ class StoreSettings(BaseSettings):
     embedding_threads: int = Field(
         default=0,
         ge=0,
-        description="Threads for embedding (torch or ONNX Runtime); 0: the CLI uses every core, and the "
-        "Discord bot gives each of its ANSWER_WORKERS an equal share.",
+        description="Threads for embedding (torch or ONNX Runtime); 0: `newsdesk ask` and `chat` use one "
+        "(a question is one short text), other commands every core, and the Discord bot gives each of its "
+        "ANSWER_WORKERS an equal share.",
     )
 
     @property

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.evaluation import OffsetMap, load_jsonl, normalize
+from bot.settings import Settings
 from tests.conftest import FIXTURES, REPO
 from tests.helpers import REPO_SAMPLE_QUESTION
 
@@ -226,3 +227,25 @@ def test_ask_at_a_past_day_and_the_answer_marked(tmp_path: Path) -> None:
     assert then["citations"][0]["quote"][mark[0] : mark[1]] == "35"
     wrong = runner.invoke(app, ["ask", question, "--asked-at", "2026-10-04x"])
     assert wrong.exit_code == 2 and "--asked-at must be a date" in wrong.stderr
+
+
+def test_a_question_is_embedded_on_one_thread_unless_the_operator_says(
+    samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.cli as cli
+    from bot.app import App
+
+    built: list[int] = []
+
+    class Recording(App):
+        def __init__(self, settings: Settings) -> None:
+            built.append(settings.embedding_threads)
+            super().__init__(settings)
+
+    monkeypatch.setattr(cli, "App", Recording)
+    monkeypatch.delenv("EMBEDDING_THREADS", raising=False)
+    assert runner.invoke(app, ["ingest", str(samples), "-q"]).exit_code == 0
+    assert runner.invoke(app, ["ask", REPO_SAMPLE_QUESTION]).exit_code == 0
+    monkeypatch.setenv("EMBEDDING_THREADS", "3")
+    assert runner.invoke(app, ["ask", REPO_SAMPLE_QUESTION]).exit_code == 0
+    assert built == [0, 1, 3], "an ingest uses every core, a question one thread, a set value stays"

@@ -23,7 +23,13 @@ from vectorstore.inspection import chunk_index, host_rows
 from vectorstore.replica import dense
 from vectorstore.replica.chunk_index import INDEXED_KEY, ChunkIndex
 from vectorstore.replica.dense import DenseSearch
-from vectorstore.replica.passages import PassageRow, StoredSentence
+from vectorstore.replica.passages import (
+    PassageRow,
+    StoredSentence,
+    best_similarity,
+    sentence_vectors,
+    sentences_blob,
+)
 from vectorstore.replica.rows import ChunkRows
 from vectorstore.retrieval import Retriever
 
@@ -86,6 +92,45 @@ def test_a_row_reads_back_its_text_offsets_and_vectors_within_float16(tmp_path: 
     )
 
 
+def test_a_dense_search_scores_by_the_stored_sentences_without_decoding_them(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    rows = ChunkRows(tmp_path / "rows.sqlite3")
+    vectors = _unit(rng, 12)
+    rows.add(
+        [
+            PassageRow(
+                f"a:v1:{i}",
+                "a",
+                "v1",
+                "Two. Three.",
+                i,
+                0,
+                11,
+                vectors[i],
+                [StoredSentence(0, 4, vectors[i]), StoredSentence(5, 11, vectors[i + 6])],
+            )
+            for i in range(6)
+        ]
+    )
+    question = vectors[8]
+    stored = {p.chunk_id: p for p in rows.passages_at([s for s, _ in rows.vectors()])}
+    expected = {  # the best of each chunk's sentences as a passage hands them out (float32)
+        cid: float(np.max(np.stack([s.vector for s in p.sentences]) @ question)) for cid, p in stored.items()
+    }
+    [(row, blob)] = rows.sentence_blobs_at([stored["a:v1:2"].seq])
+    assert (row.chunk_id, row.article_id, row.hash) == ("a:v1:2", "a", "v1")
+    view = sentence_vectors(blob)
+    assert view.shape == (2, 32) and not view.flags.owndata, "the blob's vectors are a view, not a copy"
+    assert best_similarity(question, blob) == expected["a:v1:2"]
+    assert best_similarity(question, sentences_blob([])) is None
+    index = ChunkIndex(tmp_path / "rows.usearch", rows)
+    index.catch_up()
+    found = DenseSearch(rows, index).search(question, lambda a, h: True)
+    assert [(r.chunk_id, sim) for r, sim in found] == sorted(expected.items(), key=lambda kv: -kv[1])
+    assert found[0][0].chunk_id == "a:v1:2", "the chunk holding the question's sentence ranks first"
+    assert DenseSearch(rows, index).search(question, lambda a, h: h != "v1") == [], "invisible rows dropped"
+
+
 def test_the_index_finds_what_was_added_and_a_reader_maps_the_replaced_file(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
     rows = ChunkRows(tmp_path / "rows.sqlite3")
@@ -122,7 +167,9 @@ def test_a_lost_or_damaged_index_is_rebuilt_from_the_rows(tmp_path: Path) -> Non
     assert rows.passages_at([seq])[0].chunk_id == "a:v1:4"
 
 
-def test_deleted_rows_are_skipped_and_dropped_by_a_rebuild(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_deleted_rows_are_skipped_and_dropped_by_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rng = np.random.default_rng(5)
     rows = ChunkRows(tmp_path / "rows.sqlite3")
     index = ChunkIndex(tmp_path / "rows.usearch", rows)

@@ -68,7 +68,7 @@ class Snapshot:
 
     def search_vectors(
         self, vector: np.ndarray, visible: Visible, among: Sequence[str] | None, share: float
-    ) -> list[tuple[StoredPassage, float]]:
+    ) -> list[tuple[StoredRow, float]]:
         """Dense search (replica/dense.py): rows by their sentence closest to `vector`."""
         return self._dense.search(vector, visible, among, share)
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from vectorstore.replica.chunk_index import ChunkIndex
 from vectorstore.replica.passages import best_similarity
-from vectorstore.replica.rows import ChunkRows, StoredPassage
+from vectorstore.replica.rows import ChunkRows, StoredRow
 
 EXACT_LIMIT = 5000  # admitted chunks up to which a filtered search compares every one
 CANDIDATES = 200  # chunks the index proposes (bench/query.py: recall of the proposals)
@@ -35,27 +35,29 @@ class DenseSearch:
 
     def search(
         self, vector: np.ndarray, visible: Visible, among: Sequence[str] | None = None, share: float = 1.0
-    ) -> list[tuple[StoredPassage, float]]:
+    ) -> list[tuple[StoredRow, float]]:
         """(row, similarity of its best sentence) of the nearest visible chunks, best first.
         `among`: only these articles' chunks, compared exactly; `share`: the share of the
-        store the caller's filters admit (more neighbours are fetched to find enough)."""
+        store the caller's filters admit (more neighbours are fetched to find enough).
+        Only the sentence vectors are read, as float16 views of their blobs: the texts and
+        offsets of the passages kept are read by the caller."""
         if among is not None:
             proposed = self._exact(vector, among)
         else:
             proposed = self._index.search(vector, math.ceil(CANDIDATES / max(share, 1e-9)))
         near = dict(proposed)
-        keep = [seq for seq, article, version in self._rows.owners(list(near)) if visible(article, version)]
-        scored: list[tuple[StoredPassage, float]] = []
-        for row in self._rows.passages_at(keep):  # texts and sentences of the visible ones only
-            best = best_similarity(vector, row.sentences)
-            scored.append((row, near[row.seq] if best is None else best))
-        scored.sort(key=lambda hit: -hit[1])
+        scored: list[tuple[StoredRow, float]] = []
+        for row, blob in self._rows.sentence_blobs_at(list(near)):
+            if visible(row.article_id, row.hash):
+                best = best_similarity(vector, blob)
+                scored.append((row, near[row.seq] if best is None else best))
+        scored.sort(key=lambda hit: (-hit[1], hit[0].seq))  # ties: the older row first
         return scored[:KEPT]
 
     def _exact(self, vector: np.ndarray, among: Sequence[str]) -> list[tuple[int, float]]:
-        pairs = list(self._rows.vectors(articles=among))
-        if not pairs:
+        seqs, vectors = self._rows.vector_matrix(among)
+        if not seqs:
             return []
-        sims = np.stack([v for _, v in pairs]) @ vector
+        sims = vectors @ vector
         top = np.argsort(-sims, kind="stable")[:CANDIDATES]
-        return [(pairs[i][0], float(sims[i])) for i in top]
+        return [(seqs[i], float(sims[i])) for i in top]

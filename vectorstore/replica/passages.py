@@ -97,14 +97,11 @@ def decode_vector(blob: bytes) -> np.ndarray:
 def decode_sentences(blob: bytes, text: str, base: int) -> Sentences:
     """The sentences of a blob; one written before the flags (format 4) has them read from
     the chunk's `text` (which starts at `base` in the article)."""
-    if len(blob) < 4:
-        return []
-    head = int(np.frombuffer(blob[:4], dtype="<i4")[0])
-    n, width = (head & ~FLAGGED, 3) if head & FLAGGED else (head, 2)
+    n, width = _head(blob)
     if n == 0:
         return []
     rows = np.frombuffer(blob[4 : 4 + 4 * width * n], dtype="<i4").reshape(n, width)
-    vectors = np.frombuffer(blob[4 + 4 * width * n :], dtype="<f2").astype(np.float32).reshape(n, -1)
+    vectors = sentence_vectors(blob).astype(np.float32)
     if width == 2:
         return flagged([(int(s), int(e)) for s, e in rows], vectors, text, base)
     return [
@@ -113,12 +110,31 @@ def decode_sentences(blob: bytes, text: str, base: int) -> Sentences:
     ]
 
 
-def best_similarity(vector: np.ndarray, sentences: Sentences) -> float | None:
-    """The cosine similarity of a unit query vector to the closest sentence; None when no
-    sentence vector is stored."""
-    if not sentences:
+def _head(blob: bytes) -> tuple[int, int]:
+    """(sentences, int32 fields per sentence: 3 with flags, 2 before) of a blob."""
+    if len(blob) < 4:
+        return 0, 2
+    head = int(np.frombuffer(blob[:4], dtype="<i4")[0])
+    return (head & ~FLAGGED, 3) if head & FLAGGED else (head, 2)
+
+
+def sentence_vectors(blob: bytes) -> np.ndarray:
+    """The sentence vectors of a blob as float16 rows, a view of the blob (nothing decoded
+    but the count: a search that only compares vectors skips offsets and flags)."""
+    n, width = _head(blob)
+    if n == 0:
+        return np.zeros((0, 0), dtype="<f2")
+    return np.frombuffer(blob, dtype="<f2", offset=4 + 4 * width * n).reshape(n, -1)
+
+
+def best_similarity(vector: np.ndarray, blob: bytes) -> float | None:
+    """The cosine similarity of a unit query vector to a chunk's closest sentence (its
+    sentences' blob); None when no sentence vector is stored. The vectors are compared in
+    float32, as `decode_sentences` hands them out."""
+    rows = sentence_vectors(blob)
+    if not len(rows):
         return None
-    return float(np.max(np.stack([s.vector for s in sentences]) @ vector))
+    return float((rows.astype(np.float32) @ vector).max())
 
 
 def flagged(

@@ -287,6 +287,14 @@ class ChunkRows:
         rows = (_passage(row) for row in self._where_in(_PASSAGE, "article_id", list(wanted), "idx = 0"))
         return {p.article_id: p for p in rows if wanted[p.article_id] == p.hash}
 
+    def sentence_blobs_at(self, seqs: Sequence[int]) -> Iterator[tuple[StoredRow, bytes]]:
+        """(the row without its words, its sentences' blob: passages.sentence_vectors) of
+        these sequence numbers that still exist: what a dense search compares, no text."""
+        for seq, cid, aid, version, blob in self._where_in(
+            "seq, chunk_id, article_id, hash, sentences", "seq", seqs
+        ):
+            yield StoredRow(seq, cid, aid, version, _NO_WORDS), blob
+
     def owners(self, seqs: Sequence[int]) -> list[tuple[int, str, str]]:
         """(sequence number, article, version) of the rows of these numbers that exist."""
         return list(self._where_in("seq, article_id, hash", "seq", seqs))
@@ -303,6 +311,18 @@ class ChunkRows:
         )
         for seq, blob in rows:
             yield seq, decode_vector(blob)
+
+    def vector_matrix(self, articles: Sequence[str]) -> tuple[list[int], np.ndarray]:
+        """(sequence numbers, their chunk vectors as the rows of one float32 matrix) of
+        these articles' rows: the blobs joined and converted at once."""
+        seqs: list[int] = []
+        blobs: list[bytes] = []
+        for seq, blob in self._where_in("seq, vector", "article_id", articles):
+            seqs.append(seq)
+            blobs.append(blob)
+        if not seqs:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return seqs, decode_vector(b"".join(blobs)).reshape(len(seqs), -1)
 
     def _where_in(self, columns: str, key: str, values: Sequence[object], also: str = "1") -> Iterator[Any]:
         """The `columns` of the rows whose `key` is one of `values` (and that meet `also`),
@@ -324,6 +344,7 @@ class ChunkRows:
         self._db().execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
 
+_NO_WORDS: list[str] = []  # a row read for its vectors: its words are not read
 _PASSAGE = "seq, chunk_id, article_id, hash, idx, start, end, text, sentences"
 _IN_LIMIT = 500  # values bound in one IN (...) clause
 
