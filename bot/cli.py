@@ -13,15 +13,13 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
 from bot.answering.models import Answer, Citation
 from bot.app import App, question_settings
-from bot.cli_ingest import configure_logging, ingest_command, yield_cpu
 from bot.settings import Settings
-from bot.terminal import json_line, terminal_console
+from bot.terminal import configure_logging, json_line, terminal_console
 from common.errors import NewsdeskError
 from ingest.limits import one_line
 from ingest.settings import settings_error_line
@@ -136,6 +134,8 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Add or update articles; unchanged ones cost nothing."""
+    from bot.cli_ingest import ingest_command, yield_cpu  # progress bar and tables: not an ask's
+
     app_ = parts(ctx)
     yield_cpu(app_.settings.ingest_nice)
     raise typer.Exit(ingest_command(lambda progress: app_.ingest(targets, progress), as_json, quiet))
@@ -274,6 +274,8 @@ def chat(ctx: typer.Context) -> None:
 @articles_app.command("list")
 def articles_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Stored articles, newest first."""
+    from rich.table import Table
+
     records = sorted(parts(ctx).store.records().values(), key=lambda r: (r.date or "", r.id), reverse=True)
     if as_json:
         _write_json([r.__dict__ for r in records])
@@ -321,6 +323,8 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Ingest articles into a fresh store, answer the questions, print the figures."""
+    from rich.table import Table
+
     from bot.evaluation import run_eval
 
     try:

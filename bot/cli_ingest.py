@@ -14,7 +14,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from bot.terminal import configure_logging as configure_logging  # where bot/cli.py imports it from
 from bot.terminal import json_line, terminal_console
 from ingest.report import IngestReport, ProgressCallback
 from ingest.report import Progress as IngestProgress

@@ -24,11 +24,14 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from usearch.index import Index
 
 from vectorstore.replica.rows import ChunkRows
+
+if TYPE_CHECKING:  # usearch is imported where an index is made or read (its package pulls urllib and tqdm)
+    from usearch.index import Index
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,8 @@ _ADD_STEP = 20_000
 
 
 def _new(ndim: int) -> Index:
+    from usearch.index import Index
+
     return Index(
         ndim=ndim,
         metric="cos",
@@ -164,6 +169,8 @@ class ChunkIndex:
 def _restore(path: Path, view: bool) -> Index:
     """The file, loaded or mapped, with the search and build settings (the file keeps only
     its graph)."""
+    from usearch.index import Index
+
     index = Index.restore(
         str(path), view=view, expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH
     )

@@ -1,7 +1,8 @@
 """What a running process holds once the model is exported: the bot (`python -m bot` over
 the Discord stand-in), the watcher (`newsdesk watch`), an ingest and an ask, each a real
 process, never import torch or transformers (about 540 MB); an ask answered from the
-host's replica does not import chromadb either.
+host's replica does not import chromadb either, nor what only other commands print with
+(rich's tables and progress bars, the ingest summary).
 
 Each process is started by a wrapper (`python -c`) that runs the entry point as its
 console script would, and writes the names of the modules it imported when the
@@ -33,12 +34,13 @@ from tests.helpers import Route, serving
 pytestmark = pytest.mark.slow
 
 HEAVY = {"torch", "transformers", "sentence_transformers"}
+NOT_FOR_AN_ASK = {"chromadb", "rich.table", "rich.progress", "bot.cli_ingest", "ingest.report"}
 # argv: the report's path, the entry point ("bot" for `python -m bot`, "cli" for `newsdesk`),
 # then the program's own arguments
 WRAPPER = """
 import atexit, json, runpy, sys
 report, entry = sys.argv[1], sys.argv[2]
-atexit.register(lambda: open(report, "w").write(json.dumps(sorted({m.split(".")[0] for m in sys.modules}))))
+atexit.register(lambda: open(report, "w").write(json.dumps(sorted(sys.modules))))
 if entry == "bot":
     sys.argv = ["bot", *sys.argv[3:]]
     runpy.run_module("bot", run_name="__main__", alter_sys=True)
@@ -60,7 +62,9 @@ def wrapped(report: Path, entry: str, *args: str) -> list[str]:
 
 
 def imported(report: Path) -> set[str]:
-    return set(json.loads(report.read_text()))
+    """The modules the process imported, by full name and by top-level package."""
+    names = set(json.loads(report.read_text()))
+    return names | {name.split(".")[0] for name in names}
 
 
 def cli_env(data: Path, onnx_dir: Path) -> dict[str, str]:
@@ -79,8 +83,9 @@ def test_ingest_and_ask_import_neither_torch_nor_chromadb_to_answer(tmp_path: Pa
     )
     assert "London" in answer.stdout
     assert not imported(ingest) & HEAVY, "an ingest embeds with ONNX Runtime only"
-    assert "chromadb" in imported(ingest), "the writer writes Chroma (the wrapper sees what is imported)"
-    assert not imported(ask) & (HEAVY | {"chromadb"}), "an ask reads the host's replica, which is current"
+    assert {"chromadb", "bot.cli_ingest"} <= imported(ingest), "the writer writes Chroma (the wrapper sees imports)"
+    assert not imported(ask) & (HEAVY | NOT_FOR_AN_ASK), "an ask reads the host's replica, which is current"
+    assert {"rich.console", "usearch"} <= imported(ask), "it printed with rich and searched the chunk index"
 
 
 def test_the_watcher_imports_no_torch_while_it_polls_and_ingests(tmp_path: Path, onnx_dir: Path) -> None:
