@@ -370,7 +370,10 @@ def show(rows: list[Row], verdicts: list[Verdict], n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Casual questions, judged as a member reads the reply.")
     parser.add_argument(
-        "--split", choices=SPLITS, default="tune", help="tune (2022 articles), tune2 and tune3 (2023-2026) or heldout"
+        "--split",
+        choices=SPLITS,
+        default="tune",
+        help="tune (2022 articles), tune2 and tune3 (2023-2026) or heldout",
     )
     parser.add_argument(
         "--held-out", action="store_true", help="the kept-aside set: figures only (--split heldout)"

@@ -19,6 +19,11 @@ series", "what's the death toll") means now, the day it is asked.
 - When the article quoted is more than STALE_DAYS older than the day asked, the reply
   says so before anything else: "The newest I have on this is from 12 March 2023: ...".
   An older season's, ceremony's or vote's result is then never read as the current one.
+- A question about an outcome ("who won the heisman", "did ovechkin break the record")
+  asked just after the event is often answered by the store's preview of it ("will
+  caucus Jan. 15", "a finalist for the Heisman"): a quote that states no form of the
+  question's outcome verb (OUTCOMES) does not report the outcome, and the reply says
+  "The newest I have on this is from ..." however recent its report.
 
 STALE_DAYS was measured on the tuning sets: the article that answers a RealTime QA 2022
 quiz question is 3 days older than the quiz at the median, 14 at the 99th percentile and
@@ -62,6 +67,42 @@ _DENIED = re.compile(
 )
 _NEGATION = re.compile(r"\b(?:never|not|no)\b|n['’]t\b", re.I)
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d(?:s|’s|'s)?\b")
+
+
+# Outcome verbs, each with the words a report of that outcome uses: a sentence that has
+# none of them reports no such outcome (a preview, a finalist, a tie). A question's verb
+# is the first of its words in this table (as tokenize() stems them: "winning" is "win").
+_OUTCOMES = (
+    "win wins won winning winner winners victory victorious beat beats beaten defeated defeats clinched",
+    "lose loses lost losing loser defeated beaten",
+    "break breaks broke broken breaking",
+    "go goes went gone",
+    "die dies died dead death kill kills killed",
+    "elect elects elected",
+    "pick picks picked",
+    "choose chooses chose chosen",
+    "resign resigns resigned resignation",
+    "pass passes passed",
+    "sign signs signed",
+)
+OUTCOMES: dict[str, frozenset[str]] = {}
+for _line in _OUTCOMES:
+    _forms = frozenset(tokenize(_line))
+    for _form in tokenize(_line):
+        OUTCOMES.setdefault(_form, _forms)
+
+
+def outcome_verb(question: str) -> frozenset[str] | None:
+    """The forms of the outcome a question asks about ("who won", "did X break"), or None."""
+    words = tokenize(question)
+    return next((OUTCOMES[w] for w in words if w in OUTCOMES), None)
+
+
+def unreported(question: str, quote: str) -> bool:
+    """Whether a quote leaves the outcome a question asks about unreported: it names none
+    of the words that report it ("will caucus Jan. 15" for "who won the iowa caucus")."""
+    forms = outcome_verb(question)
+    return forms is not None and not forms & set(tokenize(quote))
 
 
 def means_now(question: str, frame: TimeFrame) -> bool:

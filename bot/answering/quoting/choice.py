@@ -100,13 +100,15 @@ def unit(
 def _with_neighbours(
     want: Wanted, candidate: Candidate, around: tuple[Sentence | None, Sentence | None], max_chars: int
 ) -> list[tuple[Quote, Sentence]]:
-    """The sentence joined to its next, then to its previous neighbour, each marked."""
+    """The sentence joined to its next, then to its previous neighbour, each marked; the
+    neighbour alone when the two are longer than `max_chars` (the sentence that restates
+    the question is left out, the one that answers quoted)."""
     before, after = around
     out = []
     if after is not None:
-        out.append((marked(_joined(candidate, candidate.start, after.end, max_chars), want), after))
+        out.append((marked(_joined(candidate, candidate.start, after.end, max_chars, after), want), after))
     if before is not None:
-        out.append((marked(_joined(candidate, before.start, candidate.end, max_chars), want), before))
+        out.append((marked(_joined(candidate, before.start, candidate.end, max_chars, before), want), before))
     return out
 
 
@@ -150,9 +152,16 @@ def _titled(span: Span, title: frozenset[str]) -> bool:
     return bool(tokens) and tokens[-1] in title
 
 
-def _joined(candidate: Candidate, start: int, end: int, max_chars: int) -> Quote:
+def _joined(
+    candidate: Candidate, start: int, end: int, max_chars: int, alone: Sentence | None = None
+) -> Quote:
+    """The text from `start` to `end`; when longer than `max_chars`, the sentence `alone`
+    (a neighbour that answers) if it stands alone (does not open by leaning on the
+    sentence before), else the candidate's own sentence."""
     p = candidate.passage
     text = p.text[start - p.start : end - p.start]
-    if len(text) > max_chars:
-        return Quote(candidate, candidate.text, candidate.start, candidate.end)
-    return Quote(candidate, text, start, end)
+    if len(text) <= max_chars:
+        return Quote(candidate, text, start, end)
+    if alone is not None and len(alone.text) <= max_chars and not _LEANS.match(alone.text):
+        return Quote(candidate, alone.text, alone.start, alone.end)
+    return Quote(candidate, candidate.text, candidate.start, candidate.end)
