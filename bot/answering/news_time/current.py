@@ -67,6 +67,8 @@ _DENIED = re.compile(
 )
 _NEGATION = re.compile(r"\b(?:never|not|no)\b|n['’]t\b", re.I)
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d(?:s|’s|'s)?\b")
+# An earlier season's, year's or vote's outcome ("won the cup last season").
+_EARLIER = re.compile(r"\b(?:last|previous|past) (?:season|year|edition|time)\b|\ba year ago\b", re.I)
 
 
 # Outcome verbs, each with the words a report of that outcome uses: a sentence that has
@@ -98,11 +100,18 @@ def outcome_verb(question: str) -> frozenset[str] | None:
     return next((OUTCOMES[w] for w in words if w in OUTCOMES), None)
 
 
-def unreported(question: str, quote: str) -> bool:
+def unreported(question: str, quote: str, year: int | None = None) -> bool:
     """Whether a quote leaves the outcome a question asks about unreported: it names none
-    of the words that report it ("will caucus Jan. 15" for "who won the iowa caucus")."""
+    of the words that report it ("will caucus Jan. 15" for "who won the iowa caucus"), or
+    it tells an earlier one ("won the cup last season", or only years before `year`, the
+    year asked: "Argentina won Copa America 2021" asked in 2024)."""
     forms = outcome_verb(question)
-    return forms is not None and not forms & set(tokenize(quote))
+    if forms is None:
+        return False
+    if not forms & set(tokenize(quote)) or _EARLIER.search(quote):
+        return True
+    years = [int(y[:4]) for y in _YEAR.findall(quote)]
+    return year is not None and bool(years) and max(years) < year
 
 
 def means_now(question: str, frame: TimeFrame) -> bool:

@@ -32,7 +32,14 @@ from bot.answering.news_time.stories import (
     with_later_report,
 )
 from bot.answering.news_time.story import story_topic, summary
-from bot.answering.news_time.timeframe import Clock, TimeFrame, read_time, reference_day, utc_today
+from bot.answering.news_time.timeframe import (
+    Clock,
+    TimeFrame,
+    is_dated,
+    read_time,
+    reference_day,
+    utc_today,
+)
 from bot.answering.quoting.extractive import Candidate
 from bot.answering.quoting.wanted import Want, wanted
 from vectorstore.models import ArticleRecord
@@ -177,9 +184,9 @@ class NewsTime:
         """ "The newest I have on this is from <date>: " for a question about now answered
         from an article much older than the day asked, or by a `quote` that leaves the
         outcome asked about unreported (current.py); else ""."""
-        if plan.day is None or not plan.now:
+        if plan.day is None or not plan.now or not is_dated(record):
             return ""
-        if not long_ago(record, plan.day) and not unreported(plan.query, quote):
+        if not long_ago(record, plan.day) and not unreported(plan.query, quote, plan.day.year):
             return ""
         return stale_lead(record)
 

@@ -98,6 +98,10 @@ def test_a_quote_without_the_outcome_asked_about_leaves_it_unreported() -> None:
     assert not unreported("who won the heisman", "Jayden Daniels won the Heisman Trophy on Saturday.")
     assert not unreported("did the president die in the crash", "The president was killed in the crash.")
     assert not unreported("whats the happiest country", "Finland is the happiest country.")  # no outcome verb
+    last = "The Hornets won the Vardon Cup last season and are favourites again."
+    assert unreported("who won the vardon cup", last)  # an earlier season's outcome
+    assert unreported("who won copa america", "Argentina won Copa America 2021.", 2024)
+    assert not unreported("who won copa america", "Argentina won Copa America 2024.", 2024)
 
 
 def test_a_reply_that_reports_the_outcome_is_not_flagged(app: App) -> None:
@@ -105,3 +109,15 @@ def test_a_reply_that_reports_the_outcome_is_not_flagged(app: App) -> None:
     answer = _engine(app).answer("who won the vardon cup", asked_at=date(2026, 1, 14))
     assert answer.citations[0].article_id == "vardon-result"
     assert answer.stale is None and not answer.text.startswith("The newest I have")
+
+
+def test_only_a_dated_report_is_flagged_as_the_newest_i_have(app: App) -> None:
+    """A preview's quote leaves the outcome unreported: a dated report's reply says how new
+    it is, an undated page (an encyclopedia article) is never given a date."""
+    news = _engine(app).news
+    plan = news.plan("who won the vardon cup", None, date(2026, 1, 10))
+    preview = "The Vardon Cup final is set for Saturday at Quay Park."
+    dated = ArticleRecord("p", "Preview", "h", 1, date="2026-01-09", date_source="published")
+    assert news.stale_lead(dated, plan, preview) == "The newest I have on this is from 9 January 2026: "
+    assert news.stale_lead(dated, plan, "The Foxes beat the Hornets 3-1.") == ""
+    assert news.stale_lead(ArticleRecord("u", "Vardon Cup", "h", 1), plan, preview) == ""
