@@ -85,8 +85,11 @@ _OUTCOMES = (
     "choose chooses chose chosen",
     "resign resigns resigned resignation",
     "pass passes passed",
-    "sign signs signed",
 )
+_ASKING = frozenset(
+    ["who", "whos", "who's", "which", "what", "whats", "what's", "did", "does", "has", "have", "had"]
+)
+_VERB_REACH = 4  # words after the question word: "did the iranian president die"
 OUTCOMES: dict[str, frozenset[str]] = {}
 for _line in _OUTCOMES:
     _forms = frozenset(tokenize(_line))
@@ -95,9 +98,17 @@ for _line in _OUTCOMES:
 
 
 def outcome_verb(question: str) -> frozenset[str] | None:
-    """The forms of the outcome a question asks about ("who won", "did X break"), or None."""
-    words = tokenize(question)
-    return next((OUTCOMES[w] for w in words if w in OUTCOMES), None)
+    """The forms of the outcome a question asks about, or None: a verb of OUTCOMES among
+    the few words after the question word of its last sentence ("who won", "which team
+    won", "did luke littler win"), not a word of the context a quiz opens with ("We also
+    lost ...")."""
+    last = re.split(r"(?<=[.!?])\s+", question.strip())[-1]
+    words = last.lower().split()
+    at = next((i for i, w in enumerate(words) if w in _ASKING), None)
+    if at is None:
+        return None
+    after = tokenize(" ".join(words[at + 1 : at + 1 + _VERB_REACH]))
+    return next((OUTCOMES[w] for w in after if w in OUTCOMES), None)
 
 
 def unreported(question: str, quote: str, year: int | None = None) -> bool:

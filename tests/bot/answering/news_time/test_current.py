@@ -98,6 +98,8 @@ def test_a_quote_without_the_outcome_asked_about_leaves_it_unreported() -> None:
     assert not unreported("who won the heisman", "Jayden Daniels won the Heisman Trophy on Saturday.")
     assert not unreported("did the president die in the crash", "The president was killed in the crash.")
     assert not unreported("whats the happiest country", "Finland is the happiest country.")  # no outcome verb
+    quiz = "We also lost actress Nichelle Nichols this week. Which role did she bring to life?"
+    assert not unreported(quiz, "Nichols was best known as Lt. Nyota Uhura.")  # "lost": the quiz's context
     last = "The Hornets won the Vardon Cup last season and are favourites again."
     assert unreported("who won the vardon cup", last)  # an earlier season's outcome
     assert unreported("who won copa america", "Argentina won Copa America 2021.", 2024)
