@@ -83,7 +83,9 @@ def unit(
     before, after = around
     alone = marked(Quote(candidate, candidate.text, candidate.start, candidate.end), want)
     if want.typed and alone.strength < STRONGEST:
-        found = [(_weaker(q), n) for q, n in _with_neighbours(want, candidate, around, max_chars)]
+        # the neighbour alone only when the sentence names nothing of the wanted kind
+        bare = alone.mark is None
+        found = [(_weaker(q), n) for q, n in _with_neighbours(want, candidate, around, max_chars, bare)]
         found = [(q, n) for q, n in found if q.strength > alone.strength]
         if found:
             score = (scores or {}).get
@@ -98,17 +100,23 @@ def unit(
 
 
 def _with_neighbours(
-    want: Wanted, candidate: Candidate, around: tuple[Sentence | None, Sentence | None], max_chars: int
+    want: Wanted,
+    candidate: Candidate,
+    around: tuple[Sentence | None, Sentence | None],
+    max_chars: int,
+    bare: bool = False,
 ) -> list[tuple[Quote, Sentence]]:
-    """The sentence joined to its next, then to its previous neighbour, each marked; the
-    neighbour alone when the two are longer than `max_chars` (the sentence that restates
-    the question is left out, the one that answers quoted)."""
+    """The sentence joined to its next, then to its previous neighbour, each marked; when
+    `bare` (the sentence names no span of the wanted kind), the neighbour alone if the two
+    are longer than `max_chars` (the sentence that restates the question is left out)."""
     before, after = around
     out = []
     if after is not None:
-        out.append((marked(_joined(candidate, candidate.start, after.end, max_chars, after), want), after))
+        joined = _joined(candidate, candidate.start, after.end, max_chars, after if bare else None)
+        out.append((marked(joined, want), after))
     if before is not None:
-        out.append((marked(_joined(candidate, before.start, candidate.end, max_chars, before), want), before))
+        joined = _joined(candidate, before.start, candidate.end, max_chars, before if bare else None)
+        out.append((marked(joined, want), before))
     return out
 
 
