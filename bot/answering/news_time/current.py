@@ -111,18 +111,12 @@ def outcome_verb(question: str) -> frozenset[str] | None:
     return next((OUTCOMES[w] for w in after if w in OUTCOMES), None)
 
 
-def unreported(question: str, quote: str, year: int | None = None) -> bool:
+def unreported(question: str, quote: str) -> bool:
     """Whether a quote leaves the outcome a question asks about unreported: it names none
     of the words that report it ("will caucus Jan. 15" for "who won the iowa caucus"), or
-    it tells an earlier one ("won the cup last season", or only years before `year`, the
-    year asked: "Argentina won Copa America 2021" asked in 2024)."""
+    it tells an earlier one ("won the cup last season")."""
     forms = outcome_verb(question)
-    if forms is None:
-        return False
-    if not forms & set(tokenize(quote)) or _EARLIER.search(quote):
-        return True
-    years = [int(y[:4]) for y in _YEAR.findall(quote)]
-    return year is not None and bool(years) and max(years) < year
+    return forms is not None and (not forms & set(tokenize(quote)) or bool(_EARLIER.search(quote)))
 
 
 def means_now(question: str, frame: TimeFrame) -> bool:

@@ -186,7 +186,7 @@ class NewsTime:
         outcome asked about unreported (current.py); else ""."""
         if plan.day is None or not plan.now or not is_dated(record):
             return ""
-        if not long_ago(record, plan.day) and not unreported(plan.query, quote, plan.day.year):
+        if not long_ago(record, plan.day) and not unreported(plan.query, quote):
             return ""
         return stale_lead(record)
 

@@ -83,9 +83,7 @@ def unit(
     before, after = around
     alone = marked(Quote(candidate, candidate.text, candidate.start, candidate.end), want)
     if want.typed and alone.strength < STRONGEST:
-        # the neighbour alone only when the sentence names nothing of the wanted kind
-        bare = alone.mark is None
-        found = [(_weaker(q), n) for q, n in _with_neighbours(want, candidate, around, max_chars, bare)]
+        found = [(_weaker(q), n) for q, n in _with_neighbours(want, candidate, around, max_chars)]
         found = [(q, n) for q, n in found if q.strength > alone.strength]
         if found:
             score = (scores or {}).get
@@ -100,23 +98,15 @@ def unit(
 
 
 def _with_neighbours(
-    want: Wanted,
-    candidate: Candidate,
-    around: tuple[Sentence | None, Sentence | None],
-    max_chars: int,
-    bare: bool = False,
+    want: Wanted, candidate: Candidate, around: tuple[Sentence | None, Sentence | None], max_chars: int
 ) -> list[tuple[Quote, Sentence]]:
-    """The sentence joined to its next, then to its previous neighbour, each marked; when
-    `bare` (the sentence names no span of the wanted kind), the neighbour alone if the two
-    are longer than `max_chars` (the sentence that restates the question is left out)."""
+    """The sentence joined to its next, then to its previous neighbour, each marked."""
     before, after = around
     out = []
     if after is not None:
-        joined = _joined(candidate, candidate.start, after.end, max_chars, after if bare else None)
-        out.append((marked(joined, want), after))
+        out.append((marked(_joined(candidate, candidate.start, after.end, max_chars), want), after))
     if before is not None:
-        joined = _joined(candidate, before.start, candidate.end, max_chars, before if bare else None)
-        out.append((marked(joined, want), before))
+        out.append((marked(_joined(candidate, before.start, candidate.end, max_chars), want), before))
     return out
 
 
@@ -160,16 +150,9 @@ def _titled(span: Span, title: frozenset[str]) -> bool:
     return bool(tokens) and tokens[-1] in title
 
 
-def _joined(
-    candidate: Candidate, start: int, end: int, max_chars: int, alone: Sentence | None = None
-) -> Quote:
-    """The text from `start` to `end`; when longer than `max_chars`, the sentence `alone`
-    (a neighbour that answers) if it stands alone (does not open by leaning on the
-    sentence before), else the candidate's own sentence."""
+def _joined(candidate: Candidate, start: int, end: int, max_chars: int) -> Quote:
     p = candidate.passage
     text = p.text[start - p.start : end - p.start]
-    if len(text) <= max_chars:
-        return Quote(candidate, text, start, end)
-    if alone is not None and len(alone.text) <= max_chars and not _LEANS.match(alone.text):
-        return Quote(candidate, alone.text, alone.start, alone.end)
-    return Quote(candidate, candidate.text, candidate.start, candidate.end)
+    if len(text) > max_chars:
+        return Quote(candidate, candidate.text, candidate.start, candidate.end)
+    return Quote(candidate, text, start, end)

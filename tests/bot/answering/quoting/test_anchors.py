@@ -131,38 +131,3 @@ def test_a_number_is_met_by_the_same_value_written_another_way(
 ) -> None:
     [anchor] = [a for a in anchors_of(question) if a.kind is Kind.NUMBER]
     assert met(anchor, ContextWords.of(context)) is meets
-
-
-LONG = (
-    "A student from Ohio has broken the world record for the fastest time anyone has ever "
-    "taken to solve the famous coloured puzzle cube in an official competition held in the "
-    "city last weekend. "
-    "The winning solve took 3.134 seconds at the regional open."
-)
-LONG_PASSAGE = Passage(
-    "l:0", ArticleRecord(id="l", title="Cube", hash="h", n_chunks=1), 0, LONG, 0, len(LONG), 1.0
-)
-
-
-def test_the_neighbour_that_answers_is_quoted_alone_when_the_two_are_too_long() -> None:
-    """The best sentence restates the question; its next sentence names the time wanted,
-    and the two together are longer than the quote may be: the neighbour alone is quoted."""
-    end = LONG.index("weekend.") + len("weekend.")
-    first = Candidate(LONG_PASSAGE, LONG[:end], 0, end, 0.7, 0.7, 0.7, np.zeros(2))
-    question = wanted("how long did the world record cube solve take")
-    assert len(LONG) > 200
-    quote = unit(question, first, neighbours(LONG_PASSAGE, 0), 200)
-    assert quote.text == "The winning solve took 3.134 seconds at the regional open."
-    assert (quote.start, quote.end) == (LONG.index("The winning"), len(LONG)) and quote.mark is not None
-    assert unit(question, first, neighbours(LONG_PASSAGE, 0), 296).text == LONG  # short enough: joined
-    leaning = Passage(
-        "l:0",
-        LONG_PASSAGE.article,
-        0,
-        LONG.replace("The winning solve took", "He did it in"),
-        0,
-        len(LONG),
-        1.0,
-    )
-    alone = Candidate(leaning, LONG[:end], 0, end, 0.7, 0.7, 0.7, np.zeros(2))
-    assert unit(question, alone, neighbours(leaning, 0), 200).text == LONG[:end]  # "He ...": not alone
