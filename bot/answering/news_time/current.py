@@ -22,8 +22,9 @@ series", "what's the death toll") means now, the day it is asked.
 - A question about an outcome ("who won the heisman", "did ovechkin break the record")
   asked just after the event is often answered by the store's preview of it ("will
   caucus Jan. 15", "a finalist for the Heisman"): a quote that states no form of the
-  question's outcome verb (OUTCOMES) does not report the outcome, and the reply says
-  "The newest I have on this is from ..." however recent its report.
+  question's outcome verb (OUTCOMES), or tells an earlier one ("last season"), does not
+  report the outcome, and the reply says "The newest I have on this is from ..." however
+  recent its report (a dated report only: an undated page has no date to name).
 
 STALE_DAYS was measured on the tuning sets: the article that answers a RealTime QA 2022
 quiz question is 3 days older than the quiz at the median, 14 at the 99th percentile and
