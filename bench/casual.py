@@ -57,7 +57,7 @@ WIKINEWS = EVAL / "wikinews" / "articles.jsonl"
 KINDS = ("answer", "current", "stale", "story")
 # Each set of questions and the quiz years whose articles its store holds. tune2 was the first
 # kept-aside set; after its one run it became tuning data, and heldout is a new kept-aside set.
-SPLITS = {"tune": TUNING, "tune2": HELD_OUT, "heldout": HELD_OUT}
+SPLITS = {"tune": TUNING, "tune2": HELD_OUT, "tune3": HELD_OUT, "heldout": HELD_OUT}
 REPLY_CHARS = 400  # what a member reads before deciding the reply answered
 STORY_CHARS = 1200  # a story's summary is read whole
 FLAG = "newest i have"  # "The newest I have on this is from <date>: ..."
@@ -370,7 +370,10 @@ def show(rows: list[Row], verdicts: list[Verdict], n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Casual questions, judged as a member reads the reply.")
     parser.add_argument(
-        "--split", choices=SPLITS, default="tune", help="tune (2022 articles), tune2 (2023-2026) or heldout"
+        "--split",
+        choices=SPLITS,
+        default="tune",
+        help="tune (2022 articles), tune2 and tune3 (2023-2026) or heldout",
     )
     parser.add_argument(
         "--held-out", action="store_true", help="the kept-aside set: figures only (--split heldout)"

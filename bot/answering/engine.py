@@ -186,7 +186,7 @@ class AnswerEngine:
             quote = self._newest_answer(asked, ranked, quote, retrieval.idf)
             if plan.day is not None and long_ago(quote.candidate.passage.article, plan.day):
                 quote = self._recent_answer(asked, plan.day, filters) or quote
-        lead = self.news.stale_lead(quote.candidate.passage.article, plan)  # much older than asked
+        lead = self.news.stale_lead(quote.candidate.passage.article, plan, quote.text)  # old, or a preview
         extractive = self._extractive(question, quote, evidence, passages, lead)
         if self._generator is None:
             return self.news.finish(extractive, ranked, plan, o.max_answer_chars)

@@ -19,6 +19,12 @@ series", "what's the death toll") means now, the day it is asked.
 - When the article quoted is more than STALE_DAYS older than the day asked, the reply
   says so before anything else: "The newest I have on this is from 12 March 2023: ...".
   An older season's, ceremony's or vote's result is then never read as the current one.
+- A question about an outcome ("who won the heisman", "did ovechkin break the record")
+  asked just after the event is often answered by the store's preview of it ("will
+  caucus Jan. 15", "a finalist for the Heisman"): a quote that states no form of the
+  question's outcome verb (OUTCOMES), or tells an earlier one ("last season"), does not
+  report the outcome, and the reply says "The newest I have on this is from ..." however
+  recent its report (a dated report only: an undated page has no date to name).
 
 STALE_DAYS was measured on the tuning sets: the article that answers a RealTime QA 2022
 quiz question is 3 days older than the quiz at the median, 14 at the 99th percentile and
@@ -62,6 +68,56 @@ _DENIED = re.compile(
 )
 _NEGATION = re.compile(r"\b(?:never|not|no)\b|n['’]t\b", re.I)
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d(?:s|’s|'s)?\b")
+# An earlier season's, year's or vote's outcome ("won the cup last season").
+_EARLIER = re.compile(r"\b(?:last|previous|past) (?:season|year|edition|time)\b|\ba year ago\b", re.I)
+
+
+# Outcome verbs, each with the words a report of that outcome uses: a sentence that has
+# none of them reports no such outcome (a preview, a finalist, a tie). A question's verb
+# is the first of its words in this table (as tokenize() stems them: "winning" is "win").
+_OUTCOMES = (
+    "win wins won winning winner winners victory victorious beat beats beaten defeated defeats clinched",
+    "lose loses lost losing loser defeated beaten",
+    "break breaks broke broken breaking",
+    "go goes went gone",
+    "die dies died dead death kill kills killed",
+    "elect elects elected",
+    "pick picks picked",
+    "choose chooses chose chosen",
+    "resign resigns resigned resignation",
+    "pass passes passed",
+)
+_ASKING = frozenset(
+    ["who", "whos", "who's", "which", "what", "whats", "what's", "did", "does", "has", "have", "had"]
+)
+_VERB_REACH = 4  # words after the question word: "did the iranian president die"
+OUTCOMES: dict[str, frozenset[str]] = {}
+for _line in _OUTCOMES:
+    _forms = frozenset(tokenize(_line))
+    for _form in tokenize(_line):
+        OUTCOMES.setdefault(_form, _forms)
+
+
+def outcome_verb(question: str) -> frozenset[str] | None:
+    """The forms of the outcome a question asks about, or None: a verb of OUTCOMES among
+    the few words after the question word of its last sentence ("who won", "which team
+    won", "did luke littler win"), not a word of the context a quiz opens with ("We also
+    lost ...")."""
+    last = re.split(r"(?<=[.!?])\s+", question.strip())[-1]
+    words = last.lower().split()
+    at = next((i for i, w in enumerate(words) if w in _ASKING), None)
+    if at is None:
+        return None
+    after = tokenize(" ".join(words[at + 1 : at + 1 + _VERB_REACH]))
+    return next((OUTCOMES[w] for w in after if w in OUTCOMES), None)
+
+
+def unreported(question: str, quote: str) -> bool:
+    """Whether a quote leaves the outcome a question asks about unreported: it names none
+    of the words that report it ("will caucus Jan. 15" for "who won the iowa caucus"), or
+    it tells an earlier one ("won the cup last season")."""
+    forms = outcome_verb(question)
+    return forms is not None and (not forms & set(tokenize(quote)) or bool(_EARLIER.search(quote)))
 
 
 def means_now(question: str, frame: TimeFrame) -> bool:

@@ -15,7 +15,14 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from bot.answering.models import Answer
-from bot.answering.news_time.current import CLOSE_MARGIN, flagged_stale, long_ago, means_now, stale_lead
+from bot.answering.news_time.current import (
+    CLOSE_MARGIN,
+    flagged_stale,
+    long_ago,
+    means_now,
+    stale_lead,
+    unreported,
+)
 from bot.answering.news_time.overview import overview, overview_topic
 from bot.answering.news_time.stories import (
     RECENCY_MARGIN,
@@ -25,7 +32,14 @@ from bot.answering.news_time.stories import (
     with_later_report,
 )
 from bot.answering.news_time.story import story_topic, summary
-from bot.answering.news_time.timeframe import Clock, TimeFrame, read_time, reference_day, utc_today
+from bot.answering.news_time.timeframe import (
+    Clock,
+    TimeFrame,
+    is_dated,
+    read_time,
+    reference_day,
+    utc_today,
+)
 from bot.answering.quoting.extractive import Candidate
 from bot.answering.quoting.wanted import Want, wanted
 from vectorstore.models import ArticleRecord
@@ -166,10 +180,13 @@ class NewsTime:
         margin = RECENCY_MARGIN if plan.frame.recency else CLOSE_MARGIN
         return prefer_newest(ranked, self._min_evidence, margin)
 
-    def stale_lead(self, record: ArticleRecord, plan: Plan) -> str:
+    def stale_lead(self, record: ArticleRecord, plan: Plan, quote: str = "") -> str:
         """ "The newest I have on this is from <date>: " for a question about now answered
-        from an article much older than the day asked (current.py); else ""."""
-        if plan.day is None or not plan.now or not long_ago(record, plan.day):
+        from an article much older than the day asked, or by a `quote` that leaves the
+        outcome asked about unreported (current.py); else ""."""
+        if plan.day is None or not plan.now or not is_dated(record):
+            return ""
+        if not long_ago(record, plan.day) and not unreported(plan.query, quote):
             return ""
         return stale_lead(record)
 

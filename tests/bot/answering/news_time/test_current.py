@@ -13,7 +13,7 @@ import pytest
 
 from bot.answering.engine import AnswerEngine, AnswerOptions
 from bot.answering.news_time import current
-from bot.answering.news_time.current import denies, history, recent_window
+from bot.answering.news_time.current import denies, history, recent_window, unreported
 from bot.answering.quoting.answerability import asks
 from bot.answering.quoting.extractive import Candidate
 from bot.app import App
@@ -87,3 +87,37 @@ def test_a_question_in_an_article_is_never_its_answer() -> None:
     assert asks("Who won the Super Bowl coin toss?")
     assert asks("“Who will win the Vardon Cup?”")
     assert not asks("The Patriots won the coin toss.")
+
+
+def test_a_quote_without_the_outcome_asked_about_leaves_it_unreported() -> None:
+    """A preview of the event (the store's newest report, days before the result) states
+    no form of the question's outcome verb; a report of the result does."""
+    assert unreported("who won the iowa caucus", "Iowa Republicans will caucus Jan. 15 to pick a nominee.")
+    assert unreported("did ovechkin break gretzkys record yet", "Ovechkin tied Gretzky's goal record Friday.")
+    assert not unreported("who won the vardon cup", "The Ember City Foxes beat the Harlow Hornets 3-1.")
+    assert not unreported("who won the heisman", "Jayden Daniels won the Heisman Trophy on Saturday.")
+    assert not unreported("did the president die in the crash", "The president was killed in the crash.")
+    assert not unreported("whats the happiest country", "Finland is the happiest country.")  # no outcome verb
+    quiz = "We also lost actress Nichelle Nichols this week. Which role did she bring to life?"
+    assert not unreported(quiz, "Nichols was best known as Lt. Nyota Uhura.")  # "lost": the quiz's context
+    last = "The Hornets won the Vardon Cup last season and are favourites again."
+    assert unreported("who won the vardon cup", last)  # an earlier season's outcome
+
+
+def test_a_reply_that_reports_the_outcome_is_not_flagged(app: App) -> None:
+    """Asked three days after the result: the report of it answers, with no "newest I have"."""
+    answer = _engine(app).answer("who won the vardon cup", asked_at=date(2026, 1, 14))
+    assert answer.citations[0].article_id == "vardon-result"
+    assert answer.stale is None and not answer.text.startswith("The newest I have")
+
+
+def test_only_a_dated_report_is_flagged_as_the_newest_i_have(app: App) -> None:
+    """A preview's quote leaves the outcome unreported: a dated report's reply says how new
+    it is, an undated page (an encyclopedia article) is never given a date."""
+    news = _engine(app).news
+    plan = news.plan("who won the vardon cup", None, date(2026, 1, 10))
+    preview = "The Vardon Cup final is set for Saturday at Quay Park."
+    dated = ArticleRecord("p", "Preview", "h", 1, date="2026-01-09", date_source="published")
+    assert news.stale_lead(dated, plan, preview) == "The newest I have on this is from 9 January 2026: "
+    assert news.stale_lead(dated, plan, "The Foxes beat the Hornets 3-1.") == ""
+    assert news.stale_lead(ArticleRecord("u", "Vardon Cup", "h", 1), plan, preview) == ""
