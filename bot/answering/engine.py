@@ -12,7 +12,7 @@ import numpy as np
 
 from bot.answering.errors import QuestionError
 from bot.answering.generation.generative import Generator, PartialCallback
-from bot.answering.models import Answer
+from bot.answering.models import Answer, Citation
 from bot.answering.news_time.current import (
     denies,
     flagged_stale,
@@ -29,7 +29,7 @@ from bot.answering.news_time.timeframe import Clock, as_of, utc_today
 from bot.answering.quoting.answerability import SEARCH_DEPTH, describe, judge
 from bot.answering.quoting.choice import STRONGEST, Quote, value
 from bot.answering.quoting.extractive import Candidate, rank_sentences
-from bot.answering.quoting.nearmiss import citation_of, missing_lead, near_miss
+from bot.answering.quoting.nearmiss import missing_lead, near_miss
 from bot.answering.quoting.wanted import wanted
 from bot.answering.refusal import MIN_EVIDENCE
 from bot.answering.rules import NOT_FOUND, Question, recent
@@ -283,8 +283,9 @@ class AnswerEngine:
     def _extractive(
         self, question: str, quote: Quote, evidence: float, passages: list[Passage], lead: str = ""
     ) -> Answer:
-        citation = citation_of(quote, self._options.max_answer_chars - 4 - len(lead))
         record = quote.candidate.passage.article
+        room = self._options.max_answer_chars - 4 - len(lead)
+        citation = Citation.of(1, record, quote.text, quote.start, max_chars=room, mark=quote.mark)
         return Answer(
             question=question,
             text=f"{lead}{citation.quote} [1]",
