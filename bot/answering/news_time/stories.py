@@ -21,8 +21,8 @@ from datetime import date
 
 from bot.answering.models import AlsoReported, Answer, Citation
 from bot.answering.news_time.timeframe import is_dated
+from bot.answering.quoting.asked_for import words
 from bot.answering.quoting.extractive import Candidate
-from bot.answering.quoting.wanted import words
 from bot.answering.rules import clip
 from vectorstore.lexical import tokenize
 from vectorstore.models import ArticleRecord, Passage

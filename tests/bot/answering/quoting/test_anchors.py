@@ -7,9 +7,9 @@ import pytest
 
 from bot.answering.quoting.anchors import ContextWords, Kind, anchors_of, met
 from bot.answering.quoting.answerability import describe, judge, neighbours, unmet
+from bot.answering.quoting.asked_for import what_is_asked
 from bot.answering.quoting.choice import unit
 from bot.answering.quoting.extractive import Candidate
-from bot.answering.quoting.wanted import wanted
 from vectorstore.models import ArticleRecord, Passage
 
 
@@ -92,7 +92,7 @@ def candidate(start: int, end: int, score: float) -> Candidate:
 
 def test_a_sentence_is_quoted_with_the_neighbour_that_leans_on_it() -> None:
     first = candidate(0, 63, 0.6)
-    question = wanted("By how many votes did Pruitt win?")
+    question = what_is_asked("By how many votes did Pruitt win?")
     quote = unit(question, first, neighbours(PASSAGE, 0), 296)
     end = TEXT.index("votes.") + len("votes.")
     assert quote.text == TEXT[:end] and (quote.start, quote.end) == (0, end)
