@@ -28,7 +28,7 @@ from bot.answering.news_time.story import leads
 from bot.answering.news_time.timeframe import Clock, as_of, utc_today
 from bot.answering.quoting.answerability import SEARCH_DEPTH, describe, judge
 from bot.answering.quoting.asked_for import what_is_asked
-from bot.answering.quoting.choice import STRONGEST, Quote, value
+from bot.answering.quoting.choice import STRONGEST, Quote, quote_worth
 from bot.answering.quoting.extractive import Candidate, rank_sentences
 from bot.answering.quoting.nearmiss import missing_lead, near_miss
 from bot.answering.refusal import MIN_EVIDENCE
@@ -205,7 +205,7 @@ class AnswerEngine:
         the best (current.newer_reports) and the leads of those on the topic
         (current.newer_topic_reports), when one answers with a span of the kind the
         question wants; else the lead of the quote's own report when it answers better
-        than the quote (choice.value); else `quote`."""
+        than the quote (choice.quote_worth); else `quote`."""
         o = self._options
         focus, asked_for = asked.focus, what_is_asked(asked.focus)
         own = quote.candidate.passage.article.id
@@ -220,7 +220,9 @@ class AnswerEngine:
         if found is not None:
             return found
         lead = self._answering(focus, [c for c in opening if c.passage.article.id == own])
-        return lead if lead is not None and value(lead, asked_for) > value(quote, asked_for) else quote
+        if lead is not None and quote_worth(lead, asked_for) > quote_worth(quote, asked_for):
+            return lead
+        return quote
 
     def _recent_answer(self, asked: Asked, day: date, filters: Filters | None) -> Quote | None:
         """The answer in the lead of a report of the last weeks before `day`

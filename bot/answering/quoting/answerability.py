@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from bot.answering.quoting.anchors import Anchor, ContextWords, Kind, anchors_of, met
 from bot.answering.quoting.asked_for import last_question, what_is_asked
-from bot.answering.quoting.choice import ANSWER_MARGIN, Quote, unit, value
+from bot.answering.quoting.choice import ANSWER_MARGIN, Quote, quote_around, quote_worth
 from bot.answering.quoting.extractive import Candidate
 from bot.answering.quoting.modifiers import contradicted, modifier
 from vectorstore.models import Passage
@@ -134,7 +134,7 @@ def judge(
     clear `min_evidence`. The first of the `depth` best sentences that meets the anchors
     is an answer (never a sentence that is a question); so is any later one of the first
     CHOICE_DEPTH within ANSWER_MARGIN of the best, and the one whose quote answers best
-    (choice.value) is chosen. With `newest` (a "latest" question, the newest answering
+    (choice.quote_worth) is chosen. With `newest` (a "latest" question, the newest answering
     sentence moved first by stories.prefer_newest) only sentences of articles as new as
     the first compete."""
     checks = Checks.of(question, ranked) if depth > 0 else Checks([], [], {})
@@ -156,12 +156,12 @@ def judge(
         around = around_of(candidate)
         missing = checks.missing(candidate, around)
         modified = _modifiers(missing, candidate, around)
-        quote = unit(asked_for, candidate, around, max_chars, scores) if modified else None
+        quote = quote_around(asked_for, candidate, around, max_chars, scores) if modified else None
         if missing and (quote is None or quote.strength < MODIFIED_STRENGTH):
             first_missing = first_missing or missing
             continue
         assert quote is not None
-        worth = value(quote, asked_for)
+        worth = quote_worth(quote, asked_for)
         if chosen is None or worth > chosen[0]:
             chosen = (worth, quote)
     if chosen is None:

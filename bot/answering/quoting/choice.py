@@ -53,7 +53,7 @@ def novelty(text: str, asked_for: AskedFor) -> float:
     return len(tokens - asked_for.question_tokens) / len(tokens) if tokens else 0.0
 
 
-def value(quote: Quote, asked_for: AskedFor) -> float:
+def quote_worth(quote: Quote, asked_for: AskedFor) -> float:
     """How well a quote answers: its sentence's evidence, plus the bonus for a marked
     answer; a quote that restates the question is worth less than any that does not."""
     bonus = ANSWER_BONUS * quote.strength / 2
@@ -67,7 +67,7 @@ def value(quote: Quote, asked_for: AskedFor) -> float:
 Scores = Mapping[tuple[str, int], float]  # (article id, sentence start) -> evidence
 
 
-def unit(
+def quote_around(
     asked_for: AskedFor,
     candidate: Candidate,
     around: tuple[Sentence | None, Sentence | None],
