@@ -12,7 +12,7 @@ import numpy as np
 
 from bot.answering.errors import QuestionError
 from bot.answering.generation.generative import Generator, PartialCallback
-from bot.answering.models import Answer
+from bot.answering.models import Answer, Citation
 from bot.answering.news_time.current import (
     denies,
     flagged_stale,
@@ -27,10 +27,10 @@ from bot.answering.news_time.stories import collapse
 from bot.answering.news_time.story import leads
 from bot.answering.news_time.timeframe import Clock, as_of, utc_today
 from bot.answering.quoting.answerability import SEARCH_DEPTH, describe, judge
-from bot.answering.quoting.choice import STRONGEST, Quote, value
+from bot.answering.quoting.asked_for import what_is_asked
+from bot.answering.quoting.choice import STRONGEST, Quote, quote_worth
 from bot.answering.quoting.extractive import Candidate, rank_sentences
-from bot.answering.quoting.nearmiss import citation_of, missing_lead, near_miss
-from bot.answering.quoting.wanted import wanted
+from bot.answering.quoting.nearmiss import missing_lead, near_miss
 from bot.answering.refusal import MIN_EVIDENCE
 from bot.answering.rules import NOT_FOUND, Question, recent
 from vectorstore.models import Passage
@@ -205,9 +205,9 @@ class AnswerEngine:
         the best (current.newer_reports) and the leads of those on the topic
         (current.newer_topic_reports), when one answers with a span of the kind the
         question wants; else the lead of the quote's own report when it answers better
-        than the quote (choice.value); else `quote`."""
+        than the quote (choice.quote_worth); else `quote`."""
         o = self._options
-        focus, want = asked.focus, wanted(asked.focus)
+        focus, asked_for = asked.focus, what_is_asked(asked.focus)
         own = quote.candidate.passage.article.id
         reports = newer_topic_reports(ranked, quote.candidate, o.min_evidence)
         opening = leads(focus, asked.focus_vector, reports, self._retriever, idf) if reports else []
@@ -220,7 +220,9 @@ class AnswerEngine:
         if found is not None:
             return found
         lead = self._answering(focus, [c for c in opening if c.passage.article.id == own])
-        return lead if lead is not None and value(lead, want) > value(quote, want) else quote
+        if lead is not None and quote_worth(lead, asked_for) > quote_worth(quote, asked_for):
+            return lead
+        return quote
 
     def _recent_answer(self, asked: Asked, day: date, filters: Filters | None) -> Quote | None:
         """The answer in the lead of a report of the last weeks before `day`
@@ -249,8 +251,10 @@ class AnswerEngine:
             return None
         o = self._options
         again = judge(focus, pool, o.min_evidence, o.max_answer_chars - 4, o.answer_search_depth, newest=True)
-        found, want = again.answer, wanted(focus)
-        if found is None or (want.typed and (found.mark is None or (sure and found.strength < STRONGEST))):
+        found, asked_for = again.answer, what_is_asked(focus)
+        if found is None or (
+            asked_for.typed and (found.mark is None or (sure and found.strength < STRONGEST))
+        ):
             return None
         return found
 
@@ -283,8 +287,9 @@ class AnswerEngine:
     def _extractive(
         self, question: str, quote: Quote, evidence: float, passages: list[Passage], lead: str = ""
     ) -> Answer:
-        citation = citation_of(quote, self._options.max_answer_chars - 4 - len(lead))
         record = quote.candidate.passage.article
+        room = self._options.max_answer_chars - 4 - len(lead)
+        citation = Citation.of(1, record, quote.text, quote.start, max_chars=room, mark=quote.mark)
         return Answer(
             question=question,
             text=f"{lead}{citation.quote} [1]",

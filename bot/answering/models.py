@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from vectorstore.models import Passage
+from bot.answering.rules import clip
+from vectorstore.models import ArticleRecord, Passage
 
 Mode = Literal["extractive", "llm", "fallback", "refused", "overview"]
 
@@ -35,6 +36,30 @@ class Citation:
     updates: int | None = None  # a later report: the number of the citation whose figure it updates
     # the words that answer, as offsets into `quote` (bold on Discord, highlighted in the CLI)
     mark: tuple[int, int] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        number: int,
+        record: ArticleRecord,
+        quote: str,
+        start: int,
+        *,
+        max_chars: int | None = None,
+        end: int | None = None,
+        mark: tuple[int, int] | None = None,
+        updates: int | None = None,
+    ) -> Citation:
+        """The one builder of a citation: `quote`, the article's text at `start`, cut to
+        `max_chars` at a word, cited with its article. It ends at `end`, else where the
+        quoted text ends (the ellipsis of a cut left out). `mark`, the words that answer in
+        article offsets, is kept as offsets into the quote while the quote still holds it."""
+        text = quote if max_chars is None else clip(quote, max_chars)
+        kept = len(text.rstrip("…"))
+        inside = None if mark is None or mark[1] - start > kept else (mark[0] - start, mark[1] - start)
+        fields = (record.id, record.title, record.url, record.date)
+        stop = start + kept if end is None else end
+        return cls(number, *fields, quote=text, start=start, end=stop, updates=updates, mark=inside)
 
 
 @dataclass(frozen=True)

@@ -110,18 +110,8 @@ class Generator:
             if v.source not in numbers:
                 numbers[v.source] = len(numbers) + 1
                 record = passages[v.source - 1].article
-                citations.append(
-                    Citation(
-                        numbers[v.source],
-                        record.id,
-                        record.title,
-                        record.url,
-                        record.date,
-                        v.quote.text,
-                        v.quote.start,
-                        v.quote.end,
-                    )
-                )
+                q = v.quote
+                citations.append(Citation.of(numbers[v.source], record, q.text, q.start, end=q.end))
             parts.append(_cite(v.text, numbers[v.source]))
         text = clip(" ".join(parts), self._max_chars)
         dates = [c.date for c in citations if c.date]

@@ -10,7 +10,7 @@ series", "what's the death toll") means now, the day it is asked.
   When the answer found is more than STALE_DAYS older than the day asked, the reports of
   the last STALE_DAYS are searched once more (the same query vector): a newer report
   seldom repeats the question's words and may rank below older ones that do. Their leads
-  answer only with a span of the wanted kind that the headline names too. A sentence
+  answer only with a span of the asked-for kind that the headline names too. A sentence
   that denies what is asked ("have never won a Super Bowl") or tells the past (names only
   years before its report's) answers nothing here.
   A news report says what happened in its first sentences, in words of its own ("Griner

@@ -40,8 +40,8 @@ from bot.answering.news_time.timeframe import (
     reference_day,
     utc_today,
 )
+from bot.answering.quoting.asked_for import AnswerKind, what_is_asked
 from bot.answering.quoting.extractive import Candidate
-from bot.answering.quoting.wanted import Want, wanted
 from vectorstore.models import ArticleRecord
 from vectorstore.retrieval import Filters, Retriever
 
@@ -197,7 +197,9 @@ class NewsTime:
         quoted = (answer.citations[0].article_id, answer.citations[0].start) if answer.citations else None
         # the sentence the extractive answer quotes (not always ranked[0])
         best = next((c for c in ranked if (c.passage.article.id, c.start) == quoted), None)
-        counting = wanted(answer.question).kind is Want.NUMBER  # "how many ...": a figure to update
+        counting = (
+            what_is_asked(answer.question).kind is AnswerKind.NUMBER
+        )  # "how many ...": a figure to update
         if answer.mode in ("extractive", "fallback") and best is not None and counting:
             later = later_report(best, ranked, self._min_evidence)
             if later is not None:

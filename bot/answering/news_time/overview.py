@@ -151,8 +151,7 @@ def _listing(
         if sum(len(x) + 1 for x in lines) + len(line) > MAX_CHARS - 120:  # room for the heading
             break
         lines.append(line)
-        end = start + len(lead.rstrip("…"))
-        citations.append(Citation(number, record.id, record.title, record.url, record.date, lead, start, end))
+        citations.append(Citation.of(number, record, lead, start))
     heading = f"{len(lines)} stor{'y' if len(lines) == 1 else 'ies'}{about}{when}, newest first:"
     dates = [c.date for c in citations if c.date]
     return Answer(

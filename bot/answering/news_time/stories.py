@@ -21,8 +21,8 @@ from datetime import date
 
 from bot.answering.models import AlsoReported, Answer, Citation
 from bot.answering.news_time.timeframe import is_dated
+from bot.answering.quoting.asked_for import words
 from bot.answering.quoting.extractive import Candidate
-from bot.answering.quoting.wanted import words
 from bot.answering.rules import clip
 from vectorstore.lexical import tokenize
 from vectorstore.models import ArticleRecord, Passage
@@ -218,17 +218,7 @@ def with_later_report(answer: Answer, best: Candidate, later: Candidate, max_cha
         text = answer.text.replace(f"{answer.citations[0].quote} [1]", f"{first.quote} [1]", 1) + f" {note}"
         if len(text) > max_chars:
             return answer
-    citation = Citation(
-        number=number,
-        article_id=record.id,
-        title=record.title,
-        url=record.url,
-        date=record.date,
-        quote=clip(later.text, max_chars),
-        start=later.start,
-        end=later.start + len(clip(later.text, max_chars).rstrip("…")),
-        updates=1,
-    )
+    citation = Citation.of(number, record, later.text, later.start, max_chars=max_chars, updates=1)
     newest = max(d for d in (answer.as_of, record.date) if d)
     cited = [first, *answer.citations[1:], citation]
     return replace(answer, text=text, citations=cited, as_of=newest)

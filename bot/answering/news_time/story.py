@@ -27,7 +27,7 @@ import numpy as np
 from bot.answering.models import Answer, Citation
 from bot.answering.news_time.stories import collapse, short_date
 from bot.answering.quoting.extractive import Candidate, rank_sentences
-from bot.answering.rules import clip, coverage
+from bot.answering.rules import coverage
 from vectorstore.lexical import tokenize
 from vectorstore.models import ArticleRecord
 from vectorstore.retrieval import Filters, Retriever
@@ -201,11 +201,9 @@ def _told(question: str, chosen: Sequence[Candidate]) -> Answer:
     for number, c in enumerate(chosen, start=1):
         record = c.passage.article
         day = (record.date or "")[:10]
-        quote = clip(" ".join(c.text.split()), SENTENCE_CHARS)
-        parts.append(f"{f'On {short_date(day)}: ' if day > first_day else ''}{quote} [{number}]")
-        end = c.start + len(quote.rstrip("…"))
-        fields = (record.id, record.title, record.url, record.date)
-        citations.append(Citation(number, *fields, quote=quote, start=c.start, end=end))
+        citation = Citation.of(number, record, " ".join(c.text.split()), c.start, max_chars=SENTENCE_CHARS)
+        parts.append(f"{f'On {short_date(day)}: ' if day > first_day else ''}{citation.quote} [{number}]")
+        citations.append(citation)
     dates = [c.date for c in citations if c.date]
     return Answer(
         question=question,

@@ -1,4 +1,4 @@
-"""Where in a sentence the answer of a kind (wanted.py) can stand: numbers, times, names,
+"""Where in a sentence the answer of a kind (asked_for.py) can stand: numbers, times, names,
 quoted titles, places, people, read from what the text shows (digits, capitals, quotation
 marks, the place lists of places.py). No NER model can be installed here (none whose
 publisher and contents can be checked ships in a package); these rules are measured by
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.answering.quoting import places
+from bot.answering.quoting.asked_for import AnswerKind, AskedFor, words
 from bot.answering.quoting.spans_text import (
     CAPITALISED,
     HONORIFIC,
@@ -35,7 +36,6 @@ from bot.answering.quoting.spans_text import (
     is_figure,
     opens_sentence,
 )
-from bot.answering.quoting.wanted import Want, Wanted, words
 from vectorstore.lexical import tokenize
 
 _WORKS = words(
@@ -59,52 +59,54 @@ class Span:
     strength: int  # 3: what the question's noun asks for; 2: marked as its kind; 1: plain
 
 
-def answer_spans(text: str, want: Wanted, context: str = "") -> list[Span]:
-    """The spans of `text` of the wanted kind that are new to the question. `context`
+def answer_spans(text: str, asked_for: AskedFor, context: str = "") -> list[Span]:
+    """The spans of `text` of the asked-for kind that are new to the question. `context`
     (the passage around the text) tells a name from a word that only opens a sentence."""
-    kind = want.kind
-    if kind is Want.NUMBER:
-        found = [_counted(text, m.start(), m.end(), want) for m in NUMBER.finditer(text) if is_figure(m)]
-    elif kind is Want.TIME:
+    kind = asked_for.kind
+    if kind is AnswerKind.NUMBER:
+        found = [_counted(text, m.start(), m.end(), asked_for) for m in NUMBER.finditer(text) if is_figure(m)]
+    elif kind is AnswerKind.TIME:
         found = [Span(m.start(), m.end(), m.group(), 1) for m in TIME.finditer(text)]
-    elif kind in (Want.PERSON, Want.PLACE, Want.NAME):
-        found = _names(text, want, context or text)
+    elif kind in (AnswerKind.PERSON, AnswerKind.PLACE, AnswerKind.NAME):
+        found = _names(text, asked_for, context or text)
     else:
         return []
-    return [s for s in found if s.strength > 0 and _new(s.text, want)]
+    return [s for s in found if s.strength > 0 and _new(s.text, asked_for)]
 
 
-def _counted(text: str, start: int, end: int, want: Wanted) -> Span:
+def _counted(text: str, start: int, end: int, asked_for: AskedFor) -> Span:
     """A number; of the things the question counts ("how many swings") when they follow."""
     following = set(tokenize(" ".join(text[end:].split()[:3])))
-    return Span(start, end, text[start:end], 3 if following & want.counted else 1)
+    return Span(start, end, text[start:end], 3 if following & asked_for.counted else 1)
 
 
-def _new(span: str, want: Wanted) -> bool:
+def _new(span: str, asked_for: AskedFor) -> bool:
     """Whether the span says what the question does not: its last word is not the
     question's ("Boris Johnson" is not new to a question about Johnson), or that word is
     the noun the question asks about and another is new ("Tony Awards" for "which
     awards show?")."""
     tokens = [t for t in tokenize(span) if t not in HONORIFIC]
     if not tokens:
-        return bool(re.search(r"\d", span)) and not set(re.findall(r"\d+", span)) & want.question_tokens
-    if tokens[-1] not in want.question_tokens:
+        return bool(re.search(r"\d", span)) and not set(re.findall(r"\d+", span)) & asked_for.question_tokens
+    if tokens[-1] not in asked_for.question_tokens:
         return True
-    return tokens[-1] in _head_tokens(want) and any(t not in want.question_tokens for t in tokens[:-1])
+    return tokens[-1] in _head_tokens(asked_for) and any(
+        t not in asked_for.question_tokens for t in tokens[:-1]
+    )
 
 
-def _head_tokens(want: Wanted) -> frozenset[str]:
-    return frozenset(tokenize(want.head)) if want.head else frozenset()
+def _head_tokens(asked_for: AskedFor) -> frozenset[str]:
+    return frozenset(tokenize(asked_for.head)) if asked_for.head else frozenset()
 
 
-def _names(text: str, want: Wanted, context: str) -> list[Span]:
+def _names(text: str, asked_for: AskedFor, context: str) -> list[Span]:
     found = []
     for m in CAPITALISED.finditer(text):
         span = _named(text, m.start(), m.end(), context)
-        if span is not None and not _demonym(span.text, want.kind):
-            found.append(_weighed(text, span, want))
-    if want.kind is Want.NAME:
-        strength = 3 if want.head in _WORKS else 2
+        if span is not None and not _demonym(span.text, asked_for.kind):
+            found.append(_weighed(text, span, asked_for))
+    if asked_for.kind is AnswerKind.NAME:
+        strength = 3 if asked_for.head in _WORKS else 2
         quoted = QUOTED.finditer(text)
         found += [Span(m.start(1), m.end(1), m.group(1), strength) for m in quoted if _titled(m.group(1))]
     return found
@@ -127,19 +129,19 @@ def _named(text: str, start: int, end: int, context: str) -> Span | None:
     return Span(start, start + len(name), name, 1)
 
 
-def _weighed(text: str, span: Span, want: Wanted) -> Span:
+def _weighed(text: str, span: Span, asked_for: AskedFor) -> Span:
     """The span with its strength for this question (the module docstring)."""
-    head = _head_tokens(want)
+    head = _head_tokens(asked_for)
     if head and set(tokenize(span.text.split()[-1])) & head:
         return _with(span, 3)  # "Tony Awards" for "which awards show?"
     if head and not span.text.endswith(("’s", "'s")) and set(_following(text, span)) & head:
         return _with(span, 0)  # "the popular South Korean show": describes, does not name
-    if want.kind is Want.PLACE:
-        return _with(span, _place_strength(text, span, want))
+    if asked_for.kind is AnswerKind.PLACE:
+        return _with(span, _place_strength(text, span, asked_for))
     if _ATTRIBUTION.match(text, span.end) and re.search(r",\s*(?:the\s+)?$", text[: span.start]):
         return _with(span, 1)  # "..., the Teamwork Union said": who says it, not what is asked
     names = [w for w in span.text.split() if w.lower().strip(".") not in HONORIFIC]
-    if want.kind is Want.PERSON:
+    if asked_for.kind is AnswerKind.PERSON:
         if places.kinds_of(span.text):
             return _with(span, 0)
         titled = len(names) < len(span.text.split())
@@ -147,14 +149,14 @@ def _weighed(text: str, span: Span, want: Wanted) -> Span:
     return _with(span, 2 if len(names) >= 2 or span.text.isupper() else 1)
 
 
-def _place_strength(text: str, span: Span, want: Wanted) -> int:
+def _place_strength(text: str, span: Span, asked_for: AskedFor) -> int:
     kinds = places.kinds_of(span.text)
-    asked = places.HEADS.get(want.head or "")
+    asked = places.HEADS.get(asked_for.head or "")
     if asked is not None:  # "which country?": a country, or nothing
         if kinds & set(asked):
             return 3
         return 0 if kinds or "country" in asked else 1
-    if want.head:  # "which park?": the head-final name was the answer; a listed place is not
+    if asked_for.head:  # "which park?": the head-final name was the answer; a listed place is not
         return 1
     marked = bool(kinds) or bool(_PLACE_SUFFIX.search(span.text))
     before = text[max(0, span.start - 20) : span.start]
@@ -169,9 +171,9 @@ def _with(span: Span, strength: int) -> Span:
     return Span(span.start, span.end, span.text, strength)
 
 
-def _demonym(name: str, kind: Want) -> bool:
+def _demonym(name: str, kind: AnswerKind) -> bool:
     """ "South Korean", "Russian": an adjective of a place, not the name of a person or thing."""
-    if kind is Want.PLACE:
+    if kind is AnswerKind.PLACE:
         return False
     return all(re.fullmatch(r"(?:South|North|East|West)|\w+(?:an|ese|ish|i|ic)", w) for w in name.split())
 

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.answering.quoting.anchors import Anchor, ContextWords, Kind, anchors_of, met
-from bot.answering.quoting.choice import ANSWER_MARGIN, Quote, unit, value
+from bot.answering.quoting.asked_for import last_question, what_is_asked
+from bot.answering.quoting.choice import ANSWER_MARGIN, Quote, quote_around, quote_worth
 from bot.answering.quoting.extractive import Candidate
 from bot.answering.quoting.modifiers import contradicted, modifier
-from bot.answering.quoting.wanted import last_question, wanted
 from vectorstore.models import Passage
 from vectorstore.sentences import Sentence, split_sentences
 
@@ -26,7 +26,7 @@ from vectorstore.sentences import Sentence, split_sentences
 SEARCH_DEPTH = 5
 CHOICE_DEPTH = 10  # ranked sentences that may be chosen for the answer they carry (choice.py)
 # A sentence that leaves only a modifier unmet ("American" for "the US") answers when its
-# quote marks a span of the wanted kind this strong (choice.py: 2, marked as its kind).
+# quote marks a span of the asked-for kind this strong (choice.py: 2, marked as its kind).
 MODIFIED_STRENGTH = 2
 
 
@@ -134,12 +134,12 @@ def judge(
     clear `min_evidence`. The first of the `depth` best sentences that meets the anchors
     is an answer (never a sentence that is a question); so is any later one of the first
     CHOICE_DEPTH within ANSWER_MARGIN of the best, and the one whose quote answers best
-    (choice.value) is chosen. With `newest` (a "latest" question, the newest answering
+    (choice.quote_worth) is chosen. With `newest` (a "latest" question, the newest answering
     sentence moved first by stories.prefer_newest) only sentences of articles as new as
     the first compete."""
     checks = Checks.of(question, ranked) if depth > 0 else Checks([], [], {})
     anchors = checks.anchors
-    want = wanted(question)
+    asked_for = what_is_asked(question)
     bar = max(min_evidence, ranked[0].score - ANSWER_MARGIN)
     chosen: tuple[float, Quote] | None = None
     scores = {(c.passage.article.id, c.start): c.score for c in ranked}
@@ -156,12 +156,12 @@ def judge(
         around = around_of(candidate)
         missing = checks.missing(candidate, around)
         modified = _modifiers(missing, candidate, around)
-        quote = unit(want, candidate, around, max_chars, scores) if modified else None
+        quote = quote_around(asked_for, candidate, around, max_chars, scores) if modified else None
         if missing and (quote is None or quote.strength < MODIFIED_STRENGTH):
             first_missing = first_missing or missing
             continue
         assert quote is not None
-        worth = value(quote, want)
+        worth = quote_worth(quote, asked_for)
         if chosen is None or worth > chosen[0]:
             chosen = (worth, quote)
     if chosen is None:

@@ -5,8 +5,8 @@ repeats the question's words, and a news lead restates the headline: "the wildly
 South Korean show is green lit for a second season" ranks above "“Squid Game” is
 officially coming back". Among the sentences that rank close to the best (within
 ANSWER_MARGIN of its evidence), the quote is the one whose unit - the sentence, or the
-sentence joined to the neighbour that names the answer - holds a span of the wanted kind
-new to the question (wanted.py, answer_spans.py), weighted by ANSWER_BONUS; a sentence
+sentence joined to the neighbour that names the answer - holds a span of the asked-for kind
+new to the question (asked_for.py, answer_spans.py), weighted by ANSWER_BONUS; a sentence
 that adds no word to the question is never preferred to one that does. The span is
 marked in the quote (`Quote.mark`), so the doors can show it in bold.
 """
@@ -18,14 +18,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.answering.quoting.answer_spans import Span, answer_spans
+from bot.answering.quoting.asked_for import AskedFor
 from bot.answering.quoting.extractive import Candidate
-from bot.answering.quoting.wanted import Wanted
 from vectorstore.lexical import tokenize
 from vectorstore.sentences import Sentence
 
 # Chosen on bench/realtimeqa.py's 2022 tuning set and squad-dev outside sample1000.
 ANSWER_MARGIN = 0.25  # evidence below the best that a sentence with the answer may have
-ANSWER_BONUS = 0.15  # added for a span of the wanted kind (x its strength / 2)
+ANSWER_BONUS = 0.15  # added for a span of the asked-for kind (x its strength / 2)
 NO_ANSWER = 0.05  # taken off a quote with no span of the kind the question wants
 STRONGEST = 3  # answer_spans' strongest span: a sentence that has one needs no neighbour
 TITLED = 1  # strength a span gains when the article's headline names it too
@@ -47,19 +47,19 @@ class Quote:
     strength: int = 0  # of the marked span: 2 marked as its kind, 1 plain, 0 none
 
 
-def novelty(text: str, want: Wanted) -> float:
+def novelty(text: str, asked_for: AskedFor) -> float:
     """Share of a text's words that the question does not already say."""
     tokens = set(tokenize(text))
-    return len(tokens - want.question_tokens) / len(tokens) if tokens else 0.0
+    return len(tokens - asked_for.question_tokens) / len(tokens) if tokens else 0.0
 
 
-def value(quote: Quote, want: Wanted) -> float:
+def quote_worth(quote: Quote, asked_for: AskedFor) -> float:
     """How well a quote answers: its sentence's evidence, plus the bonus for a marked
     answer; a quote that restates the question is worth less than any that does not."""
     bonus = ANSWER_BONUS * quote.strength / 2
-    if want.typed and quote.mark is None:
+    if asked_for.typed and quote.mark is None:
         bonus -= NO_ANSWER
-    if novelty(quote.text, want) <= RESTATES:
+    if novelty(quote.text, asked_for) <= RESTATES:
         bonus -= ANSWER_BONUS
     return quote.candidate.score + bonus
 
@@ -67,46 +67,46 @@ def value(quote: Quote, want: Wanted) -> float:
 Scores = Mapping[tuple[str, int], float]  # (article id, sentence start) -> evidence
 
 
-def unit(
-    want: Wanted,
+def quote_around(
+    asked_for: AskedFor,
     candidate: Candidate,
     around: tuple[Sentence | None, Sentence | None],
     max_chars: int,
     scores: Scores | None = None,
 ) -> Quote:
     """The sentence, or the sentence with the neighbour it needs (within `max_chars`):
-    - the neighbour that names the wanted answer more surely than the sentence does (of
+    - the neighbour that names the asked-for answer more surely than the sentence does (of
       two, the stronger span, then the neighbour with more evidence of its own, `scores`);
     - the next sentence when it leans on this one ("She won this by only 129 votes."),
       the previous one when this one opens by leaning on it.
     """
     before, after = around
-    alone = marked(Quote(candidate, candidate.text, candidate.start, candidate.end), want)
-    if want.typed and alone.strength < STRONGEST:
-        found = [(_weaker(q), n) for q, n in _with_neighbours(want, candidate, around, max_chars)]
+    alone = marked(Quote(candidate, candidate.text, candidate.start, candidate.end), asked_for)
+    if asked_for.typed and alone.strength < STRONGEST:
+        found = [(_weaker(q), n) for q, n in _with_neighbours(asked_for, candidate, around, max_chars)]
         found = [(q, n) for q, n in found if q.strength > alone.strength]
         if found:
             score = (scores or {}).get
             return max(found, key=lambda qn: (qn[0].strength, score(_key(candidate, qn[1]), 0.0)))[0]
     if after is not None and _LEANS.match(after.text):
-        return marked(_joined(candidate, candidate.start, after.end, max_chars), want)
+        return marked(_joined(candidate, candidate.start, after.end, max_chars), asked_for)
     if before is not None and _LEANS.match(candidate.text):
-        return marked(_joined(candidate, before.start, candidate.end, max_chars), want)
-    if not want.typed and novelty(candidate.text, want) <= RESTATES and after is not None:
-        return marked(_joined(candidate, candidate.start, after.end, max_chars), want)
+        return marked(_joined(candidate, before.start, candidate.end, max_chars), asked_for)
+    if not asked_for.typed and novelty(candidate.text, asked_for) <= RESTATES and after is not None:
+        return marked(_joined(candidate, candidate.start, after.end, max_chars), asked_for)
     return alone
 
 
 def _with_neighbours(
-    want: Wanted, candidate: Candidate, around: tuple[Sentence | None, Sentence | None], max_chars: int
+    asked_for: AskedFor, candidate: Candidate, around: tuple[Sentence | None, Sentence | None], max_chars: int
 ) -> list[tuple[Quote, Sentence]]:
     """The sentence joined to its next, then to its previous neighbour, each marked."""
     before, after = around
     out = []
     if after is not None:
-        out.append((marked(_joined(candidate, candidate.start, after.end, max_chars), want), after))
+        out.append((marked(_joined(candidate, candidate.start, after.end, max_chars), asked_for), after))
     if before is not None:
-        out.append((marked(_joined(candidate, before.start, candidate.end, max_chars), want), before))
+        out.append((marked(_joined(candidate, before.start, candidate.end, max_chars), asked_for), before))
     return out
 
 
@@ -119,17 +119,17 @@ def _key(candidate: Candidate, sentence: Sentence) -> tuple[str, int]:
     return (candidate.passage.article.id, sentence.start)
 
 
-def _near(text: str, start: int, end: int, want: Wanted) -> bool:
+def _near(text: str, start: int, end: int, asked_for: AskedFor) -> bool:
     """Whether a plain word of the question stands within a few words of the span ("office
     in London" for "where is OpenAI's office?", not "OpenAI, the San Francisco company")."""
     around = " ".join(text[:start].split()[-4:] + text[end:].split()[:2])
-    return bool(set(tokenize(around)) & want.plain)
+    return bool(set(tokenize(around)) & asked_for.plain)
 
 
-def marked(quote: Quote, want: Wanted) -> Quote:
+def marked(quote: Quote, asked_for: AskedFor) -> Quote:
     """The quote with its strongest answer span marked: of equals, one beside a word of
     the question, then the first."""
-    spans = answer_spans(quote.text, want, quote.candidate.passage.text)
+    spans = answer_spans(quote.text, asked_for, quote.candidate.passage.text)
     if not spans:
         return quote
     record = quote.candidate.passage.article
@@ -137,7 +137,7 @@ def marked(quote: Quote, want: Wanted) -> Quote:
     strengths = [min(STRONGEST, s.strength + TITLED) if _titled(s, title) else s.strength for s in spans]
     strength, best = max(
         zip(strengths, spans, strict=True),
-        key=lambda sb: (sb[0], _near(quote.text, sb[1].start, sb[1].end, want), -sb[1].start),
+        key=lambda sb: (sb[0], _near(quote.text, sb[1].start, sb[1].end, asked_for), -sb[1].start),
     )
     mark = (quote.start + best.start, quote.start + best.end)
     return Quote(quote.candidate, quote.text, quote.start, quote.end, mark, strength)

@@ -14,8 +14,8 @@ import re
 from functools import lru_cache
 
 from bot.answering.quoting.anchors import Anchor, Kind, near
+from bot.answering.quoting.asked_for import words
 from bot.answering.quoting.places import COUNTRIES, REGIONS, kinds_of
-from bot.answering.quoting.wanted import words
 from vectorstore.lexical import tokenize
 
 DEMONYMS = words(

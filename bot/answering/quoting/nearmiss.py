@@ -1,43 +1,17 @@
-"""Quotes as citations, and the honest reply to a near miss: refused, saying what is
-missing and quoting what the articles do say, in `Answer.nearest` and never as an answer."""
+"""The honest reply to a near miss: refused, saying what is missing and quoting what the
+articles do say, in `Answer.nearest` and never as an answer."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from bot.answering.models import Answer, Citation
-from bot.answering.quoting.choice import Quote
 from bot.answering.quoting.extractive import Candidate
-from bot.answering.rules import clip
 from vectorstore.models import Passage
 
 NEAR_MISS = "I could not find anything on “{missing}” in the articles I have. The closest they come:"
 NOT_IN_SOURCES = "The articles I have do not say this. The closest they come:"
 _SHORTEST_QUOTE = 80
-
-
-def citation_of(quote: Quote, max_chars: int, number: int = 1) -> Citation:
-    """The quote, cut to `max_chars` at a word, cited with its article and offsets."""
-    text = clip(quote.text, max_chars)
-    record = quote.candidate.passage.article
-    mark = None
-    if quote.mark is not None and quote.mark[1] - quote.start <= len(text.rstrip("…")):
-        mark = (quote.mark[0] - quote.start, quote.mark[1] - quote.start)
-    return Citation(
-        number=number,
-        article_id=record.id,
-        title=record.title,
-        url=record.url,
-        date=record.date,
-        quote=text,
-        start=quote.start,
-        end=quote.start + len(text.rstrip("…")),
-        mark=mark,
-    )
-
-
-def sentence_quote(candidate: Candidate) -> Quote:
-    return Quote(candidate, candidate.text, candidate.start, candidate.end)
 
 
 def near_miss(
@@ -51,7 +25,7 @@ def near_miss(
     """A refusal that says what is missing (`lead`) and quotes the nearest sentence, the
     whole reply within `max_answer_chars` (the quote keeps at least 80 characters)."""
     room = max(max_answer_chars - len(lead) - 5, _SHORTEST_QUOTE)
-    citation = citation_of(sentence_quote(nearest), room)
+    citation = Citation.of(1, nearest.passage.article, nearest.text, nearest.start, max_chars=room)
     return Answer(
         question=question,
         text=f"{lead} {citation.quote} [1]",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.answering.quoting.wanted import words
+from bot.answering.quoting.asked_for import words
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"

@@ -3,6 +3,7 @@ near-miss articles (tests/fixtures/nearmiss)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -79,3 +80,10 @@ def test_a_supported_answer_meeting_the_anchors_is_kept(stored: Settings, embedd
 
     assert not answer.refused and answer.mode == "llm" and answer.nearest is None
     assert "Warsaw" in answer.text and answer.citations[0].article_id == "corvex-offices"
+    cited = answer.citations[0]  # the source sentence, quoted as it stands in the article
+    assert _article_text("corvex-offices")[cited.start : cited.end] == cited.quote
+
+
+def _article_text(article_id: str) -> str:
+    rows = map(json.loads, (FIXTURES / "nearmiss" / "articles.jsonl").open(encoding="utf-8"))
+    return next(str(r["text"]) for r in rows if r["id"] == article_id)

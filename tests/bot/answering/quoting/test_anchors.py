@@ -7,9 +7,9 @@ import pytest
 
 from bot.answering.quoting.anchors import ContextWords, Kind, anchors_of, met
 from bot.answering.quoting.answerability import describe, judge, neighbours, unmet
-from bot.answering.quoting.choice import unit
+from bot.answering.quoting.asked_for import what_is_asked
+from bot.answering.quoting.choice import quote_around
 from bot.answering.quoting.extractive import Candidate
-from bot.answering.quoting.wanted import wanted
 from vectorstore.models import ArticleRecord, Passage
 
 
@@ -92,11 +92,11 @@ def candidate(start: int, end: int, score: float) -> Candidate:
 
 def test_a_sentence_is_quoted_with_the_neighbour_that_leans_on_it() -> None:
     first = candidate(0, 63, 0.6)
-    question = wanted("By how many votes did Pruitt win?")
-    quote = unit(question, first, neighbours(PASSAGE, 0), 296)
+    question = what_is_asked("By how many votes did Pruitt win?")
+    quote = quote_around(question, first, neighbours(PASSAGE, 0), 296)
     end = TEXT.index("votes.") + len("votes.")
     assert quote.text == TEXT[:end] and (quote.start, quote.end) == (0, end)
-    assert unit(question, first, neighbours(PASSAGE, 0), 80).text == first.text
+    assert quote_around(question, first, neighbours(PASSAGE, 0), 80).text == first.text
 
 
 def test_judge_takes_a_lower_ranked_sentence_that_meets_the_anchors_or_reports_a_near_miss() -> None:

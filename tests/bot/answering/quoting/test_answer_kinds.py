@@ -1,5 +1,5 @@
 """What a question wants and where a sentence says it: the word lists of
-wanted.py and the spans of answer_spans.py, question by question, without a model.
+asked_for.py and the spans of answer_spans.py, question by question, without a model.
 The questions and sentences are the team's own, written in the manner of news quizzes."""
 
 from __future__ import annotations
@@ -7,33 +7,33 @@ from __future__ import annotations
 import pytest
 
 from bot.answering.quoting.answer_spans import answer_spans
-from bot.answering.quoting.wanted import Want, wanted
+from bot.answering.quoting.asked_for import AnswerKind, what_is_asked
 
 
 @pytest.mark.parametrize(
     ("question", "kind", "head"),
     [
-        ("Which wildly popular show was recently green lit for a new season?", Want.NAME, "show"),
-        ("How many Meloran reservists could soon be called up?", Want.NUMBER, None),
-        ("Where is the startup opening its first office abroad?", Want.PLACE, None),
-        ("Which European island saw a volcano erupt this week?", Want.PLACE, "island"),
-        ("Which country will host the 2030 games?", Want.PLACE, "country"),
-        ("Who was named the new chief executive of Corvane?", Want.PERSON, None),
-        ("When will the Tessaly bridge reopen?", Want.TIME, None),
-        ("Why did the cities cancel their fireworks?", Want.REASON, None),
-        ("What did the telescope's images show?", Want.OTHER, None),
-        ("What is the name of the new coin?", Want.NAME, None),
+        ("Which wildly popular show was recently green lit for a new season?", AnswerKind.NAME, "show"),
+        ("How many Meloran reservists could soon be called up?", AnswerKind.NUMBER, None),
+        ("Where is the startup opening its first office abroad?", AnswerKind.PLACE, None),
+        ("Which European island saw a volcano erupt this week?", AnswerKind.PLACE, "island"),
+        ("Which country will host the 2030 games?", AnswerKind.PLACE, "country"),
+        ("Who was named the new chief executive of Corvane?", AnswerKind.PERSON, None),
+        ("When will the Tessaly bridge reopen?", AnswerKind.TIME, None),
+        ("Why did the cities cancel their fireworks?", AnswerKind.REASON, None),
+        ("What did the telescope's images show?", AnswerKind.OTHER, None),
+        ("What is the name of the new coin?", AnswerKind.NAME, None),
         # a quiz's scene first, its asking sentence last: the last one decides
-        ("The storm reached the coast on Monday. Which city was hit hardest?", Want.PLACE, "city"),
+        ("The storm reached the coast on Monday. Which city was hit hardest?", AnswerKind.PLACE, "city"),
     ],
 )
-def test_the_kind_of_answer_a_question_wants(question: str, kind: Want, head: str | None) -> None:
-    want = wanted(question)
-    assert (want.kind, want.head) == (kind, head)
+def test_the_kind_of_answer_a_question_wants(question: str, kind: AnswerKind, head: str | None) -> None:
+    asked_for = what_is_asked(question)
+    assert (asked_for.kind, asked_for.head) == (kind, head)
 
 
 def test_how_many_knows_what_is_counted() -> None:
-    assert wanted("Approximately how many baby swings were recalled?").counted == {"babi", "swing"}
+    assert what_is_asked("Approximately how many baby swings were recalled?").counted == {"babi", "swing"}
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,7 @@ def test_how_many_knows_what_is_counted() -> None:
     ],
 )
 def test_the_strongest_span_is_the_answer(question: str, sentence: str, strongest: str) -> None:
-    spans = answer_spans(sentence, wanted(question))
+    spans = answer_spans(sentence, what_is_asked(question))
     best = max(spans, key=lambda s: (s.strength, -s.start))
     assert best.text == strongest
     assert sentence[best.start : best.end] == strongest  # offsets point at the words
@@ -82,4 +82,4 @@ def test_the_strongest_span_is_the_answer(question: str, sentence: str, stronges
 def test_a_sentence_that_only_restates_the_question_has_no_span() -> None:
     question = "Which wildly popular show was recently green lit for a new season?"
     sentence = "Netflix said the wildly popular South Korean show is green lit for a second season."
-    assert [s.text for s in answer_spans(sentence, wanted(question)) if s.strength >= 2] == []
+    assert [s.text for s in answer_spans(sentence, what_is_asked(question)) if s.strength >= 2] == []

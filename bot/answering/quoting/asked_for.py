@@ -27,7 +27,9 @@ def words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-class Want(StrEnum):
+class AnswerKind(StrEnum):
+    """The kind of thing a question asks for."""
+
     PERSON = "person"
     PLACE = "place"
     NAME = "name"  # a company, team, show, product, event...: a proper name or a title
@@ -38,8 +40,11 @@ class Want(StrEnum):
 
 
 @dataclass(frozen=True)
-class Wanted:
-    kind: Want
+class AskedFor:
+    """What a question asks for, as `what_is_asked` reads it: the kind of answer, and the
+    words that tell a new answer from one that restates the question."""
+
+    kind: AnswerKind
     head: str | None  # the wh-phrase's noun as written ("company", "island"), if any
     question_tokens: frozenset[str]  # what the question already says (tokenize())
     counted: frozenset[str] = frozenset()  # "how many baby swings": the things counted
@@ -48,7 +53,7 @@ class Wanted:
     @property
     def typed(self) -> bool:
         """Whether a span of this kind can be looked for in a sentence."""
-        return self.kind not in (Want.OTHER, Want.REASON)
+        return self.kind not in (AnswerKind.OTHER, AnswerKind.REASON)
 
 
 _PERSON_NOUNS = words(
@@ -97,8 +102,13 @@ _COPULAS = words("is was are were")
 # is no answer to "how many people have died?")
 _VAGUE_COUNTS = frozenset(tokenize("people persons individuals residents times things years days"))
 _WH = re.compile(r"\b(how|what|which|who|whom|whose|where|when|why)\b", re.I)
-_SIMPLE = {"who": Want.PERSON, "whom": Want.PERSON, "whose": Want.PERSON, "where": Want.PLACE}
-_SIMPLE |= {"when": Want.TIME, "why": Want.REASON}
+_SIMPLE = {
+    "who": AnswerKind.PERSON,
+    "whom": AnswerKind.PERSON,
+    "whose": AnswerKind.PERSON,
+    "where": AnswerKind.PLACE,
+}
+_SIMPLE |= {"when": AnswerKind.TIME, "why": AnswerKind.REASON}
 
 
 def last_question(question: str) -> str:
@@ -108,22 +118,22 @@ def last_question(question: str) -> str:
     return (asking or parts or [question])[-1]
 
 
-def wanted(question: str) -> Wanted:
-    """The kind of answer `question` asks for (see the module docstring): the first
-    wh-word of its asking sentence that says one."""
+def what_is_asked(question: str) -> AskedFor:
+    """What `question` asks for (see the module docstring): the kind of answer said by the
+    first wh-word of its asking sentence that says one."""
     asking = last_question(question)
     tokens = frozenset(tokenize(question))
     plain = frozenset(tokenize(" ".join(w for w in question.split() if not w[:1].isupper())))
     for m in _WH.finditer(asking):
         word, rest = m.group(1).lower(), asking[m.end() :].strip()
         found = _SIMPLE.get(word) or (_how(rest) if word == "how" else _what(rest))
-        if found == (Want.OTHER, None) and _WH.search(rest):
+        if found == (AnswerKind.OTHER, None) and _WH.search(rest):
             continue  # "began what could be her final act by playing in which tournament?"
         if found is not None:
             kind = found[0] if isinstance(found, tuple) else found
-            counted = _counted(rest) if kind is Want.NUMBER else frozenset()
-            return Wanted(kind, _head_of(found), tokens, counted, plain)
-    return Wanted(Want.OTHER, None, tokens, plain=plain)
+            counted = _counted(rest) if kind is AnswerKind.NUMBER else frozenset()
+            return AskedFor(kind, _head_of(found), tokens, counted, plain)
+    return AskedFor(AnswerKind.OTHER, None, tokens, plain=plain)
 
 
 def _counted(rest: str) -> frozenset[str]:
@@ -138,43 +148,43 @@ def _counted(rest: str) -> frozenset[str]:
     return frozenset(tokenize(" ".join(out))) - _VAGUE_COUNTS
 
 
-def _head_of(found: Want | tuple[Want, str | None]) -> str | None:
+def _head_of(found: AnswerKind | tuple[AnswerKind, str | None]) -> str | None:
     return found[1] if isinstance(found, tuple) else None
 
 
-def _how(rest: str) -> Want | None:
+def _how(rest: str) -> AnswerKind | None:
     following = rest.split()[:1]
     if not following:
         return None
     word = following[0].lower()
-    return Want.NUMBER if word in _HOW_NUMBER else Want.TIME if word == "soon" else None
+    return AnswerKind.NUMBER if word in _HOW_NUMBER else AnswerKind.TIME if word == "soon" else None
 
 
-def _what(rest: str) -> tuple[Want, str | None] | None:
+def _what(rest: str) -> tuple[AnswerKind, str | None] | None:
     """After "what"/"which": a number, a time, a name, a reason, or the kind of the listed
     noun among the next five words ("which European island" -> a place)."""
     if _NAMED.search(rest):
-        return Want.NAME, None
+        return AnswerKind.NAME, None
     if _REASON_AFTER_WHAT.search(rest):
-        return Want.REASON, None
+        return AnswerKind.REASON, None
     following = rest.split()
     if following[:1] and following[0].lower() in _COPULAS:
         following = following[1:]  # "what is the death toll?": the noun after is what is asked
     elif following[:1] and following[0].lower() in _AUXILIARIES:
-        return Want.OTHER, None  # "what did the company announce?": the noun is the subject
+        return AnswerKind.OTHER, None  # "what did the company announce?": the noun is the subject
     for raw in following[:5]:
         word = _singular(re.sub(r"[’']s$", "", raw.lower().strip("’'?,.")))
         if word in _NUMBER_NOUNS:
-            return Want.NUMBER, word
+            return AnswerKind.NUMBER, word
         if word in _TIME_NOUNS:
-            return Want.TIME, word
+            return AnswerKind.TIME, word
         if word in _PERSON_NOUNS:
-            return Want.PERSON, word
+            return AnswerKind.PERSON, word
         if word in _PLACE_NOUNS:
-            return Want.PLACE, word
+            return AnswerKind.PLACE, word
         if word in _NAME_NOUNS:
-            return Want.NAME, word
-    return Want.OTHER, None
+            return AnswerKind.NAME, word
+    return AnswerKind.OTHER, None
 
 
 def _singular(word: str) -> str:
