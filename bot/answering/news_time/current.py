@@ -91,9 +91,16 @@ _ASKING = frozenset(
     ["who", "whos", "who's", "which", "what", "whats", "what's", "did", "does", "has", "have", "had"]
 )
 _VERB_REACH = 4  # words after the question word: "did the iranian president die"
+# More words that report an outcome of a line (by its first verb), never read as a
+# question's verb: "was elected president" reports a win, "the toll rose to 58" deaths.
+_REPORTED_ALSO = {
+    "win": "elected awarded claimed crowned captured champion champions title",
+    "die": "toll fatalities lives perished",
+}
 OUTCOMES: dict[str, frozenset[str]] = {}
 for _line in _OUTCOMES:
-    _forms = frozenset(tokenize(_line))
+    _first = _line.split()[0]
+    _forms = frozenset(tokenize(_line + " " + _REPORTED_ALSO.get(_first, "")))
     for _form in tokenize(_line):
         OUTCOMES.setdefault(_form, _forms)
 

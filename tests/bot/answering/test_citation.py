@@ -36,5 +36,5 @@ def test_the_mark_moves_into_the_quote_while_the_quote_holds_it() -> None:
 
 
 def test_a_given_end_and_update_are_kept() -> None:
-    c = Citation.of(3, RECORD, SENTENCE, START, end=START + len(SENTENCE), updates=1)
-    assert (c.end, c.updates) == (START + len(SENTENCE), 1)
+    c = Citation.of(3, RECORD, SENTENCE, START, end=START + len(SENTENCE) + 1, updates=1)
+    assert (c.end, c.updates) == (START + len(SENTENCE) + 1, 1)  # not the quote's own end
