@@ -94,7 +94,7 @@ _VERB_REACH = 4  # words after the question word: "did the iranian president die
 # More words that report an outcome of a line (by its first verb), never read as a
 # question's verb: "was elected president" reports a win, "the toll rose to 58" deaths.
 _REPORTED_ALSO = {
-    "win": "elected awarded claimed crowned captured champion champions title",
+    "win": "elected awarded claimed crowned captured",
     "die": "toll fatalities lives perished",
 }
 OUTCOMES: dict[str, frozenset[str]] = {}
