@@ -104,14 +104,12 @@ def test_a_quote_without_the_outcome_asked_about_leaves_it_unreported() -> None:
     assert unreported("who won the vardon cup", last)  # an earlier season's outcome
 
 
-def test_a_result_worded_another_way_reports_the_outcome() -> None:
-    """Elections, prizes, titles and tolls are reported in words other than the question's
-    verb; such a report is not flagged as the newest the store has."""
-    assert not unreported("who won the election", "Jane Smith was elected president on Tuesday.")
-    assert not unreported("who won the nobel peace prize", "She was awarded the Nobel Peace Prize.")
-    assert not unreported("who won the masters", "Scheffler claimed his second green jacket.")
+def test_a_toll_reports_deaths() -> None:
+    """A toll is reported in words other than the question's verb; such a report is not
+    flagged as the newest the store has."""
     assert not unreported("whats the death toll from the floods", "The toll rose to 58 on Friday.")
-    assert unreported("who won the masters", "Scheffler leads the Masters by three shots.")
+    assert not unreported("whats the death toll from the floods", "Fatalities reached 58 on Friday.")
+    assert unreported("whats the death toll from the floods", "Rain is forecast until Friday.")
 
 
 def test_a_reply_that_reports_the_outcome_is_not_flagged(app: App) -> None:
