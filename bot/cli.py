@@ -359,9 +359,7 @@ def feedback_export(
 def bot(ctx: typer.Context) -> None:
     """Start the Discord bot (needs DISCORD_TOKEN)."""
     from bot.discord_app.runner import run_bot
-    from vectorstore.system import few_malloc_arenas
 
-    few_malloc_arenas()  # before the bot's threads start
     raise typer.Exit(run_bot(parts(ctx).settings))
 
 

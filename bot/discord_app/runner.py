@@ -35,6 +35,7 @@ from bot.health import start as start_health
 from bot.settings import Settings
 from common.errors import NewsdeskError
 from common.signals import on_stop_signals
+from vectorstore.system import few_malloc_arenas
 
 log = logging.getLogger(__name__)
 EXIT_FAILURE, EXIT_SETTINGS = 1, 2
@@ -70,6 +71,7 @@ def _stopped(sig: signal.Signals) -> None:
 
 
 def run_bot(settings: Settings) -> int:
+    few_malloc_arenas()  # before the bot's threads start: `newsdesk bot` and `python -m bot`
     if not settings.token:
         sys.stderr.write(
             "DISCORD_TOKEN is not set. Copy .env.example to .env and put your bot's token in it "
