@@ -12,8 +12,8 @@ V = TypeVar("V")
 
 
 class PerProcess(Generic[K, V]):
-    """The process's objects by key. `most`: how many are kept (the oldest made is
-    forgotten first); None keeps them all."""
+    """The process's objects by key. `most`: how many are kept (the least recently asked
+    for is forgotten first, as functools.lru_cache does); None keeps them all."""
 
     def __init__(self, most: int | None = None) -> None:
         self._items: dict[K, V] = {}
@@ -26,9 +26,9 @@ class PerProcess(Generic[K, V]):
         with self._lock:
             item = self._items.get(key)
             if item is None or (usable is not None and not usable(item)):
-                item = make()
-                self._items.pop(key, None)  # a replaced one: the new one is the newest
-                self._items[key] = item
-                if self._most is not None and len(self._items) > self._most:
-                    del self._items[next(iter(self._items))]
+                item = make()  # a failed make leaves the one there
+            self._items.pop(key, None)  # put back last: the most recently asked for
+            self._items[key] = item
+            if self._most is not None and len(self._items) > self._most:
+                del self._items[next(iter(self._items))]
             return item

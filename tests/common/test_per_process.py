@@ -1,6 +1,6 @@
 """One-per-process registries (common/per_process.py): one object per key however many
-threads ask at once, a new one when the one there no longer serves, the oldest forgotten
-beyond `most`, and a failed make leaves the one there."""
+threads ask at once, a new one when the one there no longer serves, the least recently asked for
+forgotten beyond `most`, and a failed make leaves the one there."""
 
 from __future__ import annotations
 
@@ -48,9 +48,18 @@ def test_one_that_no_longer_serves_is_replaced_and_a_failed_make_keeps_it() -> N
     assert registry.get("k", fail) is second
 
 
-def test_beyond_most_the_oldest_made_is_forgotten() -> None:
+def test_beyond_most_the_least_recently_asked_for_is_forgotten() -> None:
     registry: PerProcess[int, object] = PerProcess(most=2)
     one, two = registry.get(1, object), registry.get(2, object)
     registry.get(3, object)
     assert registry.get(2, object) is two
     assert registry.get(1, object) is not one
+
+
+def test_one_asked_for_again_is_kept_beyond_most() -> None:
+    registry: PerProcess[int, object] = PerProcess(most=2)
+    one = registry.get(1, object)
+    registry.get(2, object)
+    registry.get(1, object)  # in use again: 2 is now the least recently asked for
+    registry.get(3, object)
+    assert registry.get(1, object) is one
