@@ -38,3 +38,14 @@ def test_an_unknown_llm_provider_is_refused_when_the_settings_are_read(monkeypat
     monkeypatch.setenv("LLM_PROVIDER", "magic")
     result = CliRunner().invoke(app, ["stats"])
     assert result.exit_code == 2 and "LLM_PROVIDER: must be one of none, " in result.stderr
+
+
+def test_python_m_bot_says_a_bad_setting_in_one_line(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.__main__ import main
+
+    monkeypatch.setenv("ANSWER_WORKERS", "many")
+    assert main() == 2
+    said = capsys.readouterr().err
+    assert said.startswith("error: invalid settings: ANSWER_WORKERS: ") and "'many'" in said
+    assert "Traceback" not in said and said.count("\n") == 1
