@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 
 from vectorstore.models import ArticleRecord
@@ -125,16 +125,52 @@ def replace_all(db: sqlite3.Connection, records: Mapping[str, ArticleRecord], st
         _set(db, key, value)
 
 
-def records_since(db: sqlite3.Connection, version: int) -> tuple[dict[str, ArticleRecord], list[str]]:
-    """(records written after `version`, ids removed after it); all records for 0."""
-    changed: dict[str, ArticleRecord] = {}
+def records_since(db: sqlite3.Connection, version: int) -> tuple[dict[str, str], list[str]]:
+    """(the JSON of the records written after `version`, ids removed after it); all records
+    for 0. Decoded on first read, by `Records`."""
+    changed: dict[str, str] = {}
     removed: list[str] = []
     for article_id, data in db.execute("SELECT article_id, data FROM record WHERE changed > ?", (version,)):
         if data is None:
             removed.append(article_id)
         else:
-            changed[article_id] = ArticleRecord(**json.loads(data))
+            changed[article_id] = data
     return changed, removed
+
+
+class Records(Mapping[str, ArticleRecord]):
+    """The mirror's records by article id, each decoded from its JSON when first read: a
+    question reads a few of them, and at 100k chunks (8,800 articles) decoding them all
+    took 0.1 s of a cold `newsdesk ask`. Never changed once made: `updated` makes the next."""
+
+    def __init__(self, raw: dict[str, str], decoded: dict[str, ArticleRecord] | None = None) -> None:
+        self._raw = raw
+        self._decoded = decoded if decoded is not None else {}
+
+    def __getitem__(self, article_id: str) -> ArticleRecord:
+        record = self._decoded.get(article_id)
+        if record is None:
+            record = self._decoded[article_id] = ArticleRecord(**json.loads(self._raw[article_id]))
+        return record
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._raw
+
+    def updated(self, changed: Mapping[str, str], removed: list[str]) -> Records:
+        """These records with `changed` (JSON) written and `removed` gone; what was
+        decoded and did not change stays decoded."""
+        raw = {**self._raw, **changed}
+        decoded = {a: r for a, r in self._decoded.items() if a not in changed}
+        for article_id in removed:
+            raw.pop(article_id, None)
+            decoded.pop(article_id, None)
+        return Records(raw, decoded)
 
 
 def _encode(record: ArticleRecord | None) -> str | None:
