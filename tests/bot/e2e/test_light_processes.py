@@ -1,6 +1,6 @@
 """What a running process holds once the model is exported: the bot (`python -m bot` over
 the Discord stand-in), the watcher (`newsdesk watch`), an ingest and an ask, each a real
-process, never import torch or transformers (about 540 MB); an ask answered from the
+process, never import torch or transformers (about 540 MB) nor scipy (54 MB); an ask answered from the
 host's replica does not import chromadb either, nor what only other commands print with
 (rich's tables and progress bars, the ingest summary).
 
@@ -37,7 +37,7 @@ from vectorstore.system import MALLOC_ARENAS
 
 pytestmark = pytest.mark.slow
 
-HEAVY = {"torch", "transformers", "sentence_transformers"}
+HEAVY = {"torch", "transformers", "sentence_transformers", "scipy"}  # scipy: datasketch's import, 54 MB
 NOT_FOR_AN_ASK = {"chromadb", "rich.table", "rich.progress", "bot.cli_ingest", "ingest.report"}
 # argv: the report's path, the entry point ("bot" for `python -m bot`, "cli" for `newsdesk`),
 # then the program's own arguments
