@@ -28,6 +28,7 @@ from bot.terminal import json_line, terminal_console
 from common.signals import on_stop_signals
 from ingest.feeds import DEFAULT_EVERY_MINUTES, FeedError, FeedPoller, PollResult, Subscription, watch
 from vectorstore import GLOBAL_SCOPE
+from vectorstore.system import few_malloc_arenas
 
 feeds_app = typer.Typer(no_args_is_help=True, help="Feeds polled by `newsdesk watch` and by the bot.")
 out = terminal_console()
@@ -151,6 +152,7 @@ def watch_command(
     as_json: Annotated[bool, typer.Option("--json", help="With --once: the results as JSON.")] = False,
 ) -> None:
     """Poll each followed feed when it is due, until Ctrl-C or SIGTERM."""
+    few_malloc_arenas()  # before the poller's threads start, as for the bot
     yield_cpu(_app(ctx).settings.ingest_nice)
     poller = _poller(ctx)
     if once:

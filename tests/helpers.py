@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import Iterator, Sequence
@@ -191,3 +192,32 @@ def written_elsewhere(store: ChromaStore) -> None:
 
     meta = {"value": uuid.uuid4().hex, "kind": "marker"}
     collections(store).articles.upsert(ids=[GENERATION_ID], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
+
+
+# Python source for a child process: `count_arenas(path)` has eight threads allocate at
+# once (none hands its arena on to another) and writes glibc's malloc_info to `path`;
+# `arenas_in(path)` counts the arenas there. With few_malloc_arenas (vectorstore/system.py)
+# called before, they share at most MALLOC_ARENAS; otherwise each gets one.
+ARENA_PROBE = """
+import ctypes, threading
+def count_arenas(path):
+    together = threading.Barrier(8)
+    def allocate():
+        kept = [bytearray(2000) for _ in range(2000)]
+        together.wait()
+    threads = [threading.Thread(target=allocate) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    libc = ctypes.CDLL("libc.so.6")
+    libc.fopen.restype = ctypes.c_void_p
+    out = ctypes.c_void_p(libc.fopen(path.encode(), b"w"))
+    libc.malloc_info(0, out)
+    libc.fclose(out)
+"""
+
+
+def arenas_in(path: Path) -> int:
+    """The malloc arenas in a malloc_info report (ARENA_PROBE)."""
+    return len(re.findall(r"<heap nr=", path.read_text()))

@@ -43,7 +43,8 @@ _M_ARENA_MAX = -8  # mallopt's parameter (malloc.h)
 
 def few_malloc_arenas() -> None:
     """Let glibc's malloc keep at most MALLOC_ARENAS arenas, before the process starts its
-    threads. Otherwise each thread that allocates while another does gets an arena of its
+    threads (the long-running processes call it: the bot's run_bot, `newsdesk watch`).
+    Otherwise each thread that allocates while another does gets an arena of its
     own (up to 8 per core), and what one arena frees serves no other: a bot with the
     newsroom fed 1,000 articles peaked at 495 MB and ended at 428 with glibc's default, at
     441 and 404 with two (bench/memory.py, the two side by side). An operator's

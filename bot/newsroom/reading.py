@@ -5,7 +5,7 @@ core's rule, overview.lead_of), and their events."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -107,7 +107,7 @@ def index(
     retriever: Retriever,
     events: EventIndex,
     wanted: Collection[ArticleRecord],
-    every: dict[str, ArticleRecord],
+    every: Mapping[str, ArticleRecord],
     now: datetime,
 ) -> dict[str, Indexed]:
     """The events of `wanted`; those not indexed yet are indexed first, with the other

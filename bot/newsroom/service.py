@@ -14,7 +14,7 @@ import json
 import logging
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -311,7 +311,7 @@ class Newsroom:
         return stories, {k: v.card for k, v in read(retriever, firsts).items()}
 
 
-def _dates(records: dict[str, ArticleRecord]) -> dict[str, str | None]:
+def _dates(records: Mapping[str, ArticleRecord]) -> dict[str, str | None]:
     return {k: r.date for k, r in records.items()}
 
 

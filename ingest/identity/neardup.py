@@ -1,9 +1,13 @@
 """Wire copies and reposts: one story id for the same text on several sites.
 
 Each article's text (not its headline, which outlets rewrite) becomes a set of word
-3-grams, summarised by a 128-permutation MinHash (datasketch, MIT: the standard library
-for it). Candidates come from locality-sensitive hashing: the signature cut into bands
-whose parameters datasketch's MinHashLSH picks for a Jaccard of 0.4 (32 bands of 4); a
+3-grams, summarised by a 128-permutation MinHash: datasketch's (MIT, the standard library
+for it; its "affine32" scheme, seed 1), computed here with numpy in the same way, because
+importing datasketch imports scipy (for MinHashLSH's choice of bands), which added 54 MB
+to every process that ingests: the bot, `newsdesk watch`, `newsdesk ingest`. A test
+checks that the values are datasketch's, and the bands too. Candidates come from
+locality-sensitive hashing: the signature cut into bands whose parameters datasketch's
+MinHashLSH picks for a Jaccard of 0.4 (32 bands of 4: BANDS, ROWS); a
 candidate is a copy when its estimated Jaccard reaches MIN_JACCARD and the shorter text
 is mostly contained in the longer one (MIN_CONTAINMENT), so a copy with a trimmed ending
 or added boilerplate still counts while an update of a developing story (new text about
@@ -25,6 +29,7 @@ which is only a label); with a Chroma server the file is per ingesting machine.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 import threading
@@ -37,7 +42,9 @@ from common import sqlite
 from vectorstore import Article
 
 NUM_PERM = 128
+SEED = 1
 LSH_THRESHOLD = 0.4
+BANDS, ROWS = 32, 4  # what MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM) picks
 MIN_JACCARD = 0.25
 MIN_CONTAINMENT = 0.6
 MIN_SHINGLES = 8  # texts shorter than this are never called copies
@@ -67,12 +74,39 @@ def shingles(text: str) -> set[bytes]:
 
 
 def signature(text: str) -> Signature:
-    from datasketch import MinHash
-
     grams = shingles(text)
-    minhash = MinHash(num_perm=NUM_PERM, seed=1)
-    minhash.update_batch(list(grams))
-    return Signature(np.asarray(minhash.hashvalues, dtype=np.uint64), len(grams))
+    return Signature(minhash(grams).astype(np.uint64), len(grams))
+
+
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutations h -> a * h + b (mod 2^32), a odd, from its seed."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+_A, _B = _permutations()
+
+
+def minhash(grams: set[bytes]) -> np.ndarray:
+    """datasketch's MinHash(num_perm=NUM_PERM, seed=SEED).update_batch(grams).hashvalues:
+    each gram's first 4 bytes of SHA-1 (little-endian), mixed by MurmurHash3's finaliser,
+    permuted, and the least value of each permutation (uint32 arithmetic wraps)."""
+    out = np.full(NUM_PERM, np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    if not grams:
+        return out
+    digests = b"".join(hashlib.sha1(g).digest()[:4] for g in grams)
+    hv = np.frombuffer(digests, dtype="<u4").astype(np.uint32).reshape(-1, 1)
+    with np.errstate(over="ignore"):
+        hv = hv ^ (hv >> np.uint32(16))
+        hv = hv * np.uint32(0x85EBCA6B)
+        hv = hv ^ (hv >> np.uint32(13))
+        hv = hv * np.uint32(0xC2B2AE35)
+        hv = hv ^ (hv >> np.uint32(16))
+        permuted = hv * _A + _B
+    least: np.ndarray = np.minimum(out, permuted.min(axis=0))
+    return least
 
 
 def is_copy(a: Signature, b: Signature) -> bool:
@@ -88,13 +122,6 @@ def similarity(a: Signature, b: Signature) -> float:
     return float(np.mean(a.hashes == b.hashes))
 
 
-def _bands() -> tuple[int, int]:
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    return int(lsh.b), int(lsh.r)
-
-
 class StoryIndex:
     """Story ids for articles, from the signatures of every article ingested here."""
 
@@ -102,7 +129,7 @@ class StoryIndex:
         self._path = path
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
-        self._b, self._r = _bands()
+        self._b, self._r = BANDS, ROWS
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from bot.settings import Settings
 from ingest.fetching import FetchPolicy
+from ingest.identity import neardup
 from ingest.identity.neardup import StoryIndex
 from ingest.pipeline import Ingestor
 from ingest.sources import SourceOptions, iter_items
@@ -55,3 +58,18 @@ def test_ingest_records_the_story_of_each_copy(settings: Settings, embedder: Emb
     records = store.records()
     assert {records[i].story for i in COPIES} == {"tessaly-wire"}
     assert records["meloria-3"].story == "meloria-3"
+
+
+def test_the_signatures_and_bands_are_datasketchs() -> None:
+    """The MinHash computed with numpy gives datasketch's values (those stored by earlier
+    versions), for every fixture text and the edge cases, and the bands MinHashLSH picks."""
+    from datasketch import MinHash, MinHashLSH
+
+    texts = [a.text for a in _articles()] + ["", "one", "one two three", "the the the the the"]
+    for text in texts:
+        grams = neardup.shingles(text)
+        expected = MinHash(num_perm=neardup.NUM_PERM, seed=neardup.SEED)
+        expected.update_batch(list(grams))
+        assert np.array_equal(neardup.signature(text).hashes, np.asarray(expected.hashvalues, dtype=np.uint64))
+    lsh = MinHashLSH(threshold=neardup.LSH_THRESHOLD, num_perm=neardup.NUM_PERM)
+    assert (lsh.b, lsh.r) == (neardup.BANDS, neardup.ROWS)

@@ -92,7 +92,7 @@ def test_segments_rank_as_an_index_over_the_same_rows(tmp_path: Path, small: Non
     fill(rows, 0, 90)
     assert Bm25Files(rows).bring_up() > 0
     levels = [s.level for s in rows.segments()]
-    assert 1 in levels, "full pages were merged"
+    assert bm25_files.TOP in levels, "full pages were merged, and merged segments merged again"
     assert sum(s.docs for s in rows.segments()) <= 90 and len(rows.segments()) < 90 // 8
     live = LiveBM25(rows)
     assert live.refresh() == 90 and live.refresh() == 0
@@ -105,15 +105,7 @@ def test_segments_rank_as_an_index_over_the_same_rows(tmp_path: Path, small: Non
 def test_a_process_starting_reads_the_tail_only_whatever_the_store_holds(
     tmp_path: Path, small: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    built: list[int] = []
-    original = Postings.build.__func__  # type: ignore[attr-defined]
-
-    def counting(cls: type[Postings], rows: object) -> Postings:
-        made = original(cls, rows)
-        built.append(len(made))
-        return made
-
-    monkeypatch.setattr(Postings, "build", classmethod(counting))
+    built = counted_builds(monkeypatch)
     for size in (40, 400):
         rows = ChunkRows(tmp_path / f"{size}.sqlite3")
         fill(rows, 0, size)
@@ -123,6 +115,70 @@ def test_a_process_starting_reads_the_tail_only_whatever_the_store_holds(
         assert live.refresh() == size
         assert sum(built) < bm25_files.SEGMENT_ROWS, f"at {size} rows a start built only the tail: {built}"
         assert ranked(live) == in_memory(rows)
+
+
+def counted_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The rows of every postings built from now on (Postings.build)."""
+    built: list[int] = []
+    original = Postings.build.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Postings], rows: object) -> Postings:
+        made: Postings = original(cls, rows)
+        built.append(len(made))
+        return made
+
+    monkeypatch.setattr(Postings, "build", classmethod(counting))
+    return built
+
+
+def test_levels_keep_the_segments_few_and_each_upkeep_small(
+    tmp_path: Path, small: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows added a few at a time, as feeds do, upkeep after each write: the segments a
+    word is looked up in stay about (MERGE - 1) per level plus one per top-level run of
+    rows, and no upkeep reads more than a top-level segment's rows."""
+    built = counted_builds(monkeypatch)
+    rows = ChunkRows(tmp_path / "lexical.sqlite3")
+    files = Bm25Files(rows)
+    page, merge, top = bm25_files.SEGMENT_ROWS, bm25_files.MERGE, bm25_files.TOP
+    for first in range(0, 400, 5):
+        fill(rows, first, 5)
+        files.bring_up()
+    segments = rows.segments()
+    assert len(segments) <= (merge - 1) * top + 400 // (page * merge**top), [s.level for s in segments]
+    assert max(built) <= page * merge**top
+    assert rows.count_between(segments[-1].hi, 1 << 62) < page, "the tail is less than a page"
+    live = LiveBM25(rows)
+    live.refresh()
+    assert ranked(live) == in_memory(rows)
+
+
+def test_segments_of_larger_pages_count_at_the_level_their_rows_reach(
+    tmp_path: Path, small: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store whose segments were written with pages three times larger and one level
+    (as before levels): upkeep goes on from them without ever merging more than a
+    top-level segment's rows, and ranks as before."""
+    rows = ChunkRows(tmp_path / "lexical.sqlite3")
+    monkeypatch.setattr(bm25_files, "SEGMENT_ROWS", 24)
+    monkeypatch.setattr(bm25_files, "TOP", 1)
+    for first, count in ((0, 300), (300, 40)):
+        fill(rows, first, count)
+        Bm25Files(rows).bring_up()
+    assert {s.level for s in rows.segments()} == {0, 1}
+    monkeypatch.setattr(bm25_files, "SEGMENT_ROWS", 8)
+    monkeypatch.setattr(bm25_files, "TOP", 2)
+    assert {bm25_files.level_of(s) for s in rows.segments()} == {1, 2}, "counted at their rows' level"
+    built = counted_builds(monkeypatch)
+    for first in range(340, 540, 10):
+        fill(rows, first, 10)
+        Bm25Files(rows).bring_up()
+    assert built and max(built) <= 8 * 3**2, built
+    segments = rows.segments()
+    assert rows.count_between(segments[-1].hi, 1 << 62) < 8
+    live = LiveBM25(rows)
+    live.refresh()
+    assert ranked(live) == in_memory(rows)
 
 
 def test_rows_deleted_since_a_segment_was_written_are_never_found(tmp_path: Path, small: None) -> None:

@@ -4,7 +4,6 @@ arenas instead of each getting one, measured in a real process by malloc_info.""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,26 +11,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.helpers import ARENA_PROBE, arenas_in
 
-_CHILD = """
-import ctypes, sys, threading
+_CHILD = ARENA_PROBE + """
+import sys
 from vectorstore.system import few_malloc_arenas
 if sys.argv[1] == "few":
     few_malloc_arenas()
-together = threading.Barrier(8)
-def allocate():
-    kept = [bytearray(2000) for _ in range(2000)]
-    together.wait()  # every thread alive at once: none hands its arena on to another
-threads = [threading.Thread(target=allocate) for _ in range(8)]
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
-libc = ctypes.CDLL("libc.so.6")
-libc.fopen.restype = ctypes.c_void_p
-out = ctypes.c_void_p(libc.fopen(sys.argv[2].encode(), b"w"))
-libc.malloc_info(0, out)
-libc.fclose(out)
+count_arenas(sys.argv[2])
 """
 
 
@@ -40,7 +27,7 @@ def _arenas(tmp_path: Path, mode: str, env: dict[str, str] | None = None) -> int
     subprocess.run(
         [sys.executable, "-c", _CHILD, mode, str(report)], cwd=REPO, env=env, check=True, timeout=120
     )
-    return len(re.findall(r"<heap nr=", report.read_text()))
+    return arenas_in(report)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")

@@ -117,3 +117,24 @@ def test_another_models_store_is_refused_from_the_replica_too(sample_engine: Ans
     assert replica_current(ChromaStore(settings, MODEL)._rows.mirror_state())
     with pytest.raises(ModelMismatchError, match="all-MiniLM-L6-v2"):
         ChromaStore(settings, "another-model")
+
+
+def test_mirrored_records_read_as_the_records_written_and_updates_replace_what_changed() -> None:
+    """The snapshot's records from the mirror (mirror.Records) decode each record when it
+    is read; the next snapshot's hold the changed records, not those decoded before."""
+    from dataclasses import replace
+
+    from vectorstore.models import ArticleRecord
+    from vectorstore.replica.mirror import Records, _encode
+
+    written = {i: ArticleRecord(i, f"Title {i}", f"h{i}", 2, date="2024-05-0" + i[-1]) for i in ("a1", "a2", "a3")}
+    records = Records({i: str(_encode(r)) for i, r in written.items()})
+    assert records == written and "a2" in records and "zz" not in records and len(records) == 3
+    kept = records["a1"]
+    assert records["a1"] is kept, "decoded once"
+    moved = replace(written["a2"], title="Title 2, updated", hash="h2b")
+    after = records.updated({"a2": str(_encode(moved)), "a4": str(_encode(written["a3"]))}, ["a3"])
+    assert after["a2"] == moved and after["a4"] == written["a3"] and set(after) == {"a1", "a2", "a4"}
+    assert after["a1"] is kept, "what did not change is not decoded again"
+    assert records == written, "the earlier snapshot's records are unchanged"
+    assert sum(r.n_chunks for r in after.values()) == 6

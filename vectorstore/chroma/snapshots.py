@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -33,7 +33,7 @@ from vectorstore.replica.bm25 import LiveBM25, Visible
 from vectorstore.replica.catch_up import catch_up
 from vectorstore.replica.chunk_index import ChunkIndex
 from vectorstore.replica.dense import DenseSearch
-from vectorstore.replica.mirror import MirrorState, StoreMeta
+from vectorstore.replica.mirror import MirrorState, Records, StoreMeta
 from vectorstore.replica.passages import PassageRow
 from vectorstore.replica.rows import ChunkRows, StoredPassage, StoredRow
 
@@ -48,15 +48,23 @@ class Snapshot:
     it may hold rows a writer added since (searches say which versions are visible)."""
 
     generation: str
-    records: dict[str, ArticleRecord]
+    records: Mapping[str, ArticleRecord]  # from the mirror: decoded as read (mirror.Records)
     seq: int  # the write number when read (Coordinator.epoch_seq)
     _rows: ChunkRows = field(repr=False)
     _bm25: LiveBM25 = field(repr=False)
     _dense: DenseSearch = field(repr=False)
-    chunks: int = 0
     mirrored: int = 0  # read from the replica's mirror: its version (0: from Chroma)
+    _chunks: int | None = field(default=None, repr=False)
     _shares: dict[Hashable, tuple[float, list[str]]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def chunks(self) -> int:
+        """The chunks of the records, counted when first asked for (filters do: it reads
+        every record)."""
+        if self._chunks is None:
+            self._chunks = sum(r.n_chunks for r in self.records.values())
+        return self._chunks
 
     def idf(self, token: str) -> float:
         """Inverse document frequency of a word over the rows (replica/bm25.py)."""
@@ -210,10 +218,8 @@ class Snapshots:
                 return None
             if previous is not None and previous.mirrored == state.version:
                 return previous
-            records = dict(previous.records) if previous is not None and since else {}
-            records.update(changed)
-            for article_id in removed:
-                records.pop(article_id, None)
+            kept = previous.records if previous is not None and since else None
+            records = kept.updated(changed, removed) if isinstance(kept, Records) else Records(changed)
             self._snapshot = self._build(f"replica {state.version}", records, 0, state.version)
             return self._snapshot
 
@@ -259,12 +265,13 @@ class Snapshots:
         catch_up(self._source, self._rows, self._index, records)  # what Chroma holds and the rows lack
         return self._build(generation, records, seq, 0)
 
-    def _build(self, generation: str, records: dict[str, ArticleRecord], seq: int, mirrored: int) -> Snapshot:
+    def _build(
+        self, generation: str, records: Mapping[str, ArticleRecord], seq: int, mirrored: int
+    ) -> Snapshot:
         self._index.bring_up()
         self._bm25.refresh()
-        chunks = sum(r.n_chunks for r in records.values())
-        log.debug("snapshot %s: %d articles, %d chunks", generation, len(records), chunks)
-        return Snapshot(generation, records, seq, self._rows, self._bm25, self._dense, chunks, mirrored)
+        log.debug("snapshot %s: %d articles", generation, len(records))
+        return Snapshot(generation, records, seq, self._rows, self._bm25, self._dense, mirrored)
 
     @property
     def _source(self) -> _Source:

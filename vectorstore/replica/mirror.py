@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 
 from vectorstore.models import ArticleRecord
@@ -125,16 +125,50 @@ def replace_all(db: sqlite3.Connection, records: Mapping[str, ArticleRecord], st
         _set(db, key, value)
 
 
-def records_since(db: sqlite3.Connection, version: int) -> tuple[dict[str, ArticleRecord], list[str]]:
-    """(records written after `version`, ids removed after it); all records for 0."""
-    changed: dict[str, ArticleRecord] = {}
+def records_since(db: sqlite3.Connection, version: int) -> tuple[dict[str, str], list[str]]:
+    """(the JSON of the records written after `version`, ids removed after it); all records
+    for 0. Decoded on first read, by `Records`."""
+    changed: dict[str, str] = {}
     removed: list[str] = []
     for article_id, data in db.execute("SELECT article_id, data FROM record WHERE changed > ?", (version,)):
         if data is None:
             removed.append(article_id)
         else:
-            changed[article_id] = ArticleRecord(**json.loads(data))
+            changed[article_id] = data
     return changed, removed
+
+
+class Records(Mapping[str, ArticleRecord]):
+    """The mirror's records by article id, each decoded from its JSON when first read (and
+    kept decoded in its place): a question reads a few of them, and at 100k chunks (8,800
+    articles) decoding them all took 0.1 s of a cold `newsdesk ask`. The same records
+    whatever was read: `updated` makes the next snapshot's."""
+
+    def __init__(self, items: Mapping[str, str | ArticleRecord]) -> None:
+        self._items = dict(items)
+
+    def __getitem__(self, article_id: str) -> ArticleRecord:
+        item = self._items[article_id]
+        if isinstance(item, str):
+            item = self._items[article_id] = ArticleRecord(**json.loads(item))
+        return item
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._items
+
+    def updated(self, changed: Mapping[str, str], removed: list[str]) -> Records:
+        """These records with `changed` (JSON) written and `removed` gone; what was
+        decoded and did not change stays decoded."""
+        items = {**self._items, **changed}
+        for article_id in removed:
+            items.pop(article_id, None)
+        return Records(items)
 
 
 def _encode(record: ArticleRecord | None) -> str | None:

@@ -18,7 +18,6 @@ import json
 import mmap
 import os
 from array import array
-from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -85,41 +84,43 @@ class Postings:
 
     @classmethod
     def build(cls, rows: Iterable[StoredRow]) -> Postings:
-        """From rows in order of sequence number (streamed: one row's words at a time)."""
-        vocab: dict[str, int] = {}
+        """From rows in order of sequence number (streamed: each row's words become word
+        numbers as it comes; the counts per row and word are made at once, by numpy)."""
+        vocab = _Numbers()
+        number = vocab.__getitem__
         articles: dict[tuple[str, str], int] = {}
-        doc, term, tf = array("i"), array("i"), array("f")
-        seqs, lengths, owner = array("q"), array("f"), array("i")
-        for i, row in enumerate(rows):
-            for word, count in Counter(row.tokens).items():
-                doc.append(i)
-                term.append(vocab.setdefault(word, len(vocab)))
-                tf.append(count)
+        term, seqs, lengths, owner = array("q"), array("q"), array("q"), array("i")
+        for row in rows:
+            term.extend(map(number, row.tokens))
             seqs.append(row.seq)
             lengths.append(len(row.tokens))
             owner.append(articles.setdefault((row.article_id, row.hash), len(articles)))
+        counts = np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64)
+        rows_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        words_of = np.frombuffer(term, dtype=np.int64) if term else np.zeros(0, dtype=np.int64)
+        pairs, tf = np.unique(rows_of * max(len(vocab), 1) + words_of, return_counts=True)  # (row, word)
         words = list(vocab)
         hashes = np.fromiter((word_hash(w) for w in words), dtype=np.uint64, count=len(words))
         order = np.argsort(hashes, kind="stable")  # words that share a hash: compared at look-up
         rank = np.empty(len(words), dtype=np.int64)
         rank[order] = np.arange(len(words))
-        terms = rank[np.asarray(term, dtype=np.int64)]
-        docs = np.asarray(doc, dtype=np.int32)
+        terms = rank[pairs % max(len(vocab), 1)]
+        docs = (pairs // max(len(vocab), 1)).astype(np.int32)
         by_term = np.lexsort((docs, terms))
         encoded = [words[int(t)].encode("utf-8") for t in order]
         arrays = {
             "seq": np.asarray(seqs, dtype="<i8"),
-            "doc_len": np.asarray(lengths, dtype="<f4"),
+            "doc_len": counts.astype("<f4"),
             "doc_article": np.asarray(owner, dtype="<i4"),
             "term_hash": hashes[order].astype("<u8"),
             "term_start": _starts(np.bincount(terms, minlength=len(words))),
             "text_start": _starts(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))),
             "text": np.frombuffer(b"".join(encoded), dtype="u1"),
             "post_doc": docs[by_term].astype("<i4"),
-            "post_tf": np.asarray(tf, dtype="<f4")[by_term],
+            "post_tf": tf[by_term].astype("<f4"),
             "articles": np.frombuffer(json.dumps(list(articles)).encode("utf-8"), dtype="u1"),
         }
-        return cls(arrays, int(sum(int(n) for n in lengths)))
+        return cls(arrays, int(counts.sum()))
 
     def save(self, path: Path) -> None:
         """Written whole under a temporary name, synced, then renamed to `path`."""
@@ -160,6 +161,14 @@ class Postings:
                 raise ValueError(f"{path} is cut short")
             arrays[name] = np.frombuffer(mapped, dtype=dtype, count=count, offset=start + offset)
         return cls(arrays, int(header["length"]), keep=mapped)
+
+
+class _Numbers(dict[str, int]):
+    """Each word's number, in order of first sight (looked up in C: `map(__getitem__)`)."""
+
+    def __missing__(self, word: str) -> int:
+        number = self[word] = len(self)
+        return number
 
 
 def _starts(counts: np.ndarray) -> np.ndarray:

@@ -189,9 +189,10 @@ class ChunkRows:
     def mirror_state(self) -> MirrorState:
         return self.mirrored(None)[0]
 
-    def mirrored(self, since: int | None) -> tuple[MirrorState, dict[str, ArticleRecord], list[str]]:
-        """(the mirror's state, records changed since version `since`, ids removed since;
-        none for None), read in one transaction."""
+    def mirrored(self, since: int | None) -> tuple[MirrorState, dict[str, str], list[str]]:
+        """(the mirror's state, records changed since version `since` as JSON
+        (mirror.Records decodes them), ids removed since; none for None), read in one
+        transaction."""
         db = self._db()
         db.execute("BEGIN")
         try:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from vectorstore.models import ArticleRecord
 from vectorstore.retrieval.filters import Filters
 from vectorstore.retrieval.retriever import Retriever
@@ -14,7 +16,7 @@ class Catalog:
     def __init__(self, retriever: Retriever) -> None:
         self._retriever = retriever
 
-    def records(self) -> dict[str, ArticleRecord]:
+    def records(self) -> Mapping[str, ArticleRecord]:
         return self._retriever.records()
 
     def newest(self, filters: Filters) -> list[ArticleRecord]:

@@ -11,7 +11,7 @@ returned, never held for the store, and handed on with them (`Retrieval.sentence
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,8 +60,8 @@ class Retriever:
     def store(self) -> ChromaStore:
         return self._store
 
-    def records(self) -> dict[str, ArticleRecord]:
-        """The records of the articles a question can read now."""
+    def records(self) -> Mapping[str, ArticleRecord]:
+        """The records of the articles a question can read now (read-only)."""
         return self._store.snapshot().records
 
     def openings(self, records: Sequence[ArticleRecord]) -> dict[str, StoredChunk]:

@@ -11,6 +11,7 @@ recency, later reports) and overview.py (lists of stories).
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -82,14 +83,14 @@ class NewsTime:
         self._clock = clock
         self._stories = StoryMap()
         self._lock = threading.Lock()
-        self._reference: tuple[dict[str, ArticleRecord], date, date] | None = None
+        self._reference: tuple[Mapping[str, ArticleRecord], date, date] | None = None
 
     def today(self, asked_at: date | None = None) -> date:
         """The day a question is asked: `asked_at` when given (the eval, `ask --asked-at`),
         else the clock's."""
         return asked_at or self._clock()
 
-    def reference(self, records: dict[str, ArticleRecord], today: date) -> date:
+    def reference(self, records: Mapping[str, ArticleRecord], today: date) -> date:
         """The day time words are read against (timeframe.reference_day), per snapshot."""
         with self._lock:
             cached = self._reference
@@ -158,7 +159,7 @@ class NewsTime:
         topic: str,
         frame: TimeFrame,
         filters: Filters | None,
-        records: dict[str, ArticleRecord],
+        records: Mapping[str, ArticleRecord],
         today: date,
     ) -> Answer:
         """The stories of the window; when nothing is dated in it and the newest article is

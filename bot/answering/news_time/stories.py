@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -61,10 +61,10 @@ class StoryMap:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._for: dict[str, ArticleRecord] | None = None
+        self._for: Mapping[str, ArticleRecord] | None = None
         self._members: dict[str, list[ArticleRecord]] = {}
 
-    def members(self, records: dict[str, ArticleRecord]) -> dict[str, list[ArticleRecord]]:
+    def members(self, records: Mapping[str, ArticleRecord]) -> dict[str, list[ArticleRecord]]:
         with self._lock:
             if self._for is not records:
                 groups: dict[str, list[ArticleRecord]] = {}
@@ -75,7 +75,7 @@ class StoryMap:
             return self._members
 
     def cite_copies(
-        self, answer: Answer, records: dict[str, ArticleRecord], filters: Filters | None
+        self, answer: Answer, records: Mapping[str, ArticleRecord], filters: Filters | None
     ) -> Answer:
         """Each citation with the other copies of its story that the filters admit."""
         members = self.members(records)
@@ -87,7 +87,7 @@ class StoryMap:
 
 def _with_copies(
     citation: Citation,
-    records: dict[str, ArticleRecord],
+    records: Mapping[str, ArticleRecord],
     members: dict[str, list[ArticleRecord]],
     filters: Filters | None,
 ) -> Citation:

@@ -1,12 +1,15 @@
 """What a running process holds once the model is exported: the bot (`python -m bot` over
 the Discord stand-in), the watcher (`newsdesk watch`), an ingest and an ask, each a real
-process, never import torch or transformers (about 540 MB); an ask answered from the
+process, never import torch or transformers (about 540 MB) nor scipy (54 MB); an ask answered from the
 host's replica does not import chromadb either, nor what only other commands print with
 (rich's tables and progress bars, the ingest summary).
 
 Each process is started by a wrapper (`python -c`) that runs the entry point as its
 console script would, and writes the names of the modules it imported when the
-interpreter exits: nothing in the program itself reports them.
+interpreter exits: nothing in the program itself reports them. For the long-running
+ones it also counts, once the program has returned, the malloc arenas that eight threads
+allocating at once end up with (malloc_info): at most two when the process limited them
+before its threads started (vectorstore/system.py), one per thread otherwise.
 """
 
 from __future__ import annotations
@@ -29,25 +32,30 @@ from tests.bot.discord_standin import DiscordStandIn
 from tests.bot.discord_standin.world import Guild, User
 from tests.bot.e2e.conftest import REPO, SAMPLES, START_S, process_env
 from tests.bot.e2e.helpers import ANSWER_S, OPENAI, answered
-from tests.helpers import Route, serving
+from tests.helpers import ARENA_PROBE, Route, arenas_in, serving
+from vectorstore.system import MALLOC_ARENAS
 
 pytestmark = pytest.mark.slow
 
-HEAVY = {"torch", "transformers", "sentence_transformers"}
+HEAVY = {"torch", "transformers", "sentence_transformers", "scipy"}  # scipy: datasketch's import, 54 MB
 NOT_FOR_AN_ASK = {"chromadb", "rich.table", "rich.progress", "bot.cli_ingest", "ingest.report"}
 # argv: the report's path, the entry point ("bot" for `python -m bot`, "cli" for `newsdesk`),
 # then the program's own arguments
-WRAPPER = """
-import atexit, json, runpy, sys
+WRAPPER = ARENA_PROBE + """
+import atexit, json, os, runpy, sys
 report, entry = sys.argv[1], sys.argv[2]
 atexit.register(lambda: open(report, "w").write(json.dumps(sorted(sys.modules))))
-if entry == "bot":
-    sys.argv = ["bot", *sys.argv[3:]]
-    runpy.run_module("bot", run_name="__main__", alter_sys=True)
-else:
-    sys.argv = ["newsdesk", *sys.argv[3:]]
-    from bot.cli import main
-    main()
+try:
+    if entry == "bot":
+        sys.argv = ["bot", *sys.argv[3:]]
+        runpy.run_module("bot", run_name="__main__", alter_sys=True)
+    else:
+        sys.argv = ["newsdesk", *sys.argv[3:]]
+        from bot.cli import main
+        main()
+finally:
+    if os.environ.get("COUNT_ARENAS"):
+        count_arenas(report + ".malloc")
 """
 PAGE = (
     b"<html><head><title>Harbour reopens</title></head><body><article>"
@@ -98,8 +106,9 @@ def test_the_watcher_imports_no_torch_while_it_polls_and_ingests(tmp_path: Path,
         ).encode()
         server.routes["/feed.xml"] = Route(feed, "application/rss+xml")
         FeedRegistry(feeds_path(data)).add(server.url("/feed.xml"), "global", 5, datetime.now(UTC))
+        env = {k: v for k, v in cli_env(data, onnx_dir).items() if k != "MALLOC_ARENA_MAX"}
         watcher = subprocess.Popen(
-            wrapped(report, "cli", "watch"), env=cli_env(data, onnx_dir), cwd=tmp_path,
+            wrapped(report, "cli", "watch"), env=env | {"COUNT_ARENAS": "1"}, cwd=tmp_path,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         try:
@@ -113,6 +122,7 @@ def test_the_watcher_imports_no_torch_while_it_polls_and_ingests(tmp_path: Path,
     assert watcher.returncode == 0, stderr.decode()
     assert server.hits.get("/harbour") == 1, "the watcher ingested the feed's article"
     assert not imported(report) & HEAVY
+    assert arenas_in(Path(f"{report}.malloc")) <= MALLOC_ARENAS, "the watcher limits malloc's arenas, as the bot does"
 
 
 async def test_the_bot_imports_no_torch_from_start_to_stop(
