@@ -6,8 +6,9 @@ wait for the bot).
 
 `async with StandInThread() as discord:` gives a view of the stand-in for the test's loop:
 its coroutine methods run on the stand-in's loop and are awaited from the caller's; its
-other methods run there too (the caller waits for them: one step of the stand-in's), so
-nothing reads or changes the stand-in's state while its loop is half-way through a change.
+other methods run on the caller's thread while the stand-in's loop waits between two steps
+(the caller's thread blocked meanwhile: one step of the stand-in's), so nothing reads or
+changes the stand-in's state while its loop is half-way through a change.
 
 What a test reads or changes of the stand-in's state directly (`discord.state`, a `Channel`,
 `discord.gateway.log`) it does while the stand-in's loop waits between two of its steps:
@@ -54,15 +55,19 @@ POLL_S = 0.01  # between two polls of `wait_for`
 
 class _Stop:
     """One stop of the stand-in's loop between two of its steps, for a caller on another
-    loop: asked -> stopped (the caller's future is told) -> claimed (the caller's code runs)
-    -> over. A stop not claimed within CLAIM_S is over: the stand-in goes on."""
+    thread: asked -> stopped (the caller is told) -> claimed (the caller's code runs) ->
+    over. A stop not claimed within CLAIM_S is over: the stand-in goes on. A caller that
+    awaits its stop (`caller`: its loop) may meanwhile block its thread in `run_sync`; that
+    call borrows the stop (stopped -> borrowed -> stopped) instead of waiting behind it."""
 
-    def __init__(self, caller: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, caller: asyncio.AbstractEventLoop | None) -> None:
+        self.thread = threading.get_ident()  # the caller's
         self._caller = caller
         self._lock = threading.Lock()
         self._state = "asked"
         self._over = threading.Event()
-        self.stopped: asyncio.Future[None] = caller.create_future()
+        self.now = threading.Event()  # set when stopped: a caller that blocks waits on it
+        self.stopped: asyncio.Future[None] | None = caller.create_future() if caller else None
 
     def here(self) -> None:
         """On the stand-in's loop, as one of its steps: wait for the caller (or give up)."""
@@ -70,8 +75,10 @@ class _Stop:
             if self._state != "asked":  # the caller has gone
                 return
             self._state = "stopped"
+        self.now.set()
         try:
-            self._caller.call_soon_threadsafe(self._tell)
+            if self._caller is not None:
+                self._caller.call_soon_threadsafe(self._tell)
         except RuntimeError:  # the caller's loop is closed
             self.end()
             return
@@ -80,23 +87,31 @@ class _Stop:
         self._over.wait(START_S)  # claimed: the caller's code runs
 
     def _tell(self) -> None:
-        if not self.stopped.done():
+        if self.stopped is not None and not self.stopped.done():
             self.stopped.set_result(None)
 
     def _give_up(self) -> bool:
         with self._lock:
-            if self._state == "claimed":
+            if self._state in ("claimed", "borrowed"):
                 return False
             self._state = "over"
             return True
 
-    def claim(self) -> bool:
-        """On the caller's thread: True if the stand-in still waits (it now waits for `end`)."""
+    def claim(self, state: str = "claimed") -> bool:
+        """On the caller's thread: True if the stand-in still waits (now for `let_go`)."""
         with self._lock:
             if self._state != "stopped":
                 return False
-            self._state = "claimed"
+            self._state = state
             return True
+
+    def let_go(self) -> None:
+        """The caller's code is done: a borrowed stop goes back to its caller, any other ends."""
+        with self._lock:
+            if self._state == "borrowed":
+                self._state = "stopped"
+                return
+        self.end()
 
     def end(self) -> None:
         with self._lock:
@@ -110,6 +125,7 @@ class StandInThread:
         self.loop = asyncio.new_event_loop()  # the stand-in's
         self._thread = threading.Thread(target=self.loop.run_forever, name="discord-standin", daemon=True)
         self._stopped_for: int | None = None  # the thread for which the stand-in's loop waits
+        self._awaited: set[_Stop] = set()  # stops callers await on their loops
         self.standin: DiscordStandIn
 
     # -- for tests: async, with a view that runs every call on the stand-in's loop --------
@@ -160,15 +176,36 @@ class StandInThread:
         return threading.current_thread() is self._thread or self._stopped_for == threading.get_ident()
 
     def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a plain method on the stand-in's loop and wait for its result (one step of the
-        stand-in's: a stop it makes for a caller lasts at most CLAIM_S unclaimed)."""
+        """fn() while the stand-in's loop waits between two steps, the caller's thread blocked
+        meanwhile (for one step of the stand-in's, or none: a stop this thread already awaits
+        is borrowed)."""
         if self._stopped_for_me():
             return fn(*args, **kwargs)
-
-        async def run() -> T:
+        stop = self._stop_blocking()
+        self._stopped_for = threading.get_ident()
+        try:
             return fn(*args, **kwargs)
+        finally:
+            self._stopped_for = None
+            stop.let_go()
 
-        return self._submit(run()).result(timeout=START_S)
+    def _stop_blocking(self) -> _Stop:
+        """A stop claimed by this thread, which blocks until the stand-in makes it."""
+        deadline = time.monotonic() + START_S
+        while time.monotonic() < deadline:
+            mine = _Stop(None)
+            self.loop.call_soon_threadsafe(mine.here)
+            while not mine.now.wait(POLL_S):
+                awaited = next((s for s in list(self._awaited) if s.thread == mine.thread and s.claim("borrowed")), None)
+                if awaited is not None:
+                    mine.end()
+                    return awaited
+                if time.monotonic() > deadline:
+                    break
+            if mine.claim():
+                return mine
+            mine.end()
+        raise TimeoutError(f"the stand-in's loop did not stop between two steps within {START_S} s")
 
     def run_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
         return asyncio.wrap_future(self._submit(fn(*args, **kwargs)))
@@ -183,12 +220,16 @@ class StandInThread:
             async with asyncio.timeout(START_S):
                 while True:
                     stop = _Stop(caller)
+                    assert stop.stopped is not None
+                    self._awaited.add(stop)
                     try:
                         self.loop.call_soon_threadsafe(stop.here)
                         await stop.stopped
                     except BaseException:
                         stop.end()  # a caller cancelled (or timed out) never leaves the stand-in stopped
                         raise
+                    finally:
+                        self._awaited.discard(stop)
                     if stop.claim():
                         return stop
         except TimeoutError:
@@ -207,7 +248,7 @@ class StandInThread:
             yield
         finally:
             self._stopped_for = None
-            stop.end()
+            stop.let_go()
 
     async def between_steps(self, fn: Callable[[], T]) -> T:
         """fn(), on the caller's thread, while the stand-in's loop waits between two steps."""
@@ -231,8 +272,9 @@ class StandInThread:
 
 
 class OnItsLoop:
-    """A view of the stand-in (or one of its parts) whose methods run on the stand-in's loop;
-    data attributes are read and set on the object itself (in `changing()` or a predicate)."""
+    """A view of the stand-in (or one of its parts): coroutine methods run on the stand-in's
+    loop, other methods between two of its steps (`run_sync`); data attributes are read and
+    set on the object itself (in `changing()` or a predicate)."""
 
     def __init__(self, target: object, thread: StandInThread) -> None:
         object.__setattr__(self, "_target", target)

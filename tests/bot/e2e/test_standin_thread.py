@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import aiohttp
 import pytest
 
 from tests.bot.discord_standin import thread as thread_module
 from tests.bot.discord_standin.thread import CLAIM_S, START_S, StandInThread
+from tests.bot.discord_standin.world import GUILD_TEXT
 
 pytestmark = pytest.mark.slow
 GONE_ON_S = 10 * CLAIM_S  # generous: an unclaimed stop lasts CLAIM_S
@@ -80,3 +82,25 @@ async def test_a_caller_that_gives_up_its_wait_leaves_the_standin_running(monkey
         went_on = asyncio.wrap_future(asyncio.run_coroutine_threadsafe(asyncio.sleep(0), thread.loop))
         await asyncio.wait_for(went_on, START_S / 2)  # not stalled for the minute
         assert discord.channel(discord.add_guild("after"), "general").name == "general"
+
+
+async def test_a_call_from_the_callers_thread_borrows_the_stop_its_loop_awaits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One task of the caller awaits a stop while another calls a stand-in method, which
+    blocks the caller's thread (so the awaited stop cannot be claimed): the call borrows the
+    stop instead of waiting for the stand-in to give it up (after CLAIM_S, a minute here)."""
+    monkeypatch.setattr(thread_module, "CLAIM_S", START_S)
+    thread = StandInThread()
+    async with thread as discord:
+        guild = discord.add_guild("newsroom")
+        in_step, release = threading.Event(), threading.Event()
+        thread.loop.call_soon_threadsafe(lambda: (in_step.set(), release.wait(START_S)))
+        assert await asyncio.to_thread(in_step.wait, START_S), "the stand-in ran the step"
+        asked = asyncio.create_task(discord.between_steps(lambda: "claimed"))
+        await asyncio.sleep(0.05)  # the task asks the busy stand-in to stop, and awaits it
+        release.set()  # the stand-in stops for the task; this thread blocks in the call below
+        started = time.monotonic()
+        channel = discord.add_channel(guild, "later", GUILD_TEXT)
+        took = time.monotonic() - started
+        assert took < START_S / 2, f"the call waited {took:.1f} s behind the stop its own loop awaited"
+        assert discord.channel(guild, "later").id == channel.id
+        assert await asyncio.wait_for(asyncio.shield(asked), START_S) == "claimed"
