@@ -19,7 +19,8 @@ HEAVY=(
   tests/vectorstore/test_fencing.py tests/vectorstore/test_lease.py tests/vectorstore/test_lock.py
   tests/vectorstore/test_load_guard.py tests/vectorstore/test_mid_run.py tests/vectorstore/test_live.py
   tests/ingest/test_crash_recovery.py tests/ingest/test_poller_seat.py tests/bot/e2e/test_fleet.py
-  tests/bot/e2e/test_load.py
+  tests/bot/e2e/test_load.py tests/bot/e2e/test_standin_thread.py tests/bot/e2e/test_stop.py
+  tests/bot/e2e/test_startup.py
   tests/bot/e2e/test_newsroom.py tests/bot/e2e/test_newsroom_delivery.py
   tests/bot/e2e/test_newsroom_faults.py tests/bot/e2e/test_newsroom_restart.py
 )

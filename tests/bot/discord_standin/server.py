@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,6 +208,12 @@ class DiscordStandIn:
 
     def calls(self, route: str) -> list[Recorded]:
         return [r for r in self.requests if r.route == route]
+
+    @asynccontextmanager
+    async def changing(self) -> AsyncIterator[None]:
+        """A test's reads and writes of the state (plain code, no await inside). On one loop
+        nothing else runs meanwhile; on its own thread (thread.py) its loop waits for them."""
+        yield
 
     async def wait_for(self, predicate: Callable[[], object], within: float = 10.0, what: str = "") -> None:
         """Poll until `predicate()` holds; a TimeoutError names what was awaited."""

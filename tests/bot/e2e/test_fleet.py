@@ -138,7 +138,8 @@ async def test_two_shard_processes_and_a_watcher_share_one_chroma_server(
     fleet: Fleet, discord: DiscordStandIn, served: FeedServer, settings: Settings, embedder: Embedder,
     chroma_server: int, member: User,  # noqa: F811
 ) -> None:
-    discord.state.shard_count = 2
+    async with discord.changing():
+        discord.state.shard_count = 2
     guilds = [discord.add_guild(f"shard-{n}", shard=n) for n in (0, 1)]
     fleet.guilds = ",".join(str(g.id) for g in guilds)
     remote = settings.model_copy(update={

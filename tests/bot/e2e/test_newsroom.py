@@ -138,7 +138,7 @@ async def test_three_feeds_one_post_per_story_copies_updates_filters_and_a_follo
     assert len(posts(discord, news)) == 4  # nothing posted twice
 
     # a followed topic: a direct message for the floods story only, once
-    dms = [c for c in discord.state.channels.values() if c.recipient is not None]
+    dms = await discord.between_steps(lambda: [c for c in discord.state.channels.values() if c.recipient is not None])
     mine = [m for c in dms if c.recipient and c.recipient.id == member.id for m in discord.messages_by_bot(c)]
     theirs = [m for c in dms if c.recipient and c.recipient.id == other.id for m in discord.messages_by_bot(c)]
     assert len(mine) == 1 and mine[0]["embeds"][0]["title"] == coastal[0].title

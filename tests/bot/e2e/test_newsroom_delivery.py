@@ -36,9 +36,10 @@ async def discord() -> AsyncIterator[DiscordStandIn]:
 
 
 @pytest.fixture
-def channels(discord: DiscordStandIn, guild: Guild) -> dict[str, Channel]:
+async def channels(discord: DiscordStandIn, guild: Guild) -> dict[str, Channel]:
     locked = discord.add_channel(guild, "locked", GUILD_TEXT)
-    locked.denied = limits.SEND_MESSAGES  # an admin took the bot's right to post there
+    async with discord.changing():
+        locked.denied = limits.SEND_MESSAGES  # an admin took the bot's right to post there
     return {name: discord.add_channel(guild, name, GUILD_TEXT) for name in ("news", "digest")} | {"locked": locked}
 
 

@@ -98,9 +98,10 @@ async def test_a_deleted_or_locked_story_thread_sends_its_updates_to_the_channel
         DELIVERY_S, "an update in each story's thread",
     )
     # a moderator deletes the floods story's thread and locks the quake story's
-    discord.state.channels.pop(flood_thread)
-    guild.channels.pop(flood_thread)
-    discord.state.channels[quake_thread].denied = limits.SEND_MESSAGES_IN_THREADS
+    async with discord.changing():
+        discord.state.channels.pop(flood_thread)
+        guild.channels.pop(flood_thread)
+        discord.state.channels[quake_thread].denied = limits.SEND_MESSAGES_IN_THREADS
     served += [R["waters-recede@Coastal Times"], R["keltia-search-ends@Daily Courier"], R["kesh-ferry@Harbour Gazette"]]
     feeds.serve("Coastal Times", served)
     await poll(bot, everything=True)
@@ -117,7 +118,8 @@ async def test_a_deleted_or_locked_story_thread_sends_its_updates_to_the_channel
 async def test_a_channel_blocked_for_rounds_gets_the_flood_limit_and_one_line_when_back(
     bot: NewsBot, discord: DiscordStandIn, news: Channel, feeds: Feeds, data_dir: Path
 ) -> None:
-    news.denied = limits.SEND_MESSAGES  # an admin took the bot's right to post there
+    async with discord.changing():
+        news.denied = limits.SEND_MESSAGES  # an admin took the bot's right to post there
     follow_feed(data_dir, feeds.serve("Backlog", FIRSTS[:5]), news)
     await poll(bot)
     await discord.wait_for(
@@ -126,7 +128,8 @@ async def test_a_channel_blocked_for_rounds_gets_the_flood_limit_and_one_line_wh
     for served in (FIRSTS[:9], FIRSTS[:12]):  # two more rounds while the channel is backed off
         feeds.serve("Backlog", served)
         await poll(bot, everything=True)
-    news.denied = 0
+    async with discord.changing():
+        news.denied = 0
     later = datetime.now(UTC) + timedelta(hours=1)
     bot.newsroom.clock = lambda: later  # past the back-off
     cog: Any = bot.get_cog("Newsroom")

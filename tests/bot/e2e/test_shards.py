@@ -41,8 +41,9 @@ def _events(discord: DiscordStandIn, shard: int, kind: str) -> list[dict[str, ob
 
 
 @pytest.fixture
-def sharded(bot_settings: Settings, discord: DiscordStandIn) -> tuple[Settings, list[Guild]]:
-    discord.state.shard_count = 2
+async def sharded(bot_settings: Settings, discord: DiscordStandIn) -> tuple[Settings, list[Guild]]:
+    async with discord.changing():
+        discord.state.shard_count = 2
     guilds = [discord.add_guild(f"shard-{n}", shard=n) for n in (0, 1)]
     ids = ",".join(str(g.id) for g in guilds)
     return bot_settings.model_copy(update={"discord_guild_ids": ids, "shard_count": 2}), guilds

@@ -62,9 +62,10 @@ async def test_threads_permissions_and_auth_as_discord_answers(discord: DiscordS
 
 
 async def test_an_interaction_answered_after_3_s_is_unknown(discord: DiscordStandIn, guild: Guild) -> None:
-    discord.interactions.deadline_s = 0.0  # as if the bot took longer than Discord's 3 s
-    discord.state.commands[None] = [{"id": "1", "name": "ask"}]
-    discord.gateway.session = Session(id="no bot connected")
+    async with discord.changing():
+        discord.interactions.deadline_s = 0.0  # as if the bot took longer than Discord's 3 s
+        discord.state.commands[None] = [{"id": "1", "name": "ask"}]
+        discord.gateway.session = Session(id="no bot connected")
     interaction = await discord.interactions.command("ask", {"question": "q"}, channel=discord.channel(guild, "general"),
                                                      user=User(snowflake(), "alice"))
     async with aiohttp.ClientSession() as http:

@@ -41,7 +41,8 @@ async def test_a_post_its_edit_its_thread_and_a_dm_as_the_delivery_code_makes_th
     member = User(snowflake(), "alice")
     dm = await bot.create_dm(discordpy.Object(member.id))
     assert (await bot.create_dm(discordpy.Object(member.id))).id == dm.id
-    discord.state.closed_dms.add(member.id)
+    async with discord.changing():
+        discord.state.closed_dms.add(member.id)
     with pytest.raises(discordpy.Forbidden) as closed:
         await dm.send(content="hi", nonce="newsdesk-2")
     assert closed.value.code == CANNOT_DM  # the delivery code: "does not accept direct messages"
@@ -54,14 +55,16 @@ async def test_the_channel_rate_limit_paces_discord_py_and_a_refusing_channel_is
     discord.py wait before the third (no 429 is ever answered); a channel whose overwrite
     takes the right to post away answers 403 Missing Permissions, which discord.py raises
     as Forbidden (the delivery code blocks the channel)."""
-    discord.rate.limit, discord.rate.window = 2, 1.0
+    async with discord.changing():
+        discord.rate.limit, discord.rate.window = 2, 1.0
     general = discord.channel(guild, "general")
     channel = bot.get_partial_messageable(general.id)
     for n in range(3):
         await channel.send(content=f"story {n}", nonce=f"newsdesk-{n}")
     assert [m["content"] for m in discord.messages_by_bot(general)] == ["story 0", "story 1", "story 2"]
     assert discord.rate.refused == [], "paced by the headers: never over the limit"
-    general.denied = limits.SEND_MESSAGES  # an admin took the bot's right to post there
+    async with discord.changing():
+        general.denied = limits.SEND_MESSAGES  # an admin took the bot's right to post there
     with pytest.raises(discordpy.Forbidden) as refused:
         await channel.send(content="story 3", nonce="newsdesk-3")
     assert refused.value.status == 403 and refused.value.code == limits.MISSING_PERMISSIONS

@@ -51,7 +51,9 @@ async def test_starts_syncs_answers_and_stops_cleanly_on_sigterm(
     assert answered(asked) and final.get("embeds"), text_of(final)
     assert "4.5 percent rise" in final["embeds"][0]["description"], text_of(final)
     assert asked.deferral_s is not None and asked.deferral_s < INTERACTION_DEADLINE_S
-    assert discord.gateway.log.close_codes[-1] == 1000, bot.text  # closed, not dropped: Discord ends the session
+    await discord.wait_for(lambda: discord.gateway.log.close_codes, STOP_S, "the websocket's close")  # logged after
+    closed = await discord.between_steps(lambda: discord.gateway.log.close_codes[-1])
+    assert closed == 1000, bot.text  # closed, not dropped: Discord ends the session
     assert "Traceback" not in bot.text
     answer_id = int(asked.messages[-1]["id"])
     assert FeedbackStore(feedback_path(bot_settings.data_dir)).vote(answer_id, member.id, "up")  # answer was recorded
@@ -100,7 +102,8 @@ async def test_a_wrong_token_is_one_line_and_exit_2(bot_process: Start, bot_sett
 async def test_a_missing_intent_is_one_line_and_exit_2(
     bot_process: Start, bot_settings: Settings, discord: DiscordStandIn
 ) -> None:
-    discord.state.message_content_intent = False  # the portal's switch is off
+    async with discord.changing():
+        discord.state.message_content_intent = False  # the portal's switch is off
     bot = await bot_process(process_env(bot_settings))
     assert await bot.wait(START_S) == 2
     assert "Traceback" not in bot.text and "Message Content" in last_line(bot)
