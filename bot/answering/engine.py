@@ -18,6 +18,7 @@ from bot.answering.news_time.current import (
     flagged_stale,
     history,
     long_ago,
+    newer_figure,
     newer_reports,
     newer_topic_reports,
     recent_window,
@@ -28,7 +29,7 @@ from bot.answering.news_time.story import leads
 from bot.answering.news_time.timeframe import Clock, as_of, utc_today
 from bot.answering.quoting.answerability import SEARCH_DEPTH, describe, judge
 from bot.answering.quoting.asked_for import what_is_asked
-from bot.answering.quoting.choice import STRONGEST, Quote, quote_worth
+from bot.answering.quoting.choice import STRONGEST, Quote, marked, quote_worth
 from bot.answering.quoting.extractive import Candidate, rank_sentences
 from bot.answering.quoting.nearmiss import missing_lead, near_miss
 from bot.answering.refusal import MIN_EVIDENCE
@@ -140,7 +141,7 @@ class AnswerEngine:
         asked = self._asked(query, focus)  # embedded once, however many passes
         if prefer:
             among = replace(plan.filters or Filters(), articles=frozenset(prefer))
-            preferred = self._answer(question, asked, plan, among, k, on_partial)
+            preferred = self._answer(question, asked, plan, among, k, on_partial, story=among.articles)
             if not preferred.refused:
                 return preferred
         answer = self._answer(question, asked, plan, plan.filters, k, on_partial)
@@ -162,8 +163,10 @@ class AnswerEngine:
         filters: Filters | None,
         k: int | None,
         on_partial: PartialCallback | None,
+        story: Collection[str] = (),
     ) -> Answer:
-        """One pass: retrieve within `filters`, rank, judge, quote (or generate)."""
+        """One pass: retrieve within `filters`, rank, judge, quote (or generate). `story`:
+        the articles of the conversation's story, when the pass is among them."""
         focus = asked.focus
         retrieval, passages, ranked = self._candidates(asked, filters, k)
         sources = passages[: self._options.top_k]
@@ -184,6 +187,9 @@ class AnswerEngine:
         quote = judgement.answer
         if plan.now:  # current by default: a newer report that answers it too is quoted
             quote = self._newest_answer(asked, ranked, quote, retrieval.idf)
+            update = newer_figure(focus, quote.candidate, ranked, story)  # the story's newer figure
+            if update is not None:
+                quote = marked(Quote(update, update.text, update.start, update.end), what_is_asked(focus))
             if plan.day is not None and long_ago(quote.candidate.passage.article, plan.day):
                 quote = self._recent_answer(asked, plan.day, filters) or quote
         lead = self.news.stale_lead(quote.candidate.passage.article, plan, quote.text)  # old, or a preview

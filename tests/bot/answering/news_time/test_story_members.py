@@ -63,3 +63,53 @@ def test_a_report_that_mentions_the_story_in_passing_is_not_told(app: App) -> No
     assert answer.mode == "overview" and not answer.refused
     assert ids and ids <= {"velda-strike-1", "velda-strike-2"}, answer.text
     assert "velda-strike-2" in ids, "the newest report is told"
+
+
+TOLL_REPORTS = [
+    {
+        "id": "brenmoor-fire-1",
+        "title": "Brenmoor wildfire kills 12 as villages are evacuated",
+        "date": "2026-04-02",
+        "text": "At least 12 people have died in the wildfire that swept across the Brenmoor hills on "
+        "Thursday, the regional fire service said. Some 3,000 residents were evacuated overnight.",
+    },
+    {
+        "id": "brenmoor-fire-2",
+        "title": "Brenmoor wildfire death toll rises to 20",
+        "date": "2026-04-03",
+        "text": "The number of people killed by the Brenmoor wildfire has risen to 20, officials said on "
+        "Friday, as firefighters battled the flames for a second night. Strong winds pushed the fire "
+        "towards the valley towns.",
+    },
+    {
+        "id": "brenmoor-fire-3",
+        "title": "Brenmoor wildfire: crews contain the blaze as the toll reaches 27",
+        "date": "2026-04-05",
+        "text": "Firefighters contained the blaze in the Brenmoor hills on Sunday after rain fell overnight, "
+        "and the death toll climbed to 27. Investigators are looking at a power line as the cause.",
+    },
+    {
+        "id": "kessel-mine",
+        "title": "Fire at Kessel copper mine traps workers",
+        "date": "2026-04-06",
+        "text": "A fire broke out in the Kessel copper mine on Monday, and 5 people were killed, the "
+        "mine's owner said. Rescue teams are still searching the lower galleries.",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def toll_app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, onnx_dir: Path) -> Iterator[App]:
+    data = tmp_path_factory.mktemp("story-toll")
+    articles = data / "articles.jsonl"
+    articles.write_text("".join(json.dumps(a) + "\n" for a in TOLL_REPORTS), encoding="utf-8")
+    yield ingested_app(data / "store", articles, embedder, onnx_dir, len(TOLL_REPORTS))
+
+
+def test_a_newer_report_of_the_story_updates_the_figure_asked_for(toll_app: App) -> None:
+    """The newest toll of the story is quoted though its sentence words it its own way
+    ("the death toll climbed to 27"); another story's newer toll is not."""
+    engine = AnswerEngine(toll_app.retriever, AnswerOptions(), clock=lambda: date(2026, 4, 9))
+    answer = engine.answer("how many people have died in the brenmoor wildfire", asked_at=date(2026, 4, 9))
+    assert not answer.refused and answer.citations[0].article_id == "brenmoor-fire-3", answer.text
+    assert "27" in answer.text and "Kessel" not in answer.text
