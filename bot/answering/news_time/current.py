@@ -103,6 +103,7 @@ _ASKING = frozenset(
     ["who", "whos", "who's", "which", "what", "whats", "what's", "did", "does", "has", "have", "had"]
 )
 _VERB_REACH = 4  # words after the question word: "did the iranian president die"
+_TITLES = frozenset(["winner", "winners", "loser", "losers"])  # before a name: who someone is
 # More words that report an outcome of a line (by its first verb), never read as a
 # question's verb: "the toll rose to 58" reports deaths. Words of a win such as "awarded"
 # or "claimed" are not here: stemmed, they match a preview's "Awards" and "claims".
@@ -133,10 +134,20 @@ def outcome_verb(question: str) -> frozenset[str] | None:
 
 def unreported(question: str, quote: str) -> bool:
     """Whether a quote leaves the outcome a question asks about unreported: it names none
-    of the words that report it ("will caucus Jan. 15" for "who won the iowa caucus"), or
-    it tells an earlier one ("won the cup last season")."""
+    of the words that report it ("will caucus Jan. 15" for "who won the iowa caucus") but
+    as a title before a name ("European Championship winner Rob Cross" says who he is, not
+    who won), or it tells an earlier one ("won the cup last season")."""
     forms = outcome_verb(question)
-    return forms is not None and (not forms & set(tokenize(quote)) or bool(_EARLIER.search(quote)))
+    if forms is None:
+        return False
+    words = quote.split()
+    said = any(forms & set(tokenize(w)) and not _title(words, i) for i, w in enumerate(words))
+    return not said or bool(_EARLIER.search(quote))
+
+
+def _title(words: Sequence[str], i: int) -> bool:
+    """Whether the word at `i` names who someone is, before their name ("winner Rob Cross")."""
+    return words[i].lower() in _TITLES and i + 1 < len(words) and words[i + 1][:1].isupper()
 
 
 def means_now(question: str, frame: TimeFrame) -> bool:

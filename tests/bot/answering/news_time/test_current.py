@@ -129,3 +129,13 @@ def test_only_a_dated_report_is_flagged_as_the_newest_i_have(app: App) -> None:
     assert news.stale_lead(dated, plan, preview) == "The newest I have on this is from 9 January 2026: "
     assert news.stale_lead(dated, plan, "The Foxes beat the Hornets 3-1.") == ""
     assert news.stale_lead(ArticleRecord("u", "Vardon Cup", "h", 1), plan, preview) == ""
+
+
+
+def test_a_title_before_a_name_reports_no_outcome() -> None:
+    """ "Two-time Harbour Open winner Tom Reyl" says who he is, not who won what was asked;
+    a win said of someone does report it."""
+    titled = "Mara Lind knocked out two-time Harbour Open winner Tom Reyl to secure a place in the final."
+    assert unreported("did mara lind win the darts", titled)
+    assert not unreported("did mara lind win the darts", "Mara Lind is the winner of the Harbour Open.")
+    assert not unreported("who won the harbour open", "The winner, Mara Lind, took the title in four sets.")

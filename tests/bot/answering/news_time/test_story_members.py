@@ -48,12 +48,16 @@ ARTICLES = [
 ]
 
 
+def written_app(data: Path, reports: list[dict[str, str]], embedder: Embedder, onnx_dir: Path) -> App:
+    """An App over a fresh store holding these written reports."""
+    articles = data / "articles.jsonl"
+    articles.write_text("".join(json.dumps(a) + "\n" for a in reports), encoding="utf-8")
+    return ingested_app(data / "store", articles, embedder, onnx_dir, len(reports))
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, onnx_dir: Path) -> Iterator[App]:
-    data = tmp_path_factory.mktemp("story-members")
-    articles = data / "articles.jsonl"
-    articles.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES), encoding="utf-8")
-    yield ingested_app(data / "store", articles, embedder, onnx_dir, len(ARTICLES))
+    yield written_app(tmp_path_factory.mktemp("story-members"), ARTICLES, embedder, onnx_dir)
 
 
 def test_a_report_that_mentions_the_story_in_passing_is_not_told(app: App) -> None:
@@ -100,10 +104,7 @@ TOLL_REPORTS = [
 
 @pytest.fixture(scope="module")
 def toll_app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, onnx_dir: Path) -> Iterator[App]:
-    data = tmp_path_factory.mktemp("story-toll")
-    articles = data / "articles.jsonl"
-    articles.write_text("".join(json.dumps(a) + "\n" for a in TOLL_REPORTS), encoding="utf-8")
-    yield ingested_app(data / "store", articles, embedder, onnx_dir, len(TOLL_REPORTS))
+    yield written_app(tmp_path_factory.mktemp("story-toll"), TOLL_REPORTS, embedder, onnx_dir)
 
 
 def test_a_newer_report_of_the_story_updates_the_figure_asked_for(toll_app: App) -> None:
