@@ -22,6 +22,7 @@ from bot.answering.news_time.current import (
     newer_reports,
     newer_topic_reports,
     recent_window,
+    untold_past,
 )
 from bot.answering.news_time.news import NewsTime, Plan
 from bot.answering.news_time.stories import collapse
@@ -178,6 +179,8 @@ class AnswerEngine:
             log.debug("refusing %r: evidence %.3f < %.3f", question, evidence, self._options.min_evidence)
             return Answer(question, NOT_FOUND, True, "refused", evidence=evidence, passages=passages)
         o = self._options
+        if plan.now:  # a question about now is not answered by a sentence about years before
+            ranked = untold_past(ranked, o.min_evidence)
         judgement = judge(
             focus, ranked, o.min_evidence, o.max_answer_chars - 4, o.answer_search_depth, plan.frame.recency
         )

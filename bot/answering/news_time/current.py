@@ -22,6 +22,8 @@ series", "what's the death toll") means now, the day it is asked.
   states a form of the outcome and a figure the quote does not ("the death toll climbed
   to 71" after "the number of people killed ... has risen to 58") is quoted instead,
   however low its evidence: a later report words the toll its own way.
+- A sentence that tells the past (every year it names is before its report's year) is not
+  the answer to a question about now while another sentence over the refusal bar is.
 - When the article quoted is more than STALE_DAYS older than the day asked, the reply
   says so before anything else: "The newest I have on this is from 12 March 2023: ...".
   An older season's, ceremony's or vote's result is then never read as the current one.
@@ -226,6 +228,14 @@ def history(candidate: Candidate) -> bool:
     if not years or not is_dated(record) or not record.date:
         return False
     return max(years) < int(record.date[:4])
+
+
+def untold_past(ranked: Sequence[Candidate], min_evidence: float) -> list[Candidate]:
+    """The ranking without the sentences that tell the past (history: "The club last won
+    the Premier League in the 2003-04 season" in a 2026 report), when a sentence over the
+    refusal bar remains; else `ranked` unchanged. What a question about now is answered from."""
+    kept = [c for c in ranked if not history(c)]
+    return kept if kept and kept[0].score >= min_evidence else list(ranked)
 
 
 def on_topic(ranked: Sequence[Candidate], best: float, min_evidence: float) -> list[Candidate]:

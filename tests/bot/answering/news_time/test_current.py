@@ -5,6 +5,7 @@ question's words; a report of the last weeks is searched before an old answer is
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from bot.answering.engine import AnswerEngine, AnswerOptions
 from bot.answering.news_time import current
-from bot.answering.news_time.current import denies, history, recent_window, unreported
+from bot.answering.news_time.current import denies, history, recent_window, unreported, untold_past
 from bot.answering.quoting.answerability import asks
 from bot.answering.quoting.extractive import Candidate
 from bot.app import App
@@ -74,6 +75,16 @@ def test_a_sentence_that_names_only_earlier_years_tells_the_past() -> None:
     )
     assert not history(_candidate("2024-01-20", "The Lions won in 1957 and again in 2024."))
     assert not history(_candidate("2024-01-20", "The Lions won on Sunday."))
+
+
+def test_a_question_about_now_is_not_answered_from_the_past() -> None:
+    """A sentence about years before its report's yields to one over the refusal bar that
+    is not; with none such, the ranking stays as it is."""
+    past = replace(_candidate("2026-05-20", "The Foxes last won the Vardon Cup in the 2003-04 season."), score=0.7)
+    now = replace(_candidate("2026-05-20", "The Foxes are champions again after a 2-0 win on Saturday."), score=0.5)
+    assert untold_past([past, now], 0.36) == [now]
+    weak = replace(now, score=0.2)
+    assert untold_past([past, weak], 0.36) == [past, weak]
 
 
 def test_the_recent_window_is_the_weeks_before_the_day_asked() -> None:
