@@ -195,8 +195,10 @@ class AnswerEngine:
                 quote = marked(Quote(update, update.text, update.start, update.end), what_is_asked(focus))
             if plan.day is not None and long_ago(quote.candidate.passage.article, plan.day):
                 quote = self._recent_answer(asked, plan.day, filters) or quote
-        lead = self.news.stale_lead(quote.candidate.passage.article, plan, quote.text)  # old, or a preview
-        extractive = self._extractive(question, quote, evidence, passages, lead)
+        record = quote.candidate.passage.article
+        lead = self.news.stale_lead(record, plan, quote.text)  # old, or a preview
+        old = bool(lead) and plan.day is not None and long_ago(record, plan.day)
+        extractive = self._extractive(question, quote, evidence, passages, lead, old)
         if self._generator is None:
             return self.news.finish(extractive, ranked, plan, o.max_answer_chars)
         wording = focus if focus != plan.query else question  # the model's standalone rewrite of a follow-up
@@ -204,7 +206,7 @@ class AnswerEngine:
             wording, sources, ranked, extractive, retrieval.idf, on_partial, judgement.anchors
         )
         if lead and answer.mode == "llm" and answer.citations:
-            answer = flagged_stale(answer, answer.citations[0], lead)
+            answer = flagged_stale(answer, answer.citations[0], lead, old)
         return self.news.finish(answer, ranked, plan, o.max_answer_chars)  # a later report; copies
 
     def _newest_answer(
@@ -294,7 +296,13 @@ class AnswerEngine:
         return standalone_question(question, history), question
 
     def _extractive(
-        self, question: str, quote: Quote, evidence: float, passages: list[Passage], lead: str = ""
+        self,
+        question: str,
+        quote: Quote,
+        evidence: float,
+        passages: list[Passage],
+        lead: str = "",
+        old: bool = False,
     ) -> Answer:
         record = quote.candidate.passage.article
         room = self._options.max_answer_chars - 4 - len(lead)
@@ -303,6 +311,7 @@ class AnswerEngine:
             question=question,
             text=f"{lead}{citation.quote} [1]",
             stale=record.date if lead else None,
+            old=old,
             refused=False,
             mode="extractive",
             citations=[citation],

@@ -285,6 +285,7 @@ def stale_lead(record: ArticleRecord) -> str:
     return STALE.format(day=f"{day.day} {day:%B %Y}")
 
 
-def flagged_stale(answer: Answer, cited: Citation, lead: str) -> Answer:
-    """An answer whose first citation is old, led by what says so."""
-    return replace(answer, text=f"{lead}{answer.text}", stale=cited.date)
+def flagged_stale(answer: Answer, cited: Citation, lead: str, old: bool) -> Answer:
+    """An answer whose first citation is old (`old`) or does not report the outcome asked
+    about, led by what says so."""
+    return replace(answer, text=f"{lead}{answer.text}", stale=cited.date, old=old)

@@ -150,3 +150,13 @@ def test_a_title_before_a_name_reports_no_outcome() -> None:
     assert unreported("did mara lind win the darts", titled)
     assert not unreported("did mara lind win the darts", "Mara Lind is the winner of the Harbour Open.")
     assert not unreported("who won the harbour open", "The winner, Mara Lind, took the title in four sets.")
+
+
+def test_a_recent_preview_is_flagged_but_not_as_old_news(app: App) -> None:
+    """Asked the day after the preview (before the result), the reply says it is the
+    newest report but not that it is old; months later the result is old news."""
+    preview = _engine(app).answer("who won the vardon cup", asked_at=date(2026, 1, 10))
+    assert preview.citations[0].article_id == "vardon-preview"
+    assert preview.stale == "2026-01-09" and not preview.old
+    later = _engine(app).answer("who won the vardon cup", asked_at=date(2026, 5, 1))
+    assert later.citations[0].article_id == "vardon-result" and later.stale == "2026-01-11" and later.old
