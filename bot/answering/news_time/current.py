@@ -82,6 +82,11 @@ _DENIED = re.compile(
 )
 _NEGATION = re.compile(r"\b(?:never|not|no)\b|n['’]t\b", re.I)
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d(?:s|’s|'s)?\b")
+# A day of the report's week ("on Tuesday", "Wednesday night", "this week", "today"), not
+# a day named as a thing's ("Monday's draft"): what a sentence about now says.
+_NEWS_DAY = re.compile(
+    r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day(?!['’]s)|this week|today|yesterday|tonight)\b", re.I
+)
 # An earlier season's, year's or vote's outcome ("won the cup last season").
 _EARLIER = re.compile(r"\b(?:last|previous|past) (?:season|year|edition|time)\b|\ba year ago\b", re.I)
 
@@ -232,9 +237,11 @@ def history(candidate: Candidate) -> bool:
 
 def untold_past(ranked: Sequence[Candidate], min_evidence: float) -> list[Candidate]:
     """The ranking without the sentences that tell the past (history: "The club last won
-    the Premier League in the 2003-04 season" in a 2026 report), when a sentence over the
-    refusal bar remains; else `ranked` unchanged. What a question about now is answered from."""
-    kept = [c for c in ranked if not history(c)]
+    the Premier League in the 2003-04 season" in a 2026 report) and say nothing of their
+    report's days (_NEWS_DAY: "on Tuesday ... born on or after January 1, 2009" is news),
+    when a sentence over the refusal bar remains; else `ranked` unchanged. What a question
+    about now is answered from."""
+    kept = [c for c in ranked if not history(c) or _NEWS_DAY.search(c.text)]
     return kept if kept and kept[0].score >= min_evidence else list(ranked)
 
 

@@ -83,6 +83,8 @@ def test_a_question_about_now_is_not_answered_from_the_past() -> None:
     past = replace(_candidate("2026-05-20", "The Foxes last won the Vardon Cup in the 2003-04 season."), score=0.7)
     now = replace(_candidate("2026-05-20", "The Foxes are champions again after a 2-0 win on Saturday."), score=0.5)
     assert untold_past([past, now], 0.36) == [now]
+    dated = replace(_candidate("2026-05-20", "The Foxes won on Tuesday, their first cup since 2004."), score=0.7)
+    assert untold_past([dated, now], 0.36) == [dated, now]  # this week's news that names an old year
     weak = replace(now, score=0.2)
     assert untold_past([past, weak], 0.36) == [past, weak]
 
