@@ -2,8 +2,9 @@
 
 The reply is about that one story, in 2-4 sentences, each cited:
 
-- The story's reports are the articles retrieval finds for X that name it: a sentence of
-  theirs holds X's rarest word and most of X's words (IDF-weighted coverage, ON_STORY).
+- The story's reports are the articles retrieval finds for X that name it: their headline
+  or a sentence of theirs holds X's rarest word and most of X's words (IDF-weighted
+  coverage, ON_STORY); a headline may name it where no sentence does ("DC plane crash").
   An article about something else that shares a word with X ("Liz Cheney" for "liz
   truss") names only part of it and is left out. When some of those reports name X in
   their headline and lead (nearly all of X's IDF mass there, HEADED), the story is theirs
@@ -104,12 +105,11 @@ def summary(
         topic, retrieval.query_vector, passages, retriever.embedder, retrieval.idf, retrieval.sentences
     )
     naming = _naming(topic, retrieval.idf)
-    pool = [c for c in ranked if naming(c.text)]
+    titled = {c.passage.article.id for c in ranked if naming(c.passage.article.title)}
+    pool = [c for c in ranked if naming(c.text) or c.passage.article.id in titled]
     if not pool or pool[0].score < min_evidence:
         return None
     members = {c.passage.article.id for c in pool}
-    titled = {c.passage.article.id for c in pool if naming(c.passage.article.title)}
-    pool += [c for c in ranked if c.passage.article.id in titled and not naming(c.text)]
     openers = leads(
         topic, retrieval.query_vector, [c.passage.article for c in pool], retriever, retrieval.idf
     )

@@ -36,6 +36,14 @@ ARTICLES = [
         "said the workers would stay out until the authority raised its offer.",
     },
     {
+        "id": "kessport-ferry",
+        "title": "Ferry fire in Kessport leaves three missing",
+        "date": "2026-05-07",
+        "text": "A fire broke out on the ferry Arlen as it docked in the old harbour on Thursday, and "
+        "three crew members are missing, the coast guard said. The 212 passengers were taken off by "
+        "lifeboats.\n\nInvestigators are looking at the engine room, where the blaze began.",
+    },
+    {
         "id": "velda-mayor-speech",
         "title": "Mayor opens new tram line to the university",
         "date": "2026-05-08",
@@ -67,6 +75,16 @@ def test_a_report_that_mentions_the_story_in_passing_is_not_told(app: App) -> No
     assert answer.mode == "overview" and not answer.refused
     assert ids and ids <= {"velda-strike-1", "velda-strike-2"}, answer.text
     assert "velda-strike-2" in ids, "the newest report is told"
+
+
+def test_a_story_named_only_in_a_headline_is_told_from_its_report(app: App) -> None:
+    """No sentence names the town; the headline does: the story is told in its sentences
+    (2-4 of them), not listed as one of the stories that match its words."""
+    engine = AnswerEngine(app.retriever, AnswerOptions(), clock=lambda: ASKED)
+    answer = engine.answer("what happened with the ferry fire in kessport", asked_at=ASKED)
+    assert answer.mode == "overview" and not answer.refused, answer.text
+    assert {c.article_id for c in answer.citations} == {"kessport-ferry"}
+    assert len(answer.citations) >= 2 and "stories about" not in answer.text and "story about" not in answer.text
 
 
 TOLL_REPORTS = [
