@@ -18,9 +18,11 @@ from bot.answering.news_time.current import (
     flagged_stale,
     history,
     long_ago,
+    newer_figure,
     newer_reports,
     newer_topic_reports,
     recent_window,
+    untold_past,
 )
 from bot.answering.news_time.news import NewsTime, Plan
 from bot.answering.news_time.stories import collapse
@@ -28,7 +30,7 @@ from bot.answering.news_time.story import leads
 from bot.answering.news_time.timeframe import Clock, as_of, utc_today
 from bot.answering.quoting.answerability import SEARCH_DEPTH, describe, judge
 from bot.answering.quoting.asked_for import what_is_asked
-from bot.answering.quoting.choice import STRONGEST, Quote, quote_worth
+from bot.answering.quoting.choice import STRONGEST, Quote, marked, quote_worth
 from bot.answering.quoting.extractive import Candidate, rank_sentences
 from bot.answering.quoting.nearmiss import missing_lead, near_miss
 from bot.answering.refusal import MIN_EVIDENCE
@@ -140,7 +142,7 @@ class AnswerEngine:
         asked = self._asked(query, focus)  # embedded once, however many passes
         if prefer:
             among = replace(plan.filters or Filters(), articles=frozenset(prefer))
-            preferred = self._answer(question, asked, plan, among, k, on_partial)
+            preferred = self._answer(question, asked, plan, among, k, on_partial, story=among.articles)
             if not preferred.refused:
                 return preferred
         answer = self._answer(question, asked, plan, plan.filters, k, on_partial)
@@ -162,8 +164,10 @@ class AnswerEngine:
         filters: Filters | None,
         k: int | None,
         on_partial: PartialCallback | None,
+        story: Collection[str] = (),
     ) -> Answer:
-        """One pass: retrieve within `filters`, rank, judge, quote (or generate)."""
+        """One pass: retrieve within `filters`, rank, judge, quote (or generate). `story`:
+        the articles of the conversation's story, when the pass is among them."""
         focus = asked.focus
         retrieval, passages, ranked = self._candidates(asked, filters, k)
         sources = passages[: self._options.top_k]
@@ -175,6 +179,8 @@ class AnswerEngine:
             log.debug("refusing %r: evidence %.3f < %.3f", question, evidence, self._options.min_evidence)
             return Answer(question, NOT_FOUND, True, "refused", evidence=evidence, passages=passages)
         o = self._options
+        if plan.now:  # a question about now is not answered by a sentence about years before
+            ranked = untold_past(ranked, o.min_evidence)
         judgement = judge(
             focus, ranked, o.min_evidence, o.max_answer_chars - 4, o.answer_search_depth, plan.frame.recency
         )
@@ -184,10 +190,15 @@ class AnswerEngine:
         quote = judgement.answer
         if plan.now:  # current by default: a newer report that answers it too is quoted
             quote = self._newest_answer(asked, ranked, quote, retrieval.idf)
+            update = newer_figure(focus, quote.candidate, ranked, story)  # the story's newer figure
+            if update is not None:
+                quote = marked(Quote(update, update.text, update.start, update.end), what_is_asked(focus))
             if plan.day is not None and long_ago(quote.candidate.passage.article, plan.day):
                 quote = self._recent_answer(asked, plan.day, filters) or quote
-        lead = self.news.stale_lead(quote.candidate.passage.article, plan, quote.text)  # old, or a preview
-        extractive = self._extractive(question, quote, evidence, passages, lead)
+        record = quote.candidate.passage.article
+        lead = self.news.stale_lead(record, plan, quote.text)  # old, or a preview
+        old = bool(lead) and plan.day is not None and long_ago(record, plan.day)
+        extractive = self._extractive(question, quote, evidence, passages, lead, old)
         if self._generator is None:
             return self.news.finish(extractive, ranked, plan, o.max_answer_chars)
         wording = focus if focus != plan.query else question  # the model's standalone rewrite of a follow-up
@@ -195,7 +206,7 @@ class AnswerEngine:
             wording, sources, ranked, extractive, retrieval.idf, on_partial, judgement.anchors
         )
         if lead and answer.mode == "llm" and answer.citations:
-            answer = flagged_stale(answer, answer.citations[0], lead)
+            answer = flagged_stale(answer, answer.citations[0], lead, old)
         return self.news.finish(answer, ranked, plan, o.max_answer_chars)  # a later report; copies
 
     def _newest_answer(
@@ -285,7 +296,13 @@ class AnswerEngine:
         return standalone_question(question, history), question
 
     def _extractive(
-        self, question: str, quote: Quote, evidence: float, passages: list[Passage], lead: str = ""
+        self,
+        question: str,
+        quote: Quote,
+        evidence: float,
+        passages: list[Passage],
+        lead: str = "",
+        old: bool = False,
     ) -> Answer:
         record = quote.candidate.passage.article
         room = self._options.max_answer_chars - 4 - len(lead)
@@ -294,6 +311,7 @@ class AnswerEngine:
             question=question,
             text=f"{lead}{citation.quote} [1]",
             stale=record.date if lead else None,
+            old=old,
             refused=False,
             mode="extractive",
             citations=[citation],

@@ -76,9 +76,11 @@ class Answer:
     # A near miss (refused: the articles are on topic but do not say what was asked): the
     # sentence they do have, quoted and cited, never an answer (answerability.py).
     nearest: Citation | None = None
-    # The date of the article quoted when it is much older than the day asked: the text
-    # then opens "The newest I have on this is from <date>: " (news_time/current.py).
+    # The date of the article quoted when it is much older than the day asked, or when it
+    # does not report the outcome asked about: the text then opens "The newest I have on
+    # this is from <date>: " (news_time/current.py). `old`: the first reason (old news).
     stale: str | None = None
+    old: bool = False
 
     def mark(self) -> tuple[int, int] | None:
         """Where the words that answer stand in `text` (a quoted answer: the first
@@ -111,4 +113,5 @@ class Answer:
             "citations": [asdict(c) for c in self.citations],
             "nearest": asdict(self.nearest) if self.nearest else None,
             "stale": self.stale,
+            "old": self.old,
         }

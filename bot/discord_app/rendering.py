@@ -113,8 +113,9 @@ def answer_embed(answer: Answer) -> discord.Embed:
             inline=False,
         )
     footer = f"as of {answer.as_of}" if answer.as_of else "newsdesk"
-    if answer.stale:  # the text opens "The newest I have on this is from ...": old news
-        footer = f"{footer} · ⚠ old news: the newest report I have"
+    if answer.stale:  # the text opens "The newest I have on this is from ...": old news, or a
+        # recent report (a preview) that does not report the outcome asked about
+        footer = f"{footer} · ⚠ {'old news: ' if answer.old else ''}the newest report I have"
     embed.set_footer(text=clip(footer, FOOTER))
     while len(embed) > EMBED_TOTAL and embed.fields:  # drop the least important first
         embed.remove_field(len(embed.fields) - 1)

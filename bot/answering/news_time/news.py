@@ -138,7 +138,7 @@ class NewsTime:
         newest = max(told.citations, key=lambda c: c.date or "")
         record = self._retriever.records().get(newest.article_id)
         if record is not None and not frame.window and long_ago(record, today):
-            told = flagged_stale(told, told.citations[0], stale_lead(record))
+            told = flagged_stale(told, told.citations[0], stale_lead(record), old=True)
             told = replace(told, stale=newest.date)
         return self._stories.cite_copies(told, self._retriever.records(), frame.filters(filters))
 

@@ -2,10 +2,15 @@
 
 The reply is about that one story, in 2-4 sentences, each cited:
 
-- The story's reports are the articles retrieval finds for X that name it: a sentence of
-  theirs holds X's rarest word and most of X's words (IDF-weighted coverage, ON_STORY).
+- The story's reports are the articles retrieval finds for X that name it: their headline
+  or a sentence of theirs holds X's rarest word and most of X's words (IDF-weighted
+  coverage, ON_STORY); a headline may name it where no sentence does ("DC plane crash").
   An article about something else that shares a word with X ("Liz Cheney" for "liz
-  truss") names only part of it and is left out.
+  truss") names only part of it and is left out. When some of those reports name X in
+  their headline and lead (nearly all of X's IDF mass there, HEADED), the story is theirs
+  only: a report whose headline and lead are about something else mentions X in passing
+  (a Mississippi jail escape for "that escaped prisoner in pennsylvania", a governor's
+  speech to the UAW for "the uaw strike").
 - The sentences are chosen among those reports' sentences (the ones that name X; every
   sentence of a report whose title names X) by salience: their centrality among each
   other (LexRank's degree centrality over the stored sentence vectors: what most of the
@@ -34,6 +39,7 @@ from vectorstore.retrieval import Filters, Retriever
 
 STORY_CANDIDATES = 30  # passages retrieved for X
 ON_STORY = 0.6  # share of X's IDF mass a sentence must hold (with X's rarest word) to name it
+HEADED = 0.9  # share of X's IDF mass a report's headline and lead hold when it is about X
 MAX_SENTENCES = 4
 MIN_SENTENCES = 2
 SENTENCE_CHARS = 280
@@ -99,17 +105,20 @@ def summary(
         topic, retrieval.query_vector, passages, retriever.embedder, retrieval.idf, retrieval.sentences
     )
     naming = _naming(topic, retrieval.idf)
-    pool = [c for c in ranked if naming(c.text)]
+    titled = {c.passage.article.id for c in ranked if naming(c.passage.article.title)}
+    pool = [c for c in ranked if naming(c.text) or c.passage.article.id in titled]
     if not pool or pool[0].score < min_evidence:
         return None
     members = {c.passage.article.id for c in pool}
-    titled = {c.passage.article.id for c in pool if naming(c.passage.article.title)}
-    pool += [c for c in ranked if c.passage.article.id in titled and not naming(c.text)]
     openers = leads(
         topic, retrieval.query_vector, [c.passage.article for c in pool], retriever, retrieval.idf
     )
     seen = {(c.passage.article.id, c.start) for c in pool}
     pool += [c for c in openers if (c.passage.article.id, c.start) not in seen]
+    headed = _headed(topic, pool, openers, retrieval.idf)
+    if headed:
+        pool = [c for c in pool if c.passage.article.id in headed]
+        members &= headed
     lead_at = {(c.passage.article.id, c.start) for c in openers}
     chosen = choose(pool, retrieval.query_vector, [(c.passage.article.id, c.start) in lead_at for c in pool])
     if len({c.passage.article.id for c in chosen} - members):
@@ -134,6 +143,18 @@ def leads(
         own = sorted((c for c in found if c.passage.article.id == record.id), key=lambda c: c.start)
         out += [c for c in own if len(c.text) >= MIN_LEAD_CHARS][:LEAD_SENTENCES]
     return out
+
+
+def _headed(
+    topic: str, pool: Sequence[Candidate], openers: Sequence[Candidate], idf: Callable[[str], float]
+) -> set[str]:
+    """The reports of the pool whose headline and lead hold HEADED of X's IDF mass: the
+    reports about X, not those that mention it."""
+    words = tokenize(topic)
+    heads = {c.passage.article.id: c.passage.article.title for c in pool}
+    for c in openers:
+        heads[c.passage.article.id] += " " + c.text
+    return {a for a, text in heads.items() if coverage(words, text, idf) >= HEADED}
 
 
 def _naming(topic: str, idf: Callable[[str], float]) -> Callable[[str], bool]:

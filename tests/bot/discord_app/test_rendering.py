@@ -165,3 +165,12 @@ def test_writing_that_needs_joiners_and_paired_isolates_is_kept() -> None:
     assert safe(persian) == persian and safe(family) == family  # ZWNJ, ZWJ as spelling
     assert safe(f"{FSI}\u0633\u0644\u0627\u0645{PDI} 2024") == f"{FSI}\u0633\u0644\u0627\u0645{PDI} 2024"
     assert safe(f"{PDI}a{FSI}b{FSI}c{PDI}") == f"ab{FSI}c{PDI}"  # an unpaired isolate or pop is dropped
+
+
+def test_the_footer_calls_only_an_old_report_old_news() -> None:
+    cited = [Citation(1, "a", "Preview", "https://x.example/a", "2026-01-09", "The final is on Saturday.", 0, 25)]
+    text = "The newest I have on this is from 9 January 2026: The final is on Saturday. [1]"
+    recent = Answer("who won the cup", text, False, "extractive", cited, "2026-01-09", stale="2026-01-09")
+    assert answer_embed(recent).footer.text == "as of 2026-01-09 · ⚠ the newest report I have"
+    old = Answer("who won the cup", text, False, "extractive", cited, "2026-01-09", stale="2026-01-09", old=True)
+    assert answer_embed(old).footer.text == "as of 2026-01-09 · ⚠ old news: the newest report I have"

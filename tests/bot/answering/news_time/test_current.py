@@ -5,6 +5,7 @@ question's words; a report of the last weeks is searched before an old answer is
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from bot.answering.engine import AnswerEngine, AnswerOptions
 from bot.answering.news_time import current
-from bot.answering.news_time.current import denies, history, recent_window, unreported
+from bot.answering.news_time.current import denies, history, recent_window, unreported, untold_past
 from bot.answering.quoting.answerability import asks
 from bot.answering.quoting.extractive import Candidate
 from bot.app import App
@@ -76,6 +77,18 @@ def test_a_sentence_that_names_only_earlier_years_tells_the_past() -> None:
     assert not history(_candidate("2024-01-20", "The Lions won on Sunday."))
 
 
+def test_a_question_about_now_is_not_answered_from_the_past() -> None:
+    """A sentence about years before its report's yields to one over the refusal bar that
+    is not; with none such, the ranking stays as it is."""
+    past = replace(_candidate("2026-05-20", "The Foxes last won the Vardon Cup in the 2003-04 season."), score=0.7)
+    now = replace(_candidate("2026-05-20", "The Foxes are champions again after a 2-0 win on Saturday."), score=0.5)
+    assert untold_past([past, now], 0.36) == [now]
+    dated = replace(_candidate("2026-05-20", "The Foxes won on Tuesday, their first cup since 2004."), score=0.7)
+    assert untold_past([dated, now], 0.36) == [dated, now]  # this week's news that names an old year
+    weak = replace(now, score=0.2)
+    assert untold_past([past, weak], 0.36) == [past, weak]
+
+
 def test_the_recent_window_is_the_weeks_before_the_day_asked() -> None:
     day = date(2026, 6, 20)
     assert recent_window(None, day).since == "2026-05-06"
@@ -129,3 +142,23 @@ def test_only_a_dated_report_is_flagged_as_the_newest_i_have(app: App) -> None:
     assert news.stale_lead(dated, plan, preview) == "The newest I have on this is from 9 January 2026: "
     assert news.stale_lead(dated, plan, "The Foxes beat the Hornets 3-1.") == ""
     assert news.stale_lead(ArticleRecord("u", "Vardon Cup", "h", 1), plan, preview) == ""
+
+
+
+def test_a_title_before_a_name_reports_no_outcome() -> None:
+    """ "Two-time Harbour Open winner Tom Reyl" says who he is, not who won what was asked;
+    a win said of someone does report it."""
+    titled = "Mara Lind knocked out two-time Harbour Open winner Tom Reyl to secure a place in the final."
+    assert unreported("did mara lind win the darts", titled)
+    assert not unreported("did mara lind win the darts", "Mara Lind is the winner of the Harbour Open.")
+    assert not unreported("who won the harbour open", "The winner, Mara Lind, took the title in four sets.")
+
+
+def test_a_recent_preview_is_flagged_but_not_as_old_news(app: App) -> None:
+    """Asked the day after the preview (before the result), the reply says it is the
+    newest report but not that it is old; months later the result is old news."""
+    preview = _engine(app).answer("who won the vardon cup", asked_at=date(2026, 1, 10))
+    assert preview.citations[0].article_id == "vardon-preview"
+    assert preview.stale == "2026-01-09" and not preview.old
+    later = _engine(app).answer("who won the vardon cup", asked_at=date(2026, 5, 1))
+    assert later.citations[0].article_id == "vardon-result" and later.stale == "2026-01-11" and later.old
