@@ -17,9 +17,10 @@ article of the split plus the 89 Wikinews distractors of ../shared/eval. Figures
 whether the question carries a time word ("this week", "recently", "on Monday", ...):
 answer hit (the correct choice, normalised as ../shared/eval/score.py does, inside an
 answer of at most 300 characters), recall@5 (the answering article among the first five
-passages), refused. Beside newsdesk, in the same run: the plain LangChain bot
-(RecursiveCharacterTextSplitter 1000/150, MiniLM dense top-5, the sentence closest to the
-question), and newsdesk asked without a date (as `newsdesk eval` read questions before
+passages), refused, and "refused, printed": refused although the closest sentence the refusal
+quotes holds the correct choice (normalised the same way). Beside newsdesk, in the same run: the
+plain LangChain bot (RecursiveCharacterTextSplitter 1000/150, MiniLM dense top-5, the sentence
+closest to the question), and newsdesk asked without a date (as `newsdesk eval` read questions before
 `asked_at`).
 """
 
@@ -245,6 +246,17 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
+CLOSEST = "The closest they come:"  # bot/answering/quoting/nearmiss.py: what follows is the quote
+
+
+def refused_printed(question: dict[str, Any], prediction: dict[str, Any]) -> bool:
+    """Refused, while the sentence the refusal quotes as the closest holds the correct choice."""
+    if not prediction.get("refused") or CLOSEST not in prediction.get("text", ""):
+        return False
+    printed = normalize(prediction["text"].split(CLOSEST, 1)[1])
+    return any(normalize(a) and normalize(a) in printed for a in question["answers"])
+
+
 def figures(questions: list[dict[str, Any]], preds: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     halves = {
         "all": questions,
@@ -254,15 +266,23 @@ def figures(questions: list[dict[str, Any]], preds: dict[str, dict[str, Any]]) -
     out = {}
     for name, qs in halves.items():
         m = score(qs, preds)
-        out[name] = {"n": m.questions, "hit": m.answer_hit, "r@5": m.recall_at_5, "refused": m.refused}
+        printed = sum(refused_printed(q, preds[q["id"]]) for q in qs) / (len(qs) or 1)
+        out[name] = {
+            "n": m.questions,
+            "hit": m.answer_hit,
+            "r@5": m.recall_at_5,
+            "refused": m.refused,
+            "printed": round(printed, 4),
+        }
     return out
 
 
 def print_table(rows: dict[str, dict[str, dict[str, Any]]]) -> None:
-    print(f"{'pipeline':22s} {'half':14s} {'n':>4} {'hit':>6} {'r@5':>6} {'refused':>8}")
+    print(f"{'pipeline':22s} {'half':14s} {'n':>4} {'hit':>6} {'r@5':>6} {'refused':>8} {'printed':>8}")
     for name, halves in rows.items():
         for half, m in halves.items():
-            print(f"{name:22s} {half:14s} {m['n']:4d} {m['hit']:6.3f} {m['r@5']:6.3f} {m['refused']:8.3f}")
+            figures = f"{m['hit']:6.3f} {m['r@5']:6.3f} {m['refused']:8.3f} {m['printed']:8.3f}"
+            print(f"{name:22s} {half:14s} {m['n']:4d} {figures}")
 
 
 def show_failures(questions: list[dict[str, Any]], preds: dict[str, dict[str, Any]], n: int) -> None:
@@ -274,7 +294,7 @@ def show_failures(questions: list[dict[str, Any]], preds: dict[str, dict[str, An
         if answer_hit(q, p) or shown >= n:
             continue
         shown += 1
-        state = "REFUSED" if p["refused"] else "WRONG"
+        state = ("REFUSED-PRINTED" if refused_printed(q, p) else "REFUSED") if p["refused"] else "WRONG"
         print(f"\n[{q['id']}] {state} asked {q['asked_at']} ev={p.get('evidence')}: {q['question']}")
         print(f"   gold: {q['answers'][0]}")
         print(f"   got:  {p['text'][:300]}")
