@@ -40,6 +40,10 @@ class Anchor:
 
 _YEAR = re.compile(r"\b(1[0-9]\d\d|20\d\d)(?:s\b|\b)")
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
+# A name numbered after a hyphen ("Covid-19", "Sars-2"): the number is part of the name, not a
+# count, and the name is met by its word alone ("Covid lockdowns"). Words of 4 letters and more
+# only: in "F-35" or "MH-17" the number is what names the thing.
+_NUMBERED_NAME = re.compile(r"\b([A-Za-z]{4,})-(\d+)\b")
 _QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
 _NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+|de\s+|von\s+)?[A-Z][\w'’.-]*)*")
 _ACRONYM = re.compile(r"[A-Z]{2,3}s?")  # TV, NFL, UMC: often spelt out in the text
@@ -147,7 +151,8 @@ def anchors_of(question: str) -> list[Anchor]:
         found.append(Anchor(Kind.QUOTE, m.group(1), frozenset(tokenize(m.group(1)))))
     years = {m.group(1) for m in _YEAR.finditer(question)}
     found += [Anchor(Kind.YEAR, y, frozenset({y})) for y in sorted(years)]
-    plain = {m.start(): m for m in _NUMBER.finditer(question)}
+    numbered = {m.start(2) for m in _NUMBERED_NAME.finditer(question)}
+    plain = {m.start(): m for m in _NUMBER.finditer(question) if m.start() not in numbered}
     for m in plain.values():
         value = m.group().replace(",", "")
         if value not in years:
@@ -195,7 +200,8 @@ def _names(question: str) -> list[Anchor]:
             words.append(w)
         if words:
             phrase = m.group()[words[0].start() : words[-1].end()]  # "Minister of Finance"
-            out.append(Anchor(Kind.NAME, phrase, frozenset(tokenize(words[-1].group()))))
+            last = _NUMBERED_NAME.sub(r"\1", words[-1].group())  # "Covid-19" is met by "Covid"
+            out.append(Anchor(Kind.NAME, phrase, frozenset(tokenize(last))))
     return out
 
 

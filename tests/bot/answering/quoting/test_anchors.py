@@ -63,6 +63,33 @@ def test_a_number_may_be_met_in_digits_or_words_and_a_year_by_the_date() -> None
     assert [a.text for a in unmet(anchors_of("Were 6 people hurt in 2005?"), text, text)] == ["2005"]
 
 
+@pytest.mark.parametrize(
+    ("question", "context", "unmet_texts"),
+    [
+        (
+            "Protests over Covid-19 lockdowns took place in which country?",
+            "Protests over Covid lockdowns swept Velmar.",
+            [],
+        ),
+        ("Where did Covid-19 cases rise?", "COVID-19 cases rose in Velmar.", []),
+        (
+            "Protests over Covid-19 lockdowns took place in which country?",
+            "Protests over flu lockdowns swept Velmar.",
+            ["Covid-19"],
+        ),
+        ("Who flew the F-35 at the show?", "Velmar flew the F-16 at the show.", ["35", "F-35"]),
+        ("Which two Pac-12 schools are leaving?", "Two Pac-10 schools are leaving.", ["12", "Pac-12"]),
+        ("Did 19 Covid-19 patients recover?", "Covid patients recovered.", ["19"]),
+    ],
+)
+def test_a_name_numbered_after_a_hyphen_is_met_by_its_word(
+    question: str, context: str, unmet_texts: list[str]
+) -> None:
+    """ "Covid-19" is met by "Covid" and its 19 counts nothing; a short name's number ("F-35",
+    "Pac-12") is what names the thing, and a count beside the name is still a count."""
+    assert sorted(a.text for a in unmet(anchors_of(question), context, context)) == unmet_texts
+
+
 def test_a_negation_must_be_in_the_sentence_itself() -> None:
     question = anchors_of("Which team did not reach the final?")
     sentence = "Rovers and Albion reached the final."
