@@ -138,3 +138,26 @@ def test_mirrored_records_read_as_the_records_written_and_updates_replace_what_c
     assert after["a1"] is kept, "what did not change is not decoded again"
     assert records == written, "the earlier snapshot's records are unchanged"
     assert sum(r.n_chunks for r in after.values()) == 6
+
+
+def test_mirrored_records_read_whole_or_one_by_one_are_the_records_written() -> None:
+    """`get`, `values` and `items` of mirror.Records (plain-dict walks, not Mapping's
+    generic ones) give the records written, in the mirror's order, whether some were read
+    before or not; a record read one by one is the one the walk gives, and an update after a
+    walk holds the change."""
+    from dataclasses import replace
+
+    from vectorstore.models import ArticleRecord
+    from vectorstore.replica.mirror import Records, _encode
+
+    written = {i: ArticleRecord(i, f"Title {i}", f"h{i}", 1, date="2024-05-0" + i[-1]) for i in ("a3", "a1", "a2")}
+    records = Records({i: str(_encode(r)) for i, r in written.items()})
+    one = records.get("a1")
+    assert one == written["a1"] and records.get("zz") is None and records.get("zz", one) is one
+    assert list(records.items()) == list(written.items()) and list(records.values()) == list(written.values())
+    assert records.get("a1") is one and records["a1"] is one, "a record is decoded once, read any way"
+    assert records["a2"] is next(r for r in records.values() if r.id == "a2")
+    moved = replace(written["a1"], hash="h1b")
+    after = records.updated({"a1": str(_encode(moved))}, ["a3"])
+    assert dict(after.items()) == {"a1": moved, "a2": written["a2"]} and after.get("a3") is None
+    assert dict(records.items()) == written, "the earlier snapshot's records are unchanged"
