@@ -51,8 +51,11 @@ class Newsdesk(commands.Cog, name="Newsroom"):
 
     @tasks.loop(seconds=0)
     async def deliver_loop(self) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that comes
+        # as the wait ends (the wake and a cog unload at once), and the loop would run on
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), DELIVERY_TICK_S)
+            async with asyncio.timeout(DELIVERY_TICK_S):
+                await self._wake.wait()
         self._wake.clear()
         if self.bot.is_closed():
             self.deliver_loop.cancel()

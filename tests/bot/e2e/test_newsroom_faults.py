@@ -6,6 +6,7 @@ blocked for a while gets no more than the flood limit when it is back."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,6 +47,16 @@ async def pause_deliveries(bot: NewsBot, discord: DiscordStandIn) -> Any:
     cog.deliver_loop.cancel()
     await discord.wait_for(lambda: not cog.deliver_loop.is_running(), START_S, "the loop stopped")
     return cog
+
+
+async def test_the_delivery_loop_stops_when_stopped_as_it_wakes(bot: NewsBot, discord: DiscordStandIn) -> None:
+    cog: Any = bot.get_cog("Newsroom")
+    await discord.wait_for(lambda: cog.deliver_loop.is_running(), START_S, "the delivery loop")
+    await asyncio.sleep(0.1)  # the loop waits for a wake
+    await cog.on_newsroom_planned()  # a poll round ended: the wait ends ...
+    await asyncio.sleep(0)
+    cog.deliver_loop.cancel()  # ... as the cog is unloaded (the stop must not be lost)
+    await discord.wait_for(lambda: not cog.deliver_loop.is_running(), START_S, "the loop stopped")
 
 
 def ledger(data_dir: Path) -> Outbox:
