@@ -16,7 +16,8 @@ full page of SEGMENT_ROWS rows after the last segment becomes a segment of level
 neighbouring segments of one level below TOP are rebuilt as one of the next level (from
 the rows, which drops the rows deleted since), and MERGE pages at once are written as one
 of level 1; a merged segment is rebuilt when DEAD_SHARE of its rows are gone. So a start
-reads fewer than SEGMENT_ROWS rows into memory (the tail: at 100k chunks 2,048-row pages
+reads fewer than twice SEGMENT_ROWS rows into memory (after a writer's upkeep, fewer than
+SEGMENT_ROWS; the tail: at 100k chunks 2,048-row pages
 left a 1,788-row tail that took 0.09 s of a cold `newsdesk ask`), a search looks a word
 up in about (MERGE - 1) x TOP + rows / (SEGMENT_ROWS x MERGE^TOP) segments, and no
 upkeep reads more than SEGMENT_ROWS x MERGE^TOP rows at once (memory bounded, whatever

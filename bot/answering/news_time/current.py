@@ -190,13 +190,16 @@ def newer_figure(
     record = quoted.passage.article
     if forms is None or not is_dated(record) or not _states(forms, quoted.text):
         return None
-    headline = {w for w in tokenize(record.title) if not w[:1].isdigit()}  # its figure is the old one
+    # the headline's words that name its story: not its figure (the old one), nor the outcome's
+    # words, which any report of such an outcome shares ("death toll rises")
+    headline = {w for w in tokenize(record.title) if not w[:1].isdigit() and w not in forms}
     had = set(figures(quoted.text))
 
     def same_story(other: ArticleRecord) -> bool:
         if story:
             return other.id in story
-        return len(headline & set(tokenize(other.title))) >= SAME_HEADLINE * len(headline)
+        shared = len(headline & set(tokenize(other.title)))
+        return bool(headline) and shared >= SAME_HEADLINE * len(headline)
 
     found = [
         c

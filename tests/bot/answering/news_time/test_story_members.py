@@ -117,6 +117,13 @@ TOLL_REPORTS = [
         "text": "A fire broke out in the Kessel copper mine on Monday, and 5 people were killed, the "
         "mine's owner said. Rescue teams are still searching the lower galleries.",
     },
+    {
+        "id": "merkland-quake",
+        "title": "Merkland earthquake death toll rises to 300",
+        "date": "2026-04-07",
+        "text": "The death toll from the Merkland earthquake rose to 300 on Tuesday, officials said, as "
+        "rescuers dug through collapsed buildings.",
+    },
 ]
 
 
@@ -127,8 +134,9 @@ def toll_app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, onnx_
 
 def test_a_newer_report_of_the_story_updates_the_figure_asked_for(toll_app: App) -> None:
     """The newest toll of the story is quoted though its sentence words it its own way
-    ("the death toll climbed to 27"); another story's newer toll is not."""
+    ("the death toll climbed to 27"); another story's newer toll is not, though its headline
+    words the outcome as the story's does ("death toll rises to")."""
     engine = AnswerEngine(toll_app.retriever, AnswerOptions(), clock=lambda: date(2026, 4, 9))
     answer = engine.answer("how many people have died in the brenmoor wildfire", asked_at=date(2026, 4, 9))
     assert not answer.refused and answer.citations[0].article_id == "brenmoor-fire-3", answer.text
-    assert "27" in answer.text and "Kessel" not in answer.text
+    assert "27" in answer.text and "Kessel" not in answer.text and "Merkland" not in answer.text
