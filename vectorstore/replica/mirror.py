@@ -153,10 +153,7 @@ class Records(Mapping[str, ArticleRecord]):
         self._all: dict[str, ArticleRecord] | None = None  # every record, once all are decoded
 
     def __getitem__(self, article_id: str) -> ArticleRecord:
-        item = self._items[article_id]
-        if isinstance(item, str):
-            item = self._items[article_id] = _decode(item)
-        return item
+        return self._read(article_id, self._items[article_id])
 
     @overload
     def get(self, article_id: str, /) -> ArticleRecord | None: ...
@@ -166,8 +163,10 @@ class Records(Mapping[str, ArticleRecord]):
 
     def get(self, article_id: str, /, default: ArticleRecord | _T | None = None) -> ArticleRecord | _T | None:
         item = self._items.get(article_id)
-        if item is None:
-            return default
+        return default if item is None else self._read(article_id, item)
+
+    def _read(self, article_id: str, item: str | ArticleRecord) -> ArticleRecord:
+        """The record, decoded in its place when it is still JSON."""
         if isinstance(item, str):
             item = self._items[article_id] = _decode(item)
         return item
@@ -190,8 +189,7 @@ class Records(Mapping[str, ArticleRecord]):
     def _decoded(self) -> dict[str, ArticleRecord]:
         """Every record decoded, in the mirror's order."""
         if self._all is None:
-            self._all = {a: _decode(i) if isinstance(i, str) else i for a, i in self._items.items()}
-            self._items = dict(self._all)
+            self._all = {a: self._read(a, i) for a, i in list(self._items.items())}
         return self._all
 
     def updated(self, changed: Mapping[str, str], removed: list[str]) -> Records:
