@@ -206,3 +206,40 @@ def test_no_module_is_over_400_lines() -> None:
         str(p.relative_to(REPO)): n for p in _files() if (n := len(p.read_text().splitlines())) > MAX_LINES
     }
     assert not long
+
+
+def _wait_for_calls(path: Path) -> list[int]:
+    """Lines that call asyncio.wait_for (as `asyncio.wait_for` or imported by name)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    named = {
+        a.asname or a.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "asyncio"
+        for a in node.names
+        if a.name == "wait_for"
+    }
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (
+            (
+                isinstance(f := node.func, ast.Attribute)
+                and f.attr == "wait_for"
+                and isinstance(f.value, ast.Name)
+                and f.value.id == "asyncio"
+            )
+            or (isinstance(f, ast.Name) and f.id in named)
+        )
+    ]
+
+
+def test_the_product_never_calls_asyncio_wait_for(tmp_path: Path) -> None:
+    """On Python 3.11 asyncio.wait_for swallows a cancel that comes as its inner await ends
+    (the newsroom's delivery loop once missed its stop so); `async with asyncio.timeout()`
+    does not. Tests and benches may use it: they do not run in a member's bot."""
+    calls = {str(p.relative_to(REPO)): lines for p in _files() if (lines := _wait_for_calls(p))}
+    assert not calls, f"use `async with asyncio.timeout(...)` instead: {calls}"
+    probe = tmp_path / "probe.py"
+    probe.write_text("import asyncio\nfrom asyncio import wait_for as wf\nasyncio.wait_for(x, 1)\nwf(x, 1)\n")
+    assert _wait_for_calls(probe) == [3, 4]
