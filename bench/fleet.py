@@ -122,8 +122,9 @@ async def measure(mode: str, args: argparse.Namespace, wire: StandInThread, tmp:
     with chroma_run(tmp / "chroma") as chroma:
         settings = remote_settings(tmp / "host", chroma)
         chunks = prepare(settings, site, corpus)
-        guilds = [wire.standin.add_guild(f"{mode}-{s}-{i}", shard=s)
-                  for s in (0, 1) for i in range(args.servers)]
+        async with wire.changing():  # the stand-in's state changes between two of its steps
+            guilds = [wire.standin.add_guild(f"{mode}-{s}-{i}", shard=s)
+                      for s in (0, 1) for i in range(args.servers)]
         fleet = Fleet(tmp / "host", chroma.port, ONNX, wire.standin, ",".join(str(g.id) for g in guilds))
         try:
             bots, watcher = await start(fleet, mode, args.queue)
@@ -148,7 +149,8 @@ async def run(args: argparse.Namespace) -> list[dict[str, object]]:
     modes = ["fleet", "single"] if args.mode == "both" else [args.mode]
     results = []
     with StandInThread() as wire:
-        wire.standin.state.shard_count = 2
+        async with wire.changing():
+            wire.standin.state.shard_count = 2
         for mode in modes:
             with tempfile.TemporaryDirectory(prefix=f"newsdesk-fleet-{mode}-") as tmp:
                 results.append(await measure(mode, args, wire, Path(tmp)))

@@ -158,8 +158,9 @@ async def start(wire: StandInThread, tmp: str, feeds: Feeds, routed: bool) -> St
     """The real bot over the stand-in; 20 feeds followed from the CLI's side, each routed to
     one of the channels."""
     discord = wire.standin
-    guild = discord.add_guild("newsroom")
-    channels = [discord.add_channel(guild, f"news-{i}", 0) for i in range(CHANNELS)]
+    async with wire.changing():  # the stand-in's state changes between two of its steps
+        guild = discord.add_guild("newsroom")
+        channels = [discord.add_channel(guild, f"news-{i}", 0) for i in range(CHANNELS)]
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, newsdesk_data_dir=Path(tmp), discord_token=SecretStr(discord.state.token),
         discord_api_base=discord.api_base, discord_guild_ids=str(guild.id),
@@ -184,16 +185,18 @@ async def start(wire: StandInThread, tmp: str, feeds: Feeds, routed: bool) -> St
 async def one_round(wire: StandInThread, bot: NewsBot, channels: list[Channel], measured: Measured) -> None:
     """Poll every feed; while the deliveries go out, ask three questions; until the ledger is empty."""
     discord = wire.standin
-    t0, before = time.monotonic(), len(discord.requests)
+    t0, before = time.monotonic(), await wire.between_steps(lambda: len(discord.requests))
     await bot.ingests.run(bot.feeds.poll_all)
     polled = time.monotonic()
     bot.newsroom_planned()
-    general = discord.channel(discord.state.guilds[channels[0].guild_id or 0], "general")
+    general = await wire.between_steps(
+        lambda: discord.channel(discord.state.guilds[channels[0].guild_id or 0], "general"))
     asking = asyncio.create_task(ask_beside(wire, general, 3))
     await wait_until(lambda: bot.newsroom.outbox.open_count() == 0, 300)
     measured.asks += await asking
     ids = {c.id for c in channels}
-    posted = [c for c in discord.requests[before:] if c.route == "create_message" and c.status == 200]
+    sent = await wire.between_steps(lambda: discord.requests[before:])
+    posted = [c for c in sent if c.route == "create_message" and c.status == 200]
     measured.latencies += [(c.at - t0) * 1000 for c in posted if int(c.params["channel"]) in ids]
     measured.peak_mb = max(measured.peak_mb, rss_mb())
     measured.polls.append(polled - t0)
@@ -219,7 +222,7 @@ async def run(rounds: int, seed: int, routed: bool) -> dict[str, object]:
                 feeds.serve(f"Outlet {i}", [e.report for e in shown if e.feed == i][-PER_FEED:])
             await one_round(wire, bot, channels, measured)
         wall = time.perf_counter() - started
-        figures = outcome(wire.standin, channels, entries, feeds)
+        figures = await wire.between_steps(lambda: outcome(wire.standin, channels, entries, feeds))
         figures |= grouped(bot, entries, feeds)
         await stop(bot, "end of the bench", connection)
         refused = len(wire.standin.rate.refused)
