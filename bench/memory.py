@@ -1,6 +1,6 @@
 """Memory of newsdesk's processes, as a small server would run them.
 
-    .venv/bin/python bench/memory.py [--only ask ingest watch bot q100k]
+    .venv/bin/python bench/memory.py [--only ask ingest watch bot q100k bm25]
         [--store100k DIR] [--rounds 50] [--questions 200] [--watch-rounds 10]
 
 Every figure is one real process's, read from /proc (VmRSS, sampled every 0.2 s, and VmHWM
@@ -18,6 +18,9 @@ for the peak) or from wait4 (the peak of a process that has exited):
   first process (a store written before the replica's mirror and segments existed pays
   for them once), a cold `newsdesk ask` (median of 5), and a process answering
   --questions questions (after its first answer, peak, end).
+- bm25: in a process of its own over the same store, the BM25 postings of its widest
+  segment built again from the rows (as a merge or a rebuild does: SEGMENT_ROWS x MERGE^TOP
+  rows): the process's memory before, its peak, and the CPU time.
 
 ONNX Runtime's arena and the batch size are measured by bench/onnx_memory.py. Polls are
 made due by setting the feeds' `next_due` in feeds.sqlite3 (with POLLER_LEASE_S=3 a poller
@@ -294,6 +297,33 @@ def q100k(store: Path, onnx: Path, questions: int) -> dict[str, object]:
     }
 
 
+def bm25_child() -> dict[str, object]:
+    """In a process of its own: the widest BM25 segment's postings built again (not saved)."""
+    from vectorstore.replica.postings import Postings
+    from vectorstore.replica.rows import ChunkRows, rows_file
+    from vectorstore.settings import StoreSettings
+
+    settings = StoreSettings()
+    rows = ChunkRows(settings.data_dir / rows_file(settings))
+    widest = max(rows.segments(), key=lambda s: s.hi - s.lo)
+    before = status()["VmRSS"]
+    started = time.process_time()
+    built = Postings.build(rows.rows_between(widest.lo, widest.hi))
+    return {
+        "rows": len(built),
+        "rss_before_mb": round(before),
+        "rss_peak_mb": round(status()["VmHWM"]),
+        "cpu_s": round(time.process_time() - started, 2),
+    }
+
+
+def bm25(store: Path, onnx: Path) -> dict[str, object]:
+    code = "import json, bench.memory as m; print(json.dumps(m.bm25_child()))"
+    env = environment(store, onnx)
+    done = subprocess.run([PYTHON, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "load": load()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="+", default=["ask", "ingest", "watch", "bot", "q100k"])
@@ -313,6 +343,7 @@ def main() -> None:
             "watch": lambda: watch(tmp, onnx, args.watch_rounds),
             "bot": lambda: bot(tmp, onnx, args.rounds, args.questions, args.articles),
             "q100k": lambda: q100k(args.store100k, onnx, args.questions),
+            "bm25": lambda: bm25(args.store100k, onnx),
         }
         for name in args.only:
             results[name] = sections[name]()
@@ -364,6 +395,9 @@ def table(results: dict[str, object]) -> str:
             "",
             q["load"],
         )  # type: ignore[index]
+    if m := get("bm25"):
+        name = f"BM25 build of {m['rows']} rows, 100k store"
+        row(name, m["rss_before_mb"], m["rss_peak_mb"], "", m["cpu_s"], m["load"])
     return "\n".join(lines)
 
 

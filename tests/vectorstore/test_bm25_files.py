@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -287,6 +288,30 @@ def test_a_word_is_found_by_its_text_not_only_its_hash(
         found = made.lookup("harbour")
         assert found is not None and len(found[0]) == sum("harbour" in text(i) for i in range(12))
         assert made.lookup("submarine") is None
+
+
+def test_a_build_in_blocks_writes_the_file_a_build_at_once_writes(tmp_path: Path) -> None:
+    """Postings.build counts BLOCK_ROWS rows at a time: whatever the block, the same file,
+    and in it each word's rows (ascending) with its count in each row."""
+    rows = ChunkRows(tmp_path / "lexical.sqlite3")
+    fill(rows, 0, 40)
+    stored = list(rows.rows_since(0))
+    Postings.build(iter(stored), block=len(stored) + 1).save(tmp_path / "at-once.bm25")
+    at_once = (tmp_path / "at-once.bm25").read_bytes()
+    for block in (1, 3, 7, 40):
+        Postings.build(iter(stored), block=block).save(tmp_path / f"by-{block}.bm25")
+        assert (tmp_path / f"by-{block}.bm25").read_bytes() == at_once, f"blocks of {block}"
+    made = Postings.open(tmp_path / "at-once.bm25")
+    assert [int(s) for s in made.seq] == [row.seq for row in stored]
+    assert [float(n) for n in made.doc_len] == [len(row.tokens) for row in stored]
+    counted = [Counter(row.tokens) for row in stored]
+    for word in {w for row in stored for w in row.tokens}:
+        found = made.lookup(word)
+        assert found is not None
+        expected = [(i, c[word]) for i, c in enumerate(counted) if word in c]
+        assert [(int(d), float(t)) for d, t in zip(*found, strict=True)] == expected, word
+    empty = Postings.build(iter([]))
+    assert len(empty) == 0 and empty.lookup("harbour") is None
 
 
 def test_the_stop_words_are_bm25s_english_list() -> None:

@@ -114,7 +114,43 @@ def test_int8_backend_is_quantized_once_and_stays_close_to_the_float_model(
     assert not np.allclose(a, b, atol=1e-4), "the int8 model really runs"
     folder = onnx_dir / "sentence-transformers--all-MiniLM-L6-v2"
     float_bytes = sum(f.stat().st_size for f in folder.glob("model.onnx*"))
-    assert (folder / "model.int8.onnx").stat().st_size < 0.75 * float_bytes, "its weights are int8"
+    int8_bytes = sum(f.stat().st_size for f in folder.glob("model.int8.onnx*"))
+    assert int8_bytes < 0.75 * float_bytes, "its weights are int8"
+    assert (folder / "model.int8.onnx.data").is_file(), "beside the graph: mapped, not read whole"
+
+
+def test_an_int8_file_holding_its_weights_is_quantized_again_with_the_same_outputs(
+    embedder: Embedder, onnx_dir: Path, tmp_path: Path
+) -> None:
+    """An int8 file with its weights inside (as an earlier version wrote it) is replaced
+    by one with its weights beside it, which computes the same."""
+    import shutil
+
+    import onnxruntime
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from vectorstore.embedding.onnx_backend import OnnxEmbedder
+
+    embedder.embed(["exported"])  # the float files exist
+    source = onnx_dir / "sentence-transformers--all-MiniLM-L6-v2"
+    folder = tmp_path / "onnx" / source.name
+    folder.mkdir(parents=True)
+    for name in ("model.onnx", "model.onnx.data"):
+        shutil.copy(source / name, folder / name)
+    old = folder / "model.int8.onnx"
+    quantize_dynamic(
+        str(folder / "model.onnx"), str(old), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
+    )
+    assert not (folder / "model.int8.onnx.data").exists()
+    ids = np.array([[101, 2023, 2003, 1037, 3231, 1997, 1996, 4258, 102]], dtype=np.int64)  # "this is a test of the bridge"
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+    before = onnxruntime.InferenceSession(str(old), providers=["CPUExecutionProvider"]).run(None, feed)[0]
+
+    OnnxEmbedder("all-MiniLM-L6-v2", tmp_path / "onnx", int8=True).embed(["this is a test of the bridge"])
+
+    assert (folder / "model.int8.onnx.data").is_file() and old.stat().st_size < 2_000_000
+    after = onnxruntime.InferenceSession(str(old), providers=["CPUExecutionProvider"]).run(None, feed)[0]
+    assert np.array_equal(after, before)
 
 
 def test_unknown_backend_is_a_clear_error(settings: Settings) -> None:

@@ -27,6 +27,7 @@ import numpy as np
 from vectorstore.replica.rows import StoredRow
 
 MAGIC = b"NDBM25\x00\x01"
+BLOCK_ROWS = 1024  # rows counted at once by a build: its working memory is bounded by them
 _ARRAYS = (  # name, dtype
     ("seq", "<i8"),
     ("doc_len", "<f4"),
@@ -83,41 +84,44 @@ class Postings:
     # -- making them ----------------------------------------------------------------------
 
     @classmethod
-    def build(cls, rows: Iterable[StoredRow]) -> Postings:
-        """From rows in order of sequence number (streamed: each row's words become word
-        numbers as it comes; the counts per row and word are made at once, by numpy)."""
+    def build(cls, rows: Iterable[StoredRow], block: int = BLOCK_ROWS) -> Postings:
+        """From rows in order of sequence number, streamed: each row's words become word
+        numbers as it comes, and each `block` of rows is counted (per row and word, by
+        numpy) once it is complete, so that the counting's working memory is bounded by the
+        block, not by the rows; what is kept is each block's distinct (row, word) pairs,
+        placed in the postings a block at a time at the end."""
         vocab = _Numbers()
         number = vocab.__getitem__
         articles: dict[tuple[str, str], int] = {}
-        term, seqs, lengths, owner = array("q"), array("q"), array("q"), array("i")
+        seqs, lengths, owner = array("q"), array("q"), array("i")
+        term, counted = array("q"), _Counted()
         for row in rows:
             term.extend(map(number, row.tokens))
             seqs.append(row.seq)
             lengths.append(len(row.tokens))
             owner.append(articles.setdefault((row.article_id, row.hash), len(articles)))
-        counts = np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64)
-        rows_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-        words_of = np.frombuffer(term, dtype=np.int64) if term else np.zeros(0, dtype=np.int64)
-        pairs, tf = np.unique(rows_of * max(len(vocab), 1) + words_of, return_counts=True)  # (row, word)
+            if len(lengths) - counted.rows == block:
+                counted.add(term, lengths[counted.rows :], len(vocab))
+                term = array("q")
+        counted.add(term, lengths[counted.rows :], len(vocab))
         words = list(vocab)
         hashes = np.fromiter((word_hash(w) for w in words), dtype=np.uint64, count=len(words))
         order = np.argsort(hashes, kind="stable")  # words that share a hash: compared at look-up
-        rank = np.empty(len(words), dtype=np.int64)
-        rank[order] = np.arange(len(words))
-        terms = rank[pairs % max(len(vocab), 1)]
-        docs = (pairs // max(len(vocab), 1)).astype(np.int32)
-        by_term = np.lexsort((docs, terms))
+        rank = np.empty(len(words), dtype=np.int32)
+        rank[order] = np.arange(len(words), dtype=np.int32)
+        term_start, post_doc, post_tf = counted.postings(rank)
         encoded = [words[int(t)].encode("utf-8") for t in order]
+        counts = np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64)
         arrays = {
             "seq": np.asarray(seqs, dtype="<i8"),
             "doc_len": counts.astype("<f4"),
             "doc_article": np.asarray(owner, dtype="<i4"),
             "term_hash": hashes[order].astype("<u8"),
-            "term_start": _starts(np.bincount(terms, minlength=len(words))),
+            "term_start": term_start,
             "text_start": _starts(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))),
             "text": np.frombuffer(b"".join(encoded), dtype="u1"),
-            "post_doc": docs[by_term].astype("<i4"),
-            "post_tf": tf[by_term].astype("<f4"),
+            "post_doc": post_doc,
+            "post_tf": post_tf,
             "articles": np.frombuffer(json.dumps(list(articles)).encode("utf-8"), dtype="u1"),
         }
         return cls(arrays, int(counts.sum()))
@@ -161,6 +165,53 @@ class Postings:
                 raise ValueError(f"{path} is cut short")
             arrays[name] = np.frombuffer(mapped, dtype=dtype, count=count, offset=start + offset)
         return cls(arrays, int(header["length"]), keep=mapped)
+
+
+class _Counted:
+    """The distinct (row, word number) pairs of the rows counted so far, with how often
+    each word is in its row: a block of rows at a time, each block's pairs in order of
+    row, then word."""
+
+    def __init__(self) -> None:
+        self.rows = 0  # rows counted
+        self._blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # rows, words, counts
+
+    def add(self, term: array[int], lengths: array[int], vocabulary: int) -> None:
+        """Count a block: `term` its rows' word numbers, row after row, `lengths` the
+        rows' lengths, every word number below `vocabulary`."""
+        if not lengths:
+            return
+        counts = np.frombuffer(lengths, dtype=np.int64)
+        rows_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        words_of = np.frombuffer(term, dtype=np.int64) if term else np.zeros(0, dtype=np.int64)
+        width = max(vocabulary, 1)
+        pairs, tf = np.unique(rows_of * width + words_of, return_counts=True)  # (row, word)
+        rows = (pairs // width + self.rows).astype(np.int32)
+        self._blocks.append((rows, (pairs % width).astype(np.int32), tf.astype(np.int32)))
+        self.rows += len(counts)
+
+    def postings(self, rank: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(term_start, post_doc, post_tf): each word's pairs, words in order of `rank`
+        (a word number's place), rows ascending within a word. Each block's pairs are
+        placed after the same word's pairs of the blocks before it (rows come in order),
+        and let go of once placed."""
+        per_term = np.zeros(len(rank), dtype=np.int64)
+        for _, words, _ in self._blocks:
+            per_term += np.bincount(rank[words], minlength=len(rank))
+        term_start = _starts(per_term)
+        total = int(term_start[-1])
+        post_doc, post_tf = np.empty(total, dtype="<i4"), np.empty(total, dtype="<f4")
+        cursor = term_start[:-1].copy()  # each word's next place
+        while self._blocks:
+            rows, words, tf = self._blocks.pop(0)
+            terms = rank[words]
+            order = np.argsort(terms, kind="stable")  # by word, rows still ascending
+            placed = terms[order]
+            nth = np.arange(len(placed)) - np.searchsorted(placed, placed, side="left")
+            at = cursor[placed] + nth
+            post_doc[at], post_tf[at] = rows[order], tf[order]
+            cursor += np.bincount(terms, minlength=len(rank))
+        return term_start, post_doc, post_tf
 
 
 class _Numbers(dict[str, int]):
