@@ -121,6 +121,17 @@ _FRAMING = (
     "if after before during since according besides apart other i"
 )
 _NOT_NAMES = frozenset(_FRAMING.split())
+# One thing under names that share no word: a text that says one of a group meets a
+# question's name for another ("the UK" for "the United Kingdom", "the world's population"
+# for "live on Earth", "the Conservative Party" for "the Tory conference").
+SAME_NAMES = [
+    ("united kingdom", "uk", "britain", "great britain"),
+    ("earth", "world", "planet"),
+    ("tory", "tories", "conservative", "conservatives"),
+]
+# A name with a word hyphened on in lower case ("Prize-winning", "Oscar-nominated",
+# "Texas-based"): the tail describes, the name is what comes before it.
+_DESCRIBED_NAME = re.compile(r"([A-Z][\w'’.]*)-[a-z][\w'’]*$")
 
 
 def fold(text: str) -> str:
@@ -201,6 +212,7 @@ def _names(question: str) -> list[Anchor]:
         if words:
             phrase = m.group()[words[0].start() : words[-1].end()]  # "Minister of Finance"
             last = _NUMBERED_NAME.sub(r"\1", words[-1].group())  # "Covid-19" is met by "Covid"
+            last = _DESCRIBED_NAME.sub(r"\1", last)  # "Prize-winning" is met by "Prize"
             out.append(Anchor(Kind.NAME, phrase, frozenset(tokenize(last))))
     return out
 
@@ -236,8 +248,32 @@ def met(anchor: Anchor, context: ContextWords) -> bool:
     if anchor.kind is Kind.QUOTE:
         return anchor.tokens <= context.tokens
     if anchor.kind is Kind.NAME:
-        return all(t in context.tokens or near(t, context.tokens) for t in anchor.tokens)
-    return bool(anchor.tokens & context.tokens)
+        if all(t in context.tokens or near(t, context.tokens) for t in anchor.tokens):
+            return True
+        others = _same_names(anchor.text) + _same_names(anchor.text.split()[-1])
+        return any(frozenset(tokenize(other)) <= context.tokens for other in others)
+    if anchor.tokens & context.tokens:
+        return True
+    return anchor.kind is Kind.NUMBER and any(rounds_to(n, anchor.text) for n in context.tokens)
+
+
+def _same_names(name: str) -> list[str]:
+    """The other names of what `name` names (SAME_NAMES), possessive and case aside."""
+    bare = re.sub(r"['’]s?$", "", fold(name)).lower().strip(". ")
+    return [other for group in SAME_NAMES if bare in group for other in group if other != bare]
+
+
+_DECIMAL = re.compile(r"\d+\.(\d+)")
+
+
+def rounds_to(number: str, question_number: str) -> bool:
+    """Whether a text's number is the question's written with more decimals ("1.337" for
+    "$1.3 billion", "2.87" for "2.9"): the question rounds it. Whole numbers never round
+    ("70" is not "72", "250" is not "260")."""
+    asked, given = _DECIMAL.search(question_number), _DECIMAL.fullmatch(number)
+    if asked is None or given is None or len(given.group(1)) <= len(asked.group(1)):
+        return False
+    return round(float(number), len(asked.group(1))) == float(asked.group())
 
 
 def near(token: str, words: frozenset[str]) -> bool:

@@ -17,7 +17,7 @@ from bot.answering.quoting.anchors import Anchor, ContextWords, Kind, anchors_of
 from bot.answering.quoting.asked_for import last_question, what_is_asked
 from bot.answering.quoting.choice import ANSWER_MARGIN, Quote, quote_around, quote_worth
 from bot.answering.quoting.extractive import Candidate
-from bot.answering.quoting.modifiers import contradicted, modifier
+from bot.answering.quoting.modifiers import Category, category_of, contradicted, modifier
 from vectorstore.models import Passage
 from vectorstore.sentences import Sentence, split_sentences
 
@@ -139,6 +139,7 @@ def judge(
     the first compete."""
     checks = Checks.of(question, ranked) if depth > 0 else Checks([], [], {})
     anchors = checks.anchors
+    category = category_of(last_question(question))
     asked_for = what_is_asked(question)
     bar = max(min_evidence, ranked[0].score - ANSWER_MARGIN)
     chosen: tuple[float, Quote] | None = None
@@ -155,7 +156,7 @@ def judge(
             continue
         around = around_of(candidate)
         missing = checks.missing(candidate, around)
-        modified = _modifiers(missing, candidate, around)
+        modified = _modifiers(missing, candidate, around, category)
         quote = quote_around(asked_for, candidate, around, max_chars, scores) if modified else None
         if missing and (quote is None or quote.strength < MODIFIED_STRENGTH):
             first_missing = first_missing or missing
@@ -170,14 +171,28 @@ def judge(
 
 
 def _modifiers(
-    missing: Sequence[Anchor], candidate: Candidate, around: tuple[Sentence | None, Sentence | None]
+    missing: Sequence[Anchor],
+    candidate: Candidate,
+    around: tuple[Sentence | None, Sentence | None],
+    category: Category | None,
 ) -> bool:
     """Whether all a sentence leaves unmet only qualifies the question, and its context
-    names no other place or nationality (modifiers.py). True when nothing is unmet."""
-    if not missing or not all(modifier(a) for a in missing):
-        return not missing
+    contradicts none of it (modifiers.py): names no other place or nationality, and for
+    the names of the asked-for category, the sentence names an entity of it by its own
+    name and the context describes none with other names. True when nothing is unmet."""
+    if not missing:
+        return True
+    describing = [a for a in missing if not modifier(a) and category is not None and category.describes(a)]
+    if not all(modifier(a) or a in describing for a in missing):
+        return False
     context = context_text(candidate.passage, candidate.text, around)
-    return not any(contradicted(a, context) for a in missing)
+    if category is not None and describing and not _category_named(category, candidate.text, context):
+        return False
+    return not any(contradicted(a, context) for a in missing if a not in describing)
+
+
+def _category_named(category: Category, sentence: str, context: str) -> bool:
+    return category.named_by(sentence) and not category.described_otherwise(context)
 
 
 def asks(sentence: str) -> bool:

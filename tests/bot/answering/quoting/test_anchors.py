@@ -158,3 +158,38 @@ def test_a_number_is_met_by_the_same_value_written_another_way(
 ) -> None:
     [anchor] = [a for a in anchors_of(question) if a.kind is Kind.NUMBER]
     assert met(anchor, ContextWords.of(context)) is meets
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "meets"),
+    [
+        ("In which state was the $1.3 billion ticket sold?", "A ticket for the whole $1.337 billion.", True),
+        ("Which automaker recalled 2.9 million vehicles?", "Ford recalled 2.87 million vehicles.", True),
+        ("In which state was the $1.3 billion ticket sold?", "A ticket for the whole $1.4 billion.", False),
+        ("Who paid $250 million?", "Velmar paid $254 million.", False),
+    ],
+)
+def test_a_number_is_met_by_a_more_precise_number_it_rounds(question: str, context: str, meets: bool) -> None:
+    [anchor] = [a for a in anchors_of(question) if a.kind is Kind.NUMBER]
+    assert met(anchor, ContextWords.of(context)) is meets
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "meets"),
+    [
+        ("How many people now live on Earth?", "The world's population reached 8 billion.", True),
+        ("The United Kingdom broke its heat record.", "The UK smashed its all-time heat mark.", True),
+        ("Who disrupted Liz Truss's Tory conference speech?", "at the Conservative Party conference", True),
+        ("The United Kingdom broke its heat record.", "France smashed its all-time heat mark.", False),
+        ("Who won the Tory leadership?", "She won the Labour leadership.", False),
+    ],
+)
+def test_a_name_is_met_by_another_name_of_the_same_thing(question: str, context: str, meets: bool) -> None:
+    anchor = [a for a in anchors_of(question) if a.kind is Kind.NAME][-1]
+    assert met(anchor, ContextWords.of(context)) is meets
+
+
+def test_a_lower_case_tail_hyphened_on_a_name_only_describes_it() -> None:
+    [name] = [a for a in anchors_of("Which Nobel Peace Prize-winning leader died?") if a.kind is Kind.NAME]
+    assert met(name, ContextWords.of("Gorbachev won the 1990 Nobel Peace Prize."))
+    assert not met(name, ContextWords.of("Gorbachev won the 1990 election."))
