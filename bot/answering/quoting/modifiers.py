@@ -139,13 +139,15 @@ class Category:
         """Whether an anchor is one of the names of the category."""
         return anchor.kind is Kind.NAME and anchor.text in self.names
 
-    def named_by(self, sentence: str) -> bool:
-        """Whether a sentence names an entity of the category by its own name: the noun
-        capitalised in a name ("Columbia University", "University of Iowa")."""
+    def named_by(self, sentence: str, question_tokens: frozenset[str] = frozenset()) -> bool:
+        """Whether a sentence names an entity of the category by its own name, the noun
+        capitalised in it ("Columbia University", "University of Iowa"), with a word the
+        question does not say."""
         noun = re.escape(self.noun.capitalize())
         named = rf"\b{_CAPITALISED}(?:\s+(?:of\s+|the\s+)?{_CAPITALISED})*\s+{noun}s?\b"
-        own = rf"{named}|\b{noun}\s+of\s+(?:the\s+)?[A-Z]"
-        return re.search(own, sentence) is not None
+        of = rf"\b{noun}\s+of\s+(?:the\s+)?{_CAPITALISED}(?:\s+{_CAPITALISED})*"
+        names = [m.group() for pattern in (named, of) for m in re.finditer(pattern, sentence)]
+        return any(set(tokenize(n)) - question_tokens - set(tokenize(self.noun)) for n in names)
 
     def described_otherwise(self, context: str) -> bool:
         """Whether a context describes an entity of the category with other names ("a

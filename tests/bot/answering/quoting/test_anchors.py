@@ -193,3 +193,28 @@ def test_a_lower_case_tail_hyphened_on_a_name_only_describes_it() -> None:
     [name] = [a for a in anchors_of("Which Nobel Peace Prize-winning leader died?") if a.kind is Kind.NAME]
     assert met(name, ContextWords.of("Gorbachev won the 1990 Nobel Peace Prize."))
     assert not met(name, ContextWords.of("Gorbachev won the 1990 election."))
+
+
+def _alone(text: str) -> Candidate:
+    record = ArticleRecord(id=text[:6], title="Campus news", hash="h", n_chunks=1, date="2025-01-02")
+    return Candidate(
+        Passage(f"{record.id}:0", record, 0, text, 0, len(text), 1.0),
+        text,
+        0,
+        len(text),
+        0.6,
+        0.6,
+        0.6,
+        np.zeros(2),
+    )
+
+
+def test_a_category_left_unmet_must_be_named_by_an_entity_not_a_persons_title() -> None:
+    award = [_alone("Carver was named the season's Most Valuable Player after the final.")]
+    person = judge("Which Lakeshore League player was named Most Valuable Player?", award, 0.36, 296)
+    assert person.answer is None and [a.text for a in person.missing] == ["Lakeshore League"]
+    school = [_alone("On Monday, Harlow University fired its football coach.")]
+    answer = judge("Which Lakeshore League university fired its football coach?", school, 0.36, 296).answer
+    assert answer is not None and "Harlow University" in answer.text
+    other = [_alone("Marsh, a Northern Six university, fired its coach. Harlow University did not.")]
+    assert judge("Which Lakeshore League university fired its coach?", other, 0.36, 296).answer is None

@@ -7,6 +7,7 @@ import pytest
 
 from bot.answering.quoting.anchors import anchors_of
 from bot.answering.quoting.modifiers import Category, category_of, contradicted, modifier
+from vectorstore.lexical import tokenize
 
 
 @pytest.mark.parametrize(
@@ -99,3 +100,10 @@ def test_a_category_is_named_by_its_noun_capitalised_in_a_name(sentence: str, na
 )
 def test_a_category_is_contradicted_by_other_names_before_its_noun(context: str, otherwise: bool) -> None:
     assert Category("Ivy League", "university").described_otherwise(context) is otherwise
+
+
+def test_a_category_is_named_only_by_a_name_the_question_does_not_say() -> None:
+    category = Category("Lakeshore League", "university")
+    said = frozenset(tokenize("Which Lakeshore League university beat Harlow University?"))
+    assert not category.named_by("Harlow University lost on Saturday.", said)
+    assert category.named_by("Marsh University beat Harlow University.", said)
