@@ -18,23 +18,33 @@ The reply is about that one story, in 2-4 sentences, each cited:
   marginal relevance). The newest report's best sentence is always among them, so that
   the newest figure is told; a report dated after the first one is introduced with its
   date. Page furniture is never a candidate (vectorstore/furniture.py).
+- A topic that is only a place ("whats going on in haiti") names no one story: a place
+  has many, and the member asks about the one of the moment. Its story is told from the
+  reports of the RECENT_DAYS before the newest report that names it.
+- A word of X found in none of the retrieved passages is a misspelling ("the chinese
+  baloon"): the passages' word nearest to it in spelling (anchors.near) stands for it.
 - The sentences are told in the order they were reported.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 
 from bot.answering.models import Answer, Citation
 from bot.answering.news_time.stories import collapse, short_date
+from bot.answering.quoting.anchors import near
 from bot.answering.quoting.extractive import Candidate, rank_sentences
+from bot.answering.quoting.places import TOKENS as PLACE_TOKENS
+from bot.answering.quoting.places import kinds_of
 from bot.answering.rules import coverage
 from vectorstore.lexical import tokenize
-from vectorstore.models import ArticleRecord
+from vectorstore.models import ArticleRecord, Passage
 from vectorstore.retrieval import Filters, Retriever
 
 STORY_CANDIDATES = 30  # passages retrieved for X
@@ -72,6 +82,7 @@ _STORY = re.compile(
 )
 _LEADING = re.compile(r"^(?:the|a|an|all|this|that|these)\s+", re.IGNORECASE)
 MAX_TOPIC_WORDS = 8
+RECENT_DAYS = 14  # a place's story of the moment: the reports this close to its newest
 
 
 def story_topic(question: str) -> str | None:
@@ -104,7 +115,8 @@ def summary(
     ranked = rank_sentences(
         topic, retrieval.query_vector, passages, retriever.embedder, retrieval.idf, retrieval.sentences
     )
-    naming = _naming(topic, retrieval.idf)
+    words = respelt(tokenize(topic), passages)
+    naming = _naming(words, retrieval.idf)
     titled = {c.passage.article.id for c in ranked if naming(c.passage.article.title)}
     pool = [c for c in ranked if naming(c.text) or c.passage.article.id in titled]
     if not pool or pool[0].score < min_evidence:
@@ -115,10 +127,13 @@ def summary(
     )
     seen = {(c.passage.article.id, c.start) for c in pool}
     pool += [c for c in openers if (c.passage.article.id, c.start) not in seen]
-    headed = _headed(topic, pool, openers, retrieval.idf)
+    headed = _headed(words, pool, openers, retrieval.idf)
     if headed:
         pool = [c for c in pool if c.passage.article.id in headed]
         members &= headed
+    if place_only(topic):
+        pool = recent(pool)
+        members &= {c.passage.article.id for c in pool}
     lead_at = {(c.passage.article.id, c.start) for c in openers}
     chosen = choose(pool, retrieval.query_vector, [(c.passage.article.id, c.start) in lead_at for c in pool])
     if len({c.passage.article.id for c in chosen} - members):
@@ -145,21 +160,57 @@ def leads(
     return out
 
 
+def place_only(topic: str) -> bool:
+    """Whether a topic is only the name of a place ("haiti", "south korea")."""
+    words = tokenize(topic)
+    return bool(words) and all(w in PLACE_TOKENS for w in words) and bool(kinds_of(topic))
+
+
+def recent(pool: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates of the reports dated within RECENT_DAYS of the newest (undated
+    reports are kept only when none is dated)."""
+    days = [_day(c) for c in pool]
+    dated = [d for d in days if d is not None]
+    if not dated:
+        return list(pool)
+    since = max(dated) - timedelta(days=RECENT_DAYS)
+    return [c for c, d in zip(pool, days, strict=True) if d is not None and d >= since]
+
+
+def _day(candidate: Candidate) -> date | None:
+    try:
+        return date.fromisoformat((candidate.passage.article.date or "")[:10])
+    except ValueError:
+        return None
+
+
+def respelt(words: Sequence[str], passages: Sequence[Passage]) -> list[str]:
+    """X's words, each found in none of the passages (nor their headlines) replaced by the
+    passages' most frequent word that is a near spelling of it, when there is one."""
+    seen = Counter(t for p in passages for t in tokenize(f"{p.article.title} {p.text}"))
+    out = []
+    for word in words:
+        if word not in seen:
+            spellings = [w for w in seen if near(word, frozenset([w]))]
+            word = max(spellings, key=lambda w: seen[w]) if spellings else word
+        out.append(word)
+    return out
+
+
 def _headed(
-    topic: str, pool: Sequence[Candidate], openers: Sequence[Candidate], idf: Callable[[str], float]
+    words: Sequence[str], pool: Sequence[Candidate], openers: Sequence[Candidate], idf: Callable[[str], float]
 ) -> set[str]:
     """The reports of the pool whose headline and lead hold HEADED of X's IDF mass: the
     reports about X, not those that mention it."""
-    words = tokenize(topic)
     heads = {c.passage.article.id: c.passage.article.title for c in pool}
     for c in openers:
         heads[c.passage.article.id] += " " + c.text
     return {a for a, text in heads.items() if coverage(words, text, idf) >= HEADED}
 
 
-def _naming(topic: str, idf: Callable[[str], float]) -> Callable[[str], bool]:
+def _naming(topic_words: Sequence[str], idf: Callable[[str], float]) -> Callable[[str], bool]:
     """Whether a text names the story: X's rarest word and ON_STORY of X's words."""
-    words = set(tokenize(topic))
+    words = set(topic_words)
     rarest = max(words, key=idf)
 
     def names(text: str) -> bool:
