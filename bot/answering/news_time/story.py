@@ -4,7 +4,10 @@ The reply is about that one story, in 2-4 sentences, each cited:
 
 - The story's reports are the articles retrieval finds for X that name it: their headline
   or a sentence of theirs holds X's rarest word and most of X's words (IDF-weighted
-  coverage, ON_STORY); a headline may name it where no sentence does ("DC plane crash").
+  coverage, ON_STORY); a headline that holds X's rarest word names it with any sentence
+  of its report that holds the rest: alone ("DC plane crash"), or with a sentence that
+  names the place ("Bayesian super yacht sank" with "set off around Italy's southern
+  coast"); every sentence of such a report is a candidate.
   An article about something else that shares a word with X ("Liz Cheney" for "liz
   truss") names only part of it and is left out. When some of those reports name X in
   their headline and lead (nearly all of X's IDF mass there, HEADED), the story is theirs
@@ -117,7 +120,12 @@ def summary(
     )
     words = respelt(tokenize(topic), passages)
     naming = _naming(words, retrieval.idf)
-    titled = {c.passage.article.id for c in ranked if naming(c.passage.article.title)}
+    rarest = _rarest(words, retrieval.idf)
+    titled = {  # a headline with X's rarest word, and X named by it with one of the report's sentences
+        c.passage.article.id
+        for c in ranked
+        if rarest in tokenize(c.passage.article.title) and naming(f"{c.passage.article.title} {c.text}")
+    }
     pool = [c for c in ranked if naming(c.text) or c.passage.article.id in titled]
     if not pool or pool[0].score < min_evidence:
         return None
@@ -211,12 +219,16 @@ def _headed(
 def _naming(topic_words: Sequence[str], idf: Callable[[str], float]) -> Callable[[str], bool]:
     """Whether a text names the story: X's rarest word and ON_STORY of X's words."""
     words = set(topic_words)
-    rarest = max(words, key=idf)
+    rarest = _rarest(topic_words, idf)
 
     def names(text: str) -> bool:
         return rarest in set(tokenize(text)) and coverage(words, text, idf) >= ON_STORY
 
     return names
+
+
+def _rarest(words: Sequence[str], idf: Callable[[str], float]) -> str:
+    return max(set(words), key=idf)
 
 
 def salience(pool: Sequence[Candidate], query: np.ndarray, leads: Sequence[bool]) -> np.ndarray:

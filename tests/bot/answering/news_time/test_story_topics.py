@@ -55,10 +55,57 @@ HAITI = [
     },
 ]
 
+YACHT = [
+    {
+        "id": "corvina-yacht",
+        "title": "Why the Corvina super yacht sank, leaving one dead and six missing",
+        "date": "2026-05-07",
+        "text": "The Corvina set off on a slow cruise around Italy's southern coast on a calm day in "
+        "late April. Before dawn on Tuesday a sudden storm rolled her over within minutes off Porticello."
+        "\n\nDivers recovered the body of the cook on Wednesday, and six guests are still missing, "
+        "the coast guard said.",
+    },
+    {
+        "id": "italy-cycling",
+        "title": "Cycling: Italy's Marco Dell wins the mountain stage",
+        "date": "2026-05-08",
+        "text": "Italy's Marco Dell won the mountain stage on Friday, taking the leader's jersey with two "
+        "days to go. The Italian attacked on the last climb.",
+    },
+    {
+        "id": "italy-budget",
+        "title": "Italy's parliament passes a tighter budget",
+        "date": "2026-05-05",
+        "text": "Italy's parliament passed next year's budget on Tuesday, cutting spending by 12 billion "
+        "euros. The opposition voted against it.",
+    },
+    {
+        "id": "sydney-yacht-race",
+        "title": "Comet wins the Sydney yacht race in record time",
+        "date": "2026-05-06",
+        "text": "The yacht Comet crossed the finish line in Hobart on Wednesday, winning the race from "
+        "Sydney in a record one day and nine hours.",
+    },
+]
+
+# Other towns' news: a store of many reports, where "Italy" in three of them is nearly as
+# rare a word as "yacht" in two
+TOWNS = ["Arden", "Bexley", "Corran", "Dunmere", "Elstow", "Farleigh", "Garth", "Hollins", "Ivel", "Jarrow"]
+OTHER_NEWS = [
+    {
+        "id": f"council-{town.lower()}",
+        "title": f"{town} council approves a new library",
+        "date": "2026-04-20",
+        "text": f"The council of {town} approved a new public library on Monday, to open in {2027 + i % 3}. "
+        f"It will hold {40 + i} thousand books.",
+    }
+    for i, town in enumerate(TOWNS)
+]
+
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, onnx_dir: Path) -> Iterator[App]:
-    yield written_app(tmp_path_factory.mktemp("story-topics"), ARTICLES + HAITI, embedder, onnx_dir)
+    yield written_app(tmp_path_factory.mktemp("story-topics"), ARTICLES + HAITI + YACHT + OTHER_NEWS, embedder, onnx_dir)
 
 
 def test_a_place_alone_is_told_from_its_story_of_the_moment(app: App) -> None:
@@ -82,6 +129,14 @@ def test_a_misspelt_topic_is_told_from_the_reports_that_spell_it(app: App) -> No
     ids = {c.article_id for c in answer.citations}
     assert answer.mode == "overview" and not answer.refused, answer.text
     assert ids and ids <= {"velda-strike-1", "velda-strike-2"}, answer.text
+
+
+def test_a_report_names_the_story_in_its_headline_and_sentence_together(app: App) -> None:
+    """The headline names the yacht, the sentences name Italy: the story is the report's."""
+    engine = AnswerEngine(app.retriever, AnswerOptions(), clock=lambda: ASKED)
+    answer = engine.answer("what happened with that yacht in italy", asked_at=ASKED)
+    assert {c.article_id for c in answer.citations} == {"corvina-yacht"}, answer.text
+    assert "stories about" not in answer.text
 
 
 @pytest.mark.parametrize(
