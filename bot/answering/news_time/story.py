@@ -21,9 +21,10 @@ The reply is about that one story, in 2-4 sentences, each cited:
   marginal relevance). The newest report's best sentence is always among them, so that
   the newest figure is told; a report dated after the first one is introduced with its
   date. Page furniture is never a candidate (vectorstore/furniture.py).
-- A topic that is only a place ("whats going on in haiti") names no one story: a place
-  has many, and the member asks about the one of the moment. Its story is told from the
-  reports of the RECENT_DAYS before the newest report that names it.
+- A topic that is only a place or a single word ("whats going on in haiti", "any news on
+  the pope") names no one story: such a thing has many, and the member asks about the
+  one of the moment. Its story is told from the reports of the RECENT_DAYS before the
+  newest report that names it.
 - A word of X found in none of the retrieved passages is a misspelling ("the chinese
   baloon"): the passages' word nearest to it in spelling (anchors.near) stands for it.
 - The sentences are told in the order they were reported.
@@ -139,7 +140,7 @@ def summary(
     if headed:
         pool = [c for c in pool if c.passage.article.id in headed]
         members &= headed
-    if place_only(topic):
+    if broad(topic):
         pool = recent(pool)
         members &= {c.passage.article.id for c in pool}
     lead_at = {(c.passage.article.id, c.start) for c in openers}
@@ -168,9 +169,12 @@ def leads(
     return out
 
 
-def place_only(topic: str) -> bool:
-    """Whether a topic is only the name of a place ("haiti", "south korea")."""
+def broad(topic: str) -> bool:
+    """Whether a topic names a thing with many stories, not one of them: a place ("haiti",
+    "south korea") or a single word ("the pope", "mpox", "maduro")."""
     words = tokenize(topic)
+    if len(words) == 1:
+        return True
     return bool(words) and all(w in PLACE_TOKENS for w in words) and bool(kinds_of(topic))
 
 

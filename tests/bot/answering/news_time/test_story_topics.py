@@ -1,4 +1,4 @@
-"""Which story a topic means: a place alone means its story of the moment, and a
+"""Which story a topic means: a place alone or one word means its story of the moment, and a
 misspelt word of the topic is read as the word the reports spell."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.answering.engine import AnswerEngine, AnswerOptions
-from bot.answering.news_time.story import place_only, respelt
+from bot.answering.news_time.story import broad, respelt
 from bot.app import App
 from tests.bot.answering.news_time.test_story_members import ARTICLES, written_app
 from vectorstore.embedding import Embedder
@@ -140,11 +140,18 @@ def test_a_report_names_the_story_in_its_headline_and_sentence_together(app: App
 
 
 @pytest.mark.parametrize(
-    ("topic", "place"),
-    [("haiti", True), ("south korea", True), ("the floods in texas", False), ("the pope", False)],
+    ("topic", "many"),
+    [
+        ("haiti", True),
+        ("south korea", True),
+        ("the pope", True),
+        ("mpox", True),
+        ("the floods in texas", False),
+        ("student loan forgiveness", False),
+    ],
 )
-def test_a_topic_is_a_place_alone_when_every_word_names_the_place(topic: str, place: bool) -> None:
-    assert place_only(topic) is place
+def test_a_topic_is_broad_when_it_is_a_place_alone_or_one_word(topic: str, many: bool) -> None:
+    assert broad(topic) is many
 
 
 def test_a_word_no_report_spells_is_read_as_its_nearest_spelling_in_them() -> None:
