@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
+from functools import lru_cache
 
 from vectorstore.lexical import tokenize
 
@@ -129,6 +130,8 @@ SAME_NAMES = [
     ("earth", "world", "planet"),
     ("tory", "tories", "conservative", "conservatives"),
 ]
+# A name of capitals joined by "&" ("M&Ms", "M&M’S", "AT&T"): one name, its letters one token.
+_AMPERSAND = re.compile(r"\b([A-Z]{1,4})\s?&\s?([A-Z]{1,4})(?:['’]?[sS])?(?![\w’'])")
 # A name with a word hyphened on in lower case ("Prize-winning", "Oscar-nominated",
 # "Texas-based"): the tail describes, the name is what comes before it.
 _DESCRIBED_NAME = re.compile(r"([A-Z][\w'’.]*)-[a-z][\w'’]*$")
@@ -191,6 +194,11 @@ def anchors_of(question: str) -> list[Anchor]:
     return list(unique.values())
 
 
+def ampersand(m: re.Match[str]) -> str:
+    """The token of a name joined by "&": its letters ("M&Ms" and "M&M’S": "mm")."""
+    return (m.group(1) + m.group(2)).lower()
+
+
 def _names(question: str) -> list[Anchor]:
     """Capitalised words that are not the question's opening word: names of people,
     places, organisations and works ("Lake Niagara", "Polo's"). A name of several words is
@@ -198,8 +206,9 @@ def _names(question: str) -> list[Anchor]:
     "Manning")."""
     # "According to the White House, ...": who says it is not what the answer is about
     text = _ATTRIBUTION.sub(lambda m: " " * len(m.group()), question.strip())
+    out = [Anchor(Kind.NAME, m.group(), frozenset({ampersand(m)})) for m in _AMPERSAND.finditer(text)]
+    text = _AMPERSAND.sub(lambda m: " " * len(m.group()), text)
     opening = {0} | {m.end() for m in re.finditer(r"(?:[a-z]{2}[.!]|\?)\s+", text)}  # each sentence's first
-    out = []
     for m in _NAME.finditer(text):
         words = []
         for w in re.finditer(r"[A-Z][\w'’.-]*", m.group()):
@@ -235,6 +244,7 @@ class ContextWords:
         words |= {_MONTHS[int(m.group(1)) - 1] for m in _ISO_MONTH.finditer(text)}  # a date meets "March"
         words |= {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
         words |= scaled(text)  # "$250M" meets "$250 million"
+        words |= {ampersand(m) for m in _AMPERSAND.finditer(text)}  # "M&M’S" meets "M&Ms"
         plain = re.findall(r"[a-z]+", lowered)
         words |= set(tokenize(" ".join(_CURRENCIES[c] for c in text if c in _CURRENCIES)))  # € meets "euros"
         words |= {w for w in plain if w in NUMBER_WORDS or w in ORDINALS or w in SUPERLATIVES}
@@ -251,16 +261,19 @@ def met(anchor: Anchor, context: ContextWords) -> bool:
         if all(t in context.tokens or near(t, context.tokens) for t in anchor.tokens):
             return True
         others = _same_names(anchor.text) + _same_names(anchor.text.split()[-1])
-        return any(frozenset(tokenize(other)) <= context.tokens for other in others)
+        return any(other <= context.tokens for other in others)
     if anchor.tokens & context.tokens:
         return True
-    return anchor.kind is Kind.NUMBER and any(rounds_to(n, anchor.text) for n in context.tokens)
+    decimal = anchor.kind is Kind.NUMBER and "." in anchor.text
+    return decimal and any(rounds_to(n, anchor.text) for n in context.tokens if "." in n)
 
 
-def _same_names(name: str) -> list[str]:
-    """The other names of what `name` names (SAME_NAMES), possessive and case aside."""
+@lru_cache(maxsize=4096)
+def _same_names(name: str) -> tuple[frozenset[str], ...]:
+    """The tokens of the other names of what `name` names (SAME_NAMES), possessive and
+    case aside."""
     bare = re.sub(r"['’]s?$", "", fold(name)).lower().strip(". ")
-    return [other for group in SAME_NAMES if bare in group for other in group if other != bare]
+    return tuple(frozenset(tokenize(o)) for group in SAME_NAMES if bare in group for o in group if o != bare)
 
 
 _DECIMAL = re.compile(r"\d+\.(\d+)")

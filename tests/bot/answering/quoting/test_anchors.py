@@ -218,3 +218,17 @@ def test_a_category_left_unmet_must_be_named_by_an_entity_not_a_persons_title() 
     assert answer is not None and "Harlow University" in answer.text
     other = [_alone("Marsh, a Northern Six university, fired its coach. Harlow University did not.")]
     assert judge("Which Lakeshore League university fired its coach?", other, 0.36, 296).answer is None
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "meets"),
+    [
+        ("What colour is the new M&Ms character?", "Now, M&M’S is adding a brand new character.", True),
+        ("Which carrier did AT&T buy?", "AT&T bought the carrier.", True),
+        ("Which carrier did AT&T buy?", "Verizon bought the carrier.", False),
+        ("Did H&M close stores?", "H&M's stores closed on Monday.", True),
+    ],
+)
+def test_a_name_joined_by_an_ampersand_is_one_name(question: str, context: str, meets: bool) -> None:
+    [anchor] = [a for a in anchors_of(question) if a.kind is Kind.NAME]
+    assert met(anchor, ContextWords.of(context)) is meets
