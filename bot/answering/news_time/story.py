@@ -4,7 +4,10 @@ The reply is about that one story, in 2-4 sentences, each cited:
 
 - The story's reports are the articles retrieval finds for X that name it: their headline
   or a sentence of theirs holds X's rarest word and most of X's words (IDF-weighted
-  coverage, ON_STORY); a headline may name it where no sentence does ("DC plane crash").
+  coverage, ON_STORY); a headline that holds X's rarest word names it with any sentence
+  of its report that holds the rest: alone ("DC plane crash"), or with a sentence that
+  names the place ("Bayesian super yacht sank" with "set off around Italy's southern
+  coast"); every sentence of such a report is a candidate.
   An article about something else that shares a word with X ("Liz Cheney" for "liz
   truss") names only part of it and is left out. When some of those reports name X in
   their headline and lead (nearly all of X's IDF mass there, HEADED), the story is theirs
@@ -18,23 +21,34 @@ The reply is about that one story, in 2-4 sentences, each cited:
   marginal relevance). The newest report's best sentence is always among them, so that
   the newest figure is told; a report dated after the first one is introduced with its
   date. Page furniture is never a candidate (vectorstore/furniture.py).
+- A topic that is only a place or a single word ("whats going on in haiti", "any news on
+  the pope") names no one story: such a thing has many, and the member asks about the
+  one of the moment. Its story is told from the reports of the RECENT_DAYS before the
+  newest report that names it.
+- A word of X found in none of the retrieved passages is a misspelling ("the chinese
+  baloon"): the passages' word nearest to it in spelling (anchors.near) stands for it.
 - The sentences are told in the order they were reported.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 
 from bot.answering.models import Answer, Citation
 from bot.answering.news_time.stories import collapse, short_date
+from bot.answering.quoting.anchors import near
 from bot.answering.quoting.extractive import Candidate, rank_sentences
+from bot.answering.quoting.places import TOKENS as PLACE_TOKENS
+from bot.answering.quoting.places import kinds_of
 from bot.answering.rules import coverage
 from vectorstore.lexical import tokenize
-from vectorstore.models import ArticleRecord
+from vectorstore.models import ArticleRecord, Passage
 from vectorstore.retrieval import Filters, Retriever
 
 STORY_CANDIDATES = 30  # passages retrieved for X
@@ -72,6 +86,7 @@ _STORY = re.compile(
 )
 _LEADING = re.compile(r"^(?:the|a|an|all|this|that|these)\s+", re.IGNORECASE)
 MAX_TOPIC_WORDS = 8
+RECENT_DAYS = 14  # a place's story of the moment: the reports this close to its newest
 
 
 def story_topic(question: str) -> str | None:
@@ -104,8 +119,14 @@ def summary(
     ranked = rank_sentences(
         topic, retrieval.query_vector, passages, retriever.embedder, retrieval.idf, retrieval.sentences
     )
-    naming = _naming(topic, retrieval.idf)
-    titled = {c.passage.article.id for c in ranked if naming(c.passage.article.title)}
+    words = respelt(tokenize(topic), passages)
+    naming = _naming(words, retrieval.idf)
+    rarest = _rarest(words, retrieval.idf)
+    titled = {  # a headline with X's rarest word, and X named by it with one of the report's sentences
+        c.passage.article.id
+        for c in ranked
+        if rarest in tokenize(c.passage.article.title) and naming(f"{c.passage.article.title} {c.text}")
+    }
     pool = [c for c in ranked if naming(c.text) or c.passage.article.id in titled]
     if not pool or pool[0].score < min_evidence:
         return None
@@ -115,10 +136,13 @@ def summary(
     )
     seen = {(c.passage.article.id, c.start) for c in pool}
     pool += [c for c in openers if (c.passage.article.id, c.start) not in seen]
-    headed = _headed(topic, pool, openers, retrieval.idf)
+    headed = _headed(words, pool, openers, retrieval.idf)
     if headed:
         pool = [c for c in pool if c.passage.article.id in headed]
         members &= headed
+    if broad(topic):
+        pool = recent(pool)
+        members &= {c.passage.article.id for c in pool}
     lead_at = {(c.passage.article.id, c.start) for c in openers}
     chosen = choose(pool, retrieval.query_vector, [(c.passage.article.id, c.start) in lead_at for c in pool])
     if len({c.passage.article.id for c in chosen} - members):
@@ -145,27 +169,70 @@ def leads(
     return out
 
 
+def broad(topic: str) -> bool:
+    """Whether a topic names a thing with many stories, not one of them: a place ("haiti",
+    "south korea") or a single word ("the pope", "mpox", "maduro")."""
+    words = tokenize(topic)
+    if len(words) == 1:
+        return True
+    return bool(words) and all(w in PLACE_TOKENS for w in words) and bool(kinds_of(topic))
+
+
+def recent(pool: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates of the reports dated within RECENT_DAYS of the newest (undated
+    reports are kept only when none is dated)."""
+    days = [_day(c) for c in pool]
+    dated = [d for d in days if d is not None]
+    if not dated:
+        return list(pool)
+    since = max(dated) - timedelta(days=RECENT_DAYS)
+    return [c for c, d in zip(pool, days, strict=True) if d is not None and d >= since]
+
+
+def _day(candidate: Candidate) -> date | None:
+    try:
+        return date.fromisoformat((candidate.passage.article.date or "")[:10])
+    except ValueError:
+        return None
+
+
+def respelt(words: Sequence[str], passages: Sequence[Passage]) -> list[str]:
+    """X's words, each found in none of the passages (nor their headlines) replaced by the
+    passages' most frequent word that is a near spelling of it, when there is one."""
+    seen = Counter(t for p in passages for t in tokenize(f"{p.article.title} {p.text}"))
+    out = []
+    for word in words:
+        if word not in seen:
+            spellings = [w for w in seen if near(word, frozenset([w]))]
+            word = max(spellings, key=lambda w: seen[w]) if spellings else word
+        out.append(word)
+    return out
+
+
 def _headed(
-    topic: str, pool: Sequence[Candidate], openers: Sequence[Candidate], idf: Callable[[str], float]
+    words: Sequence[str], pool: Sequence[Candidate], openers: Sequence[Candidate], idf: Callable[[str], float]
 ) -> set[str]:
     """The reports of the pool whose headline and lead hold HEADED of X's IDF mass: the
     reports about X, not those that mention it."""
-    words = tokenize(topic)
     heads = {c.passage.article.id: c.passage.article.title for c in pool}
     for c in openers:
         heads[c.passage.article.id] += " " + c.text
     return {a for a, text in heads.items() if coverage(words, text, idf) >= HEADED}
 
 
-def _naming(topic: str, idf: Callable[[str], float]) -> Callable[[str], bool]:
+def _naming(topic_words: Sequence[str], idf: Callable[[str], float]) -> Callable[[str], bool]:
     """Whether a text names the story: X's rarest word and ON_STORY of X's words."""
-    words = set(tokenize(topic))
-    rarest = max(words, key=idf)
+    words = set(topic_words)
+    rarest = _rarest(topic_words, idf)
 
     def names(text: str) -> bool:
         return rarest in set(tokenize(text)) and coverage(words, text, idf) >= ON_STORY
 
     return names
+
+
+def _rarest(words: Sequence[str], idf: Callable[[str], float]) -> str:
+    return max(set(words), key=idf)
 
 
 def salience(pool: Sequence[Candidate], query: np.ndarray, leads: Sequence[bool]) -> np.ndarray:

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
+from functools import lru_cache
 
 from vectorstore.lexical import tokenize
 
@@ -121,6 +122,19 @@ _FRAMING = (
     "if after before during since according besides apart other i"
 )
 _NOT_NAMES = frozenset(_FRAMING.split())
+# One thing under names that share no word: a text that says one of a group meets a
+# question's name for another ("the UK" for "the United Kingdom", "the world's population"
+# for "live on Earth", "the Conservative Party" for "the Tory conference").
+SAME_NAMES = [
+    ("united kingdom", "uk", "britain", "great britain"),
+    ("earth", "world", "planet"),
+    ("tory", "tories", "conservative", "conservatives"),
+]
+# A name of capitals joined by "&" ("M&Ms", "M&M’S", "AT&T"): one name, its letters one token.
+_AMPERSAND = re.compile(r"\b([A-Z]{1,4})\s?&\s?([A-Z]{1,4})(?:['’]?[sS])?(?![\w’'])")
+# A name with a word hyphened on in lower case ("Prize-winning", "Oscar-nominated",
+# "Texas-based"): the tail describes, the name is what comes before it.
+_DESCRIBED_NAME = re.compile(r"([A-Z][\w'’.]*)-[a-z][\w'’]*$")
 
 
 def fold(text: str) -> str:
@@ -180,6 +194,11 @@ def anchors_of(question: str) -> list[Anchor]:
     return list(unique.values())
 
 
+def ampersand(m: re.Match[str]) -> str:
+    """The token of a name joined by "&": its letters ("M&Ms" and "M&M’S": "mm")."""
+    return (m.group(1) + m.group(2)).lower()
+
+
 def _names(question: str) -> list[Anchor]:
     """Capitalised words that are not the question's opening word: names of people,
     places, organisations and works ("Lake Niagara", "Polo's"). A name of several words is
@@ -187,8 +206,9 @@ def _names(question: str) -> list[Anchor]:
     "Manning")."""
     # "According to the White House, ...": who says it is not what the answer is about
     text = _ATTRIBUTION.sub(lambda m: " " * len(m.group()), question.strip())
+    out = [Anchor(Kind.NAME, m.group(), frozenset({ampersand(m)})) for m in _AMPERSAND.finditer(text)]
+    text = _AMPERSAND.sub(lambda m: " " * len(m.group()), text)
     opening = {0} | {m.end() for m in re.finditer(r"(?:[a-z]{2}[.!]|\?)\s+", text)}  # each sentence's first
-    out = []
     for m in _NAME.finditer(text):
         words = []
         for w in re.finditer(r"[A-Z][\w'’.-]*", m.group()):
@@ -201,6 +221,7 @@ def _names(question: str) -> list[Anchor]:
         if words:
             phrase = m.group()[words[0].start() : words[-1].end()]  # "Minister of Finance"
             last = _NUMBERED_NAME.sub(r"\1", words[-1].group())  # "Covid-19" is met by "Covid"
+            last = _DESCRIBED_NAME.sub(r"\1", last)  # "Prize-winning" is met by "Prize"
             out.append(Anchor(Kind.NAME, phrase, frozenset(tokenize(last))))
     return out
 
@@ -223,6 +244,7 @@ class ContextWords:
         words |= {_MONTHS[int(m.group(1)) - 1] for m in _ISO_MONTH.finditer(text)}  # a date meets "March"
         words |= {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
         words |= scaled(text)  # "$250M" meets "$250 million"
+        words |= {ampersand(m) for m in _AMPERSAND.finditer(text)}  # "M&M’S" meets "M&Ms"
         plain = re.findall(r"[a-z]+", lowered)
         words |= set(tokenize(" ".join(_CURRENCIES[c] for c in text if c in _CURRENCIES)))  # € meets "euros"
         words |= {w for w in plain if w in NUMBER_WORDS or w in ORDINALS or w in SUPERLATIVES}
@@ -236,8 +258,35 @@ def met(anchor: Anchor, context: ContextWords) -> bool:
     if anchor.kind is Kind.QUOTE:
         return anchor.tokens <= context.tokens
     if anchor.kind is Kind.NAME:
-        return all(t in context.tokens or near(t, context.tokens) for t in anchor.tokens)
-    return bool(anchor.tokens & context.tokens)
+        if all(t in context.tokens or near(t, context.tokens) for t in anchor.tokens):
+            return True
+        others = _same_names(anchor.text) + _same_names(anchor.text.split()[-1])
+        return any(other <= context.tokens for other in others)
+    if anchor.tokens & context.tokens:
+        return True
+    decimal = anchor.kind is Kind.NUMBER and "." in anchor.text
+    return decimal and any(rounds_to(n, anchor.text) for n in context.tokens if "." in n)
+
+
+@lru_cache(maxsize=4096)
+def _same_names(name: str) -> tuple[frozenset[str], ...]:
+    """The tokens of the other names of what `name` names (SAME_NAMES), possessive and
+    case aside."""
+    bare = re.sub(r"['’]s?$", "", fold(name)).lower().strip(". ")
+    return tuple(frozenset(tokenize(o)) for group in SAME_NAMES if bare in group for o in group if o != bare)
+
+
+_DECIMAL = re.compile(r"\d+\.(\d+)")
+
+
+def rounds_to(number: str, question_number: str) -> bool:
+    """Whether a text's number is the question's written with more decimals ("1.337" for
+    "$1.3 billion", "2.87" for "2.9"): the question rounds it. Whole numbers never round
+    ("70" is not "72", "250" is not "260")."""
+    asked, given = _DECIMAL.search(question_number), _DECIMAL.fullmatch(number)
+    if asked is None or given is None or len(given.group(1)) <= len(asked.group(1)):
+        return False
+    return round(float(number), len(asked.group(1))) == float(asked.group())
 
 
 def near(token: str, words: frozenset[str]) -> bool:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 
 from bot.answering.quoting.anchors import Anchor, ContextWords, Kind, anchors_of, met
-from bot.answering.quoting.asked_for import last_question, what_is_asked
+from bot.answering.quoting.asked_for import AnswerKind, last_question, what_is_asked
 from bot.answering.quoting.choice import ANSWER_MARGIN, Quote, quote_around, quote_worth
 from bot.answering.quoting.extractive import Candidate
-from bot.answering.quoting.modifiers import contradicted, modifier
+from bot.answering.quoting.modifiers import Category, category_of, contradicted, modifier
 from vectorstore.models import Passage
 from vectorstore.sentences import Sentence, split_sentences
 
@@ -140,6 +141,8 @@ def judge(
     checks = Checks.of(question, ranked) if depth > 0 else Checks([], [], {})
     anchors = checks.anchors
     asked_for = what_is_asked(question)
+    # a person is not named with the category's noun: "NFL Most Valuable Player" is a title
+    category = category_of(last_question(question)) if asked_for.kind is not AnswerKind.PERSON else None
     bar = max(min_evidence, ranked[0].score - ANSWER_MARGIN)
     chosen: tuple[float, Quote] | None = None
     scores = {(c.passage.article.id, c.start): c.score for c in ranked}
@@ -155,9 +158,9 @@ def judge(
             continue
         around = around_of(candidate)
         missing = checks.missing(candidate, around)
-        modified = _modifiers(missing, candidate, around)
+        modified = _modifiers(missing, candidate, around, category, asked_for.question_tokens)
         quote = quote_around(asked_for, candidate, around, max_chars, scores) if modified else None
-        if missing and (quote is None or quote.strength < MODIFIED_STRENGTH):
+        if missing and (quote is None or (quote.strength < MODIFIED_STRENGTH and modified is not NAMED)):
             first_missing = first_missing or missing
             continue
         assert quote is not None
@@ -169,15 +172,41 @@ def judge(
     return Judgement(anchors, chosen[1], ranked[0])
 
 
+class Modified(Enum):
+    """How a sentence that leaves anchors unmet may still answer (_modifiers)."""
+
+    MODIFIERS = 1  # only modifiers unmet: the quote must mark a span of the asked-for kind
+    NAMED = 2  # the category's names unmet, and the sentence names an entity of it: the answer
+
+
+NAMED = Modified.NAMED
+
+
 def _modifiers(
-    missing: Sequence[Anchor], candidate: Candidate, around: tuple[Sentence | None, Sentence | None]
-) -> bool:
+    missing: Sequence[Anchor],
+    candidate: Candidate,
+    around: tuple[Sentence | None, Sentence | None],
+    category: Category | None,
+    question_tokens: frozenset[str],
+) -> Modified | None:
     """Whether all a sentence leaves unmet only qualifies the question, and its context
-    names no other place or nationality (modifiers.py). True when nothing is unmet."""
-    if not missing or not all(modifier(a) for a in missing):
-        return not missing
+    contradicts none of it (modifiers.py): names no other place or nationality, and for
+    the names of the asked-for category, the sentence names an entity of it by its own
+    name and the context describes none with other names. MODIFIERS when nothing is
+    unmet; None (falsy) when the sentence does not answer."""
+    if not missing:
+        return Modified.MODIFIERS
+    describing = [a for a in missing if not modifier(a) and category is not None and category.describes(a)]
+    if not all(modifier(a) or a in describing for a in missing):
+        return None
     context = context_text(candidate.passage, candidate.text, around)
-    return not any(contradicted(a, context) for a in missing)
+    if any(contradicted(a, context) for a in missing if a not in describing):
+        return None
+    if category is None or not describing:
+        return Modified.MODIFIERS
+    if category.named_by(candidate.text, question_tokens) and not category.described_otherwise(context):
+        return Modified.NAMED
+    return None
 
 
 def asks(sentence: str) -> bool:

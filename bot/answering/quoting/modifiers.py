@@ -1,16 +1,26 @@
 """Names that only qualify what a question asks about: a nationality or language
-("American", "South Korean", "English") or a place's possessive ("US'", "Britain's").
+("American", "South Korean", "English"), a place's possessive ("US'", "Britain's"), or
+the names that set the category of the thing asked for ("which Ivy League university",
+"which Republican governor": `Category`).
 
 A sentence may say the same in other words ("US carmaker Dunmore Motors" for "which
 American carmaker?"), so a sentence that leaves only such names unmet may still answer
 (answerability.py), unless its context names another place or nationality ("the
 Sakurajima volcano, one of Japan's most active" for "which European island?"): then the
 modifier was the point of the question, and it is a near miss.
+
+A category's names describe the answer, not the event: a report names Columbia
+University without calling it an Ivy League one. They are left unmet only when the
+sentence names an entity of that category by its own name ("Columbia University",
+"University of Iowa": the noun capitalised as part of a name), and its context describes
+no entity of the category with other names ("a Big Ten university", "the Democratic
+governor": the noun in lower case after other capitalised words).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.answering.quoting.anchors import Anchor, Kind, near
@@ -110,3 +120,47 @@ def _same(token: str, own: str) -> bool:
     if token == own or near(token, frozenset([own])) or near(own, frozenset([token])):
         return True
     return any(token in group and own in group for group in _alias_groups())
+
+
+_CAPITALISED = r"[A-Z][\w'’.&-]*"
+_WH_CATEGORY = re.compile(rf"\b(?:[Ww]hich|[Ww]hat)\s+((?:{_CAPITALISED}\s+)+)([a-z][a-z-]+)\b")
+_NOT_DESCRIBING = words("the a an this that its his her their in of at")
+
+
+@dataclass(frozen=True)
+class Category:
+    """What a question's wh-phrase asks for: capitalised names, then a noun ("which Ivy
+    League university" -> "Ivy League", "university")."""
+
+    names: str
+    noun: str
+
+    def describes(self, anchor: Anchor) -> bool:
+        """Whether an anchor is one of the names of the category."""
+        return anchor.kind is Kind.NAME and anchor.text in self.names
+
+    def named_by(self, sentence: str, question_tokens: frozenset[str] = frozenset()) -> bool:
+        """Whether a sentence names an entity of the category by its own name, the noun
+        capitalised in it ("Columbia University", "University of Iowa"), with a word the
+        question does not say."""
+        noun = re.escape(self.noun.capitalize())
+        named = rf"\b{_CAPITALISED}(?:\s+(?:of\s+|the\s+)?{_CAPITALISED})*\s+{noun}s?\b"
+        of = rf"\b{noun}\s+of\s+(?:the\s+)?{_CAPITALISED}(?:\s+{_CAPITALISED})*"
+        names = [m.group() for pattern in (named, of) for m in re.finditer(pattern, sentence)]
+        return any(set(tokenize(n)) - question_tokens - set(tokenize(self.noun)) for n in names)
+
+    def described_otherwise(self, context: str) -> bool:
+        """Whether a context describes an entity of the category with other names ("a
+        Big Ten university" against "which Ivy League university")."""
+        own = set(tokenize(self.names))
+        for m in re.finditer(rf"((?:{_CAPITALISED}\s+)+){re.escape(self.noun)}s?\b", context):
+            names = [w for w in m.group(1).split() if w.lower() not in _NOT_DESCRIBING]
+            if names and not set(tokenize(" ".join(names))) <= own:
+                return True
+        return False
+
+
+def category_of(question: str) -> Category | None:
+    """The category the question's wh-phrase names, if it names one with capitalised words."""
+    m = _WH_CATEGORY.search(question)
+    return Category(m.group(1).strip(), m.group(2)) if m else None

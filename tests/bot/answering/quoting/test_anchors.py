@@ -158,3 +158,77 @@ def test_a_number_is_met_by_the_same_value_written_another_way(
 ) -> None:
     [anchor] = [a for a in anchors_of(question) if a.kind is Kind.NUMBER]
     assert met(anchor, ContextWords.of(context)) is meets
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "meets"),
+    [
+        ("In which state was the $1.3 billion ticket sold?", "A ticket for the whole $1.337 billion.", True),
+        ("Which automaker recalled 2.9 million vehicles?", "Ford recalled 2.87 million vehicles.", True),
+        ("In which state was the $1.3 billion ticket sold?", "A ticket for the whole $1.4 billion.", False),
+        ("Who paid $250 million?", "Velmar paid $254 million.", False),
+    ],
+)
+def test_a_number_is_met_by_a_more_precise_number_it_rounds(question: str, context: str, meets: bool) -> None:
+    [anchor] = [a for a in anchors_of(question) if a.kind is Kind.NUMBER]
+    assert met(anchor, ContextWords.of(context)) is meets
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "meets"),
+    [
+        ("How many people now live on Earth?", "The world's population reached 8 billion.", True),
+        ("The United Kingdom broke its heat record.", "The UK smashed its all-time heat mark.", True),
+        ("Who disrupted Liz Truss's Tory conference speech?", "at the Conservative Party conference", True),
+        ("The United Kingdom broke its heat record.", "France smashed its all-time heat mark.", False),
+        ("Who won the Tory leadership?", "She won the Labour leadership.", False),
+    ],
+)
+def test_a_name_is_met_by_another_name_of_the_same_thing(question: str, context: str, meets: bool) -> None:
+    anchor = [a for a in anchors_of(question) if a.kind is Kind.NAME][-1]
+    assert met(anchor, ContextWords.of(context)) is meets
+
+
+def test_a_lower_case_tail_hyphened_on_a_name_only_describes_it() -> None:
+    [name] = [a for a in anchors_of("Which Nobel Peace Prize-winning leader died?") if a.kind is Kind.NAME]
+    assert met(name, ContextWords.of("Gorbachev won the 1990 Nobel Peace Prize."))
+    assert not met(name, ContextWords.of("Gorbachev won the 1990 election."))
+
+
+def _alone(text: str) -> Candidate:
+    record = ArticleRecord(id=text[:6], title="Campus news", hash="h", n_chunks=1, date="2025-01-02")
+    return Candidate(
+        Passage(f"{record.id}:0", record, 0, text, 0, len(text), 1.0),
+        text,
+        0,
+        len(text),
+        0.6,
+        0.6,
+        0.6,
+        np.zeros(2),
+    )
+
+
+def test_a_category_left_unmet_must_be_named_by_an_entity_not_a_persons_title() -> None:
+    award = [_alone("Carver was named the season's Most Valuable Player after the final.")]
+    person = judge("Which Lakeshore League player was named Most Valuable Player?", award, 0.36, 296)
+    assert person.answer is None and [a.text for a in person.missing] == ["Lakeshore League"]
+    school = [_alone("On Monday, Harlow University fired its football coach.")]
+    answer = judge("Which Lakeshore League university fired its football coach?", school, 0.36, 296).answer
+    assert answer is not None and "Harlow University" in answer.text
+    other = [_alone("Marsh, a Northern Six university, fired its coach. Harlow University did not.")]
+    assert judge("Which Lakeshore League university fired its coach?", other, 0.36, 296).answer is None
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "meets"),
+    [
+        ("What colour is the new M&Ms character?", "Now, M&M’S is adding a brand new character.", True),
+        ("Which carrier did AT&T buy?", "AT&T bought the carrier.", True),
+        ("Which carrier did AT&T buy?", "Verizon bought the carrier.", False),
+        ("Did H&M close stores?", "H&M's stores closed on Monday.", True),
+    ],
+)
+def test_a_name_joined_by_an_ampersand_is_one_name(question: str, context: str, meets: bool) -> None:
+    [anchor] = [a for a in anchors_of(question) if a.kind is Kind.NAME]
+    assert met(anchor, ContextWords.of(context)) is meets

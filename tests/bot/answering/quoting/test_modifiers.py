@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot.answering.quoting.anchors import anchors_of
-from bot.answering.quoting.modifiers import contradicted, modifier
+from bot.answering.quoting.modifiers import Category, category_of, contradicted, modifier
+from vectorstore.lexical import tokenize
 
 
 @pytest.mark.parametrize(
@@ -64,3 +65,45 @@ def test_a_modifier_is_contradicted_only_by_another_nation_or_region(
 ) -> None:
     [anchor] = [a for a in anchors_of(question) if modifier(a)]
     assert contradicted(anchor, context) is contradicts
+
+
+def test_the_names_of_an_asked_for_category_are_read_from_the_wh_phrase() -> None:
+    category = category_of("Which Ivy League university admitted sending wrong data?")
+    assert category == Category("Ivy League", "university")
+    [anchor] = anchors_of("Which Ivy League university admitted sending wrong data?")
+    assert category.describes(anchor)
+    assert category_of("Which university admitted sending wrong data?") is None
+    assert category_of("What year did it debut?") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "named"),
+    [
+        ("Columbia University Provost Mary Boyce said the data was wrong.", True),
+        ("The University of Iowa said the data was wrong.", True),
+        ("The university said the data was wrong.", False),
+        ("Columbia said the data was wrong.", False),
+    ],
+)
+def test_a_category_is_named_by_its_noun_capitalised_in_a_name(sentence: str, named: bool) -> None:
+    assert Category("Ivy League", "university").named_by(sentence) is named
+
+
+@pytest.mark.parametrize(
+    ("context", "otherwise"),
+    [
+        ("Carver, a Big Ten university, said the data was wrong.", True),
+        ("The Democratic governor of Carver said so.", False),
+        ("The university said so. Columbia University admitted it.", False),
+        ("Columbia, an Ivy League university, admitted it.", False),
+    ],
+)
+def test_a_category_is_contradicted_by_other_names_before_its_noun(context: str, otherwise: bool) -> None:
+    assert Category("Ivy League", "university").described_otherwise(context) is otherwise
+
+
+def test_a_category_is_named_only_by_a_name_the_question_does_not_say() -> None:
+    category = Category("Lakeshore League", "university")
+    said = frozenset(tokenize("Which Lakeshore League university beat Harlow University?"))
+    assert not category.named_by("Harlow University lost on Saturday.", said)
+    assert category.named_by("Marsh University beat Harlow University.", said)

@@ -29,7 +29,7 @@ QUESTIONS: list[dict[str, Any]] = [
 @pytest.fixture
 def nearmiss_engine(ingestor: Ingestor, settings: Settings, embedder: Embedder) -> Iterator[AnswerEngine]:
     report = run_ingest(settings, [str(NEARMISS / "articles.jsonl")], ingestor=ingestor)
-    assert report.ok and report.count("added") == 11
+    assert report.ok and report.count("added") == 13
     yield App(settings, embedder=embedder).engine
 
 
