@@ -6,8 +6,11 @@ then scored by its best stored sentence vector (passages.py), read from the host
 with its text. Ranking by the best sentence finds passages better than whole-chunk vectors
 (squad-dev MRR@10 0.808 -> 0.830); proposing by chunk vectors keeps the index 4.6 times
 smaller than one over every sentence, with the same ranking on squad-dev (bench/README.md).
-A filter that admits few chunks is searched exactly: every admitted chunk's vector is
-compared, as an approximate search would have to fetch most of the store to find them.
+Up to EXACT_LIMIT admitted chunks are searched exactly: every one's vector is compared.
+For a filter that admits few chunks, an approximate search would have to fetch most of the
+store to find them; a small store (all of it admitted) is compared whole, at least as
+well as the index would rank it, and a question there never imports usearch (nor its
+urllib and tqdm).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from vectorstore.replica.chunk_index import ChunkIndex
 from vectorstore.replica.passages import best_similarity
 from vectorstore.replica.rows import ChunkRows, StoredRow
 
-EXACT_LIMIT = 5000  # admitted chunks up to which a filtered search compares every one
+EXACT_LIMIT = 5000  # admitted chunks (a filter's, or a small store's) up to which each is compared
 CANDIDATES = 200  # chunks the index proposes (bench/query.py: recall of the proposals)
 KEPT = 60  # of them, the best by sentence, returned
 

@@ -114,8 +114,10 @@ class Retriever:
         return Retrieval(passages, vector, snap.idf, sentences)
 
     def _dense(self, snap: Snapshot, vector: np.ndarray, filters: Filters) -> dict[str, tuple[int, float]]:
-        """Chunks ranked by their sentence closest to the question. Filters that admit few
-        chunks are searched exactly among the articles they admit."""
+        """Chunks ranked by their sentence closest to the question. When the chunks the
+        filters admit (without filters: the store's) are at most EXACT_LIMIT, every one is
+        compared exactly, among the articles admitted; the chunk index (and usearch's
+        import) serves larger sets."""
         share, among = 1.0, None
         if filters != Filters() and snap.chunks:
             share, admitted = snap.admitted(filters, filters.admits)
@@ -123,6 +125,8 @@ class Retriever:
                 return {}
             if share * snap.chunks <= EXACT_LIMIT:
                 among = admitted
+        elif snap.chunks <= EXACT_LIMIT:
+            among = list(snap.records)
         hits = snap.search_vectors(vector, lambda a, h: _admitted(snap, a, h, filters), among, share)
         return {row.chunk_id: (rank, sim) for rank, (row, sim) in enumerate(hits)}
 
