@@ -39,7 +39,7 @@ from vectorstore.system import MALLOC_ARENAS
 pytestmark = pytest.mark.slow
 
 HEAVY = {"torch", "transformers", "sentence_transformers", "scipy"}  # scipy: datasketch's import, 54 MB
-NOT_FOR_AN_ASK = {"chromadb", "rich.table", "rich.progress", "bot.cli_ingest", "ingest.report", "usearch", "tqdm"}
+NOT_FOR_AN_ASK = {"chromadb", "rich.table", "rich.progress", "bot.cli_ingest", "ingest.report", "usearch", "tqdm", "asyncio"}
 # argv: the report's path, the entry point ("bot" for `python -m bot`, "cli" for `newsdesk`),
 # then the program's own arguments
 WRAPPER = ARENA_PROBE + """
