@@ -132,8 +132,8 @@ def test_a_dense_search_scores_by_the_stored_sentences_without_decoding_them(tmp
 
 
 def test_the_index_and_an_exact_comparison_rank_a_thousand_chunks_alike(tmp_path: Path) -> None:
-    """A store small enough is compared whole (retriever.py, EXACT_LIMIT) instead of searched
-    in the index: the chunks kept, their order and their similarities are the same."""
+    """Comparing every chunk (a small store, a selective filter: retriever.py) and searching
+    the index keep the same chunks, in the same order, with the same similarities."""
     rng = np.random.default_rng(13)
     rows = ChunkRows(tmp_path / "rows.sqlite3")
     articles = [f"art{n}" for n in range(10)]
@@ -230,7 +230,7 @@ def test_a_reader_brings_a_lagging_index_up_to_the_rows(
 ) -> None:
     import vectorstore.retrieval.retriever
 
-    monkeypatch.setattr(vectorstore.retrieval.retriever, "EXACT_LIMIT", 0)  # the question searches the index
+    monkeypatch.setattr(vectorstore.retrieval.retriever, "SMALL_STORE", 0)  # the question searches the index
     store = _tram_store(tmp_path, settings, ingestor)
     index = chunk_index(store)
     index.path.unlink()  # as if a write was killed between its rows and its index
@@ -294,11 +294,11 @@ def test_the_writer_sweeps_rows_a_killed_run_left_and_a_catch_up_does_not(tmp_pa
 def test_a_question_that_finds_the_index_gone_has_it_rebuilt_off_its_path(
     tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A question that searches the index (a store over EXACT_LIMIT chunks: a smaller one
+    """A question that searches the index (a store over SMALL_STORE chunks: a smaller one
     is compared whole and does not look at the file; the next writer rebuilds it)."""
     import vectorstore.retrieval.retriever
 
-    monkeypatch.setattr(vectorstore.retrieval.retriever, "EXACT_LIMIT", 0)
+    monkeypatch.setattr(vectorstore.retrieval.retriever, "SMALL_STORE", 0)
     store = _tram_store(tmp_path, settings, ingestor)
     retriever = Retriever(store, embedder)
     assert retriever.retrieve("How many trams did the city order?", 1).passages[0].dense_rank == 0

@@ -113,7 +113,7 @@ def test_both_filter_strategies_admit_the_same_chunks(
 def test_a_small_store_is_compared_whole_and_ranked_as_the_chunk_index_ranks_it(
     corpus: Path, settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Up to EXACT_LIMIT chunks, a question without filters compares every chunk's vector
+    """Up to SMALL_STORE chunks, a question without filters compares every chunk's vector
     and never searches the chunk index (nor imports usearch); the index ranks them the same."""
     import vectorstore.retrieval.retriever
     from vectorstore.replica.chunk_index import ChunkIndex
@@ -121,7 +121,7 @@ def test_a_small_store_is_compared_whole_and_ranked_as_the_chunk_index_ranks_it(
     questions = ["dock workers strike at the port", "How many trams did the city order?", "XK-4471"]
     via_index = []
     with monkeypatch.context() as patch:
-        patch.setattr(vectorstore.retrieval.retriever, "EXACT_LIMIT", 0)
+        patch.setattr(vectorstore.retrieval.retriever, "SMALL_STORE", 0)
         retriever = _retriever(settings, embedder)
         via_index = [retriever.retrieve(q, 5).passages for q in questions]
 
