@@ -75,7 +75,7 @@ def test_given_values_beat_the_environment_which_beats_the_env_file(
 
 def test_reading_the_settings_imports_neither_asyncio_nor_argparse() -> None:
     """The settings are read by every process, `newsdesk ask` too: pydantic validates them,
-    python-dotenv reads `.env`; pydantic-settings imported asyncio, ssl and argparse (5 MiB)."""
+    python-dotenv reads `.env` (pydantic-settings would import asyncio, ssl and argparse: 5 MiB)."""
     code = (
         "import sys; from bot.settings import Settings; Settings(); import vectorstore.embedding.export; "
         "print(sorted({'asyncio', 'ssl', 'argparse', 'pydantic_settings'} & set(sys.modules)))"
