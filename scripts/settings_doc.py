@@ -12,9 +12,9 @@ from typing import Any
 import annotated_types
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings
 
 from scripts.extensions import CHOICES
+from vectorstore.settings import EnvSettings
 
 WIDTH = 90
 
@@ -34,7 +34,7 @@ class Section:
     settings: list[Setting]
 
 
-def sections(cls: type[BaseSettings]) -> list[Section]:
+def sections(cls: type[EnvSettings]) -> list[Section]:
     """The fields of `cls` in declaration order (its bases' first), grouped by the bases'
     and its own `sections` (first field -> title)."""
     titles: dict[str, str] = {}
@@ -104,7 +104,7 @@ def cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
 
 
-def reference(cls: type[BaseSettings]) -> str:
+def reference(cls: type[EnvSettings]) -> str:
     lines = [
         "# Settings",
         "",
@@ -123,7 +123,7 @@ def reference(cls: type[BaseSettings]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def env_example(cls: type[BaseSettings]) -> str:
+def env_example(cls: type[EnvSettings]) -> str:
     lines = [
         "# newsdesk settings. Copy to .env and edit; real environment variables win over .env, and",
         "# an empty value means the default. Every variable is optional except DISCORD_TOKEN for",
@@ -139,7 +139,7 @@ def env_example(cls: type[BaseSettings]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def settings_class() -> type[BaseSettings]:
+def settings_class() -> type[EnvSettings]:
     from bot.settings import Settings
 
     return Settings

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,35 @@ def test_python_m_bot_says_a_bad_setting_in_one_line(monkeypatch: pytest.MonkeyP
     said = capsys.readouterr().err
     assert said.startswith("error: invalid settings: ANSWER_WORKERS: ") and "'many'" in said
     assert "Traceback" not in said and said.count("\n") == 1
+
+
+def test_given_values_beat_the_environment_which_beats_the_env_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = tmp_path / "other.env"
+    env.write_text("top_k=7\nMIN_EVIDENCE=0.25\nANSWER_WORKERS=3\nLOG_LEVEL=\nNOT_A_SETTING=1\n")
+    monkeypatch.setenv("Min_Evidence", "0.5")  # names in any case
+    monkeypatch.setenv("ANSWER_WORKERS", "")  # set empty: not a value
+    monkeypatch.setenv("CHUNK_TOKENS", "64")
+    settings = Settings(_env_file=env, chunk_tokens=100)  # type: ignore[call-arg]
+    assert (settings.top_k, settings.min_evidence, settings.answer_workers) == (7, 0.5, 3)
+    assert settings.chunk_tokens == 100, "a value given in the code wins"
+    assert settings.log_level == Settings.model_fields["log_level"].default, "NAME= means the default"
+    assert not hasattr(settings, "not_a_setting")
+    without = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (without.top_k, without.min_evidence) == (Settings.model_fields["top_k"].default, 0.5)
+    monkeypatch.setenv("TOP_K", "seven")
+    with pytest.raises(ValidationError, match="top_k"):
+        Settings(_env_file=env)  # type: ignore[call-arg]
+
+
+def test_reading_the_settings_imports_neither_asyncio_nor_argparse() -> None:
+    """The settings are read by every process, `newsdesk ask` too: pydantic validates them,
+    python-dotenv reads `.env` (pydantic-settings would import asyncio, ssl and argparse: 5 MiB)."""
+    code = (
+        "import sys; from bot.settings import Settings; Settings(); import vectorstore.embedding.export; "
+        "print(sorted({'asyncio', 'ssl', 'argparse', 'pydantic_settings'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "[]"

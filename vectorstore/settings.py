@@ -7,22 +7,41 @@ each group to the group's title there.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+ENV_FILE = ".env"
 
 
-class StoreSettings(BaseSettings):
+class EnvSettings(BaseModel):
+    """Fields read, by their names in any case, from the values given, else the environment,
+    else the `.env` file (python-dotenv reads it), else their defaults; a variable set empty
+    (`NAME=`, as `.env.example` lists every optional setting) means the default. pydantic
+    validates them. (pydantic-settings, which does the same, imports asyncio, ssl and
+    argparse with it: 5 MiB in every process that reads the settings, `newsdesk ask` too.)"""
+
+    model_config = ConfigDict(extra="ignore", validate_default=True)
+
+    def __init__(self, _env_file: str | Path | None = ENV_FILE, **values: Any) -> None:
+        super().__init__(**(_from_env(set(type(self).model_fields), _env_file) | values))
+
+
+def _from_env(names: set[str], env_file: str | Path | None) -> dict[str, str]:
+    in_file = env_file is not None and Path(env_file).is_file()
+    read = dotenv_values(env_file, encoding="utf-8") if in_file else {}
+    found = {key.lower(): value for key, value in read.items() if value}
+    found |= {key.lower(): value for key, value in os.environ.items() if value}
+    return {name: value for name, value in found.items() if name in names}
+
+
+class StoreSettings(EnvSettings):
     """Where data lives and how text becomes vectors."""
 
-    # env_ignore_empty: `NAME=` (as `.env.example` lists every optional setting) means the default
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
-    )
     sections: ClassVar[dict[str, str]] = {"newsdesk_data_dir": "Storage", "embedding_model": "Embedding"}
 
     newsdesk_data_dir: Path = Field(

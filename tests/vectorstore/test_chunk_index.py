@@ -131,6 +131,24 @@ def test_a_dense_search_scores_by_the_stored_sentences_without_decoding_them(tmp
     assert DenseSearch(rows, index).search(question, lambda a, h: h != "v1") == [], "invisible rows dropped"
 
 
+def test_the_index_and_an_exact_comparison_rank_a_thousand_chunks_alike(tmp_path: Path) -> None:
+    """Comparing every chunk (a small store, a selective filter: retriever.py) and searching
+    the index keep the same chunks, in the same order, with the same similarities."""
+    rng = np.random.default_rng(13)
+    rows = ChunkRows(tmp_path / "rows.sqlite3")
+    articles = [f"art{n}" for n in range(10)]
+    for article in articles:
+        rows.add(_rows(_unit(rng, 100), article))
+    index = ChunkIndex(tmp_path / "rows.usearch", rows)
+    index.catch_up()
+    search = DenseSearch(rows, index)
+    for question in _unit(rng, 20):
+        approximate = search.search(question, lambda a, h: True)
+        exact = search.search(question, lambda a, h: True, among=articles)
+        assert len(exact) == dense.KEPT
+        assert [(r.chunk_id, sim) for r, sim in exact] == [(r.chunk_id, sim) for r, sim in approximate]
+
+
 def test_the_index_finds_what_was_added_and_a_reader_maps_the_replaced_file(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
     rows = ChunkRows(tmp_path / "rows.sqlite3")
@@ -208,8 +226,11 @@ def _tram_store(tmp_path: Path, settings: Settings, ingestor: Ingestor) -> Chrom
 
 
 def test_a_reader_brings_a_lagging_index_up_to_the_rows(
-    tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder
+    tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import vectorstore.retrieval.retriever
+
+    monkeypatch.setattr(vectorstore.retrieval.retriever, "SMALL_STORE", 0)  # the question searches the index
     store = _tram_store(tmp_path, settings, ingestor)
     index = chunk_index(store)
     index.path.unlink()  # as if a write was killed between its rows and its index
@@ -271,8 +292,13 @@ def test_the_writer_sweeps_rows_a_killed_run_left_and_a_catch_up_does_not(tmp_pa
 
 
 def test_a_question_that_finds_the_index_gone_has_it_rebuilt_off_its_path(
-    tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder
+    tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A question that searches the index (a store over SMALL_STORE chunks: a smaller one
+    is compared whole and does not look at the file; the next writer rebuilds it)."""
+    import vectorstore.retrieval.retriever
+
+    monkeypatch.setattr(vectorstore.retrieval.retriever, "SMALL_STORE", 0)
     store = _tram_store(tmp_path, settings, ingestor)
     retriever = Retriever(store, embedder)
     assert retriever.retrieve("How many trams did the city order?", 1).passages[0].dense_rank == 0

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tokenizers import Tokenizer
 
 from bot.settings import Settings
+from tests.conftest import REPO
 from vectorstore.embedding import Embedder, canonical_model_name, make_embedder
 from vectorstore.embedding.local import LocalEmbedder, TokenEmbeddings
-from vectorstore.embedding.model_files import pool_spans, resolve_model
+from vectorstore.embedding.model_files import load_tokenizer, packaged_model_path, pool_spans, resolve_model
 from vectorstore.errors import ModelNotFoundError
 
 
@@ -48,6 +50,45 @@ def test_padded_batches_give_the_same_vectors(embedder: Embedder) -> None:
     alone = embedder.embed_with_spans([short], [[(0, len(short))]])[0][0]
     batched = embedder.embed_with_spans([long, short], [[(0, 10)], [(0, len(short))]])[0][1]
     assert float(alone @ batched) > 0.9999
+
+
+# texts that try the tokenizer's rules: accents, scripts, CJK, emoji, control and zero-width
+# characters, special tokens written in the text, a word over 100 characters, the 256-token cut
+_TRICKY = [
+    "Café naïve résumé ÉCOLE İstanbul ß ẞ ǅ", "東京で会議 北京 中文字符 한국어", "emoji 😀👍🏽 test",
+    "[CLS] hi [SEP] [MASK] x [PAD][UNK] [cls]", "a" * 150 + " b", "\x00\x01ctrl\u200b\u00adsoft\ufeffbom",
+    "ﬁ ligature Ⅻ ½ ① ＦＵＬＬ", "Ελληνικά Русский עברית العربية हिन्दी", "  spaces\t\ttabs\n\nnewlines  ",
+    "don't won't O'Neil's U.S.A. e.g. 3.14 1,000,000 $5bn 20%", "", " ".join(["word"] * 400),
+]
+
+
+def test_the_bert_tokenizer_built_from_its_vocabulary_tokenizes_as_its_tokenizer_json() -> None:
+    """load_tokenizer builds all-MiniLM-L6-v2's tokenizer from vocab.txt (less memory than
+    tokenizer.json's): the same ids, offsets and type ids on the sample articles and tricky
+    texts, with and without the special tokens, cut where the backend cuts."""
+    model = packaged_model_path()
+    built, from_json = load_tokenizer(model), Tokenizer.from_file(str(model / "tokenizer.json"))
+    assert not isinstance(built, Tokenizer), "the packaged model is BERT's: built from vocab.txt"
+    articles = [f.read_text(encoding="utf-8") for f in sorted((REPO / "samples").glob("*.md"))]
+    texts = _TRICKY + [a[i : i + 1200] for a in articles for i in range(0, len(a), 400)]
+    for tokenizer in (built, from_json):
+        tokenizer.enable_truncation(256)
+        tokenizer.no_padding()
+    for special in (True, False):
+        pairs = zip(built.encode_batch(texts, add_special_tokens=special),
+                    from_json.encode_batch(texts, add_special_tokens=special), strict=True)
+        for text, (a, b) in zip(texts, pairs, strict=True):
+            assert (a.ids, a.offsets, a.type_ids) == (b.ids, b.offsets, b.type_ids), text[:60]
+    assert len(built.encode(_TRICKY[-1]).ids) == 256 > len(built.encode(_TRICKY[0]).ids) > 5
+
+
+def test_a_tokenizer_not_described_as_bert_is_read_from_its_tokenizer_json(tmp_path: Path) -> None:
+    model = packaged_model_path()
+    (tmp_path / "tokenizer.json").write_bytes((model / "tokenizer.json").read_bytes())
+    (tmp_path / "vocab.txt").write_bytes((model / "vocab.txt").read_bytes())
+    assert isinstance(load_tokenizer(tmp_path), Tokenizer), "no tokenizer_config.json"
+    (tmp_path / "tokenizer_config.json").write_text('{"tokenizer_class": "BertTokenizer", "never_split": ["x"]}')
+    assert isinstance(load_tokenizer(tmp_path), Tokenizer), "a basic tokenizer with exceptions"
 
 
 def test_pool_spans_ignores_special_tokens_and_empty_spans() -> None:

@@ -110,6 +110,35 @@ def test_both_filter_strategies_admit_the_same_chunks(
         assert all(p.dense_rank is not None for p in passages), "the dense side found them too"
 
 
+def test_a_small_store_is_compared_whole_and_ranked_as_the_chunk_index_ranks_it(
+    corpus: Path, settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to SMALL_STORE chunks, a question without filters compares every chunk's vector
+    and never searches the chunk index (nor imports usearch); the index ranks them the same."""
+    import vectorstore.retrieval.retriever
+    from vectorstore.replica.chunk_index import ChunkIndex
+
+    questions = ["dock workers strike at the port", "How many trams did the city order?", "XK-4471"]
+    via_index = []
+    with monkeypatch.context() as patch:
+        patch.setattr(vectorstore.retrieval.retriever, "SMALL_STORE", 0)
+        retriever = _retriever(settings, embedder)
+        via_index = [retriever.retrieve(q, 5).passages for q in questions]
+
+    def unused(*_: object) -> None:
+        raise AssertionError("a store of three chunks searched the chunk index")
+
+    monkeypatch.setattr(ChunkIndex, "search", unused)
+    retriever = _retriever(settings, embedder)
+    for question, expected in zip(questions, via_index, strict=True):
+        exact = retriever.retrieve(question, 5).passages
+        assert len(exact) == 3, question
+        assert [(p.chunk_id, p.dense_rank, p.lexical_rank) for p in exact] == [
+            (p.chunk_id, p.dense_rank, p.lexical_rank) for p in expected
+        ], question
+        assert [p.score for p in exact] == pytest.approx([p.score for p in expected]), question
+
+
 def test_lexical_index_follows_updates_and_deletes(
     corpus: Path, settings: Settings, embedder: Embedder, ingestor: Ingestor
 ) -> None:

@@ -14,7 +14,6 @@ int8 file (EMBEDDING_BACKEND=onnx-int8) is quantized from it, also in the child.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import shutil
@@ -196,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m vectorstore.embedding.export`: with no arguments, the configured model
     (EMBEDDING_MODEL, EMBEDDING_BACKEND, EMBEDDING_ONNX_DIR or <data dir>/models: the
     environment and .env) is exported if it is not already; `make install` runs this."""
+    import argparse  # this command's only: a process that embeds does not import it
+
     parser = argparse.ArgumentParser(prog="python -m vectorstore.embedding.export")
     parser.add_argument("--model-dir", type=Path, help="the model's files (default: the configured model)")
     parser.add_argument("--target", type=Path, help="the ONNX file to write")

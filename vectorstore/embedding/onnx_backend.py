@@ -3,7 +3,7 @@ importing torch, transformers or sentence-transformers (fast start, small footpr
 
 The ONNX file is exported once, by `make install` or by a child process on first need
 (export.py): this process never imports torch. Tokenisation uses the model's own
-tokenizer.json through the `tokenizers` library.
+tokenizer through the `tokenizers` library (model_files.load_tokenizer).
 
 Memory: ONNX Runtime's CPU arena keeps room for the largest batch a session has run and
 never gives it back (a bot embedding 64 chunks at a time grew by about 1 GB). A batch
@@ -26,6 +26,7 @@ import numpy as np
 
 from vectorstore.embedding.export import ensure_exported, onnx_path
 from vectorstore.embedding.local import LocalEmbedder
+from vectorstore.embedding.model_files import load_tokenizer
 from vectorstore.errors import ModelNotFoundError
 from vectorstore.system import give_back_memory
 
@@ -79,7 +80,6 @@ class OnnxEmbedder(LocalEmbedder[tuple[Any, Any]]):
 
     def _load(self) -> tuple[Any, Any]:
         import onnxruntime
-        from tokenizers import Tokenizer
 
         options = onnxruntime.SessionOptions()
         options.enable_cpu_mem_arena = self._arena
@@ -88,7 +88,7 @@ class OnnxEmbedder(LocalEmbedder[tuple[Any, Any]]):
             options.intra_op_num_threads = self._threads
         model = ensure_exported(self._model_dir, self._onnx_path, self._int8)
         session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-        tokenizer = Tokenizer.from_file(str(self._model_dir / "tokenizer.json"))
+        tokenizer = load_tokenizer(self._model_dir)
         tokenizer.enable_truncation(self.max_tokens)
         tokenizer.no_padding()
         return session, tokenizer

@@ -6,8 +6,13 @@ then scored by its best stored sentence vector (passages.py), read from the host
 with its text. Ranking by the best sentence finds passages better than whole-chunk vectors
 (squad-dev MRR@10 0.808 -> 0.830); proposing by chunk vectors keeps the index 4.6 times
 smaller than one over every sentence, with the same ranking on squad-dev (bench/README.md).
-A filter that admits few chunks is searched exactly: every admitted chunk's vector is
-compared, as an approximate search would have to fetch most of the store to find them.
+A filter that admits up to EXACT_LIMIT chunks is searched exactly: every admitted chunk's
+vector is compared, as an approximate search would have to fetch most of the store to
+find them. A store of at most SMALL_STORE chunks is compared whole too: the index would
+propose every one of them, so the same rows are read, ranked at least as well, and a
+question there never imports usearch (nor its urllib and tqdm). Comparing more costs
+more than the index (1,172 chunks: 39 ms of CPU a question against 26-30, their vectors
+read from the rows).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from vectorstore.replica.rows import ChunkRows, StoredRow
 
 EXACT_LIMIT = 5000  # admitted chunks up to which a filtered search compares every one
 CANDIDATES = 200  # chunks the index proposes (bench/query.py: recall of the proposals)
+SMALL_STORE = CANDIDATES  # chunks up to which a store is compared whole, without filters
 KEPT = 60  # of them, the best by sentence, returned
 
 Visible = Callable[[str, str], bool]  # (article id, version) -> may be returned

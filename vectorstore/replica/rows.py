@@ -319,8 +319,9 @@ class ChunkRows:
         seqs: list[int] = []
         blobs: list[bytes] = []
         for seq, blob in self._where_in("seq, vector", "article_id", articles):
-            seqs.append(seq)
-            blobs.append(blob)
+            if blob:  # a row written without a vector is found by its words only
+                seqs.append(seq)
+                blobs.append(blob)
         if not seqs:
             return [], np.zeros((0, 0), dtype=np.float32)
         return seqs, decode_vector(b"".join(blobs)).reshape(len(seqs), -1)

@@ -21,7 +21,7 @@ from vectorstore.chroma.snapshots import Snapshot
 from vectorstore.chroma.store import ChromaStore
 from vectorstore.embedding import Embedder
 from vectorstore.models import ArticleRecord, Passage
-from vectorstore.replica.dense import EXACT_LIMIT
+from vectorstore.replica.dense import EXACT_LIMIT, SMALL_STORE
 from vectorstore.replica.passages import Sentences
 from vectorstore.replica.rows import StoredPassage
 from vectorstore.retrieval.filters import Filters
@@ -115,7 +115,8 @@ class Retriever:
 
     def _dense(self, snap: Snapshot, vector: np.ndarray, filters: Filters) -> dict[str, tuple[int, float]]:
         """Chunks ranked by their sentence closest to the question. Filters that admit few
-        chunks are searched exactly among the articles they admit."""
+        chunks (EXACT_LIMIT), or a small store (SMALL_STORE), are compared exactly among
+        the articles admitted; the chunk index (and usearch's import) serves the rest."""
         share, among = 1.0, None
         if filters != Filters() and snap.chunks:
             share, admitted = snap.admitted(filters, filters.admits)
@@ -123,6 +124,8 @@ class Retriever:
                 return {}
             if share * snap.chunks <= EXACT_LIMIT:
                 among = admitted
+        elif snap.chunks <= SMALL_STORE:
+            among = list(snap.records)
         hits = snap.search_vectors(vector, lambda a, h: _admitted(snap, a, h, filters), among, share)
         return {row.chunk_id: (rank, sim) for rank, (row, sim) in enumerate(hits)}
 
