@@ -47,7 +47,18 @@ _PLACE_SUFFIX = re.compile(
 _COMMON_SHAPE = re.compile(
     r"(?:ly|ous|ive|ing|ed|al|ful|less|able|ible|ment|ness|tion|sion|ity|ers|ors|ies|ts|es|ic|ary|ory|ant|ent)$"
 )
+# a name that is not a person's: joined by "of", "and", "for", or ending in a word
+# organisations and events are named with
+_NOT_PERSON = re.compile(
+    r"\s(?:of|the|and|&|for)\s|\s(?:Committee|Federation|Association|Union|Council|Department|Agency|"
+    r"Olympics|Games|Championships?|Cup|League|Bank|Inc|Corp|Company|University|Party|Court|Congress|"
+    r"Republicans|Democrats|Group|Foundation|Institute|Network|Awards?|Series)\.?$"
+)
+_VAGUE = re.compile(r"(?:dozens|hundreds|thousands|millions|several|many)(?:\s+of)?", re.I)
 _ATTRIBUTION = re.compile(r"\s+(?:said|says|told|reported|announced|added|wrote)\b")
+# the end of a reported clause, then a speaker's lower-case title: ", special agent "
+_AFTER_CLAUSE = re.compile(r"[,—–]\s*(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}$")
+_SAYS_BEFORE = re.compile(r"\b(?:said|says|told|according\s+to)\s+(?:the\s+)?$")
 _BEFORE_PLACE = re.compile(r"\b(?:in|from|to|near|across|at|of|into)\s+(?:the\s+)?(?:[\w-]+\s+)?$")
 
 
@@ -77,6 +88,8 @@ def answer_spans(text: str, asked_for: AskedFor, context: str = "") -> list[Span
 def _counted(text: str, start: int, end: int, asked_for: AskedFor) -> Span:
     """A number; of the things the question counts ("how many swings") when they follow."""
     following = set(tokenize(" ".join(text[end:].split()[:3])))
+    if _VAGUE.fullmatch(text[start:end]):
+        return Span(start, end, text[start:end], 1)  # "Dozens of stores closed" tells no count
     return Span(start, end, text[start:end], 3 if following & asked_for.counted else 1)
 
 
@@ -138,15 +151,26 @@ def _weighed(text: str, span: Span, asked_for: AskedFor) -> Span:
         return _with(span, 0)  # "the popular South Korean show": describes, does not name
     if asked_for.kind is AnswerKind.PLACE:
         return _with(span, _place_strength(text, span, asked_for))
-    if _ATTRIBUTION.match(text, span.end) and re.search(r",\s*(?:the\s+)?$", text[: span.start]):
+    if _speaker(text, span):
         return _with(span, 1)  # "..., the Teamwork Union said": who says it, not what is asked
     names = [w for w in span.text.split() if w.lower().strip(".") not in HONORIFIC]
     if asked_for.kind is AnswerKind.PERSON:
         if places.kinds_of(span.text):
             return _with(span, 0)
+        if _NOT_PERSON.search(span.text):
+            return _with(span, 1)  # "Summer and Winter Olympics", "International Olympic Committee"
         titled = len(names) < len(span.text.split())
         return _with(span, 2 if len(names) >= 2 or titled else 1)
     return _with(span, 2 if len(names) >= 2 or span.text.isupper() else 1)
+
+
+def _speaker(text: str, span: Span) -> bool:
+    """Whether the span names who says the sentence: "..., special agent Kenny Cooper
+    said", "... said Vince Clemente, the president of ...", "according to Reuters"."""
+    before = text[: span.start]
+    if _ATTRIBUTION.match(text, span.end) and _AFTER_CLAUSE.search(before):
+        return True
+    return bool(_SAYS_BEFORE.search(before))
 
 
 def _place_strength(text: str, span: Span, asked_for: AskedFor) -> int:

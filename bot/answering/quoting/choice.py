@@ -31,6 +31,9 @@ STRONGEST = 3  # answer_spans' strongest span: a sentence that has one needs no 
 TITLED = 1  # strength a span gains when the article's headline names it too
 JOINED = 0  # strength a span loses when it stands in the neighbour, not the sentence
 RESTATES = 0.2  # a unit whose words are this new to the question, or less, restates it
+NEIGHBOUR_ALONE = 2  # strength of the span a neighbour quoted without the sentence must have
+RESTATED = 0.6  # share of the question's IDF mass a sentence that restates it says
+_QUESTION = re.compile(r"\?[\s”\"’')]*$")
 _LEANS = re.compile(r"(?:he|she|it|they|this|that|these|those|his|her|its|their|there|the latter)\b", re.I)
 
 
@@ -80,7 +83,8 @@ def quote_around(
     - the next sentence when it leans on this one ("She won this by only 129 votes."),
       the previous one when this one opens by leaning on it.
     """
-    before, after = around
+    before, after = (None if s is None or _asks(s.text) else s for s in around)
+    around = (before, after)
     alone = marked(Quote(candidate, candidate.text, candidate.start, candidate.end), asked_for)
     if asked_for.typed and alone.strength < STRONGEST:
         found = [(_weaker(q), n) for q, n in _with_neighbours(asked_for, candidate, around, max_chars)]
@@ -100,14 +104,40 @@ def quote_around(
 def _with_neighbours(
     asked_for: AskedFor, candidate: Candidate, around: tuple[Sentence | None, Sentence | None], max_chars: int
 ) -> list[tuple[Quote, Sentence]]:
-    """The sentence joined to its next, then to its previous neighbour, each marked."""
+    """The sentence joined to its next, then to its previous neighbour, each marked; when
+    the two are too long to quote together and the sentence only restates the question
+    (restates()), the neighbour alone if it names a span marked as the kind asked for and
+    does not lean on the sentence ("She won by 129 votes" is not quoted without it)."""
     before, after = around
+    pairs = [(after, candidate.start, after.end)] if after is not None else []
+    pairs += [(before, before.start, candidate.end)] if before is not None else []
     out = []
-    if after is not None:
-        out.append((marked(_joined(candidate, candidate.start, after.end, max_chars), asked_for), after))
-    if before is not None:
-        out.append((marked(_joined(candidate, before.start, candidate.end, max_chars), asked_for), before))
+    for sentence, start, end in pairs:
+        joined = marked(_joined(candidate, start, end, max_chars), asked_for)
+        if (
+            joined.end - joined.start < end - start
+            and not _LEANS.match(sentence.text)
+            and restates(candidate, asked_for)
+        ):
+            alone = marked(Quote(candidate, sentence.text, sentence.start, sentence.end), asked_for)
+            joined = alone if alone.strength >= NEIGHBOUR_ALONE else joined
+        out.append((joined, sentence))
     return out
+
+
+def restates(candidate: Candidate, asked_for: AskedFor) -> bool:
+    """Whether a sentence only restates the question: it says most of the question's
+    words (RESTATED of their IDF mass) and names nothing of the kind the question wants
+    ("Authorities have arrested a man accused of sparking the Palisades Fire" for "who got
+    arrested for starting the palisades fire"), so the answer stands beside it."""
+    if candidate.overlap < RESTATED:
+        return False
+    return not answer_spans(candidate.text, asked_for, candidate.passage.text)
+
+
+def _asks(text: str) -> bool:
+    """A question ("What happened?", a heading): it answers nothing, so it joins no quote."""
+    return bool(_QUESTION.search(text))
 
 
 def _weaker(quote: Quote) -> Quote:

@@ -1,0 +1,106 @@
+"""How members type questions and how news sentences carry the answer: the rules of
+asked_for.py, answer_spans.py and choice.py on small texts the team wrote, without a model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.answering.quoting.answer_spans import answer_spans
+from bot.answering.quoting.answerability import neighbours
+from bot.answering.quoting.asked_for import AnswerKind, what_is_asked
+from bot.answering.quoting.choice import quote_around
+from bot.answering.quoting.extractive import Candidate
+from vectorstore.models import ArticleRecord, Passage
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # a wh-word typed with its "is" glued on
+        ("whats the new soda flavor", AnswerKind.NAME),
+        ("whos replacing the coach at tarrow", AnswerKind.PERSON),
+        ("wheres the summit this year", AnswerKind.PLACE),
+        # what a thing is called
+        ("what are they calling the hot dog van now", AnswerKind.NAME),
+        ("what is the new stadium called", AnswerKind.NAME),
+        # a strength is measured
+        ("how strong was the earthquake", AnswerKind.NUMBER),
+    ],
+)
+def test_casual_wordings_say_what_they_want(question: str, kind: AnswerKind) -> None:
+    assert what_is_asked(question).kind is kind
+
+
+def strengths(question: str, sentence: str) -> dict[str, int]:
+    return {s.text: s.strength for s in answer_spans(sentence, what_is_asked(question))}
+
+
+def test_an_age_is_the_number_before_years_old() -> None:
+    found = strengths("how old was dana pruitt", "Pruitt, who ran 4 companies, died Monday at 93 years old.")
+    assert found["93"] == 3 and found["4"] == 1
+
+
+def test_a_vague_quantity_is_no_count() -> None:
+    found = strengths(
+        "how many lobster shacks closed", "Dozens of lobster shacks closed; 99 shacks closed by Friday."
+    )
+    assert found["Dozens"] == 1 and found["99"] == 3
+
+
+def test_the_speaker_of_a_sentence_is_not_the_person_asked_for() -> None:
+    sentence = "Olin Marsh was charged, special agent Kenny Cooper said at a news conference."
+    found = strengths("who got arrested for the fire", sentence)
+    assert found["Olin Marsh"] == 2 and found["Kenny Cooper"] == 1
+    found = strengths("who won the race", '"Never done before," said Vince Clemente, who runs the race.')
+    assert found["Vince Clemente"] == 1
+
+
+def test_an_organisation_or_an_event_is_a_weaker_who_than_a_person() -> None:
+    sentence = (
+        "Kirsty Coventry will lead the Summer and Winter Olympics for the International Olympic Committee."
+    )
+    found = strengths("who is the new head of the ioc", sentence)
+    assert found["Kirsty Coventry"] == 2
+    assert found["Summer and Winter Olympics"] == 1 and found["International Olympic Committee"] == 1
+
+
+def test_dates_and_counting_words_are_no_names() -> None:
+    sentence = "Over 23,000 acres burned after the fire started on Jan. 7 near Malibu."
+    assert set(strengths("who started the fire", sentence)) == {"Malibu"}
+
+
+LEDE = "Authorities have arrested a man accused of sparking the Tarrow Fire that burned the hills above the town all winter."
+TEXT = (
+    f"{LEDE}\n\n"
+    "Olin Marsh, 29, is accused of starting a fire on New Year's Day that smouldered for days. "
+    "What happened next? "
+    "It reached the ridge in January and burned for weeks across the valley."
+)
+RECORD = ArticleRecord(id="a", title="Arrest made in Tarrow Fire", hash="h", n_chunks=1, date="2025-10-08")
+PASSAGE = Passage("a:0", RECORD, 0, TEXT, 0, len(TEXT), 1.0)
+
+
+def candidate(sentence: str, overlap: float) -> Candidate:
+    start = TEXT.index(sentence)
+    return Candidate(PASSAGE, sentence, start, start + len(sentence), 0.7, overlap, 0.7, np.zeros(2))
+
+
+def test_a_lede_that_restates_the_question_is_quoted_by_its_neighbour_that_names_the_answer() -> None:
+    asked_for = what_is_asked("who got arrested for starting the tarrow fire")
+    lede = candidate(LEDE, 0.8)
+    quote = quote_around(asked_for, lede, neighbours(PASSAGE, lede.start), 150)
+    assert quote.text.startswith("Olin Marsh, 29, is accused") and quote.mark is not None
+    assert TEXT[quote.start : quote.end] == quote.text
+    # room for both: quoted together; a lede that does not restate the question stays alone
+    assert quote_around(asked_for, lede, neighbours(PASSAGE, lede.start), 296).text.startswith(LEDE)
+    unlike = candidate(LEDE, 0.3)
+    assert quote_around(asked_for, unlike, neighbours(PASSAGE, lede.start), 150).text == LEDE
+
+
+def test_a_question_heading_is_never_joined_to_a_quote() -> None:
+    asked_for = what_is_asked("what did the fire do")
+    last = candidate("It reached the ridge in January and burned for weeks across the valley.", 0.9)
+    around = neighbours(PASSAGE, last.start)
+    assert around[0] is not None and around[0].text == "What happened next?"
+    assert quote_around(asked_for, last, around, 296).text == last.text
