@@ -47,17 +47,13 @@ _PLACE_SUFFIX = re.compile(
 _COMMON_SHAPE = re.compile(
     r"(?:ly|ous|ive|ing|ed|al|ful|less|able|ible|ment|ness|tion|sion|ity|ers|ors|ies|ts|es|ic|ary|ory|ant|ent)$"
 )
-# a name that is not a person's: joined by "of", "and", "for", or ending in a word
-# organisations and events are named with
-_NOT_PERSON = re.compile(
-    r"\s(?:of|the|and|&|for)\s|\s(?:Committee|Federation|Association|Union|Council|Department|Agency|"
-    r"Olympics|Games|Championships?|Cup|League|Bank|Inc|Corp|Company|University|Party|Court|Congress|"
-    r"Republicans|Democrats|Group|Foundation|Institute|Network|Awards?|Series)\.?$"
-)
 _VAGUE = re.compile(r"(?:dozens|hundreds|thousands|millions|several|many)(?:\s+of)?", re.I)
 _ATTRIBUTION = re.compile(r"\s+(?:said|says|told|reported|announced|added|wrote)\b")
 # the end of a reported clause, then a speaker's lower-case title: ", special agent "
-_AFTER_CLAUSE = re.compile(r"[,—–]\s*(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}$")
+_AFTER_CLAUSE = re.compile(
+    r"[,—–]\s*(?:the\s+)?(?!(?:while|and|but|as|when|after|before|because|since|until|who|which|that|so|if)\s)"
+    r"(?:[a-z][\w-]*\s+){0,3}$"
+)
 _SAYS_BEFORE = re.compile(r"\b(?:said|says|told|according\s+to)\s+(?:the\s+)?$")
 _BEFORE_PLACE = re.compile(r"\b(?:in|from|to|near|across|at|of|into)\s+(?:the\s+)?(?:[\w-]+\s+)?$")
 
@@ -157,8 +153,6 @@ def _weighed(text: str, span: Span, asked_for: AskedFor) -> Span:
     if asked_for.kind is AnswerKind.PERSON:
         if places.kinds_of(span.text):
             return _with(span, 0)
-        if _NOT_PERSON.search(span.text):
-            return _with(span, 1)  # "Summer and Winter Olympics", "International Olympic Committee"
         titled = len(names) < len(span.text.split())
         return _with(span, 2 if len(names) >= 2 or titled else 1)
     return _with(span, 2 if len(names) >= 2 or span.text.isupper() else 1)

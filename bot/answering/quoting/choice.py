@@ -26,6 +26,7 @@ from vectorstore.sentences import Sentence
 # Chosen on bench/realtimeqa.py's 2022 tuning set and squad-dev outside sample1000.
 ANSWER_MARGIN = 0.25  # evidence below the best that a sentence with the answer may have
 ANSWER_BONUS = 0.15  # added for a span of the asked-for kind (x its strength / 2)
+HEADLINE_BONUS = 0.15  # added for a quote saying all its report's headline says (x echo())
 NO_ANSWER = 0.05  # taken off a quote with no span of the kind the question wants
 STRONGEST = 3  # answer_spans' strongest span: a sentence that has one needs no neighbour
 TITLED = 1  # strength a span gains when the article's headline names it too
@@ -59,12 +60,26 @@ def novelty(text: str, asked_for: AskedFor) -> float:
 def quote_worth(quote: Quote, asked_for: AskedFor) -> float:
     """How well a quote answers: its sentence's evidence, plus the bonus for a marked
     answer; a quote that restates the question is worth less than any that does not."""
-    bonus = ANSWER_BONUS * quote.strength / 2
+    bonus = ANSWER_BONUS * quote.strength / 2 + HEADLINE_BONUS * echo(quote, asked_for)
     if asked_for.typed and quote.mark is None:
         bonus -= NO_ANSWER
     if novelty(quote.text, asked_for) <= RESTATES:
         bonus -= ANSWER_BONUS
     return quote.candidate.score + bonus
+
+
+def echo(quote: Quote, asked_for: AskedFor) -> float:
+    """Share of its headline's words, those the question does not say, that a news
+    report's quote says too: a report's headline tells the news the question asks
+    about ("First Republic Bank seized and sold to JP Morgan Chase"), and the sentence
+    that says it again ("First Republic Bank has been sold off to JP Morgan Chase")
+    answers, where one that only shares the question's words does not. 0 for an undated
+    page (an encyclopedia article's title names only its topic)."""
+    record = quote.candidate.passage.article
+    if not record.date:
+        return 0.0
+    headline = set(tokenize(record.title)) - asked_for.question_tokens
+    return len(headline & set(tokenize(quote.text))) / len(headline) if headline else 0.0
 
 
 Scores = Mapping[tuple[str, int], float]  # (article id, sentence start) -> evidence
@@ -126,11 +141,14 @@ def _with_neighbours(
 
 
 def restates(candidate: Candidate, asked_for: AskedFor) -> bool:
-    """Whether a sentence only restates the question: it says most of the question's
-    words (RESTATED of their IDF mass) and names nothing of the kind the question wants
-    ("Authorities have arrested a man accused of sparking the Palisades Fire" for "who got
-    arrested for starting the palisades fire"), so the answer stands beside it."""
-    if candidate.overlap < RESTATED:
+    """Whether a news report's sentence only restates the question: it says most of the
+    question's words (RESTATED of their IDF mass) and names nothing of the kind the
+    question wants ("Authorities have arrested a man accused of sparking the Palisades
+    Fire" for "who got arrested for starting the palisades fire"), so the answer stands
+    beside it, as a report's second paragraph names who its lede did not. Never for an
+    undated page: an encyclopedia sentence that says the question's words holds its
+    answer in words of no kind the rules see ("in force-free magnetic fields")."""
+    if candidate.overlap < RESTATED or not candidate.passage.article.date:
         return False
     return not answer_spans(candidate.text, asked_for, candidate.passage.text)
 

@@ -9,7 +9,7 @@ import pytest
 from bot.answering.quoting.answer_spans import answer_spans
 from bot.answering.quoting.answerability import neighbours
 from bot.answering.quoting.asked_for import AnswerKind, what_is_asked
-from bot.answering.quoting.choice import quote_around
+from bot.answering.quoting.choice import Quote, echo, quote_around, quote_worth
 from bot.answering.quoting.extractive import Candidate
 from vectorstore.models import ArticleRecord, Passage
 
@@ -54,15 +54,11 @@ def test_the_speaker_of_a_sentence_is_not_the_person_asked_for() -> None:
     assert found["Olin Marsh"] == 2 and found["Kenny Cooper"] == 1
     found = strengths("who won the race", '"Never done before," said Vince Clemente, who runs the race.')
     assert found["Vince Clemente"] == 1
-
-
-def test_an_organisation_or_an_event_is_a_weaker_who_than_a_person() -> None:
-    sentence = (
-        "Kirsty Coventry will lead the Summer and Winter Olympics for the International Olympic Committee."
+    # who wrote a work is no speaker
+    found = strengths(
+        "who wrote the stage play", "Many plays were staged, while Terry Nation wrote The Curse."
     )
-    found = strengths("who is the new head of the ioc", sentence)
-    assert found["Kirsty Coventry"] == 2
-    assert found["Summer and Winter Olympics"] == 1 and found["International Olympic Committee"] == 1
+    assert found["Terry Nation"] == 2
 
 
 def test_dates_and_counting_words_are_no_names() -> None:
@@ -104,3 +100,32 @@ def test_a_question_heading_is_never_joined_to_a_quote() -> None:
     around = neighbours(PASSAGE, last.start)
     assert around[0] is not None and around[0].text == "What happened next?"
     assert quote_around(asked_for, last, around, 296).text == last.text
+
+
+def test_an_undated_page_is_not_quoted_by_a_neighbour_alone() -> None:
+    page = ArticleRecord(id="w", title="Tarrow Fire", hash="h", n_chunks=1, date=None)
+    passage = Passage("w:0", page, 0, TEXT, 0, len(TEXT), 1.0)
+    asked_for = what_is_asked("who got arrested for starting the tarrow fire")
+    lede = Candidate(passage, LEDE, 0, len(LEDE), 0.7, 0.8, 0.7, np.zeros(2))
+    assert quote_around(asked_for, lede, neighbours(passage, 0), 150).text == LEDE
+
+
+def quote_of(title: str, date: str | None, sentence: str) -> Quote:
+    record = ArticleRecord(id="b", title=title, hash="h", n_chunks=1, date=date)
+    passage = Passage("b:0", record, 0, sentence, 0, len(sentence), 1.0)
+    return Quote(
+        Candidate(passage, sentence, 0, len(sentence), 0.6, 0.6, 0.6, np.zeros(2)), sentence, 0, len(sentence)
+    )
+
+
+def test_the_sentence_that_says_the_headline_again_answers_better() -> None:
+    asked_for = what_is_asked("who bought harbor bank")
+    title = "Harbor Bank seized and sold to Velmar Trust"
+    says_it = quote_of(title, "2023-05-02", "So, Harbor Bank has been sold off to Velmar Trust.")
+    repeats = quote_of(
+        title, "2023-05-02", "So it was mostly wealthy people who put their money into Harbor Bank."
+    )
+    assert echo(says_it, asked_for) > 0.5 and echo(repeats, asked_for) == 0
+    assert quote_worth(says_it, asked_for) > quote_worth(repeats, asked_for)
+    # an encyclopedia page's title names its topic: no echo
+    assert echo(quote_of(title, None, "So, Harbor Bank has been sold off to Velmar Trust."), asked_for) == 0
