@@ -47,6 +47,12 @@ _PLACE_SUFFIX = re.compile(
 _COMMON_SHAPE = re.compile(
     r"(?:ly|ous|ive|ing|ed|al|ful|less|able|ible|ment|ness|tion|sion|ity|ers|ors|ies|ts|es|ic|ary|ory|ant|ent)$"
 )
+# demonyms and like adjectives whose place is not listed or not spelled in them
+_DEMONYMS = words(
+    """british spanish english irish scottish welsh danish swedish finnish polish turkish kurdish
+    jewish arabic islamic hispanic latino republican democratic democrat catholic christian muslim
+    olympic atlantic pacific european asian african"""
+)
 _VAGUE = re.compile(r"(?:dozens|hundreds|thousands|millions|several|many)(?:\s+of)?", re.I)
 _ATTRIBUTION = re.compile(r"\s+(?:said|says|told|reported|announced|added|wrote)\b")
 # the end of a reported clause, then a speaker's lower-case title: ", special agent "
@@ -124,7 +130,9 @@ def _names(text: str, asked_for: AskedFor, context: str) -> list[Span]:
 def _named(text: str, start: int, end: int, context: str) -> Span | None:
     """The capitalised run at text[start:end], without a leading word that only opens
     the sentence ("The", "In", "Though") and calendar words at either end."""
-    words = [(start + w.start(), start + w.end()) for w in re.finditer(r"\S+", text[start:end])]
+    words = _one_sentence(
+        text, [(start + w.start(), start + w.end()) for w in re.finditer(r"\S+", text[start:end])]
+    )
     while words and (_opening(text[slice(*words[0])]) or is_calendar(text[slice(*words[0])])):
         words = words[1:]
     while words and is_calendar(text[slice(*words[-1])]):
@@ -136,6 +144,15 @@ def _named(text: str, start: int, end: int, context: str) -> Span | None:
     if opens_sentence(text, start) and len(words) == 1 and not _looks_named(name, context):
         return None  # "Dangerous flooding ...": a capital that only opens the sentence
     return Span(start, start + len(name), name, 1)
+
+
+def _one_sentence(text: str, words: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The words of a capitalised run up to the end of its line: "Orbán" of "... to help
+    Orbán.\n\nOrbán lost" (a paragraph's last name and the next one's first are two)."""
+    for i, (_, b) in enumerate(words[:-1]):
+        if "\n" in text[b : words[i + 1][0]]:
+            return words[: i + 1]
+    return words
 
 
 def _weighed(text: str, span: Span, asked_for: AskedFor) -> Span:
@@ -193,7 +210,31 @@ def _demonym(name: str, kind: AnswerKind) -> bool:
     """ "South Korean", "Russian": an adjective of a place, not the name of a person or thing."""
     if kind is AnswerKind.PLACE:
         return False
-    return all(re.fullmatch(r"(?:South|North|East|West)|\w+(?:an|ese|ish|i|ic)", w) for w in name.split())
+    return all(_adjective_of_place(w) for w in name.split())
+
+
+def _adjective_of_place(word: str) -> bool:
+    """ "Russian", "Japanese", "Israeli", "British": a word with a demonym's ending made
+    from a listed place's name (or one of the few that are not); "Djokovic", "Messi",
+    "Logan" only have the ending."""
+    if re.fullmatch(r"South|North|East|West", word) or word.lower() in _DEMONYMS:
+        return True
+    if not re.fullmatch(r"\w+(?:an|ese|ish|i|ic)", word):
+        return False
+    w = word.lower()
+    stems = (
+        w,
+        w[:-1],
+        w[:-2],
+        w[:-3],
+        w + "y",
+        w[:-2] + "a",
+        w[:-3] + "a",
+        w[:-3] + "e",
+        w[:-2] + "o",
+        w[:-3] + "y",
+    )
+    return any(set(tokenize(stem)) & places.TOKENS for stem in stems if len(stem) > 2)
 
 
 def _opening(word: str) -> bool:

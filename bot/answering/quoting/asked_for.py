@@ -89,6 +89,7 @@ _NUMBER_NOUNS = words(
     temperature total figure toll cost count tally"""
 )
 _AGE = frozenset(tokenize("years old aged"))  # the words that follow an age
+_DURATION = frozenset(tokenize("seconds minutes hours days weeks months years decades"))  # ... a duration
 _TIME_NOUNS = words("year month day date time decade century season week")
 _NAMED = re.compile(
     r"^(?:is|was|are|were)\s+(?:it|its|the\s+\w+)?\s*(?:called|named)\b|^name\b"
@@ -138,6 +139,8 @@ def what_is_asked(question: str) -> AskedFor:
             counted = _counted(rest) if kind is AnswerKind.NUMBER else frozenset()
             if kind is AnswerKind.NUMBER and rest.lower().startswith("old"):
                 counted = _AGE  # "how old was she": "died at 93 years old", "a 3,500-year-old jar"
+            elif kind is AnswerKind.NUMBER and rest.lower().startswith("long"):
+                counted = _DURATION  # "how long did he speak": "for 25 hours and 5 minutes"
             return AskedFor(kind, _head_of(found), tokens, counted, plain)
     return AskedFor(AnswerKind.OTHER, None, tokens, plain=plain)
 

@@ -41,6 +41,29 @@ def test_an_age_is_the_number_before_years_old() -> None:
     assert found["93"] == 3 and found["4"] == 1
 
 
+def test_a_duration_answers_how_long() -> None:
+    found = strengths("how long did the senator talk", "As 3 aides watched, the senator spoke for 25 hours.")
+    assert found["25"] == 3 and found["3"] == 1
+
+
+def test_a_name_ends_with_its_line() -> None:
+    assert set(strengths("who won the vote", "It helped Orbán.\n\nOrbán lost to Peter Magyar.")) == {
+        "Orbán",
+        "Peter Magyar",
+    }
+    assert "Sen. Ada Voss" in strengths("who won the vote", "Sen. Ada Voss won the vote.")
+
+
+@pytest.mark.parametrize("name", ["Djokovic", "Messi", "Doncic", "Ryan"])
+def test_a_surname_with_a_demonyms_ending_is_still_a_name(name: str) -> None:
+    assert name in strengths("who won the final", f"In the final, {name} won in straight sets.")
+
+
+@pytest.mark.parametrize("adjective", ["Russian", "Japanese", "Israeli", "Canadian", "British"])
+def test_an_adjective_of_a_place_is_no_name(adjective: str) -> None:
+    assert adjective not in strengths("who won the final", f"The {adjective} won in straight sets.")
+
+
 def test_a_vague_quantity_is_no_count() -> None:
     found = strengths(
         "how many lobster shacks closed", "Dozens of lobster shacks closed; 99 shacks closed by Friday."
