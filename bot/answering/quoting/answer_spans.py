@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.answering.quoting import places
-from bot.answering.quoting.asked_for import AnswerKind, AskedFor, words
+from bot.answering.quoting.asked_for import MONEY, AnswerKind, AskedFor, words
 from bot.answering.quoting.spans_text import (
     CAPITALISED,
     HONORIFIC,
@@ -92,7 +92,8 @@ def _counted(text: str, start: int, end: int, asked_for: AskedFor) -> Span:
     following = set(tokenize(" ".join(text[end:].split()[:3])))
     if _VAGUE.fullmatch(text[start:end]):
         return Span(start, end, text[start:end], 1)  # "Dozens of stores closed" tells no count
-    return Span(start, end, text[start:end], 3 if following & asked_for.counted else 1)
+    money = asked_for.counted is MONEY and text[start] in "$€£¥"  # "how much ... cost": "$10 billion"
+    return Span(start, end, text[start:end], 3 if money or following & asked_for.counted else 1)
 
 
 def _new(span: str, asked_for: AskedFor) -> bool:

@@ -86,9 +86,16 @@ _NAME_NOUNS = words(
 _HOW_NUMBER = words("many much old long far big large tall high fast deep heavy often strong powerful hot")
 _NUMBER_NOUNS = words(
     """percentage percent number amount share fraction proportion age price sum rate score speed
-    temperature total figure toll cost count tally"""
+    temperature total figure toll cost count tally rise raise increase hike"""
 )
 _AGE = frozenset(tokenize("years old aged"))  # the words that follow an age
+MONEY = frozenset(
+    tokenize("dollars euros pounds yen")
+)  # the words that follow a sum ("$", "€" before it: answer_spans.py)
+_PRICED = re.compile(
+    r"\b(?:cost|costs|pay|paid|worth|price|spend|spent|sue|suing|sued|fine|fined|sell|sold|charge|owe)\b",
+    re.I,
+)
 _DURATION = frozenset(tokenize("seconds minutes hours days weeks months years decades"))  # ... a duration
 _TIME_NOUNS = words("year month day date time decade century season week")
 _NAMED = re.compile(
@@ -141,6 +148,8 @@ def what_is_asked(question: str) -> AskedFor:
                 counted = _AGE  # "how old was she": "died at 93 years old", "a 3,500-year-old jar"
             elif kind is AnswerKind.NUMBER and rest.lower().startswith("long"):
                 counted = _DURATION  # "how long did he speak": "for 25 hours and 5 minutes"
+            elif kind is AnswerKind.NUMBER and re.match(r"much\b", rest, re.I) and _PRICED.search(rest):
+                counted = MONEY  # "how much will the repairs cost": "14 million euros", "$10 billion"
             return AskedFor(kind, _head_of(found), tokens, counted, plain)
     return AskedFor(AnswerKind.OTHER, None, tokens, plain=plain)
 

@@ -76,12 +76,19 @@ def echo(quote: Quote, asked_for: AskedFor) -> float:
     report's quote says too: a report's headline tells the news the question asks
     about ("First Republic Bank seized and sold to JP Morgan Chase"), and the sentence
     that says it again ("First Republic Bank has been sold off to JP Morgan Chase")
-    answers, where one that only shares the question's words does not. 0 for an undated
-    page (an encyclopedia article's title names only its topic)."""
+    answers, where one that only shares the question's words does not. For a question
+    of a kind, only the headline's spans of that kind count: every report's lede says
+    its own headline again, and an older report's lede ("At least 12 people have died",
+    under "Floods ... kill 12") must not beat a newer report's figure for it. 0 for an
+    undated page (an encyclopedia article's title names only its topic)."""
     record = quote.candidate.passage.article
     if not record.date:
         return 0.0
-    headline = set(tokenize(record.title)) - asked_for.question_tokens
+    if asked_for.typed:  # the headline's answers of the kind asked: "JP Morgan Chase", "12"
+        named = " ".join(s.text for s in answer_spans(record.title, asked_for))
+    else:  # "did she win": the headline's news ("Sarah McBride becomes first transgender ...")
+        named = record.title
+    headline = set(tokenize(named)) - asked_for.question_tokens
     return len(headline & set(tokenize(quote.text))) / len(headline) if headline else 0.0
 
 

@@ -152,3 +152,33 @@ def test_the_sentence_that_says_the_headline_again_answers_better() -> None:
     assert quote_worth(says_it, asked_for) > quote_worth(repeats, asked_for)
     # an encyclopedia page's title names its topic: no echo
     assert echo(quote_of(title, None, "So, Harbor Bank has been sold off to Velmar Trust."), asked_for) == 0
+
+
+def test_a_sum_answers_how_much_it_costs_and_a_figure_what_rise() -> None:
+    found = strengths(
+        "how much will the bridge repairs cost", "Works on 3 joints will cost 14 million euros."
+    )
+    assert found["14 million"] == 3 and found["3"] == 1
+    assert (
+        strengths("how much is the mayor suing the paper for", "He seeks $10 billion, 2 lawyers said.")[
+            "$10 billion"
+        ]
+        == 3
+    )
+    assert what_is_asked("what pay rise did the drivers get").kind is AnswerKind.NUMBER
+    assert (
+        strengths("what pay rise did the drivers get", "They get a 4.5 percent rise from 2 May.")[
+            "4.5 percent"
+        ]
+        == 3
+    )
+
+
+def test_for_a_question_of_a_kind_only_the_headlines_answer_echoes() -> None:
+    asked_for = what_is_asked("how many people have died in the avel floods")
+    older = quote_of(
+        "Floods along the river Avel kill 12", "2026-10-02", "At least 12 people died along the river Avel."
+    )
+    newer = quote_of("Avel flood toll rises to 35", "2026-10-04", "The number who died has risen to 35.")
+    assert echo(older, asked_for) == echo(newer, asked_for) == 1.0  # each says its headline's figure
+    assert quote_worth(newer, asked_for) >= quote_worth(older, asked_for)
