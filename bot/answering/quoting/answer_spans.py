@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.answering.quoting import places
-from bot.answering.quoting.asked_for import AnswerKind, AskedFor, words
+from bot.answering.quoting.asked_for import MONEY, AnswerKind, AskedFor, words
 from bot.answering.quoting.spans_text import (
     CAPITALISED,
     HONORIFIC,
@@ -47,7 +47,20 @@ _PLACE_SUFFIX = re.compile(
 _COMMON_SHAPE = re.compile(
     r"(?:ly|ous|ive|ing|ed|al|ful|less|able|ible|ment|ness|tion|sion|ity|ers|ors|ies|ts|es|ic|ary|ory|ant|ent)$"
 )
+# demonyms and like adjectives whose place is not listed or not spelled in them
+_DEMONYMS = words(
+    """british spanish english irish scottish welsh danish swedish finnish polish turkish kurdish
+    jewish arabic islamic hispanic latino republican democratic democrat catholic christian muslim
+    olympic atlantic pacific european asian african"""
+)
+_VAGUE = re.compile(r"(?:dozens|hundreds|thousands|millions|several|many)(?:\s+of)?", re.I)
 _ATTRIBUTION = re.compile(r"\s+(?:said|says|told|reported|announced|added|wrote)\b")
+# the end of a reported clause, then a speaker's lower-case title: ", special agent "
+_AFTER_CLAUSE = re.compile(
+    r"[,—–]\s*(?:the\s+)?(?!(?:while|and|but|as|when|after|before|because|since|until|who|which|that|so|if)\s)"
+    r"(?:[a-z][\w-]*\s+){0,3}$"
+)
+_SAYS_BEFORE = re.compile(r"\b(?:said|says|told|according\s+to)\s+(?:the\s+)?$")
 _BEFORE_PLACE = re.compile(r"\b(?:in|from|to|near|across|at|of|into)\s+(?:the\s+)?(?:[\w-]+\s+)?$")
 
 
@@ -77,7 +90,10 @@ def answer_spans(text: str, asked_for: AskedFor, context: str = "") -> list[Span
 def _counted(text: str, start: int, end: int, asked_for: AskedFor) -> Span:
     """A number; of the things the question counts ("how many swings") when they follow."""
     following = set(tokenize(" ".join(text[end:].split()[:3])))
-    return Span(start, end, text[start:end], 3 if following & asked_for.counted else 1)
+    if _VAGUE.fullmatch(text[start:end]):
+        return Span(start, end, text[start:end], 1)  # "Dozens of stores closed" tells no count
+    money = asked_for.counted is MONEY and text[start] in "$€£¥"  # "how much ... cost": "$10 billion"
+    return Span(start, end, text[start:end], 3 if money or following & asked_for.counted else 1)
 
 
 def _new(span: str, asked_for: AskedFor) -> bool:
@@ -115,7 +131,9 @@ def _names(text: str, asked_for: AskedFor, context: str) -> list[Span]:
 def _named(text: str, start: int, end: int, context: str) -> Span | None:
     """The capitalised run at text[start:end], without a leading word that only opens
     the sentence ("The", "In", "Though") and calendar words at either end."""
-    words = [(start + w.start(), start + w.end()) for w in re.finditer(r"\S+", text[start:end])]
+    words = _one_sentence(
+        text, [(start + w.start(), start + w.end()) for w in re.finditer(r"\S+", text[start:end])]
+    )
     while words and (_opening(text[slice(*words[0])]) or is_calendar(text[slice(*words[0])])):
         words = words[1:]
     while words and is_calendar(text[slice(*words[-1])]):
@@ -129,6 +147,15 @@ def _named(text: str, start: int, end: int, context: str) -> Span | None:
     return Span(start, start + len(name), name, 1)
 
 
+def _one_sentence(text: str, words: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The words of a capitalised run up to the end of its line: "Orbán" of "... to help
+    Orbán.\n\nOrbán lost" (a paragraph's last name and the next one's first are two)."""
+    for i, (_, b) in enumerate(words[:-1]):
+        if "\n" in text[b : words[i + 1][0]]:
+            return words[: i + 1]
+    return words
+
+
 def _weighed(text: str, span: Span, asked_for: AskedFor) -> Span:
     """The span with its strength for this question (the module docstring)."""
     head = _head_tokens(asked_for)
@@ -138,7 +165,7 @@ def _weighed(text: str, span: Span, asked_for: AskedFor) -> Span:
         return _with(span, 0)  # "the popular South Korean show": describes, does not name
     if asked_for.kind is AnswerKind.PLACE:
         return _with(span, _place_strength(text, span, asked_for))
-    if _ATTRIBUTION.match(text, span.end) and re.search(r",\s*(?:the\s+)?$", text[: span.start]):
+    if _speaker(text, span):
         return _with(span, 1)  # "..., the Teamwork Union said": who says it, not what is asked
     names = [w for w in span.text.split() if w.lower().strip(".") not in HONORIFIC]
     if asked_for.kind is AnswerKind.PERSON:
@@ -147,6 +174,15 @@ def _weighed(text: str, span: Span, asked_for: AskedFor) -> Span:
         titled = len(names) < len(span.text.split())
         return _with(span, 2 if len(names) >= 2 or titled else 1)
     return _with(span, 2 if len(names) >= 2 or span.text.isupper() else 1)
+
+
+def _speaker(text: str, span: Span) -> bool:
+    """Whether the span names who says the sentence: "..., special agent Kenny Cooper
+    said", "... said Vince Clemente, the president of ...", "according to Reuters"."""
+    before = text[: span.start]
+    if _ATTRIBUTION.match(text, span.end) and _AFTER_CLAUSE.search(before):
+        return True
+    return bool(_SAYS_BEFORE.search(before))
 
 
 def _place_strength(text: str, span: Span, asked_for: AskedFor) -> int:
@@ -175,7 +211,31 @@ def _demonym(name: str, kind: AnswerKind) -> bool:
     """ "South Korean", "Russian": an adjective of a place, not the name of a person or thing."""
     if kind is AnswerKind.PLACE:
         return False
-    return all(re.fullmatch(r"(?:South|North|East|West)|\w+(?:an|ese|ish|i|ic)", w) for w in name.split())
+    return all(_adjective_of_place(w) for w in name.split())
+
+
+def _adjective_of_place(word: str) -> bool:
+    """ "Russian", "Japanese", "Israeli", "British": a word with a demonym's ending made
+    from a listed place's name (or one of the few that are not); "Djokovic", "Messi",
+    "Logan" only have the ending."""
+    if re.fullmatch(r"South|North|East|West", word) or word.lower() in _DEMONYMS:
+        return True
+    if not re.fullmatch(r"\w+(?:an|ese|ish|i|ic)", word):
+        return False
+    w = word.lower()
+    stems = (
+        w,
+        w[:-1],
+        w[:-2],
+        w[:-3],
+        w + "y",
+        w[:-2] + "a",
+        w[:-3] + "a",
+        w[:-3] + "e",
+        w[:-2] + "o",
+        w[:-3] + "y",
+    )
+    return any(set(tokenize(stem)) & places.TOKENS for stem in stems if len(stem) > 2)
 
 
 def _opening(word: str) -> bool:

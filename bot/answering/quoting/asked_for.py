@@ -81,18 +81,29 @@ _NAME_NOUNS = words(
     telescope ship band franchise character musical play podcast program programme candy
     drink beverage streamer studio store supermarket cryptocurrency exchange giant maker
     manufacturer technology feature holiday bill law act treaty operation disease virus
-    tech"""
+    tech flavor flavour"""
 )
-_HOW_NUMBER = words("many much old long far big large tall high fast deep heavy often")
+_HOW_NUMBER = words("many much old long far big large tall high fast deep heavy often strong powerful hot")
 _NUMBER_NOUNS = words(
     """percentage percent number amount share fraction proportion age price sum rate score speed
-    temperature total figure toll cost count tally"""
+    temperature total figure toll cost count tally rise raise increase hike"""
 )
+_AGE = frozenset(tokenize("years old aged"))  # the words that follow an age
+MONEY = frozenset(
+    tokenize("dollars euros pounds yen")
+)  # the words that follow a sum ("$", "€" before it: answer_spans.py)
+_PRICED = re.compile(
+    r"\b(?:cost|costs|pay|paid|worth|price|spend|spent|sue|suing|sued|fine|fined|sell|sold|charge|owe)\b",
+    re.I,
+)
+_DURATION = frozenset(tokenize("seconds minutes hours days weeks months years decades"))  # ... a duration
 _TIME_NOUNS = words("year month day date time decade century season week")
 _NAMED = re.compile(
     r"^(?:is|was|are|were)\s+(?:it|its|the\s+\w+)?\s*(?:called|named)\b|^name\b"
     r"|^(?:is|was)\s+(?:the|his|her|its|their)\s+name\b"
-    r"|^does\s+.{1,30}\s+stand\s+for\b",
+    r"|^does\s+.{1,30}\s+stand\s+for\b"
+    r"|^(?:are|is|do|does)\s+\w+\s+call(?:ing)?\b"  # "what are they calling the Wienermobile now"
+    r"|\b(?:called|calling|named)(?:\s+(?:now|today|these\s+days))?\W*$",  # "what is it called now"
     re.I,
 )
 _REASON_AFTER_WHAT = re.compile(r"^(?:caused|prompted|led\s+to|is\s+behind|was\s+behind)\b", re.I)
@@ -101,7 +112,8 @@ _COPULAS = words("is was are were")
 # counted words too common to tell one number from another ("8,000 people are in shelters"
 # is no answer to "how many people have died?")
 _VAGUE_COUNTS = frozenset(tokenize("people persons individuals residents times things years days"))
-_WH = re.compile(r"\b(how|what|which|who|whom|whose|where|when|why)\b", re.I)
+# "whats", "whos", "wheres": a wh-word typed with its "is" glued on, as members type it
+_WH = re.compile(r"\b(how|what|which|who|whom|whose|where|when|why)s?\b", re.I)
 _SIMPLE = {
     "who": AnswerKind.PERSON,
     "whom": AnswerKind.PERSON,
@@ -132,6 +144,12 @@ def what_is_asked(question: str) -> AskedFor:
         if found is not None:
             kind = found[0] if isinstance(found, tuple) else found
             counted = _counted(rest) if kind is AnswerKind.NUMBER else frozenset()
+            if kind is AnswerKind.NUMBER and rest.lower().startswith("old"):
+                counted = _AGE  # "how old was she": "died at 93 years old", "a 3,500-year-old jar"
+            elif kind is AnswerKind.NUMBER and rest.lower().startswith("long"):
+                counted = _DURATION  # "how long did he speak": "for 25 hours and 5 minutes"
+            elif kind is AnswerKind.NUMBER and re.match(r"much\b", rest, re.I) and _PRICED.search(rest):
+                counted = MONEY  # "how much will the repairs cost": "14 million euros", "$10 billion"
             return AskedFor(kind, _head_of(found), tokens, counted, plain)
     return AskedFor(AnswerKind.OTHER, None, tokens, plain=plain)
 

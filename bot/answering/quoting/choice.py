@@ -6,9 +6,12 @@ South Korean show is green lit for a second season" ranks above "“Squid Game�
 officially coming back". Among the sentences that rank close to the best (within
 ANSWER_MARGIN of its evidence), the quote is the one whose unit - the sentence, or the
 sentence joined to the neighbour that names the answer - holds a span of the asked-for kind
-new to the question (asked_for.py, answer_spans.py), weighted by ANSWER_BONUS; a sentence
-that adds no word to the question is never preferred to one that does. The span is
-marked in the quote (`Quote.mark`), so the doors can show it in bold.
+new to the question (asked_for.py, answer_spans.py), weighted by ANSWER_BONUS, and that
+says its news report's headline news again (echo(), weighted by HEADLINE_BONUS); a
+sentence that adds no word to the question is never preferred to one that does. A news
+report's sentence that only restates the question, too long to quote with the neighbour
+that names the answer, gives way to that neighbour. The span is marked in the quote
+(`Quote.mark`), so the doors can show it in bold.
 """
 
 from __future__ import annotations
@@ -26,11 +29,15 @@ from vectorstore.sentences import Sentence
 # Chosen on bench/realtimeqa.py's 2022 tuning set and squad-dev outside sample1000.
 ANSWER_MARGIN = 0.25  # evidence below the best that a sentence with the answer may have
 ANSWER_BONUS = 0.15  # added for a span of the asked-for kind (x its strength / 2)
+HEADLINE_BONUS = 0.15  # added for a quote saying all its report's headline says (x echo())
 NO_ANSWER = 0.05  # taken off a quote with no span of the kind the question wants
 STRONGEST = 3  # answer_spans' strongest span: a sentence that has one needs no neighbour
 TITLED = 1  # strength a span gains when the article's headline names it too
 JOINED = 0  # strength a span loses when it stands in the neighbour, not the sentence
 RESTATES = 0.2  # a unit whose words are this new to the question, or less, restates it
+NEIGHBOUR_ALONE = 2  # strength of the span a neighbour quoted without the sentence must have
+RESTATED = 0.6  # share of the question's IDF mass a sentence that restates it says
+_QUESTION = re.compile(r"\?[\s”\"’')]*$")
 _LEANS = re.compile(r"(?:he|she|it|they|this|that|these|those|his|her|its|their|there|the latter)\b", re.I)
 
 
@@ -56,12 +63,33 @@ def novelty(text: str, asked_for: AskedFor) -> float:
 def quote_worth(quote: Quote, asked_for: AskedFor) -> float:
     """How well a quote answers: its sentence's evidence, plus the bonus for a marked
     answer; a quote that restates the question is worth less than any that does not."""
-    bonus = ANSWER_BONUS * quote.strength / 2
+    bonus = ANSWER_BONUS * quote.strength / 2 + HEADLINE_BONUS * echo(quote, asked_for)
     if asked_for.typed and quote.mark is None:
         bonus -= NO_ANSWER
     if novelty(quote.text, asked_for) <= RESTATES:
         bonus -= ANSWER_BONUS
     return quote.candidate.score + bonus
+
+
+def echo(quote: Quote, asked_for: AskedFor) -> float:
+    """Share of its headline's words, those the question does not say, that a news
+    report's quote says too: a report's headline tells the news the question asks
+    about ("First Republic Bank seized and sold to JP Morgan Chase"), and the sentence
+    that says it again ("First Republic Bank has been sold off to JP Morgan Chase")
+    answers, where one that only shares the question's words does not. For a question
+    of a kind, only the headline's spans of that kind count: every report's lede says
+    its own headline again, and an older report's lede ("At least 12 people have died",
+    under "Floods ... kill 12") must not beat a newer report's figure for it. 0 for an
+    undated page (an encyclopedia article's title names only its topic)."""
+    record = quote.candidate.passage.article
+    if not record.date:
+        return 0.0
+    if asked_for.typed:  # the headline's answers of the kind asked: "JP Morgan Chase", "12"
+        named = " ".join(s.text for s in answer_spans(record.title, asked_for))
+    else:  # "did she win": the headline's news ("Sarah McBride becomes first transgender ...")
+        named = record.title
+    headline = set(tokenize(named)) - asked_for.question_tokens
+    return len(headline & set(tokenize(quote.text))) / len(headline) if headline else 0.0
 
 
 Scores = Mapping[tuple[str, int], float]  # (article id, sentence start) -> evidence
@@ -80,7 +108,8 @@ def quote_around(
     - the next sentence when it leans on this one ("She won this by only 129 votes."),
       the previous one when this one opens by leaning on it.
     """
-    before, after = around
+    before, after = (None if s is None or _asks(s.text) else s for s in around)
+    around = (before, after)
     alone = marked(Quote(candidate, candidate.text, candidate.start, candidate.end), asked_for)
     if asked_for.typed and alone.strength < STRONGEST:
         found = [(_weaker(q), n) for q, n in _with_neighbours(asked_for, candidate, around, max_chars)]
@@ -100,14 +129,43 @@ def quote_around(
 def _with_neighbours(
     asked_for: AskedFor, candidate: Candidate, around: tuple[Sentence | None, Sentence | None], max_chars: int
 ) -> list[tuple[Quote, Sentence]]:
-    """The sentence joined to its next, then to its previous neighbour, each marked."""
+    """The sentence joined to its next, then to its previous neighbour, each marked; when
+    the two are too long to quote together and the sentence only restates the question
+    (restates()), the neighbour alone if it names a span marked as the kind asked for and
+    does not lean on the sentence ("She won by 129 votes" is not quoted without it)."""
     before, after = around
+    pairs = [(after, candidate.start, after.end)] if after is not None else []
+    pairs += [(before, before.start, candidate.end)] if before is not None else []
     out = []
-    if after is not None:
-        out.append((marked(_joined(candidate, candidate.start, after.end, max_chars), asked_for), after))
-    if before is not None:
-        out.append((marked(_joined(candidate, before.start, candidate.end, max_chars), asked_for), before))
+    for sentence, start, end in pairs:
+        joined = marked(_joined(candidate, start, end, max_chars), asked_for)
+        if (
+            joined.end - joined.start < end - start
+            and not _LEANS.match(sentence.text)
+            and restates(candidate, asked_for)
+        ):
+            alone = marked(Quote(candidate, sentence.text, sentence.start, sentence.end), asked_for)
+            joined = alone if alone.strength >= NEIGHBOUR_ALONE else joined
+        out.append((joined, sentence))
     return out
+
+
+def restates(candidate: Candidate, asked_for: AskedFor) -> bool:
+    """Whether a news report's sentence only restates the question: it says most of the
+    question's words (RESTATED of their IDF mass) and names nothing of the kind the
+    question wants ("Authorities have arrested a man accused of sparking the Palisades
+    Fire" for "who got arrested for starting the palisades fire"), so the answer stands
+    beside it, as a report's second paragraph names who its lede did not. Never for an
+    undated page: an encyclopedia sentence that says the question's words holds its
+    answer in words of no kind the rules see ("in force-free magnetic fields")."""
+    if candidate.overlap < RESTATED or not candidate.passage.article.date:
+        return False
+    return not answer_spans(candidate.text, asked_for, candidate.passage.text)
+
+
+def _asks(text: str) -> bool:
+    """A question ("What happened?", a heading): it answers nothing, so it joins no quote."""
+    return bool(_QUESTION.search(text))
 
 
 def _weaker(quote: Quote) -> Quote:

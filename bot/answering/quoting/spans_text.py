@@ -49,7 +49,8 @@ NOT_NAMES = words(
     meanwhile however still also now then yes so much few both either another other such even
     just only already yet though although despite because unlike instead today tonight yesterday
     earlier later once officials police experts critics scientists researchers people residents
-    authorities analysts many several two three four five six seven eight nine ten"""
+    authorities analysts many several two three four five six seven eight nine ten over under
+    nearly almost around roughly approximately about"""
 )
 
 
@@ -63,7 +64,9 @@ def is_figure(m: re.Match[str]) -> bool:
 
 
 def is_calendar(word: str) -> bool:
-    return bool(re.fullmatch(rf"(?:{MONTHS}|{WEEKDAYS})[’'s]*", word.rstrip(",.")))
+    return bool(re.fullmatch(rf"(?:{MONTHS}|{WEEKDAYS})[’'s]*", word.rstrip(",."))) or bool(
+        re.fullmatch(r"(?:Jan|Feb|Aug|Sept?|Oct|Nov|Dec)\.?,?", word)  # "Jan. 7"
+    )
 
 
 def opens_sentence(text: str, start: int) -> bool:

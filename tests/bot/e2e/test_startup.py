@@ -49,7 +49,7 @@ async def test_starts_syncs_answers_and_stops_cleanly_on_sigterm(
     assert time.monotonic() - started < STOP_S
     final = asked.messages[-1]  # the answer itself, with its sources: not a refusal quoting "pay deal"
     assert answered(asked) and final.get("embeds"), text_of(final)
-    assert "4.5 percent rise" in final["embeds"][0]["description"], text_of(final)
+    assert "**4.5 percent** rise" in final["embeds"][0]["description"], text_of(final)  # the figure in bold
     assert asked.deferral_s is not None and asked.deferral_s < INTERACTION_DEADLINE_S
     await discord.wait_for(lambda: discord.gateway.log.close_codes, STOP_S, "the websocket's close")  # logged after
     closed = await discord.between_steps(lambda: discord.gateway.log.close_codes[-1])
