@@ -64,6 +64,7 @@ def test_given_values_beat_the_environment_which_beats_the_env_file(
     settings = Settings(_env_file=env, chunk_tokens=100)  # type: ignore[call-arg]
     assert (settings.top_k, settings.min_evidence, settings.answer_workers) == (7, 0.5, 3)
     assert settings.chunk_tokens == 100, "a value given in the code wins"
+    assert Settings(_env_file=env, TOP_K=9).top_k == 9, "a name given in the code, in any case"  # type: ignore[call-arg]
     assert settings.log_level == Settings.model_fields["log_level"].default, "NAME= means the default"
     assert not hasattr(settings, "not_a_setting")
     without = Settings(_env_file=None)  # type: ignore[call-arg]

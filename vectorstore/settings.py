@@ -28,7 +28,8 @@ class EnvSettings(BaseModel):
     model_config = ConfigDict(extra="ignore", validate_default=True)
 
     def __init__(self, _env_file: str | Path | None = ENV_FILE, **values: Any) -> None:
-        super().__init__(**(_from_env(set(type(self).model_fields), _env_file) | values))
+        given = {name.lower(): value for name, value in values.items()}
+        super().__init__(**(_from_env(set(type(self).model_fields), _env_file) | given))
 
 
 def _from_env(names: set[str], env_file: str | Path | None) -> dict[str, str]:

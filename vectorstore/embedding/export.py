@@ -133,6 +133,14 @@ def _export(torch: Any, model: Any, sample: Any, names: list[str], path: Path, b
     )
 
 
+def _remove(path: Path) -> None:
+    """Whatever is at `path`: a folder with its files, a file or a link."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def quantize_int8(source: Path, target: Path) -> Path:
     """Dynamic int8 quantization of the exported model's MatMul weights, per channel.
 
@@ -149,7 +157,7 @@ def quantize_int8(source: Path, target: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     staging = target.with_name(target.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
+    _remove(staging)  # an interrupted run's folder, or the file an earlier version wrote there
     staging.mkdir()
     partial = staging / target.name
     root = logging.getLogger()  # onnxruntime advises pre-processing there, on every call

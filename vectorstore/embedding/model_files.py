@@ -34,18 +34,20 @@ def packaged_model_path() -> Path:
 
 
 def load_tokenizer(model_dir: Path) -> Any:
-    """The model's tokenizer (`tokenizers`). A BERT WordPiece one, as its
-    tokenizer_config.json describes it beside a vocab.txt, is built from vocab.txt by
-    tokenizers' BertWordPieceTokenizer with the config's casing, accents and Chinese
-    characters: the tokens and offsets tokenizer.json gives (a test compares them), in
-    7.5 MiB instead of 9.4 (all-MiniLM-L6-v2, what a cold question holds). Any other from
-    tokenizer.json."""
+    """The model's tokenizer (`tokenizers`). The packaged all-MiniLM-L6-v2's, a BERT
+    WordPiece one as its tokenizer_config.json describes it beside a vocab.txt, is built
+    from vocab.txt by tokenizers' BertWordPieceTokenizer with the config's casing, accents
+    and Chinese characters: the tokens and offsets its tokenizer.json gives (a test
+    compares them), in 7.5 MiB instead of 9.4 (what a cold question holds). Any other
+    model's from its tokenizer.json, which may add tokens or special tokens of its own that
+    a vocabulary alone does not carry."""
     from tokenizers import BertWordPieceTokenizer, Tokenizer
 
     config_file, vocab = model_dir / "tokenizer_config.json", model_dir / "vocab.txt"
     config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
     basic = config.get("do_basic_tokenize", True) and not config.get("never_split")
-    if config.get("tokenizer_class") != "BertTokenizer" or not basic or not vocab.is_file():
+    packaged = model_dir.resolve() == packaged_model_path().resolve()
+    if not packaged or config.get("tokenizer_class") != "BertTokenizer" or not basic or not vocab.is_file():
         return Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     return BertWordPieceTokenizer(
         str(vocab),
