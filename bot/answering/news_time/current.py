@@ -32,7 +32,11 @@ series", "what's the death toll") means now, the day it is asked.
   caucus Jan. 15", "a finalist for the Heisman"): a quote that states no form of the
   question's outcome verb (OUTCOMES), or tells an earlier one ("last season"), does not
   report the outcome, and the reply says "The newest I have on this is from ..." however
-  recent its report (a dated report only: an undated page has no date to name).
+  recent its report (a dated report only: an undated page has no date to name). Nor does a
+  quote that only supposes it: the outcome's verb after "could", "if", "expected to" ("he
+  could still win"), or, for a question whether something happened or lasts ("did the swap
+  happen", "is she still president"), any such word ("signs of", "no official
+  confirmation", "will retain"). A question about what will be is not about an outcome.
 
 STALE_DAYS was measured on the tuning sets: the article that answers a RealTime QA 2022
 quiz question is 3 days older than the quiz at the median, 14 at the 99th percentile and
@@ -110,6 +114,19 @@ _ASKING = frozenset(
     ["who", "whos", "who's", "which", "what", "whats", "what's", "did", "does", "has", "have", "had"]
 )
 _VERB_REACH = 4  # words after the question word: "did the iranian president die"
+# A question about whether something happened or lasts: "did ...", "has ... ", "is ... still",
+# "who's replacing ...".
+_OUTCOME_ASKED = re.compile(r"^(?:did|has|have|had)\b|\bstill\b|\breplac", re.I)
+# A question about what will be: its answer is a preview.
+_FUTURE = re.compile(r"\b(?:will|next|going to|gonna|upcoming|when|whens|when['’]s)\b", re.I)
+# Words of a sentence that supposes rather than reports: a preview, a hope, an opinion.
+_SUPPOSED = re.compile(
+    r"\b(?:could|would|might|if|whether|potentially|possibly|likely|will|(?:expected|set|poised) to"
+    r"|(?:plans?|planning|hopes?|hoping|aims?) to|signs? of|no official confirmation)\b|['’]d like",
+    re.I,
+)
+_MAY = re.compile(r"\bmay\b")  # lower case: not the month
+_SUPPOSED_REACH = 3  # words from the supposing word to the outcome's: "could potentially win"
 _TITLES = frozenset(["winner", "winners", "loser", "losers"])  # before a name: who someone is
 # More words that report an outcome of a line (by its first verb), never read as a
 # question's verb: "the toll rose to 58" reports deaths. Words of a win such as "awarded"
@@ -143,13 +160,41 @@ def unreported(question: str, quote: str) -> bool:
     """Whether a quote leaves the outcome a question asks about unreported: it names none
     of the words that report it ("will caucus Jan. 15" for "who won the iowa caucus") but
     as a title before a name ("European Championship winner Rob Cross" says who he is, not
-    who won), or it tells an earlier one ("won the cup last season")."""
+    who won) or as what may be ("could potentially win four gold medals"), or it tells an
+    earlier one ("won the cup last season"). A question with no verb of OUTCOMES that asks
+    whether something happened or lasts ("did the swap happen", "is she still president")
+    is left unreported by a quote that only supposes ("no official confirmation")."""
     forms = outcome_verb(question)
     if forms is None:
-        return False
-    words = quote.split()
-    said = any(forms & set(tokenize(w)) and not _title(words, i) for i, w in enumerate(words))
+        return asks_outcome(question) and bool(supposing(quote))
+    spans = list(re.finditer(r"\S+", quote))
+    words = [m.group() for m in spans]
+    guessed = supposing(quote) if not _FUTURE.search(question) else []
+    said = any(
+        forms & set(tokenize(w)) and not _title(words, i) and not _guessed(quote, spans[i].start(), guessed)
+        for i, w in enumerate(words)
+    )
     return not said or bool(_EARLIER.search(quote))
+
+
+def asks_outcome(question: str) -> bool:
+    """Whether a question asks if something happened or still holds ("did the groundhog
+    see his shadow", "is she still president", "whos replacing pat sajak"), not what will
+    be ("when's the next debate")."""
+    q = question.strip().lower()
+    return bool(_OUTCOME_ASKED.search(q)) and not _FUTURE.search(q)
+
+
+def supposing(quote: str) -> list[int]:
+    """Where a quote says what may be, not what is: its words of supposition ("could",
+    "if", "expected to", "signs of", "tune in to see if"), as character offsets."""
+    return [m.start() for m in (*_SUPPOSED.finditer(quote), *_MAY.finditer(quote))]
+
+
+def _guessed(quote: str, start: int, at: Sequence[int]) -> bool:
+    """Whether the word at offset `start` follows a word of supposition (at one of the
+    offsets `at`) within _SUPPOSED_REACH words ("could potentially win")."""
+    return any(len(quote[a:start].split()) <= _SUPPOSED_REACH for a in at if a < start)
 
 
 def _title(words: Sequence[str], i: int) -> bool:

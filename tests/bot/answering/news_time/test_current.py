@@ -162,3 +162,25 @@ def test_a_recent_preview_is_flagged_but_not_as_old_news(app: App) -> None:
     assert preview.stale == "2026-01-09" and not preview.old
     later = _engine(app).answer("who won the vardon cup", asked_at=date(2026, 5, 1))
     assert later.citations[0].article_id == "vardon-result" and later.stale == "2026-01-11" and later.old
+
+
+def test_a_quote_that_supposes_the_outcome_leaves_it_unreported() -> None:
+    """Asked just after the event, the store's report before it says what may happen
+    ("could win", "signs of", "no official confirmation"): it does not report the outcome.
+    A sentence that states it is never flagged, whatever else it supposes, and a question
+    about what will be is not about an outcome."""
+    assert unreported("how many golds did mara lind win", "Lind could potentially win four gold medals.")
+    assert unreported("did vance win the runoff", "Vance said he could still win if the race went to a runoff.")
+    assert unreported(
+        "did the prisoner swap happen", "Signs of a swap multiplied but there was no official confirmation."
+    )
+    assert unreported("is dana cole still the mayor", "Mayor Dana Cole will keep her job after a council vote.")
+    assert unreported("did the groundhog see his shadow", "Crowds tune in to see if the groundhog sees his shadow.")
+    assert unreported("whos replacing the host", "There's one person I'd like to see take the gig: Vera Lane.")
+    assert not unreported("how many golds did mara lind win", "Lind won four gold medals and could win more.")
+    assert not unreported("did vance win the runoff", "Vance won the runoff on Sunday with 52% of the vote.")
+    assert not unreported("did the prisoner swap happen", "The prisoner swap took place in Ankara on Thursday.")
+    assert not unreported("is dana cole still the mayor", "Dana Cole is the mayor of Quay City.")
+    assert not unreported("whens the next debate", "The next debate could be held on Nov. 8 in Miami.")
+    assert not unreported("who will win the vardon cup", "The Foxes are expected to win the Vardon Cup.")
+    assert not unreported("what did the mayor say", "The mayor said the bridge could reopen in May.")
