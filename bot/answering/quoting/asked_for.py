@@ -49,6 +49,7 @@ class AskedFor:
     question_tokens: frozenset[str]  # what the question already says (tokenize())
     counted: frozenset[str] = frozenset()  # "how many baby swings": the things counted
     plain: frozenset[str] = frozenset()  # the question's words written in lower case (not names)
+    weaker: frozenset[str] = frozenset()  # "how long is the tunnel": a duration answers, less surely
 
     @property
     def typed(self) -> bool:
@@ -93,7 +94,19 @@ MONEY = frozenset(
     tokenize("dollars euros pounds yen")
 )  # the words that follow a sum ("$", "€" before it: answer_spans.py)
 _PRICED = re.compile(
-    r"\b(?:cost|costs|pay|paid|worth|price|spend|spent|sue|suing|sued|fine|fined|sell|sold|charge|owe)\b",
+    r"\b(?:cost|costs|pay|paid|worth|price|spend|spent|sue|suing|sued|fine|fined|charge|owe)\b"
+    r"|\b(?:sell|sells|selling|sold)\s+for\b",  # "did the painting sell for"; "did the album sell": copies
+    re.I,
+)
+_SOLD = re.compile(r"\b(?:sell|sells|selling|sold)\b", re.I)
+_UNITS_SOLD = frozenset(tokenize("copies units tickets"))  # "how much did the album sell": "2 million copies"
+# "how long is the tunnel": a length; "how long did the strike last": a duration
+_LENGTH = frozenset(
+    tokenize("kilometres kilometers km miles metres meters feet ft yards inches centimetres cm")
+)
+_HOW_LONG_DURATION = re.compile(
+    r"^long\s+(?:did|does|do|has|have|had|will|would|can|could|should|may|might|must|take|takes|took|ago|until)\b"
+    r"|\b(?:last|lasted|lasts|take|takes|took|stay|stayed|serve|served|wait|waited)\b",
     re.I,
 )
 _DURATION = frozenset(tokenize("seconds minutes hours days weeks months years decades"))  # ... a duration
@@ -102,7 +115,8 @@ _NAMED = re.compile(
     r"^(?:is|was|are|were)\s+(?:it|its|the\s+\w+)?\s*(?:called|named)\b|^name\b"
     r"|^(?:is|was)\s+(?:the|his|her|its|their)\s+name\b"
     r"|^does\s+.{1,30}\s+stand\s+for\b"
-    r"|^(?:are|is|do|does)\s+\w+\s+call(?:ing)?\b"  # "what are they calling the Wienermobile now"
+    # "what are they calling the Wienermobile now", not "what are protesters calling for"
+    r"|^(?:are|is|do|does)\s+\w+\s+call(?:ing)?\b(?!\s+(?:for|on|off|out)\b)"
     r"|\b(?:called|calling|named)(?:\s+(?:now|today|these\s+days))?\W*$",  # "what is it called now"
     re.I,
 )
@@ -147,11 +161,21 @@ def what_is_asked(question: str) -> AskedFor:
             if kind is AnswerKind.NUMBER and rest.lower().startswith("old"):
                 counted = _AGE  # "how old was she": "died at 93 years old", "a 3,500-year-old jar"
             elif kind is AnswerKind.NUMBER and rest.lower().startswith("long"):
-                counted = _DURATION  # "how long did he speak": "for 25 hours and 5 minutes"
+                return _how_long(rest, tokens, plain)
             elif kind is AnswerKind.NUMBER and re.match(r"much\b", rest, re.I) and _PRICED.search(rest):
                 counted = MONEY  # "how much will the repairs cost": "14 million euros", "$10 billion"
+            elif kind is AnswerKind.NUMBER and re.match(r"much\b", rest, re.I) and _SOLD.search(rest):
+                counted = _UNITS_SOLD
             return AskedFor(kind, _head_of(found), tokens, counted, plain)
     return AskedFor(AnswerKind.OTHER, None, tokens, plain=plain)
+
+
+def _how_long(rest: str, tokens: frozenset[str], plain: frozenset[str]) -> AskedFor:
+    """ "how long did he speak" (a verb follows): a duration, "for 25 hours"; "how long is
+    the tunnel": a length, "64 kilometres", and a duration only less surely."""
+    if _HOW_LONG_DURATION.search(rest):
+        return AskedFor(AnswerKind.NUMBER, None, tokens, _DURATION, plain)
+    return AskedFor(AnswerKind.NUMBER, None, tokens, _LENGTH, plain, weaker=_DURATION)
 
 
 def _counted(rest: str) -> frozenset[str]:
