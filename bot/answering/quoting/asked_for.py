@@ -16,9 +16,10 @@ rule, and bench/realtimeqa.py measures them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from bot.answering.quoting.anchors import Anchor, Kind, anchors_of
 from vectorstore.lexical import tokenize
 
 
@@ -50,6 +51,7 @@ class AskedFor:
     counted: frozenset[str] = frozenset()  # "how many baby swings": the things counted
     plain: frozenset[str] = frozenset()  # the question's words written in lower case (not names)
     weaker: frozenset[str] = frozenset()  # "how long is the tunnel": a duration answers, less surely
+    names: tuple[Anchor, ...] = ()  # the names the asking sentence pins down (anchors.py)
 
     @property
     def typed(self) -> bool:
@@ -150,6 +152,7 @@ def what_is_asked(question: str) -> AskedFor:
     asking = last_question(question)
     tokens = frozenset(tokenize(question))
     plain = frozenset(tokenize(" ".join(w for w in question.split() if not w[:1].isupper())))
+    names = tuple(a for a in anchors_of(asking) if a.kind is Kind.NAME)
     for m in _WH.finditer(asking):
         word, rest = m.group(1).lower(), asking[m.end() :].strip()
         found = _SIMPLE.get(word) or (_how(rest) if word == "how" else _what(rest))
@@ -161,13 +164,13 @@ def what_is_asked(question: str) -> AskedFor:
             if kind is AnswerKind.NUMBER and rest.lower().startswith("old"):
                 counted = _AGE  # "how old was she": "died at 93 years old", "a 3,500-year-old jar"
             elif kind is AnswerKind.NUMBER and rest.lower().startswith("long"):
-                return _how_long(rest, tokens, plain)
+                return replace(_how_long(rest, tokens, plain), names=names)
             elif kind is AnswerKind.NUMBER and re.match(r"much\b", rest, re.I) and _PRICED.search(rest):
                 counted = MONEY  # "how much will the repairs cost": "14 million euros", "$10 billion"
             elif kind is AnswerKind.NUMBER and re.match(r"much\b", rest, re.I) and _SOLD.search(rest):
                 counted = _UNITS_SOLD
-            return AskedFor(kind, _head_of(found), tokens, counted, plain)
-    return AskedFor(AnswerKind.OTHER, None, tokens, plain=plain)
+            return AskedFor(kind, _head_of(found), tokens, counted, plain, names=names)
+    return AskedFor(AnswerKind.OTHER, None, tokens, plain=plain, names=names)
 
 
 def _how_long(rest: str, tokens: frozenset[str], plain: frozenset[str]) -> AskedFor:

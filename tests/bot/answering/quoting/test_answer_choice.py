@@ -140,6 +140,20 @@ def test_a_lede_that_restates_the_question_is_quoted_by_its_neighbour_that_names
     assert quote_around(asked_for, unlike, neighbours(PASSAGE, lede.start), 150).text == LEDE
 
 
+def test_a_neighbour_quoted_alone_meets_the_names_the_question_pins_down() -> None:
+    lede = "Police have arrested a man accused of setting the blaze that destroyed the Harlow Mill last week."
+    asked_for = what_is_asked("Who was arrested for the blaze at the Harlow Mill?")
+    for neighbour, alone in [
+        ("Olin Marsh, 29, is accused of setting fire to the mill on New Year's Day.", True),
+        ("Separately, Jane Doe was charged in another fire on New Year's Day.", False),
+    ]:
+        text = f"{lede}\n\n{neighbour} Officers searched the town."
+        passage = Passage("m:0", RECORD, 0, text, 0, len(text), 1.0)
+        first = Candidate(passage, lede, 0, len(lede), 0.7, 0.8, 0.7, np.zeros(2))
+        quote = quote_around(asked_for, first, neighbours(passage, 0), 120)
+        assert (quote.text == neighbour) is alone and (quote.text == lede) is not alone
+
+
 def test_a_question_heading_is_never_joined_to_a_quote() -> None:
     asked_for = what_is_asked("what did the fire do")
     last = candidate("It reached the ridge in January and burned for weeks across the valley.", 0.9)
