@@ -93,7 +93,9 @@ def _counted(text: str, start: int, end: int, asked_for: AskedFor) -> Span:
     if _VAGUE.fullmatch(text[start:end]):
         return Span(start, end, text[start:end], 1)  # "Dozens of stores closed" tells no count
     money = asked_for.counted is MONEY and text[start] in "$€£¥"  # "how much ... cost": "$10 billion"
-    return Span(start, end, text[start:end], 3 if money or following & asked_for.counted else 1)
+    if money or following & asked_for.counted:
+        return Span(start, end, text[start:end], 3)
+    return Span(start, end, text[start:end], 2 if following & asked_for.weaker else 1)
 
 
 def _new(span: str, asked_for: AskedFor) -> bool:

@@ -16,9 +16,10 @@ rule, and bench/realtimeqa.py measures them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from bot.answering.quoting.anchors import Anchor, Kind, anchors_of
 from vectorstore.lexical import tokenize
 
 
@@ -49,6 +50,8 @@ class AskedFor:
     question_tokens: frozenset[str]  # what the question already says (tokenize())
     counted: frozenset[str] = frozenset()  # "how many baby swings": the things counted
     plain: frozenset[str] = frozenset()  # the question's words written in lower case (not names)
+    weaker: frozenset[str] = frozenset()  # "how long is the tunnel": a duration answers, less surely
+    names: tuple[Anchor, ...] = ()  # the names the asking sentence pins down (anchors.py)
 
     @property
     def typed(self) -> bool:
@@ -93,7 +96,19 @@ MONEY = frozenset(
     tokenize("dollars euros pounds yen")
 )  # the words that follow a sum ("$", "€" before it: answer_spans.py)
 _PRICED = re.compile(
-    r"\b(?:cost|costs|pay|paid|worth|price|spend|spent|sue|suing|sued|fine|fined|sell|sold|charge|owe)\b",
+    r"\b(?:cost|costs|pay|paid|worth|price|spend|spent|sue|suing|sued|fine|fined|charge|owe)\b"
+    r"|\b(?:sell|sells|selling|sold)\s+for\b",  # "did the painting sell for"; "did the album sell": copies
+    re.I,
+)
+_SOLD = re.compile(r"\b(?:sell|sells|selling|sold)\b", re.I)
+_UNITS_SOLD = frozenset(tokenize("copies units tickets"))  # "how much did the album sell": "2 million copies"
+# "how long is the tunnel": a length; "how long did the strike last": a duration
+_LENGTH = frozenset(
+    tokenize("kilometres kilometers km miles metres meters feet ft yards inches centimetres cm")
+)
+_HOW_LONG_DURATION = re.compile(
+    r"^long\s+(?:did|does|do|has|have|had|will|would|can|could|should|may|might|must|take|takes|took|ago|until)\b"
+    r"|\b(?:last|lasted|lasts|take|takes|took|stay|stayed|serve|served|wait|waited)\b",
     re.I,
 )
 _DURATION = frozenset(tokenize("seconds minutes hours days weeks months years decades"))  # ... a duration
@@ -102,7 +117,8 @@ _NAMED = re.compile(
     r"^(?:is|was|are|were)\s+(?:it|its|the\s+\w+)?\s*(?:called|named)\b|^name\b"
     r"|^(?:is|was)\s+(?:the|his|her|its|their)\s+name\b"
     r"|^does\s+.{1,30}\s+stand\s+for\b"
-    r"|^(?:are|is|do|does)\s+\w+\s+call(?:ing)?\b"  # "what are they calling the Wienermobile now"
+    # "what are they calling the Wienermobile now", not "what are protesters calling for"
+    r"|^(?:are|is|do|does)\s+\w+\s+call(?:ing)?\b(?!\s+(?:for|on|off|out)\b)"
     r"|\b(?:called|calling|named)(?:\s+(?:now|today|these\s+days))?\W*$",  # "what is it called now"
     re.I,
 )
@@ -136,6 +152,7 @@ def what_is_asked(question: str) -> AskedFor:
     asking = last_question(question)
     tokens = frozenset(tokenize(question))
     plain = frozenset(tokenize(" ".join(w for w in question.split() if not w[:1].isupper())))
+    names = tuple(a for a in anchors_of(asking) if a.kind is Kind.NAME)
     for m in _WH.finditer(asking):
         word, rest = m.group(1).lower(), asking[m.end() :].strip()
         found = _SIMPLE.get(word) or (_how(rest) if word == "how" else _what(rest))
@@ -147,11 +164,21 @@ def what_is_asked(question: str) -> AskedFor:
             if kind is AnswerKind.NUMBER and rest.lower().startswith("old"):
                 counted = _AGE  # "how old was she": "died at 93 years old", "a 3,500-year-old jar"
             elif kind is AnswerKind.NUMBER and rest.lower().startswith("long"):
-                counted = _DURATION  # "how long did he speak": "for 25 hours and 5 minutes"
+                return replace(_how_long(rest, tokens, plain), names=names)
             elif kind is AnswerKind.NUMBER and re.match(r"much\b", rest, re.I) and _PRICED.search(rest):
                 counted = MONEY  # "how much will the repairs cost": "14 million euros", "$10 billion"
-            return AskedFor(kind, _head_of(found), tokens, counted, plain)
-    return AskedFor(AnswerKind.OTHER, None, tokens, plain=plain)
+            elif kind is AnswerKind.NUMBER and re.match(r"much\b", rest, re.I) and _SOLD.search(rest):
+                counted = _UNITS_SOLD
+            return AskedFor(kind, _head_of(found), tokens, counted, plain, names=names)
+    return AskedFor(AnswerKind.OTHER, None, tokens, plain=plain, names=names)
+
+
+def _how_long(rest: str, tokens: frozenset[str], plain: frozenset[str]) -> AskedFor:
+    """ "how long did he speak" (a verb follows): a duration, "for 25 hours"; "how long is
+    the tunnel": a length, "64 kilometres", and a duration only less surely."""
+    if _HOW_LONG_DURATION.search(rest):
+        return AskedFor(AnswerKind.NUMBER, None, tokens, _DURATION, plain)
+    return AskedFor(AnswerKind.NUMBER, None, tokens, _LENGTH, plain, weaker=_DURATION)
 
 
 def _counted(rest: str) -> frozenset[str]:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.answering.quoting.anchors import ContextWords, met
 from bot.answering.quoting.answer_spans import Span, answer_spans
 from bot.answering.quoting.asked_for import AskedFor
 from bot.answering.quoting.extractive import Candidate
@@ -131,8 +132,10 @@ def _with_neighbours(
 ) -> list[tuple[Quote, Sentence]]:
     """The sentence joined to its next, then to its previous neighbour, each marked; when
     the two are too long to quote together and the sentence only restates the question
-    (restates()), the neighbour alone if it names a span marked as the kind asked for and
-    does not lean on the sentence ("She won by 129 votes" is not quoted without it)."""
+    (restates()), the neighbour alone if it names a span marked as the kind asked for, does
+    not lean on the sentence ("She won by 129 votes" is not quoted without it) and meets the
+    names the question pins down ("Separately, Jane Doe was charged in another fire" tells
+    nothing of the Harlow Mill)."""
     before, after = around
     pairs = [(after, candidate.start, after.end)] if after is not None else []
     pairs += [(before, before.start, candidate.end)] if before is not None else []
@@ -143,11 +146,17 @@ def _with_neighbours(
             joined.end - joined.start < end - start
             and not _LEANS.match(sentence.text)
             and restates(candidate, asked_for)
+            and _names_met(sentence, asked_for)
         ):
             alone = marked(Quote(candidate, sentence.text, sentence.start, sentence.end), asked_for)
             joined = alone if alone.strength >= NEIGHBOUR_ALONE else joined
         out.append((joined, sentence))
     return out
+
+
+def _names_met(sentence: Sentence, asked_for: AskedFor) -> bool:
+    context = ContextWords.of(sentence.text)
+    return all(met(name, context) for name in asked_for.names)
 
 
 def restates(candidate: Candidate, asked_for: AskedFor) -> bool:

@@ -46,6 +46,29 @@ def test_a_duration_answers_how_long() -> None:
     assert found["25"] == 3 and found["3"] == 1
 
 
+def test_a_length_answers_how_long_a_thing_is() -> None:
+    sentence = "Construction took 17 years; the tunnel runs 64 kilometres under 2 peaks."
+    found = strengths("How long is the Brenner Base Tunnel?", sentence)
+    assert found["64"] == 3 and found["17"] == 2 and found["2"] == 1
+    # a verb after "how long" asks for a duration
+    assert strengths("How long did the construction take?", sentence)["17"] == 3
+    assert strengths("How long did the construction take?", sentence)["64"] == 1
+
+
+def test_how_much_an_album_sold_is_copies_and_what_a_painting_sold_for_a_sum() -> None:
+    sentence = "The tour made $30 million and the album sold 2 million copies."
+    found = strengths("How much did the album sell?", sentence)
+    assert found["2 million"] == 3 and found["$30 million"] == 1
+    found = strengths("How much did the painting sell for?", "It sold for $30 million to 2 bidders.")
+    assert found["$30 million"] == 3 and found["2"] == 1
+
+
+def test_what_people_call_for_is_no_name() -> None:
+    assert what_is_asked("What are protesters calling for?").kind is AnswerKind.OTHER
+    assert what_is_asked("what do unions call on the mayor to do").kind is AnswerKind.OTHER
+    assert what_is_asked("what are they calling the hot dog van now").kind is AnswerKind.NAME
+
+
 def test_a_name_ends_with_its_line() -> None:
     assert set(strengths("who won the vote", "It helped Orbán.\n\nOrbán lost to Peter Magyar.")) == {
         "Orbán",
@@ -115,6 +138,20 @@ def test_a_lede_that_restates_the_question_is_quoted_by_its_neighbour_that_names
     assert quote_around(asked_for, lede, neighbours(PASSAGE, lede.start), 296).text.startswith(LEDE)
     unlike = candidate(LEDE, 0.3)
     assert quote_around(asked_for, unlike, neighbours(PASSAGE, lede.start), 150).text == LEDE
+
+
+def test_a_neighbour_quoted_alone_meets_the_names_the_question_pins_down() -> None:
+    lede = "Police have arrested a man accused of setting the blaze that destroyed the Harlow Mill last week."
+    asked_for = what_is_asked("Who was arrested for the blaze at the Harlow Mill?")
+    for neighbour, alone in [
+        ("Olin Marsh, 29, is accused of setting fire to the mill on New Year's Day.", True),
+        ("Separately, Jane Doe was charged in another fire on New Year's Day.", False),
+    ]:
+        text = f"{lede}\n\n{neighbour} Officers searched the town."
+        passage = Passage("m:0", RECORD, 0, text, 0, len(text), 1.0)
+        first = Candidate(passage, lede, 0, len(lede), 0.7, 0.8, 0.7, np.zeros(2))
+        quote = quote_around(asked_for, first, neighbours(passage, 0), 120)
+        assert (quote.text == neighbour) is alone and (quote.text == lede) is not alone
 
 
 def test_a_question_heading_is_never_joined_to_a_quote() -> None:
