@@ -25,8 +25,9 @@ from vectorstore.sentences import Sentence, split_sentences
 # bench/refusal_curve.py: 1 refuses the most near misses but also many answerable questions.
 SEARCH_DEPTH = 5
 CHOICE_DEPTH = 10  # ranked sentences that may be chosen for the answer they carry (choice.py)
-# A sentence that leaves only a modifier unmet ("American" for "the US") answers when its
-# quote marks a span of the asked-for kind this strong (choice.py: 2, marked as its kind).
+# A sentence that leaves only a modifier ("American" for "the US") or the asked-for
+# category's names unmet answers when its quote marks a span of the asked-for kind this
+# strong (choice.py: 2, marked as its kind).
 MODIFIED_STRENGTH = 2
 
 
