@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from difflib import SequenceMatcher
 from enum import StrEnum
 from functools import lru_cache
@@ -33,10 +34,21 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Amount:
+    """A number written with decimals, its scale and unit: "$1.3 billion" is ("1.3",
+    1000000000, "dollars"); "1.34 percent" is ("1.34", 1, "percent")."""
+
+    number: str
+    scale: int
+    unit: str
+
+
+@dataclass(frozen=True)
 class Anchor:
     kind: Kind
     text: str  # as the question words it
     tokens: frozenset[str]  # what the context has to contain (any one of, for each group)
+    amount: Amount | None = None  # a number with decimals: met by a more precise one it rounds
 
 
 _YEAR = re.compile(r"\b(1[0-9]\d\d|20\d\d)(?:s\b|\b)")
@@ -125,13 +137,29 @@ _NOT_NAMES = frozenset(_FRAMING.split())
 # One thing under names that share no word: a text that says one of a group meets a
 # question's name for another ("the UK" for "the United Kingdom", "the world's population"
 # for "live on Earth", "the Conservative Party" for "the Tory conference").
+# A group applies to a question's whole name ("Battle of Britain" is no name of the UK), or
+# to what follows a possessive ("Liz Truss's Tory"), and is met by a capitalised word of
+# the context ("a conservative estimate" names no party), but for COMMON_ALIASES.
 SAME_NAMES = [
     ("united kingdom", "uk", "britain", "great britain"),
-    ("earth", "world", "planet"),
+    ("earth", "world"),
     ("tory", "tories", "conservative", "conservatives"),
 ]
-# A name of capitals joined by "&" ("M&Ms", "M&M’S", "AT&T"): one name, its letters one token.
-_AMPERSAND = re.compile(r"\b([A-Z]{1,4})\s?&\s?([A-Z]{1,4})(?:['’]?[sS])?(?![\w’'])")
+# Said in lower case these still name the thing ("the world's population"), unless the
+# context names another planet ("the planet Venus").
+COMMON_ALIASES = frozenset(["world"])
+_OTHER_PLANETS = re.compile(r"\b(?:Mercury|Venus|Mars|Jupiter|Saturn|Uranus|Neptune|Pluto)\b")
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]*")
+# A name of single capitals joined by "&" ("M&Ms", "M&M’S", "AT&T", "H&M"): one name, one
+# token that no ordinary word has ("m&m"); "US & UK" are two names.
+_AMPERSAND = re.compile(r"(?<![\w&])([A-Z]{1,2})&([A-Z])(?:['’]?[sS])?(?![\w’'&])")
+# A number with decimals, with its currency, scale and unit ("$1.3 billion", "1.34 percent").
+_AMOUNT = re.compile(
+    r"([€$£¥])?\s?(?<![\w.,])(\d[\d,]*\.\d+)(?![\d.])"
+    r"(?:\s?(k|thousand|mn?|million|bn?|billion|tn?|trillion)\b)?"
+    r"(?:\s?(%|percent\b|per cent\b|dollars\b|euros\b|pounds\b|yen\b))?",
+    re.I,
+)
 # A name with a word hyphened on in lower case ("Prize-winning", "Oscar-nominated",
 # "Texas-based"): the tail describes, the name is what comes before it.
 _DESCRIBED_NAME = re.compile(r"([A-Z][\w'’.]*)-[a-z][\w'’]*$")
@@ -167,14 +195,15 @@ def anchors_of(question: str) -> list[Anchor]:
     found += [Anchor(Kind.YEAR, y, frozenset({y})) for y in sorted(years)]
     numbered = {m.start(2) for m in _NUMBERED_NAME.finditer(question)}
     plain = {m.start(): m for m in _NUMBER.finditer(question) if m.start() not in numbered}
+    amounts = {m.start(2): amount(m) for m in _AMOUNT.finditer(question)}
     for m in plain.values():
         value = m.group().replace(",", "")
         if value not in years:
             values = {value} | scaled(question[m.start() :], 1)
-            found.append(Anchor(Kind.NUMBER, m.group(), frozenset(values)))
+            found.append(Anchor(Kind.NUMBER, m.group(), frozenset(values), amounts.get(m.start())))
     for m in _SCALED.finditer(question):  # "$250M": no plain number, its value
         if m.start() not in plain:
-            found.append(Anchor(Kind.NUMBER, m.group(), frozenset(scaled(m.group()))))
+            found.append(Anchor(Kind.NUMBER, m.group(), frozenset(scaled(m.group())), amounts.get(m.start())))
     words = re.findall(r"[\w’'-]+", question.lower())
     for i, word in enumerate(words):
         if word in NUMBER_WORDS and (i == 0 or words[i - 1] not in _COUNTING):
@@ -195,8 +224,17 @@ def anchors_of(question: str) -> list[Anchor]:
 
 
 def ampersand(m: re.Match[str]) -> str:
-    """The token of a name joined by "&": its letters ("M&Ms" and "M&M’S": "mm")."""
-    return (m.group(1) + m.group(2)).lower()
+    """The token of a name joined by "&" ("M&Ms" and "M&M’S": "m&m")."""
+    return f"{m.group(1)}&{m.group(2)}".lower()
+
+
+def amount(m: re.Match[str]) -> Amount:
+    """The amount an _AMOUNT match writes."""
+    currency, number, scale, unit = m.groups()
+    unit = (unit or "").lower()
+    unit = "percent" if unit in ("%", "per cent") else unit
+    unit = unit or _CURRENCIES.get(currency or "", "")
+    return Amount(number.replace(",", ""), int(_SCALES[scale.lower()]) if scale else 1, unit)
 
 
 def _names(question: str) -> list[Anchor]:
@@ -232,6 +270,8 @@ class ContextWords:
 
     tokens: frozenset[str]
     negated: bool
+    names: frozenset[str] = frozenset()  # the tokens of its capitalised words, and COMMON_ALIASES
+    amounts: frozenset[Amount] = frozenset()  # its numbers with decimals
 
     @classmethod
     def of(cls, text: str, core: str | None = None) -> ContextWords:
@@ -249,7 +289,11 @@ class ContextWords:
         words |= set(tokenize(" ".join(_CURRENCIES[c] for c in text if c in _CURRENCIES)))  # € meets "euros"
         words |= {w for w in plain if w in NUMBER_WORDS or w in ORDINALS or w in SUPERLATIVES}
         words |= {NUMBER_WORDS[w] for w in plain if w in NUMBER_WORDS}  # "six" meets "6"
-        return cls(frozenset(words), negated)
+        names = set(tokenize(" ".join(_CAPITALISED_WORD.findall(text))))
+        if not _OTHER_PLANETS.search(text):
+            names |= words & COMMON_ALIASES  # "the world's population" meets "Earth"
+        amounts = frozenset(amount(m) for m in _AMOUNT.finditer(text))
+        return cls(frozenset(words), negated, frozenset(names), amounts)
 
 
 def met(anchor: Anchor, context: ContextWords) -> bool:
@@ -260,33 +304,36 @@ def met(anchor: Anchor, context: ContextWords) -> bool:
     if anchor.kind is Kind.NAME:
         if all(t in context.tokens or near(t, context.tokens) for t in anchor.tokens):
             return True
-        others = _same_names(anchor.text) + _same_names(anchor.text.split()[-1])
-        return any(other <= context.tokens for other in others)
+        return any(other <= context.names for other in _same_names(anchor.text))
     if anchor.tokens & context.tokens:
         return True
-    decimal = anchor.kind is Kind.NUMBER and "." in anchor.text
-    return decimal and any(rounds_to(n, anchor.text) for n in context.tokens if "." in n)
+    asked = anchor.amount
+    return asked is not None and any(rounds_to(given, asked) for given in context.amounts)
 
 
 @lru_cache(maxsize=4096)
 def _same_names(name: str) -> tuple[frozenset[str], ...]:
     """The tokens of the other names of what `name` names (SAME_NAMES), possessive and
-    case aside."""
-    bare = re.sub(r"['’]s?$", "", fold(name)).lower().strip(". ")
+    case aside: the whole name, or what follows its last possessive ("Liz Truss's Tory")."""
+    name = re.split(r"['’]s?\s+", fold(name))[-1]
+    bare = re.sub(r"['’]s?$", "", name).lower().strip(". ")
     return tuple(frozenset(tokenize(o)) for group in SAME_NAMES if bare in group for o in group if o != bare)
 
 
-_DECIMAL = re.compile(r"\d+\.(\d+)")
-
-
-def rounds_to(number: str, question_number: str) -> bool:
-    """Whether a text's number is the question's written with more decimals ("1.337" for
-    "$1.3 billion", "2.87" for "2.9"): the question rounds it. Whole numbers never round
-    ("70" is not "72", "250" is not "260")."""
-    asked, given = _DECIMAL.search(question_number), _DECIMAL.fullmatch(number)
-    if asked is None or given is None or len(given.group(1)) <= len(asked.group(1)):
+def rounds_to(given: Amount, asked: Amount) -> bool:
+    """Whether a text's amount is the question's written more precisely, in the same unit
+    ("$1.337 billion" for "$1.3 billion", "2.87 million" for "2.9
+    million"; half rounds up: "1.25" for "1.3"): the question rounds it. Never another
+    unit or scale ("$1.34 million", "1.34 percent" for "$1.3 billion"); whole numbers are
+    never rounded ("70" is not "72")."""
+    if given.unit != asked.unit:
         return False
-    return round(float(number), len(asked.group(1))) == float(asked.group())
+    exponent = Decimal(asked.number).as_tuple().exponent
+    value = Decimal(given.number) * given.scale / asked.scale
+    precision = value.as_tuple().exponent
+    if not isinstance(exponent, int) or not isinstance(precision, int) or precision >= exponent:
+        return False  # no more precise than the question
+    return value.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP) == Decimal(asked.number)
 
 
 def near(token: str, words: frozenset[str]) -> bool:

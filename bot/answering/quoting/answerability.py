@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 
 from bot.answering.quoting.anchors import Anchor, ContextWords, Kind, anchors_of, met
 from bot.answering.quoting.asked_for import AnswerKind, last_question, what_is_asked
@@ -26,8 +25,9 @@ from vectorstore.sentences import Sentence, split_sentences
 # bench/refusal_curve.py: 1 refuses the most near misses but also many answerable questions.
 SEARCH_DEPTH = 5
 CHOICE_DEPTH = 10  # ranked sentences that may be chosen for the answer they carry (choice.py)
-# A sentence that leaves only a modifier unmet ("American" for "the US") answers when its
-# quote marks a span of the asked-for kind this strong (choice.py: 2, marked as its kind).
+# A sentence that leaves only a modifier ("American" for "the US") or the asked-for
+# category's names unmet answers when its quote marks a span of the asked-for kind this
+# strong (choice.py: 2, marked as its kind).
 MODIFIED_STRENGTH = 2
 
 
@@ -158,9 +158,10 @@ def judge(
             continue
         around = around_of(candidate)
         missing = checks.missing(candidate, around)
-        modified = _modifiers(missing, candidate, around, category, asked_for.question_tokens)
+        seen = checks.seen.get(candidate.passage.article.id, "")
+        modified = _modifiers(missing, candidate, around, category, (asked_for.question_tokens, seen))
         quote = quote_around(asked_for, candidate, around, max_chars, scores) if modified else None
-        if missing and (quote is None or (quote.strength < MODIFIED_STRENGTH and modified is not NAMED)):
+        if missing and (quote is None or quote.strength < MODIFIED_STRENGTH):
             first_missing = first_missing or missing
             continue
         assert quote is not None
@@ -172,41 +173,35 @@ def judge(
     return Judgement(anchors, chosen[1], ranked[0])
 
 
-class Modified(Enum):
-    """How a sentence that leaves anchors unmet may still answer (_modifiers)."""
-
-    MODIFIERS = 1  # only modifiers unmet: the quote must mark a span of the asked-for kind
-    NAMED = 2  # the category's names unmet, and the sentence names an entity of it: the answer
-
-
-NAMED = Modified.NAMED
-
-
 def _modifiers(
     missing: Sequence[Anchor],
     candidate: Candidate,
     around: tuple[Sentence | None, Sentence | None],
     category: Category | None,
-    question_tokens: frozenset[str],
-) -> Modified | None:
+    said: tuple[frozenset[str], str],
+) -> bool:
     """Whether all a sentence leaves unmet only qualifies the question, and its context
     contradicts none of it (modifiers.py): names no other place or nationality, and for
     the names of the asked-for category, the sentence names an entity of it by its own
-    name and the context describes none with other names. MODIFIERS when nothing is
-    unmet; None (falsy) when the sentence does not answer."""
+    name, its article (what was retrieved of it: `said`, after the question's tokens) says
+    the category's names, and the context describes none with other names. True when
+    nothing is unmet."""
     if not missing:
-        return Modified.MODIFIERS
+        return True
     describing = [a for a in missing if not modifier(a) and category is not None and category.describes(a)]
     if not all(modifier(a) or a in describing for a in missing):
-        return None
+        return False
     context = context_text(candidate.passage, candidate.text, around)
     if any(contradicted(a, context) for a in missing if a not in describing):
-        return None
+        return False
     if category is None or not describing:
-        return Modified.MODIFIERS
-    if category.named_by(candidate.text, question_tokens) and not category.described_otherwise(context):
-        return Modified.NAMED
-    return None
+        return True
+    question_tokens, article = said
+    return (
+        category.named_by(candidate.text, question_tokens)
+        and category.said_in(f"{article} {context}")
+        and not category.described_otherwise(context)
+    )
 
 
 def asks(sentence: str) -> bool:

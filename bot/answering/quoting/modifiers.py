@@ -10,11 +10,14 @@ Sakurajima volcano, one of Japan's most active" for "which European island?"): t
 modifier was the point of the question, and it is a near miss.
 
 A category's names describe the answer, not the event: a report names Columbia
-University without calling it an Ivy League one. They are left unmet only when the
-sentence names an entity of that category by its own name ("Columbia University",
-"University of Iowa": the noun capitalised as part of a name), and its context describes
-no entity of the category with other names ("a Big Ten university", "the Democratic
-governor": the noun in lower case after other capitalised words).
+University in the sentence that answers and calls it "the Ivy League school" in another.
+They are left unmet only when the sentence names an entity of that category by its own
+name ("Columbia University", "University of Iowa": the noun capitalised as part of a
+name), the article says the category's names somewhere (what was retrieved of it), and
+the sentence's context describes no entity of the category with other names ("a Big Ten
+university", "the Democratic governor": the noun in lower case after other capitalised
+words). "Ohio State University" does not answer "which Ivy League university" from an
+article that never says "Ivy League".
 """
 
 from __future__ import annotations
@@ -136,8 +139,15 @@ class Category:
     noun: str
 
     def describes(self, anchor: Anchor) -> bool:
-        """Whether an anchor is one of the names of the category."""
-        return anchor.kind is Kind.NAME and anchor.text in self.names
+        """Whether an anchor is the names of the category, word for word ("Ivy" the
+        person is not "Ivy League")."""
+        return anchor.kind is Kind.NAME and anchor.text.split() == self.names.split()
+
+    def said_in(self, text: str) -> bool:
+        """Whether a text says the category's names, capitalised, as whole words ("the Ivy
+        League school")."""
+        names = r"\s+".join(re.escape(w) for w in self.names.split())
+        return re.search(rf"(?<![\w-]){names}(?![\w-])", text) is not None
 
     def named_by(self, sentence: str, question_tokens: frozenset[str] = frozenset()) -> bool:
         """Whether a sentence names an entity of the category by its own name, the noun

@@ -167,6 +167,11 @@ def test_a_number_is_met_by_the_same_value_written_another_way(
         ("Which automaker recalled 2.9 million vehicles?", "Ford recalled 2.87 million vehicles.", True),
         ("In which state was the $1.3 billion ticket sold?", "A ticket for the whole $1.4 billion.", False),
         ("Who paid $250 million?", "Velmar paid $254 million.", False),
+        ("Which company bought Delta Labs for $1.3 billion?", "Nova paid $1.34 million for it.", False),
+        ("Which company bought Delta Labs for $1.3 billion?", "Its shares rose 1.34 percent.", False),
+        ("Which company bought Delta Labs for $1.3 billion?", "Nova paid 1.34 billion euros.", False),
+        ("Who paid $1.3 billion?", "Velmar paid $1.25 billion.", True),
+        ("Who paid $1.3 billion?", "Velmar paid $1.249 billion.", False),
     ],
 )
 def test_a_number_is_met_by_a_more_precise_number_it_rounds(question: str, context: str, meets: bool) -> None:
@@ -182,6 +187,12 @@ def test_a_number_is_met_by_a_more_precise_number_it_rounds(question: str, conte
         ("Who disrupted Liz Truss's Tory conference speech?", "at the Conservative Party conference", True),
         ("The United Kingdom broke its heat record.", "France smashed its all-time heat mark.", False),
         ("Who won the Tory leadership?", "She won the Labour leadership.", False),
+        ("How hot is the surface of Earth?", "The surface of the planet Venus reaches 465 C.", False),
+        ("How hot is the surface of Earth?", "The surface of Venus is the hottest in the world.", False),
+        ("What did the Tory conference vote for?", "Labour voted, in a conservative estimate.", False),
+        ("When did the Battle of Britain start?", "The UK entered the war in 1939.", False),
+        ("Who owns Disney World?", "The biggest resort on Earth.", False),
+        ("Which guide did Lonely Planet publish?", "The best guide on Earth.", False),
     ],
 )
 def test_a_name_is_met_by_another_name_of_the_same_thing(question: str, context: str, meets: bool) -> None:
@@ -195,13 +206,16 @@ def test_a_lower_case_tail_hyphened_on_a_name_only_describes_it() -> None:
     assert not met(name, ContextWords.of("Gorbachev won the 1990 election."))
 
 
-def _alone(text: str) -> Candidate:
+def _alone(text: str, article: str | None = None) -> Candidate:
+    """A ranked sentence `text` of a one-passage article (`article`, else the sentence alone)."""
+    article = article or text
     record = ArticleRecord(id=text[:6], title="Campus news", hash="h", n_chunks=1, date="2025-01-02")
+    start = article.index(text)
     return Candidate(
-        Passage(f"{record.id}:0", record, 0, text, 0, len(text), 1.0),
+        Passage(f"{record.id}:0", record, 0, article, 0, len(article), 1.0),
         text,
-        0,
-        len(text),
+        start,
+        start + len(text),
         0.6,
         0.6,
         0.6,
@@ -213,11 +227,24 @@ def test_a_category_left_unmet_must_be_named_by_an_entity_not_a_persons_title() 
     award = [_alone("Carver was named the season's Most Valuable Player after the final.")]
     person = judge("Which Lakeshore League player was named Most Valuable Player?", award, 0.36, 296)
     assert person.answer is None and [a.text for a in person.missing] == ["Lakeshore League"]
-    school = [_alone("On Monday, Harlow University fired its football coach.")]
+    fired = "On Monday, Harlow University fired its football coach."
+    school = [_alone(fired, f"{fired} The coach had led the Lakeshore League school for a decade.")]
     answer = judge("Which Lakeshore League university fired its football coach?", school, 0.36, 296).answer
     assert answer is not None and "Harlow University" in answer.text
     other = [_alone("Marsh, a Northern Six university, fired its coach. Harlow University did not.")]
     assert judge("Which Lakeshore League university fired its coach?", other, 0.36, 296).answer is None
+
+
+def test_a_category_is_left_unmet_only_when_the_article_says_it() -> None:
+    """A university of another league, in an article that never says the asked-for one,
+    is not the answer ("Ohio State University" for "which Ivy League university")."""
+    enrolled = "Milo Lowe enrolled at Ohio State University this fall, the rapper told fans."
+    article = f"Rapper Kade Lowe said his son Milo has started college. {enrolled} They moved to Columbus."
+    question = "Which Ivy League university is Kade Lowe's son attending?"
+    refused = judge(question, [_alone(enrolled, article)], 0.36, 296)
+    assert refused.answer is None and [a.text for a in refused.missing] == ["Ivy League"]
+    said = article.replace("They moved", "Lowe went to another Ivy League school. They moved")
+    assert judge(question, [_alone(enrolled, said)], 0.36, 296).answer is not None
 
 
 @pytest.mark.parametrize(
@@ -227,8 +254,16 @@ def test_a_category_left_unmet_must_be_named_by_an_entity_not_a_persons_title() 
         ("Which carrier did AT&T buy?", "AT&T bought the carrier.", True),
         ("Which carrier did AT&T buy?", "Verizon bought the carrier.", False),
         ("Did H&M close stores?", "H&M's stores closed on Monday.", True),
+        ("What colour is the new M&Ms character?", "Up to 80 mm of rain fell on the town.", False),
     ],
 )
 def test_a_name_joined_by_an_ampersand_is_one_name(question: str, context: str, meets: bool) -> None:
     [anchor] = [a for a in anchors_of(question) if a.kind is Kind.NAME]
     assert met(anchor, ContextWords.of(context)) is meets
+
+
+def test_names_joined_by_an_ampersand_with_spaces_stay_two_names() -> None:
+    """ "US & UK" asks about the two countries, each an acronym the text may spell out."""
+    question = "What did the US & UK agree on trade?"
+    context = "The US and the UK agreed on tariffs."
+    assert unmet(anchors_of(question), context, context) == []

@@ -102,6 +102,17 @@ def test_a_category_is_contradicted_by_other_names_before_its_noun(context: str,
     assert Category("Ivy League", "university").described_otherwise(context) is otherwise
 
 
+def test_a_category_describes_only_its_whole_names_and_is_said_in_whole_words() -> None:
+    category = category_of("Which Ivy League university did Ivy attend?")
+    assert category == Category("Ivy League", "university")
+    assert [
+        a.text for a in anchors_of("Which Ivy League university did Ivy attend?") if category.describes(a)
+    ] == ["Ivy League"]
+    assert category.said_in("Columbia, the Ivy\nLeague school, admitted it.")
+    assert not category.said_in("Ivy, a league player, went to Ohio State University.")
+    assert not category.said_in("The Ivy Leagues-style rankings.")
+
+
 def test_a_category_is_named_only_by_a_name_the_question_does_not_say() -> None:
     category = Category("Lakeshore League", "university")
     said = frozenset(tokenize("Which Lakeshore League university beat Harlow University?"))
