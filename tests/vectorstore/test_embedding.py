@@ -264,3 +264,24 @@ def test_a_backend_loads_its_model_once_whatever_the_threads_asking() -> None:
         got = list(pool.map(lambda _: ask(), range(8)))
     assert len(loads) == 1 and all(g is loads[0] for g in got)
     assert local.name == "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def test_a_failed_export_says_torch_is_needed_only_when_it_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export runs in a child process; its error names torch only when the child could
+    not import it, and says what the child said either way."""
+    from vectorstore.embedding.export import ensure_exported
+    from vectorstore.errors import ModelNotFoundError
+
+    not_a_model = tmp_path / "not-a-model"
+    not_a_model.mkdir()
+    with pytest.raises(ModelNotFoundError) as failed:
+        ensure_exported(not_a_model, tmp_path / "a" / "model.onnx", False)
+    assert "needs torch" not in str(failed.value) and "make install" in str(failed.value)
+    shadow = tmp_path / "shadow" / "torch"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'torch'\")\n")
+    monkeypatch.setenv("PYTHONPATH", str(shadow.parent))
+    with pytest.raises(ModelNotFoundError, match="It needs torch"):
+        ensure_exported(packaged_model_path(), tmp_path / "b" / "model.onnx", False)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -75,9 +76,11 @@ def _run_child(model_dir: Path, target: Path, int8: bool) -> None:
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
         tail = " ".join(done.stderr.strip().splitlines()[-3:])
+        missing = re.search(r"No module named '(torch|transformers|onnx)\b", done.stderr)
+        hint = "It needs torch (`make install`)" if missing else "`make install` exports it beforehand"
         raise ModelNotFoundError(
             f"Exporting the embedding model to ONNX failed (exit {done.returncode}): {tail}. "
-            "It needs torch (`make install`); or set EMBEDDING_BACKEND=torch."
+            f"{hint}; or set EMBEDDING_BACKEND=torch."
         )
 
 
