@@ -53,6 +53,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.answering.models import Answer, Citation
+from bot.answering.news_time.endstate import end_state
 from bot.answering.news_time.stories import figures
 from bot.answering.news_time.timeframe import TimeFrame, is_dated
 from bot.answering.quoting.extractive import Candidate
@@ -163,7 +164,12 @@ def unreported(question: str, quote: str) -> bool:
     who won) or as what may be ("could potentially win four gold medals"), or it tells an
     earlier one ("won the cup last season"). A question with no verb of OUTCOMES that asks
     whether something happened or lasts ("did the swap happen", "is she still president")
-    is left unreported by a quote that only supposes ("no official confirmation")."""
+    is left unreported by a quote that only supposes ("no official confirmation"). A
+    question about an end state ("is the port strike over", "did they catch the escapees")
+    is left unreported by a quote that does not state that end (endstate.py)."""
+    end = end_state(question)
+    if end is not None and not _FUTURE.search(question):
+        return not _states_end(end, quote)
     forms = outcome_verb(question)
     if forms is None:
         return asks_outcome(question) and bool(supposing(quote))
@@ -175,6 +181,17 @@ def unreported(question: str, quote: str) -> bool:
         for i, w in enumerate(words)
     )
     return not said or bool(_EARLIER.search(quote))
+
+
+def _states_end(end: re.Pattern[str], quote: str) -> bool:
+    """Whether a quote states an end (a match of `end`) neither denied ("has not been
+    caught") nor supposed ("will reopen", "expected to end")."""
+    guessed = supposing(quote)
+    return any(
+        not _NEGATION.search(" ".join(quote[: m.start()].split()[-3:]))
+        and not _guessed(quote, m.start(), guessed)
+        for m in end.finditer(quote)
+    )
 
 
 def asks_outcome(question: str) -> bool:

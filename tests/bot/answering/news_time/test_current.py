@@ -184,3 +184,28 @@ def test_a_quote_that_supposes_the_outcome_leaves_it_unreported() -> None:
     assert not unreported("whens the next debate", "The next debate could be held on Nov. 8 in Miami.")
     assert not unreported("who will win the vardon cup", "The Foxes are expected to win the Vardon Cup.")
     assert not unreported("what did the mayor say", "The mayor said the bridge could reopen in May.")
+
+
+def test_a_question_about_an_end_state_is_answered_only_by_a_quote_that_states_it() -> None:
+    """Asked while a strike, a fire or a manhunt is under way, the newest report tells the
+    state before the end asked about: it does not report the end. A quote that states the
+    end ("is over", "contained", "were captured", "ratified") does; a question about what
+    will be is not about an end state."""
+    strike = "Dockworkers at the Harlow port are officially on strike with no new labor deal in hand."
+    assert unreported("is the harlow port strike over", strike)
+    assert not unreported("is the harlow port strike over", "The Harlow port strike is over after a deal Friday.")
+    assert not unreported("is the harlow port strike over", "Dockworkers ended their strike on Friday.")
+    assert unreported("is the harlow port strike over", "The strike is not over, the union said.")
+    fire = "A fire in Orvale has set more than 3,000 acres ablaze, with over 200 homes lost."
+    assert unreported("is the orvale fire contained yet", fire)
+    assert not unreported("is the orvale fire contained yet", "The Orvale fire was fully contained Sunday.")
+    assert unreported("did they catch the orvale jail escapees", "Police hunted Wednesday for four inmates.")
+    assert not unreported("did they catch the orvale jail escapees", "All four inmates were captured Friday.")
+    assert not unreported("did they catch the orvale jail escapees", "Police caught the last inmate Friday.")
+    offer = "In September, 95% of the machinists rejected the company's contract offer."
+    assert unreported("did the machinists accept the new offer", offer)
+    assert not unreported("did the machinists accept the new offer", "The machinists voted to ratify the offer.")
+    assert unreported("is harbour air flying again", "Pilots refused an order to return to work.")
+    assert not unreported("is harbour air flying again", "Harbour Air resumed flights on Sunday.")
+    assert unreported("is the orvale school open again", "Schools will reopen after the strike ends.")
+    assert not unreported("when will the harlow port strike be over", strike)  # about what will be
