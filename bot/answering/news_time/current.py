@@ -167,15 +167,16 @@ def unreported(question: str, quote: str) -> bool:
     is left unreported by a quote that only supposes ("no official confirmation"). A
     question about an end state ("is the port strike over", "did they catch the escapees")
     is left unreported by a quote that does not state that end (endstate.py)."""
+    future = bool(_FUTURE.search(question))
     end = end_state(question)
-    if end is not None and not _FUTURE.search(question):
+    if end is not None and not future:
         return not _states_end(end, quote)
     forms = outcome_verb(question)
     if forms is None:
         return asks_outcome(question) and bool(supposing(quote))
     spans = list(re.finditer(r"\S+", quote))
     words = [m.group() for m in spans]
-    guessed = supposing(quote) if not _FUTURE.search(question) else []
+    guessed = supposing(quote) if not future else []
     said = any(
         forms & set(tokenize(w)) and not _title(words, i) and not _guessed(quote, spans[i].start(), guessed)
         for i, w in enumerate(words)
