@@ -22,6 +22,7 @@ from bot.answering.news_time.current import (
     newer_reports,
     newer_topic_reports,
     recent_window,
+    topic_sentences,
     untold_past,
 )
 from bot.answering.news_time.news import NewsTime, Plan
@@ -215,8 +216,10 @@ class AnswerEngine:
         """The answer among the reports newer than the quote's: their sentences close to
         the best (current.newer_reports) and the leads of those on the topic
         (current.newer_topic_reports), when one answers with a span of the kind the
-        question wants; else the lead of the quote's own report when it answers better
-        than the quote (choice.quote_worth); else `quote`."""
+        question wants; when no lead answers surely (a span of STRONGEST strength), their
+        other retrieved sentences on the topic compete too (current.topic_sentences); else
+        the lead of the quote's own report when it answers better than the quote
+        (choice.quote_worth); else `quote`."""
         o = self._options
         focus, asked_for = asked.focus, what_is_asked(asked.focus)
         own = quote.candidate.passage.article.id
@@ -228,6 +231,10 @@ class AnswerEngine:
             c for c in opening if c.passage.article.id != own and (c.passage.article.id, c.start) not in seen
         ]
         found = self._answering(focus, [*newer, *later])
+        if found is None or found.strength < STRONGEST:  # no sure answer in a lead: their other sentences
+            said = topic_sentences(ranked, [r for r in reports if r.id != own], o.min_evidence)
+            pool = {(c.passage.article.id, c.start): c for c in [*newer, *said, *later]}
+            found = self._answering(focus, list(pool.values())) or found
         if found is not None:
             return found
         lead = self._answering(focus, [c for c in opening if c.passage.article.id == own])
