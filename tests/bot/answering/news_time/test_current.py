@@ -28,7 +28,7 @@ FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "current" / "articl
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, onnx_dir: Path) -> Iterator[App]:
-    yield ingested_app(tmp_path_factory.mktemp("current"), FIXTURE, embedder, onnx_dir, 8)
+    yield ingested_app(tmp_path_factory.mktemp("current"), FIXTURE, embedder, onnx_dir, 10)
 
 
 def _engine(app: App, top_k: int = 5) -> AnswerEngine:
@@ -238,3 +238,15 @@ def test_a_newer_reports_sentence_answers_when_its_lead_does_not(app: App) -> No
     answer = _engine(app).answer("who's hosting the harbour film awards", asked_at=date(2026, 3, 12))
     assert not answer.refused and answer.stale is None
     assert answer.citations[0].article_id == "harbour-awards-2026" and "Ada Kell" in answer.text
+
+
+def test_a_recent_lead_that_answers_about_as_well_as_the_old_answer_replaces_it(app: App) -> None:
+    """One passage read (top_k=1): last year's report that repeats the question's words.
+    The search of the last weeks finds this week's report, whose lead names the new
+    number one but whose headline does not; it ranks close to the old answer, so it
+    answers (current.as_well) rather than "The newest I have on this is from ..."."""
+    answer = _engine(app, top_k=1).answer(
+        "whats number one on the tidewater chart", asked_at=date(2026, 6, 16)
+    )
+    assert not answer.refused and answer.stale is None
+    assert answer.citations[0].article_id == "tidewater-chart-2026" and "Low Bells" in answer.text
