@@ -14,6 +14,7 @@ from bot.answering.errors import QuestionError
 from bot.answering.generation.generative import Generator, PartialCallback
 from bot.answering.models import Answer, Citation
 from bot.answering.news_time.current import (
+    as_well,
     denies,
     flagged_stale,
     history,
@@ -22,6 +23,7 @@ from bot.answering.news_time.current import (
     newer_reports,
     newer_topic_reports,
     recent_window,
+    topic_sentences,
     untold_past,
 )
 from bot.answering.news_time.news import NewsTime, Plan
@@ -194,7 +196,7 @@ class AnswerEngine:
             if update is not None:
                 quote = marked(Quote(update, update.text, update.start, update.end), what_is_asked(focus))
             if plan.day is not None and long_ago(quote.candidate.passage.article, plan.day):
-                quote = self._recent_answer(asked, plan.day, filters) or quote
+                quote = self._recent_answer(asked, plan.day, filters, quote.candidate) or quote
         record = quote.candidate.passage.article
         lead = self.news.stale_lead(record, plan, quote.text)  # old, or a preview
         old = bool(lead) and plan.day is not None and long_ago(record, plan.day)
@@ -215,8 +217,10 @@ class AnswerEngine:
         """The answer among the reports newer than the quote's: their sentences close to
         the best (current.newer_reports) and the leads of those on the topic
         (current.newer_topic_reports), when one answers with a span of the kind the
-        question wants; else the lead of the quote's own report when it answers better
-        than the quote (choice.quote_worth); else `quote`."""
+        question wants (its report's other retrieved sentences on the topic compete with it
+        unless it answers surely, with a span of STRONGEST strength:
+        current.topic_sentences); else the lead of the quote's own report when it answers
+        better than the quote (choice.quote_worth); else `quote`."""
         o = self._options
         focus, asked_for = asked.focus, what_is_asked(asked.focus)
         own = quote.candidate.passage.article.id
@@ -228,6 +232,12 @@ class AnswerEngine:
             c for c in opening if c.passage.article.id != own and (c.passage.article.id, c.start) not in seen
         ]
         found = self._answering(focus, [*newer, *later])
+        if found is not None and found.strength < STRONGEST:  # that report's other sentences too
+            report = found.candidate.passage.article
+            said = topic_sentences(ranked, [report], o.min_evidence)
+            pool = {(c.passage.article.id, c.start): c for c in [*newer, *said, *later]}
+            mine = [c for c in pool.values() if c.passage.article.id == report.id]
+            return self._answering(focus, mine) or found
         if found is not None:
             return found
         lead = self._answering(focus, [c for c in opening if c.passage.article.id == own])
@@ -235,11 +245,14 @@ class AnswerEngine:
             return lead
         return quote
 
-    def _recent_answer(self, asked: Asked, day: date, filters: Filters | None) -> Quote | None:
+    def _recent_answer(
+        self, asked: Asked, day: date, filters: Filters | None, old: Candidate
+    ) -> Quote | None:
         """The answer in the lead of a report of the last weeks before `day`
         (current.recent_window) that the search finds (a sentence over the refusal bar),
         when the lead meets the question's anchors and names a span of the kind the
-        question wants that the report's headline names too: a wider search than the
+        question wants that the report's headline names too, or answers about as well as
+        the `old` sentence it would replace (current.as_well): a wider search than the
         first, so only a sure answer counts."""
         o = self._options
         retrieval, _, ranked = self._candidates(asked, recent_window(filters, day), None)
@@ -248,13 +261,14 @@ class AnswerEngine:
         if not reports:
             return None
         opening = leads(asked.focus, asked.focus_vector, reports, self._retriever, retrieval.idf)
-        return self._answering(asked.focus, opening, sure=True)
+        return self._answering(asked.focus, opening, sure=as_well(old))
 
-    def _answering(self, focus: str, pool: list[Candidate], sure: bool = False) -> Quote | None:
+    def _answering(self, focus: str, pool: list[Candidate], sure: float | None = None) -> Quote | None:
         """The answer among these sentences (the newest first of those close in evidence)
         that marks a span of the kind the question wants (none that denies what is asked
-        or tells the past: current.denies, current.history), if any. `sure`: a span the
-        report's headline names too (choice.STRONGEST), for a question of a typed kind."""
+        or tells the past: current.denies, current.history), if any. `sure`: for a
+        question of a typed kind, a span the report's headline names too
+        (choice.STRONGEST), or a sentence of at least this evidence."""
         pool = sorted(
             (c for c in pool if not denies(focus, c.text) and not history(c)), key=lambda c: -c.score
         )
@@ -263,11 +277,10 @@ class AnswerEngine:
         o = self._options
         again = judge(focus, pool, o.min_evidence, o.max_answer_chars - 4, o.answer_search_depth, newest=True)
         found, asked_for = again.answer, what_is_asked(focus)
-        if found is None or (
-            asked_for.typed and (found.mark is None or (sure and found.strength < STRONGEST))
-        ):
+        if found is None or (asked_for.typed and found.mark is None):
             return None
-        return found
+        unsure = sure is not None and found.strength < STRONGEST and found.candidate.score < sure
+        return None if asked_for.typed and unsure else found
 
     def _candidates(
         self, asked: Asked, filters: Filters | None, k: int | None

@@ -10,7 +10,14 @@ series", "what's the death toll") means now, the day it is asked.
   When the answer found is more than STALE_DAYS older than the day asked, the reports of
   the last STALE_DAYS are searched once more (the same query vector): a newer report
   seldom repeats the question's words and may rank below older ones that do. Their leads
-  answer only with a span of the asked-for kind that the headline names too. A sentence
+  answer only with a span of the asked-for kind that the headline names too, or when the
+  lead's evidence is within NEWER_MARGIN of the old answer's (as_well: "'Disclosure Day'
+  ... came in at No. 1 at the domestic box office this weekend" for "whats number one at
+  the box office", where a year-old report ranks a little higher).
+  When the newer report that answers does so with a weak span (not of the strongest
+  kind), its other retrieved sentences within LEAD_MARGIN compete too (topic_sentences):
+  a lead may set the scene ("The votes have been cast ...") and leave the answer ("X is
+  hosting the 98th Academy Awards") to a later sentence. A sentence
   that denies what is asked ("have never won a Super Bowl") or tells the past (names only
   years before its report's) answers nothing here.
   A news report says what happened in its first sentences, in words of its own ("Griner
@@ -339,6 +346,26 @@ def newer_topic_reports(
         if (_after(article, record) and article.story != record.story) or article.id == record.id:
             found.setdefault(article.id, article)
     return list(found.values())
+
+
+def topic_sentences(
+    ranked: Sequence[Candidate], reports: Collection[ArticleRecord], min_evidence: float
+) -> list[Candidate]:
+    """The retrieved sentences of `reports` within LEAD_MARGIN of the best evidence, in
+    rank order: a newer report's lead often sets the scene ("The votes have been cast ...")
+    and its answer ("X is hosting the 98th Academy Awards") is further down, ranked under
+    an older report's sentence that repeats the question's words."""
+    if not ranked:
+        return []
+    ids = {r.id for r in reports}
+    return [c for c in on_topic(ranked, ranked[0].score, min_evidence) if c.passage.article.id in ids]
+
+
+def as_well(old: Candidate) -> float:
+    """The evidence at which a sentence answers about as well as `old`: within NEWER_MARGIN
+    of it. A lead of the last weeks' reports that ranks so close to the old answer is about
+    the same thing, whether or not its headline names the answer."""
+    return old.score - NEWER_MARGIN
 
 
 def _after(article: ArticleRecord, than: ArticleRecord) -> bool:

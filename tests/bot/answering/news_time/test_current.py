@@ -28,7 +28,7 @@ FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "current" / "articl
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, onnx_dir: Path) -> Iterator[App]:
-    yield ingested_app(tmp_path_factory.mktemp("current"), FIXTURE, embedder, onnx_dir, 6)
+    yield ingested_app(tmp_path_factory.mktemp("current"), FIXTURE, embedder, onnx_dir, 10)
 
 
 def _engine(app: App, top_k: int = 5) -> AnswerEngine:
@@ -80,10 +80,16 @@ def test_a_sentence_that_names_only_earlier_years_tells_the_past() -> None:
 def test_a_question_about_now_is_not_answered_from_the_past() -> None:
     """A sentence about years before its report's yields to one over the refusal bar that
     is not; with none such, the ranking stays as it is."""
-    past = replace(_candidate("2026-05-20", "The Foxes last won the Vardon Cup in the 2003-04 season."), score=0.7)
-    now = replace(_candidate("2026-05-20", "The Foxes are champions again after a 2-0 win on Saturday."), score=0.5)
+    past = replace(
+        _candidate("2026-05-20", "The Foxes last won the Vardon Cup in the 2003-04 season."), score=0.7
+    )
+    now = replace(
+        _candidate("2026-05-20", "The Foxes are champions again after a 2-0 win on Saturday."), score=0.5
+    )
     assert untold_past([past, now], 0.36) == [now]
-    dated = replace(_candidate("2026-05-20", "The Foxes won on Tuesday, their first cup since 2004."), score=0.7)
+    dated = replace(
+        _candidate("2026-05-20", "The Foxes won on Tuesday, their first cup since 2004."), score=0.7
+    )
     assert untold_past([dated, now], 0.36) == [dated, now]  # this week's news that names an old year
     weak = replace(now, score=0.2)
     assert untold_past([past, weak], 0.36) == [past, weak]
@@ -144,7 +150,6 @@ def test_only_a_dated_report_is_flagged_as_the_newest_i_have(app: App) -> None:
     assert news.stale_lead(ArticleRecord("u", "Vardon Cup", "h", 1), plan, preview) == ""
 
 
-
 def test_a_title_before_a_name_reports_no_outcome() -> None:
     """ "Two-time Harbour Open winner Tom Reyl" says who he is, not who won what was asked;
     a win said of someone does report it."""
@@ -170,16 +175,26 @@ def test_a_quote_that_supposes_the_outcome_leaves_it_unreported() -> None:
     A sentence that states it is never flagged, whatever else it supposes, and a question
     about what will be is not about an outcome."""
     assert unreported("how many golds did mara lind win", "Lind could potentially win four gold medals.")
-    assert unreported("did vance win the runoff", "Vance said he could still win if the race went to a runoff.")
+    assert unreported(
+        "did vance win the runoff", "Vance said he could still win if the race went to a runoff."
+    )
     assert unreported(
         "did the prisoner swap happen", "Signs of a swap multiplied but there was no official confirmation."
     )
-    assert unreported("is dana cole still the mayor", "Mayor Dana Cole will keep her job after a council vote.")
-    assert unreported("did the groundhog see his shadow", "Crowds tune in to see if the groundhog sees his shadow.")
-    assert unreported("whos replacing the host", "There's one person I'd like to see take the gig: Vera Lane.")
+    assert unreported(
+        "is dana cole still the mayor", "Mayor Dana Cole will keep her job after a council vote."
+    )
+    assert unreported(
+        "did the groundhog see his shadow", "Crowds tune in to see if the groundhog sees his shadow."
+    )
+    assert unreported(
+        "whos replacing the host", "There's one person I'd like to see take the gig: Vera Lane."
+    )
     assert not unreported("how many golds did mara lind win", "Lind won four gold medals and could win more.")
     assert not unreported("did vance win the runoff", "Vance won the runoff on Sunday with 52% of the vote.")
-    assert not unreported("did the prisoner swap happen", "The prisoner swap took place in Ankara on Thursday.")
+    assert not unreported(
+        "did the prisoner swap happen", "The prisoner swap took place in Ankara on Thursday."
+    )
     assert not unreported("is dana cole still the mayor", "Dana Cole is the mayor of Quay City.")
     assert not unreported("whens the next debate", "The next debate could be held on Nov. 8 in Miami.")
     assert not unreported("who will win the vardon cup", "The Foxes are expected to win the Vardon Cup.")
@@ -193,7 +208,9 @@ def test_a_question_about_an_end_state_is_answered_only_by_a_quote_that_states_i
     will be is not about an end state."""
     strike = "Dockworkers at the Harlow port are officially on strike with no new labor deal in hand."
     assert unreported("is the harlow port strike over", strike)
-    assert not unreported("is the harlow port strike over", "The Harlow port strike is over after a deal Friday.")
+    assert not unreported(
+        "is the harlow port strike over", "The Harlow port strike is over after a deal Friday."
+    )
     assert not unreported("is the harlow port strike over", "Dockworkers ended their strike on Friday.")
     assert unreported("is the harlow port strike over", "The strike is not over, the union said.")
     fire = "A fire in Orvale has set more than 3,000 acres ablaze, with over 200 homes lost."
@@ -204,8 +221,32 @@ def test_a_question_about_an_end_state_is_answered_only_by_a_quote_that_states_i
     assert not unreported("did they catch the orvale jail escapees", "Police caught the last inmate Friday.")
     offer = "In September, 95% of the machinists rejected the company's contract offer."
     assert unreported("did the machinists accept the new offer", offer)
-    assert not unreported("did the machinists accept the new offer", "The machinists voted to ratify the offer.")
+    assert not unreported(
+        "did the machinists accept the new offer", "The machinists voted to ratify the offer."
+    )
     assert unreported("is harbour air flying again", "Pilots refused an order to return to work.")
     assert not unreported("is harbour air flying again", "Harbour Air resumed flights on Sunday.")
     assert unreported("is the orvale school open again", "Schools will reopen after the strike ends.")
     assert not unreported("when will the harlow port strike be over", strike)  # about what will be
+
+
+def test_a_newer_reports_sentence_answers_when_its_lead_does_not(app: App) -> None:
+    """The newer report's lead sets the scene ("The ballots are in ..."); its sentence that
+    names this year's host ranks well under the older report's, which repeats the
+    question's words, and is quoted: a question about now is answered from the newest
+    report that answers it."""
+    answer = _engine(app).answer("who's hosting the harbour film awards", asked_at=date(2026, 3, 12))
+    assert not answer.refused and answer.stale is None
+    assert answer.citations[0].article_id == "harbour-awards-2026" and "Ada Kell" in answer.text
+
+
+def test_a_recent_lead_that_answers_about_as_well_as_the_old_answer_replaces_it(app: App) -> None:
+    """One passage read (top_k=1): last year's report that repeats the question's words.
+    The search of the last weeks finds this week's report, whose lead names the new
+    number one but whose headline does not; it ranks close to the old answer, so it
+    answers (current.as_well) rather than "The newest I have on this is from ..."."""
+    answer = _engine(app, top_k=1).answer(
+        "whats number one on the tidewater chart", asked_at=date(2026, 6, 16)
+    )
+    assert not answer.refused and answer.stale is None
+    assert answer.citations[0].article_id == "tidewater-chart-2026" and "Low Bells" in answer.text
