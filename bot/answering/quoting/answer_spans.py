@@ -7,14 +7,17 @@ bench/realtimeqa.py on real quiz questions.
 A span answers only if it is new to the question: its last word ("Johnson" of "Boris
 Johnson") is not a word of the question. Each span has a strength:
 - 3: it is what the question's noun asks for: named by that noun ("the Tony Awards" for
-  "which awards show?"), a place of the kind asked ("Mexico" for "which country?"), a
-  quoted title for "which show?", a number of the things counted ("2 million ... swings"
-  for "how many swings?");
+  "which awards show?", "the island of Kyushu" for "which island?"), a place of the kind
+  asked ("Mexico" for "which country?"), a quoted title for "which show?", a number of
+  the things counted ("2 million ... swings" for "how many swings?");
 - 2: it has the marks of its kind (a listed place, a place after "in"/"from", a person
   with two names or a title, a name of several words);
 - 1: a plain one.
-A span that only describes the question's noun ("the popular South Korean show"), or a
-place of another kind than the one asked ("Montana" for "which country?"), is none.
+A span that only describes the question's noun ("the popular South Korean show"), a
+place of another kind than the one asked ("Montana" for "which country?"), or for "who?"
+a name of no person (an award, an event, a building, a place alone: "Ted Lindsay Award",
+"Wembley Stadium"), is none. A name ends with its sentence ("Ricky" of "Congratulations
+to Ricky. There's ..."; "U.S.", "Gov." and "J." end none).
 """
 
 from __future__ import annotations
@@ -53,6 +56,15 @@ _DEMONYMS = words(
     jewish arabic islamic hispanic latino republican democratic democrat catholic christian muslim
     olympic atlantic pacific european asian african"""
 )
+# the last words of names of things no person is: awards, events, buildings, days
+_THINGS = words(
+    """award awards trophy prize medal cup open championship championships slam slams series
+    games olympics stadium arena center centre street avenue road day speedway garden gardens
+    square palace castle festival airport station mine hall museum park bridge act bill tour"""
+)
+_NOUN_OF = re.compile(r"\b([a-z]+)\s+of\s+(?:the\s+)?$")
+# words written with a period that end no sentence ("Jr.", "Gov.", "St.", "Inc.")
+_ABBREVIATIONS = HONORIFIC | words("jr sr mt st inc co corp ltd no vs lt capt sgt prof rev ft ave")
 _VAGUE = re.compile(r"(?:dozens|hundreds|thousands|millions|several|many)(?:\s+of)?", re.I)
 _ATTRIBUTION = re.compile(r"\s+(?:said|says|told|reported|announced|added|wrote)\b")
 # the end of a reported clause, then a speaker's lower-case title: ", special agent "
@@ -120,9 +132,10 @@ def _head_tokens(asked_for: AskedFor) -> frozenset[str]:
 def _names(text: str, asked_for: AskedFor, context: str) -> list[Span]:
     found = []
     for m in CAPITALISED.finditer(text):
-        span = _named(text, m.start(), m.end(), context)
-        if span is not None and not _demonym(span.text, asked_for.kind):
-            found.append(_weighed(text, span, asked_for))
+        for start, end in _pieces(text, m.start(), m.end()):
+            span = _named(text, start, end, context)
+            if span is not None and not _demonym(span.text, asked_for.kind):
+                found.append(_weighed(text, span, asked_for))
     if asked_for.kind is AnswerKind.NAME:
         strength = 3 if asked_for.head in _WORKS else 2
         quoted = QUOTED.finditer(text)
@@ -133,10 +146,8 @@ def _names(text: str, asked_for: AskedFor, context: str) -> list[Span]:
 def _named(text: str, start: int, end: int, context: str) -> Span | None:
     """The capitalised run at text[start:end], without a leading word that only opens
     the sentence ("The", "In", "Though") and calendar words at either end."""
-    words = _one_sentence(
-        text, [(start + w.start(), start + w.end()) for w in re.finditer(r"\S+", text[start:end])]
-    )
-    while words and (_opening(text[slice(*words[0])]) or is_calendar(text[slice(*words[0])])):
+    words = [(start + w.start(), start + w.end()) for w in re.finditer(r"\S+", text[start:end])]
+    while words and _dropped_opening(text, words):
         words = words[1:]
     while words and is_calendar(text[slice(*words[-1])]):
         words = words[:-1]
@@ -149,13 +160,40 @@ def _named(text: str, start: int, end: int, context: str) -> Span | None:
     return Span(start, start + len(name), name, 1)
 
 
-def _one_sentence(text: str, words: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The words of a capitalised run up to the end of its line: "Orbán" of "... to help
-    Orbán.\n\nOrbán lost" (a paragraph's last name and the next one's first are two)."""
-    for i, (_, b) in enumerate(words[:-1]):
-        if "\n" in text[b : words[i + 1][0]]:
-            return words[: i + 1]
-    return words
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A capitalised run cut where a line or a sentence ends: "Orbán" and "Orbán lost" of
+    "... to help Orbán.\n\nOrbán lost", "Ricky" and "There's" of "Congratulations to
+    Ricky. There's nothing like it" (a sentence's last name and the next one's first are
+    two; "U.S.", "Jr." and "J." end no sentence)."""
+    out, begin = [], start
+    for w in re.finditer(r"\S+", text[start:end]):
+        a, b = start + w.start(), start + w.end()
+        following = text[b:end]
+        if following.strip() and (
+            "\n" in following[: len(following) - len(following.lstrip())] or _ends(text[a:b])
+        ):
+            out.append((begin, b))
+            begin = b + len(following) - len(following.lstrip())
+    out.append((begin, end))
+    return out
+
+
+def _ends(word: str) -> bool:
+    """Whether a word of a capitalised run ends its sentence: "Ricky.", not "U.S.", "Jr."
+    or "J."."""
+    if not word.endswith(".") or word.count(".") > 1:
+        return False
+    bare = word[:-1]
+    return len(bare) > 1 and bare.lower() not in _ABBREVIATIONS
+
+
+def _dropped_opening(text: str, words: list[tuple[int, int]]) -> bool:
+    """Whether the run's first word only opens the sentence ("The", "In", "Though") or is a
+    calendar word; "New" of a listed place ("New York", "New Zealand") is the place's."""
+    first = text[slice(*words[0])]
+    if first == "New" and len(words) > 1 and places.kinds_of(f"New {text[slice(*words[1])]}"):
+        return False
+    return _opening(first) or is_calendar(first)
 
 
 def _weighed(text: str, span: Span, asked_for: AskedFor) -> Span:
@@ -163,6 +201,8 @@ def _weighed(text: str, span: Span, asked_for: AskedFor) -> Span:
     head = _head_tokens(asked_for)
     if head and set(tokenize(span.text.split()[-1])) & head:
         return _with(span, 3)  # "Tony Awards" for "which awards show?"
+    if head and _noun_of(text, span) in head:
+        return _with(span, 3)  # "the island of Kyushu" for "which island?"
     if head and not span.text.endswith(("’s", "'s")) and set(_following(text, span)) & head:
         return _with(span, 0)  # "the popular South Korean show": describes, does not name
     if asked_for.kind is AnswerKind.PLACE:
@@ -171,11 +211,27 @@ def _weighed(text: str, span: Span, asked_for: AskedFor) -> Span:
         return _with(span, 1)  # "..., the Teamwork Union said": who says it, not what is asked
     names = [w for w in span.text.split() if w.lower().strip(".") not in HONORIFIC]
     if asked_for.kind is AnswerKind.PERSON:
-        if places.kinds_of(span.text):
+        if _no_one(span.text):
             return _with(span, 0)
         titled = len(names) < len(span.text.split())
         return _with(span, 2 if len(names) >= 2 or titled else 1)
     return _with(span, 2 if len(names) >= 2 or span.text.isupper() else 1)
+
+
+def _noun_of(text: str, span: Span) -> str:
+    """The noun the span follows with "of": "island" of "the island of Kyushu"."""
+    m = _NOUN_OF.search(text, 0, span.start)
+    return tokenize(m.group(1))[0] if m and tokenize(m.group(1)) else ""
+
+
+def _no_one(name: str) -> bool:
+    """Whether a name names no person: a place ("Mexico City"; "Houston Astros" is a team,
+    "Texas Gov. Ann Lee" a person), or a thing that wins nothing and does nothing, an
+    award, an event, a building ("Ted Lindsay Award", "Grand Slams", "Wembley Stadium")."""
+    tokens = tokenize(name)
+    if tokens and set(tokens) <= places.TOKENS:
+        return True
+    return re.sub(r"[’']s?$", "", name.split()[-1]).lower() in _THINGS
 
 
 def _speaker(text: str, span: Span) -> bool:

@@ -8,7 +8,8 @@ names no such thing, and the sentence next to it often does ("“Squid Game” i
 coming back"). answer_spans.py finds the spans of each kind in a sentence.
 
 The wh-phrase is read from the question's last sentence (quiz questions open with
-context: "Britain bid farewell to Queen Elizabeth II ... Which kind of animal was it?"),
+context: "Britain bid farewell to Queen Elizabeth II ... Which kind of animal was it?";
+a period after "U.S." or "Gov." ends no sentence),
 and its head noun is looked up in small word lists below. No model: the lists are the
 rule, and bench/realtimeqa.py measures them.
 """
@@ -52,6 +53,7 @@ class AskedFor:
     plain: frozenset[str] = frozenset()  # the question's words written in lower case (not names)
     weaker: frozenset[str] = frozenset()  # "how long is the tunnel": a duration answers, less surely
     names: tuple[Anchor, ...] = ()  # the names the asking sentence pins down (anchors.py)
+    open: bool = True  # asks for something; not yes or no ("did the lions win")
 
     @property
     def typed(self) -> bool:
@@ -124,6 +126,10 @@ _NAMED = re.compile(
 )
 _REASON_AFTER_WHAT = re.compile(r"^(?:caused|prompted|led\s+to|is\s+behind|was\s+behind)\b", re.I)
 _AUXILIARIES = words("is was are were do does did has have had will would can could should may might must")
+_YES_NO = re.compile(
+    r"(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|may|might|must)(?:n[’']t)?\b",
+    re.I,
+)
 _COPULAS = words("is was are were")
 # counted words too common to tell one number from another ("8,000 people are in shelters"
 # is no answer to "how many people have died?")
@@ -139,9 +145,25 @@ _SIMPLE = {
 _SIMPLE |= {"when": AnswerKind.TIME, "why": AnswerKind.REASON}
 
 
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z])")
+# a word that ends with a period and no sentence: "U.S.", "J.", "Gov.", "Jan."
+_ABBREVIATED = re.compile(
+    r"(?:[A-Za-z]\.)+|(?:Mr|Mrs|Ms|Dr|St|Mt|Jr|Sr|Gov|Sen|Rep|Gen|Lt|Col|Sgt|Capt|Prof|Rev|No|vs|Inc|Co|Corp|"
+    r"Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)\."
+)
+
+
 def last_question(question: str) -> str:
-    """The sentence that asks: the last one with a question mark, else the last one."""
-    parts = re.split(r"(?<=[.?!])\s+(?=[A-Z])", question.strip())
+    """The sentence that asks: the last one with a question mark, else the last one. A
+    period after an initial or an abbreviation ends no sentence ("the U.S. Open", "Gov.
+    Gavin Newsom", "J. K. Rowling")."""
+    text, parts, start = question.strip(), [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if _ABBREVIATED.fullmatch(text[: m.start()].rsplit(None, 1)[-1]):
+            continue
+        parts.append(text[start : m.start()])
+        start = m.end()
+    parts.append(text[start:])
     asking = [p for p in parts if "?" in p]
     return (asking or parts or [question])[-1]
 
@@ -170,7 +192,8 @@ def what_is_asked(question: str) -> AskedFor:
             elif kind is AnswerKind.NUMBER and re.match(r"much\b", rest, re.I) and _SOLD.search(rest):
                 counted = _UNITS_SOLD
             return AskedFor(kind, _head_of(found), tokens, counted, plain, names=names)
-    return AskedFor(AnswerKind.OTHER, None, tokens, plain=plain, names=names)
+    closed = bool(_YES_NO.match(asking.strip()))  # "did the lions win": yes or no
+    return AskedFor(AnswerKind.OTHER, None, tokens, plain=plain, names=names, open=not closed)
 
 
 def _how_long(rest: str, tokens: frozenset[str], plain: frozenset[str]) -> AskedFor:

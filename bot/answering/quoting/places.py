@@ -42,7 +42,7 @@ Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|W
 West Virginia|Wisconsin|Wyoming"""
 CITIES = """London|Paris|Berlin|Moscow|Beijing|Shanghai|Tokyo|Kyiv|Kiev|Rome|Madrid|Barcelona|
 Delhi|New Delhi|Mumbai|Toronto|Montreal|Vancouver|Sydney|Melbourne|Chicago|Houston|Boston|
-Atlanta|Miami|Seattle|Denver|Dallas|Los Angeles|San Francisco|Las Vegas|New York City|
+Atlanta|Miami|Seattle|Denver|Dallas|Los Angeles|San Francisco|Las Vegas|New York|New York City|
 Washington DC|Philadelphia|Phoenix|Detroit|Baltimore|New Orleans|Nashville|Austin|San Diego|
 Portland|Minneapolis|Pittsburgh|Cleveland|Jackson|Uvalde|Buffalo|Mexico City|Havana|
 Sao Paulo|Rio de Janeiro|Buenos Aires|Lima|Bogota|Caracas|Cairo|Lagos|Nairobi|Johannesburg|

@@ -107,6 +107,30 @@ def test_the_speaker_of_a_sentence_is_not_the_person_asked_for() -> None:
     assert found["Terry Nation"] == 2
 
 
+def test_a_name_ends_with_its_sentence() -> None:
+    found = strengths(
+        "who won the race", "Congratulations to Ricky. There's nothing like it, said Dr. Ann Lee."
+    )
+    assert "Ricky" in found and not [name for name in found if "There" in name]
+    assert "Sen. J. D. Vance" in strengths("who won the vote", "But U.S. Sen. J. D. Vance won.")
+
+
+def test_an_award_an_event_or_a_place_is_no_person() -> None:
+    found = strengths(
+        "who won the prize", "Dana Voss picked up the Pell Award at Corran Stadium in Mexico City."
+    )
+    assert found == {"Dana Voss": 2}
+    # a team named after its city is no place
+    assert strengths("who won the series", "The Tarrow Comets beat the Denver Owls.") == {
+        "Tarrow Comets": 2,
+        "Denver Owls": 2,
+    }
+    # "New" of "New York" is the place's, not a word that opens the sentence
+    assert strengths("who did the city hire", "New York City hired Kathleen Corrin as rat czar.") == {
+        "Kathleen Corrin": 2
+    }
+
+
 def test_dates_and_counting_words_are_no_names() -> None:
     sentence = "Over 23,000 acres burned after the fire started on Jan. 7 near Malibu."
     assert set(strengths("who started the fire", sentence)) == {"Malibu"}

@@ -25,6 +25,10 @@ from bot.answering.quoting.asked_for import AnswerKind, what_is_asked
         ("What is the name of the new coin?", AnswerKind.NAME, None),
         # a quiz's scene first, its asking sentence last: the last one decides
         ("The storm reached the coast on Monday. Which city was hit hardest?", AnswerKind.PLACE, "city"),
+        # a period after an initial or an abbreviation ends no sentence
+        ("Which state will hold a runoff for a U.S. Senate seat?", AnswerKind.PLACE, "state"),
+        ("Which fellow author did J. K. Rowling criticise?", AnswerKind.PERSON, "author"),
+        ("Gov. Ada Lind signed the wage bill. How much is the new pay?", AnswerKind.NUMBER, None),
     ],
 )
 def test_the_kind_of_answer_a_question_wants(question: str, kind: AnswerKind, head: str | None) -> None:
@@ -70,6 +74,8 @@ def test_how_many_knows_what_is_counted() -> None:
         ("When will the bridge reopen?", "The bridge will reopen on March 14, officials said.", "March 14"),
         # a quoted title answers "which show?"
         ("Which show was green lit?", "“Tidewater” is officially coming back.", "Tidewater"),
+        # the place the question's noun names with "of"
+        ("Which island saw the eruption?", "Mount Oresk, on the island of Kelvane, erupted.", "Kelvane"),
     ],
 )
 def test_the_strongest_span_is_the_answer(question: str, sentence: str, strongest: str) -> None:
