@@ -18,13 +18,25 @@ The reply is about that one story, in 2-4 sentences, each cited:
   sentence of a report whose title names X) by salience: their centrality among each
   other (LexRank's degree centrality over the stored sentence vectors: what most of the
   coverage says) and their closeness to X, with no two saying the same thing (maximal
-  marginal relevance). The newest report's best sentence is always among them, so that
-  the newest figure is told; a report dated after the first one is introduced with its
-  date. Page furniture is never a candidate (vectorstore/furniture.py).
-- A topic that is only a place or a single word ("whats going on in haiti", "any news on
-  the pope") names no one story: such a thing has many, and the member asks about the
-  one of the moment. Its story is told from the reports of the RECENT_DAYS before the
-  newest report that names it.
+  marginal relevance). The news a report's headline announces gains (HEADLINE_GAIN, when
+  that headline names X): the sentence that holds most of the headline's words beside X's
+  tells what happened there ("songs stolen from tour bus in Brayford"), where the first
+  sentence may be background ("the tour has been one of the busiest of the summer"). So do
+  a report's lead (its first sentences, where a news report says what, where, who and how
+  many) and figures and names; a quotation loses ("X said, “...”" as well as "“...,” X
+  said"). The newest report's best sentence is always among them, so that the newest
+  figure is told; a report dated after the first one is introduced with its date. Page
+  furniture is never a candidate (vectorstore/furniture.py), nor a page's date stamp
+  ("May 7, 2026 Updated May 8, 2026, 8:47 a.m. ET") or a live blog's run of entries
+  ("... Share this update ...").
+- A topic that is only a place, a single word or a name ("whats going on in haiti", "any
+  news on the pope", "whats going on with eric adams": each of its words written with a
+  capital wherever the reports hold it) names no one story: such a thing has many, and
+  the member asks about the one of the moment. Its story is told from the reports of the
+  RECENT_DAYS before the newest report that names it, retrieved again over those days so
+  that retrieval's thirty passages are that story's.
+- A word that stands for the story is not part of its name ("the ufo stuff", "the whole
+  tiktok thing"), and a numeral names it as its figure does ("Artemis II" is "artemis 2").
 - A word of X found in none of the retrieved passages is a misspelling ("the chinese
   baloon"): the passages' word nearest to it in spelling (anchors.near) stands for it.
 - The sentences are told in the order they were reported.
@@ -170,7 +182,7 @@ def gather(topic: str, filters: Filters, retriever: Retriever, min_evidence: flo
         for c in ranked
         if rarest in tokenize(c.passage.article.title) and naming(f"{c.passage.article.title} {c.text}")
     }
-    pool = [c for c in ranked if (naming(c.text) or c.passage.article.id in titled) and told(c.text)]
+    pool = [c for c in ranked if (naming(c.text) or c.passage.article.id in titled) and tellable(c)]
     if not pool or pool[0].score < min_evidence:
         return None
     openers = leads(
@@ -208,13 +220,22 @@ def leads(
     out: list[Candidate] = []
     for record in records:
         own = sorted((c for c in found if c.passage.article.id == record.id), key=lambda c: c.start)
-        out += [c for c in own if told(c.text) and len(c.text) >= MIN_LEAD_CHARS][:LEAD_SENTENCES]
+        out += [c for c in own if tellable(c) and len(c.text) >= MIN_LEAD_CHARS][:LEAD_SENTENCES]
     return out
 
 
 def told(text: str) -> bool:
-    """Whether a sentence can be told: not a date stamp, not a live blog's run of entries."""
+    """Whether a sentence can be told: not a date stamp, not a furniture line, not a live
+    blog's run of entries."""
     return not _STAMP.match(text.strip()) and not _LIVE.search(text) and not line_is_furniture(text.strip())
+
+
+def tellable(candidate: Candidate) -> bool:
+    """Whether a candidate can be told: it can (told), and so can the line of its page it
+    stands in (a live blog's entry runs its stamp, heading, byline and text together)."""
+    text, at = candidate.passage.text, candidate.start - candidate.passage.start
+    line = text[text.rfind("\n", 0, max(at, 0)) + 1 : (text.find("\n", at) + 1 or len(text) + 1) - 1]
+    return told(candidate.text) and not _LIVE.search(line)
 
 
 def broad(topic: str) -> bool:
@@ -322,9 +343,9 @@ def headline_share(candidate: Candidate, topic_words: Sequence[str], idf: Callab
 
 def salience(pool: Sequence[Candidate], query: np.ndarray, gains: Sequence[float]) -> np.ndarray:
     """Each sentence's degree centrality among the pool (the share of the others it is
-    within LINK_SIMILARITY of), mixed with its closeness to the question; a report's lead
-    and a sentence that states facts (figures, names) gain, a quotation (what someone
-    said, not what happened) and a question lose."""
+    within LINK_SIMILARITY of), mixed with its closeness to the question; `gains` (its
+    report's lead, its headline's news) and the facts it states (figures, names) add, a
+    quotation (what someone said, not what happened) and a question lose."""
     vectors = np.stack([c.vector for c in pool])
     similar = vectors @ vectors.T
     links = (similar >= LINK_SIMILARITY).sum(axis=1) - 1
