@@ -18,13 +18,25 @@ The reply is about that one story, in 2-4 sentences, each cited:
   sentence of a report whose title names X) by salience: their centrality among each
   other (LexRank's degree centrality over the stored sentence vectors: what most of the
   coverage says) and their closeness to X, with no two saying the same thing (maximal
-  marginal relevance). The newest report's best sentence is always among them, so that
-  the newest figure is told; a report dated after the first one is introduced with its
-  date. Page furniture is never a candidate (vectorstore/furniture.py).
-- A topic that is only a place or a single word ("whats going on in haiti", "any news on
-  the pope") names no one story: such a thing has many, and the member asks about the
-  one of the moment. Its story is told from the reports of the RECENT_DAYS before the
-  newest report that names it.
+  marginal relevance). The news a report's headline announces gains (HEADLINE_GAIN, when
+  that headline names X): the sentence that holds most of the headline's words beside X's
+  tells what happened there ("songs stolen from tour bus in Brayford"), where the first
+  sentence may be background ("the tour has been one of the busiest of the summer"). So do
+  a report's lead (its first sentences, where a news report says what, where, who and how
+  many) and figures and names; a quotation loses ("X said, “...”" as well as "“...,” X
+  said"). The newest report's best sentence is always among them, so that the newest
+  figure is told; a report dated after the first one is introduced with its date. Page
+  furniture is never a candidate (vectorstore/furniture.py), nor a page's date stamp
+  ("May 7, 2026 Updated May 8, 2026, 8:47 a.m. ET") or a live blog's run of entries
+  ("... Share this update ...").
+- A topic that is only a place, a single word or a name ("whats going on in haiti", "any
+  news on the pope", "whats going on with eric adams": each of its words written with a
+  capital wherever the reports hold it) names no one story: such a thing has many, and
+  the member asks about the one of the moment. Its story is told from the reports of the
+  RECENT_DAYS before the newest report that names it, retrieved again over those days so
+  that retrieval's thirty passages are that story's.
+- A word that stands for the story is not part of its name ("the ufo stuff", "the whole
+  tiktok thing"), and a numeral names it as its figure does ("Artemis II" is "artemis 2").
 - A word of X found in none of the retrieved passages is a misspelling ("the chinese
   baloon"): the passages' word nearest to it in spelling (anchors.near) stands for it.
 - The sentences are told in the order they were reported.
@@ -35,7 +47,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -47,6 +59,7 @@ from bot.answering.quoting.extractive import Candidate, rank_sentences
 from bot.answering.quoting.places import TOKENS as PLACE_TOKENS
 from bot.answering.quoting.places import kinds_of
 from bot.answering.rules import coverage
+from vectorstore.furniture import line_is_furniture
 from vectorstore.lexical import tokenize
 from vectorstore.models import ArticleRecord, Passage
 from vectorstore.retrieval import Filters, Retriever
@@ -65,18 +78,28 @@ RELEVANCE = 0.5  # salience: centrality and closeness to X, weighed half and hal
 LEAD_SENTENCES = 2  # a report's first sentences, its lead
 MIN_LEAD_CHARS = 40  # a shorter first sentence is a dateline or a byline
 LEAD_GAIN = 0.15
-FACT_GAIN = 0.03  # per figure or name, up to MAX_FACTS
+HEADLINE_GAIN = 0.5  # times the share of its report's headline a sentence holds
+FACT_GAIN = 0.08  # per figure or name, up to MAX_FACTS
 MAX_FACTS = 4
 QUOTE_COST = 0.2
 # a figure, or a name inside the sentence (a capitalised word not after a full stop)
 _FACT = re.compile(r"\d[\d,.]*|(?<=[a-z,;] )[A-Z][a-z]+")
-_QUOTED = re.compile(r"^\W*[“\"‘']|[”\"’'],? (?:\w+ ){0,4}(?:said|says|told|wrote|added)\b")
+_QUOTED = re.compile(
+    r"^\W*[“\"‘']|[”\"’'],? (?:\w+ ){0,4}(?:said|says|told|wrote|added)\b"
+    r"|\b(?:said|says|told \w+|wrote|added)[,:] [“\"‘]"
+)
+
+# a page's date and time stamp alone ("May 7, 2026 Updated May 8, 2026, 8:47 a.m. ET"): no lead
+_DAY = r"[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}(?:,? \d{1,2}:\d\d\s?[ap]\.?m\.?(?: ET)?)?"
+_STAMP = re.compile(rf"^(?:(?:Updated|Published):?\s+)?{_DAY}(?:\s+(?:Updated|Published):?\s+{_DAY})?\s*$")
+# a live blog's entries run together, each with its stamp and share button: no one sentence
+_LIVE = re.compile(r"\bshare this update\b", re.IGNORECASE)
 
 _STORY = re.compile(
     r"^\s*(?:(?:so|and|ok|okay|hey|hi|yo|please)[, ]+)*(?:"
     r"what\s+(?:has\s+)?happen(?:ed|ing)\s+(?:with|at|in|on|over|around)"
     r"|what(?:'s|’s|s|\s+is|\s+has\s+been)\s+(?:been\s+)?"
-    r"(?:going\s+on|happening|the\s+deal|up|new|the\s+story|the\s+latest|the\s+news)\s+"
+    r"(?:go(?:ing|in['’]?)\s+on|happening|the\s+deal|up|new|the\s+story|the\s+latest|the\s+news)\s+"
     r"(?:with|in|at|on|about|over|around|for)"
     r"|any\s+(?:news|updates?|word)\s+(?:on|about|with|from|for|regarding)"
     r"|(?:give\s+me\s+|i\s+want\s+)?(?:an?\s+)?(?:update|updates)\s+(?:on|about)"
@@ -84,7 +107,9 @@ _STORY = re.compile(
     r")\s+(?P<topic>.+?)[\s?.!]*$",
     re.IGNORECASE,
 )
-_LEADING = re.compile(r"^(?:the|a|an|all|this|that|these)\s+", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:(?:the|a|an|all|this|that|these|whole|entire)\s+)+", re.IGNORECASE)
+# a word that stands for the story, not part of its name: "the ufo stuff", "the debt ceiling thing"
+_FILLER = re.compile(r"\s+(?:stuff|things?|situation|business|drama|saga|mess|news|story)$", re.IGNORECASE)
 MAX_TOPIC_WORDS = 8
 RECENT_DAYS = 14  # a place's story of the moment: the reports this close to its newest
 
@@ -95,7 +120,7 @@ def story_topic(question: str) -> str | None:
     m = _STORY.match(question)
     if m is None:
         return None
-    topic = _LEADING.sub("", m.group("topic").strip(" ,"))
+    topic = _FILLER.sub("", _LEADING.sub("", m.group("topic").strip(" ,")))
     if not tokenize(topic) or len(topic.split()) > MAX_TOPIC_WORDS:
         return None
     return topic
@@ -109,11 +134,41 @@ class Told:
     names: bool
 
 
+@dataclass(frozen=True)
+class Story:
+    """The sentences a story's summary is chosen among, with each one's gain (its report's
+    lead, its headline's news) and the query's vector; `many`: X has many stories, and
+    these are the reports of the one of the moment."""
+
+    pool: list[Candidate]
+    gains: list[float]
+    query: np.ndarray
+    many: bool
+
+
 def summary(
     question: str, topic: str, filters: Filters, retriever: Retriever, min_evidence: float
 ) -> Answer | None:
     """The story's summary, or None when no report names it well enough (the caller
-    answers the question as any other)."""
+    answers the question as any other). A thing with many stories is read again over the
+    RECENT_DAYS before its newest report, so that the story of the moment is told whole."""
+    story = gather(topic, filters, retriever, min_evidence)
+    if (
+        story is not None
+        and story.many
+        and (newest := max(filter(None, map(_day, story.pool)), default=None))
+    ):
+        since = (newest - timedelta(days=RECENT_DAYS)).isoformat()
+        if filters.since is None or filters.since < since:
+            story = gather(topic, replace(filters, since=since), retriever, min_evidence) or story
+    if story is None:
+        return None
+    chosen = choose(story.pool, story.query, story.gains)
+    return _told(question, sorted(chosen, key=lambda c: (c.passage.article.date or "", c.start)))
+
+
+def gather(topic: str, filters: Filters, retriever: Retriever, min_evidence: float) -> Story | None:
+    """The reports that name X and the sentences of theirs to choose among."""
     retrieval = retriever.retrieve(topic, k=STORY_CANDIDATES, filters=filters)
     passages = collapse(retrieval.passages)
     ranked = rank_sentences(
@@ -127,10 +182,9 @@ def summary(
         for c in ranked
         if rarest in tokenize(c.passage.article.title) and naming(f"{c.passage.article.title} {c.text}")
     }
-    pool = [c for c in ranked if naming(c.text) or c.passage.article.id in titled]
+    pool = [c for c in ranked if (naming(c.text) or c.passage.article.id in titled) and tellable(c)]
     if not pool or pool[0].score < min_evidence:
         return None
-    members = {c.passage.article.id for c in pool}
     openers = leads(
         topic, retrieval.query_vector, [c.passage.article for c in pool], retriever, retrieval.idf
     )
@@ -139,15 +193,16 @@ def summary(
     headed = _headed(words, pool, openers, retrieval.idf)
     if headed:
         pool = [c for c in pool if c.passage.article.id in headed]
-        members &= headed
-    if broad(topic):
+    many = broad(topic) or proper_name(topic, [c.text for c in pool])
+    if many:
         pool = recent(pool)
-        members &= {c.passage.article.id for c in pool}
     lead_at = {(c.passage.article.id, c.start) for c in openers}
-    chosen = choose(pool, retrieval.query_vector, [(c.passage.article.id, c.start) in lead_at for c in pool])
-    if len({c.passage.article.id for c in chosen} - members):
-        return None  # not reached: every sentence of the pool is of a member
-    return _told(question, sorted(chosen, key=lambda c: (c.passage.article.date or "", c.start)))
+    gains = [
+        LEAD_GAIN * ((c.passage.article.id, c.start) in lead_at)
+        + HEADLINE_GAIN * naming(c.passage.article.title) * headline_share(c, words, retrieval.idf)
+        for c in pool
+    ]
+    return Story(pool, gains, retrieval.query_vector, many)
 
 
 def leads(
@@ -165,8 +220,22 @@ def leads(
     out: list[Candidate] = []
     for record in records:
         own = sorted((c for c in found if c.passage.article.id == record.id), key=lambda c: c.start)
-        out += [c for c in own if len(c.text) >= MIN_LEAD_CHARS][:LEAD_SENTENCES]
+        out += [c for c in own if tellable(c) and len(c.text) >= MIN_LEAD_CHARS][:LEAD_SENTENCES]
     return out
+
+
+def told(text: str) -> bool:
+    """Whether a sentence can be told: not a date stamp, not a furniture line, not a live
+    blog's run of entries."""
+    return not _STAMP.match(text.strip()) and not _LIVE.search(text) and not line_is_furniture(text.strip())
+
+
+def tellable(candidate: Candidate) -> bool:
+    """Whether a candidate can be told: it can (told), and so can the line of its page it
+    stands in (a live blog's entry runs its stamp, heading, byline and text together)."""
+    text, at = candidate.passage.text, candidate.start - candidate.passage.start
+    line = text[text.rfind("\n", 0, max(at, 0)) + 1 : (text.find("\n", at) + 1 or len(text) + 1) - 1]
+    return told(candidate.text) and not _LIVE.search(line)
 
 
 def broad(topic: str) -> bool:
@@ -176,6 +245,19 @@ def broad(topic: str) -> bool:
     if len(words) == 1:
         return True
     return bool(words) and all(w in PLACE_TOKENS for w in words) and bool(kinds_of(topic))
+
+
+def proper_name(topic: str, texts: Sequence[str]) -> bool:
+    """Whether X is somebody's or something's name: each of its words is written with a
+    capital wherever the reports hold it ("eric adams", "jimmy kimmel")."""
+    words = re.findall(r"[^\W\d_]+", topic)
+    if not words:
+        return False
+    for word in words:
+        found = re.findall(rf"\b{re.escape(word)}\b", " ".join(texts), re.IGNORECASE)
+        if not found or any(not w[0].isupper() for w in found):
+            return False
+    return True
 
 
 def recent(pool: Sequence[Candidate]) -> list[Candidate]:
@@ -217,7 +299,7 @@ def _headed(
     heads = {c.passage.article.id: c.passage.article.title for c in pool}
     for c in openers:
         heads[c.passage.article.id] += " " + c.text
-    return {a for a, text in heads.items() if coverage(words, text, idf) >= HEADED}
+    return {a for a, text in heads.items() if coverage(words, arabic(text), idf) >= HEADED}
 
 
 def _naming(topic_words: Sequence[str], idf: Callable[[str], float]) -> Callable[[str], bool]:
@@ -226,20 +308,44 @@ def _naming(topic_words: Sequence[str], idf: Callable[[str], float]) -> Callable
     rarest = _rarest(topic_words, idf)
 
     def names(text: str) -> bool:
+        text = arabic(text)
         return rarest in set(tokenize(text)) and coverage(words, text, idf) >= ON_STORY
 
     return names
+
+
+_ROMAN = re.compile(r"\b(X{0,2})(IX|IV|V?I{0,3})\b")
+_ONES = {"": 0, "I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9}
+
+
+def arabic(text: str) -> str:
+    """A text with its numerals of two letters or more in figures ("Artemis II" is
+    "Artemis 2", "Charles III" "Charles 3"): X names them either way."""
+
+    def figure(m: re.Match[str]) -> str:
+        return str(10 * len(m.group(1)) + _ONES[m.group(2)]) if len(m.group(0)) >= 2 else m.group(0)
+
+    return _ROMAN.sub(figure, text)
 
 
 def _rarest(words: Sequence[str], idf: Callable[[str], float]) -> str:
     return max(set(words), key=idf)
 
 
-def salience(pool: Sequence[Candidate], query: np.ndarray, leads: Sequence[bool]) -> np.ndarray:
+def headline_share(candidate: Candidate, topic_words: Sequence[str], idf: Callable[[str], float]) -> float:
+    """The share of its report's headline (X's own words aside: every report of X holds
+    them) that a sentence holds, by IDF mass: the sentence that tells what the headline
+    announces, the story's news in that report."""
+    topic = set(topic_words)
+    head = [w for w in tokenize(candidate.passage.article.title) if w not in topic]
+    return coverage(head, candidate.text, idf)
+
+
+def salience(pool: Sequence[Candidate], query: np.ndarray, gains: Sequence[float]) -> np.ndarray:
     """Each sentence's degree centrality among the pool (the share of the others it is
-    within LINK_SIMILARITY of), mixed with its closeness to the question; a report's lead
-    and a sentence that states facts (figures, names) gain, a quotation (what someone
-    said, not what happened) and a question lose."""
+    within LINK_SIMILARITY of), mixed with its closeness to the question; `gains` (its
+    report's lead, its headline's news) and the facts it states (figures, names) add, a
+    quotation (what someone said, not what happened) and a question lose."""
     vectors = np.stack([c.vector for c in pool])
     similar = vectors @ vectors.T
     links = (similar >= LINK_SIMILARITY).sum(axis=1) - 1
@@ -249,14 +355,14 @@ def salience(pool: Sequence[Candidate], query: np.ndarray, leads: Sequence[bool]
     for i, c in enumerate(pool):
         facts = min(len(_FACT.findall(c.text)), MAX_FACTS)
         said = bool(_QUOTED.search(c.text)) or c.text.rstrip().endswith("?")
-        scores[i] += LEAD_GAIN * leads[i] + FACT_GAIN * facts - QUOTE_COST * said
+        scores[i] += gains[i] + FACT_GAIN * facts - QUOTE_COST * said
     return scores
 
 
-def choose(pool: Sequence[Candidate], query: np.ndarray, leads: Sequence[bool]) -> list[Candidate]:
+def choose(pool: Sequence[Candidate], query: np.ndarray, gains: Sequence[float]) -> list[Candidate]:
     """2-4 salient sentences that say different things, the newest report's among them,
     within MAX_CHARS."""
-    scores = salience(pool, query, leads)
+    scores = salience(pool, query, gains)
     order = sorted(range(len(pool)), key=lambda i: -scores[i])
     chosen = [pool[order[0]]]
     newest = max(pool, key=lambda c: c.passage.article.date or "").passage.article.date
