@@ -250,3 +250,17 @@ def test_a_recent_lead_that_answers_about_as_well_as_the_old_answer_replaces_it(
     )
     assert not answer.refused and answer.stale is None
     assert answer.citations[0].article_id == "tidewater-chart-2026" and "Low Bells" in answer.text
+
+
+def test_a_preview_of_the_final_leaves_the_title_unreported() -> None:
+    """The final's preview names the wins on the way there ("after wins from the Foxes and
+    the Hornets"): it announces the contest still to be played, not who won the title. A
+    report of the final is not a preview, and a question about what will be wants one."""
+    preview = (
+        "The Vardon Cup final matchup is set after commanding wins from the Foxes and the Hornets "
+        "on Friday. It'll be a rematch of the 2022 final on Sunday."
+    )
+    assert unreported("who won the vardon cup", preview)
+    assert unreported("who won the vardon cup", "The Foxes beat the Rams and will face the Hornets Sunday.")
+    assert not unreported("who won the vardon cup", "The Foxes beat the Hornets 3-1 to win the Vardon Cup.")
+    assert not unreported("who will win the vardon cup", preview)
