@@ -150,6 +150,9 @@ class AnswerEngine:
         answer = self._answer(question, asked, plan, plan.filters, k, on_partial)
         if answer.refused and plan.fallback is not None:  # a soft window: look everywhere
             answer = self._answer(question, asked, plan, plan.fallback, k, on_partial)
+            answer = self.news.before_window(answer, plan)  # older than the time asked about
+        elif plan.empty:  # no article in the window: answered from everywhere
+            answer = self.news.before_window(answer, plan)
         if answer.refused and plan.empty and answer.nearest is None:
             answer = replace(answer, text=f"I have no articles dated {plan.frame.label()}. {NOT_FOUND}")
         return answer

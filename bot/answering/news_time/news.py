@@ -191,6 +191,22 @@ class NewsTime:
             return ""
         return stale_lead(record)
 
+    def before_window(self, answer: Answer, plan: Plan) -> Answer:
+        """An answer found outside a soft window (its fallback, or a window no article is
+        dated in: "who got into the rock hall this year" answered from last year's report),
+        led by "The newest I have on this is from ...":
+        the newest report on it is older than the time the question asks about."""
+        frame = plan.frame
+        cited = answer.citations[0] if answer.citations and not answer.refused else None
+        record = self._retriever.records().get(cited.article_id) if cited else None
+        if cited is None or record is None or frame.since is None or not is_dated(record) or answer.stale:
+            return answer
+        since = date.fromisoformat(frame.since) - timedelta(days=frame.slack)  # the widened window's
+        if date.fromisoformat((record.date or "")[:10]) >= since:
+            return answer
+        old = plan.day is not None and long_ago(record, plan.day)
+        return flagged_stale(answer, cited, stale_lead(record), old)
+
     def finish(self, answer: Answer, ranked: list[Candidate], plan: Plan, max_chars: int) -> Answer:
         """A later report's figure (within `max_chars`); copies cited."""
         if answer.refused or not ranked:
