@@ -198,7 +198,9 @@ class AnswerEngine:
             if plan.day is not None and long_ago(quote.candidate.passage.article, plan.day):
                 quote = self._recent_answer(asked, plan.day, filters, quote.candidate) or quote
         record = quote.candidate.passage.article
-        lead = self.news.stale_lead(record, plan, quote.text)  # old, or a preview
+        fallback = plan.fallback is not None and filters is plan.fallback
+        outside = fallback or (plan.empty and not story)  # a soft window's time, answered from anywhere
+        lead = self.news.stale_lead(record, plan, quote.text, outside)  # old, a preview, before the window
         old = bool(lead) and plan.day is not None and long_ago(record, plan.day)
         extractive = self._extractive(question, quote, evidence, passages, lead, old)
         if self._generator is None:

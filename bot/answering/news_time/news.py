@@ -67,6 +67,14 @@ class Plan:
         return means_now(self.frame.query, self.frame)
 
 
+def _before(record: ArticleRecord, frame: TimeFrame) -> bool:
+    """Whether a dated article is older than a window with its slack."""
+    if frame.since is None or not is_dated(record):
+        return False
+    since = date.fromisoformat(frame.since) - timedelta(days=frame.slack)
+    return date.fromisoformat((record.date or "")[:10]) < since
+
+
 def _shifted(frame: TimeFrame, back: timedelta) -> TimeFrame:
     """The same window, `back` earlier (for /news days on a store of older news)."""
 
@@ -181,10 +189,15 @@ class NewsTime:
         margin = RECENCY_MARGIN if plan.frame.recency else CLOSE_MARGIN
         return prefer_newest(ranked, self._min_evidence, margin)
 
-    def stale_lead(self, record: ArticleRecord, plan: Plan, quote: str = "") -> str:
+    def stale_lead(self, record: ArticleRecord, plan: Plan, quote: str = "", outside: bool = False) -> str:
         """ "The newest I have on this is from <date>: " for a question about now answered
         from an article much older than the day asked, or by a `quote` that leaves the
-        outcome asked about unreported (current.py); else ""."""
+        outcome asked about unreported (current.py); for an answer found `outside` a soft
+        window (its fallback, or a window no article is dated in), from an article dated
+        before it ("who got into the rock hall this year" answered from last year's
+        report); else ""."""
+        if outside:
+            return stale_lead(record) if _before(record, plan.frame) else ""
         if plan.day is None or not plan.now or not is_dated(record):
             return ""
         if not long_ago(record, plan.day) and not unreported(plan.query, quote):

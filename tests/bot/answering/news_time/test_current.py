@@ -250,3 +250,29 @@ def test_a_recent_lead_that_answers_about_as_well_as_the_old_answer_replaces_it(
     )
     assert not answer.refused and answer.stale is None
     assert answer.citations[0].article_id == "tidewater-chart-2026" and "Low Bells" in answer.text
+
+
+def test_a_preview_of_the_final_leaves_the_title_unreported() -> None:
+    """The final's preview names the wins on the way there ("after wins from the Foxes and
+    the Hornets"): it announces the contest still to be played, not who won the title. A
+    report of the final is not a preview, and a question about what will be wants one."""
+    preview = (
+        "The Vardon Cup final matchup is set after commanding wins from the Foxes and the Hornets "
+        "on Friday. It'll be a rematch of the 2022 final on Sunday."
+    )
+    assert unreported("who won the vardon cup", preview)
+    assert unreported("who won the vardon cup", "The Foxes beat the Rams and will face the Hornets Sunday.")
+    assert not unreported("who won the vardon cup", "The Foxes beat the Hornets 3-1 to win the Vardon Cup.")
+    assert not unreported("who will win the vardon cup", preview)
+
+
+def test_an_answer_from_before_the_time_asked_about_is_flagged(app: App) -> None:
+    """ "this year" asked the next year (no report dated in it): answered from last year's
+    report, the reply says how new it is; asked in the same year, it does not."""
+    later = _engine(app).answer("who won the vardon cup this year", asked_at=date(2027, 3, 1))
+    assert later.citations[0].article_id.startswith("vardon") and later.old
+    assert later.stale == later.citations[0].date and later.text.startswith(
+        "The newest I have on this is from "
+    )
+    same = _engine(app).answer("who won the vardon cup this year", asked_at=date(2026, 2, 1))
+    assert same.citations[0].article_id.startswith("vardon") and same.stale is None
