@@ -16,8 +16,10 @@ Johnson") is not a word of the question. Each span has a strength:
 A span that only describes the question's noun ("the popular South Korean show"), a
 place of another kind than the one asked ("Montana" for "which country?"), or for "who?"
 a name of no person (an award, an event, a building, a place alone: "Ted Lindsay Award",
-"Wembley Stadium"), is none. A name ends with its sentence ("Ricky" of "Congratulations
-to Ricky. There's ..."; "U.S.", "Gov." and "J." end none).
+"Wembley Stadium"), is none; so is a figure right after a name word of the question
+("Super Bowl 57" for "how many watched the super bowl?": a label, not a count). A name
+ends with its sentence ("Ricky" of "Congratulations to Ricky. There's ..."; "U.S.",
+"Gov." and "J." end none).
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ _AFTER_CLAUSE = re.compile(
     r"[,—–]\s*(?:the\s+)?(?!(?:while|and|but|as|when|after|before|because|since|until|who|which|that|so|if)\s)"
     r"(?:[a-z][\w-]*\s+){0,3}$"
 )
+# a figure right after a capitalised word: "Super Bowl 57", "Apollo 11", "Windows 11"
+_LABELLED = re.compile(r"\b([A-Z][\w-]*)\s+$")
 _SAYS_BEFORE = re.compile(r"\b(?:said|says|told|according\s+to)\s+(?:the\s+)?$")
 _BEFORE_PLACE = re.compile(r"\b(?:in|from|to|near|across|at|of|into)\s+(?:the\s+)?(?:[\w-]+\s+)?$")
 
@@ -89,7 +93,11 @@ def answer_spans(text: str, asked_for: AskedFor, context: str = "") -> list[Span
     (the passage around the text) tells a name from a word that only opens a sentence."""
     kind = asked_for.kind
     if kind is AnswerKind.NUMBER:
-        found = [_counted(text, m.start(), m.end(), asked_for) for m in NUMBER.finditer(text) if is_figure(m)]
+        found = [
+            _counted(text, m.start(), m.end(), asked_for)
+            for m in NUMBER.finditer(text)
+            if is_figure(m) and not _label(text, m.start(), asked_for)
+        ]
     elif kind is AnswerKind.TIME:
         found = [Span(m.start(), m.end(), m.group(), 1) for m in TIME.finditer(text)]
     elif kind in (AnswerKind.PERSON, AnswerKind.PLACE, AnswerKind.NAME):
@@ -108,6 +116,13 @@ def _counted(text: str, start: int, end: int, asked_for: AskedFor) -> Span:
     if money or following & asked_for.counted:
         return Span(start, end, text[start:end], 3)
     return Span(start, end, text[start:end], 2 if following & asked_for.weaker else 1)
+
+
+def _label(text: str, start: int, asked_for: AskedFor) -> bool:
+    """Whether the figure at `start` is part of a name the question says ("Super Bowl 57"
+    for "how many watched the super bowl"), not a count."""
+    before = _LABELLED.search(text[max(0, start - 40) : start])
+    return bool(before) and any(t in asked_for.question_tokens for t in tokenize(before.group(1)))
 
 
 def _new(span: str, asked_for: AskedFor) -> bool:

@@ -89,3 +89,11 @@ def test_a_sentence_that_only_restates_the_question_has_no_span() -> None:
     question = "Which wildly popular show was recently green lit for a new season?"
     sentence = "Netflix said the wildly popular South Korean show is green lit for a second season."
     assert [s.text for s in answer_spans(sentence, what_is_asked(question)) if s.strength >= 2] == []
+
+
+def test_a_figure_in_a_name_the_question_says_is_no_count() -> None:
+    question = "how many ppl watched the super bowl"
+    sentence = "Super Bowl 57 drew a record audience as 115.1 million viewers watched the Chiefs win."
+    spans = [s.text for s in answer_spans(sentence, what_is_asked(question))]
+    assert "57" not in spans
+    assert "115.1 million" in spans
