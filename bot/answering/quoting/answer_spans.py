@@ -10,6 +10,7 @@ Johnson") is not a word of the question. Each span has a strength:
   "which awards show?", "the island of Kyushu" for "which island?"), a place of the kind
   asked ("Mexico" for "which country?"), a quoted title for "which show?", a number of
   the things counted ("2 million ... swings" for "how many swings?");
+  for "who won?", a person the question's verb follows ("McIlroy won the Masters");
 - 2: it has the marks of its kind (a listed place, a place after "in"/"from", a person
   with two names or a title, a name of several words);
 - 1: a plain one.
@@ -122,7 +123,7 @@ def _label(text: str, start: int, asked_for: AskedFor) -> bool:
     """Whether the figure at `start` is part of a name the question says ("Super Bowl 57"
     for "how many watched the super bowl"), not a count."""
     before = _LABELLED.search(text[max(0, start - 40) : start])
-    return bool(before) and any(t in asked_for.question_tokens for t in tokenize(before.group(1)))
+    return before is not None and any(t in asked_for.question_tokens for t in tokenize(before.group(1)))
 
 
 def _new(span: str, asked_for: AskedFor) -> bool:
@@ -228,9 +229,18 @@ def _weighed(text: str, span: Span, asked_for: AskedFor) -> Span:
     if asked_for.kind is AnswerKind.PERSON:
         if _no_one(span.text):
             return _with(span, 0)
+        if _did_it(text, span, asked_for):
+            return _with(span, 3)  # "McIlroy won the Masters" for "who won the masters?"
         titled = len(names) < len(span.text.split())
         return _with(span, 2 if len(names) >= 2 or titled else 1)
     return _with(span, 2 if len(names) >= 2 or span.text.isupper() else 1)
+
+
+def _did_it(text: str, span: Span, asked_for: AskedFor) -> bool:
+    """Whether the span is the subject of the question's verb: "McIlroy won", "Rory McIlroy
+    finally won" (within two words after the name)."""
+    after = text[span.end :].split()[:2]
+    return bool(asked_for.verb) and any(set(tokenize(w)) & asked_for.verb for w in after)
 
 
 def _noun_of(text: str, span: Span) -> str:

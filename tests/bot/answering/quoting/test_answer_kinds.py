@@ -97,3 +97,16 @@ def test_a_figure_in_a_name_the_question_says_is_no_count() -> None:
     spans = [s.text for s in answer_spans(sentence, what_is_asked(question))]
     assert "57" not in spans
     assert "115.1 million" in spans
+
+
+def test_who_won_prefers_the_name_that_won() -> None:
+    question = "who won the masters this year"
+    sentence = "McIlroy won the Masters on Sunday, beating Justin Rose in a playoff."
+    spans = answer_spans(sentence, what_is_asked(question))
+    assert max(spans, key=lambda s: (s.strength, -s.start)).text == "McIlroy"
+
+
+def test_the_verb_of_who_is_read_past_its_auxiliaries() -> None:
+    assert what_is_asked("who has resigned").verb == frozenset({"resign"})
+    assert what_is_asked("who is the head of nato").verb == frozenset()
+    assert what_is_asked("who was named the new chief executive").verb == frozenset()
