@@ -10,7 +10,8 @@ Johnson") is not a word of the question. Each span has a strength:
   "which awards show?", "the island of Kyushu" for "which island?"), a place of the kind
   asked ("Mexico" for "which country?"), a quoted title for "which show?", a number of
   the things counted ("2 million ... swings" for "how many swings?");
-  for "who won?", a person the question's verb follows ("McIlroy won the Masters");
+  for "who won?", a person the question's verb follows ("McIlroy won the Masters"), or
+  whose title names what the question asks about ("NATO Secretary General Mark Rutte");
 - 2: it has the marks of its kind (a listed place, a place after "in"/"from", a person
   with two names or a title, a name of several words);
 - 1: a plain one.
@@ -77,6 +78,9 @@ _AFTER_CLAUSE = re.compile(
 )
 # a figure right after a capitalised word: "Super Bowl 57", "Apollo 11", "Windows 11"
 _LABELLED = re.compile(r"\b([A-Z][\w-]*)\s+$")
+# "..., Mark Rutte announced a series of initiatives": the verb has its own object, so the
+# name is who the news is about, not who reports it
+_OWN_NEWS = re.compile(r"\s+(?:a|an|the|its|his|her|their|new|plans?)\s", re.I)
 _SAYS_BEFORE = re.compile(r"\b(?:said|says|told|according\s+to)\s+(?:the\s+)?$")
 _BEFORE_PLACE = re.compile(r"\b(?:in|from|to|near|across|at|of|into)\s+(?:the\s+)?(?:[\w-]+\s+)?$")
 
@@ -229,7 +233,7 @@ def _weighed(text: str, span: Span, asked_for: AskedFor) -> Span:
     if asked_for.kind is AnswerKind.PERSON:
         if _no_one(span.text):
             return _with(span, 0)
-        if _did_it(text, span, asked_for):
+        if _did_it(text, span, asked_for) or _titled_by_question(span, asked_for):
             return _with(span, 3)  # "McIlroy won the Masters" for "who won the masters?"
         titled = len(names) < len(span.text.split())
         return _with(span, 2 if len(names) >= 2 or titled else 1)
@@ -241,6 +245,13 @@ def _did_it(text: str, span: Span, asked_for: AskedFor) -> bool:
     finally won" (within two words after the name)."""
     after = text[span.end :].split()[:2]
     return bool(asked_for.verb) and any(set(tokenize(w)) & asked_for.verb for w in after)
+
+
+def _titled_by_question(span: Span, asked_for: AskedFor) -> bool:
+    """Whether a person's title names what the question asks about: "NATO Secretary
+    General Mark Rutte" for "who's running nato?" (not an honorific: "President")."""
+    words = [w for w in span.text.split()[:-1] if w.lower().strip(".") not in HONORIFIC]
+    return bool(set(tokenize(" ".join(words))) & asked_for.question_tokens)
 
 
 def _noun_of(text: str, span: Span) -> str:
@@ -263,7 +274,8 @@ def _speaker(text: str, span: Span) -> bool:
     """Whether the span names who says the sentence: "..., special agent Kenny Cooper
     said", "... said Vince Clemente, the president of ...", "according to Reuters"."""
     before = text[: span.start]
-    if _ATTRIBUTION.match(text, span.end) and _AFTER_CLAUSE.search(before):
+    said = _ATTRIBUTION.match(text, span.end)
+    if said and _AFTER_CLAUSE.search(before) and not _OWN_NEWS.match(text, said.end()):
         return True
     return bool(_SAYS_BEFORE.search(before))
 

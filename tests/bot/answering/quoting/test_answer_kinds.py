@@ -110,3 +110,12 @@ def test_the_verb_of_who_is_read_past_its_auxiliaries() -> None:
     assert what_is_asked("who has resigned").verb == frozenset({"resign"})
     assert what_is_asked("who is the head of nato").verb == frozenset()
     assert what_is_asked("who was named the new chief executive").verb == frozenset()
+
+
+def test_a_title_naming_what_is_asked_about_makes_the_person_asked_for() -> None:
+    sentence = (
+        "At a forum in the capital Ankara, NATO Secretary General Mark Rutte announced a series of "
+        "initiatives before a summit with President Donald Trump."
+    )
+    spans = answer_spans(sentence, what_is_asked("whos running nato now"))
+    assert max(spans, key=lambda s: (s.strength, -s.start)).text == "NATO Secretary General Mark Rutte"
