@@ -119,3 +119,8 @@ def test_a_title_naming_what_is_asked_about_makes_the_person_asked_for() -> None
     )
     spans = answer_spans(sentence, what_is_asked("whos running nato now"))
     assert max(spans, key=lambda s: (s.strength, -s.start)).text == "NATO Secretary General Mark Rutte"
+
+
+def test_whoever_wins_names_no_winner() -> None:
+    sentence = "Whoever wins each party's nomination will then receive state delegates."
+    assert [s.text for s in answer_spans(sentence, what_is_asked("who won new hampshire"))] == []
