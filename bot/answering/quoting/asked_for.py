@@ -54,7 +54,6 @@ class AskedFor:
     weaker: frozenset[str] = frozenset()  # "how long is the tunnel": a duration answers, less surely
     names: tuple[Anchor, ...] = ()  # the names the asking sentence pins down (anchors.py)
     open: bool = True  # asks for something; not yes or no ("did the lions win")
-    verb: frozenset[str] = frozenset()  # "who won the masters": what the person asked for did
 
     @property
     def typed(self) -> bool:
@@ -132,8 +131,6 @@ _YES_NO = re.compile(
     re.I,
 )
 _COPULAS = words("is was are were")
-# "who won": a winner is said with any of these ("McIlroy won", "Rahm beat", "Swiatek defeated")
-OUTCOME = frozenset(tokenize("won win wins winning beat beats defeated defeats clinched captured"))
 # counted words too common to tell one number from another ("8,000 people are in shelters"
 # is no answer to "how many people have died?")
 _VAGUE_COUNTS = frozenset(tokenize("people persons individuals residents times things years days"))
@@ -194,29 +191,9 @@ def what_is_asked(question: str) -> AskedFor:
                 counted = MONEY  # "how much will the repairs cost": "14 million euros", "$10 billion"
             elif kind is AnswerKind.NUMBER and re.match(r"much\b", rest, re.I) and _SOLD.search(rest):
                 counted = _UNITS_SOLD
-            verb = _verb(rest) if word == "who" else frozenset()
-            return AskedFor(kind, _head_of(found), tokens, counted, plain, names=names, verb=verb)
+            return AskedFor(kind, _head_of(found), tokens, counted, plain, names=names)
     closed = bool(_YES_NO.match(asking.strip()))  # "did the lions win": yes or no
     return AskedFor(AnswerKind.OTHER, None, tokens, plain=plain, names=names, open=not closed)
-
-
-def _verb(rest: str) -> frozenset[str]:
-    """The verb of "who won the masters", "who has resigned" (tokenize()): a word after
-    "who" and its auxiliaries, a participle when one came first ("who is running", not
-    "who is the head" nor the passive "who was named"); a winner's verb stands for all of
-    OUTCOME."""
-    following = [w.strip("’'?,.") for w in rest.split()[:3]]
-    helped = ""
-    while following and following[0].lower() in _AUXILIARIES:
-        helped, following = following[0].lower(), following[1:]
-    if not following or not following[0].isalpha() or not following[0].islower():
-        return frozenset()
-    verb = frozenset(tokenize(following[0]))
-    if helped in _COPULAS:  # "who is running"; "who was named" is passive: the name is its object
-        return verb if following[0].endswith("ing") else frozenset()
-    if verb & OUTCOME:
-        return OUTCOME
-    return verb if not helped or following[0].endswith(("ed", "en")) else frozenset()
 
 
 def _how_long(rest: str, tokens: frozenset[str], plain: frozenset[str]) -> AskedFor:

@@ -100,11 +100,11 @@ def test_the_speaker_of_a_sentence_is_not_the_person_asked_for() -> None:
     assert found["Olin Marsh"] == 2 and found["Kenny Cooper"] == 1
     found = strengths("who won the race", '"Never done before," said Vince Clemente, who runs the race.')
     assert found["Vince Clemente"] == 1
-    # who wrote a work is no speaker: the subject of the question's verb
+    # who wrote a work is no speaker
     found = strengths(
         "who wrote the stage play", "Many plays were staged, while Terry Nation wrote The Curse."
     )
-    assert found["Terry Nation"] == 3
+    assert found["Terry Nation"] == 2
 
 
 def test_a_name_ends_with_its_sentence() -> None:
@@ -120,9 +120,9 @@ def test_an_award_an_event_or_a_place_is_no_person() -> None:
         "who won the prize", "Dana Voss picked up the Pell Award at Corran Stadium in Mexico City."
     )
     assert found == {"Dana Voss": 2}
-    # a team named after its city is no place; the one that beat the other won
+    # a team named after its city is no place
     assert strengths("who won the series", "The Tarrow Comets beat the Denver Owls.") == {
-        "Tarrow Comets": 3,
+        "Tarrow Comets": 2,
         "Denver Owls": 2,
     }
     # "New" of "New York" is the place's, not a word that opens the sentence

@@ -89,38 +89,3 @@ def test_a_sentence_that_only_restates_the_question_has_no_span() -> None:
     question = "Which wildly popular show was recently green lit for a new season?"
     sentence = "Netflix said the wildly popular South Korean show is green lit for a second season."
     assert [s.text for s in answer_spans(sentence, what_is_asked(question)) if s.strength >= 2] == []
-
-
-def test_a_figure_in_a_name_the_question_says_is_no_count() -> None:
-    question = "how many ppl watched the super bowl"
-    sentence = "Super Bowl 57 drew a record audience as 115.1 million viewers watched the Chiefs win."
-    spans = [s.text for s in answer_spans(sentence, what_is_asked(question))]
-    assert "57" not in spans
-    assert "115.1 million" in spans
-
-
-def test_who_won_prefers_the_name_that_won() -> None:
-    question = "who won the masters this year"
-    sentence = "McIlroy won the Masters on Sunday, beating Justin Rose in a playoff."
-    spans = answer_spans(sentence, what_is_asked(question))
-    assert max(spans, key=lambda s: (s.strength, -s.start)).text == "McIlroy"
-
-
-def test_the_verb_of_who_is_read_past_its_auxiliaries() -> None:
-    assert what_is_asked("who has resigned").verb == frozenset({"resign"})
-    assert what_is_asked("who is the head of nato").verb == frozenset()
-    assert what_is_asked("who was named the new chief executive").verb == frozenset()
-
-
-def test_a_title_naming_what_is_asked_about_makes_the_person_asked_for() -> None:
-    sentence = (
-        "At a forum in the capital Ankara, NATO Secretary General Mark Rutte announced a series of "
-        "initiatives before a summit with President Donald Trump."
-    )
-    spans = answer_spans(sentence, what_is_asked("whos running nato now"))
-    assert max(spans, key=lambda s: (s.strength, -s.start)).text == "NATO Secretary General Mark Rutte"
-
-
-def test_whoever_wins_names_no_winner() -> None:
-    sentence = "Whoever wins each party's nomination will then receive state delegates."
-    assert [s.text for s in answer_spans(sentence, what_is_asked("who won new hampshire"))] == []
