@@ -255,7 +255,7 @@ class AnswerEngine:
         when the lead meets the question's anchors and names a span of the kind the
         question wants that the report's headline names too, or answers about as well as
         the `old` sentence it would replace (current.as_well): a wider search than the
-        first, so only a sure answer counts."""
+        first, so only an answer as sure as one of these counts."""
         o = self._options
         retrieval, _, ranked = self._candidates(asked, recent_window(filters, day), None)
         near = [c for c in ranked if c.score >= o.min_evidence]

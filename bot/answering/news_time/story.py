@@ -107,9 +107,11 @@ _STORY = re.compile(
     r")\s+(?P<topic>.+?)[\s?.!]*$",
     re.IGNORECASE,
 )
-_LEADING = re.compile(r"^(?:(?:the|a|an|all|this|that|these|whole|entire)\s+)+", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:(?:the|a|an|all|this|that|these)\s+)+(?:(?:whole|entire)\s+)?", re.IGNORECASE)
 # a word that stands for the story, not part of its name: "the ufo stuff", "the debt ceiling thing"
-_FILLER = re.compile(r"\s+(?:stuff|things?|situation|business|drama|saga|mess|news|story)$", re.IGNORECASE)
+_FILLER = re.compile(r"\s+(?:stuff|things?|situation|drama|saga|mess)$", re.IGNORECASE)
+# a numeral typed after a name ("artemis ii", "world war ii"); "xi" is a name ("xi jinping")
+_TYPED_NUMERAL = re.compile(r"(?<=\w )(?!xi\b)[ivx]{2,4}\b")
 MAX_TOPIC_WORDS = 8
 RECENT_DAYS = 14  # a place's story of the moment: the reports this close to its newest
 
@@ -121,6 +123,7 @@ def story_topic(question: str) -> str | None:
     if m is None:
         return None
     topic = _FILLER.sub("", _LEADING.sub("", m.group("topic").strip(" ,")))
+    topic = _TYPED_NUMERAL.sub(lambda n: arabic(n.group(0).upper()), topic)
     if not tokenize(topic) or len(topic.split()) > MAX_TOPIC_WORDS:
         return None
     return topic
@@ -225,17 +228,18 @@ def leads(
 
 
 def told(text: str) -> bool:
-    """Whether a sentence can be told: not a date stamp, not a furniture line, not a live
-    blog's run of entries."""
-    return not _STAMP.match(text.strip()) and not _LIVE.search(text) and not line_is_furniture(text.strip())
+    """Whether a sentence can be told: not a date stamp, not a live blog's run of entries."""
+    return not _STAMP.match(text.strip()) and not _LIVE.search(text)
 
 
 def tellable(candidate: Candidate) -> bool:
     """Whether a candidate can be told: it can (told), and so can the line of its page it
-    stands in (a live blog's entry runs its stamp, heading, byline and text together)."""
+    stands in: not a furniture line (read as a whole line: a sentence cut from its line
+    looks like a heading), not a live blog's entry (its stamp, heading, byline and text
+    run together)."""
     text, at = candidate.passage.text, candidate.start - candidate.passage.start
     line = text[text.rfind("\n", 0, max(at, 0)) + 1 : (text.find("\n", at) + 1 or len(text) + 1) - 1]
-    return told(candidate.text) and not _LIVE.search(line)
+    return told(candidate.text) and not _LIVE.search(line) and not line_is_furniture(line.strip())
 
 
 def broad(topic: str) -> bool:

@@ -59,9 +59,13 @@ _DEMONYMS = words(
 # the last words of names of things no person is: awards, events, buildings, days
 _THINGS = words(
     """award awards trophy prize medal cup open championship championships slam slams series
-    games olympics stadium arena center centre street avenue road day speedway garden gardens
-    square palace castle festival airport station mine hall museum park bridge act bill tour"""
+    games olympics stadium arena center centre avenue road speedway gardens square palace
+    festival airport station museum act"""
 )
+# words that end a thing's name and a person's ("Memorial Day", "Jason Day"; "Central Park",
+# "Inbee Park"): a thing only in a name of three words or more ("Golden Gate Bridge")
+_THINGS_OR_SURNAMES = words("day street garden castle hall park bridge bill tour mine")
+NOUN_OF_CHARS = 40  # how far before a span its "island of" is looked for
 _NOUN_OF = re.compile(r"\b([a-z]+)\s+of\s+(?:the\s+)?$")
 # words written with a period that end no sentence ("Jr.", "Gov.", "St.", "Inc.")
 _ABBREVIATIONS = HONORIFIC | words("jr sr mt st inc co corp ltd no vs lt capt sgt prof rev ft ave")
@@ -220,7 +224,7 @@ def _weighed(text: str, span: Span, asked_for: AskedFor) -> Span:
 
 def _noun_of(text: str, span: Span) -> str:
     """The noun the span follows with "of": "island" of "the island of Kyushu"."""
-    m = _NOUN_OF.search(text, 0, span.start)
+    m = _NOUN_OF.search(text, max(0, span.start - NOUN_OF_CHARS), span.start)
     return tokenize(m.group(1))[0] if m and tokenize(m.group(1)) else ""
 
 
@@ -231,7 +235,8 @@ def _no_one(name: str) -> bool:
     tokens = tokenize(name)
     if tokens and set(tokens) <= places.TOKENS:
         return True
-    return re.sub(r"[’']s?$", "", name.split()[-1]).lower() in _THINGS
+    last = re.sub(r"[’']s?$", "", name.split()[-1]).lower()
+    return last in _THINGS or (last in _THINGS_OR_SURNAMES and len(name.split()) >= 3)
 
 
 def _speaker(text: str, span: Span) -> bool:

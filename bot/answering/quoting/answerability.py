@@ -18,7 +18,6 @@ from bot.answering.quoting.asked_for import AnswerKind, last_question, what_is_a
 from bot.answering.quoting.choice import ANSWER_MARGIN, Quote, quote_around, quote_worth
 from bot.answering.quoting.extractive import Candidate
 from bot.answering.quoting.modifiers import Category, category_of, contradicted, modifier
-from bot.answering.quoting.subject import subjects
 from vectorstore.models import Passage
 from vectorstore.sentences import Sentence, split_sentences
 
@@ -147,7 +146,6 @@ def judge(
     bar = max(min_evidence, ranked[0].score - ANSWER_MARGIN)
     chosen: tuple[float, Quote] | None = None
     scores = {(c.passage.article.id, c.start): c.score for c in ranked}
-    subject = subjects(ranked, asked_for)
     first_missing: list[Anchor] | None = None
     for i, candidate in enumerate(ranked[: max(depth, CHOICE_DEPTH, 1)]):
         if candidate.score < min_evidence or (chosen is not None and candidate.score < bar):
@@ -167,7 +165,7 @@ def judge(
             first_missing = first_missing or missing
             continue
         assert quote is not None
-        worth = quote_worth(quote, asked_for, subject)
+        worth = quote_worth(quote, asked_for)
         if chosen is None or worth > chosen[0]:
             chosen = (worth, quote)
     if chosen is None:

@@ -53,7 +53,6 @@ class AskedFor:
     plain: frozenset[str] = frozenset()  # the question's words written in lower case (not names)
     weaker: frozenset[str] = frozenset()  # "how long is the tunnel": a duration answers, less surely
     names: tuple[Anchor, ...] = ()  # the names the asking sentence pins down (anchors.py)
-    open: bool = True  # asks for something; not yes or no ("did the lions win")
 
     @property
     def typed(self) -> bool:
@@ -126,11 +125,8 @@ _NAMED = re.compile(
 )
 _REASON_AFTER_WHAT = re.compile(r"^(?:caused|prompted|led\s+to|is\s+behind|was\s+behind)\b", re.I)
 _AUXILIARIES = words("is was are were do does did has have had will would can could should may might must")
-_YES_NO = re.compile(
-    r"(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|may|might|must)(?:n[’']t)?\b",
-    re.I,
-)
 _COPULAS = words("is was are were")
+_ASKING = _AUXILIARIES | words("who whom whose what which where when why how")
 # counted words too common to tell one number from another ("8,000 people are in shelters"
 # is no answer to "how many people have died?")
 _VAGUE_COUNTS = frozenset(tokenize("people persons individuals residents times things years days"))
@@ -156,10 +152,12 @@ _ABBREVIATED = re.compile(
 def last_question(question: str) -> str:
     """The sentence that asks: the last one with a question mark, else the last one. A
     period after an initial or an abbreviation ends no sentence ("the U.S. Open", "Gov.
-    Gavin Newsom", "J. K. Rowling")."""
+    Gavin Newsom", "J. K. Rowling") unless a question starts after it ("... a farm in the
+    U.S. Which country ...")."""
     text, parts, start = question.strip(), [], 0
     for m in _SENTENCE_END.finditer(text):
-        if _ABBREVIATED.fullmatch(text[: m.start()].rsplit(None, 1)[-1]):
+        after = text[m.end() :].split(None, 1)[0].lower()
+        if _ABBREVIATED.fullmatch(text[: m.start()].rsplit(None, 1)[-1]) and after not in _ASKING:
             continue
         parts.append(text[start : m.start()])
         start = m.end()
@@ -192,8 +190,7 @@ def what_is_asked(question: str) -> AskedFor:
             elif kind is AnswerKind.NUMBER and re.match(r"much\b", rest, re.I) and _SOLD.search(rest):
                 counted = _UNITS_SOLD
             return AskedFor(kind, _head_of(found), tokens, counted, plain, names=names)
-    closed = bool(_YES_NO.match(asking.strip()))  # "did the lions win": yes or no
-    return AskedFor(AnswerKind.OTHER, None, tokens, plain=plain, names=names, open=not closed)
+    return AskedFor(AnswerKind.OTHER, None, tokens, plain=plain, names=names)
 
 
 def _how_long(rest: str, tokens: frozenset[str], plain: frozenset[str]) -> AskedFor:

@@ -7,9 +7,7 @@ officially coming back". Among the sentences that rank close to the best (within
 ANSWER_MARGIN of its evidence), the quote is the one whose unit - the sentence, or the
 sentence joined to the neighbour that names the answer - holds a span of the asked-for kind
 new to the question (asked_for.py, answer_spans.py), weighted by ANSWER_BONUS, and that
-says its news report's headline news again (echo(), weighted by HEADLINE_BONUS); for a
-question of no kind, the quote that says what its report keeps naming and the question
-does not ("sesame" for "the new allergen": subject.py, SUBJECT_BONUS); a sentence that
+says its news report's headline news again (echo(), weighted by HEADLINE_BONUS); a sentence that
 adds no word to the question is never preferred to one that does. A news
 report's sentence that only restates the question, too long to quote with the neighbour
 that names the answer, gives way to that neighbour. The span is marked in the quote
@@ -26,7 +24,6 @@ from bot.answering.quoting.anchors import ContextWords, met
 from bot.answering.quoting.answer_spans import Span, answer_spans
 from bot.answering.quoting.asked_for import AskedFor
 from bot.answering.quoting.extractive import Candidate
-from bot.answering.quoting.subject import NO_SUBJECTS, Subjects
 from vectorstore.lexical import tokenize
 from vectorstore.sentences import Sentence
 
@@ -35,7 +32,6 @@ ANSWER_MARGIN = 0.25  # evidence below the best that a sentence with the answer 
 ANSWER_BONUS = 0.15  # added for a span of the asked-for kind (x its strength / 2)
 HEADLINE_BONUS = 0.15  # added for a quote saying all its report's headline says (x echo())
 NO_ANSWER = 0.05  # taken off a quote with no span of the kind the question wants
-SUBJECT_BONUS = 0.1  # added for a quote that says its report's subject (subject.py), if no kind is asked
 STRONGEST = 3  # answer_spans' strongest span: a sentence that has one needs no neighbour
 TITLED = 1  # strength a span gains when the article's headline names it too
 JOINED = 0  # strength a span loses when it stands in the neighbour, not the sentence
@@ -65,13 +61,10 @@ def novelty(text: str, asked_for: AskedFor) -> float:
     return len(tokens - asked_for.question_tokens) / len(tokens) if tokens else 0.0
 
 
-def quote_worth(quote: Quote, asked_for: AskedFor, subjects: Subjects = NO_SUBJECTS) -> float:
+def quote_worth(quote: Quote, asked_for: AskedFor) -> float:
     """How well a quote answers: its sentence's evidence, plus the bonus for a marked
-    answer, or for saying its report's subject when no kind is asked (`subjects`); a quote
-    that restates the question is worth less than any that does not."""
+    answer; a quote that restates the question is worth less than any that does not."""
     bonus = ANSWER_BONUS * quote.strength / 2 + HEADLINE_BONUS * echo(quote, asked_for)
-    if subjects.said(quote.candidate, quote.text):
-        bonus += SUBJECT_BONUS
     if asked_for.typed and quote.mark is None:
         bonus -= NO_ANSWER
     if novelty(quote.text, asked_for) <= RESTATES:

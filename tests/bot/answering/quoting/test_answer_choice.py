@@ -120,6 +120,11 @@ def test_an_award_an_event_or_a_place_is_no_person() -> None:
         "who won the prize", "Dana Voss picked up the Pell Award at Corran Stadium in Mexico City."
     )
     assert found == {"Dana Voss": 2}
+    # a surname that is also a thing's last word names a person ("Jason Day", "Inbee Park")
+    assert strengths("who won the tournament", "Jason Day won the tournament by two shots.") == {
+        "Jason Day": 2
+    }
+    assert strengths("who played there", "The band played on the Golden Gate Bridge.") == {}
     # a team named after its city is no place
     assert strengths("who won the series", "The Tarrow Comets beat the Denver Owls.") == {
         "Tarrow Comets": 2,

@@ -29,6 +29,12 @@ from bot.answering.quoting.asked_for import AnswerKind, what_is_asked
         ("Which state will hold a runoff for a U.S. Senate seat?", AnswerKind.PLACE, "state"),
         ("Which fellow author did J. K. Rowling criticise?", AnswerKind.PERSON, "author"),
         ("Gov. Ada Lind signed the wage bill. How much is the new pay?", AnswerKind.NUMBER, None),
+        # ... unless a question starts after it
+        (
+            "The outbreak was traced to a farm in the U.S. Which country reported it first?",
+            AnswerKind.PLACE,
+            "country",
+        ),
     ],
 )
 def test_the_kind_of_answer_a_question_wants(question: str, kind: AnswerKind, head: str | None) -> None:
