@@ -63,7 +63,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.answering.models import Answer, Citation
-from bot.answering.news_time.endstate import end_state
+from bot.answering.news_time.endstate import end_state, still_to_play
 from bot.answering.news_time.stories import figures
 from bot.answering.news_time.timeframe import TimeFrame, is_dated
 from bot.answering.quoting.extractive import Candidate
@@ -137,13 +137,6 @@ _SUPPOSED = re.compile(
     re.I,
 )
 _MAY = re.compile(r"\bmay\b")  # lower case: not the month
-# A contest still to be played: a preview of the final names its two sides ("will meet",
-# "matchup is set", "It'll be a rematch"), whatever wins it reports on the way there.
-_COMING = re.compile(
-    r"\b(?:will|['’]ll|set to|poised to) (?:meet|face|play|take on|square off|be a rematch)\b"
-    r"|\b(?:matchup|showdown|final|finals|title game|championship game) (?:is|are) set\b",
-    re.I,
-)
 _SUPPOSED_REACH = 3  # words from the supposing word to the outcome's: "could potentially win"
 _TITLES = frozenset(["winner", "winners", "loser", "losers"])  # before a name: who someone is
 # More words that report an outcome of a line (by its first verb), never read as a
@@ -196,7 +189,7 @@ def unreported(question: str, quote: str) -> bool:
     spans = list(re.finditer(r"\S+", quote))
     words = [m.group() for m in spans]
     guessed = supposing(quote) if not future else []
-    if not future and _COMING.search(quote):  # the final's preview: wins on the way there
+    if not future and still_to_play(quote):  # the final's preview: wins on the way there
         return True
     said = any(
         forms & set(tokenize(w)) and not _title(words, i) and not _guessed(quote, spans[i].start(), guessed)

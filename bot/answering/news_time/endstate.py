@@ -7,7 +7,9 @@ state before the end ("are officially on strike", "has set 3,000 acres ablaze",
 "authorities hunted for four inmates"); such a quote does not answer the question, and
 current.unreported reads it as leaving the outcome unreported. A report of the end
 states it: "is over", "ended", "contained", "were captured", "ratified", "resumed", or
-the question's own verb in the past ("caught")."""
+the question's own verb in the past ("caught"). Likewise a quote that announces the contest
+still to be played ("the championship matchup is set", "will face") does not report who
+won it, whatever wins on the way there it reports (still_to_play)."""
 
 from __future__ import annotations
 
@@ -64,3 +66,17 @@ def end_state(question: str) -> re.Pattern[str] | None:
     again = re.search(r"\b(\w+?)(?:ing)?\s+again\b", q) if word == "again" else None
     stated = _ENDS[word] + (f"|{again.group(1)}\\w*\\s+again" if again else "")
     return re.compile(rf"\b(?:{stated})\b", re.I)
+
+
+# A contest still to be played: a preview of the final names its two sides ("will meet",
+# "matchup is set", "It'll be a rematch"), whatever wins it reports on the way there.
+_COMING = re.compile(
+    r"\b(?:will|['’]ll|set to|poised to) (?:meet|face|play|take on|square off|be a rematch)\b"
+    r"|\b(?:matchup|showdown|final|finals|title game|championship game) (?:is|are) set\b",
+    re.I,
+)
+
+
+def still_to_play(quote: str) -> bool:
+    """Whether a quote announces a contest still to be played (the final's preview)."""
+    return bool(_COMING.search(quote))

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.answering.engine import AnswerEngine, AnswerOptions
-from bot.answering.news_time.story import arabic, proper_name, story_topic, told
+from bot.answering.news_time.story import proper_name, story_topic
+from bot.answering.news_time.story_text import arabic, told
 from bot.app import App
 from tests.bot.answering.news_time.test_story_members import written_app
 from vectorstore.embedding import Embedder
