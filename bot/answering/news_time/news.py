@@ -69,10 +69,8 @@ class Plan:
 
 def _before(record: ArticleRecord, frame: TimeFrame) -> bool:
     """Whether a dated article is older than a window with its slack."""
-    if frame.since is None or not is_dated(record):
-        return False
-    since = date.fromisoformat(frame.since) - timedelta(days=frame.slack)
-    return date.fromisoformat((record.date or "")[:10]) < since
+    since = frame.filters(None, widened=True).since
+    return since is not None and is_dated(record) and (record.date or "")[:10] < since[:10]
 
 
 def _shifted(frame: TimeFrame, back: timedelta) -> TimeFrame:

@@ -236,8 +236,9 @@ def proper_name(topic: str, texts: Sequence[str]) -> bool:
     words = re.findall(r"[^\W\d_]+", topic)
     if not words:
         return False
+    reported = " ".join(texts)
     for word in words:
-        found = re.findall(rf"\b{re.escape(word)}\b", " ".join(texts), re.IGNORECASE)
+        found = re.findall(rf"\b{re.escape(word)}\b", reported, re.IGNORECASE)
         if not found or any(not w[0].isupper() for w in found):
             return False
     return True

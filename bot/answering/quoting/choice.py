@@ -7,8 +7,8 @@ officially coming back". Among the sentences that rank close to the best (within
 ANSWER_MARGIN of its evidence), the quote is the one whose unit - the sentence, or the
 sentence joined to the neighbour that names the answer - holds a span of the asked-for kind
 new to the question (asked_for.py, answer_spans.py), weighted by ANSWER_BONUS, and that
-says its news report's headline news again (echo(), weighted by HEADLINE_BONUS); a sentence that
-adds no word to the question is never preferred to one that does. A news
+says its news report's headline news again (echo(), weighted by HEADLINE_BONUS); a
+sentence that adds no word to the question is never preferred to one that does. A news
 report's sentence that only restates the question, too long to quote with the neighbour
 that names the answer, gives way to that neighbour. The span is marked in the quote
 (`Quote.mark`), so the doors can show it in bold.
