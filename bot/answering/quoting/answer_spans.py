@@ -16,7 +16,8 @@ Johnson") is not a word of the question. Each span has a strength:
 A span that only describes the question's noun ("the popular South Korean show"), a
 place of another kind than the one asked ("Montana" for "which country?"), or for "who?"
 a name of no person (an award, an event, a building, a place alone: "Ted Lindsay Award",
-"Wembley Stadium"), is none. A name ends with its sentence ("Ricky" of "Congratulations
+"Wembley Stadium"), is none; nor is a report's dateline ("WASHINGTON —", where it was
+filed). A name ends with its sentence ("Ricky" of "Congratulations
 to Ricky. There's ..."; "U.S.", "Gov." and "J." end none).
 """
 
@@ -77,6 +78,15 @@ _AFTER_CLAUSE = re.compile(
     r"(?:[a-z][\w-]*\s+){0,3}$"
 )
 _SAYS_BEFORE = re.compile(r"\b(?:said|says|told|according\s+to)\s+(?:the\s+)?$")
+# a report's dateline, opening its first sentence: "WASHINGTON —", "NEW YORK (AP) —",
+# "London (CNN) —", "WILMINGTON, Del. –" (a place in capitals, or one before an agency)
+_UPPER = r"[A-Z][A-Z.’'-]+(?:\s+[A-Z][A-Z.’'-]+)*"  # "WASHINGTON", "NEW YORK"
+_WORDS = r"[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,2}"  # "London", "Boise"
+_STATE = r"(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)?"  # ", Del.", ", New Mexico"
+_AGENCY = r"\s*\([^)]{1,20}\)"  # "(AP)", "(CNN)"
+_DATELINE = re.compile(
+    rf"(?:^|(?<=[.!?]\s)|(?<=\n))\s*(?:{_UPPER}{_STATE}(?:{_AGENCY})?|{_WORDS}{_STATE}{_AGENCY})\s*[—–―]"
+)
 _BEFORE_PLACE = re.compile(r"\b(?:in|from|to|near|across|at|of|into)\s+(?:the\s+)?(?:[\w-]+\s+)?$")
 
 
@@ -138,13 +148,19 @@ def _names(text: str, asked_for: AskedFor, context: str) -> list[Span]:
     for m in CAPITALISED.finditer(text):
         for start, end in _pieces(text, m.start(), m.end()):
             span = _named(text, start, end, context)
-            if span is not None and not _demonym(span.text, asked_for.kind):
+            if span is not None and not _demonym(span.text, asked_for.kind) and not _dateline(text, span):
                 found.append(_weighed(text, span, asked_for))
     if asked_for.kind is AnswerKind.NAME:
         strength = 3 if asked_for.head in _WORKS else 2
         quoted = QUOTED.finditer(text)
         found += [Span(m.start(1), m.end(1), m.group(1), strength) for m in quoted if _titled(m.group(1))]
     return found
+
+
+def _dateline(text: str, span: Span) -> bool:
+    """Whether the span stands in a report's dateline ("WASHINGTON — The monarch butterfly
+    ...", "PARIS, France (CNN) — ..."): where the report was filed, not what it tells."""
+    return any(m.start() <= span.start < m.end() for m in _DATELINE.finditer(text))
 
 
 def _named(text: str, start: int, end: int, context: str) -> Span | None:

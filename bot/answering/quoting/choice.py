@@ -9,8 +9,8 @@ sentence joined to the neighbour that names the answer - holds a span of the ask
 new to the question (asked_for.py, answer_spans.py), weighted by ANSWER_BONUS, and that
 says its news report's headline news again (echo(), weighted by HEADLINE_BONUS); a
 sentence that adds no word to the question is never preferred to one that does. A news
-report's sentence that only restates the question, too long to quote with the neighbour
-that names the answer, gives way to that neighbour. The span is marked in the quote
+report's sentence that names nothing of the kind asked, too long to quote with the
+neighbour that names it, gives way to that neighbour. The span is marked in the quote
 (`Quote.mark`), so the doors can show it in bold.
 """
 
@@ -37,7 +37,6 @@ TITLED = 1  # strength a span gains when the article's headline names it too
 JOINED = 0  # strength a span loses when it stands in the neighbour, not the sentence
 RESTATES = 0.2  # a unit whose words are this new to the question, or less, restates it
 NEIGHBOUR_ALONE = 2  # strength of the span a neighbour quoted without the sentence must have
-RESTATED = 0.6  # share of the question's IDF mass a sentence that restates it says
 _QUESTION = re.compile(r"\?[\s”\"’')]*$")
 _LEANS = re.compile(r"(?:he|she|it|they|this|that|these|those|his|her|its|their|there|the latter)\b", re.I)
 
@@ -131,8 +130,8 @@ def _with_neighbours(
     asked_for: AskedFor, candidate: Candidate, around: tuple[Sentence | None, Sentence | None], max_chars: int
 ) -> list[tuple[Quote, Sentence]]:
     """The sentence joined to its next, then to its previous neighbour, each marked; when
-    the two are too long to quote together and the sentence only restates the question
-    (restates()), the neighbour alone if it names a span marked as the kind asked for, does
+    the two are too long to quote together and the sentence names nothing of the kind asked
+    (names_none()), the neighbour alone if it names a span marked as the kind asked for, does
     not lean on the sentence ("She won by 129 votes" is not quoted without it) and meets the
     names the question pins down ("Separately, Jane Doe was charged in another fire" tells
     nothing of the Harlow Mill)."""
@@ -145,7 +144,7 @@ def _with_neighbours(
         if (
             joined.end - joined.start < end - start
             and not _LEANS.match(sentence.text)
-            and restates(candidate, asked_for)
+            and names_none(candidate, asked_for)
             and _names_met(sentence, asked_for)
         ):
             alone = marked(Quote(candidate, sentence.text, sentence.start, sentence.end), asked_for)
@@ -159,15 +158,16 @@ def _names_met(sentence: Sentence, asked_for: AskedFor) -> bool:
     return all(met(name, context) for name in asked_for.names)
 
 
-def restates(candidate: Candidate, asked_for: AskedFor) -> bool:
-    """Whether a news report's sentence only restates the question: it says most of the
-    question's words (RESTATED of their IDF mass) and names nothing of the kind the
-    question wants ("Authorities have arrested a man accused of sparking the Palisades
-    Fire" for "who got arrested for starting the palisades fire"), so the answer stands
-    beside it, as a report's second paragraph names who its lede did not. Never for an
-    undated page: an encyclopedia sentence that says the question's words holds its
-    answer in words of no kind the rules see ("in force-free magnetic fields")."""
-    if candidate.overlap < RESTATED or not candidate.passage.article.date:
+def names_none(candidate: Candidate, asked_for: AskedFor) -> bool:
+    """Whether a news report's sentence names nothing of the kind the question wants: it
+    tells the story around the answer ("Authorities have arrested a man accused of sparking
+    the Palisades Fire" for "who got arrested for starting the palisades fire"; "Trump's
+    lawsuit alleges the BBC defamed him" for "how much is trump suing the bbc for"), and a
+    report names the answer in the next paragraph. However much of the question it says:
+    the neighbour must still meet the question's names and name a span marked as its kind.
+    Never for an undated page: an encyclopedia sentence holds its answer in words of no
+    kind the rules see ("in force-free magnetic fields")."""
+    if not candidate.passage.article.date:
         return False
     return not answer_spans(candidate.text, asked_for, candidate.passage.text)
 

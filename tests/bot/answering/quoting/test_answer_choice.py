@@ -157,16 +157,29 @@ def candidate(sentence: str, overlap: float) -> Candidate:
     return Candidate(PASSAGE, sentence, start, start + len(sentence), 0.7, overlap, 0.7, np.zeros(2))
 
 
-def test_a_lede_that_restates_the_question_is_quoted_by_its_neighbour_that_names_the_answer() -> None:
+def test_a_lede_that_names_no_one_is_quoted_by_its_neighbour_that_names_the_answer() -> None:
     asked_for = what_is_asked("who got arrested for starting the tarrow fire")
     lede = candidate(LEDE, 0.8)
     quote = quote_around(asked_for, lede, neighbours(PASSAGE, lede.start), 150)
     assert quote.text.startswith("Olin Marsh, 29, is accused") and quote.mark is not None
     assert TEXT[quote.start : quote.end] == quote.text
-    # room for both: quoted together; a lede that does not restate the question stays alone
+    # room for both: quoted together
     assert quote_around(asked_for, lede, neighbours(PASSAGE, lede.start), 296).text.startswith(LEDE)
+    # however little of the question the lede says, the neighbour that names the answer is quoted
     unlike = candidate(LEDE, 0.3)
-    assert quote_around(asked_for, unlike, neighbours(PASSAGE, lede.start), 150).text == LEDE
+    assert quote_around(asked_for, unlike, neighbours(PASSAGE, lede.start), 150).text.startswith("Olin Marsh")
+
+
+def test_a_lede_that_names_a_sum_itself_is_not_given_up_for_its_neighbour() -> None:
+    asked_for = what_is_asked("how much is the mayor suing the paper for")
+    lede = "Mayor Ada Lane sued the Tarrow Courier on Monday, alleging its reports on the bridge contract defamed her."
+    named = "Mayor Ada Lane sued the Tarrow Courier for $40 million on Monday over its reports on the bridge deal."
+    neighbour = "The lawsuit, filed in the county court, seeks $25 million in damages."
+    for first, quoted in [(lede, neighbour), (named, named)]:
+        text = f"{first}\n\n{neighbour}"
+        passage = Passage("s:0", RECORD, 0, text, 0, len(text), 1.0)
+        sentence = Candidate(passage, first, 0, len(first), 0.7, 0.3, 0.6, np.zeros(2))
+        assert quote_around(asked_for, sentence, neighbours(passage, 0), 150).text == quoted
 
 
 def test_a_neighbour_quoted_alone_meets_the_names_the_question_pins_down() -> None:

@@ -95,3 +95,37 @@ def test_a_sentence_that_only_restates_the_question_has_no_span() -> None:
     question = "Which wildly popular show was recently green lit for a new season?"
     sentence = "Netflix said the wildly popular South Korean show is green lit for a second season."
     assert [s.text for s in answer_spans(sentence, what_is_asked(question)) if s.strength >= 2] == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "WASHINGTON — Gov. Ada Lind named Pell Ridge in Utah a national monument on Tuesday.",
+        "The vote was close. NEW YORK (AP) — Gov. Ada Lind named Pell Ridge in Utah a monument.",
+        "Boise, Idaho (Reuters) — Gov. Ada Lind named Pell Ridge in Utah a monument on Tuesday.",
+        "ATLANTA, Georgia – Gov. Ada Lind named Pell Ridge in Utah a monument on Tuesday.",
+    ],
+)
+def test_a_dateline_says_where_a_report_was_filed_not_the_answer(sentence: str) -> None:
+    spans = answer_spans(sentence, what_is_asked("Which state is the new monument in?"))
+    assert [s.text for s in spans] == ["Utah"]
+
+
+def test_a_name_opening_a_sentence_before_a_dash_is_no_dateline() -> None:
+    sentence = "Ada Lind — the governor who won Utah — named the monument."
+    assert "Ada Lind" in {s.text for s in answer_spans(sentence, what_is_asked("Who named the monument?"))}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how long was the senator's speech",
+        "how long is the strike",
+        "how long was the astronaut up in space",
+        "how long is the comet sticking around",
+    ],
+)
+def test_how_long_a_thing_lasts_is_a_duration(question: str) -> None:
+    sentence = "It ran 3 miles from the 2 gates and went on for 25 hours."
+    found = {s.text: s.strength for s in answer_spans(sentence, what_is_asked(question))}
+    assert found["25"] == 3 and found["3"] == 1
