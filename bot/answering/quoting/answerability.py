@@ -70,10 +70,17 @@ def window(passage: Passage, sentence: str, start: int) -> str:
     return context_text(passage, sentence, neighbours(passage, start))
 
 
-def unmet(anchors: Sequence[Anchor], context: str, sentence: str) -> list[Anchor]:
-    """The anchors a context does not meet; a negation must be in the sentence itself."""
-    words = ContextWords.of(context, sentence)
+def unmet(anchors: Sequence[Anchor], context: str, sentence: str, year: int | None = None) -> list[Anchor]:
+    """The anchors a context does not meet; a negation must be in the sentence itself. `year`:
+    when the context was written (a count of years counts back from it)."""
+    words = ContextWords.of(context, sentence, year)
     return [a for a in anchors if not met(a, words)]
+
+
+def year_of(passage: Passage) -> int | None:
+    """The year a passage's article was published in, if it is dated."""
+    day = passage.article.date or ""
+    return int(day[:4]) if day[:4].isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,7 @@ class Checks:
 
     def missing(self, candidate: Candidate, around: tuple[Sentence | None, Sentence | None]) -> list[Anchor]:
         context = context_text(candidate.passage, candidate.text, around)
-        missing = unmet(self.asking, context, candidate.text)
+        missing = unmet(self.asking, context, candidate.text, year_of(candidate.passage))
         if not self.scene:
             return missing
         scene = [a for a in self.scene if not met(a, self._words_seen(candidate.passage.article.id, context))]
