@@ -78,25 +78,14 @@ _ATTRIBUTION = re.compile(
     rf"(?:\s?[/&]\s?{_SOURCE_NAME})*(?:\s+(?:poll|survey|report|study|analysis|data|estimates?|"
     r"figures|research|researchers|officials|statement|ranking|index))?,"
 )
-NUMBER_WORDS = {
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    "ten": "10",
-    "eleven": "11",
-    "twelve": "12",
-    "twenty": "20",
-    "thirty": "30",
-    "forty": "40",
-    "fifty": "50",
-    "hundred": "100",
-    "thousand": "1000",
-}
+_UNITS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_TEENS = ("thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+NUMBER_WORDS = {w: str(n) for n, w in enumerate((*_UNITS, *_TEENS), start=2)}
+NUMBER_WORDS |= {w: str(n) for n, w in zip(range(20, 100, 10), _TENS, strict=True)}
+NUMBER_WORDS |= {"hundred": "100", "thousand": "1000"}
+# Read as numbers in a text only: a question's "one" is seldom a count ("which one of").
+_TEXT_NUMBERS = NUMBER_WORDS | {"one": "1", "dozen": "12"}
 # "first" and "last" are left out: questions use them loosely ("who first ...", "at first").
 ORDINALS = {
     "second": "2nd",
@@ -313,7 +302,7 @@ class ContextWords:
         plain = re.findall(r"[a-z]+", lowered)
         words |= set(tokenize(" ".join(_CURRENCIES[c] for c in text if c in _CURRENCIES)))  # € meets "euros"
         words |= {w for w in plain if w in NUMBER_WORDS or w in ORDINALS or w in SUPERLATIVES}
-        words |= {NUMBER_WORDS[w] for w in plain if w in NUMBER_WORDS}  # "six" meets "6"
+        words |= {_TEXT_NUMBERS[w] for w in plain if w in _TEXT_NUMBERS}  # "six" meets "6"
         names = set(tokenize(" ".join(_CAPITALISED_WORD.findall(text))))
         if not _OTHER_PLANETS.search(text):
             names |= words & COMMON_ALIASES  # "the world's population" meets "Earth"

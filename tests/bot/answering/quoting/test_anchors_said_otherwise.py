@@ -120,3 +120,17 @@ def test_a_polls_attribution_is_who_says_it_not_what_the_answer_is_about() -> No
     assert names == {"Republicans", "President Donald Trump"}
     assert {a.text for a in anchors_of("According to Gallup data, which state is happiest?")} == set()
     assert {a.text for a in anchors_of("According to a report on Texas schools, who left?")} >= {"Texas"}
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "meets"),
+    [
+        ("Which billionaire pledged $1 billion to the fund?", "She pledged one billion dollars to it.", True),
+        ("Why did 15 jurors walk out?", "All fifteen jurors walked out on Monday.", True),
+        ("Which city banned 70 vehicles?", "The city banned seventy vehicles.", True),
+        ("Why did 15 jurors walk out?", "All sixteen jurors walked out on Monday.", False),
+    ],
+)
+def test_a_number_is_met_written_in_words(question: str, context: str, meets: bool) -> None:
+    [anchor] = [a for a in anchors_of(question) if a.kind is Kind.NUMBER]
+    assert met(anchor, ContextWords.of(context)) is meets
