@@ -4,9 +4,13 @@ A question about news names things an answer has to be about: a year or date, a 
 a person, place, organisation or work, a quoted phrase, an ordinal ("the second"), the
 low end of a scale ("the least"), a negation ("who did not ..."). A sentence on the same
 topic that names another year, another company or the first rather than the second does
-not answer it. These rules read the question's surface (digits, capitals, a few closed
-word lists), so they need no model and cost a fraction of a millisecond a question; they
-are measured in bench/refusal_curve.py. What they cannot see: a swapped common noun or
+not answer it. An article may say the same in other words: a number as a word or with
+its scale, a count of years as the year it counts from ("suspended in 2020" in a 2022
+report for "suspended for two years"), a country by a part of it ("England" for "the
+United Kingdom"). These rules read the question's surface (digits, capitals, a few closed
+word lists, the places a member types in lower case: typed_places.py), so they need no
+model and cost a fraction of a millisecond a question; they are measured in
+bench/refusal_curve.py. What they cannot see: a swapped common noun or
 verb ("aircraft carrier" for "submarine"), a name met in another role.
 """
 
@@ -20,6 +24,7 @@ from difflib import SequenceMatcher
 from enum import StrEnum
 from functools import lru_cache
 
+from bot.answering.quoting.typed_places import typed_places
 from vectorstore.lexical import tokenize
 
 
@@ -49,6 +54,7 @@ class Anchor:
     text: str  # as the question words it
     tokens: frozenset[str]  # what the context has to contain (any one of, for each group)
     amount: Amount | None = None  # a number with decimals: met by a more precise one it rounds
+    years: bool = False  # a count of years ("two years", "61-year-old"): met by the year it counts from
 
 
 _YEAR = re.compile(r"\b(1[0-9]\d\d|20\d\d)(?:s\b|\b)")
@@ -63,27 +69,23 @@ _ACRONYM = re.compile(r"[A-Z]{2,3}s?")  # TV, NFL, UMC: often spelt out in the t
 _NEGATION = re.compile(
     r"\b(?:not|never|none|nobody|nothing|neither|nor|without|cannot)\b|\bno\b(?!-)|n[’']t\b", re.I
 )  # "no-hitter" negates nothing
-# "According to the White House, how soon ...": a quiz's attribution, set off by a comma
-_ATTRIBUTION = re.compile(r"\b[Aa]ccording to (?:the )?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*,")
-NUMBER_WORDS = {
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    "ten": "10",
-    "eleven": "11",
-    "twelve": "12",
-    "twenty": "20",
-    "thirty": "30",
-    "forty": "40",
-    "fifty": "50",
-    "hundred": "100",
-    "thousand": "1000",
-}
+# "According to the White House, how soon ...", "According to a new USA TODAY/Suffolk
+# University poll, ...": a quiz's attribution, set off by a comma (who says it, a source's
+# noun after it)
+_SOURCE_NAME = r"[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*"
+_ATTRIBUTION = re.compile(
+    rf"\b[Aa]ccording to (?:the |a |an )?(?:(?:new|recent|latest|annual)\s+)?{_SOURCE_NAME}"
+    rf"(?:\s?[/&]\s?{_SOURCE_NAME})*(?:\s+(?:poll|survey|report|study|analysis|data|estimates?|"
+    r"figures|research|researchers|officials|statement|ranking|index))?,"
+)
+_UNITS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_TEENS = ("thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+NUMBER_WORDS = {w: str(n) for n, w in enumerate((*_UNITS, *_TEENS), start=2)}
+NUMBER_WORDS |= {w: str(n) for n, w in zip(range(20, 100, 10), _TENS, strict=True)}
+NUMBER_WORDS |= {"hundred": "100", "thousand": "1000"}
+# Read as numbers in a text only: a question's "one" is seldom a count ("which one of").
+_TEXT_NUMBERS = NUMBER_WORDS | {"one": "1", "dozen": "12"}
 # "first" and "last" are left out: questions use them loosely ("who first ...", "at first").
 ORDINALS = {
     "second": "2nd",
@@ -118,6 +120,8 @@ _SCALED = re.compile(
 )
 _SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9}
 _SCALES |= {"billion": 1e9, "t": 1e12, "tn": 1e12, "trillion": 1e12}
+# A number that counts years: "for two years", "a 61-year-old record", "a 50-year low".
+_YEARS_AFTER = re.compile(r"[\s-]years?\b", re.I)
 _ISO_MONTH = re.compile(r"\b\d{4}-(0[1-9]|1[0-2])-\d{2}\b")
 _MONTHS = tuple(
     tokenize("january february march april may june july august september october november december")
@@ -145,6 +149,10 @@ SAME_NAMES = [
     ("earth", "world"),
     ("tory", "tories", "conservative", "conservatives"),
 ]
+# A country is met by a part of it ("Stonehenge in Wiltshire, England" for "in the United
+# Kingdom"); a part is not met by the whole ("in England" asks more than "in the UK" says).
+_UK_PARTS = ("england", "scotland", "wales", "northern ireland")
+PARTS = {"united kingdom": _UK_PARTS, "uk": _UK_PARTS, "britain": _UK_PARTS, "great britain": _UK_PARTS[:3]}
 # Said in lower case these still name the thing ("the world's population"), unless the
 # context names another planet ("the planet Venus").
 COMMON_ALIASES = frozenset(["world"])
@@ -200,20 +208,23 @@ def anchors_of(question: str) -> list[Anchor]:
         value = m.group().replace(",", "")
         if value not in years:
             values = {value} | scaled(question[m.start() :], 1)
-            found.append(Anchor(Kind.NUMBER, m.group(), frozenset(values), amounts.get(m.start())))
+            counts = bool(_YEARS_AFTER.match(question, m.end()))
+            found.append(Anchor(Kind.NUMBER, m.group(), frozenset(values), amounts.get(m.start()), counts))
     for m in _SCALED.finditer(question):  # "$250M": no plain number, its value
         if m.start() not in plain:
             found.append(Anchor(Kind.NUMBER, m.group(), frozenset(scaled(m.group())), amounts.get(m.start())))
     words = re.findall(r"[\w’'-]+", question.lower())
     for i, word in enumerate(words):
         if word in NUMBER_WORDS and (i == 0 or words[i - 1] not in _COUNTING):
-            found.append(Anchor(Kind.NUMBER, word, frozenset({word, NUMBER_WORDS[word]})))
+            counts = i + 1 < len(words) and words[i + 1] in ("year", "years")
+            found.append(Anchor(Kind.NUMBER, word, frozenset({word, NUMBER_WORDS[word]}), years=counts))
         elif word.rstrip("s") in ORDINALS:  # "third", "thirds"
             word = word.rstrip("s")
             found.append(Anchor(Kind.ORDINAL, word, frozenset({word, ORDINALS[word]})))
         elif word in SUPERLATIVES:
             found.append(Anchor(Kind.SUPERLATIVE, word, frozenset({word})))
     found += _names(question)
+    found += [Anchor(Kind.NAME, p, frozenset(tokenize(p))) for p in typed_places(question)]  # "in texas"
     negation = _NEGATION.search(question)
     if negation:
         found.append(Anchor(Kind.NEGATION, negation.group(), frozenset()))
@@ -272,10 +283,13 @@ class ContextWords:
     negated: bool
     names: frozenset[str] = frozenset()  # the tokens of its capitalised words, and COMMON_ALIASES
     amounts: frozenset[Amount] = frozenset()  # its numbers with decimals
+    elapsed: frozenset[str] = frozenset()  # the years before `year` that its years are, as digits
 
     @classmethod
-    def of(cls, text: str, core: str | None = None) -> ContextWords:
-        """The words of `text`; a negation counts only in `core` (the sentence itself) when given."""
+    def of(cls, text: str, core: str | None = None, year: int | None = None) -> ContextWords:
+        """The words of `text`; a negation counts only in `core` (the sentence itself) when given.
+        `year`: the year the text was written in, that a count of years counts back from ("since
+        2020" in a 2022 report meets "for two years")."""
         negated = bool(_NEGATION.search(text if core is None else core))
         text = fold(text)
         lowered = text.lower()
@@ -288,12 +302,19 @@ class ContextWords:
         plain = re.findall(r"[a-z]+", lowered)
         words |= set(tokenize(" ".join(_CURRENCIES[c] for c in text if c in _CURRENCIES)))  # € meets "euros"
         words |= {w for w in plain if w in NUMBER_WORDS or w in ORDINALS or w in SUPERLATIVES}
-        words |= {NUMBER_WORDS[w] for w in plain if w in NUMBER_WORDS}  # "six" meets "6"
+        words |= {_TEXT_NUMBERS[w] for w in plain if w in _TEXT_NUMBERS}  # "six" meets "6"
         names = set(tokenize(" ".join(_CAPITALISED_WORD.findall(text))))
         if not _OTHER_PLANETS.search(text):
             names |= words & COMMON_ALIASES  # "the world's population" meets "Earth"
         amounts = frozenset(amount(m) for m in _AMOUNT.finditer(text))
-        return cls(frozenset(words), negated, frozenset(names), amounts)
+        return cls(frozenset(words), negated, frozenset(names), amounts, _elapsed(text, year))
+
+
+def _elapsed(text: str, year: int | None) -> frozenset[str]:
+    """How many years before `year` the years `text` names are ("2020" in 2022: "2")."""
+    if year is None:
+        return frozenset()
+    return frozenset(str(year - int(m.group(1))) for m in _YEAR.finditer(text) if int(m.group(1)) < year)
 
 
 def met(anchor: Anchor, context: ContextWords) -> bool:
@@ -305,7 +326,7 @@ def met(anchor: Anchor, context: ContextWords) -> bool:
         if all(t in context.tokens or near(t, context.tokens) for t in anchor.tokens):
             return True
         return any(other <= context.names for other in _same_names(anchor.text))
-    if anchor.tokens & context.tokens:
+    if anchor.tokens & context.tokens or (anchor.years and anchor.tokens & context.elapsed):
         return True
     asked = anchor.amount
     return asked is not None and any(rounds_to(given, asked) for given in context.amounts)
@@ -313,11 +334,13 @@ def met(anchor: Anchor, context: ContextWords) -> bool:
 
 @lru_cache(maxsize=4096)
 def _same_names(name: str) -> tuple[frozenset[str], ...]:
-    """The tokens of the other names of what `name` names (SAME_NAMES), possessive and
-    case aside: the whole name, or what follows its last possessive ("Liz Truss's Tory")."""
+    """The tokens of the other names of what `name` names (SAME_NAMES) and of its parts
+    (PARTS), possessive and case aside: the whole name, or what follows its last possessive
+    ("Liz Truss's Tory")."""
     name = re.split(r"['’]s?\s+", fold(name))[-1]
     bare = re.sub(r"['’]s?$", "", name).lower().strip(". ")
-    return tuple(frozenset(tokenize(o)) for group in SAME_NAMES if bare in group for o in group if o != bare)
+    others = [o for group in SAME_NAMES if bare in group for o in group if o != bare]
+    return tuple(frozenset(tokenize(o)) for o in [*others, *PARTS.get(bare, ())])
 
 
 def rounds_to(given: Amount, asked: Amount) -> bool:

@@ -5,13 +5,16 @@ evidence threshold) whose immediate context - the sentence, its neighbours, the 
 title and date - meets every anchor of the question (anchors.py) may be the answer; among
 those, the one whose quote carries what the question asks for is chosen (choice.py). When
 the passages are on topic but none meets the anchors, the question is a near miss:
-refused, with the nearest sentence quoted as what the articles do say.
+refused, with the nearest sentence quoted as what the articles do say. A sentence that
+asks is never the answer, but a report's heading that asks is answered by the paragraph
+under it, judged in its place when nothing else answers.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.answering.quoting.anchors import Anchor, ContextWords, Kind, anchors_of, met
 from bot.answering.quoting.asked_for import AnswerKind, last_question, what_is_asked
@@ -29,6 +32,7 @@ CHOICE_DEPTH = 10  # ranked sentences that may be chosen for the answer they car
 # category's names unmet answers when its quote marks a span of the asked-for kind this
 # strong (choice.py: 2, marked as its kind).
 MODIFIED_STRENGTH = 2
+_CHOICE = re.compile(r"[A-D][.)]\s")  # a quiz's choice: "A. Eiffel Tower"
 
 
 @dataclass(frozen=True)
@@ -70,10 +74,17 @@ def window(passage: Passage, sentence: str, start: int) -> str:
     return context_text(passage, sentence, neighbours(passage, start))
 
 
-def unmet(anchors: Sequence[Anchor], context: str, sentence: str) -> list[Anchor]:
-    """The anchors a context does not meet; a negation must be in the sentence itself."""
-    words = ContextWords.of(context, sentence)
+def unmet(anchors: Sequence[Anchor], context: str, sentence: str, year: int | None = None) -> list[Anchor]:
+    """The anchors a context does not meet; a negation must be in the sentence itself. `year`:
+    when the context was written (a count of years counts back from it)."""
+    words = ContextWords.of(context, sentence, year)
     return [a for a in anchors if not met(a, words)]
+
+
+def year_of(passage: Passage) -> int | None:
+    """The year a passage's article was published in, if it is dated."""
+    day = passage.article.date or ""
+    return int(day[:4]) if day[:4].isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,7 @@ class Checks:
 
     def missing(self, candidate: Candidate, around: tuple[Sentence | None, Sentence | None]) -> list[Anchor]:
         context = context_text(candidate.passage, candidate.text, around)
-        missing = unmet(self.asking, context, candidate.text)
+        missing = unmet(self.asking, context, candidate.text, year_of(candidate.passage))
         if not self.scene:
             return missing
         scene = [a for a in self.scene if not met(a, self._words_seen(candidate.passage.article.id, context))]
@@ -137,7 +148,27 @@ def judge(
     CHOICE_DEPTH within ANSWER_MARGIN of the best, and the one whose quote answers best
     (choice.quote_worth) is chosen. With `newest` (a "latest" question, the newest answering
     sentence moved first by stories.prefer_newest) only sentences of articles as new as
-    the first compete."""
+    the first compete. A near miss among sentences some of which are a report's headings
+    that ask is judged again with the sentence under each heading in its place
+    (under_heading)."""
+    judgement = _judge(question, ranked, min_evidence, max_chars, depth, newest)
+    if judgement.answer is not None or depth <= 0:
+        return judgement
+    answered = [(under_heading(c) or c) if asks(c.text) else c for c in ranked]
+    if all(a is c for a, c in zip(answered, ranked, strict=True)):
+        return judgement
+    again = _judge(question, answered, min_evidence, max_chars, depth, newest)
+    return judgement if again.answer is None else Judgement(judgement.anchors, again.answer, ranked[0])
+
+
+def _judge(
+    question: str,
+    ranked: Sequence[Candidate],
+    min_evidence: float,
+    max_chars: int,
+    depth: int,
+    newest: bool,
+) -> Judgement:
     checks = Checks.of(question, ranked) if depth > 0 else Checks([], [], {})
     anchors = checks.anchors
     asked_for = what_is_asked(question)
@@ -208,6 +239,22 @@ def asks(sentence: str) -> bool:
     """Whether a sentence is a question ("Who won the Super Bowl coin toss?"): an article's
     question (a heading, a rhetorical one) asks, it does not answer."""
     return sentence.rstrip(" ”\"’')").endswith("?")
+
+
+def under_heading(heading: Candidate) -> Candidate | None:
+    """The sentence under a report's heading that asks ("Who was the crew on the Blue
+    Origin launch?" on a line of its own): the paragraph after it answers it, and stands in
+    for it with its evidence. None for a question inside a paragraph, or one followed by
+    another question or by a quiz's choices ("A. Eiffel Tower")."""
+    passage = heading.passage
+    after = around_of(heading)[1]
+    if after is None or asks(after.text) or _CHOICE.match(after.text):
+        return None
+    text, base = passage.text, passage.start
+    own_line = heading.start == base or text[: heading.start - base].rstrip(" ").endswith("\n")
+    if not own_line or "\n" not in text[heading.end - base : after.start - base]:
+        return None
+    return replace(heading, text=after.text, start=after.start, end=after.end, around=None)
 
 
 def _older(candidate: Candidate, than: Candidate) -> bool:

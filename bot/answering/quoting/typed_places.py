@@ -1,0 +1,34 @@
+"""Places a member types in lower case ("measles in texas", "can u still hike alone in
+nepal"): a country, US state, city or region of places.py, typed without its capital, is
+still a place the answer has to be about (anchors.py makes it an anchor as it makes
+"Texas"). Left out: short names that are ordinary words ("us"), and names that are as
+often a person's, a dish's or a bird's ("jordan", "turkey", "austin").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bot.answering.quoting.places import CITIES, COUNTRIES, REGIONS, US_STATES
+
+_AMBIGUOUS = frozenset(
+    [
+        *("jordan", "chad", "turkey", "guinea", "niger", "china", "jackson", "phoenix", "austin"),
+        *("buffalo", "washington", "pacific", "atlantic", "georgia"),
+    ]
+)
+
+
+@lru_cache(maxsize=1)
+def _pattern() -> re.Pattern[str]:
+    listing = "|".join((COUNTRIES, US_STATES, CITIES, REGIONS)).replace("\n", "")
+    names = {n.strip().lower() for n in listing.split("|")}
+    names = {n for n in names if len(n) > 3 and n not in _AMBIGUOUS}
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w-])")
+
+
+def typed_places(question: str) -> list[str]:
+    """The places `question` names in lower case, as typed ("new mexico", "texas")."""
+    return [m.group() for m in _pattern().finditer(question)]
