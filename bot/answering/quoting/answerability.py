@@ -5,9 +5,7 @@ evidence threshold) whose immediate context - the sentence, its neighbours, the 
 title and date - meets every anchor of the question (anchors.py) may be the answer; among
 those, the one whose quote carries what the question asks for is chosen (choice.py). When
 the passages are on topic but none meets the anchors, the question is a near miss:
-refused, with the nearest sentence quoted as what the articles do say. A sentence that
-asks is never the answer, but a report's heading that asks is answered by the paragraph
-under it, judged in its place when nothing else answers.
+refused, with the nearest sentence quoted as what the articles do say.
 """
 
 from __future__ import annotations
