@@ -10,9 +10,8 @@ refused, with the nearest sentence quoted as what the articles do say.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from bot.answering.quoting.anchors import Anchor, ContextWords, Kind, anchors_of, met
 from bot.answering.quoting.asked_for import AnswerKind, last_question, what_is_asked
@@ -30,7 +29,6 @@ CHOICE_DEPTH = 10  # ranked sentences that may be chosen for the answer they car
 # category's names unmet answers when its quote marks a span of the asked-for kind this
 # strong (choice.py: 2, marked as its kind).
 MODIFIED_STRENGTH = 2
-_CHOICE = re.compile(r"[A-D][.)]\s")  # a quiz's choice: "A. Eiffel Tower"
 
 
 @dataclass(frozen=True)
@@ -146,27 +144,7 @@ def judge(
     CHOICE_DEPTH within ANSWER_MARGIN of the best, and the one whose quote answers best
     (choice.quote_worth) is chosen. With `newest` (a "latest" question, the newest answering
     sentence moved first by stories.prefer_newest) only sentences of articles as new as
-    the first compete. A near miss among sentences some of which are a report's headings
-    that ask is judged again with the sentence under each heading in its place
-    (under_heading)."""
-    judgement = _judge(question, ranked, min_evidence, max_chars, depth, newest)
-    if judgement.answer is not None or depth <= 0:
-        return judgement
-    answered = [(under_heading(c) or c) if asks(c.text) else c for c in ranked]
-    if all(a is c for a, c in zip(answered, ranked, strict=True)):
-        return judgement
-    again = _judge(question, answered, min_evidence, max_chars, depth, newest)
-    return judgement if again.answer is None else Judgement(judgement.anchors, again.answer, ranked[0])
-
-
-def _judge(
-    question: str,
-    ranked: Sequence[Candidate],
-    min_evidence: float,
-    max_chars: int,
-    depth: int,
-    newest: bool,
-) -> Judgement:
+    the first compete."""
     checks = Checks.of(question, ranked) if depth > 0 else Checks([], [], {})
     anchors = checks.anchors
     asked_for = what_is_asked(question)
@@ -237,22 +215,6 @@ def asks(sentence: str) -> bool:
     """Whether a sentence is a question ("Who won the Super Bowl coin toss?"): an article's
     question (a heading, a rhetorical one) asks, it does not answer."""
     return sentence.rstrip(" ”\"’')").endswith("?")
-
-
-def under_heading(heading: Candidate) -> Candidate | None:
-    """The sentence under a report's heading that asks ("Who was the crew on the Blue
-    Origin launch?" on a line of its own): the paragraph after it answers it, and stands in
-    for it with its evidence. None for a question inside a paragraph, or one followed by
-    another question or by a quiz's choices ("A. Eiffel Tower")."""
-    passage = heading.passage
-    after = around_of(heading)[1]
-    if after is None or asks(after.text) or _CHOICE.match(after.text):
-        return None
-    text, base = passage.text, passage.start
-    own_line = heading.start == base or text[: heading.start - base].rstrip(" ").endswith("\n")
-    if not own_line or "\n" not in text[heading.end - base : after.start - base]:
-        return None
-    return replace(heading, text=after.text, start=after.start, end=after.end, around=None)
 
 
 def _older(candidate: Candidate, than: Candidate) -> bool:
