@@ -7,7 +7,10 @@ The reply is about that one story, in 2-4 sentences, each cited:
   coverage, ON_STORY); a headline that holds X's rarest word names it with any sentence
   of its report that holds the rest: alone ("DC plane crash"), or with a sentence that
   names the place ("Bayesian super yacht sank" with "set off around Italy's southern
-  coast"); every sentence of such a report is a candidate.
+  coast"); a headline that holds part of X names it with a sentence that holds all the
+  rest ("Power outage hits Chile" with "regions affected by the blackout"); every
+  sentence of such a report is a candidate. X's words are read as news writing spells
+  them (story_text.spelt: "Gov." a governor, "CA" California, "Canadian" Canada's).
   An article about something else that shares a word with X ("Liz Cheney" for "liz
   truss") names only part of it and is left out. When some of those reports name X in
   their headline and lead (nearly all of X's IDF mass there, HEADED), the story is theirs
@@ -27,8 +30,9 @@ The reply is about that one story, in 2-4 sentences, each cited:
   said"). The newest report's best sentence is always among them, so that the newest
   figure is told; a report dated after the first one is introduced with its date. Page
   furniture is never a candidate (vectorstore/furniture.py), nor a page's date stamp
-  ("May 7, 2026 Updated May 8, 2026, 8:47 a.m. ET") or a live blog's run of entries
-  ("... Share this update ...").
+  ("May 7, 2026 Updated May 8, 2026, 8:47 a.m. ET"), a live blog entry's head (its stamp,
+  "Share this update", heading and byline run into its first sentence) or a link to
+  another page ("Read more: ..."): story_text.py.
 - A topic that is only a place, a single word or a name ("whats going on in haiti", "any
   news on the pope", "whats going on with eric adams": each of its words written with a
   capital wherever the reports hold it) names no one story: such a thing has many, and
@@ -54,7 +58,7 @@ import numpy as np
 
 from bot.answering.models import Answer, Citation
 from bot.answering.news_time.stories import collapse, short_date
-from bot.answering.news_time.story_text import arabic, tellable
+from bot.answering.news_time.story_text import arabic, spelt, tellable
 from bot.answering.quoting.anchors import near
 from bot.answering.quoting.extractive import Candidate, rank_sentences
 from bot.answering.quoting.places import TOKENS as PLACE_TOKENS
@@ -174,11 +178,7 @@ def gather(topic: str, filters: Filters, retriever: Retriever, min_evidence: flo
     words = respelt(tokenize(topic), passages)
     naming = _naming(words, retrieval.idf)
     rarest = _rarest(words, retrieval.idf)
-    titled = {  # a headline with X's rarest word, and X named by it with one of the report's sentences
-        c.passage.article.id
-        for c in ranked
-        if rarest in tokenize(c.passage.article.title) and naming(f"{c.passage.article.title} {c.text}")
-    }
+    titled = {c.passage.article.id for c in ranked if _titled(c, words, naming, rarest, retrieval.idf)}
     pool = [c for c in ranked if (naming(c.text) or c.passage.article.id in titled) and tellable(c)]
     if not pool or pool[0].score < min_evidence:
         return None
@@ -265,7 +265,7 @@ def _day(candidate: Candidate) -> date | None:
 def respelt(words: Sequence[str], passages: Sequence[Passage]) -> list[str]:
     """X's words, each found in none of the passages (nor their headlines) replaced by the
     passages' most frequent word that is a near spelling of it, when there is one."""
-    seen = Counter(t for p in passages for t in tokenize(f"{p.article.title} {p.text}"))
+    seen = Counter(t for p in passages for t in tokenize(spelt(f"{p.article.title} {p.text}")))
     out = []
     for word in words:
         if word not in seen:
@@ -283,7 +283,7 @@ def _headed(
     heads = {c.passage.article.id: c.passage.article.title for c in pool}
     for c in openers:
         heads[c.passage.article.id] += " " + c.text
-    return {a for a, text in heads.items() if coverage(words, arabic(text), idf) >= HEADED}
+    return {a for a, text in heads.items() if coverage(words, arabic(spelt(text)), idf) >= HEADED}
 
 
 def _naming(topic_words: Sequence[str], idf: Callable[[str], float]) -> Callable[[str], bool]:
@@ -292,10 +292,27 @@ def _naming(topic_words: Sequence[str], idf: Callable[[str], float]) -> Callable
     rarest = _rarest(topic_words, idf)
 
     def names(text: str) -> bool:
-        text = arabic(text)
+        text = arabic(spelt(text))
         return rarest in set(tokenize(text)) and coverage(words, text, idf) >= ON_STORY
 
     return names
+
+
+def _titled(
+    candidate: Candidate,
+    words: Sequence[str],
+    naming: Callable[[str], bool],
+    rarest: str,
+    idf: Callable[[str], float],
+) -> bool:
+    """Whether a report's headline names X with one of its sentences: the headline holds X's
+    rarest word and the two name X ("DC plane crash"), or the headline holds part of X and
+    the sentence all the rest ("Power outage hits Chile" with "... affected by the blackout")."""
+    title = arabic(spelt(candidate.passage.article.title))
+    both = f"{title} {candidate.text}"
+    if rarest in tokenize(title):
+        return naming(both)
+    return coverage(words, title, idf) > 0 and coverage(words, arabic(spelt(both)), idf) >= 1.0
 
 
 def _rarest(words: Sequence[str], idf: Callable[[str], float]) -> str:
