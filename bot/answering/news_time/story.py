@@ -66,7 +66,7 @@ from bot.answering.quoting.places import kinds_of
 from bot.answering.rules import coverage
 from vectorstore.lexical import tokenize
 from vectorstore.models import ArticleRecord, Passage
-from vectorstore.retrieval import Filters, Retriever
+from vectorstore.retrieval import Filters, Retrieval, Retriever
 
 STORY_CANDIDATES = 30  # passages retrieved for X
 ON_STORY = 0.6  # share of X's IDF mass a sentence must hold (with X's rarest word) to name it
@@ -152,24 +152,38 @@ def summary(
 ) -> Answer | None:
     """The story's summary, or None when no report names it well enough (the caller
     answers the question as any other). A thing with many stories is read again over the
-    RECENT_DAYS before its newest report, so that the story of the moment is told whole."""
-    story = gather(topic, filters, retriever, min_evidence)
+    RECENT_DAYS before its newest report, so that the story of the moment is told whole:
+    the reports are gathered (their leads read) once, from the last reading."""
+    found = named(topic, filters, retriever, min_evidence)
     if (
-        story is not None
-        and story.many
-        and (newest := max(filter(None, map(_day, story.pool)), default=None))
+        found is not None
+        and (broad(topic) or proper_name(topic, [c.text for c in found.pool]))
+        and (newest := max(filter(None, map(_day, found.pool)), default=None))
     ):
         since = (newest - timedelta(days=RECENT_DAYS)).isoformat()
         if filters.since is None or filters.since < since:
-            story = gather(topic, replace(filters, since=since), retriever, min_evidence) or story
-    if story is None:
+            found = named(topic, replace(filters, since=since), retriever, min_evidence) or found
+    if found is None:
         return None
+    story = gather(topic, found, retriever)
     chosen = choose(story.pool, story.query, story.gains)
     return _told(question, sorted(chosen, key=lambda c: (c.passage.article.date or "", c.start)))
 
 
-def gather(topic: str, filters: Filters, retriever: Retriever, min_evidence: float) -> Story | None:
-    """The reports that name X and the sentences of theirs to choose among."""
+@dataclass(frozen=True)
+class Named:
+    """What retrieval finds for X: the sentences that name it (or stand in a report whose
+    headline names it with one of them), X's words as the reports spell them, and whether
+    a text names X."""
+
+    pool: list[Candidate]
+    words: list[str]
+    naming: Callable[[str], bool]
+    retrieval: Retrieval
+
+
+def named(topic: str, filters: Filters, retriever: Retriever, min_evidence: float) -> Named | None:
+    """The sentences of the retrieved reports that name X, None when none does well enough."""
     retrieval = retriever.retrieve(topic, k=STORY_CANDIDATES, filters=filters)
     passages = collapse(retrieval.passages)
     ranked = rank_sentences(
@@ -182,12 +196,18 @@ def gather(topic: str, filters: Filters, retriever: Retriever, min_evidence: flo
     pool = [c for c in ranked if (naming(c.text) or c.passage.article.id in titled) and tellable(c)]
     if not pool or pool[0].score < min_evidence:
         return None
-    openers = leads(
-        topic, retrieval.query_vector, [c.passage.article for c in pool], retriever, retrieval.idf
-    )
+    return Named(pool, words, naming, retrieval)
+
+
+def gather(topic: str, found: Named, retriever: Retriever) -> Story:
+    """The reports about X (their headline and lead, HEADED) and the sentences of theirs to
+    choose among, with their leads."""
+    pool, words, idf = list(found.pool), found.words, found.retrieval.idf
+    query = found.retrieval.query_vector
+    openers = leads(topic, query, [c.passage.article for c in pool], retriever, idf)
     seen = {(c.passage.article.id, c.start) for c in pool}
     pool += [c for c in openers if (c.passage.article.id, c.start) not in seen]
-    headed = _headed(words, pool, openers, retrieval.idf)
+    headed = _headed(words, pool, openers, idf)
     if headed:
         pool = [c for c in pool if c.passage.article.id in headed]
     many = broad(topic) or proper_name(topic, [c.text for c in pool])
@@ -196,10 +216,10 @@ def gather(topic: str, filters: Filters, retriever: Retriever, min_evidence: flo
     lead_at = {(c.passage.article.id, c.start) for c in openers}
     gains = [
         LEAD_GAIN * ((c.passage.article.id, c.start) in lead_at)
-        + HEADLINE_GAIN * naming(c.passage.article.title) * headline_share(c, words, retrieval.idf)
+        + HEADLINE_GAIN * found.naming(c.passage.article.title) * headline_share(c, words, idf)
         for c in pool
     ]
-    return Story(pool, gains, retrieval.query_vector, many)
+    return Story(pool, gains, query, many)
 
 
 def leads(
