@@ -10,7 +10,8 @@ The reply is about that one story, in 2-4 sentences, each cited:
   coast"); a headline that holds part of X names it with a sentence that holds all the
   rest ("Power outage hits Chile" with "regions affected by the blackout"); every
   sentence of such a report is a candidate. X's words are read as news writing spells
-  them (story_text.spelt: "Gov." a governor, "CA" California, "Canadian" Canada's).
+  them (story_text.spelt: "Gov." a governor, "CA" California, "Canadian" Canada's); these
+  rules are story_names.py.
   An article about something else that shares a word with X ("Liz Cheney" for "liz
   truss") names only part of it and is left out. When some of those reports name X in
   their headline and lead (nearly all of X's IDF mass there, HEADED), the story is theirs
@@ -49,7 +50,6 @@ The reply is about that one story, in 2-4 sentences, each cited:
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -58,19 +58,16 @@ import numpy as np
 
 from bot.answering.models import Answer, Citation
 from bot.answering.news_time.stories import collapse, short_date
-from bot.answering.news_time.story_text import arabic, spelt, tellable
-from bot.answering.quoting.anchors import near
+from bot.answering.news_time.story_names import headed, headline_share, naming_of, rarest_of, respelt, titled
+from bot.answering.news_time.story_text import arabic, tellable
 from bot.answering.quoting.extractive import Candidate, rank_sentences
 from bot.answering.quoting.places import TOKENS as PLACE_TOKENS
 from bot.answering.quoting.places import kinds_of
-from bot.answering.rules import coverage
 from vectorstore.lexical import tokenize
-from vectorstore.models import ArticleRecord, Passage
+from vectorstore.models import ArticleRecord
 from vectorstore.retrieval import Filters, Retrieval, Retriever
 
 STORY_CANDIDATES = 30  # passages retrieved for X
-ON_STORY = 0.6  # share of X's IDF mass a sentence must hold (with X's rarest word) to name it
-HEADED = 0.9  # share of X's IDF mass a report's headline and lead hold when it is about X
 MAX_SENTENCES = 4
 MIN_SENTENCES = 2
 SENTENCE_CHARS = 280
@@ -190,10 +187,10 @@ def named(topic: str, filters: Filters, retriever: Retriever, min_evidence: floa
         topic, retrieval.query_vector, passages, retriever.embedder, retrieval.idf, retrieval.sentences
     )
     words = respelt(tokenize(topic), passages)
-    naming = _naming(words, retrieval.idf)
-    rarest = _rarest(words, retrieval.idf)
-    titled = {c.passage.article.id for c in ranked if _titled(c, words, naming, rarest, retrieval.idf)}
-    pool = [c for c in ranked if (naming(c.text) or c.passage.article.id in titled) and tellable(c)]
+    naming = naming_of(words, retrieval.idf)
+    rarest = rarest_of(words, retrieval.idf)
+    by_title = {c.passage.article.id for c in ranked if titled(c, words, naming, rarest, retrieval.idf)}
+    pool = [c for c in ranked if (naming(c.text) or c.passage.article.id in by_title) and tellable(c)]
     if not pool or pool[0].score < min_evidence:
         return None
     return Named(pool, words, naming, retrieval)
@@ -207,9 +204,9 @@ def gather(topic: str, found: Named, retriever: Retriever) -> Story:
     openers = leads(topic, query, [c.passage.article for c in pool], retriever, idf)
     seen = {(c.passage.article.id, c.start) for c in pool}
     pool += [c for c in openers if (c.passage.article.id, c.start) not in seen]
-    headed = _headed(words, pool, openers, idf)
-    if headed:
-        pool = [c for c in pool if c.passage.article.id in headed]
+    about = headed(words, pool, openers, idf)
+    if about:
+        pool = [c for c in pool if c.passage.article.id in about]
     many = broad(topic) or proper_name(topic, [c.text for c in pool])
     if many:
         pool = recent(pool)
@@ -280,72 +277,6 @@ def _day(candidate: Candidate) -> date | None:
         return date.fromisoformat((candidate.passage.article.date or "")[:10])
     except ValueError:
         return None
-
-
-def respelt(words: Sequence[str], passages: Sequence[Passage]) -> list[str]:
-    """X's words, each found in none of the passages (nor their headlines) replaced by the
-    passages' most frequent word that is a near spelling of it, when there is one."""
-    seen = Counter(t for p in passages for t in tokenize(spelt(f"{p.article.title} {p.text}")))
-    out = []
-    for word in words:
-        if word not in seen:
-            spellings = [w for w in seen if near(word, frozenset([w]))]
-            word = max(spellings, key=lambda w: seen[w]) if spellings else word
-        out.append(word)
-    return out
-
-
-def _headed(
-    words: Sequence[str], pool: Sequence[Candidate], openers: Sequence[Candidate], idf: Callable[[str], float]
-) -> set[str]:
-    """The reports of the pool whose headline and lead hold HEADED of X's IDF mass: the
-    reports about X, not those that mention it."""
-    heads = {c.passage.article.id: c.passage.article.title for c in pool}
-    for c in openers:
-        heads[c.passage.article.id] += " " + c.text
-    return {a for a, text in heads.items() if coverage(words, arabic(spelt(text)), idf) >= HEADED}
-
-
-def _naming(topic_words: Sequence[str], idf: Callable[[str], float]) -> Callable[[str], bool]:
-    """Whether a text names the story: X's rarest word and ON_STORY of X's words."""
-    words = set(topic_words)
-    rarest = _rarest(topic_words, idf)
-
-    def names(text: str) -> bool:
-        text = arabic(spelt(text))
-        return rarest in set(tokenize(text)) and coverage(words, text, idf) >= ON_STORY
-
-    return names
-
-
-def _titled(
-    candidate: Candidate,
-    words: Sequence[str],
-    naming: Callable[[str], bool],
-    rarest: str,
-    idf: Callable[[str], float],
-) -> bool:
-    """Whether a report's headline names X with one of its sentences: the headline holds X's
-    rarest word and the two name X ("DC plane crash"), or the headline holds part of X and
-    the sentence all the rest ("Power outage hits Chile" with "... affected by the blackout")."""
-    title = arabic(spelt(candidate.passage.article.title))
-    both = f"{title} {candidate.text}"
-    if rarest in tokenize(title):
-        return naming(both)
-    return coverage(words, title, idf) > 0 and coverage(words, arabic(spelt(both)), idf) >= 1.0
-
-
-def _rarest(words: Sequence[str], idf: Callable[[str], float]) -> str:
-    return max(set(words), key=idf)
-
-
-def headline_share(candidate: Candidate, topic_words: Sequence[str], idf: Callable[[str], float]) -> float:
-    """The share of its report's headline (X's own words aside: every report of X holds
-    them) that a sentence holds, by IDF mass: the sentence that tells what the headline
-    announces, the story's news in that report."""
-    topic = set(topic_words)
-    head = [w for w in tokenize(candidate.passage.article.title) if w not in topic]
-    return coverage(head, candidate.text, idf)
 
 
 def salience(pool: Sequence[Candidate], query: np.ndarray, gains: Sequence[float]) -> np.ndarray:

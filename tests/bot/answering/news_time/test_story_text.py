@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.answering.news_time.story import _naming, _titled
+from bot.answering.news_time.story_names import naming_of, titled
 from bot.answering.news_time.story_text import spelt, tellable, told
 from bot.answering.quoting.extractive import Candidate
 from vectorstore.lexical import tokenize
@@ -91,7 +91,7 @@ def test_a_headline_and_a_sentence_name_the_story_together() -> None:
     def weight(w: str) -> float:
         return idf(w) or 1.0
 
-    naming = _naming(words, weight)
+    naming = naming_of(words, weight)
     rarest = "blackout"
     text = "Power was back in most towns by Wednesday. A curfew was declared in regions hit by the blackout."
     told_with = candidate(
@@ -102,5 +102,5 @@ def test_a_headline_and_a_sentence_name_the_story_together() -> None:
     elsewhere = candidate(
         text, "A curfew was declared in regions hit by the blackout.", "Markets close higher on Tuesday"
     )
-    assert _titled(told_with, words, naming, rarest, weight)
-    assert not _titled(elsewhere, words, naming, rarest, weight)
+    assert titled(told_with, words, naming, rarest, weight)
+    assert not titled(elsewhere, words, naming, rarest, weight)
