@@ -14,7 +14,7 @@
 - A report spells a name as news writing does (`spelt`): a title before a name ("Gov.
   Gavin Newsom" is a governor), a state's postal code in a headline ("CA race updates" is
   California's), a people's name for its place ("Canadian wildfires" are Canada's, a
-  "Chilean" town is in Chile).
+  "Chilean" town is in Chile), a US city for its state ("Jacksonville" is in Florida).
 """
 
 from __future__ import annotations
@@ -92,6 +92,26 @@ _ABBREVIATED = re.compile(
 )
 
 
+# a US city names its state: "Jacksonville" is in Florida (large or much reported ones; not those
+# that are also names or other places: Jackson, Austin, Phoenix, Portland, Columbus, Madison)
+_CITY_STATES = {
+    "Florida": "Jacksonville|Miami|Tampa|Orlando|Tallahassee|St. Petersburg|Fort Lauderdale|Parkland",
+    "California": "Los Angeles|San Francisco|San Diego|San Jose|Sacramento|Oakland|Fresno|Long Beach",
+    "Texas": "Houston|Dallas|San Antonio|Fort Worth|El Paso|Uvalde",
+    "New York": "New York City|Brooklyn|Manhattan|Buffalo|Albany",
+    "Illinois": "Chicago", "Arizona": "Tucson|Scottsdale", "Nevada": "Las Vegas",
+    "Pennsylvania": "Philadelphia|Pittsburgh|Harrisburg", "Ohio": "Cleveland|Cincinnati",
+    "Georgia": "Atlanta", "Michigan": "Detroit|Lansing", "Massachusetts": "Boston",
+    "Washington": "Seattle|Spokane", "Colorado": "Denver", "Tennessee": "Nashville|Memphis",
+    "Minnesota": "Minneapolis|St. Paul", "Louisiana": "New Orleans|Baton Rouge",
+    "Maryland": "Baltimore", "North Carolina": "Raleigh", "Missouri": "St. Louis",
+    "Wisconsin": "Milwaukee", "Utah": "Salt Lake City", "Hawaii": "Honolulu|Maui|Lahaina",
+    "Kentucky": "Louisville", "Indiana": "Indianapolis",
+}  # fmt: skip
+_STATE_OF = {c: state for state, cities in _CITY_STATES.items() for c in cities.split("|")}
+_CITY = re.compile(r"\b(" + "|".join(map(re.escape, _STATE_OF)) + r")\b")
+
+
 @lru_cache(maxsize=1)
 def _peoples() -> dict[str, str]:
     """A people's name (as tokens) -> its place: "Canadian" -> Canada, "Chilean" -> Chile,
@@ -121,6 +141,7 @@ def spelt(text: str) -> str:
         _TITLES[m.group("title")] if m.group("title") else _CODES[m.group("code")]
         for m in _ABBREVIATED.finditer(text)
     ]
+    named += [_STATE_OF[m.group(1)] for m in _CITY.finditer(text)]
     peoples = _peoples()
     named += [peoples[t] for t in tokenize(text) if t in peoples]
     return f"{text} {' '.join(dict.fromkeys(named))}" if named else text

@@ -71,6 +71,7 @@ def test_a_link_to_another_page_is_never_told(sentence: str) -> None:
         ("the race to replace Gov. Dana Holt heats up", "governor"),
         ("Canadian wildfires send smoke south", "canada"),
         ("a Chilean mine was flooded", "chile"),
+        ("The vice president heads to Jacksonville as the state's ban takes effect", "florida"),
     ],
 )
 def test_a_report_spells_a_name_as_news_writing_does(text: str, word: str) -> None:
@@ -80,6 +81,9 @@ def test_a_report_spells_a_name_as_news_writing_does(text: str, word: str) -> No
 def test_capitals_and_words_are_not_read_as_abbreviations() -> None:
     assert spelt("IN THE NEWS: Velda harbour reopens") == "IN THE NEWS: Velda harbour reopens"
     assert spelt("The governor signed the bill on Monday.") == "The governor signed the bill on Monday."
+    assert (
+        spelt("Jackson Hale opened in Portland") == "Jackson Hale opened in Portland"
+    )  # a name, two states' city
 
 
 def test_a_headline_and_a_sentence_name_the_story_together() -> None:
