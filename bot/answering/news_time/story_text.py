@@ -57,7 +57,7 @@ def tellable(candidate: Candidate) -> bool:
     return told(candidate.text) and not line_is_furniture(line.strip())
 
 
-_ROMAN = re.compile(r"\b(X{0,2})(IX|IV|V?I{0,3})\b")
+_ROMAN = re.compile(r"\b(?=[XVI]{2})(X{0,2})(IX|IV|V?I{0,3})\b")
 _ONES = {"": 0, "I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9}
 
 
@@ -133,6 +133,7 @@ def _peoples() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=4096)  # a report's headline is read with each of its sentences
 def spelt(text: str) -> str:
     """A text with the names its abbreviations and peoples' names stand for written after
     it, for reading which words of a story it holds: "Gov. Newsom" holds "governor", "CA
