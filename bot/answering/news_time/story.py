@@ -125,14 +125,6 @@ def story_topic(question: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class Told:
-    """A sentence of the summary and whether its report names X in its title."""
-
-    candidate: Candidate
-    names: bool
-
-
-@dataclass(frozen=True)
 class Story:
     """The sentences a story's summary is chosen among, with each one's gain (its report's
     lead, its headline's news) and the query's vector; `many`: X has many stories, and
