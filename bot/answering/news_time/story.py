@@ -7,7 +7,11 @@ The reply is about that one story, in 2-4 sentences, each cited:
   coverage, ON_STORY); a headline that holds X's rarest word names it with any sentence
   of its report that holds the rest: alone ("DC plane crash"), or with a sentence that
   names the place ("Bayesian super yacht sank" with "set off around Italy's southern
-  coast"); every sentence of such a report is a candidate.
+  coast"); a headline that holds part of X names it with a sentence that holds all the
+  rest ("Power outage hits Chile" with "regions affected by the blackout"); every
+  sentence of such a report is a candidate. X's words are read as news writing spells
+  them (story_text.spelt: "Gov." a governor, "CA" California, "Canadian" Canada's); these
+  rules are story_names.py.
   An article about something else that shares a word with X ("Liz Cheney" for "liz
   truss") names only part of it and is left out. When some of those reports name X in
   their headline and lead (nearly all of X's IDF mass there, HEADED), the story is theirs
@@ -27,8 +31,9 @@ The reply is about that one story, in 2-4 sentences, each cited:
   said"). The newest report's best sentence is always among them, so that the newest
   figure is told; a report dated after the first one is introduced with its date. Page
   furniture is never a candidate (vectorstore/furniture.py), nor a page's date stamp
-  ("May 7, 2026 Updated May 8, 2026, 8:47 a.m. ET") or a live blog's run of entries
-  ("... Share this update ...").
+  ("May 7, 2026 Updated May 8, 2026, 8:47 a.m. ET"), a live blog entry's head (its stamp,
+  "Share this update", heading and byline run into its first sentence) or a link to
+  another page ("Read more: ..."): story_text.py.
 - A topic that is only a place, a single word or a name ("whats going on in haiti", "any
   news on the pope", "whats going on with eric adams": each of its words written with a
   capital wherever the reports hold it) names no one story: such a thing has many, and
@@ -45,7 +50,6 @@ The reply is about that one story, in 2-4 sentences, each cited:
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -54,19 +58,16 @@ import numpy as np
 
 from bot.answering.models import Answer, Citation
 from bot.answering.news_time.stories import collapse, short_date
+from bot.answering.news_time.story_names import headed, headline_share, naming_of, rarest_of, respelt, titled
 from bot.answering.news_time.story_text import arabic, tellable
-from bot.answering.quoting.anchors import near
 from bot.answering.quoting.extractive import Candidate, rank_sentences
 from bot.answering.quoting.places import TOKENS as PLACE_TOKENS
 from bot.answering.quoting.places import kinds_of
-from bot.answering.rules import coverage
 from vectorstore.lexical import tokenize
-from vectorstore.models import ArticleRecord, Passage
-from vectorstore.retrieval import Filters, Retriever
+from vectorstore.models import ArticleRecord
+from vectorstore.retrieval import Filters, Retrieval, Retriever
 
 STORY_CANDIDATES = 30  # passages retrieved for X
-ON_STORY = 0.6  # share of X's IDF mass a sentence must hold (with X's rarest word) to name it
-HEADED = 0.9  # share of X's IDF mass a report's headline and lead hold when it is about X
 MAX_SENTENCES = 4
 MIN_SENTENCES = 2
 SENTENCE_CHARS = 280
@@ -124,14 +125,6 @@ def story_topic(question: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class Told:
-    """A sentence of the summary and whether its report names X in its title."""
-
-    candidate: Candidate
-    names: bool
-
-
-@dataclass(frozen=True)
 class Story:
     """The sentences a story's summary is chosen among, with each one's gain (its report's
     lead, its headline's news) and the query's vector; `many`: X has many stories, and
@@ -148,58 +141,74 @@ def summary(
 ) -> Answer | None:
     """The story's summary, or None when no report names it well enough (the caller
     answers the question as any other). A thing with many stories is read again over the
-    RECENT_DAYS before its newest report, so that the story of the moment is told whole."""
-    story = gather(topic, filters, retriever, min_evidence)
+    RECENT_DAYS before its newest report, so that the story of the moment is told whole:
+    the reports are gathered (their leads read) once, from the last reading."""
+    found = named(topic, filters, retriever, min_evidence)
     if (
-        story is not None
-        and story.many
-        and (newest := max(filter(None, map(_day, story.pool)), default=None))
+        found is not None
+        and (broad(topic) or proper_name(topic, [c.text for c in found.pool]))
+        and (newest := max(filter(None, map(_day, found.pool)), default=None))
     ):
         since = (newest - timedelta(days=RECENT_DAYS)).isoformat()
         if filters.since is None or filters.since < since:
-            story = gather(topic, replace(filters, since=since), retriever, min_evidence) or story
-    if story is None:
+            found = named(topic, replace(filters, since=since), retriever, min_evidence) or found
+    if found is None:
         return None
+    story = gather(topic, found, retriever)
     chosen = choose(story.pool, story.query, story.gains)
     return _told(question, sorted(chosen, key=lambda c: (c.passage.article.date or "", c.start)))
 
 
-def gather(topic: str, filters: Filters, retriever: Retriever, min_evidence: float) -> Story | None:
-    """The reports that name X and the sentences of theirs to choose among."""
+@dataclass(frozen=True)
+class Named:
+    """What retrieval finds for X: the sentences that name it (or stand in a report whose
+    headline names it with one of them), X's words as the reports spell them, and whether
+    a text names X."""
+
+    pool: list[Candidate]
+    words: list[str]
+    naming: Callable[[str], bool]
+    retrieval: Retrieval
+
+
+def named(topic: str, filters: Filters, retriever: Retriever, min_evidence: float) -> Named | None:
+    """The sentences of the retrieved reports that name X, None when none does well enough."""
     retrieval = retriever.retrieve(topic, k=STORY_CANDIDATES, filters=filters)
     passages = collapse(retrieval.passages)
     ranked = rank_sentences(
         topic, retrieval.query_vector, passages, retriever.embedder, retrieval.idf, retrieval.sentences
     )
     words = respelt(tokenize(topic), passages)
-    naming = _naming(words, retrieval.idf)
-    rarest = _rarest(words, retrieval.idf)
-    titled = {  # a headline with X's rarest word, and X named by it with one of the report's sentences
-        c.passage.article.id
-        for c in ranked
-        if rarest in tokenize(c.passage.article.title) and naming(f"{c.passage.article.title} {c.text}")
-    }
-    pool = [c for c in ranked if (naming(c.text) or c.passage.article.id in titled) and tellable(c)]
+    naming = naming_of(words, retrieval.idf)
+    rarest = rarest_of(words, retrieval.idf)
+    by_title = {c.passage.article.id for c in ranked if titled(c, words, naming, rarest, retrieval.idf)}
+    pool = [c for c in ranked if (naming(c.text) or c.passage.article.id in by_title) and tellable(c)]
     if not pool or pool[0].score < min_evidence:
         return None
-    openers = leads(
-        topic, retrieval.query_vector, [c.passage.article for c in pool], retriever, retrieval.idf
-    )
+    return Named(pool, words, naming, retrieval)
+
+
+def gather(topic: str, found: Named, retriever: Retriever) -> Story:
+    """The reports about X (their headline and lead, HEADED) and the sentences of theirs to
+    choose among, with their leads."""
+    pool, words, idf = list(found.pool), found.words, found.retrieval.idf
+    query = found.retrieval.query_vector
+    openers = leads(topic, query, [c.passage.article for c in pool], retriever, idf)
     seen = {(c.passage.article.id, c.start) for c in pool}
     pool += [c for c in openers if (c.passage.article.id, c.start) not in seen]
-    headed = _headed(words, pool, openers, retrieval.idf)
-    if headed:
-        pool = [c for c in pool if c.passage.article.id in headed]
+    about = headed(words, pool, openers, idf)
+    if about:
+        pool = [c for c in pool if c.passage.article.id in about]
     many = broad(topic) or proper_name(topic, [c.text for c in pool])
     if many:
         pool = recent(pool)
     lead_at = {(c.passage.article.id, c.start) for c in openers}
     gains = [
         LEAD_GAIN * ((c.passage.article.id, c.start) in lead_at)
-        + HEADLINE_GAIN * naming(c.passage.article.title) * headline_share(c, words, retrieval.idf)
+        + HEADLINE_GAIN * found.naming(c.passage.article.title) * headline_share(c, words, idf)
         for c in pool
     ]
-    return Story(pool, gains, retrieval.query_vector, many)
+    return Story(pool, gains, query, many)
 
 
 def leads(
@@ -260,55 +269,6 @@ def _day(candidate: Candidate) -> date | None:
         return date.fromisoformat((candidate.passage.article.date or "")[:10])
     except ValueError:
         return None
-
-
-def respelt(words: Sequence[str], passages: Sequence[Passage]) -> list[str]:
-    """X's words, each found in none of the passages (nor their headlines) replaced by the
-    passages' most frequent word that is a near spelling of it, when there is one."""
-    seen = Counter(t for p in passages for t in tokenize(f"{p.article.title} {p.text}"))
-    out = []
-    for word in words:
-        if word not in seen:
-            spellings = [w for w in seen if near(word, frozenset([w]))]
-            word = max(spellings, key=lambda w: seen[w]) if spellings else word
-        out.append(word)
-    return out
-
-
-def _headed(
-    words: Sequence[str], pool: Sequence[Candidate], openers: Sequence[Candidate], idf: Callable[[str], float]
-) -> set[str]:
-    """The reports of the pool whose headline and lead hold HEADED of X's IDF mass: the
-    reports about X, not those that mention it."""
-    heads = {c.passage.article.id: c.passage.article.title for c in pool}
-    for c in openers:
-        heads[c.passage.article.id] += " " + c.text
-    return {a for a, text in heads.items() if coverage(words, arabic(text), idf) >= HEADED}
-
-
-def _naming(topic_words: Sequence[str], idf: Callable[[str], float]) -> Callable[[str], bool]:
-    """Whether a text names the story: X's rarest word and ON_STORY of X's words."""
-    words = set(topic_words)
-    rarest = _rarest(topic_words, idf)
-
-    def names(text: str) -> bool:
-        text = arabic(text)
-        return rarest in set(tokenize(text)) and coverage(words, text, idf) >= ON_STORY
-
-    return names
-
-
-def _rarest(words: Sequence[str], idf: Callable[[str], float]) -> str:
-    return max(set(words), key=idf)
-
-
-def headline_share(candidate: Candidate, topic_words: Sequence[str], idf: Callable[[str], float]) -> float:
-    """The share of its report's headline (X's own words aside: every report of X holds
-    them) that a sentence holds, by IDF mass: the sentence that tells what the headline
-    announces, the story's news in that report."""
-    topic = set(topic_words)
-    head = [w for w in tokenize(candidate.passage.article.title) if w not in topic]
-    return coverage(head, candidate.text, idf)
 
 
 def salience(pool: Sequence[Candidate], query: np.ndarray, gains: Sequence[float]) -> np.ndarray:

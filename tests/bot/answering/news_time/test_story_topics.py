@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.answering.engine import AnswerEngine, AnswerOptions
-from bot.answering.news_time.story import broad, respelt
+from bot.answering.news_time.story import broad
+from bot.answering.news_time.story_names import respelt
 from bot.app import App
 from tests.bot.answering.news_time.test_story_members import ARTICLES, written_app
 from vectorstore.embedding import Embedder
@@ -105,7 +106,9 @@ OTHER_NEWS = [
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, onnx_dir: Path) -> Iterator[App]:
-    yield written_app(tmp_path_factory.mktemp("story-topics"), ARTICLES + HAITI + YACHT + OTHER_NEWS, embedder, onnx_dir)
+    yield written_app(
+        tmp_path_factory.mktemp("story-topics"), ARTICLES + HAITI + YACHT + OTHER_NEWS, embedder, onnx_dir
+    )
 
 
 def test_a_place_alone_is_told_from_its_story_of_the_moment(app: App) -> None:
