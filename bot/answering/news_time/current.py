@@ -45,8 +45,11 @@ series", "what's the death toll") means now, the day it is asked.
   happen", "is she still president"), any such word ("signs of", "no official
   confirmation", "will retain"). Nor does a quote that announces the contest still to be
   played (the final's preview: "the championship matchup is set after commanding wins from
-  South Carolina and UConn", "will face"), whatever wins on the way it reports. A question
-  about what will be is not about an outcome.
+  South Carolina and UConn", "will face"), whatever wins on the way it reports, nor one
+  that reports only a knockout round's result ("Spain eliminated Portugal with a 1-0 win")
+  for the title ("who ended up winning the world cup"). A question about what will be is
+  not about an outcome. Outcomes include a signing ("where did she end up signing"), a
+  collapse and a storm's hit ("how bad did hurricane erin hit": a forecast does not say).
 
 STALE_DAYS was measured on the tuning sets: the article that answers a RealTime QA 2022
 quiz question is 3 days older than the quiz at the median, 14 at the 99th percentile and
@@ -63,7 +66,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.answering.models import Answer, Citation
-from bot.answering.news_time.endstate import end_state, still_to_play
+from bot.answering.news_time.endstate import earlier_round, end_state, still_to_play
 from bot.answering.news_time.stories import figures
 from bot.answering.news_time.timeframe import TimeFrame, is_dated
 from bot.answering.quoting.extractive import Candidate
@@ -120,14 +123,22 @@ _OUTCOMES = (
     "choose chooses chose chosen",
     "resign resigns resigned resignation",
     "pass passes passed",
+    "sign signs signed signing",
+    "collapse collapses collapsed collapsing",
+    "hit hits",
 )
 _ASKING = frozenset(
     ["who", "whos", "who's", "which", "what", "whats", "what's", "did", "does", "has", "have", "had"]
 )
 _VERB_REACH = 4  # words after the question word: "did the iranian president die"
+# Words that only say an outcome came at last ("where did she end up signing", "who ended up
+# winning"): left out before the question's verb is looked for.
+_ENDED_UP = re.compile(r"\b(?:end|ends|ended|ending|wind|winds|wound) up\b", re.I)
 # A question about whether something happened or lasts: "did ...", "has ... ", "is ... still",
 # "who's replacing ...".
 _OUTCOME_ASKED = re.compile(r"^(?:did|has|have|had)\b|\bstill\b|\breplac", re.I)
+# A question about what comes next: a report of some weeks ago may tell one already past.
+_NEXT = re.compile(r"\b(?:next|upcoming)\b", re.I)
 # A question about what will be: its answer is a preview.
 _FUTURE = re.compile(r"\b(?:will|next|going to|gonna|upcoming|when|whens|when['’]s)\b", re.I)
 # Words of a sentence that supposes rather than reports: a preview, a hope, an opinion.
@@ -144,6 +155,11 @@ _TITLES = frozenset(["winner", "winners", "loser", "losers"])  # before a name: 
 # or "claimed" are not here: stemmed, they match a preview's "Awards" and "claims".
 _REPORTED_ALSO = {
     "die": "toll fatalities perished",
+    "sign": "joined joins agreed inked",
+    "collapse": "crumbled caved",
+    # what a storm did: "how bad did the hurricane hit", not its forecast ("is expected to")
+    "hit": "struck slammed battered pounded lashed ravaged devastated damaged destroyed flooded landfall"
+    " killed",
 }
 OUTCOMES: dict[str, frozenset[str]] = {}
 for _line in _OUTCOMES:
@@ -159,7 +175,7 @@ def outcome_verb(question: str) -> frozenset[str] | None:
     won", "did luke littler win"), not a word of the context a quiz opens with ("We also
     lost ...")."""
     last = re.split(r"(?<=[.!?])\s+", question.strip())[-1]
-    words = last.lower().split()
+    words = _ENDED_UP.sub(" ", last).lower().split()
     at = next((i for i, w in enumerate(words) if w in _ASKING), None)
     if at is None:
         return None
@@ -173,7 +189,8 @@ def unreported(question: str, quote: str) -> bool:
     as a title before a name ("European Championship winner Rob Cross" says who he is, not
     who won) or as what may be ("could potentially win four gold medals"), or it tells an
     earlier one ("won the cup last season"), or it announces the contest still to be played
-    ("the championship matchup is set after wins from South Carolina and UConn"). A
+    ("the championship matchup is set after wins from South Carolina and UConn") or reports
+    only a round on the way to the title (endstate.earlier_round). A
     question with no verb of OUTCOMES that asks whether something happened or lasts ("did
     the swap happen", "is she still president") is left unreported by a quote that only
     supposes ("no official confirmation"). A question about an end state ("is the port
@@ -189,7 +206,7 @@ def unreported(question: str, quote: str) -> bool:
     spans = list(re.finditer(r"\S+", quote))
     words = [m.group() for m in spans]
     guessed = supposing(quote) if not future else []
-    if not future and still_to_play(quote):  # the final's preview: wins on the way there
+    if not future and (still_to_play(quote) or earlier_round(question, quote)):  # wins on the way there
         return True
     said = any(
         forms & set(tokenize(w)) and not _title(words, i) and not _guessed(quote, spans[i].start(), guessed)
@@ -338,6 +355,21 @@ def recent_window(filters: Filters | None, today: date) -> Filters:
     return replace(base, since=max(since, parse_date(base.since) or since) if base.since else since)
 
 
+def asks_next(question: str) -> bool:
+    """Whether a question asks what comes next ("whens the next gop debate")."""
+    return bool(_NEXT.search(question))
+
+
+def after_window(filters: Filters | None, record: ArticleRecord, today: date) -> Filters | None:
+    """`filters` narrowed to the reports dated after `record` (up to the day asked), or None
+    when it is dated the day asked or undated: nothing newer to search."""
+    if not is_dated(record) or not record.date or record.date[:10] >= today.isoformat():
+        return None
+    base = filters or Filters()
+    since = (date.fromisoformat(record.date[:10]) + timedelta(days=1)).isoformat()
+    return replace(base, since=max(since, parse_date(base.since) or since) if base.since else since)
+
+
 def newer_topic_reports(
     ranked: Sequence[Candidate], answering: Candidate, min_evidence: float
 ) -> list[ArticleRecord]:
@@ -373,6 +405,11 @@ def as_well(old: Candidate) -> float:
     of it. A lead of the last weeks' reports that ranks so close to the old answer is about
     the same thing, whether or not its headline names the answer."""
     return old.score - NEWER_MARGIN
+
+
+def newer_than(candidate: Candidate, than: Candidate) -> bool:
+    """Whether a sentence's report is dated after another's."""
+    return _after(candidate.passage.article, than.passage.article)
 
 
 def _after(article: ArticleRecord, than: ArticleRecord) -> bool:
