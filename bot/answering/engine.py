@@ -16,7 +16,7 @@ from bot.answering.models import Answer, Citation
 from bot.answering.news_time.current import (
     after_window,
     as_well,
-    asks_next,
+    asks_latest,
     denies,
     flagged_stale,
     history,
@@ -253,15 +253,18 @@ class AnswerEngine:
     def _later_answer(self, asked: Asked, plan: Plan, filters: Filters | None, quote: Quote) -> Quote:
         """The quote, or the answer of a report searched once more: of the last weeks
         (current.recent_window) when the quote's report is long ago; of the days after the
-        quote's report (current.after_window) when the question asks what comes next and
-        the quote's report is older than the day asked: the "next" it tells may be past."""
+        quote's report (current.after_window) when a question of a kind asks what comes next
+        or what is now ("whens the next debate", "who's prime minister now") and the quote's
+        report is older than the day asked: the "next" it tells may be past, and a newer
+        report may name someone new in words of its own."""
         old, day = quote.candidate, plan.day
         record = old.passage.article
         if day is None:
             return quote
         if long_ago(record, day):
             return self._recent_answer(asked, recent_window(filters, day), old, as_well(old)) or quote
-        after = after_window(filters, record, day) if asks_next(plan.query) else None
+        latest = asks_latest(plan.query, plan.frame) and what_is_asked(asked.focus).typed
+        after = after_window(filters, record, day) if latest else None
         if after is not None:
             return self._recent_answer(asked, after, old, None) or quote
         return quote
