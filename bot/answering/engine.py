@@ -17,6 +17,7 @@ from bot.answering.news_time.current import (
     after_window,
     as_well,
     asks_latest,
+    asks_next,
     denies,
     flagged_stale,
     history,
@@ -255,8 +256,9 @@ class AnswerEngine:
         (current.recent_window) when the quote's report is long ago; of the days after the
         quote's report (current.after_window) when a question of a kind asks what comes next
         or what is now ("whens the next debate", "who's prime minister now") and the quote's
-        report is older than the day asked: the "next" it tells may be past, and a newer
-        report may name someone new in words of its own."""
+        report is older than the day asked: the "next" it tells may be past (any lead that
+        names a span of the kind answers), and a newer report may name someone new in words
+        of its own (as surely as for a long ago answer)."""
         old, day = quote.candidate, plan.day
         record = old.passage.article
         if day is None:
@@ -265,8 +267,9 @@ class AnswerEngine:
             return self._recent_answer(asked, recent_window(filters, day), old, as_well(old)) or quote
         latest = asks_latest(plan.query, plan.frame) and what_is_asked(asked.focus).typed
         after = after_window(filters, record, day) if latest else None
-        if after is not None:
-            return self._recent_answer(asked, after, old, None) or quote
+        if after is not None:  # what is now: as sure as the long ago's; the next: the old one is past
+            sure = None if asks_next(plan.query) else as_well(old)
+            return self._recent_answer(asked, after, old, sure) or quote
         return quote
 
     def _recent_answer(

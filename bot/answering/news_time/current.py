@@ -355,10 +355,15 @@ def recent_window(filters: Filters | None, today: date) -> Filters:
     return replace(base, since=max(since, parse_date(base.since) or since) if base.since else since)
 
 
+def asks_next(question: str) -> bool:
+    """Whether a question asks what comes next ("whens the next gop debate")."""
+    return bool(_NEXT.search(question))
+
+
 def asks_latest(question: str, frame: TimeFrame) -> bool:
     """Whether a question asks what comes next ("whens the next gop debate") or, with a
     word of recency, what is now ("who's the prime minister now")."""
-    return frame.recency or bool(_NEXT.search(question))
+    return frame.recency or asks_next(question)
 
 
 def after_window(filters: Filters | None, record: ArticleRecord, today: date) -> Filters | None:
