@@ -27,6 +27,7 @@ from bot.answering.news_time.current import (
     newer_than,
     newer_topic_reports,
     recent_window,
+    surer,
     topic_sentences,
     untold_past,
 )
@@ -195,7 +196,8 @@ class AnswerEngine:
             return near_miss(question, lead, judgement.nearest, evidence, passages, o.max_answer_chars)
         quote = judgement.answer
         if plan.lately:  # current by default: a newer report that answers it too is quoted
-            quote = self._newest_answer(asked, ranked, quote, retrieval.idf)
+            newest = self._newest_answer(asked, ranked, quote, retrieval.idf)
+            quote = newest if plan.now or surer(focus, newest, quote) else quote
         if plan.now:
             update = newer_figure(focus, quote.candidate, ranked, story)  # the story's newer figure
             if update is not None:

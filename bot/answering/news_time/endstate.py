@@ -5,7 +5,7 @@ fire contained yet", "did they catch the escapees", "did the workers accept the 
 While a strike, a fire or a manhunt is under way the store's newest report tells the
 state before the end ("are officially on strike", "has set 3,000 acres ablaze",
 "authorities hunted for four inmates"); such a quote does not answer the question, and
-current.unreported reads it as leaving the outcome unreported. A report of the end
+outcome.unreported reads it as leaving the outcome unreported. A report of the end
 states it: "is over", "ended", "contained", "were captured", "ratified", "resumed", or
 the question's own verb in the past ("caught"). Likewise a quote that announces the contest
 still to be played ("the championship matchup is set", "will face") does not report who

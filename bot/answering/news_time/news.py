@@ -22,8 +22,8 @@ from bot.answering.news_time.current import (
     long_ago,
     means_now,
     stale_lead,
-    unreported,
 )
+from bot.answering.news_time.outcome import unreported
 from bot.answering.news_time.overview import overview, overview_topic
 from bot.answering.news_time.stories import (
     RECENCY_MARGIN,

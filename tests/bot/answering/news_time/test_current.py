@@ -14,7 +14,8 @@ import pytest
 
 from bot.answering.engine import AnswerEngine, AnswerOptions
 from bot.answering.news_time import current
-from bot.answering.news_time.current import denies, history, recent_window, unreported, untold_past
+from bot.answering.news_time.current import denies, history, recent_window, untold_past
+from bot.answering.news_time.outcome import unreported
 from bot.answering.quoting.answerability import asks
 from bot.answering.quoting.extractive import Candidate
 from bot.app import App
@@ -286,7 +287,9 @@ def test_a_signing_a_collapse_and_a_storms_hit_are_outcomes() -> None:
     preview = "Dana Roe is the biggest free agent on the market and a host of teams are courting her."
     assert unreported("where did dana roe end up signing", preview)
     assert not unreported("where did dana roe end up signing", "Dana Roe signed with the Quay Comets.")
-    assert not unreported("where did dana roe end up signing", "Roe agreed to a one-year deal with the Comets.")
+    assert not unreported(
+        "where did dana roe end up signing", "Roe agreed to a one-year deal with the Comets."
+    )
     shored = "Crews worked to stabilize an Orvale high-rise after two support columns buckled."
     assert unreported("did that orvale building collapse", shored)
     assert not unreported("did that orvale building collapse", "The Orvale high-rise collapsed on Friday.")
@@ -302,7 +305,9 @@ def test_a_knockout_rounds_win_is_not_the_title() -> None:
     """ "Who won the cup", asked after the final: a report of a knockout round ("eliminated",
     "the round of 16") names a win on the way there, not the title. A report of the final
     does, and a question about a game is answered by its round's result."""
-    round_of_16 = "First, the Foxes eliminated the Rams with a 1-0 win in what might be Lund's final cup game."
+    round_of_16 = (
+        "First, the Foxes eliminated the Rams with a 1-0 win in what might be Lund's final cup game."
+    )
     assert unreported("so who ended up winning the vardon cup", round_of_16)
     assert unreported("who won the vardon cup", "The Foxes advanced to the semifinals with a 2-1 win.")
     assert not unreported("who won the vardon cup", "The Foxes beat the Rams in the final to win the title.")
