@@ -9,7 +9,9 @@ series", "what's the death toll") means now, the day it is asked.
   one answers it: a sentence of a newer report within NEWER_MARGIN of the best evidence,
   or the lead of a newer report on the same topic (its best retrieved sentence within
   LEAD_MARGIN of the best); of the newer reports that answer, the newest whose span is as
-  strong as the best answer's.
+  strong as the best answer's. The best evidence is that of the best sentence that is no
+  question: an article's heading ("How many people watched Super Bowl 57?") repeats the
+  question's words and answers nothing.
   When the answer found is more than STALE_DAYS older than the day asked, the reports of
   the last STALE_DAYS are searched once more (the same query vector): a newer report
   seldom repeats the question's words and may rank below older ones that do. Their leads
@@ -64,6 +66,7 @@ from bot.answering.models import Answer, Citation
 from bot.answering.news_time.outcome import NEGATION, outcome_verb
 from bot.answering.news_time.stories import figures
 from bot.answering.news_time.timeframe import TimeFrame, is_dated
+from bot.answering.quoting.answerability import asks
 from bot.answering.quoting.choice import Quote
 from bot.answering.quoting.extractive import Candidate
 from vectorstore.lexical import tokenize
@@ -116,7 +119,7 @@ def newer_reports(ranked: Sequence[Candidate], answering: Candidate, min_evidenc
     record = answering.passage.article
     if not ranked or not is_dated(record):
         return []
-    bar = max(min_evidence, ranked[0].score - NEWER_MARGIN)
+    bar = max(min_evidence, best_evidence(ranked) - NEWER_MARGIN)
     newer = {
         c.passage.article.id
         for c in ranked
@@ -195,6 +198,13 @@ def untold_past(ranked: Sequence[Candidate], min_evidence: float) -> list[Candid
     return kept if kept and kept[0].score >= min_evidence else list(ranked)
 
 
+def best_evidence(ranked: Sequence[Candidate]) -> float:
+    """The best evidence of a sentence that may answer: an article's question ("How many
+    people watched Super Bowl 57?", a heading) repeats the question's words and ranks
+    first, but answers nothing, and the margins of newer reports are not measured from it."""
+    return next((c.score for c in ranked if not asks(c.text)), ranked[0].score)
+
+
 def on_topic(ranked: Sequence[Candidate], best: float, min_evidence: float) -> list[Candidate]:
     """The sentences within LEAD_MARGIN of the best evidence (and over the refusal bar)."""
     bar = max(min_evidence, best - LEAD_MARGIN)
@@ -239,7 +249,7 @@ def newer_topic_reports(
     if not ranked or not is_dated(record):
         return []
     found: dict[str, ArticleRecord] = {}
-    for c in on_topic(ranked, ranked[0].score, min_evidence):
+    for c in on_topic(ranked, best_evidence(ranked), min_evidence):
         article = c.passage.article
         if (_after(article, record) and article.story != record.story) or article.id == record.id:
             found.setdefault(article.id, article)
@@ -256,7 +266,7 @@ def topic_sentences(
     if not ranked:
         return []
     ids = {r.id for r in reports}
-    return [c for c in on_topic(ranked, ranked[0].score, min_evidence) if c.passage.article.id in ids]
+    return [c for c in on_topic(ranked, best_evidence(ranked), min_evidence) if c.passage.article.id in ids]
 
 
 def surer(question: str, newer: Quote, quote: Quote) -> bool:

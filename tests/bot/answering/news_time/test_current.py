@@ -29,7 +29,7 @@ FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "current" / "articl
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, onnx_dir: Path) -> Iterator[App]:
-    yield ingested_app(tmp_path_factory.mktemp("current"), FIXTURE, embedder, onnx_dir, 14)
+    yield ingested_app(tmp_path_factory.mktemp("current"), FIXTURE, embedder, onnx_dir, 17)
 
 
 def _engine(app: App, top_k: int = 5) -> AnswerEngine:
@@ -329,3 +329,31 @@ def test_a_window_that_runs_to_the_day_asked_is_answered_from_its_newest_report(
     answer = _engine(app).answer("who won the rell open this year", asked_at=date(2026, 4, 15))
     assert not answer.refused and answer.citations[0].article_id == "rell-open-result"
     assert "beat Ash Pell" in answer.text
+
+
+def test_of_the_newer_reports_that_answer_the_newest_is_quoted(app: App) -> None:
+    """Last week's report names the film that topped the box office then, in words close
+    to the question's; this week's report names the new one as surely (its headline names
+    it too) and is dated after it: a question about now is answered from it."""
+    answer = _engine(app).answer("whats the top movie at the quay box office rn", asked_at=date(2026, 12, 1))
+    assert not answer.refused and answer.citations[0].article_id == "quay-box-office-dec"
+    assert "Lantern Bay" in answer.text
+
+
+def _scored(article: str, day: str, text: str, score: float) -> Candidate:
+    record = ArticleRecord(article, article, "h", 1, date=day, date_source="published")
+    passage = Passage(f"{article}:0", record, 0, text, 0, len(text), 1.0)
+    return Candidate(passage, text, 0, len(text), score, score, score, np.zeros(3, dtype=np.float32))
+
+
+def test_a_newer_report_is_measured_from_the_best_sentence_that_is_no_question() -> None:
+    """The older report's heading repeats the question ("How many people watched the
+    Vardon Cup final?") and ranks first; the newer report's figure is measured from the
+    older report's best sentence that answers, and is within NEWER_MARGIN of it."""
+    ranked = [
+        _scored("old", "2026-01-12", "How many people watched the Vardon Cup final?", 0.70),
+        _scored("old", "2026-01-12", "An average of 11 million viewers watched the final.", 0.62),
+        _scored("new", "2026-04-02", "The final drew 11.5 million viewers, updated ratings show.", 0.58),
+    ]
+    newer = current.newer_reports(ranked, ranked[1], 0.36)
+    assert [c.passage.article.id for c in newer] == ["new"]
