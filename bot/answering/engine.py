@@ -14,15 +14,20 @@ from bot.answering.errors import QuestionError
 from bot.answering.generation.generative import Generator, PartialCallback
 from bot.answering.models import Answer, Citation
 from bot.answering.news_time.current import (
+    after_window,
     as_well,
+    asks_latest,
+    asks_next,
     denies,
     flagged_stale,
     history,
     long_ago,
     newer_figure,
     newer_reports,
+    newer_than,
     newer_topic_reports,
     recent_window,
+    surer,
     topic_sentences,
     untold_past,
 )
@@ -190,13 +195,14 @@ class AnswerEngine:
             lead = missing_lead(describe(judgement.missing, focus))
             return near_miss(question, lead, judgement.nearest, evidence, passages, o.max_answer_chars)
         quote = judgement.answer
-        if plan.now:  # current by default: a newer report that answers it too is quoted
-            quote = self._newest_answer(asked, ranked, quote, retrieval.idf)
+        if plan.lately:  # current by default: a newer report that answers it too is quoted
+            newest = self._newest_answer(asked, ranked, quote, retrieval.idf)
+            quote = newest if plan.now or surer(focus, newest, quote) else quote
+        if plan.now:
             update = newer_figure(focus, quote.candidate, ranked, story)  # the story's newer figure
             if update is not None:
                 quote = marked(Quote(update, update.text, update.start, update.end), what_is_asked(focus))
-            if plan.day is not None and long_ago(quote.candidate.passage.article, plan.day):
-                quote = self._recent_answer(asked, plan.day, filters, quote.candidate) or quote
+            quote = self._later_answer(asked, plan, filters, quote)
         record = quote.candidate.passage.article
         fallback = plan.fallback is not None and filters is plan.fallback
         outside = fallback or (plan.empty and not story)  # a soft window's time, answered from anywhere
@@ -247,28 +253,50 @@ class AnswerEngine:
             return lead
         return quote
 
+    def _later_answer(self, asked: Asked, plan: Plan, filters: Filters | None, quote: Quote) -> Quote:
+        """The quote, or the answer of a report searched once more: of the last weeks
+        (current.recent_window) when the quote's report is long ago; of the days after the
+        quote's report (current.after_window) when a question of a kind asks what comes next
+        or what is now ("whens the next debate", "who's prime minister now") and the quote's
+        report is older than the day asked: the "next" it tells may be past (any lead that
+        names a span of the kind answers), and a newer report may name someone new in words
+        of its own (as surely as for a long ago answer)."""
+        old, day = quote.candidate, plan.day
+        record = old.passage.article
+        if day is None:
+            return quote
+        if long_ago(record, day):
+            return self._recent_answer(asked, recent_window(filters, day), old, as_well(old)) or quote
+        latest = asks_latest(plan.query, plan.frame) and what_is_asked(asked.focus).typed
+        after = after_window(filters, record, day) if latest else None
+        if after is not None:  # what is now: as sure as the long ago's; the next: the old one is past
+            sure = None if asks_next(plan.query) else as_well(old)
+            return self._recent_answer(asked, after, old, sure) or quote
+        return quote
+
     def _recent_answer(
-        self, asked: Asked, day: date, filters: Filters | None, old: Candidate
+        self, asked: Asked, window: Filters, old: Candidate, sure: float | None
     ) -> Quote | None:
-        """The answer in the lead of a report of the last weeks before `day`
-        (current.recent_window) that the search finds (a sentence over the refusal bar),
-        when the lead meets the question's anchors and names a span of the kind the
-        question wants that the report's headline names too, or answers about as well as
-        the `old` sentence it would replace (current.as_well): a wider search than the
-        first, so only an answer as sure as one of these counts."""
+        """The answer in the lead of a report in `window` that the search finds (a
+        sentence over the refusal bar), when the lead meets the question's anchors and
+        names a span of the kind the question wants, which for a question of a kind with
+        `sure` the report's headline names too, or which answers about as well as the `old`
+        sentence it would replace (current.as_well): a wider search than the first, so only
+        an answer as sure as one of these counts."""
         o = self._options
-        retrieval, _, ranked = self._candidates(asked, recent_window(filters, day), None)
+        retrieval, _, ranked = self._candidates(asked, window, None)
         near = [c for c in ranked if c.score >= o.min_evidence]
         reports = list({c.passage.article.id: c.passage.article for c in near}.values())
         if not reports:
             return None
         opening = leads(asked.focus, asked.focus_vector, reports, self._retriever, retrieval.idf)
-        return self._answering(asked.focus, opening, sure=as_well(old))
+        return self._answering(asked.focus, opening, sure=sure)
 
     def _answering(self, focus: str, pool: list[Candidate], sure: float | None = None) -> Quote | None:
-        """The answer among these sentences (the newest first of those close in evidence)
-        that marks a span of the kind the question wants (none that denies what is asked
-        or tells the past: current.denies, current.history), if any. `sure`: for a
+        """The answer among these sentences that marks a span of the kind the question
+        wants (none that denies what is asked or tells the past: current.denies,
+        current.history), if any: the one that answers best, unless a report dated after
+        its own answers with a span as strong (current by default). `sure`: for a
         question of a typed kind, a span the report's headline names too
         (choice.STRONGEST), or a sentence of at least this evidence."""
         pool = sorted(
@@ -282,7 +310,11 @@ class AnswerEngine:
         if found is None or (asked_for.typed and found.mark is None):
             return None
         unsure = sure is not None and found.strength < STRONGEST and found.candidate.score < sure
-        return None if asked_for.typed and unsure else found
+        if asked_for.typed and unsure:
+            return None
+        later = [c for c in pool if newer_than(c, found.candidate)]  # a newer report answers as surely
+        newest = self._answering(focus, later, sure) if later else None
+        return newest if newest is not None and newest.strength >= found.strength else found
 
     def _candidates(
         self, asked: Asked, filters: Filters | None, k: int | None

@@ -4,16 +4,25 @@ series", "what's the death toll") means now, the day it is asked.
 - Of two answering articles close in evidence (within CLOSE_MARGIN), the one dated nearer
   the day asked is quoted (stories.prefer_newest; "latest"/"now" widen it to
   stories.RECENCY_MARGIN).
-- A question about now is answered from a newer report when one answers it: a sentence
-  of a newer report within NEWER_MARGIN of the best evidence, or the lead of a newer
-  report on the same topic (its best retrieved sentence within LEAD_MARGIN of the best).
+- A question about now (or about a window of relative words that runs to the day asked:
+  "who won the masters this year", news.Plan.lately) is answered from a newer report when
+  one answers it: a sentence of a newer report within NEWER_MARGIN of the best evidence,
+  or the lead of a newer report on the same topic (its best retrieved sentence within
+  LEAD_MARGIN of the best); of the newer reports that answer, the newest whose span is as
+  strong as the best answer's. The best evidence is that of the best sentence that is no
+  question: an article's heading ("How many people watched Super Bowl 57?") repeats the
+  question's words and answers nothing.
   When the answer found is more than STALE_DAYS older than the day asked, the reports of
   the last STALE_DAYS are searched once more (the same query vector): a newer report
   seldom repeats the question's words and may rank below older ones that do. Their leads
   answer only with a span of the asked-for kind that the headline names too, or when the
   lead's evidence is within NEWER_MARGIN of the old answer's (as_well: "'Disclosure Day'
   ... came in at No. 1 at the domestic box office this weekend" for "whats number one at
-  the box office", where a year-old report ranks a little higher).
+  the box office", where a year-old report ranks a little higher). A question of a kind
+  that asks what is now ("who's the prime minister now") searches the reports dated after
+  the quoted one the same way, however recent it is; one that asks what comes next
+  ("whens the next debate") takes any of their leads that names a span of the kind: the
+  "next" an older report tells may be past on the day asked (after_window).
   When the newer report that answers does so with a weak span (not of the strongest
   kind), its other retrieved sentences within LEAD_MARGIN compete too (topic_sentences):
   a lead may set the scene ("The votes have been cast ...") and leave the answer ("X is
@@ -34,19 +43,10 @@ series", "what's the death toll") means now, the day it is asked.
 - When the article quoted is more than STALE_DAYS older than the day asked, the reply
   says so before anything else: "The newest I have on this is from 12 March 2023: ...".
   An older season's, ceremony's or vote's result is then never read as the current one.
-- A question about an outcome ("who won the heisman", "did ovechkin break the record")
-  asked just after the event is often answered by the store's preview of it ("will
-  caucus Jan. 15", "a finalist for the Heisman"): a quote that states no form of the
-  question's outcome verb (OUTCOMES), or tells an earlier one ("last season"), does not
-  report the outcome, and the reply says "The newest I have on this is from ..." however
-  recent its report (a dated report only: an undated page has no date to name). Nor does a
-  quote that only supposes it: the outcome's verb after "could", "if", "expected to" ("he
-  could still win"), or, for a question whether something happened or lasts ("did the swap
-  happen", "is she still president"), any such word ("signs of", "no official
-  confirmation", "will retain"). Nor does a quote that announces the contest still to be
-  played (the final's preview: "the championship matchup is set after commanding wins from
-  South Carolina and UConn", "will face"), whatever wins on the way it reports. A question
-  about what will be is not about an outcome.
+- A quote that does not report the outcome asked about (a preview, a final still to be
+  played, a knockout round, the state before an end: outcome.unreported) is led by "The
+  newest I have on this is from ..." however recent its report (a dated report only: an
+  undated page has no date to name).
 
 STALE_DAYS was measured on the tuning sets: the article that answers a RealTime QA 2022
 quiz question is 3 days older than the quiz at the median, 14 at the 99th percentile and
@@ -63,9 +63,11 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.answering.models import Answer, Citation
-from bot.answering.news_time.endstate import end_state, still_to_play
+from bot.answering.news_time.outcome import NEGATION, outcome_verb
 from bot.answering.news_time.stories import figures
 from bot.answering.news_time.timeframe import TimeFrame, is_dated
+from bot.answering.quoting.answerability import asks
+from bot.answering.quoting.choice import Quote
 from bot.answering.quoting.extractive import Candidate
 from vectorstore.lexical import tokenize
 from vectorstore.models import ArticleRecord, parse_date
@@ -95,143 +97,14 @@ _DENIED = re.compile(
     r"\b(?:never|not|n[o']t|didn['’]t|hasn['’]t|haven['’]t|wasn['’]t|isn['’]t)\s+(?:yet\s+|been\s+)?(\w+)",
     re.I,
 )
-_NEGATION = re.compile(r"\b(?:never|not|no)\b|n['’]t\b", re.I)
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d(?:s|’s|'s)?\b")
 # A day of the report's week ("on Tuesday", "Wednesday night", "this week", "today"), not
 # a day named as a thing's ("Monday's draft"): what a sentence about now says.
 _NEWS_DAY = re.compile(
     r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day(?!['’]s)|this week|today|yesterday|tonight)\b", re.I
 )
-# An earlier season's, year's or vote's outcome ("won the cup last season").
-_EARLIER = re.compile(r"\b(?:last|previous|past) (?:season|year|edition|time)\b|\ba year ago\b", re.I)
-
-
-# Outcome verbs, each with the words a report of that outcome uses: a sentence that has
-# none of them reports no such outcome (a preview, a finalist, a tie). A question's verb
-# is the first of its words in this table (as tokenize() stems them: "winning" is "win").
-_OUTCOMES = (
-    "win wins won winning winner winners victory victorious beat beats beaten defeated defeats clinched",
-    "lose loses lost losing loser defeated beaten",
-    "break breaks broke broken breaking",
-    "go goes went gone",
-    "die dies died dead death kill kills killed",
-    "elect elects elected",
-    "pick picks picked",
-    "choose chooses chose chosen",
-    "resign resigns resigned resignation",
-    "pass passes passed",
-)
-_ASKING = frozenset(
-    ["who", "whos", "who's", "which", "what", "whats", "what's", "did", "does", "has", "have", "had"]
-)
-_VERB_REACH = 4  # words after the question word: "did the iranian president die"
-# A question about whether something happened or lasts: "did ...", "has ... ", "is ... still",
-# "who's replacing ...".
-_OUTCOME_ASKED = re.compile(r"^(?:did|has|have|had)\b|\bstill\b|\breplac", re.I)
-# A question about what will be: its answer is a preview.
-_FUTURE = re.compile(r"\b(?:will|next|going to|gonna|upcoming|when|whens|when['’]s)\b", re.I)
-# Words of a sentence that supposes rather than reports: a preview, a hope, an opinion.
-_SUPPOSED = re.compile(
-    r"\b(?:could|would|might|if|whether|potentially|possibly|likely|will|(?:expected|set|poised) to"
-    r"|(?:plans?|planning|hopes?|hoping|aims?) to|signs? of|no official confirmation)\b|['’]d like",
-    re.I,
-)
-_MAY = re.compile(r"\bmay\b")  # lower case: not the month
-_SUPPOSED_REACH = 3  # words from the supposing word to the outcome's: "could potentially win"
-_TITLES = frozenset(["winner", "winners", "loser", "losers"])  # before a name: who someone is
-# More words that report an outcome of a line (by its first verb), never read as a
-# question's verb: "the toll rose to 58" reports deaths. Words of a win such as "awarded"
-# or "claimed" are not here: stemmed, they match a preview's "Awards" and "claims".
-_REPORTED_ALSO = {
-    "die": "toll fatalities perished",
-}
-OUTCOMES: dict[str, frozenset[str]] = {}
-for _line in _OUTCOMES:
-    _first = _line.split()[0]
-    _forms = frozenset(tokenize(_line + " " + _REPORTED_ALSO.get(_first, "")))
-    for _form in tokenize(_line):
-        OUTCOMES.setdefault(_form, _forms)
-
-
-def outcome_verb(question: str) -> frozenset[str] | None:
-    """The forms of the outcome a question asks about, or None: a verb of OUTCOMES among
-    the few words after the question word of its last sentence ("who won", "which team
-    won", "did luke littler win"), not a word of the context a quiz opens with ("We also
-    lost ...")."""
-    last = re.split(r"(?<=[.!?])\s+", question.strip())[-1]
-    words = last.lower().split()
-    at = next((i for i, w in enumerate(words) if w in _ASKING), None)
-    if at is None:
-        return None
-    after = tokenize(" ".join(words[at + 1 : at + 1 + _VERB_REACH]))
-    return next((OUTCOMES[w] for w in after if w in OUTCOMES), None)
-
-
-def unreported(question: str, quote: str) -> bool:
-    """Whether a quote leaves the outcome a question asks about unreported: it names none
-    of the words that report it ("will caucus Jan. 15" for "who won the iowa caucus") but
-    as a title before a name ("European Championship winner Rob Cross" says who he is, not
-    who won) or as what may be ("could potentially win four gold medals"), or it tells an
-    earlier one ("won the cup last season"), or it announces the contest still to be played
-    ("the championship matchup is set after wins from South Carolina and UConn"). A
-    question with no verb of OUTCOMES that asks whether something happened or lasts ("did
-    the swap happen", "is she still president") is left unreported by a quote that only
-    supposes ("no official confirmation"). A question about an end state ("is the port
-    strike over", "did they catch the escapees") is left unreported by a quote that does
-    not state that end (endstate.py)."""
-    future = bool(_FUTURE.search(question))
-    end = end_state(question)
-    if end is not None and not future:
-        return not _states_end(end, quote)
-    forms = outcome_verb(question)
-    if forms is None:
-        return asks_outcome(question) and bool(supposing(quote))
-    spans = list(re.finditer(r"\S+", quote))
-    words = [m.group() for m in spans]
-    guessed = supposing(quote) if not future else []
-    if not future and still_to_play(quote):  # the final's preview: wins on the way there
-        return True
-    said = any(
-        forms & set(tokenize(w)) and not _title(words, i) and not _guessed(quote, spans[i].start(), guessed)
-        for i, w in enumerate(words)
-    )
-    return not said or bool(_EARLIER.search(quote))
-
-
-def _states_end(end: re.Pattern[str], quote: str) -> bool:
-    """Whether a quote states an end (a match of `end`) neither denied ("has not been
-    caught") nor supposed ("will reopen", "expected to end")."""
-    guessed = supposing(quote)
-    return any(
-        not _NEGATION.search(" ".join(quote[: m.start()].split()[-3:]))
-        and not _guessed(quote, m.start(), guessed)
-        for m in end.finditer(quote)
-    )
-
-
-def asks_outcome(question: str) -> bool:
-    """Whether a question asks if something happened or still holds ("did the groundhog
-    see his shadow", "is she still president", "whos replacing pat sajak"), not what will
-    be ("when's the next debate")."""
-    q = question.strip().lower()
-    return bool(_OUTCOME_ASKED.search(q)) and not _FUTURE.search(q)
-
-
-def supposing(quote: str) -> list[int]:
-    """Where a quote says what may be, not what is: its words of supposition ("could",
-    "if", "expected to", "signs of", "tune in to see if"), as character offsets."""
-    return [m.start() for m in (*_SUPPOSED.finditer(quote), *_MAY.finditer(quote))]
-
-
-def _guessed(quote: str, start: int, at: Sequence[int]) -> bool:
-    """Whether the word at offset `start` follows a word of supposition (at one of the
-    offsets `at`) within _SUPPOSED_REACH words ("could potentially win")."""
-    return any(len(quote[a:start].split()) <= _SUPPOSED_REACH for a in at if a < start)
-
-
-def _title(words: Sequence[str], i: int) -> bool:
-    """Whether the word at `i` names who someone is, before their name ("winner Rob Cross")."""
-    return words[i].lower() in _TITLES and i + 1 < len(words) and words[i + 1][:1].isupper()
+# A question about what comes next: a report of some weeks ago may tell one already past.
+_NEXT = re.compile(r"\b(?:next|upcoming)\b", re.I)
 
 
 def means_now(question: str, frame: TimeFrame) -> bool:
@@ -246,7 +119,7 @@ def newer_reports(ranked: Sequence[Candidate], answering: Candidate, min_evidenc
     record = answering.passage.article
     if not ranked or not is_dated(record):
         return []
-    bar = max(min_evidence, ranked[0].score - NEWER_MARGIN)
+    bar = max(min_evidence, best_evidence(ranked) - NEWER_MARGIN)
     newer = {
         c.passage.article.id
         for c in ranked
@@ -298,7 +171,7 @@ def _states(forms: frozenset[str], text: str) -> bool:
 def denies(question: str, sentence: str) -> bool:
     """Whether a sentence denies what a question asks: a word of the question after a
     negation ("12 teams have never won a Super Bowl" for "who won the super bowl")."""
-    if _NEGATION.search(question):
+    if NEGATION.search(question):
         return False
     asked = set(tokenize(question))
     return any(set(tokenize(m.group(1))) & asked for m in _DENIED.finditer(sentence))
@@ -325,6 +198,13 @@ def untold_past(ranked: Sequence[Candidate], min_evidence: float) -> list[Candid
     return kept if kept and kept[0].score >= min_evidence else list(ranked)
 
 
+def best_evidence(ranked: Sequence[Candidate]) -> float:
+    """The best evidence of a sentence that may answer: an article's question ("How many
+    people watched Super Bowl 57?", a heading) repeats the question's words and ranks
+    first, but answers nothing, and the margins of newer reports are not measured from it."""
+    return next((c.score for c in ranked if not asks(c.text)), ranked[0].score)
+
+
 def on_topic(ranked: Sequence[Candidate], best: float, min_evidence: float) -> list[Candidate]:
     """The sentences within LEAD_MARGIN of the best evidence (and over the refusal bar)."""
     bar = max(min_evidence, best - LEAD_MARGIN)
@@ -338,6 +218,27 @@ def recent_window(filters: Filters | None, today: date) -> Filters:
     return replace(base, since=max(since, parse_date(base.since) or since) if base.since else since)
 
 
+def asks_next(question: str) -> bool:
+    """Whether a question asks what comes next ("whens the next gop debate")."""
+    return bool(_NEXT.search(question))
+
+
+def asks_latest(question: str, frame: TimeFrame) -> bool:
+    """Whether a question asks what comes next ("whens the next gop debate") or, with a
+    word of recency, what is now ("who's the prime minister now")."""
+    return frame.recency or asks_next(question)
+
+
+def after_window(filters: Filters | None, record: ArticleRecord, today: date) -> Filters | None:
+    """`filters` narrowed to the reports dated after `record` (up to the day asked), or None
+    when it is dated the day asked or undated: nothing newer to search."""
+    if not is_dated(record) or not record.date or record.date[:10] >= today.isoformat():
+        return None
+    base = filters or Filters()
+    since = (date.fromisoformat(record.date[:10]) + timedelta(days=1)).isoformat()
+    return replace(base, since=max(since, parse_date(base.since) or since) if base.since else since)
+
+
 def newer_topic_reports(
     ranked: Sequence[Candidate], answering: Candidate, min_evidence: float
 ) -> list[ArticleRecord]:
@@ -348,7 +249,7 @@ def newer_topic_reports(
     if not ranked or not is_dated(record):
         return []
     found: dict[str, ArticleRecord] = {}
-    for c in on_topic(ranked, ranked[0].score, min_evidence):
+    for c in on_topic(ranked, best_evidence(ranked), min_evidence):
         article = c.passage.article
         if (_after(article, record) and article.story != record.story) or article.id == record.id:
             found.setdefault(article.id, article)
@@ -365,7 +266,15 @@ def topic_sentences(
     if not ranked:
         return []
     ids = {r.id for r in reports}
-    return [c for c in on_topic(ranked, ranked[0].score, min_evidence) if c.passage.article.id in ids]
+    return [c for c in on_topic(ranked, best_evidence(ranked), min_evidence) if c.passage.article.id in ids]
+
+
+def surer(question: str, newer: Quote, quote: Quote) -> bool:
+    """Whether a newer report's answer replaces a quote within a window the question names
+    ("how much is a turkey this year"): the quote's report is of the time asked already, so
+    only an answer with a stronger span does, or any when the quote denies what is asked
+    ("McIlroy has never won the Masters")."""
+    return newer.strength > quote.strength or denies(question, quote.text)
 
 
 def as_well(old: Candidate) -> float:
@@ -373,6 +282,11 @@ def as_well(old: Candidate) -> float:
     of it. A lead of the last weeks' reports that ranks so close to the old answer is about
     the same thing, whether or not its headline names the answer."""
     return old.score - NEWER_MARGIN
+
+
+def newer_than(candidate: Candidate, than: Candidate) -> bool:
+    """Whether a sentence's report is dated after another's."""
+    return _after(candidate.passage.article, than.passage.article)
 
 
 def _after(article: ArticleRecord, than: ArticleRecord) -> bool:

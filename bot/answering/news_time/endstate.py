@@ -5,11 +5,13 @@ fire contained yet", "did they catch the escapees", "did the workers accept the 
 While a strike, a fire or a manhunt is under way the store's newest report tells the
 state before the end ("are officially on strike", "has set 3,000 acres ablaze",
 "authorities hunted for four inmates"); such a quote does not answer the question, and
-current.unreported reads it as leaving the outcome unreported. A report of the end
+outcome.unreported reads it as leaving the outcome unreported. A report of the end
 states it: "is over", "ended", "contained", "were captured", "ratified", "resumed", or
 the question's own verb in the past ("caught"). Likewise a quote that announces the contest
 still to be played ("the championship matchup is set", "will face") does not report who
-won it, whatever wins on the way there it reports (still_to_play)."""
+won it, whatever wins on the way there it reports (still_to_play), and a knockout round's
+result ("Spain eliminated Portugal with a 1-0 win", "advance to the semifinals") is not the
+title's (earlier_round)."""
 
 from __future__ import annotations
 
@@ -80,3 +82,25 @@ _COMING = re.compile(
 def still_to_play(quote: str) -> bool:
     """Whether a quote announces a contest still to be played (the final's preview)."""
     return bool(_COMING.search(quote))
+
+
+# A knockout round's result: a win on the way to the title, not the title.
+_ROUND = re.compile(
+    r"\b(?:eliminat(?:ed|es|ing)|knock(?:ed|s) out|advanc(?:ed|es|ing) to|round of \d+|group stage"
+    r"|(?:quarter|semi)-?finals?|(?:first|second|third|opening|wild[- ]card|divisional) round)\b",
+    re.I,
+)
+# A question about one game, not the title: a round's result may answer it.
+_GAME = re.compile(r"\b(?:game|games|match|matches|leg|last night|tonight|yesterday)\b", re.I)
+# What a report of the title says: the title, the champion, the final itself.
+_TITLE = re.compile(r"\b(?:titles?|champions?|championship|crown(?:ed)?|trophy|the final)\b", re.I)
+
+
+def earlier_round(question: str, quote: str) -> bool:
+    """Whether a quote reports only a knockout round's result ("Spain eliminated Portugal
+    with a 1-0 win") for a question that names no round ("who won the world cup"): it
+    names a round and nothing of the title. A question about a game ("did the lakers win
+    last night") is answered by its round's result."""
+    if _ROUND.search(question) or _GAME.search(question):
+        return False
+    return bool(_ROUND.search(quote)) and not _TITLE.search(quote)

@@ -22,8 +22,8 @@ from bot.answering.news_time.current import (
     long_ago,
     means_now,
     stale_lead,
-    unreported,
 )
+from bot.answering.news_time.outcome import unreported
 from bot.answering.news_time.overview import overview, overview_topic
 from bot.answering.news_time.stories import (
     RECENCY_MARGIN,
@@ -65,6 +65,15 @@ class Plan:
     def now(self) -> bool:
         """A question about now: no time word, no year (current.py)."""
         return means_now(self.frame.query, self.frame)
+
+    @property
+    def lately(self) -> bool:
+        """A question about now or about a window of relative words that runs to the day
+        asked ("who won the masters this year"): its newest answering report is quoted."""
+        if self.now:
+            return True
+        until = self.frame.filters(None, widened=True).until
+        return self.frame.soft and self.day is not None and (until is None or until >= self.day.isoformat())
 
 
 def _before(record: ArticleRecord, frame: TimeFrame) -> bool:

@@ -14,7 +14,8 @@ import pytest
 
 from bot.answering.engine import AnswerEngine, AnswerOptions
 from bot.answering.news_time import current
-from bot.answering.news_time.current import denies, history, recent_window, unreported, untold_past
+from bot.answering.news_time.current import denies, history, recent_window, untold_past
+from bot.answering.news_time.outcome import unreported
 from bot.answering.quoting.answerability import asks
 from bot.answering.quoting.extractive import Candidate
 from bot.app import App
@@ -28,7 +29,7 @@ FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "current" / "articl
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, onnx_dir: Path) -> Iterator[App]:
-    yield ingested_app(tmp_path_factory.mktemp("current"), FIXTURE, embedder, onnx_dir, 10)
+    yield ingested_app(tmp_path_factory.mktemp("current"), FIXTURE, embedder, onnx_dir, 17)
 
 
 def _engine(app: App, top_k: int = 5) -> AnswerEngine:
@@ -276,3 +277,83 @@ def test_an_answer_from_before_the_time_asked_about_is_flagged(app: App) -> None
     )
     same = _engine(app).answer("who won the vardon cup this year", asked_at=date(2026, 2, 1))
     assert same.citations[0].article_id.startswith("vardon") and same.stale is None
+
+
+def test_a_signing_a_collapse_and_a_storms_hit_are_outcomes() -> None:
+    """The free agency preview does not say where she signed, the report of crews shoring
+    up a building does not say it fell, the forecast does not say what the storm did: each
+    leaves the outcome asked about unreported. A report of it does ("end up" asks for the
+    outcome, it is no verb of its own)."""
+    preview = "Dana Roe is the biggest free agent on the market and a host of teams are courting her."
+    assert unreported("where did dana roe end up signing", preview)
+    assert not unreported("where did dana roe end up signing", "Dana Roe signed with the Quay Comets.")
+    assert not unreported(
+        "where did dana roe end up signing", "Roe agreed to a one-year deal with the Comets."
+    )
+    shored = "Crews worked to stabilize an Orvale high-rise after two support columns buckled."
+    assert unreported("did that orvale building collapse", shored)
+    assert not unreported("did that orvale building collapse", "The Orvale high-rise collapsed on Friday.")
+    forecast = "Hurricane Lena is expected to stay hundreds of miles offshore, forecasters said."
+    assert unreported("how bad did hurricane lena hit the coast", forecast)
+    assert unreported("how bad did hurricane lena hit the coast", "Lena is expected to hit the coast Friday.")
+    assert not unreported(
+        "how bad did hurricane lena hit the coast", "Hurricane Lena battered the coast, flooding 300 homes."
+    )
+
+
+def test_a_knockout_rounds_win_is_not_the_title() -> None:
+    """ "Who won the cup", asked after the final: a report of a knockout round ("eliminated",
+    "the round of 16") names a win on the way there, not the title. A report of the final
+    does, and a question about a game is answered by its round's result."""
+    round_of_16 = (
+        "First, the Foxes eliminated the Rams with a 1-0 win in what might be Lund's final cup game."
+    )
+    assert unreported("so who ended up winning the vardon cup", round_of_16)
+    assert unreported("who won the vardon cup", "The Foxes advanced to the semifinals with a 2-1 win.")
+    assert not unreported("who won the vardon cup", "The Foxes beat the Rams in the final to win the title.")
+    assert not unreported("did the foxes win last night", "The Foxes eliminated the Rams with a 1-0 win.")
+
+
+def test_the_next_one_is_searched_for_in_the_reports_after_the_one_quoted(app: App) -> None:
+    """One passage read (top_k=1): the spring report, which names the regatta of April 4
+    (past on the day asked). A question about what comes next searches the reports dated
+    after it, and the autumn date is quoted."""
+    answer = _engine(app, top_k=1).answer("whens the next quay regatta", asked_at=date(2026, 5, 1))
+    assert not answer.refused and answer.stale is None
+    assert answer.citations[0].article_id == "quay-regatta-autumn" and "Sept. 12" in answer.text
+
+
+def test_a_window_that_runs_to_the_day_asked_is_answered_from_its_newest_report(app: App) -> None:
+    """ "This year": the guide that says he has never won ranks first; the report of the
+    playoff, dated after it in the same window, answers."""
+    answer = _engine(app).answer("who won the rell open this year", asked_at=date(2026, 4, 15))
+    assert not answer.refused and answer.citations[0].article_id == "rell-open-result"
+    assert "beat Ash Pell" in answer.text
+
+
+def test_of_the_newer_reports_that_answer_the_newest_is_quoted(app: App) -> None:
+    """Last week's report names the film that topped the box office then, in words close
+    to the question's; this week's report names the new one as surely (its headline names
+    it too) and is dated after it: a question about now is answered from it."""
+    answer = _engine(app).answer("whats the top movie at the quay box office rn", asked_at=date(2026, 12, 1))
+    assert not answer.refused and answer.citations[0].article_id == "quay-box-office-dec"
+    assert "Lantern Bay" in answer.text
+
+
+def _scored(article: str, day: str, text: str, score: float) -> Candidate:
+    record = ArticleRecord(article, article, "h", 1, date=day, date_source="published")
+    passage = Passage(f"{article}:0", record, 0, text, 0, len(text), 1.0)
+    return Candidate(passage, text, 0, len(text), score, score, score, np.zeros(3, dtype=np.float32))
+
+
+def test_a_newer_report_is_measured_from_the_best_sentence_that_is_no_question() -> None:
+    """The older report's heading repeats the question ("How many people watched the
+    Vardon Cup final?") and ranks first; the newer report's figure is measured from the
+    older report's best sentence that answers, and is within NEWER_MARGIN of it."""
+    ranked = [
+        _scored("old", "2026-01-12", "How many people watched the Vardon Cup final?", 0.70),
+        _scored("old", "2026-01-12", "An average of 11 million viewers watched the final.", 0.62),
+        _scored("new", "2026-04-02", "The final drew 11.5 million viewers, updated ratings show.", 0.58),
+    ]
+    newer = current.newer_reports(ranked, ranked[1], 0.36)
+    assert [c.passage.article.id for c in newer] == ["new"]
