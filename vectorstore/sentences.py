@@ -13,64 +13,16 @@ from dataclasses import dataclass
 # End punctuation, optional closing quotes/brackets, whitespace, then what starts a sentence.
 _BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])|[。！？]+""")
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*[-*•])")
-_ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sr",
-        "jr",
-        "st",
-        "mt",
-        "ft",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "capt",
-        "gov",
-        "sen",
-        "rep",
-        "rev",
-        "hon",
-        "pres",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "bros",
-        "no",
-        "nos",
-        "vs",
-        "etc",
-        "al",
-        "fig",
-        "approx",
-        "dept",
-        "est",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "u.s",
-        "u.k",
-        "u.n",
-        "e.g",
-        "i.e",
-        "a.m",
-        "p.m",
-    ]
-)
+# Words after which a period ends no sentence ("Gov. Gavin Newsom", "Jan. 6", "Acme Ltd.
+# said", "Fifth Ave. and"): titles, name parts, company and address words, months, Latin.
+# The one list: ingest's splitter, the asking sentence of a question (quoting/asked_for.py)
+# and the end of a capitalised run (quoting/answer_spans.py) all read it.
+_ABBREVIATED = """mr mrs ms dr prof sr jr st mt ft gen col lt sgt capt gov sen rep rev hon pres inc ltd co
+    corp bros no nos vs etc al fig approx dept est ave jan feb mar apr jun jul aug sep sept oct
+    nov dec"""
+ABBREVIATIONS = frozenset(_ABBREVIATED.split())
+# letters with periods: "U.S", "e.g", "a.m" (the last period is the one asked about)
+_DOTTED = re.compile(r"(?:[a-z]\.)+[a-z]", re.I)
 
 # A separator for LangChain's splitter: whitespace after a sentence end.
 SENTENCE_SEPARATOR = r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])"
@@ -83,17 +35,21 @@ class Sentence:
     end: int
 
 
+def is_abbreviation(word: str) -> bool:
+    """Whether a period right after `word` ends no sentence: a listed abbreviation (any
+    case), an initial ("J") or letters with periods ("U.S", "e.g"). `word` is given
+    without that period."""
+    return (
+        word.lower() in ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or bool(_DOTTED.fullmatch(word))
+    )
+
+
 def _is_abbreviation(text: str, dot: int) -> bool:
     """Is the '.' at `dot` the end of an abbreviation or an initial?"""
     word_start = dot
     while word_start > 0 and not text[word_start - 1].isspace() and text[word_start - 1] not in '("“':
         word_start -= 1
-    word = text[word_start:dot].lower()
-    if not word:
-        return False
-    if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-        return True
-    return bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))  # U.S, e.g, a.m
+    return is_abbreviation(text[word_start:dot])
 
 
 def split_sentences(text: str, base: int = 0) -> list[Sentence]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vectorstore.sentences import split_sentences
+from vectorstore.sentences import is_abbreviation, split_sentences
 
 
 def _texts(text: str) -> list[str]:
@@ -31,6 +31,9 @@ def test_offsets_locate_each_sentence_in_the_text() -> None:
         "Shares rose 2.5 percent to $3.10 a share.",
         "J. R. R. Tolkien wrote it.",
         "Apple Inc. and Acme Corp. signed the deal.",
+        "The riot on Jan. 6 shook Washington, and talks resumed Sept. 12 in Geneva.",
+        "Shares of Harlow Ltd. Chairman Dana Voss rose after Warner Bros. Discovery bid.",
+        "The march left 1600 Pennsylvania Ave. NW at noon.",
     ],
 )
 def test_abbreviations_initials_and_decimals_do_not_end_a_sentence(text: str) -> None:
@@ -53,3 +56,11 @@ def test_chinese_full_stops_split() -> None:
 
 def test_nothing_from_blank_text() -> None:
     assert split_sentences("   \n\n  ") == []
+
+
+def test_one_list_says_which_words_end_no_sentence() -> None:
+    for word in ("Jan", "Sept", "Ltd", "ltd", "Bros", "Ave", "Gov", "U.S", "e.g", "J"):
+        assert is_abbreviation(word), word
+    # a title written out, a name or a number ends its sentence
+    for word in ("King", "President", "Ricky", "Monday", "1998", ""):
+        assert not is_abbreviation(word), word

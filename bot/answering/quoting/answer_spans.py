@@ -41,6 +41,7 @@ from bot.answering.quoting.spans_text import (
     opens_sentence,
 )
 from vectorstore.lexical import tokenize
+from vectorstore.sentences import is_abbreviation
 
 _WORKS = words(
     "show series movie film song album book novel musical play podcast program programme game character"
@@ -68,8 +69,6 @@ _THINGS = words(
 _THINGS_OR_SURNAMES = words("day street garden castle hall park bridge bill tour mine")
 NOUN_OF_CHARS = 40  # how far before a span its "island of" is looked for
 _NOUN_OF = re.compile(r"\b([a-z]+)\s+of\s+(?:the\s+)?$")
-# words written with a period that end no sentence ("Jr.", "Gov.", "St.", "Inc.")
-_ABBREVIATIONS = HONORIFIC | words("jr sr mt st inc co corp ltd no vs lt capt sgt prof rev ft ave")
 _VAGUE = re.compile(r"(?:dozens|hundreds|thousands|millions|several|many)(?:\s+of)?", re.I)
 _ATTRIBUTION = re.compile(r"\s+(?:said|says|told|reported|announced|added|wrote)\b")
 # the end of a reported clause, then a speaker's lower-case title: ", special agent "
@@ -204,7 +203,7 @@ def _ends(word: str) -> bool:
     if not word.endswith(".") or word.count(".") > 1:
         return False
     bare = word[:-1]
-    return len(bare) > 1 and bare.lower() not in _ABBREVIATIONS
+    return len(bare) > 1 and not is_abbreviation(bare)
 
 
 def _dropped_opening(text: str, words: list[tuple[int, int]]) -> bool:

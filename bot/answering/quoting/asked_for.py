@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from bot.answering.quoting.anchors import Anchor, Kind, anchors_of
 from vectorstore.lexical import tokenize
+from vectorstore.sentences import is_abbreviation
 
 
 def words(text: str) -> frozenset[str]:
@@ -151,11 +152,6 @@ _SIMPLE |= {"when": AnswerKind.TIME, "why": AnswerKind.REASON}
 
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z])")
-# a word that ends with a period and no sentence: "U.S.", "J.", "Gov.", "Jan."
-_ABBREVIATED = re.compile(
-    r"(?:[A-Za-z]\.)+|(?:Mr|Mrs|Ms|Dr|St|Mt|Jr|Sr|Gov|Sen|Rep|Gen|Lt|Col|Sgt|Capt|Prof|Rev|No|vs|Inc|Co|Corp|"
-    r"Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)\."
-)
 
 
 def last_question(question: str) -> str:
@@ -166,13 +162,18 @@ def last_question(question: str) -> str:
     text, parts, start = question.strip(), [], 0
     for m in _SENTENCE_END.finditer(text):
         after = text[m.end() :].split(None, 1)[0].lower()
-        if _ABBREVIATED.fullmatch(text[: m.start()].rsplit(None, 1)[-1]) and after not in _ASKING:
+        if _abbreviated(text[: m.start()].rsplit(None, 1)[-1]) and after not in _ASKING:
             continue
         parts.append(text[start : m.start()])
         start = m.end()
     parts.append(text[start:])
     asking = [p for p in parts if "?" in p]
     return (asking or parts or [question])[-1]
+
+
+def _abbreviated(word: str) -> bool:
+    """Whether `word` ends with a period that ends no sentence: "U.S.", "J.", "Gov.", "Jan."."""
+    return word.endswith(".") and is_abbreviation(word[:-1].lstrip("(\"“‘'"))
 
 
 def what_is_asked(question: str) -> AskedFor:

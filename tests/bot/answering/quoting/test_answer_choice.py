@@ -113,6 +113,12 @@ def test_a_name_ends_with_its_sentence() -> None:
     )
     assert "Ricky" in found and not [name for name in found if "There" in name]
     assert "Sen. J. D. Vance" in strengths("who won the vote", "But U.S. Sen. J. D. Vance won.")
+    # an abbreviation is part of the name; a title written out ends its sentence
+    assert "Warner Bros. Discovery" in strengths(
+        "which company bought it", "Warner Bros. Discovery bought it."
+    )
+    found = strengths("who resigned", "The board thanked the President. Dana Voss resigned on Friday.")
+    assert "Dana Voss" in found and not [name for name in found if "President." in name]
 
 
 def test_an_award_an_event_or_a_place_is_no_person() -> None:

@@ -29,6 +29,8 @@ from bot.answering.quoting.asked_for import AnswerKind, what_is_asked
         ("Which state will hold a runoff for a U.S. Senate seat?", AnswerKind.PLACE, "state"),
         ("Which fellow author did J. K. Rowling criticise?", AnswerKind.PERSON, "author"),
         ("Gov. Ada Lind signed the wage bill. How much is the new pay?", AnswerKind.NUMBER, None),
+        ("Which firm did Harlow Ltd. Chairman Dana Voss buy on Jan. 6?", AnswerKind.NAME, "firm"),
+        ("Who spoke at the rally in Ft. Worth?", AnswerKind.PERSON, None),
         # ... unless a question starts after it
         (
             "The outbreak was traced to a farm in the U.S. Which country reported it first?",
