@@ -55,6 +55,9 @@ class Anchor:
     tokens: frozenset[str]  # what the context has to contain (any one of, for each group)
     amount: Amount | None = None  # a number with decimals: met by a more precise one it rounds
     years: bool = False  # a count of years ("two years", "61-year-old"): met by the year it counts from
+    # a place typed in lower case that may open a person's name ("sydney sweeney"): met too by
+    # a context that writes the word after it with a capital ("Sweeney stars in ...")
+    or_named: frozenset[str] = frozenset()
 
 
 _YEAR = re.compile(r"\b(1[0-9]\d\d|20\d\d)(?:s\b|\b)")
@@ -122,6 +125,9 @@ _SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 
 _SCALES |= {"billion": 1e9, "t": 1e12, "tn": 1e12, "trillion": 1e12}
 # A number that counts years: "for two years", "a 61-year-old record", "a 50-year low".
 _YEARS_AFTER = re.compile(r"[\s-]years?\b", re.I)
+# A year a count of years counts from: "suspended in 2020", "since 2020", "the record of 1961"
+# ("who ran in the 2020 election" counts nothing)
+_YEAR_COUNTED_FROM = re.compile(r"\b(?:since|in|from|of)\s+(1[0-9]\d\d|20\d\d)\b", re.I)
 _ISO_MONTH = re.compile(r"\b\d{4}-(0[1-9]|1[0-2])-\d{2}\b")
 _MONTHS = tuple(
     tokenize("january february march april may june july august september october november december")
@@ -146,6 +152,7 @@ _NOT_NAMES = frozenset(_FRAMING.split())
 # the context ("a conservative estimate" names no party), but for COMMON_ALIASES.
 SAME_NAMES = [
     ("united kingdom", "uk", "britain", "great britain"),
+    ("united states", "america", "us", "usa", "u.s"),
     ("earth", "world"),
     ("tory", "tories", "conservative", "conservatives"),
 ]
@@ -158,6 +165,8 @@ PARTS = {"united kingdom": _UK_PARTS, "uk": _UK_PARTS, "britain": _UK_PARTS, "gr
 COMMON_ALIASES = frozenset(["world"])
 _OTHER_PLANETS = re.compile(r"\b(?:Mercury|Venus|Mars|Jupiter|Saturn|Uranus|Neptune|Pluto)\b")
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]*")
+# "U.S." and "US" (a word tokenize() drops: "us"), as a name of SAME_NAMES
+_US = re.compile(r"\bU\.S\.|\bUS\b")
 # A name of single capitals joined by "&" ("M&Ms", "M&M’S", "AT&T", "H&M"): one name, one
 # token that no ordinary word has ("m&m"); "US & UK" are two names.
 _AMPERSAND = re.compile(r"(?<![\w&])([A-Z]{1,2})&([A-Z])(?:['’]?[sS])?(?![\w’'&])")
@@ -224,7 +233,7 @@ def anchors_of(question: str) -> list[Anchor]:
         elif word in SUPERLATIVES:
             found.append(Anchor(Kind.SUPERLATIVE, word, frozenset({word})))
     found += _names(question)
-    found += [Anchor(Kind.NAME, p, frozenset(tokenize(p))) for p in typed_places(question)]  # "in texas"
+    found += [_typed_place(place, after) for place, after in typed_places(question)]  # "in texas"
     negation = _NEGATION.search(question)
     if negation:
         found.append(Anchor(Kind.NEGATION, negation.group(), frozenset()))
@@ -232,6 +241,15 @@ def anchors_of(question: str) -> list[Anchor]:
     for a in found:
         unique.setdefault((a.kind, a.tokens), a)
     return list(unique.values())
+
+
+def _typed_place(place: str, after: str) -> Anchor:
+    """A place typed in lower case ("in texas"), met too by the name it may open: the word
+    after it, when that word could be a surname ("sydney sweeney", not "texas and")."""
+    surname = len(after) >= 4 and after not in _NOT_NAMES
+    return Anchor(
+        Kind.NAME, place, frozenset(tokenize(place)), or_named=frozenset(tokenize(after) if surname else ())
+    )
 
 
 def ampersand(m: re.Match[str]) -> str:
@@ -304,17 +322,22 @@ class ContextWords:
         words |= {w for w in plain if w in NUMBER_WORDS or w in ORDINALS or w in SUPERLATIVES}
         words |= {_TEXT_NUMBERS[w] for w in plain if w in _TEXT_NUMBERS}  # "six" meets "6"
         names = set(tokenize(" ".join(_CAPITALISED_WORD.findall(text))))
+        names |= {"us"} if _US.search(text) else set()  # "the U.S. economy" meets "America"
         if not _OTHER_PLANETS.search(text):
             names |= words & COMMON_ALIASES  # "the world's population" meets "Earth"
         amounts = frozenset(amount(m) for m in _AMOUNT.finditer(text))
-        return cls(frozenset(words), negated, frozenset(names), amounts, _elapsed(text, year))
+        elapsed = _elapsed(fold(core) if core is not None else text, year)
+        return cls(frozenset(words), negated, frozenset(names), amounts, elapsed)
 
 
 def _elapsed(text: str, year: int | None) -> frozenset[str]:
-    """How many years before `year` the years `text` names are ("2020" in 2022: "2")."""
+    """How many years before `year` the years `text` counts from are ("in 2020" in 2022:
+    "2"); in the sentence itself, when given (a neighbour's or the headline's year counts
+    nothing the sentence says)."""
     if year is None:
         return frozenset()
-    return frozenset(str(year - int(m.group(1))) for m in _YEAR.finditer(text) if int(m.group(1)) < year)
+    counted = (int(m.group(1)) for m in _YEAR_COUNTED_FROM.finditer(text))
+    return frozenset(str(year - y) for y in counted if y < year)
 
 
 def met(anchor: Anchor, context: ContextWords) -> bool:
@@ -324,6 +347,8 @@ def met(anchor: Anchor, context: ContextWords) -> bool:
         return anchor.tokens <= context.tokens
     if anchor.kind is Kind.NAME:
         if all(t in context.tokens or near(t, context.tokens) for t in anchor.tokens):
+            return True
+        if anchor.or_named and anchor.or_named <= context.names:
             return True
         return any(other <= context.names for other in _same_names(anchor.text))
     if anchor.tokens & context.tokens or (anchor.years and anchor.tokens & context.elapsed):
@@ -340,7 +365,8 @@ def _same_names(name: str) -> tuple[frozenset[str], ...]:
     name = re.split(r"['’]s?\s+", fold(name))[-1]
     bare = re.sub(r"['’]s?$", "", name).lower().strip(". ")
     others = [o for group in SAME_NAMES if bare in group for o in group if o != bare]
-    return tuple(frozenset(tokenize(o)) for o in [*others, *PARTS.get(bare, ())])
+    tokens = [frozenset(tokenize(o) or [o.replace(".", "")]) for o in [*others, *PARTS.get(bare, ())]]
+    return tuple(tokens)  # "us", "u.s": "us" (ContextWords.names)
 
 
 def rounds_to(given: Amount, asked: Amount) -> bool:

@@ -77,14 +77,19 @@ _AFTER_CLAUSE = re.compile(
     r"(?:[a-z][\w-]*\s+){0,3}$"
 )
 _SAYS_BEFORE = re.compile(r"\b(?:said|says|told|according\s+to)\s+(?:the\s+)?$")
-# a report's dateline, opening its first sentence: "WASHINGTON —", "NEW YORK (AP) —",
-# "London (CNN) —", "WILMINGTON, Del. –" (a place in capitals, or one before an agency)
-_UPPER = r"[A-Z][A-Z.’'-]+(?:\s+[A-Z][A-Z.’'-]+)*"  # "WASHINGTON", "NEW YORK"
-_WORDS = r"[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,2}"  # "London", "Boise"
-_STATE = r"(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)?"  # ", Del.", ", New Mexico"
-_AGENCY = r"\s*\([^)]{1,20}\)"  # "(AP)", "(CNN)"
+# a report's dateline, opening its first line: "WASHINGTON —", "NEW YORK (AP) —", "London
+# (CNN) —", "WILMINGTON, Del. –", "CNN —" (a place in capitals alone only if listed, with
+# its state, or before a news agency; a name in capitals may open a sentence: "NASA — the
+# US space agency —"). One line each ("[ ]", not "\s"): matched once from each line start.
+_NEWS_AGENCY = r"(?:AP|Reuters|AFP|CNN|UPI|[A-Z][a-z]+ News)"
+_UPPER = r"[A-Z][A-Z.’'-]+(?:[ ]+[A-Z][A-Z.’'-]+)*"  # "WASHINGTON", "NEW YORK"
+_WORDS = r"[A-Z][\w.’'-]*(?:[ ]+[A-Z][\w.’'-]*){0,2}"  # "London", "Boise"
+_STATE = r"(?:,[ ]*[A-Z][\w.]*(?:[ ]+[A-Z][\w.]*)?)"  # ", Del.", ", New Mexico"
+_AGENCY = rf"(?:[ ]*\({_NEWS_AGENCY}\))"  # "(AP)", "(CNN)"
 _DATELINE = re.compile(
-    rf"(?:^|(?<=[.!?]\s)|(?<=\n))\s*(?:{_UPPER}{_STATE}(?:{_AGENCY})?|{_WORDS}{_STATE}{_AGENCY})\s*[—–―]"
+    rf"^[ \t]*(?:(?P<upper>{_UPPER})(?P<state>{_STATE})?(?P<agency>{_AGENCY})?|{_WORDS}{_STATE}?{_AGENCY})"
+    r"[ \t]*[—–―]",
+    re.M,
 )
 _BEFORE_PLACE = re.compile(r"\b(?:in|from|to|near|across|at|of|into)\s+(?:the\s+)?(?:[\w-]+\s+)?$")
 
@@ -144,10 +149,13 @@ def _head_tokens(asked_for: AskedFor) -> frozenset[str]:
 
 def _names(text: str, asked_for: AskedFor, context: str) -> list[Span]:
     found = []
+    datelines = _datelines(text)
     for m in CAPITALISED.finditer(text):
         for start, end in _pieces(text, m.start(), m.end()):
             span = _named(text, start, end, context)
-            if span is not None and not _demonym(span.text, asked_for.kind) and not _dateline(text, span):
+            if span is None or _demonym(span.text, asked_for.kind):
+                continue
+            if not any(a <= span.start < b for a, b in datelines):
                 found.append(_weighed(text, span, asked_for))
     if asked_for.kind is AnswerKind.NAME:
         strength = 3 if asked_for.head in _WORKS else 2
@@ -156,10 +164,18 @@ def _names(text: str, asked_for: AskedFor, context: str) -> list[Span]:
     return found
 
 
-def _dateline(text: str, span: Span) -> bool:
-    """Whether the span stands in a report's dateline ("WASHINGTON — The monarch butterfly
-    ...", "PARIS, France (CNN) — ..."): where the report was filed, not what it tells."""
-    return any(m.start() <= span.start < m.end() for m in _DATELINE.finditer(text))
+def _datelines(text: str) -> list[tuple[int, int]]:
+    """Where a line of `text` opens with a report's dateline ("WASHINGTON — The monarch
+    butterfly ...", "PARIS, France (CNN) — ..."): where the report was filed, not what it
+    tells. Capitals alone ("NASA —") are a dateline only if a listed place or an agency."""
+    return [(m.start(), m.end()) for m in _DATELINE.finditer(text) if _filed_at(m)]
+
+
+def _filed_at(m: re.Match[str]) -> bool:
+    upper = m.group("upper")
+    if upper is None or m.group("state") or m.group("agency"):
+        return True
+    return bool(places.kinds_of(upper)) or bool(re.fullmatch(_NEWS_AGENCY, upper))
 
 
 def _named(text: str, start: int, end: int, context: str) -> Span | None:

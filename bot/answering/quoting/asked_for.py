@@ -114,15 +114,15 @@ _HOW_LONG_DURATION = re.compile(
     re.I,
 )
 _DURATION = frozenset(tokenize("seconds minutes hours days weeks months years decades"))  # ... a duration
-# the things "how long is ..." asks the length of; of anything else (a speech, a ban, a
-# stay in space, a boycott) it asks how long it lasts
-_LONG_THINGS = frozenset(
-    tokenize(
-        """tunnel bridge road highway motorway river wall runway track trail line border coast
-        coastline pipeline canal route railway railroad street fence cable snake python
-        crocodile alligator shark whale fish worm queue train ship boat yacht course lap"""
-    )
+# the things "how long is ..." asks the length of, as written (stemmed, "training" would be
+# "train", "shipping" "ship"); of anything else (a speech, a ban, a stay in space, a
+# boycott) it asks how long it lasts
+_LONG_THINGS = words(
+    """tunnel bridge road highway motorway river wall runway track trail line border coast
+    coastline pipeline canal route railway railroad street fence cable snake python crocodile
+    alligator shark whale fish worm queue train ship boat yacht course lap"""
 )
+_LONG_THINGS |= frozenset(w + "es" if w.endswith(("sh", "ch")) else w + "s" for w in _LONG_THINGS)
 _TIME_NOUNS = words("year month day date time decade century season week")
 _NAMED = re.compile(
     r"^(?:is|was|are|were)\s+(?:it|its|the\s+\w+)?\s*(?:called|named)\b|^name\b"
@@ -207,7 +207,7 @@ def _how_long(rest: str, tokens: frozenset[str], plain: frozenset[str]) -> Asked
     """ "how long did he speak" (a verb follows), "how long was the speech": a duration,
     "for 25 hours"; "how long is the tunnel" (a thing that has a length, _LONG_THINGS): a
     length, "64 kilometres", and a duration only less surely."""
-    if _HOW_LONG_DURATION.search(rest) or not set(tokenize(rest)) & _LONG_THINGS:
+    if _HOW_LONG_DURATION.search(rest) or not set(re.findall(r"[a-z]+", rest.lower())) & _LONG_THINGS:
         return AskedFor(AnswerKind.NUMBER, None, tokens, _DURATION, plain)
     return AskedFor(AnswerKind.NUMBER, None, tokens, _LENGTH, plain, weaker=_DURATION)
 

@@ -2,7 +2,8 @@
 nepal"): a country, US state, city or region of places.py, typed without its capital, is
 still a place the answer has to be about (anchors.py makes it an anchor as it makes
 "Texas"). Left out: short names that are ordinary words ("us"), and names that are as
-often a person's, a dish's or a bird's ("jordan", "turkey", "austin").
+often a person's, a dish's or a bird's ("jordan", "turkey", "austin"). A place may still
+open a person's name ("sydney sweeney", "paris hilton"): each comes with the word after it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ def _pattern() -> re.Pattern[str]:
     return re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w-])")
 
 
-def typed_places(question: str) -> list[str]:
-    """The places `question` names in lower case, as typed ("new mexico", "texas")."""
-    return [m.group() for m in _pattern().finditer(question)]
+def typed_places(question: str) -> list[tuple[str, str]]:
+    """The places `question` names in lower case, as typed ("new mexico", "texas"), each
+    with the word typed after it ("sweeney" of "sydney sweeney"; "" at the end)."""
+    out = []
+    for m in _pattern().finditer(question):
+        after = re.match(r"\s+([a-z]+)", question[m.end() :])
+        out.append((m.group(), after.group(1) if after else ""))
+    return out

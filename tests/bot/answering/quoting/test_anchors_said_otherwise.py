@@ -30,6 +30,15 @@ def _sentence(text: str, article: str, score: float, day: str = "2022-06-28") ->
         ("Which attraction reopens after being suspended for two years?", "suspended in 2021", 2022, False),
         ("Which attraction reopens after being suspended for two years?", "suspended in 2020", None, False),
         ("Who won two medals in Tokyo?", "She won in 2020.", 2022, False),
+        # a year that is no date counted from ("the 2020 election", "a 1992 title")
+        (
+            "who was sentenced to two years in prison",
+            "Smith, who ran in the 2020 election, was sentenced to five years in prison.",
+            2022,
+            False,
+        ),
+        ("which 30-year-old won the final", "Lee, the 1992 champion's daughter, won the final.", 2022, False),
+        ("which 30-year-old won the final", "Lee, born in 1992, won the final.", 2022, True),
     ],
 )
 def test_a_count_of_years_is_met_by_the_year_it_counts_from(
@@ -39,6 +48,14 @@ def test_a_count_of_years_is_met_by_the_year_it_counts_from(
     counts no years ("two medals") is not a year."""
     [anchor] = [a for a in anchors_of(question) if a.kind is Kind.NUMBER]
     assert met(anchor, ContextWords.of(context, context, year)) is meets
+
+
+def test_a_neighbours_year_counts_nothing_the_sentence_says() -> None:
+    """ "since 2020" in the headline or the next sentence is no count the sentence makes."""
+    [anchor] = [a for a in anchors_of("who was sentenced to two years in prison") if a.kind is Kind.NUMBER]
+    sentence = "Smith was sentenced to five years in prison."
+    context = f"{sentence} He has been held since 2020. Smith sentenced"
+    assert not met(anchor, ContextWords.of(context, sentence, 2022))
 
 
 def test_a_report_that_counts_from_the_year_answers_the_count() -> None:
@@ -93,6 +110,30 @@ def test_a_place_typed_in_lower_case_is_an_anchor() -> None:
     assert [a.text for a in unmet(anchors_of("how many measles cases in texas now"), other, other)] == [
         "texas"
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "context", "meets"),
+    [
+        # a place that opens a person's name is met by the name's other word
+        ("when is the next sydney sweeney movie", "Sweeney stars in a new film out in May.", True),
+        ("what did paris hilton say about the show", "Hilton said the show was her idea.", True),
+        ("is finland in nato now", "Sweden joined NATO in March.", False),
+        (
+            "how many cows died in that texas dairy fire",
+            "The dairy fire in Wisconsin killed 300 cows.",
+            False,
+        ),
+        # one country under other names
+        ("is america in a recession", "The U.S. economy shrank for a second quarter.", True),
+        ("Is America in a recession?", "The US economy shrank for a second quarter.", True),
+        ("is america in a recession", "Britain's economy shrank for a second quarter.", False),
+    ],
+)
+def test_a_lower_case_place_met_as_a_name_or_under_another_name(
+    question: str, context: str, meets: bool
+) -> None:
+    assert (not unmet(anchors_of(question), context, context)) is meets
 
 
 def test_a_sentence_about_another_state_does_not_answer_a_lower_case_place() -> None:

@@ -4,8 +4,12 @@ The questions and sentences are the team's own, written in the manner of news qu
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 import pytest
 
+from bot.answering.quoting import answer_spans as answer_spans_module
 from bot.answering.quoting.answer_spans import answer_spans
 from bot.answering.quoting.asked_for import AnswerKind, what_is_asked
 
@@ -103,7 +107,7 @@ def test_a_sentence_that_only_restates_the_question_has_no_span() -> None:
     "sentence",
     [
         "WASHINGTON — Gov. Ada Lind named Pell Ridge in Utah a national monument on Tuesday.",
-        "The vote was close. NEW YORK (AP) — Gov. Ada Lind named Pell Ridge in Utah a monument.",
+        "The vote was close.\n\nNEW YORK (AP) — Gov. Ada Lind named Pell Ridge in Utah a monument.",
         "Boise, Idaho (Reuters) — Gov. Ada Lind named Pell Ridge in Utah a monument on Tuesday.",
         "ATLANTA, Georgia – Gov. Ada Lind named Pell Ridge in Utah a monument on Tuesday.",
     ],
@@ -119,12 +123,56 @@ def test_a_name_opening_a_sentence_before_a_dash_is_no_dateline() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "sentence", "name"),
+    [
+        (
+            "who blocked the bill",
+            "Democrats cheered. Sen. Joe Manchin (D-W.Va.) — a holdout — blocked the bill.",
+            "Sen. Joe Manchin",
+        ),
+        (
+            "which company reported record iphone sales",
+            "Apple (AAPL) — reported record iPhone sales.",
+            "Apple",
+        ),
+        ("who launched the probe", "NASA — the US space agency — launched the probe on Monday.", "NASA"),
+    ],
+)
+def test_a_name_before_a_dash_is_a_dateline_only_as_a_place_or_an_agency(
+    question: str, sentence: str, name: str
+) -> None:
+    """A dateline opens a report's line; capitals alone are one only if a listed place
+    ("NASA —" is not), a parenthesis only if a news agency ("(AAPL)", "(D-W.Va.)" are not)."""
+    assert name in {s.text for s in answer_spans(sentence, what_is_asked(question))}
+
+
+def test_datelines_are_read_once_from_the_line_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Capitals on every line ("NEW YORK\n" * 400) cost one pass of the dateline pattern
+    from each line's start, not one pass of the whole text for every capitalised span."""
+    pattern = answer_spans_module._DATELINE
+    assert pattern.pattern.startswith("^") and pattern.flags & re.M
+    calls = []
+
+    class Counted:
+        def finditer(self, text: str) -> Iterator[re.Match[str]]:
+            calls.append(text)
+            return pattern.finditer(text)
+
+    monkeypatch.setattr(answer_spans_module, "_DATELINE", Counted())
+    spans = answer_spans("NEW YORK\n" * 400, what_is_asked("which city hosted the games"))
+    assert len(calls) == 1 and len(spans) == 400  # a capitalised span on every line, none a dateline
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "how long was the senator's speech",
         "how long is the strike",
         "how long was the astronaut up in space",
         "how long is the comet sticking around",
+        # a word that only stems like a thing with a length ("training": "train")
+        "how long is basic training",
+        "how long is the fishing season",
     ],
 )
 def test_how_long_a_thing_lasts_is_a_duration(question: str) -> None:
