@@ -43,7 +43,7 @@ The reply is about that one story, in 2-4 sentences, each cited:
 - A word that stands for the story is not part of its name ("the ufo stuff", "the whole
   tiktok thing"), and a numeral names it as its figure does ("Artemis II" is "artemis 2").
 - A word of X found in none of the retrieved passages is a misspelling ("the chinese
-  baloon"): the passages' word nearest to it in spelling (anchors.near) stands for it.
+  baloon"): the passages' word nearest to it in spelling (quoting/spelling.near) stands for it.
 - The sentences are told in the order they were reported.
 """
 

@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from bot.answering.news_time.story_text import arabic, spelt
-from bot.answering.quoting.anchors import near
 from bot.answering.quoting.extractive import Candidate
+from bot.answering.quoting.spelling import near
 from bot.answering.rules import coverage
 from vectorstore.lexical import tokenize
 from vectorstore.models import Passage

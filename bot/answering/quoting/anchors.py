@@ -20,10 +20,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from difflib import SequenceMatcher
 from enum import StrEnum
 from functools import lru_cache
 
+from bot.answering.quoting.spelling import near
 from bot.answering.quoting.typed_places import typed_places
 from vectorstore.lexical import tokenize
 
@@ -383,29 +383,6 @@ def rounds_to(given: Amount, asked: Amount) -> bool:
     if not isinstance(exponent, int) or not isinstance(precision, int) or precision >= exponent:
         return False  # no more precise than the question
     return value.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP) == Decimal(asked.number)
-
-
-def near(token: str, words: frozenset[str]) -> bool:
-    """A misspelt or inflected form of a name: "Chafffee"/"Chaffee", "Persian"/"Persia"."""
-    if len(token) < 4:
-        return False
-    for word in words:
-        if word[:1] != token[:1] or abs(len(word) - len(token)) > 3 or len(word) < 3:
-            continue
-        shorter = min(len(word), len(token))
-        prefix = len(_common_prefix(word, token))
-        if prefix >= 4 and prefix >= shorter - 2:
-            return True
-        if SequenceMatcher(None, token, word).ratio() >= 0.8:
-            return True
-    return False
-
-
-def _common_prefix(a: str, b: str) -> str:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return a[:n]
 
 
 def unmet(anchors: list[Anchor], context: ContextWords) -> list[Anchor]:

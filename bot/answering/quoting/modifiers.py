@@ -26,9 +26,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.answering.quoting.anchors import Anchor, Kind, near
+from bot.answering.quoting.anchors import Anchor, Kind
 from bot.answering.quoting.asked_for import words
 from bot.answering.quoting.places import COUNTRIES, REGIONS, kinds_of
+from bot.answering.quoting.spelling import near
 from vectorstore.lexical import tokenize
 
 DEMONYMS = words(
