@@ -59,7 +59,7 @@ import numpy as np
 from bot.answering.models import Answer, Citation
 from bot.answering.news_time.stories import collapse, short_date
 from bot.answering.news_time.story_names import headed, headline_share, naming_of, rarest_of, respelt, titled
-from bot.answering.news_time.story_text import arabic, tellable
+from bot.answering.news_time.story_text import arabic, headline, tellable
 from bot.answering.quoting.extractive import Candidate, rank_sentences
 from bot.answering.quoting.places import TOKENS as PLACE_TOKENS
 from bot.answering.quoting.places import kinds_of
@@ -205,7 +205,7 @@ def gather(topic: str, found: Named, retriever: Retriever) -> Story:
     lead_at = {(c.passage.article.id, c.start) for c in openers}
     gains = [
         LEAD_GAIN * ((c.passage.article.id, c.start) in lead_at)
-        + HEADLINE_GAIN * found.naming(c.passage.article.title) * headline_share(c, words, idf)
+        + HEADLINE_GAIN * found.naming(headline(c.passage.article.title)) * headline_share(c, words, idf)
         for c in pool
     ]
     return Story(pool, gains, query, many)
