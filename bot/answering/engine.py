@@ -194,15 +194,7 @@ class AnswerEngine:
         if judgement.answer is None:  # on topic, but not what was asked: a near miss
             lead = missing_lead(describe(judgement.missing, focus))
             return near_miss(question, lead, judgement.nearest, evidence, passages, o.max_answer_chars)
-        quote = judgement.answer
-        if plan.lately:  # current by default: a newer report that answers it too is quoted
-            newest = self._newest_answer(asked, ranked, quote, retrieval.idf)
-            quote = newest if plan.now or surer(focus, newest, quote) else quote
-        if plan.now:
-            update = newer_figure(focus, quote.candidate, ranked, story)  # the story's newer figure
-            if update is not None:
-                quote = marked(Quote(update, update.text, update.start, update.end), what_is_asked(focus))
-            quote = self._later_answer(asked, plan, filters, quote)
+        quote = self._current(asked, plan, filters, ranked, judgement.answer, retrieval.idf, story)
         record = quote.candidate.passage.article
         fallback = plan.fallback is not None and filters is plan.fallback
         outside = fallback or (plan.empty and not story)  # a soft window's time, answered from anywhere
@@ -218,6 +210,29 @@ class AnswerEngine:
         if lead and answer.mode == "llm" and answer.citations:
             answer = flagged_stale(answer, answer.citations[0], lead, old)
         return self.news.finish(answer, ranked, plan, o.max_answer_chars)  # a later report; copies
+
+    def _current(
+        self,
+        asked: Asked,
+        plan: Plan,
+        filters: Filters | None,
+        ranked: list[Candidate],
+        quote: Quote,
+        idf: Callable[[str], float],
+        story: Collection[str],
+    ) -> Quote:
+        """The quote as of now: a newer report that answers too, when the question is current
+        by default; for a question about now, the story's newer figure and a later answer."""
+        focus = asked.focus
+        if plan.lately:  # current by default: a newer report that answers it too is quoted
+            newest = self._newest_answer(asked, ranked, quote, idf)
+            quote = newest if plan.now or surer(focus, newest, quote) else quote
+        if plan.now:
+            update = newer_figure(focus, quote.candidate, ranked, story)  # the story's newer figure
+            if update is not None:
+                quote = marked(Quote(update, update.text, update.start, update.end), what_is_asked(focus))
+            quote = self._later_answer(asked, plan, filters, quote)
+        return quote
 
     def _newest_answer(
         self, asked: Asked, ranked: list[Candidate], quote: Quote, idf: Callable[[str], float]

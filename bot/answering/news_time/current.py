@@ -103,8 +103,9 @@ _YEAR = re.compile(r"\b(?:1[89]|20)\d\d(?:s|’s|'s)?\b")
 _NEWS_DAY = re.compile(
     r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day(?!['’]s)|this week|today|yesterday|tonight)\b", re.I
 )
-# A question about what comes next: a report of some weeks ago may tell one already past.
-_NEXT = re.compile(r"\b(?:next|upcoming)\b", re.I)
+# A question about what comes next: a report of some weeks ago may tell one already past
+# (not "next to": where someone sat or stood).
+_NEXT = re.compile(r"\bupcoming\b|\bnext\b(?!\s+to\b)", re.I)
 
 
 def means_now(question: str, frame: TimeFrame) -> bool:

@@ -56,6 +56,14 @@ _ASKING = frozenset(
     ["who", "whos", "who's", "which", "what", "whats", "what's", "did", "does", "has", "have", "had"]
 )
 _VERB_REACH = 4  # words after the question word: "did the iranian president die"
+# Outcome verbs too common to read alone: "hit" is a storm's outcome only with a storm asked
+# about ("how bad did hurricane erin hit", not "who hit the winning shot", "stocks hit
+# highs"); "sign" a signing only as a verb's past or -ing ("where did she end up signing",
+# not "the protesters signs").
+_STORM = re.compile(
+    r"\b(?:hurricane|storm|typhoon|cyclone|tornado|(?:earth)?quake|tsunami|flood|wildfire)s?\b", re.I
+)
+_SIGNED = re.compile(r"sign(?:ed|ing)$")
 # Words that only say an outcome came at last ("where did she end up signing", "who ended up
 # winning"): left out before the question's verb is looked for.
 _ENDED_UP = re.compile(r"\b(?:end|ends|ended|ending|wind|winds|wound) up\b", re.I)
@@ -102,8 +110,16 @@ def outcome_verb(question: str) -> frozenset[str] | None:
     at = next((i for i, w in enumerate(words) if w in _ASKING), None)
     if at is None:
         return None
-    after = tokenize(" ".join(words[at + 1 : at + 1 + _VERB_REACH]))
-    return next((OUTCOMES[w] for w in after if w in OUTCOMES), None)
+    after = [(w, t) for w in words[at + 1 : at + 1 + _VERB_REACH] for t in tokenize(w)]
+    return next((OUTCOMES[t] for w, t in after if t in OUTCOMES and _verb_read(t, w, last)), None)
+
+
+def _verb_read(stem: str, word: str, question: str) -> bool:
+    """Whether a question's word of OUTCOMES reads as its outcome verb: "hit" only with a
+    storm asked about, "sign" only as "signed" or "signing"."""
+    if stem == "hit":
+        return bool(_STORM.search(question))
+    return stem != "sign" or bool(_SIGNED.match(word))
 
 
 def unreported(question: str, quote: str) -> bool:

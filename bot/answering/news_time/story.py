@@ -59,7 +59,7 @@ import numpy as np
 from bot.answering.models import Answer, Citation
 from bot.answering.news_time.stories import collapse, short_date
 from bot.answering.news_time.story_names import headed, headline_share, naming_of, rarest_of, respelt, titled
-from bot.answering.news_time.story_text import arabic, tellable
+from bot.answering.news_time.story_text import arabic, headline, tellable
 from bot.answering.quoting.extractive import Candidate, rank_sentences
 from bot.answering.quoting.places import TOKENS as PLACE_TOKENS
 from bot.answering.quoting.places import kinds_of
@@ -146,12 +146,13 @@ def summary(
     found = named(topic, filters, retriever, min_evidence)
     if (
         found is not None
-        and (broad(topic) or proper_name(topic, [c.text for c in found.pool]))
+        and found.many
         and (newest := max(filter(None, map(_day, found.pool)), default=None))
     ):
         since = (newest - timedelta(days=RECENT_DAYS)).isoformat()
         if filters.since is None or filters.since < since:
-            found = named(topic, replace(filters, since=since), retriever, min_evidence) or found
+            recent = named(topic, replace(filters, since=since), retriever, min_evidence)
+            found = replace(recent, many=True) if recent is not None else found
     if found is None:
         return None
     story = gather(topic, found, retriever)
@@ -162,13 +163,15 @@ def summary(
 @dataclass(frozen=True)
 class Named:
     """What retrieval finds for X: the sentences that name it (or stand in a report whose
-    headline names it with one of them), X's words as the reports spell them, and whether
-    a text names X."""
+    headline names it with one of them), X's words as the reports spell them, whether a
+    text names X, and whether X has many stories (broad, or a proper name the reports
+    tell many things of): decided once, on the first reading."""
 
     pool: list[Candidate]
     words: list[str]
     naming: Callable[[str], bool]
     retrieval: Retrieval
+    many: bool
 
 
 def named(topic: str, filters: Filters, retriever: Retriever, min_evidence: float) -> Named | None:
@@ -185,7 +188,7 @@ def named(topic: str, filters: Filters, retriever: Retriever, min_evidence: floa
     pool = [c for c in ranked if (naming(c.text) or c.passage.article.id in by_title) and tellable(c)]
     if not pool or pool[0].score < min_evidence:
         return None
-    return Named(pool, words, naming, retrieval)
+    return Named(pool, words, naming, retrieval, broad(topic) or proper_name(topic, [c.text for c in pool]))
 
 
 def gather(topic: str, found: Named, retriever: Retriever) -> Story:
@@ -199,16 +202,15 @@ def gather(topic: str, found: Named, retriever: Retriever) -> Story:
     about = headed(words, pool, openers, idf)
     if about:
         pool = [c for c in pool if c.passage.article.id in about]
-    many = broad(topic) or proper_name(topic, [c.text for c in pool])
-    if many:
+    if found.many:
         pool = recent(pool)
     lead_at = {(c.passage.article.id, c.start) for c in openers}
     gains = [
         LEAD_GAIN * ((c.passage.article.id, c.start) in lead_at)
-        + HEADLINE_GAIN * found.naming(c.passage.article.title) * headline_share(c, words, idf)
+        + HEADLINE_GAIN * found.naming(headline(c.passage.article.title)) * headline_share(c, words, idf)
         for c in pool
     ]
-    return Story(pool, gains, query, many)
+    return Story(pool, gains, query, found.many)
 
 
 def leads(

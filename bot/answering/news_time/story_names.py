@@ -6,7 +6,8 @@
   outage hits Chile" with "regions affected by the blackout").
 - A report is about X (not a mention in passing) when its headline and lead hold HEADED
   of X's IDF mass.
-- Texts are read as news writing spells them (story_text.spelt) and with their numerals
+- Texts are read as news writing spells them (story_text.spelt, a headline with its
+  postal codes: story_text.headline) and with their numerals
   as figures (story_text.arabic); a word of X found in none of the passages is a
   misspelling of the passages' word nearest to it in spelling.
 - The share of its report's headline a sentence holds, X's own words aside, is how much
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from bot.answering.news_time.story_text import arabic, spelt
+from bot.answering.news_time.story_text import arabic, headline, spelt
 from bot.answering.quoting.extractive import Candidate
 from bot.answering.quoting.spelling import near
 from bot.answering.rules import coverage
@@ -32,7 +33,7 @@ HEADED = 0.9  # share of X's IDF mass a report's headline and lead hold when it 
 def respelt(words: Sequence[str], passages: Sequence[Passage]) -> list[str]:
     """X's words, each found in none of the passages (nor their headlines) replaced by the
     passages' most frequent word that is a near spelling of it, when there is one."""
-    seen = Counter(t for p in passages for t in tokenize(spelt(f"{p.article.title} {p.text}")))
+    seen = Counter(t for p in passages for t in tokenize(spelt(f"{headline(p.article.title)} {p.text}")))
     out = []
     for word in words:
         if word not in seen:
@@ -47,7 +48,7 @@ def headed(
 ) -> set[str]:
     """The reports of the pool whose headline and lead hold HEADED of X's IDF mass: the
     reports about X, not those that mention it."""
-    heads = {c.passage.article.id: c.passage.article.title for c in pool}
+    heads = {c.passage.article.id: headline(c.passage.article.title) for c in pool}
     for c in openers:
         heads[c.passage.article.id] += " " + c.text
     return {a for a, text in heads.items() if coverage(words, arabic(spelt(text)), idf) >= HEADED}
@@ -75,7 +76,7 @@ def titled(
     """Whether a report's headline names X with one of its sentences: the headline holds X's
     rarest word and the two name X ("DC plane crash"), or the headline holds part of X and
     the sentence all the rest ("Power outage hits Chile" with "... affected by the blackout")."""
-    title = arabic(spelt(candidate.passage.article.title))
+    title = arabic(spelt(headline(candidate.passage.article.title)))
     both = f"{title} {candidate.text}"
     if rarest in tokenize(title):
         return naming(both)

@@ -12,9 +12,10 @@
 - A numeral of two letters or more names a thing as its figure does ("Artemis II" is
   "Artemis 2").
 - A report spells a name as news writing does (`spelt`): a title before a name ("Gov.
-  Gavin Newsom" is a governor), a state's postal code in a headline ("CA race updates" is
-  California's), a people's name for its place ("Canadian wildfires" are Canada's, a
-  "Chilean" town is in Chile), a US city for its state ("Jacksonville" is in Florida).
+  Gavin Newsom" is a governor), a people's name for its place ("Canadian wildfires" are
+  Canada's, a "Chilean" town is in Chile), a US city for its state ("Jacksonville" is in
+  Florida; places.CITY_STATES); and a state's postal code in a headline only (`headline`:
+  "CA race updates" is California's, a "CT scan" no state's).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import re
 from functools import lru_cache
 
 from bot.answering.quoting.extractive import Candidate
-from bot.answering.quoting.places import CITIES, COUNTRIES, US_STATES
+from bot.answering.quoting.modifiers import _ALIASES, DEMONYMS
+from bot.answering.quoting.places import CITIES, COUNTRIES, STATE_OF, US_STATES
 from vectorstore.furniture import line_is_furniture
 from vectorstore.lexical import tokenize
 
@@ -51,9 +53,9 @@ def tellable(candidate: Candidate) -> bool:
     text, at = candidate.passage.text, candidate.start - candidate.passage.start
     start = text.rfind("\n", 0, max(at, 0)) + 1
     line = text[start : (text.find("\n", at) + 1 or len(text) + 1) - 1]
-    live = _LIVE.search(line)
-    if live is not None:
-        return told(candidate.text) and at - start - live.end() > ENTRY_HEAD
+    if _LIVE.search(line):  # measured from its entry's share button: the last one before it
+        shares = [m.end() for m in _LIVE.finditer(line) if m.end() <= at - start]
+        return told(candidate.text) and bool(shares) and at - start - shares[-1] > ENTRY_HEAD
     return told(candidate.text) and not line_is_furniture(line.strip())
 
 
@@ -92,57 +94,62 @@ _ABBREVIATED = re.compile(
 )
 
 
-# a US city names its state: "Jacksonville" is in Florida (large or much reported ones; not those
-# that are also names or other places: Jackson, Austin, Phoenix, Portland, Columbus, Madison)
-_CITY_STATES = {
-    "Florida": "Jacksonville|Miami|Tampa|Orlando|Tallahassee|St. Petersburg|Fort Lauderdale|Parkland",
-    "California": "Los Angeles|San Francisco|San Diego|San Jose|Sacramento|Oakland|Fresno|Long Beach",
-    "Texas": "Houston|Dallas|San Antonio|Fort Worth|El Paso|Uvalde",
-    "New York": "New York City|Brooklyn|Manhattan|Buffalo|Albany",
-    "Illinois": "Chicago", "Arizona": "Tucson|Scottsdale", "Nevada": "Las Vegas",
-    "Pennsylvania": "Philadelphia|Pittsburgh|Harrisburg", "Ohio": "Cleveland|Cincinnati",
-    "Georgia": "Atlanta", "Michigan": "Detroit|Lansing", "Massachusetts": "Boston",
-    "Washington": "Seattle|Spokane", "Colorado": "Denver", "Tennessee": "Nashville|Memphis",
-    "Minnesota": "Minneapolis|St. Paul", "Louisiana": "New Orleans|Baton Rouge",
-    "Maryland": "Baltimore", "North Carolina": "Raleigh", "Missouri": "St. Louis",
-    "Wisconsin": "Milwaukee", "Utah": "Salt Lake City", "Hawaii": "Honolulu|Maui|Lahaina",
-    "Kentucky": "Louisville", "Indiana": "Indianapolis",
-}  # fmt: skip
-_STATE_OF = {c: state for state, cities in _CITY_STATES.items() for c in cities.split("|")}
-_CITY = re.compile(r"\b(" + "|".join(map(re.escape, _STATE_OF)) + r")\b")
+_CITY = re.compile(r"\b(" + "|".join(map(re.escape, STATE_OF)) + r")\b")
+# words made like a people's name that name no people, or another than the place's
+_NOT_PEOPLES = frozenset(["roman", "dominican"])
 
 
 @lru_cache(maxsize=1)
 def _peoples() -> dict[str, str]:
     """A people's name (as tokens) -> its place: "Canadian" -> Canada, "Chilean" -> Chile,
-    "Iranian" -> Iran; made by the suffixes English forms them with."""
+    "Iranian" -> Iran, "Texan" -> Texas; made by the suffixes English forms them with ("-i"
+    a country's only: "Israeli", not the surname "Parisi"), the longest place's when two
+    make it ("Nigerian" is Nigeria's, not Niger's), with those of modifiers._ALIASES that
+    share no stem ("British" is Britain's, "Dutch" the Netherlands')."""
     out: dict[str, str] = {}
     for listing in (COUNTRIES, US_STATES, CITIES):
         for name in listing.replace("\n", "").split("|"):
             if " " in name or len(name) < 4:
                 continue
-            low = name.lower()
-            forms = [low + s for s in ("n", "an", "ian", "i", "ese")]
-            if low[-1] in "aeiou":
-                forms += [low[:-1] + s for s in ("an", "ian", "ese")]
-            if low.endswith("y"):
-                forms += [low[:-1], low[:-1] + "ian"]
-            for form in tokenize(" ".join(forms)):
-                if form not in tokenize(low):
-                    out.setdefault(form, name)
+            for form in tokenize(" ".join(_people_forms(name.lower(), listing is COUNTRIES))):
+                longest = len(name) > len(out.get(form, ""))
+                if form not in tokenize(name) and form not in _NOT_PEOPLES and longest:
+                    out[form] = name
+    for group in _ALIASES:
+        names = group.split()
+        place = next(n for n in names if n not in DEMONYMS)
+        out.update({t: place for n in names if n in DEMONYMS for t in tokenize(n) if t not in out})
     return out
+
+
+def _people_forms(low: str, country: bool) -> list[str]:
+    """The forms a people's name of place `low` may take."""
+    forms = [low + s for s in ("n", "an", "ian", "ese")] + ([low + "i"] if country else [])
+    if low[-1] in "aeiou":
+        forms += [low[:-1] + s for s in ("an", "ian", "ese")]
+    if low.endswith("y"):
+        forms += [low[:-1], low[:-1] + "ian"]
+    if low.endswith("s"):
+        forms += [low[:-1] + "n"]
+    return forms
 
 
 @lru_cache(maxsize=4096)  # a report's headline is read with each of its sentences
 def spelt(text: str) -> str:
-    """A text with the names its abbreviations and peoples' names stand for written after
-    it, for reading which words of a story it holds: "Gov. Newsom" holds "governor", "CA
-    race updates" "California", "Canadian wildfires" "Canada"."""
-    named = [
-        _TITLES[m.group("title")] if m.group("title") else _CODES[m.group("code")]
-        for m in _ABBREVIATED.finditer(text)
-    ]
-    named += [_STATE_OF[m.group(1)] for m in _CITY.finditer(text)]
+    """A text with the names its titles and peoples' names stand for written after it, for
+    reading which words of a story it holds: "Gov. Newsom" holds "governor", "Canadian
+    wildfires" "Canada", "Jacksonville" "Florida"."""
+    named = [_TITLES[m.group("title")] for m in _ABBREVIATED.finditer(text) if m.group("title")]
+    named += [STATE_OF[m.group(1)] for m in _CITY.finditer(text)]
     peoples = _peoples()
     named += [peoples[t] for t in tokenize(text) if t in peoples]
     return f"{text} {' '.join(dict.fromkeys(named))}" if named else text
+
+
+@lru_cache(maxsize=4096)
+def headline(title: str) -> str:
+    """A report's headline with the states its postal codes stand for written after it ("CA
+    race updates" holds "California"): a headline's shorthand, read in no other text (a
+    "CT scan", "SD card")."""
+    named = [_CODES[m.group("code")] for m in _ABBREVIATED.finditer(title) if m.group("code")]
+    return f"{title} {' '.join(dict.fromkeys(named))}" if named else title

@@ -52,6 +52,39 @@ Copenhagen|Stockholm|Oslo|Helsinki|Dublin|Edinburgh|Lisbon|Geneva|Zurich|Munich|
 Naples|Venice|Seoul|Pyongyang|Taipei|Hong Kong|Singapore|Bangkok|Manila|Jakarta|Hanoi|
 Kuala Lumpur|Canberra|Auckland|Wellington|Kharkiv|Mariupol|Odesa|Lviv|Kherson|Bakhmut|
 Minsk|Vatican City|Monaco"""
+# A US city names its state: "Jacksonville" is in Florida (large or much reported ones; not
+# those that are as often a person's name or another place, AMBIGUOUS, nor those of
+# Washington state, whose name is also the capital's).
+CITY_STATES = {
+    "Florida": "Jacksonville|Miami|Tampa|Orlando|Tallahassee|St. Petersburg|Fort Lauderdale|Parkland",
+    "California": "Los Angeles|San Francisco|San Diego|San Jose|Sacramento|Oakland|Fresno|Long Beach",
+    "Texas": "Houston|Dallas|San Antonio|Fort Worth|El Paso|Uvalde",
+    "New York": "New York City|Brooklyn|Manhattan|Albany",
+    "Illinois": "Chicago", "Arizona": "Tucson|Scottsdale", "Nevada": "Las Vegas",
+    "Pennsylvania": "Philadelphia|Pittsburgh|Harrisburg", "Ohio": "Cleveland|Cincinnati",
+    "Georgia": "Atlanta", "Michigan": "Detroit|Lansing", "Massachusetts": "Boston",
+    "Colorado": "Denver", "Tennessee": "Nashville|Memphis",
+    "Minnesota": "Minneapolis|St. Paul", "Louisiana": "New Orleans|Baton Rouge",
+    "Maryland": "Baltimore", "North Carolina": "Raleigh", "Missouri": "St. Louis",
+    "Wisconsin": "Milwaukee", "Utah": "Salt Lake City", "Hawaii": "Honolulu|Maui|Lahaina",
+    "Kentucky": "Louisville", "Indiana": "Indianapolis",
+}  # fmt: skip
+# Place names that are as often something else: a person's name ("Jackson", "Austin",
+# "Madison"), a bird or a dish ("Turkey"), an animal ("Buffalo"), another place of the same
+# name ("Portland", "Columbus", "Georgia", "Washington").
+AMBIGUOUS = frozenset(
+    [
+        *("jordan", "chad", "turkey", "guinea", "niger", "dominica", "grenada", "china", "jackson"),
+        *("phoenix", "austin", "buffalo", "washington", "pacific", "atlantic", "georgia", "portland"),
+        *("columbus", "madison"),
+    ]
+)
+STATE_OF = {
+    city: state
+    for state, cities in CITY_STATES.items()
+    for city in cities.split("|")
+    if city.lower() not in AMBIGUOUS
+}
 REGIONS = """Europe|Asia|Africa|North America|South America|Latin America|Antarctica|Australia|
 Oceania|Arctic|Middle East|Caribbean|Scandinavia|Balkans|Pacific|Atlantic|Mediterranean"""
 # the noun a question asks about -> the kinds of place that answer it

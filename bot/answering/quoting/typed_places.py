@@ -2,7 +2,7 @@
 nepal"): a country, US state, city or region of places.py, typed without its capital, is
 still a place the answer has to be about (anchors.py makes it an anchor as it makes
 "Texas"). Left out: short names that are ordinary words ("us"), and names that are as
-often a person's, a dish's or a bird's ("jordan", "turkey", "austin"). A place may still
+often something else (places.AMBIGUOUS: "jordan", "turkey", "austin"). A place may still
 open a person's name ("sydney sweeney", "paris hilton"): each comes with the word after it.
 """
 
@@ -11,21 +11,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bot.answering.quoting.places import CITIES, COUNTRIES, REGIONS, US_STATES
-
-_AMBIGUOUS = frozenset(
-    [
-        *("jordan", "chad", "turkey", "guinea", "niger", "china", "jackson", "phoenix", "austin"),
-        *("buffalo", "washington", "pacific", "atlantic", "georgia"),
-    ]
-)
+from bot.answering.quoting.places import AMBIGUOUS, CITIES, COUNTRIES, REGIONS, US_STATES
 
 
 @lru_cache(maxsize=1)
 def _pattern() -> re.Pattern[str]:
     listing = "|".join((COUNTRIES, US_STATES, CITIES, REGIONS)).replace("\n", "")
     names = {n.strip().lower() for n in listing.split("|")}
-    names = {n for n in names if len(n) > 3 and n not in _AMBIGUOUS}
+    names = {n for n in names if len(n) > 3 and n not in AMBIGUOUS}
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     return re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w-])")
 

@@ -357,3 +357,27 @@ def test_a_newer_report_is_measured_from_the_best_sentence_that_is_no_question()
     ]
     newer = current.newer_reports(ranked, ranked[1], 0.36)
     assert [c.passage.article.id for c in newer] == ["new"]
+
+
+def test_next_to_is_not_asking_what_comes_next() -> None:
+    assert not current.asks_next("who sat next to trump at the inauguration")
+    assert current.asks_next("when is the next debate")
+    assert current.asks_next("who is the upcoming host")
+
+
+@pytest.mark.parametrize(
+    ("question", "quote"),
+    [
+        ("who hit the game winning shot", "Curry sank the game-winning three with two seconds left."),
+        ("which stocks hit record highs today", "Nvidia and Apple closed at record highs on Tuesday."),
+        ("what did the protesters signs say", "Protesters carried placards reading 'Hands off our parks'."),
+    ],
+)
+def test_a_common_verb_is_no_outcome_asked_about(question: str, quote: str) -> None:
+    """ "hit" is a storm's outcome only with a storm asked about; "signs" is a noun."""
+    assert not unreported(question, quote)
+
+
+def test_a_storms_hit_and_a_signing_are_still_outcomes() -> None:
+    assert unreported("how bad did hurricane erin hit", "Hurricane Erin is expected to strengthen.")
+    assert unreported("where did she end up signing", "She is weighing offers from three clubs.")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bot.answering.news_time.story_names import naming_of, titled
-from bot.answering.news_time.story_text import spelt, tellable, told
+from bot.answering.news_time.story_text import headline, spelt, tellable, told
 from bot.answering.quoting.extractive import Candidate
 from vectorstore.lexical import tokenize
 from vectorstore.models import ArticleRecord, Passage
@@ -67,7 +67,6 @@ def test_a_link_to_another_page_is_never_told(sentence: str) -> None:
 @pytest.mark.parametrize(
     ("text", "word"),
     [
-        ("Are the front-runners losing ground? CA race updates", "california"),
         ("the race to replace Gov. Dana Holt heats up", "governor"),
         ("Canadian wildfires send smoke south", "canada"),
         ("a Chilean mine was flooded", "chile"),
@@ -76,6 +75,49 @@ def test_a_link_to_another_page_is_never_told(sentence: str) -> None:
 )
 def test_a_report_spells_a_name_as_news_writing_does(text: str, word: str) -> None:
     assert word in tokenize(spelt(text)) and word not in tokenize(text)
+
+
+def test_a_state_code_is_read_in_a_headline_only() -> None:
+    assert "california" in tokenize(headline("Are the front-runners losing ground? CA race updates"))
+    for text in ("A CT scan showed a small bleed.", "The SD card held the footage.", "GA tickets sold out."):
+        assert spelt(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Nigerian voters queued from dawn", "nigeria"),
+        ("British and Dutch ministers met", "britain"),
+        ("British and Dutch ministers met", "netherlands"),
+        ("Texan ranchers count their losses", "texas"),
+    ],
+)
+def test_a_peoples_name_is_its_own_places(text: str, place: str) -> None:
+    assert set(tokenize(place)) <= set(tokenize(spelt(text)))
+
+
+def test_words_like_a_peoples_name_name_no_place() -> None:
+    """Niger is not the Nigerians' place; the Roman Catholic church, the Dominican
+    Republic and the surnames Parisi and Milani name no listed place."""
+    assert "niger" not in tokenize(spelt("Nigerian voters queued from dawn"))
+    for text in ("The Roman Catholic church", "the Dominican Republic", "Luca Parisi and Anna Milani"):
+        assert spelt(text) == text
+
+
+def test_a_city_of_washington_state_is_not_read_as_washington() -> None:
+    """Washington is also the capital's name: a Seattle story is not a Washington one."""
+    assert spelt("Rain returns to Seattle") == "Rain returns to Seattle"
+
+
+def test_a_live_blogs_later_entry_head_is_not_told() -> None:
+    """Each entry's head is measured from its own share button, not the first entry's."""
+    second = (
+        " 8:15 pm ET July 9, 2026 Share this update Ferries back Tom Hale "
+        "The first ferry from Velda docked in Arno at 8 pm with 200 passengers."
+    )
+    text = ENTRY + second
+    head = second.strip()
+    assert not tellable(candidate(text, head))
 
 
 def test_capitals_and_words_are_not_read_as_abbreviations() -> None:
