@@ -28,7 +28,7 @@ from ingest.bounded_embed import embed_bounded
 from ingest.chunking import Chunker
 from ingest.errors import SourceError
 from ingest.identity.dates import with_first_seen
-from ingest.identity.ids import Claims, check_id
+from ingest.identity.ids import Claims, check_id, same_article
 from ingest.identity.neardup import StoryIndex
 from ingest.reading.documents import Failure, Item, reason
 from ingest.report import IngestReport, Outcome, Progress, ProgressCallback, Status
@@ -48,11 +48,9 @@ class _Pending:
     note: str | None = None  # why the article is not under the id it claimed
 
 
-def _same_metadata(record: ArticleRecord, article: Article) -> bool:
-    """Does the stored record show the article's url, date, author and source already?"""
-    fields = ("url", "date", "author", "source")
-    same = all((getattr(record, f) or None) == (getattr(article, f) or None) for f in fields)
-    return same and (record.origin is None or record.origin == article.origin)
+def _unchanged(record: ArticleRecord, article: Article) -> bool:
+    """Does the stored record show this article already, from its origin?"""
+    return same_article(record, article) and (record.origin is None or record.origin == article.origin)
 
 
 class Ingestor:
@@ -142,7 +140,7 @@ class Ingestor:
                 report.outcomes.append(Outcome(article.id, "failed", article.id, article.title, reason=note))
                 continue
             record = records.get(article.id)
-            if record is not None and record.hash == article.hash and _same_metadata(record, article):
+            if record is not None and _unchanged(record, article):
                 if article.id in intact:
                     report.outcomes.append(
                         Outcome(
