@@ -131,6 +131,7 @@ class Resolved(NamedTuple):
     article: Article  # under the id it may write
     note: str | None = None  # why that is not the id it claimed, or why it is refused
     refused: bool = False
+    redundant: str | None = None  # this origin's own copy of the very article another holds
 
 
 @dataclass
@@ -155,8 +156,11 @@ class Claims:
             owner = owner_key(article.scope, article.origin)
             alt = derived_id(article)
             held, own = records.get(article.id), records.get(alt)
-            if held is not None and own is None and self._copy_of(held, article):
-                out.append(Resolved(replace(article, origin=held.origin or article.origin)))
+            if held is not None and self._copy_of(held, article):
+                redundant = own.id if own is not None and may_replace(own, article) else None
+                out.append(
+                    Resolved(replace(article, origin=held.origin or article.origin), redundant=redundant)
+                )
                 continue
             free = (held is None or may_replace(held, article)) and self.taken.get(article.id, owner) == owner
             if free and not (own is not None and may_replace(own, article)):
@@ -175,8 +179,9 @@ class Claims:
     def _copy_of(self, held: ArticleRecord, article: Article) -> bool:
         """Is `article` the very article another origin holds under its id (a file moved
         or copied, a page also in a feed)? Then it is that article, unchanged: not a second
-        copy under a derived id, whose chunks would crowd the first's out of the answers.
-        Not when this run claims the id for another version of it."""
+        copy under a derived id, whose chunks would crowd the first's out of the answers
+        (this origin's copy stored so before is redundant). Not when this run claims the id
+        for another version of it."""
         if held.scope != article.scope or may_replace(held, article) or not same_article(held, article):
             return False
         owner = owner_key(held.scope, held.origin or "")

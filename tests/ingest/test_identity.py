@@ -222,3 +222,9 @@ def test_the_same_articles_from_a_moved_file_change_nothing(
     update = run_ingest(settings, [str(moved)], ingestor=ingestor)
     assert update.count("added") == 1, "a changed text from the other file is its own article"
     assert App(settings).store.records()[MOVED_ARTICLES[0]["id"]] == records[MOVED_ARTICLES[0]["id"]]
+
+    moved.write_text(lines)  # the other file holds the first's articles again: its copy goes
+    assert run_ingest(settings, [str(moved)], ingestor=ingestor).count("unchanged") == 3
+    assert App(settings).store.records() == records
+    copy = Article(id=MOVED_ARTICLES[0]["id"], title="", text="", origin=f"file:{moved.resolve()}")
+    assert chunks_of(App(settings).store, derived_id(copy)) == [], "nor its chunks"
