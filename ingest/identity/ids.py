@@ -6,8 +6,11 @@ site (by host, for pages fetched from it), a feed (for entries read from the fee
 text), or a Discord server (everything a server adds). An update replaces an article
 only from the same scope and origin; an article claiming an id held by another origin
 is stored as a new article under a derived id (the claimed id plus a digest of its
-origin), which the same origin finds again next time. Ids like `__generation__` name the
-store's own records and are refused.
+origin), which the same origin finds again next time. The very article another origin
+holds (same title, text, url, date, author and source: a file moved or copied, a store
+and its inputs copied elsewhere) is that article, unchanged, not a second copy; a copy
+this origin stored before under its derived id is then dropped. Ids like
+`__generation__` name the store's own records and are refused.
 """
 
 from __future__ import annotations
