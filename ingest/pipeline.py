@@ -28,7 +28,7 @@ from ingest.bounded_embed import embed_bounded
 from ingest.chunking import Chunker
 from ingest.errors import SourceError
 from ingest.identity.dates import with_first_seen
-from ingest.identity.ids import Claims, check_id
+from ingest.identity.ids import Claims, check_id, same_article
 from ingest.identity.neardup import StoryIndex
 from ingest.reading.documents import Failure, Item, reason
 from ingest.report import IngestReport, Outcome, Progress, ProgressCallback, Status
@@ -48,11 +48,9 @@ class _Pending:
     note: str | None = None  # why the article is not under the id it claimed
 
 
-def _same_metadata(record: ArticleRecord, article: Article) -> bool:
-    """Does the stored record show the article's url, date, author and source already?"""
-    fields = ("url", "date", "author", "source")
-    same = all((getattr(record, f) or None) == (getattr(article, f) or None) for f in fields)
-    return same and (record.origin is None or record.origin == article.origin)
+def _unchanged(record: ArticleRecord, article: Article) -> bool:
+    """Does the stored record show this article already, from its origin?"""
+    return same_article(record, article) and (record.origin is None or record.origin == article.origin)
 
 
 class Ingestor:
@@ -117,32 +115,36 @@ class Ingestor:
                 seen.add((item.id, item.scope, item.origin))
                 lookup.append(item)
                 if len(lookup) >= self._lookup_batch:  # pending changes only here
-                    pending.extend(self._classify(lookup, report, claims))
+                    pending.extend(self._classify(lookup, report, claims, writer))
                     lookup = []
                     pending = self._send(pending, writer, report, everything=False)
                 progress()
-            pending.extend(self._classify(lookup, report, claims))
+            pending.extend(self._classify(lookup, report, claims, writer))
             self._send(pending, writer, report, everything=True)
         report.seconds = time.monotonic() - started
         progress()
         return report
 
-    def _classify(self, batch: list[Article], report: IngestReport, claims: Claims) -> list[_Pending]:
-        """Unchanged articles are reported at once; the others are chunked for embedding."""
+    def _classify(
+        self, batch: list[Article], report: IngestReport, claims: Claims, writer: _Writer
+    ) -> list[_Pending]:
+        """Unchanged articles are reported at once; the others are chunked for embedding.
+        An origin's own copy of an article another origin holds, the same, is dropped."""
         if not batch:
             return []
         records = self._store.records(claims.lookup_ids(batch))
         resolved = claims.resolve(batch, records)
+        writer.drop([r.redundant for r in resolved if r.redundant])
         intact = self._store.intact(
             [records[r.article.id] for r in resolved if not r.refused and r.article.id in records]
         )
         out = []
-        for article, note, refused in resolved:
+        for article, note, refused, _ in resolved:
             if refused:
                 report.outcomes.append(Outcome(article.id, "failed", article.id, article.title, reason=note))
                 continue
             record = records.get(article.id)
-            if record is not None and record.hash == article.hash and _same_metadata(record, article):
+            if record is not None and _unchanged(record, article):
                 if article.id in intact:
                     report.outcomes.append(
                         Outcome(
@@ -239,6 +241,18 @@ class _Writer:
         self._wait()
         if batch:
             self._inflight = self._pool.submit(self._write, batch)
+
+    def drop(self, article_ids: list[str]) -> None:
+        """Remove these articles (redundant copies), in turn with the writes."""
+        self._wait()
+        if article_ids:
+            self._inflight = self._pool.submit(self._drop, article_ids)
+
+    def _drop(self, article_ids: list[str]) -> None:
+        for article_id in article_ids:
+            self._store.delete_article(article_id)
+            log.info("removed %s: a second copy of an article stored under its own id", article_id)
+        self._store.bump_generation()
 
     def _wait(self) -> None:
         if self._inflight is not None:

@@ -6,8 +6,11 @@ site (by host, for pages fetched from it), a feed (for entries read from the fee
 text), or a Discord server (everything a server adds). An update replaces an article
 only from the same scope and origin; an article claiming an id held by another origin
 is stored as a new article under a derived id (the claimed id plus a digest of its
-origin), which the same origin finds again next time. Ids like `__generation__` name the
-store's own records and are refused.
+origin), which the same origin finds again next time. The very article another origin
+holds (same title, text, url, date, author and source: a file moved or copied, a store
+and its inputs copied elsewhere) is that article, unchanged, not a second copy; a copy
+this origin stored before under its derived id is then dropped. Ids like
+`__generation__` name the store's own records and are refused.
 """
 
 from __future__ import annotations
@@ -116,6 +119,13 @@ def may_replace(record: ArticleRecord, article: Article) -> bool:
     return record.origin is None or record.origin == article.origin
 
 
+def same_article(record: ArticleRecord, article: Article) -> bool:
+    """Does the stored record hold this very article, its origin aside: the same title and
+    text (content hash), url, date, author and source?"""
+    fields = ("hash", "url", "date", "author", "source")
+    return all((getattr(record, f) or None) == (getattr(article, f) or None) for f in fields)
+
+
 def is_global(scope: str) -> bool:
     return scope == GLOBAL_SCOPE
 
@@ -124,6 +134,7 @@ class Resolved(NamedTuple):
     article: Article  # under the id it may write
     note: str | None = None  # why that is not the id it claimed, or why it is refused
     refused: bool = False
+    redundant: str | None = None  # this origin's own copy of the very article another holds
 
 
 @dataclass
@@ -132,6 +143,7 @@ class Claims:
     write it (the store's record's own origin, else the run's first claimant)."""
 
     taken: dict[str, str] = field(default_factory=dict)  # id -> owner key
+    hashes: dict[str, str] = field(default_factory=dict)  # id -> content hash claimed in this run
 
     @staticmethod
     def lookup_ids(batch: Sequence[Article]) -> list[str]:
@@ -147,9 +159,15 @@ class Claims:
             owner = owner_key(article.scope, article.origin)
             alt = derived_id(article)
             held, own = records.get(article.id), records.get(alt)
+            if held is not None and self._copy_of(held, article):
+                redundant = own.id if own is not None and may_replace(own, article) else None
+                out.append(
+                    Resolved(replace(article, origin=held.origin or article.origin), redundant=redundant)
+                )
+                continue
             free = (held is None or may_replace(held, article)) and self.taken.get(article.id, owner) == owner
             if free and not (own is not None and may_replace(own, article)):
-                self.taken[article.id] = owner
+                self.taken[article.id], self.hashes[article.id] = owner, article.hash
                 out.append(Resolved(article, None))
                 continue
             if (own is not None and not may_replace(own, article)) or self.taken.get(alt, owner) != owner:
@@ -160,3 +178,17 @@ class Claims:
             note = f"the id {article.id[:80]!r} is another origin's article: stored as a separate article"
             out.append(Resolved(replace(article, id=alt), note))
         return out
+
+    def _copy_of(self, held: ArticleRecord, article: Article) -> bool:
+        """Is `article` the very article another origin holds under its id (a file moved
+        or copied, a page also in a feed)? Then it is that article, unchanged: not a second
+        copy under a derived id, whose chunks would crowd the first's out of the answers
+        (this origin's copy stored so before is redundant). Not when this run claims the id
+        for another version of it."""
+        if held.scope != article.scope or may_replace(held, article) or not same_article(held, article):
+            return False
+        owner = owner_key(held.scope, held.origin or "")
+        if self.taken.get(article.id, owner) != owner or self.hashes.get(article.id, held.hash) != held.hash:
+            return False
+        self.taken[article.id] = owner
+        return True

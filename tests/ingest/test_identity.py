@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from pathlib import Path
 
 from bot.app import App
@@ -158,3 +160,71 @@ def test_a_predictable_derived_id_held_by_a_third_origin_is_refused_not_replaced
     assert outcome.status == "failed" and "others' articles" in (outcome.reason or "")
     held = chunks_of(App(settings).store, derived_id(probe))
     assert held and all("tram" in c.text for c in held), "the third file's article is unchanged"
+
+
+MOVED_ARTICLES = [
+    {
+        "id": "https://news.example/2024/03/tram-line-opens",
+        "url": "https://news.example/2024/03/tram-line-opens",
+        "date": "2024-03-04",
+        "title": "The east tram line opens on Saturday",
+        "text": "The east tram line opens to passengers on Saturday, the city's transport board said on "
+        "Monday. Trams will run every six minutes between the harbour and the university. The line "
+        "cost 410 million euros and took four years to build. Tickets bought for buses are valid "
+        "on the trams.",
+    },
+    {
+        "id": "https://news.example/2024/03/harbour-bridge-closed",
+        "url": "https://news.example/2024/03/harbour-bridge-closed",
+        "date": "2024-03-05",
+        "title": "Harbour bridge closed after a ship hits a pillar",
+        "text": "The harbour bridge was closed on Tuesday after a cargo ship struck one of its pillars "
+        "in fog. Nobody was hurt, the coast guard said. Engineers will inspect the pillar before "
+        "the bridge reopens, which could take two weeks. Drivers are told to use the ring road.",
+    },
+    {
+        "id": "https://news.example/2024/03/library-sundays",
+        "url": "https://news.example/2024/03/library-sundays",
+        "date": "2024-03-06",
+        "title": "Central library to open on Sundays",
+        "text": "The central library will open on Sundays from April, the council decided on "
+        "Wednesday. The change costs 300,000 euros a year and adds twelve staff. The library "
+        "was last open on Sundays in 2011, before budget cuts closed it at weekends.",
+    },
+]
+
+
+def test_the_same_articles_from_a_moved_file_change_nothing(
+    settings: Settings, ingestor: Ingestor, embedder: Embedder, tmp_path: Path
+) -> None:
+    """A file of articles copied or moved elsewhere (an upgrade's re-ingest, a store and its
+    inputs copied to another directory) holds the same articles: nothing is embedded again,
+    no second copy is stored under a derived id, and the answers stay the same."""
+    lines = "".join(json.dumps(a) + "\n" for a in MOVED_ARTICLES)
+    first, moved = tmp_path / "feeds" / "articles.jsonl", tmp_path / "copy" / "articles.jsonl"
+    for path in (first, moved):
+        path.parent.mkdir()
+        path.write_text(lines)
+    question = "when does the east tram line open?"
+    assert run_ingest(settings, [str(first)], ingestor=ingestor).count("added") == 3
+    records = App(settings).store.records()
+    answer = App(settings, embedder=embedder).engine.answer(question, asked_at=date(2024, 3, 7))
+
+    report = run_ingest(settings, [str(moved)], ingestor=ingestor)
+
+    assert [o.status for o in report.outcomes] == ["unchanged"] * 3 and report.chunks_embedded == 0
+    assert App(settings).store.records() == records, "no article added, none re-stored"
+    again = App(settings, embedder=embedder).engine.answer(question, asked_at=date(2024, 3, 7))
+    assert "Saturday" in answer.text and again.text == answer.text
+    assert [c.article_id for c in again.citations] == [c.article_id for c in answer.citations]
+    changed = moved.read_text().replace("every six minutes", "every eight minutes")
+    moved.write_text(changed)
+    update = run_ingest(settings, [str(moved)], ingestor=ingestor)
+    assert update.count("added") == 1, "a changed text from the other file is its own article"
+    assert App(settings).store.records()[MOVED_ARTICLES[0]["id"]] == records[MOVED_ARTICLES[0]["id"]]
+
+    moved.write_text(lines)  # the other file holds the first's articles again: its copy goes
+    assert run_ingest(settings, [str(moved)], ingestor=ingestor).count("unchanged") == 3
+    assert App(settings).store.records() == records
+    copy = Article(id=MOVED_ARTICLES[0]["id"], title="", text="", origin=f"file:{moved.resolve()}")
+    assert chunks_of(App(settings).store, derived_id(copy)) == [], "nor its chunks"
