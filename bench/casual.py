@@ -6,7 +6,7 @@ on a day, over the RealTime QA articles, judged on what a member sees.
     .venv/bin/python bench/casual.py --split tune2   # the second tuning set, 2023-2026 articles
     .venv/bin/python bench/casual.py --held-out      # the kept-aside set: figures only, once, to decide
 
-The questions are `bench/casual/<split>.jsonl`: tune, tune2-tune8 and the kept-aside heldout
+The questions are `bench/casual/<split>.jsonl`: tune, tune2-tune9 and the kept-aside heldout
 (format and rules: bench/casual/README.md). The store holds the split's articles as bench/realtimeqa.py builds
 them (`build(..., wide=True)`; the publishers' text is written under /tmp, never here) plus the
 89 Wikinews distractors. It is kept in `--work` between runs and built again when the
@@ -55,9 +55,9 @@ from bot.settings import Settings  # noqa: E402
 QUESTIONS = REPO / "bench" / "casual"
 WIKINEWS = EVAL / "wikinews" / "articles.jsonl"
 KINDS = ("answer", "current", "stale", "story")
-# Each set of questions and the quiz years whose articles its store holds. tune2-tune8 were
+# Each set of questions and the quiz years whose articles its store holds. tune2-tune9 were
 # kept-aside sets; after its one run each became tuning data, and heldout is a new kept-aside set.
-SPLITS = {"tune": TUNING, "heldout": HELD_OUT} | {f"tune{n}": HELD_OUT for n in range(2, 9)}
+SPLITS = {"tune": TUNING, "heldout": HELD_OUT} | {f"tune{n}": HELD_OUT for n in range(2, 10)}
 REPLY_CHARS = 400  # what a member reads before deciding the reply answered
 STORY_CHARS = 1200  # a story's summary is read whole
 FLAG = "newest i have"  # "The newest I have on this is from <date>: ..."
@@ -373,7 +373,7 @@ def main() -> None:
         "--split",
         choices=SPLITS,
         default="tune",
-        help="tune (2022 articles), tune2-tune8 (2023-2026) or heldout",
+        help="tune (2022 articles), tune2-tune9 (2023-2026) or heldout",
     )
     parser.add_argument(
         "--held-out", action="store_true", help="the kept-aside set: figures only (--split heldout)"
