@@ -50,6 +50,7 @@ demo-llm: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check common ingest vectorstore bot tests bench scripts
+	$(BIN)/ruff format --check common ingest vectorstore bot tests bench scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy common ingest vectorstore bot scripts

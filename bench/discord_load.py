@@ -64,8 +64,13 @@ async def ask_all(wire: StandInThread, guilds: list[Guild], n: int) -> list[Inte
     def one(i: int) -> Awaitable[Interaction]:
         question = SAMPLE_QUESTIONS[i % len(SAMPLE_QUESTIONS)]
         channel = discord.channel(guilds[i % len(guilds)], "general")
-        return wire.call(discord.interactions.command, "ask", {"question": question},
-                         channel=channel, user=User(snowflake(), f"member-{i}"))
+        return wire.call(
+            discord.interactions.command,
+            "ask",
+            {"question": question},
+            channel=channel,
+            user=User(snowflake(), f"member-{i}"),
+        )
 
     sent = await asyncio.gather(*(one(i) for i in range(n)))
     await wait_until(lambda: all(i.answered_at is not None for i in sent), 120)
@@ -92,8 +97,11 @@ async def run(n: int, servers: int, queue: int | None, corpus: list[str]) -> dic
     with tempfile.TemporaryDirectory(prefix="newsdesk-load-") as tmp, StandInThread() as wire:
         guilds = [wire.standin.add_guild(f"server-{i}") for i in range(servers)]
         settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, newsdesk_data_dir=Path(tmp), discord_token=SecretStr(wire.standin.state.token),
-            discord_api_base=wire.standin.api_base, discord_guild_ids=",".join(str(g.id) for g in guilds),
+            _env_file=None,
+            newsdesk_data_dir=Path(tmp),
+            discord_token=SecretStr(wire.standin.state.token),
+            discord_api_base=wire.standin.api_base,
+            discord_guild_ids=",".join(str(g.id) for g in guilds),
         )
         if queue is not None:
             settings = settings.model_copy(update={"answer_queue": queue})
@@ -113,9 +121,13 @@ async def run(n: int, servers: int, queue: int | None, corpus: list[str]) -> dic
         await monitor
         await stop(bot, "end of the bench", connection)
         return {
-            "questions": n, "servers": servers, "chunks": report.chunks_embedded,
-            "workers": app.settings.answer_workers, "answer_queue": app.settings.answer_queue,
-            "wall_s": round(wall, 2), **figures(sent, lags),
+            "questions": n,
+            "servers": servers,
+            "chunks": report.chunks_embedded,
+            "workers": app.settings.answer_workers,
+            "answer_queue": app.settings.answer_queue,
+            "wall_s": round(wall, 2),
+            **figures(sent, lags),
         }
 
 

@@ -57,7 +57,10 @@ def wikinews(n: int) -> tuple[list[dict[str, str]], Path]:
 
 def remote_settings(data: Path, chroma: ChromaRun) -> Settings:
     return Settings(  # type: ignore[call-arg]
-        _env_file=None, newsdesk_data_dir=data, chroma_host="127.0.0.1", chroma_port=chroma.port,
+        _env_file=None,
+        newsdesk_data_dir=data,
+        chroma_host="127.0.0.1",
+        chroma_port=chroma.port,
         embedding_onnx_dir=ONNX,
     )
 
@@ -111,8 +114,10 @@ def answer_figures(sent: list[Interaction]) -> dict[str, object]:
 
 def memory(members: list[Member], chroma: ChromaRun) -> dict[str, dict[str, int]]:
     rows = {m.name: m.process.pid for m in members} | {"chroma run": chroma.pid}
-    return {name: {"rss_mb": round(status_mb(pid)), "peak_mb": round(status_mb(pid, "VmHWM"))}
-            for name, pid in rows.items()}
+    return {
+        name: {"rss_mb": round(status_mb(pid)), "peak_mb": round(status_mb(pid, "VmHWM"))}
+        for name, pid in rows.items()
+    }
 
 
 async def measure(mode: str, args: argparse.Namespace, wire: StandInThread, tmp: Path) -> dict[str, object]:
@@ -123,8 +128,11 @@ async def measure(mode: str, args: argparse.Namespace, wire: StandInThread, tmp:
         settings = remote_settings(tmp / "host", chroma)
         chunks = prepare(settings, site, corpus)
         async with wire.changing():  # the stand-in's state changes between two of its steps
-            guilds = [wire.standin.add_guild(f"{mode}-{s}-{i}", shard=s)
-                      for s in (0, 1) for i in range(args.servers)]
+            guilds = [
+                wire.standin.add_guild(f"{mode}-{s}-{i}", shard=s)
+                for s in (0, 1)
+                for i in range(args.servers)
+            ]
         fleet = Fleet(tmp / "host", chroma.port, ONNX, wire.standin, ",".join(str(g.id) for g in guilds))
         try:
             bots, watcher = await start(fleet, mode, args.queue)
@@ -140,9 +148,17 @@ async def measure(mode: str, args: argparse.Namespace, wire: StandInThread, tmp:
         finally:
             await fleet.close()
             httpd.shutdown()
-    return {"mode": mode, "processes": [m.name for m in fleet.members], "questions": args.questions,
-            "servers": 2 * args.servers, "store_chunks_before": chunks, "wall_s": round(wall, 2), **figures,
-            "feed_articles_stored_when_answered": f"{stored} of {args.articles}", "memory": rss}
+    return {
+        "mode": mode,
+        "processes": [m.name for m in fleet.members],
+        "questions": args.questions,
+        "servers": 2 * args.servers,
+        "store_chunks_before": chunks,
+        "wall_s": round(wall, 2),
+        **figures,
+        "feed_articles_stored_when_answered": f"{stored} of {args.articles}",
+        "memory": rss,
+    }
 
 
 async def run(args: argparse.Namespace) -> list[dict[str, object]]:

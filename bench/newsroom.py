@@ -135,8 +135,13 @@ async def ask_beside(wire: StandInThread, channel: object, n: int) -> list[float
     discord = wire.standin
     times = []
     for i in range(n):
-        sent = await wire.call(discord.interactions.command, "ask", {"question": SAMPLE_QUESTIONS[i % 10]},
-                               channel=channel, user=User(snowflake(), f"asker-{i}"))
+        sent = await wire.call(
+            discord.interactions.command,
+            "ask",
+            {"question": SAMPLE_QUESTIONS[i % 10]},
+            channel=channel,
+            user=User(snowflake(), f"asker-{i}"),
+        )
         await wait_until(lambda s=sent: s.answered_at is not None, 60)
         times.append(((sent.answered_at or sent.created) - sent.created) * 1000)
     return times
@@ -162,8 +167,11 @@ async def start(wire: StandInThread, tmp: str, feeds: Feeds, routed: bool) -> St
         guild = discord.add_guild("newsroom")
         channels = [discord.add_channel(guild, f"news-{i}", 0) for i in range(CHANNELS)]
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, newsdesk_data_dir=Path(tmp), discord_token=SecretStr(discord.state.token),
-        discord_api_base=discord.api_base, discord_guild_ids=str(guild.id),
+        _env_file=None,
+        newsdesk_data_dir=Path(tmp),
+        discord_token=SecretStr(discord.state.token),
+        discord_api_base=discord.api_base,
+        discord_guild_ids=str(guild.id),
     )
     app = App(bot_settings(settings))
     app.ingest([str(REPO / "samples")])
@@ -190,7 +198,8 @@ async def one_round(wire: StandInThread, bot: NewsBot, channels: list[Channel], 
     polled = time.monotonic()
     bot.newsroom_planned()
     general = await wire.between_steps(
-        lambda: discord.channel(discord.state.guilds[channels[0].guild_id or 0], "general"))
+        lambda: discord.channel(discord.state.guilds[channels[0].guild_id or 0], "general")
+    )
     asking = asyncio.create_task(ask_beside(wire, general, 3))
     await wait_until(lambda: bot.newsroom.outbox.open_count() == 0, 300)
     measured.asks += await asking
@@ -208,9 +217,11 @@ async def one_round(wire: StandInThread, bot: NewsBot, channels: list[Channel], 
 async def run(rounds: int, seed: int, routed: bool) -> dict[str, object]:
     entries = corpus(seed)
     measured = Measured(peak_mb=rss_mb())
-    with tempfile.TemporaryDirectory(prefix="newsdesk-newsroom-") as tmp, StandInThread(
-        channel_rate=(5, 5.0)
-    ) as wire, serving({}) as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="newsdesk-newsroom-") as tmp,
+        StandInThread(channel_rate=(5, 5.0)) as wire,
+        serving({}) as server,
+    ):
         feeds = Feeds(server)
         bot, connection, channels = await start(wire, tmp, feeds, routed)
         after_start = rss_mb()
@@ -228,13 +239,19 @@ async def run(rounds: int, seed: int, routed: bool) -> dict[str, object]:
         refused = len(wire.standin.rate.refused)
     lat, asks = measured.latencies, measured.asks
     return {
-        "entries": len(entries), "feeds": FEEDS, "channels": CHANNELS, "rounds": rounds,
-        "wall_s": round(wall, 1), **figures,
+        "entries": len(entries),
+        "feeds": FEEDS,
+        "channels": CHANNELS,
+        "rounds": rounds,
+        "wall_s": round(wall, 1),
+        **figures,
         "poll_to_post_p50_ms": rounded(percentile(lat, 0.5)),  # None without posts (--no-routes)
         "poll_to_post_p95_ms": rounded(percentile(lat, 0.95)),
         "ask_beside_p50_ms": round(statistics.median(asks)),
         "ask_beside_p95_ms": round(percentile(asks, 0.95)),
-        "routed": routed, "rss_mb_after_start": round(after_start), "rss_mb_end": round(rss_mb()),
+        "routed": routed,
+        "rss_mb_after_start": round(after_start),
+        "rss_mb_end": round(rss_mb()),
         "rss_mb_peak_sampled": round(measured.peak_mb),
         "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "rate_limited_429": refused,
@@ -281,7 +298,9 @@ def outcome(
     unposted = [p for p in pairs if counts[p] == 0]
     return {
         "channel_stories": len(pairs),
-        "posted_exactly_once": spread[1], "posted_twice_or_more": spread[2], "not_posted": spread[0],
+        "posted_exactly_once": spread[1],
+        "posted_twice_or_more": spread[2],
+        "not_posted": spread[0],
         "not_posted_but_listed_in_more_line": sum(1 for p in unposted if listed[p]),
         "posts_per_story_mean": round(sum(counts[p] for p in pairs) / len(pairs), 4),
         "updates_in_threads": updates,
@@ -307,7 +326,8 @@ def grouped(bot: NewsBot, entries: list[Entry], feeds: Feeds) -> dict[str, objec
     return {
         "grouping_precision": round(both / said, 3) if said else 1.0,
         "grouping_recall": round(both / truth, 3) if truth else 1.0,
-        "events": len({i.event_id for i in known.values()}), "stories": len(set(links.values())),
+        "events": len({i.event_id for i in known.values()}),
+        "stories": len(set(links.values())),
     }
 
 
@@ -363,8 +383,10 @@ def development_figures(reports: list[Report]) -> dict[str, object]:
         joined = story[0].joined(mine) if story else mine
         known[r.event] = (joined, max(r.date, story[1] if story else r.date))
     return {
-        "developments_delivered": f"{len(delivered)} of {len(delivered) + len(missed)}", "missed": missed,
-        "rewrites_taken_for_developments": f"{len(taken)} of {len(taken) + len(kept)}", "taken": taken,
+        "developments_delivered": f"{len(delivered)} of {len(delivered) + len(missed)}",
+        "missed": missed,
+        "rewrites_taken_for_developments": f"{len(taken)} of {len(taken) + len(kept)}",
+        "taken": taken,
     }
 
 
@@ -382,10 +404,14 @@ def fixture_figures(reports: list[Report], embedder: Embedder) -> dict[str, obje
     pairs = list(itertools.combinations(sorted(firsts), 2))
     merged = [(a, b) for a, b in pairs if assigned[firsts[a]] == assigned[firsts[b]]]
     return {
-        "reports": len(reports), "events": len(firsts),
-        "precision": round(precision, 3), "recall": round(recall, 3),
-        "split": f"{len(split)} of {len(later)} later reports", "split_reports": split,
-        "merged": f"{len(merged)} of {len(pairs)} event pairs", "merged_events": merged,
+        "reports": len(reports),
+        "events": len(firsts),
+        "precision": round(precision, 3),
+        "recall": round(recall, 3),
+        "split": f"{len(split)} of {len(later)} later reports",
+        "split_reports": split,
+        "merged": f"{len(merged)} of {len(pairs)} event pairs",
+        "merged_events": merged,
     }
 
 

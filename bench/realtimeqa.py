@@ -69,7 +69,9 @@ MIN_TEXT = 800  # a fetched page shorter than this is a consent wall or a video,
 def git_files(snapshot: Path, folder: str) -> list[str]:
     out = subprocess.run(
         ["git", "--git-dir", str(snapshot), "ls-tree", "-r", "--name-only", "HEAD", folder],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return out.stdout.split()
 

@@ -28,7 +28,13 @@ from ingest.reading.registry import SUFFIXES, by_suffix
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "SUFFIXES", "Failure", "Item", "SourceOptions", "feed_entry_item", "fetched_first", "is_url",
+    "SUFFIXES",
+    "Failure",
+    "Item",
+    "SourceOptions",
+    "feed_entry_item",
+    "fetched_first",
+    "is_url",
     "iter_items",
 ]
 

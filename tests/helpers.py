@@ -191,7 +191,9 @@ def written_elsewhere(store: ChromaStore) -> None:
     from vectorstore.inspection import collections
 
     meta = {"value": uuid.uuid4().hex, "kind": "marker"}
-    collections(store).articles.upsert(ids=[GENERATION_ID], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
+    collections(store).articles.upsert(
+        ids=[GENERATION_ID], embeddings=np.ones((1, 1), np.float32), metadatas=[meta]
+    )
 
 
 # Python source for a child process: `count_arenas(path)` has eight threads allocate at

@@ -47,10 +47,14 @@ def test_a_process_that_outlives_its_test_fails_it_and_is_ended(
 ) -> None:
     out = tmp_path / "pids"
     out.mkdir()
-    pytester.makeconftest("from tests.conftest import children, no_process_outlives_its_test, process_guard  # noqa: F401")
+    pytester.makeconftest(
+        "from tests.conftest import children, no_process_outlives_its_test, process_guard  # noqa: F401"
+    )
     pytester.makepyfile(test_leaky=LEAKY.format(out=str(out)))
     monkeypatch.setenv("PYTHONPATH", str(REPO))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "-o", "asyncio_default_fixture_loop_scope=function")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-q", "-o", "asyncio_default_fixture_loop_scope=function"
+    )
     result.assert_outcomes(passed=2, failed=1, errors=2)
     result.stdout.fnmatch_lines(["*outlived their test*sleep*"])
     pids = {name: int((out / name).read_text()) for name in ("child", "grandchild", "stopped")}

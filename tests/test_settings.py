@@ -28,7 +28,9 @@ def test_env_file_and_environment_are_read(tmp_path: Path, monkeypatch: pytest.M
     assert settings.discord_token is not None and "abc" not in repr(settings), "the token is a secret"
 
 
-def test_an_unknown_llm_provider_is_refused_when_the_settings_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unknown_llm_provider_is_refused_when_the_settings_are_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from bot.answering.generation.providers import PROVIDERS
 
     with pytest.raises(ValidationError) as refused:
@@ -42,8 +44,9 @@ def test_an_unknown_llm_provider_is_refused_when_the_settings_are_read(monkeypat
     assert result.exit_code == 2 and "LLM_PROVIDER: must be one of none, " in result.stderr
 
 
-def test_python_m_bot_says_a_bad_setting_in_one_line(monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_python_m_bot_says_a_bad_setting_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from bot.__main__ import main
 
     monkeypatch.setenv("ANSWER_WORKERS", "many")

@@ -113,8 +113,14 @@ class Config:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url, scope, channel_id)"
                 " DO UPDATE SET role_id = excluded.role_id, roles = excluded.roles,"
                 " backfill = excluded.backfill",
-                (*_key(route), next(iter(route.roles), None), json.dumps(route.roles), ts(now),
-                 route.backfill, int(primed)),
+                (
+                    *_key(route),
+                    next(iter(route.roles), None),
+                    json.dumps(route.roles),
+                    ts(now),
+                    route.backfill,
+                    int(primed),
+                ),
             )
             conn.execute("INSERT OR IGNORE INTO channels (channel_id) VALUES (?)", (route.channel_id,))
 

@@ -62,12 +62,18 @@ def _suffixes(*names: str) -> frozenset[str]:
 FORMATS: tuple[Format, ...] = (
     Format("plain text", _suffixes(".txt", ".text"), ("text/plain",), read=_text, upload=True),
     Format(
-        "Markdown, with YAML front matter", _suffixes(".md", ".markdown"), ("text/markdown",),
-        read=_markdown, upload=True,
+        "Markdown, with YAML front matter",
+        _suffixes(".md", ".markdown"),
+        ("text/markdown",),
+        read=_markdown,
+        upload=True,
     ),
     Format(
-        "HTML page (article text extracted with trafilatura)", _suffixes(".html", ".htm", ".xhtml"),
-        ("text/html", "application/xhtml+xml"), read=_html, upload=True,
+        "HTML page (article text extracted with trafilatura)",
+        _suffixes(".html", ".htm", ".xhtml"),
+        ("text/html", "application/xhtml+xml"),
+        read=_html,
+        upload=True,
     ),
     Format("PDF (pypdf)", _suffixes(".pdf"), ("application/pdf",), read=_pdf, upload=True),
     Format("JSON Lines, one article a line", _suffixes(".jsonl"), articles=jsonl_items),

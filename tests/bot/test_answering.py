@@ -50,7 +50,9 @@ def test_a_question_scoring_just_under_the_threshold_is_refused_and_one_just_ove
         assert under.refused and under.text == NOT_FOUND and under.nearest is None, (
             f"evidence {under.evidence:.3f}, threshold {threshold}: {under.text}"
         )
-        assert not over.refused and "six weeks" in over.text, f"evidence {over.evidence:.3f}, threshold {threshold}"
+        assert not over.refused and "six weeks" in over.text, (
+            f"evidence {over.evidence:.3f}, threshold {threshold}"
+        )
         assert threshold - EDGE <= under.evidence < threshold <= over.evidence <= threshold + EDGE, (
             f"no longer near the edge: {under.evidence:.3f} and {over.evidence:.3f} around {threshold}"
         )

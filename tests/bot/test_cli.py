@@ -197,7 +197,13 @@ def test_eval_asks_each_question_on_its_asked_at_day(tmp_path: Path) -> None:
     `article_ids` with no answer offsets make retrieval count the whole article."""
     fixture = FIXTURES / "real_questions"
     out = tmp_path / "pred.jsonl"
-    args = ["eval", "--articles", str(fixture / "articles.jsonl"), "--questions", str(fixture / "questions.jsonl")]
+    args = [
+        "eval",
+        "--articles",
+        str(fixture / "articles.jsonl"),
+        "--questions",
+        str(fixture / "questions.jsonl"),
+    ]
     figures = _json([*args, "--out", str(out), "--json"])
     rows = {row["id"]: row for row in load_jsonl(out)}
     assert "35" in rows["rq-this-week-then"]["answer"] and "58" not in rows["rq-this-week-then"]["answer"]
@@ -212,7 +218,9 @@ def test_eval_asks_each_question_on_its_asked_at_day(tmp_path: Path) -> None:
     assert "58" in {r["id"]: r for r in load_jsonl(tmp_path / "u.jsonl")}["rq-this-week-then"]["answer"]
 
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(json.dumps({"id": "x", "question": "q?", "answers": [], "article_id": "a", "asked_at": "soon"}) + "\n")
+    bad.write_text(
+        json.dumps({"id": "x", "question": "q?", "answers": [], "article_id": "a", "asked_at": "soon"}) + "\n"
+    )
     refused = runner.invoke(app, [*args[:3], "--questions", str(bad), "--out", str(tmp_path / "b.jsonl")])
     assert refused.exit_code == 2 and "asked_at 'soon' is not an ISO date" in refused.stderr
 

@@ -33,7 +33,9 @@ def test_a_role_needs_a_channel(settings: Settings) -> None:
         refused = runner.invoke(app, ["feeds", "add", URL, *extra])
         assert refused.exit_code == 2 and "--role and --backfill need --channel" in refused.output
     bad = runner.invoke(app, ["feeds", "add", URL, "--channel", "123", "--backfill", "a week"])
-    assert bad.exit_code == 2 and "Backfill is a number of entries (e.g. 5) or a time such as 2d" in bad.output
+    assert (
+        bad.exit_code == 2 and "Backfill is a number of entries (e.g. 5) or a time such as 2d" in bad.output
+    )
     assert App(settings).feeds.subscriptions() == []
 
 

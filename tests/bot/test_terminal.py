@@ -18,7 +18,9 @@ CLEAR = "\x1b[2J"
 CSI = "\x9b31m"  # C1: a CSI on its own
 RAW = ("\x1b", "\x07", "\x9b", "\r")
 SPOOF = "file.exe\u202egpj.\u202c"  # a right-to-left override, then its pop
-BIDI_AND_INVISIBLE = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u200b\u2060\ufeff"
+BIDI_AND_INVISIBLE = (
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u200b\u2060\ufeff"
+)
 
 
 def _raw_controls(output: str) -> list[str]:

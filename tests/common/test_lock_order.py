@@ -37,7 +37,11 @@ def test_the_writer_lock_waited_for_under_the_rows_guard_raises(
 ) -> None:
     store = App(settings, embedder=embedder).store
     rows = ChunkRows(tmp_path / "rows.sqlite3")
-    with rows.guard(), pytest.raises(LockOrderError, match=r"WRITER .* while it holds ROWS_GUARD"), store.writing():
+    with (
+        rows.guard(),
+        pytest.raises(LockOrderError, match=r"WRITER .* while it holds ROWS_GUARD"),
+        store.writing(),
+    ):
         pass
     assert not store.writer_lock.held_here, "the check raised before the lock was taken"
     with store.writing(), rows.guard(), store.writing():  # in order, then re-entered

@@ -159,7 +159,9 @@ def test_the_allow_list_is_the_only_way_to_a_metadata_address() -> None:
 
 
 @pytest.mark.parametrize("entry", ["http://intranet host/", "10.0.0.0/33", "a..b", "x" * 300])
-def test_a_bad_allow_list_entry_is_a_clear_settings_error(monkeypatch: pytest.MonkeyPatch, entry: str) -> None:
+def test_a_bad_allow_list_entry_is_a_clear_settings_error(
+    monkeypatch: pytest.MonkeyPatch, entry: str
+) -> None:
     monkeypatch.setenv("FETCH_ALLOW_PRIVATE", entry)
     with pytest.raises(ValidationError, match="neither a host name nor an address or CIDR"):
         Settings(_env_file=None)  # type: ignore[call-arg]
@@ -242,7 +244,9 @@ def loopback_intake(settings: Settings, embedder: Embedder) -> Intake:
     return Intake(app.ingestor, app.store, replace(options, fetch=public))
 
 
-def test_ingest_url_for_a_server_never_reaches_a_metadata_service(settings: Settings, embedder: Embedder) -> None:
+def test_ingest_url_for_a_server_never_reaches_a_metadata_service(
+    settings: Settings, embedder: Embedder
+) -> None:
     """A Discord server's /ingest url: public addresses only, whatever FETCH_ALLOW_PRIVATE
     says, and every redirect from a (stood-in) public page re-checked."""
     intake = loopback_intake(settings, embedder)

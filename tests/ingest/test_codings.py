@@ -28,7 +28,8 @@ LIMIT = 1_000_000
 EXPANDS_TO_MB = 32  # each bomb: 32 MiB of zeros, 32 times the limit
 TEXT = b"The harbour board said on Monday that the island ferry will run twice a day from June. " * 40
 REFUSED = {  # a stacked coding is refused before decoding; one coding once over the limit
-    path: f"over the 1 MB limit {why}" if "once" in why else why for path, why in hostile.bombs_refused().items()
+    path: f"over the 1 MB limit {why}" if "once" in why else why
+    for path, why in hostile.bombs_refused().items()
 }
 
 
@@ -71,7 +72,9 @@ def _packed(coding: str) -> bytes:
 
 @pytest.mark.parametrize("coding", ["gzip", "x-gzip", "deflate", "br", "identity", "gzip, identity"])
 def test_an_honest_coded_page_reads_as_it_is(coding: str) -> None:
-    with serving({"/a": Route(_packed(coding), "text/plain", headers={"Content-Encoding": coding})}) as server:
+    with serving(
+        {"/a": Route(_packed(coding), "text/plain", headers={"Content-Encoding": coding})}
+    ) as server:
         assert fetch(server.url("/a"), FetchPolicy()).body == TEXT
 
 

@@ -68,18 +68,26 @@ def _articles(items: list[Article | Failure]) -> list[Article]:
 
 
 def test_one_article_per_chapter_with_its_heading_or_toc_title(tmp_path: Path) -> None:
-    book = make_epub(tmp_path / "chronicle.epub", [("Bridge to close", "Ch. 1", BRIDGE), (None, "Ferries", FERRY)])
+    book = make_epub(
+        tmp_path / "chronicle.epub", [("Bridge to close", "Ch. 1", BRIDGE), (None, "Ferries", FERRY)]
+    )
     first, second = _articles(list(iter_items([str(tmp_path)], OPTIONS)))  # found by the folder walk
 
     ident = str(book.resolve())
     assert (first.id, second.id) == (f"{ident}#chapter-2", f"{ident}#chapter-3")  # the cover is page 1
     assert first.title == "Bridge to close" and second.title == "Ferries"
     assert first.text == BRIDGE and second.text == FERRY  # no heading, no script
-    assert first.date == "2024-03-11" and first.author == "Ada Reporter" and first.source == "Harbour Chronicle"
+    assert (
+        first.date == "2024-03-11" and first.author == "Ada Reporter" and first.source == "Harbour Chronicle"
+    )
 
 
-def test_a_book_is_stored_and_read_again_unchanged(settings: Settings, embedder: Embedder, tmp_path: Path) -> None:
-    book = make_epub(tmp_path / "chronicle.epub", [("Bridge to close", "Ch. 1", BRIDGE), (None, "Ferries", FERRY)])
+def test_a_book_is_stored_and_read_again_unchanged(
+    settings: Settings, embedder: Embedder, tmp_path: Path
+) -> None:
+    book = make_epub(
+        tmp_path / "chronicle.epub", [("Bridge to close", "Ch. 1", BRIDGE), (None, "Ferries", FERRY)]
+    )
     app = App(settings, embedder=embedder)
     assert app.ingest([str(book)]).count("added") == 2
     assert app.ingest([str(book)]).count("added") == 0  # the same ids: nothing new
@@ -97,19 +105,26 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
     assert book.stat().st_size < 100_000
     options = SourceOptions(fetch=OPTIONS.fetch, max_file_bytes=1_000_000)
     [failure] = list(iter_items([str(book)], options))
-    assert isinstance(failure, Failure) and "unpacks to 3.0 MB, over the 1 MB limit (MAX_FILE_BYTES)" in failure.reason
+    assert (
+        isinstance(failure, Failure)
+        and "unpacks to 3.0 MB, over the 1 MB limit (MAX_FILE_BYTES)" in failure.reason
+    )
 
 
 def test_too_many_chapters_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("ingest.reading.epub.BOOK_MAX_CHAPTERS", 2)
-    book = make_epub(tmp_path / "long.epub", [(f"Part {n}", f"Part {n}", BRIDGE) for n in range(3)], cover=False)
+    book = make_epub(
+        tmp_path / "long.epub", [(f"Part {n}", f"Part {n}", BRIDGE) for n in range(3)], cover=False
+    )
     [failure] = list(iter_items([str(book)], OPTIONS))
     assert isinstance(failure, Failure) and "3 chapters, over 2" in failure.reason
 
 
 def test_an_over_long_chapter_fails_alone(tmp_path: Path) -> None:
     long = " ".join([FERRY] * 20)
-    book = make_epub(tmp_path / "mixed.epub", [("Bridge to close", "Ch. 1", BRIDGE), ("Ferries", "Ch. 2", long)])
+    book = make_epub(
+        tmp_path / "mixed.epub", [("Bridge to close", "Ch. 1", BRIDGE), ("Ferries", "Ch. 2", long)]
+    )
     options = SourceOptions(fetch=OPTIONS.fetch, limits=Limits(max_article_chars=1000))
     article, failure = list(iter_items([str(book)], options))
     assert isinstance(article, Article) and article.title == "Bridge to close"

@@ -396,7 +396,9 @@ def test_an_empty_feed_is_read_and_the_listener_hears_of_every_read(
             pass
 
     registry = FeedRegistry(feeds_path(settings.data_dir))
-    poller = FeedPoller(registry, app.ingestor.run, source_options(settings), clock=clock, listener=Listener())
+    poller = FeedPoller(
+        registry, app.ingestor.run, source_options(settings), clock=clock, listener=Listener()
+    )
     with feed_server() as server:
         url = server.url("/feed.xml")
         server.resources["/feed.xml"] = rss(server, [], etag='"v1"')

@@ -24,7 +24,9 @@ from vectorstore import ChromaStore
 from vectorstore.embedding import Embedder
 
 TITLE = "Harbour bridge reopens"
-BODY = page(TITLE, ["The harbour bridge reopened on Tuesday after eight months of repairs, the council said."]).body
+BODY = page(
+    TITLE, ["The harbour bridge reopened on Tuesday after eight months of repairs, the council said."]
+).body
 
 
 @dataclass
@@ -87,12 +89,14 @@ def test_a_slow_site_does_not_hold_the_writer_lock_of_a_cli_ingest(
     newsdesk = Path(sys.executable).with_name("newsdesk")
     with slow_site() as site:
         run = children.popen(
-            [str(newsdesk), "ingest", site.url], env=dict(os.environ), stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
+            [str(newsdesk), "ingest", site.url],
+            env=dict(os.environ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         _another_writer_gets_the_store(store, site)
         out, errors = run.communicate(timeout=300)
     assert run.returncode == 0, errors
     assert "1 added" in out, out
     assert TITLE in _titles(store)
-

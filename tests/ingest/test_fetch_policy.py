@@ -27,7 +27,9 @@ def test_every_redirect_is_checked_again() -> None:
         with pytest.raises(UnsafeURLError, match="private or reserved"):
             fetch(outer.url("/r"), policy)
         assert outer.hits == {"/r": 1} and inner.hits == {}
-        with pytest.raises(UnsafeURLError, match="FETCH_ALLOW_PRIVATE"):  # a redirect is data, for the CLI too
+        with pytest.raises(
+            UnsafeURLError, match="FETCH_ALLOW_PRIVATE"
+        ):  # a redirect is data, for the CLI too
             fetch(outer.url("/r"), FetchPolicy())
         operator = FetchPolicy(allow_private=AllowList.parse("127.0.0.1"))  # unless the operator names it
         assert fetch(outer.url("/r"), operator).body == b"internal data"
@@ -55,7 +57,15 @@ def test_a_name_that_resolves_elsewhere_when_connecting_is_refused(monkeypatch: 
 
 @pytest.mark.parametrize(
     "address",
-    ["::ffff:127.0.0.1", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1", "::127.0.0.1", "::", "10.0.0.1", "fe80::1"],
+    [
+        "::ffff:127.0.0.1",
+        "64:ff9b::a9fe:a9fe",
+        "2002:a9fe:a9fe::1",
+        "::127.0.0.1",
+        "::",
+        "10.0.0.1",
+        "fe80::1",
+    ],
 )
 def test_ipv6_forms_of_private_ipv4_addresses_are_not_public(address: str) -> None:
     assert not is_public_address(ipaddress.ip_address(address))

@@ -252,7 +252,9 @@ def test_a_file_whose_name_the_id_check_refuses_is_stored_under_a_derived_id(
     folder.mkdir()
     names = [b"tab\there.txt", b"new\nline.txt", b"caf\xe9.txt", b"caf\xe8.txt"]
     for number, name in enumerate(names):
-        (Path(os.fsdecode(bytes(folder))) / os.fsdecode(name)).write_text(f"{hostile.GOOD_TEXT} Item {number}.")
+        (Path(os.fsdecode(bytes(folder))) / os.fsdecode(name)).write_text(
+            f"{hostile.GOOD_TEXT} Item {number}."
+        )
 
     report = run_ingest(settings, [str(folder)], ingestor=ingestor)
 
@@ -261,7 +263,9 @@ def test_a_file_whose_name_the_id_check_refuses_is_stored_under_a_derived_id(
     stored = _ids(settings)
     assert len(stored) == 4 and all("\ufffd" in i and "~" in i for i in stored)
     assert {i.rsplit("/", 1)[-1].split("~")[0] for i in stored} == {
-        "tab\ufffdhere.txt", "new\ufffdline.txt", "caf\ufffd.txt"
+        "tab\ufffdhere.txt",
+        "new\ufffdline.txt",
+        "caf\ufffd.txt",
     }
     again = run_ingest(settings, [str(folder)], ingestor=ingestor)
     assert again.count("unchanged") == 4 and _ids(settings) == stored

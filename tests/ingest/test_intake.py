@@ -19,7 +19,9 @@ from vectorstore.errors import ArticleNotFoundError, StoreBusyError
 TEXT = b"The old lighthouse on the north cape reopened on Saturday after volunteers restored it over three summers."
 
 
-def test_a_server_can_forget_only_what_it_added(settings: Settings, embedder: Embedder, samples: Path) -> None:
+def test_a_server_can_forget_only_what_it_added(
+    settings: Settings, embedder: Embedder, samples: Path
+) -> None:
     app = App(settings, embedder=embedder)
     assert app.ingest([str(samples)]).count("added") == 6
     assert app.intake.ingest_upload("lighthouse.txt", TEXT, "111").count("added") == 1

@@ -70,6 +70,8 @@ def test_the_signatures_and_bands_are_datasketchs() -> None:
         grams = neardup.shingles(text)
         expected = MinHash(num_perm=neardup.NUM_PERM, seed=neardup.SEED)
         expected.update_batch(list(grams))
-        assert np.array_equal(neardup.signature(text).hashes, np.asarray(expected.hashvalues, dtype=np.uint64))
+        assert np.array_equal(
+            neardup.signature(text).hashes, np.asarray(expected.hashvalues, dtype=np.uint64)
+        )
     lsh = MinHashLSH(threshold=neardup.LSH_THRESHOLD, num_perm=neardup.NUM_PERM)
     assert (lsh.b, lsh.r) == (neardup.BANDS, neardup.ROWS)

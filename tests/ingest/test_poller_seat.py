@@ -93,7 +93,10 @@ def _until(condition: Any, within: float, what: str) -> None:
 
 @pytest.mark.slow
 def test_a_poller_paused_past_its_lease_stops_polling_once_resumed(
-    settings: Settings, chroma_server: int, children: Children, tmp_path: Path  # noqa: F811
+    settings: Settings,
+    chroma_server: int,  # noqa: F811
+    children: Children,
+    tmp_path: Path,
 ) -> None:
     """A poller process (fleet_poller.py) holds the seat; paused (SIGSTOP) past its lease,
     another process of the fleet takes the seat over; resumed, the paused one's rounds say
@@ -101,11 +104,21 @@ def test_a_poller_paused_past_its_lease_stops_polling_once_resumed(
     remote = settings.model_copy(
         update={"chroma_host": "127.0.0.1", "chroma_port": chroma_server, "poller_lease_s": LEASE_S}
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO), "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_server),
-           "POLLER_LEASE_S": str(LEASE_S)}  # the same data dir: one host
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "CHROMA_HOST": "127.0.0.1",
+        "CHROMA_PORT": str(chroma_server),
+        "POLLER_LEASE_S": str(LEASE_S),
+    }  # the same data dir: one host
     stop = tmp_path / "stop"
-    poller = children.popen([sys.executable, "-m", "tests.ingest.fleet_poller", str(stop)], env=env,
-                            stdout=subprocess.PIPE, text=True, cwd=REPO)
+    poller = children.popen(
+        [sys.executable, "-m", "tests.ingest.fleet_poller", str(stop)],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     rounds = _rounds_of(poller)
     _until(lambda: any(r["leading"] for r in rounds), 120, "the poller process polling")
 
@@ -115,7 +128,11 @@ def test_a_poller_paused_past_its_lease_stops_polling_once_resumed(
         _until(lambda: other.feeds.poll_due() == [] and other.feeds.leading, 120, "the seat taken over")
         poller.send_signal(signal.SIGCONT)
         resumed = time.monotonic()
-        _until(lambda: len([r for r in rounds if r["started"] > resumed]) >= 3, 120, "three rounds after resuming")
+        _until(
+            lambda: len([r for r in rounds if r["started"] > resumed]) >= 3,
+            120,
+            "three rounds after resuming",
+        )
         after = [r["leading"] for r in rounds if r["started"] > resumed]
         assert not any(after), f"the resumed poller still polls: {after}"
         other.feeds.poll_due()

@@ -23,7 +23,9 @@ ARTICLE_HTML = """<html><head><title>Rivers flood after storm | Example Times</t
 </article><footer>Copyright Example Times. All rights reserved.</footer></body></html>"""
 
 # the test server stands for the operator's intranet: a feed's entries' pages there are fetched
-OPTIONS = SourceOptions(fetch=FetchPolicy(timeout_s=5, max_bytes=200_000, allow_private=AllowList.parse("127.0.0.1")))
+OPTIONS = SourceOptions(
+    fetch=FetchPolicy(timeout_s=5, max_bytes=200_000, allow_private=AllowList.parse("127.0.0.1"))
+)
 
 
 def _only(items: list[Article | Failure]) -> Article:
@@ -165,7 +167,10 @@ def test_an_entry_is_named_by_its_own_source_then_its_pages_site_name_then_the_f
         server.routes["/feed.xml"] = Route(feed.encode(), "application/rss+xml")
         found = list(iter_items([server.url("/feed.xml")], OPTIONS))
     assert [a.source for a in found if isinstance(a, Article)] == [
-        "Coastal Times", "Harbour Gazette", "News Aggregator", "City Star"
+        "Coastal Times",
+        "Harbour Gazette",
+        "News Aggregator",
+        "City Star",
     ]
 
 
@@ -231,6 +236,9 @@ def test_an_untitled_entry_is_titled_by_its_first_sentence_cut_at_a_word(tmp_pat
     )
     museum, ferries = list(iter_items([str(feed)], OPTIONS))
     assert isinstance(museum, Article) and isinstance(ferries, Article)
-    assert museum.title == "The city museum reopened on Sunday after a two-year renovation of its roof, which had leaked since…"
+    assert (
+        museum.title
+        == "The city museum reopened on Sunday after a two-year renovation of its roof, which had leaked since…"
+    )
     assert ferries.title == "Ferries run again." and museum.id not in museum.title  # the id stays internal
     assert len(museum.title) <= 100 and museum.title[:-1] in long

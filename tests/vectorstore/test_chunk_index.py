@@ -226,7 +226,11 @@ def _tram_store(tmp_path: Path, settings: Settings, ingestor: Ingestor) -> Chrom
 
 
 def test_a_reader_brings_a_lagging_index_up_to_the_rows(
-    tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    settings: Settings,
+    ingestor: Ingestor,
+    embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import vectorstore.retrieval.retriever
 
@@ -292,7 +296,11 @@ def test_the_writer_sweeps_rows_a_killed_run_left_and_a_catch_up_does_not(tmp_pa
 
 
 def test_a_question_that_finds_the_index_gone_has_it_rebuilt_off_its_path(
-    tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    settings: Settings,
+    ingestor: Ingestor,
+    embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A question that searches the index (a store over SMALL_STORE chunks: a smaller one
     is compared whole and does not look at the file; the next writer rebuilds it)."""

@@ -55,10 +55,18 @@ def test_padded_batches_give_the_same_vectors(embedder: Embedder) -> None:
 # texts that try the tokenizer's rules: accents, scripts, CJK, emoji, control and zero-width
 # characters, special tokens written in the text, a word over 100 characters, the 256-token cut
 _TRICKY = [
-    "Café naïve résumé ÉCOLE İstanbul ß ẞ ǅ", "東京で会議 北京 中文字符 한국어", "emoji 😀👍🏽 test",
-    "[CLS] hi [SEP] [MASK] x [PAD][UNK] [cls]", "a" * 150 + " b", "\x00\x01ctrl\u200b\u00adsoft\ufeffbom",
-    "ﬁ ligature Ⅻ ½ ① ＦＵＬＬ", "Ελληνικά Русский עברית العربية हिन्दी", "  spaces\t\ttabs\n\nnewlines  ",
-    "don't won't O'Neil's U.S.A. e.g. 3.14 1,000,000 $5bn 20%", "", " ".join(["word"] * 400),
+    "Café naïve résumé ÉCOLE İstanbul ß ẞ ǅ",
+    "東京で会議 北京 中文字符 한국어",
+    "emoji 😀👍🏽 test",
+    "[CLS] hi [SEP] [MASK] x [PAD][UNK] [cls]",
+    "a" * 150 + " b",
+    "\x00\x01ctrl\u200b\u00adsoft\ufeffbom",
+    "ﬁ ligature Ⅻ ½ ① ＦＵＬＬ",
+    "Ελληνικά Русский עברית العربية हिन्दी",
+    "  spaces\t\ttabs\n\nnewlines  ",
+    "don't won't O'Neil's U.S.A. e.g. 3.14 1,000,000 $5bn 20%",
+    "",
+    " ".join(["word"] * 400),
 ]
 
 
@@ -75,8 +83,11 @@ def test_the_bert_tokenizer_built_from_its_vocabulary_tokenizes_as_its_tokenizer
         tokenizer.enable_truncation(256)
         tokenizer.no_padding()
     for special in (True, False):
-        pairs = zip(built.encode_batch(texts, add_special_tokens=special),
-                    from_json.encode_batch(texts, add_special_tokens=special), strict=True)
+        pairs = zip(
+            built.encode_batch(texts, add_special_tokens=special),
+            from_json.encode_batch(texts, add_special_tokens=special),
+            strict=True,
+        )
         for text, (a, b) in zip(texts, pairs, strict=True):
             assert (a.ids, a.offsets, a.type_ids) == (b.ids, b.offsets, b.type_ids), text[:60]
     assert len(built.encode(_TRICKY[-1]).ids) == 256 > len(built.encode(_TRICKY[0]).ids) > 5
@@ -183,11 +194,17 @@ def test_an_int8_file_holding_its_weights_is_quantized_again_with_the_same_outpu
         shutil.copy(source / name, folder / name)
     old = folder / "model.int8.onnx"
     quantize_dynamic(
-        str(folder / "model.onnx"), str(old), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
+        str(folder / "model.onnx"),
+        str(old),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=["MatMul"],
     )
     assert not (folder / "model.int8.onnx.data").exists()
     (folder / "model.int8.onnx.partial").write_bytes(b"where an earlier version's interrupted run wrote")
-    ids = np.array([[101, 2023, 2003, 1037, 3231, 1997, 1996, 4258, 102]], dtype=np.int64)  # "this is a test of the bridge"
+    ids = np.array(
+        [[101, 2023, 2003, 1037, 3231, 1997, 1996, 4258, 102]], dtype=np.int64
+    )  # "this is a test of the bridge"
     feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
     before = onnxruntime.InferenceSession(str(old), providers=["CPUExecutionProvider"]).run(None, feed)[0]
 

@@ -54,7 +54,12 @@ def _articles(path: Path, version: str, n: int) -> Path:
 
 
 def _writer(
-    children: Children, port: int, data: Path, source: Path, onnx_dir: Path, held: tuple[Path, Path] | None = None
+    children: Children,
+    port: int,
+    data: Path,
+    source: Path,
+    onnx_dir: Path,
+    held: tuple[Path, Path] | None = None,
 ) -> subprocess.Popen[str]:
     """`newsdesk ingest source`; with `held` (HELD, GO), held before its second batch of
     chunks until GO exists (held_writer.py)."""
@@ -70,7 +75,14 @@ def _writer(
         "INGEST_FLUSH_CHUNKS": "16",  # many batches: the pause lands in the middle of the run
     }
     newsdesk = [str(Path(sys.executable).with_name("newsdesk")), "ingest"]
-    held_writer = [sys.executable, "-m", "tests.vectorstore.held_writer", *map(str, held or ()), "chunks", "2"]
+    held_writer = [
+        sys.executable,
+        "-m",
+        "tests.vectorstore.held_writer",
+        *map(str, held or ()),
+        "chunks",
+        "2",
+    ]
     return children.popen(
         [*(held_writer if held else newsdesk), str(source), "-q"],
         env=env,
@@ -107,7 +119,9 @@ def _paused_first(
                 continue
         if store.records():
             break
-        assert first.poll() is None, f"the first writer ended before it could be paused: {first.communicate()}"
+        assert first.poll() is None, (
+            f"the first writer ended before it could be paused: {first.communicate()}"
+        )
         assert time.monotonic() < deadline, "the first writer stored nothing"
         time.sleep(0.05)
     first.send_signal(signal.SIGSTOP)
@@ -138,7 +152,12 @@ def _originals(store: ChromaStore) -> set[str]:
 
 
 def test_a_writer_paused_past_its_lease_is_refused_and_the_store_stays_exact(
-    tmp_path: Path, settings: Settings, embedder: Embedder, chroma_server: int, onnx_dir: Path, children: Children
+    tmp_path: Path,
+    settings: Settings,
+    embedder: Embedder,
+    chroma_server: int,
+    onnx_dir: Path,
+    children: Children,
 ) -> None:
     n = 60
     first, store = _paused_first(children, tmp_path, settings, chroma_server, onnx_dir, n)
@@ -247,10 +266,17 @@ def test_a_lease_is_taken_over_only_after_it_went_unrenewed_and_its_paused_holde
     remote = settings.model_copy(
         update={"chroma_host": "127.0.0.1", "chroma_port": chroma_server, "writer_lease_s": LEASE_S}
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO), "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_server),
-           "WRITER_LEASE_S": str(LEASE_S)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "CHROMA_HOST": "127.0.0.1",
+        "CHROMA_PORT": str(chroma_server),
+        "WRITER_LEASE_S": str(LEASE_S),
+    }
     go = tmp_path / "go"
-    a = children.popen([sys.executable, "-c", HOLDER, str(go)], env=env, stdout=subprocess.PIPE, text=True, cwd=REPO)
+    a = children.popen(
+        [sys.executable, "-c", HOLDER, str(go)], env=env, stdout=subprocess.PIPE, text=True, cwd=REPO
+    )
     assert a.stdout is not None
     a_fence = int(a.stdout.readline())
     store = ChromaStore(remote, "m")
@@ -286,7 +312,12 @@ def test_a_lease_is_taken_over_only_after_it_went_unrenewed_and_its_paused_holde
 def _write(store: ChromaStore, n: int) -> None:
     """A write of one article (`n`: its number), through the store's write path."""
     article = Article(id=f"a{n}", title="T", text=f"Some text about things, number {n}.")
-    write_article(store, article, [Chunk(article.id, 0, article.text, 0, len(article.text))], np.ones((1, 4), np.float32))
+    write_article(
+        store,
+        article,
+        [Chunk(article.id, 0, article.text, 0, len(article.text))],
+        np.ones((1, 4), np.float32),
+    )
 
 
 def test_a_holds_first_write_is_refused_when_the_store_was_written_under_a_later_or_twin_hold(
@@ -305,11 +336,15 @@ def test_a_holds_first_write_is_refused_when_the_store_was_written_under_a_later
         _write(store, 1)
         fence, token = store.writer_lock.fence, store.writer_lock.fence_token
     written = marker(store, WRITE_EPOCH_ID)
-    assert (written["fence"], written["fence_token"]) == (fence, token) and token, "the hold that wrote, named"
+    assert (written["fence"], written["fence_token"]) == (fence, token) and token, (
+        "the hold that wrote, named"
+    )
 
     def written_under(fence: int, token: str) -> None:
         meta = {**written, "fence": fence, "fence_token": token}
-        collections(store).articles.upsert(ids=[WRITE_EPOCH_ID], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
+        collections(store).articles.upsert(
+            ids=[WRITE_EPOCH_ID], embeddings=np.ones((1, 1), np.float32), metadatas=[meta]
+        )
 
     for other, name in ((5, "a-later-hold"), (0, "a-twin-hold")):
         with store.writing("next"):

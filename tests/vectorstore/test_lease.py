@@ -142,7 +142,11 @@ def test_every_chunk_batch_reads_the_lease_back_first_and_none_goes_after_it_is_
         else:
             chunks.delete([r[0] for r in rows])
     assert coord.log == [
-        "fence verify=True", f"{op} c0,c1", "fence verify=True", f"{op} c2,c3", "fence verify=True"
+        "fence verify=True",
+        f"{op} c0,c1",
+        "fence verify=True",
+        f"{op} c2,c3",
+        "fence verify=True",
     ]
 
 

@@ -158,7 +158,11 @@ def test_a_reader_answers_from_every_committed_change_and_never_fails(
 
 
 def test_the_same_through_a_chroma_server(
-    tmp_path: Path, reader_of: Any, settings: IngestSettings, embedder: Embedder, chroma_server: int,
+    tmp_path: Path,
+    reader_of: Any,
+    settings: IngestSettings,
+    embedder: Embedder,
+    chroma_server: int,
     children: Children,
 ) -> None:
     remote = settings.model_copy(
@@ -167,7 +171,9 @@ def test_the_same_through_a_chroma_server(
     run_ingest(
         remote, [str(_article(tmp_path, "alpha", "ZX-1001", n=1))], ingestor=_ingestor(remote, embedder)
     )
-    env = live_env(CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(chroma_server), WRITER_LEASE_S="6")  # for a slow machine
+    env = live_env(
+        CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(chroma_server), WRITER_LEASE_S="6"
+    )  # for a slow machine
     other_host = {**env, "NEWSDESK_DATA_DIR": str(tmp_path / "other-host")}  # its own lexical index
     delays = _scenario(children, env, tmp_path, reader_of(other_host, _CODES), two_writers=False)
     print("delays from writer exit to answered (s):", [round(d, 2) for d in delays])

@@ -97,7 +97,9 @@ def test_a_waiting_writer_hears_who_it_waits_for_and_goes_on_when_the_store_is_f
         # the holder said so before it let go: it is in the pipe before this writer got in
         said = select.poll()  # not select.select: a busy test process has descriptors past 1024
         said.register(holder.stdout, select.POLLIN)
-        assert said.poll(0) and holder.stdout.readline().strip() == "letting go", "it waited for the holder to finish"
+        assert said.poll(0) and holder.stdout.readline().strip() == "letting go", (
+            "it waited for the holder to finish"
+        )
     holder.wait(timeout=60)
     assert [h.holder if h else None for h in heard] == ["holder-under-test"]
     assert WriterLock(settings.data_dir).holder() is None, "a free lock names nobody"
@@ -151,7 +153,9 @@ def test_a_killed_writers_lease_on_a_chroma_server_expires(
     heard: list[Holder | None] = []
     with store.writing("second", on_wait=heard.append):  # waits until the lease expires
         assert store.writer_lock.held_here
-    assert [h.holder if h else None for h in heard] == ["holder-under-test"], "it waited for the dead holder's lease"
+    assert [h.holder if h else None for h in heard] == ["holder-under-test"], (
+        "it waited for the dead holder's lease"
+    )
 
 
 def test_a_thread_joins_another_threads_hold_only_once_it_is_ready(settings: StoreSettings) -> None:

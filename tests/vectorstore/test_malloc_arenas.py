@@ -13,13 +13,16 @@ import pytest
 from tests.conftest import REPO
 from tests.helpers import ARENA_PROBE, arenas_in
 
-_CHILD = ARENA_PROBE + """
+_CHILD = (
+    ARENA_PROBE
+    + """
 import sys
 from vectorstore.system import few_malloc_arenas
 if sys.argv[1] == "few":
     few_malloc_arenas()
 count_arenas(sys.argv[2])
 """
+)
 
 
 def _arenas(tmp_path: Path, mode: str, env: dict[str, str] | None = None) -> int:

@@ -72,7 +72,17 @@ def _run(children: Children, data: Path, corpus: tuple[Path, Path], gate: Path) 
     held = gate.with_name("held")
     point = ["write", str(FIRST // BATCH + 1)]
     return children.popen(
-        [sys.executable, "-m", "tests.vectorstore.held_writer", str(held), str(gate), *point, str(first), str(tail), "-v"],
+        [
+            sys.executable,
+            "-m",
+            "tests.vectorstore.held_writer",
+            str(held),
+            str(gate),
+            *point,
+            str(first),
+            str(tail),
+            "-v",
+        ],
         env=_env(data),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -160,7 +170,9 @@ def _whole(data: Path) -> dict[str, tuple[str, int]]:
     return records
 
 
-def test_kill_9_between_batches_leaves_them_whole_and_a_rerun_completes(tmp_path: Path, children: Children) -> None:
+def test_kill_9_between_batches_leaves_them_whole_and_a_rerun_completes(
+    tmp_path: Path, children: Children
+) -> None:
     corpus = _corpus(tmp_path)
     killed, clean, gate = tmp_path / "killed", tmp_path / "clean", tmp_path / "go on"
     run = _run(children, killed, corpus, gate)

@@ -48,7 +48,9 @@ INGEST = "import sys\nfrom bot.app import App\nfrom bot.settings import Settings
 
 def run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=False
+    )
 
 
 def opened(store: ChromaStore) -> bool:
@@ -73,7 +75,9 @@ def test_a_running_reader_sees_another_processs_write_without_opening_chroma(
     before = store.snapshot()
     more = tmp_path / "more"
     more.mkdir()
-    (more / "ferry.md").write_text("---\ntitle: Ferry\n---\nThe QF-17 ferry sails at dawn from the north pier.\n")
+    (more / "ferry.md").write_text(
+        "---\ntitle: Ferry\n---\nThe QF-17 ferry sails at dawn from the north pier.\n"
+    )
     done = run(INGEST, str(more))
     assert done.returncode == 0, done.stderr
     after = store.snapshot()
@@ -113,7 +117,9 @@ def test_a_publish_that_does_not_update_the_mirror_sends_readers_to_chroma(
     assert replica_current(store._rows.mirror_state())
 
 
-def test_another_models_store_is_refused_from_the_replica_too(sample_engine: AnswerEngine, settings: Settings) -> None:
+def test_another_models_store_is_refused_from_the_replica_too(
+    sample_engine: AnswerEngine, settings: Settings
+) -> None:
     assert replica_current(ChromaStore(settings, MODEL)._rows.mirror_state())
     with pytest.raises(ModelMismatchError, match="all-MiniLM-L6-v2"):
         ChromaStore(settings, "another-model")
@@ -127,7 +133,9 @@ def test_mirrored_records_read_as_the_records_written_and_updates_replace_what_c
     from vectorstore.models import ArticleRecord
     from vectorstore.replica.mirror import Records, _encode
 
-    written = {i: ArticleRecord(i, f"Title {i}", f"h{i}", 2, date="2024-05-0" + i[-1]) for i in ("a1", "a2", "a3")}
+    written = {
+        i: ArticleRecord(i, f"Title {i}", f"h{i}", 2, date="2024-05-0" + i[-1]) for i in ("a1", "a2", "a3")
+    }
     records = Records({i: str(_encode(r)) for i, r in written.items()})
     assert records == written and "a2" in records and "zz" not in records and len(records) == 3
     kept = records["a1"]
@@ -150,7 +158,9 @@ def test_mirrored_records_read_whole_or_one_by_one_are_the_records_written() -> 
     from vectorstore.models import ArticleRecord
     from vectorstore.replica.mirror import Records, _encode
 
-    written = {i: ArticleRecord(i, f"Title {i}", f"h{i}", 1, date="2024-05-0" + i[-1]) for i in ("a3", "a1", "a2")}
+    written = {
+        i: ArticleRecord(i, f"Title {i}", f"h{i}", 1, date="2024-05-0" + i[-1]) for i in ("a3", "a1", "a2")
+    }
     records = Records({i: str(_encode(r)) for i, r in written.items()})
     one = records.get("a1")
     assert one == written["a1"] and records.get("zz") is None and records.get("zz", one) is one

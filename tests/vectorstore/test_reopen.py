@@ -23,8 +23,12 @@ from vectorstore.retrieval import Retriever
 def retriever(tmp_path: Path, settings: Settings, ingestor: Ingestor, embedder: Embedder) -> Retriever:
     folder = tmp_path / "corpus"
     folder.mkdir()
-    (folder / "tram.md").write_text("---\ntitle: New tram model\n---\nThe city ordered forty XK-4471 trams.\n")
-    (folder / "port.md").write_text("---\ntitle: Port strike\n---\nDock workers ended their strike on Monday.\n")
+    (folder / "tram.md").write_text(
+        "---\ntitle: New tram model\n---\nThe city ordered forty XK-4471 trams.\n"
+    )
+    (folder / "port.md").write_text(
+        "---\ntitle: Port strike\n---\nDock workers ended their strike on Monday.\n"
+    )
     run_ingest(settings, [str(folder)], ingestor=ingestor)
     return Retriever(App(settings).store, embedder)
 
@@ -75,7 +79,11 @@ def test_a_reopen_that_fails_half_way_is_done_again_by_the_next_read(
 
 
 def test_answering_reads_only_the_manifest_and_lets_go_of_what_a_write_loaded(
-    retriever: Retriever, monkeypatch: pytest.MonkeyPatch, settings: Settings, ingestor: Ingestor, tmp_path: Path
+    retriever: Retriever,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+    ingestor: Ingestor,
+    tmp_path: Path,
 ) -> None:
     """Chunks, vectors and sentence vectors come from the host's rows and chunk index: an
     embedded Chroma loads a collection's whole vector index into the process that reads

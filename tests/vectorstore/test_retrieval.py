@@ -188,7 +188,9 @@ def test_a_reader_brings_a_lexical_index_that_is_behind_up_to_the_manifest(
     reader = _retriever(settings, embedder)
     again = reader.retrieve("XK-4471", 3)
     record = reader.records()[tram]
-    assert set(read_back) == {chunk_id(tram, record.hash, i) for i in range(record.n_chunks)}, "only the missing article"
+    assert set(read_back) == {chunk_id(tram, record.hash, i) for i in range(record.n_chunks)}, (
+        "only the missing article"
+    )
     read_back.clear()
     assert reader.retrieve("XK-4471", 3).passages and read_back == [], "caught up: nothing read back again"
     assert [p.chunk_id for p in again.passages] == [p.chunk_id for p in first.passages]
@@ -242,7 +244,9 @@ def test_a_reader_rereads_only_what_was_written_since_its_snapshot(
     long-lived reader re-reads the records of later writes and the ids (for deletions),
     never the whole manifest again, and ends up with what a fresh full read gives."""
     store = App(settings).store
-    full = ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2").records  # the same store, uncounted
+    full = ChromaStore(
+        settings, "sentence-transformers/all-MiniLM-L6-v2"
+    ).records  # the same store, uncounted
     retriever = Retriever(store, embedder)
     assert retriever.records() == full()
     before = write_seq(store)
@@ -262,7 +266,9 @@ def test_a_reader_rereads_only_what_was_written_since_its_snapshot(
             return retriever.records()
 
     tram = next(r for r in full().values() if r.title == "New tram model")
-    _write(corpus, "c.md", "New tram model", "2024-03-01", "wire", "The city ordered sixty trams of the ZQ-9000.")
+    _write(
+        corpus, "c.md", "New tram model", "2024-03-01", "wire", "The city ordered sixty trams of the ZQ-9000."
+    )
     run_ingest(settings, [str(corpus)], ingestor=ingestor)
     assert write_seq(store) > before
     assert set(records_since(store, before + 1)) == {tram.id}, "only the updated article is re-read"
@@ -294,7 +300,9 @@ def test_a_record_without_a_hold_number_is_found_by_its_id(
     legacy = Article(id="legacy", title="Old writer", text="Written before holds were counted.")
     meta = {k: v for k, v in article_meta(legacy, 0, 0).items() if k != "wseq" and v is not None}
     with store.writing("test"):
-        collections(store).articles.upsert(ids=["legacy"], embeddings=np.ones((1, 1), np.float32), metadatas=[meta])
+        collections(store).articles.upsert(
+            ids=["legacy"], embeddings=np.ones((1, 1), np.float32), metadatas=[meta]
+        )
         with host_rows(store).guard():
             host_rows(store).publish([("legacy", legacy.hash)])
         store.bump_generation()

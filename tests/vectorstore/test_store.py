@@ -239,7 +239,9 @@ def test_a_migration_cut_off_half_way_is_read_whole_and_finished_by_the_next_wri
     update = Collection.update
     cut: list[str] = []
 
-    def killed_after_the_first_chunk(self: Collection, ids: Any, *args: Any, metadatas: Any = None, **kw: Any) -> None:
+    def killed_after_the_first_chunk(
+        self: Collection, ids: Any, *args: Any, metadatas: Any = None, **kw: Any
+    ) -> None:
         moving = bool(metadatas) and all(set(m) == {SENTENCES_KEY} for m in metadatas) and len(ids) > 1
         if not moving or cut:
             return update(self, ids, *args, metadatas=metadatas, **kw)
@@ -253,7 +255,9 @@ def test_a_migration_cut_off_half_way_is_read_whole_and_finished_by_the_next_wri
     with pytest.raises(KeyboardInterrupt):
         write_article(store, article, [Chunk("other", 0, article.text, 0, 16)], np.ones((1, 384), np.float32))
     monkeypatch.setattr(Collection, "update", update)
-    assert len(cut) == 1 and SENTENCES_KEY in chunk_metadata(store)[cut[0]], "the first chunk's sentences stored"
+    assert len(cut) == 1 and SENTENCES_KEY in chunk_metadata(store)[cut[0]], (
+        "the first chunk's sentences stored"
+    )
     assert (collections(store).chunks.metadata or {})[FORMAT_KEY] == 3, "not stamped"
     assert _same(sentences_of(store, ids, counts), before), "half in the metadata, half in the collection"
     ChromaStore(settings, "sentence-transformers/all-MiniLM-L6-v2")  # a cut-off migration still opens

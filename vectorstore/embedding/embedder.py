@@ -25,6 +25,7 @@ from vectorstore.settings import StoreSettings
 
 __all__ = ["BACKENDS", "Embedder", "canonical_model_name", "make_embedder"]
 
+
 class Embedder(Protocol):
     """What the store and the answering core need from an embedding model."""
 

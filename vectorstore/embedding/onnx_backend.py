@@ -128,7 +128,6 @@ class OnnxEmbedder(LocalEmbedder[tuple[Any, Any]]):
         return unit
 
 
-
 def batches(lengths: Sequence[int], size: int, budget: int | None = None) -> Iterator[list[int]]:
     """Indexes of texts of these token counts, shortest first, in batches of at most `size`
     texts and `budget` (TOKEN_BUDGET) rows x widest^2 (a text alone is always a batch)."""
@@ -142,4 +141,3 @@ def batches(lengths: Sequence[int], size: int, budget: int | None = None) -> Ite
         part.append(i)
     if part:
         yield part
-

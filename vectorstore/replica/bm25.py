@@ -71,8 +71,11 @@ class _Held:
         n = max(len(self), 1)
         mean = max(self.length / n, 1e-9)
         for word in words:
-            found = [(start, p, hit) for start, p in zip(self.starts, self.parts, strict=False)
-                     if (hit := p.lookup(word)) is not None]
+            found = [
+                (start, p, hit)
+                for start, p in zip(self.starts, self.parts, strict=False)
+                if (hit := p.lookup(word)) is not None
+            ]
             if not found:
                 continue
             df = np.int64(sum(len(docs) for _, _, (docs, _) in found))

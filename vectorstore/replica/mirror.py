@@ -34,9 +34,7 @@ from typing import TypeVar, overload
 
 from vectorstore.models import ArticleRecord
 
-_COUNT = (
-    "INSERT INTO meta(key, value) VALUES ('changes', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1"
-)
+_COUNT = "INSERT INTO meta(key, value) VALUES ('changes', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1"
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS record(article_id TEXT PRIMARY KEY, hash TEXT, data TEXT,"
     " changed INTEGER NOT NULL)",

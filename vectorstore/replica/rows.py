@@ -57,7 +57,6 @@ BUSY_TIMEOUT_MS = 60_000
 _GUARDS: PerProcess[str, threading.Lock] = PerProcess()  # one per index file and process
 
 
-
 @dataclass(frozen=True)
 class SegmentInfo:
     """A BM25 segment as the rows' file lists it: the rows (lo, hi] (bm25_files.py)."""

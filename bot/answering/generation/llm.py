@@ -16,8 +16,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 __all__ = [
-    "ChatBackend", "LLMConfigError", "LLMOptions", "answer_messages", "make_chat_model", "rewrite_question",
-    "sources_block", "text_of",
+    "ChatBackend",
+    "LLMConfigError",
+    "LLMOptions",
+    "answer_messages",
+    "make_chat_model",
+    "rewrite_question",
+    "sources_block",
+    "text_of",
 ]
 
 SYSTEM = """You answer questions about news articles using only the numbered sources below.

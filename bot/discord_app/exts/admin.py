@@ -44,9 +44,7 @@ class Admin(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="ingest", description="Add an article from a URL or an attached file.")
-    @app_commands.describe(
-        url="A news article, a PDF, or an RSS/Atom feed", file=f"A {UPLOAD_NAMES} file"
-    )
+    @app_commands.describe(url="A news article, a PDF, or an RSS/Atom feed", file=f"A {UPLOAD_NAMES} file")
     @app_commands.guild_only()
     @app_commands.check(is_admin)
     async def ingest(
@@ -64,9 +62,7 @@ class Admin(commands.Cog):
         else:
             assert file is not None
             if Path(file.filename).suffix.lower() not in UPLOAD_SUFFIXES:
-                await interaction.followup.send(
-                    f"Please attach a {UPLOAD_NAMES} file.", ephemeral=True
-                )
+                await interaction.followup.send(f"Please attach a {UPLOAD_NAMES} file.", ephemeral=True)
                 return
             if file.size > self.bot.settings.discord_max_upload_bytes:
                 limit = self.bot.settings.discord_max_upload_bytes / 1e6

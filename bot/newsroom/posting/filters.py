@@ -55,7 +55,9 @@ def parse_terms(raw: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     while at < len(text):
         m = _TERM.match(text, at)
         if m is None or m.end() == at:
-            raise FilterError(f"Cannot read the filter from {text[at:at + 40]!r}: separate terms by commas.")
+            raise FilterError(
+                f"Cannot read the filter from {text[at : at + 40]!r}: separate terms by commas."
+            )
         at = m.end()
         term = _term(m)
         if term:

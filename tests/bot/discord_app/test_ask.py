@@ -166,7 +166,11 @@ async def test_messages_from_bots_and_without_mention_are_ignored(news_bot: News
     def mention(author: Any, mentions: list[Any]) -> Any:
         channel = make_text_channel()
         message = make_message(
-            f"<@{me.id}> {REPO_SAMPLE_QUESTION}", channel=channel, author=author, mentions=mentions, guild=guild
+            f"<@{me.id}> {REPO_SAMPLE_QUESTION}",
+            channel=channel,
+            author=author,
+            mentions=mentions,
+            guild=guild,
         )
         message.create_thread.return_value = make_thread(me.id, guild, channel)
         return message

@@ -107,13 +107,23 @@ def test_the_bold_is_placed_only_in_the_quote_it_was_found_in() -> None:
     at = quote.index("London")
     cited = _citation(quote=quote, end=len(quote), mark=(at, at + len("London")))
     quoted = Answer("where?", f"{quote} [1]", False, "extractive", [cited])
-    written = Answer("where?", "OpenAI is going to open its first international office in London [1].", False, "llm", [cited])
-    assert quoted.mark() == (at, at + 6) and "office in **London**," in (answer_embed(quoted).description or "")
+    written = Answer(
+        "where?",
+        "OpenAI is going to open its first international office in London [1].",
+        False,
+        "llm",
+        [cited],
+    )
+    assert quoted.mark() == (at, at + 6) and "office in **London**," in (
+        answer_embed(quoted).description or ""
+    )
     assert written.mark() is None
     assert answer_embed(written).description == written.text, "the LLM's words as written, no bold"
     for answer in (quoted, written):
         [field] = answer_embed(answer).fields
-        assert "office in **London**, the company" in (field.value or ""), "the source's quote shows the words"
+        assert "office in **London**, the company" in (field.value or ""), (
+            "the source's quote shows the words"
+        )
 
 
 def test_a_listed_storys_title_is_shortened_never_its_link() -> None:
@@ -168,9 +178,13 @@ def test_writing_that_needs_joiners_and_paired_isolates_is_kept() -> None:
 
 
 def test_the_footer_calls_only_an_old_report_old_news() -> None:
-    cited = [Citation(1, "a", "Preview", "https://x.example/a", "2026-01-09", "The final is on Saturday.", 0, 25)]
+    cited = [
+        Citation(1, "a", "Preview", "https://x.example/a", "2026-01-09", "The final is on Saturday.", 0, 25)
+    ]
     text = "The newest I have on this is from 9 January 2026: The final is on Saturday. [1]"
     recent = Answer("who won the cup", text, False, "extractive", cited, "2026-01-09", stale="2026-01-09")
     assert answer_embed(recent).footer.text == "as of 2026-01-09 · ⚠ the newest report I have"
-    old = Answer("who won the cup", text, False, "extractive", cited, "2026-01-09", stale="2026-01-09", old=True)
+    old = Answer(
+        "who won the cup", text, False, "extractive", cited, "2026-01-09", stale="2026-01-09", old=True
+    )
     assert answer_embed(old).footer.text == "as of 2026-01-09 · ⚠ old news: the newest report I have"

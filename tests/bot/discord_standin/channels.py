@@ -36,10 +36,18 @@ class ChannelRoutes:
         r.add_post(f"{api}/channels/{{channel}}/messages", self._create_message, name="create_message")
         r.add_get(f"{api}/channels/{{channel}}/messages", self._history, name="history")
         r.add_get(f"{api}/channels/{{channel}}/messages/{{message}}", self._get_message, name="get_message")
-        r.add_patch(f"{api}/channels/{{channel}}/messages/{{message}}", self._edit_message, name="edit_message")
+        r.add_patch(
+            f"{api}/channels/{{channel}}/messages/{{message}}", self._edit_message, name="edit_message"
+        )
         r.add_post(f"{api}/users/@me/channels", self._create_dm, name="create_dm")
-        r.add_delete(f"{api}/channels/{{channel}}/messages/{{message}}", self._delete_message, name="delete_message")
-        r.add_post(f"{api}/channels/{{channel}}/messages/{{message}}/threads", self._create_thread, name="create_thread")
+        r.add_delete(
+            f"{api}/channels/{{channel}}/messages/{{message}}", self._delete_message, name="delete_message"
+        )
+        r.add_post(
+            f"{api}/channels/{{channel}}/messages/{{message}}/threads",
+            self._create_thread,
+            name="create_thread",
+        )
         r.add_post(f"{api}/channels/{{channel}}/typing", self._typing, name="typing")
         r.add_get("/attachments/{key}/{filename}", self._attachment, name="attachment")
 
@@ -64,7 +72,11 @@ class ChannelRoutes:
         self._require(channel, limits.VIEW_CHANNEL | send)
         if channel.type == GUILD_FORUM:
             raise ApiError(400, limits.WRONG_CHANNEL_TYPE, "Cannot execute action on this channel type")
-        if channel.type == DM and channel.recipient is not None and channel.recipient.id in self.standin.state.closed_dms:
+        if (
+            channel.type == DM
+            and channel.recipient is not None
+            and channel.recipient.id in self.standin.state.closed_dms
+        ):
             raise ApiError(403, limits.CANNOT_DM, "Cannot send messages to this user")
         limits.check_message(body)
         limits.check_not_empty(body, has_files=bool(files))
@@ -76,8 +88,18 @@ class ChannelRoutes:
         if reference:
             self._require(channel, limits.READ_MESSAGE_HISTORY)
             if int(reference["message_id"]) not in channel.messages:
-                raise ApiError(400, limits.INVALID_FORM_BODY, "Invalid Form Body",
-                               {"message_reference": {"_errors": [{"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}]}})
+                raise ApiError(
+                    400,
+                    limits.INVALID_FORM_BODY,
+                    "Invalid Form Body",
+                    {
+                        "message_reference": {
+                            "_errors": [
+                                {"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}
+                            ]
+                        }
+                    },
+                )
             reference = {"message_id": str(reference["message_id"]), "channel_id": str(channel.id)}
         message = message_json(channel, self.standin.state.bot, body, reference=reference)
         channel.remember_nonce(body, message)
@@ -141,11 +163,19 @@ class ChannelRoutes:
         if message_id not in parent.messages:
             raise ApiError(404, limits.UNKNOWN_MESSAGE, "Unknown Message")
         if message_id in self.standin.state.channels:
-            raise ApiError(400, limits.THREAD_ALREADY_CREATED, "A thread has already been created for this message")
+            raise ApiError(
+                400, limits.THREAD_ALREADY_CREATED, "A thread has already been created for this message"
+            )
         body = self.standin.body(request) or {}
         limits.check_thread_name(body.get("name"))
-        thread = Channel(message_id, PUBLIC_THREAD, body["name"], guild_id=parent.guild_id,
-                         parent_id=parent.id, owner_id=self.standin.state.bot.id)
+        thread = Channel(
+            message_id,
+            PUBLIC_THREAD,
+            body["name"],
+            guild_id=parent.guild_id,
+            parent_id=parent.id,
+            owner_id=self.standin.state.bot.id,
+        )
         self.standin.state.guilds[parent.guild_id or 0].channels[thread.id] = thread
         self.standin.state.channels[thread.id] = thread
         data = thread.json()
@@ -158,7 +188,9 @@ class ChannelRoutes:
         return web.Response(status=204)
 
     async def _attachment(self, request: web.Request) -> web.Response:
-        data = self.standin.state.attachments.get(f"{request.match_info['key']}/{request.match_info['filename']}")
+        data = self.standin.state.attachments.get(
+            f"{request.match_info['key']}/{request.match_info['filename']}"
+        )
         if data is None:
             raise web.HTTPNotFound()
         return web.Response(body=data, content_type="application/octet-stream")

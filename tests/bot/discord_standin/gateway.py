@@ -33,7 +33,16 @@ from tests.bot.discord_standin import limits
 
 log = logging.getLogger(__name__)
 
-DISPATCH, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 0, 1, 2, 6, 7, 9, 10, 11
+DISPATCH, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, INVALID_SESSION, HELLO, HEARTBEAT_ACK = (
+    0,
+    1,
+    2,
+    6,
+    7,
+    9,
+    10,
+    11,
+)
 AUTHENTICATION_FAILED = 4004
 INVALID_SHARD, SHARDING_REQUIRED = 4010, 4011
 DISALLOWED_INTENTS = 4014
@@ -63,7 +72,9 @@ class _Encoder:
         if self._zlib is not None:
             await ws.send_bytes(self._zlib.compress(raw) + self._zlib.flush(zlib.Z_SYNC_FLUSH))
         elif self._zstd is not None:
-            await ws.send_bytes(self._zstd.compress(raw) + self._zstd.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK))
+            await ws.send_bytes(
+                self._zstd.compress(raw) + self._zstd.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+            )
         else:
             await ws.send_str(raw.decode())
 
@@ -174,7 +185,10 @@ class Gateway:
             await conn.ws.close(code=AUTHENTICATION_FAILED, message=b"Authentication failed.")
             return
         intents = int(data.get("intents") or 0)
-        if intents & limits.MESSAGE_CONTENT_INTENT and not self._allowed_intents() & limits.MESSAGE_CONTENT_INTENT:
+        if (
+            intents & limits.MESSAGE_CONTENT_INTENT
+            and not self._allowed_intents() & limits.MESSAGE_CONTENT_INTENT
+        ):
             await conn.ws.close(code=DISALLOWED_INTENTS, message=b"Disallowed intent(s).")
             return
         shard, count = data.get("shard") or [0, 1]
@@ -221,7 +235,9 @@ class Gateway:
         """Send an event to its shard's session (kept for a RESUME if it is not connected now)."""
         session = self.session_for(event, data)
         if session is None:
-            raise RuntimeError(f"no gateway session for the shard of this {event}: the bot has not identified")
+            raise RuntimeError(
+                f"no gateway session for the shard of this {event}: the bot has not identified"
+            )
         await self._send_to(session, event, data)
 
     async def _send_to(self, session: Session, event: str, data: dict[str, Any]) -> None:

@@ -75,8 +75,14 @@ class InteractionRoutes:
     # -- driving the bot ------------------------------------------------------------------
 
     async def command(
-        self, name: str, options: dict[str, Any], *, channel: Channel, user: User,
-        attachments: dict[str, dict[str, Any]] | None = None, subcommand: str | None = None,
+        self,
+        name: str,
+        options: dict[str, Any],
+        *,
+        channel: Channel,
+        user: User,
+        attachments: dict[str, dict[str, Any]] | None = None,
+        subcommand: str | None = None,
     ) -> Interaction:
         """A member runs /name (or /name subcommand); `attachments` maps option names to
         `standin.attach(...)`; an option's value may be a Channel or a role (`Role`), which
@@ -92,7 +98,9 @@ class InteractionRoutes:
         if "guild_id" in command:
             data["guild_id"] = command["guild_id"]
         if attachments:
-            data["options"] += [{"name": k, "type": ATTACHMENT_OPTION, "value": a["id"]} for k, a in attachments.items()]
+            data["options"] += [
+                {"name": k, "type": ATTACHMENT_OPTION, "value": a["id"]} for k, a in attachments.items()
+            ]
             resolved["attachments"] = {a["id"]: a for a in attachments.values()}
         if subcommand is not None:
             data["options"] = [{"name": subcommand, "type": SUBCOMMAND, "options": data["options"]}]
@@ -100,14 +108,18 @@ class InteractionRoutes:
             data["resolved"] = resolved
         return await self._dispatch(2, data, channel, user)
 
-    def _options(self, options: dict[str, Any], where: Channel) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    def _options(
+        self, options: dict[str, Any], where: Channel
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         values: list[dict[str, Any]] = []
         resolved: dict[str, Any] = {}
         guild = self.standin.state.guilds.get(where.guild_id or 0)
         for key, value in options.items():
             if isinstance(value, Channel):
                 permissions = str(guild.bot_permissions if guild else 0)
-                resolved.setdefault("channels", {})[str(value.id)] = value.json() | {"permissions": permissions}
+                resolved.setdefault("channels", {})[str(value.id)] = value.json() | {
+                    "permissions": permissions
+                }
                 values.append({"name": key, "type": CHANNEL_OPTION, "value": str(value.id)})
             elif isinstance(value, Role):
                 resolved.setdefault("roles", {})[str(value.id)] = value.json()
@@ -122,21 +134,39 @@ class InteractionRoutes:
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._dispatch(3, data, channel, user, message=message)
 
-    async def _dispatch(self, type_: int, data: dict[str, Any], channel: Channel, user: User,
-                        message: dict[str, Any] | None = None) -> Interaction:
+    async def _dispatch(
+        self,
+        type_: int,
+        data: dict[str, Any],
+        channel: Channel,
+        user: User,
+        message: dict[str, Any] | None = None,
+    ) -> Interaction:
         state = self.standin.state
         interaction = Interaction(snowflake(), secrets.token_urlsafe(32), type_, channel, user, 0.0)
         payload: dict[str, Any] = {
-            "id": str(interaction.id), "application_id": str(state.application_id), "type": type_,
-            "data": data, "channel_id": str(channel.id), "channel": channel.json(), "token": interaction.token,
-            "version": 1, "locale": "en-US", "entitlements": [], "attachment_size_limit": 10_485_760,
-            "authorizing_integration_owners": {"0": str(channel.guild_id)} if channel.guild_id else {"1": str(user.id)},
+            "id": str(interaction.id),
+            "application_id": str(state.application_id),
+            "type": type_,
+            "data": data,
+            "channel_id": str(channel.id),
+            "channel": channel.json(),
+            "token": interaction.token,
+            "version": 1,
+            "locale": "en-US",
+            "entitlements": [],
+            "attachment_size_limit": 10_485_760,
+            "authorizing_integration_owners": {"0": str(channel.guild_id)}
+            if channel.guild_id
+            else {"1": str(user.id)},
             "context": 0 if channel.guild_id else 1,
         }
         if channel.guild_id is not None:
             guild: Guild = state.guilds[channel.guild_id]
             payload.update(
-                guild_id=str(guild.id), guild_locale="en-US", app_permissions=str(guild.bot_permissions),
+                guild_id=str(guild.id),
+                guild_locale="en-US",
+                app_permissions=str(guild.bot_permissions),
                 member=user.member_json(guild.member_permissions(user), []),
                 guild={"id": str(guild.id), "locale": "en-US", "features": []},
             )
@@ -163,7 +193,11 @@ class InteractionRoutes:
     async def _callback(self, request: web.Request) -> web.Response:
         interaction = self.all.get(int(request.match_info["id"]))
         now = time.monotonic()
-        if interaction is None or interaction.token != request.match_info["token"] or now - interaction.created > self.deadline_s:
+        if (
+            interaction is None
+            or interaction.token != request.match_info["token"]
+            or now - interaction.created > self.deadline_s
+        ):
             raise ApiError(404, limits.UNKNOWN_INTERACTION, "Unknown interaction")
         if interaction.callback_type is not None:
             raise ApiError(400, limits.ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged.")
@@ -176,14 +210,20 @@ class InteractionRoutes:
         interaction.loading = type_ == DEFERRED_MESSAGE
         interaction.callback_type, interaction.callback_at = type_, now
         interaction.ephemeral = bool(int(data.get("flags") or 0) & limits.EPHEMERAL)
-        response: dict[str, Any] = {"interaction": {
-            "id": str(interaction.id), "type": interaction.type,
-            "response_message_loading": type_ == DEFERRED_MESSAGE, "response_message_ephemeral": interaction.ephemeral,
-        }}
+        response: dict[str, Any] = {
+            "interaction": {
+                "id": str(interaction.id),
+                "type": interaction.type,
+                "response_message_loading": type_ == DEFERRED_MESSAGE,
+                "response_message_ephemeral": interaction.ephemeral,
+            }
+        }
         if type_ in (MESSAGE, DEFERRED_MESSAGE):
             if type_ == MESSAGE:
                 limits.check_not_empty(data)
-            flags = (limits.EPHEMERAL if interaction.ephemeral else 0) | (LOADING if type_ == DEFERRED_MESSAGE else 0)
+            flags = (limits.EPHEMERAL if interaction.ephemeral else 0) | (
+                LOADING if type_ == DEFERRED_MESSAGE else 0
+            )
             message = await self._post(interaction, {**data, "flags": flags})
             interaction.original_id = int(message["id"])
             if type_ == MESSAGE:
@@ -197,7 +237,11 @@ class InteractionRoutes:
     async def _post(self, interaction: Interaction, body: dict[str, Any]) -> dict[str, Any]:
         state = self.standin.state
         message = message_json(interaction.channel, state.bot, body, webhook_id=state.application_id)
-        message["interaction_metadata"] = {"id": str(interaction.id), "type": interaction.type, "user": interaction.user.json()}
+        message["interaction_metadata"] = {
+            "id": str(interaction.id),
+            "type": interaction.type,
+            "user": interaction.user.json(),
+        }
         interaction.messages.append(message)
         return await self.standin.post_message(interaction.channel, message)
 
@@ -216,7 +260,11 @@ class InteractionRoutes:
             flags = limits.EPHEMERAL if int(body.get("flags") or 0) & limits.EPHEMERAL else 0
             message = await self._post(interaction, {**body, "flags": flags})
             interaction.answered_at = interaction.answered_at or time.monotonic()
-        return json_response(message) if request.query.get("wait") in ("true", "1", "True") else web.Response(status=204)
+        return (
+            json_response(message)
+            if request.query.get("wait") in ("true", "1", "True")
+            else web.Response(status=204)
+        )
 
     def _message_id(self, interaction: Interaction, request: web.Request) -> int:
         raw = request.match_info["message"]

@@ -59,7 +59,11 @@ SEND_MESSAGES_IN_THREADS = 1 << 38
 # What the README's invite grants the bot: View Channels, Send Messages, Send Messages in
 # Threads, Create Public Threads, Embed Links, Read Message History.
 README_INVITE = (
-    VIEW_CHANNEL | SEND_MESSAGES | SEND_MESSAGES_IN_THREADS | CREATE_PUBLIC_THREADS | EMBED_LINKS
+    VIEW_CHANNEL
+    | SEND_MESSAGES
+    | SEND_MESSAGES_IN_THREADS
+    | CREATE_PUBLIC_THREADS
+    | EMBED_LINKS
     | READ_MESSAGE_HISTORY
 )
 MESSAGE_CONTENT_INTENT = 1 << 15
@@ -127,7 +131,10 @@ def _check_embed(form: _Form, i: int, embed: dict[str, Any]) -> None:
         form.put([*base, "fields"], _too_long(EMBED_FIELDS_MAX))
     for j, f in enumerate(fields):
         if not f.get("name") or not f.get("value"):
-            form.put([*base, "fields", j], {"_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]})
+            form.put(
+                [*base, "fields", j],
+                {"_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]},
+            )
         form.length([*base, "fields", j, "name"], f.get("name"), EMBED_FIELD_NAME_MAX)
         form.length([*base, "fields", j, "value"], f.get("value"), EMBED_FIELD_VALUE_MAX)
 
@@ -135,10 +142,27 @@ def _check_embed(form: _Form, i: int, embed: dict[str, Any]) -> None:
 def _check_allowed_mentions(form: _Form, mentions: dict[str, Any]) -> None:
     parse = mentions.get("parse", [])
     if any(p not in ("roles", "users", "everyone") for p in parse):
-        form.put(["allowed_mentions", "parse"], {"_errors": [{"code": "ENUM_TYPE_COERCE", "message": "Value must be one of roles, users, everyone."}]})
+        form.put(
+            ["allowed_mentions", "parse"],
+            {
+                "_errors": [
+                    {"code": "ENUM_TYPE_COERCE", "message": "Value must be one of roles, users, everyone."}
+                ]
+            },
+        )
     for kind in ("users", "roles"):
         if kind in parse and mentions.get(kind):
-            form.put(["allowed_mentions", kind], {"_errors": [{"code": "ALLOWED_MENTIONS_PARSE_EXCLUSIVE", "message": f'parse:["{kind}"] and {kind}: [ids...] are mutually exclusive.'}]})
+            form.put(
+                ["allowed_mentions", kind],
+                {
+                    "_errors": [
+                        {
+                            "code": "ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                            "message": f'parse:["{kind}"] and {kind}: [ids...] are mutually exclusive.',
+                        }
+                    ]
+                },
+            )
 
 
 def _check_components(form: _Form, rows: list[dict[str, Any]]) -> None:
@@ -149,7 +173,9 @@ def _check_components(form: _Form, rows: list[dict[str, Any]]) -> None:
         if len(children) > BUTTONS_PER_ROW_MAX:
             form.put(["components", i, "components"], _too_long(BUTTONS_PER_ROW_MAX))
         for j, child in enumerate(children):
-            form.length(["components", i, "components", j, "custom_id"], child.get("custom_id"), CUSTOM_ID_MAX)
+            form.length(
+                ["components", i, "components", j, "custom_id"], child.get("custom_id"), CUSTOM_ID_MAX
+            )
 
 
 def check_message(payload: dict[str, Any], *, has_files: bool = False) -> None:
@@ -162,7 +188,14 @@ def check_message(payload: dict[str, Any], *, has_files: bool = False) -> None:
     for i, embed in enumerate(embeds):
         _check_embed(form, i, embed)
     if sum(embed_length(e) for e in embeds) > EMBED_TOTAL_MAX:
-        form.put(["embeds"], {"_errors": [{"code": "MAX_EMBED_SIZE_EXCEEDED", "message": "Embed size exceeds maximum size of 6000"}]})
+        form.put(
+            ["embeds"],
+            {
+                "_errors": [
+                    {"code": "MAX_EMBED_SIZE_EXCEEDED", "message": "Embed size exceeds maximum size of 6000"}
+                ]
+            },
+        )
     if isinstance(payload.get("allowed_mentions"), dict):
         _check_allowed_mentions(form, payload["allowed_mentions"])
     _check_components(form, payload.get("components") or [])
@@ -171,8 +204,13 @@ def check_message(payload: dict[str, Any], *, has_files: bool = False) -> None:
 
 def check_not_empty(payload: dict[str, Any], *, has_files: bool = False) -> None:
     """A new message needs content, an embed, a component, a sticker or a file."""
-    if not (payload.get("content") or payload.get("embeds") or payload.get("components")
-            or payload.get("sticker_ids") or has_files):
+    if not (
+        payload.get("content")
+        or payload.get("embeds")
+        or payload.get("components")
+        or payload.get("sticker_ids")
+        or has_files
+    ):
         raise ApiError(400, CANNOT_SEND_EMPTY, "Cannot send an empty message")
 
 
@@ -191,7 +229,14 @@ def check_commands(commands: list[dict[str, Any]]) -> None:
     for i, command in enumerate(commands):
         name = command.get("name", "")
         if not COMMAND_NAME.match(name) or name != name.lower():
-            form.put([i, "name"], {"_errors": [{"code": "APPLICATION_COMMAND_INVALID_NAME", "message": "Command name is invalid"}]})
+            form.put(
+                [i, "name"],
+                {
+                    "_errors": [
+                        {"code": "APPLICATION_COMMAND_INVALID_NAME", "message": "Command name is invalid"}
+                    ]
+                },
+            )
         description = command.get("description", "")
         if command.get("type", 1) == 1 and not 1 <= len(description) <= 100:
             form.put([i, "description"], _too_long(100))

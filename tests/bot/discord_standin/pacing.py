@@ -46,7 +46,9 @@ class ChannelRate:
             sent.popleft()
         if len(sent) >= self.limit:
             self.refused.append(channel_id)
-            raise RateLimitedError(429, RATE_LIMITED, "You are being rate limited.", retry_after=self.window - (now - sent[0]))
+            raise RateLimitedError(
+                429, RATE_LIMITED, "You are being rate limited.", retry_after=self.window - (now - sent[0])
+            )
         sent.append(now)
         reset_after = self.window - (now - sent[0])
         return {

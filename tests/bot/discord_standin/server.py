@@ -77,8 +77,13 @@ class StandInState:
 
 
 class DiscordStandIn:
-    def __init__(self, *, heartbeat_ms: int = 41_250, interaction_deadline_s: float = limits.INTERACTION_DEADLINE_S,
-                 channel_rate: tuple[int, float] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        heartbeat_ms: int = 41_250,
+        interaction_deadline_s: float = limits.INTERACTION_DEADLINE_S,
+        channel_rate: tuple[int, float] | None = None,
+    ) -> None:
         self.state = StandInState()
         self.rate = ChannelRate(*channel_rate) if channel_rate else ChannelRate()
         self.holds = Holds()
@@ -86,8 +91,11 @@ class DiscordStandIn:
         self.faults: dict[str, Fault] = {}
         self.port = 0
         self.gateway = Gateway(
-            token=lambda: self.state.token, ready=self._ready, guilds=self._guild_payloads,
-            resume_url=lambda: self.gateway_url, heartbeat_ms=heartbeat_ms,
+            token=lambda: self.state.token,
+            ready=self._ready,
+            guilds=self._guild_payloads,
+            resume_url=lambda: self.gateway_url,
+            heartbeat_ms=heartbeat_ms,
             allowed_intents=lambda: limits.MESSAGE_CONTENT_INTENT if self.state.message_content_intent else 0,
             shard_count=lambda: self.state.shard_count,
         )
@@ -146,7 +154,9 @@ class DiscordStandIn:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         route, handler = self.webhooks.claim(request, request.match_info.route.name or "unknown", handler)
         body = request[BODY] = await self._read_body(request)
-        record = Recorded(request.method, route, request.path, dict(request.match_info), body, time.monotonic())
+        record = Recorded(
+            request.method, route, request.path, dict(request.match_info), body, time.monotonic()
+        )
         if route not in ("websocket", "attachment"):
             self.requests.append(record)
         response = await self._respond(request, handler, route)
@@ -154,7 +164,11 @@ class DiscordStandIn:
         return response
 
     async def _respond(self, request: web.Request, handler: Handler, route: str) -> web.StreamResponse:
-        needs_auth = route not in ("websocket", "attachment", "unknown") and not self.interactions.owns(route) and not self.webhooks.owns(route)
+        needs_auth = (
+            route not in ("websocket", "attachment", "unknown")
+            and not self.interactions.owns(route)
+            and not self.webhooks.owns(route)
+        )
         if needs_auth and request.headers.get("Authorization") != f"Bot {self.state.token}":
             return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
         fault = self.faults.get(route)
@@ -164,8 +178,12 @@ class DiscordStandIn:
         try:
             return await handler(request)
         except RateLimitedError as error:
-            headers = {"Retry-After": f"{error.retry_after:.3f}", "X-RateLimit-Scope": "user",
-                       "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": f"{error.retry_after:.3f}"}
+            headers = {
+                "Retry-After": f"{error.retry_after:.3f}",
+                "X-RateLimit-Scope": "user",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": f"{error.retry_after:.3f}",
+            }
             return json_response(error.body(), status=429, headers=headers)
         except ApiError as error:
             return json_response(error.body(), status=error.status)
@@ -175,10 +193,20 @@ class DiscordStandIn:
     @staticmethod
     def _fault_response(fault: Fault) -> web.Response:
         if fault.status == 429:
-            body = {"message": "You are being rate limited.", "retry_after": fault.retry_after, "global": False}
-            headers = {"Retry-After": str(fault.retry_after), "X-RateLimit-Scope": "user", "Via": "1.1 google"}
+            body = {
+                "message": "You are being rate limited.",
+                "retry_after": fault.retry_after,
+                "global": False,
+            }
+            headers = {
+                "Retry-After": str(fault.retry_after),
+                "X-RateLimit-Scope": "user",
+                "Via": "1.1 google",
+            }
             return json_response(body, status=429, headers=headers)
-        return json_response({"message": "500: Internal Server Error", "code": fault.code}, status=fault.status)
+        return json_response(
+            {"message": "500: Internal Server Error", "code": fault.code}, status=fault.status
+        )
 
     @staticmethod
     def body(request: web.Request) -> Any:
@@ -198,11 +226,15 @@ class DiscordStandIn:
                 if part.name == "payload_json":
                     payload = json.loads(await part.text())
                 else:
-                    files.append({"name": part.name, "filename": part.filename, "size": len(await part.read())})
+                    files.append(
+                        {"name": part.name, "filename": part.filename, "size": len(await part.read())}
+                    )
             return {**payload, "_files": files}
         return None
 
-    def fail(self, route: str, status: int, *, times: int = 1, retry_after: float = 0.5, code: int = 0) -> None:
+    def fail(
+        self, route: str, status: int, *, times: int = 1, retry_after: float = 0.5, code: int = 0
+    ) -> None:
         """The next `times` calls of a route (by name) get this status instead."""
         self.faults[route] = Fault(status, times, retry_after, code)
 
@@ -227,8 +259,9 @@ class DiscordStandIn:
 
     # -- the world, for tests -------------------------------------------------------------
 
-    def add_guild(self, name: str = "newsroom", *, permissions: int = limits.README_INVITE,
-                  shard: int | None = None) -> Guild:
+    def add_guild(
+        self, name: str = "newsroom", *, permissions: int = limits.README_INVITE, shard: int | None = None
+    ) -> Guild:
         """A server the bot is in; `shard`: one whose events go to that shard."""
         owner = User(snowflake(), f"{name}-owner")
         guild_id = snowflake()
@@ -268,7 +301,9 @@ class DiscordStandIn:
 
     def dm_with(self, user_id: int) -> Channel:
         """The DM channel with a user (made on first use, as Discord's create-DM does)."""
-        found = next((c for c in self.state.channels.values() if c.recipient and c.recipient.id == user_id), None)
+        found = next(
+            (c for c in self.state.channels.values() if c.recipient and c.recipient.id == user_id), None
+        )
         return found or self.dm(User(user_id, f"user-{user_id}"))
 
     async def hold_point(self, route: str) -> None:
@@ -277,15 +312,24 @@ class DiscordStandIn:
     async def start_thread(self, parent: Channel, owner: User, name: str) -> Channel:
         """A thread a member started (in a forum channel: a post; its first message has the
         thread's id, so send it with `say(..., message_id=thread.id)`)."""
-        thread = Channel(snowflake(), PUBLIC_THREAD, name, guild_id=parent.guild_id, parent_id=parent.id, owner_id=owner.id)
+        thread = Channel(
+            snowflake(), PUBLIC_THREAD, name, guild_id=parent.guild_id, parent_id=parent.id, owner_id=owner.id
+        )
         guild = self.state.guilds[parent.guild_id or 0]
         guild.channels[thread.id] = thread
         self.state.channels[thread.id] = thread
         await self.gateway.dispatch("THREAD_CREATE", thread.json() | {"newly_created": True})
         return thread
 
-    async def say(self, channel: Channel, author: User, content: str, *, mention_bot: bool = True,
-                  message_id: int | None = None) -> dict[str, Any]:
+    async def say(
+        self,
+        channel: Channel,
+        author: User,
+        content: str,
+        *,
+        mention_bot: bool = True,
+        message_id: int | None = None,
+    ) -> dict[str, Any]:
         """A member's message: stored, and sent to the bot as MESSAGE_CREATE."""
         bot = self.state.bot
         text = f"<@{bot.id}> {content}" if mention_bot else content
@@ -293,7 +337,13 @@ class DiscordStandIn:
         if message_id is not None:
             message["id"] = str(message_id)
         if channel.guild_id is not None:
-            message["member"] = {"roles": [], "joined_at": message["timestamp"], "deaf": False, "mute": False, "flags": 0}
+            message["member"] = {
+                "roles": [],
+                "joined_at": message["timestamp"],
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            }
         channel.messages[int(message["id"])] = message
         await self.gateway.dispatch("MESSAGE_CREATE", message)
         return message
@@ -309,7 +359,10 @@ class DiscordStandIn:
         key = str(snowflake())
         self.state.attachments[f"{key}/{filename}"] = data
         return {
-            "id": key, "filename": filename, "size": len(data), "content_type": content_type,
+            "id": key,
+            "filename": filename,
+            "size": len(data),
+            "content_type": content_type,
             "url": f"{self.base_url}/attachments/{key}/{filename}",
             "proxy_url": f"{self.base_url}/attachments/{key}/{filename}",
         }
@@ -319,11 +372,17 @@ class DiscordStandIn:
     def _ready(self, session_id: str) -> dict[str, Any]:
         flags = (1 << 18) if self.state.message_content_intent else 0
         return {
-            "v": 10, "user": self.state.bot.json() | {"verified": True, "mfa_enabled": False, "flags": 0},
+            "v": 10,
+            "user": self.state.bot.json() | {"verified": True, "mfa_enabled": False, "flags": 0},
             "guilds": [{"id": str(g), "unavailable": True} for g in self.state.guilds],
-            "session_id": session_id, "session_type": "normal", "private_channels": [],
-            "relationships": [], "presences": [], "guild_join_requests": [],
-            "geo_ordered_rtc_regions": [], "application": {"id": str(self.state.application_id), "flags": flags},
+            "session_id": session_id,
+            "session_type": "normal",
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+            "application": {"id": str(self.state.application_id), "flags": flags},
         }
 
     def _guild_payloads(self) -> list[dict[str, Any]]:
@@ -333,20 +392,35 @@ class DiscordStandIn:
 
     async def _gateway_bot(self, request: web.Request) -> web.Response:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return json_response({"url": self.gateway_url, "shards": self.state.shard_count, "session_start_limit": limit})
+        return json_response(
+            {"url": self.gateway_url, "shards": self.state.shard_count, "session_start_limit": limit}
+        )
 
     async def _me(self, request: web.Request) -> web.Response:
         return json_response(self.state.bot.json() | {"verified": True, "mfa_enabled": False, "flags": 0})
 
     async def _application(self, request: web.Request) -> web.Response:
         owner = User(snowflake(), "developer")
-        return json_response({
-            "id": str(self.state.application_id), "name": "newsdesk", "icon": None, "description": "",
-            "bot_public": True, "bot_require_code_grant": False, "owner": owner.json(), "team": None,
-            "verify_key": "0" * 64, "flags": (1 << 18) if self.state.message_content_intent else 0,
-            "bot": self.state.bot.json(), "summary": "", "rpc_origins": [], "interactions_endpoint_url": None,
-            "redirect_uris": [], "tags": [],
-        })
+        return json_response(
+            {
+                "id": str(self.state.application_id),
+                "name": "newsdesk",
+                "icon": None,
+                "description": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": owner.json(),
+                "team": None,
+                "verify_key": "0" * 64,
+                "flags": (1 << 18) if self.state.message_content_intent else 0,
+                "bot": self.state.bot.json(),
+                "summary": "",
+                "rpc_origins": [],
+                "interactions_endpoint_url": None,
+                "redirect_uris": [],
+                "tags": [],
+            }
+        )
 
     async def _sync(self, request: web.Request) -> web.Response:
         guild_id = int(request.match_info["guild"]) if "guild" in request.match_info else None
@@ -359,9 +433,15 @@ class DiscordStandIn:
         commands = self.body(request) or []
         limits.check_commands(commands)
         stored = [
-            {**c, "id": str(snowflake()), "application_id": str(self.state.application_id), "version": str(snowflake()),
-             "default_member_permissions": c.get("default_member_permissions"), "type": c.get("type", 1),
-             **({"guild_id": str(guild_id)} if guild_id else {})}
+            {
+                **c,
+                "id": str(snowflake()),
+                "application_id": str(self.state.application_id),
+                "version": str(snowflake()),
+                "default_member_permissions": c.get("default_member_permissions"),
+                "type": c.get("type", 1),
+                **({"guild_id": str(guild_id)} if guild_id else {}),
+            }
             for c in commands
         ]
         self.state.commands[guild_id] = stored

@@ -137,7 +137,9 @@ class StandInThread:
 
     async def __aexit__(self, *exc: object) -> None:
         try:
-            await asyncio.wait_for(asyncio.wrap_future(self._submit(self.standin.__aexit__(None, None, None))), START_S)
+            await asyncio.wait_for(
+                asyncio.wrap_future(self._submit(self.standin.__aexit__(None, None, None))), START_S
+            )
         finally:
             self._stop()
 
@@ -196,7 +198,9 @@ class StandInThread:
             mine = _Stop(None)
             self.loop.call_soon_threadsafe(mine.here)
             while not mine.now.wait(POLL_S):
-                awaited = next((s for s in list(self._awaited) if s.thread == mine.thread and s.claim("borrowed")), None)
+                awaited = next(
+                    (s for s in list(self._awaited) if s.thread == mine.thread and s.claim("borrowed")), None
+                )
                 if awaited is not None:
                     mine.end()
                     return awaited
@@ -233,7 +237,9 @@ class StandInThread:
                     if stop.claim():
                         return stop
         except TimeoutError:
-            raise TimeoutError(f"the stand-in's loop did not stop between two steps within {START_S} s") from None
+            raise TimeoutError(
+                f"the stand-in's loop did not stop between two steps within {START_S} s"
+            ) from None
 
     @asynccontextmanager
     async def changing(self) -> AsyncIterator[None]:
@@ -268,7 +274,9 @@ class StandInThread:
             if not bound.expired():
                 raise
             waited = time.monotonic() - started
-            raise TimeoutError(f"the stand-in waited {waited:.1f} s (bound {within} s) for {what or predicate}") from None
+            raise TimeoutError(
+                f"the stand-in waited {waited:.1f} s (bound {within} s) for {what or predicate}"
+            ) from None
 
 
 class OnItsLoop:

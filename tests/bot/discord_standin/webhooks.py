@@ -41,8 +41,14 @@ class Webhook:
 
     def json(self) -> dict[str, Any]:
         return {
-            "id": str(self.id), "type": 1, "guild_id": str(self.channel.guild_id), "channel_id": str(self.channel.id),
-            "user": self.creator, "name": self.name, "avatar": None, "token": self.token,
+            "id": str(self.id),
+            "type": 1,
+            "guild_id": str(self.channel.guild_id),
+            "channel_id": str(self.channel.id),
+            "user": self.creator,
+            "name": self.name,
+            "avatar": None,
+            "token": self.token,
             "application_id": str(self.application_id),
         }
 
@@ -50,8 +56,12 @@ class Webhook:
 def _check_name(name: object, field: str) -> str:
     text = str(name or "")
     if not 1 <= len(text) <= 80 or any(w in text.lower() for w in ("discord", "clyde")):
-        raise ApiError(400, limits.INVALID_FORM_BODY, "Invalid Form Body",
-                       {field: {"_errors": [{"code": "USERNAME_INVALID", "message": "Username cannot contain this"}]}})
+        raise ApiError(
+            400,
+            limits.INVALID_FORM_BODY,
+            "Invalid Form Body",
+            {field: {"_errors": [{"code": "USERNAME_INVALID", "message": "Username cannot contain this"}]}},
+        )
     return text
 
 
@@ -91,8 +101,14 @@ class WebhookRoutes:
         channel = self._managed(request)
         body = self.standin.body(request) or {}
         state = self.standin.state
-        hook = Webhook(snowflake(), channel, _check_name(body.get("name"), "name"), secrets.token_urlsafe(32),
-                       state.bot.json(), state.application_id)
+        hook = Webhook(
+            snowflake(),
+            channel,
+            _check_name(body.get("name"), "name"),
+            secrets.token_urlsafe(32),
+            state.bot.json(),
+            state.application_id,
+        )
         self.hooks[hook.id] = hook
         return json_response(hook.json())
 
@@ -119,11 +135,22 @@ class WebhookRoutes:
         limits.check_message(body)
         limits.check_not_empty(body, has_files=bool(files))
         name = _check_name(body.get("username") or hook.name, "username")
-        avatar = hashlib.sha1(str(body["avatar_url"]).encode()).hexdigest()[:32] if body.get("avatar_url") else None
+        avatar = (
+            hashlib.sha1(str(body["avatar_url"]).encode()).hexdigest()[:32]
+            if body.get("avatar_url")
+            else None
+        )
         headers = self.standin.rate.take(hook.channel.id)
         message = message_json(hook.channel, self.standin.state.bot, body, webhook_id=hook.id)
-        message["author"] = {"id": str(hook.id), "username": name, "discriminator": "0000", "global_name": None,
-                             "avatar": avatar, "bot": True, "public_flags": 0}
+        message["author"] = {
+            "id": str(hook.id),
+            "username": name,
+            "discriminator": "0000",
+            "global_name": None,
+            "avatar": avatar,
+            "bot": True,
+            "public_flags": 0,
+        }
         stored = await self.standin.post_message(hook.channel, message)
         if request.query.get("wait", "false").lower() not in ("true", "1"):
             return web.Response(status=204, headers=headers)

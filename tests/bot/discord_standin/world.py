@@ -41,14 +41,26 @@ class User:
 
     def json(self) -> dict[str, Any]:
         return {
-            "id": str(self.id), "username": self.username, "discriminator": "0",
-            "global_name": self.username, "avatar": None, "bot": self.bot, "public_flags": 0,
+            "id": str(self.id),
+            "username": self.username,
+            "discriminator": "0",
+            "global_name": self.username,
+            "avatar": None,
+            "bot": self.bot,
+            "public_flags": 0,
         }
 
     def member_json(self, permissions: int, roles: list[int]) -> dict[str, Any]:
         return {
-            "user": self.json(), "roles": [str(r) for r in roles], "joined_at": _iso(), "deaf": False,
-            "mute": False, "flags": 0, "nick": None, "avatar": None, "pending": False,
+            "user": self.json(),
+            "roles": [str(r) for r in roles],
+            "joined_at": _iso(),
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "nick": None,
+            "avatar": None,
+            "pending": False,
             "permissions": str(permissions),
         }
 
@@ -87,8 +99,14 @@ class Channel:
 
     def json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "id": str(self.id), "type": self.type, "name": self.name, "position": 0,
-            "permission_overwrites": [], "nsfw": False, "rate_limit_per_user": 0, "flags": 0,
+            "id": str(self.id),
+            "type": self.type,
+            "name": self.name,
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "rate_limit_per_user": 0,
+            "flags": 0,
             "last_message_id": str(max(self.messages)) if self.messages else None,
         }
         if self.guild_id is not None:
@@ -101,11 +119,17 @@ class Channel:
             data.update(available_tags=[], default_reaction_emoji=None, default_sort_order=None)
         if self.is_thread:
             data.update(
-                owner_id=str(self.owner_id), message_count=len(self.messages),
-                member_count=1, total_message_sent=len(self.messages), applied_tags=[],
+                owner_id=str(self.owner_id),
+                message_count=len(self.messages),
+                member_count=1,
+                total_message_sent=len(self.messages),
+                applied_tags=[],
                 thread_metadata={
-                    "archived": False, "auto_archive_duration": 1440, "archive_timestamp": _iso(),
-                    "locked": False, "create_timestamp": _iso(),
+                    "archived": False,
+                    "auto_archive_duration": 1440,
+                    "archive_timestamp": _iso(),
+                    "locked": False,
+                    "create_timestamp": _iso(),
                 },
             )
         return data
@@ -119,8 +143,17 @@ class Role:
     name: str
 
     def json(self) -> dict[str, Any]:
-        return {"id": str(self.id), "name": self.name, "permissions": "0", "position": 1, "color": 0,
-                "hoist": False, "managed": False, "mentionable": True, "flags": 0}
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "permissions": "0",
+            "position": 1,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": True,
+            "flags": 0,
+        }
 
 
 @dataclass
@@ -143,27 +176,71 @@ class Guild:
 
     def json(self, bot: User) -> dict[str, Any]:
         roles = [
-            {"id": str(self.id), "name": "@everyone", "permissions": "0", "position": 0, "color": 0,
-             "hoist": False, "managed": False, "mentionable": False, "flags": 0},
-            {"id": str(self.bot_role_id), "name": bot.username, "permissions": str(self.bot_permissions),
-             "position": 1, "color": 0, "hoist": False, "managed": True, "mentionable": False, "flags": 0,
-             "tags": {"bot_id": str(bot.id)}},
+            {
+                "id": str(self.id),
+                "name": "@everyone",
+                "permissions": "0",
+                "position": 0,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            },
+            {
+                "id": str(self.bot_role_id),
+                "name": bot.username,
+                "permissions": str(self.bot_permissions),
+                "position": 1,
+                "color": 0,
+                "hoist": False,
+                "managed": True,
+                "mentionable": False,
+                "flags": 0,
+                "tags": {"bot_id": str(bot.id)},
+            },
             *(r.json() for r in self.roles.values()),
         ]
         channels = [c.json() for c in self.channels.values() if not c.is_thread]
         threads = [c.json() for c in self.channels.values() if c.is_thread]
         return {
-            "id": str(self.id), "name": self.name, "icon": None, "owner_id": str(self.owner.id),
-            "roles": roles, "channels": channels, "threads": threads, "emojis": [], "stickers": [],
-            "features": [], "members": [bot.member_json(self.bot_permissions, [self.bot_role_id])],
-            "member_count": len(self.members) + 1, "large": False, "unavailable": False,
-            "joined_at": _iso(), "voice_states": [], "presences": [], "stage_instances": [],
-            "guild_scheduled_events": [], "mfa_level": 0, "verification_level": 0,
-            "explicit_content_filter": 0, "default_message_notifications": 0, "premium_tier": 0,
-            "preferred_locale": "en-US", "system_channel_flags": 0, "nsfw_level": 0,
-            "afk_timeout": 300, "application_id": None, "afk_channel_id": None,
-            "system_channel_id": None, "rules_channel_id": None, "vanity_url_code": None,
-            "description": None, "banner": None, "splash": None, "discovery_splash": None,
+            "id": str(self.id),
+            "name": self.name,
+            "icon": None,
+            "owner_id": str(self.owner.id),
+            "roles": roles,
+            "channels": channels,
+            "threads": threads,
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "members": [bot.member_json(self.bot_permissions, [self.bot_role_id])],
+            "member_count": len(self.members) + 1,
+            "large": False,
+            "unavailable": False,
+            "joined_at": _iso(),
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "mfa_level": 0,
+            "verification_level": 0,
+            "explicit_content_filter": 0,
+            "default_message_notifications": 0,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "system_channel_flags": 0,
+            "nsfw_level": 0,
+            "afk_timeout": 300,
+            "application_id": None,
+            "afk_channel_id": None,
+            "system_channel_id": None,
+            "rules_channel_id": None,
+            "vanity_url_code": None,
+            "description": None,
+            "banner": None,
+            "splash": None,
+            "discovery_splash": None,
             "premium_progress_bar_enabled": False,
         }
 
@@ -180,11 +257,21 @@ def message_json(
 ) -> dict[str, Any]:
     """A message as Discord returns it and dispatches it in MESSAGE_CREATE."""
     data: dict[str, Any] = {
-        "id": str(snowflake()), "channel_id": str(channel.id), "author": author.json(),
-        "content": payload.get("content") or "", "timestamp": _iso(), "edited_timestamp": None,
-        "tts": False, "mention_everyone": False, "mentions": [u.json() for u in mentions],
-        "mention_roles": [], "attachments": list(attachments), "embeds": payload.get("embeds") or [],
-        "pinned": False, "type": 19 if reference else 0, "flags": payload.get("flags") or 0,
+        "id": str(snowflake()),
+        "channel_id": str(channel.id),
+        "author": author.json(),
+        "content": payload.get("content") or "",
+        "timestamp": _iso(),
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [u.json() for u in mentions],
+        "mention_roles": [],
+        "attachments": list(attachments),
+        "embeds": payload.get("embeds") or [],
+        "pinned": False,
+        "type": 19 if reference else 0,
+        "flags": payload.get("flags") or 0,
         "components": payload.get("components") or [],
     }
     if channel.guild_id is not None:
@@ -203,6 +290,7 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     """JSON as Discord sends it: `Content-Type: application/json` exactly (discord.py parses
     a body as JSON only when the header is exactly that)."""
     return web.Response(
-        body=json.dumps(data).encode(), status=status,
+        body=json.dumps(data).encode(),
+        status=status,
         headers={"Content-Type": "application/json", **(headers or {})},
     )

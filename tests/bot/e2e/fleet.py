@@ -94,7 +94,12 @@ class Fleet:
     still running."""
 
     def __init__(
-        self, data: Path, chroma_port: int, onnx_dir: Path, discord: DiscordStandIn, guilds: str,
+        self,
+        data: Path,
+        chroma_port: int,
+        onnx_dir: Path,
+        discord: DiscordStandIn,
+        guilds: str,
         children: Children | None = None,
     ) -> None:
         self.data, self.chroma_port, self.onnx_dir = data, chroma_port, onnx_dir
@@ -145,7 +150,9 @@ class Fleet:
             **({"SHARD_IDS": shard_ids} if shard_ids is not None else {}),
             **extra,
         }
-        return await self._start(f"bot {shard_ids or 'all'}", [sys.executable, "-m", "bot"], self.env(**settings))
+        return await self._start(
+            f"bot {shard_ids or 'all'}", [sys.executable, "-m", "bot"], self.env(**settings)
+        )
 
     async def watch(self, **extra: str) -> Member:
         newsdesk = str(Path(sys.executable).with_name("newsdesk"))

@@ -31,14 +31,18 @@ def answered(interaction: Interaction) -> bool:
 
 
 async def ask(discord: DiscordStandIn, channel: Channel, user: User, question: str = OPENAI) -> Interaction:
-    interaction = await discord.interactions.command("ask", {"question": question}, channel=channel, user=user)
+    interaction = await discord.interactions.command(
+        "ask", {"question": question}, channel=channel, user=user
+    )
     await discord.wait_for(lambda: answered(interaction), ANSWER_S, f"an answer to {question!r}")
     return interaction
 
 
 async def bot_reply(discord: DiscordStandIn, channel: Channel, count: int = 1) -> dict[str, Any]:
     """The bot's `count`-th message in a channel, once it is there."""
-    await discord.wait_for(lambda: len(discord.messages_by_bot(channel)) >= count, ANSWER_S, f"reply {count} in {channel.name}")
+    await discord.wait_for(
+        lambda: len(discord.messages_by_bot(channel)) >= count, ANSWER_S, f"reply {count} in {channel.name}"
+    )
     return discord.messages_by_bot(channel)[count - 1]
 
 

@@ -37,10 +37,20 @@ WITHIN_S = 120.0  # not a speed goal: what never happens fails here
 # leases made for a slow machine: a renewal may come 2 s (poller) or 3 s (writer) late
 LEASES = {"POLLER_LEASE_S": "5", "WRITER_LEASE_S": "8"}
 
-TRAM = ("Quayside trams", ["The Quayside tram line to Norbury opens on 14 May, the transit authority said.",
-                           "Twelve trams will run every six minutes from the harbour to the hospital."])
-LIBRARY = ("Harrowgate library", ["The Harrowgate library will add 3,400 books in a new east wing.",
-                                  "The wing, paid for by a local bequest, opens to readers in the autumn."])
+TRAM = (
+    "Quayside trams",
+    [
+        "The Quayside tram line to Norbury opens on 14 May, the transit authority said.",
+        "Twelve trams will run every six minutes from the harbour to the hospital.",
+    ],
+)
+LIBRARY = (
+    "Harrowgate library",
+    [
+        "The Harrowgate library will add 3,400 books in a new east wing.",
+        "The wing, paid for by a local bequest, opens to readers in the autumn.",
+    ],
+)
 FERRY = ("Island ferry", ["The island ferry will run twice a day from June, the harbour board said."])
 
 
@@ -52,7 +62,9 @@ def served() -> Iterator[FeedServer]:
         yield server
 
 
-def _publish(server: FeedServer, feed: str, entries: list[tuple[str, tuple[str, list[str]]]], etag: str) -> None:
+def _publish(
+    server: FeedServer, feed: str, entries: list[tuple[str, tuple[str, list[str]]]], etag: str
+) -> None:
     for path, (title, sentences) in entries:
         server.resources[path] = page(title, sentences)
     server.resources[feed] = rss(server, [(p, t, s[0]) for p, (t, s) in entries], etag=etag)
@@ -65,7 +77,11 @@ def _due_now(data: Path) -> None:
 
 
 async def _polled(
-    server: FeedServer, counts: dict[str, int], members: Sequence[Member], recorded: int, within: float = WITHIN_S
+    server: FeedServer,
+    counts: dict[str, int],
+    members: Sequence[Member],
+    recorded: int,
+    within: float = WITHIN_S,
 ) -> None:
     """Each feed fetched `counts` times in all and the live `members` counting `recorded`
     polls (a poll is counted once it is recorded), by a deadline, and by one process. The
@@ -74,12 +90,16 @@ async def _polled(
     gauges: their sum over its live processes is 1."""
     deadline = time.monotonic() + within
     while not all(server.hits(f) >= n for f, n in counts.items()) or await _counted(members) < recorded:
-        assert time.monotonic() < deadline, f"feeds fetched {[(f, server.hits(f)) for f in counts]}, not {counts}"
+        assert time.monotonic() < deadline, (
+            f"feeds fetched {[(f, server.hits(f)) for f in counts]}, not {counts}"
+        )
         await asyncio.sleep(0.1)
     assert {f: server.hits(f) for f in counts} == counts, "each feed polled once this period"
     live = [m for m in members if m.process.returncode is None]
     gauges = [await m.value("newsdesk_feed_poller") for m in live]
-    assert sum(gauges) == 1, f"one feed poller in the fleet: {dict(zip([m.name for m in live], gauges, strict=True))}"
+    assert sum(gauges) == 1, (
+        f"one feed poller in the fleet: {dict(zip([m.name for m in live], gauges, strict=True))}"
+    )
 
 
 async def _counted(members: Sequence[Member]) -> float:
@@ -91,7 +111,11 @@ async def _counted(members: Sequence[Member]) -> float:
 
 @pytest.fixture
 async def fleet(
-    tmp_path: Path, chroma_server: int, onnx_dir: Path, discord: DiscordStandIn, children: Children,  # noqa: F811
+    tmp_path: Path,
+    chroma_server: int,  # noqa: F811
+    onnx_dir: Path,
+    discord: DiscordStandIn,
+    children: Children,
 ) -> AsyncIterator[Fleet]:
     fleet = Fleet(tmp_path / "host", chroma_server, onnx_dir, discord, "", children)
     yield fleet
@@ -114,38 +138,53 @@ async def _written(store: ChromaStore, title: str) -> float:
     return time.monotonic()
 
 
-async def _first_answer(discord: DiscordStandIn, guild: Guild, member: User, question: str, expected: str,
-                        stored_at: float) -> float:
+async def _first_answer(
+    discord: DiscordStandIn, guild: Guild, member: User, question: str, expected: str, stored_at: float
+) -> float:
     """The first question asked in the server holds `expected`; seconds from `stored_at`."""
     interaction = await ask(discord, discord.channel(guild, "general"), member, question)
     assert expected in text_of(interaction.messages[-1]), text_of(interaction.messages[-1])
     return float(interaction.answered_at or 0) - stored_at
 
 
-async def _answered_everywhere(discord: DiscordStandIn, guilds: list[Guild], member: User, question: str,
-                               expected: str, stored_at: float) -> list[float]:
+async def _answered_everywhere(
+    discord: DiscordStandIn, guilds: list[Guild], member: User, question: str, expected: str, stored_at: float
+) -> list[float]:
     """Ask in every server at once, once: each answer holds `expected`; seconds from stored."""
-    return list(await asyncio.gather(
-        *(_first_answer(discord, g, member, question, expected, stored_at) for g in guilds)
-    ))
+    return list(
+        await asyncio.gather(
+            *(_first_answer(discord, g, member, question, expected, stored_at) for g in guilds)
+        )
+    )
 
 
 async def _poller(members: list[Member]) -> list[str]:
-    return [m.name for m in members if m.process.returncode is None and await m.value("newsdesk_feed_poller") == 1]
+    return [
+        m.name for m in members if m.process.returncode is None and await m.value("newsdesk_feed_poller") == 1
+    ]
 
 
 async def test_two_shard_processes_and_a_watcher_share_one_chroma_server(
-    fleet: Fleet, discord: DiscordStandIn, served: FeedServer, settings: Settings, embedder: Embedder,
-    chroma_server: int, member: User,  # noqa: F811
+    fleet: Fleet,
+    discord: DiscordStandIn,
+    served: FeedServer,
+    settings: Settings,
+    embedder: Embedder,
+    chroma_server: int,  # noqa: F811
+    member: User,
 ) -> None:
     async with discord.changing():
         discord.state.shard_count = 2
     guilds = [discord.add_guild(f"shard-{n}", shard=n) for n in (0, 1)]
     fleet.guilds = ",".join(str(g.id) for g in guilds)
-    remote = settings.model_copy(update={
-        "chroma_host": "127.0.0.1", "chroma_port": chroma_server, "newsdesk_data_dir": fleet.data,
-        "embedding_onnx_dir": fleet.onnx_dir,
-    })
+    remote = settings.model_copy(
+        update={
+            "chroma_host": "127.0.0.1",
+            "chroma_port": chroma_server,
+            "newsdesk_data_dir": fleet.data,
+            "embedding_onnx_dir": fleet.onnx_dir,
+        }
+    )
     app = App(remote, embedder=embedder)
     assert app.ingest([str(SAMPLES)]).count("added") == 6
     for feed in ("/city.xml", "/county.xml"):
@@ -154,7 +193,9 @@ async def test_two_shard_processes_and_a_watcher_share_one_chroma_server(
 
     watcher = await fleet.watch(**LEASES)
     await fleet.ready(watcher, START_S)
-    await _polled(served, {"/city.xml": 1, "/county.xml": 1}, [watcher], recorded=2)  # the first period: empty feeds
+    await _polled(
+        served, {"/city.xml": 1, "/county.xml": 1}, [watcher], recorded=2
+    )  # the first period: empty feeds
     bots = await asyncio.gather(fleet.bot("0", **LEASES), fleet.bot("1", **LEASES))
     await asyncio.gather(*(fleet.ready(b, START_S) for b in bots))
     assert await _poller([watcher, *bots]) == ["watch"], "one poller: the process that took the lease first"
@@ -168,7 +209,9 @@ async def test_two_shard_processes_and_a_watcher_share_one_chroma_server(
     _publish(served, "/county.xml", [("/ferry", FERRY)], etag='"k1"')
     _due_now(fleet.data)
     stored_at = await _written(store, TRAM[0])
-    waits = await _answered_everywhere(discord, guilds, member, "when does the Quayside tram line open?", "14 May", stored_at)
+    waits = await _answered_everywhere(
+        discord, guilds, member, "when does the Quayside tram line open?", "14 May", stored_at
+    )
     await _polled(served, {"/city.xml": 2, "/county.xml": 2}, [watcher, *bots], recorded=4)
 
     watcher.process.send_signal(signal.SIGKILL)

@@ -27,8 +27,12 @@ async def test_close_4000_is_resumed_and_a_missed_question_answered(
     assert session is not None
     await discord.gateway.close(4000)
     # sent while the bot is away: Discord keeps it for the resumed session
-    missed = await discord.interactions.command("ask", {"question": "who broke the course record at the marathon?"},
-                                                channel=discord.channel(guild, "general"), user=member)
+    missed = await discord.interactions.command(
+        "ask",
+        {"question": "who broke the course record at the marathon?"},
+        channel=discord.channel(guild, "general"),
+        user=member,
+    )
     await discord.wait_for(lambda: answered(missed), ANSWER_S, "the missed question's answer")
     resumes = discord.gateway.log.ops(RESUME)
     assert len(resumes) == 1 and resumes[0]["d"]["session_id"] == session.id
@@ -40,20 +44,31 @@ async def test_invalid_session_makes_the_bot_identify_again(
     bot: NewsBot, discord: DiscordStandIn, guild: Guild, member: User
 ) -> None:
     await discord.gateway.invalidate(resumable=False)
-    await discord.wait_for(lambda: len(discord.gateway.log.ops(IDENTIFY)) == 2 and discord.gateway.connected,
-                           ANSWER_S, "a second IDENTIFY")
+    await discord.wait_for(
+        lambda: len(discord.gateway.log.ops(IDENTIFY)) == 2 and discord.gateway.connected,
+        ANSWER_S,
+        "a second IDENTIFY",
+    )
     interaction = await ask(discord, discord.channel(guild, "general"), member)
     assert "London" in text_of(interaction.messages[-1])
 
 
-async def test_heartbeats_are_sent_at_the_interval_hello_gives(bot_settings: Settings, embedder: Embedder) -> None:
+async def test_heartbeats_are_sent_at_the_interval_hello_gives(
+    bot_settings: Settings, embedder: Embedder
+) -> None:
     async with StandInThread(heartbeat_ms=100) as discord:
         discord.add_guild("newsroom")
-        settings = bot_settings.model_copy(update={"discord_api_base": discord.api_base, "discord_guild_ids": ""})
+        settings = bot_settings.model_copy(
+            update={"discord_api_base": discord.api_base, "discord_guild_ids": ""}
+        )
         running = await start_bot(settings, embedder, discord)
         try:
-            await discord.wait_for(lambda: len(discord.gateway.log.ops(HEARTBEAT)) >= 6, ANSWER_S, "six heartbeats")
+            await discord.wait_for(
+                lambda: len(discord.gateway.log.ops(HEARTBEAT)) >= 6, ANSWER_S, "six heartbeats"
+            )
         finally:
             await running.stop()
-    assert len(discord.gateway.log.ops(IDENTIFY)) == 1 and not discord.gateway.log.ops(RESUME)  # ACKed: no reconnect
+    assert len(discord.gateway.log.ops(IDENTIFY)) == 1 and not discord.gateway.log.ops(
+        RESUME
+    )  # ACKed: no reconnect
     assert [c.route for c in discord.requests if c.route.startswith("sync")] == ["sync_global"]

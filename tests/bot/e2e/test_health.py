@@ -37,7 +37,11 @@ def _full_disk(*args: object) -> None:
 
 
 async def test_healthz_says_ready_only_when_connected_and_the_store_is_open_and_metrics_count(
-    bot_settings: Settings, embedder: Embedder, discord: DiscordStandIn, guild: Guild, member: User,
+    bot_settings: Settings,
+    embedder: Embedder,
+    discord: DiscordStandIn,
+    guild: Guild,
+    member: User,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app = App(bot_settings, embedder=embedder)

@@ -23,7 +23,11 @@ SLOW_HOST = "slow-dns.news.example"
 
 
 async def test_ingest_url_fetches_before_it_takes_the_writer_lock(
-    bot: NewsBot, bot_settings: Settings, discord: DiscordStandIn, guild: Guild, monkeypatch: pytest.MonkeyPatch
+    bot: NewsBot,
+    bot_settings: Settings,
+    discord: DiscordStandIn,
+    guild: Guild,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     real, asked, release = socket.getaddrinfo, threading.Event(), threading.Event()
 

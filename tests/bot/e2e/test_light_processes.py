@@ -39,10 +39,21 @@ from vectorstore.system import MALLOC_ARENAS
 pytestmark = pytest.mark.slow
 
 HEAVY = {"torch", "transformers", "sentence_transformers", "scipy"}  # scipy: datasketch's import, 54 MB
-NOT_FOR_AN_ASK = {"chromadb", "rich.table", "rich.progress", "bot.cli_ingest", "ingest.report", "usearch", "tqdm", "asyncio"}
+NOT_FOR_AN_ASK = {
+    "chromadb",
+    "rich.table",
+    "rich.progress",
+    "bot.cli_ingest",
+    "ingest.report",
+    "usearch",
+    "tqdm",
+    "asyncio",
+}
 # argv: the report's path, the entry point ("bot" for `python -m bot`, "cli" for `newsdesk`),
 # then the program's own arguments
-WRAPPER = ARENA_PROBE + """
+WRAPPER = (
+    ARENA_PROBE
+    + """
 import atexit, json, os, runpy, sys
 report, entry = sys.argv[1], sys.argv[2]
 atexit.register(lambda: open(report, "w").write(json.dumps(sorted(sys.modules))))
@@ -58,6 +69,7 @@ finally:
     if os.environ.get("COUNT_ARENAS"):
         count_arenas(report + ".malloc")
 """
+)
 PAGE = (
     b"<html><head><title>Harbour reopens</title></head><body><article>"
     b"<p>The harbour reopened to fishing boats on Tuesday after the storm damage was repaired.</p>"
@@ -78,8 +90,11 @@ def imported(report: Path) -> set[str]:
 
 def cli_env(data: Path, onnx_dir: Path) -> dict[str, str]:
     return {
-        **os.environ, "PYTHONPATH": str(REPO), "NEWSDESK_DATA_DIR": str(data),
-        "EMBEDDING_ONNX_DIR": str(onnx_dir), "INGEST_NICE": "0",
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "NEWSDESK_DATA_DIR": str(data),
+        "EMBEDDING_ONNX_DIR": str(onnx_dir),
+        "INGEST_NICE": "0",
     }
 
 
@@ -92,7 +107,9 @@ def test_ingest_and_ask_import_neither_torch_nor_chromadb_to_answer(tmp_path: Pa
     )
     assert "London" in answer.stdout
     assert not imported(ingest) & HEAVY, "an ingest embeds with ONNX Runtime only"
-    assert {"chromadb", "bot.cli_ingest"} <= imported(ingest), "the writer writes Chroma (the wrapper sees imports)"
+    assert {"chromadb", "bot.cli_ingest"} <= imported(ingest), (
+        "the writer writes Chroma (the wrapper sees imports)"
+    )
     assert not imported(ask) & (HEAVY | NOT_FOR_AN_ASK), "an ask reads the host's replica, which is current"
     assert {"rich.console", "onnxruntime"} <= imported(ask), "it embedded the question and printed with rich"
 
@@ -109,12 +126,17 @@ def test_the_watcher_imports_no_torch_while_it_polls_and_ingests(tmp_path: Path,
         FeedRegistry(feeds_path(data)).add(server.url("/feed.xml"), "global", 5, datetime.now(UTC))
         env = {k: v for k, v in cli_env(data, onnx_dir).items() if k != "MALLOC_ARENA_MAX"}
         watcher = subprocess.Popen(
-            wrapped(report, "cli", "watch"), env=env | {"COUNT_ARENAS": "1"}, cwd=tmp_path,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            wrapped(report, "cli", "watch"),
+            env=env | {"COUNT_ARENAS": "1"},
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         try:
             registry = FeedRegistry(feeds_path(data))
-            _wait_for(lambda: registry.subscriptions()[0].articles_added == 1 or watcher.poll() is not None, 120)
+            _wait_for(
+                lambda: registry.subscriptions()[0].articles_added == 1 or watcher.poll() is not None, 120
+            )
             watcher.send_signal(signal.SIGTERM)
             _, stderr = watcher.communicate(timeout=30)
         finally:
@@ -123,7 +145,9 @@ def test_the_watcher_imports_no_torch_while_it_polls_and_ingests(tmp_path: Path,
     assert watcher.returncode == 0, stderr.decode()
     assert server.hits.get("/harbour") == 1, "the watcher ingested the feed's article"
     assert not imported(report) & HEAVY
-    assert arenas_in(Path(f"{report}.malloc")) <= MALLOC_ARENAS, "the watcher limits malloc's arenas, as the bot does"
+    assert arenas_in(Path(f"{report}.malloc")) <= MALLOC_ARENAS, (
+        "the watcher limits malloc's arenas, as the bot does"
+    )
 
 
 async def test_the_bot_imports_no_torch_from_start_to_stop(
@@ -133,11 +157,16 @@ async def test_the_bot_imports_no_torch_from_start_to_stop(
     env = {k: os.environ[k] for k in ("PATH", "HOME") if k in os.environ}
     env |= {"PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1", **process_env(bot_settings)}
     process = await asyncio.create_subprocess_exec(
-        *wrapped(report, "bot"), cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        *wrapped(report, "bot"),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
-        await discord.wait_for(lambda: discord.gateway.connected or process.returncode is not None, START_S, "IDENTIFY")
+        await discord.wait_for(
+            lambda: discord.gateway.connected or process.returncode is not None, START_S, "IDENTIFY"
+        )
         asked = await discord.interactions.command(
             "ask", {"question": OPENAI}, channel=discord.channel(guild, "general"), user=member
         )

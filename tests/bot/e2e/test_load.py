@@ -49,13 +49,22 @@ async def test_fifty_concurrent_questions_from_ten_servers(
 
     try:
         askers = [(g, User(snowflake(), f"member-{g.name}-{n}")) for g in guilds for n in range(5)]
-        interactions += await asyncio.gather(*(
-            discord.interactions.command("ask", {"question": SAMPLE_QUESTIONS[i % len(SAMPLE_QUESTIONS)]},
-                                         channel=discord.channel(g, "general"), user=user)
-            for i, (g, user) in enumerate(askers)
-        ))
-        await discord.wait_for(lambda: all(answered(i) for i in interactions), BUSY_DEADLINE_S + ANSWER_S * 4,
-                               f"50 answers (deferrals measured: {deferrals()})")
+        interactions += await asyncio.gather(
+            *(
+                discord.interactions.command(
+                    "ask",
+                    {"question": SAMPLE_QUESTIONS[i % len(SAMPLE_QUESTIONS)]},
+                    channel=discord.channel(g, "general"),
+                    user=user,
+                )
+                for i, (g, user) in enumerate(askers)
+            )
+        )
+        await discord.wait_for(
+            lambda: all(answered(i) for i in interactions),
+            BUSY_DEADLINE_S + ANSWER_S * 4,
+            f"50 answers (deferrals measured: {deferrals()})",
+        )
     finally:
         await running.stop()
     assert len({i.id for i in interactions}) == 50

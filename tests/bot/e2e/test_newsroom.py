@@ -51,7 +51,13 @@ def titles(messages: list[dict[str, Any]]) -> list[str]:
 
 
 async def command(
-    discord: DiscordStandIn, name: str, sub: str, options: dict[str, Any], channel: Channel, user: User, expect: str
+    discord: DiscordStandIn,
+    name: str,
+    sub: str,
+    options: dict[str, Any],
+    channel: Channel,
+    user: User,
+    expect: str,
 ) -> str:
     """/name sub ...: its (ephemeral) reply, which must say `expect`."""
     sent = await discord.interactions.command(name, options, channel=channel, user=user, subcommand=sub)
@@ -89,41 +95,69 @@ async def newsroom_bot(
 
 
 async def test_three_feeds_one_post_per_story_copies_updates_filters_and_a_followed_topic(
-    newsroom_bot: NewsBot, discord: DiscordStandIn, guild: Guild, news: Channel, sport: Channel,
-    feeds: Feeds, data_dir: Path, member: User,
+    newsroom_bot: NewsBot,
+    discord: DiscordStandIn,
+    guild: Guild,
+    news: Channel,
+    sport: Channel,
+    feeds: Feeds,
+    data_dir: Path,
+    member: User,
 ) -> None:
     bot = newsroom_bot
     other = User(snowflake(), "bob")
     for who, topic in ((member, "Valdoria floods"), (other, "Keltia earthquake")):
         await command(discord, "follow", "add", {"topic": topic}, news, who, "Following")
-    await command(discord, "feeds", "filter", {"channel": news, "exclude": "Norvex"}, news, guild.owner, "never")
-    await command(discord, "feeds", "filter", {"channel": sport, "include": "marathon"}, news, guild.owner, "only")
+    await command(
+        discord, "feeds", "filter", {"channel": news, "exclude": "Norvex"}, news, guild.owner, "never"
+    )
+    await command(
+        discord, "feeds", "filter", {"channel": sport, "include": "marathon"}, news, guild.owner, "only"
+    )
 
     # 1. the Coastal Times alone: three stories, three posts; the marathon in #sport too
-    coastal = [R["arven-floods@Coastal Times"], R["portmere-marathon@City Star"], R["rivermouth-floods@Harbour Gazette"]]
+    coastal = [
+        R["arven-floods@Coastal Times"],
+        R["portmere-marathon@City Star"],
+        R["rivermouth-floods@Harbour Gazette"],
+    ]
     follow_feed(data_dir, feeds.serve("Coastal Times", coastal), news)
     follow_feed(data_dir, feeds.serve("Coastal Times", coastal), sport)
     await poll(bot)
-    await discord.wait_for(lambda: len(posts(discord, news)) == 3 and posts(discord, sport), DELIVERY_S, "phase 1")
+    await discord.wait_for(
+        lambda: len(posts(discord, news)) == 3 and posts(discord, sport), DELIVERY_S, "phase 1"
+    )
     assert sorted(titles(posts(discord, news))) == sorted(r.title for r in coastal)
     assert titles(posts(discord, sport)) == [R["portmere-marathon@City Star"].title]
 
     # 2. two more feeds: copies of the floods report, its next day's report, a bridge, Norvex
-    herald = [R["arven-floods@Daily Courier"], R["flood-toll-58@Valdoria Herald"], R["sella-bridge@Valdoria Herald"]]
+    herald = [
+        R["arven-floods@Daily Courier"],
+        R["flood-toll-58@Valdoria Herald"],
+        R["sella-bridge@Valdoria Herald"],
+    ]
     wire = [R["arven-floods@Northern Wire"], R["sella-bridge@Northern Wire"], R["norvex-jobs@The Ledger"]]
     follow_feed(data_dir, feeds.serve("Valdoria Herald", herald), news)
     follow_feed(data_dir, feeds.serve("Northern Wire", wire), news)
     await poll(bot)
     floods = next(m for m in posts(discord, news) if m["embeds"][0]["title"] == coastal[0].title)
     thread_id = int(floods["id"])
-    await discord.wait_for(lambda: thread_id in discord.state.channels and discord.messages_by_bot(
-        discord.state.channels[thread_id]), DELIVERY_S, "the update in the story's thread")
+    await discord.wait_for(
+        lambda: (
+            thread_id in discord.state.channels and discord.messages_by_bot(discord.state.channels[thread_id])
+        ),
+        DELIVERY_S,
+        "the update in the story's thread",
+    )
     await discord.wait_for(lambda: len(posts(discord, news)) == 4, DELIVERY_S, "the bridge's post")
     await discord.wait_for(lambda: "Northern Wire" in text_of(floods), DELIVERY_S, "the also-reported edit")
     assert "also reported by Valdoria Herald, Northern Wire" in text_of(floods)
     assert "updated" in text_of(floods)
     (update,) = discord.messages_by_bot(discord.state.channels[thread_id])
-    assert update["content"].startswith("Update, 6 Mar — 58 dead (was 35)") and "Valdoria Herald" in update["content"]
+    assert (
+        update["content"].startswith("Update, 6 Mar — 58 dead (was 35)")
+        and "Valdoria Herald" in update["content"]
+    )
     news_titles = titles(posts(discord, news))
     assert news_titles.count(R["sella-bridge@Valdoria Herald"].title) == 1  # its wire copy edited it instead
     assert R["norvex-jobs@The Ledger"].title not in news_titles  # #news excludes Norvex
@@ -138,11 +172,17 @@ async def test_three_feeds_one_post_per_story_copies_updates_filters_and_a_follo
     assert len(posts(discord, news)) == 4  # nothing posted twice
 
     # a followed topic: a direct message for the floods story only, once
-    dms = await discord.between_steps(lambda: [c for c in discord.state.channels.values() if c.recipient is not None])
+    dms = await discord.between_steps(
+        lambda: [c for c in discord.state.channels.values() if c.recipient is not None]
+    )
     mine = [m for c in dms if c.recipient and c.recipient.id == member.id for m in discord.messages_by_bot(c)]
-    theirs = [m for c in dms if c.recipient and c.recipient.id == other.id for m in discord.messages_by_bot(c)]
+    theirs = [
+        m for c in dms if c.recipient and c.recipient.id == other.id for m in discord.messages_by_bot(c)
+    ]
     assert len(mine) == 1 and mine[0]["embeds"][0]["title"] == coastal[0].title
-    said = [line.removeprefix("> ") for line in mine[0]["embeds"][0]["description"].splitlines() if line.strip()]
+    said = [
+        line.removeprefix("> ") for line in mine[0]["embeds"][0]["description"].splitlines() if line.strip()
+    ]
     assert said and len(said) == len(set(said))  # the matched sentence is not the lead again
     assert not theirs
 

@@ -40,14 +40,18 @@ async def channels(discord: DiscordStandIn, guild: Guild) -> dict[str, Channel]:
     locked = discord.add_channel(guild, "locked", GUILD_TEXT)
     async with discord.changing():
         locked.denied = limits.SEND_MESSAGES  # an admin took the bot's right to post there
-    return {name: discord.add_channel(guild, name, GUILD_TEXT) for name in ("news", "digest")} | {"locked": locked}
+    return {name: discord.add_channel(guild, name, GUILD_TEXT) for name in ("news", "digest")} | {
+        "locked": locked
+    }
 
 
 @pytest.fixture
 async def bot(
     bot_settings: Settings, embedder: Embedder, discord: DiscordStandIn, channels: dict[str, Channel]
 ) -> AsyncIterator[NewsBot]:
-    running = await start_bot(bot_settings.model_copy(update={"newsroom_posts_per_poll": 3}), embedder, discord)
+    running = await start_bot(
+        bot_settings.model_copy(update={"newsroom_posts_per_poll": 3}), embedder, discord
+    )
     yield running.bot
     await running.stop()
 
@@ -87,7 +91,11 @@ async def test_a_flood_is_three_posts_and_one_line_within_the_rate_limit_and_a_4
 
 
 async def test_a_channel_that_refuses_the_bot_is_reported_and_backed_off(
-    bot: NewsBot, discord: DiscordStandIn, guild: Guild, channels: dict[str, Channel], feeds: Feeds,
+    bot: NewsBot,
+    discord: DiscordStandIn,
+    guild: Guild,
+    channels: dict[str, Channel],
+    feeds: Feeds,
     data_dir: Path,
 ) -> None:
     locked = channels["locked"]
@@ -105,14 +113,20 @@ async def test_a_channel_that_refuses_the_bot_is_reported_and_backed_off(
 
 
 async def test_the_digest_is_posted_once_at_its_time(
-    bot: NewsBot, discord: DiscordStandIn, guild: Guild, channels: dict[str, Channel], feeds: Feeds,
+    bot: NewsBot,
+    discord: DiscordStandIn,
+    guild: Guild,
+    channels: dict[str, Channel],
+    feeds: Feeds,
     data_dir: Path,
 ) -> None:
     digest, news = channels["digest"], channels["news"]
     follow_feed(data_dir, feeds.serve("Coastal Times", FIRSTS[:3]), news)
     today = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
     bot.newsroom.clock = lambda: today - timedelta(minutes=1)
-    await command(discord, "digest", None, {"channel": digest, "at": "08:00"}, news, guild.owner, "08:00 (UTC)")
+    await command(
+        discord, "digest", None, {"channel": digest, "at": "08:00"}, news, guild.owner, "08:00 (UTC)"
+    )
     await poll(bot)
     await discord.wait_for(lambda: len(posts(discord, news)) == 3, DELIVERY_S, "the feed's posts")
     assert not posts(discord, digest)

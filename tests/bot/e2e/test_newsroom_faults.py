@@ -35,7 +35,9 @@ FIRSTS = [r for r in load() if r.kind == "first"]
 async def bot(
     bot_settings: Settings, embedder: Embedder, discord: DiscordStandIn, news: Channel
 ) -> AsyncIterator[NewsBot]:
-    running = await start_bot(bot_settings.model_copy(update={"newsroom_posts_per_poll": 3}), embedder, discord)
+    running = await start_bot(
+        bot_settings.model_copy(update={"newsroom_posts_per_poll": 3}), embedder, discord
+    )
     yield running.bot
     await running.stop()
 
@@ -49,7 +51,9 @@ async def pause_deliveries(bot: NewsBot, discord: DiscordStandIn) -> Any:
     return cog
 
 
-async def test_the_delivery_loop_stops_when_stopped_as_it_wakes(bot: NewsBot, discord: DiscordStandIn) -> None:
+async def test_the_delivery_loop_stops_when_stopped_as_it_wakes(
+    bot: NewsBot, discord: DiscordStandIn
+) -> None:
     cog: Any = bot.get_cog("Newsroom")
     await discord.wait_for(lambda: cog.deliver_loop.is_running(), START_S, "the delivery loop")
     await asyncio.sleep(0.1)  # the loop waits for a wake
@@ -104,16 +108,23 @@ async def test_a_deleted_or_locked_story_thread_sends_its_updates_to_the_channel
     threads = {m["embeds"][0]["title"]: int(m["id"]) for m in posts(discord, news)}
     flood_thread, quake_thread = threads[served[0].title], threads[served[1].title]
     await discord.wait_for(
-        lambda: all(t in discord.state.channels and discord.messages_by_bot(discord.state.channels[t])
-                    for t in (flood_thread, quake_thread)),
-        DELIVERY_S, "an update in each story's thread",
+        lambda: all(
+            t in discord.state.channels and discord.messages_by_bot(discord.state.channels[t])
+            for t in (flood_thread, quake_thread)
+        ),
+        DELIVERY_S,
+        "an update in each story's thread",
     )
     # a moderator deletes the floods story's thread and locks the quake story's
     async with discord.changing():
         discord.state.channels.pop(flood_thread)
         guild.channels.pop(flood_thread)
         discord.state.channels[quake_thread].denied = limits.SEND_MESSAGES_IN_THREADS
-    served += [R["waters-recede@Coastal Times"], R["keltia-search-ends@Daily Courier"], R["kesh-ferry@Harbour Gazette"]]
+    served += [
+        R["waters-recede@Coastal Times"],
+        R["keltia-search-ends@Daily Courier"],
+        R["kesh-ferry@Harbour Gazette"],
+    ]
     feeds.serve("Coastal Times", served)
     await poll(bot, everything=True)
     await discord.wait_for(lambda: len(posts(discord, news)) == 5, DELIVERY_S, "two updates and a post")
@@ -134,7 +145,9 @@ async def test_a_channel_blocked_for_rounds_gets_the_flood_limit_and_one_line_wh
     follow_feed(data_dir, feeds.serve("Backlog", FIRSTS[:5]), news)
     await poll(bot)
     await discord.wait_for(
-        lambda: [c for c in discord.calls("create_message") if c.status == 403], DELIVERY_S, "the refused post"
+        lambda: [c for c in discord.calls("create_message") if c.status == 403],
+        DELIVERY_S,
+        "the refused post",
     )
     for served in (FIRSTS[:9], FIRSTS[:12]):  # two more rounds while the channel is backed off
         feeds.serve("Backlog", served)

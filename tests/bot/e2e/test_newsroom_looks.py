@@ -41,7 +41,11 @@ def roles(discord: DiscordStandIn, guild: Guild) -> tuple[Role, Role]:
 
 @pytest.fixture
 async def bot(
-    bot_settings: Settings, embedder: Embedder, discord: DiscordStandIn, news: Channel, roles: tuple[Role, Role]
+    bot_settings: Settings,
+    embedder: Embedder,
+    discord: DiscordStandIn,
+    news: Channel,
+    roles: tuple[Role, Role],
 ) -> AsyncIterator[NewsBot]:
     """The bot, started once the channel and the roles exist (in its cache of the server)."""
     running = await start_bot(bot_settings, embedder, discord)
@@ -54,23 +58,51 @@ async def test_phrases_negative_terms_and_patterns_filter_and_every_role_is_ping
 ) -> None:
     await loopback_feeds(bot)
     owner = guild.owner
-    bad = await command(discord, "feeds", "filter", {"channel": news, "include": "re:/(unclosed/"}, news, owner,
-                        "is not a regular expression")
+    bad = await command(
+        discord,
+        "feeds",
+        "filter",
+        {"channel": news, "include": "re:/(unclosed/"},
+        news,
+        owner,
+        "is not a regular expression",
+    )
     assert "re:/(unclosed/" in bad
     include = 're:/\\bflood(s|ed)?\\b/, "two firefighters", not: marathon'
-    shown = await command(discord, "feeds", "filter",
-                          {"channel": news, "include": include, "exclude": "Valdoria City"}, news, owner, "only:")
+    shown = await command(
+        discord,
+        "feeds",
+        "filter",
+        {"channel": news, "include": include, "exclude": "Valdoria City"},
+        news,
+        owner,
+        "only:",
+    )
     assert "re:/\\bflood(s|ed)?\\b/" in shown and "marathon" in shown
 
     url = feeds.serve("Coastal Times", [])  # nothing yet: what comes later is new
     await command(discord, "feeds", "add", {"url": url, "channel": news}, news, owner, "Following")
-    nobody = await command(discord, "feeds", "roles", {"url": url, "channel": news, "roles": "@nobody"}, news,
-                           owner, "is not a role of this server")
+    nobody = await command(
+        discord,
+        "feeds",
+        "roles",
+        {"url": url, "channel": news, "roles": "@nobody"},
+        news,
+        owner,
+        "is not a role of this server",
+    )
     assert "@nobody" in nobody
     floods, weather = roles
     pinged = f"<@&{floods.id}> <@&{weather.id}>"
-    await command(discord, "feeds", "roles", {"url": url, "channel": news, "roles": pinged}, news, owner,
-                  f"ping {pinged}")
+    await command(
+        discord,
+        "feeds",
+        "roles",
+        {"url": url, "channel": news, "roles": pinged},
+        news,
+        owner,
+        f"ping {pinged}",
+    )
 
     feeds.serve("Coastal Times", [RIVERMOUTH, LINDALE, MARATHON, CITY, BRACKTON])
     await poll(bot, everything=True)
@@ -81,7 +113,9 @@ async def test_phrases_negative_terms_and_patterns_filter_and_every_role_is_ping
         assert post["content"] == pinged  # every role of the feed, and only those
     for call in discord.calls("create_message"):
         mentions = call.body["allowed_mentions"]
-        assert mentions["parse"] == [] and sorted(map(int, mentions["roles"])) == sorted([floods.id, weather.id])
+        assert mentions["parse"] == [] and sorted(map(int, mentions["roles"])) == sorted(
+            [floods.id, weather.id]
+        )
 
     history = await command(discord, "feeds", "history", {"url": url}, news, owner, "**posted**")
     assert f"**filtered** “{MARATHON.title}” — has “marathon”" in history
@@ -95,14 +129,37 @@ async def test_a_feed_template_is_checked_previewed_and_used_and_a_channel_templ
     await loopback_feeds(bot)
     owner = guild.owner
     url = feeds.serve("Coastal Times", [RIVERMOUTH])
-    await command(discord, "feeds", "add", {"url": url, "channel": news}, news, owner, "Following")  # held: not posted
-    await command(discord, "feeds", "template", {"url": url, "text": "{title} {headline}"}, news, owner,
-                  "Unknown placeholder {headline}: use {title} {link} {outlet} {outlets} {date} {summary} {feed}")
-    await command(discord, "feeds", "template", {"url": url, "text": "{title} for {outlet}", "embed": False}, news,
-                  owner, "A plain-text template names {link}")
+    await command(
+        discord, "feeds", "add", {"url": url, "channel": news}, news, owner, "Following"
+    )  # held: not posted
+    await command(
+        discord,
+        "feeds",
+        "template",
+        {"url": url, "text": "{title} {headline}"},
+        news,
+        owner,
+        "Unknown placeholder {headline}: use {title} {link} {outlet} {outlets} {date} {summary} {feed}",
+    )
+    await command(
+        discord,
+        "feeds",
+        "template",
+        {"url": url, "text": "{title} for {outlet}", "embed": False},
+        news,
+        owner,
+        "A plain-text template names {link}",
+    )
     template = "🌊 {title} — {outlets}, {date}\n{link}"
-    await command(discord, "feeds", "template", {"url": url, "text": template, "embed": False}, news, owner,
-                  "plain-text template")
+    await command(
+        discord,
+        "feeds",
+        "template",
+        {"url": url, "text": template, "embed": False},
+        news,
+        owner,
+        "plain-text template",
+    )
     preview = await command(discord, "feeds", "preview", {"url": url}, news, owner, "🌊")
     assert preview == f"🌊 {RIVERMOUTH.title} — Coastal Times, 6 Mar 2026\n{feeds.link(RIVERMOUTH)}"
     tried = await command(discord, "feeds", "preview", {"url": url, "text": "{summary}"}, news, owner, "")
@@ -117,8 +174,15 @@ async def test_a_feed_template_is_checked_previewed_and_used_and_a_channel_templ
 
     herald = feeds.serve("Herald", [])  # a feed without a template: the channel's
     await command(discord, "feeds", "add", {"url": herald, "channel": news}, news, owner, "Following")
-    await command(discord, "feeds", "template", {"channel": news, "text": "{feed} says: {summary}"}, news, owner,
-                  "embed template")
+    await command(
+        discord,
+        "feeds",
+        "template",
+        {"channel": news, "text": "{feed} says: {summary}"},
+        news,
+        owner,
+        "embed template",
+    )
     feeds.serve("Herald", [BRIDGE])
     await poll(bot, everything=True)
     await discord.wait_for(lambda: len(posts(discord, news)) == 2, DELIVERY_S, "the Herald's post")
@@ -130,8 +194,12 @@ async def test_a_feed_template_is_checked_previewed_and_used_and_a_channel_templ
     assert CliRunner().invoke(cli, ["feeds", "add", url, "--channel", str(news.id)], env=env).exit_code == 0
     bad = CliRunner().invoke(cli, ["feeds", "template", "{tilte}", "--url", url], env=env)
     assert bad.exit_code == 2 and "Unknown placeholder {tilte}" in bad.output
-    assert CliRunner().invoke(cli, ["feeds", "template", "{title} <{link}>", "--url", url, "--plain"],
-                              env=env).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(cli, ["feeds", "template", "{title} <{link}>", "--url", url, "--plain"], env=env)
+        .exit_code
+        == 0
+    )
     shown = CliRunner().invoke(cli, ["feeds", "preview", url], env=env)
     assert shown.exit_code == 0 and f"{LINDALE.title} <{feeds.link(LINDALE)}>" in shown.output
 
@@ -158,7 +226,9 @@ async def test_a_feed_posts_through_a_webhook_under_its_name_and_avatar_and_its_
 
     feeds.serve("Coastal Times", [first])
     await poll(bot, everything=True)
-    await discord.wait_for(lambda: discord.calls("execute_webhook"), DELIVERY_S, "the post through the webhook")
+    await discord.wait_for(
+        lambda: discord.calls("execute_webhook"), DELIVERY_S, "the post through the webhook"
+    )
     await discord.wait_for(lambda: bot.newsroom.outbox.open_count() == 0, DELIVERY_S, "the ledger sent")
     (executed,) = discord.calls("execute_webhook")
     assert executed.body["username"] == "Coastal Wire" and executed.body["avatar_url"] == persona["avatar"]
@@ -169,8 +239,9 @@ async def test_a_feed_posts_through_a_webhook_under_its_name_and_avatar_and_its_
     assert post["embeds"][0]["title"] == FLOODS
 
     herald = feeds.serve("Herald", [copy])  # another outlet's copy: the post is edited, through the webhook
-    await command(discord, "feeds", "add", {"url": herald, "channel": news, "backfill": "5"}, news, owner,
-                  "Following")
+    await command(
+        discord, "feeds", "add", {"url": herald, "channel": news, "backfill": "5"}, news, owner, "Following"
+    )
     await discord.wait_for(lambda: discord.calls("edit_webhook_message"), DELIVERY_S, "the edit of the post")
     await discord.wait_for(lambda: bot.newsroom.outbox.open_count() == 0, DELIVERY_S, "the ledger sent")
     assert "also reported by Herald" in news.messages[int(post["id"])]["embeds"][0]["description"]

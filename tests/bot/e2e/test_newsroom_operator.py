@@ -82,16 +82,20 @@ async def test_a_developing_story_is_one_post_with_its_developments_in_its_threa
     await poll(bot)
     await discord.wait_for(
         lambda: posts(discord, news) and "Harbour Gazette" in text_of(posts(discord, news)[0]),
-        DELIVERY_S, "the post, and the rewrite as also reported by",
+        DELIVERY_S,
+        "the post, and the rewrite as also reported by",
     )
     thread_id = int(posts(discord, news)[0]["id"])
     for shown, count in ((afternoon, 1), (next_day, 3)):
         feeds.serve("Valdoria Wire", shown, sources=True)
         await poll(bot, everything=True)
         await discord.wait_for(
-            lambda n=count: thread_id in discord.state.channels
-            and len(discord.messages_by_bot(discord.state.channels[thread_id])) == n,
-            DELIVERY_S, f"{count} developments in the story's thread",
+            lambda n=count: (
+                thread_id in discord.state.channels
+                and len(discord.messages_by_bot(discord.state.channels[thread_id])) == n
+            ),
+            DELIVERY_S,
+            f"{count} developments in the story's thread",
         )
     updates = discord.messages_by_bot(discord.state.channels[thread_id])
     assert [u["embeds"][0]["title"] for u in updates] == [r.title for r in next_day[2:]]
@@ -103,12 +107,19 @@ async def test_a_developing_story_is_one_post_with_its_developments_in_its_threa
 async def loopback_feeds(bot: NewsBot) -> None:
     """The bot's poller, with 127.0.0.1 standing in for a public address (a server's feeds
     are fetched from public addresses only: /feeds add refuses 127.0.0.1 otherwise)."""
-    policy = replace(bot.feeds.options.fetch, address_allowed=lambda a: a == ipaddress.ip_address("127.0.0.1"))
+    policy = replace(
+        bot.feeds.options.fetch, address_allowed=lambda a: a == ipaddress.ip_address("127.0.0.1")
+    )
     bot.feeds.options = replace(bot.feeds.options, fetch=policy)
 
 
 async def test_a_new_feed_posts_nothing_it_held_unless_asked(
-    bot: NewsBot, discord: DiscordStandIn, guild: Guild, news: Channel, wire: Channel, feeds: Feeds,
+    bot: NewsBot,
+    discord: DiscordStandIn,
+    guild: Guild,
+    news: Channel,
+    wire: Channel,
+    feeds: Feeds,
     data_dir: Path,
 ) -> None:
     held = FIRSTS[:6]
@@ -133,8 +144,15 @@ async def test_a_new_feed_posts_nothing_it_held_unless_asked(
     await discord.wait_for(lambda: len(posts(discord, wire)) == 2, DELIVERY_S, "the two newest")
     newest = sorted(held, key=lambda r: (r.date, -held.index(r)), reverse=True)[:2]
     assert sorted(titles(posts(discord, wire))) == sorted(r.title for r in newest)
-    refused = await command(discord, "feeds", "add", {"url": url, "channel": wire, "backfill": "lots"}, news,
-                            guild.owner, "Backfill is a number of entries")
+    refused = await command(
+        discord,
+        "feeds",
+        "add",
+        {"url": url, "channel": wire, "backfill": "lots"},
+        news,
+        guild.owner,
+        "Backfill is a number of entries",
+    )
     assert "2d" in refused
 
 
@@ -162,7 +180,12 @@ async def test_an_untitled_entry_is_posted_under_its_first_sentence(
 
 
 async def test_feeds_list_shows_roles_digests_topics_and_the_failed_entry_and_filter_the_last_post(
-    bot: NewsBot, discord: DiscordStandIn, guild: Guild, news: Channel, wire: Channel, feeds: Feeds,
+    bot: NewsBot,
+    discord: DiscordStandIn,
+    guild: Guild,
+    news: Channel,
+    wire: Channel,
+    feeds: Feeds,
     data_dir: Path,
 ) -> None:
     report = FIRSTS[0]
@@ -173,16 +196,31 @@ async def test_feeds_list_shows_roles_digests_topics_and_the_failed_entry_and_fi
     )
     feeds.server.routes["/coastal.xml"] = Route(body, "application/rss+xml")
     follow_feed(data_dir, feeds.server.url("/coastal.xml"), news, "--role", "555")
-    await command(discord, "digest", None, {"channel": wire, "at": "08:00", "timezone": "Europe/Paris"}, news,
-                  guild.owner, "08:00")
-    await command(discord, "follow", "add", {"topic": "Valdoria floods", "channel": wire}, news, guild.owner,
-                  "Following")
+    await command(
+        discord,
+        "digest",
+        None,
+        {"channel": wire, "at": "08:00", "timezone": "Europe/Paris"},
+        news,
+        guild.owner,
+        "08:00",
+    )
+    await command(
+        discord,
+        "follow",
+        "add",
+        {"topic": "Valdoria floods", "channel": wire},
+        news,
+        guild.owner,
+        "Following",
+    )
     await poll(bot)
     await discord.wait_for(lambda: posts(discord, news), DELIVERY_S, "the post")
     await discord.wait_for(lambda: bot.newsroom.outbox.open_count() == 0, DELIVERY_S, "the ledger sent")
 
-    shown = await command(discord, "feeds", "filter", {"channel": news, "include": "floods"}, news, guild.owner,
-                          "only: floods")
+    shown = await command(
+        discord, "feeds", "filter", {"channel": news, "include": "floods"}, news, guild.owner, "only: floods"
+    )
     assert "last post <t:" in shown and "never" not in shown  # the channel's own last post
     listed = await command(discord, "feeds", "list", {}, news, guild.owner, "feed(s)")
     assert f"posts in <#{news.id}> (pings <@&555>)" in listed
@@ -199,10 +237,19 @@ async def test_history_pause_resume_and_a_test_post(
     norvex = next(r for r in stories if "Norvex" in r.title)
     calm = [r for r in stories if "Norvex" not in r.title]
     url = feeds.serve("Coastal Times", calm[:2])
-    await command(discord, "feeds", "add", {"url": url, "channel": news, "backfill": "5"}, news, guild.owner,
-                  "Following")
+    await command(
+        discord,
+        "feeds",
+        "add",
+        {"url": url, "channel": news, "backfill": "5"},
+        news,
+        guild.owner,
+        "Following",
+    )
     await discord.wait_for(lambda: len(posts(discord, news)) == 2, DELIVERY_S, "the two posts")
-    await command(discord, "feeds", "filter", {"channel": news, "exclude": "Norvex"}, news, guild.owner, "never")
+    await command(
+        discord, "feeds", "filter", {"channel": news, "exclude": "Norvex"}, news, guild.owner, "never"
+    )
     feeds.serve("Coastal Times", [*calm[:2], norvex])
     await poll(bot, everything=True)
     await command(discord, "feeds", "pause", {"url": url}, news, guild.owner, "Paused")
@@ -212,7 +259,9 @@ async def test_history_pause_resume_and_a_test_post(
     discord.fail("create_message", 400)  # Discord refuses the next post's form for good
     feeds.serve("Coastal Times", [*calm[:2], norvex, calm[2], calm[3]])
     await poll(bot, everything=True)
-    await discord.wait_for(lambda: bot.newsroom.outbox.open_count() == 0, DELIVERY_S, "the refused post dropped")
+    await discord.wait_for(
+        lambda: bot.newsroom.outbox.open_count() == 0, DELIVERY_S, "the refused post dropped"
+    )
     await command(discord, "feeds", "test", {"url": url}, news, guild.owner, "A test post of")
     await discord.wait_for(lambda: len(posts(discord, news)) == 3, DELIVERY_S, "the test post")
     cog: Any = bot.get_cog("Newsroom")
@@ -229,11 +278,17 @@ async def test_history_pause_resume_and_a_test_post(
     assert f"**filtered** “{calm[2].title}” — its feed is paused" in listed
     assert f"**dropped** “{calm[3].title}” — Discord refused it: 400" in listed
     assert f"**test** “{tested.title}”" in listed
-    result = CliRunner().invoke(cli, ["feeds", "history", url, "--scope", str(guild.id), "--json"],
-                                env={"NEWSDESK_DATA_DIR": str(data_dir)})
+    result = CliRunner().invoke(
+        cli,
+        ["feeds", "history", url, "--scope", str(guild.id), "--json"],
+        env={"NEWSDESK_DATA_DIR": str(data_dir)},
+    )
     entries = json.loads(result.output)
     assert {(e["outcome"], e["title"]) for e in entries} >= {
-        ("posted", calm[0].title), ("filtered", norvex.title), ("dropped", calm[3].title), ("test", tested.title)
+        ("posted", calm[0].title),
+        ("filtered", norvex.title),
+        ("dropped", calm[3].title),
+        ("test", tested.title),
     }
     assert all(e["channel_id"] == news.id and e["url"] == url for e in entries)
 

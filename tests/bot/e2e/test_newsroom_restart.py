@@ -35,7 +35,9 @@ async def test_kill_9_during_a_delivery_and_restart_posts_every_story_once(
         follow_feed(data_dir, Feeds(server).serve("Coastal Times", STORIES), news)
         hold = discord.holds.hold("create_message", after=2)  # the third post: stored, never answered
         first = await bot_process(process_env(bot_settings))
-        await discord.wait_for(lambda: hold.held or first.process.returncode is not None, DELIVERY_S, "the held post")
+        await discord.wait_for(
+            lambda: hold.held or first.process.returncode is not None, DELIVERY_S, "the held post"
+        )
         assert first.process.returncode is None, first.text
         first.signal(signal.SIGKILL)
         assert await first.wait(10) == -signal.SIGKILL

@@ -24,11 +24,14 @@ from vectorstore.embedding import Embedder
 pytestmark = pytest.mark.slow
 
 
-async def start_shards(settings: Settings, embedder: Embedder, discord: DiscordStandIn, guilds: set[int]) -> RunningBot:
+async def start_shards(
+    settings: Settings, embedder: Embedder, discord: DiscordStandIn, guilds: set[int]
+) -> RunningBot:
     bot = build_bot(settings, App(settings, embedder=embedder))
     running = RunningBot(bot, asyncio.create_task(connect(bot, settings)))
     await discord.wait_for(
-        lambda: running.task.done() or (bot.is_ready() and guilds <= {g.id for g in bot.guilds}), START_S,
+        lambda: running.task.done() or (bot.is_ready() and guilds <= {g.id for g in bot.guilds}),
+        START_S,
         f"shards {settings.shard_ids or 'all'} ready",
     )
     if running.task.done():
@@ -56,11 +59,17 @@ async def test_each_process_answers_the_servers_of_its_shard(
     bots: list[RunningBot] = []
     try:
         for n in (0, 1):
-            bots.append(await start_shards(settings.model_copy(update={"shard_ids": str(n)}), embedder, discord, {guilds[n].id}))
+            bots.append(
+                await start_shards(
+                    settings.model_copy(update={"shard_ids": str(n)}), embedder, discord, {guilds[n].id}
+                )
+            )
         assert [p["d"]["shard"] for p in discord.gateway.log.ops(IDENTIFY)] == [[0, 2], [1, 2]]
         for n, guild in enumerate(guilds):
             assert guild.id in {g.id for g in bots[n].bot.guilds}
-            assert guilds[1 - n].id not in {g.id for g in bots[n].bot.guilds}, "the other shard's server is not here"
+            assert guilds[1 - n].id not in {g.id for g in bots[n].bot.guilds}, (
+                "the other shard's server is not here"
+            )
             interaction = await ask(discord, discord.channel(guild, "general"), member)
             assert "London" in text_of(interaction.messages[-1])
             routed = [int(str(d["guild_id"])) for d in _events(discord, n, "INTERACTION_CREATE")]
@@ -81,7 +90,9 @@ async def test_one_process_can_hold_every_shard_discord_recommends(
     sharded: tuple[Settings, list[Guild]], embedder: Embedder, discord: DiscordStandIn, member: User
 ) -> None:
     settings, guilds = sharded
-    running = await start_shards(settings.model_copy(update={"shard_count": None}), embedder, discord, {g.id for g in guilds})
+    running = await start_shards(
+        settings.model_copy(update={"shard_count": None}), embedder, discord, {g.id for g in guilds}
+    )
     try:
         bot: NewsBot = running.bot
         assert bot.shard_count == 2 and sorted(bot.shards) == [0, 1], "as GET /gateway/bot recommends"

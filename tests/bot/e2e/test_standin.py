@@ -40,19 +40,29 @@ async def test_messages_over_discords_limits_are_refused(
     async with aiohttp.ClientSession(headers={"Authorization": f"Bot {discord.state.token}"}) as http:
         response = await http.post(f"{discord.api_base}/channels/{general.id}/messages", json=body)
         assert response.status == 400 and (await response.json())["code"] == code
-        ok = await http.post(f"{discord.api_base}/channels/{general.id}/messages", json={"content": "x" * 2000})
+        ok = await http.post(
+            f"{discord.api_base}/channels/{general.id}/messages", json={"content": "x" * 2000}
+        )
         assert ok.status == 200
 
 
 async def test_threads_permissions_and_auth_as_discord_answers(discord: DiscordStandIn, guild: Guild) -> None:
     general = discord.channel(guild, "general")
     async with aiohttp.ClientSession(headers={"Authorization": f"Bot {discord.state.token}"}) as http:
-        sent = await (await http.post(f"{discord.api_base}/channels/{general.id}/messages", json={"content": "q"})).json()
-        made = await http.post(f"{discord.api_base}/channels/{general.id}/messages/{sent['id']}/threads", json={"name": "q"})
+        sent = await (
+            await http.post(f"{discord.api_base}/channels/{general.id}/messages", json={"content": "q"})
+        ).json()
+        made = await http.post(
+            f"{discord.api_base}/channels/{general.id}/messages/{sent['id']}/threads", json={"name": "q"}
+        )
         assert made.status == 201
         thread = await made.json()
-        reply = await (await http.post(f"{discord.api_base}/channels/{thread['id']}/messages", json={"content": "a"})).json()
-        nested = await http.post(f"{discord.api_base}/channels/{thread['id']}/messages/{reply['id']}/threads", json={"name": "q"})
+        reply = await (
+            await http.post(f"{discord.api_base}/channels/{thread['id']}/messages", json={"content": "a"})
+        ).json()
+        nested = await http.post(
+            f"{discord.api_base}/channels/{thread['id']}/messages/{reply['id']}/threads", json={"name": "q"}
+        )
         assert nested.status == 400 and (await nested.json())["code"] == 50024
         guild.bot_permissions = 0
         refused = await http.post(f"{discord.api_base}/channels/{general.id}/messages", json={"content": "q"})
@@ -66,8 +76,9 @@ async def test_an_interaction_answered_after_3_s_is_unknown(discord: DiscordStan
         discord.interactions.deadline_s = 0.0  # as if the bot took longer than Discord's 3 s
         discord.state.commands[None] = [{"id": "1", "name": "ask"}]
         discord.gateway.session = Session(id="no bot connected")
-    interaction = await discord.interactions.command("ask", {"question": "q"}, channel=discord.channel(guild, "general"),
-                                                     user=User(snowflake(), "alice"))
+    interaction = await discord.interactions.command(
+        "ask", {"question": "q"}, channel=discord.channel(guild, "general"), user=User(snowflake(), "alice")
+    )
     async with aiohttp.ClientSession() as http:
         url = f"{discord.api_base}/interactions/{interaction.id}/{interaction.token}/callback"
         late = await http.post(url, json={"type": 5})
@@ -76,8 +87,13 @@ async def test_an_interaction_answered_after_3_s_is_unknown(discord: DiscordStan
 
 @pytest.mark.parametrize("compress", ["zlib-stream", "zstd-stream"])
 async def test_the_gateway_compresses_as_asked(discord: DiscordStandIn, compress: str) -> None:
-    decode = zlib.decompressobj() if compress == "zlib-stream" else zstandard.ZstdDecompressor().decompressobj()
-    async with aiohttp.ClientSession() as http, http.ws_connect(f"{discord.gateway_url}?v=10&encoding=json&compress={compress}") as ws:
+    decode = (
+        zlib.decompressobj() if compress == "zlib-stream" else zstandard.ZstdDecompressor().decompressobj()
+    )
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(f"{discord.gateway_url}?v=10&encoding=json&compress={compress}") as ws,
+    ):
         hello = await ws.receive_bytes()
         if compress == "zlib-stream":
             assert hello.endswith(b"\x00\x00\xff\xff")  # each message ends in a Z_SYNC_FLUSH

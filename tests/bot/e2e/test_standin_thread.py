@@ -64,7 +64,9 @@ async def test_a_stop_its_caller_does_not_claim_does_not_stall_the_standin() -> 
         assert await asyncio.wait_for(asyncio.shield(asked), START_S) == "claimed"
 
 
-async def test_a_caller_that_gives_up_its_wait_leaves_the_standin_running(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_caller_that_gives_up_its_wait_leaves_the_standin_running(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A wait cancelled before the stand-in's loop came to its stop: the stop is over when
     the stand-in comes to it (it would otherwise wait CLAIM_S, made a minute here)."""
     monkeypatch.setattr(thread_module, "CLAIM_S", START_S)
@@ -84,7 +86,9 @@ async def test_a_caller_that_gives_up_its_wait_leaves_the_standin_running(monkey
         assert discord.channel(discord.add_guild("after"), "general").name == "general"
 
 
-async def test_a_call_from_the_callers_thread_borrows_the_stop_its_loop_awaits(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_call_from_the_callers_thread_borrows_the_stop_its_loop_awaits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """One task of the caller awaits a stop while another calls a stand-in method, which
     blocks the caller's thread (so the awaited stop cannot be claimed): the call borrows the
     stop instead of waiting for the stand-in to give it up (after CLAIM_S, a minute here)."""

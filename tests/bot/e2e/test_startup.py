@@ -32,7 +32,9 @@ async def test_starts_syncs_answers_and_stops_cleanly_on_sigterm(
     bot_process: Start, bot_settings: Settings, discord: DiscordStandIn, guild: Guild, member: User
 ) -> None:
     bot = await bot_process(process_env(bot_settings))
-    await discord.wait_for(lambda: discord.gateway.connected or bot.process.returncode is not None, START_S, "IDENTIFY")
+    await discord.wait_for(
+        lambda: discord.gateway.connected or bot.process.returncode is not None, START_S, "IDENTIFY"
+    )
     assert bot.process.returncode is None, bot.text
     (synced,) = discord.calls("sync_guild")
     assert synced.params["guild"] == str(guild.id)
@@ -40,8 +42,12 @@ async def test_starts_syncs_answers_and_stops_cleanly_on_sigterm(
     identify = discord.gateway.log.ops(IDENTIFY)[0]["d"]
     assert identify["intents"] & MESSAGE_CONTENT_INTENT
     assert discord.gateway.log.compressions == ["zstd-stream"]  # as discord.py asks with zstandard installed
-    asked = await discord.interactions.command("ask", {"question": "what pay rise did the train drivers get?"},
-                                               channel=discord.channel(guild, "general"), user=member)
+    asked = await discord.interactions.command(
+        "ask",
+        {"question": "what pay rise did the train drivers get?"},
+        channel=discord.channel(guild, "general"),
+        user=member,
+    )
     await discord.wait_for(lambda: asked.callback_type is not None, ANSWER_S, "the deferral")
     started = time.monotonic()
     bot.signal(signal.SIGTERM)  # the answer is in flight (deferred): it is finished, not lost
@@ -51,12 +57,16 @@ async def test_starts_syncs_answers_and_stops_cleanly_on_sigterm(
     assert answered(asked) and final.get("embeds"), text_of(final)
     assert "**4.5 percent** rise" in final["embeds"][0]["description"], text_of(final)  # the figure in bold
     assert asked.deferral_s is not None and asked.deferral_s < INTERACTION_DEADLINE_S
-    await discord.wait_for(lambda: discord.gateway.log.close_codes, STOP_S, "the websocket's close")  # logged after
+    await discord.wait_for(
+        lambda: discord.gateway.log.close_codes, STOP_S, "the websocket's close"
+    )  # logged after
     closed = await discord.between_steps(lambda: discord.gateway.log.close_codes[-1])
     assert closed == 1000, bot.text  # closed, not dropped: Discord ends the session
     assert "Traceback" not in bot.text
     answer_id = int(asked.messages[-1]["id"])
-    assert FeedbackStore(feedback_path(bot_settings.data_dir)).vote(answer_id, member.id, "up")  # answer was recorded
+    assert FeedbackStore(feedback_path(bot_settings.data_dir)).vote(
+        answer_id, member.id, "up"
+    )  # answer was recorded
 
 
 @pytest.mark.parametrize("why", ["not in the server", "no applications.commands scope"])
@@ -73,7 +83,9 @@ async def test_a_refused_command_sync_is_one_line_and_exit_1(
     assert [c.status for c in discord.calls("sync_guild")] == [403]
     assert "Traceback" not in bot.text
     line = last_line(bot)
-    assert "DISCORD_GUILD_IDS" in line and "applications.commands" in line and settings.discord_guild_ids in line
+    assert (
+        "DISCORD_GUILD_IDS" in line and "applications.commands" in line and settings.discord_guild_ids in line
+    )
 
 
 def _closed_port() -> int:
@@ -83,7 +95,9 @@ def _closed_port() -> int:
 
 
 @pytest.mark.parametrize("base", ["http://discord.invalid/api/v10", "closed port"])
-async def test_no_network_at_start_is_one_line_and_exit_1(base: str, bot_process: Start, bot_settings: Settings) -> None:
+async def test_no_network_at_start_is_one_line_and_exit_1(
+    base: str, bot_process: Start, bot_settings: Settings
+) -> None:
     if base == "closed port":
         base = f"http://127.0.0.1:{_closed_port()}/api/v10"
     bot = await bot_process(process_env(bot_settings) | {"DISCORD_API_BASE": base})

@@ -28,15 +28,18 @@ async def test_a_stop_refuses_new_questions_and_drops_what_overruns_its_grace(
     running = await start_bot(bot_settings, embedder, discord)
     general = discord.channel(guild, "general")
     release = threading.Event()  # every answer worker waits on it: the next answer cannot finish
-    occupied = [asyncio.ensure_future(running.bot.answers.run(release.wait, 10))
-                for _ in range(bot_settings.answer_workers)]
+    occupied = [
+        asyncio.ensure_future(running.bot.answers.run(release.wait, 10))
+        for _ in range(bot_settings.answer_workers)
+    ]
     try:
         asked = await discord.interactions.command("ask", {"question": OPENAI}, channel=general, user=member)
         await discord.wait_for(lambda: asked.callback_type is not None, ANSWER_S, "the deferral")
         stopping = asyncio.create_task(stop(running.bot, "test", running.task, grace=1.0))
         await discord.wait_for(lambda: running.bot.in_flight.stopping, ANSWER_S, "the stop")
-        late = await discord.interactions.command("ask", {"question": OPENAI}, channel=general,
-                                                  user=User(snowflake(), "bob"))
+        late = await discord.interactions.command(
+            "ask", {"question": OPENAI}, channel=general, user=User(snowflake(), "bob")
+        )
         await discord.wait_for(lambda: answered(late), ANSWER_S, "the late question's reply")
         await asyncio.wait_for(stopping, ANSWER_S)
     finally:

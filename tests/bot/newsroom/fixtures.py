@@ -118,7 +118,9 @@ def as_seen(reports: list[Report], embedder: Embedder) -> list[EventReport]:
         opening = opening_of(r.text)
         names = names_of(r.title, opening)
         empty = np.zeros(0, dtype=np.float32)
-        drafts.append(EventReport(r.key, r.date, r.title, opening, r.url, r.source, "global", r.key, names, empty))
+        drafts.append(
+            EventReport(r.key, r.date, r.title, opening, r.url, r.source, "global", r.key, names, empty)
+        )
     return embed_reports(embedder, drafts)
 
 

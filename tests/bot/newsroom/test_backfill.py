@@ -74,7 +74,9 @@ def test_a_backfill_posts_the_newest_or_the_last_days(
 
 def test_a_route_to_a_feed_read_before_has_no_backlog(app: App, tmp_path: Path) -> None:
     app.newsroom.config.route(Route(FEED, "global", 100), ADDED, primed=True)
-    assert _poll(app, tmp_path, FIRSTS[:2], "first") == [r.title for r in sorted(FIRSTS[:2], key=lambda r: r.date)]
+    assert _poll(app, tmp_path, FIRSTS[:2], "first") == [
+        r.title for r in sorted(FIRSTS[:2], key=lambda r: r.date)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -84,7 +86,9 @@ def test_a_backfill_is_entries_or_a_time(raw: str | None, spec: str | None) -> N
     assert parse_backfill(raw) == spec
 
 
-@pytest.mark.parametrize(("raw", "says"), [("lots", "number of entries"), ("500", "at most 50"), ("90d", "30 days")])
+@pytest.mark.parametrize(
+    ("raw", "says"), [("lots", "number of entries"), ("500", "at most 50"), ("90d", "30 days")]
+)
 def test_a_backfill_beyond_its_limits_says_why(raw: str, says: str) -> None:
     with pytest.raises(NewsroomError, match=says):
         parse_backfill(raw)
@@ -95,7 +99,12 @@ def test_the_newest_entries_are_chosen_by_date_then_the_feeds_order() -> None:
         def __init__(self, article_id: str, day: str) -> None:
             self.article_id, self.day = article_id, day
 
-    backlog = [Entry("a", "2026-03-01"), Entry("b", "2026-03-05"), Entry("c", "2026-03-05"), Entry("d", "2026-03-02")]
+    backlog = [
+        Entry("a", "2026-03-01"),
+        Entry("b", "2026-03-05"),
+        Entry("c", "2026-03-05"),
+        Entry("d", "2026-03-02"),
+    ]
     assert allowed("2", ADDED, backlog) == {"b", "c"}
     assert allowed("3", ADDED, backlog) == {"b", "c", "d"}
     assert allowed(None, ADDED, backlog) == set()
@@ -114,7 +123,9 @@ def test_an_older_newsroom_file_gets_the_new_columns_and_its_routes_stay_as_they
     SqliteFile(path, _SCHEMA)  # the first version's tables
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO routes VALUES (?, 'global', 100, 7, '2026-01-01T00:00:00+00:00')", (FEED,))
-        conn.execute("INSERT INTO arrivals VALUES (?, 'global', 'a1', '2026-01-01T00:00:00+00:00', 0)", (FEED,))
+        conn.execute(
+            "INSERT INTO arrivals VALUES (?, 'global', 'a1', '2026-01-01T00:00:00+00:00', 0)", (FEED,)
+        )
     db = NewsroomDB(path)
     with db.read() as conn:
         assert conn.execute("SELECT backfill, primed FROM routes").fetchall() == [(None, 1)]

@@ -33,7 +33,10 @@ def test_what_a_report_adds_to_its_story(facts: Facts, added: list[str]) -> None
     [
         ("The plant opened.\n\n(Northern Wire)", "The plant opened."),
         ("PELL (Reuters) The plant opened.", "PELL The plant opened."),
-        ("The plant opened.\n\nReporting by the Northern Wire desk; editing by Ana Ruiz.", "The plant opened."),
+        (
+            "The plant opened.\n\nReporting by the Northern Wire desk; editing by Ana Ruiz.",
+            "The plant opened.",
+        ),
         ("Police said the report by Ana Ruiz was wrong.", "Police said the report by Ana Ruiz was wrong."),
     ],
 )
@@ -47,7 +50,10 @@ def test_a_copys_credit_is_not_a_fact_of_its_story(opening: str, kept: str) -> N
         ("The death toll from the floods in Valdoria rose to 35.", {"dead": "35"}),
         ("35 people have now died.", {"dead": "35"}),
         ("The toll stands at 35.", {"dead": "35"}),
-        ("The number of people killed by flooding in the south has risen to 58, officials said.", {"dead": "58"}),
+        (
+            "The number of people killed by flooding in the south has risen to 58, officials said.",
+            {"dead": "58"},
+        ),
         ("Officials put the number of dead at 64 on Monday.", {"dead": "64"}),
         ("The death toll climbed to 27 as aftershocks rattled Aurin.", {"dead": "27"}),
         ("Valdoria floods: waters recede as the toll reaches 71.", {"dead": "71"}),
@@ -67,5 +73,8 @@ def test_figures_however_they_are_phrased(text: str, figures: dict[str, str]) ->
 
 
 def test_a_storys_toll_only_grows() -> None:
-    assert merged({"dead": "35", "missing": "12"}, {"dead": "20", "missing": "4"}) == {"dead": "35", "missing": "4"}
+    assert merged({"dead": "35", "missing": "12"}, {"dead": "20", "missing": "4"}) == {
+        "dead": "35",
+        "missing": "4",
+    }
     assert merged({"dead": "35"}, {"dead": "1,200", "injured": "3"}) == {"dead": "1,200", "injured": "3"}

@@ -26,7 +26,9 @@ from vectorstore.embedding import Embedder
 
 
 @pytest.mark.parametrize("fixture", ["reports.jsonl", "heldout.jsonl", "followups.jsonl"])
-def test_each_event_is_one_story_and_no_two_events_are(fixture: str, embedder: Embedder, tmp_path: Path) -> None:
+def test_each_event_is_one_story_and_no_two_events_are(
+    fixture: str, embedder: Embedder, tmp_path: Path
+) -> None:
     reports = load(fixture)
     assigned = grouping(reports, embedder, tmp_path)
     precision, recall = pairwise({r.key: r.event for r in reports}, assigned)
@@ -46,29 +48,50 @@ def test_a_shared_place_or_company_does_not_make_one_story(embedder: Embedder, t
 
 
 def _written(slug: str, title: str, text: str, day: str, event: str) -> Report:
-    return Report(f"https://wire.example/{slug}", f"https://wire.example/{slug}", title, text, day, "Wire", event, "first")
+    return Report(
+        f"https://wire.example/{slug}",
+        f"https://wire.example/{slug}",
+        title,
+        text,
+        day,
+        "Wire",
+        event,
+        "first",
+    )
 
 
 # Written for this test: no name in any of them (no capitalised word inside a sentence).
 FERRY = _written(
-    "ferry-sinks", "Passenger ferry sinks off the northern coast",
+    "ferry-sinks",
+    "Passenger ferry sinks off the northern coast",
     "A passenger ferry sank off the northern coast on Tuesday night with two hundred people on board. "
-    "Rescue boats pulled most of them from the water before dawn.", "2026-03-03", "ferry",
+    "Rescue boats pulled most of them from the water before dawn.",
+    "2026-03-03",
+    "ferry",
 )
 FERRY_AGAIN = _written(  # the same event, written anew the next day
-    "ferry-rescue", "Ferry with two hundred on board sinks off northern coast",
+    "ferry-rescue",
+    "Ferry with two hundred on board sinks off northern coast",
     "Rescue boats pulled most of the two hundred people on board from the water after a passenger ferry "
-    "sank off the northern coast late on Tuesday.", "2026-03-04", "ferry",
+    "sank off the northern coast late on Tuesday.",
+    "2026-03-04",
+    "ferry",
 )
 QUAKE = _written(
-    "quake", "Earthquake strikes the mountain region",
+    "quake",
+    "Earthquake strikes the mountain region",
     "A strong earthquake struck the mountain region early on Monday, destroying hundreds of homes and "
-    "cutting roads to several villages.", "2026-03-02", "quake",
+    "cutting roads to several villages.",
+    "2026-03-02",
+    "quake",
 )
 FLOODS = _written(  # another event, told in nearly the same words, the same day
-    "floods", "Floods hit the mountain region",
+    "floods",
+    "Floods hit the mountain region",
     "Heavy rain flooded valleys in the mountain region early on Monday, destroying hundreds of homes and "
-    "cutting roads to several villages.", "2026-03-02", "floods",
+    "cutting roads to several villages.",
+    "2026-03-02",
+    "floods",
 )
 
 
@@ -85,7 +108,9 @@ def test_without_a_shared_name_the_similarity_alone_decides(embedder: Embedder, 
     assert same >= ALONE_SIM > other >= NAME_SIM, (same, other)
 
 
-def test_follow_ups_stay_in_their_story_under_the_similarity_threshold(embedder: Embedder, tmp_path: Path) -> None:
+def test_follow_ups_stay_in_their_story_under_the_similarity_threshold(
+    embedder: Embedder, tmp_path: Path
+) -> None:
     reports = load("followups.jsonl")
     r = by_key(reports)
     assigned = grouping(reports, embedder, tmp_path)
@@ -112,7 +137,9 @@ def test_a_follow_up_shares_the_storys_event_not_only_its_subject() -> None:
     def report(title: str, day: str, vector: list[float]) -> EventReport:
         opening = "The Yuan court in Khanbaliq said so."
         v = np.array(vector, dtype=np.float32)
-        return EventReport(title, day, title, opening, None, None, "global", title, names_of(title, opening), v)
+        return EventReport(
+            title, day, title, opening, None, None, "global", title, names_of(title, opening), v
+        )
 
     story = [report("Bridge collapse in the Yuan dynasty's capital", "2026-05-01", [1.0, 0.0])]
     half = [0.5, 0.866]  # cosine 0.5 with the story, under NAME_SIM
@@ -128,14 +155,26 @@ def test_a_follow_up_shares_the_storys_event_not_only_its_subject() -> None:
 def _report(x: Report) -> EventReport:
     opening = opening_of(x.text)
     empty = np.zeros(0, dtype=np.float32)
-    return EventReport(x.key, x.date, x.title, opening, x.url, x.source, "global", x.key, names_of(x.title, opening), empty)
+    return EventReport(
+        x.key, x.date, x.title, opening, x.url, x.source, "global", x.key, names_of(x.title, opening), empty
+    )
 
 
 def test_names_are_not_weekdays_and_words_that_open_a_sentence_are_marked() -> None:
     opening = "Rescuers reached Meskel on Friday. The Arven fell. Rescuers said more rain would come."
-    assert names_of("Floods in Valdoria", opening) == {"^floods", "valdoria", "meskel", "arven", "^rescuers", "^the"}
+    assert names_of("Floods in Valdoria", opening) == {
+        "^floods",
+        "valdoria",
+        "meskel",
+        "arven",
+        "^rescuers",
+        "^the",
+    }
     assert names_of("Floods In Valdoria Kill 35 As River Bursts", "The Arven rose.") == {"^the", "arven"}
-    assert opening_of("MESKEL, Valdoria (Northern Wire) - The river rose. It rose more.", 20) == "The river rose."
+    assert (
+        opening_of("MESKEL, Valdoria (Northern Wire) - The river rose. It rose more.", 20)
+        == "The river rose."
+    )
 
 
 def test_what_an_update_changes_is_said_with_its_figures() -> None:
@@ -145,9 +184,12 @@ def test_what_an_update_changes_is_said_with_its_figures() -> None:
         return figures_of(f"{r[key].title}. {opening_of(r[key].text)}")
 
     assert changed(figures("arven-floods@Coastal Times"), figures("flood-toll-58@Valdoria Herald")) == [
-        "58 dead (was 35)", "6,500 displaced (was 4,000)"
+        "58 dead (was 35)",
+        "6,500 displaced (was 4,000)",
     ]
-    assert changed(figures("keltia-27@City Star"), figures("keltia-search-ends@Daily Courier")) == ["31 dead (was 27)"]
+    assert changed(figures("keltia-27@City Star"), figures("keltia-search-ends@Daily Courier")) == [
+        "31 dead (was 27)"
+    ]
     assert changed(figures("rivermouth-floods@Harbour Gazette"), figures("rivermouth-toll@City Star")) == [
         "14 dead (was 9)"  # "nine dead" in the first headline
     ]

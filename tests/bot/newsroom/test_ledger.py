@@ -134,8 +134,26 @@ def test_a_paused_feeds_deliveries_wait_and_every_send_is_in_the_history(tmp_pat
     feed = ("https://a.example/rss", "global")
     card = Card(article_id="x", title="Floods")
     with db.write() as conn:
-        enqueue(conn, "more:1", (1, "channel"), "more", Body(heading="…and 2 more stories", items=[card]), NOW, None, feed)
-        enqueue(conn, "more:2", (2, "channel"), "more", Body(heading="other"), NOW, None, ("https://b.example/rss", "global"))
+        enqueue(
+            conn,
+            "more:1",
+            (1, "channel"),
+            "more",
+            Body(heading="…and 2 more stories", items=[card]),
+            NOW,
+            None,
+            feed,
+        )
+        enqueue(
+            conn,
+            "more:2",
+            (2, "channel"),
+            "more",
+            Body(heading="other"),
+            NOW,
+            None,
+            ("https://b.example/rss", "global"),
+        )
     config, outbox = Config(db), Outbox(db)
     assert config.pause(*feed, NOW) and not config.pause(*feed, NOW)
     assert [d.key for d in outbox.claim(NOW)] == ["more:2"]  # the paused feed's delivery waits

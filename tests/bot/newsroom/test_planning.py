@@ -62,8 +62,14 @@ def outbox(newsroom: Newsroom) -> list[dict[str, Any]]:
     return [{"kind": k, "target": t, "event": e, "body": json.loads(b), "state": s} for k, t, e, b, s in rows]
 
 
-def test_one_post_per_story_copies_edit_updates_go_to_the_thread(app: App, newsroom: Newsroom, tmp_path: Path) -> None:
-    first = [R["arven-floods@Coastal Times"], R["arven-floods@Northern Wire"], R["sella-bridge@Valdoria Herald"]]
+def test_one_post_per_story_copies_edit_updates_go_to_the_thread(
+    app: App, newsroom: Newsroom, tmp_path: Path
+) -> None:
+    first = [
+        R["arven-floods@Coastal Times"],
+        R["arven-floods@Northern Wire"],
+        R["sella-bridge@Valdoria Herald"],
+    ]
     arrive(app, tmp_path, first, "one")
     kinds = [(row["kind"], (row["body"]["card"] or {}).get("title")) for row in outbox(newsroom)]
     assert kinds == [
@@ -71,7 +77,11 @@ def test_one_post_per_story_copies_edit_updates_go_to_the_thread(app: App, newsr
         ("edit", None),  # the Northern Wire's copy: "also reported by"
         ("post", R["sella-bridge@Valdoria Herald"].title),
     ]
-    later = [R["flood-toll-58@Valdoria Herald"], R["flood-toll-58@Metro Post"], R["waters-recede@Coastal Times"]]
+    later = [
+        R["flood-toll-58@Valdoria Herald"],
+        R["flood-toll-58@Metro Post"],
+        R["waters-recede@Coastal Times"],
+    ]
     arrive(app, tmp_path, later, "two")
     updates = [row["body"]["change"] for row in outbox(newsroom) if row["kind"] == "update"]
     assert updates == [
@@ -93,10 +103,16 @@ def test_a_same_day_development_goes_to_the_thread_and_a_rewrite_edits_the_post(
     """Written anew the same day: "put out" (a development of a new kind) and a toll that
     rose are updates; a report that says what the story said is a copy."""
     f = by_key(load("followups.jsonl"))
-    tarvik = ["tarvik-refinery-fire@Coastal Times", "tarvik-smoke@Harbour Gazette", "tarvik-fire-out@Metro Post"]
+    tarvik = [
+        "tarvik-refinery-fire@Coastal Times",
+        "tarvik-smoke@Harbour Gazette",
+        "tarvik-fire-out@Metro Post",
+    ]
     ostrel = ["ostrel-dam@Valdoria Herald", "vessen-bursts@Coastal Times", "ostrel-toll-12@Metro Post"]
     arrive(app, tmp_path, [f[k] for k in tarvik + ostrel])
-    rows = [(r["kind"], (r["body"]["card"] or {}).get("title"), r["body"]["change"]) for r in outbox(newsroom)]
+    rows = [
+        (r["kind"], (r["body"]["card"] or {}).get("title"), r["body"]["change"]) for r in outbox(newsroom)
+    ]
     posts = [title for kind, title, _ in rows if kind == "post"]
     assert posts == [f[ostrel[0]].title, f[tarvik[0]].title]  # one post per story, oldest first
     assert [(title, change) for kind, title, change in rows if kind == "update"] == [
@@ -137,9 +153,16 @@ def test_channel_filters_and_a_removed_feed(app: App, newsroom: Newsroom, tmp_pa
 
 
 def test_a_topic_matches_its_event_not_a_shared_place_or_a_shared_word(app: App, tmp_path: Path) -> None:
-    reports = [R[k] for k in ("arven-floods@Coastal Times", "sella-bridge@Valdoria Herald",
-                              "rivermouth-floods@Harbour Gazette", "meskel-vote@Northern Wire",
-                              "flood-toll-58@Valdoria Herald")]
+    reports = [
+        R[k]
+        for k in (
+            "arven-floods@Coastal Times",
+            "sella-bridge@Valdoria Herald",
+            "rivermouth-floods@Harbour Gazette",
+            "meskel-vote@Northern Wire",
+            "flood-toll-58@Valdoria Herald",
+        )
+    ]
     assert app.ingest([str(_jsonl(tmp_path / "t.jsonl", reports))]).ok
     matcher = TopicMatcher(app.retriever, app.settings.min_evidence)
     ids = [r.id for r in reports]
@@ -154,14 +177,20 @@ def test_a_followed_topic_messages_once_per_story(app: App, newsroom: Newsroom, 
     arrive(app, tmp_path, [R["arven-floods@Coastal Times"], R["rivermouth-floods@Harbour Gazette"]], "a")
     arrive(app, tmp_path, [R["flood-toll-58@Valdoria Herald"], R["sella-bridge@Valdoria Herald"]], "b")
     dms = [row for row in outbox(newsroom) if row["kind"] == "dm"]
-    assert [(d["target"], d["body"]["card"]["title"]) for d in dms] == [(7, R["arven-floods@Coastal Times"].title)]
+    assert [(d["target"], d["body"]["card"]["title"]) for d in dms] == [
+        (7, R["arven-floods@Coastal Times"].title)
+    ]
 
 
 def test_the_digest_is_planned_once_at_its_time(app: App, newsroom: Newsroom, tmp_path: Path) -> None:
     newsroom.config.route(Route(FEED, "global", 100), NOW, primed=True)
     newsroom.config.set_digest(Digest(300, "42", time(8, 0), "Europe/Paris"), 300)  # 07:00 UTC
     newsroom.clock = lambda: datetime(2026, 3, 12, 6, 59, tzinfo=UTC)
-    arrive(app, tmp_path, [R["arven-floods@Coastal Times"], R["arven-floods@Northern Wire"], R["kesh-ferry@Harbour Gazette"]])
+    arrive(
+        app,
+        tmp_path,
+        [R["arven-floods@Coastal Times"], R["arven-floods@Northern Wire"], R["kesh-ferry@Harbour Gazette"]],
+    )
     assert not [row for row in outbox(newsroom) if row["kind"] == "digest"]
     newsroom.clock = lambda: datetime(2026, 3, 12, 7, 0, 30, tzinfo=UTC)
     newsroom.round_done()
@@ -176,13 +205,24 @@ def test_the_digest_is_planned_once_at_its_time(app: App, newsroom: Newsroom, tm
 def test_newsdesk_stories_lists_each_event_with_its_reports_in_order(
     app: App, tmp_path: Path, settings: Settings
 ) -> None:
-    reports = [R[k] for k in ("waters-recede@Coastal Times", "arven-floods@Coastal Times", "arven-floods@Northern Wire",
-                              "flood-toll-58@Valdoria Herald", "sella-bridge@Valdoria Herald")]
+    reports = [
+        R[k]
+        for k in (
+            "waters-recede@Coastal Times",
+            "arven-floods@Coastal Times",
+            "arven-floods@Northern Wire",
+            "flood-toll-58@Valdoria Herald",
+            "sella-bridge@Valdoria Herald",
+        )
+    ]
     assert app.ingest([str(_jsonl(tmp_path / "s.jsonl", reports))]).ok
     result = CliRunner().invoke(cli, ["stories", "--json"])
     assert result.exit_code == 0, result.output
     stories = json.loads(result.output)
-    assert [s["title"] for s in stories] == [R["arven-floods@Coastal Times"].title, R["sella-bridge@Valdoria Herald"].title]
+    assert [s["title"] for s in stories] == [
+        R["arven-floods@Coastal Times"].title,
+        R["sella-bridge@Valdoria Herald"].title,
+    ]
     floods = stories[0]["articles"]
     assert [(a["source"], a["date"], a["role"]) for a in floods] == [
         ("Coastal Times", "2026-03-05", "first"),
@@ -201,10 +241,15 @@ def test_a_followed_topic_fires_for_an_undated_article_and_in_a_busy_store(
     """Matched among the round's own articles: an entry without a date still fires, and
     forty older articles on the topic do not push the round's new one out."""
     busy = [
-        {"id": f"https://archive.example/keltia-{n}", "title": f"Keltia earthquake: aftershock report {n}",
-         "text": f"Keltia earthquake aftershock {n} shook western Keltia. The Keltia earthquake agency logged"
-                 f" {n} tremors as the earthquake zone in Keltia stayed on alert.",
-         "url": f"https://archive.example/keltia-{n}", "date": f"2026-03-{6 + n % 3:02d}", "source": "Archive"}
+        {
+            "id": f"https://archive.example/keltia-{n}",
+            "title": f"Keltia earthquake: aftershock report {n}",
+            "text": f"Keltia earthquake aftershock {n} shook western Keltia. The Keltia earthquake agency logged"
+            f" {n} tremors as the earthquake zone in Keltia stayed on alert.",
+            "url": f"https://archive.example/keltia-{n}",
+            "date": f"2026-03-{6 + n % 3:02d}",
+            "source": "Archive",
+        }
         for n in range(40)
     ]
     old = tmp_path / "busy.jsonl"
@@ -228,10 +273,18 @@ def test_a_storys_follow_up_is_answered_from_its_articles_first(app: App, tmp_pa
     """A story's thread hands the engine the story's articles (`prefer`) apart from the
     rolling history (the fourth question: the headline has left the window, the history
     is on another story): answered from them when they answer, else from the store."""
-    floods = [R["arven-floods@Coastal Times"], R["flood-toll-58@Valdoria Herald"], R["waters-recede@Coastal Times"]]
+    floods = [
+        R["arven-floods@Coastal Times"],
+        R["flood-toll-58@Valdoria Herald"],
+        R["waters-recede@Coastal Times"],
+    ]
     rivermouth = R["rivermouth-floods@Harbour Gazette"]
     assert app.ingest([str(_jsonl(tmp_path / "f.jsonl", [*floods, rivermouth]))]).ok
-    history = ["who won the Portmere marathon?", "what happened in Rivermouth?", "who is the mayor of Rivermouth?"]
+    history = [
+        "who won the Portmere marathon?",
+        "what happened in Rivermouth?",
+        "who is the mayor of Rivermouth?",
+    ]
     story = [f.id for f in floods]
     answer = app.engine.answer("how many people were killed?", history, prefer=story)
     assert not answer.refused and {c.article_id for c in answer.citations} <= set(story)
@@ -245,22 +298,33 @@ def test_an_article_stored_under_its_id_as_title_is_shown_by_its_first_sentence(
     """Entries stored before untitled entries were titled carry their id as title: a post
     and a digest never show it."""
     odd = Report(
-        "http://feeds.example/odd.xml#31a37ac0", "", "http://feeds.example/odd.xml#31a37ac0",
+        "http://feeds.example/odd.xml#31a37ac0",
+        "",
+        "http://feeds.example/odd.xml#31a37ac0",
         "Ferries between Rivermouth and Kesh run again from Monday. Tickets stay valid.",
-        "2026-03-11", "Odd Feed", "ferries", "first",
+        "2026-03-11",
+        "Odd Feed",
+        "ferries",
+        "first",
     )
     arrive(app, tmp_path, [odd])
     (post,) = [row for row in outbox(newsroom) if row["kind"] == "post"]
     assert post["body"]["card"]["title"] == "Ferries between Rivermouth and Kesh run again from Monday."
     stories, cards = newsroom.recent(datetime(2026, 3, 1, tzinfo=UTC), ("global",))
-    assert [s.title for s in stories] == [c.title for c in cards.values()] == [
-        "Ferries between Rivermouth and Kesh run again from Monday."
-    ]
+    assert (
+        [s.title for s in stories]
+        == [c.title for c in cards.values()]
+        == ["Ferries between Rivermouth and Kesh run again from Monday."]
+    )
 
 
 def test_newsdesk_stories_labels_a_same_day_development_an_update(app: App, tmp_path: Path) -> None:
     f = by_key(load("followups.jsonl"))
-    keys = ["tarvik-refinery-fire@Coastal Times", "tarvik-smoke@Harbour Gazette", "tarvik-fire-out@Metro Post"]
+    keys = [
+        "tarvik-refinery-fire@Coastal Times",
+        "tarvik-smoke@Harbour Gazette",
+        "tarvik-fire-out@Metro Post",
+    ]
     assert app.ingest([str(_jsonl(tmp_path / "t.jsonl", [f[k] for k in keys]))]).ok
     stories = json.loads(CliRunner().invoke(cli, ["stories", "--json"]).output)
     (tarvik,) = [s for s in stories if s["title"] == f[keys[0]].title]

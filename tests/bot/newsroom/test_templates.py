@@ -23,7 +23,10 @@ CARD = Card(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{title} — {headline}", "Unknown placeholder {headline}: use {title} {link} {outlet} {outlets} {date}"),
+        (
+            "{title} — {headline}",
+            "Unknown placeholder {headline}: use {title} {link} {outlet} {outlets} {date}",
+        ),
         ("{title!r}", "Write {title} as it is"),
         ("{title:>40}", "Write {title} as it is"),
         ("{title[0]}", "Unknown placeholder {title[0]}"),
@@ -57,7 +60,9 @@ def test_values_are_never_read_as_placeholders() -> None:
 
 
 def test_a_plain_template_fills_the_message_and_pings_every_role() -> None:
-    look = Look(template="📰 {title} ({outlets}, {date})\n{summary}\n{link} via {feed}", embed=False, name="Wire")
+    look = Look(
+        template="📰 {title} ({outlets}, {date})\n{summary}\n{link} via {feed}", embed=False, name="Wire"
+    )
     state = PostState(card=CARD, look=look, role_ids=[5, 6], also=["Herald", "Coastal Times"])
     shown = post_message(state)
     assert shown.embed is None
@@ -77,6 +82,9 @@ def test_an_embed_template_and_discords_limits_hold_whatever_the_story_says() ->
     long = Look(template="{title}\n" + "{summary}\n" * 10, embed=True)
     boxed = post_message(PostState(card=huge, look=long, role_ids=[5]))
     assert boxed.embed is not None and boxed.content == "<@&5>"
-    assert len(boxed.embed.title or "") <= EMBED_TITLE and len(boxed.embed.description or "") <= EMBED_DESCRIPTION
+    assert (
+        len(boxed.embed.title or "") <= EMBED_TITLE
+        and len(boxed.embed.description or "") <= EMBED_DESCRIPTION
+    )
     assert boxed.embed.url == CARD.url and len(boxed.embed) <= 6000
     assert "@everyone" not in (boxed.embed.description or "")  # neutralised

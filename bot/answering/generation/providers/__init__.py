@@ -48,5 +48,11 @@ def make_chat_model(options: LLMOptions) -> ChatBackend | None:
 
 
 __all__ = [
-    "PROVIDERS", "ChatBackend", "LLMConfigError", "LLMOptions", "Provider", "make_chat_model", "register",
+    "PROVIDERS",
+    "ChatBackend",
+    "LLMConfigError",
+    "LLMOptions",
+    "Provider",
+    "make_chat_model",
+    "register",
 ]

@@ -55,8 +55,7 @@ def _local(options: LLMOptions) -> ChatBackend:
 
 LOCAL = Provider(
     "local",
-    "a GGUF model run in this process (xllamacpp); LLM_MODEL_PATH empty: the packaged "
-    "SmolLM2-135M-Instruct",
+    "a GGUF model run in this process (xllamacpp); LLM_MODEL_PATH empty: the packaged SmolLM2-135M-Instruct",
     _local,
     reads=("model_path", "threads"),
     package="xllamacpp",

@@ -34,25 +34,43 @@ class Script:
         return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
 
 
-ERRORS = {429: ("rate_limit_error", "Number of requests has exceeded your rate limit."),
-          500: ("api_error", "Internal server error")}
+ERRORS = {
+    429: ("rate_limit_error", "Number of requests has exceeded your rate limit."),
+    500: ("api_error", "Internal server error"),
+}
 
 
 def _events(text: str, model: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """A reply as the events Anthropic streams: the message, one text block in word deltas, the
     stop."""
-    message = {"id": "msg_standin", "type": "message", "role": "assistant", "content": [], "model": model,
-               "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 50, "output_tokens": 1}}
+    message = {
+        "id": "msg_standin",
+        "type": "message",
+        "role": "assistant",
+        "content": [],
+        "model": model,
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 50, "output_tokens": 1},
+    }
     yield "message_start", {"type": "message_start", "message": message}
-    yield "content_block_start", {"type": "content_block_start", "index": 0,
-                                  "content_block": {"type": "text", "text": ""}}
+    yield (
+        "content_block_start",
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+    )
     yield "ping", {"type": "ping"}
     for word in text.split(" "):
         delta = {"type": "text_delta", "text": word + " "}
         yield "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}
     yield "content_block_stop", {"type": "content_block_stop", "index": 0}
-    yield "message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                            "usage": {"output_tokens": len(text.split())}}
+    yield (
+        "message_delta",
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "usage": {"output_tokens": len(text.split())},
+        },
+    )
     yield "message_stop", {"type": "message_stop"}
 
 
@@ -62,9 +80,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         size = int(self.headers.get("content-length", "0"))
         body = json.loads(self.rfile.read(size))
-        self.script.requests.append(Request({k.lower(): v for k, v in self.headers.items()}, body, time.monotonic()))
+        self.script.requests.append(
+            Request({k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
+        )
         if self.path != "/v1/messages":
-            return self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": self.path}})
+            return self._json(
+                404, {"type": "error", "error": {"type": "not_found_error", "message": self.path}}
+            )
         reply = self.script.next()
         if isinstance(reply, int):
             kind, message = ERRORS[reply]
@@ -73,9 +95,19 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("stream"):
             return self._stream(reply, body["model"])
         content = [{"type": "text", "text": reply}]
-        return self._json(200, {"id": "msg_standin", "type": "message", "role": "assistant", "model": body["model"],
-                                "content": content, "stop_reason": "end_turn", "stop_sequence": None,
-                                "usage": {"input_tokens": 50, "output_tokens": len(reply.split())}})
+        return self._json(
+            200,
+            {
+                "id": "msg_standin",
+                "type": "message",
+                "role": "assistant",
+                "model": body["model"],
+                "content": content,
+                "stop_reason": "end_turn",
+                "stop_sequence": None,
+                "usage": {"input_tokens": 50, "output_tokens": len(reply.split())},
+            },
+        )
 
     def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()

@@ -73,7 +73,9 @@ def test_the_answer_streams_from_the_messages_api(
     assert grown[-1].strip() == reply
     [request] = script.requests
     assert request.body["stream"] is True and request.body["model"] == "claude-standin-1"
-    sent_key = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
+    sent_key = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix(
+        "Bearer "
+    )
     assert sent_key == KEY and "anthropic-version" in request.headers
     assert "numbered sources" in str(request.body["system"])  # the rules go as the system prompt
     assert "OpenAI" in str(request.body["messages"][-1]["content"])

@@ -84,7 +84,9 @@ def test_a_story_named_only_in_a_headline_is_told_from_its_report(app: App) -> N
     answer = engine.answer("what happened with the ferry fire in kessport", asked_at=ASKED)
     assert answer.mode == "overview" and not answer.refused, answer.text
     assert {c.article_id for c in answer.citations} == {"kessport-ferry"}
-    assert len(answer.citations) >= 2 and "stories about" not in answer.text and "story about" not in answer.text
+    assert (
+        len(answer.citations) >= 2 and "stories about" not in answer.text and "story about" not in answer.text
+    )
 
 
 TOLL_REPORTS = [
