@@ -24,7 +24,7 @@ import re
 from functools import lru_cache
 
 from bot.answering.quoting.extractive import Candidate
-from bot.answering.quoting.modifiers import _ALIASES, DEMONYMS
+from bot.answering.quoting.modifiers import DEMONYM_ALIASES, DEMONYMS
 from bot.answering.quoting.places import CITIES, COUNTRIES, STATE_OF, US_STATES
 from vectorstore.furniture import line_is_furniture
 from vectorstore.lexical import tokenize
@@ -104,7 +104,7 @@ def _peoples() -> dict[str, str]:
     """A people's name (as tokens) -> its place: "Canadian" -> Canada, "Chilean" -> Chile,
     "Iranian" -> Iran, "Texan" -> Texas; made by the suffixes English forms them with ("-i"
     a country's only: "Israeli", not the surname "Parisi"), the longest place's when two
-    make it ("Nigerian" is Nigeria's, not Niger's), with those of modifiers._ALIASES that
+    make it ("Nigerian" is Nigeria's, not Niger's), with those of modifiers.DEMONYM_ALIASES that
     share no stem ("British" is Britain's, "Dutch" the Netherlands')."""
     out: dict[str, str] = {}
     for listing in (COUNTRIES, US_STATES, CITIES):
@@ -115,7 +115,7 @@ def _peoples() -> dict[str, str]:
                 longest = len(name) > len(out.get(form, ""))
                 if form not in tokenize(name) and form not in _NOT_PEOPLES and longest:
                     out[form] = name
-    for group in _ALIASES:
+    for group in DEMONYM_ALIASES:
         names = group.split()
         place = next(n for n in names if n not in DEMONYMS)
         out.update({t: place for n in names if n in DEMONYMS for t in tokenize(n) if t not in out})

@@ -47,7 +47,7 @@ DEMONYMS = words(
 )
 _DIRECTIONS = words("south north east west")  # "South Korean": part of a demonym, no place alone
 # Spellings of one place that share no stem ("American" and "US", "Dutch" and "Netherlands").
-_ALIASES = [
+DEMONYM_ALIASES = [
     "american america us usa united states",
     "british britain uk united kingdom england english scotland scottish wales welsh",
     "dutch netherlands holland",
@@ -66,7 +66,7 @@ _ALIASES = [
 
 @lru_cache(maxsize=1)
 def _alias_groups() -> list[frozenset[str]]:
-    return [frozenset(tokenize(group)) for group in _ALIASES]
+    return [frozenset(tokenize(group)) for group in DEMONYM_ALIASES]
 
 
 _DIRECTION_TOKENS = frozenset(tokenize(" ".join(_DIRECTIONS)))
