@@ -243,9 +243,10 @@ class _Writer:
             self._inflight = self._pool.submit(self._write, batch)
 
     def drop(self, article_ids: list[str]) -> None:
-        """Remove these articles (redundant copies), in turn with the writes."""
-        self._wait()
+        """Remove these articles (redundant copies), in turn with the writes. Nothing to
+        drop waits for nothing: the next batch is classified and embedded while a write runs."""
         if article_ids:
+            self._wait()
             self._inflight = self._pool.submit(self._drop, article_ids)
 
     def _drop(self, article_ids: list[str]) -> None:
